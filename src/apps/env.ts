@@ -1,0 +1,44 @@
+import { readFile } from "node:fs/promises";
+import type { HostPaths } from "../config/paths.js";
+import { appPaths } from "../config/paths.js";
+import { ENV_KEY, formatEnvFile, parseEnvFile } from "../lib/env-file.js";
+import { usageError } from "../lib/errors.js";
+import { writeFileAtomic } from "../lib/fs.js";
+
+export async function readAppEnv(paths: HostPaths, name: string): Promise<Record<string, string>> {
+  try {
+    return parseEnvFile(await readFile(appPaths(paths, name).env, "utf8"));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return {};
+    throw error;
+  }
+}
+
+/** Pure: KEY=VALUE arguments → pairs, or a usage error naming the argument. */
+export function parseAssignments(args: readonly string[]): Record<string, string> {
+  const pairs: Record<string, string> = {};
+  for (const arg of args) {
+    const eq = arg.indexOf("=");
+    if (eq <= 0) throw usageError(`argument "${arg}": expected KEY=VALUE`, "example: hostctl env set blog DJANGO_SECRET_KEY=...");
+    const key = arg.slice(0, eq);
+    const value = arg.slice(eq + 1);
+    if (!ENV_KEY.test(key)) throw usageError(`argument "${arg}": "${key}" is not a valid variable name (letters, digits, _; not starting with a digit)`);
+    if (value.includes("\n")) throw usageError(`argument "${key}=…": values cannot contain newlines`);
+    pairs[key] = value;
+  }
+  return pairs;
+}
+
+export async function setAppEnv(paths: HostPaths, name: string, pairs: Record<string, string>): Promise<string[]> {
+  const env = { ...(await readAppEnv(paths, name)), ...pairs };
+  await writeFileAtomic(appPaths(paths, name).env, formatEnvFile(env), 0o600);
+  return Object.keys(pairs).sort();
+}
+
+export async function unsetAppEnv(paths: HostPaths, name: string, keys: readonly string[]): Promise<string[]> {
+  const env = await readAppEnv(paths, name);
+  const removed = keys.filter((key) => key in env);
+  for (const key of keys) delete env[key];
+  await writeFileAtomic(appPaths(paths, name).env, formatEnvFile(env), 0o600);
+  return removed;
+}

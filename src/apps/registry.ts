@@ -1,0 +1,72 @@
+import { mkdir, readdir, rm } from "node:fs/promises";
+import type { AppSpec, AppSpecInput, HostConfig } from "../config/schema.js";
+import { appPaths, type HostPaths } from "../config/paths.js";
+import { loadAppSpec, saveAppSpec, validateAppSpec } from "../config/app.js";
+import { checkAppRules } from "../config/rules.js";
+import { HostctlError } from "../lib/errors.js";
+import { pathExists, writeFileAtomic } from "../lib/fs.js";
+import { writeLitestreamConfigs } from "../litestream/config-files.js";
+
+export async function listAppNames(paths: HostPaths): Promise<string[]> {
+  if (!(await pathExists(paths.apps))) return [];
+  const entries = await readdir(paths.apps, { withFileTypes: true });
+  const names: string[] = [];
+  for (const entry of entries) {
+    if (entry.isDirectory() && (await pathExists(appPaths(paths, entry.name).spec))) names.push(entry.name);
+  }
+  return names.sort();
+}
+
+export async function loadApps(paths: HostPaths): Promise<AppSpec[]> {
+  const names = await listAppNames(paths);
+  return Promise.all(names.map((name) => loadAppSpec(paths, name)));
+}
+
+export async function requireApp(paths: HostPaths, name: string): Promise<AppSpec> {
+  if (!(await pathExists(appPaths(paths, name).spec))) {
+    throw new HostctlError("APP_NOT_FOUND", `no app named "${name}" in ${paths.apps}`, { exitCode: 2, hint: "run: hostctl app list" });
+  }
+  return loadAppSpec(paths, name);
+}
+
+/**
+ * Registers an app: validates everything first (schema, then rules against the other apps and the
+ * Litestream template), and only then writes app.yml, an empty 0600 env file and the Litestream configs.
+ */
+export async function addApp(paths: HostPaths, host: HostConfig, input: AppSpecInput): Promise<AppSpec> {
+  const file = appPaths(paths, String(input.name)).spec;
+  const spec = validateAppSpec(input, file);
+  const others = await loadApps(paths);
+  if (others.some((other) => other.name === spec.name)) {
+    throw new HostctlError("APP_EXISTS", `app "${spec.name}" already exists (${file})`, { exitCode: 2, hint: `run: hostctl app show ${spec.name}` });
+  }
+  checkAppRules(spec, others, host, file);
+  const app = appPaths(paths, spec.name);
+  // Render the Litestream configs into memory first: a template problem must leave nothing behind.
+  await writeLitestreamConfigs(paths, host, [...others, spec], { dryRun: true });
+  await mkdir(app.root, { recursive: true });
+  await Promise.all([app.data, app.logs, app.releases, app.snapshots].map((dir) => mkdir(dir, { recursive: true })));
+  if (!(await pathExists(app.env))) await writeFileAtomic(app.env, "", 0o600);
+  await saveAppSpec(paths, spec);
+  await writeLitestreamConfigs(paths, host, [...others, spec]);
+  return spec;
+}
+
+export interface RemoveResult {
+  name: string;
+  purged: boolean;
+  kept: string | undefined;
+}
+
+/** Unregisters an app. Without purge its data directory stays on disk (and in the replica). */
+export async function removeApp(paths: HostPaths, host: HostConfig, name: string, purge: boolean): Promise<RemoveResult> {
+  await requireApp(paths, name);
+  const app = appPaths(paths, name);
+  if (purge) {
+    await rm(app.root, { recursive: true, force: true });
+  } else {
+    await rm(app.spec, { force: true });
+  }
+  await writeLitestreamConfigs(paths, host, await loadApps(paths));
+  return { name, purged: purge, kept: purge ? undefined : app.root };
+}

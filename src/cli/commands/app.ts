@@ -1,0 +1,96 @@
+import type { CommandResult, Deps } from "../deps.js";
+import { asArgumentError, numberOrText, parseProcessFlags } from "../arguments.js";
+import { table } from "../output.js";
+import { loadHostConfig } from "../../config/host.js";
+import { appPaths } from "../../config/paths.js";
+import type { AppSpecInput } from "../../config/schema.js";
+import { addApp, loadApps, removeApp, requireApp } from "../../apps/registry.js";
+
+export interface AppAddOptions {
+  repo?: string;
+  branch?: string;
+  kind?: string;
+  db?: string[];
+  port?: string;
+  domain?: string;
+  process?: string[];
+  build?: string;
+  python?: string;
+  drillSchedule?: string;
+  maxLag?: string;
+  poll?: string;
+  healthcheckPath?: string;
+}
+
+const FLAGS = {
+  name: "NAME", repo: "--repo", branch: "--branch", kind: "--kind", databases: "--db", port: "--port",
+  domain: "--domain", processes: "--process", build: "--build", python: "--python",
+  "drill.schedule": "--drill-schedule", "drill.max_lag": "--max-lag", "deploy.poll": "--poll", "healthcheck.path": "--healthcheck-path",
+};
+
+/** Pure: flags → the app spec input the schema validates. */
+export function appInputFromFlags(name: string, o: AppAddOptions): AppSpecInput {
+  const input: Record<string, unknown> = { name, repo: o.repo, port: numberOrText(o.port) };
+  if (o.branch !== undefined) input.branch = o.branch;
+  if (o.kind !== undefined) input.kind = o.kind;
+  if (o.python !== undefined) input.python = o.python;
+  if (o.db !== undefined) input.databases = o.db.map((path) => ({ path }));
+  if (o.process !== undefined) input.processes = parseProcessFlags(o.process);
+  if (o.build !== undefined) input.build = o.build;
+  if (o.domain !== undefined) input.domain = o.domain;
+  if (o.healthcheckPath !== undefined) input.healthcheck = { path: o.healthcheckPath };
+  if (o.poll !== undefined) input.deploy = { poll: o.poll };
+  if (o.drillSchedule !== undefined || o.maxLag !== undefined) {
+    input.drill = { ...(o.drillSchedule === undefined ? {} : { schedule: o.drillSchedule }), ...(o.maxLag === undefined ? {} : { max_lag: o.maxLag }) };
+  }
+  return input as AppSpecInput;
+}
+
+export async function appAdd(name: string, options: AppAddOptions, deps: Deps): Promise<CommandResult> {
+  const host = await loadHostConfig(deps.paths);
+  let spec;
+  try {
+    spec = await addApp(deps.paths, host, appInputFromFlags(name, options));
+  } catch (error) {
+    throw asArgumentError(error, FLAGS);
+  }
+  const dbs = spec.databases.map((db) => db.path).join(", ") || "none";
+  return {
+    text: `added ${spec.name} (${spec.kind}, ${spec.repo}@${spec.branch}, port ${spec.port}, databases: ${dbs})\nnext: hostctl env set ${spec.name} KEY=VALUE …, then hostctl deploy ${spec.name}`,
+    data: spec,
+  };
+}
+
+export async function appList(deps: Deps): Promise<CommandResult> {
+  const apps = await loadApps(deps.paths);
+  const rows = [["NAME", "KIND", "PORT", "BRANCH", "DATABASES", "REPO"], ...apps.map((a) => [a.name, a.kind, String(a.port), a.branch, a.databases.map((d) => d.path).join(",") || "-", a.repo])];
+  return { text: apps.length === 0 ? "no apps yet: hostctl app add NAME --repo URL --port N" : table(rows), data: apps };
+}
+
+export async function appShow(name: string, deps: Deps): Promise<CommandResult> {
+  const spec = await requireApp(deps.paths, name);
+  const paths = appPaths(deps.paths, name);
+  const lines = [
+    `name:       ${spec.name}`,
+    `kind:       ${spec.kind}`,
+    `repo:       ${spec.repo} (branch ${spec.branch})`,
+    `port:       ${spec.port}${spec.domain ? `  domain: ${spec.domain}` : ""}`,
+    `databases:  ${spec.databases.map((d) => d.path).join(", ") || "none"}`,
+    `processes:  ${Object.keys(spec.processes).length > 0 ? Object.entries(spec.processes).map(([t, c]) => `${t}: ${c}`).join("; ") : "from the repo's Procfile"}`,
+    `python:     ${spec.python}`,
+    `healthcheck: ${spec.healthcheck.path} within ${spec.healthcheck.timeout}`,
+    `deploy:     poll ${spec.deploy.poll ?? "off"}, keep ${spec.deploy.keep_releases} releases`,
+    `drill:      ${spec.drill.schedule ?? "host default"}${spec.drill.max_lag ? `, max lag ${spec.drill.max_lag}` : ""}`,
+    `data:       ${paths.data}`,
+  ];
+  return { text: lines.join("\n"), data: { ...spec, paths: { root: paths.root, data: paths.data, logs: paths.logs, current: paths.current } } };
+}
+
+export async function appRemove(name: string, options: { purge?: boolean }, deps: Deps): Promise<CommandResult> {
+  const host = await loadHostConfig(deps.paths);
+  const result = await removeApp(deps.paths, host, name, options.purge ?? false);
+  return {
+    text: result.purged ? `removed ${name} and deleted its files (the replica in S3 is kept)` : `removed ${name}; its files stay in ${result.kept} (use --purge to delete them)`,
+    data: result,
+  };
+}

@@ -1,0 +1,58 @@
+import { hostname } from "node:os";
+import { randomBytes } from "node:crypto";
+import type { CommandResult, Deps } from "../deps.js";
+import { table } from "../output.js";
+import { loadHostConfig } from "../../config/host.js";
+import { controlKey } from "../../config/replica.js";
+import { loadApps } from "../../apps/registry.js";
+import { litestreamBinary } from "../../litestream/binary.js";
+import { versionArgs } from "../../litestream/args.js";
+import { readS3Credentials } from "../../s3/credentials.js";
+import { createReplicaStore } from "../../s3/store.js";
+import { errorMessage } from "../../lib/errors.js";
+
+export interface DoctorCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+async function check(name: string, probe: () => Promise<string>): Promise<DoctorCheck> {
+  try {
+    return { name, ok: true, detail: await probe() };
+  } catch (error) {
+    return { name, ok: false, detail: errorMessage(error).split("\n")[0] ?? "" };
+  }
+}
+
+/** Preflight: binaries, each app's Python, and a put/get/delete round trip to the replica target. */
+export async function doctor(deps: Deps): Promise<CommandResult> {
+  const host = await loadHostConfig(deps.paths);
+  const apps = await loadApps(deps.paths);
+  const checks: DoctorCheck[] = [];
+  checks.push(await check("litestream", async () => {
+    const binary = litestreamBinary(host, deps.env);
+    return `${(await deps.run(binary, versionArgs(), { timeoutMs: 10_000 })).stdout.trim()} (${binary})`;
+  }));
+  checks.push(await check("git", async () => (await deps.run("git", ["--version"], { timeoutMs: 10_000 })).stdout.trim()));
+  checks.push(await check("sqlite3", async () => (await deps.run("sqlite3", ["--version"], { timeoutMs: 10_000 })).stdout.trim().split(" ")[0] ?? ""));
+  for (const python of new Set(apps.filter((a) => a.kind !== "generic").map((a) => a.python))) {
+    const users = apps.filter((a) => a.python === python).map((a) => a.name).join(", ");
+    checks.push(await check(`python ${python} (${users})`, async () =>
+      (await deps.run(python, ["-c", "import sys, venv; print(sys.version.split()[0])"], { timeoutMs: 10_000 })).stdout.trim()));
+  }
+  const store = createReplicaStore(host, await readS3Credentials(host, deps.env));
+  checks.push(await check(`replica ${host.replica.url}`, async () => {
+    const key = controlKey(store.target, "doctor", `${hostname()}-${randomBytes(4).toString("hex")}`);
+    const body = `hostctl doctor ${new Date().toISOString()}`;
+    await store.put(key, body);
+    const back = await store.get(key);
+    await store.delete(key);
+    if (back?.toString() !== body) throw new Error(`read back ${back === undefined ? "nothing" : "different bytes"} from ${key}`);
+    return "put, get and delete work";
+  }));
+  store.close();
+  const ok = checks.every((c) => c.ok);
+  const text = table([["CHECK", "OK", "DETAIL"], ...checks.map((c) => [c.name, c.ok ? "ok" : "FAIL", c.detail])]);
+  return { text: `${text}\n${ok ? "all checks passed" : "some checks failed"}`, data: { ok, checks }, exitCode: ok ? 0 : 1 };
+}

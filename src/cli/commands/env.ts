@@ -1,0 +1,30 @@
+import type { CommandResult, Deps } from "../deps.js";
+import { requireApp } from "../../apps/registry.js";
+import { parseAssignments, readAppEnv, setAppEnv, unsetAppEnv } from "../../apps/env.js";
+import { parseEnvFile } from "../../lib/env-file.js";
+import { usageError } from "../../lib/errors.js";
+
+export async function envSet(name: string, assignments: string[], options: { stdin?: boolean; stdinText?: string }, deps: Deps): Promise<CommandResult> {
+  await requireApp(deps.paths, name);
+  const pairs = parseAssignments(assignments);
+  if (options.stdin) Object.assign(pairs, parseEnvFile(options.stdinText ?? ""));
+  if (Object.keys(pairs).length === 0) throw usageError("nothing to set: give KEY=VALUE arguments or --stdin", `example: hostctl env set ${name} DEBUG=0`);
+  const keys = await setAppEnv(deps.paths, name, pairs);
+  return { text: `set ${keys.join(", ")} for ${name} (restart the app to apply: hostctl restart ${name})`, data: { app: name, set: keys } };
+}
+
+export async function envUnset(name: string, keys: string[], deps: Deps): Promise<CommandResult> {
+  await requireApp(deps.paths, name);
+  if (keys.length === 0) throw usageError("give at least one KEY to unset");
+  const removed = await unsetAppEnv(deps.paths, name, keys);
+  return { text: removed.length > 0 ? `unset ${removed.join(", ")} for ${name}` : `none of ${keys.join(", ")} were set for ${name}`, data: { app: name, unset: removed } };
+}
+
+/** Lists keys only unless asked: values are secrets and terminals are logged. */
+export async function envList(name: string, options: { values?: boolean }, deps: Deps): Promise<CommandResult> {
+  await requireApp(deps.paths, name);
+  const env = await readAppEnv(deps.paths, name);
+  const keys = Object.keys(env).sort();
+  const text = keys.map((key) => (options.values ? `${key}=${env[key]}` : key)).join("\n");
+  return { text: keys.length === 0 ? `no variables set for ${name}` : text, data: options.values ? env : keys };
+}

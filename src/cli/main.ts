@@ -1,0 +1,135 @@
+#!/usr/bin/env node
+import { readFileSync } from "node:fs";
+import { Command, CommanderError, Option } from "commander";
+import type { CommandResult, Deps } from "./deps.js";
+import { printError, printResult } from "./output.js";
+import { collect } from "./arguments.js";
+import { hostPaths, resolveHome } from "../config/paths.js";
+import { systemClock } from "../lib/clock.js";
+import { createRunner } from "../lib/exec.js";
+import { createLogger, type LogLevel } from "../lib/log.js";
+import { initHost } from "./commands/init.js";
+import { appAdd, appList, appRemove, appShow } from "./commands/app.js";
+import { envList, envSet, envUnset } from "./commands/env.js";
+import { doctor } from "./commands/doctor.js";
+
+interface GlobalOptions {
+  home?: string;
+  logLevel: LogLevel;
+  verbose?: boolean;
+}
+
+export type Action = (deps: Deps) => Promise<CommandResult>;
+export type Runner = (action: Action, json?: boolean) => Promise<void>;
+
+function buildDeps(options: GlobalOptions): Deps {
+  const log = createLogger(options.verbose ? "debug" : options.logLevel);
+  return {
+    paths: hostPaths(resolveHome(options.home, process.env)),
+    log,
+    run: createRunner(log),
+    clock: systemClock,
+    env: process.env,
+    progress: (line) => process.stderr.write(`${line}\n`),
+  };
+}
+
+function readStdin(): string {
+  try {
+    return readFileSync(0, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+export function buildProgram(): Command {
+  const program = new Command("hostctl")
+    .description("Run Django and Wagtail sites on one host with SQLite, streamed to S3 by Litestream.")
+    .option("--home <dir>", "host directory (default: $HOSTCTL_HOME or /var/lib/hostctl)")
+    .addOption(new Option("--log-level <level>", "log level").choices(["trace", "debug", "info", "warn", "error", "silent"]).default("warn"))
+    .option("--verbose", "debug logs and stacks for known errors")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+
+  const run: Runner = async (action, json = false) => {
+    const options = program.opts<GlobalOptions>();
+    const result = await action(buildDeps(options));
+    printResult(result, json);
+    if (result.exitCode) process.exitCode = result.exitCode;
+  };
+
+  program.command("init")
+    .description("create the host config (hostctl.yml) with the replica target")
+    .option("--replica-url <url>", "s3://BUCKET/PREFIX or file:///DIR")
+    .option("--s3-endpoint <url>", "S3 endpoint for non-AWS providers")
+    .option("--s3-region <region>", "S3 region (default us-east-1)")
+    .option("--s3-force-path-style", "path-style S3 URLs (MinIO and most non-AWS providers)")
+    .option("--s3-credentials-file <file>", "0600 file with AWS_ACCESS_KEY_ID= and AWS_SECRET_ACCESS_KEY= lines (default: AWS_* env, saved 0600)")
+    .option("--force", "overwrite an existing hostctl.yml")
+    .option("--json", "print the result as JSON")
+    .action((o: Parameters<typeof initHost>[0] & { json?: boolean }) => run((deps) => initHost(o, deps), o.json));
+
+  const app = program.command("app").description("register, list, show and remove apps");
+  app.command("add <name>")
+    .description("register an app")
+    .requiredOption("--repo <url>", "Git remote URL or local path")
+    .option("--branch <branch>", "branch to deploy (default main)")
+    .option("--kind <kind>", "django | wagtail | generic (default django)")
+    .option("--db <path>", "SQLite database relative to the app's data dir (repeatable)", collect)
+    .requiredOption("--port <n>", "loopback port of the web process ($PORT)")
+    .option("--domain <domain>", "public host name")
+    .option("--process <type=command>", "process command line, e.g. web=\"gunicorn …\" (repeatable; default: the repo's Procfile)", collect)
+    .option("--build <command>", "build command for generic apps")
+    .option("--python <path>", "Python interpreter (default python3)")
+    .option("--healthcheck-path <path>", "path a new release must answer with 2xx/3xx (default /)")
+    .option("--drill-schedule <cron>", "cron schedule of restore drills (default: host's drills.schedule)")
+    .option("--max-lag <duration>", "replica freshness a drill accepts (default: host's drills.max_lag)")
+    .option("--poll <duration>", "check the branch for new commits this often, e.g. 60s")
+    .option("--json", "print the app spec as JSON")
+    .action((name: string, o: Parameters<typeof appAdd>[1] & { json?: boolean }) => run((deps) => appAdd(name, o, deps), o.json));
+  app.command("list").description("list apps").option("--json", "JSON output")
+    .action((o: { json?: boolean }) => run(appList, o.json));
+  app.command("show <name>").description("show one app").option("--json", "JSON output")
+    .action((name: string, o: { json?: boolean }) => run((deps) => appShow(name, deps), o.json));
+  app.command("remove <name>").description("unregister an app (its files stay unless --purge)")
+    .option("--purge", "also delete the app's directory (data, releases, logs)")
+    .option("--json", "JSON output")
+    .action((name: string, o: { purge?: boolean; json?: boolean }) => run((deps) => appRemove(name, o, deps), o.json));
+
+  const env = program.command("env").description("manage an app's environment (apps/<app>/env, mode 0600)");
+  env.command("set <name> [assignments...]")
+    .description("set KEY=VALUE pairs; --stdin reads KEY=VALUE lines (keeps secrets out of argv and shell history)")
+    .option("--stdin", "read KEY=VALUE lines from standard input")
+    .option("--json", "JSON output")
+    .action((name: string, assignments: string[], o: { stdin?: boolean; json?: boolean }) =>
+      run((deps) => envSet(name, assignments, { ...o, ...(o.stdin ? { stdinText: readStdin() } : {}) }, deps), o.json));
+  env.command("unset <name> <keys...>").description("remove variables").option("--json", "JSON output")
+    .action((name: string, keys: string[], o: { json?: boolean }) => run((deps) => envUnset(name, keys, deps), o.json));
+  env.command("list <name>").description("list variable names (values with --values)")
+    .option("--values", "also print values (secrets!)")
+    .option("--json", "JSON output")
+    .action((name: string, o: { values?: boolean; json?: boolean }) => run((deps) => envList(name, o, deps), o.json));
+
+  program.command("doctor").description("preflight: Litestream, git, sqlite3, each app's Python, S3 put/get/delete")
+    .option("--json", "JSON output")
+    .action((o: { json?: boolean }) => run(doctor, o.json));
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end here with exit code 0; every other parse problem is a usage error.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    const verbose = program.opts<GlobalOptions>().verbose ?? false;
+    return printError(error, verbose);
+  }
+}
+
+process.exitCode = await main(process.argv);

@@ -1,0 +1,128 @@
+import { readFile } from "node:fs/promises";
+import { LineCounter, parseDocument, isNode, stringify, type Document } from "yaml";
+import type { z } from "zod";
+import { ConfigError, HostctlError, type ConfigIssue } from "../lib/errors.js";
+import { writeFileAtomic } from "../lib/fs.js";
+
+export interface SourceFile {
+  file: string;
+  text?: string;
+}
+
+type PathKey = string | number;
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (typeof value === "string") return JSON.stringify(value);
+  if (Array.isArray(value)) return "a list";
+  if (value === null) return "null";
+  if (typeof value === "object") return "a mapping";
+  return String(value);
+}
+
+function valueAt(data: unknown, path: readonly PathKey[]): unknown {
+  let current = data;
+  for (const key of path) {
+    if (current === null || typeof current !== "object") return undefined;
+    current = (current as Record<PathKey, unknown>)[key];
+  }
+  return current;
+}
+
+function issueText(issue: z.core.$ZodIssue, data: unknown): string {
+  const got = describeValue(valueAt(data, issue.path as PathKey[]));
+  switch (issue.code) {
+    case "invalid_type":
+      return got === "nothing" ? `required: expected ${issue.expected}` : `expected ${issue.expected}, got ${got}`;
+    case "too_small":
+    case "too_big":
+      return `${issue.message.replace(/^Too (small|big): /, "").replace(/^expected /, "expected ")}, got ${got}`;
+    case "invalid_value":
+      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}, got ${got}`;
+    default:
+      return `${issue.message}, got ${got}`;
+  }
+}
+
+function position(doc: Document | undefined, counter: LineCounter | undefined, path: readonly PathKey[]) {
+  if (!doc || !counter) return {};
+  for (let depth = path.length; depth >= 0; depth--) {
+    const node: unknown = depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth), true);
+    if (isNode(node) && node.range) {
+      const { line, col } = counter.linePos(node.range[0]);
+      return { line, column: col };
+    }
+  }
+  return {};
+}
+
+function keyPosition(doc: Document | undefined, counter: LineCounter | undefined, path: readonly PathKey[], key: string) {
+  if (!doc || !counter) return {};
+  const parent: unknown = path.length === 0 ? doc.contents : doc.getIn(path, true);
+  const items = (parent as { items?: { key?: unknown }[] } | undefined)?.items ?? [];
+  const pair = items.find((item) => isNode(item.key) && (item.key as { value?: unknown }).value === key);
+  if (pair && isNode(pair.key) && pair.key.range) {
+    const { line, col } = counter.linePos(pair.key.range[0]);
+    return { line, column: col };
+  }
+  return position(doc, counter, path);
+}
+
+function formatPath(path: readonly PathKey[]): string {
+  return path.map((k, i) => (typeof k === "number" ? `[${k}]` : i === 0 ? k : `.${k}`)).join("");
+}
+
+export interface ValidateContext {
+  file: string;
+  doc?: Document;
+  counter?: LineCounter;
+}
+
+/** Pure: checks data against a schema; every problem at once, each naming file, line and key path. */
+export function validateWith<S extends z.ZodType>(schema: S, data: unknown, context: ValidateContext): z.infer<S> {
+  const result = schema.safeParse(data);
+  if (result.success) return result.data;
+  const issues: ConfigIssue[] = result.error.issues.flatMap((issue) => {
+    const path = issue.path as PathKey[];
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((key) => ({
+        file: context.file,
+        ...keyPosition(context.doc, context.counter, path, key),
+        path: formatPath([...path, key]),
+        message: "unknown key",
+      }));
+    }
+    return [{ file: context.file, ...position(context.doc, context.counter, path), path: formatPath(path), message: issueText(issue, data) }];
+  });
+  throw new ConfigError(issues);
+}
+
+/** Pure: YAML text → validated config, or a ConfigError naming the line of a syntax error. */
+export function parseYamlWith<S extends z.ZodType>(schema: S, text: string, file: string): z.infer<S> {
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(doc.errors.map((error) => {
+      const { line, col } = counter.linePos(error.pos[0]);
+      return { file, line, column: col, path: "", message: `YAML syntax error: ${error.message.split("\n")[0] ?? ""}` };
+    }));
+  }
+  return validateWith(schema, doc.toJS() ?? {}, { file, doc, counter });
+}
+
+export async function loadYamlWith<S extends z.ZodType>(schema: S, file: string, hint: string): Promise<z.infer<S>> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+      throw new HostctlError("CONFIG_MISSING", `${file} does not exist`, { exitCode: 2, hint, cause: error });
+    }
+    throw error;
+  }
+  return parseYamlWith(schema, text, file);
+}
+
+export async function saveYaml(file: string, data: unknown, mode = 0o644, header = ""): Promise<void> {
+  await writeFileAtomic(file, `${header}${stringify(data, { lineWidth: 0 })}`, mode);
+}

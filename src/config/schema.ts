@@ -1,0 +1,95 @@
+import { z } from "zod";
+import { validate as isValidCron } from "node-cron";
+import { parseDuration } from "../lib/duration.js";
+
+export const APP_NAME = /^[a-z][a-z0-9-]{0,39}$/;
+export const APP_NAME_RULE = "a lowercase letter, then up to 39 lowercase letters, digits or '-'";
+
+const duration = (what: string) =>
+  z.string().refine((v) => parseDuration(v) !== undefined, {
+    message: "expected a duration such as 500ms, 1s, 5m, 24h or 7d",
+  }).describe(what);
+
+const cron = (what: string) =>
+  z.string().refine((v) => isValidCron(v), { message: "expected a cron expression such as \"17 3 * * *\"" }).describe(what);
+
+const httpUrl = (what: string) =>
+  z.string().refine((v) => /^https?:\/\/[^\s]+$/.test(v), { message: "expected an http:// or https:// URL" }).describe(what);
+
+export const REPLICA_URL = /^(s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s]*)?|file:\/\/\/[^\s]*)$/;
+
+const alerts = z.strictObject({
+  webhook: httpUrl("POST the drill result as JSON here when a drill fails (and on recovery)").optional(),
+  ping_url: httpUrl("healthchecks-style dead man's switch: GET on success, GET URL/fail on failure").optional(),
+});
+
+export const hostConfigSchema = z.strictObject({
+  replica: z.strictObject({
+    url: z.string().regex(REPLICA_URL, "expected s3://BUCKET/PREFIX or file:///DIR")
+      .describe("where every app's databases are replicated: s3://BUCKET/PREFIX or file:///DIR"),
+    s3: z.strictObject({
+      endpoint: httpUrl("S3 endpoint for non-AWS providers (MinIO, R2, B2, ...)").optional(),
+      region: z.string().min(1).default("us-east-1").describe("S3 region"),
+      force_path_style: z.boolean().default(false).describe("use path-style S3 URLs (most non-AWS providers)"),
+      credentials_file: z.string().startsWith("/", "expected an absolute path").optional()
+        .describe("0600 file of AWS_ACCESS_KEY_ID=… and AWS_SECRET_ACCESS_KEY=… lines; else the AWS_* environment"),
+    }).prefault({}).describe("S3 connection settings (ignored for file:// replicas)"),
+  }).describe("replica target"),
+  litestream: z.strictObject({
+    binary: z.string().optional().describe("path of the litestream binary (default: the one shipped with hostctl)"),
+    template: z.string().optional().describe("Litestream config template overriding the built-in one"),
+    sync_interval: duration("how often Litestream ships WAL to the replica").default("1s"),
+    snapshot_interval: duration("how often Litestream writes a full snapshot").default("24h"),
+    retention: duration("how long snapshots and WAL are kept in the replica").default("72h"),
+    metrics_port_base: z.number().int().min(1024).max(65000).default(9430)
+      .describe("first loopback port for each app's Litestream metrics (one port per app, in app order)"),
+  }).prefault({}).describe("Litestream settings"),
+  drills: z.strictObject({
+    schedule: cron("default cron schedule for restore drills").default("17 3 * * *"),
+    concurrency: z.number().int().min(1).max(8).default(1).describe("drills running at once"),
+    max_lag: duration("a drill fails when the replica is older than this").default("60s"),
+  }).prefault({}).describe("restore drill defaults"),
+  alerts: alerts.prefault({}).describe("where failing drills are reported"),
+  metrics: z.strictObject({
+    listen: z.string().regex(/^127\.0\.0\.1:\d{2,5}$/, "expected 127.0.0.1:PORT (metrics are never exposed beyond loopback)")
+      .optional().describe("also serve /metrics on this loopback TCP address"),
+  }).prefault({}).describe("Prometheus metrics"),
+});
+
+const relativePath = z.string().min(1)
+  .refine((p) => !p.startsWith("/"), { message: "expected a path relative to the app's data directory, got an absolute path" })
+  .refine((p) => !p.split("/").includes(".."), { message: "expected a path inside the app's data directory ('..' is not allowed)" });
+
+export const appSpecSchema = z.strictObject({
+  name: z.string().regex(APP_NAME, `expected ${APP_NAME_RULE}`).describe("app name; becomes a path and an S3 prefix"),
+  repo: z.string().min(1).describe("Git remote URL or local path"),
+  branch: z.string().min(1).default("main").describe("branch deployed by default and polled for new commits"),
+  kind: z.enum(["django", "wagtail", "generic"]).default("django").describe("django | wagtail | generic"),
+  python: z.string().min(1).default("python3").describe("Python interpreter for the app's virtualenv"),
+  databases: z.array(z.strictObject({ path: relativePath.describe("SQLite file, relative to apps/<app>/data") }))
+    .default([]).describe("SQLite databases replicated by Litestream"),
+  processes: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/, "expected a process type such as web or worker"), z.string().min(1))
+    .default({}).describe("process type → shell command line; a Procfile in the repo overrides"),
+  build: z.string().optional().describe("build command line for generic apps, run in the release directory"),
+  port: z.number().int().min(1024).max(65535).describe("loopback port the web process listens on ($PORT)"),
+  domain: z.string().optional().describe("public host name; also the Host header of health checks"),
+  healthcheck: z.strictObject({
+    path: z.string().startsWith("/").default("/").describe("path that must answer 2xx/3xx"),
+    timeout: duration("how long a new release has to become healthy").default("30s"),
+  }).prefault({}).describe("deploy health check"),
+  deploy: z.strictObject({
+    poll: duration("check the branch for new commits at this interval (unset: no polling)").optional(),
+    keep_releases: z.number().int().min(2).max(50).default(5).describe("releases kept on disk"),
+  }).prefault({}).describe("deploy settings"),
+  drill: z.strictObject({
+    schedule: cron("cron schedule for this app's restore drills (default: drills.schedule)").optional(),
+    max_lag: duration("replica freshness limit (default: drills.max_lag)").optional(),
+  }).prefault({}).describe("restore drill settings"),
+  alerts: alerts.optional().describe("per-app alert targets overriding the host's"),
+});
+
+export type HostConfig = z.infer<typeof hostConfigSchema>;
+export type HostConfigInput = z.input<typeof hostConfigSchema>;
+export type AppSpec = z.infer<typeof appSpecSchema>;
+export type AppSpecInput = z.input<typeof appSpecSchema>;
+export type AppKind = AppSpec["kind"];

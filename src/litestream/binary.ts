@@ -1,0 +1,23 @@
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import type { HostConfig } from "../config/schema.js";
+import { HostctlError } from "../lib/errors.js";
+
+const require = createRequire(import.meta.url);
+
+/**
+ * The real Litestream binary. Never node_modules/.bin/litestream: that Node wrapper exits 0 when
+ * Litestream fails and leaves the binary orphaned on SIGTERM.
+ */
+export function litestreamBinary(host: HostConfig | undefined, env: NodeJS.ProcessEnv): string {
+  const override = env.HOSTCTL_LITESTREAM ?? host?.litestream.binary;
+  if (override) return override;
+  const platformPackage = `@flydotio/litestream-${process.platform}-${process.arch}`;
+  try {
+    return join(dirname(require.resolve(`${platformPackage}/package.json`)), "litestream");
+  } catch (error) {
+    throw new HostctlError("CONFIG_INVALID", `no Litestream binary for ${process.platform}-${process.arch} (${platformPackage} is not installed)`, {
+      exitCode: 2, cause: error, hint: "set HOSTCTL_LITESTREAM=/path/to/litestream or litestream.binary in hostctl.yml",
+    });
+  }
+}
