@@ -17,7 +17,7 @@ function describeValue(value: unknown): string {
   if (Array.isArray(value)) return "a list";
   if (value === null) return "null";
   if (typeof value === "object") return "a mapping";
-  return String(value);
+  return JSON.stringify(value) ?? typeof value;
 }
 
 function valueAt(data: unknown, path: readonly PathKey[]): unknown {
@@ -30,6 +30,8 @@ function valueAt(data: unknown, path: readonly PathKey[]): unknown {
 }
 
 function issueText(issue: z.core.$ZodIssue, data: unknown): string {
+  // A key that must never appear (credentials) is reported without echoing its value.
+  if (issue.code === "invalid_type" && issue.expected === "never") return issue.message;
   const got = describeValue(valueAt(data, issue.path as PathKey[]));
   switch (issue.code) {
     case "invalid_type":

@@ -93,6 +93,7 @@ export async function initHost(options: InitOptions, deps: Deps): Promise<Comman
   } finally {
     store.close();
   }
+  deps.log.info({ event: "host.initialised", home: paths.home, replica: config.replica.url, credentialsFile: config.replica.s3.credentials_file }, "host initialised");
   for (const warning of warnings) deps.progress(`warning: ${warning}`);
   return {
     text: `initialised ${paths.home}\nreplica: ${config.replica.url}\nnext: hostctl app add NAME --repo URL --port 8001 --db db.sqlite3`,

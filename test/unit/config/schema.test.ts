@@ -1,0 +1,97 @@
+import { readFile } from "node:fs/promises";
+import { describe, expect, it } from "vitest";
+import { parseHostConfig } from "../../../src/config/host.js";
+import { parseAppSpec, validateAppSpec } from "../../../src/config/app.js";
+import { checkAppRules } from "../../../src/config/rules.js";
+import { ConfigError } from "../../../src/lib/errors.js";
+
+const fixture = (name: string) => readFile(new URL(`../../fixtures/configs/${name}`, import.meta.url), "utf8");
+
+function messageOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).message;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+const unknownKey = await fixture("unknown-key.yml");
+const malformed = await fixture("malformed.yml");
+const badPort = await fixture("bad-port.app.yml");
+const host = parseHostConfig("replica:\n  url: s3://bucket/prefix\n", "hostctl.yml");
+const base = { name: "blog", repo: "/srv/blog.git", port: 8001, databases: [{ path: "db.sqlite3" }] };
+
+describe("host config", () => {
+  it("fills defaults for everything but the replica URL", () => {
+    expect(host.litestream.sync_interval).toBe("1s");
+    expect(host.replica.s3.region).toBe("us-east-1");
+    expect(host.drills.max_lag).toBe("60s");
+  });
+
+  it("names the file, line and key path of an unknown key", () => {
+    expect(messageOf(() => parseHostConfig(unknownKey, "hostctl.yml"))).toBe("hostctl.yml:5:5 replica.s3.endpiont: unknown key");
+  });
+
+  it("names the line of a YAML syntax error", () => {
+    expect(messageOf(() => parseHostConfig(malformed, "hostctl.yml"))).toMatch(/^hostctl\.yml:2:\d+ YAML syntax error: /);
+  });
+
+  it("rejects a replica URL with an unknown scheme", () => {
+    expect(messageOf(() => parseHostConfig("replica:\n  url: gs://bucket/x\n", "hostctl.yml")))
+      .toBe('hostctl.yml:2:8 replica.url: expected s3://BUCKET/PREFIX or file:///DIR, got "gs://bucket/x"');
+  });
+
+  it("rejects a metrics address that is not loopback", () => {
+    expect(messageOf(() => parseHostConfig("replica:\n  url: s3://b/p\nmetrics:\n  listen: ':9090'\n", "hostctl.yml")))
+      .toContain("metrics.listen: expected 127.0.0.1:PORT");
+  });
+});
+
+
+describe("app spec", () => {
+  it("reports a non-numeric port with its line", () => {
+    expect(messageOf(() => parseAppSpec(badPort, "apps/blog/app.yml"))).toBe('apps/blog/app.yml:3:7 port: expected number, got "80a"');
+  });
+
+  it.each([
+    ["../x", "name"], ["Blog", "name"], ["a b", "name"], ["", "name"], ["a".repeat(41), "name"],
+  ])("rejects the app name %j", (name, path) => {
+    expect(messageOf(() => validateAppSpec({ ...base, name }, "app.yml"))).toContain(`app.yml ${path}: expected a lowercase letter`);
+  });
+
+  it.each([[80], [70000]])("rejects port %d outside 1024-65535", (port) => {
+    expect(messageOf(() => validateAppSpec({ ...base, port }, "app.yml"))).toMatch(/port: .*(1024|65535).*got \d+/);
+  });
+
+  it.each([["/abs/db.sqlite3", "absolute"], ["../db.sqlite3", "'..'"], ["data/../../db", "'..'"]])("rejects the database path %s", (path, why) => {
+    expect(messageOf(() => validateAppSpec({ ...base, databases: [{ path }] }, "app.yml"))).toContain(why);
+  });
+
+  it("rejects an invalid cron schedule", () => {
+    expect(messageOf(() => validateAppSpec({ ...base, drill: { schedule: "61 * * * *" } }, "app.yml")))
+      .toBe('app.yml drill.schedule: expected a cron expression such as "17 3 * * *", got "61 * * * *"');
+  });
+
+  it("rejects a malformed duration", () => {
+    expect(messageOf(() => validateAppSpec({ ...base, deploy: { poll: "10 minutes" } }, "app.yml")))
+      .toBe('app.yml deploy.poll: expected a duration such as 500ms, 1s, 5m, 24h or 7d, got "10 minutes"');
+  });
+
+  it("rejects an unknown key", () => {
+    expect(messageOf(() => validateAppSpec({ ...base, prot: 1 }, "app.yml"))).toBe("app.yml prot: unknown key");
+  });
+
+  it("rejects a port already used by another app", () => {
+    const spec = validateAppSpec(base, "app.yml");
+    const other = validateAppSpec({ ...base, name: "shop" }, "app.yml");
+    expect(messageOf(() => checkAppRules(spec, [other], host, "app.yml"))).toBe('app.yml port: port 8001 is already used by app "shop"');
+  });
+
+  it("rejects two databases with the same file name (one replica path each)", () => {
+    const spec = validateAppSpec({ ...base, databases: [{ path: "a/db.sqlite3" }, { path: "b/db.sqlite3" }] }, "app.yml");
+    expect(messageOf(() => checkAppRules(spec, [], host, "app.yml"))).toContain("databases[1].path");
+  });
+});
+
