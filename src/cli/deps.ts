@@ -1,12 +1,14 @@
 import type { HostPaths } from "../config/paths.js";
 import type { Clock } from "../lib/clock.js";
 import type { Runner } from "../lib/exec.js";
-import type { Logger } from "../lib/log.js";
+import type { Logger, LogLevel } from "../lib/log.js";
 
 /** What every command gets, built once in main.ts. */
 export interface Deps {
   paths: HostPaths;
   log: Logger;
+  /** The --log-level given on the command line, if any (each command has its own default). */
+  logLevel: LogLevel | undefined;
   run: Runner;
   clock: Clock;
   env: NodeJS.ProcessEnv;

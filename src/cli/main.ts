@@ -12,6 +12,14 @@ import { initHost } from "./commands/init.js";
 import { appAdd, appList, appRemove, appShow } from "./commands/app.js";
 import { envList, envSet, envUnset } from "./commands/env.js";
 import { doctor } from "./commands/doctor.js";
+import { drill } from "./commands/drill.js";
+import { drillsHistory } from "./commands/drills.js";
+import { up } from "./commands/up.js";
+import { status } from "./commands/status.js";
+import { control } from "./commands/control.js";
+import { logs } from "./commands/logs.js";
+import { restore } from "./commands/restore.js";
+import { supervisorWiring } from "./wiring.js";
 
 interface GlobalOptions {
   home?: string;
@@ -22,11 +30,12 @@ interface GlobalOptions {
 export type Action = (deps: Deps) => Promise<CommandResult>;
 export type Runner = (action: Action, json?: boolean) => Promise<void>;
 
-function buildDeps(options: GlobalOptions): Deps {
+function buildDeps(options: GlobalOptions, explicitLevel: boolean): Deps {
   const log = createLogger(options.verbose ? "debug" : options.logLevel);
   return {
     paths: hostPaths(resolveHome(options.home, process.env)),
     log,
+    logLevel: explicitLevel ? options.logLevel : undefined,
     run: createRunner(log),
     clock: systemClock,
     env: process.env,
@@ -53,7 +62,7 @@ export function buildProgram(): Command {
 
   const run: Runner = async (action, json = false) => {
     const options = program.opts<GlobalOptions>();
-    const result = await action(buildDeps(options));
+    const result = await action(buildDeps(options, program.getOptionValueSource("logLevel") !== "default"));
     printResult(result, json);
     if (result.exitCode) process.exitCode = result.exitCode;
   };
@@ -113,6 +122,37 @@ export function buildProgram(): Command {
   program.command("doctor").description("preflight: Litestream, git, sqlite3, each app's Python, S3 put/get/delete")
     .option("--json", "JSON output")
     .action((o: { json?: boolean }) => run(doctor, o.json));
+  program.command("drill [name]").description("restore drill: restore the newest replica into scratch space and check it (every app when no NAME)")
+    .option("--no-live", "no live copy on this host: only intrinsic checks and freshness against now")
+    .option("--json", "JSON output")
+    .action((name: string | undefined, o: { live?: boolean; json?: boolean }) => run((deps) => drill(name, o, deps), o.json));
+  program.command("drills <name>").description("an app's drill history (apps/<app>/drills.jsonl)")
+    .option("--last <n>", "how many of the newest drills (default 10)")
+    .option("--json", "JSON output")
+    .action((name: string, o: { last?: string; json?: boolean }) => run((deps) => drillsHistory(name, o, deps), o.json));
+
+  program.command("up")
+    .description("run the supervisor in the foreground: restore-on-boot, Litestream and every app's processes (SIGTERM/SIGINT stop it gracefully)")
+    .option("--takeover", "take the replica lease at once (the old host is gone)")
+    .action((o: { takeover?: boolean }) => run((deps) => up(o, deps, supervisorWiring)));
+  program.command("status").description("state of every app, its processes and Litestream (from disk when hostctl up is not running)")
+    .option("--json", "JSON output")
+    .action((o: { json?: boolean }) => run(status, o.json));
+  program.command("logs <name>").description("print an app's process logs (apps/<app>/logs/)")
+    .option("--process <type>", "only this process (web, worker, litestream, …)")
+    .option("-n, --lines <n>", "lines to print from the end", "100")
+    .option("-f, --follow", "keep printing new lines")
+    .action((name: string, o: { process?: string; lines?: string; follow?: boolean }) => run((deps) => logs(name, o, deps)));
+  for (const action of ["restart", "stop", "start"] as const) {
+    program.command(`${action} <name>`).description(`${action} an app under the running supervisor`)
+      .option("--json", "JSON output")
+      .action((name: string, o: { json?: boolean }) => run((deps) => control(action, name, deps), o.json));
+  }
+  program.command("restore <name>").description("restore an app's missing databases from the replica (restore-on-boot, on demand)")
+    .option("--timestamp <time>", "restore to this point in time (RFC 3339)")
+    .option("--force", "replace existing databases: the app is stopped first and the current files are kept aside")
+    .option("--json", "JSON output")
+    .action((name: string, o: { timestamp?: string; force?: boolean; json?: boolean }) => run((deps) => restore(name, o, deps), o.json));
 
   return program;
 }

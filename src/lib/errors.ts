@@ -16,9 +16,14 @@ export type ErrorCode =
   | "REPLICA_MARKER_MISMATCH"
   | "RESTORE_FAILED"
   | "DB_EXISTS"
+  | "DB_MISSING"
   | "SUPERVISOR_RUNNING"
   | "SUPERVISOR_NOT_RUNNING"
   | "LOCKED"
+  | "DEPLOY_FAILED"
+  | "DEPLOY_LOCKED"
+  | "DEPLOY_REFUSED"
+  | "RELEASE_NOT_FOUND"
   | "DOCTOR_FAILED";
 
 export interface ErrorOptions {

@@ -1,0 +1,64 @@
+import { rename } from "node:fs/promises";
+import { join } from "node:path";
+import type { CommandResult, Deps } from "../deps.js";
+import { loadHostContext } from "../../apps/context.js";
+import { requireApp } from "../../apps/registry.js";
+import { appPaths } from "../../config/paths.js";
+import { HostctlError, usageError } from "../../lib/errors.js";
+import { pathExists } from "../../lib/fs.js";
+import { ensureDatabases } from "../../restore/restore-app.js";
+import { controlRequest } from "../../supervisor/control-client.js";
+import type { AppStatus } from "../../supervisor/app-unit.js";
+
+export interface RestoreOptions {
+  timestamp?: string;
+  force?: boolean;
+}
+
+/**
+ * The restore-on-boot logic for one app, on demand. An existing database is never overwritten without
+ * --force; with it the app is stopped first and the old files are kept aside, not deleted.
+ */
+export async function restore(name: string, options: RestoreOptions, deps: Deps): Promise<CommandResult> {
+  const spec = await requireApp(deps.paths, name);
+  if (options.timestamp !== undefined && Number.isNaN(Date.parse(options.timestamp))) {
+    throw usageError(`argument --timestamp "${options.timestamp}": expected an RFC 3339 time such as 2026-11-23T03:00:00Z`);
+  }
+  const ctx = await loadHostContext(deps);
+  const app = appPaths(deps.paths, name);
+  const present = [];
+  for (const db of spec.databases) if (await pathExists(join(app.data, db.path))) present.push(db.path);
+  if (present.length > 0 && !options.force) {
+    throw new HostctlError("DB_EXISTS", `${name}: ${present.join(", ")} already exist; restore would replace them`, { exitCode: 2, hint: `hostctl restore ${name} --force (the app is stopped and the current files are kept aside)` });
+  }
+  let stoppedSupervised = false;
+  const asides: [string, string][] = [];
+  if (present.length > 0) {
+    const stopped = await controlRequest<AppStatus>(deps.paths, "POST", `/apps/${encodeURIComponent(name)}/stop`);
+    stoppedSupervised = stopped?.status === 200;
+    const stamp = ctx.clock.now().toISOString().replace(/[:.]/g, "");
+    for (const db of present) {
+      for (const suffix of ["", "-wal", "-shm"]) {
+        const file = `${join(app.data, db)}${suffix}`;
+        const aside = `${join(app.data, db)}.before-restore-${stamp}${suffix}`;
+        if (await pathExists(file)) {
+          await rename(file, aside);
+          asides.push([aside, file]);
+        }
+      }
+    }
+    deps.progress(`kept the current files aside as *.before-restore-${stamp}`);
+  }
+  try {
+    const results = await ensureDatabases(spec, ctx, options.timestamp ? { timestamp: options.timestamp } : {});
+    const lines = results.map((r) => `${r.path}: ${r.action}${r.restore_ms === undefined ? "" : ` in ${r.restore_ms} ms`}${r.generation ? ` (generation ${r.generation})` : ""}`);
+    return { text: lines.join("\n"), data: { app: name, databases: results } };
+  } catch (error) {
+    // The restore failed: put the previous files back rather than leave the app without its data.
+    for (const [aside, file] of asides) if (!(await pathExists(file))) await rename(aside, file);
+    throw error;
+  } finally {
+    ctx.store.close();
+    if (stoppedSupervised) await controlRequest(deps.paths, "POST", `/apps/${encodeURIComponent(name)}/start`);
+  }
+}

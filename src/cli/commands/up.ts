@@ -1,0 +1,27 @@
+import { pino } from "pino";
+import type { CommandResult, Deps } from "../deps.js";
+import { loadHostContext } from "../../apps/context.js";
+import { createLogger } from "../../lib/log.js";
+import { runSupervisor, type SupervisorOptions } from "../../supervisor/main.js";
+import { scaledBackoff } from "../../supervisor/backoff.js";
+
+export interface UpOptions {
+  takeover?: boolean;
+}
+
+export type SupervisorWiring = Pick<SupervisorOptions, "hooks" | "firstDeploy" | "extend">;
+
+/** The composition root of the supervisor: JSON logs on stdout (journald), everything else from features. */
+export async function up(_options: UpOptions, deps: Deps, wiring: (deps: Deps) => SupervisorWiring): Promise<CommandResult> {
+  const log = createLogger(deps.logLevel ?? "info", pino.destination(1));
+  const supervisorDeps = { ...deps, log };
+  const ctx = await loadHostContext(supervisorDeps);
+  const scale = Number(deps.env.HOSTCTL_BACKOFF_SCALE ?? "1");
+  const code = await runSupervisor(ctx, {
+    policy: scaledBackoff(scale),
+    graceMs: Number(deps.env.HOSTCTL_STOP_GRACE_MS ?? "10000"),
+    bootConcurrency: 4,
+    ...wiring(supervisorDeps),
+  });
+  return { text: "", exitCode: code === 0 ? 0 : 1 };
+}

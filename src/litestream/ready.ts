@@ -1,0 +1,20 @@
+import { scrapeLitestream } from "./lag.js";
+
+/**
+ * Litestream 0.3.13 performs its final sync on SIGTERM only for databases it has synced at least once
+ * (its first sync comes one monitor interval after start). Stopping it earlier loses the newest writes,
+ * so shutdown waits for every database's first sync, bounded by timeoutMs.
+ */
+export async function waitLitestreamReady(port: number, dbPaths: readonly string[], timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const dbs = await scrapeLitestream(port, 1000);
+      if (dbPaths.every((path) => (dbs.find((d) => d.db === path)?.syncs ?? 0) > 0)) return true;
+    } catch {
+      // Not listening yet (or gone): try again until the deadline.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
+}

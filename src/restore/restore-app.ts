@@ -1,0 +1,118 @@
+import { chmod, chown, mkdir, rename, rm, stat } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import type { HostContext } from "../apps/context.js";
+import type { AppSpec } from "../config/schema.js";
+import { appPaths } from "../config/paths.js";
+import { HostctlError, errorMessage } from "../lib/errors.js";
+import { pathExists } from "../lib/fs.js";
+import { sqliteQuery } from "../lib/sqlite.js";
+import { restoreArgs } from "../litestream/args.js";
+import { litestreamEnv } from "../s3/credentials.js";
+import { replicaState } from "../s3/replica-state.js";
+import { locallyReplicated, readMarker } from "./markers.js";
+import { writeLitestreamConfigs } from "../litestream/config-files.js";
+import { loadApps } from "../apps/registry.js";
+
+export type DatabaseAction = "present" | "restored" | "fresh";
+
+export interface DatabaseRestore {
+  path: string;
+  action: DatabaseAction;
+  restore_ms?: number;
+  generation?: string;
+  strays?: string[];
+}
+
+export interface EnsureOptions {
+  timestamp?: string;
+}
+
+/** Moves -wal/-shm files that have no database beside them out of the way (never deleted: they are evidence). */
+async function setStraysAside(db: string, now: Date): Promise<string[]> {
+  const moved: string[] = [];
+  for (const suffix of ["-wal", "-shm", ".tmp-wal", ".tmp-shm", "-journal"]) {
+    const stray = `${db}${suffix}`;
+    if (await pathExists(stray)) {
+      const aside = `${stray}.stray-${now.toISOString().replace(/[:.]/g, "")}`;
+      await rename(stray, aside);
+      moved.push(aside);
+    }
+  }
+  return moved;
+}
+
+async function setWal(ctx: HostContext, db: string): Promise<void> {
+  const rows = await sqliteQuery(ctx.run, db, "PRAGMA journal_mode=WAL;");
+  if (rows[0]?.journal_mode !== "wal") throw new HostctlError("RESTORE_FAILED", `${db}: could not switch to WAL mode (got ${String(rows[0]?.journal_mode)})`);
+}
+
+/** Restores one database with the real `litestream restore`, then proves it with quick_check. */
+export async function restoreDatabase(ctx: HostContext, spec: AppSpec, dbPath: string, configPath: string, timestamp?: string): Promise<{ ms: number; generation: string | undefined }> {
+  const started = Date.now();
+  let output;
+  try {
+    output = await ctx.run(ctx.litestream, restoreArgs({ configPath, dbPath, ...(timestamp ? { timestamp } : {}) }), {
+      env: litestreamEnv(ctx.credentials), cleanEnv: true, timeoutMs: 60 * 60_000,
+    });
+  } catch (error) {
+    throw new HostctlError("RESTORE_FAILED", `${spec.name}: litestream restore of ${dbPath} failed: ${errorMessage(error)}`, { cause: error, hint: `run: hostctl doctor; then hostctl restore ${spec.name}` });
+  } finally {
+    // 0.3.13 leaves the temporary WAL and SHM of its work file behind.
+    await Promise.all([".tmp-wal", ".tmp-shm"].map((suffix) => rm(`${dbPath}${suffix}`, { force: true })));
+  }
+  const ms = Date.now() - started;
+  const generation = /generation=([0-9a-f]{16})/.exec(`${output.stderr}${output.stdout}`)?.[1];
+  const check = await sqliteQuery(ctx.run, dbPath, "PRAGMA quick_check;", { readonly: true });
+  if (check[0]?.quick_check !== "ok") {
+    await rename(dbPath, `${dbPath}.corrupt-${Date.now()}`);
+    throw new HostctlError("RESTORE_FAILED", `${spec.name}: restored ${dbPath} failed PRAGMA quick_check: ${JSON.stringify(check.slice(0, 3))}`);
+  }
+  // Restore writes the file 0600 as whoever ran it; give it the data directory's owner, readable by the group.
+  const owner = await stat(dirname(dbPath));
+  await chown(dbPath, owner.uid, owner.gid);
+  await chmod(dbPath, 0o640);
+  return { ms, generation };
+}
+
+/**
+ * Restore-on-boot for one app: every missing database is restored from its replica, or created fresh
+ * in WAL mode when the replica is truly empty. Throws (and creates nothing) when the replica cannot be
+ * read or when a marker says data existed: starting on an empty file would begin a new generation that
+ * a later restore could pick over the real data.
+ */
+export async function ensureDatabases(spec: AppSpec, ctx: HostContext, options: EnsureOptions = {}): Promise<DatabaseRestore[]> {
+  const app = appPaths(ctx.paths, spec.name);
+  if (spec.databases.length > 0) await writeLitestreamConfigs(ctx.paths, ctx.host, await loadApps(ctx.paths));
+  const results: DatabaseRestore[] = [];
+  for (const db of spec.databases) {
+    const path = join(app.data, db.path);
+    if (await pathExists(path)) {
+      await setWal(ctx, path);
+      results.push({ path: db.path, action: "present" });
+      continue;
+    }
+    const state = await replicaState(ctx.store, spec.name, db.path);
+    if (state.state === "unreachable") {
+      throw new HostctlError(state.error.code, `${spec.name}: ${db.path} is missing and its replica cannot be read, so the app is not started: ${state.error.message}`, { cause: state.error, ...(state.error.hint ? { hint: state.error.hint } : {}) });
+    }
+    await mkdir(dirname(path), { recursive: true });
+    const strays = await setStraysAside(path, ctx.clock.now());
+    if (state.state === "exists") {
+      const { ms, generation } = await restoreDatabase(ctx, spec, path, app.litestreamConfig, options.timestamp);
+      await setWal(ctx, path);
+      results.push({ path: db.path, action: "restored", restore_ms: ms, ...(generation ? { generation } : {}), ...(strays.length ? { strays } : {}) });
+      continue;
+    }
+    const marker = await readMarker(ctx, spec.name, db.path);
+    const local = await locallyReplicated(ctx, spec.name, db.path);
+    if (marker || local) {
+      const since = marker?.first_replicated_at ?? local ?? "";
+      throw new HostctlError("REPLICA_MARKER_MISMATCH", `${spec.name}: ${db.path} is missing and its replica is empty, but it has been replicated since ${since}; refusing to start on an empty database`, {
+        hint: "check replica.url in hostctl.yml (a wrong prefix looks empty); if the data is truly gone, delete the marker under _hostctl/markers/ in the replica target",
+      });
+    }
+    await setWal(ctx, path);
+    results.push({ path: db.path, action: "fresh", ...(strays.length ? { strays } : {}) });
+  }
+  return results;
+}

@@ -1,0 +1,39 @@
+import { realpath } from "node:fs/promises";
+import type { AppSpec } from "../config/schema.js";
+import { errorMessage } from "../lib/errors.js";
+import { pathExists } from "../lib/fs.js";
+import type { AppUnit } from "./app-unit.js";
+
+export interface ReleaseHooks {
+  /** Resolves when the app answers its health check on its port, or rejects with the reason. */
+  healthCheck: (spec: AppSpec) => Promise<void>;
+  /** Points apps/<app>/current at the release, atomically. */
+  switchCurrent: (spec: AppSpec, releaseDir: string) => Promise<void>;
+}
+
+export interface ActivateResult {
+  ok: boolean;
+  gap_s: number;
+  error?: string;
+}
+
+/**
+ * Switches a supervised app to a new release. Without a proxy the port serves one release at a time,
+ * so: stop old, start new, health-check, switch `current`; on failure the old release is started again.
+ */
+export async function activateRelease(unit: AppUnit, releaseDir: string, hooks: ReleaseHooks): Promise<ActivateResult> {
+  const old = (await pathExists(unit.paths.current)) ? await realpath(unit.paths.current) : undefined;
+  const started = Date.now();
+  await unit.stopProcesses();
+  await unit.startRelease(releaseDir);
+  try {
+    await hooks.healthCheck(unit.spec);
+    const gap = (Date.now() - started) / 1000;
+    await hooks.switchCurrent(unit.spec, releaseDir);
+    return { ok: true, gap_s: gap };
+  } catch (error) {
+    await unit.stopProcesses();
+    if (old) await unit.startRelease(old);
+    return { ok: false, gap_s: (Date.now() - started) / 1000, error: errorMessage(error) };
+  }
+}

@@ -1,0 +1,253 @@
+import { realpath } from "node:fs/promises";
+import { join, posix } from "node:path";
+import type { HostContext } from "../apps/context.js";
+import type { AppSpec } from "../config/schema.js";
+import { appPaths, type AppPaths } from "../config/paths.js";
+import { readAppEnv } from "../apps/env.js";
+import { releaseProcesses, serviceProcesses } from "../apps/procfile.js";
+import { appProcessEnv, shellArgs } from "../apps/process-env.js";
+import { HostctlError, errorMessage } from "../lib/errors.js";
+import { pathExists } from "../lib/fs.js";
+import { replicateArgs } from "../litestream/args.js";
+import { litestreamEnv } from "../s3/credentials.js";
+import { replicaState } from "../s3/replica-state.js";
+import { ensureDatabases, type DatabaseRestore } from "../restore/restore-app.js";
+import { markReplicated } from "../restore/markers.js";
+import { nextRestart, type BackoffPolicy, type RestartHistory } from "./backoff.js";
+import { SupervisedProcess, type ProcessStatus } from "./child.js";
+import { waitLitestreamReady } from "../litestream/ready.js";
+import { acquireReplicateLocks, releaseReplicateLocks } from "./replicate-lock.js";
+
+export type AppState = "starting" | "restoring" | "deploying" | "waiting" | "running" | "crashloop" | "stopped" | "failed";
+
+export interface AppStatus {
+  name: string;
+  kind: string;
+  state: AppState;
+  reason: string | undefined;
+  next_retry_at: string | undefined;
+  release: string | undefined;
+  data_dir: string;
+  port: number;
+  processes: ProcessStatus[];
+  litestream: (ProcessStatus & { replicating: boolean }) | { state: "none"; replicating: false };
+  databases: DatabaseRestore[];
+}
+
+export interface UnitDeps {
+  ctx: HostContext;
+  policy: BackoffPolicy;
+  graceMs: number;
+  hostId: string;
+  /** Loopback port of this app's Litestream metrics (addr: in its config). */
+  metricsPort: number | undefined;
+  /** Deploys an app that has no release yet (restore has already run). */
+  firstDeploy?: (spec: AppSpec) => Promise<void>;
+  onChange: () => void;
+}
+
+/**
+ * One app under supervision: restore-on-boot (retried with backoff while the replica is unreachable),
+ * then its Litestream, then its processes; stopped in the reverse order so the last writes are shipped.
+ */
+export class AppUnit {
+  state: AppState = "starting";
+  reason: string | undefined;
+  private nextRetryAt: number | undefined;
+  private databases: DatabaseRestore[] = [];
+  private litestream: SupervisedProcess | undefined;
+  private processes = new Map<string, SupervisedProcess>();
+  private releaseDir: string | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryHistory: RestartHistory = { failures: 0, restarts: [] };
+  private markerTimer: NodeJS.Timeout | undefined;
+  private replicated = new Set<string>();
+  private stopping = false;
+  readonly paths: AppPaths;
+
+  constructor(public spec: AppSpec, private readonly deps: UnitDeps) {
+    this.paths = appPaths(deps.ctx.paths, spec.name);
+  }
+
+  private get log() {
+    return this.deps.ctx.log.child({ app: this.spec.name });
+  }
+
+  private set(state: AppState, reason?: string): void {
+    this.state = state;
+    this.reason = reason;
+    this.deps.onChange();
+  }
+
+  /** Restore what is missing, then start. Never throws: failures become state and a scheduled retry. */
+  async boot(): Promise<void> {
+    this.stopping = false;
+    this.set("restoring");
+    try {
+      this.databases = await ensureDatabases(this.spec, this.deps.ctx);
+      for (const db of this.databases) {
+        if (db.action !== "present") this.log.info({ event: `database.${db.action}`, database: db.path, restore_ms: db.restore_ms, generation: db.generation }, `database ${db.action}`);
+        if (db.action === "restored") this.log.info({ event: "litestream.new_generation_expected", database: db.path }, "Litestream starts a new generation after a restore: expected");
+      }
+    } catch (error) {
+      this.scheduleRetry(error);
+      return;
+    }
+    this.retryHistory = { failures: 0, restarts: [] };
+    this.nextRetryAt = undefined;
+    this.set("starting");
+    try {
+      await this.startLitestream();
+      if (!(await pathExists(this.paths.current)) && this.deps.firstDeploy) {
+        this.set("deploying");
+        await this.deps.firstDeploy(this.spec);
+        this.set("starting");
+      }
+      await this.startProcesses();
+    } catch (error) {
+      this.set("failed", errorMessage(error));
+      this.log.error({ event: "app.start_failed", reason: errorMessage(error) }, "app failed to start");
+    }
+  }
+
+  private scheduleRetry(error: unknown): void {
+    const decision = nextRestart(this.retryHistory, 0, Date.now(), { ...this.deps.policy, baseMs: this.deps.policy.baseMs * 5, crashloopRestarts: Number.MAX_SAFE_INTEGER });
+    this.retryHistory = decision.history;
+    this.nextRetryAt = Date.now() + decision.delayMs;
+    const code = error instanceof HostctlError ? error.code : "INTERNAL";
+    this.log.error({ event: "app.boot_failed", code, reason: errorMessage(error), retry_in_ms: decision.delayMs }, "app not started");
+    this.set("failed", errorMessage(error));
+    if (this.stopping) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      if (!this.stopping) void this.boot();
+    }, decision.delayMs);
+  }
+
+  private async startLitestream(): Promise<void> {
+    if (this.spec.databases.length === 0 || this.litestream) return;
+    const dbPaths = this.spec.databases.map((db) => join(this.paths.data, db.path));
+    await acquireReplicateLocks(this.deps.ctx.paths.locks, dbPaths);
+    const { ctx } = this.deps;
+    this.litestream = new SupervisedProcess({
+      app: this.spec.name,
+      type: "litestream",
+      file: ctx.litestream,
+      args: replicateArgs(this.paths.litestreamConfig),
+      cwd: this.paths.root,
+      env: litestreamEnv(ctx.credentials),
+      logPath: join(this.paths.logs, "litestream.log"),
+      display: `litestream ${replicateArgs(this.paths.litestreamConfig).join(" ")}`,
+    }, { log: ctx.log, pidsDir: ctx.paths.pids, policy: this.deps.policy, graceMs: this.deps.graceMs }, this.deps.onChange);
+    await this.litestream.start();
+    this.watchForFirstReplication();
+  }
+
+  /** Writes the replication marker once each database's replica holds data. */
+  private watchForFirstReplication(): void {
+    const tick = async () => {
+      for (const db of this.spec.databases) {
+        if (this.replicated.has(db.path)) continue;
+        try {
+          if ((await replicaState(this.deps.ctx.store, this.spec.name, db.path)).state === "exists") {
+            await markReplicated(this.deps.ctx, this.spec.name, db.path, this.deps.hostId);
+            this.replicated.add(db.path);
+          }
+        } catch (error) {
+          this.log.warn({ event: "marker.failed", database: db.path, reason: errorMessage(error) }, "could not write the replication marker; will retry");
+        }
+      }
+      if (this.replicated.size < this.spec.databases.length && !this.stopping) this.markerTimer = setTimeout(() => void tick(), 2000);
+    };
+    this.markerTimer = setTimeout(() => void tick(), 1500);
+  }
+
+  private async startProcesses(): Promise<void> {
+    if (!(await pathExists(this.paths.current))) {
+      this.set("waiting", `no release yet: run hostctl deploy ${this.spec.name}`);
+      return;
+    }
+    await this.startRelease(await realpath(this.paths.current));
+  }
+
+  /** Starts every service process of one release directory (absolute path: never through `current`). */
+  async startRelease(releaseDir: string): Promise<void> {
+    const { ctx } = this.deps;
+    const processes = serviceProcesses(await releaseProcesses(this.spec, releaseDir));
+    if (Object.keys(processes).length === 0) {
+      this.set("failed", `no processes: add a Procfile to the repo or --process web=… to the app`);
+      return;
+    }
+    const env = appProcessEnv({ spec: this.spec, app: this.paths, releaseDir, appEnv: await readAppEnv(ctx.paths, this.spec.name), hasVenv: await pathExists(join(releaseDir, ".venv")) });
+    this.releaseDir = releaseDir;
+    for (const [type, command] of Object.entries(processes)) {
+      const [file, args] = shellArgs(command);
+      const child = new SupervisedProcess({
+        app: this.spec.name, type, file, args, cwd: releaseDir, env, logPath: join(this.paths.logs, `${type}.log`), display: command,
+      }, { log: ctx.log, pidsDir: ctx.paths.pids, policy: this.deps.policy, graceMs: this.deps.graceMs }, () => this.refresh());
+      this.processes.set(type, child);
+      await child.start();
+    }
+    this.refresh();
+  }
+
+  async stopProcesses(): Promise<void> {
+    await Promise.all([...this.processes.values()].map((p) => p.stop()));
+    this.processes.clear();
+  }
+
+  /** Apps first, then Litestream: the last writes the apps acknowledged are shipped before it exits. */
+  async stop(reason = "stopped"): Promise<void> {
+    this.stopping = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.markerTimer) clearTimeout(this.markerTimer);
+    this.retryTimer = undefined;
+    this.nextRetryAt = undefined;
+    await this.stopProcesses();
+    if (this.litestream) {
+      if (this.litestream.running && this.deps.metricsPort !== undefined) {
+        const dbPaths = this.spec.databases.map((db) => join(this.paths.data, db.path));
+        const ready = await waitLitestreamReady(this.deps.metricsPort, dbPaths, 10_000);
+        if (!ready) this.log.warn({ event: "litestream.not_ready", databases: dbPaths }, "Litestream had not synced every database before shutdown; the newest writes may not be shipped");
+      }
+      await this.litestream.stop();
+      this.litestream = undefined;
+      await releaseReplicateLocks(this.deps.ctx.paths.locks, this.spec.databases.map((db) => join(this.paths.data, db.path)));
+    }
+    this.set("stopped", reason === "stopped" ? undefined : reason);
+  }
+
+  private refresh(): void {
+    if (this.stopping || this.state === "restoring" || this.state === "deploying") {
+      this.deps.onChange();
+      return;
+    }
+    const states = [...this.processes.values()].map((p) => p.state);
+    if (states.length === 0) return this.deps.onChange();
+    if (states.includes("crashloop")) this.set("crashloop", "a process keeps exiting: hostctl logs " + this.spec.name);
+    else if (states.every((s) => s === "running")) this.set("running");
+    else if (states.some((s) => s === "backoff")) this.set("starting", "a process exited and is being restarted");
+    else this.deps.onChange();
+  }
+
+  get litestreamRunning(): boolean {
+    return this.litestream?.running ?? false;
+  }
+
+  status(): AppStatus {
+    const ls = this.litestream?.status();
+    return {
+      name: this.spec.name,
+      kind: this.spec.kind,
+      state: this.state,
+      reason: this.reason ?? (ls && ls.state !== "running" && this.state === "running" ? "replication is down: Litestream is not running" : undefined),
+      next_retry_at: this.nextRetryAt === undefined ? undefined : new Date(this.nextRetryAt).toISOString(),
+      release: this.releaseDir ? posix.basename(this.releaseDir) : undefined,
+      data_dir: this.paths.data,
+      port: this.spec.port,
+      processes: [...this.processes.values()].map((p) => p.status()),
+      litestream: ls ? { ...ls, replicating: ls.state === "running" } : { state: "none", replicating: false },
+      databases: this.databases,
+    };
+  }
+}

@@ -1,0 +1,153 @@
+import type { Logger } from "../lib/log.js";
+import { spawnLongRunning } from "../lib/exec.js";
+import { nextRestart, type BackoffPolicy, type RestartHistory } from "./backoff.js";
+import { RotatingLog } from "./log-file.js";
+import { killGroup, procStartTime, removeRecord, writeRecord } from "./proc.js";
+
+export type ProcessState = "starting" | "running" | "backoff" | "crashloop" | "stopping" | "stopped";
+
+export interface ChildSpec {
+  app: string;
+  type: string;
+  file: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+  logPath: string;
+  /** How the command is shown in status and records (never holds secrets: env is not part of it). */
+  display: string;
+}
+
+export interface ChildDeps {
+  log: Logger;
+  pidsDir: string;
+  policy: BackoffPolicy;
+  graceMs: number;
+}
+
+export interface ProcessStatus {
+  type: string;
+  state: ProcessState;
+  pid: number | undefined;
+  uptime_s: number | undefined;
+  restarts: number;
+  last_exit: { code: number | null; signal: string | null; at: string } | undefined;
+  next_restart_at: string | undefined;
+  restart_times: string[];
+}
+
+/**
+ * One supervised process: started in its own process group, output to a rotating log, restarted
+ * with backoff when it exits, and stopped with SIGTERM to the group then SIGKILL after the grace period.
+ */
+export class SupervisedProcess {
+  state: ProcessState = "stopped";
+  private pid: number | undefined;
+  private startedAt = 0;
+  private restarts = 0;
+  private restartTimes: number[] = [];
+  private history: RestartHistory = { failures: 0, restarts: [] };
+  private lastExit: ProcessStatus["last_exit"];
+  private timer: NodeJS.Timeout | undefined;
+  private nextAt: number | undefined;
+  private exited: Promise<void> = Promise.resolve();
+  private wanted = false;
+  private readonly logFile: RotatingLog;
+
+  constructor(readonly spec: ChildSpec, private readonly deps: ChildDeps, private readonly onChange: () => void = () => undefined) {
+    this.logFile = new RotatingLog(spec.logPath);
+  }
+
+  async start(): Promise<void> {
+    this.wanted = true;
+    if (this.pid !== undefined) return;
+    await this.logFile.open();
+    await this.spawn();
+  }
+
+  private async spawn(): Promise<void> {
+    this.timer = undefined;
+    this.nextAt = undefined;
+    if (!this.wanted) return;
+    this.state = "starting";
+    const log = this.deps.log.child({ app: this.spec.app, process: this.spec.type });
+    const child = spawnLongRunning(this.spec.file, this.spec.args, { cwd: this.spec.cwd, env: this.spec.env });
+    const pid = child.pid;
+    if (pid === undefined) {
+      await child.catch(() => undefined);
+      this.onExit(null, "spawn-failed", log);
+      return;
+    }
+    this.pid = pid;
+    this.startedAt = Date.now();
+    child.stdout?.on("data", (chunk: Buffer) => this.logFile.write(chunk));
+    child.stderr?.on("data", (chunk: Buffer) => this.logFile.write(chunk));
+    const starttime = await procStartTime(pid);
+    if (starttime) await writeRecord(this.deps.pidsDir, { app: this.spec.app, type: this.spec.type, pid, starttime, command: this.spec.display });
+    this.state = "running";
+    log.info({ event: "process.started", pid, command: this.spec.display }, "process started");
+    this.onChange();
+    this.exited = child.then((result) => {
+      this.onExit(result.exitCode ?? null, result.signal ?? null, log);
+    }, () => this.onExit(null, "error", log));
+  }
+
+  private onExit(code: number | null, signal: string | null, log: Logger): void {
+    const now = Date.now();
+    const uptime = this.pid === undefined ? 0 : now - this.startedAt;
+    this.pid = undefined;
+    this.lastExit = { code, signal, at: new Date(now).toISOString() };
+    void removeRecord(this.deps.pidsDir, this.spec.app, this.spec.type);
+    if (!this.wanted) {
+      this.state = "stopped";
+      log.info({ event: "process.stopped", code, signal }, "process stopped");
+      this.onChange();
+      return;
+    }
+    const decision = nextRestart(this.history, uptime, now, this.deps.policy);
+    this.history = decision.history;
+    this.state = decision.crashloop ? "crashloop" : "backoff";
+    this.nextAt = now + decision.delayMs;
+    log.warn({ event: "process.exited", code, signal, uptime_ms: uptime, restart_in_ms: decision.delayMs, crashloop: decision.crashloop }, "process exited; restarting");
+    this.timer = setTimeout(() => {
+      this.restarts += 1;
+      this.restartTimes = [...this.restartTimes.slice(-19), Date.now()];
+      void this.spawn();
+    }, decision.delayMs);
+    this.onChange();
+  }
+
+  async stop(): Promise<void> {
+    this.wanted = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.nextAt = undefined;
+    const pid = this.pid;
+    if (pid !== undefined) {
+      this.state = "stopping";
+      this.onChange();
+      await killGroup(pid, this.deps.graceMs);
+      await this.exited;
+    }
+    this.state = "stopped";
+    await this.logFile.close();
+    this.onChange();
+  }
+
+  get running(): boolean {
+    return this.pid !== undefined;
+  }
+
+  status(): ProcessStatus {
+    return {
+      type: this.spec.type,
+      state: this.state,
+      pid: this.pid,
+      uptime_s: this.pid === undefined ? undefined : Math.round((Date.now() - this.startedAt) / 1000),
+      restarts: this.restarts,
+      last_exit: this.lastExit,
+      next_restart_at: this.nextAt === undefined ? undefined : new Date(this.nextAt).toISOString(),
+      restart_times: this.restartTimes.map((t) => new Date(t).toISOString()),
+    };
+  }
+}

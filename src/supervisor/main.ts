@@ -1,0 +1,150 @@
+import { hostname } from "node:os";
+import type { Server } from "node:http";
+import type { HostContext } from "../apps/context.js";
+import { loadApps } from "../apps/registry.js";
+import { metricsPort, writeLitestreamConfigs } from "../litestream/config-files.js";
+import { HostctlError, usageError } from "../lib/errors.js";
+import { AppUnit, type AppStatus } from "./app-unit.js";
+import type { BackoffPolicy } from "./backoff.js";
+import { ControlRoutes, listenControl, listenTcp } from "./control-server.js";
+import { endStrays } from "./proc.js";
+import { acquireSupervisorLock } from "./supervisor-lock.js";
+import { activateRelease, type ReleaseHooks } from "./activate.js";
+import type { AppSpec } from "../config/schema.js";
+
+export interface SupervisorOptions {
+  policy: BackoffPolicy;
+  graceMs: number;
+  bootConcurrency: number;
+  hooks?: ReleaseHooks;
+  firstDeploy?: (spec: AppSpec) => Promise<void>;
+  /** Extra routes and periodic work from other features (drills, metrics, polling). */
+  extend?: (supervisor: Supervisor) => Promise<void> | void;
+}
+
+export interface SupervisorStatus {
+  supervisor: { pid: number; started_at: string; home: string; host: string };
+  apps: AppStatus[];
+  [key: string]: unknown;
+}
+
+/** Runs `limit` tasks at a time. */
+async function eachLimited<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  await Promise.all(Array.from({ length: Math.min(limit, queue.length) }, async () => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await task(item);
+  }));
+}
+
+export class Supervisor {
+  readonly units = new Map<string, AppUnit>();
+  readonly routes = new ControlRoutes();
+  readonly startedAt = new Date();
+  readonly hostId = `${hostname()}:${process.pid}`;
+  private readonly servers: Server[] = [];
+  private readonly stopHooks: (() => Promise<void> | void)[] = [];
+  private statusExtras: (() => Record<string, unknown>)[] = [];
+
+  constructor(readonly ctx: HostContext, readonly options: SupervisorOptions) {}
+
+  unit(name: string): AppUnit {
+    const unit = this.units.get(name);
+    if (!unit) throw usageError(`no app named "${name}" is supervised`, "run: hostctl status");
+    return unit;
+  }
+
+  onStop(hook: () => Promise<void> | void): void {
+    this.stopHooks.push(hook);
+  }
+
+  addStatus(extra: () => Record<string, unknown>): void {
+    this.statusExtras.push(extra);
+  }
+
+  status(): SupervisorStatus {
+    return {
+      supervisor: { pid: process.pid, started_at: this.startedAt.toISOString(), home: this.ctx.paths.home, host: hostname() },
+      apps: [...this.units.values()].map((u) => u.status()),
+      ...Object.assign({}, ...this.statusExtras.map((f) => f())),
+    };
+  }
+
+  private registerRoutes(): void {
+    this.routes
+      .add("GET /status", () => Promise.resolve({ body: this.status() }))
+      .add("POST /apps/:name/stop", async ({ name = "" }) => {
+        await this.unit(name).stop();
+        return { body: this.unit(name).status() };
+      })
+      .add("POST /apps/:name/start", async ({ name = "" }) => {
+        const unit = this.unit(name);
+        if (unit.state === "stopped" || unit.state === "failed") await unit.boot();
+        return { body: unit.status() };
+      })
+      .add("POST /apps/:name/restart", async ({ name = "" }) => {
+        const unit = this.unit(name);
+        await unit.stopProcesses();
+        await unit.boot();
+        return { body: unit.status() };
+      })
+      .add("POST /apps/:name/activate", async ({ name = "" }, body) => {
+        const { releaseDir } = body as { releaseDir?: string };
+        if (!releaseDir) throw usageError("activate needs releaseDir");
+        if (!this.options.hooks) throw new HostctlError("SUPERVISOR_NOT_RUNNING", "this supervisor cannot switch releases");
+        return { body: await activateRelease(this.unit(name), releaseDir, this.options.hooks) };
+      });
+  }
+
+  async start(): Promise<void> {
+    const { ctx } = this;
+    const strays = await endStrays(ctx.paths.pids, this.options.graceMs);
+    for (const stray of strays) ctx.log.warn({ event: "supervisor.stray_ended", app: stray.app, process: stray.type, pid: stray.pid }, "ended a process left by a previous supervisor");
+    const apps = await loadApps(ctx.paths);
+    await writeLitestreamConfigs(ctx.paths, ctx.host, apps);
+    for (const spec of apps) {
+      this.units.set(spec.name, new AppUnit(spec, {
+        ctx, policy: this.options.policy, graceMs: this.options.graceMs, hostId: this.hostId, metricsPort: metricsPort(ctx.host, apps, spec.name),
+        ...(this.options.firstDeploy ? { firstDeploy: this.options.firstDeploy } : {}),
+        onChange: () => undefined,
+      }));
+    }
+    this.registerRoutes();
+    await this.options.extend?.(this);
+    this.servers.push(await listenControl(ctx.paths.socket, this.routes));
+    if (ctx.host.metrics.listen) this.servers.push(await listenTcp(ctx.host.metrics.listen, this.routes));
+    ctx.log.info({ event: "supervisor.started", apps: apps.map((a) => a.name), socket: ctx.paths.socket }, "supervisor started");
+    void eachLimited([...this.units.values()], this.options.bootConcurrency, (unit) => unit.boot());
+  }
+
+  /** Every app stops its processes first and its Litestream last; apps stop in parallel. */
+  async stop(): Promise<void> {
+    for (const hook of this.stopHooks) await hook();
+    await Promise.all([...this.units.values()].map((unit) => unit.stop()));
+    await Promise.all(this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    this.ctx.store.close();
+  }
+}
+
+/** `hostctl up`: runs until SIGTERM/SIGINT, then stops in the order that protects data and resolves 0. */
+export async function runSupervisor(ctx: HostContext, options: SupervisorOptions): Promise<number> {
+  const release = await acquireSupervisorLock(ctx.paths);
+  const supervisor = new Supervisor(ctx, options);
+  let stopping: Promise<void> | undefined;
+  const done = new Promise<void>((resolve) => {
+    const shutdown = (signal: string) => {
+      if (stopping) return;
+      ctx.log.info({ event: "supervisor.stopping", signal }, "stopping: apps first, then Litestream");
+      stopping = supervisor.stop().finally(resolve);
+    };
+    process.on("SIGTERM", () => shutdown("SIGTERM"));
+    process.on("SIGINT", () => shutdown("SIGINT"));
+  });
+  try {
+    await supervisor.start();
+    await done;
+  } finally {
+    await release();
+  }
+  ctx.log.info({ event: "supervisor.stopped" }, "supervisor stopped");
+  return 0;
+}

@@ -1,0 +1,94 @@
+import { readFile, readdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { writeJsonFile, readJsonFile } from "../lib/json-file.js";
+
+/** A started process as recorded on disk, so a supervisor that was SIGKILLed can be cleaned up after. */
+export interface ProcessRecord {
+  app: string;
+  type: string;
+  pid: number;
+  /** /proc/<pid>/stat field 22: tells a live process from a reused pid. */
+  starttime: string;
+  command: string;
+}
+
+/** The kernel's start time of a pid, or undefined when no such process exists. */
+export async function procStartTime(pid: number): Promise<string | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    // Field 2 (comm) may contain spaces and parentheses: count fields after the last ')'.
+    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return rest[19];
+  } catch {
+    return undefined;
+  }
+}
+
+export function recordPath(dir: string, app: string, type: string): string {
+  return join(dir, `${app}.${type}.json`);
+}
+
+export async function writeRecord(dir: string, record: ProcessRecord): Promise<void> {
+  await writeJsonFile(recordPath(dir, record.app, record.type), record, 0o600);
+}
+
+export async function removeRecord(dir: string, app: string, type: string): Promise<void> {
+  await rm(recordPath(dir, app, type), { force: true });
+}
+
+async function groupAlive(pgid: number): Promise<boolean> {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function waitGroupGone(pgid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!(await groupAlive(pgid))) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return !(await groupAlive(pgid));
+}
+
+/** SIGTERM to the whole process group, then SIGKILL after the grace period. */
+export async function killGroup(pgid: number, graceMs: number): Promise<void> {
+  try {
+    process.kill(-pgid, "SIGTERM");
+  } catch {
+    return;
+  }
+  if (await waitGroupGone(pgid, graceMs)) return;
+  try {
+    process.kill(-pgid, "SIGKILL");
+  } catch {
+    return;
+  }
+  await waitGroupGone(pgid, 5000);
+}
+
+/**
+ * Ends what a previous supervisor left running. A record is honoured only if the pid still has the
+ * recorded start time: a reused pid belongs to someone else and is never signalled.
+ */
+export async function endStrays(dir: string, graceMs: number): Promise<ProcessRecord[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const ended: ProcessRecord[] = [];
+  for (const name of names.filter((n) => n.endsWith(".json"))) {
+    const record = await readJsonFile<ProcessRecord>(join(dir, name));
+    if (record && (await procStartTime(record.pid)) === record.starttime) {
+      await killGroup(record.pid, graceMs);
+      ended.push(record);
+    }
+    await rm(join(dir, name), { force: true });
+  }
+  return ended;
+}

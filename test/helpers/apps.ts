@@ -1,0 +1,46 @@
+import { cp, mkdir, symlink } from "node:fs/promises";
+import { join } from "node:path";
+import { execa } from "execa";
+import { ROOT } from "./cli.js";
+
+export const FIXTURES = join(ROOT, "test", "fixtures");
+export const PYTHON = "/usr/bin/python3";
+
+/** Places a fixture as a release and points `current` at it (what a deploy leaves behind). */
+export async function installRelease(home: string, app: string, fixture: string, id = "20260101T000000Z-fixture"): Promise<string> {
+  const dir = join(home, "apps", app, "releases", id);
+  await mkdir(dir, { recursive: true });
+  await cp(join(FIXTURES, fixture), dir, { recursive: true, filter: (src) => !/(__pycache__|db\.sqlite3|staticfiles)/.test(src) });
+  await symlink(dir, join(home, "apps", app, "current"));
+  return dir;
+}
+
+/** Runs the Django fixture's migrations against an app's data directory (a deploy's release phase). */
+export async function migrateDjango(home: string, app: string, releaseDir: string): Promise<void> {
+  await execa(PYTHON, ["manage.py", "migrate", "--noinput"], {
+    cwd: releaseDir,
+    env: { DATABASE_URL: `sqlite:///${join(home, "apps", app, "data", "db.sqlite3")}` },
+  });
+}
+
+export async function freePort(): Promise<number> {
+  const { createServer } = await import("node:net");
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+    server.on("error", reject);
+  });
+}
+
+export async function httpGet(port: number, path: string): Promise<{ status: number; body: string }> {
+  const response = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(5000) });
+  return { status: response.status, body: await response.text() };
+}
+
+export async function httpPost(port: number, path: string, body: string): Promise<{ status: number; body: string }> {
+  const response = await fetch(`http://127.0.0.1:${port}${path}`, { method: "POST", body, headers: { "content-type": "application/x-www-form-urlencoded" }, signal: AbortSignal.timeout(5000) });
+  return { status: response.status, body: await response.text() };
+}

@@ -1,0 +1,64 @@
+import { createWriteStream } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { execa, type ResultPromise } from "execa";
+import { CLI } from "./cli.js";
+import { waitFor } from "./wait.js";
+import { endStrays } from "../../src/supervisor/proc.js";
+
+export interface RunningSupervisor {
+  child: ResultPromise;
+  logFile: string;
+  /** Sends a signal and waits for the supervisor to exit; resolves its exit code. */
+  stop: (signal?: NodeJS.Signals) => Promise<number | undefined>;
+  log: () => Promise<string>;
+}
+
+const running = new Set<{ home: string; child: ResultPromise }>();
+
+/** Starts `hostctl up` as a real subprocess; its JSON log goes to a file the test can read. */
+export async function startSupervisor(home: string, env: Record<string, string> = {}, logFile = join(home, `up-${Date.now()}.log`)): Promise<RunningSupervisor> {
+  const out = createWriteStream(logFile, { flags: "a" });
+  await new Promise((resolve) => out.once("open", resolve));
+  const child = execa(process.execPath, [CLI, "--home", home, "up"], {
+    env: { AWS_ACCESS_KEY_ID: "", AWS_SECRET_ACCESS_KEY: "", HOSTCTL_STOP_GRACE_MS: "5000", ...env },
+    reject: false,
+    stdin: "ignore",
+    stdout: out,
+    stderr: out,
+  });
+  const entry = { home, child };
+  running.add(entry);
+  return {
+    child,
+    logFile,
+    log: () => readFile(logFile, "utf8"),
+    stop: async (signal = "SIGTERM") => {
+      child.kill(signal);
+      const result = await child;
+      running.delete(entry);
+      out.end();
+      return result.exitCode;
+    },
+  };
+}
+
+export async function waitForSocket(home: string): Promise<void> {
+  const { controlRequest } = await import("../../src/supervisor/control-client.js");
+  const { hostPaths } = await import("../../src/config/paths.js");
+  await waitFor("the control socket", async () => (await controlRequest(hostPaths(home), "GET", "/status", undefined, 2000)) !== undefined, 20_000);
+}
+
+/** afterAll: SIGKILL every supervisor still running, then end the app processes it left (from run/pids). */
+export async function killAllSupervisors(): Promise<void> {
+  for (const entry of running) {
+    entry.child.kill("SIGKILL");
+    await entry.child.catch(() => undefined);
+    await endStrays(join(entry.home, "run", "pids"), 2000);
+  }
+  running.clear();
+}
+
+export async function endLeftovers(home: string): Promise<void> {
+  await endStrays(join(home, "run", "pids"), 2000);
+}

@@ -1,0 +1,121 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../helpers/cli.js";
+import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
+import { TEST_CREDENTIALS, newBucket } from "../helpers/s3.js";
+import { countRows } from "../helpers/sqlite.js";
+import { waitFor } from "../helpers/wait.js";
+import { freePort, httpGet, httpPost, installRelease, migrateDjango, PYTHON } from "../helpers/apps.js";
+import { killAllSupervisors, startSupervisor, waitForSocket, type RunningSupervisor } from "../helpers/supervisor.js";
+import { litestreamBinary } from "../../src/litestream/binary.js";
+import { restoreArgs } from "../../src/litestream/args.js";
+import type { SupervisorStatus } from "../../src/supervisor/main.js";
+
+let home: string;
+let port: number;
+let supervisor: RunningSupervisor;
+const env = TEST_CREDENTIALS;
+
+async function statusJson(): Promise<SupervisorStatus> {
+  const result = await runCli(home, ["status", "--json"]);
+  expect(result.exitCode, result.stderr).toBe(0);
+  return JSON.parse(result.stdout) as SupervisorStatus;
+}
+
+/** Restores the app's replica into a scratch file with the real Litestream and counts the notes. */
+async function notesInReplica(): Promise<number> {
+  const out = join(await tempDir("restore"), "db.sqlite3");
+  const config = join(home, "run", "litestream", "blog.yml");
+  await execa(litestreamBinary(undefined, {}), restoreArgs({ configPath: config, dbPath: join(home, "apps", "blog", "data", "db.sqlite3"), outputPath: out }), { env, extendEnv: false });
+  return countRows(out, "notes_note");
+}
+
+/** Pids of gunicorn masters (a gunicorn whose parent is not a gunicorn) bound to the port. */
+async function gunicornMasters(bindPort: number): Promise<number[]> {
+  const { stdout } = await execa("ps", ["-eo", "pid=,ppid=,args="]);
+  const procs = stdout.split("\n").map((line) => line.trim().split(/\s+/)).map(([pid, ppid, ...args]) => ({ pid: Number(pid), ppid: Number(ppid), args: args.join(" ") }));
+  const guns = procs.filter((p) => p.args.includes("gunicorn") && p.args.includes(`127.0.0.1:${bindPort}`));
+  const ids = new Set(guns.map((g) => g.pid));
+  return guns.filter((g) => !ids.has(g.ppid)).map((g) => g.pid);
+}
+
+beforeAll(async () => {
+  const { endpoint, bucket } = await newBucket();
+  home = join(await tempDir(), "home");
+  port = await freePort();
+  expect((await runCli(home, ["init", "--replica-url", `s3://${bucket}/sup`, "--s3-endpoint", endpoint, "--s3-force-path-style"], { env })).exitCode).toBe(0);
+  expect((await runCli(home, ["app", "add", "blog", "--repo", "/unused", "--port", String(port), "--db", "db.sqlite3", "--python", PYTHON])).exitCode).toBe(0);
+  const release = await installRelease(home, "blog", "django-app");
+  await migrateDjango(home, "blog", release);
+  supervisor = await startSupervisor(home);
+  await waitForSocket(home);
+});
+
+afterAll(async () => {
+  await killAllSupervisors();
+  if (!process.env.KEEP_TMP) await cleanupTempDirs();
+});
+
+describe("hostctl up", () => {
+  it("serves the Django app, and a row written through it reaches the replica", async () => {
+    await waitFor("the app to answer", async () => (await httpGet(port, "/")).body === "ok v1");
+    for (let i = 0; i < 3; i++) expect((await httpPost(port, "/notes", `body=note-${i}`)).status).toBe(201);
+    await waitFor("3 notes in the replica", async () => (await notesInReplica()) === 3, 20_000, 500);
+    const status = await statusJson();
+    const blog = status.apps.find((a) => a.name === "blog");
+    expect(blog).toMatchObject({ state: "running", litestream: { state: "running" }, release: "20260101T000000Z-fixture" });
+    expect(blog?.processes.map((p) => p.type)).toEqual(["web"]);
+  });
+
+  it("writes the web process's output to apps/<app>/logs/web.log and `logs` prints it", async () => {
+    const result = await runCli(home, ["logs", "blog", "--process", "web", "-n", "50"]);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/POST \/notes/);
+    expect(await readFile(join(home, "apps", "blog", "logs", "litestream.log"), "utf8")).toContain("replicating to");
+  });
+
+  it("restarts the web process when it is killed", async () => {
+    const before = (await statusJson()).apps[0]?.processes[0];
+    expect(before?.pid).toBeGreaterThan(0);
+    process.kill(-(before?.pid ?? 0), "SIGKILL");
+    const after = await waitFor("a new web pid", async () => {
+      const web = (await statusJson()).apps[0]?.processes[0];
+      return web?.state === "running" && web.pid !== before?.pid ? web : undefined;
+    });
+    expect(after.restarts).toBe(1);
+    await waitFor("the app to answer again", async () => (await httpGet(port, "/")).status === 200);
+  });
+
+  it("after a SIGKILL of the supervisor, the next `up` ends the old processes: one gunicorn master on the port", async () => {
+    const oldPids = (await statusJson()).apps[0]?.processes.map((p) => p.pid) ?? [];
+    expect(await supervisor.stop("SIGKILL")).toBeUndefined();
+    expect(await gunicornMasters(port)).toEqual(oldPids);
+    supervisor = await startSupervisor(home);
+    await waitForSocket(home);
+    await waitFor("the app to be served again", async () => (await statusJson()).apps[0]?.state === "running" && (await httpGet(port, "/")).status === 200);
+    const masters = await gunicornMasters(port);
+    expect(masters).toHaveLength(1);
+    expect(masters).not.toEqual(oldPids);
+    expect(await supervisor.log()).toContain("supervisor.stray_ended");
+  });
+
+  it("on SIGTERM stops apps then Litestream, exits 0, and a write acknowledged just before is in the replica", async () => {
+    const before = await notesInReplica();
+    expect((await httpPost(port, "/notes", "body=last-words")).status).toBe(201);
+    expect(await supervisor.stop("SIGTERM")).toBe(0);
+    expect(await notesInReplica()).toBe(before + 1);
+    const log = await supervisor.log();
+    const lines = log.split("\n").filter((l) => l.includes("process.stopped"));
+    expect(lines.map((l) => (JSON.parse(l) as { process: string }).process)).toEqual(["web", "litestream"]);
+    expect(await gunicornMasters(port)).toEqual([]);
+  });
+
+  it("status without a running supervisor says so and shows what is on disk", async () => {
+    const result = await runCli(home, ["status"]);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain("hostctl up is not running");
+    expect(result.stdout).toMatch(/blog\s+not supervised\s+20260101T000000Z-fixture\s+db\.sqlite3 \d+B/);
+  });
+});
