@@ -143,20 +143,24 @@ export class AppUnit {
     this.watchForFirstReplication();
   }
 
-  /** Writes the replication marker once each database's replica holds data. */
+  /** Writes the replication marker for every database whose replica holds data (best effort). */
+  private async checkReplicated(): Promise<void> {
+    for (const db of this.spec.databases) {
+      if (this.replicated.has(db.path)) continue;
+      try {
+        if ((await replicaState(this.deps.ctx.store, this.spec.name, db.path)).state === "exists") {
+          await markReplicated(this.deps.ctx, this.spec.name, db.path, this.deps.hostId);
+          this.replicated.add(db.path);
+        }
+      } catch (error) {
+        this.log.warn({ event: "marker.failed", database: db.path, reason: errorMessage(error) }, "could not write the replication marker; will retry");
+      }
+    }
+  }
+
   private watchForFirstReplication(): void {
     const tick = async () => {
-      for (const db of this.spec.databases) {
-        if (this.replicated.has(db.path)) continue;
-        try {
-          if ((await replicaState(this.deps.ctx.store, this.spec.name, db.path)).state === "exists") {
-            await markReplicated(this.deps.ctx, this.spec.name, db.path, this.deps.hostId);
-            this.replicated.add(db.path);
-          }
-        } catch (error) {
-          this.log.warn({ event: "marker.failed", database: db.path, reason: errorMessage(error) }, "could not write the replication marker; will retry");
-        }
-      }
+      await this.checkReplicated();
       if (this.replicated.size < this.spec.databases.length && !this.stopping) this.markerTimer = setTimeout(() => void tick(), 2000);
     };
     this.markerTimer = setTimeout(() => void tick(), 1500);
@@ -212,6 +216,8 @@ export class AppUnit {
       }
       await this.litestream.stop();
       this.litestream = undefined;
+      // Its final sync may have been the first one: record that the replica now holds data.
+      await this.checkReplicated();
       await releaseReplicateLocks(this.deps.ctx.paths.locks, this.spec.databases.map((db) => join(this.paths.data, db.path)));
     }
     this.set("stopped", reason === "stopped" ? undefined : reason);
