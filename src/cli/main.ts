@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=2
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import type { CommandResult, Deps } from "./deps.js";
@@ -20,6 +20,7 @@ import { control } from "./commands/control.js";
 import { logs } from "./commands/logs.js";
 import { restore } from "./commands/restore.js";
 import { supervisorWiring } from "./wiring.js";
+import { deploy, pushSetup, releases, rollback, type DeployFlags } from "./commands/deploy.js";
 
 interface GlobalOptions {
   home?: string;
@@ -104,6 +105,9 @@ export function buildProgram(): Command {
     .option("--purge", "also delete the app's directory (data, releases, logs)")
     .option("--json", "JSON output")
     .action((name: string, o: { purge?: boolean; json?: boolean }) => run((deps) => appRemove(name, o, deps), o.json));
+  app.command("push-setup <name>").description("create apps/<app>/push.git: git push to it deploys the app's branch")
+    .option("--json", "JSON output")
+    .action((name: string, o: { json?: boolean }) => run((deps) => pushSetup(name, deps), o.json));
 
   const env = program.command("env").description("manage an app's environment (apps/<app>/env, mode 0600)");
   env.command("set <name> [assignments...]")
@@ -153,6 +157,20 @@ export function buildProgram(): Command {
     .option("--force", "replace existing databases: the app is stopped first and the current files are kept aside")
     .option("--json", "JSON output")
     .action((name: string, o: { timestamp?: string; force?: boolean; json?: boolean }) => run((deps) => restore(name, o, deps), o.json));
+
+  program.command("deploy <name>").description("fetch, build, migrate, health-check and switch to a new release")
+    .option("--ref <ref>", "branch, tag or commit (default: the app's branch)")
+    .option("--force", "run the release phase even when Litestream is down or behind")
+    .addOption(new Option("--from-push", "the ref was pushed to push.git (used by its hook)").hideHelp())
+    .option("--json", "print the result as JSON")
+    .action((name: string, o: DeployFlags & { json?: boolean }) => run((deps) => deploy(name, o, deps), o.json));
+  program.command("rollback <name>").description("switch back to the previous release (or --to RELEASE); databases are not changed")
+    .option("--to <release>", "release id or commit prefix (see hostctl releases NAME)")
+    .option("--json", "JSON output")
+    .action((name: string, o: { to?: string; json?: boolean }) => run((deps) => rollback(name, o, deps), o.json));
+  program.command("releases <name>").description("an app's releases: id, commit, message, when, current marker")
+    .option("--json", "JSON output")
+    .action((name: string, o: { json?: boolean }) => run((deps) => releases(name, deps), o.json));
 
   return program;
 }

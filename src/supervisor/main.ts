@@ -23,9 +23,14 @@ export interface SupervisorOptions {
 }
 
 export interface SupervisorStatus {
-  supervisor: { pid: number; started_at: string; home: string; host: string };
+  supervisor: { pid: number; started_at: string; home: string; host: string; rss_mb: number; heap_mb: number };
   apps: AppStatus[];
   [key: string]: unknown;
+}
+
+function memory(): { rss_mb: number; heap_mb: number } {
+  const usage = process.memoryUsage();
+  return { rss_mb: Math.round(usage.rss / 1e5) / 10, heap_mb: Math.round(usage.heapUsed / 1e5) / 10 };
 }
 
 /** Runs `limit` tasks at a time. */
@@ -63,7 +68,7 @@ export class Supervisor {
 
   status(): SupervisorStatus {
     return {
-      supervisor: { pid: process.pid, started_at: this.startedAt.toISOString(), home: this.ctx.paths.home, host: hostname() },
+      supervisor: { pid: process.pid, started_at: this.startedAt.toISOString(), home: this.ctx.paths.home, host: hostname(), ...memory() },
       apps: [...this.units.values()].map((u) => u.status()),
       ...Object.assign({}, ...this.statusExtras.map((f) => f())),
     };

@@ -1,0 +1,61 @@
+// Shared bench plumbing: temp homes, a loopback S3 (fauxqs), the built CLI, timing.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { execa } from "execa";
+import { startFauxqs } from "fauxqs";
+
+export const ROOT = fileURLToPath(new URL("..", import.meta.url));
+export const CLI = join(ROOT, "dist", "cli", "main.js");
+export const CREDS = { AWS_ACCESS_KEY_ID: "bench", AWS_SECRET_ACCESS_KEY: "bench-secret" };
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
+
+const cleanups = [];
+export function onCleanup(fn) {
+  cleanups.push(fn);
+}
+export async function cleanup() {
+  for (const fn of cleanups.reverse()) await fn();
+}
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => void cleanup().then(() => process.exit(130)));
+
+export function tmp(label) {
+  const dir = mkdtempSync(join(tmpdir(), `hostctl-bench-${label}-`));
+  onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export async function s3() {
+  const server = await startFauxqs({ port: 0, host: "127.0.0.1", logger: false });
+  server.createBucket("bench");
+  onCleanup(() => server.stop());
+  return `http://127.0.0.1:${server.port}`;
+}
+
+export function cli(home, args, env = {}) {
+  return execa(process.execPath, [CLI, "--home", home, ...args], { env: { ...CREDS, ...env } });
+}
+
+export async function timed(fn) {
+  const start = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** A SQLite database of about `mb` MB in WAL mode (1 KiB random rows). */
+export async function makeDb(path, mb) {
+  const rows = mb * 1000;
+  await execa("sqlite3", [path], { input: `PRAGMA journal_mode=WAL; CREATE TABLE blobs(id INTEGER PRIMARY KEY, body BLOB); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < ${rows}) INSERT INTO blobs(body) SELECT randomblob(1000) FROM n; PRAGMA wal_checkpoint(TRUNCATE);` });
+}
+
+export function report(name, hostctlMs, rawMs, target) {
+  const ratio = hostctlMs / rawMs;
+  console.log(`${name}: hostctl ${hostctlMs.toFixed(0)} ms vs raw ${rawMs.toFixed(0)} ms → ratio ${ratio.toFixed(3)} (target ≤ ${target}) ${ratio <= target ? "OK" : "OVER"}`);
+  return ratio;
+}
