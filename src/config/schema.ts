@@ -50,6 +50,11 @@ export const hostConfigSchema = z.strictObject({
     max_lag: duration("a drill fails when the replica is older than this").default("60s"),
   }).prefault({}).describe("restore drill defaults"),
   alerts: alerts.prefault({}).describe("where failing drills are reported"),
+  registry: z.strictObject({
+    mirror: z.boolean().default(true).describe("mirror every app spec and its live commit to <replica>/_hostctl/registry/ (what a fresh host recovers from)"),
+    env_public_key: z.string().regex(/^[A-Za-z0-9+/=]{40,}$/, "expected the base64 public key printed by hostctl keygen").optional()
+      .describe("when set, app env files are mirrored too, encrypted to this X25519 public key; the private key stays off the host"),
+  }).prefault({}).describe("the app registry kept in the replica target"),
   metrics: z.strictObject({
     listen: z.string().regex(/^127\.0\.0\.1:\d{2,5}$/, "expected 127.0.0.1:PORT (metrics are never exposed beyond loopback)")
       .optional().describe("also serve /metrics on this loopback TCP address"),

@@ -5,6 +5,7 @@ import { loadHostConfig } from "../../config/host.js";
 import { appPaths } from "../../config/paths.js";
 import type { AppSpecInput } from "../../config/schema.js";
 import { addApp, loadApps, removeApp, requireApp } from "../../apps/registry.js";
+import { mirrorAfterChange } from "../mirror.js";
 
 export interface AppAddOptions {
   repo?: string;
@@ -54,6 +55,7 @@ export async function appAdd(name: string, options: AppAddOptions, deps: Deps): 
   } catch (error) {
     throw asArgumentError(error, FLAGS);
   }
+  await mirrorAfterChange(deps);
   const dbs = spec.databases.map((db) => db.path).join(", ") || "none";
   return {
     text: `added ${spec.name} (${spec.kind}, ${spec.repo}@${spec.branch}, port ${spec.port}, databases: ${dbs})\nnext: hostctl env set ${spec.name} KEY=VALUE …, then hostctl deploy ${spec.name}`,
@@ -89,6 +91,7 @@ export async function appShow(name: string, deps: Deps): Promise<CommandResult> 
 export async function appRemove(name: string, options: { purge?: boolean }, deps: Deps): Promise<CommandResult> {
   const host = await loadHostConfig(deps.paths);
   const result = await removeApp(deps.paths, host, name, options.purge ?? false);
+  await mirrorAfterChange(deps);
   return {
     text: result.purged ? `removed ${name} and deleted its files (the replica in S3 is kept)` : `removed ${name}; its files stay in ${result.kept} (use --purge to delete them)`,
     data: result,

@@ -3,6 +3,7 @@ import { requireApp } from "../../apps/registry.js";
 import { parseAssignments, readAppEnv, setAppEnv, unsetAppEnv } from "../../apps/env.js";
 import { parseEnvFile } from "../../lib/env-file.js";
 import { usageError } from "../../lib/errors.js";
+import { mirrorAfterChange } from "../mirror.js";
 
 export async function envSet(name: string, assignments: string[], options: { stdin?: boolean; stdinText?: string }, deps: Deps): Promise<CommandResult> {
   await requireApp(deps.paths, name);
@@ -10,6 +11,7 @@ export async function envSet(name: string, assignments: string[], options: { std
   if (options.stdin) Object.assign(pairs, parseEnvFile(options.stdinText ?? ""));
   if (Object.keys(pairs).length === 0) throw usageError("nothing to set: give KEY=VALUE arguments or --stdin", `example: hostctl env set ${name} DEBUG=0`);
   const keys = await setAppEnv(deps.paths, name, pairs);
+  await mirrorAfterChange(deps);
   return { text: `set ${keys.join(", ")} for ${name} (restart the app to apply: hostctl restart ${name})`, data: { app: name, set: keys } };
 }
 
@@ -17,6 +19,7 @@ export async function envUnset(name: string, keys: string[], deps: Deps): Promis
   await requireApp(deps.paths, name);
   if (keys.length === 0) throw usageError("give at least one KEY to unset");
   const removed = await unsetAppEnv(deps.paths, name, keys);
+  await mirrorAfterChange(deps);
   return { text: removed.length > 0 ? `unset ${removed.join(", ")} for ${name}` : `none of ${keys.join(", ")} were set for ${name}`, data: { app: name, unset: removed } };
 }
 

@@ -1,0 +1,13 @@
+import type { Deps } from "./deps.js";
+import { loadHostContext } from "../apps/context.js";
+import { mirrorRegistryOrWarn } from "../registry/mirror.js";
+
+/** After a registry change: copy it to the replica target, warning (never failing) when that is unreachable. */
+export async function mirrorAfterChange(deps: Deps): Promise<void> {
+  const ctx = await loadHostContext(deps);
+  try {
+    await mirrorRegistryOrWarn(ctx);
+  } finally {
+    ctx.store.close();
+  }
+}

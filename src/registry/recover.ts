@@ -1,0 +1,82 @@
+import { mkdir, readFile } from "node:fs/promises";
+import type { HostContext } from "../apps/context.js";
+import { loadApps } from "../apps/registry.js";
+import { validateAppSpec } from "../config/app.js";
+import { saveAppSpec } from "../config/app.js";
+import { appPaths } from "../config/paths.js";
+import { checkAppRules } from "../config/rules.js";
+import { errorMessage } from "../lib/errors.js";
+import { pathExists, writeFileAtomic } from "../lib/fs.js";
+import { readJsonFile, writeJsonFile } from "../lib/json-file.js";
+import { writeLitestreamConfigs } from "../litestream/config-files.js";
+import { decryptEnv } from "./env-crypto.js";
+import { readRegistry } from "./mirror.js";
+
+export interface RecoveredApp {
+  name: string;
+  commit: string | undefined;
+  env: "restored" | "none" | "missing";
+  missing_env_keys: string[];
+}
+
+/** What `up` remembers about a recovered app until its first deploy: the commit that was live. */
+export interface RecoveryState {
+  recover_commit?: string;
+  missing_env_keys?: string[];
+}
+
+export async function readRecoveryState(ctx: HostContext, app: string): Promise<RecoveryState> {
+  return (await readJsonFile<RecoveryState>(appPaths(ctx.paths, app).state)) ?? {};
+}
+
+export async function clearRecoveryCommit(ctx: HostContext, app: string): Promise<void> {
+  const file = appPaths(ctx.paths, app).state;
+  const state = (await readJsonFile<Record<string, unknown>>(file)) ?? {};
+  delete state.recover_commit;
+  await writeJsonFile(file, state);
+}
+
+async function privateKey(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  if (env.HOSTCTL_ENV_KEY_FILE) return (await readFile(env.HOSTCTL_ENV_KEY_FILE, "utf8")).trim();
+  return env.HOSTCTL_ENV_PRIVATE_KEY;
+}
+
+/**
+ * A fresh host: every app in the replica's registry that this host does not know is registered again,
+ * with its env (decrypted with the operator's private key when one is given) and the commit that was live,
+ * which the first deploy then uses instead of the branch head.
+ */
+export async function recoverApps(ctx: HostContext): Promise<RecoveredApp[]> {
+  const known = await loadApps(ctx.paths);
+  const entries = await readRegistry(ctx);
+  const key = await privateKey(ctx.env);
+  const recovered: RecoveredApp[] = [];
+  const all = [...known];
+  for (const entry of entries) {
+    if (all.some((app) => app.name === entry.spec.name)) continue;
+    const paths = appPaths(ctx.paths, entry.spec.name);
+    let spec;
+    try {
+      spec = validateAppSpec(entry.spec, `${ctx.store.url}/_hostctl/registry/${entry.spec.name}.json`);
+      checkAppRules(spec, all, ctx.host, paths.spec);
+    } catch (error) {
+      ctx.log.error({ event: "registry.entry_invalid", app: entry.spec.name, reason: errorMessage(error) }, "skipped an app of the registry");
+      continue;
+    }
+    await Promise.all([paths.data, paths.logs, paths.releases, paths.snapshots].map((dir) => mkdir(dir, { recursive: true })));
+    let envState: RecoveredApp["env"] = entry.env_keys.length === 0 ? "none" : "missing";
+    let envText = "";
+    if (entry.env && key) {
+      envText = decryptEnv(entry.env, key);
+      envState = "restored";
+    }
+    if (!(await pathExists(paths.env))) await writeFileAtomic(paths.env, envText, 0o600);
+    const missing = envState === "missing" ? entry.env_keys : [];
+    await writeJsonFile(paths.state, { ...(await readJsonFile<object>(paths.state)), recover_commit: entry.live?.commit, missing_env_keys: missing });
+    await saveAppSpec(ctx.paths, spec);
+    all.push(spec);
+    recovered.push({ name: spec.name, commit: entry.live?.commit, env: envState, missing_env_keys: missing });
+  }
+  if (recovered.length > 0) await writeLitestreamConfigs(ctx.paths, ctx.host, all);
+  return recovered;
+}
