@@ -2,7 +2,7 @@
 // Restore drill vs the raw steps it wraps (`litestream restore -o` + `sqlite3 … 'PRAGMA integrity_check'`),
 // alternated on the same replica, for a 10 MB and a 100 MB database on a loopback S3 (fauxqs).
 // Prints per size: median drill time, median raw time, their ratio (target ≤ 1.10) and the drill's RTO.
-// Usage: npm run build && node bench/drill.bench.mjs [--sizes 10,100] [--rounds 3]
+// Usage: npm run build && node bench/drill.bench.mjs [--sizes 10,100] [--rounds 5]
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -25,7 +25,7 @@ import { replicateArgs, restoreArgs } from "../dist/litestream/args.js";
 import { litestreamEnv } from "../dist/s3/credentials.js";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
-const { values } = parseArgs({ options: { sizes: { type: "string", default: "10,100" }, rounds: { type: "string", default: "3" } } });
+const { values } = parseArgs({ options: { sizes: { type: "string", default: "10,100" }, rounds: { type: "string", default: "5" } } });
 const sizes = values.sizes.split(",").map(Number);
 const rounds = Number(values.rounds);
 const CLI = new URL("../dist/cli/main.js", import.meta.url).pathname;

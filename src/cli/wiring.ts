@@ -1,7 +1,73 @@
-import type { Deps } from "./deps.js";
-import type { SupervisorWiring } from "./commands/up.js";
+import type { HostContext } from "../apps/context.js";
+import type { AppSpec } from "../config/schema.js";
+import { appPaths } from "../config/paths.js";
+import { HostctlError, errorMessage } from "../lib/errors.js";
+import { parseDuration } from "../lib/duration.js";
+import { waitHealthy } from "../deploy/health.js";
+import { switchCurrent } from "../deploy/switch.js";
+import { deployApp } from "../deploy/apply.js";
+import { clearRecoveryCommit, readRecoveryState, recoverApps } from "../registry/recover.js";
+import { mirrorRegistry } from "../registry/mirror.js";
+import type { Supervisor } from "../supervisor/main.js";
+import type { SupervisorWiring, UpOptions } from "./commands/up.js";
 
-/** Connects the supervisor to the deploy and drill features (composition root; supervisor imports neither). */
-export function supervisorWiring(_deps: Deps): SupervisorWiring {
-  return {};
+const REGISTRY_MIRROR_MS = 60_000;
+
+async function healthCheck(spec: AppSpec): Promise<void> {
+  const result = await waitHealthy({ port: spec.port, path: spec.healthcheck.path, host: spec.domain ?? "localhost", timeoutMs: parseDuration(spec.healthcheck.timeout) ?? 30_000 });
+  if (!result.ok) throw new HostctlError("COMMAND_FAILED", `health check failed: ${result.error ?? `status ${result.status}`}`);
+}
+
+/** An app with no release yet is deployed before it starts: the recorded live commit on a recovered host, else its branch. */
+function firstDeploy(ctx: HostContext) {
+  return async (spec: AppSpec): Promise<void> => {
+    const recovery = await readRecoveryState(ctx, spec.name);
+    const ref = recovery.recover_commit ?? spec.branch;
+    ctx.log.info({ event: "deploy.first", app: spec.name, ref }, "deploying before first start");
+    // The supervisor owns nothing of this app yet: deploy proves the release with its own temporary process.
+    await deployApp(spec, ctx, { ref, supervisor: null });
+    if (recovery.recover_commit) await clearRecoveryCommit(ctx, spec.name);
+  };
+}
+
+async function beforeStart(supervisor: Supervisor): Promise<void> {
+  const { ctx } = supervisor;
+  try {
+    const recovered = await recoverApps(ctx);
+    for (const app of recovered) {
+      ctx.log.info({ event: "registry.app_recovered", app: app.name, commit: app.commit, env: app.env }, "app recovered from the replica's registry");
+      if (app.missing_env_keys.length > 0) {
+        ctx.log.warn({ event: "registry.env_missing", app: app.name, keys: app.missing_env_keys }, `env keys missing for ${app.name}: set them with hostctl env set (or give HOSTCTL_ENV_KEY_FILE)`);
+      }
+    }
+  } catch (error) {
+    ctx.log.error({ event: "registry.read_failed", reason: errorMessage(error) }, "could not read the app registry from the replica; starting the apps this host knows");
+  }
+}
+
+function extend(supervisor: Supervisor): void {
+  const { ctx } = supervisor;
+  const mirror = async () => {
+    try {
+      await mirrorRegistry(ctx);
+    } catch (error) {
+      ctx.log.warn({ event: "registry.mirror_failed", reason: errorMessage(error) }, "registry not mirrored; will retry");
+    }
+  };
+  const timer = setInterval(() => void mirror(), REGISTRY_MIRROR_MS);
+  setTimeout(() => void mirror(), 5000).unref();
+  supervisor.onStop(() => clearInterval(timer));
+}
+
+/** Connects the supervisor to deploys, drills, the registry (composition root: the supervisor imports none of them). */
+export function supervisorWiring(ctx: HostContext, _options: UpOptions): SupervisorWiring {
+  return {
+    hooks: {
+      healthCheck,
+      switchCurrent: (spec, releaseDir) => switchCurrent(appPaths(ctx.paths, spec.name), releaseDir),
+    },
+    firstDeploy: firstDeploy(ctx),
+    beforeStart,
+    extend,
+  };
 }

@@ -24,7 +24,9 @@ export type ErrorCode =
   | "DEPLOY_LOCKED"
   | "DEPLOY_REFUSED"
   | "RELEASE_NOT_FOUND"
-  | "DOCTOR_FAILED";
+  | "DOCTOR_FAILED"
+  | "LEASE_HELD"
+  | "LEASE_LOST";
 
 export interface ErrorOptions {
   hint?: string;

@@ -18,6 +18,8 @@ export interface SupervisorOptions {
   bootConcurrency: number;
   hooks?: ReleaseHooks;
   firstDeploy?: (spec: AppSpec) => Promise<void>;
+  /** Runs before apps are loaded: the host lease, recovering apps from the registry on a fresh host. */
+  beforeStart?: (supervisor: Supervisor) => Promise<void>;
   /** Extra routes and periodic work from other features (drills, metrics, polling). */
   extend?: (supervisor: Supervisor) => Promise<void> | void;
 }
@@ -70,7 +72,7 @@ export class Supervisor {
     return {
       supervisor: { pid: process.pid, started_at: this.startedAt.toISOString(), home: this.ctx.paths.home, host: hostname(), ...memory() },
       apps: [...this.units.values()].map((u) => u.status()),
-      ...Object.assign({}, ...this.statusExtras.map((f) => f())),
+      ...(Object.assign({}, ...this.statusExtras.map((f) => f())) as Record<string, unknown>),
     };
   }
 
@@ -104,6 +106,7 @@ export class Supervisor {
     const { ctx } = this;
     const strays = await endStrays(ctx.paths.pids, this.options.graceMs);
     for (const stray of strays) ctx.log.warn({ event: "supervisor.stray_ended", app: stray.app, process: stray.type, pid: stray.pid }, "ended a process left by a previous supervisor");
+    await this.options.beforeStart?.(this);
     const apps = await loadApps(ctx.paths);
     await writeLitestreamConfigs(ctx.paths, ctx.host, apps);
     for (const spec of apps) {

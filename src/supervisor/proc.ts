@@ -36,7 +36,7 @@ export async function removeRecord(dir: string, app: string, type: string): Prom
   await rm(recordPath(dir, app, type), { force: true });
 }
 
-async function groupAlive(pgid: number): Promise<boolean> {
+function groupAlive(pgid: number): boolean {
   try {
     process.kill(-pgid, 0);
     return true;
@@ -48,10 +48,10 @@ async function groupAlive(pgid: number): Promise<boolean> {
 export async function waitGroupGone(pgid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (!(await groupAlive(pgid))) return true;
+    if (!groupAlive(pgid)) return true;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  return !(await groupAlive(pgid));
+  return !groupAlive(pgid);
 }
 
 /** SIGTERM to the whole process group, then SIGKILL after the grace period. */

@@ -1,6 +1,6 @@
 import { pino } from "pino";
 import type { CommandResult, Deps } from "../deps.js";
-import { loadHostContext } from "../../apps/context.js";
+import { loadHostContext, type HostContext } from "../../apps/context.js";
 import { createLogger } from "../../lib/log.js";
 import { runSupervisor, type SupervisorOptions } from "../../supervisor/main.js";
 import { scaledBackoff } from "../../supervisor/backoff.js";
@@ -9,10 +9,10 @@ export interface UpOptions {
   takeover?: boolean;
 }
 
-export type SupervisorWiring = Pick<SupervisorOptions, "hooks" | "firstDeploy" | "extend">;
+export type SupervisorWiring = Pick<SupervisorOptions, "hooks" | "firstDeploy" | "extend" | "beforeStart">;
 
 /** The composition root of the supervisor: JSON logs on stdout (journald), everything else from features. */
-export async function up(_options: UpOptions, deps: Deps, wiring: (deps: Deps) => SupervisorWiring): Promise<CommandResult> {
+export async function up(options: UpOptions, deps: Deps, wiring: (ctx: HostContext, options: UpOptions) => SupervisorWiring): Promise<CommandResult> {
   const log = createLogger(deps.logLevel ?? "info", pino.destination(1));
   const supervisorDeps = { ...deps, log };
   const ctx = await loadHostContext(supervisorDeps);
@@ -21,7 +21,7 @@ export async function up(_options: UpOptions, deps: Deps, wiring: (deps: Deps) =
     policy: scaledBackoff(scale),
     graceMs: Number(deps.env.HOSTCTL_STOP_GRACE_MS ?? "10000"),
     bootConcurrency: 4,
-    ...wiring(supervisorDeps),
+    ...wiring(ctx, options),
   });
   return { text: "", exitCode: code === 0 ? 0 : 1 };
 }

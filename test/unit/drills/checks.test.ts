@@ -8,8 +8,8 @@ const NOW = new Date("2024-05-01T12:00:00.000Z");
 
 describe("integrity", () => {
   it("passes only a single ok row", () => {
-    expect(checkIntegrity([{ integrity_check: "ok" }], "full")).toEqual({ name: "integrity", ok: true, detail: "integrity_check: ok" });
-    expect(checkIntegrity([{ quick_check: "*** in database main ***" }, { quick_check: "Page 4 is never used" }], "quick").detail)
+    expect(checkIntegrity(["ok"], "full")).toEqual({ name: "integrity", ok: true, detail: "integrity_check: ok" });
+    expect(checkIntegrity(["*** in database main ***", "Page 4 is never used"], "quick").detail)
       .toBe("quick_check: *** in database main ***, Page 4 is never used");
   });
 

@@ -32,7 +32,7 @@ describe("facts", () => {
   it("parses the one row into facts and finds FTS5 tables", () => {
     const facts = parseFacts({ schema: '[["table","items","items","CREATE TABLE items(x)"]]', fk: 0, sequences: null, canary: "2024-01-01T00:00:00.000Z", migrations: null, counts_0: '{"items":3}' },
       [{ name: "search", sql: "CREATE VIRTUAL TABLE search USING fts5(body)" }]);
-    expect(facts).toEqual({ schema: [["table", "items", "items", "CREATE TABLE items(x)"]], counts: { items: 3 }, sequences: {}, canary: "2024-01-01T00:00:00.000Z", migrations: null, foreignKeyViolations: 0, fts5: ["search"] });
+    expect(facts).toEqual({ schema: [["table", "items", "items", "CREATE TABLE items(x)"]], counts: { items: 3 }, sequences: {}, canary: "2024-01-01T00:00:00.000Z", migrations: null, foreignKeyViolations: 0, fts5: ["search"], integrity: null });
   });
 });
 

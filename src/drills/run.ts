@@ -1,0 +1,218 @@
+import { stat } from "node:fs/promises";
+import { join } from "node:path";
+import type { HostContext } from "../apps/context.js";
+import type { AppSpec } from "../config/schema.js";
+import { appPaths } from "../config/paths.js";
+import { parseDuration } from "../lib/duration.js";
+import { errorMessage } from "../lib/errors.js";
+import { sqliteQuery } from "../lib/sqlite.js";
+import { versionArgs } from "../litestream/args.js";
+import { replicaKey } from "../config/replica.js";
+import { replicaState } from "../s3/replica-state.js";
+import {
+  checkFreshness, checkFts, checkForeignKeys, checkIntegrity, checkMigrations, checkRowCounts, checkSchema, checkSequences,
+  chooseIntegrityMode, isDjango, type FtsOutcome,
+} from "./checks.js";
+import { listTables, quoteIdent, readFacts, type DbFacts, type TableInfo } from "./facts.js";
+import { lastFullIntegrity, readDrills } from "./history.js";
+import { restoreReplica } from "./restore.js";
+import { check, drillReason, type CheckResult, type DatabaseResult, type DrillResult, type DrillTrigger, type DrillVersions, type IntegrityMode } from "./result.js";
+import { DISK_FACTOR, formatBytes, freeBytes, hasRoom, makeScratch, removeScratch } from "./scratch.js";
+
+export interface DrillOptions {
+  /** No live copy on this host: intrinsic checks and freshness against now only. */
+  noLive?: boolean;
+  now?: () => Date;
+  trigger?: DrillTrigger;
+}
+
+interface DbContext {
+  spec: AppSpec;
+  ctx: HostContext;
+  livePath: string;
+  noLive: boolean;
+  now: () => Date;
+  maxLagMs: number;
+  history: readonly DrillResult[];
+}
+
+// Per context (one per CLI run, one per supervisor): the binaries do not change under a running process.
+const versionsByContext = new WeakMap<HostContext, Promise<DrillVersions | null>>();
+
+function readVersions(ctx: HostContext): Promise<DrillVersions | null> {
+  let versions = versionsByContext.get(ctx);
+  if (!versions) versionsByContext.set(ctx, (versions = probeVersions(ctx)));
+  return versions;
+}
+
+async function probeVersions(ctx: HostContext): Promise<DrillVersions | null> {
+  try {
+    const [litestream, sqlite] = await Promise.all([
+      ctx.run(ctx.litestream, versionArgs(), { timeoutMs: 10_000 }),
+      ctx.run("sqlite3", ["--version"], { timeoutMs: 10_000 }),
+    ]);
+    return { litestream: litestream.stdout.trim(), sqlite: sqlite.stdout.trim().split(" ")[0] ?? "" };
+  } catch (error) {
+    ctx.log.warn({ event: "drill.versions_failed", error: errorMessage(error) }, "cannot read Litestream/SQLite versions");
+    return null;
+  }
+}
+
+async function liveSize(path: string): Promise<number | undefined> {
+  try {
+    const main = (await stat(path)).size;
+    const wal = await stat(`${path}-wal`).then((s) => s.size, () => 0);
+    return main + wal;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The replica is reachable and holds this database; "unreachable" is never reported as "no replica". */
+async function checkReplica(d: DbContext, dbPath: string): Promise<CheckResult> {
+  const state = await replicaState(d.ctx.store, d.spec.name, dbPath);
+  switch (state.state) {
+    case "unreachable": return check("replica", false, `unreachable: ${state.error.message}`);
+    case "empty": return check("replica", false, `no replica: nothing under ${replicaKey(d.ctx.store.target, d.spec.name, dbPath)}/generations/`);
+    case "exists": return check("replica", true, `${d.ctx.store.url}: reachable, replica exists`);
+  }
+}
+
+/** The integrity check alone: for a restored copy so damaged that reading its facts failed. */
+async function runIntegrity(d: DbContext, restored: string, mode: IntegrityMode): Promise<CheckResult> {
+  const pragma = mode === "full" ? "integrity_check" : "quick_check";
+  try {
+    const rows = await sqliteQuery(d.ctx.run, restored, `SELECT ${pragma} AS m FROM pragma_${pragma};`, { timeoutMs: 6 * 3_600_000 });
+    return checkIntegrity(rows.map((r) => String(r.m)), mode);
+  } catch (error) {
+    return check("integrity", false, errorMessage(error).split("\n").pop() ?? "");
+  }
+}
+
+async function runFts(d: DbContext, restored: string, tables: readonly string[]): Promise<FtsOutcome[]> {
+  const outcomes: FtsOutcome[] = [];
+  for (const table of tables) {
+    try {
+      // A write, so only ever on the scratch copy.
+      await sqliteQuery(d.ctx.run, restored, `INSERT INTO ${quoteIdent(table)}(${quoteIdent(table)}) VALUES('integrity-check');`);
+      outcomes.push({ table });
+    } catch (error) {
+      outcomes.push({ table, error: errorMessage(error).split("\n").pop() ?? "" });
+    }
+  }
+  return outcomes;
+}
+
+/** The comparisons: pure checks over the restored facts and (unless --no-live) the live facts. */
+function compare(d: DbContext, restored: DbFacts, live: DbFacts | undefined): { checks: CheckResult[]; lagS: number | null } {
+  const freshness = checkFreshness(restored.canary, live === undefined ? undefined : live.canary, d.now(), d.maxLagMs);
+  const checks = [checkForeignKeys(restored.foreignKeyViolations, live?.foreignKeyViolations), freshness.check];
+  if (live !== undefined) {
+    const proven = freshness.check.ok;
+    checks.push(checkSchema(restored.schema, live.schema), checkRowCounts(restored.counts, live.counts, proven));
+    if (isDjango(d.spec.kind)) checks.push(checkMigrations(restored.migrations, live.migrations));
+    checks.push(checkSequences(restored.sequences, live.sequences, proven));
+  }
+  return { checks, lagS: freshness.lagS };
+}
+
+async function checkRestored(d: DbContext, db: DatabaseResult, restored: string, live: Promise<DbFacts | undefined>, tables: TableInfo[] | undefined): Promise<void> {
+  const mode = chooseIntegrityMode(db.bytes ?? 0, lastFullIntegrity(d.history, db.path), d.now());
+  db.integrity = mode;
+  let facts: DbFacts;
+  try {
+    facts = await readFacts(d.ctx.run, restored, { readonly: false, integrity: mode, ...(tables ? { tables } : {}) });
+  } catch (error) {
+    db.checks.push(await runIntegrity(d, restored, mode));
+    db.checks.push(check("schema", false, `cannot read the restored copy: ${errorMessage(error).split("\n").pop() ?? ""}`));
+    await live;
+    return;
+  }
+  db.checks.push(checkIntegrity(facts.integrity ?? [], mode));
+  const fts = checkFts(await runFts(d, restored, facts.fts5));
+  if (fts) db.checks.push(fts);
+  const { checks, lagS } = compare(d, facts, await live);
+  db.checks.push(...checks);
+  db.lag_s = lagS;
+}
+
+function readLive(d: DbContext, db: DatabaseResult, tables: TableInfo[] | undefined): Promise<DbFacts | undefined> {
+  if (d.noLive) return Promise.resolve(undefined);
+  return readFacts(d.ctx.run, d.livePath, { readonly: true, ...(tables ? { tables } : {}) }).catch((error: unknown) => {
+    db.checks.push(check("live", false, `cannot read ${d.livePath}: ${errorMessage(error).split("\n").pop() ?? ""}`));
+    return undefined;
+  });
+}
+
+async function drillDatabase(d: DbContext, dbPath: string): Promise<DatabaseResult> {
+  const db: DatabaseResult = { path: dbPath, ok: false, generation: null, restore_ms: null, bytes: null, lag_s: null, integrity: null, checks: [] };
+  const size = d.noLive ? undefined : await liveSize(d.livePath);
+  if (!d.noLive && size === undefined) {
+    db.checks.push(check("live", false, `${d.livePath} does not exist; on a host without a live copy run: hostctl drill ${d.spec.name} --no-live`));
+  }
+  // The S3 probe runs beside the restore rather than before it: it only decides how a failure is named
+  // ("unreachable" / "no replica" rather than Litestream's wording), and RTO should not wait for it.
+  const replica = checkReplica(d, dbPath);
+  const scratch = await makeScratch(d.ctx.paths, d.spec.name);
+  try {
+    const free = await freeBytes(scratch);
+    const disk = check("disk", hasRoom(free, size), `${formatBytes(free)} free in ${scratch}, need ${size === undefined ? "unknown (no live copy)" : formatBytes(DISK_FACTOR * size)}`);
+    if (!disk.ok) {
+      db.checks.push(await replica, disk);
+      return finish(db);
+    }
+    const out = join(scratch, "restored.sqlite3");
+    // Live's table list is read during the restore, so counting needs no extra listing on the critical path.
+    const liveTables = size === undefined ? undefined : listTables(d.ctx.run, d.livePath, true).catch(() => undefined);
+    const restoring = restoreReplica(d.ctx, appPaths(d.ctx.paths, d.spec.name).litestreamConfig, d.livePath, out);
+    db.checks.push(await replica, disk);
+    const restore = await restoring;
+    if (db.checks.some((c) => c.name === "replica" && !c.ok)) return finish(db);
+    db.restore_ms = restore.ms;
+    if (!restore.ok) {
+      db.checks.push(check("restore", false, restore.noReplica ? `no replica: litestream restore: ${restore.error}` : `litestream restore failed: ${restore.error}`));
+      return finish(db);
+    }
+    // Live is read beside the restored copy's integrity check (one core each), not beside the restore.
+    const tables = await liveTables;
+    const live = size === undefined ? Promise.resolve(undefined) : readLive(d, db, tables);
+    Object.assign(db, { generation: restore.generation, bytes: restore.bytes });
+    db.checks.push(check("restore", true, `generation ${restore.generation ?? "?"}, ${formatBytes(restore.bytes)} in ${restore.ms} ms`));
+    await checkRestored(d, db, out, live, tables);
+  } catch (error) {
+    db.checks.push(check("restore", false, `drill error: ${errorMessage(error).split("\n").pop() ?? ""}`));
+  } finally {
+    await removeScratch(scratch);
+  }
+  return finish(db);
+}
+
+function finish(db: DatabaseResult): DatabaseResult {
+  db.ok = db.checks.length > 0 && db.checks.every((c) => c.ok);
+  return db;
+}
+
+/** Restores every database of one app into scratch space, checks it, and returns the verdict. Never throws for a failed check. */
+export async function runDrill(spec: AppSpec, ctx: HostContext, options: DrillOptions = {}): Promise<DrillResult> {
+  const now = options.now ?? (() => ctx.clock.now());
+  const startedAt = now();
+  const started = performance.now();
+  const app = appPaths(ctx.paths, spec.name);
+  // Versions are only recorded: read them alongside the drill instead of before it (they cost two process starts).
+  const versionsRead = readVersions(ctx);
+  const history = await readDrills(app.drills);
+  const maxLagMs = parseDuration(spec.drill.max_lag ?? ctx.host.drills.max_lag) ?? 60_000;
+  const databases: DatabaseResult[] = [];
+  for (const db of spec.databases) {
+    const d: DbContext = { spec, ctx, livePath: join(app.data, db.path), noLive: options.noLive ?? false, now, maxLagMs, history };
+    databases.push(await drillDatabase(d, db.path));
+  }
+  const versions = await versionsRead;
+  const ok = databases.length > 0 && databases.every((db) => db.ok);
+  const reason = databases.length === 0 ? "the app has no databases to drill" : drillReason(databases);
+  return {
+    ok, app: spec.name, started_at: startedAt.toISOString(), duration_ms: Math.round(performance.now() - started),
+    ...(ok || reason === undefined ? {} : { reason }),
+    trigger: options.trigger ?? "cli", live: !(options.noLive ?? false), versions, databases,
+  };
+}

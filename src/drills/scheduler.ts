@@ -1,0 +1,119 @@
+import { schedule, type ScheduledTask } from "node-cron";
+import type { HostContext } from "../apps/context.js";
+import type { AppSpec } from "../config/schema.js";
+import { errorMessage } from "../lib/errors.js";
+import { recordDrill } from "./record.js";
+import type { DrillResult } from "./result.js";
+import { runDrill } from "./run.js";
+
+export interface DrillSchedulerOptions {
+  apps: readonly AppSpec[];
+  ctx: HostContext;
+  /** Called after each drill (or skip) has been recorded and alerted: feed status and /metrics from here. */
+  onResult?: (result: DrillResult) => void | Promise<void>;
+  /** Replaces runDrill (tests); defaults to the real drill. */
+  drill?: (spec: AppSpec, ctx: HostContext) => Promise<DrillResult>;
+}
+
+/**
+ * Runs each app's drill on its cron schedule (app drill.schedule, else host drills.schedule), at most
+ * drills.concurrency at once (the rest wait in order). A firing for an app whose drill is still queued or
+ * running is skipped and recorded as skipped.
+ */
+export class DrillScheduler {
+  private readonly tasks: ScheduledTask[] = [];
+  private readonly busy = new Set<string>();
+  private readonly waiting: (() => void)[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
+  private active = 0;
+  private stopped = false;
+
+  constructor(private readonly options: DrillSchedulerOptions) {}
+
+  start(): void {
+    this.stopped = false;
+    for (const spec of this.options.apps) {
+      if (spec.databases.length === 0) continue;
+      const expression = spec.drill.schedule ?? this.options.ctx.host.drills.schedule;
+      this.tasks.push(schedule(expression, () => this.fire(spec), { name: `drill:${spec.name}` }));
+    }
+  }
+
+  /** Stops firing and waits for drills already running (queued ones are dropped). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.all(this.tasks.splice(0).map((task) => Promise.resolve(task.destroy())));
+    for (const release of this.waiting.splice(0)) release();
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Names of apps whose drill is queued or running. */
+  running(): string[] {
+    return [...this.busy].sort();
+  }
+
+  /** Runs one app's drill now through the same queue and overlap rule as the schedule. */
+  trigger(spec: AppSpec): Promise<void> {
+    this.fire(spec);
+    return Promise.allSettled([...this.inFlight]).then(() => undefined);
+  }
+
+  private fire(spec: AppSpec): void {
+    if (this.stopped) return;
+    const job = this.busy.has(spec.name) ? this.skip(spec) : this.runQueued(spec);
+    this.inFlight.add(job);
+    void job.finally(() => this.inFlight.delete(job));
+  }
+
+  private async runQueued(spec: AppSpec): Promise<void> {
+    this.busy.add(spec.name);
+    try {
+      await this.acquire();
+      try {
+        if (this.stopped) return;
+        const drill = this.options.drill ?? ((s, c) => runDrill(s, c, { trigger: "schedule" }));
+        await this.finish(spec, await drill(spec, this.options.ctx));
+      } finally {
+        this.release();
+      }
+    } catch (error) {
+      this.options.ctx.log.error({ event: "drill.crashed", app: spec.name, error: errorMessage(error) }, "scheduled drill crashed");
+    } finally {
+      this.busy.delete(spec.name);
+    }
+  }
+
+  private async skip(spec: AppSpec): Promise<void> {
+    const now = this.options.ctx.clock.now();
+    const result: DrillResult = {
+      ok: false, skipped: true, app: spec.name, started_at: now.toISOString(), duration_ms: 0,
+      reason: "skipped: the previous drill of this app is still running", trigger: "schedule", live: true, versions: null, databases: [],
+    };
+    try {
+      await this.finish(spec, result);
+    } catch (error) {
+      this.options.ctx.log.error({ event: "drill.crashed", app: spec.name, error: errorMessage(error) }, "recording a skipped drill failed");
+    }
+  }
+
+  private async finish(spec: AppSpec, result: DrillResult): Promise<void> {
+    await recordDrill(spec, this.options.ctx, result);
+    await this.options.onResult?.(result);
+  }
+
+  private acquire(): Promise<void> {
+    if (this.active < this.options.ctx.host.drills.concurrency) {
+      this.active++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(() => {
+      this.active++;
+      resolve();
+    }));
+  }
+
+  private release(): void {
+    this.active--;
+    this.waiting.shift()?.();
+  }
+}
