@@ -1,3 +1,4 @@
+/* global process, console */
 // Deploy of the Django fixture (no new requirements): `hostctl deploy` (no supervisor: fetch, archive,
 // venv, restore check, snapshot, migrate, collectstatic, gunicorn to first healthy answer, switch,
 // prune) vs a shell script doing the raw steps (git archive, migrate, collectstatic, gunicorn to first
@@ -29,8 +30,10 @@ ${PYTHON} manage.py migrate --noinput >/dev/null
 ${PYTHON} manage.py collectstatic --noinput >/dev/null
 setsid ${PYTHON} -m gunicorn site_app.wsgi:application --bind 127.0.0.1:$PORT --workers 2 >/dev/null 2>&1 &
 pid=$!
+trap 'kill -TERM -$pid 2>/dev/null' EXIT
 until curl -fs -o /dev/null "http://127.0.0.1:$PORT/health" 2>/dev/null; do sleep 0.1; done
 kill -TERM -$pid; wait $pid 2>/dev/null || true
+trap - EXIT
 `;
 
 try {

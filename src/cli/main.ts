@@ -19,7 +19,8 @@ import { status } from "./commands/status.js";
 import { control } from "./commands/control.js";
 import { logs } from "./commands/logs.js";
 import { restore } from "./commands/restore.js";
-import { supervisorWiring } from "./wiring.js";
+import { supervisorWiring } from "./wiring/index.js";
+import { keygen } from "./commands/keygen.js";
 import { deploy, pushSetup, releases, rollback, type DeployFlags } from "./commands/deploy.js";
 
 interface GlobalOptions {
@@ -135,6 +136,9 @@ export function buildProgram(): Command {
     .option("--json", "JSON output")
     .action((name: string, o: { last?: string; json?: boolean }) => run((deps) => drillsHistory(name, o, deps), o.json));
 
+  program.command("keygen").description("make a key pair for mirroring app env files encrypted (public key in hostctl.yml, private key off the host)")
+    .option("--json", "JSON output")
+    .action((o: { json?: boolean }) => run(keygen, o.json));
   program.command("up")
     .description("run the supervisor in the foreground: restore-on-boot, Litestream and every app's processes (SIGTERM/SIGINT stop it gracefully)")
     .option("--takeover", "take the replica lease at once (the old host is gone)")

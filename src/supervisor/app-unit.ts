@@ -32,6 +32,8 @@ export interface AppStatus {
   processes: ProcessStatus[];
   litestream: (ProcessStatus & { replicating: boolean }) | { state: "none"; replicating: false };
   databases: DatabaseRestore[];
+  /** Facts other features attach (last drill, replication lag, media, polling). */
+  [annotation: string]: unknown;
 }
 
 export interface UnitDeps {
@@ -63,6 +65,7 @@ export class AppUnit {
   private markerTimer: NodeJS.Timeout | undefined;
   private replicated = new Set<string>();
   private stopping = false;
+  private readonly annotations = new Map<string, unknown>();
   readonly paths: AppPaths;
 
   constructor(public spec: AppSpec, private readonly deps: UnitDeps) {
@@ -236,6 +239,10 @@ export class AppUnit {
     else this.deps.onChange();
   }
 
+  annotate(key: string, value: unknown): void {
+    this.annotations.set(key, value);
+  }
+
   get litestreamRunning(): boolean {
     return this.litestream?.running ?? false;
   }
@@ -254,6 +261,7 @@ export class AppUnit {
       processes: [...this.processes.values()].map((p) => p.status()),
       litestream: ls ? { ...ls, replicating: ls.state === "running" } : { state: "none", replicating: false },
       databases: this.databases,
+      ...Object.fromEntries(this.annotations),
     };
   }
 }

@@ -12,6 +12,8 @@ import { killAllSupervisors, startSupervisor, waitForSocket, type RunningSupervi
 import { litestreamBinary } from "../../src/litestream/binary.js";
 import { restoreArgs } from "../../src/litestream/args.js";
 import type { SupervisorStatus } from "../../src/supervisor/main.js";
+import { controlRequest } from "../../src/supervisor/control-client.js";
+import { hostPaths } from "../../src/config/paths.js";
 
 let home: string;
 let port: number;
@@ -69,6 +71,25 @@ describe("hostctl up", () => {
     expect(blog?.processes.map((p) => p.type)).toEqual(["web"]);
   });
 
+  it("keeps the drill canary fresh, reports replication lag and serves /metrics on the control socket", async () => {
+    const db = join(home, "apps", "blog", "data", "db.sqlite3");
+    const canary = await waitFor("the canary row", async () => {
+      const rows = await execa("sqlite3", ["-readonly", db, "SELECT updated_at FROM _hostctl_canary"], { reject: false });
+      return rows.exitCode === 0 && rows.stdout.trim() !== "" ? rows.stdout.trim() : undefined;
+    }, 15_000);
+    expect(Date.now() - Date.parse(canary)).toBeLessThan(60_000);
+    const status = await waitFor("lag in status", async () => {
+      const blog = (await statusJson()).apps[0];
+      return Array.isArray(blog?.replication) && blog.replication.length === 1 ? blog : undefined;
+    }, 15_000);
+    expect(status.replication).toEqual([{ database: db, lag_s: expect.any(Number) as number, behind: expect.any(Boolean) as boolean }]);
+    const metrics = await controlRequest<string>(hostPaths(home), "GET", "/metrics");
+    expect(metrics?.status).toBe(200);
+    expect(metrics?.body).toMatch(/^hostctl_app_up\{app="blog"\} 1$/m);
+    expect(metrics?.body).toMatch(/^hostctl_process_restarts_total\{app="blog",process="web"\} 0$/m);
+    expect(metrics?.body).toMatch(/^hostctl_replica_lag_seconds\{app="blog",database="db\.sqlite3"\} \d/m);
+  });
+
   it("writes the web process's output to apps/<app>/logs/web.log and `logs` prints it", async () => {
     const result = await runCli(home, ["logs", "blog", "--process", "web", "-n", "50"]);
     expect(result.exitCode).toBe(0);
@@ -116,6 +137,6 @@ describe("hostctl up", () => {
     const result = await runCli(home, ["status"]);
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain("hostctl up is not running");
-    expect(result.stdout).toMatch(/blog\s+not supervised\s+20260101T000000Z-fixture\s+db\.sqlite3 \d+B/);
+    expect(result.stdout).toMatch(/blog\s+not supervised\s+20260101T000000Z-fixture\s+never\s+db\.sqlite3 \d+B/);
   });
 });

@@ -8,6 +8,7 @@ import { fileSize, pathExists } from "../../lib/fs.js";
 import { controlRequest } from "../../supervisor/control-client.js";
 import type { SupervisorStatus } from "../../supervisor/main.js";
 import type { AppStatus } from "../../supervisor/app-unit.js";
+import { lastVerdict, readDrills } from "../../drills/history.js";
 
 interface DiskAppStatus {
   name: string;
@@ -15,6 +16,7 @@ interface DiskAppStatus {
   release: string | undefined;
   data_dir: string;
   databases: { path: string; exists: boolean; bytes: number }[];
+  last_drill: DrillSummary | null;
 }
 
 async function diskStatus(deps: Deps): Promise<DiskAppStatus[]> {
@@ -26,8 +28,28 @@ async function diskStatus(deps: Deps): Promise<DiskAppStatus[]> {
       const file = join(paths.data, db.path);
       return { path: db.path, exists: await pathExists(file), bytes: await fileSize(file) };
     }));
-    return { name: spec.name, state: "not supervised" as const, release, data_dir: paths.data, databases };
+    const last = lastVerdict(await readDrills(paths.drills, 20));
+    const last_drill = last ? { ok: last.ok, at: last.started_at, skipped: last.skipped ?? false } : null;
+    return { name: spec.name, state: "not supervised" as const, release, data_dir: paths.data, databases, last_drill };
   }));
+}
+
+interface DrillSummary {
+  ok: boolean;
+  at: string;
+  skipped: boolean;
+}
+
+function drillText(drill: DrillSummary | null | undefined, now: Date): string {
+  if (!drill) return "never";
+  return `${drill.skipped ? "skipped" : drill.ok ? "ok" : "FAILED"} ${ago(drill.at, now)}`;
+}
+
+function lagText(app: AppStatus): string {
+  const replication = app.replication as { lag_s: number; behind: boolean }[] | undefined;
+  if (!replication || replication.length === 0) return app.litestream.state === "none" ? "-" : "?";
+  const worst = Math.max(...replication.map((r) => r.lag_s));
+  return `${worst.toFixed(0)}s${replication.some((r) => r.behind) ? " behind" : ""}`;
 }
 
 function processSummary(app: AppStatus): string {
@@ -38,7 +60,8 @@ export async function status(deps: Deps): Promise<CommandResult> {
   const live = await controlRequest<SupervisorStatus>(deps.paths, "GET", "/status", undefined, 10_000);
   if (!live) {
     const apps = await diskStatus(deps);
-    const rows = [["APP", "STATE", "RELEASE", "DATABASES"], ...apps.map((a) => [a.name, a.state, a.release ?? "-", a.databases.map((d) => `${d.path}${d.exists ? ` ${d.bytes}B` : " (missing)"}`).join(", ") || "-"])];
+    const now = deps.clock.now();
+    const rows = [["APP", "STATE", "RELEASE", "LAST DRILL", "DATABASES"], ...apps.map((a) => [a.name, a.state, a.release ?? "-", drillText(a.last_drill, now), a.databases.map((d) => `${d.path}${d.exists ? ` ${d.bytes}B` : " (missing)"}`).join(", ") || "-"])];
     return {
       text: `hostctl up is not running for ${deps.paths.home} (start it: hostctl up, or systemctl start hostctl)\n${table(rows)}`,
       data: { supervisor: null, apps },
@@ -46,8 +69,8 @@ export async function status(deps: Deps): Promise<CommandResult> {
   }
   const now = deps.clock.now();
   const s = live.body;
-  const rows = [["APP", "STATE", "PROCESSES", "LITESTREAM", "RELEASE", "REASON"], ...s.apps.map((a) => [
-    a.name, a.state, processSummary(a), a.litestream.state, a.release ?? "-", a.reason ?? "",
+  const rows = [["APP", "STATE", "PROCESSES", "LITESTREAM", "LAG", "LAST DRILL", "RELEASE", "REASON"], ...s.apps.map((a) => [
+    a.name, a.state, processSummary(a), a.litestream.state, lagText(a), drillText(a.last_drill as DrillSummary | null | undefined, now), a.release ?? "-", a.reason ?? "",
   ])];
   return {
     text: `supervisor pid ${s.supervisor.pid}, up since ${ago(s.supervisor.started_at, now)}\n${table(rows)}`,

@@ -1,15 +1,16 @@
-import type { HostContext } from "../apps/context.js";
-import type { AppSpec } from "../config/schema.js";
-import { appPaths } from "../config/paths.js";
-import { HostctlError, errorMessage } from "../lib/errors.js";
-import { parseDuration } from "../lib/duration.js";
-import { waitHealthy } from "../deploy/health.js";
-import { switchCurrent } from "../deploy/switch.js";
-import { deployApp } from "../deploy/apply.js";
-import { clearRecoveryCommit, readRecoveryState, recoverApps } from "../registry/recover.js";
-import { mirrorRegistry } from "../registry/mirror.js";
-import type { Supervisor } from "../supervisor/main.js";
-import type { SupervisorWiring, UpOptions } from "./commands/up.js";
+import type { HostContext } from "../../apps/context.js";
+import type { AppSpec } from "../../config/schema.js";
+import { appPaths } from "../../config/paths.js";
+import { HostctlError, errorMessage } from "../../lib/errors.js";
+import { parseDuration } from "../../lib/duration.js";
+import { waitHealthy } from "../../deploy/health.js";
+import { switchCurrent } from "../../deploy/switch.js";
+import { deployApp } from "../../deploy/apply.js";
+import { clearRecoveryCommit, readRecoveryState, recoverApps } from "../../registry/recover.js";
+import { mirrorRegistry } from "../../registry/mirror.js";
+import type { Supervisor } from "../../supervisor/main.js";
+import type { SupervisorWiring, UpOptions } from "../commands/up.js";
+import { wireDrills } from "./drills.js";
 
 const REGISTRY_MIRROR_MS = 60_000;
 
@@ -45,7 +46,8 @@ async function beforeStart(supervisor: Supervisor): Promise<void> {
   }
 }
 
-function extend(supervisor: Supervisor): void {
+async function extend(supervisor: Supervisor): Promise<void> {
+  await wireDrills(supervisor);
   const { ctx } = supervisor;
   const mirror = async () => {
     try {

@@ -1,0 +1,107 @@
+import { join } from "node:path";
+import type { AppSpec } from "../../config/schema.js";
+import { appPaths } from "../../config/paths.js";
+import { errorMessage } from "../../lib/errors.js";
+import { DrillScheduler } from "../../drills/scheduler.js";
+import { CANARY_INTERVAL_MS, touchCanary } from "../../drills/canary.js";
+import { drillMetrics, renderMetrics, type AppMetrics } from "../../drills/metrics.js";
+import { lastVerdict, readDrills } from "../../drills/history.js";
+import type { DrillResult } from "../../drills/result.js";
+import { LagTracker, scrapeLitestream, type ReplicaLag } from "../../litestream/lag.js";
+import { metricsPort } from "../../litestream/config-files.js";
+import type { Supervisor } from "../../supervisor/main.js";
+import type { AppUnit } from "../../supervisor/app-unit.js";
+
+const OBSERVE_MS = 5000;
+
+function drillSummary(result: DrillResult | undefined) {
+  if (!result) return null;
+  return { ok: result.ok, at: result.started_at, duration_ms: result.duration_ms, reason: result.reason ?? null, skipped: result.skipped ?? false };
+}
+
+/**
+ * Drills on their cron schedules, the canary row every minute, replication lag from each Litestream's
+ * metrics, and /metrics: the parts of the drills feature that live in the supervisor.
+ */
+export async function wireDrills(supervisor: Supervisor): Promise<void> {
+  const { ctx } = supervisor;
+  const specs: AppSpec[] = [...supervisor.units.values()].map((u) => u.spec);
+  const histories = new Map<string, DrillResult[]>();
+  for (const spec of specs) {
+    const history = await readDrills(appPaths(ctx.paths, spec.name).drills, 20);
+    histories.set(spec.name, history);
+    supervisor.unit(spec.name).annotate("last_drill", drillSummary(lastVerdict(history)));
+  }
+  const scheduler = new DrillScheduler({
+    apps: specs,
+    ctx,
+    onResult: (result) => {
+      const history = [...(histories.get(result.app) ?? []), result].slice(-20);
+      histories.set(result.app, history);
+      supervisor.units.get(result.app)?.annotate("last_drill", drillSummary(lastVerdict(history)));
+    },
+  });
+  scheduler.start();
+
+  const trackers = new Map<string, LagTracker>();
+  const lags = new Map<string, ReplicaLag[]>();
+  const canaryAt = new Map<string, number>();
+  const observe = async (unit: AppUnit) => {
+    const port = metricsPort(ctx.host, specs, unit.spec.name);
+    if (!unit.litestreamRunning || port === undefined) return;
+    const tracker = trackers.get(unit.spec.name) ?? new LagTracker();
+    trackers.set(unit.spec.name, tracker);
+    const now = ctx.clock.now();
+    let lag: ReplicaLag[];
+    try {
+      lag = tracker.observe(await scrapeLitestream(port), now);
+    } catch {
+      lag = tracker.stale(now);
+    }
+    lags.set(unit.spec.name, lag);
+    unit.annotate("replication", lag.map((l) => ({ database: l.db, lag_s: l.lag_s, behind: l.behind })));
+    if (now.getTime() - (canaryAt.get(unit.spec.name) ?? 0) >= CANARY_INTERVAL_MS) {
+      canaryAt.set(unit.spec.name, now.getTime());
+      for (const db of unit.spec.databases) {
+        // The canary row lets a drill measure the replica's freshness exactly instead of guessing.
+        await touchCanary(ctx.run, join(unit.paths.data, db.path), now).catch((error: unknown) =>
+          ctx.log.warn({ event: "canary.failed", app: unit.spec.name, database: db.path, reason: errorMessage(error) }, "canary not written"));
+      }
+    }
+  };
+  let observing = false;
+  const timer = setInterval(() => {
+    if (observing) return;
+    observing = true;
+    void Promise.all([...supervisor.units.values()].map(observe)).finally(() => {
+      observing = false;
+    });
+  }, OBSERVE_MS);
+
+  supervisor.routes.add("GET /metrics", () => {
+    const apps: AppMetrics[] = [...supervisor.units.values()].map((unit) => {
+      const status = unit.status();
+      const drills = drillMetrics(histories.get(unit.spec.name) ?? []);
+      const lag = lags.get(unit.spec.name) ?? [];
+      return {
+        app: unit.spec.name,
+        up: status.state === "running",
+        restarts: Object.fromEntries(status.processes.map((p) => [p.type, p.restarts])),
+        databases: unit.spec.databases.map((db) => {
+          const path = join(unit.paths.data, db.path);
+          const replicaLag = lag.find((l) => l.db === path)?.lag_s;
+          return { database: db.path, ...(drills.get(db.path) ?? drills.get(path) ?? {}), ...(replicaLag === undefined ? {} : { replicaLagSeconds: replicaLag }) };
+        }),
+      };
+    });
+    return Promise.resolve({ body: null, text: renderMetrics({ apps }) });
+  });
+  supervisor.routes.add("POST /apps/:name/drill", async ({ name = "" }) => {
+    await scheduler.trigger(supervisor.unit(name).spec);
+    return { body: supervisor.unit(name).status() };
+  });
+  supervisor.onStop(async () => {
+    clearInterval(timer);
+    await scheduler.stop();
+  });
+}

@@ -1,0 +1,258 @@
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { HostContext } from "../apps/context.js";
+import { releaseProcesses } from "../apps/procfile.js";
+import { appPaths, type AppPaths } from "../config/paths.js";
+import type { AppSpec } from "../config/schema.js";
+import { HostctlError, errorMessage } from "../lib/errors.js";
+import { pathExists } from "../lib/fs.js";
+import { writeJsonFile } from "../lib/json-file.js";
+import { ensureDatabases } from "../restore/restore-app.js";
+import { buildRelease, type BuildResult } from "./build.js";
+import { fetchMirror, materialise, PUSH_REFSPECS, refCandidates, resolveCommit, type Commit } from "./git.js";
+import { acquireDeployLock } from "./lock.js";
+import { planDeploy, releaseCommands, type ActivationMode, type StepName } from "./plan.js";
+import { releaseId } from "./release-id.js";
+import { runReleasePhase } from "./release-phase.js";
+import { pruneReleases, readCurrent, writeReleaseMeta } from "./releases.js";
+import { pruneSnapshots, restoreChanged, snapshotDatabases, type Snapshot } from "./snapshot.js";
+import { failureMessage, outputCollector, runStep, StepFailure, type StepRecord } from "./steps.js";
+import { connectSupervisor, litestreamRefusal, type SupervisorLink } from "./supervisor-link.js";
+import { proveTemporarily, releaseEnv } from "./prove.js";
+import { switchCurrent } from "./switch.js";
+
+export interface DeployOptions {
+  ref?: string;
+  /** Run the release phase even when Litestream is down or behind. */
+  force?: boolean;
+  /** The ref was pushed to push.git (post-receive hook): fetch from there, not from the upstream. */
+  fromPush?: boolean;
+  /** undefined: look for `hostctl up` on the control socket; null: act as if none runs. */
+  supervisor?: SupervisorLink | null;
+  /** Shown to a second deploy that finds the lock held. */
+  command?: string;
+}
+
+export interface DeployResult {
+  app: string;
+  release: string;
+  commit: string;
+  message: string;
+  ref: string;
+  mode: ActivationMode;
+  previous: string | undefined;
+  steps: StepRecord[];
+  duration_ms: number;
+  /** Supervisor mode: seconds the web port had no server (old stopped → new healthy). */
+  gap_s?: number;
+  /** Temporary mode: start of the new web process to its first healthy answer. */
+  health_ms?: number;
+  build?: BuildResult;
+  pruned: string[];
+}
+
+/** Written after every deploy attempt; polling reads it so a failed commit is not retried in a loop. */
+export interface LastDeploy {
+  ok: boolean;
+  at: string;
+  ref: string;
+  commit?: string;
+  release?: string;
+  step?: StepName;
+  error?: string;
+}
+
+export function lastDeployPath(app: AppPaths): string {
+  return join(app.root, "last-deploy.json");
+}
+
+interface Work {
+  spec: AppSpec;
+  ctx: HostContext;
+  app: AppPaths;
+  options: DeployOptions;
+  supervisor: SupervisorLink | undefined;
+  ref: string;
+  previous: string | undefined;
+  commit?: Commit;
+  release?: string;
+  dir?: string;
+  env?: Record<string, string>;
+  processes?: Record<string, string>;
+  snapshots: Snapshot[];
+  build?: BuildResult;
+  gap_s?: number;
+  health_ms?: number;
+  pruned: string[];
+}
+
+/** One deploy: lock, then the planned steps; on failure the new release is removed and the database put back. */
+export async function deployApp(spec: AppSpec, ctx: HostContext, options: DeployOptions = {}): Promise<DeployResult> {
+  const app = appPaths(ctx.paths, spec.name);
+  const ref = options.ref ?? spec.branch;
+  const lock = await acquireDeployLock(ctx.paths, spec.name, { pid: process.pid, started_at: ctx.clock.now().toISOString(), ref, command: options.command ?? "hostctl deploy" }, ctx.clock.now());
+  try {
+    const supervisor = options.supervisor === undefined ? await connectSupervisor(ctx.paths) : (options.supervisor ?? undefined);
+    const work: Work = { spec, ctx, app, options, supervisor, ref, previous: await readCurrent(app), snapshots: [], pruned: [] };
+    return await applyDeploy(work);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function applyDeploy(work: Work): Promise<DeployResult> {
+  const { spec, ctx } = work;
+  const started = Date.now();
+  const mode: ActivationMode = work.supervisor ? "supervisor" : "temporary";
+  const records: StepRecord[] = [];
+  await guardLitestream(work);
+  try {
+    for (const step of planDeploy({ spec, mode })) {
+      await runStep(step, records, ctx.progress, () => STEPS[step](work));
+    }
+  } catch (error) {
+    throw await handleFailure(work, error);
+  }
+  const release = work.release ?? "";
+  await recordLastDeploy(work, { ok: true, at: ctx.clock.now().toISOString(), ref: work.ref, commit: work.commit?.sha ?? "", release });
+  return {
+    app: spec.name, release, commit: work.commit?.sha ?? "", message: work.commit?.message ?? "", ref: work.ref, mode,
+    previous: work.previous, steps: records, duration_ms: Date.now() - started,
+    ...(work.gap_s === undefined ? {} : { gap_s: work.gap_s }),
+    ...(work.health_ms === undefined ? {} : { health_ms: work.health_ms }),
+    ...(work.build ? { build: work.build } : {}),
+    pruned: work.pruned,
+  };
+}
+
+/** A migration Litestream does not ship is one a restore loses: with a supervisor, check before building and again before migrating. */
+async function guardLitestream(work: Work): Promise<void> {
+  if (!work.supervisor || work.options.force) return;
+  const reason = litestreamRefusal(work.spec, await work.supervisor.appRuntime(work.spec.name), work.ctx.host.drills.max_lag);
+  if (reason) {
+    throw new HostctlError("DEPLOY_REFUSED", `not deploying ${work.spec.name}: ${reason}; a migration that is not replicated is one a restore would lose`, {
+      hint: `run: hostctl status; or deploy anyway with: hostctl deploy ${work.spec.name} --force`,
+    });
+  }
+}
+
+function need<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`internal: ${what} missing (step order)`);
+  return value;
+}
+
+const STEPS: Record<StepName, (work: Work) => Promise<string | undefined>> = {
+  fetch: async (w) => {
+    if (w.options.fromPush) await fetchMirror(w.ctx.run, w.app.repo, w.app.push, PUSH_REFSPECS);
+    else await fetchMirror(w.ctx.run, w.app.repo, w.spec.repo);
+    w.commit = await resolveCommit(w.ctx.run, w.app.repo, refCandidates(w.ref, w.options.fromPush ?? false));
+    return `${w.ref} → ${w.commit.sha.slice(0, 7)} "${w.commit.message}"`;
+  },
+  checkout: async (w) => {
+    const commit = need(w.commit, "commit");
+    let id = releaseId(w.ctx.clock.now(), commit.sha);
+    while (await pathExists(join(w.app.releases, id))) {
+      await w.ctx.clock.sleep(250);
+      id = releaseId(w.ctx.clock.now(), commit.sha);
+    }
+    w.release = id;
+    w.dir = join(w.app.releases, id);
+    await materialise(w.ctx.run, w.app.repo, commit.sha, w.dir);
+    w.processes = await releaseProcesses(w.spec, w.dir);
+    w.env = await releaseEnv(w.spec, w.ctx, w.dir);
+    return `releases/${id}`;
+  },
+  build: async (w) => {
+    const previousDir = w.previous ? join(w.app.releases, w.previous) : undefined;
+    const out = outputCollector(w.ctx.progress);
+    try {
+      w.build = await buildRelease(w.ctx.run, w.spec, need(w.dir, "dir"), previousDir, need(w.env, "env"), out.onOutput);
+    } catch (error) {
+      out.flush();
+      throw new StepFailure("build", errorMessage(error).split("\n")[0] ?? "", out.text() || stderrTail(error), { cause: error });
+    }
+    return w.build.venv === "none" ? (w.spec.build ? "build command ok" : "nothing to build") : `venv ${w.build.venv}${w.build.pip ? " + pip install" : ""}`;
+  },
+  restore: async (w) => {
+    // Item 11: never migrate a missing database while its replica is unreachable or holds data.
+    const results = await ensureDatabases(w.spec, w.ctx);
+    return results.map((r) => `${r.path} ${r.action}`).join(", ");
+  },
+  snapshot: async (w) => {
+    w.snapshots = await snapshotDatabases(w.ctx.run, w.spec, w.app, need(w.release, "release"));
+    return w.snapshots.length === 0 ? "no database yet" : `snapshots/${need(w.release, "release")}/ (${w.snapshots.map((s) => s.path).join(", ")})`;
+  },
+  release: async (w) => {
+    await guardLitestream(w);
+    const commands = releaseCommands(w.spec, need(w.processes, "processes"), need(w.dir, "dir"));
+    await runReleasePhase(w.ctx.run, commands, { cwd: need(w.dir, "dir"), env: need(w.env, "env"), progress: w.ctx.progress });
+    return commands.length === 0 ? "no release phase" : commands.map((c) => c.display).join(" + ");
+  },
+  start: async (w) => {
+    await writeMeta(w);
+    const result = await proveTemporarily(w.spec, w.ctx, need(w.dir, "dir"));
+    if (result.skipped) return result.skipped;
+    w.health_ms = result.ms;
+    return `web answered ${result.status ?? ""} on ${w.spec.healthcheck.path} after ${((result.ms ?? 0) / 1000).toFixed(2)}s (stopped again; the next hostctl up runs it)`;
+  },
+  switch: async (w) => {
+    await switchCurrent(w.app, need(w.dir, "dir"), w.ctx.clock.now());
+    return `current → releases/${need(w.release, "release")}`;
+  },
+  activate: async (w) => {
+    await writeMeta(w);
+    const supervisor = need(w.supervisor, "supervisor");
+    const result = await supervisor.activate(w.spec.name, { release: need(w.release, "release"), releaseDir: need(w.dir, "dir") });
+    w.gap_s = result.gap_s;
+    if (!result.ok) throw new StepFailure("activate", `the supervisor could not activate the release: ${result.error ?? "health check failed"}`, "");
+    return `supervisor switched to releases/${need(w.release, "release")}; web port gap ${result.gap_s.toFixed(2)}s`;
+  },
+  prune: async (w) => {
+    try {
+      w.pruned = await pruneReleases(w.app, w.spec.deploy.keep_releases, w.release);
+      await pruneSnapshots(w.app);
+    } catch (error) {
+      w.ctx.log.warn({ event: "deploy.prune_failed", app: w.spec.name, err: errorMessage(error) }, "pruning old releases failed");
+      return `skipped: ${errorMessage(error)}`;
+    }
+    return w.pruned.length === 0 ? "nothing to prune" : `removed ${w.pruned.join(", ")}`;
+  },
+};
+
+function stderrTail(error: unknown): string {
+  return error instanceof HostctlError && "stderrTail" in error ? String(error.stderrTail) : "";
+}
+
+async function writeMeta(w: Work): Promise<void> {
+  const commit = need(w.commit, "commit");
+  await writeReleaseMeta(need(w.dir, "dir"), { id: need(w.release, "release"), commit: commit.sha, message: commit.message, ref: w.ref, deployed_at: w.ctx.clock.now().toISOString(), activated_at: [] });
+}
+
+/** Puts things back: database (if the release phase changed it), no half-made release dir; then one error for the user. */
+async function handleFailure(work: Work, error: unknown): Promise<unknown> {
+  if (!(error instanceof StepFailure)) return error;
+  const notes: string[] = [];
+  if (error.step === "release" && work.snapshots.length > 0) {
+    const restored = await restoreChanged(work.ctx.run, work.snapshots);
+    notes.push(restored.length > 0 ? `restored ${restored.join(", ")} from snapshots/${work.release ?? ""}/` : "databases unchanged by the failed release phase");
+  }
+  if (work.dir && work.release !== (await readCurrent(work.app))) await rm(work.dir, { recursive: true, force: true });
+  await recordLastDeploy(work, { ok: false, at: work.ctx.clock.now().toISOString(), ref: work.ref, ...(work.commit ? { commit: work.commit.sha } : {}), step: error.step, error: error.message });
+  const serving = work.previous ? `releases/${work.previous} is still current` : "no release is current yet";
+  return new HostctlError("DEPLOY_FAILED", failureMessage(work.spec.name, error), {
+    cause: error, hint: [serving, ...notes, nextStep(work, error)].join("; "),
+  });
+}
+
+function nextStep(work: Work, failure: StepFailure): string {
+  const cause: unknown = failure.cause;
+  if (cause instanceof HostctlError && cause.hint && cause.code !== "COMMAND_FAILED") return cause.hint;
+  if (failure.step === "fetch") return `check the remote: git ls-remote ${work.spec.repo}`;
+  if (failure.step === "restore") return "run: hostctl doctor";
+  if (failure.step === "start" && failure.message.includes("in use")) return `find what listens there: ss -ltnp 'sport = :${work.spec.port}' (a stray app process? hostctl up ends strays)`;
+  return `fix the commit and run: hostctl deploy ${work.spec.name}`;
+}
+
+async function recordLastDeploy(work: Work, record: LastDeploy): Promise<void> {
+  await writeJsonFile(lastDeployPath(work.app), record).catch(() => undefined);
+}

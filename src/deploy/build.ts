@@ -1,0 +1,96 @@
+import { readFile, readdir, rename, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { AppSpec } from "../config/schema.js";
+import type { Runner } from "../lib/exec.js";
+import { pathExists } from "../lib/fs.js";
+
+export const VENV = ".venv";
+const BUILD_TIMEOUT_MS = 30 * 60_000;
+
+export type VenvAction = "created" | "reused" | "none";
+
+export interface BuildResult {
+  venv: VenvAction;
+  reusedFrom?: string;
+  pip: boolean;
+}
+
+/** Pure: requirements.txt has something to install (not only blank lines, comments and options). */
+export function hasRequirements(text: string | undefined): boolean {
+  if (text === undefined) return false;
+  return text.split("\n").some((line) => {
+    const trimmed = line.replace(/(^|\s)#.*$/, "").trim();
+    return trimmed !== "" && !trimmed.startsWith("-");
+  }) || /^\s*-(r|e|c)\s/m.test(text);
+}
+
+export function isPythonKind(spec: AppSpec): boolean {
+  return spec.kind === "django" || spec.kind === "wagtail";
+}
+
+async function readText(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Makes a copied venv belong to its new directory: scripts in bin/ (pip's entry points, activate)
+ * carry the old absolute path in their shebang or body. Each file is rewritten as a new inode so a
+ * hard-linked original in the older release stays untouched.
+ */
+export async function relocateVenv(venv: string, from: string): Promise<void> {
+  const bin = join(venv, "bin");
+  for (const entry of await readdir(bin, { withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const file = join(bin, entry.name);
+    const text = await readFile(file);
+    const head = text.subarray(0, 4096).toString("latin1");
+    if (head.includes("\0") || !text.includes(from)) continue;
+    const mode = (await stat(file)).mode & 0o7777;
+    await writeFile(`${file}.tmp`, text.toString("utf8").split(from).join(venv), { mode });
+    await rename(`${file}.tmp`, file);
+  }
+  const cfg = join(venv, "pyvenv.cfg");
+  const text = await readText(cfg);
+  if (text !== undefined) await writeFile(`${cfg}.tmp`, text.split(from).join(venv)).then(() => rename(`${cfg}.tmp`, cfg));
+}
+
+/**
+ * A virtualenv for the release. Measured on this host (Debian python3.11, 2 cores): `venv` with pip
+ * 3.8 s (ensurepip dominates), `venv --without-pip` 0.04 s, `cp -a` of a 25 MB venv 0.37 s,
+ * `cp -al` (hard links) 0.05 s. So without requirements the venv is made fresh and pip-less (cheaper
+ * than any copy); with requirements identical to the previous release's, that release's venv is
+ * hard-linked and relocated (pip, not Python, writes files, and it is not run on a reused venv).
+ */
+export async function buildVenv(run: Runner, spec: AppSpec, releaseDir: string, previousDir: string | undefined): Promise<BuildResult> {
+  const venv = join(releaseDir, VENV);
+  const requirements = await readText(join(releaseDir, "requirements.txt"));
+  if (!hasRequirements(requirements)) {
+    await run(spec.python, ["-m", "venv", "--system-site-packages", "--without-pip", venv], { timeoutMs: BUILD_TIMEOUT_MS });
+    return { venv: "created", pip: false };
+  }
+  if (previousDir && (await pathExists(join(previousDir, VENV, "bin", "python")))) {
+    const before = await readText(join(previousDir, "requirements.txt"));
+    if (before === requirements) {
+      await run("cp", ["-al", join(previousDir, VENV), venv]);
+      await relocateVenv(venv, join(previousDir, VENV));
+      return { venv: "reused", reusedFrom: previousDir, pip: false };
+    }
+  }
+  await run(spec.python, ["-m", "venv", "--system-site-packages", venv], { timeoutMs: BUILD_TIMEOUT_MS });
+  await run(join(venv, "bin", "python"), ["-m", "pip", "install", "--disable-pip-version-check", "--no-input", "-r", "requirements.txt"], { cwd: releaseDir, timeoutMs: BUILD_TIMEOUT_MS });
+  return { venv: "created", pip: true };
+}
+
+/** The build: the venv for Python apps, then the spec's `build` command line if any. */
+export async function buildRelease(run: Runner, spec: AppSpec, releaseDir: string, previousDir: string | undefined, env: Record<string, string>, onOutput: (chunk: string) => void): Promise<BuildResult> {
+  const result = isPythonKind(spec) ? await buildVenv(run, spec, releaseDir, previousDir) : { venv: "none" as const, pip: false };
+  if (spec.build) {
+    await run("/bin/sh", ["-c", spec.build], { cwd: releaseDir, env: { ...env, ...(result.venv === "none" ? {} : { VIRTUAL_ENV: join(releaseDir, VENV) }) }, cleanEnv: true, timeoutMs: BUILD_TIMEOUT_MS, onOutput });
+  }
+  return result;
+}
+

@@ -1,0 +1,34 @@
+import type { HostContext } from "../apps/context.js";
+import { appPaths } from "../config/paths.js";
+import type { AppSpec } from "../config/schema.js";
+import { parseDuration } from "../lib/duration.js";
+import { deployApp } from "./apply.js";
+import { waitHealthy } from "./health.js";
+import { healthHost } from "./plan.js";
+import { switchCurrent } from "./switch.js";
+
+/** The spec's health check as one call: resolves when healthy, rejects with the last answer or error. */
+export async function checkHealth(spec: AppSpec): Promise<void> {
+  const result = await waitHealthy({ port: spec.port, path: spec.healthcheck.path, host: healthHost(spec), timeoutMs: parseDuration(spec.healthcheck.timeout) ?? 30_000 });
+  if (!result.ok) throw new Error(`health check failed after ${(result.ms / 1000).toFixed(1)}s: ${result.error ?? "unhealthy"}`);
+}
+
+/**
+ * What the supervisor needs from deploys (wired in cli/wiring.ts): the health check and the
+ * `current` switch for POST /apps/<name>/activate, and the first deploy of an app without a release
+ * at boot (after restore-on-boot, before its processes start: so no supervisor link, the deploy
+ * proves the web process itself).
+ */
+export function deployHooks(ctx: HostContext): {
+  healthCheck: (spec: AppSpec) => Promise<void>;
+  switchCurrent: (spec: AppSpec, releaseDir: string) => Promise<void>;
+  firstDeploy: (spec: AppSpec) => Promise<void>;
+} {
+  return {
+    healthCheck: checkHealth,
+    switchCurrent: (spec, releaseDir) => switchCurrent(appPaths(ctx.paths, spec.name), releaseDir, ctx.clock.now()),
+    firstDeploy: async (spec) => {
+      await deployApp(spec, ctx, { supervisor: null, command: "hostctl up (first deploy)" });
+    },
+  };
+}

@@ -1,0 +1,98 @@
+import { randomBytes } from "node:crypto";
+import { link, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { HostPaths } from "../config/paths.js";
+import { HostctlError } from "../lib/errors.js";
+
+export interface LockHolder {
+  pid: number;
+  started_at: string;
+  ref: string;
+  command: string;
+}
+
+export interface DeployLock {
+  path: string;
+  release(): Promise<void>;
+}
+
+export function lockPath(paths: HostPaths, app: string): string {
+  return join(paths.locks, `deploy-${app}.lock`);
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+async function readHolder(path: string): Promise<LockHolder | undefined> {
+  try {
+    return JSON.parse(await readFile(path, "utf8")) as LockHolder;
+  } catch {
+    return undefined;
+  }
+}
+
+/** link(2) of a fully written temp file: the lock appears atomically, complete, or not at all. */
+async function tryCreate(path: string, holder: LockHolder): Promise<boolean> {
+  const tmp = `${path}.${randomBytes(4).toString("hex")}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(holder)}\n`, { mode: 0o644 });
+  try {
+    await link(tmp, path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw error;
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}
+
+/**
+ * Moves a dead holder's lock aside. If two deploys race to take over, only one rename finds the
+ * file; and if what got moved turns out to be a live holder's fresh lock, it is put back.
+ */
+async function takeOver(path: string, stale: LockHolder): Promise<void> {
+  const aside = `${path}.stale-${stale.pid}-${randomBytes(4).toString("hex")}`;
+  try {
+    await rename(path, aside);
+  } catch {
+    return;
+  }
+  const moved = await readHolder(aside);
+  if (moved && moved.started_at !== stale.started_at && isAlive(moved.pid)) {
+    await link(aside, path).catch(() => undefined);
+  }
+  await rm(aside, { force: true });
+}
+
+function describe(app: string, holder: LockHolder, now: Date): string {
+  const seconds = Math.max(0, Math.round((now.getTime() - Date.parse(holder.started_at)) / 1000));
+  return `another deploy of ${app} is running: pid ${holder.pid} (${holder.command}, ref ${holder.ref}), started ${holder.started_at} (${seconds}s ago)`;
+}
+
+/** One deploy (or rollback) per app at a time. A lock whose pid is dead is taken over. */
+export async function acquireDeployLock(paths: HostPaths, app: string, holder: LockHolder, now: Date): Promise<DeployLock> {
+  await mkdir(paths.locks, { recursive: true });
+  const path = lockPath(paths, app);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    if (await tryCreate(path, holder)) {
+      return { path, release: () => releaseIfOurs(path, holder) };
+    }
+    const current = await readHolder(path);
+    if (current && isAlive(current.pid)) {
+      throw new HostctlError("DEPLOY_LOCKED", describe(app, current, now), { hint: `wait for it to finish, or check: ps -p ${current.pid}` });
+    }
+    await takeOver(path, current ?? { pid: 0, started_at: "", ref: "", command: "" });
+  }
+  throw new HostctlError("DEPLOY_LOCKED", `could not take the deploy lock ${path}`, { hint: `if no deploy is running, remove ${path}` });
+}
+
+async function releaseIfOurs(path: string, holder: LockHolder): Promise<void> {
+  const current = await readHolder(path);
+  if (current && current.pid === holder.pid && current.started_at === holder.started_at) await rm(path, { force: true });
+}

@@ -1,0 +1,98 @@
+import type { HostContext } from "../apps/context.js";
+import { appPaths } from "../config/paths.js";
+import type { AppSpec } from "../config/schema.js";
+import { HostctlError, errorMessage } from "../lib/errors.js";
+import { readJsonFile } from "../lib/json-file.js";
+import { deployApp, lastDeployPath, type DeployOptions, type DeployResult, type LastDeploy } from "./apply.js";
+import { lsRemote } from "./git.js";
+import { readCurrent, readReleaseMeta } from "./releases.js";
+import { join } from "node:path";
+
+/** Kept by the supervisor per app between polls (and shown in status). */
+export interface PollState {
+  checked_at?: string;
+  /** Branch head at the last successful check. */
+  head?: string;
+  /** A commit whose deploy failed: not retried until the branch moves on. */
+  failed?: { commit: string; at: string; error: string };
+  /** The last check itself failed (remote unreachable …). */
+  error?: string;
+}
+
+export type PollAction = "up-to-date" | "deployed" | "failed" | "skipped-failed" | "busy" | "no-branch" | "error";
+
+export interface PollOutcome {
+  state: PollState;
+  action: PollAction;
+  commit?: string;
+  release?: string;
+  error?: string;
+}
+
+/** The edges pollOnce talks to; tests hand in their own. */
+export interface PollDeps {
+  lsRemote(spec: AppSpec): Promise<string | undefined>;
+  currentCommit(spec: AppSpec): Promise<string | undefined>;
+  lastFailed(spec: AppSpec): Promise<LastDeploy | undefined>;
+  deploy(spec: AppSpec, commit: string): Promise<DeployResult>;
+}
+
+export function pollDeps(ctx: HostContext, deployOptions: Omit<DeployOptions, "ref"> = {}): PollDeps {
+  return {
+    lsRemote: (spec) => lsRemote(ctx.run, spec.repo, spec.branch),
+    currentCommit: async (spec) => {
+      const app = appPaths(ctx.paths, spec.name);
+      const current = await readCurrent(app);
+      return current ? (await readReleaseMeta(join(app.releases, current)))?.commit : undefined;
+    },
+    lastFailed: async (spec) => {
+      const last = await readJsonFile<LastDeploy>(lastDeployPath(appPaths(ctx.paths, spec.name)));
+      return last && !last.ok ? last : undefined;
+    },
+    deploy: (spec, commit) => deployApp(spec, ctx, { command: "hostctl up (git poll)", ...deployOptions, ref: commit }),
+  };
+}
+
+/**
+ * One GitOps check: `git ls-remote` the branch; deploy its head when it differs from the current
+ * release. A head whose deploy failed (here or by hand, per last-deploy.json) is not retried until
+ * the branch moves, so a broken commit does not redeploy every interval.
+ */
+export async function pollOnce(spec: AppSpec, ctx: HostContext, state: PollState, deps: PollDeps = pollDeps(ctx)): Promise<PollOutcome> {
+  const checkedAt = ctx.clock.now().toISOString();
+  let head: string | undefined;
+  try {
+    head = await deps.lsRemote(spec);
+  } catch (error) {
+    const message = errorMessage(error).split("\n")[0] ?? "";
+    return { state: { ...state, checked_at: checkedAt, error: message }, action: "error", error: message };
+  }
+  const base: PollState = { ...state, checked_at: checkedAt };
+  delete base.error;
+  if (head === undefined) return { state: base, action: "no-branch" };
+  base.head = head;
+  if ((await deps.currentCommit(spec)) === head) return { state: withoutFailure(base), action: "up-to-date", commit: head };
+  const failedBefore = state.failed?.commit === head ? state.failed : await failedOnDisk(deps, spec, head);
+  if (failedBefore) return { state: { ...base, failed: failedBefore }, action: "skipped-failed", commit: head, error: failedBefore.error };
+  try {
+    const result = await deps.deploy(spec, head);
+    const next = { ...base };
+    delete next.failed;
+    return { state: next, action: "deployed", commit: head, release: result.release };
+  } catch (error) {
+    if (error instanceof HostctlError && error.code === "DEPLOY_LOCKED") return { state: base, action: "busy", commit: head, error: error.message };
+    const failed = { commit: head, at: checkedAt, error: errorMessage(error).split("\n")[0] ?? "" };
+    return { state: { ...base, failed }, action: "failed", commit: head, error: failed.error };
+  }
+}
+
+async function failedOnDisk(deps: PollDeps, spec: AppSpec, head: string): Promise<PollState["failed"]> {
+  const last = await deps.lastFailed(spec);
+  return last && last.commit === head ? { commit: head, at: last.at, error: last.error ?? `failed at ${last.step ?? "?"}` } : undefined;
+}
+
+function withoutFailure(state: PollState): PollState {
+  const next = { ...state };
+  delete next.failed;
+  return next;
+}

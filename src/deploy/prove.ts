@@ -1,0 +1,40 @@
+import type { HostContext } from "../apps/context.js";
+import { readAppEnv } from "../apps/env.js";
+import { appProcessEnv } from "../apps/process-env.js";
+import { releaseProcesses, serviceProcesses } from "../apps/procfile.js";
+import { appPaths } from "../config/paths.js";
+import type { AppSpec } from "../config/schema.js";
+import { parseDuration } from "../lib/duration.js";
+import { isPythonKind } from "./build.js";
+import { healthHost } from "./plan.js";
+import { StepFailure } from "./steps.js";
+import { healthCheckTemporarily, isPortFree } from "./temporary-web.js";
+
+export interface ProveResult {
+  status?: number;
+  ms?: number;
+  skipped?: string;
+}
+
+export async function releaseEnv(spec: AppSpec, ctx: HostContext, releaseDir: string): Promise<Record<string, string>> {
+  const appEnv = await readAppEnv(ctx.paths, spec.name);
+  return appProcessEnv({ spec, app: appPaths(ctx.paths, spec.name), releaseDir, appEnv, hasVenv: isPythonKind(spec) });
+}
+
+/**
+ * No supervisor: start the release's web process on the app's port, wait for a healthy answer,
+ * stop it. Refuses when the port is taken, since the probe would then reach some other server.
+ */
+export async function proveTemporarily(spec: AppSpec, ctx: HostContext, releaseDir: string): Promise<ProveResult> {
+  const web = serviceProcesses(await releaseProcesses(spec, releaseDir)).web;
+  if (web === undefined) return { skipped: "no web process: no health check" };
+  if (!(await isPortFree(spec.port))) {
+    throw new StepFailure("start", `port ${spec.port} is already in use, so the new release cannot be health-checked there`, "");
+  }
+  const result = await healthCheckTemporarily({
+    command: web, cwd: releaseDir, env: await releaseEnv(spec, ctx, releaseDir), port: spec.port, path: spec.healthcheck.path,
+    host: healthHost(spec), timeoutMs: parseDuration(spec.healthcheck.timeout) ?? 30_000,
+  });
+  if (!result.ok) throw new StepFailure("start", `health check failed: ${result.error ?? "unhealthy"}`, result.output);
+  return { ...(result.status === undefined ? {} : { status: result.status }), ms: result.ms };
+}

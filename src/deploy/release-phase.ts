@@ -1,0 +1,54 @@
+import type { Runner } from "../lib/exec.js";
+import { HostctlError } from "../lib/errors.js";
+import type { PlannedCommand } from "./plan.js";
+import { outputCollector, StepFailure } from "./steps.js";
+
+export interface ReleasePhaseContext {
+  cwd: string;
+  env: Record<string, string>;
+  progress: (line: string) => void;
+}
+
+const RELEASE_TIMEOUT_MS = 30 * 60_000;
+
+/** Pure: consecutive commands grouped so that `alongside` ones share a group with the command before them. */
+export function groupCommands(commands: readonly PlannedCommand[]): PlannedCommand[][] {
+  const groups: PlannedCommand[][] = [];
+  for (const command of commands) {
+    const last = groups.at(-1);
+    if (command.alongside && last) last.push(command);
+    else groups.push([command]);
+  }
+  return groups;
+}
+
+function stderrTail(error: unknown): string {
+  return error instanceof HostctlError && "stderrTail" in error ? String(error.stderrTail) : "";
+}
+
+/**
+ * Runs the release phase in the release directory with the app's environment. The first command of
+ * a group streams its output; the others' output is printed when they end. The first failure (in
+ * command order) fails the step with that command's output tail.
+ */
+export async function runReleasePhase(run: Runner, commands: readonly PlannedCommand[], ctx: ReleasePhaseContext): Promise<void> {
+  for (const group of groupCommands(commands)) {
+    const collectors = group.map((command, i) => ({ command, out: outputCollector(i === 0 ? ctx.progress : () => undefined) }));
+    for (const { command } of collectors) ctx.progress(`       $ ${command.display}`);
+    const results = await Promise.allSettled(collectors.map(({ command, out }) =>
+      run(command.file, command.args, { cwd: ctx.cwd, env: ctx.env, cleanEnv: true, timeoutMs: RELEASE_TIMEOUT_MS, onOutput: out.onOutput })));
+    collectors.forEach(({ command, out }, i) => {
+      out.flush();
+      if (i > 0 && out.text().trim() !== "") {
+        ctx.progress(`       (${command.display})`);
+        for (const line of out.text().trimEnd().split("\n")) ctx.progress(`       ${line}`);
+      }
+    });
+    const failed = results.findIndex((r) => r.status === "rejected");
+    const entry = collectors[failed];
+    const result = results[failed];
+    if (entry && result?.status === "rejected") {
+      throw new StepFailure("release", `${entry.command.display} failed`, entry.out.text() || stderrTail(result.reason), { cause: result.reason });
+    }
+  }
+}

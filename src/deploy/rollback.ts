@@ -1,0 +1,78 @@
+import type { HostContext } from "../apps/context.js";
+import { appPaths } from "../config/paths.js";
+import type { AppSpec } from "../config/schema.js";
+import { HostctlError } from "../lib/errors.js";
+import { acquireDeployLock } from "./lock.js";
+import { proveTemporarily } from "./prove.js";
+import { listReleases, previousRelease, readCurrent, type ReleaseInfo } from "./releases.js";
+import { failureMessage, runStep, StepFailure, type StepRecord } from "./steps.js";
+import { connectSupervisor, type SupervisorLink } from "./supervisor-link.js";
+import { switchCurrent } from "./switch.js";
+
+export interface RollbackOptions {
+  to?: string;
+  supervisor?: SupervisorLink | null;
+}
+
+export interface RollbackResult {
+  app: string;
+  from: string | undefined;
+  to: string;
+  commit: string;
+  steps: StepRecord[];
+  gap_s?: number;
+}
+
+/** Pure: --to takes a release id or a commit prefix that names exactly one release; default is the previous release. */
+export function pickRollbackTarget(releases: readonly ReleaseInfo[], current: string | undefined, to: string | undefined): ReleaseInfo {
+  if (to === undefined) {
+    const previous = previousRelease(releases, current);
+    if (!previous) throw new HostctlError("RELEASE_NOT_FOUND", "there is no previous release to roll back to", { hint: "list them: hostctl releases NAME" });
+    return previous;
+  }
+  const matches = releases.filter((r) => r.id === to || (to.length >= 4 && r.commit.startsWith(to)));
+  const exact = matches.find((r) => r.id === to);
+  if (exact) return exact;
+  if (matches.length === 1 && matches[0]) return matches[0];
+  const why = matches.length === 0 ? "no release has that id or commit" : `${matches.length} releases match (${matches.map((r) => r.id).join(", ")})`;
+  throw new HostctlError("RELEASE_NOT_FOUND", `argument --to "${to}": ${why}`, { exitCode: 2, hint: "list them: hostctl releases NAME" });
+}
+
+/**
+ * Points the app back at an older release (its code; databases stay as they are, so migrations
+ * must be backward compatible, as Django's deploy practice already asks). Health-checked like a deploy.
+ */
+export async function rollbackApp(spec: AppSpec, ctx: HostContext, options: RollbackOptions = {}): Promise<RollbackResult> {
+  const app = appPaths(ctx.paths, spec.name);
+  const lock = await acquireDeployLock(ctx.paths, spec.name, { pid: process.pid, started_at: ctx.clock.now().toISOString(), ref: options.to ?? "previous", command: "hostctl rollback" }, ctx.clock.now());
+  try {
+    const current = await readCurrent(app);
+    const target = pickRollbackTarget(await listReleases(app), current, options.to);
+    if (target.id === current) throw new HostctlError("RELEASE_NOT_FOUND", `${target.id} is already the current release of ${spec.name}`, { exitCode: 2 });
+    const supervisor = options.supervisor === undefined ? await connectSupervisor(ctx.paths) : (options.supervisor ?? undefined);
+    const steps: StepRecord[] = [];
+    let gap: number | undefined;
+    try {
+      if (supervisor) {
+        await runStep("activate", steps, ctx.progress, async () => {
+          const result = await supervisor.activate(spec.name, { release: target.id, releaseDir: target.dir });
+          gap = result.gap_s;
+          if (!result.ok) throw new StepFailure("activate", `the supervisor could not activate ${target.id}: ${result.error ?? "health check failed"}`, "");
+          return `web port gap ${result.gap_s.toFixed(2)}s`;
+        });
+      } else {
+        await runStep("start", steps, ctx.progress, async () => (await proveTemporarily(spec, ctx, target.dir)).skipped ?? "healthy");
+        await runStep("switch", steps, ctx.progress, async () => {
+          await switchCurrent(app, target.dir, ctx.clock.now());
+          return `current → releases/${target.id}`;
+        });
+      }
+    } catch (error) {
+      if (error instanceof StepFailure) throw new HostctlError("DEPLOY_FAILED", failureMessage(spec.name, error).replace(/^deploy/, "rollback"), { cause: error, hint: `${current ?? "the current release"} is still current` });
+      throw error;
+    }
+    return { app: spec.name, from: current, to: target.id, commit: target.commit, steps, ...(gap === undefined ? {} : { gap_s: gap }) };
+  } finally {
+    await lock.release();
+  }
+}

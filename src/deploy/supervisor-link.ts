@@ -1,0 +1,64 @@
+import type { HostPaths } from "../config/paths.js";
+import type { AppSpec } from "../config/schema.js";
+import { parseDuration } from "../lib/duration.js";
+import { HostctlError } from "../lib/errors.js";
+import { controlRequest } from "../supervisor/control-client.js";
+
+/** The part of the supervisor's GET /status a deploy reads. */
+export interface AppRuntime {
+  name: string;
+  state?: string;
+  litestream?: { state: string; lag_s?: number };
+}
+
+export interface ActivateRequest {
+  release: string;
+  releaseDir: string;
+}
+
+/** POST /apps/<name>/activate answer: the supervisor stopped old, started new, health-checked, switched (or restarted old). */
+export interface ActivateResult {
+  ok: boolean;
+  gap_s: number;
+  error?: string;
+}
+
+/** What deploy needs from a running supervisor; the supervisor can hand in an in-process one. */
+export interface SupervisorLink {
+  appRuntime(name: string): Promise<AppRuntime | undefined>;
+  activate(name: string, request: ActivateRequest): Promise<ActivateResult>;
+}
+
+/** The control socket as a SupervisorLink, or undefined when no `hostctl up` listens. */
+export async function connectSupervisor(paths: HostPaths): Promise<SupervisorLink | undefined> {
+  const status = await controlRequest<{ apps?: AppRuntime[] }>(paths, "GET", "/status", undefined, 10_000);
+  if (status === undefined) return undefined;
+  return {
+    appRuntime: async (name) => {
+      const answer = await controlRequest<{ apps?: AppRuntime[] }>(paths, "GET", "/status", undefined, 10_000);
+      return answer?.body.apps?.find((app) => app.name === name);
+    },
+    activate: async (name, request) => {
+      const answer = await controlRequest<ActivateResult>(paths, "POST", `/apps/${name}/activate`, request, 15 * 60_000);
+      if (answer === undefined) throw new HostctlError("SUPERVISOR_NOT_RUNNING", `the supervisor went away during the deploy of ${name}`, { hint: `run: hostctl up; then hostctl deploy ${name}` });
+      if (answer.status >= 400 && typeof answer.body !== "object") return { ok: false, gap_s: 0, error: `supervisor answered ${answer.status}: ${String(answer.body)}` };
+      return answer.body;
+    },
+  };
+}
+
+const DEFAULT_MAX_LAG_S = 60;
+
+/**
+ * Pure: why a release phase must not run now, or undefined. A migration Litestream has not shipped
+ * is one a restore loses, so the app's Litestream must be running and not far behind.
+ */
+export function litestreamRefusal(spec: AppSpec, runtime: AppRuntime | undefined, hostMaxLag: string): string | undefined {
+  if (spec.databases.length === 0) return undefined;
+  if (runtime === undefined) return `the supervisor does not run ${spec.name}, so nothing replicates its databases`;
+  const litestream = runtime.litestream;
+  if (!litestream || litestream.state !== "running") return `Litestream for ${spec.name} is ${litestream?.state ?? "not running"}`;
+  const maxLagS = (parseDuration(spec.drill.max_lag ?? hostMaxLag) ?? DEFAULT_MAX_LAG_S * 1000) / 1000;
+  if (litestream.lag_s !== undefined && litestream.lag_s > maxLagS) return `Litestream for ${spec.name} is ${Math.round(litestream.lag_s)}s behind (limit ${maxLagS}s)`;
+  return undefined;
+}

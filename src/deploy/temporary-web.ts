@@ -1,0 +1,55 @@
+import { createServer } from "node:net";
+import { spawnLongRunning, tail } from "../lib/exec.js";
+import { shellArgs } from "../apps/process-env.js";
+import { killGroup } from "../supervisor/proc.js";
+import { waitHealthy, type HealthResult } from "./health.js";
+
+export interface TemporaryWebInput {
+  command: string;
+  cwd: string;
+  env: Record<string, string>;
+  port: number;
+  path: string;
+  host: string;
+  timeoutMs: number;
+}
+
+export interface TemporaryWebResult extends HealthResult {
+  output: string;
+}
+
+const STOP_GRACE_MS = 5000;
+const OUTPUT_LIMIT = 64 * 1024;
+
+/** Resolves when nothing listens on the loopback port (so a health check cannot hit an old server). */
+export function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * Without a supervisor, a new release is proven by starting its web process just long enough to
+ * answer the health check, then ending its whole process group (gunicorn's workers included).
+ */
+export async function healthCheckTemporarily(input: TemporaryWebInput): Promise<TemporaryWebResult> {
+  const [file, args] = shellArgs(input.command);
+  const child = spawnLongRunning(file, args, { cwd: input.cwd, env: input.env });
+  let output = "";
+  const keep = (chunk: Buffer): void => {
+    output = (output + chunk.toString()).slice(-OUTPUT_LIMIT);
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  const exited = new AbortController();
+  void child.then((result) => exited.abort(new Error(`the web process exited (${result.signal ?? `code ${String(result.exitCode)}`}) before it answered`)));
+  try {
+    const result = await waitHealthy({ port: input.port, path: input.path, host: input.host, timeoutMs: input.timeoutMs, signal: exited.signal });
+    return { ...result, output: tail(output) };
+  } finally {
+    if (child.pid !== undefined) await killGroup(child.pid, STOP_GRACE_MS);
+    await child.catch(() => undefined);
+  }
+}

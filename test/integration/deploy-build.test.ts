@@ -1,0 +1,55 @@
+import { readFile, stat, writeFile, mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { execa } from "execa";
+import { afterAll, describe, expect, it } from "vitest";
+import { validateAppSpec } from "../../src/config/app.js";
+import { buildVenv } from "../../src/deploy/build.js";
+import { createRunner } from "../../src/lib/exec.js";
+import { createLogger } from "../../src/lib/log.js";
+import { PYTHON } from "../helpers/apps.js";
+import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
+
+afterAll(cleanupTempDirs);
+
+const run = createRunner(createLogger("silent"));
+const spec = validateAppSpec({ name: "blog", repo: "/srv/blog.git", port: 8001, python: PYTHON }, "app.yml");
+
+async function release(root: string, id: string, requirements: string): Promise<string> {
+  const dir = join(root, id);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, "requirements.txt"), requirements);
+  return dir;
+}
+
+describe("release virtualenvs", () => {
+  it("comment-only requirements get a fresh pip-less venv that sees Debian's Django", async () => {
+    const dir = await release(await tempDir(), "r1", "# from Debian\n");
+    expect(await buildVenv(run, spec, dir, undefined)).toEqual({ venv: "created", pip: false });
+    const { stdout } = await execa(join(dir, ".venv", "bin", "python"), ["-c", "import sys, django; print(sys.prefix)"]);
+    expect(stdout).toBe(join(dir, ".venv"));
+  });
+
+  it("identical requirements reuse the previous venv by hard links, relocated, leaving the old one intact", async () => {
+    const root = await tempDir();
+    const first = await release(root, "r1", "Django>=3.2\n");
+    expect(await buildVenv(run, spec, first, undefined)).toEqual({ venv: "created", pip: true });
+    const second = await release(root, "r2", "Django>=3.2\n");
+    const started = Date.now();
+    expect(await buildVenv(run, spec, second, first)).toEqual({ venv: "reused", reusedFrom: first, pip: false });
+    expect(Date.now() - started).toBeLessThan(2000);
+    const pip = await readFile(join(second, ".venv", "bin", "pip"), "utf8");
+    expect(pip.split("\n")[0]).toBe(`#!${join(second, ".venv", "bin", "python3")}`);
+    expect((await readFile(join(first, ".venv", "bin", "pip"), "utf8")).split("\n")[0]).toBe(`#!${join(first, ".venv", "bin", "python3")}`);
+    const { stdout } = await execa(join(second, ".venv", "bin", "pip"), ["--version"]);
+    expect(stdout).toContain(join(second, ".venv"));
+    expect((await stat(join(second, ".venv", "pyvenv.cfg"))).ino).not.toBe((await stat(join(first, ".venv", "pyvenv.cfg"))).ino);
+  });
+
+  it("changed requirements build a new venv", async () => {
+    const root = await tempDir();
+    const first = await release(root, "r1", "Django>=3.2\n");
+    await buildVenv(run, spec, first, undefined);
+    const second = await release(root, "r2", "Django>=3.1\n");
+    expect(await buildVenv(run, spec, second, first)).toEqual({ venv: "created", pip: true });
+  });
+});

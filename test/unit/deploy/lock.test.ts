@@ -1,0 +1,42 @@
+import { writeFile } from "node:fs/promises";
+import { execa } from "execa";
+import { afterAll, describe, expect, it } from "vitest";
+import { hostPaths } from "../../../src/config/paths.js";
+import { acquireDeployLock, lockPath } from "../../../src/deploy/lock.js";
+import { pathExists } from "../../../src/lib/fs.js";
+import { cleanupTempDirs, tempDir } from "../../helpers/tmp.js";
+
+afterAll(cleanupTempDirs);
+
+const holder = (pid: number) => ({ pid, started_at: "2025-01-01T00:00:00.000Z", ref: "main", command: "hostctl deploy" });
+const now = new Date("2025-01-01T00:00:30Z");
+
+describe("deploy lock", () => {
+  it("a second holder is refused with the first one's pid, ref and age; release frees it", async () => {
+    const paths = hostPaths(await tempDir());
+    const lock = await acquireDeployLock(paths, "blog", holder(process.pid), now);
+    await expect(acquireDeployLock(paths, "blog", { ...holder(process.pid), started_at: "later" }, now)).rejects.toThrow(
+      `another deploy of blog is running: pid ${process.pid} (hostctl deploy, ref main), started 2025-01-01T00:00:00.000Z (30s ago)`,
+    );
+    await lock.release();
+    expect(await pathExists(lockPath(paths, "blog"))).toBe(false);
+    await (await acquireDeployLock(paths, "blog", holder(process.pid), now)).release();
+  });
+
+  it("a lock whose pid is dead is taken over", async () => {
+    const paths = hostPaths(await tempDir());
+    const dead = execa("true");
+    await dead;
+    const first = await acquireDeployLock(paths, "blog", holder(dead.pid ?? 0), now);
+    expect(first.path).toBe(lockPath(paths, "blog"));
+    const second = await acquireDeployLock(paths, "blog", holder(process.pid), now);
+    await second.release();
+  });
+
+  it("an unreadable lock file is treated as stale", async () => {
+    const paths = hostPaths(await tempDir());
+    await (await acquireDeployLock(paths, "blog", holder(process.pid), now)).release();
+    await writeFile(lockPath(paths, "blog"), "garbage");
+    await (await acquireDeployLock(paths, "blog", holder(process.pid), now)).release();
+  });
+});
