@@ -1,6 +1,7 @@
 import { fileURLToPath } from "node:url";
 import type { CommandResult, Deps } from "../deps.js";
 import { ago, table } from "../output.js";
+import { mirrorRegistryOrWarn } from "../../registry/mirror.js";
 import { loadHostContext } from "../../apps/context.js";
 import { requireApp } from "../../apps/registry.js";
 import { appPaths } from "../../config/paths.js";
@@ -34,6 +35,7 @@ export async function deploy(name: string, flags: DeployFlags, deps: Deps): Prom
       fromPush: flags.fromPush ?? false,
       command: `hostctl deploy${flags.fromPush ? " (git push)" : ""}`,
     });
+    await mirrorRegistryOrWarn(ctx);
     const how = result.mode === "supervisor"
       ? `serving gap ${(result.gap_s ?? 0).toFixed(2)}s`
       : "not running: hostctl up starts it";
@@ -51,6 +53,7 @@ export async function rollback(name: string, flags: { to?: string }, deps: Deps)
   const ctx = await loadHostContext(deps);
   try {
     const result = await rollbackApp(spec, ctx, flags.to === undefined ? {} : { to: flags.to });
+    await mirrorRegistryOrWarn(ctx);
     return {
       text: `rolled ${name} back from ${result.from ?? "nothing"} to ${result.to} (${result.commit.slice(0, 7)}); databases were not changed`,
       data: result,

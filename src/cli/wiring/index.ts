@@ -1,23 +1,16 @@
 import type { HostContext } from "../../apps/context.js";
 import type { AppSpec } from "../../config/schema.js";
-import { appPaths } from "../../config/paths.js";
-import { HostctlError, errorMessage } from "../../lib/errors.js";
-import { parseDuration } from "../../lib/duration.js";
-import { waitHealthy } from "../../deploy/health.js";
-import { switchCurrent } from "../../deploy/switch.js";
+import { errorMessage } from "../../lib/errors.js";
 import { deployApp } from "../../deploy/apply.js";
 import { clearRecoveryCommit, readRecoveryState, recoverApps } from "../../registry/recover.js";
 import { mirrorRegistry } from "../../registry/mirror.js";
 import type { Supervisor } from "../../supervisor/main.js";
 import type { SupervisorWiring, UpOptions } from "../commands/up.js";
 import { wireDrills } from "./drills.js";
+import { wirePolling } from "./polling.js";
+import { deployHooks } from "../../deploy/hooks.js";
 
 const REGISTRY_MIRROR_MS = 60_000;
-
-async function healthCheck(spec: AppSpec): Promise<void> {
-  const result = await waitHealthy({ port: spec.port, path: spec.healthcheck.path, host: spec.domain ?? "localhost", timeoutMs: parseDuration(spec.healthcheck.timeout) ?? 30_000 });
-  if (!result.ok) throw new HostctlError("COMMAND_FAILED", `health check failed: ${result.error ?? `status ${result.status}`}`);
-}
 
 /** An app with no release yet is deployed before it starts: the recorded live commit on a recovered host, else its branch. */
 function firstDeploy(ctx: HostContext) {
@@ -26,7 +19,7 @@ function firstDeploy(ctx: HostContext) {
     const ref = recovery.recover_commit ?? spec.branch;
     ctx.log.info({ event: "deploy.first", app: spec.name, ref }, "deploying before first start");
     // The supervisor owns nothing of this app yet: deploy proves the release with its own temporary process.
-    await deployApp(spec, ctx, { ref, supervisor: null });
+    await deployApp(spec, ctx, { ref, supervisor: null, command: "hostctl up (first deploy)" });
     if (recovery.recover_commit) await clearRecoveryCommit(ctx, spec.name);
   };
 }
@@ -48,6 +41,7 @@ async function beforeStart(supervisor: Supervisor): Promise<void> {
 
 async function extend(supervisor: Supervisor): Promise<void> {
   await wireDrills(supervisor);
+  wirePolling(supervisor);
   const { ctx } = supervisor;
   const mirror = async () => {
     try {
@@ -63,11 +57,9 @@ async function extend(supervisor: Supervisor): Promise<void> {
 
 /** Connects the supervisor to deploys, drills, the registry (composition root: the supervisor imports none of them). */
 export function supervisorWiring(ctx: HostContext, _options: UpOptions): SupervisorWiring {
+  const hooks = deployHooks(ctx);
   return {
-    hooks: {
-      healthCheck,
-      switchCurrent: (spec, releaseDir) => switchCurrent(appPaths(ctx.paths, spec.name), releaseDir),
-    },
+    hooks: { healthCheck: hooks.healthCheck, switchCurrent: hooks.switchCurrent },
     firstDeploy: firstDeploy(ctx),
     beforeStart,
     extend,

@@ -1,0 +1,37 @@
+import { errorMessage } from "../../lib/errors.js";
+import { parseDuration } from "../../lib/duration.js";
+import { pollDeps, pollOnce, type PollState } from "../../deploy/poll.js";
+import type { Supervisor } from "../../supervisor/main.js";
+
+/** GitOps: each app with deploy.poll has its branch checked at that interval; new commits are deployed. */
+export function wirePolling(supervisor: Supervisor): void {
+  const { ctx } = supervisor;
+  const timers: NodeJS.Timeout[] = [];
+  for (const unit of supervisor.units.values()) {
+    const every = unit.spec.deploy.poll ? parseDuration(unit.spec.deploy.poll) : undefined;
+    if (!every) continue;
+    let state: PollState = {};
+    let busy = false;
+    const deps = pollDeps(ctx);
+    timers.push(setInterval(() => {
+      // Only a running app is polled: a first deploy or a restore owns it until then.
+      if (busy || unit.state !== "running") return;
+      busy = true;
+      pollOnce(unit.spec, ctx, state, deps)
+        .then((outcome) => {
+          state = outcome.state;
+          unit.annotate("deploy_poll", { ...state, last_action: outcome.action });
+          if (outcome.action === "deployed" || outcome.action === "failed") {
+            ctx.log.info({ event: `deploy.poll_${outcome.action}`, app: unit.spec.name, commit: outcome.commit, release: outcome.release, error: outcome.error }, `git poll: ${outcome.action}`);
+          }
+        })
+        .catch((error: unknown) => ctx.log.error({ event: "deploy.poll_crashed", app: unit.spec.name, reason: errorMessage(error) }, "git poll crashed"))
+        .finally(() => {
+          busy = false;
+        });
+    }, every));
+  }
+  supervisor.onStop(() => {
+    for (const timer of timers) clearInterval(timer);
+  });
+}
