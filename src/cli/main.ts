@@ -2,26 +2,15 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
 import type { CommandResult, Deps } from "./deps.js";
+import type { DeployFlags } from "./commands/deploy.js";
+import type { InitOptions } from "./commands/init.js";
+import type { AppAddOptions } from "./commands/app.js";
 import { printError, printResult } from "./output.js";
 import { collect } from "./arguments.js";
 import { hostPaths, resolveHome } from "../config/paths.js";
 import { systemClock } from "../lib/clock.js";
 import { createRunner } from "../lib/exec.js";
 import { createLogger, type LogLevel } from "../lib/log.js";
-import { initHost } from "./commands/init.js";
-import { appAdd, appList, appRemove, appShow } from "./commands/app.js";
-import { envList, envSet, envUnset } from "./commands/env.js";
-import { doctor } from "./commands/doctor.js";
-import { drill } from "./commands/drill.js";
-import { drillsHistory } from "./commands/drills.js";
-import { up } from "./commands/up.js";
-import { status } from "./commands/status.js";
-import { control } from "./commands/control.js";
-import { logs } from "./commands/logs.js";
-import { restore } from "./commands/restore.js";
-import { supervisorWiring } from "./wiring/index.js";
-import { keygen } from "./commands/keygen.js";
-import { deploy, pushSetup, releases, rollback, type DeployFlags } from "./commands/deploy.js";
 
 interface GlobalOptions {
   home?: string;
@@ -53,6 +42,24 @@ function readStdin(): string {
   }
 }
 
+// Command modules load on use: a command pays only for what it runs (start-up is most of a short command).
+const commands = {
+  init: () => import("./commands/init.js"),
+  app: () => import("./commands/app.js"),
+  env: () => import("./commands/env.js"),
+  doctor: () => import("./commands/doctor.js"),
+  drill: () => import("./commands/drill.js"),
+  drills: () => import("./commands/drills.js"),
+  up: () => import("./commands/up.js"),
+  status: () => import("./commands/status.js"),
+  control: () => import("./commands/control.js"),
+  logs: () => import("./commands/logs.js"),
+  restore: () => import("./commands/restore.js"),
+  keygen: () => import("./commands/keygen.js"),
+  deploy: () => import("./commands/deploy.js"),
+  wiring: () => import("./wiring/index.js"),
+};
+
 export function buildProgram(): Command {
   const program = new Command("hostctl")
     .description("Run Django and Wagtail sites on one host with SQLite, streamed to S3 by Litestream.")
@@ -76,9 +83,10 @@ export function buildProgram(): Command {
     .option("--s3-region <region>", "S3 region (default us-east-1)")
     .option("--s3-force-path-style", "path-style S3 URLs (MinIO and most non-AWS providers)")
     .option("--s3-credentials-file <file>", "0600 file with AWS_ACCESS_KEY_ID= and AWS_SECRET_ACCESS_KEY= lines (default: AWS_* env, saved 0600)")
+    .option("--metrics-port-base <port>", "first loopback port for the apps' Litestream metrics (default 9430; one port per app)")
     .option("--force", "overwrite an existing hostctl.yml")
     .option("--json", "print the result as JSON")
-    .action((o: Parameters<typeof initHost>[0] & { json?: boolean }) => run((deps) => initHost(o, deps), o.json));
+    .action((o: InitOptions & { json?: boolean }) => run(async (deps) => (await commands.init()).initHost(o, deps), o.json));
 
   const app = program.command("app").description("register, list, show and remove apps");
   app.command("add <name>")
@@ -97,18 +105,18 @@ export function buildProgram(): Command {
     .option("--max-lag <duration>", "replica freshness a drill accepts (default: host's drills.max_lag)")
     .option("--poll <duration>", "check the branch for new commits this often, e.g. 60s")
     .option("--json", "print the app spec as JSON")
-    .action((name: string, o: Parameters<typeof appAdd>[1] & { json?: boolean }) => run((deps) => appAdd(name, o, deps), o.json));
+    .action((name: string, o: AppAddOptions & { json?: boolean }) => run(async (deps) => (await commands.app()).appAdd(name, o, deps), o.json));
   app.command("list").description("list apps").option("--json", "JSON output")
-    .action((o: { json?: boolean }) => run(appList, o.json));
+    .action((o: { json?: boolean }) => run(async (deps) => (await commands.app()).appList(deps), o.json));
   app.command("show <name>").description("show one app").option("--json", "JSON output")
-    .action((name: string, o: { json?: boolean }) => run((deps) => appShow(name, deps), o.json));
+    .action((name: string, o: { json?: boolean }) => run(async (deps) => (await commands.app()).appShow(name, deps), o.json));
   app.command("remove <name>").description("unregister an app (its files stay unless --purge)")
     .option("--purge", "also delete the app's directory (data, releases, logs)")
     .option("--json", "JSON output")
-    .action((name: string, o: { purge?: boolean; json?: boolean }) => run((deps) => appRemove(name, o, deps), o.json));
+    .action((name: string, o: { purge?: boolean; json?: boolean }) => run(async (deps) => (await commands.app()).appRemove(name, o, deps), o.json));
   app.command("push-setup <name>").description("create apps/<app>/push.git: git push to it deploys the app's branch")
     .option("--json", "JSON output")
-    .action((name: string, o: { json?: boolean }) => run((deps) => pushSetup(name, deps), o.json));
+    .action((name: string, o: { json?: boolean }) => run(async (deps) => (await commands.deploy()).pushSetup(name, deps), o.json));
 
   const env = program.command("env").description("manage an app's environment (apps/<app>/env, mode 0600)");
   env.command("set <name> [assignments...]")
@@ -116,65 +124,65 @@ export function buildProgram(): Command {
     .option("--stdin", "read KEY=VALUE lines from standard input")
     .option("--json", "JSON output")
     .action((name: string, assignments: string[], o: { stdin?: boolean; json?: boolean }) =>
-      run((deps) => envSet(name, assignments, { ...o, ...(o.stdin ? { stdinText: readStdin() } : {}) }, deps), o.json));
+      run(async (deps) => (await commands.env()).envSet(name, assignments, { ...o, ...(o.stdin ? { stdinText: readStdin() } : {}) }, deps), o.json));
   env.command("unset <name> <keys...>").description("remove variables").option("--json", "JSON output")
-    .action((name: string, keys: string[], o: { json?: boolean }) => run((deps) => envUnset(name, keys, deps), o.json));
+    .action((name: string, keys: string[], o: { json?: boolean }) => run(async (deps) => (await commands.env()).envUnset(name, keys, deps), o.json));
   env.command("list <name>").description("list variable names (values with --values)")
     .option("--values", "also print values (secrets!)")
     .option("--json", "JSON output")
-    .action((name: string, o: { values?: boolean; json?: boolean }) => run((deps) => envList(name, o, deps), o.json));
+    .action((name: string, o: { values?: boolean; json?: boolean }) => run(async (deps) => (await commands.env()).envList(name, o, deps), o.json));
 
   program.command("doctor").description("preflight: Litestream, git, sqlite3, each app's Python, S3 put/get/delete")
     .option("--json", "JSON output")
-    .action((o: { json?: boolean }) => run(doctor, o.json));
+    .action((o: { json?: boolean }) => run(async (deps) => (await commands.doctor()).doctor(deps), o.json));
   program.command("drill [name]").description("restore drill: restore the newest replica into scratch space and check it (every app when no NAME)")
     .option("--no-live", "no live copy on this host: only intrinsic checks and freshness against now")
     .option("--json", "JSON output")
-    .action((name: string | undefined, o: { live?: boolean; json?: boolean }) => run((deps) => drill(name, o, deps), o.json));
+    .action((name: string | undefined, o: { live?: boolean; json?: boolean }) => run(async (deps) => (await commands.drill()).drill(name, o, deps), o.json));
   program.command("drills <name>").description("an app's drill history (apps/<app>/drills.jsonl)")
     .option("--last <n>", "how many of the newest drills (default 10)")
     .option("--json", "JSON output")
-    .action((name: string, o: { last?: string; json?: boolean }) => run((deps) => drillsHistory(name, o, deps), o.json));
+    .action((name: string, o: { last?: string; json?: boolean }) => run(async (deps) => (await commands.drills()).drillsHistory(name, o, deps), o.json));
 
   program.command("keygen").description("make a key pair for mirroring app env files encrypted (public key in hostctl.yml, private key off the host)")
     .option("--json", "JSON output")
-    .action((o: { json?: boolean }) => run(keygen, o.json));
+    .action((o: { json?: boolean }) => run(async () => (await commands.keygen()).keygen(), o.json));
   program.command("up")
     .description("run the supervisor in the foreground: restore-on-boot, Litestream and every app's processes (SIGTERM/SIGINT stop it gracefully)")
     .option("--takeover", "take the replica lease at once (the old host is gone)")
-    .action((o: { takeover?: boolean }) => run((deps) => up(o, deps, supervisorWiring)));
+    .action((o: { takeover?: boolean }) => run(async (deps) => (await commands.up()).up(o, deps, (await commands.wiring()).supervisorWiring)));
   program.command("status").description("state of every app, its processes and Litestream (from disk when hostctl up is not running)")
     .option("--json", "JSON output")
-    .action((o: { json?: boolean }) => run(status, o.json));
+    .action((o: { json?: boolean }) => run(async (deps) => (await commands.status()).status(deps), o.json));
   program.command("logs <name>").description("print an app's process logs (apps/<app>/logs/)")
     .option("--process <type>", "only this process (web, worker, litestream, …)")
     .option("-n, --lines <n>", "lines to print from the end", "100")
     .option("-f, --follow", "keep printing new lines")
-    .action((name: string, o: { process?: string; lines?: string; follow?: boolean }) => run((deps) => logs(name, o, deps)));
+    .action((name: string, o: { process?: string; lines?: string; follow?: boolean }) => run(async (deps) => (await commands.logs()).logs(name, o, deps)));
   for (const action of ["restart", "stop", "start"] as const) {
     program.command(`${action} <name>`).description(`${action} an app under the running supervisor`)
       .option("--json", "JSON output")
-      .action((name: string, o: { json?: boolean }) => run((deps) => control(action, name, deps), o.json));
+      .action((name: string, o: { json?: boolean }) => run(async (deps) => (await commands.control()).control(action, name, deps), o.json));
   }
   program.command("restore <name>").description("restore an app's missing databases from the replica (restore-on-boot, on demand)")
     .option("--timestamp <time>", "restore to this point in time (RFC 3339)")
     .option("--force", "replace existing databases: the app is stopped first and the current files are kept aside")
     .option("--json", "JSON output")
-    .action((name: string, o: { timestamp?: string; force?: boolean; json?: boolean }) => run((deps) => restore(name, o, deps), o.json));
+    .action((name: string, o: { timestamp?: string; force?: boolean; json?: boolean }) => run(async (deps) => (await commands.restore()).restore(name, o, deps), o.json));
 
   program.command("deploy <name>").description("fetch, build, migrate, health-check and switch to a new release")
     .option("--ref <ref>", "branch, tag or commit (default: the app's branch)")
     .option("--force", "run the release phase even when Litestream is down or behind")
     .addOption(new Option("--from-push", "the ref was pushed to push.git (used by its hook)").hideHelp())
     .option("--json", "print the result as JSON")
-    .action((name: string, o: DeployFlags & { json?: boolean }) => run((deps) => deploy(name, o, deps), o.json));
+    .action((name: string, o: DeployFlags & { json?: boolean }) => run(async (deps) => (await commands.deploy()).deploy(name, o, deps), o.json));
   program.command("rollback <name>").description("switch back to the previous release (or --to RELEASE); databases are not changed")
     .option("--to <release>", "release id or commit prefix (see hostctl releases NAME)")
     .option("--json", "JSON output")
-    .action((name: string, o: { to?: string; json?: boolean }) => run((deps) => rollback(name, o, deps), o.json));
+    .action((name: string, o: { to?: string; json?: boolean }) => run(async (deps) => (await commands.deploy()).rollback(name, o, deps), o.json));
   program.command("releases <name>").description("an app's releases: id, commit, message, when, current marker")
     .option("--json", "JSON output")
-    .action((name: string, o: { json?: boolean }) => run((deps) => releases(name, deps), o.json));
+    .action((name: string, o: { json?: boolean }) => run(async (deps) => (await commands.deploy()).releases(name, deps), o.json));
 
   return program;
 }

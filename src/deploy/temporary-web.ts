@@ -1,5 +1,6 @@
 import { createServer } from "node:net";
-import { spawnLongRunning, tail } from "../lib/exec.js";
+import { tail } from "../lib/exec.js";
+import { spawnLongRunning } from "../lib/spawn.js";
 import { shellArgs } from "../apps/process-env.js";
 import { killGroup } from "../supervisor/proc.js";
 import { waitHealthy, type HealthResult } from "./health.js";

@@ -1,4 +1,3 @@
-import { execa, type ResultPromise } from "execa";
 import type { Logger } from "./log.js";
 import { CommandFailedError } from "./errors.js";
 
@@ -32,6 +31,8 @@ export function tail(text: string, lines = TAIL_LINES): string {
 export function createRunner(log: Logger): Runner {
   return async (file, args, options = {}) => {
     const started = Date.now();
+    // Loaded on first use: most CLI commands never run a program.
+    const { execa } = await import("execa");
     const child = execa(file, args, {
       cwd: options.cwd,
       env: options.env,
@@ -55,27 +56,3 @@ export function createRunner(log: Logger): Runner {
   };
 }
 
-export interface SpawnOptions {
-  cwd?: string;
-  env: Record<string, string>;
-}
-
-/**
- * Starts a long-running child in its own process group (detached), with a clean environment
- * so nothing of the supervisor's own environment leaks into apps, and output as pipes.
- */
-export function spawnLongRunning(file: string, args: readonly string[], options: SpawnOptions): ResultPromise {
-  return execa(file, args, {
-    cwd: options.cwd,
-    env: options.env,
-    extendEnv: false,
-    detached: true,
-    reject: false,
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-    buffer: false,
-    cleanup: false,
-    forceKillAfterDelay: false,
-  });
-}

@@ -1,5 +1,5 @@
 import type { Logger } from "../lib/log.js";
-import { spawnLongRunning } from "../lib/exec.js";
+import { spawnLongRunning } from "../lib/spawn.js";
 import { nextRestart, type BackoffPolicy, type RestartHistory } from "./backoff.js";
 import { RotatingLog } from "./log-file.js";
 import { killGroup, procStartTime, removeRecord, writeRecord } from "./proc.js";

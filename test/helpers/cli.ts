@@ -11,8 +11,17 @@ export interface CliResult {
 }
 
 /** Runs the built CLI as a user would: a subprocess, against a temp home. */
+/**
+ * Test hosts run side by side on one machine: each gets its own range of Litestream metrics ports
+ * (production hosts keep the default), or two hosts' Litestreams would fight over 127.0.0.1:9430.
+ */
+function withMetricsPorts(args: string[]): string[] {
+  if (args[0] !== "init" || args.includes("--metrics-port-base")) return args;
+  return [...args, "--metrics-port-base", String(20_000 + 100 * Math.floor(Math.random() * 400))];
+}
+
 export async function runCli(home: string, args: string[], options: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
-  const result = await execa(process.execPath, [CLI, "--home", home, ...args], {
+  const result = await execa(process.execPath, [CLI, "--home", home, ...withMetricsPorts(args)], {
     reject: false,
     env: { AWS_ACCESS_KEY_ID: "", AWS_SECRET_ACCESS_KEY: "", ...options.env },
     input: options.input ?? "",

@@ -1,7 +1,7 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
 import type { CommandResult, Deps } from "../deps.js";
-import { asArgumentError } from "../arguments.js";
+import { asArgumentError, numberOrText } from "../arguments.js";
 import { validateHostConfig, saveHostConfig } from "../../config/host.js";
 import { parseReplicaUrl } from "../../config/replica.js";
 import type { HostConfig } from "../../config/schema.js";
@@ -19,6 +19,7 @@ export interface InitOptions {
   s3Region?: string;
   s3ForcePathStyle?: boolean;
   s3CredentialsFile?: string;
+  metricsPortBase?: string;
   force?: boolean;
 }
 
@@ -27,6 +28,7 @@ const FLAGS = {
   "replica.s3.endpoint": "--s3-endpoint",
   "replica.s3.region": "--s3-region",
   "replica.s3.credentials_file": "--s3-credentials-file",
+  "litestream.metrics_port_base": "--metrics-port-base",
 };
 
 async function checkCredentialsFile(file: string): Promise<void> {
@@ -62,6 +64,7 @@ export async function initHost(options: InitOptions, deps: Deps): Promise<Comman
           ...(credentialsFile === undefined ? {} : { credentials_file: credentialsFile }),
         },
       },
+      ...(options.metricsPortBase === undefined ? {} : { litestream: { metrics_port_base: numberOrText(options.metricsPortBase) } }),
     }, paths.hostConfig);
   } catch (error) {
     throw asArgumentError(error, FLAGS);

@@ -1,0 +1,104 @@
+import { hostname as osHostname } from "node:os";
+import type { HostContext } from "../apps/context.js";
+import { controlKey } from "../config/replica.js";
+import { HostctlError } from "../lib/errors.js";
+import { describeHolder, leaseBody, leaseDecision, type Lease, type LeaseHolder } from "./decision.js";
+
+export const DEFAULT_LEASE_TTL_MS = 120_000;
+const DEFAULT_CONFIRM_DELAY_MS = 1000;
+const TAKEOVER_HINT = "wait for it to expire or run hostctl up --takeover if that host is gone";
+
+export function leaseKey(ctx: Pick<HostContext, "store">): string {
+  return controlKey(ctx.store.target, "lease.json");
+}
+
+function isLease(value: unknown): value is Lease {
+  const v = value as Partial<Lease> | null;
+  return typeof v === "object" && v !== null && typeof v.host_id === "string" && typeof v.hostname === "string"
+    && typeof v.acquired_at === "string" && typeof v.heartbeat_at === "string" && typeof v.ttl_s === "number";
+}
+
+/** The lease as stored, or undefined when there is none. A body that is not a lease counts as none (and is logged). */
+export async function readLease(ctx: Pick<HostContext, "store" | "log">): Promise<Lease | undefined> {
+  const body = await ctx.store.get(leaseKey(ctx));
+  if (body === undefined) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(body.toString("utf8"));
+    if (isLease(parsed)) return parsed;
+  } catch {
+    // fall through: reported below
+  }
+  ctx.log.warn({ event: "lease.unreadable", key: leaseKey(ctx) }, "the lease object is not a lease; treating it as free");
+  return undefined;
+}
+
+export async function writeLease(ctx: Pick<HostContext, "store">, lease: Lease): Promise<void> {
+  await ctx.store.put(leaseKey(ctx), `${JSON.stringify(lease, null, 2)}\n`);
+}
+
+export function leaseHeldError(ctx: Pick<HostContext, "store">, holder: Lease, now: Date): HostctlError {
+  return new HostctlError("LEASE_HELD", `the replica ${ctx.store.url} is held by ${describeHolder(holder, now)}; its lease expires ${holder.ttl_s}s after its last heartbeat`, { hint: TAKEOVER_HINT });
+}
+
+export function leaseLostError(ctx: Pick<HostContext, "store">, holder: Lease, now: Date): HostctlError {
+  return new HostctlError("LEASE_LOST", `this host no longer holds the lease of ${ctx.store.url}: it is held by ${describeHolder(holder, now)}; replication stopped so the two hosts do not write over each other`, {
+    hint: "if this host should be the live one, stop the other host, then run: hostctl up --takeover",
+  });
+}
+
+export interface AcquireLeaseOptions {
+  hostId: string;
+  /** Default: os.hostname(). */
+  hostname?: string;
+  /** Default 120 s. */
+  ttlMs?: number;
+  takeover?: boolean;
+  /** Default: ctx.clock.now(). */
+  now?: Date;
+  /** Pause between writing the lease and reading it back. Default 1 s. */
+  confirmDelayMs?: number;
+}
+
+/**
+ * Takes the replica's lease for this host, or throws LEASE_HELD naming the holder.
+ *
+ * S3 offers no compare-and-swap that every provider supports, so this is read → decide → write → pause →
+ * read back. Two hosts racing through that window within about the pause both write; the later writer's
+ * body stays, the earlier one sees it on reading back and fails. If the earlier one read back before
+ * the later one wrote, both start, and the earlier one's keeper finds the other's lease on its first
+ * heartbeat (within one interval) and stops replicating. The same applies to a heartbeat racing a
+ * takeover. Conditional writes (If-None-Match / If-Match) would close this window where providers support them.
+ */
+export async function acquireLease(ctx: Pick<HostContext, "store" | "log" | "clock">, options: AcquireLeaseOptions): Promise<Lease> {
+  const me: LeaseHolder = { hostId: options.hostId, hostname: options.hostname ?? osHostname() };
+  const ttlMs = options.ttlMs ?? DEFAULT_LEASE_TTL_MS;
+  const now = options.now ?? ctx.clock.now();
+  const current = await readLease(ctx);
+  const decision = leaseDecision(current, me, now, ttlMs, options.takeover ?? false);
+  if (decision.action === "held") throw leaseHeldError(ctx, decision.holder, now);
+  if (decision.action === "acquire" && current !== undefined) {
+    ctx.log.warn({ event: "lease.taken_over", reason: decision.reason, previous: current }, `lease taken from ${describeHolder(current, now)}`);
+  }
+  const lease = leaseBody(me, now, ttlMs, current);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    await writeLease(ctx, lease);
+    await ctx.clock.sleep(options.confirmDelayMs ?? DEFAULT_CONFIRM_DELAY_MS);
+    const stored = await readLease(ctx);
+    if (stored?.host_id === me.hostId) {
+      ctx.log.info({ event: "lease.acquired", host_id: me.hostId, key: leaseKey(ctx) }, "lease acquired");
+      return lease;
+    }
+    // Gone again: a previous holder's release deleted it between its check and its delete. Write once more.
+    if (stored !== undefined) throw leaseHeldError(ctx, stored, now);
+  }
+  throw new HostctlError("LEASE_LOST", `the lease of ${ctx.store.url} disappeared twice right after it was written`, { hint: "another host may be starting or stopping; run hostctl up again" });
+}
+
+/** Deletes the lease only if this host still holds it. Reports whether it did. */
+export async function releaseLease(ctx: Pick<HostContext, "store" | "log">, hostId: string): Promise<boolean> {
+  const current = await readLease(ctx);
+  if (current?.host_id !== hostId) return false;
+  await ctx.store.delete(leaseKey(ctx));
+  ctx.log.info({ event: "lease.released", host_id: hostId }, "lease released");
+  return true;
+}

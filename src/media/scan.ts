@@ -1,0 +1,51 @@
+import { lstat, readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { isSafeRelativePath, type FileStamp } from "./plan.js";
+
+/** Temp files of hostctl's own atomic writes (restoreMedia), half-written by definition. */
+const HOSTCTL_TEMP = /^\..+\.[0-9a-f]{8}\.tmp$/;
+
+function isMissing(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === "ENOENT" || code === "ENOTDIR";
+}
+
+async function walk(root: string, relative: string, out: Map<string, FileStamp>): Promise<void> {
+  let entries;
+  try {
+    entries = await readdir(join(root, relative), { withFileTypes: true });
+  } catch (error) {
+    if (isMissing(error)) return;
+    throw error;
+  }
+  for (const entry of entries) {
+    const path = relative === "" ? entry.name : `${relative}/${entry.name}`;
+    if (!isSafeRelativePath(path) || HOSTCTL_TEMP.test(entry.name)) continue;
+    // readdir does not follow symlinks: a linked file or directory is neither a file nor a directory here,
+    // so a link can never pull files from outside the media directory into the replica.
+    if (entry.isDirectory()) await walk(root, path, out);
+    else if (entry.isFile()) {
+      try {
+        const info = await lstat(join(root, path));
+        if (info.isFile()) out.set(path, { size: info.size, mtimeMs: Math.trunc(info.mtimeMs) });
+      } catch (error) {
+        if (!isMissing(error)) throw error;
+      }
+    }
+  }
+}
+
+/** Every regular file under the media directory, by "/"-separated relative path. Symlinks are skipped. */
+export async function scanMedia(mediaDir: string): Promise<Map<string, FileStamp>> {
+  const out = new Map<string, FileStamp>();
+  await walk(mediaDir, "", out);
+  return out;
+}
+
+/** Files and bytes in an app's media directory, for `status`. A missing directory counts as empty. */
+export async function mediaStats(mediaDir: string): Promise<{ files: number; bytes: number }> {
+  let bytes = 0;
+  const files = await scanMedia(mediaDir);
+  for (const stamp of files.values()) bytes += stamp.size;
+  return { files: files.size, bytes };
+}
