@@ -129,9 +129,9 @@ async function main(): Promise<void> {
       say("host A is gone; the replica in S3 is all that is left");
     });
     const hostB = join(work, "host-b");
-    const { child: upB } = await timed("host B: hostctl init (same replica) + hostctl up: discover, restore, deploy the live commit, serve", async () => {
+    const { child: upB } = await timed("host B: hostctl init (same replica) + hostctl up --takeover (host A is gone): discover, restore, deploy the live commit, serve", async () => {
       await hostctl(hostB, ["init", ...replica]);
-      const child = execa(process.execPath, [CLI, "--home", hostB, "up"], { env: { ...CREDS, HOSTCTL_STOP_GRACE_MS: "3000" }, reject: false, stdout: "ignore", stderr: "ignore" });
+      const child = execa(process.execPath, [CLI, "--home", hostB, "up", "--takeover"], { env: { ...CREDS, HOSTCTL_STOP_GRACE_MS: "3000" }, reject: false, stdout: "ignore", stderr: "ignore" });
       supervisors.push({ home: hostB, child });
       await waitFor("the recovered site", () => running(hostB, port), 180_000);
       // Wrapped: returning the subprocess itself would await its exit (it is a thenable).

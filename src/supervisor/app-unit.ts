@@ -30,7 +30,7 @@ export interface AppStatus {
   data_dir: string;
   port: number;
   processes: ProcessStatus[];
-  litestream: (ProcessStatus & { replicating: boolean }) | { state: "none"; replicating: false };
+  litestream: (ProcessStatus & { replicating: boolean }) | { state: "none" | "disabled"; replicating: false };
   databases: DatabaseRestore[];
   /** Facts other features attach (last drill, replication lag, media, polling). */
   [annotation: string]: unknown;
@@ -43,6 +43,8 @@ export interface UnitDeps {
   hostId: string;
   /** Loopback port of this app's Litestream metrics (addr: in its config). */
   metricsPort: number | undefined;
+  /** Runs after the databases are in place, before anything starts (media restore on a fresh host). */
+  afterRestore?: (spec: AppSpec, databases: DatabaseRestore[]) => Promise<void>;
   /** Deploys an app that has no release yet (restore has already run). */
   firstDeploy?: (spec: AppSpec) => Promise<void>;
   onChange: () => void;
@@ -65,6 +67,7 @@ export class AppUnit {
   private markerTimer: NodeJS.Timeout | undefined;
   private replicated = new Set<string>();
   private stopping = false;
+  private replicationDisabled: string | undefined;
   private readonly annotations = new Map<string, unknown>();
   readonly paths: AppPaths;
 
@@ -92,6 +95,7 @@ export class AppUnit {
         if (db.action !== "present") this.log.info({ event: `database.${db.action}`, database: db.path, restore_ms: db.restore_ms, generation: db.generation }, `database ${db.action}`);
         if (db.action === "restored") this.log.info({ event: "litestream.new_generation_expected", database: db.path }, "Litestream starts a new generation after a restore: expected");
       }
+      await this.deps.afterRestore?.(this.spec, this.databases);
     } catch (error) {
       this.scheduleRetry(error);
       return;
@@ -127,8 +131,23 @@ export class AppUnit {
     }, decision.delayMs);
   }
 
+  /**
+   * Stops replicating for good (another host took the lease): two Litestreams writing one replica path
+   * corrupt it. The app keeps serving; status says why its writes are no longer shipped.
+   */
+  async stopReplication(reason: string): Promise<void> {
+    this.replicationDisabled = reason;
+    if (this.markerTimer) clearTimeout(this.markerTimer);
+    if (this.litestream) {
+      await this.litestream.stop();
+      this.litestream = undefined;
+      await releaseReplicateLocks(this.deps.ctx.paths.locks, this.spec.databases.map((db) => join(this.paths.data, db.path)));
+    }
+    this.deps.onChange();
+  }
+
   private async startLitestream(): Promise<void> {
-    if (this.spec.databases.length === 0 || this.litestream) return;
+    if (this.spec.databases.length === 0 || this.litestream || this.replicationDisabled) return;
     const dbPaths = this.spec.databases.map((db) => join(this.paths.data, db.path));
     await acquireReplicateLocks(this.deps.ctx.paths.locks, dbPaths);
     const { ctx } = this.deps;
@@ -253,13 +272,13 @@ export class AppUnit {
       name: this.spec.name,
       kind: this.spec.kind,
       state: this.state,
-      reason: this.reason ?? (ls && ls.state !== "running" && this.state === "running" ? "replication is down: Litestream is not running" : undefined),
+      reason: this.reason ?? this.replicationDisabled ?? (ls && ls.state !== "running" && this.state === "running" ? "replication is down: Litestream is not running" : undefined),
       next_retry_at: this.nextRetryAt === undefined ? undefined : new Date(this.nextRetryAt).toISOString(),
       release: this.releaseDir ? posix.basename(this.releaseDir) : undefined,
       data_dir: this.paths.data,
       port: this.spec.port,
       processes: [...this.processes.values()].map((p) => p.status()),
-      litestream: ls ? { ...ls, replicating: ls.state === "running" } : { state: "none", replicating: false },
+      litestream: ls ? { ...ls, replicating: ls.state === "running" } : { state: this.replicationDisabled ? "disabled" : "none", replicating: false },
       databases: this.databases,
       ...Object.fromEntries(this.annotations),
     };

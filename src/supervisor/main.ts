@@ -4,7 +4,7 @@ import type { HostContext } from "../apps/context.js";
 import { loadApps } from "../apps/registry.js";
 import { metricsPort, writeLitestreamConfigs } from "../litestream/config-files.js";
 import { HostctlError, usageError } from "../lib/errors.js";
-import { AppUnit, type AppStatus } from "./app-unit.js";
+import { AppUnit, type AppStatus, type UnitDeps } from "./app-unit.js";
 import type { BackoffPolicy } from "./backoff.js";
 import { ControlRoutes, listenControl, listenTcp } from "./control-server.js";
 import { endStrays } from "./proc.js";
@@ -18,6 +18,7 @@ export interface SupervisorOptions {
   bootConcurrency: number;
   hooks?: ReleaseHooks;
   firstDeploy?: (spec: AppSpec) => Promise<void>;
+  afterRestore?: UnitDeps["afterRestore"];
   /** Runs before apps are loaded: the host lease, recovering apps from the registry on a fresh host. */
   beforeStart?: (supervisor: Supervisor) => Promise<void>;
   /** Extra routes and periodic work from other features (drills, metrics, polling). */
@@ -50,6 +51,7 @@ export class Supervisor {
   readonly hostId = `${hostname()}:${process.pid}`;
   private readonly servers: Server[] = [];
   private readonly stopHooks: (() => Promise<void> | void)[] = [];
+  private readonly afterStopHooks: (() => Promise<void> | void)[] = [];
   private statusExtras: (() => Record<string, unknown>)[] = [];
 
   constructor(readonly ctx: HostContext, readonly options: SupervisorOptions) {}
@@ -62,6 +64,11 @@ export class Supervisor {
 
   onStop(hook: () => Promise<void> | void): void {
     this.stopHooks.push(hook);
+  }
+
+  /** Runs once every app and its Litestream have stopped (final media sync, lease release). */
+  afterStop(hook: () => Promise<void> | void): void {
+    this.afterStopHooks.push(hook);
   }
 
   addStatus(extra: () => Record<string, unknown>): void {
@@ -113,6 +120,7 @@ export class Supervisor {
       this.units.set(spec.name, new AppUnit(spec, {
         ctx, policy: this.options.policy, graceMs: this.options.graceMs, hostId: this.hostId, metricsPort: metricsPort(ctx.host, apps, spec.name),
         ...(this.options.firstDeploy ? { firstDeploy: this.options.firstDeploy } : {}),
+        ...(this.options.afterRestore ? { afterRestore: this.options.afterRestore } : {}),
         onChange: () => undefined,
       }));
     }
@@ -128,6 +136,7 @@ export class Supervisor {
   async stop(): Promise<void> {
     for (const hook of this.stopHooks) await hook();
     await Promise.all([...this.units.values()].map((unit) => unit.stop()));
+    for (const hook of this.afterStopHooks) await hook();
     await Promise.all(this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
     this.ctx.store.close();
   }

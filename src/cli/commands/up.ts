@@ -9,7 +9,7 @@ export interface UpOptions {
   takeover?: boolean;
 }
 
-export type SupervisorWiring = Pick<SupervisorOptions, "hooks" | "firstDeploy" | "extend" | "beforeStart">;
+export type SupervisorWiring = Pick<SupervisorOptions, "hooks" | "firstDeploy" | "extend" | "beforeStart" | "afterRestore">;
 
 /** The composition root of the supervisor: JSON logs on stdout (journald), everything else from features. */
 export async function up(options: UpOptions, deps: Deps, wiring: (ctx: HostContext, options: UpOptions) => SupervisorWiring): Promise<CommandResult> {

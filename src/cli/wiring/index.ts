@@ -8,6 +8,7 @@ import type { Supervisor } from "../../supervisor/main.js";
 import type { SupervisorWiring, UpOptions } from "../commands/up.js";
 import { wireDrills } from "./drills.js";
 import { wirePolling } from "./polling.js";
+import { restoreMediaFirst, takeLease, wireHost } from "./host.js";
 import { deployHooks } from "../../deploy/hooks.js";
 
 const REGISTRY_MIRROR_MS = 60_000;
@@ -24,7 +25,7 @@ function firstDeploy(ctx: HostContext) {
   };
 }
 
-async function beforeStart(supervisor: Supervisor): Promise<void> {
+async function recover(supervisor: Supervisor): Promise<void> {
   const { ctx } = supervisor;
   try {
     const recovered = await recoverApps(ctx);
@@ -39,7 +40,8 @@ async function beforeStart(supervisor: Supervisor): Promise<void> {
   }
 }
 
-async function extend(supervisor: Supervisor): Promise<void> {
+async function extend(supervisor: Supervisor, hostId: string): Promise<void> {
+  wireHost(supervisor, hostId);
   await wireDrills(supervisor);
   wirePolling(supervisor);
   const { ctx } = supervisor;
@@ -56,12 +58,17 @@ async function extend(supervisor: Supervisor): Promise<void> {
 }
 
 /** Connects the supervisor to deploys, drills, the registry (composition root: the supervisor imports none of them). */
-export function supervisorWiring(ctx: HostContext, _options: UpOptions): SupervisorWiring {
+export function supervisorWiring(ctx: HostContext, options: UpOptions): SupervisorWiring {
   const hooks = deployHooks(ctx);
+  let hostId = "";
   return {
     hooks: { healthCheck: hooks.healthCheck, switchCurrent: hooks.switchCurrent },
     firstDeploy: firstDeploy(ctx),
-    beforeStart,
-    extend,
+    beforeStart: async (supervisor) => {
+      hostId = await takeLease(ctx, options.takeover ?? false);
+      await recover(supervisor);
+    },
+    afterRestore: restoreMediaFirst(ctx),
+    extend: (supervisor) => extend(supervisor, hostId),
   };
 }

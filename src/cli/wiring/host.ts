@@ -1,0 +1,82 @@
+import type { HostContext } from "../../apps/context.js";
+import type { AppSpec } from "../../config/schema.js";
+import { appPaths } from "../../config/paths.js";
+import { HostctlError, errorMessage } from "../../lib/errors.js";
+import { pathExists } from "../../lib/fs.js";
+import { acquireLease, leaseLostError } from "../../lease/lease.js";
+import { LeaseKeeper } from "../../lease/keeper.js";
+import { loadHostId } from "../../lease/host-id.js";
+import { restoreMedia } from "../../media/restore.js";
+import { syncMedia } from "../../media/sync.js";
+import { mediaStats } from "../../media/scan.js";
+import type { DatabaseRestore } from "../../restore/restore-app.js";
+import type { Supervisor } from "../../supervisor/main.js";
+
+const MEDIA_SYNC_MS = 30_000;
+
+/**
+ * One live host per replica prefix. A lease held fresh by another host refuses `up` (exit 1, naming the
+ * holder); --takeover takes it at once. When S3 cannot be reached the lease cannot be read either: the host
+ * starts (its Litestream cannot write there anyway) and the keeper settles the lease once S3 answers.
+ */
+export async function takeLease(ctx: HostContext, takeover: boolean): Promise<string> {
+  const hostId = await loadHostId(ctx.paths);
+  try {
+    const lease = await acquireLease(ctx, { hostId, takeover });
+    ctx.log.info({ event: "lease.acquired", host_id: hostId, acquired_at: lease.acquired_at, takeover }, "holding the replica lease");
+  } catch (error) {
+    if (error instanceof HostctlError && error.code === "LEASE_HELD") throw error;
+    ctx.log.warn({ event: "lease.unavailable", reason: errorMessage(error) }, "could not read the replica lease; starting, the keeper retries");
+  }
+  return hostId;
+}
+
+/** On a host that recovers an app, its media comes back before the app starts (Litestream covers SQLite only). */
+export function restoreMediaFirst(ctx: HostContext) {
+  return async (spec: AppSpec, databases: DatabaseRestore[]): Promise<void> => {
+    const media = appPaths(ctx.paths, spec.name).media;
+    if (!databases.some((db) => db.action === "restored") && (await pathExists(media))) return;
+    const result = await restoreMedia(spec.name, media, ctx);
+    if (result.downloaded > 0) ctx.log.info({ event: "media.restored", app: spec.name, files: result.files, bytes: result.bytes }, "media restored");
+  };
+}
+
+/** The lease heartbeat, media sync rounds, and at shutdown a last media sync before the lease is released. */
+export function wireHost(supervisor: Supervisor, hostId: string): void {
+  const { ctx } = supervisor;
+  const keeper = new LeaseKeeper(ctx, { hostId });
+  keeper.start((holder) => {
+    const error = leaseLostError(ctx, holder, ctx.clock.now());
+    ctx.log.error({ event: "lease.lost", holder: holder.host_id, hostname: holder.hostname }, error.message);
+    for (const unit of supervisor.units.values()) void unit.stopReplication(error.message);
+  });
+  supervisor.addStatus(() => ({ lease: { host_id: hostId, ...keeper.status() } }));
+
+  const busy = new Set<string>();
+  const syncApp = async (name: string, settleMs?: number) => {
+    const unit = supervisor.units.get(name);
+    if (!unit || busy.has(name) || keeper.status().state === "lost") return;
+    busy.add(name);
+    try {
+      const result = await syncMedia(name, unit.paths.media, ctx, settleMs === undefined ? {} : { settleMs });
+      unit.annotate("media", { files: result.files, bytes: result.bytes, pending: result.pending, synced_at: ctx.clock.now().toISOString() });
+    } catch (error) {
+      const stats = await mediaStats(unit.paths.media);
+      unit.annotate("media", { ...stats, error: errorMessage(error) });
+      ctx.log.warn({ event: "media.sync_failed", app: name, reason: errorMessage(error) }, "media not synced; will retry");
+    } finally {
+      busy.delete(name);
+    }
+  };
+  const round = () => {
+    for (const name of supervisor.units.keys()) void syncApp(name);
+  };
+  const timer = setInterval(round, MEDIA_SYNC_MS);
+  setTimeout(round, 3000).unref();
+  supervisor.onStop(() => clearInterval(timer));
+  supervisor.afterStop(async () => {
+    // Files written in the last seconds count too: the apps have stopped writing.
+    await Promise.all([...supervisor.units.keys()].map((name) => syncApp(name, 0)));
+    await keeper.stop();
+  });
+}
