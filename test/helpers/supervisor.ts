@@ -17,10 +17,10 @@ export interface RunningSupervisor {
 const running = new Set<{ home: string; child: ResultPromise }>();
 
 /** Starts `hostctl up` as a real subprocess; its JSON log goes to a file the test can read. */
-export async function startSupervisor(home: string, env: Record<string, string> = {}, logFile = join(home, `up-${Date.now()}.log`)): Promise<RunningSupervisor> {
+export async function startSupervisor(home: string, env: Record<string, string> = {}, logFile = join(home, `up-${Date.now()}.log`), args: string[] = []): Promise<RunningSupervisor> {
   const out = createWriteStream(logFile, { flags: "a" });
   await new Promise((resolve) => out.once("open", resolve));
-  const child = execa(process.execPath, [CLI, "--home", home, "up"], {
+  const child = execa(process.execPath, [CLI, "--home", home, "up", ...args], {
     env: { AWS_ACCESS_KEY_ID: "", AWS_SECRET_ACCESS_KEY: "", HOSTCTL_STOP_GRACE_MS: "5000", ...env },
     reject: false,
     stdin: "ignore",
@@ -61,4 +61,23 @@ export async function killAllSupervisors(): Promise<void> {
 
 export async function endLeftovers(home: string): Promise<void> {
   await endStrays(join(home, "run", "pids"), 2000);
+}
+
+/**
+ * Simulates losing the machine: SIGKILL to the supervisor and, at the same instant, to every process group
+ * it recorded (no process gets a chance to flush anything, Litestream included).
+ */
+export async function killHost(home: string, sup: RunningSupervisor): Promise<void> {
+  const { readdir, readFile: read } = await import("node:fs/promises");
+  const dir = join(home, "run", "pids");
+  const records = await Promise.all((await readdir(dir).catch(() => [] as string[])).map(async (f) => JSON.parse(await read(join(dir, f), "utf8")) as { pid: number }));
+  sup.child.kill("SIGKILL");
+  for (const record of records) {
+    try {
+      process.kill(-record.pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  await sup.stop("SIGKILL");
 }

@@ -70,13 +70,16 @@ export async function wireDrills(supervisor: Supervisor): Promise<void> {
     }
   };
   let observing = false;
-  const timer = setInterval(() => {
+  const tick = () => {
     if (observing) return;
     observing = true;
     void Promise.all([...supervisor.units.values()].map(observe)).finally(() => {
       observing = false;
     });
-  }, OBSERVE_MS);
+  };
+  const timer = setInterval(tick, OBSERVE_MS);
+  // A first canary soon after start, so a drill right after boot can already measure freshness.
+  setTimeout(tick, 1000).unref();
 
   supervisor.routes.add("GET /metrics", () => {
     const apps: AppMetrics[] = [...supervisor.units.values()].map((unit) => {

@@ -1,0 +1,109 @@
+import { readFile, rm, writeFile } from "node:fs/promises";
+import { parseDocument } from "yaml";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../helpers/cli.js";
+import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
+import { TEST_CREDENTIALS, listKeys, newBucket } from "../helpers/s3.js";
+import { waitFor } from "../helpers/wait.js";
+import { FIXTURES, PYTHON, freePort, httpGet, httpPost } from "../helpers/apps.js";
+import { gitRepo, type TestRepo } from "../helpers/git.js";
+import { killAllSupervisors, killHost, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
+import type { SupervisorStatus } from "../../src/supervisor/main.js";
+
+const env = TEST_CREDENTIALS;
+let bucket: string;
+let endpoint: string;
+let client: Awaited<ReturnType<typeof newBucket>>["client"];
+const ports = { blog: 0, shop: 0, gen: 0 };
+const repos: Record<string, TestRepo> = {};
+
+async function status(home: string): Promise<SupervisorStatus> {
+  return JSON.parse((await runCli(home, ["status", "--json"])).stdout) as SupervisorStatus;
+}
+
+async function allRunning(home: string): Promise<boolean> {
+  const s = await status(home);
+  return s.apps.length === 3 && s.apps.every((a) => a.state === "running");
+}
+
+const count = async (port: number, path: string) => (JSON.parse((await httpGet(port, path)).body) as { count: number }).count;
+
+beforeAll(async () => {
+  ({ bucket, endpoint, client } = await newBucket());
+  repos.blog = await gitRepo({ fixture: join(FIXTURES, "django-app") });
+  repos.shop = await gitRepo({ fixture: join(FIXTURES, "django-app") });
+  repos.gen = await gitRepo({ fixture: join(FIXTURES, "generic-app") });
+  for (const name of Object.keys(ports) as (keyof typeof ports)[]) ports[name] = await freePort();
+});
+
+afterAll(async () => {
+  await killAllSupervisors();
+  await cleanupTempDirs();
+});
+
+describe("a fresh host brings every site back", () => {
+  it("after the host is lost, `init` + `up` on a new directory serves all three apps with their rows, media and live commits", async () => {
+    const hostA = join(await tempDir(), "host-a");
+    const replica = ["--replica-url", `s3://${bucket}/dr`, "--s3-endpoint", endpoint, "--s3-force-path-style"];
+    expect((await runCli(hostA, ["init", ...replica], { env })).exitCode).toBe(0);
+    // Env files are mirrored encrypted to a key whose private half stays off the host.
+    const keys = JSON.parse((await runCli(hostA, ["keygen", "--json"])).stdout) as { public_key: string; private_key: string };
+    const config = parseDocument(await readFile(join(hostA, "hostctl.yml"), "utf8"));
+    config.setIn(["registry", "env_public_key"], keys.public_key);
+    await writeFile(join(hostA, "hostctl.yml"), config.toString());
+    for (const name of ["blog", "shop"] as const) {
+      expect((await runCli(hostA, ["app", "add", name, "--repo", repos[name]!.dir, "--port", String(ports[name]), "--db", "db.sqlite3", "--python", PYTHON])).exitCode).toBe(0);
+    }
+    expect((await runCli(hostA, ["app", "add", "gen", "--kind", "generic", "--repo", repos.gen!.dir, "--port", String(ports.gen), "--db", "db.sqlite3"])).exitCode).toBe(0);
+    expect((await runCli(hostA, ["env", "set", "blog", "GREETING=hello"])).exitCode).toBe(0);
+
+    const a = await startSupervisor(hostA, env);
+    await waitForSocket(hostA);
+    await waitFor("host A serving three apps", () => allRunning(hostA), 90_000);
+
+    // blog's live release is v2; v3 is pushed to the branch but never deployed: recovery must bring v2 back.
+    const v2 = await repos.blog!.commit("v2", { "site_app/version.py": 'VERSION = "v2"\n' });
+    expect((await runCli(hostA, ["deploy", "blog"], { env })).exitCode).toBe(0);
+    await repos.blog!.commit("v3", { "site_app/version.py": 'VERSION = "v3"\n' });
+    const live = Object.fromEntries((await status(hostA)).apps.map((app) => [app.name, app.release]));
+    expect(live.blog).toContain(v2.slice(0, 7));
+
+    for (let i = 0; i < 5; i++) expect((await httpPost(ports.blog, "/notes", `body=blog ${i}`)).status).toBe(201);
+    for (let i = 0; i < 3; i++) expect((await httpPost(ports.shop, "/notes", `body=shop ${i}`)).status).toBe(201);
+    for (let i = 0; i < 4; i++) expect((await httpPost(ports.gen, "/rows", `gen ${i}`)).status).toBe(201);
+    const photo = "fake image bytes ".repeat(1000);
+    expect((await fetch(`http://127.0.0.1:${ports.blog}/media?name=photo.jpg`, { method: "POST", body: photo })).status).toBe(201);
+
+    // The media sync round and the registry copy run on their own schedule; wait until both are in S3.
+    await waitFor("media in the replica", async () => (await listKeys(client, bucket, "dr/_hostctl/media/blog/")).some((k) => k.endsWith("photo.jpg")), 60_000, 500);
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+
+    await killHost(hostA, a);
+    await rm(hostA, { recursive: true, force: true });
+
+    const hostB = join(await tempDir(), "host-b");
+    expect((await runCli(hostB, ["init", ...replica], { env })).exitCode).toBe(0);
+    await writeFile(join(hostB, "env.key"), keys.private_key, { mode: 0o600 });
+    const withKey = { ...env, HOSTCTL_ENV_KEY_FILE: join(hostB, "env.key") };
+    // Host A's lease is still fresh: a plain `up` refuses and names the holder…
+    const refused = await startSupervisor(hostB, withKey, join(await tempDir(), "refused.log"));
+    expect((await refused.child).exitCode).toBe(1);
+    expect(await refused.log()).toMatch(/error\[LEASE_HELD\]: .*held by/);
+    // …and the operator who knows A is gone takes it over.
+    const b = await startSupervisor(hostB, withKey, join(await tempDir(), "b.log"), ["--takeover"]);
+    await waitForSocket(hostB);
+    await waitFor("host B serving three apps", () => allRunning(hostB), 120_000);
+
+    expect(await count(ports.blog, "/notes")).toBe(5);
+    expect(await count(ports.shop, "/notes")).toBe(3);
+    expect(await count(ports.gen, "/rows")).toBe(4);
+    expect((await httpGet(ports.blog, "/media/photo.jpg")).body).toBe(photo);
+    expect((await httpGet(ports.blog, "/")).body).toBe("ok v2");
+    const recovered = Object.fromEntries((await status(hostB)).apps.map((app) => [app.name, app.release?.split("-")[1]]));
+    expect(recovered).toEqual(Object.fromEntries(Object.entries(live).map(([name, release]) => [name, release?.split("-")[1]])));
+    expect((await runCli(hostB, ["env", "list", "blog", "--values"])).stdout).toBe("GREETING=hello");
+    expect(await b.stop("SIGTERM")).toBe(0);
+  });
+});
+
