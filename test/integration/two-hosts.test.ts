@@ -1,0 +1,86 @@
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../helpers/cli.js";
+import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
+import { TEST_CREDENTIALS, newBucket } from "../helpers/s3.js";
+import { waitFor } from "../helpers/wait.js";
+import { freePort, httpGet, installRelease } from "../helpers/apps.js";
+import { killAllSupervisors, killHost, startSupervisor, waitForSocket, type RunningSupervisor } from "../helpers/supervisor.js";
+import type { SupervisorStatus } from "../../src/supervisor/main.js";
+
+const env = TEST_CREDENTIALS;
+let hostA: string;
+let hostB: string;
+
+async function newHost(replicaUrl: string, endpoint: string): Promise<string> {
+  const home = join(await tempDir(), "home");
+  expect((await runCli(home, ["init", "--replica-url", replicaUrl, "--s3-endpoint", endpoint, "--s3-force-path-style"], { env })).exitCode).toBe(0);
+  // Each host serves on its own port here: both run on this one test machine.
+  expect((await runCli(home, ["app", "add", "shop", "--kind", "generic", "--repo", "/unused", "--port", String(await freePort()), "--db", "db.sqlite3"])).exitCode).toBe(0);
+  await installRelease(home, "shop", "generic-app");
+  return home;
+}
+
+async function shop(home: string) {
+  return (JSON.parse((await runCli(home, ["status", "--json"])).stdout) as SupervisorStatus).apps[0];
+}
+
+async function startRunning(home: string, args: string[] = []): Promise<RunningSupervisor> {
+  const sup = await startSupervisor(home, env, join(await tempDir(), "up.log"), args);
+  await waitForSocket(home);
+  await waitFor("shop running", async () => (await shop(home))?.state === "running", 30_000);
+  return sup;
+}
+
+async function refusedBy(home: string): Promise<string> {
+  const sup = await startSupervisor(home, env, join(await tempDir(), "refused.log"));
+  expect((await sup.child).exitCode).toBe(1);
+  return sup.log();
+}
+
+beforeAll(async () => {
+  const { endpoint, bucket } = await newBucket();
+  hostA = await newHost(`s3://${bucket}/one`, endpoint);
+  hostB = await newHost(`s3://${bucket}/one`, endpoint);
+});
+
+afterAll(async () => {
+  await killAllSupervisors();
+  await cleanupTempDirs();
+});
+
+describe("one live host per replica prefix", () => {
+  it("the second host refuses while the first runs, and proceeds once the first stops gracefully", async () => {
+    const a = await startRunning(hostA);
+    expect(await refusedBy(hostB)).toMatch(/error\[LEASE_HELD\]: .*held by .* since .*last heartbeat \d+s ago/);
+    expect(await a.stop("SIGTERM")).toBe(0);
+    const b = await startRunning(hostB);
+    expect(await b.stop("SIGTERM")).toBe(0);
+  });
+
+  it("after the first is killed, the second takes over at once with --takeover; the first, revived, does not replicate over it", async () => {
+    const a = await startRunning(hostA);
+    await killHost(hostA, a);
+    expect(await refusedBy(hostB)).toContain("LEASE_HELD");
+    const b = await startRunning(hostB, ["--takeover"]);
+    expect(await refusedBy(hostA)).toContain("LEASE_HELD");
+    expect((await shop(hostB))?.litestream.state).toBe("running");
+    expect(await b.stop("SIGTERM")).toBe(0);
+  });
+
+  it("a running host that finds its lease taken stops replicating and says so, and keeps serving", async () => {
+    const a = await startRunning(hostA);
+    const b = await startRunning(hostB, ["--takeover"]);
+    const lost = await waitFor("host A to notice", async () => {
+      const app = await shop(hostA);
+      return app?.litestream.state === "disabled" ? app : undefined;
+    }, 30_000);
+    expect(lost.reason).toMatch(/lease/);
+    const status = JSON.parse((await runCli(hostA, ["status", "--json"])).stdout) as SupervisorStatus & { lease: { state: string } };
+    expect(status.lease.state).toBe("lost");
+    expect((await httpGet(lost.port, "/")).body).toBe("generic ok");
+    expect((await shop(hostB))?.litestream.state).toBe("running");
+    expect(await a.stop("SIGTERM")).toBe(0);
+    expect(await b.stop("SIGTERM")).toBe(0);
+  });
+});
