@@ -1,4 +1,3 @@
-/* global process, console */
 // Deploy of the Django fixture (no new requirements): `hostctl deploy` (no supervisor: fetch, archive,
 // venv, restore check, snapshot, migrate, collectstatic, gunicorn to first healthy answer, switch,
 // prune) vs a shell script doing the raw steps (git archive, migrate, collectstatic, gunicorn to first
