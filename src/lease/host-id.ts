@@ -14,14 +14,20 @@ export function hostIdPath(paths: HostPaths): string {
  * while a fresh host directory (a new VPS) is a different host. A copied host directory shares the id.
  */
 export async function loadHostId(paths: HostPaths): Promise<string> {
-  const file = hostIdPath(paths);
+  const existing = await readHostId(paths);
+  if (existing) return existing;
+  const id = randomUUID();
+  await writeFileAtomic(hostIdPath(paths), `${id}\n`, 0o644);
+  return id;
+}
+
+/** This host's id, or undefined before its first `hostctl up`. */
+export async function readHostId(paths: HostPaths): Promise<string | undefined> {
   try {
-    const id = (await readFile(file, "utf8")).trim();
-    if (id !== "") return id;
+    const id = (await readFile(hostIdPath(paths), "utf8")).trim();
+    return id === "" ? undefined : id;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    return undefined;
   }
-  const id = randomUUID();
-  await writeFileAtomic(file, `${id}\n`, 0o644);
-  return id;
 }

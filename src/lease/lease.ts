@@ -2,6 +2,7 @@ import { hostname as osHostname } from "node:os";
 import type { HostContext } from "../apps/context.js";
 import { controlKey } from "../config/replica.js";
 import { HostctlError } from "../lib/errors.js";
+import { readHostId } from "./host-id.js";
 import { describeHolder, leaseBody, leaseDecision, type Lease, type LeaseHolder } from "./decision.js";
 
 export const DEFAULT_LEASE_TTL_MS = 120_000;
@@ -92,6 +93,17 @@ export async function acquireLease(ctx: Pick<HostContext, "store" | "log" | "clo
     if (stored !== undefined) throw leaseHeldError(ctx, stored, now);
   }
   throw new HostctlError("LEASE_LOST", `the lease of ${ctx.store.url} disappeared twice right after it was written`, { hint: "another host may be starting or stopping; run hostctl up again" });
+}
+
+/**
+ * The lease when another host holds it and its heartbeat is fresh, else undefined. Commands run outside
+ * `up` use it to leave the replica target to the live host.
+ */
+export async function heldByAnotherHost(ctx: Pick<HostContext, "store" | "log" | "clock" | "paths">): Promise<Lease | undefined> {
+  const current = await readLease(ctx);
+  const me: LeaseHolder = { hostId: (await readHostId(ctx.paths)) ?? "", hostname: osHostname() };
+  const decision = leaseDecision(current, me, ctx.clock.now(), DEFAULT_LEASE_TTL_MS, false);
+  return decision.action === "held" ? decision.holder : undefined;
 }
 
 /** Deletes the lease only if this host still holds it. Reports whether it did. */

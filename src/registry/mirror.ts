@@ -7,7 +7,10 @@ import { loadApps } from "../apps/registry.js";
 import { readAppEnv } from "../apps/env.js";
 import { formatEnvFile } from "../lib/env-file.js";
 import { errorMessage } from "../lib/errors.js";
+import { readJsonFile } from "../lib/json-file.js";
 import { readCurrent, readReleaseMeta } from "../deploy/releases.js";
+import { heldByAnotherHost } from "../lease/lease.js";
+import { describeHolder } from "../lease/decision.js";
 import { encryptEnv, type EnvEnvelope } from "./env-crypto.js";
 
 /** One app as kept in the replica target: enough for a fresh host to bring it back. */
@@ -27,40 +30,81 @@ function entryKey(ctx: HostContext, app: string): string {
   return controlKey(ctx.store.target, "registry", `${app}.json`);
 }
 
-export async function registryEntry(ctx: HostContext, spec: AppSpec): Promise<RegistryEntry> {
+/**
+ * The entry for one app. `previous` is what the registry holds now: while this host cannot stand in for it,
+ * it is kept. An app recovered here but not deployed yet keeps the live commit it was recovered with, and
+ * while env variables named by the recovery are still missing here (no private key was given), the
+ * encrypted env stays as it was: an empty env file here must not erase the only copy of the secrets.
+ */
+export async function registryEntry(ctx: HostContext, spec: AppSpec, previous?: RegistryEntry): Promise<RegistryEntry> {
   const app = appPaths(ctx.paths, spec.name);
   const current = await readCurrent(app);
   const meta = current ? await readReleaseMeta(join(app.releases, current)) : undefined;
   const env = await readAppEnv(ctx.paths, spec.name);
   const publicKey = ctx.host.registry.env_public_key;
+  const recovery = (await readJsonFile<{ missing_env_keys?: string[] }>(app.state)) ?? {};
+  const stillMissing = (recovery.missing_env_keys ?? []).filter((key) => !(key in env));
+  const keepEnv = stillMissing.length > 0 && previous !== undefined;
   return {
     spec,
-    live: current && meta ? { release: current, commit: meta.commit } : null,
-    env_keys: Object.keys(env).sort(),
-    ...(publicKey && Object.keys(env).length > 0 ? { env: encryptEnv(formatEnvFile(env), publicKey) } : {}),
+    live: current && meta ? { release: current, commit: meta.commit } : (previous?.live ?? null),
+    env_keys: keepEnv ? previous.env_keys : Object.keys(env).sort(),
+    ...(keepEnv
+      ? (previous.env ? { env: previous.env } : {})
+      : (publicKey && Object.keys(env).length > 0 ? { env: encryptEnv(formatEnvFile(env), publicKey) } : {})),
     updated_at: ctx.clock.now().toISOString(),
   };
 }
 
-/** Writes every app's entry and removes entries of apps that are gone. Throws when the target is unreachable. */
+async function readEntry(ctx: HostContext, app: string): Promise<RegistryEntry | undefined> {
+  const body = await ctx.store.get(entryKey(ctx, app));
+  if (!body) return undefined;
+  try {
+    return JSON.parse(body.toString("utf8")) as RegistryEntry;
+  } catch {
+    return undefined; // not an entry: rewritten from this host's copy
+  }
+}
+
+/**
+ * Writes the entry of every app this host has. Entries of apps it does not have are left alone: a new host
+ * that has not recovered its apps yet (or whose recovery failed) has none, and must not erase the registry it
+ * is about to recover from. Only `app remove` deletes an entry (removeRegistryEntry). Throws when the target is
+ * unreachable.
+ */
 export async function mirrorRegistry(ctx: HostContext): Promise<string[]> {
   if (!ctx.host.registry.mirror) return [];
   const apps = await loadApps(ctx.paths);
-  for (const spec of apps) await ctx.store.put(entryKey(ctx, spec.name), JSON.stringify(await registryEntry(ctx, spec), null, 2));
-  const names = new Set(apps.map((a) => a.name));
-  for (const key of await ctx.store.list(registryPrefix(ctx))) {
-    const name = key.slice(key.lastIndexOf("/") + 1).replace(/\.json$/, "");
-    if (!names.has(name)) await ctx.store.delete(key);
+  for (const spec of apps) {
+    const entry = await registryEntry(ctx, spec, await readEntry(ctx, spec.name));
+    await ctx.store.put(entryKey(ctx, spec.name), JSON.stringify(entry, null, 2));
   }
   return apps.map((a) => a.name);
 }
 
-/** For local commands: a registry copy must never fail the command. It warns; the supervisor retries. */
-export async function mirrorRegistryOrWarn(ctx: HostContext): Promise<void> {
+/** `app remove`: the app's entry goes, so a fresh host does not bring the app back. */
+export async function removeRegistryEntry(ctx: HostContext, app: string): Promise<void> {
+  if (!ctx.host.registry.mirror) return;
+  await ctx.store.delete(entryKey(ctx, app));
+}
+
+/**
+ * For local commands: a registry copy must never fail the command. It warns; the supervisor retries.
+ * While another host holds the replica's lease (this one was replaced, or is not the live one yet), the
+ * registry is that host's: nothing is written.
+ */
+export async function mirrorRegistryOrWarn(ctx: HostContext, removed?: string): Promise<void> {
   try {
+    if (!ctx.host.registry.mirror) return;
+    const holder = await heldByAnotherHost(ctx);
+    if (holder) {
+      ctx.progress(`warning: the app registry in ${ctx.store.url} was not changed: the replica is held by ${describeHolder(holder, ctx.clock.now())}`);
+      return;
+    }
+    if (removed) await removeRegistryEntry(ctx, removed);
     await mirrorRegistry(ctx);
   } catch (error) {
-    ctx.progress(`warning: the app registry was not mirrored to ${ctx.store.url}: ${errorMessage(error)} (hostctl up retries)`);
+    ctx.progress(`warning: the app registry was not mirrored to ${ctx.store.url}: ${errorMessage(error)} (hostctl up retries${removed ? `; the entry of ${removed} is not retried: delete ${entryKey(ctx, removed)} by hand` : ""})`);
   }
 }
 

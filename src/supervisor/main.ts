@@ -49,6 +49,11 @@ export class Supervisor {
   readonly routes = new ControlRoutes();
   readonly startedAt = new Date();
   readonly hostId = `${hostname()}:${process.pid}`;
+  /**
+   * Set when this host must no longer write to the replica target (another host took the lease): replication
+   * has stopped, and nothing else (registry copies, deploys by polling, media sync) may write there either.
+   */
+  fenced: string | undefined;
   private readonly servers: Server[] = [];
   private readonly stopHooks: (() => Promise<void> | void)[] = [];
   private readonly afterStopHooks: (() => Promise<void> | void)[] = [];

@@ -10,7 +10,6 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the built CLI as a user would: a subprocess, against a temp home. */
 /**
  * Test hosts run side by side on one machine: each gets its own range of Litestream metrics ports
  * (production hosts keep the default), or two hosts' Litestreams would fight over 127.0.0.1:9430.
@@ -20,6 +19,7 @@ function withMetricsPorts(args: string[]): string[] {
   return [...args, "--metrics-port-base", String(20_000 + 100 * Math.floor(Math.random() * 400))];
 }
 
+/** Runs the built CLI as a user would: a subprocess, against a temp home. */
 export async function runCli(home: string, args: string[], options: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
   const result = await execa(process.execPath, [CLI, "--home", home, ...withMetricsPorts(args)], {
     reject: false,

@@ -1,4 +1,4 @@
-import { CreateBucketCommand, S3Client, ListObjectsV2Command, DeleteObjectsCommand } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
 import { inject } from "vitest";
@@ -25,6 +25,11 @@ export async function newBucket(): Promise<{ endpoint: string; bucket: string; c
 export async function listKeys(client: S3Client, bucket: string, prefix = ""): Promise<string[]> {
   const out = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
   return (out.Contents ?? []).map((c) => c.Key ?? "");
+}
+
+export async function getJson<T>(client: S3Client, bucket: string, key: string): Promise<T> {
+  const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return JSON.parse(await out.Body!.transformToString()) as T;
 }
 
 export async function deleteAll(client: S3Client, bucket: string, prefix = ""): Promise<void> {

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
 import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
-import { TEST_CREDENTIALS, newBucket } from "../helpers/s3.js";
+import { TEST_CREDENTIALS, getJson, newBucket } from "../helpers/s3.js";
 import { waitFor } from "../helpers/wait.js";
 import { freePort, httpGet, installRelease } from "../helpers/apps.js";
 import { killAllSupervisors, killHost, startSupervisor, waitForSocket, type RunningSupervisor } from "../helpers/supervisor.js";
@@ -11,6 +11,7 @@ import type { SupervisorStatus } from "../../src/supervisor/main.js";
 const env = TEST_CREDENTIALS;
 let hostA: string;
 let hostB: string;
+let s3: Awaited<ReturnType<typeof newBucket>>;
 
 async function newHost(replicaUrl: string, endpoint: string): Promise<string> {
   const home = join(await tempDir(), "home");
@@ -39,7 +40,8 @@ async function refusedBy(home: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  const { endpoint, bucket } = await newBucket();
+  s3 = await newBucket();
+  const { endpoint, bucket } = s3;
   hostA = await newHost(`s3://${bucket}/one`, endpoint);
   hostB = await newHost(`s3://${bucket}/one`, endpoint);
 });
@@ -80,6 +82,12 @@ describe("one live host per replica prefix", () => {
     expect(status.lease.state).toBe("lost");
     expect((await httpGet(lost.port, "/")).body).toBe("generic ok");
     expect((await shop(hostB))?.litestream.state).toBe("running");
+    // The replaced host leaves the registry to the live one: its env change stays local.
+    const set = await runCli(hostA, ["env", "set", "shop", "ONLY_ON_A=1"], { env });
+    expect(set.exitCode).toBe(0);
+    expect(set.stderr).toMatch(/registry .* was not changed: the replica is held by/);
+    const entry = await getJson<{ env_keys: string[] }>(s3.client, s3.bucket, "one/_hostctl/registry/shop.json");
+    expect(entry.env_keys).not.toContain("ONLY_ON_A");
     expect(await a.stop("SIGTERM")).toBe(0);
     expect(await b.stop("SIGTERM")).toBe(0);
   });

@@ -91,7 +91,7 @@ export async function appShow(name: string, deps: Deps): Promise<CommandResult> 
 export async function appRemove(name: string, options: { purge?: boolean }, deps: Deps): Promise<CommandResult> {
   const host = await loadHostConfig(deps.paths);
   const result = await removeApp(deps.paths, host, name, options.purge ?? false);
-  await mirrorAfterChange(deps);
+  await mirrorAfterChange(deps, name);
   return {
     text: result.purged ? `removed ${name} and deleted its files (the replica in S3 is kept)` : `removed ${name}; its files stay in ${result.kept} (use --purge to delete them)`,
     data: result,

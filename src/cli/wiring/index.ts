@@ -46,6 +46,7 @@ async function extend(supervisor: Supervisor, hostId: string): Promise<void> {
   wirePolling(supervisor);
   const { ctx } = supervisor;
   const mirror = async () => {
+    if (supervisor.fenced) return; // another host owns the replica target now, and its registry
     try {
       await mirrorRegistry(ctx);
     } catch (error) {

@@ -14,8 +14,9 @@ export function wirePolling(supervisor: Supervisor): void {
     let busy = false;
     const deps = pollDeps(ctx);
     timers.push(setInterval(() => {
-      // Only a running app is polled: a first deploy or a restore owns it until then.
-      if (busy || unit.state !== "running") return;
+      // Only a running app is polled: a first deploy or a restore owns it until then. A host that lost the
+      // lease deploys nothing: the release phase would write to databases nobody replicates any more.
+      if (busy || unit.state !== "running" || supervisor.fenced) return;
       busy = true;
       pollOnce(unit.spec, ctx, state, deps)
         .then((outcome) => {
