@@ -8,7 +8,9 @@ import { controlRequest } from "../supervisor/control-client.js";
 export interface AppRuntime {
   name: string;
   state?: string;
-  litestream?: { state: string; lag_s?: number };
+  litestream?: { state: string };
+  /** Per database, from Litestream's metrics: how long the oldest write not yet in the replica has waited. */
+  replication?: { database: string; lag_s: number }[];
 }
 
 export interface ActivateRequest {
@@ -59,6 +61,7 @@ export function litestreamRefusal(spec: AppSpec, runtime: AppRuntime | undefined
   const litestream = runtime.litestream;
   if (!litestream || litestream.state !== "running") return `Litestream for ${spec.name} is ${litestream?.state ?? "not running"}`;
   const maxLagS = (parseDuration(spec.drill.max_lag ?? hostMaxLag) ?? DEFAULT_MAX_LAG_S * 1000) / 1000;
-  if (litestream.lag_s !== undefined && litestream.lag_s > maxLagS) return `Litestream for ${spec.name} is ${Math.round(litestream.lag_s)}s behind (limit ${maxLagS}s)`;
+  const worst = (runtime.replication ?? []).reduce<{ database: string; lag_s: number } | undefined>((w, r) => (w === undefined || r.lag_s > w.lag_s ? r : w), undefined);
+  if (worst !== undefined && worst.lag_s > maxLagS) return `Litestream for ${spec.name} is ${Math.round(worst.lag_s)}s behind on ${worst.database} (limit ${maxLagS}s)`;
   return undefined;
 }

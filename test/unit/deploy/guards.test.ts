@@ -9,13 +9,15 @@ const spec = (extra: Record<string, unknown> = {}) => validateAppSpec({ name: "b
 
 describe("litestreamRefusal", () => {
   it("allows a release phase while Litestream runs and is fresh", () => {
-    expect(litestreamRefusal(spec(), { name: "blog", litestream: { state: "running", lag_s: 2 } }, "60s")).toBeUndefined();
+    expect(litestreamRefusal(spec(), { name: "blog", litestream: { state: "running" }, replication: [{ database: "db.sqlite3", lag_s: 2 }] }, "60s")).toBeUndefined();
   });
 
   it("refuses while Litestream is down, far behind, or the app is not run by the supervisor", () => {
     expect(litestreamRefusal(spec(), { name: "blog", litestream: { state: "backoff" } }, "60s")).toBe("Litestream for blog is backoff");
-    expect(litestreamRefusal(spec(), { name: "blog", litestream: { state: "running", lag_s: 300 } }, "60s")).toBe("Litestream for blog is 300s behind (limit 60s)");
-    expect(litestreamRefusal(spec({ drill: { max_lag: "10m" } }), { name: "blog", litestream: { state: "running", lag_s: 300 } }, "60s")).toBeUndefined();
+    // The shape of the supervisor's GET /status: lag per database under `replication`.
+    const behind = { name: "blog", litestream: { state: "running" }, replication: [{ database: "db.sqlite3", lag_s: 1 }, { database: "queue.sqlite3", lag_s: 300 }] };
+    expect(litestreamRefusal(spec(), behind, "60s")).toBe("Litestream for blog is 300s behind on queue.sqlite3 (limit 60s)");
+    expect(litestreamRefusal(spec({ drill: { max_lag: "10m" } }), behind, "60s")).toBeUndefined();
     expect(litestreamRefusal(spec(), undefined, "60s")).toBe("the supervisor does not run blog, so nothing replicates its databases");
   });
 
