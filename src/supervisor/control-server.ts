@@ -33,7 +33,16 @@ export class ControlRoutes {
     }
     return undefined;
   }
+
+  /** A view that answers only the given "METHOD /path" routes (routes added later included). */
+  only(...specs: string[]): RouteMatcher {
+    return {
+      match: (method, path) => (specs.includes(`${method} ${path}`) ? this.match(method, path) : undefined),
+    };
+  }
 }
+
+type RouteMatcher = Pick<ControlRoutes, "match">;
 
 async function readBody(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
@@ -42,7 +51,7 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
   return text === "" ? {} : (JSON.parse(text) as unknown);
 }
 
-function handle(routes: ControlRoutes) {
+function handle(routes: RouteMatcher) {
   return (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://hostctl");
     const found = routes.match(req.method ?? "GET", url.pathname);
@@ -75,7 +84,11 @@ export async function listenControl(socketPath: string, routes: ControlRoutes): 
   return server;
 }
 
-export async function listenTcp(address: string, routes: ControlRoutes): Promise<Server> {
+/**
+ * `metrics.listen`: a loopback TCP port any local user can reach, so it serves GET /metrics only; the
+ * control routes (stop, start, activate …) stay on the 0600 Unix socket.
+ */
+export async function listenTcp(address: string, routes: RouteMatcher): Promise<Server> {
   const [host = "127.0.0.1", port = "0"] = address.split(":");
   const server = createServer(handle(routes));
   await new Promise<void>((resolve, reject) => {

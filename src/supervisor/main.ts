@@ -132,7 +132,7 @@ export class Supervisor {
     this.registerRoutes();
     await this.options.extend?.(this);
     this.servers.push(await listenControl(ctx.paths.socket, this.routes));
-    if (ctx.host.metrics.listen) this.servers.push(await listenTcp(ctx.host.metrics.listen, this.routes));
+    if (ctx.host.metrics.listen) this.servers.push(await listenTcp(ctx.host.metrics.listen, this.routes.only("GET /metrics")));
     ctx.log.info({ event: "supervisor.started", apps: apps.map((a) => a.name), socket: ctx.paths.socket }, "supervisor started");
     void eachLimited([...this.units.values()], this.options.bootConcurrency, (unit) => unit.boot());
   }

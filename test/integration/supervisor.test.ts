@@ -1,4 +1,5 @@
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
+import { parseDocument } from "yaml";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -18,6 +19,7 @@ import { hostPaths } from "../../src/config/paths.js";
 let home: string;
 let port: number;
 let supervisor: RunningSupervisor;
+let metricsPort: number;
 const env = TEST_CREDENTIALS;
 
 async function statusJson(): Promise<SupervisorStatus> {
@@ -48,6 +50,10 @@ beforeAll(async () => {
   home = join(await tempDir(), "home");
   port = await freePort();
   expect((await runCli(home, ["init", "--replica-url", `s3://${bucket}/sup`, "--s3-endpoint", endpoint, "--s3-force-path-style"], { env })).exitCode).toBe(0);
+  metricsPort = await freePort();
+  const config = parseDocument(await readFile(join(home, "hostctl.yml"), "utf8"));
+  config.setIn(["metrics", "listen"], `127.0.0.1:${metricsPort}`);
+  await writeFile(join(home, "hostctl.yml"), config.toString());
   expect((await runCli(home, ["app", "add", "blog", "--repo", "/unused", "--port", String(port), "--db", "db.sqlite3", "--python", PYTHON])).exitCode).toBe(0);
   const release = await installRelease(home, "blog", "django-app");
   await migrateDjango(home, "blog", release);
@@ -88,6 +94,12 @@ describe("hostctl up", () => {
     expect(metrics?.body).toMatch(/^hostctl_app_up\{app="blog"\} 1$/m);
     expect(metrics?.body).toMatch(/^hostctl_process_restarts_total\{app="blog",process="web"\} 0$/m);
     expect(metrics?.body).toMatch(/^hostctl_replica_lag_seconds\{app="blog",database="db\.sqlite3"\} \d/m);
+    // metrics.listen (loopback TCP, any local user) serves /metrics and nothing of the control API.
+    const tcp = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+    expect(tcp.status).toBe(200);
+    expect(await tcp.text()).toMatch(/^hostctl_app_up\{app="blog"\} 1$/m);
+    expect((await fetch(`http://127.0.0.1:${metricsPort}/apps/blog/stop`, { method: "POST" })).status).toBe(404);
+    expect((await fetch(`http://127.0.0.1:${metricsPort}/status`)).status).toBe(404);
   });
 
   it("writes the web process's output to apps/<app>/logs/web.log and `logs` prints it", async () => {

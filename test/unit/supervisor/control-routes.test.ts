@@ -15,4 +15,15 @@ describe("control routes", () => {
     expect(routes.match("GET", "/apps/blog/restart")).toBeUndefined();
     expect(routes.match("POST", "/apps/blog/restart/now")).toBeUndefined();
   });
+
+  it("a restricted view answers only the routes it names", () => {
+    const metricsOnly = new ControlRoutes()
+      .add("GET /status", () => Promise.resolve({ body: "status" }))
+      .add("POST /apps/:name/stop", () => Promise.resolve({ body: "stopped" }));
+    const view = metricsOnly.only("GET /metrics");
+    metricsOnly.add("GET /metrics", () => Promise.resolve({ body: "", text: "m 1" }));
+    expect(view.match("GET", "/metrics")).toBeDefined();
+    expect(view.match("POST", "/apps/blog/stop")).toBeUndefined();
+    expect(view.match("GET", "/status")).toBeUndefined();
+  });
 });
