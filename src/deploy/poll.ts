@@ -6,6 +6,7 @@ import { readJsonFile } from "../lib/json-file.js";
 import { deployApp, lastDeployPath, type DeployOptions, type DeployResult, type LastDeploy } from "./apply.js";
 import { lsRemote } from "./git.js";
 import { readCurrent, readReleaseMeta } from "./releases.js";
+import { rolledBackPath, type RolledBack } from "./rollback.js";
 import { join } from "node:path";
 
 /** Kept by the supervisor per app between polls (and shown in status). */
@@ -19,7 +20,7 @@ export interface PollState {
   error?: string;
 }
 
-export type PollAction = "up-to-date" | "deployed" | "failed" | "skipped-failed" | "busy" | "no-branch" | "error";
+export type PollAction = "up-to-date" | "deployed" | "failed" | "skipped-failed" | "skipped-rolled-back" | "busy" | "no-branch" | "error";
 
 export interface PollOutcome {
   state: PollState;
@@ -34,6 +35,8 @@ export interface PollDeps {
   lsRemote(spec: AppSpec): Promise<string | undefined>;
   currentCommit(spec: AppSpec): Promise<string | undefined>;
   lastFailed(spec: AppSpec): Promise<LastDeploy | undefined>;
+  /** The commit the last `hostctl rollback` switched away from. */
+  rolledBackFrom(spec: AppSpec): Promise<string | undefined>;
   deploy(spec: AppSpec, commit: string): Promise<DeployResult>;
 }
 
@@ -49,6 +52,7 @@ export function pollDeps(ctx: HostContext, deployOptions: Omit<DeployOptions, "r
       const last = await readJsonFile<LastDeploy>(lastDeployPath(appPaths(ctx.paths, spec.name)));
       return last && !last.ok ? last : undefined;
     },
+    rolledBackFrom: async (spec) => (await readJsonFile<RolledBack>(rolledBackPath(appPaths(ctx.paths, spec.name))))?.from_commit,
     deploy: (spec, commit) => deployApp(spec, ctx, { command: "hostctl up (git poll)", ...deployOptions, ref: commit }),
   };
 }
@@ -56,7 +60,8 @@ export function pollDeps(ctx: HostContext, deployOptions: Omit<DeployOptions, "r
 /**
  * One GitOps check: `git ls-remote` the branch; deploy its head when it differs from the current
  * release. A head whose deploy failed (here or by hand, per last-deploy.json) is not retried until
- * the branch moves, so a broken commit does not redeploy every interval.
+ * the branch moves, so a broken commit does not redeploy every interval. Nor is the commit an operator
+ * rolled back from: the rollback holds until a new commit reaches the branch.
  */
 export async function pollOnce(spec: AppSpec, ctx: HostContext, state: PollState, deps: PollDeps = pollDeps(ctx)): Promise<PollOutcome> {
   const checkedAt = ctx.clock.now().toISOString();
@@ -72,6 +77,7 @@ export async function pollOnce(spec: AppSpec, ctx: HostContext, state: PollState
   if (head === undefined) return { state: base, action: "no-branch" };
   base.head = head;
   if ((await deps.currentCommit(spec)) === head) return { state: withoutFailure(base), action: "up-to-date", commit: head };
+  if ((await deps.rolledBackFrom(spec)) === head) return { state: withoutFailure(base), action: "skipped-rolled-back", commit: head };
   const failedBefore = state.failed?.commit === head ? state.failed : await failedOnDisk(deps, spec, head);
   if (failedBefore) return { state: { ...base, failed: failedBefore }, action: "skipped-failed", commit: head, error: failedBefore.error };
   try {

@@ -1,7 +1,9 @@
+import { join } from "node:path";
 import type { HostContext } from "../apps/context.js";
-import { appPaths } from "../config/paths.js";
+import { appPaths, type AppPaths } from "../config/paths.js";
 import type { AppSpec } from "../config/schema.js";
 import { HostctlError } from "../lib/errors.js";
+import { writeJsonFile } from "../lib/json-file.js";
 import { acquireDeployLock } from "./lock.js";
 import { proveTemporarily } from "./prove.js";
 import { listReleases, previousRelease, readCurrent, type ReleaseInfo } from "./releases.js";
@@ -38,6 +40,18 @@ export function pickRollbackTarget(releases: readonly ReleaseInfo[], current: st
   throw new HostctlError("RELEASE_NOT_FOUND", `argument --to "${to}": ${why}`, { exitCode: 2, hint: "list them: hostctl releases NAME" });
 }
 
+/** apps/<app>/rolled-back.json: the release and commit the last rollback left. */
+export interface RolledBack {
+  from_release: string;
+  from_commit: string;
+  to: string;
+  at: string;
+}
+
+export function rolledBackPath(app: AppPaths): string {
+  return join(app.root, "rolled-back.json");
+}
+
 /**
  * Points the app back at an older release (its code; databases stay as they are, so migrations
  * must be backward compatible, as Django's deploy practice already asks). Health-checked like a deploy.
@@ -47,7 +61,8 @@ export async function rollbackApp(spec: AppSpec, ctx: HostContext, options: Roll
   const lock = await acquireDeployLock(ctx.paths, spec.name, { pid: process.pid, started_at: ctx.clock.now().toISOString(), ref: options.to ?? "previous", command: "hostctl rollback" }, ctx.clock.now());
   try {
     const current = await readCurrent(app);
-    const target = pickRollbackTarget(await listReleases(app), current, options.to);
+    const releases = await listReleases(app);
+    const target = pickRollbackTarget(releases, current, options.to);
     if (target.id === current) throw new HostctlError("RELEASE_NOT_FOUND", `${target.id} is already the current release of ${spec.name}`, { exitCode: 2 });
     const supervisor = options.supervisor === undefined ? await connectSupervisor(ctx.paths) : (options.supervisor ?? undefined);
     const steps: StepRecord[] = [];
@@ -70,6 +85,12 @@ export async function rollbackApp(spec: AppSpec, ctx: HostContext, options: Roll
     } catch (error) {
       if (error instanceof StepFailure) throw new HostctlError("DEPLOY_FAILED", failureMessage(spec.name, error).replace(/^deploy/, "rollback"), { cause: error, hint: `${current ?? "the current release"} is still current` });
       throw error;
+    }
+    const fromCommit = releases.find((r) => r.id === current)?.commit;
+    if (fromCommit) {
+      // Deploys by polling leave this commit alone until the branch moves (see pollOnce).
+      const record: RolledBack = { from_release: current ?? "", from_commit: fromCommit, to: target.id, at: ctx.clock.now().toISOString() };
+      await writeJsonFile(rolledBackPath(app), record);
     }
     return { app: spec.name, from: current, to: target.id, commit: target.commit, steps, ...(gap === undefined ? {} : { gap_s: gap }) };
   } finally {

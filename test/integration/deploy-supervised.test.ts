@@ -73,6 +73,20 @@ describe("deploys under a running supervisor", () => {
     expect((await blog())?.release).toContain(sha.slice(0, 7));
   });
 
+  it("a rollback holds against polling until a new commit reaches the branch", async () => {
+    const back = await runCli(home, ["rollback", "blog"]);
+    expect(back.exitCode, back.stderr).toBe(0);
+    expect((await httpGet(port, "/")).body).toBe("ok v2");
+    await waitFor("a poll that leaves the rollback alone", async () => {
+      const poll = (await blog())?.deploy_poll as { last_action?: string } | undefined;
+      return poll?.last_action === "skipped-rolled-back";
+    }, 15_000);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect((await httpGet(port, "/")).body).toBe("ok v2");
+    await repo.commit("v3 again", version("v3"));
+    await waitFor("the new commit served", async () => (await httpGet(port, "/")).body === "ok v3", 30_000);
+  });
+
   it("a commit that fails to deploy is recorded and not retried until a newer commit arrives", async () => {
     const bad = await repo.commit("v4: unhealthy", { "site_app/urls.py": "raise RuntimeError('broken on import')\n" });
     const status = await waitFor("the failed commit in status", async () => {

@@ -17,6 +17,7 @@ function deps(over: Partial<PollDeps> & { deployed?: string[] } = {}): PollDeps 
     lsRemote: over.lsRemote ?? (() => Promise.resolve(B)),
     currentCommit: over.currentCommit ?? (() => Promise.resolve(A)),
     lastFailed: over.lastFailed ?? (() => Promise.resolve(undefined)),
+    rolledBackFrom: over.rolledBackFrom ?? (() => Promise.resolve(undefined)),
     deploy: over.deploy ?? ((_spec, commit) => {
       deployed.push(commit);
       return Promise.resolve({ release: `20250101T000000Z-${commit.slice(0, 7)}` } as DeployResult);
@@ -30,6 +31,14 @@ describe("pollOnce", () => {
     const out = await pollOnce(spec, ctx, {}, d);
     expect(out.action).toBe("up-to-date");
     expect(d.deployed).toEqual([]);
+  });
+
+  it("leaves the commit an operator rolled back from alone, and deploys the next one", async () => {
+    const rolledBack = deps({ rolledBackFrom: () => Promise.resolve(B) });
+    expect((await pollOnce(spec, ctx, {}, rolledBack)).action).toBe("skipped-rolled-back");
+    expect(rolledBack.deployed).toEqual([]);
+    const moved = deps({ lsRemote: () => Promise.resolve("c".repeat(40)), rolledBackFrom: () => Promise.resolve(B) });
+    expect((await pollOnce(spec, ctx, {}, moved)).action).toBe("deployed");
   });
 
   it("deploys a new head by its sha", async () => {
