@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa, type ResultPromise } from "execa";
-import { endStrays } from "../supervisor/proc.js";
+import { endStrays, killRecordedGroupsNow } from "../supervisor/proc.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const CLI = join(ROOT, "dist", "cli", "main.js");
@@ -122,7 +122,9 @@ async function main(): Promise<void> {
       say(`exit ${result.exitCode}`);
     });
     await timed("lose host A: SIGKILL the supervisor and every app process, delete its directory", async () => {
+      // Like a power cut: nothing gets SIGTERM, so Litestream cannot ship a last write on the way out.
       upA.kill("SIGKILL");
+      await killRecordedGroupsNow(join(hostA, "run", "pids"));
       await upA;
       await endStrays(join(hostA, "run", "pids"), 1000);
       await rm(hostA, { recursive: true, force: true });

@@ -92,3 +92,23 @@ export async function endStrays(dir: string, graceMs: number): Promise<ProcessRe
   }
   return ended;
 }
+
+/**
+ * The machine dies: SIGKILL at once to every recorded process group that is still the recorded process
+ * (no SIGTERM first, so nothing gets to flush; Litestream ships nothing more). For demos and tests.
+ */
+export async function killRecordedGroupsNow(dir: string): Promise<number> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const records = await Promise.all(names.filter((n) => n.endsWith(".json")).map((name) => readJsonFile<ProcessRecord>(join(dir, name))));
+  let killed = 0;
+  for (const record of records) {
+    if (!record || (await procStartTime(record.pid)) !== record.starttime) continue;
+    try {
+      process.kill(-record.pid, "SIGKILL");
+      killed += 1;
+    } catch {
+      // already gone
+    }
+  }
+  return killed;
+}

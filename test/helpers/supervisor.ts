@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { execa, type ResultPromise } from "execa";
 import { CLI } from "./cli.js";
 import { waitFor } from "./wait.js";
-import { endStrays } from "../../src/supervisor/proc.js";
+import { endStrays, killRecordedGroupsNow } from "../../src/supervisor/proc.js";
 
 export interface RunningSupervisor {
   child: ResultPromise;
@@ -68,16 +68,7 @@ export async function endLeftovers(home: string): Promise<void> {
  * it recorded (no process gets a chance to flush anything, Litestream included).
  */
 export async function killHost(home: string, sup: RunningSupervisor): Promise<void> {
-  const { readdir, readFile: read } = await import("node:fs/promises");
-  const dir = join(home, "run", "pids");
-  const records = await Promise.all((await readdir(dir).catch(() => [] as string[])).map(async (f) => JSON.parse(await read(join(dir, f), "utf8")) as { pid: number }));
   sup.child.kill("SIGKILL");
-  for (const record of records) {
-    try {
-      process.kill(-record.pid, "SIGKILL");
-    } catch {
-      // already gone
-    }
-  }
+  await killRecordedGroupsNow(join(home, "run", "pids"));
   await sup.stop("SIGKILL");
 }
