@@ -54,6 +54,8 @@ export class Supervisor {
    * has stopped, and nothing else (registry copies, deploys by polling, media sync) may write there either.
    */
   fenced: string | undefined;
+  /** Aborted when a stop is requested: waits before the apps start (a registry retry) end early. */
+  readonly stopping = new AbortController();
   private readonly servers: Server[] = [];
   private readonly stopHooks: (() => Promise<void> | void)[] = [];
   private readonly afterStopHooks: (() => Promise<void> | void)[] = [];
@@ -119,6 +121,7 @@ export class Supervisor {
     const strays = await endStrays(ctx.paths.pids, this.options.graceMs);
     for (const stray of strays) ctx.log.warn({ event: "supervisor.stray_ended", app: stray.app, process: stray.type, pid: stray.pid }, "ended a process left by a previous supervisor");
     await this.options.beforeStart?.(this);
+    if (this.stopping.signal.aborted) return;
     const apps = await loadApps(ctx.paths);
     await writeLitestreamConfigs(ctx.paths, ctx.host, apps);
     for (const spec of apps) {
@@ -139,6 +142,7 @@ export class Supervisor {
 
   /** Every app stops its processes first and its Litestream last; apps stop in parallel. */
   async stop(): Promise<void> {
+    this.stopping.abort();
     for (const hook of this.stopHooks) await hook();
     await Promise.all([...this.units.values()].map((unit) => unit.stop()));
     for (const hook of this.afterStopHooks) await hook();

@@ -10,6 +10,8 @@ import { killAllSupervisors, startSupervisor, waitForSocket } from "../helpers/s
 import { waitFor } from "../helpers/wait.js";
 import type { SupervisorStatus } from "../../src/supervisor/main.js";
 import type { RegistryEntry } from "../../src/registry/mirror.js";
+import { TEST_CREDENTIALS, newBucket } from "../helpers/s3.js";
+import { createServer, connect, type Server } from "node:net";
 
 afterAll(async () => {
   await killAllSupervisors();
@@ -74,5 +76,39 @@ describe("the app registry in the replica target", () => {
     expect(after.env_keys).toEqual(["SECRET"]);
     expect(after.live?.commit).toBe(head);
     expect(await b.stop("SIGTERM")).toBe(0);
+  }, 120_000);
+
+  it("a host without apps that cannot read the registry retries until it can, then brings the apps back", async () => {
+    const env = TEST_CREDENTIALS;
+    const { endpoint, bucket } = await newBucket();
+    const repo = await gitRepo({ fixture: join(FIXTURES, "generic-app") });
+    const port = String(await freePort());
+    const hostA = join(await tempDir(), "host-a");
+    expect((await runCli(hostA, ["init", "--replica-url", `s3://${bucket}/r`, "--s3-endpoint", endpoint, "--s3-force-path-style"], { env })).exitCode).toBe(0);
+    expect((await runCli(hostA, ["app", "add", "gen", "--kind", "generic", "--repo", repo.dir, "--port", port])).exitCode).toBe(0);
+    expect((await runCli(hostA, ["deploy", "gen"], { env })).exitCode).toBe(0);
+
+    // Host B's S3 endpoint is a port where nothing listens yet (the network is down at boot).
+    const proxyPort = await freePort();
+    const hostB = join(await tempDir(), "host-b");
+    expect((await runCli(hostB, ["init", "--replica-url", `s3://${bucket}/r`, "--s3-endpoint", `http://127.0.0.1:${proxyPort}`, "--s3-force-path-style"], { env })).exitCode).toBe(0);
+    const b = await startSupervisor(hostB, { ...env, HOSTCTL_BACKOFF_SCALE: "0.1" }, join(await tempDir(), "b.log"));
+    await waitFor("a failed registry read", async () => (await b.log()).includes('"event":"registry.read_failed"'), 30_000);
+    let proxy: Server | undefined;
+    try {
+      const target = new URL(endpoint);
+      proxy = createServer((client) => {
+        const upstream = connect(Number(target.port), target.hostname);
+        client.pipe(upstream).pipe(client);
+        client.on("error", () => upstream.destroy());
+        upstream.on("error", () => client.destroy());
+      });
+      await new Promise<void>((resolve) => proxy!.listen(proxyPort, "127.0.0.1", resolve));
+      await waitForSocket(hostB);
+      await waitFor("gen recovered and running on host B", async () => (JSON.parse((await runCli(hostB, ["status", "--json"])).stdout) as SupervisorStatus).apps[0]?.state === "running", 60_000);
+      expect(await b.stop("SIGTERM")).toBe(0);
+    } finally {
+      await new Promise((resolve) => (proxy ? proxy.close(resolve) : resolve(undefined)));
+    }
   }, 120_000);
 });

@@ -10,6 +10,7 @@ import { wireDrills } from "./drills.js";
 import { wirePolling } from "./polling.js";
 import { restoreMediaFirst, takeLease, wireHost } from "./host.js";
 import { deployHooks } from "../../deploy/hooks.js";
+import { loadApps } from "../../apps/registry.js";
 
 const REGISTRY_MIRROR_MS = 60_000;
 
@@ -25,18 +26,38 @@ function firstDeploy(ctx: HostContext) {
   };
 }
 
+/**
+ * A host without apps reads the registry before anything starts; if the replica cannot be read it retries
+ * (5 s doubling to 5 min, like an unreachable replica at boot) rather than come up empty. A host that has
+ * apps runs them and says the registry could not be read.
+ */
 async function recover(supervisor: Supervisor): Promise<void> {
   const { ctx } = supervisor;
-  try {
-    const recovered = await recoverApps(ctx);
-    for (const app of recovered) {
-      ctx.log.info({ event: "registry.app_recovered", app: app.name, commit: app.commit, env: app.env }, "app recovered from the replica's registry");
-      if (app.missing_env_keys.length > 0) {
-        ctx.log.warn({ event: "registry.env_missing", app: app.name, keys: app.missing_env_keys }, `env keys missing for ${app.name}: set them with hostctl env set (or give HOSTCTL_ENV_KEY_FILE)`);
+  const hasApps = (await loadApps(ctx.paths)).length > 0;
+  const { baseMs, maxMs } = supervisor.options.policy;
+  for (let delayMs = baseMs * 5; ; delayMs = Math.min(delayMs * 2, maxMs * 5)) {
+    try {
+      const recovered = await recoverApps(ctx);
+      for (const app of recovered) {
+        ctx.log.info({ event: "registry.app_recovered", app: app.name, commit: app.commit, env: app.env }, "app recovered from the replica's registry");
+        if (app.missing_env_keys.length > 0) {
+          ctx.log.warn({ event: "registry.env_missing", app: app.name, keys: app.missing_env_keys }, `env keys missing for ${app.name}: set them with hostctl env set (or give HOSTCTL_ENV_KEY_FILE)`);
+        }
       }
+      return;
+    } catch (error) {
+      if (hasApps) {
+        ctx.log.error({ event: "registry.read_failed", reason: errorMessage(error) }, "could not read the app registry from the replica; starting the apps this host knows");
+        return;
+      }
+      ctx.log.error({ event: "registry.read_failed", reason: errorMessage(error), retry_in_s: delayMs / 1000 }, `this host has no apps and could not read the app registry from ${ctx.store.url}; retrying in ${delayMs / 1000}s`);
+      try {
+        await ctx.clock.sleep(delayMs, supervisor.stopping.signal);
+      } catch {
+        return; // stopping
+      }
+      if (supervisor.stopping.signal.aborted) return;
     }
-  } catch (error) {
-    ctx.log.error({ event: "registry.read_failed", reason: errorMessage(error) }, "could not read the app registry from the replica; starting the apps this host knows");
   }
 }
 
