@@ -5,6 +5,10 @@ export interface Lease {
   acquired_at: string;
   heartbeat_at: string;
   ttl_s: number;
+  /** The host that held the lease before this one took it (absent on a prefix's first lease). */
+  previous_host_id?: string;
+  /** Set by a graceful release: the lease is free, and says who held it last. */
+  released_at?: string;
 }
 
 export interface LeaseHolder {
@@ -13,7 +17,7 @@ export interface LeaseHolder {
 }
 
 export type LeaseDecision =
-  | { action: "acquire"; reason: "free" | "expired" | "takeover" }
+  | { action: "acquire"; reason: "free" | "released" | "expired" | "takeover" }
   | { action: "renew" }
   | { action: "held"; holder: Lease; heartbeatAgeMs: number };
 
@@ -28,6 +32,7 @@ function ttlOf(lease: Lease, fallbackMs: number): number {
  */
 export function leaseDecision(current: Lease | undefined, me: LeaseHolder, now: Date, ttlMs: number, takeover: boolean): LeaseDecision {
   if (current === undefined) return { action: "acquire", reason: "free" };
+  if (current.released_at !== undefined) return { action: "acquire", reason: "released" };
   if (current.host_id === me.hostId) return { action: "renew" };
   const heartbeat = Date.parse(current.heartbeat_at);
   const heartbeatAgeMs = Number.isNaN(heartbeat) ? Number.POSITIVE_INFINITY : now.getTime() - heartbeat;
@@ -38,13 +43,15 @@ export function leaseDecision(current: Lease | undefined, me: LeaseHolder, now: 
 
 /** Pure: a lease body from what it was (for a renewal) and now. */
 export function leaseBody(me: LeaseHolder, now: Date, ttlMs: number, previous?: Lease): Lease {
-  const renewing = previous?.host_id === me.hostId;
+  const renewing = previous?.host_id === me.hostId && previous.released_at === undefined;
+  const before = renewing ? previous.previous_host_id : previous?.host_id;
   return {
     host_id: me.hostId,
     hostname: me.hostname,
     acquired_at: renewing ? previous.acquired_at : now.toISOString(),
     heartbeat_at: now.toISOString(),
     ttl_s: Math.ceil(ttlMs / 1000),
+    ...(before === undefined ? {} : { previous_host_id: before }),
   };
 }
 

@@ -70,7 +70,7 @@ export interface AcquireLeaseOptions {
  * heartbeat (within one interval) and stops replicating. The same applies to a heartbeat racing a
  * takeover. Conditional writes (If-None-Match / If-Match) would close this window where providers support them.
  */
-export async function acquireLease(ctx: Pick<HostContext, "store" | "log" | "clock">, options: AcquireLeaseOptions): Promise<Lease> {
+export async function acquireLease(ctx: Pick<HostContext, "store" | "log" | "clock">, options: AcquireLeaseOptions): Promise<Lease & { took_from?: string }> {
   const me: LeaseHolder = { hostId: options.hostId, hostname: options.hostname ?? osHostname() };
   const ttlMs = options.ttlMs ?? DEFAULT_LEASE_TTL_MS;
   const now = options.now ?? ctx.clock.now();
@@ -87,10 +87,12 @@ export async function acquireLease(ctx: Pick<HostContext, "store" | "log" | "clo
     const stored = await readLease(ctx);
     if (stored?.host_id === me.hostId) {
       ctx.log.info({ event: "lease.acquired", host_id: me.hostId, key: leaseKey(ctx) }, "lease acquired");
-      return lease;
+      // took_from: another host had the replica since this one last held it (not on a renewal).
+      return decision.action === "acquire" && current !== undefined && current.host_id !== me.hostId ? { ...lease, took_from: current.host_id } : lease;
     }
-    // Gone again: a previous holder's release deleted it between its check and its delete. Write once more.
-    if (stored !== undefined) throw leaseHeldError(ctx, stored, now);
+    // Gone again, or marked released: a previous holder's release overwrote ours between its check and its
+    // write. Write once more.
+    if (stored !== undefined && stored.released_at === undefined) throw leaseHeldError(ctx, stored, now);
   }
   throw new HostctlError("LEASE_LOST", `the lease of ${ctx.store.url} disappeared twice right after it was written`, { hint: "another host may be starting or stopping; run hostctl up again" });
 }
@@ -106,11 +108,14 @@ export async function heldByAnotherHost(ctx: Pick<HostContext, "store" | "log" |
   return decision.action === "held" ? decision.holder : undefined;
 }
 
-/** Deletes the lease only if this host still holds it. Reports whether it did. */
-export async function releaseLease(ctx: Pick<HostContext, "store" | "log">, hostId: string): Promise<boolean> {
+/**
+ * Marks the lease released, only if this host still holds it; reports whether it did. The body stays, so
+ * the next holder knows which host had the replica last (and whether its own local databases are stale).
+ */
+export async function releaseLease(ctx: Pick<HostContext, "store" | "log" | "clock">, hostId: string): Promise<boolean> {
   const current = await readLease(ctx);
-  if (current?.host_id !== hostId) return false;
-  await ctx.store.delete(leaseKey(ctx));
+  if (current?.host_id !== hostId || current.released_at !== undefined) return false;
+  await writeLease(ctx, { ...current, released_at: ctx.clock.now().toISOString() });
   ctx.log.info({ event: "lease.released", host_id: hostId }, "lease released");
   return true;
 }

@@ -41,6 +41,29 @@ async function setStraysAside(db: string, now: Date): Promise<string[]> {
   return moved;
 }
 
+/**
+ * This host's copies of an app's databases, when another host held the replica since: the replica is newer
+ * (the other host wrote to it), and replicating the local file would start a generation that a later restore
+ * picks over the other host's writes. Each such file (with its -wal and -shm) is renamed `*.stale-<time>`,
+ * never deleted, so restore-on-boot brings the replica's copy. A database whose replica is empty stays: it is
+ * the only copy. Returns the database paths set aside.
+ */
+export async function setStaleDatabasesAside(spec: AppSpec, ctx: HostContext): Promise<string[]> {
+  const app = appPaths(ctx.paths, spec.name);
+  const stamp = ctx.clock.now().toISOString().replace(/[:.]/g, "");
+  const moved: string[] = [];
+  for (const db of spec.databases) {
+    const path = join(app.data, db.path);
+    if (!(await pathExists(path))) continue;
+    if ((await replicaState(ctx.store, spec.name, db.path)).state === "empty") continue;
+    for (const suffix of ["", "-wal", "-shm"]) {
+      if (await pathExists(`${path}${suffix}`)) await rename(`${path}${suffix}`, `${path}${suffix}.stale-${stamp}`);
+    }
+    moved.push(db.path);
+  }
+  return moved;
+}
+
 async function setWal(ctx: HostContext, db: string): Promise<void> {
   const rows = await sqliteQuery(ctx.run, db, "PRAGMA journal_mode=WAL;");
   if (rows[0]?.journal_mode !== "wal") throw new HostctlError("RESTORE_FAILED", `${db}: could not switch to WAL mode (got ${String(rows[0]?.journal_mode)})`);

@@ -71,8 +71,11 @@ describe("lease", () => {
     const a = keeper(ctx, hostA);
     a.start(() => undefined);
     await a.stop();
-    expect(await readLease(ctx)).toBeUndefined();
-    expect((await acquireLease(ctx, hostB)).host_id).toBe("id-b");
+    expect(await readLease(ctx)).toMatchObject({ host_id: "id-a", released_at: expect.any(String) as string });
+    const b = await acquireLease(ctx, hostB);
+    expect(b).toMatchObject({ host_id: "id-b", previous_host_id: "id-a", took_from: "id-a" });
+    // A's own restart after its release would have been no handover; B's renewal is none either.
+    expect((await acquireLease(ctx, hostB)).took_from).toBeUndefined();
   });
 
   it("lets the second host in once the first's heartbeat is older than the TTL", async () => {
@@ -148,7 +151,7 @@ describe("lease keeper", () => {
       expect(lost).toEqual([]);
       expect(a.status()).toMatchObject({ state: "holding", lastError: undefined });
       await a.stop();
-      expect(await readLease(ctx)).toBeUndefined();
+      expect(await readLease(ctx)).toMatchObject({ host_id: "id-a", released_at: expect.any(String) as string });
     } finally {
       await back.stop();
     }

@@ -1,10 +1,11 @@
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
 import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
 import { TEST_CREDENTIALS, getJson, newBucket } from "../helpers/s3.js";
 import { waitFor } from "../helpers/wait.js";
-import { freePort, httpGet, installRelease } from "../helpers/apps.js";
+import { freePort, httpGet, httpPost, installRelease } from "../helpers/apps.js";
 import { killAllSupervisors, killHost, startSupervisor, waitForSocket, type RunningSupervisor } from "../helpers/supervisor.js";
 import type { SupervisorStatus } from "../../src/supervisor/main.js";
 
@@ -90,5 +91,20 @@ describe("one live host per replica prefix", () => {
     expect(entry.env_keys).not.toContain("ONLY_ON_A");
     expect(await a.stop("SIGTERM")).toBe(0);
     expect(await b.stop("SIGTERM")).toBe(0);
+  });
+
+  it("a host that comes back after another host had the replica sets its older databases aside and restores the newer ones", async () => {
+    const b = await startRunning(hostB);
+    const portB = (await shop(hostB))!.port;
+    for (let i = 0; i < 3; i++) expect((await httpPost(portB, "/rows", `b ${i}`)).status).toBe(201);
+    const rowsOnB = (JSON.parse((await httpGet(portB, "/rows")).body) as { count: number }).count;
+    expect(await b.stop("SIGTERM")).toBe(0);
+
+    const a = await startRunning(hostA);
+    const portA = (await shop(hostA))!.port;
+    expect((JSON.parse((await httpGet(portA, "/rows")).body) as { count: number }).count).toBe(rowsOnB);
+    const data = await readdir(join(hostA, "apps", "shop", "data"));
+    expect(data.some((f) => /^db\.sqlite3\.stale-/.test(f))).toBe(true);
+    expect(await a.stop("SIGTERM")).toBe(0);
   });
 });

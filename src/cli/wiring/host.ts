@@ -9,7 +9,8 @@ import { loadHostId } from "../../lease/host-id.js";
 import { restoreMedia } from "../../media/restore.js";
 import { syncMedia } from "../../media/sync.js";
 import { mediaStats } from "../../media/scan.js";
-import type { DatabaseRestore } from "../../restore/restore-app.js";
+import { setStaleDatabasesAside, type DatabaseRestore } from "../../restore/restore-app.js";
+import { loadApps } from "../../apps/registry.js";
 import type { Supervisor } from "../../supervisor/main.js";
 
 const MEDIA_SYNC_MS = 30_000;
@@ -23,12 +24,24 @@ export async function takeLease(ctx: HostContext, takeover: boolean): Promise<st
   const hostId = await loadHostId(ctx.paths);
   try {
     const lease = await acquireLease(ctx, { hostId, takeover });
-    ctx.log.info({ event: "lease.acquired", host_id: hostId, acquired_at: lease.acquired_at, takeover }, "holding the replica lease");
+    ctx.log.info({ event: "lease.acquired", host_id: hostId, acquired_at: lease.acquired_at, took_from: lease.took_from, takeover }, "holding the replica lease");
+    if (lease.took_from !== undefined) await setStaleAside(ctx, lease.took_from);
   } catch (error) {
     if (error instanceof HostctlError && error.code === "LEASE_HELD") throw error;
     ctx.log.warn({ event: "lease.unavailable", reason: errorMessage(error) }, "could not read the replica lease; starting, the keeper retries");
   }
   return hostId;
+}
+
+/** Another host had the replica since this one last did: local databases are older than the replica. */
+async function setStaleAside(ctx: HostContext, previousHostId: string): Promise<void> {
+  for (const spec of await loadApps(ctx.paths)) {
+    const moved = await setStaleDatabasesAside(spec, ctx);
+    if (moved.length > 0) {
+      ctx.log.warn({ event: "database.stale_set_aside", app: spec.name, databases: moved, previous_host_id: previousHostId },
+        `${spec.name}: host ${previousHostId} held the replica since this host did, so the local ${moved.join(", ")} are older than the replica: kept as *.stale-<time>, restoring from the replica`);
+    }
+  }
 }
 
 /** On a host that recovers an app, its media comes back before the app starts (Litestream covers SQLite only). */
