@@ -67,6 +67,9 @@ export class AppUnit {
   private markerTimer: NodeJS.Timeout | undefined;
   private replicated = new Set<string>();
   private stopping = false;
+  /** The supervisor is shutting down: no boot may start anything any more. */
+  private final = false;
+  private booting: Promise<void> | undefined;
   private replicationDisabled: string | undefined;
   private readonly annotations = new Map<string, unknown>();
   readonly paths: AppPaths;
@@ -85,9 +88,21 @@ export class AppUnit {
     this.deps.onChange();
   }
 
-  /** Restore what is missing, then start. Never throws: failures become state and a scheduled retry. */
-  async boot(): Promise<void> {
+  /**
+   * Restore what is missing, then start. Never throws: failures become state and a scheduled retry. A stop
+   * while it runs waits for it, and it starts nothing once the stop was asked for.
+   */
+  boot(): Promise<void> {
+    if (this.final) return Promise.resolve();
+    if (this.booting) return this.booting;
     this.stopping = false;
+    this.booting = this.bootSteps().finally(() => {
+      this.booting = undefined;
+    });
+    return this.booting;
+  }
+
+  private async bootSteps(): Promise<void> {
     this.set("restoring");
     try {
       this.databases = await ensureDatabases(this.spec, this.deps.ctx);
@@ -95,21 +110,24 @@ export class AppUnit {
         if (db.action !== "present") this.log.info({ event: `database.${db.action}`, database: db.path, restore_ms: db.restore_ms, generation: db.generation }, `database ${db.action}`);
         if (db.action === "restored") this.log.info({ event: "litestream.new_generation_expected", database: db.path }, "Litestream starts a new generation after a restore: expected");
       }
+      if (this.stopping) return;
       await this.deps.afterRestore?.(this.spec, this.databases);
     } catch (error) {
       this.scheduleRetry(error);
       return;
     }
+    if (this.stopping) return;
     this.retryHistory = { failures: 0, restarts: [] };
     this.nextRetryAt = undefined;
     this.set("starting");
     try {
       await this.startLitestream();
-      if (!(await pathExists(this.paths.current)) && this.deps.firstDeploy) {
+      if (!(await pathExists(this.paths.current)) && this.deps.firstDeploy && !this.stopping) {
         this.set("deploying");
         await this.deps.firstDeploy(this.spec);
         this.set("starting");
       }
+      if (this.stopping) return;
       await this.startProcesses();
     } catch (error) {
       this.set("failed", errorMessage(error));
@@ -207,6 +225,7 @@ export class AppUnit {
     const env = appProcessEnv({ spec: this.spec, app: this.paths, releaseDir, appEnv: await readAppEnv(ctx.paths, this.spec.name), hasVenv: await pathExists(join(releaseDir, ".venv")) });
     this.releaseDir = releaseDir;
     for (const [type, command] of Object.entries(processes)) {
+      if (this.stopping) break;
       const [file, args] = shellArgs(command);
       const child = new SupervisedProcess({
         app: this.spec.name, type, file, args, cwd: releaseDir, env, logPath: join(this.paths.logs, `${type}.log`), display: command,
@@ -222,13 +241,19 @@ export class AppUnit {
     this.processes.clear();
   }
 
-  /** Apps first, then Litestream: the last writes the apps acknowledged are shipped before it exits. */
-  async stop(reason = "stopped"): Promise<void> {
+  /**
+   * Apps first, then Litestream: the last writes the apps acknowledged are shipped before it exits. A boot
+   * in progress (a restore, a first deploy) is waited for; it starts nothing after this. `final`: the
+   * supervisor is shutting down, so no later boot starts anything either.
+   */
+  async stop(reason = "stopped", final = false): Promise<void> {
     this.stopping = true;
+    if (final) this.final = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.markerTimer) clearTimeout(this.markerTimer);
     this.retryTimer = undefined;
     this.nextRetryAt = undefined;
+    if (this.booting) await this.booting;
     await this.stopProcesses();
     if (this.litestream) {
       if (this.litestream.running && this.deps.metricsPort !== undefined) {

@@ -144,7 +144,7 @@ export class Supervisor {
   async stop(): Promise<void> {
     this.stopping.abort();
     for (const hook of this.stopHooks) await hook();
-    await Promise.all([...this.units.values()].map((unit) => unit.stop()));
+    await Promise.all([...this.units.values()].map((unit) => unit.stop("stopped", true)));
     for (const hook of this.afterStopHooks) await hook();
     await Promise.all(this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
     this.ctx.store.close();

@@ -1,0 +1,51 @@
+import { readdir, readlink } from "node:fs/promises";
+import { connect } from "node:net";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { runCli } from "../helpers/cli.js";
+import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
+import { FIXTURES, freePort } from "../helpers/apps.js";
+import { gitRepo } from "../helpers/git.js";
+import { killAllSupervisors, startSupervisor } from "../helpers/supervisor.js";
+import { waitFor } from "../helpers/wait.js";
+
+afterAll(async () => {
+  await killAllSupervisors();
+  await cleanupTempDirs();
+});
+
+/** Pids of processes whose working directory is inside `dir`. */
+async function processesIn(dir: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cwd = await readlink(`/proc/${entry}/cwd`).catch(() => "");
+    if (cwd.startsWith(dir)) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+const listening = (port: number) => new Promise<boolean>((resolve) => {
+  const socket = connect(port, "127.0.0.1");
+  socket.once("connect", () => (socket.destroy(), resolve(true)));
+  socket.once("error", () => resolve(false));
+});
+
+describe("shutdown while an app is still booting", () => {
+  it("SIGTERM during the first deploy waits for it, starts nothing, and leaves no process behind", async () => {
+    const repo = await gitRepo({ fixture: join(FIXTURES, "generic-app") });
+    await repo.commit("slow release phase", { Procfile: "web: /usr/bin/python3 server.py\nrelease: sleep 2\n" });
+    const port = await freePort();
+    const home = join(await tempDir(), "home");
+    expect((await runCli(home, ["init", "--replica-url", `file://${join(await tempDir(), "replica")}`])).exitCode).toBe(0);
+    expect((await runCli(home, ["app", "add", "gen", "--kind", "generic", "--repo", repo.dir, "--port", String(port), "--db", "db.sqlite3"])).exitCode).toBe(0);
+    const sup = await startSupervisor(home);
+    await waitFor("the first deploy's release phase", async () => (await sup.log()).includes("-----> build"), 30_000, 50);
+    expect(await sup.stop("SIGTERM")).toBe(0);
+    // The release phase would have ended by now, and a web started after it would be listening.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(await listening(port)).toBe(false);
+    expect(await processesIn(home)).toEqual([]);
+    expect(await sup.log()).toContain('"event":"supervisor.stopped"');
+  }, 60_000);
+});
