@@ -6,7 +6,12 @@ import { readHostId } from "./host-id.js";
 import { describeHolder, leaseBody, leaseDecision, type Lease, type LeaseHolder } from "./decision.js";
 
 export const DEFAULT_LEASE_TTL_MS = 120_000;
-const DEFAULT_CONFIRM_DELAY_MS = 1000;
+/**
+ * The pause before reading the lease back: two hosts can only both see a free lease when their reads come
+ * within about one round trip of each other, so a few round trips (of our own write) cover the race.
+ */
+const MIN_CONFIRM_DELAY_MS = 250;
+const CONFIRM_ROUND_TRIPS = 3;
 const TAKEOVER_HINT = "wait for it to expire or run hostctl up --takeover if that host is gone";
 
 export function leaseKey(ctx: Pick<HostContext, "store">): string {
@@ -56,7 +61,7 @@ export interface AcquireLeaseOptions {
   takeover?: boolean;
   /** Default: ctx.clock.now(). */
   now?: Date;
-  /** Pause between writing the lease and reading it back. Default 1 s. */
+  /** Pause between writing the lease and reading it back. Default: 3 times the write's duration, at least 250 ms. */
   confirmDelayMs?: number;
 }
 
@@ -64,7 +69,7 @@ export interface AcquireLeaseOptions {
  * Takes the replica's lease for this host, or throws LEASE_HELD naming the holder.
  *
  * S3 offers no compare-and-swap that every provider supports, so this is read → decide → write → pause →
- * read back. Two hosts racing through that window within about the pause both write; the later writer's
+ * read back (the pause: a few round trips). Two hosts racing through that window within about the pause both write; the later writer's
  * body stays, the earlier one sees it on reading back and fails. If the earlier one read back before
  * the later one wrote, both start, and the earlier one's keeper finds the other's lease on its first
  * heartbeat (within one interval) and stops replicating. The same applies to a heartbeat racing a
@@ -82,8 +87,9 @@ export async function acquireLease(ctx: Pick<HostContext, "store" | "log" | "clo
   }
   const lease = leaseBody(me, now, ttlMs, current);
   for (let attempt = 0; attempt < 2; attempt++) {
+    const writeStarted = Date.now();
     await writeLease(ctx, lease);
-    await ctx.clock.sleep(options.confirmDelayMs ?? DEFAULT_CONFIRM_DELAY_MS);
+    await ctx.clock.sleep(options.confirmDelayMs ?? Math.max(MIN_CONFIRM_DELAY_MS, CONFIRM_ROUND_TRIPS * (Date.now() - writeStarted)));
     const stored = await readLease(ctx);
     if (stored?.host_id === me.hostId) {
       ctx.log.info({ event: "lease.acquired", host_id: me.hostId, key: leaseKey(ctx) }, "lease acquired");
