@@ -82,8 +82,9 @@ export async function acquireLease(ctx: Pick<HostContext, "store" | "log" | "clo
   const current = await readLease(ctx);
   const decision = leaseDecision(current, me, now, ttlMs, options.takeover ?? false);
   if (decision.action === "held") throw leaseHeldError(ctx, decision.holder, now);
-  if (decision.action === "acquire" && current !== undefined) {
-    ctx.log.warn({ event: "lease.taken_over", reason: decision.reason, previous: current }, `lease taken from ${describeHolder(current, now)}`);
+  if (decision.action === "acquire" && current !== undefined && current.host_id !== me.hostId) {
+    if (decision.reason === "released") ctx.log.info({ event: "lease.handover", previous: current }, `lease released by ${current.hostname} (${current.host_id}) at ${current.released_at ?? "?"}`);
+    else ctx.log.warn({ event: "lease.taken_over", reason: decision.reason, previous: current }, `lease taken from ${describeHolder(current, now)}`);
   }
   const lease = leaseBody(me, now, ttlMs, current);
   for (let attempt = 0; attempt < 2; attempt++) {
