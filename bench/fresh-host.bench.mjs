@@ -1,0 +1,138 @@
+// A fresh host brings a site back: time from `hostctl up` on an empty home (after `init` with the same
+// replica) to the first 200 of the Django fixture whose database is 100 MB, vs the raw steps in sequence:
+// `litestream restore` of the same replica, then the deploy's raw steps (git archive, migrate,
+// collectstatic, gunicorn to its first 200). Alternated, medians compared. BENCH_ROUNDS=N, BENCH_DB_MB=N.
+// The replica is a file:// target: fauxqs 1.9 rejects the multipart uploads Litestream's Go SDK makes for
+// every snapshot over 5 MB. hostctl's side also does what a real recovery does and the raw side does not:
+// the registry read, the lease, a virtualenv, the health check and Litestream's new generation.
+import { createServer } from "node:net";
+import { cpSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { execa } from "execa";
+import { CREDS, ROOT, cleanup, cli, median, onCleanup, report, timed, tmp } from "./lib.mjs";
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const MB = Number(process.env.BENCH_DB_MB ?? 100);
+const PYTHON = "/usr/bin/python3";
+const BINARY = join(ROOT, "node_modules", "@flydotio", "litestream-linux-x64", "litestream");
+const QUIET = { HOSTCTL_STOP_GRACE_MS: "5000" };
+
+function freePort() {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function firstOk(port, path, timeoutMs = 180_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(2000) });
+      await res.arrayBuffer();
+      if (res.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`no 200 from 127.0.0.1:${port}${path} within ${timeoutMs} ms`);
+}
+
+const running = new Set();
+onCleanup(async () => {
+  for (const child of running) {
+    child.kill("SIGTERM");
+    await child;
+  }
+});
+
+function up(home) {
+  const child = execa(process.execPath, [join(ROOT, "dist", "cli", "main.js"), "--home", home, "up"], { env: { ...CREDS, ...QUIET }, reject: false, stdio: "ignore" });
+  running.add(child);
+  return {
+    stop: async () => {
+      child.kill("SIGTERM");
+      const result = await child;
+      running.delete(child);
+      if (result.exitCode !== 0) throw new Error(`hostctl up exited ${result.exitCode}`);
+    },
+  };
+}
+
+const RAW = `set -e
+rm -rf "$WORK/release" "$WORK/db.sqlite3" "$WORK/db.sqlite3-wal" "$WORK/db.sqlite3-shm" && mkdir -p "$WORK/release"
+"$LITESTREAM" restore -o "$WORK/db.sqlite3" "$REPLICA"
+git -C "$REPO" archive --format=tar HEAD | tar -x -C "$WORK/release"
+cd "$WORK/release"
+${PYTHON} manage.py migrate --noinput >/dev/null
+${PYTHON} manage.py collectstatic --noinput >/dev/null
+setsid ${PYTHON} -m gunicorn site_app.wsgi:application --bind 127.0.0.1:$PORT --workers 2 >/dev/null 2>&1 &
+pid=$!
+trap 'kill -TERM -$pid 2>/dev/null' EXIT
+until curl -fs -o /dev/null "http://127.0.0.1:$PORT/health" 2>/dev/null; do sleep 0.025; done
+kill -TERM -$pid; wait $pid 2>/dev/null || true
+trap - EXIT
+`;
+
+try {
+  const repo = join(tmp("fresh-repo"), "app");
+  cpSync(join(ROOT, "test", "fixtures", "django-app"), repo, { recursive: true });
+  const git = (...args) => execa("git", ["-c", "user.name=bench", "-c", "user.email=bench@invalid", ...args], { cwd: repo });
+  await git("init", "-q", "-b", "main");
+  await git("add", "-A");
+  await git("commit", "-qm", "v1");
+
+  const replicaDir = tmp("fresh-replica");
+  const replicaUrl = `file://${replicaDir}`;
+  const port = await freePort();
+
+  // Host A: deploy, grow the database to MB, replicate it, stop gracefully (the lease is released).
+  const hostA = join(tmp("fresh-a"), "home");
+  await cli(hostA, ["init", "--replica-url", replicaUrl]);
+  await cli(hostA, ["app", "add", "blog", "--repo", repo, "--port", String(port), "--db", "db.sqlite3", "--python", PYTHON, "--healthcheck-path", "/health"]);
+  await cli(hostA, ["deploy", "blog"]);
+  const dbA = join(hostA, "apps", "blog", "data", "db.sqlite3");
+  await execa("sqlite3", [dbA], { input: `CREATE TABLE ballast(id INTEGER PRIMARY KEY, body BLOB); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < ${MB * 1000}) INSERT INTO ballast(body) SELECT randomblob(1000) FROM n; PRAGMA wal_checkpoint(TRUNCATE);` });
+  const a = up(hostA);
+  await firstOk(port, "/health");
+  await new Promise((resolve) => setTimeout(resolve, 5000)); // snapshot written, registry mirrored
+  await a.stop();
+  rmSync(hostA, { recursive: true, force: true });
+
+  const work = tmp("fresh-raw");
+  const rawEnv = { LITESTREAM: BINARY, REPLICA: `${replicaUrl}/blog/db.sqlite3`, REPO: repo, WORK: work, PORT: String(await freePort()), DATABASE_URL: `sqlite:///${join(work, "db.sqlite3")}` };
+  const raw = () => execa("/bin/sh", ["-c", RAW], { env: rawEnv });
+
+  const homes = tmp("fresh-b");
+  let round = 0;
+  const ours = async () => {
+    const home = join(homes, `b${round++}`);
+    await cli(home, ["init", "--replica-url", replicaUrl]);
+    // The timed span ends at the first 200; the graceful stop after it (which releases the lease) is not counted.
+    const start = process.hrtime.bigint();
+    const b = up(home);
+    try {
+      await firstOk(port, "/health");
+      return Number(process.hrtime.bigint() - start) / 1e6;
+    } finally {
+      await b.stop();
+      rmSync(home, { recursive: true, force: true });
+    }
+  };
+
+  const hostctlMs = [];
+  const rawMs = [];
+  await raw(); // warm-up: page cache, Python bytecode
+  for (let i = 0; i < ROUNDS; i++) {
+    hostctlMs.push(await ours());
+    rawMs.push(await timed(raw));
+  }
+  console.log(`database ${MB} MB, ${ROUNDS} rounds; hostctl up → first 200: ${hostctlMs.map((t) => t.toFixed(0)).join(", ")} ms; raw restore + deploy steps: ${rawMs.map((t) => t.toFixed(0)).join(", ")} ms`);
+  report(`fresh host ${MB} MB (up → first 200 vs litestream restore + deploy steps)`, median(hostctlMs), median(rawMs), 1.1);
+} finally {
+  await cleanup();
+}
