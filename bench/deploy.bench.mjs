@@ -2,46 +2,19 @@
 // venv, restore check, snapshot, migrate, collectstatic, gunicorn to first healthy answer, switch,
 // prune) vs a shell script doing the raw steps (git archive, migrate, collectstatic, gunicorn to first
 // 200). Alternated, medians compared. BENCH_ROUNDS=N for more rounds.
-import { cpSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { execa } from "execa";
-import { ROOT, cleanup, cli, median, report, timed, tmp } from "./lib.mjs";
+import { RAW_DJANGO_DEPLOY, cleanup, cli, fixtureRepo, freePort, median, report, timed, tmp } from "./lib.mjs";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const PYTHON = "/usr/bin/python3";
 
-function freePort() {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 const RAW = `set -e
 rm -rf "$WORK/release" && mkdir -p "$WORK/release"
-git -C "$REPO" archive --format=tar HEAD | tar -x -C "$WORK/release"
-cd "$WORK/release"
-${PYTHON} manage.py migrate --noinput >/dev/null
-${PYTHON} manage.py collectstatic --noinput >/dev/null
-setsid ${PYTHON} -m gunicorn site_app.wsgi:application --bind 127.0.0.1:$PORT --workers 2 >/dev/null 2>&1 &
-pid=$!
-trap 'kill -TERM -$pid 2>/dev/null' EXIT
-until curl -fs -o /dev/null "http://127.0.0.1:$PORT/health" 2>/dev/null; do sleep 0.1; done
-kill -TERM -$pid; wait $pid 2>/dev/null || true
-trap - EXIT
-`;
+${RAW_DJANGO_DEPLOY}`;
 
 try {
-  const repo = join(tmp("deploy-repo"), "app");
-  cpSync(join(ROOT, "test", "fixtures", "django-app"), repo, { recursive: true });
-  const git = (...args) => execa("git", ["-c", "user.name=bench", "-c", "user.email=bench@invalid", ...args], { cwd: repo });
-  await git("init", "-q", "-b", "main");
-  await git("add", "-A");
-  await git("commit", "-qm", "v1");
+  const repo = await fixtureRepo("django-app", "deploy");
 
   const home = join(tmp("deploy-home"), "home");
   const port = await freePort();

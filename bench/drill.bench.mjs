@@ -4,7 +4,6 @@
 // Prints per size: median drill time, median raw time, their ratio (target ≤ 1.10) and the drill's RTO.
 // Usage: npm run build && node bench/drill.bench.mjs [--sizes 10,100] [--rounds 5]
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -23,6 +22,7 @@ import { createLogger } from "../dist/lib/log.js";
 import { litestreamBinary } from "../dist/litestream/binary.js";
 import { replicateArgs, restoreArgs } from "../dist/litestream/args.js";
 import { litestreamEnv } from "../dist/s3/credentials.js";
+import { freePort } from "../dist/lib/net.js";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 const { values } = parseArgs({ options: { sizes: { type: "string", default: "10,100" }, rounds: { type: "string", default: "5" } } });
@@ -35,9 +35,6 @@ const binary = litestreamBinary(undefined, {});
 const log = createLogger("silent");
 const run = createRunner(log);
 
-const freePort = () => new Promise((resolve) => {
-  const s = createServer().listen(0, "127.0.0.1", () => { const { port } = s.address(); s.close(() => resolve(port)); });
-});
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const time = async (fn) => { const t = performance.now(); const out = await fn(); return { ms: performance.now() - t, out }; };
 const cli = (home, args) => execa(process.execPath, [CLI, "--home", home, ...args], { env: creds });

@@ -5,27 +5,16 @@
 // The replica is a file:// target: fauxqs 1.9 rejects the multipart uploads Litestream's Go SDK makes for
 // every snapshot over 5 MB. hostctl's side also does what a real recovery does and the raw side does not:
 // the registry read, the lease, a virtualenv, the health check and Litestream's new generation.
-import { createServer } from "node:net";
-import { cpSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
-import { CREDS, ROOT, cleanup, cli, median, onCleanup, report, timed, tmp } from "./lib.mjs";
+import { CREDS, RAW_DJANGO_DEPLOY, ROOT, cleanup, cli, fixtureRepo, freePort, median, onCleanup, report, timed, tmp } from "./lib.mjs";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const MB = Number(process.env.BENCH_DB_MB ?? 100);
 const PYTHON = "/usr/bin/python3";
 const BINARY = join(ROOT, "node_modules", "@flydotio", "litestream-linux-x64", "litestream");
 const QUIET = { HOSTCTL_STOP_GRACE_MS: "5000" };
-
-function freePort() {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function firstOk(port, path, timeoutMs = 180_000) {
   const deadline = Date.now() + timeoutMs;
@@ -66,25 +55,10 @@ function up(home) {
 const RAW = `set -e
 rm -rf "$WORK/release" "$WORK/db.sqlite3" "$WORK/db.sqlite3-wal" "$WORK/db.sqlite3-shm" && mkdir -p "$WORK/release"
 "$LITESTREAM" restore -o "$WORK/db.sqlite3" "$REPLICA"
-git -C "$REPO" archive --format=tar HEAD | tar -x -C "$WORK/release"
-cd "$WORK/release"
-${PYTHON} manage.py migrate --noinput >/dev/null
-${PYTHON} manage.py collectstatic --noinput >/dev/null
-setsid ${PYTHON} -m gunicorn site_app.wsgi:application --bind 127.0.0.1:$PORT --workers 2 >/dev/null 2>&1 &
-pid=$!
-trap 'kill -TERM -$pid 2>/dev/null' EXIT
-until curl -fs -o /dev/null "http://127.0.0.1:$PORT/health" 2>/dev/null; do sleep 0.025; done
-kill -TERM -$pid; wait $pid 2>/dev/null || true
-trap - EXIT
-`;
+${RAW_DJANGO_DEPLOY}`;
 
 try {
-  const repo = join(tmp("fresh-repo"), "app");
-  cpSync(join(ROOT, "test", "fixtures", "django-app"), repo, { recursive: true });
-  const git = (...args) => execa("git", ["-c", "user.name=bench", "-c", "user.email=bench@invalid", ...args], { cwd: repo });
-  await git("init", "-q", "-b", "main");
-  await git("add", "-A");
-  await git("commit", "-qm", "v1");
+  const repo = await fixtureRepo("django-app", "fresh");
 
   const replicaDir = tmp("fresh-replica");
   const replicaUrl = `file://${replicaDir}`;

@@ -1,5 +1,5 @@
 // Shared bench plumbing: temp homes, a loopback S3 (fauxqs), the built CLI, timing.
-import { mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -53,6 +53,35 @@ export async function makeDb(path, mb) {
   const rows = mb * 1000;
   await execa("sqlite3", [path], { input: `PRAGMA journal_mode=WAL; CREATE TABLE blobs(id INTEGER PRIMARY KEY, body BLOB); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < ${rows}) INSERT INTO blobs(body) SELECT randomblob(1000) FROM n; PRAGMA wal_checkpoint(TRUNCATE);` });
 }
+
+export const { freePort } = await import(join(ROOT, "dist", "lib", "net.js"));
+
+/** A Git repository (branch main, one commit "v1") holding a copy of a test fixture app. */
+export async function fixtureRepo(fixture, label = fixture) {
+  const repo = join(tmp(`${label}-repo`), "app");
+  cpSync(join(ROOT, "test", "fixtures", fixture), repo, { recursive: true });
+  const git = (...args) => execa("git", ["-c", "user.name=bench", "-c", "user.email=bench@invalid", ...args], { cwd: repo });
+  await git("init", "-q", "-b", "main");
+  await git("add", "-A");
+  await git("commit", "-qm", "v1");
+  return repo;
+}
+
+/**
+ * The deploy's raw steps for the Django fixture, as a shell script: git archive of $REPO into $WORK/release,
+ * migrate, collectstatic, gunicorn on $PORT until its first 200 on /health, then stopped.
+ */
+export const RAW_DJANGO_DEPLOY = `git -C "$REPO" archive --format=tar HEAD | tar -x -C "$WORK/release"
+cd "$WORK/release"
+/usr/bin/python3 manage.py migrate --noinput >/dev/null
+/usr/bin/python3 manage.py collectstatic --noinput >/dev/null
+setsid /usr/bin/python3 -m gunicorn site_app.wsgi:application --bind 127.0.0.1:$PORT --workers 2 >/dev/null 2>&1 &
+pid=$!
+trap 'kill -TERM -$pid 2>/dev/null' EXIT
+until curl -fs -o /dev/null "http://127.0.0.1:$PORT/health" 2>/dev/null; do sleep 0.025; done
+kill -TERM -$pid; wait $pid 2>/dev/null || true
+trap - EXIT
+`;
 
 export function report(name, hostctlMs, rawMs, target) {
   const ratio = hostctlMs / rawMs;

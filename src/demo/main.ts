@@ -4,12 +4,12 @@
  * one, show the rows are back, clean up. Every step is a real hostctl command run as a subprocess.
  */
 import { cp, mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa, type ResultPromise } from "execa";
 import { endStrays, killRecordedGroupsNow } from "../supervisor/proc.js";
+import { freePort } from "../lib/net.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const CLI = join(ROOT, "dist", "cli", "main.js");
@@ -36,17 +36,6 @@ async function hostctl(home: string, args: string[]): Promise<string> {
   const result = await execa(process.execPath, [CLI, "--home", home, ...args], { env: CREDS, reject: false });
   if (result.exitCode !== 0) throw new Error(`hostctl ${args.join(" ")} exited ${result.exitCode}:\n${result.stderr}\n${result.stdout}`);
   return result.stdout;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-    server.on("error", reject);
-  });
 }
 
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
