@@ -2,7 +2,7 @@ import { createServer } from "node:net";
 import { tail } from "../lib/exec.js";
 import { spawnLongRunning } from "../lib/spawn.js";
 import { shellArgs } from "../apps/process-env.js";
-import { killGroup } from "../supervisor/proc.js";
+import { killGroup } from "../lib/process-group.js";
 import { waitHealthy, type HealthResult } from "./health.js";
 
 export interface TemporaryWebInput {

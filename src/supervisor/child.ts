@@ -2,7 +2,8 @@ import type { Logger } from "../lib/log.js";
 import { spawnLongRunning } from "../lib/spawn.js";
 import { nextRestart, type BackoffPolicy, type RestartHistory } from "./backoff.js";
 import { RotatingLog } from "./log-file.js";
-import { killGroup, procStartTime, removeRecord, writeRecord } from "./proc.js";
+import { killGroup } from "../lib/process-group.js";
+import { procStartTime, removeRecord, writeRecord } from "./proc.js";
 
 export type ProcessState = "starting" | "running" | "backoff" | "crashloop" | "stopping" | "stopped";
 

@@ -1,6 +1,7 @@
 import { readFile, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { writeJsonFile, readJsonFile } from "../lib/json-file.js";
+import { killGroup } from "../lib/process-group.js";
 
 /** A started process as recorded on disk, so a supervisor that was SIGKILLed can be cleaned up after. */
 export interface ProcessRecord {
@@ -34,40 +35,6 @@ export async function writeRecord(dir: string, record: ProcessRecord): Promise<v
 
 export async function removeRecord(dir: string, app: string, type: string): Promise<void> {
   await rm(recordPath(dir, app, type), { force: true });
-}
-
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export async function waitGroupGone(pgid: number, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (!groupAlive(pgid)) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return !groupAlive(pgid);
-}
-
-/** SIGTERM to the whole process group, then SIGKILL after the grace period. */
-export async function killGroup(pgid: number, graceMs: number): Promise<void> {
-  try {
-    process.kill(-pgid, "SIGTERM");
-  } catch {
-    return;
-  }
-  if (await waitGroupGone(pgid, graceMs)) return;
-  try {
-    process.kill(-pgid, "SIGKILL");
-  } catch {
-    return;
-  }
-  await waitGroupGone(pgid, 5000);
 }
 
 /**

@@ -1,0 +1,35 @@
+/** Process groups: every supervised process and temporary web runs in its own, and is ended as a whole. */
+
+export function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function waitGroupGone(pgid: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!groupAlive(pgid)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return !groupAlive(pgid);
+}
+
+/** SIGTERM to the whole process group, then SIGKILL after the grace period. */
+export async function killGroup(pgid: number, graceMs: number): Promise<void> {
+  try {
+    process.kill(-pgid, "SIGTERM");
+  } catch {
+    return;
+  }
+  if (await waitGroupGone(pgid, graceMs)) return;
+  try {
+    process.kill(-pgid, "SIGKILL");
+  } catch {
+    return;
+  }
+  await waitGroupGone(pgid, 5000);
+}
