@@ -102,6 +102,19 @@ describe("hostctl up", () => {
     expect((await fetch(`http://127.0.0.1:${metricsPort}/status`)).status).toBe(404);
   });
 
+  it("status and /metrics show a drill run by `hostctl drill` in its own process", async () => {
+    const drill = await runCli(home, ["drill", "blog", "--json"], { env });
+    expect(drill.exitCode, drill.stderr).toBe(0);
+    const result = JSON.parse(drill.stdout) as { started_at: string; ok: boolean };
+    const blog = await waitFor("the drill in status", async () => {
+      const app = (await statusJson()).apps[0];
+      return (app?.last_drill as { at?: string } | null)?.at === result.started_at ? app : undefined;
+    }, 15_000);
+    expect(blog.last_drill).toMatchObject({ ok: true });
+    const metrics = await controlRequest<string>(hostPaths(home), "GET", "/metrics");
+    expect(metrics?.body).toMatch(/^hostctl_drill_last_ok\{app="blog",database="db\.sqlite3"\} 1$/m);
+  });
+
   it("writes the web process's output to apps/<app>/logs/web.log and `logs` prints it", async () => {
     const result = await runCli(home, ["logs", "blog", "--process", "web", "-n", "50"]);
     expect(result.exitCode).toBe(0);
@@ -149,6 +162,7 @@ describe("hostctl up", () => {
     const result = await runCli(home, ["status"]);
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain("hostctl up is not running");
-    expect(result.stdout).toMatch(/blog\s+not supervised\s+20260101T000000Z-fixture\s+never\s+db\.sqlite3 \d+B/);
+    // The drill run by an earlier test is the last one on disk.
+    expect(result.stdout).toMatch(/blog\s+not supervised\s+20260101T000000Z-fixture\s+ok \d+s ago\s+db\.sqlite3 \d+B/);
   });
 });

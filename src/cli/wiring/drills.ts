@@ -1,3 +1,4 @@
+import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { AppSpec } from "../../config/schema.js";
 import { appPaths } from "../../config/paths.js";
@@ -27,11 +28,19 @@ export async function wireDrills(supervisor: Supervisor): Promise<void> {
   const { ctx } = supervisor;
   const specs: AppSpec[] = [...supervisor.units.values()].map((u) => u.spec);
   const histories = new Map<string, DrillResult[]>();
-  for (const spec of specs) {
-    const history = await readDrills(appPaths(ctx.paths, spec.name).drills, 20);
-    histories.set(spec.name, history);
-    supervisor.unit(spec.name).annotate("last_drill", drillSummary(lastVerdict(history)));
-  }
+  // drills.jsonl is also appended to by `hostctl drill` in its own process: re-read it when it changed.
+  const historyStamps = new Map<string, string>();
+  const loadHistory = async (name: string) => {
+    const file = appPaths(ctx.paths, name).drills;
+    const info = await stat(file).catch(() => undefined);
+    const stamp = info ? `${info.size}:${info.mtimeMs}` : "none";
+    if (historyStamps.get(name) === stamp) return;
+    historyStamps.set(name, stamp);
+    const history = await readDrills(file, 20);
+    histories.set(name, history);
+    supervisor.units.get(name)?.annotate("last_drill", drillSummary(lastVerdict(history)));
+  };
+  for (const spec of specs) await loadHistory(spec.name);
   const scheduler = new DrillScheduler({
     apps: specs,
     ctx,
@@ -47,6 +56,7 @@ export async function wireDrills(supervisor: Supervisor): Promise<void> {
   const lags = new Map<string, ReplicaLag[]>();
   const canaryAt = new Map<string, number>();
   const observe = async (unit: AppUnit) => {
+    await loadHistory(unit.spec.name).catch((error: unknown) => ctx.log.warn({ event: "drills.history_unreadable", app: unit.spec.name, reason: errorMessage(error) }, "drill history not read"));
     const port = metricsPort(ctx.host, specs, unit.spec.name);
     if (!unit.litestreamRunning || port === undefined) return;
     const tracker = trackers.get(unit.spec.name) ?? new LagTracker();
