@@ -68,9 +68,9 @@ export interface AcquireLeaseOptions {
 /**
  * Takes the replica's lease for this host, or throws LEASE_HELD naming the holder.
  *
- * S3 offers no compare-and-swap that every provider supports, so this is read → decide → write → pause →
- * read back (the pause: a few round trips). Two hosts racing through that window within about the pause both write; the later writer's
- * body stays, the earlier one sees it on reading back and fails. If the earlier one read back before
+ * S3 offers no compare-and-swap that every provider supports, so this is read → decide → write → pause (a
+ * few round trips) → read back. Two hosts racing through that window within about the pause both write; the
+ * later writer's body stays, the earlier one sees it on reading back and fails. If the earlier one read back before
  * the later one wrote, both start, and the earlier one's keeper finds the other's lease on its first
  * heartbeat (within one interval) and stops replicating. The same applies to a heartbeat racing a
  * takeover. Conditional writes (If-None-Match / If-Match) would close this window where providers support them.

@@ -51,11 +51,7 @@ async function recover(supervisor: Supervisor): Promise<void> {
         return;
       }
       ctx.log.error({ event: "registry.read_failed", reason: errorMessage(error), retry_in_s: delayMs / 1000 }, `this host has no apps and could not read the app registry from ${ctx.store.url}; retrying in ${delayMs / 1000}s`);
-      try {
-        await ctx.clock.sleep(delayMs, supervisor.stopping.signal);
-      } catch {
-        return; // stopping
-      }
+      await ctx.clock.sleep(delayMs, supervisor.stopping.signal); // ends early on a stop
       if (supervisor.stopping.signal.aborted) return;
     }
   }
