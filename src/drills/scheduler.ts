@@ -21,7 +21,7 @@ export interface DrillSchedulerOptions {
  * running is skipped and recorded as skipped.
  */
 export class DrillScheduler {
-  private readonly tasks: ScheduledTask[] = [];
+  private readonly tasks = new Map<string, ScheduledTask>();
   private readonly busy = new Set<string>();
   private readonly waiting: (() => void)[] = [];
   private readonly inFlight = new Set<Promise<void>>();
@@ -32,17 +32,29 @@ export class DrillScheduler {
 
   start(): void {
     this.stopped = false;
-    for (const spec of this.options.apps) {
-      if (spec.databases.length === 0) continue;
-      const expression = spec.drill.schedule ?? this.options.ctx.host.drills.schedule;
-      this.tasks.push(schedule(expression, () => this.fire(spec), { name: `drill:${spec.name}` }));
-    }
+    for (const spec of this.options.apps) this.add(spec);
+  }
+
+  /** Schedules one more app (an app added while `up` runs). */
+  add(spec: AppSpec): void {
+    if (spec.databases.length === 0 || this.tasks.has(spec.name)) return;
+    const expression = spec.drill.schedule ?? this.options.ctx.host.drills.schedule;
+    this.tasks.set(spec.name, schedule(expression, () => this.fire(spec), { name: `drill:${spec.name}` }));
+  }
+
+  /** Stops scheduling an app (removed while `up` runs); a drill of it already running finishes. */
+  async remove(name: string): Promise<void> {
+    const task = this.tasks.get(name);
+    this.tasks.delete(name);
+    if (task) await task.destroy();
   }
 
   /** Stops firing and waits for drills already running (queued ones are dropped). */
   async stop(): Promise<void> {
     this.stopped = true;
-    await Promise.all(this.tasks.splice(0).map((task) => Promise.resolve(task.destroy())));
+    const tasks = [...this.tasks.values()];
+    this.tasks.clear();
+    await Promise.all(tasks.map((task) => Promise.resolve(task.destroy())));
     for (const release of this.waiting.splice(0)) release();
     await Promise.allSettled([...this.inFlight]);
   }

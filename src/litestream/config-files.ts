@@ -5,6 +5,7 @@ import { appPaths, type HostPaths } from "../config/paths.js";
 import { writeFileAtomic, pathExists } from "../lib/fs.js";
 import { HostctlError } from "../lib/errors.js";
 import { litestreamVars, renderLitestreamConfig } from "./render.js";
+import { assignMetricsPorts, readMetricsPorts, writeMetricsPorts } from "./ports.js";
 
 export const BUILTIN_TEMPLATE = fileURLToPath(new URL("../../litestream.yml.tmpl", import.meta.url));
 
@@ -15,14 +16,8 @@ export async function templatePath(paths: HostPaths, host: HostConfig): Promise<
   return BUILTIN_TEMPLATE;
 }
 
-/** Pure: one Litestream metrics port per app, by the app's place in name order. */
-export function metricsPort(host: HostConfig, apps: readonly AppSpec[], name: string): number | undefined {
-  const index = apps.map((app) => app.name).sort().indexOf(name);
-  return index === -1 ? undefined : host.litestream.metrics_port_base + index;
-}
-
 /**
- * Renders and writes every app's Litestream config (0600). All are rendered before any is written, so a bad
+ * Renders and writes every app's Litestream config (0600), with each app's metrics port (ports.ts). All are rendered before any is written, so a bad
  * template leaves every file as it was. Configs of apps that are gone are removed.
  */
 export async function writeLitestreamConfigs(
@@ -38,13 +33,15 @@ export async function writeLitestreamConfigs(
   } catch (error) {
     throw new HostctlError("CONFIG_INVALID", `${file}: cannot read the Litestream template`, { exitCode: 2, cause: error });
   }
+  const ports = assignMetricsPorts(host, apps, await readMetricsPorts(paths));
   const rendered = apps
     .filter((app) => app.databases.length > 0)
     .map((app) => {
-      const vars = litestreamVars(host, app, appPaths(paths, app.name).data, metricsPort(host, apps, app.name));
+      const vars = litestreamVars(host, app, appPaths(paths, app.name).data, ports[app.name]);
       return { target: appPaths(paths, app.name).litestreamConfig, yaml: renderLitestreamConfig(text, file, vars) };
     });
   if (options.dryRun) return rendered.map((r) => r.target);
+  await writeMetricsPorts(paths, ports);
   for (const { target, yaml } of rendered) await writeFileAtomic(target, yaml, 0o600);
   const keep = new Set(rendered.map((r) => r.target.split("/").pop()));
   const existing = (await pathExists(paths.litestreamConfigs)) ? await readdir(paths.litestreamConfigs) : [];

@@ -78,6 +78,11 @@ export class AppUnit {
     this.paths = appPaths(deps.ctx.paths, spec.name);
   }
 
+  /** Loopback port of this app's Litestream metrics. */
+  get metricsPort(): number | undefined {
+    return this.deps.metricsPort;
+  }
+
   private get log() {
     return this.deps.ctx.log.child({ app: this.spec.name });
   }

@@ -2,7 +2,9 @@ import { hostname } from "node:os";
 import type { Server } from "node:http";
 import type { HostContext } from "../apps/context.js";
 import { loadApps } from "../apps/registry.js";
-import { metricsPort, writeLitestreamConfigs } from "../litestream/config-files.js";
+import { writeLitestreamConfigs } from "../litestream/config-files.js";
+import { readMetricsPorts } from "../litestream/ports.js";
+import { loadAppSpec } from "../config/app.js";
 import { HostctlError, usageError } from "../lib/errors.js";
 import { AppUnit, type AppStatus, type UnitDeps } from "./app-unit.js";
 import type { BackoffPolicy } from "./backoff.js";
@@ -60,6 +62,7 @@ export class Supervisor {
   private readonly stopHooks: (() => Promise<void> | void)[] = [];
   private readonly afterStopHooks: (() => Promise<void> | void)[] = [];
   private statusExtras: (() => Record<string, unknown>)[] = [];
+  private readonly unitListeners: { added: (unit: AppUnit) => void; removed: (name: string) => void }[] = [];
 
   constructor(readonly ctx: HostContext, readonly options: SupervisorOptions) {}
 
@@ -76,6 +79,50 @@ export class Supervisor {
   /** Runs once every app and its Litestream have stopped (final media sync, lease release). */
   afterStop(hook: () => Promise<void> | void): void {
     this.afterStopHooks.push(hook);
+  }
+
+  /** Features that keep per-app work (polling, drill schedules) hear of apps loaded or unloaded while `up` runs. */
+  onUnits(listener: { added: (unit: AppUnit) => void; removed: (name: string) => void }): void {
+    this.unitListeners.push(listener);
+  }
+
+  private createUnit(spec: AppSpec, metricsPort: number | undefined): AppUnit {
+    const { ctx } = this;
+    const unit = new AppUnit(spec, {
+      ctx, policy: this.options.policy, graceMs: this.options.graceMs, hostId: this.hostId, metricsPort,
+      ...(this.options.firstDeploy ? { firstDeploy: this.options.firstDeploy } : {}),
+      ...(this.options.afterRestore ? { afterRestore: this.options.afterRestore } : {}),
+      onChange: () => undefined,
+    });
+    this.units.set(spec.name, unit);
+    return unit;
+  }
+
+  /**
+   * `hostctl app add` while `up` runs: the app's spec and Litestream config are on disk; supervise it now
+   * (restore, Litestream, first deploy, processes) without touching the other apps.
+   */
+  async loadApp(name: string): Promise<AppUnit> {
+    if (this.stopping.signal.aborted) throw new HostctlError("SUPERVISOR_NOT_RUNNING", "the supervisor is stopping");
+    if (this.fenced) throw new HostctlError("LEASE_LOST", this.fenced);
+    const existing = this.units.get(name);
+    if (existing) return existing;
+    const spec = await loadAppSpec(this.ctx.paths, name);
+    const unit = this.createUnit(spec, (await readMetricsPorts(this.ctx.paths))[name]);
+    this.ctx.log.info({ event: "app.loaded", app: name }, "app added while running: supervising it");
+    for (const listener of this.unitListeners) listener.added(unit);
+    void unit.boot();
+    return unit;
+  }
+
+  /** `hostctl app remove` while `up` runs: stop the app (processes, then Litestream) and forget it. */
+  async unloadApp(name: string): Promise<void> {
+    const unit = this.units.get(name);
+    if (!unit) return;
+    await unit.stop();
+    this.units.delete(name);
+    for (const listener of this.unitListeners) listener.removed(name);
+    this.ctx.log.info({ event: "app.unloaded", app: name }, "app removed: stopped and no longer supervised");
   }
 
   addStatus(extra: () => Record<string, unknown>): void {
@@ -96,6 +143,11 @@ export class Supervisor {
       .add("POST /apps/:name/stop", async ({ name = "" }) => {
         await this.unit(name).stop();
         return { body: this.unit(name).status() };
+      })
+      .add("POST /apps/:name/load", async ({ name = "" }) => ({ body: (await this.loadApp(name)).status() }))
+      .add("POST /apps/:name/unload", async ({ name = "" }) => {
+        await this.unloadApp(name);
+        return { body: { name, unloaded: true } };
       })
       .add("POST /apps/:name/start", async ({ name = "" }) => {
         const unit = this.unit(name);
@@ -124,14 +176,8 @@ export class Supervisor {
     if (this.stopping.signal.aborted) return;
     const apps = await loadApps(ctx.paths);
     await writeLitestreamConfigs(ctx.paths, ctx.host, apps);
-    for (const spec of apps) {
-      this.units.set(spec.name, new AppUnit(spec, {
-        ctx, policy: this.options.policy, graceMs: this.options.graceMs, hostId: this.hostId, metricsPort: metricsPort(ctx.host, apps, spec.name),
-        ...(this.options.firstDeploy ? { firstDeploy: this.options.firstDeploy } : {}),
-        ...(this.options.afterRestore ? { afterRestore: this.options.afterRestore } : {}),
-        onChange: () => undefined,
-      }));
-    }
+    const ports = await readMetricsPorts(ctx.paths);
+    for (const spec of apps) this.createUnit(spec, ports[spec.name]);
     this.registerRoutes();
     await this.options.extend?.(this);
     this.servers.push(await listenControl(ctx.paths.socket, this.routes));

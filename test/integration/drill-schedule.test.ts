@@ -7,7 +7,7 @@ import { waitFor } from "../helpers/wait.js";
 import type { HostContext } from "../../src/apps/context.js";
 import { loadApps } from "../../src/apps/registry.js";
 import { appPaths } from "../../src/config/paths.js";
-import { metricsPort } from "../../src/litestream/config-files.js";
+import { readMetricsPorts } from "../../src/litestream/ports.js";
 import { LagTracker, scrapeLitestream } from "../../src/litestream/lag.js";
 import { readDrills } from "../../src/drills/history.js";
 import { drillMetrics, renderMetrics } from "../../src/drills/metrics.js";
@@ -63,7 +63,7 @@ describe("scheduled drills", () => {
 
 describe("replication lag from Litestream's own metrics", () => {
   it("reads the positions of the running Litestream and reports caught up, then behind once it stops", async () => {
-    const port = metricsPort(ctx.host, await loadApps(ctx.paths), "shop");
+    const port = (await readMetricsPorts(ctx.paths)).shop;
     expect(port).toBeDefined();
     const tracker = new LagTracker();
     const db = dbPath(host, "shop");

@@ -6,6 +6,8 @@ import { appPaths } from "../../config/paths.js";
 import type { AppSpecInput } from "../../config/schema.js";
 import { addApp, loadApps, removeApp, requireApp } from "../../apps/registry.js";
 import { mirrorAfterChange } from "../mirror.js";
+import { controlRequest } from "../../supervisor/control-client.js";
+import { HostctlError } from "../../lib/errors.js";
 
 export interface AppAddOptions {
   repo?: string;
@@ -57,9 +59,16 @@ export async function appAdd(name: string, options: AppAddOptions, deps: Deps): 
   }
   await mirrorAfterChange(deps);
   const dbs = spec.databases.map((db) => db.path).join(", ") || "none";
+  // A running supervisor takes the app on at once: restore, Litestream, first deploy of the branch, processes.
+  const loaded = await controlRequest<{ error?: string }>(deps.paths, "POST", `/apps/${spec.name}/load`, undefined, 30_000);
+  const next = loaded === undefined
+    ? `next: hostctl env set ${spec.name} KEY=VALUE …, then hostctl deploy ${spec.name}`
+    : loaded.status < 300
+      ? `hostctl up is running: it restores, deploys ${spec.branch} and starts ${spec.name} now (hostctl status); env: hostctl env set ${spec.name} KEY=VALUE …, then hostctl restart ${spec.name}`
+      : `warning: the running hostctl up did not take ${spec.name} on (${loaded.body.error ?? loaded.status}): restart it to supervise the app`;
   return {
-    text: `added ${spec.name} (${spec.kind}, ${spec.repo}@${spec.branch}, port ${spec.port}, databases: ${dbs})\nnext: hostctl env set ${spec.name} KEY=VALUE …, then hostctl deploy ${spec.name}`,
-    data: spec,
+    text: `added ${spec.name} (${spec.kind}, ${spec.repo}@${spec.branch}, port ${spec.port}, databases: ${dbs})\n${next}`,
+    data: { ...spec, supervised: loaded !== undefined && loaded.status < 300 },
   };
 }
 
@@ -90,6 +99,10 @@ export async function appShow(name: string, deps: Deps): Promise<CommandResult> 
 
 export async function appRemove(name: string, options: { purge?: boolean }, deps: Deps): Promise<CommandResult> {
   const host = await loadHostConfig(deps.paths);
+  await requireApp(deps.paths, name);
+  // Under a running supervisor the app is stopped first (its processes, then its Litestream).
+  const unloaded = await controlRequest<{ error?: string }>(deps.paths, "POST", `/apps/${name}/unload`, undefined, 120_000);
+  if (unloaded && unloaded.status >= 300) throw new HostctlError("SUPERVISOR_REFUSED", `the running hostctl up could not stop ${name}: ${unloaded.body.error ?? unloaded.status}`);
   const result = await removeApp(deps.paths, host, name, options.purge ?? false);
   await mirrorAfterChange(deps, name);
   return {

@@ -9,7 +9,6 @@ import { drillMetrics, renderMetrics, type AppMetrics } from "../../drills/metri
 import { lastVerdict, readDrills } from "../../drills/history.js";
 import type { DrillResult } from "../../drills/result.js";
 import { LagTracker, scrapeLitestream, type ReplicaLag } from "../../litestream/lag.js";
-import { metricsPort } from "../../litestream/config-files.js";
 import type { Supervisor } from "../../supervisor/main.js";
 import type { AppUnit } from "../../supervisor/app-unit.js";
 
@@ -57,7 +56,7 @@ export async function wireDrills(supervisor: Supervisor): Promise<void> {
   const canaryAt = new Map<string, number>();
   const observe = async (unit: AppUnit) => {
     await loadHistory(unit.spec.name).catch((error: unknown) => ctx.log.warn({ event: "drills.history_unreadable", app: unit.spec.name, reason: errorMessage(error) }, "drill history not read"));
-    const port = metricsPort(ctx.host, specs, unit.spec.name);
+    const port = unit.metricsPort;
     if (!unit.litestreamRunning || port === undefined) return;
     const tracker = trackers.get(unit.spec.name) ?? new LagTracker();
     trackers.set(unit.spec.name, tracker);
@@ -90,6 +89,21 @@ export async function wireDrills(supervisor: Supervisor): Promise<void> {
   const timer = setInterval(tick, OBSERVE_MS);
   // A first canary soon after start, so a drill right after boot can already measure freshness.
   setTimeout(tick, 1000).unref();
+
+  supervisor.onUnits({
+    added: (unit) => {
+      scheduler.add(unit.spec);
+      void loadHistory(unit.spec.name);
+    },
+    removed: (name) => {
+      void scheduler.remove(name);
+      histories.delete(name);
+      historyStamps.delete(name);
+      trackers.delete(name);
+      lags.delete(name);
+      canaryAt.delete(name);
+    },
+  });
 
   supervisor.routes.add("GET /metrics", () => {
     const apps: AppMetrics[] = [...supervisor.units.values()].map((unit) => {

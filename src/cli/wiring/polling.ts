@@ -2,18 +2,19 @@ import { errorMessage } from "../../lib/errors.js";
 import { parseDuration } from "../../lib/duration.js";
 import { pollDeps, pollOnce, type PollState } from "../../deploy/poll.js";
 import type { Supervisor } from "../../supervisor/main.js";
+import type { AppUnit } from "../../supervisor/app-unit.js";
 
 /** GitOps: each app with deploy.poll has its branch checked at that interval; new commits are deployed. */
 export function wirePolling(supervisor: Supervisor): void {
   const { ctx } = supervisor;
-  const timers: NodeJS.Timeout[] = [];
-  for (const unit of supervisor.units.values()) {
+  const timers = new Map<string, NodeJS.Timeout>();
+  const watch = (unit: AppUnit) => {
     const every = unit.spec.deploy.poll ? parseDuration(unit.spec.deploy.poll) : undefined;
-    if (!every) continue;
+    if (!every || timers.has(unit.spec.name)) return;
     let state: PollState = {};
     let busy = false;
     const deps = pollDeps(ctx);
-    timers.push(setInterval(() => {
+    timers.set(unit.spec.name, setInterval(() => {
       // Only a running app is polled: a first deploy or a restore owns it until then. A host that lost the
       // lease deploys nothing: the release phase would write to databases nobody replicates any more.
       if (busy || unit.state !== "running" || supervisor.fenced) return;
@@ -31,8 +32,17 @@ export function wirePolling(supervisor: Supervisor): void {
           busy = false;
         });
     }, every));
-  }
+  };
+  for (const unit of supervisor.units.values()) watch(unit);
+  supervisor.onUnits({
+    added: watch,
+    removed: (name) => {
+      clearInterval(timers.get(name));
+      timers.delete(name);
+    },
+  });
   supervisor.onStop(() => {
-    for (const timer of timers) clearInterval(timer);
+    for (const timer of timers.values()) clearInterval(timer);
+    timers.clear();
   });
 }

@@ -1,0 +1,76 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../helpers/cli.js";
+import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
+import { FIXTURES, freePort, httpGet, installRelease } from "../helpers/apps.js";
+import { gitRepo } from "../helpers/git.js";
+import { killAllSupervisors, startSupervisor, waitForSocket, type RunningSupervisor } from "../helpers/supervisor.js";
+import { waitFor } from "../helpers/wait.js";
+import type { SupervisorStatus } from "../../src/supervisor/main.js";
+
+let home: string;
+let supervisor: RunningSupervisor;
+const ports = { blog: 0, aaa: 0 };
+
+async function status(): Promise<SupervisorStatus> {
+  return JSON.parse((await runCli(home, ["status", "--json"])).stdout) as SupervisorStatus;
+}
+function pids(s: SupervisorStatus, app: string): Record<string, number | undefined> {
+  const unit = s.apps.find((a) => a.name === app);
+  const out: Record<string, number | undefined> = { litestream: (unit?.litestream as { pid?: number } | undefined)?.pid };
+  for (const p of unit?.processes ?? []) out[p.type] = p.pid;
+  return out;
+}
+const metricsPorts = async () => JSON.parse(await readFile(join(home, "run", "litestream", "ports.json"), "utf8")) as Record<string, number>;
+
+beforeAll(async () => {
+  home = join(await tempDir(), "home");
+  ports.blog = await freePort();
+  ports.aaa = await freePort();
+  expect((await runCli(home, ["init", "--replica-url", `file://${join(await tempDir(), "replica")}`])).exitCode).toBe(0);
+  expect((await runCli(home, ["app", "add", "blog", "--kind", "generic", "--repo", "/unused", "--port", String(ports.blog), "--db", "db.sqlite3"])).exitCode).toBe(0);
+  await installRelease(home, "blog", "generic-app");
+  supervisor = await startSupervisor(home);
+  await waitForSocket(home);
+  await waitFor("blog running", async () => (await status()).apps[0]?.state === "running", 30_000);
+});
+
+afterAll(async () => {
+  await killAllSupervisors();
+  await cleanupTempDirs();
+});
+
+describe("apps added and removed while hostctl up runs", () => {
+  it("app add: the running supervisor deploys and serves the new app; the other app's processes and metrics port stay", async () => {
+    const before = await status();
+    const blogPort = (await metricsPorts()).blog;
+    const repo = await gitRepo({ fixture: join(FIXTURES, "generic-app") });
+    // "aaa" sorts before "blog": with ports by name order it would have taken blog's metrics port.
+    const add = await runCli(home, ["app", "add", "aaa", "--kind", "generic", "--repo", repo.dir, "--port", String(ports.aaa), "--db", "db.sqlite3"]);
+    expect(add.exitCode, add.stderr).toBe(0);
+    expect(add.stdout).toContain("hostctl up is running");
+    await waitFor("aaa serving", async () => (await httpGet(ports.aaa, "/").catch(() => ({ body: "" }))).body === "generic ok", 60_000);
+    const after = await status();
+    expect(after.apps.find((a) => a.name === "aaa")?.state).toBe("running");
+    expect(pids(after, "blog")).toEqual(pids(before, "blog"));
+    const assigned = await metricsPorts();
+    expect(assigned.blog).toBe(blogPort);
+    expect(assigned.aaa).not.toBe(blogPort);
+    const scrape = await fetch(`http://127.0.0.1:${assigned.aaa}/metrics`);
+    expect(scrape.status).toBe(200);
+    expect(await scrape.text()).toContain("aaa");
+  });
+
+  it("app remove: the supervisor stops the app first; the other app keeps serving", async () => {
+    const before = await status();
+    const remove = await runCli(home, ["app", "remove", "aaa", "--purge"]);
+    expect(remove.exitCode, remove.stderr).toBe(0);
+    const after = await status();
+    expect(after.apps.map((a) => a.name)).toEqual(["blog"]);
+    await expect(httpGet(ports.aaa, "/")).rejects.toThrow();
+    expect(pids(after, "blog")).toEqual(pids(before, "blog"));
+    expect((await httpGet(ports.blog, "/")).body).toBe("generic ok");
+    expect(await supervisor.stop("SIGTERM")).toBe(0);
+  });
+});
