@@ -2,9 +2,10 @@ import { createWriteStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa, type ResultPromise } from "execa";
-import { CLI } from "./cli.js";
+import { CLI, runCli } from "./cli.js";
 import { waitFor } from "./wait.js";
 import { endStrays, killRecordedGroupsNow } from "../../src/supervisor/proc.js";
+import type { SupervisorStatus } from "../../src/supervisor/main.js";
 
 export interface RunningSupervisor {
   child: ResultPromise;
@@ -41,6 +42,19 @@ export async function startSupervisor(home: string, env: Record<string, string> 
       return result.exitCode;
     },
   };
+}
+
+/** `hostctl status --json` of a home, as an operator runs it (the supervisor's answer, or what is on disk). */
+export async function hostStatus<T extends object = SupervisorStatus>(home: string): Promise<T> {
+  const result = await runCli(home, ["status", "--json"]);
+  if (result.exitCode !== 0) throw new Error(`hostctl status exited ${result.exitCode}: ${result.stderr}`);
+  return JSON.parse(result.stdout) as T;
+}
+
+/** Whether the home's supervisor runs exactly `count` apps, all of them `running`. */
+export async function appsRunning(home: string, count: number): Promise<boolean> {
+  const status = await hostStatus(home);
+  return status.apps.length === count && status.apps.every((app) => app.state === "running");
 }
 
 export async function waitForSocket(home: string): Promise<void> {

@@ -4,8 +4,7 @@ import { runCli } from "../helpers/cli.js";
 import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
 import { waitFor } from "../helpers/wait.js";
 import { freePort, installRelease } from "../helpers/apps.js";
-import { killAllSupervisors, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
-import type { SupervisorStatus } from "../../src/supervisor/main.js";
+import { hostStatus, killAllSupervisors, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
 
 afterAll(async () => {
   await killAllSupervisors();
@@ -23,8 +22,7 @@ describe("restart backoff", () => {
     const sup = await startSupervisor(home, { HOSTCTL_BACKOFF_SCALE: "0.05" });
     await waitForSocket(home);
     const app = await waitFor("crashloop", async () => {
-      const result = await runCli(home, ["status", "--json"]);
-      const status = (JSON.parse(result.stdout) as SupervisorStatus).apps[0];
+      const status = (await hostStatus(home)).apps[0];
       return status?.state === "crashloop" ? status : undefined;
     }, 30_000);
     const web = app.processes[0];

@@ -5,8 +5,7 @@ import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
 import { waitFor } from "../helpers/wait.js";
 import { FIXTURES, PYTHON, freePort, httpGet } from "../helpers/apps.js";
 import { gitRepo, type TestRepo } from "../helpers/git.js";
-import { killAllSupervisors, startSupervisor, waitForSocket, type RunningSupervisor } from "../helpers/supervisor.js";
-import type { SupervisorStatus } from "../../src/supervisor/main.js";
+import { hostStatus, killAllSupervisors, type RunningSupervisor, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
 
 let home: string;
 let port: number;
@@ -16,8 +15,7 @@ let shopPort: number;
 let supervisor: RunningSupervisor;
 
 async function blog() {
-  const result = await runCli(home, ["status", "--json"]);
-  return (JSON.parse(result.stdout) as SupervisorStatus).apps.find((a) => a.name === "blog");
+  return (await hostStatus(home)).apps.find((a) => a.name === "blog");
 }
 
 const version = (v: string) => ({ "site_app/version.py": `VERSION = "${v}"\n` });
@@ -50,8 +48,7 @@ describe("deploys under a running supervisor", () => {
 
   it("`hostctl deploy` hands the switch to the supervisor and reports the serving gap", async () => {
     await waitFor("shop served", async () => (await httpGet(shopPort, "/")).body === "generic ok", 60_000);
-    const before = (await runCli(home, ["status", "--json"])).stdout;
-    const oldPid = (JSON.parse(before) as SupervisorStatus).apps.find((a) => a.name === "shop")?.processes[0]?.pid;
+    const oldPid = (await hostStatus(home)).apps.find((a) => a.name === "shop")?.processes[0]?.pid;
     const sha = await shopRepo.commit("v2", { "VERSION": "v2\n" });
     const result = await runCli(home, ["deploy", "shop", "--json"]);
     expect(result.exitCode, result.stderr).toBe(0);
@@ -59,7 +56,7 @@ describe("deploys under a running supervisor", () => {
     expect(deployed).toMatchObject({ mode: "supervisor", commit: sha });
     expect(deployed.gap_s).toBeGreaterThan(0);
     expect(deployed.gap_s).toBeLessThan(10);
-    const shop = (JSON.parse((await runCli(home, ["status", "--json"])).stdout) as SupervisorStatus).apps.find((a) => a.name === "shop");
+    const shop = (await hostStatus(home)).apps.find((a) => a.name === "shop");
     expect(shop?.release).toContain(sha.slice(0, 7));
     expect(shop?.processes[0]?.pid).not.toBe(oldPid);
     expect((await httpGet(shopPort, "/")).body).toBe("generic ok");

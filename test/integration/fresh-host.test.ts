@@ -8,8 +8,7 @@ import { TEST_CREDENTIALS, listKeys, newBucket } from "../helpers/s3.js";
 import { waitFor } from "../helpers/wait.js";
 import { FIXTURES, PYTHON, freePort, httpGet, httpPost } from "../helpers/apps.js";
 import { gitRepo, type TestRepo } from "../helpers/git.js";
-import { killAllSupervisors, killHost, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
-import type { SupervisorStatus } from "../../src/supervisor/main.js";
+import { appsRunning, hostStatus, killAllSupervisors, killHost, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
 
 const env = TEST_CREDENTIALS;
 let bucket: string;
@@ -18,14 +17,7 @@ let client: Awaited<ReturnType<typeof newBucket>>["client"];
 const ports = { blog: 0, shop: 0, gen: 0 };
 const repos: Record<string, TestRepo> = {};
 
-async function status(home: string): Promise<SupervisorStatus> {
-  return JSON.parse((await runCli(home, ["status", "--json"])).stdout) as SupervisorStatus;
-}
-
-async function allRunning(home: string): Promise<boolean> {
-  const s = await status(home);
-  return s.apps.length === 3 && s.apps.every((a) => a.state === "running");
-}
+const status = hostStatus;
 
 const count = async (port: number, path: string) => (JSON.parse((await httpGet(port, path)).body) as { count: number }).count;
 
@@ -60,7 +52,7 @@ describe("a fresh host brings every site back", () => {
 
     const a = await startSupervisor(hostA, env);
     await waitForSocket(hostA);
-    await waitFor("host A serving three apps", () => allRunning(hostA), 90_000);
+    await waitFor("host A serving three apps", () => appsRunning(hostA, 3), 90_000);
 
     // blog's live release is v2; v3 is pushed to the branch but never deployed: recovery must bring v2 back.
     const v2 = await repos.blog!.commit("v2", { "site_app/version.py": 'VERSION = "v2"\n' });
@@ -93,7 +85,7 @@ describe("a fresh host brings every site back", () => {
     // …and the operator who knows A is gone takes it over.
     const b = await startSupervisor(hostB, withKey, join(await tempDir(), "b.log"), ["--takeover"]);
     await waitForSocket(hostB);
-    await waitFor("host B serving three apps", () => allRunning(hostB), 120_000);
+    await waitFor("host B serving three apps", () => appsRunning(hostB, 3), 120_000);
 
     expect(await count(ports.blog, "/notes")).toBe(5);
     expect(await count(ports.shop, "/notes")).toBe(3);

@@ -5,7 +5,7 @@ import { runCli } from "../helpers/cli.js";
 import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
 import { FIXTURES, freePort, httpGet, installRelease } from "../helpers/apps.js";
 import { gitRepo } from "../helpers/git.js";
-import { killAllSupervisors, startSupervisor, waitForSocket, type RunningSupervisor } from "../helpers/supervisor.js";
+import { appsRunning, hostStatus, killAllSupervisors, type RunningSupervisor, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
 import { waitFor } from "../helpers/wait.js";
 import type { SupervisorStatus } from "../../src/supervisor/main.js";
 
@@ -13,9 +13,7 @@ let home: string;
 let supervisor: RunningSupervisor;
 const ports = { blog: 0, aaa: 0 };
 
-async function status(): Promise<SupervisorStatus> {
-  return JSON.parse((await runCli(home, ["status", "--json"])).stdout) as SupervisorStatus;
-}
+const status = () => hostStatus(home);
 function pids(s: SupervisorStatus, app: string): Record<string, number | undefined> {
   const unit = s.apps.find((a) => a.name === app);
   const out: Record<string, number | undefined> = { litestream: (unit?.litestream as { pid?: number } | undefined)?.pid };
@@ -33,7 +31,7 @@ beforeAll(async () => {
   await installRelease(home, "blog", "generic-app");
   supervisor = await startSupervisor(home);
   await waitForSocket(home);
-  await waitFor("blog running", async () => (await status()).apps[0]?.state === "running", 30_000);
+  await waitFor("blog running", () => appsRunning(home, 1), 30_000);
 });
 
 afterAll(async () => {

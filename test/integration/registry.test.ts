@@ -6,9 +6,8 @@ import { runCli } from "../helpers/cli.js";
 import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
 import { FIXTURES, freePort } from "../helpers/apps.js";
 import { gitRepo } from "../helpers/git.js";
-import { killAllSupervisors, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
+import { appsRunning, killAllSupervisors, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
 import { waitFor } from "../helpers/wait.js";
-import type { SupervisorStatus } from "../../src/supervisor/main.js";
 import type { RegistryEntry } from "../../src/registry/mirror.js";
 import { TEST_CREDENTIALS, newBucket } from "../helpers/s3.js";
 import { createServer, connect, type Server } from "node:net";
@@ -68,7 +67,7 @@ describe("the app registry in the replica target", () => {
     expect((await runCli(hostB, ["init", "--replica-url", `file://${replica}`])).exitCode).toBe(0);
     const b = await startSupervisor(hostB, {}, join(await tempDir(), "b.log"), ["--takeover"]);
     await waitForSocket(hostB);
-    await waitFor("gen running on host B", async () => (JSON.parse((await runCli(hostB, ["status", "--json"])).stdout) as SupervisorStatus).apps[0]?.state === "running", 60_000);
+    await waitFor("gen running on host B", () => appsRunning(hostB, 1), 60_000);
     // up copies the registry 5 s after it starts.
     await waitFor("host B's registry copy", async () => (JSON.parse(await readFile(entryFile, "utf8")) as RegistryEntry).updated_at !== before.updated_at, 20_000);
     const after = JSON.parse(await readFile(entryFile, "utf8")) as RegistryEntry;
@@ -105,7 +104,7 @@ describe("the app registry in the replica target", () => {
       });
       await new Promise<void>((resolve) => proxy!.listen(proxyPort, "127.0.0.1", resolve));
       await waitForSocket(hostB);
-      await waitFor("gen recovered and running on host B", async () => (JSON.parse((await runCli(hostB, ["status", "--json"])).stdout) as SupervisorStatus).apps[0]?.state === "running", 60_000);
+      await waitFor("gen recovered and running on host B", () => appsRunning(hostB, 1), 60_000);
       expect(await b.stop("SIGTERM")).toBe(0);
     } finally {
       await new Promise((resolve) => (proxy ? proxy.close(resolve) : resolve(undefined)));

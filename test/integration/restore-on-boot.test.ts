@@ -6,8 +6,7 @@ import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
 import { TEST_CREDENTIALS, deleteAll, listKeys, newBucket, startPrivateS3 } from "../helpers/s3.js";
 import { waitFor } from "../helpers/wait.js";
 import { freePort, httpGet, httpPost, installRelease } from "../helpers/apps.js";
-import { killAllSupervisors, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
-import type { SupervisorStatus } from "../../src/supervisor/main.js";
+import { hostStatus, killAllSupervisors, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
 
 const env = TEST_CREDENTIALS;
 let endpoint: string;
@@ -23,8 +22,7 @@ async function newHost(replicaUrl: string, s3Endpoint: string, port: number): Pr
 }
 
 async function appStatus(home: string) {
-  const result = await runCli(home, ["status", "--json"]);
-  return (JSON.parse(result.stdout) as SupervisorStatus).apps[0];
+  return (await hostStatus(home)).apps[0];
 }
 
 const exists = (path: string) => access(path).then(() => true, () => false);

@@ -7,9 +7,8 @@ import { TEST_CREDENTIALS, newBucket } from "../helpers/s3.js";
 import { waitFor } from "../helpers/wait.js";
 import { FIXTURES, freePort } from "../helpers/apps.js";
 import { gitRepo, type TestRepo } from "../helpers/git.js";
-import { killAllSupervisors, killHost, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
+import { appsRunning, killAllSupervisors, killHost, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
 import { sql } from "../helpers/sqlite.js";
-import type { SupervisorStatus } from "../../src/supervisor/main.js";
 
 const env = TEST_CREDENTIALS;
 const SYNC_INTERVAL_MS = 1000; // hostctl's default litestream.sync_interval
@@ -21,11 +20,6 @@ let bucket: string;
 let endpoint: string;
 let repo: TestRepo;
 let port: number;
-
-async function running(home: string): Promise<boolean> {
-  const s = JSON.parse((await runCli(home, ["status", "--json"])).stdout) as SupervisorStatus;
-  return s.apps.length === 1 && s.apps[0]!.state === "running";
-}
 
 interface Ack { seq: number; at: number }
 
@@ -68,7 +62,7 @@ describe("RPO under load", () => {
     expect((await runCli(hostA, ["app", "add", "gen", "--kind", "generic", "--repo", repo.dir, "--port", String(port), "--db", "db.sqlite3"])).exitCode).toBe(0);
     const a = await startSupervisor(hostA, env);
     await waitForSocket(hostA);
-    await waitFor("host A serving", () => running(hostA), 60_000);
+    await waitFor("host A serving", () => appsRunning(hostA, 1), 60_000);
     // Litestream's first sync of the database is one sync interval after it starts watching it.
     await new Promise((resolve) => setTimeout(resolve, 1500));
 
@@ -85,7 +79,7 @@ describe("RPO under load", () => {
     expect((await runCli(hostB, ["init", ...replica], { env })).exitCode).toBe(0);
     const b = await startSupervisor(hostB, env, join(await tempDir(), "b.log"), ["--takeover"]);
     await waitForSocket(hostB);
-    await waitFor("host B serving", () => running(hostB), 90_000);
+    await waitFor("host B serving", () => appsRunning(hostB, 1), 90_000);
     expect(await b.stop("SIGTERM")).toBe(0);
 
     const db = join(hostB, "apps", "gen", "data", "db.sqlite3");

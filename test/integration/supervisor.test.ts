@@ -9,10 +9,9 @@ import { TEST_CREDENTIALS, newBucket } from "../helpers/s3.js";
 import { countRows } from "../helpers/sqlite.js";
 import { waitFor } from "../helpers/wait.js";
 import { freePort, httpGet, httpPost, installRelease, migrateDjango, PYTHON } from "../helpers/apps.js";
-import { killAllSupervisors, startSupervisor, waitForSocket, type RunningSupervisor } from "../helpers/supervisor.js";
+import { hostStatus, killAllSupervisors, type RunningSupervisor, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
 import { litestreamBinary } from "../../src/litestream/binary.js";
 import { restoreArgs } from "../../src/litestream/args.js";
-import type { SupervisorStatus } from "../../src/supervisor/main.js";
 import { controlRequest } from "../../src/supervisor/control-client.js";
 import { hostPaths } from "../../src/config/paths.js";
 
@@ -22,11 +21,7 @@ let supervisor: RunningSupervisor;
 let metricsPort: number;
 const env = TEST_CREDENTIALS;
 
-async function statusJson(): Promise<SupervisorStatus> {
-  const result = await runCli(home, ["status", "--json"]);
-  expect(result.exitCode, result.stderr).toBe(0);
-  return JSON.parse(result.stdout) as SupervisorStatus;
-}
+const statusJson = () => hostStatus(home);
 
 /** Restores the app's replica into a scratch file with the real Litestream and counts the notes. */
 async function notesInReplica(): Promise<number> {

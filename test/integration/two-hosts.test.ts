@@ -6,7 +6,7 @@ import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
 import { TEST_CREDENTIALS, getJson, newBucket } from "../helpers/s3.js";
 import { waitFor } from "../helpers/wait.js";
 import { freePort, httpGet, httpPost, installRelease } from "../helpers/apps.js";
-import { killAllSupervisors, killHost, startSupervisor, waitForSocket, type RunningSupervisor } from "../helpers/supervisor.js";
+import { hostStatus, killAllSupervisors, killHost, type RunningSupervisor, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
 import type { SupervisorStatus } from "../../src/supervisor/main.js";
 
 const env = TEST_CREDENTIALS;
@@ -24,7 +24,7 @@ async function newHost(replicaUrl: string, endpoint: string): Promise<string> {
 }
 
 async function shop(home: string) {
-  return (JSON.parse((await runCli(home, ["status", "--json"])).stdout) as SupervisorStatus).apps[0];
+  return (await hostStatus(home)).apps[0];
 }
 
 async function startRunning(home: string, args: string[] = []): Promise<RunningSupervisor> {
@@ -79,7 +79,7 @@ describe("one live host per replica prefix", () => {
       return app?.litestream.state === "disabled" ? app : undefined;
     }, 30_000);
     expect(lost.reason).toMatch(/lease/);
-    const status = JSON.parse((await runCli(hostA, ["status", "--json"])).stdout) as SupervisorStatus & { lease: { state: string } };
+    const status = await hostStatus<SupervisorStatus & { lease: { state: string } }>(hostA);
     expect(status.lease.state).toBe("lost");
     expect((await httpGet(lost.port, "/")).body).toBe("generic ok");
     expect((await shop(hostB))?.litestream.state).toBe("running");
