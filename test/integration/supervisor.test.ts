@@ -58,7 +58,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await killAllSupervisors();
-  if (!process.env.KEEP_TMP) await cleanupTempDirs();
+  await cleanupTempDirs();
 });
 
 describe("hostctl up", () => {
