@@ -40,7 +40,7 @@ onCleanup(async () => {
 });
 
 function up(home) {
-  const child = execa(process.execPath, [join(ROOT, "dist", "cli", "main.js"), "--home", home, "up"], { env: { ...CREDS, ...QUIET }, reject: false, stdio: "ignore" });
+  const child = execa(process.execPath, [join(ROOT, "dist", "cli", "main.js"), "--home", home, "up"], { env: { ...CREDS, ...QUIET }, reject: false, forceKillAfterDelay: false, stdio: "ignore" });
   running.add(child);
   return {
     stop: async () => {

@@ -23,7 +23,7 @@ try {
     symlinkSync(release, join(home, "apps", name, "current"));
   }
   // Run the bin itself, as systemd does: its shebang carries the supervisor's V8 flags.
-  const up = execa(CLI, ["--home", home, "up"], { reject: false, stdout: "ignore", stderr: "ignore" });
+  const up = execa(CLI, ["--home", home, "up"], { reject: false, forceKillAfterDelay: false, stdout: "ignore", stderr: "ignore" });
   const deadline = Date.now() + 60_000;
   let running = 0;
   while (Date.now() < deadline) {

@@ -91,7 +91,7 @@ async function main(): Promise<void> {
     });
     const rowsPath = django ? "/notes" : "/rows";
     const count = async () => (JSON.parse((await get(port, rowsPath)).body) as { count: number }).count;
-    const upA = execa(process.execPath, [CLI, "--home", hostA, "up"], { env: { ...CREDS, HOSTCTL_STOP_GRACE_MS: "3000" }, reject: false, stdout: "ignore", stderr: "ignore" });
+    const upA = execa(process.execPath, [CLI, "--home", hostA, "up"], { env: { ...CREDS, HOSTCTL_STOP_GRACE_MS: "3000" }, reject: false, forceKillAfterDelay: false, stdout: "ignore", stderr: "ignore" });
     supervisors.push({ home: hostA, child: upA });
     await timed("host A: hostctl up (first deploy from the branch, then serve)", async () => {
       await waitFor("the site", () => running(hostA, port), 180_000);
@@ -122,7 +122,7 @@ async function main(): Promise<void> {
     const hostB = join(work, "host-b");
     const { child: upB } = await timed("host B: hostctl init (same replica) + hostctl up --takeover (host A is gone): discover, restore, deploy the live commit, serve", async () => {
       await hostctl(hostB, ["init", ...replica]);
-      const child = execa(process.execPath, [CLI, "--home", hostB, "up", "--takeover"], { env: { ...CREDS, HOSTCTL_STOP_GRACE_MS: "3000" }, reject: false, stdout: "ignore", stderr: "ignore" });
+      const child = execa(process.execPath, [CLI, "--home", hostB, "up", "--takeover"], { env: { ...CREDS, HOSTCTL_STOP_GRACE_MS: "3000" }, reject: false, forceKillAfterDelay: false, stdout: "ignore", stderr: "ignore" });
       supervisors.push({ home: hostB, child });
       await waitFor("the recovered site", () => running(hostB, port), 180_000);
       // Wrapped: returning the subprocess itself would await its exit (it is a thenable).

@@ -24,6 +24,9 @@ export async function startSupervisor(home: string, env: Record<string, string> 
   const child = execa(process.execPath, [CLI, "--home", home, "up", ...args], {
     env: { AWS_ACCESS_KEY_ID: "", AWS_SECRET_ACCESS_KEY: "", HOSTCTL_STOP_GRACE_MS: "5000", ...env },
     reject: false,
+    // A graceful stop may take longer than execa's default 5 s before it SIGKILLs (waiting for Litestream's
+    // first sync, a boot in progress): the supervisor must get to finish it.
+    forceKillAfterDelay: false,
     stdin: "ignore",
     stdout: out,
     stderr: out,
