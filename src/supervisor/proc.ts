@@ -37,25 +37,26 @@ export async function removeRecord(dir: string, app: string, type: string): Prom
   await rm(recordPath(dir, app, type), { force: true });
 }
 
-/**
- * Ends what a previous supervisor left running. A record is honoured only if the pid still has the
- * recorded start time: a reused pid belongs to someone else and is never signalled.
- */
+/** The process records in `dir`, each with its file. */
+async function readRecords(dir: string): Promise<{ file: string; record: ProcessRecord | undefined }[]> {
+  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith(".json"));
+  return Promise.all(names.map(async (name) => ({ file: join(dir, name), record: await readJsonFile<ProcessRecord>(join(dir, name)) })));
+}
+
+/** Whether the recorded pid is still the recorded process: a reused pid belongs to someone else and is never signalled. */
+async function stillRunning(record: ProcessRecord | undefined): Promise<boolean> {
+  return record !== undefined && (await procStartTime(record.pid)) === record.starttime;
+}
+
+/** Ends what a previous supervisor left running (SIGTERM to each live recorded group, SIGKILL after the grace), and forgets the records. */
 export async function endStrays(dir: string, graceMs: number): Promise<ProcessRecord[]> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return [];
-  }
   const ended: ProcessRecord[] = [];
-  for (const name of names.filter((n) => n.endsWith(".json"))) {
-    const record = await readJsonFile<ProcessRecord>(join(dir, name));
-    if (record && (await procStartTime(record.pid)) === record.starttime) {
+  for (const { file, record } of await readRecords(dir)) {
+    if (record && (await stillRunning(record))) {
       await killGroup(record.pid, graceMs);
       ended.push(record);
     }
-    await rm(join(dir, name), { force: true });
+    await rm(file, { force: true });
   }
   return ended;
 }
@@ -65,11 +66,9 @@ export async function endStrays(dir: string, graceMs: number): Promise<ProcessRe
  * (no SIGTERM first, so nothing gets to flush; Litestream ships nothing more). For demos and tests.
  */
 export async function killRecordedGroupsNow(dir: string): Promise<number> {
-  const names = await readdir(dir).catch(() => [] as string[]);
-  const records = await Promise.all(names.filter((n) => n.endsWith(".json")).map((name) => readJsonFile<ProcessRecord>(join(dir, name))));
   let killed = 0;
-  for (const record of records) {
-    if (!record || (await procStartTime(record.pid)) !== record.starttime) continue;
+  for (const { record } of await readRecords(dir)) {
+    if (!record || !(await stillRunning(record))) continue;
     try {
       process.kill(-record.pid, "SIGKILL");
       killed += 1;
