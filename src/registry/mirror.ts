@@ -7,10 +7,10 @@ import { loadApps } from "../apps/registry.js";
 import { readAppEnv } from "../apps/env.js";
 import { formatEnvFile } from "../lib/env-file.js";
 import { errorMessage } from "../lib/errors.js";
-import { readJsonFile } from "../lib/json-file.js";
 import { readCurrent, readReleaseMeta } from "../deploy/releases.js";
 import { heldByAnotherHost } from "../lease/lease.js";
 import { describeHolder } from "../lease/decision.js";
+import { readRecoveryState } from "./recovery-state.js";
 import { encryptEnv, type EnvEnvelope } from "./env-crypto.js";
 
 /** One app as kept in the replica target: enough for a fresh host to bring it back. */
@@ -42,7 +42,7 @@ export async function registryEntry(ctx: HostContext, spec: AppSpec, previous?: 
   const meta = current ? await readReleaseMeta(join(app.releases, current)) : undefined;
   const env = await readAppEnv(ctx.paths, spec.name);
   const publicKey = ctx.host.registry.env_public_key;
-  const recovery = (await readJsonFile<{ missing_env_keys?: string[] }>(app.state)) ?? {};
+  const recovery = await readRecoveryState(ctx, spec.name);
   const stillMissing = (recovery.missing_env_keys ?? []).filter((key) => !(key in env));
   const keepEnv = stillMissing.length > 0 && previous !== undefined;
   return {

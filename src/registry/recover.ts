@@ -19,23 +19,6 @@ export interface RecoveredApp {
   missing_env_keys: string[];
 }
 
-/** What `up` remembers about a recovered app until its first deploy: the commit that was live. */
-export interface RecoveryState {
-  recover_commit?: string;
-  missing_env_keys?: string[];
-}
-
-export async function readRecoveryState(ctx: HostContext, app: string): Promise<RecoveryState> {
-  return (await readJsonFile<RecoveryState>(appPaths(ctx.paths, app).state)) ?? {};
-}
-
-export async function clearRecoveryCommit(ctx: HostContext, app: string): Promise<void> {
-  const file = appPaths(ctx.paths, app).state;
-  const state = (await readJsonFile<Record<string, unknown>>(file)) ?? {};
-  delete state.recover_commit;
-  await writeJsonFile(file, state);
-}
-
 async function privateKey(env: NodeJS.ProcessEnv): Promise<string | undefined> {
   if (env.HOSTCTL_ENV_KEY_FILE) return (await readFile(env.HOSTCTL_ENV_KEY_FILE, "utf8")).trim();
   return env.HOSTCTL_ENV_PRIVATE_KEY;
