@@ -27,18 +27,24 @@ export interface EnsureOptions {
   timestamp?: string;
 }
 
-/** Moves -wal/-shm files that have no database beside them out of the way (never deleted: they are evidence). */
-async function setStraysAside(db: string, now: Date): Promise<string[]> {
+/** Renames each existing `<db><suffix>` to `<db><suffix>.<tag>-<time>` (never deleted); returns the new names. */
+async function moveAside(db: string, suffixes: readonly string[], tag: string, now: Date): Promise<string[]> {
+  const stamp = now.toISOString().replace(/[:.]/g, "");
   const moved: string[] = [];
-  for (const suffix of ["-wal", "-shm", ".tmp-wal", ".tmp-shm", "-journal"]) {
-    const stray = `${db}${suffix}`;
-    if (await pathExists(stray)) {
-      const aside = `${stray}.stray-${now.toISOString().replace(/[:.]/g, "")}`;
-      await rename(stray, aside);
+  for (const suffix of suffixes) {
+    const file = `${db}${suffix}`;
+    if (await pathExists(file)) {
+      const aside = `${file}.${tag}-${stamp}`;
+      await rename(file, aside);
       moved.push(aside);
     }
   }
   return moved;
+}
+
+/** Moves -wal/-shm files that have no database beside them out of the way (never deleted: they are evidence). */
+function setStraysAside(db: string, now: Date): Promise<string[]> {
+  return moveAside(db, ["-wal", "-shm", ".tmp-wal", ".tmp-shm", "-journal"], "stray", now);
 }
 
 /**
@@ -50,15 +56,13 @@ async function setStraysAside(db: string, now: Date): Promise<string[]> {
  */
 export async function setStaleDatabasesAside(spec: AppSpec, ctx: HostContext): Promise<string[]> {
   const app = appPaths(ctx.paths, spec.name);
-  const stamp = ctx.clock.now().toISOString().replace(/[:.]/g, "");
+  const now = ctx.clock.now();
   const moved: string[] = [];
   for (const db of spec.databases) {
     const path = join(app.data, db.path);
     if (!(await pathExists(path))) continue;
     if ((await replicaState(ctx.store, spec.name, db.path)).state === "empty") continue;
-    for (const suffix of ["", "-wal", "-shm"]) {
-      if (await pathExists(`${path}${suffix}`)) await rename(`${path}${suffix}`, `${path}${suffix}.stale-${stamp}`);
-    }
+    await moveAside(path, ["", "-wal", "-shm"], "stale", now);
     moved.push(db.path);
   }
   return moved;
