@@ -2,6 +2,7 @@ import { cp, mkdir, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { ROOT } from "./cli.js";
+import { waitFor } from "./wait.js";
 
 export const FIXTURES = join(ROOT, "test", "fixtures");
 export const PYTHON = "/usr/bin/python3";
@@ -33,4 +34,9 @@ export async function httpGet(port: number, path: string): Promise<{ status: num
 export async function httpPost(port: number, path: string, body: string): Promise<{ status: number; body: string }> {
   const response = await fetch(`http://127.0.0.1:${port}${path}`, { method: "POST", body, headers: { "content-type": "application/x-www-form-urlencoded" }, signal: AbortSignal.timeout(5000) });
   return { status: response.status, body: await response.text() };
+}
+
+/** An app the supervisor reports `running` has started its processes; its web server answers a moment later. */
+export async function waitAnswering(port: number, path = "/", timeoutMs = 30_000): Promise<void> {
+  await waitFor(`127.0.0.1:${port}${path} answering 200`, async () => (await httpGet(port, path)).status === 200, timeoutMs);
 }

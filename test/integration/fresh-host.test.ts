@@ -6,7 +6,7 @@ import { runCli } from "../helpers/cli.js";
 import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
 import { TEST_CREDENTIALS, listKeys, newBucket } from "../helpers/s3.js";
 import { waitFor } from "../helpers/wait.js";
-import { FIXTURES, PYTHON, freePort, httpGet, httpPost } from "../helpers/apps.js";
+import { FIXTURES, PYTHON, freePort, httpGet, httpPost, waitAnswering } from "../helpers/apps.js";
 import { gitRepo, type TestRepo } from "../helpers/git.js";
 import { appsRunning, hostStatus, killAllSupervisors, killHost, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
 
@@ -18,6 +18,10 @@ const ports = { blog: 0, shop: 0, gen: 0 };
 const repos: Record<string, TestRepo> = {};
 
 const status = hostStatus;
+
+async function allAnswering(): Promise<void> {
+  for (const port of Object.values(ports)) await waitAnswering(port);
+}
 
 const count = async (port: number, path: string) => (JSON.parse((await httpGet(port, path)).body) as { count: number }).count;
 
@@ -53,6 +57,7 @@ describe("a fresh host brings every site back", () => {
     const a = await startSupervisor(hostA, env);
     await waitForSocket(hostA);
     await waitFor("host A serving three apps", () => appsRunning(hostA, 3), 90_000);
+    await allAnswering();
 
     // blog's live release is v2; v3 is pushed to the branch but never deployed: recovery must bring v2 back.
     const v2 = await repos.blog!.commit("v2", { "site_app/version.py": 'VERSION = "v2"\n' });
@@ -86,6 +91,7 @@ describe("a fresh host brings every site back", () => {
     const b = await startSupervisor(hostB, withKey, join(await tempDir(), "b.log"), ["--takeover"]);
     await waitForSocket(hostB);
     await waitFor("host B serving three apps", () => appsRunning(hostB, 3), 120_000);
+    await allAnswering();
 
     expect(await count(ports.blog, "/notes")).toBe(5);
     expect(await count(ports.shop, "/notes")).toBe(3);

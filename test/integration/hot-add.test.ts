@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
 import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
-import { FIXTURES, freePort, httpGet, installRelease } from "../helpers/apps.js";
+import { FIXTURES, freePort, httpGet, installRelease, waitAnswering } from "../helpers/apps.js";
 import { gitRepo } from "../helpers/git.js";
 import { appsRunning, hostStatus, killAllSupervisors, type RunningSupervisor, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
 import { waitFor } from "../helpers/wait.js";
@@ -32,6 +32,7 @@ beforeAll(async () => {
   supervisor = await startSupervisor(home);
   await waitForSocket(home);
   await waitFor("blog running", () => appsRunning(home, 1), 30_000);
+  await waitAnswering(ports.blog);
 });
 
 afterAll(async () => {
@@ -48,7 +49,10 @@ describe("apps added and removed while hostctl up runs", () => {
     const add = await runCli(home, ["app", "add", "aaa", "--kind", "generic", "--repo", repo.dir, "--port", String(ports.aaa), "--db", "db.sqlite3"]);
     expect(add.exitCode, add.stderr).toBe(0);
     expect(add.stdout).toContain("hostctl up is running");
-    await waitFor("aaa serving", async () => (await httpGet(ports.aaa, "/").catch(() => ({ body: "" }))).body === "generic ok", 60_000);
+    // The first deploy's temporary web answers too: wait for the supervised one.
+    await waitFor("aaa running", () => appsRunning(home, 2), 60_000);
+    await waitAnswering(ports.aaa);
+    expect((await httpGet(ports.aaa, "/")).body).toBe("generic ok");
     const after = await status();
     expect(after.apps.find((a) => a.name === "aaa")?.state).toBe("running");
     expect(pids(after, "blog")).toEqual(pids(before, "blog"));

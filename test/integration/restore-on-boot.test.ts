@@ -5,7 +5,7 @@ import { runCli } from "../helpers/cli.js";
 import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
 import { TEST_CREDENTIALS, deleteAll, listKeys, newBucket, startPrivateS3 } from "../helpers/s3.js";
 import { waitFor } from "../helpers/wait.js";
-import { freePort, httpGet, httpPost, installRelease } from "../helpers/apps.js";
+import { freePort, httpGet, httpPost, installRelease, waitAnswering } from "../helpers/apps.js";
 import { hostStatus, killAllSupervisors, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
 
 const env = TEST_CREDENTIALS;
@@ -95,6 +95,7 @@ describe("restore-on-boot", () => {
     back.createBucket("outage");
     try {
       await waitFor("the app to start once S3 is back", async () => (await appStatus(home))?.state === "running", 30_000);
+      await waitAnswering(port);
       expect((await httpGet(port, "/")).body).toBe("generic ok");
       const data = await readdir(join(home, "apps", "shop", "data"));
       expect(data.some((f) => f.startsWith("db.sqlite3-wal.stray-"))).toBe(true);

@@ -5,7 +5,7 @@ import { runCli } from "../helpers/cli.js";
 import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
 import { TEST_CREDENTIALS, newBucket } from "../helpers/s3.js";
 import { waitFor } from "../helpers/wait.js";
-import { FIXTURES, freePort } from "../helpers/apps.js";
+import { FIXTURES, freePort, waitAnswering } from "../helpers/apps.js";
 import { gitRepo, type TestRepo } from "../helpers/git.js";
 import { appsRunning, killAllSupervisors, killHost, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
 import { sql } from "../helpers/sqlite.js";
@@ -63,6 +63,7 @@ describe("RPO under load", () => {
     const a = await startSupervisor(hostA, env);
     await waitForSocket(hostA);
     await waitFor("host A serving", () => appsRunning(hostA, 1), 60_000);
+    await waitAnswering(port);
     // Litestream's first sync of the database is one sync interval after it starts watching it.
     await new Promise((resolve) => setTimeout(resolve, 1500));
 

@@ -5,7 +5,7 @@ import { runCli } from "../helpers/cli.js";
 import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
 import { TEST_CREDENTIALS, getJson, newBucket } from "../helpers/s3.js";
 import { waitFor } from "../helpers/wait.js";
-import { freePort, httpGet, httpPost, installRelease } from "../helpers/apps.js";
+import { freePort, httpGet, httpPost, installRelease, waitAnswering } from "../helpers/apps.js";
 import { hostStatus, killAllSupervisors, killHost, type RunningSupervisor, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
 import type { SupervisorStatus } from "../../src/supervisor/main.js";
 
@@ -31,6 +31,7 @@ async function startRunning(home: string, args: string[] = []): Promise<RunningS
   const sup = await startSupervisor(home, env, join(await tempDir(), "up.log"), args);
   await waitForSocket(home);
   await waitFor("shop running", async () => (await shop(home))?.state === "running", 30_000);
+  await waitAnswering((await shop(home))!.port);
   return sup;
 }
 
