@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { execa } from "execa";
 import { fileURLToPath } from "node:url";
 
@@ -10,13 +11,19 @@ export interface CliResult {
   stderr: string;
 }
 
+/** The lowest port the kernel hands out for port 0, where freePort() picks the test apps' ports. */
+const EPHEMERAL_LOW = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]) || 32768;
+
 /**
  * Test hosts run side by side on one machine: each gets its own range of Litestream metrics ports
- * (production hosts keep the default), or two hosts' Litestreams would fight over 127.0.0.1:9430.
+ * (production hosts keep the default), or two hosts' Litestreams would fight over 127.0.0.1:9430. The
+ * ranges lie below the ephemeral ports, so an app port from freePort() never falls into one (app add
+ * refuses an app port inside the host's metrics range).
  */
 function withMetricsPorts(args: string[]): string[] {
   if (args[0] !== "init" || args.includes("--metrics-port-base")) return args;
-  return [...args, "--metrics-port-base", String(20_000 + 100 * Math.floor(Math.random() * 400))];
+  const slots = Math.floor((EPHEMERAL_LOW - 10_000) / 100) - 1;
+  return [...args, "--metrics-port-base", String(10_000 + 100 * Math.floor(Math.random() * slots))];
 }
 
 /** Runs the built CLI as a user would: a subprocess, against a temp home. */
