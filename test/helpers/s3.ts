@@ -1,7 +1,7 @@
 import { CreateBucketCommand, DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { randomBytes } from "node:crypto";
-import { createServer } from "node:net";
 import { inject } from "vitest";
+import { freePort } from "../../src/lib/net.js";
 import { startFauxqs } from "fauxqs";
 
 export const TEST_CREDENTIALS = { AWS_ACCESS_KEY_ID: "hostctl-test-key", AWS_SECRET_ACCESS_KEY: "s3cr3t-test-value-9f8e7d" };
@@ -38,16 +38,8 @@ export async function deleteAll(client: S3Client, bucket: string, prefix = ""): 
 }
 
 /** A port nothing listens on: an S3 endpoint that is down. */
-export async function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
+export function closedPort(): Promise<number> {
+  return freePort();
 }
 
 /** A private S3 endpoint a test can stop and start again on the same port (S3 outage and recovery). */
