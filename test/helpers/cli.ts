@@ -18,12 +18,24 @@ const EPHEMERAL_LOW = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_rang
  * Test hosts run side by side on one machine: each gets its own range of Litestream metrics ports
  * (production hosts keep the default), or two hosts' Litestreams would fight over 127.0.0.1:9430. The
  * ranges lie below the ephemeral ports, so an app port from freePort() never falls into one (app add
- * refuses an app port inside the host's metrics range).
+ * refuses an app port inside the host's metrics range). Each vitest worker owns its own slice of
+ * ranges and hands them out in turn from a random start: two hosts alive at once never share one
+ * (random picks did, now and then, among the dozens of hosts one run creates).
  */
+const RANGE_COUNT = Math.floor((EPHEMERAL_LOW - 10_000) / 100) - 1;
+const WORKER_SLOTS = 4;
+const worker = (Number(process.env.VITEST_POOL_ID) || 1) % WORKER_SLOTS;
+const perWorker = Math.floor(RANGE_COUNT / WORKER_SLOTS);
+let nextRange = Math.floor(Math.random() * perWorker);
+
+export function metricsPortBase(): number {
+  const slot = worker * perWorker + (nextRange++ % perWorker);
+  return 10_000 + 100 * slot;
+}
+
 function withMetricsPorts(args: string[]): string[] {
   if (args[0] !== "init" || args.includes("--metrics-port-base")) return args;
-  const slots = Math.floor((EPHEMERAL_LOW - 10_000) / 100) - 1;
-  return [...args, "--metrics-port-base", String(10_000 + 100 * Math.floor(Math.random() * slots))];
+  return [...args, "--metrics-port-base", String(metricsPortBase())];
 }
 
 /** Runs the built CLI as a user would: a subprocess, against a temp home. */

@@ -5,7 +5,8 @@ import { parseDocument } from "yaml";
 import { expect } from "vitest";
 import { runCli } from "../helpers/cli.js";
 import { tempDir } from "../helpers/tmp.js";
-import { TEST_CREDENTIALS, closedPort, listKeys } from "../helpers/s3.js";
+import { TEST_CREDENTIALS, listKeys } from "../helpers/s3.js";
+import { freePort } from "../../src/lib/net.js";
 import { waitFor } from "../helpers/wait.js";
 import { sql } from "../helpers/sqlite.js";
 import { litestreamBinary } from "../../src/litestream/binary.js";
@@ -39,16 +40,14 @@ export async function initHost(endpoint: string, bucket: string, extra: Record<s
   expect(init.exitCode, init.stderr).toBe(0);
   const file = join(home, "hostctl.yml");
   const doc = parseDocument(await readFile(file, "utf8"));
-  // No fixed ports: another test's Litestream may hold the default 9430.
-  doc.setIn(["litestream", "metrics_port_base"], await closedPort());
   for (const [path, value] of Object.entries(extra)) doc.setIn(path.split("."), value);
   await writeFile(file, doc.toString());
   return { home, prefix };
 }
 
 export async function addApp(host: TestHost, name: string, flags: string[] = []): Promise<string> {
-  const port = String(8000 + Math.floor(Math.random() * 900));
-  const add = await runCli(host.home, ["app", "add", name, "--repo", "/nonexistent", "--port", port, "--db", "db.sqlite3", ...flags]);
+  const port = await freePort();
+  const add = await runCli(host.home, ["app", "add", name, "--repo", "/nonexistent", "--port", String(port), "--db", "db.sqlite3", ...flags]);
   expect(add.exitCode, add.stderr).toBe(0);
   return dbPath(host, name);
 }
