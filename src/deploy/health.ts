@@ -46,7 +46,7 @@ export function isHealthyStatus(status: number): boolean {
 export async function waitHealthy(check: HealthCheck): Promise<HealthResult> {
   const started = Date.now();
   const deadline = started + check.timeoutMs;
-  const interval = check.intervalMs ?? 50;
+  const interval = check.intervalMs ?? 25;
   let last: Omit<HealthResult, "ok" | "ms"> = { error: "not probed yet" };
   for (;;) {
     if (check.signal?.aborted) return { ok: false, ...last, error: abortReason(check.signal, last), ms: Date.now() - started };

@@ -9,11 +9,12 @@ export function groupAlive(pgid: number): boolean {
   }
 }
 
+/** Polled every 20 ms (one kill(2) each): a stop is part of every deploy's and restart's wall time. */
 export async function waitGroupGone(pgid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (!groupAlive(pgid)) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
   return !groupAlive(pgid);
 }

@@ -1,13 +1,10 @@
-import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { mkdir, open, readFile, readdir, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { HostConfig } from "../config/schema.js";
 import { parseReplicaUrl, type ReplicaTarget } from "../config/replica.js";
-import { writeFileAtomic } from "../lib/fs.js";
-import { createS3Client } from "./client.js";
+import { fileChunks, writeFileAtomic, writeStreamAtomic } from "../lib/fs.js";
 import type { S3Credentials } from "./credentials.js";
-import { classifyS3Error, replicaError } from "./errors.js";
-import { downloadFile, fileChunks, uploadFile, writeStreamAtomic } from "./transfer.js";
+import { replicaError } from "./errors.js";
 
 /** One object of a detailed listing: its location (key or path), size, last write and ETag (S3 only). */
 export interface ObjectInfo {
@@ -40,68 +37,31 @@ export interface ReplicaStore {
 }
 
 export function createReplicaStore(host: HostConfig, credentials: S3Credentials | undefined): ReplicaStore {
-  const target = parseReplicaUrl(host.replica.url);
-  if (target.kind === "file") return fileStore(host.replica.url, target);
-  return s3Store(host.replica.url, target, createS3Client(host, credentials));
+  const url = host.replica.url;
+  const target = parseReplicaUrl(url);
+  if (target.kind === "file") return fileStore(url, target);
+  return lazyStore(url, target, async () => (await import("./s3-store.js")).s3Store(url, target, host, credentials));
 }
 
-function s3Store(url: string, target: Extract<ReplicaTarget, { kind: "s3" }>, client: S3Client): ReplicaStore {
-  const Bucket = target.bucket;
-  const guard = async <T>(call: () => Promise<T>): Promise<T> => {
-    try {
-      return await call();
-    } catch (error) {
-      throw replicaError(classifyS3Error(error), url, error);
-    }
-  };
+/**
+ * The AWS SDK takes about 0.15 s to load: it is loaded on the first call that reaches S3, so commands
+ * that never touch the replica (and every command on a file:// replica) start without it.
+ */
+function lazyStore(url: string, target: ReplicaTarget, load: () => Promise<ReplicaStore>): ReplicaStore {
+  let store: Promise<ReplicaStore> | undefined;
+  const real = (): Promise<ReplicaStore> => (store ??= load());
   return {
     url,
     target,
-    list: (prefix, limit = 1000) => guard(async () => {
-      const out = await client.send(new ListObjectsV2Command({ Bucket, Prefix: prefix, MaxKeys: limit }));
-      return (out.Contents ?? []).map((item) => item.Key ?? "").filter((key) => key !== "");
-    }),
-    get: (location) => guard(async () => {
-      try {
-        const out = await client.send(new GetObjectCommand({ Bucket, Key: location }));
-        return Buffer.from(await out.Body!.transformToByteArray());
-      } catch (error) {
-        if ((error as { name?: string }).name === "NoSuchKey") return undefined;
-        throw error;
-      }
-    }),
-    put: (location, body) => guard(async () => {
-      await client.send(new PutObjectCommand({ Bucket, Key: location, Body: body }));
-    }),
-    delete: (location) => guard(async () => {
-      await client.send(new DeleteObjectCommand({ Bucket, Key: location }));
-    }),
-    listDetailed: (prefix) => guard(async () => {
-      const out: ObjectInfo[] = [];
-      let ContinuationToken: string | undefined;
-      do {
-        const page = await client.send(new ListObjectsV2Command({ Bucket, Prefix: prefix, ContinuationToken }));
-        for (const item of page.Contents ?? []) {
-          if (item.Key) out.push({ location: item.Key, size: item.Size ?? 0, lastModified: item.LastModified ?? new Date(0), etag: item.ETag });
-        }
-        ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
-      } while (ContinuationToken);
-      return out;
-    }),
-    putFile: (location, path) => uploadFile({ client, Bucket, Key: location, guard }, path),
-    getFile: (location, path) => downloadFile({ client, Bucket, Key: location, guard }, path),
-    copy: (from, to) => guard(async () => {
-      try {
-        // CopySource is "bucket/key" with the key URL-encoded; "/" stays a separator.
-        const CopySource = `${Bucket}/${from.split("/").map(encodeURIComponent).join("/")}`;
-        await client.send(new CopyObjectCommand({ Bucket, Key: to, CopySource }));
-        return true;
-      } catch (error) {
-        if ((error as { name?: string }).name === "NoSuchKey") return false;
-        throw error;
-      }
-    }),
-    close: () => client.destroy(),
+    list: async (prefix, limit) => (await real()).list(prefix, limit),
+    get: async (location) => (await real()).get(location),
+    put: async (location, body) => (await real()).put(location, body),
+    delete: async (location) => (await real()).delete(location),
+    listDetailed: async (prefix) => (await real()).listDetailed(prefix),
+    putFile: async (location, path) => (await real()).putFile(location, path),
+    getFile: async (location, path) => (await real()).getFile(location, path),
+    copy: async (from, to) => (await real()).copy(from, to),
+    close: () => void store?.then((loaded) => loaded.close(), () => undefined),
   };
 }
 

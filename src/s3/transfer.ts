@@ -8,10 +8,9 @@ import {
   type CompletedPart,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import { randomBytes } from "node:crypto";
-import { mkdir, open, rename, rm, type FileHandle } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { open, type FileHandle } from "node:fs/promises";
 import { Readable } from "node:stream";
+import { writeStreamAtomic } from "../lib/fs.js";
 
 /** Files larger than this go up in parts, so memory stays bounded and a failed part is retried alone. */
 export const MULTIPART_THRESHOLD = 16 * 1024 * 1024;
@@ -68,34 +67,6 @@ export async function uploadFile(target: Target, path: string): Promise<void> {
     }
   } finally {
     await handle.close();
-  }
-}
-
-/** Reads an open file in chunks, for writeStreamAtomic. */
-export async function* fileChunks(handle: FileHandle, chunkSize = 1024 * 1024): AsyncGenerator<Uint8Array> {
-  for (let position = 0; ; ) {
-    const buffer = Buffer.alloc(chunkSize);
-    const { bytesRead } = await handle.read(buffer, 0, chunkSize, position);
-    if (bytesRead === 0) return;
-    position += bytesRead;
-    yield buffer.subarray(0, bytesRead);
-  }
-}
-
-/** Writes chunks into a temp file beside `path`, fsyncs, then renames it: readers never see half a file. */
-export async function writeStreamAtomic(path: string, source: AsyncIterable<Uint8Array>, mode = 0o644): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString("hex")}.tmp`);
-  const handle = await open(tmp, "w", mode);
-  try {
-    for await (const chunk of source) await handle.write(chunk);
-    await handle.sync();
-    await handle.close();
-    await rename(tmp, path);
-  } catch (error) {
-    await handle.close().catch(() => undefined);
-    await rm(tmp, { force: true });
-    throw error;
   }
 }
 
