@@ -2,7 +2,6 @@ import type { HostContext } from "../apps/context.js";
 import { appPaths } from "../config/paths.js";
 import type { AppSpec } from "../config/schema.js";
 import { parseDuration } from "../lib/duration.js";
-import { deployApp } from "./apply.js";
 import { waitHealthy } from "./health.js";
 import { healthHost } from "./plan.js";
 import { switchCurrent } from "./switch.js";
@@ -14,21 +13,15 @@ export async function checkHealth(spec: AppSpec): Promise<void> {
 }
 
 /**
- * What the supervisor needs from deploys (wired in cli/wiring.ts): the health check and the
- * `current` switch for POST /apps/<name>/activate, and the first deploy of an app without a release
- * at boot (after restore-on-boot, before its processes start: so no supervisor link, the deploy
- * proves the web process itself).
+ * What the supervisor needs from deploys (wired in cli/wiring): the health check and the `current`
+ * switch, for POST /apps/<name>/activate and for the first deploy of an app at boot.
  */
 export function deployHooks(ctx: HostContext): {
   healthCheck: (spec: AppSpec) => Promise<void>;
   switchCurrent: (spec: AppSpec, releaseDir: string) => Promise<void>;
-  firstDeploy: (spec: AppSpec) => Promise<void>;
 } {
   return {
     healthCheck: checkHealth,
     switchCurrent: (spec, releaseDir) => switchCurrent(appPaths(ctx.paths, spec.name), releaseDir, ctx.clock.now()),
-    firstDeploy: async (spec) => {
-      await deployApp(spec, ctx, { supervisor: null, command: "hostctl up (first deploy)" });
-    },
   };
 }

@@ -212,6 +212,11 @@ export class AppUnit {
   }
 
   private async startProcesses(): Promise<void> {
+    if (this.processes.size > 0) {
+      // A first deploy activated its release through this unit: its processes already run.
+      this.refresh();
+      return;
+    }
     if (!(await pathExists(this.paths.current))) {
       this.set("waiting", `no release yet: run hostctl deploy ${this.spec.name}`);
       return;

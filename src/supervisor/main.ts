@@ -11,7 +11,7 @@ import type { BackoffPolicy } from "./backoff.js";
 import { ControlRoutes, listenControl, listenTcp } from "./control-server.js";
 import { endStrays } from "./proc.js";
 import { acquireSupervisorLock } from "./supervisor-lock.js";
-import { activateRelease, type ReleaseHooks } from "./activate.js";
+import { activateRelease, type ActivateResult, type ReleaseHooks } from "./activate.js";
 import type { AppSpec } from "../config/schema.js";
 
 export interface SupervisorOptions {
@@ -19,7 +19,11 @@ export interface SupervisorOptions {
   graceMs: number;
   bootConcurrency: number;
   hooks?: ReleaseHooks;
-  firstDeploy?: (spec: AppSpec) => Promise<void>;
+  /**
+   * Deploys an app that has no release yet, at boot. `activate` starts a release's processes under this
+   * supervisor, health-checks them and switches `current` (so the web process starts once, supervised).
+   */
+  firstDeploy?: (spec: AppSpec, activate: ((releaseDir: string) => Promise<ActivateResult>) | undefined) => Promise<void>;
   afterRestore?: UnitDeps["afterRestore"];
   /** Runs before apps are loaded: the host lease, recovering apps from the registry on a fresh host. */
   beforeStart?: (supervisor: Supervisor) => Promise<void>;
@@ -88,9 +92,11 @@ export class Supervisor {
 
   private createUnit(spec: AppSpec, metricsPort: number | undefined): AppUnit {
     const { ctx } = this;
-    const unit = new AppUnit(spec, {
+    const { firstDeploy, hooks } = this.options;
+    const activate = hooks ? (releaseDir: string) => activateRelease(unit, releaseDir, hooks) : undefined;
+    const unit: AppUnit = new AppUnit(spec, {
       ctx, policy: this.options.policy, graceMs: this.options.graceMs, hostId: this.hostId, metricsPort,
-      ...(this.options.firstDeploy ? { firstDeploy: this.options.firstDeploy } : {}),
+      ...(firstDeploy ? { firstDeploy: (s: AppSpec) => firstDeploy(s, activate) } : {}),
       ...(this.options.afterRestore ? { afterRestore: this.options.afterRestore } : {}),
       onChange: () => undefined,
     });

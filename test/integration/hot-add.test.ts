@@ -45,14 +45,16 @@ describe("apps added and removed while hostctl up runs", () => {
     const before = await status();
     const blogPort = (await metricsPorts()).blog;
     const repo = await gitRepo({ fixture: join(FIXTURES, "generic-app") });
+    // Each start of the web process leaves a line: the first deploy must start it once, supervised.
+    await repo.commit("count starts", { Procfile: `web: /bin/sh -c 'echo started >> "$HOSTCTL_DATA_DIR/web-starts"; exec /usr/bin/python3 server.py'\n` });
     // "aaa" sorts before "blog": with ports by name order it would have taken blog's metrics port.
     const add = await runCli(home, ["app", "add", "aaa", "--kind", "generic", "--repo", repo.dir, "--port", String(ports.aaa), "--db", "db.sqlite3"]);
     expect(add.exitCode, add.stderr).toBe(0);
     expect(add.stdout).toContain("hostctl up is running");
-    // The first deploy's temporary web answers too: wait for the supervised one.
     await waitFor("aaa running", () => appsRunning(home, 2), 60_000);
     await waitAnswering(ports.aaa);
     expect((await httpGet(ports.aaa, "/")).body).toBe("generic ok");
+    expect(await readFile(join(home, "apps", "aaa", "data", "web-starts"), "utf8")).toBe("started\n");
     const after = await status();
     expect(after.apps.find((a) => a.name === "aaa")?.state).toBe("running");
     expect(pids(after, "blog")).toEqual(pids(before, "blog"));

@@ -2,6 +2,8 @@ import type { HostContext } from "../../apps/context.js";
 import type { AppSpec } from "../../config/schema.js";
 import { errorMessage } from "../../lib/errors.js";
 import { deployApp } from "../../deploy/apply.js";
+import type { SupervisorLink } from "../../deploy/supervisor-link.js";
+import type { ActivateResult } from "../../supervisor/activate.js";
 import { recoverApps } from "../../registry/recover.js";
 import { clearRecoveryCommit, readRecoveryState } from "../../registry/recovery-state.js";
 import { mirrorRegistry } from "../../registry/mirror.js";
@@ -15,14 +17,21 @@ import { loadApps } from "../../apps/registry.js";
 
 const REGISTRY_MIRROR_MS = 60_000;
 
-/** An app with no release yet is deployed before it starts: the recorded live commit on a recovered host, else its branch. */
+/**
+ * An app with no release yet is deployed before it starts: the recorded live commit on a recovered host,
+ * else its branch. The supervisor activates the release (starts its processes, health-checks, switches
+ * `current`), so the web process boots once instead of once for a temporary check and again supervised.
+ * `force`: Litestream was started a moment ago; whatever the release phase writes, it ships when it runs.
+ */
 function firstDeploy(ctx: HostContext) {
-  return async (spec: AppSpec): Promise<void> => {
+  return async (spec: AppSpec, activate: ((releaseDir: string) => Promise<ActivateResult>) | undefined): Promise<void> => {
     const recovery = await readRecoveryState(ctx, spec.name);
     const ref = recovery.recover_commit ?? spec.branch;
     ctx.log.info({ event: "deploy.first", app: spec.name, ref }, "deploying before first start");
-    // The supervisor owns nothing of this app yet: deploy proves the release with its own temporary process.
-    await deployApp(spec, ctx, { ref, supervisor: null, command: "hostctl up (first deploy)" });
+    const supervisor: SupervisorLink | null = activate
+      ? { appRuntime: () => Promise.resolve(undefined), activate: (_name, request) => activate(request.releaseDir) }
+      : null;
+    await deployApp(spec, ctx, { ref, supervisor, force: true, command: "hostctl up (first deploy)" });
     if (recovery.recover_commit) await clearRecoveryCommit(ctx, spec.name);
   };
 }
