@@ -60,12 +60,19 @@ const commands = {
   wiring: () => import("./wiring/index.js"),
 };
 
+/** The version in package.json (dist/cli/main.js and src/cli/main.ts both sit two levels below it). */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
+  return pkg.version ?? "unknown";
+}
+
 export function buildProgram(): Command {
   const program = new Command("hostctl")
     .description("Run Django and Wagtail sites on one host with SQLite, streamed to S3 by Litestream.")
     .option("--home <dir>", "host directory (default: $HOSTCTL_HOME or /var/lib/hostctl)")
     .addOption(new Option("--log-level <level>", "log level").choices(["trace", "debug", "info", "warn", "error", "silent"]).default("warn"))
     .option("--verbose", "debug logs and stacks for known errors")
+    .version(packageVersion(), "-V, --version", "print hostctl's version")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
 

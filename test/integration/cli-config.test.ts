@@ -1,7 +1,7 @@
 import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../helpers/cli.js";
+import { ROOT, runCli } from "../helpers/cli.js";
 import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
 import { TEST_CREDENTIALS, closedPort } from "../helpers/s3.js";
 
@@ -100,6 +100,12 @@ describe("bad input exits 2, names the culprit and writes nothing", () => {
 });
 
 describe("commands", () => {
+  it("--version prints package.json's version and exits 0", async () => {
+    const result = await runCli(home, ["--version"]);
+    const pkg = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8")) as { version: string };
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout.trim()).toBe(pkg.version);
+  });
   it("app list and show answer in JSON", async () => {
     const list = await runCli(home, ["app", "list", "--json"]);
     expect(list.exitCode).toBe(0);
