@@ -20,6 +20,7 @@ export interface ActivateResult {
 /**
  * Switches a supervised app to a new release. Without a proxy the port serves one release at a time,
  * so: stop old, start new, health-check, switch `current`; on failure the old release is started again.
+ * A release without a web process (workers only) has nothing to health-check: it is switched once started.
  */
 export async function activateRelease(unit: AppUnit, releaseDir: string, hooks: ReleaseHooks): Promise<ActivateResult> {
   const old = (await pathExists(unit.paths.current)) ? await realpath(unit.paths.current) : undefined;
@@ -27,7 +28,7 @@ export async function activateRelease(unit: AppUnit, releaseDir: string, hooks: 
   await unit.stopProcesses();
   await unit.startRelease(releaseDir);
   try {
-    await hooks.healthCheck(unit.spec);
+    if (unit.hasWeb) await hooks.healthCheck(unit.spec);
     const gap = (Date.now() - started) / 1000;
     await hooks.switchCurrent(unit.spec, releaseDir);
     return { ok: true, gap_s: gap };

@@ -246,6 +246,11 @@ export class AppUnit {
     this.refresh();
   }
 
+  /** A web process runs (or is being restarted): the only kind a health check can reach. */
+  get hasWeb(): boolean {
+    return this.processes.has("web");
+  }
+
   async stopProcesses(): Promise<void> {
     await Promise.all([...this.processes.values()].map((p) => p.stop()));
     this.processes.clear();

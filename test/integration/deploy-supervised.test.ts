@@ -12,6 +12,7 @@ let port: number;
 let repo: TestRepo;
 let shopRepo: TestRepo;
 let shopPort: number;
+let queueRepo: TestRepo;
 let supervisor: RunningSupervisor;
 
 async function blog() {
@@ -31,6 +32,9 @@ beforeAll(async () => {
   shopRepo = await gitRepo({ fixture: join(FIXTURES, "generic-app") });
   shopPort = await freePort();
   expect((await runCli(home, ["app", "add", "shop", "--kind", "generic", "--repo", shopRepo.dir, "--port", String(shopPort), "--db", "db.sqlite3"])).exitCode).toBe(0);
+  // A third app with a worker and no web process: nothing to health-check.
+  queueRepo = await gitRepo({ files: { Procfile: "worker: /usr/bin/python3 -c 'import time; time.sleep(3600)'\n" } });
+  expect((await runCli(home, ["app", "add", "queue", "--kind", "generic", "--repo", queueRepo.dir, "--port", String(await freePort())])).exitCode).toBe(0);
   supervisor = await startSupervisor(home);
   await waitForSocket(home);
 });
@@ -44,6 +48,18 @@ describe("deploys under a running supervisor", () => {
   it("`up` deploys an app that has no release yet from its branch, then serves it", async () => {
     await waitFor("v1 served by the supervisor", async () => (await blog())?.state === "running" && (await httpGet(port, "/")).body === "ok v1", 60_000);
     expect((await blog())?.release).toMatch(/^\d{8}T\d{6}Z-[0-9a-f]{7}$/);
+  });
+
+  it("an app without a web process is deployed and switched without a health check, at boot and by hand", async () => {
+    // The health check would wait its whole timeout (30 s) for a port nobody listens on, then fail.
+    await waitFor("queue running", async () => (await hostStatus(home)).apps.find((a) => a.name === "queue")?.state === "running", 20_000);
+    const sha = await queueRepo.commit("v2", { VERSION: "v2\n" });
+    const result = await runCli(home, ["deploy", "queue", "--json"], { timeoutMs: 20_000 });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ mode: "supervisor", commit: sha });
+    const queue = (await hostStatus(home)).apps.find((a) => a.name === "queue");
+    expect(queue?.release).toContain(sha.slice(0, 7));
+    expect(queue?.processes.map((p) => p.type)).toEqual(["worker"]);
   });
 
   it("`hostctl deploy` hands the switch to the supervisor and reports the serving gap", async () => {
