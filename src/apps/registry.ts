@@ -3,7 +3,7 @@ import type { AppSpec, AppSpecInput, HostConfig } from "../config/schema.js";
 import { appPaths, type HostPaths } from "../config/paths.js";
 import { loadAppSpec, saveAppSpec, validateAppSpec } from "../config/app.js";
 import { checkAppRules } from "../config/rules.js";
-import { HostctlError } from "../lib/errors.js";
+import { ConfigError, HostctlError } from "../lib/errors.js";
 import { pathExists, writeFileAtomic } from "../lib/fs.js";
 import { writeLitestreamConfigs } from "../litestream/config-files.js";
 
@@ -27,6 +27,24 @@ export async function requireApp(paths: HostPaths, name: string): Promise<AppSpe
     throw new HostctlError("APP_NOT_FOUND", `no app named "${name}" in ${paths.apps}`, { exitCode: 2, hint: "run: hostctl app list" });
   }
   return loadAppSpec(paths, name);
+}
+
+/**
+ * An app.yml edited by hand, checked like `app add` checks a new one (schema, its name, the rules against
+ * the other apps and the host, the Litestream template); then the app's Litestream config is written anew.
+ * Nothing is written when a check fails.
+ */
+export async function checkEditedApp(paths: HostPaths, host: HostConfig, name: string): Promise<AppSpec> {
+  const spec = await requireApp(paths, name);
+  const file = appPaths(paths, name).spec;
+  if (spec.name !== name) {
+    throw new ConfigError([{ file, path: "name", message: `expected "${name}" (the app's directory), got "${spec.name}"; an app is renamed by removing and adding it` }]);
+  }
+  const others = (await loadApps(paths)).filter((other) => other.name !== name);
+  checkAppRules(spec, others, host, file);
+  await writeLitestreamConfigs(paths, host, [...others, spec], { dryRun: true });
+  await writeLitestreamConfigs(paths, host, [...others, spec]);
+  return spec;
 }
 
 /**

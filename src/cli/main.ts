@@ -166,8 +166,13 @@ export function buildProgram(): Command {
     .option("-n, --lines <n>", "lines to print from the end", "100")
     .option("-f, --follow", "keep printing new lines")
     .action((name: string, o: { process?: string; lines?: string; follow?: boolean }) => run(async (deps) => (await commands.logs()).logs(name, o, deps)));
+  const controlHelp = {
+    restart: "restart an app's processes under the running supervisor; after an edit of its app.yml, check it and reload the app with it",
+    stop: "stop an app under the running supervisor (processes, then Litestream)",
+    start: "start a stopped app under the running supervisor (restoring first if needed)",
+  };
   for (const action of ["restart", "stop", "start"] as const) {
-    program.command(`${action} <name>`).description(`${action} an app under the running supervisor`)
+    program.command(`${action} <name>`).description(controlHelp[action])
       .option("--json", "JSON output")
       .action((name: string, o: { json?: boolean }) => run(async (deps) => (await commands.control()).control(action, name, deps), o.json));
   }

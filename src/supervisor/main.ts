@@ -131,6 +131,11 @@ export class Supervisor {
     this.ctx.log.info({ event: "app.unloaded", app: name }, "app removed: stopped and no longer supervised");
   }
 
+  private async specChanged(unit: AppUnit): Promise<boolean> {
+    const onDisk = await loadAppSpec(this.ctx.paths, unit.spec.name);
+    return JSON.stringify(onDisk) !== JSON.stringify(unit.spec);
+  }
+
   addStatus(extra: () => Record<string, unknown>): void {
     this.statusExtras.push(extra);
   }
@@ -162,6 +167,15 @@ export class Supervisor {
       })
       .add("POST /apps/:name/restart", async ({ name = "" }) => {
         const unit = this.unit(name);
+        if (await this.specChanged(unit)) {
+          // `hostctl restart` checked the edited app.yml and wrote its Litestream config: stop the app
+          // (processes, then Litestream) and supervise it anew, as when it was added.
+          this.ctx.log.info({ event: "app.reload", app: name }, "app.yml changed: reloading the app");
+          await this.unloadApp(name);
+          const reloaded = await this.loadApp(name);
+          await reloaded.boot();
+          return { body: { ...reloaded.status(), reloaded: true } };
+        }
         await unit.stopProcesses();
         await unit.boot();
         return { body: unit.status() };

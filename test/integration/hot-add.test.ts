@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
@@ -13,6 +13,7 @@ let home: string;
 let supervisor: RunningSupervisor;
 const ports = { blog: 0, aaa: 0 };
 
+let replica: string;
 const status = () => hostStatus(home);
 function pids(s: SupervisorStatus, app: string): Record<string, number | undefined> {
   const unit = s.apps.find((a) => a.name === app);
@@ -26,7 +27,8 @@ beforeAll(async () => {
   home = join(await tempDir(), "home");
   ports.blog = await freePort();
   ports.aaa = await freePort();
-  expect((await runCli(home, ["init", "--replica-url", `file://${join(await tempDir(), "replica")}`])).exitCode).toBe(0);
+  replica = join(await tempDir(), "replica");
+  expect((await runCli(home, ["init", "--replica-url", `file://${replica}`])).exitCode).toBe(0);
   expect((await runCli(home, ["app", "add", "blog", "--kind", "generic", "--repo", "/unused", "--port", String(ports.blog), "--db", "db.sqlite3"])).exitCode).toBe(0);
   await installRelease(home, "blog", "generic-app");
   supervisor = await startSupervisor(home);
@@ -64,6 +66,34 @@ describe("apps added and removed while hostctl up runs", () => {
     const scrape = await fetch(`http://127.0.0.1:${assigned.aaa}/metrics`);
     expect(scrape.status).toBe(200);
     expect(await scrape.text()).toContain("aaa");
+  });
+
+  it("restart after app.yml was edited: a bad edit exits 2 and changes nothing; a good one reloads the app with it", async () => {
+    const spec = join(home, "apps", "aaa", "app.yml");
+    const original = await readFile(spec, "utf8");
+    const before = await status();
+    await writeFile(spec, original.replace(`port: ${ports.aaa}`, `port: ${ports.blog}`));
+    const clash = await runCli(home, ["restart", "aaa"]);
+    expect(clash.exitCode).toBe(2);
+    expect(clash.stderr).toContain(spec);
+    expect(clash.stderr).toContain(`port ${ports.blog} is already used by app "blog"`);
+    expect(pids(await status(), "aaa")).toEqual(pids(before, "aaa"));
+
+    const moved = await freePort();
+    await writeFile(spec, original.replace(`port: ${ports.aaa}`, `port: ${moved}`));
+    const restart = await runCli(home, ["restart", "aaa"]);
+    expect(restart.exitCode, restart.stderr).toBe(0);
+    expect(restart.stdout).toContain("app.yml changed, app reloaded");
+    await waitFor("aaa running", () => appsRunning(home, 2), 30_000);
+    await waitAnswering(moved);
+    expect((await httpGet(moved, "/")).body).toBe("generic ok");
+    await expect(httpGet(ports.aaa, "/")).rejects.toThrow();
+    const after = await status();
+    expect(after.apps.find((a) => a.name === "aaa")?.port).toBe(moved);
+    expect(pids(after, "blog")).toEqual(pids(before, "blog"));
+    const entry = JSON.parse(await readFile(join(replica, "_hostctl", "registry", "aaa.json"), "utf8")) as { spec: { port: number } };
+    expect(entry.spec.port).toBe(moved);
+    ports.aaa = moved;
   });
 
   it("app remove: the supervisor stops the app first; the other app keeps serving", async () => {

@@ -1,14 +1,33 @@
 import type { CommandResult, Deps } from "../deps.js";
-import { requireApp } from "../../apps/registry.js";
+import { checkEditedApp, requireApp } from "../../apps/registry.js";
+import { loadHostConfig } from "../../config/host.js";
+import { loadHostContext } from "../../apps/context.js";
+import { mirrorRegistryOrWarn } from "../../registry/mirror.js";
 import { HostctlError } from "../../lib/errors.js";
 import { controlRequest } from "../../supervisor/control-client.js";
 import type { AppStatus } from "../../supervisor/app-unit.js";
 
-/** restart | stop | start NAME, through the running supervisor. */
+/**
+ * restart | stop | start NAME, through the running supervisor. Before a restart, an edited app.yml is checked
+ * (exit 2 naming the file and key, the running app untouched); the supervisor then reloads the app with it.
+ */
 export async function control(action: "restart" | "stop" | "start", name: string, deps: Deps): Promise<CommandResult> {
-  await requireApp(deps.paths, name);
-  const response = await controlRequest<AppStatus & { error?: string }>(deps.paths, "POST", `/apps/${encodeURIComponent(name)}/${action}`);
+  if (action === "restart") await checkEditedApp(deps.paths, await loadHostConfig(deps.paths), name);
+  else await requireApp(deps.paths, name);
+  const response = await controlRequest<AppStatus & { error?: string; reloaded?: boolean }>(deps.paths, "POST", `/apps/${encodeURIComponent(name)}/${action}`);
   if (!response) throw new HostctlError("SUPERVISOR_NOT_RUNNING", `hostctl up is not running for ${deps.paths.home}`, { hint: "start it: hostctl up" });
   if (response.status !== 200) throw new HostctlError("COMMAND_FAILED", `${action} ${name}: ${response.body.error ?? `status ${response.status}`}`);
-  return { text: `${name}: ${response.body.state}${response.body.reason ? ` (${response.body.reason})` : ""}`, data: response.body };
+  if (response.body.reloaded) await mirrorEditedSpec(deps);
+  const reloaded = response.body.reloaded ? "app.yml changed, app reloaded; " : "";
+  return { text: `${name}: ${reloaded}${response.body.state}${response.body.reason ? ` (${response.body.reason})` : ""}`, data: response.body };
+}
+
+/** The registry in the replica holds each app's spec: an edited one goes there now, not at the next copy. */
+async function mirrorEditedSpec(deps: Deps): Promise<void> {
+  const ctx = await loadHostContext(deps);
+  try {
+    await mirrorRegistryOrWarn(ctx);
+  } finally {
+    ctx.store.close();
+  }
 }
