@@ -157,7 +157,8 @@ export function buildProgram(): Command {
   program.command("up")
     .description("run the supervisor in the foreground: restore-on-boot, Litestream and every app's processes (SIGTERM/SIGINT stop it gracefully)")
     .option("--takeover", "take the replica lease at once (the old host is gone)")
-    .action((o: { takeover?: boolean }) => run(async (deps) => (await commands.up()).up(o, deps, (await commands.wiring()).supervisorWiring)));
+    .option("--no-wait", "when another host holds the replica lease, exit 1 at once instead of waiting for its release or expiry")
+    .action((o: { takeover?: boolean; wait?: boolean }) => run(async (deps) => (await commands.up()).up(o, deps, (await commands.wiring()).supervisorWiring)));
   program.command("status").description("state of every app, its processes and Litestream (from disk when hostctl up is not running)")
     .option("--json", "JSON output")
     .action((o: { json?: boolean }) => run(async (deps) => (await commands.status()).status(deps), o.json));

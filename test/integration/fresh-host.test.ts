@@ -83,8 +83,8 @@ describe("a fresh host brings every site back", () => {
     expect((await runCli(hostB, ["init", ...replica], { env })).exitCode).toBe(0);
     await writeFile(join(hostB, "env.key"), keys.private_key, { mode: 0o600 });
     const withKey = { ...env, HOSTCTL_ENV_KEY_FILE: join(hostB, "env.key") };
-    // Host A's lease is still fresh: a plain `up` refuses and names the holder…
-    const refused = await startSupervisor(hostB, withKey, join(await tempDir(), "refused.log"));
+    // Host A's lease is still fresh: `up --no-wait` refuses and names the holder (a plain `up` would wait)…
+    const refused = await startSupervisor(hostB, withKey, join(await tempDir(), "refused.log"), ["--no-wait"]);
     expect((await refused.child).exitCode).toBe(1);
     expect(await refused.log()).toMatch(/error\[LEASE_HELD\]: .*held by/);
     // …and the operator who knows A is gone takes it over.

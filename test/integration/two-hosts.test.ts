@@ -1,4 +1,5 @@
 import { readdir } from "node:fs/promises";
+import { pathExists } from "../../src/lib/fs.js";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
@@ -35,8 +36,9 @@ async function startRunning(home: string, args: string[] = []): Promise<RunningS
   return sup;
 }
 
+/** `up --no-wait` on a host whose replica lease another host holds: exit 1 at once, naming the holder. */
 async function refusedBy(home: string): Promise<string> {
-  const sup = await startSupervisor(home, env, join(await tempDir(), "refused.log"));
+  const sup = await startSupervisor(home, env, join(await tempDir(), "refused.log"), ["--no-wait"]);
   expect((await sup.child).exitCode).toBe(1);
   return sup.log();
 }
@@ -54,17 +56,31 @@ afterAll(async () => {
 });
 
 describe("one live host per replica prefix", () => {
-  it("the second host refuses while the first runs, and proceeds once the first stops gracefully", async () => {
+  it("the second host refuses while the first runs (waiting, or at once with --no-wait), and proceeds once the first stops gracefully", async () => {
     const a = await startRunning(hostA);
     expect(await refusedBy(hostB)).toMatch(/error\[LEASE_HELD\]: .*held by .* since .*last heartbeat \d+s ago/);
+    const b = await startSupervisor(hostB, env, join(await tempDir(), "waiting.log"));
+    await waitFor("host B to say it waits for the lease", async () => (await b.log()).includes('"event":"lease.waiting"'), 30_000);
+    expect(await b.log()).toMatch(/held by .* since .*waiting for its release or expiry/);
+    // Nothing of B's starts meanwhile: no database file, no control socket, still running.
+    expect(await pathExists(join(hostB, "apps", "shop", "data", "db.sqlite3"))).toBe(false);
+    expect(await pathExists(join(hostB, "run", "hostctl.sock"))).toBe(false);
+    expect(b.child.exitCode).toBeNull();
     expect(await a.stop("SIGTERM")).toBe(0);
-    const b = await startRunning(hostB);
+    await waitForSocket(hostB);
+    await waitFor("shop running on B", async () => (await shop(hostB))?.state === "running", 30_000);
+    await waitAnswering((await shop(hostB))!.port);
     expect(await b.stop("SIGTERM")).toBe(0);
   });
 
   it("after the first is killed, the second takes over at once with --takeover; the first, revived, does not replicate over it", async () => {
     const a = await startRunning(hostA);
     await killHost(hostA, a);
+    // A's lease stays fresh for its TTL: a plain `up` waits; SIGTERM ends the wait (exit 0, nothing started).
+    const waiting = await startSupervisor(hostB, env, join(await tempDir(), "waiting.log"));
+    await waitFor("host B to say it waits for the lease", async () => (await waiting.log()).includes('"event":"lease.waiting"'), 30_000);
+    expect(await waiting.stop("SIGTERM")).toBe(0);
+    expect(await pathExists(join(hostB, "run", "hostctl.sock"))).toBe(false);
     expect(await refusedBy(hostB)).toContain("LEASE_HELD");
     const b = await startRunning(hostB, ["--takeover"]);
     expect(await refusedBy(hostA)).toContain("LEASE_HELD");

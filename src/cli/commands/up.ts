@@ -7,6 +7,8 @@ import { scaledBackoff } from "../../supervisor/backoff.js";
 
 export interface UpOptions {
   takeover?: boolean;
+  /** false (--no-wait): refuse at once when another host holds the replica lease. */
+  wait?: boolean;
 }
 
 export type SupervisorWiring = Pick<SupervisorOptions, "hooks" | "firstDeploy" | "extend" | "beforeStart" | "afterRestore">;

@@ -15,22 +15,51 @@ import type { Supervisor } from "../../supervisor/main.js";
 
 const MEDIA_SYNC_MS = 30_000;
 
+export interface TakeLeaseOptions {
+  /** Take the lease at once, whoever holds it (the operator knows the old host is gone). */
+  takeover: boolean;
+  /** While another host holds the lease: wait for its release or expiry (default), or refuse at once. */
+  wait: boolean;
+  /** Ends the wait (SIGTERM): then undefined is returned and nothing starts. */
+  signal: AbortSignal;
+  /** How often a held lease is read again while waiting. */
+  pollMs?: number;
+}
+
+const LEASE_POLL_MS = 5000;
+
 /**
- * One live host per replica prefix. A lease held fresh by another host refuses `up` (exit 1, naming the
- * holder); --takeover takes it at once. When S3 cannot be reached the lease cannot be read either: the host
- * starts (its Litestream cannot write there anyway) and the keeper settles the lease once S3 answers.
+ * One live host per replica prefix. While another host holds the lease fresh, `up` waits (reading it every
+ * 5 s, saying which host holds it and since when) and proceeds once it is released or expires; with
+ * `--no-wait` it refuses at once (LEASE_HELD, exit 1). --takeover takes it at once. When S3 cannot be reached
+ * the lease cannot be read either: the host starts (its Litestream cannot write there anyway) and the keeper
+ * settles the lease once S3 answers.
  */
-export async function takeLease(ctx: HostContext, takeover: boolean): Promise<string> {
+export async function takeLease(ctx: HostContext, options: TakeLeaseOptions): Promise<string | undefined> {
   const hostId = await loadHostId(ctx.paths);
-  try {
-    const lease = await acquireLease(ctx, { hostId, takeover });
-    ctx.log.info({ event: "lease.acquired", host_id: hostId, acquired_at: lease.acquired_at, took_from: lease.took_from, takeover }, "holding the replica lease");
-    if (lease.took_from !== undefined) await setStaleAside(ctx, lease.took_from);
-  } catch (error) {
-    if (error instanceof HostctlError && error.code === "LEASE_HELD") throw error;
-    ctx.log.warn({ event: "lease.unavailable", reason: errorMessage(error) }, "could not read the replica lease; starting, the keeper retries");
+  let lastHolder: string | undefined;
+  for (;;) {
+    try {
+      const lease = await acquireLease(ctx, { hostId, takeover: options.takeover });
+      ctx.log.info({ event: "lease.acquired", host_id: hostId, acquired_at: lease.acquired_at, took_from: lease.took_from, takeover: options.takeover }, "holding the replica lease");
+      if (lease.took_from !== undefined) await setStaleAside(ctx, lease.took_from);
+      return hostId;
+    } catch (error) {
+      if (!(error instanceof HostctlError && error.code === "LEASE_HELD")) {
+        ctx.log.warn({ event: "lease.unavailable", reason: errorMessage(error) }, "could not read the replica lease; starting, the keeper retries");
+        return hostId;
+      }
+      if (!options.wait) throw error;
+      // Said once per holder, not at every read (the heartbeat's age changes each time).
+      const holder = error.message.replace(/last heartbeat \d+s ago/, "");
+      if (holder !== lastHolder) {
+        ctx.log.warn({ event: "lease.waiting", reason: error.message, hint: error.hint }, `${error.message}; waiting for its release or expiry (nothing starts meanwhile; hostctl up --takeover takes it at once)`);
+        lastHolder = holder;
+      }
+      await ctx.clock.sleep(options.pollMs ?? LEASE_POLL_MS, options.signal);
+      if (options.signal.aborted) return undefined;
+    }
   }
-  return hostId;
 }
 
 /** Another host had the replica since this one last did: local databases are older than the replica. */

@@ -93,7 +93,9 @@ export function supervisorWiring(ctx: HostContext, options: UpOptions): Supervis
     hooks: { healthCheck: hooks.healthCheck, switchCurrent: hooks.switchCurrent },
     firstDeploy: firstDeploy(ctx),
     beforeStart: async (supervisor) => {
-      hostId = await takeLease(ctx, options.takeover ?? false);
+      const taken = await takeLease(ctx, { takeover: options.takeover ?? false, wait: options.wait ?? true, signal: supervisor.stopping.signal });
+      if (taken === undefined) return; // stopped while waiting for the lease: nothing starts
+      hostId = taken;
       await recover(supervisor);
     },
     afterRestore: restoreMediaFirst(ctx),
