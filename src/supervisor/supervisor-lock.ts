@@ -5,7 +5,7 @@ import { HostctlError } from "../lib/errors.js";
 import { readJsonFile } from "../lib/json-file.js";
 import { procStartTime } from "./proc.js";
 
-interface SupervisorRecord {
+export interface SupervisorRecord {
   pid: number;
   starttime: string;
   started_at: string;
@@ -13,6 +13,12 @@ interface SupervisorRecord {
 
 export function supervisorLockPath(paths: HostPaths): string {
   return join(paths.run, "supervisor.json");
+}
+
+/** The `hostctl up` that holds this host directory, when it is alive (its pid and start time match). */
+export async function runningSupervisor(paths: HostPaths): Promise<SupervisorRecord | undefined> {
+  const holder = await readJsonFile<SupervisorRecord>(supervisorLockPath(paths));
+  return holder && (await procStartTime(holder.pid)) === holder.starttime ? holder : undefined;
 }
 
 /** One `hostctl up` per host directory. A record left by a SIGKILLed supervisor is stale and taken over. */
@@ -27,8 +33,8 @@ export async function acquireSupervisorLock(paths: HostPaths): Promise<() => Pro
       return () => rm(file, { force: true });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      const holder = await readJsonFile<SupervisorRecord>(file);
-      if (holder && (await procStartTime(holder.pid)) === holder.starttime) {
+      const holder = await runningSupervisor(paths);
+      if (holder) {
         throw new HostctlError("SUPERVISOR_RUNNING", `hostctl up is already running for ${paths.home} (pid ${holder.pid}, since ${holder.started_at})`, { hint: "run: hostctl status" });
       }
       await rm(file, { force: true });

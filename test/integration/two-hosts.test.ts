@@ -66,10 +66,18 @@ describe("one live host per replica prefix", () => {
     expect(await pathExists(join(hostB, "apps", "shop", "data", "db.sqlite3"))).toBe(false);
     expect(await pathExists(join(hostB, "run", "hostctl.sock"))).toBe(false);
     expect(b.child.exitCode).toBeNull();
+    // `hostctl status` on B says what it waits for.
+    const waiting = await runCli(hostB, ["status", "--json"]);
+    expect(waiting.exitCode, waiting.stderr).toBe(0);
+    const shown = JSON.parse(waiting.stdout) as { supervisor: null; waiting_for_lease?: { pid: number; reason: string } };
+    expect(shown.waiting_for_lease?.pid).toBe(b.child.pid);
+    expect(shown.waiting_for_lease?.reason).toMatch(/held by .* since/);
+    expect((await runCli(hostB, ["status"])).stdout).toMatch(/is waiting for the replica lease since .*held by/);
     expect(await a.stop("SIGTERM")).toBe(0);
     await waitForSocket(hostB);
     await waitFor("shop running on B", async () => (await shop(hostB))?.state === "running", 30_000);
     await waitAnswering((await shop(hostB))!.port);
+    expect(await pathExists(join(hostB, "run", "lease-wait.json"))).toBe(false);
     expect(await b.stop("SIGTERM")).toBe(0);
   });
 

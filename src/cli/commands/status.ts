@@ -9,6 +9,9 @@ import { controlRequest } from "../../supervisor/control-client.js";
 import type { SupervisorStatus } from "../../supervisor/main.js";
 import type { AppStatus } from "../../supervisor/app-unit.js";
 import { lastVerdict, readDrills } from "../../drills/history.js";
+import { readJsonFile } from "../../lib/json-file.js";
+import { runningSupervisor } from "../../supervisor/supervisor-lock.js";
+import { leaseWaitPath, type LeaseWait } from "../../lease/wait.js";
 
 interface DiskAppStatus {
   name: string;
@@ -56,15 +59,26 @@ function processSummary(app: AppStatus): string {
   return app.processes.map((p) => `${p.type}:${p.state}${p.pid ? `(${p.pid})` : ""}${p.restarts ? ` ↻${p.restarts}` : ""}`).join(" ") || "-";
 }
 
+/** A `hostctl up` that waits for another host's lease has no control socket yet: it says so in run/. */
+async function leaseWait(deps: Deps): Promise<LeaseWait | undefined> {
+  const supervisor = await runningSupervisor(deps.paths);
+  const wait = await readJsonFile<LeaseWait>(leaseWaitPath(deps.paths));
+  return supervisor && wait?.pid === supervisor.pid ? wait : undefined;
+}
+
 export async function status(deps: Deps): Promise<CommandResult> {
   const live = await controlRequest<SupervisorStatus>(deps.paths, "GET", "/status", undefined, 10_000);
   if (!live) {
     const apps = await diskStatus(deps);
     const now = deps.clock.now();
     const rows = [["APP", "STATE", "RELEASE", "LAST DRILL", "DATABASES"], ...apps.map((a) => [a.name, a.state, a.release ?? "-", drillText(a.last_drill, now), a.databases.map((d) => `${d.path}${d.exists ? ` ${d.bytes}B` : " (missing)"}`).join(", ") || "-"])];
+    const waiting = await leaseWait(deps);
+    const headline = waiting
+      ? `hostctl up (pid ${waiting.pid}) is waiting for the replica lease since ${ago(waiting.since, now)}: ${waiting.reason}; nothing starts until it is released or expires (or: hostctl up --takeover)`
+      : `hostctl up is not running for ${deps.paths.home} (start it: hostctl up, or systemctl start hostctl)`;
     return {
-      text: `hostctl up is not running for ${deps.paths.home} (start it: hostctl up, or systemctl start hostctl)\n${table(rows)}`,
-      data: { supervisor: null, apps },
+      text: `${headline}\n${table(rows)}`,
+      data: { supervisor: null, ...(waiting ? { waiting_for_lease: waiting } : {}), apps },
     };
   }
   const now = deps.clock.now();

@@ -1,11 +1,14 @@
 import type { HostContext } from "../../apps/context.js";
 import type { AppSpec } from "../../config/schema.js";
+import { rm } from "node:fs/promises";
 import { appPaths } from "../../config/paths.js";
+import { writeJsonFile } from "../../lib/json-file.js";
 import { HostctlError, errorMessage } from "../../lib/errors.js";
 import { pathExists } from "../../lib/fs.js";
 import { acquireLease, leaseLostError } from "../../lease/lease.js";
 import { LeaseKeeper } from "../../lease/keeper.js";
 import { loadHostId } from "../../lease/host-id.js";
+import { leaseWaitPath, type LeaseWait } from "../../lease/wait.js";
 import { restoreMedia } from "../../media/restore.js";
 import { syncMedia } from "../../media/sync.js";
 import { mediaStats } from "../../media/scan.js";
@@ -37,7 +40,16 @@ const LEASE_POLL_MS = 5000;
  */
 export async function takeLease(ctx: HostContext, options: TakeLeaseOptions): Promise<string | undefined> {
   const hostId = await loadHostId(ctx.paths);
+  try {
+    return await leaseLoop(ctx, hostId, options);
+  } finally {
+    await rm(leaseWaitPath(ctx.paths), { force: true });
+  }
+}
+
+async function leaseLoop(ctx: HostContext, hostId: string, options: TakeLeaseOptions): Promise<string | undefined> {
   let lastHolder: string | undefined;
+  const since = ctx.clock.now().toISOString();
   for (;;) {
     try {
       const lease = await acquireLease(ctx, { hostId, takeover: options.takeover });
@@ -56,6 +68,8 @@ export async function takeLease(ctx: HostContext, options: TakeLeaseOptions): Pr
         ctx.log.warn({ event: "lease.waiting", reason: error.message, hint: error.hint }, `${error.message}; waiting for its release or expiry (nothing starts meanwhile; hostctl up --takeover takes it at once)`);
         lastHolder = holder;
       }
+      const wait: LeaseWait = { pid: process.pid, since, reason: error.message };
+      await writeJsonFile(leaseWaitPath(ctx.paths), wait);
       await ctx.clock.sleep(options.pollMs ?? LEASE_POLL_MS, options.signal);
       if (options.signal.aborted) return undefined;
     }
