@@ -169,7 +169,9 @@ export class Supervisor {
         const unit = this.unit(name);
         if (await this.specChanged(unit)) {
           // `hostctl restart` checked the edited app.yml and wrote its Litestream config: stop the app
-          // (processes, then Litestream) and supervise it anew, as when it was added.
+          // (processes, then Litestream) and supervise it anew, as when it was added. Not on a host that lost
+          // its lease: it could not load the app again, and the app would stop serving.
+          if (this.fenced) throw new HostctlError("LEASE_LOST", `${this.fenced}; app.yml changes are not applied here`);
           this.ctx.log.info({ event: "app.reload", app: name }, "app.yml changed: reloading the app");
           await this.unloadApp(name);
           const reloaded = await this.loadApp(name);
