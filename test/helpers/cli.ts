@@ -28,7 +28,7 @@ const worker = (Number(process.env.VITEST_POOL_ID) || 1) % WORKER_SLOTS;
 const perWorker = Math.floor(RANGE_COUNT / WORKER_SLOTS);
 let nextRange = Math.floor(Math.random() * perWorker);
 
-export function metricsPortBase(): number {
+function metricsPortBase(): number {
   const slot = worker * perWorker + (nextRange++ % perWorker);
   return 10_000 + 100 * slot;
 }
