@@ -42,7 +42,7 @@ export async function checkEditedApp(paths: HostPaths, host: HostConfig, name: s
   }
   const others = (await loadApps(paths)).filter((other) => other.name !== name);
   checkAppRules(spec, others, host, file);
-  await writeLitestreamConfigs(paths, host, [...others, spec], { dryRun: true });
+  // Renders every config before it writes any: a template problem leaves them all as they were.
   await writeLitestreamConfigs(paths, host, [...others, spec]);
   return spec;
 }

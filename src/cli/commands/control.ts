@@ -1,8 +1,7 @@
 import type { CommandResult, Deps } from "../deps.js";
 import { checkEditedApp, requireApp } from "../../apps/registry.js";
 import { loadHostConfig } from "../../config/host.js";
-import { loadHostContext } from "../../apps/context.js";
-import { mirrorRegistryOrWarn } from "../../registry/mirror.js";
+import { mirrorAfterChange } from "../mirror.js";
 import { HostctlError } from "../../lib/errors.js";
 import { controlRequest } from "../../supervisor/control-client.js";
 import type { AppStatus } from "../../supervisor/app-unit.js";
@@ -17,17 +16,8 @@ export async function control(action: "restart" | "stop" | "start", name: string
   const response = await controlRequest<AppStatus & { error?: string; reloaded?: boolean }>(deps.paths, "POST", `/apps/${encodeURIComponent(name)}/${action}`);
   if (!response) throw new HostctlError("SUPERVISOR_NOT_RUNNING", `hostctl up is not running for ${deps.paths.home}`, { hint: "start it: hostctl up" });
   if (response.status !== 200) throw new HostctlError("COMMAND_FAILED", `${action} ${name}: ${response.body.error ?? `status ${response.status}`}`);
-  if (response.body.reloaded) await mirrorEditedSpec(deps);
+  // The registry in the replica holds each app's spec: an edited one goes there now, not at the next copy.
+  if (response.body.reloaded) await mirrorAfterChange(deps);
   const reloaded = response.body.reloaded ? "app.yml changed, app reloaded; " : "";
   return { text: `${name}: ${reloaded}${response.body.state}${response.body.reason ? ` (${response.body.reason})` : ""}`, data: response.body };
-}
-
-/** The registry in the replica holds each app's spec: an edited one goes there now, not at the next copy. */
-async function mirrorEditedSpec(deps: Deps): Promise<void> {
-  const ctx = await loadHostContext(deps);
-  try {
-    await mirrorRegistryOrWarn(ctx);
-  } finally {
-    ctx.store.close();
-  }
 }
