@@ -1,6 +1,7 @@
 import { mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { isAppName } from "../config/app-name.js";
+import { ensurePrivateDirs } from "./private-files.js";
 import type { AppSpec, AppSpecInput, HostConfig } from "../config/schema.js";
 import { appPaths, type HostPaths } from "../config/paths.js";
 import { loadAppSpec, saveAppSpec, validateAppSpec } from "../config/app.js";
@@ -67,7 +68,8 @@ export async function addApp(paths: HostPaths, host: HostConfig, input: AppSpecI
   // Render the Litestream configs into memory first: a template problem must leave nothing behind.
   await writeLitestreamConfigs(paths, host, [...others, spec], { dryRun: true });
   await mkdir(app.root, { recursive: true });
-  await Promise.all([app.data, app.logs, app.releases, app.snapshots].map((dir) => mkdir(dir, { recursive: true })));
+  await Promise.all([app.logs, app.releases].map((dir) => mkdir(dir, { recursive: true })));
+  await ensurePrivateDirs(app);
   if (!(await pathExists(app.env))) await writeFileAtomic(app.env, "", 0o600);
   await saveAppSpec(paths, spec);
   await writeLitestreamConfigs(paths, host, [...others, spec]);

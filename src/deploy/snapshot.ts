@@ -1,4 +1,5 @@
 import { mkdir, readdir, rm } from "node:fs/promises";
+import { ensurePrivateDirs, makeDatabasePrivate } from "../apps/private-files.js";
 import { dirname, join } from "node:path";
 import type { AppPaths } from "../config/paths.js";
 import type { AppSpec } from "../config/schema.js";
@@ -38,6 +39,7 @@ export async function fingerprint(run: Runner, db: string): Promise<string> {
 export async function snapshotDatabases(run: Runner, spec: AppSpec, app: AppPaths, release: string): Promise<Snapshot[]> {
   const dir = join(app.snapshots, release);
   const out: Snapshot[] = [];
+  await ensurePrivateDirs(app);
   for (const db of spec.databases) {
     const live = join(app.data, db.path);
     if (!(await pathExists(live))) continue;
@@ -46,6 +48,7 @@ export async function snapshotDatabases(run: Runner, spec: AppSpec, app: AppPath
     await sqliteQuery(run, live, `.backup main ${quoteShellArg(copy)}\n`);
     // The copy keeps the live file's WAL mode; as a rollback journal file it stays one self-contained file.
     await sqliteQuery(run, copy, "PRAGMA journal_mode=DELETE;");
+    await makeDatabasePrivate(copy);
     out.push({ path: db.path, live, copy, fingerprint: await fingerprint(run, copy) });
   }
   return out;

@@ -7,6 +7,7 @@ import { appPaths } from "../config/paths.js";
 import { checkAppRules } from "../config/rules.js";
 import { errorMessage } from "../lib/errors.js";
 import { pathExists, writeFileAtomic } from "../lib/fs.js";
+import { ensurePrivateDirs } from "../apps/private-files.js";
 import { readJsonFile, writeJsonFile } from "../lib/json-file.js";
 import { writeLitestreamConfigs } from "../litestream/config-files.js";
 import { decryptEnv } from "./env-crypto.js";
@@ -46,7 +47,8 @@ export async function recoverApps(ctx: HostContext): Promise<RecoveredApp[]> {
       ctx.log.error({ event: "registry.entry_invalid", app: entry.spec.name, reason: errorMessage(error) }, "skipped an app of the registry");
       continue;
     }
-    await Promise.all([paths.data, paths.logs, paths.releases, paths.snapshots].map((dir) => mkdir(dir, { recursive: true })));
+    await Promise.all([paths.logs, paths.releases].map((dir) => mkdir(dir, { recursive: true })));
+    await ensurePrivateDirs(paths);
     let envState: RecoveredApp["env"] = entry.env_keys.length === 0 ? "none" : "missing";
     let envText = "";
     if (entry.env && key) {
