@@ -38,10 +38,12 @@ export async function recoverApps(ctx: HostContext): Promise<RecoveredApp[]> {
   const all = [...known];
   for (const entry of entries) {
     if (all.some((app) => app.name === entry.spec.name)) continue;
-    const paths = appPaths(ctx.paths, entry.spec.name);
     let spec;
+    let paths;
     try {
-      spec = validateAppSpec(entry.spec, `${ctx.store.url}/_hostctl/registry/${entry.spec.name}.json`);
+      // Validated before any path is built from it: the entry's name and repo come from the replica target.
+      spec = validateAppSpec(entry.spec, `${ctx.store.url}/_hostctl/registry/${String(entry.spec.name)}.json`);
+      paths = appPaths(ctx.paths, spec.name);
       checkAppRules(spec, all, ctx.host, paths.spec);
     } catch (error) {
       ctx.log.error({ event: "registry.entry_invalid", app: entry.spec.name, reason: errorMessage(error) }, "skipped an app of the registry");
