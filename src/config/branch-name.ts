@@ -7,7 +7,7 @@ export function branchProblem(branch: string): string | undefined {
   const why = (reason: string): string => `expected a Git branch name (git check-ref-format --branch): ${reason}`;
   if (branch === "") return why("it is empty");
   if (branch.startsWith("-")) return why("it starts with '-'");
-  if (branch === "@") return why("'@' alone is not a branch");
+  if (branch === "@" || branch === "HEAD") return why(`'${branch}' is not a branch`);
   if (/[\0-\x20\x7f~^:?*[\\]/.test(branch)) return why("it contains a space, a control character or one of ~ ^ : ? * [ \\");
   if (branch.includes("..")) return why("it contains '..'");
   if (branch.includes("@{")) return why("it contains '@{'");

@@ -6,7 +6,7 @@
  */
 const SCHEMES = new Set(["https", "http", "ssh", "git", "file", "git+ssh", "ssh+git"]);
 const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
-const SCP_LIKE = /^(?:([^@/:]+)@)?([^/:]+):(?!\/\/)/;
+const SCP_WITH_PASSWORD = /^[^/@]*:[^/@]*@/;
 
 export const CREDENTIALS_HINT =
   "keep credentials out of the URL: use a deploy key (ssh://git@host/org/app.git, key in the service user's ~/.ssh) " +
@@ -20,10 +20,8 @@ export function repoProblem(repo: string): string | undefined {
   if (/^[A-Za-z][A-Za-z0-9+.-]*::/.test(repo)) return "remote-helper addresses (transport::address) are not allowed: they run commands";
   const scheme = SCHEME.exec(repo)?.[1]?.toLowerCase();
   if (scheme !== undefined) return urlProblem(repo, scheme);
-  const scp = SCP_LIKE.exec(repo);
-  if (scp && !repo.startsWith("/") && !repo.startsWith(".")) {
-    return scp[1]?.includes(":") ? `a password in the URL is not allowed; ${CREDENTIALS_HINT}` : undefined;
-  }
+  // scp-like user@host:path names an ssh login; "user:password@host:path" carries a password.
+  if (!repo.startsWith("/") && !repo.startsWith(".") && SCP_WITH_PASSWORD.test(repo)) return `a password in the URL is not allowed; ${CREDENTIALS_HINT}`;
   return undefined;
 }
 
