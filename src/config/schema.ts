@@ -70,7 +70,8 @@ const refuseWith = (problem: (value: string) => string | undefined) => (value: s
 
 const relativePath = z.string().min(1)
   .refine((p) => !p.startsWith("/"), { message: "expected a path relative to the app's data directory, got an absolute path" })
-  .refine((p) => !p.split("/").includes(".."), { message: "expected a path inside the app's data directory ('..' is not allowed)" });
+  .refine((p) => !p.split("/").includes(".."), { message: "expected a path inside the app's data directory ('..' is not allowed)" })
+  .refine((p) => /^[\w./+@=,-]+$/.test(p), { message: "expected letters, digits and . _ - + @ = , / only (the path goes into sqlite3 and Litestream commands)" });
 
 export const appSpecSchema = z.strictObject({
   name: z.string().regex(APP_NAME, `expected ${APP_NAME_RULE}`).describe("app name; becomes a path and an S3 prefix"),

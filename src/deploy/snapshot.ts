@@ -6,6 +6,7 @@ import type { AppSpec } from "../config/schema.js";
 import type { Runner } from "../lib/exec.js";
 import { pathExists } from "../lib/fs.js";
 import { sqliteQuery } from "../lib/sqlite.js";
+import { HostctlError } from "../lib/errors.js";
 
 export const KEEP_SNAPSHOTS = 5;
 
@@ -19,8 +20,19 @@ export interface Snapshot {
 }
 
 /** Pure: sqlite3 shell dot-commands take a quoted file name; a quote in it is doubled. */
+/**
+ * A path as one argument of a sqlite3 shell dot-command. The shell has no escape inside '…', and a
+ * newline ends the command (the next line could be `.shell CMD`), so such paths are refused, not quoted.
+ */
 export function quoteShellArg(path: string): string {
-  return `'${path.replace(/'/g, "''")}'`;
+  if (/['\n\r]/.test(path) || hasControlCharacter(path)) {
+    throw new HostctlError("USAGE", `database path ${JSON.stringify(path)}: quotes and control characters are not allowed`, { exitCode: 2 });
+  }
+  return `'${path}'`;
+}
+
+function hasControlCharacter(text: string): boolean {
+  return [...text].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
 }
 
 /**
