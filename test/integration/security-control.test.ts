@@ -16,9 +16,9 @@ interface Answer {
 }
 
 /** A raw request on run/hostctl.sock: the path goes out exactly as written (no client-side encoding). */
-function rawRequest(path: string, options: { body?: Buffer; chunks?: number; contentLength?: number } = {}): Promise<Answer> {
+function rawRequest(path: string, options: { body?: Buffer; chunks?: number; contentLength?: number; headers?: Record<string, string> } = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const headers: Record<string, string | number> = {};
+    const headers: Record<string, string | number> = { ...options.headers };
     if (options.contentLength !== undefined) headers["content-length"] = options.contentLength;
     const req = request({ socketPath: join(home, "run", "hostctl.sock"), method: "POST", path, headers }, (res) => {
       const parts: Buffer[] = [];
@@ -90,6 +90,12 @@ describe("the control socket refuses what a client must not do", () => {
   it("a body that is not JSON is answered 400", async () => {
     const answer = await rawRequest("/apps/blog/activate", { body: Buffer.from("{not json") });
     expect(answer.status).toBe(400);
+  });
+
+  it("headers over 16 KiB are answered 431 and the supervisor keeps running", async () => {
+    const answer = await rawRequest("/apps/blog/stop", { headers: { "x-big": "a".repeat(32 * 1024) } });
+    expect(answer.status).toBe(431);
+    expect((await hostStatus(home)).supervisor.pid).toBe(supervisor.child.pid);
   });
 
   it("a declared 300 MB body is answered 413 before it is read", async () => {
