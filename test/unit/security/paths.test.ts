@@ -1,4 +1,8 @@
+import { mkdtemp, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { makeScratch } from "../../../src/drills/scratch.js";
 import { isInside, pathInside } from "../../../src/lib/safe-path.js";
 import { appPaths, hostPaths } from "../../../src/config/paths.js";
 import { redactUserInfo } from "../../../src/lib/redact-url.js";
@@ -32,5 +36,18 @@ describe("redactUserInfo", () => {
     ["https://h/x.git /srv/x.git git@h:x.git", "https://h/x.git /srv/x.git git@h:x.git"],
   ])("%j → %j", (text, redacted) => {
     expect(redactUserInfo(text)).toBe(redacted);
+  });
+});
+
+describe("drill scratch", () => {
+  it("is a 0700 directory under a 0700 run/drills", async () => {
+    const home = await mkdtemp(join(tmpdir(), "hostctl-scratch-"));
+    try {
+      const dir = await makeScratch(hostPaths(home), "blog");
+      expect(((await stat(dir)).mode & 0o777).toString(8)).toBe("700");
+      expect(((await stat(join(home, "run", "drills"))).mode & 0o777).toString(8)).toBe("700");
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
   });
 });
