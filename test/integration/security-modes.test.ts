@@ -47,8 +47,9 @@ afterAll(async () => {
 });
 
 describe("site data is owner-only (issue 13.4)", () => {
-  it("app add makes data/ and snapshots/ 0700, init a new file:// replica 0700", async () => {
+  it("app add makes data/ and snapshots/ 0700, app.yml (alert URLs are secrets) 0600, init a new file:// replica 0700", async () => {
     expect(await mode(data())).toBe("700");
+    expect(await mode(join(home, "apps", "gen", "app.yml"))).toBe("600");
     expect(await mode(join(home, "apps", "gen", "snapshots"))).toBe("700");
     expect(await mode(replica)).toBe("700");
   });
@@ -59,7 +60,8 @@ describe("site data is owner-only (issue 13.4)", () => {
     await waitFor("gen served", async () => (await running()) && (await httpGet(port, "/")).status === 200, 60_000);
     expect(await databaseModes(join(data(), "db.sqlite3"))).toEqual(expect.arrayContaining(["600"]));
     expect(new Set(await databaseModes(join(data(), "db.sqlite3")))).toEqual(new Set(["600"]));
-    expect((await readdir(data())).some((name) => name.includes("litestream"))).toBe(true);
+    // Litestream creates its shadow WAL directory beside the database once it has started replicating.
+    await waitFor("Litestream's shadow WAL directory in data/", async () => (await readdir(data())).some((name) => name.includes("litestream")), 20_000);
     expect(await mode(data())).toBe("700");
   }, 90_000);
 
