@@ -12,6 +12,10 @@ export async function ensurePrivateDirs(app: AppPaths): Promise<void> {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     await chmod(dir, 0o700);
   }
+  // app.yml may hold alert URLs (secrets); older versions wrote it 0644.
+  await chmod(app.spec, 0o600).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== "ENOENT") throw error;
+  });
 }
 
 /** A database hostctl wrote (restored, created, snapshotted) and its -wal/-shm, where they exist: 0600. */

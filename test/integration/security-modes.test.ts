@@ -76,16 +76,18 @@ describe("site data is owner-only (issue 13.4)", () => {
     expect(await mode(join(snapshots, release ?? "", "db.sqlite3"))).toBe("600");
   }, 120_000);
 
-  it("a database restored on boot is 0600, and a 0755 data dir left by an older hostctl is made 0700", async () => {
+  it("a database restored on boot is 0600, and a 0755 data dir and 0644 app.yml left by an older hostctl are made private", async () => {
     await waitFor("the replica to hold the database", async () => (await readdir(replica, { recursive: true })).length > 2, 20_000);
     expect(await supervisor.stop()).toBe(0);
     for (const suffix of ["", "-wal", "-shm"]) await rm(join(data(), `db.sqlite3${suffix}`), { force: true });
     const { chmod } = await import("node:fs/promises");
     await chmod(data(), 0o755);
+    await chmod(join(home, "apps", "gen", "app.yml"), 0o644);
     supervisor = await startSupervisor(home);
     await waitForSocket(home);
     await waitFor("gen running again", running, 60_000);
     expect(new Set(await databaseModes(join(data(), "db.sqlite3")))).toEqual(new Set(["600"]));
     expect(await mode(data())).toBe("700");
+    expect(await mode(join(home, "apps", "gen", "app.yml"))).toBe("600");
   }, 120_000);
 });
