@@ -7,6 +7,8 @@ import { runCli } from "../helpers/cli.js";
 import { gitRepo, type TestRepo } from "../helpers/git.js";
 import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
 import { pathExists } from "../../src/lib/fs.js";
+import { renderPostReceive } from "../../src/deploy/push.js";
+import { killAllSupervisors, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
 
 let root: string;
 let home: string;
@@ -41,6 +43,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await killAllSupervisors();
   for (const server of stalled) server.close();
   await cleanupTempDirs();
 });
@@ -82,6 +85,21 @@ describe("shell injection through --branch in the push hook (issue 13.2)", () =>
     expect(push.stderr).toContain(`only ${branch} deploys br2`);
     expect(await pathExists(marker)).toBe(false);
   });
+
+  it("up rewrites a hook an older version generated with the branch inside its shell code", async () => {
+    const marker = join(root, "pwned-old-hook");
+    const hook = join(home, "apps", "br2", "push.git", "hooks", "post-receive");
+    // What push-setup wrote before the fix: the branch interpolated into a double-quoted echo.
+    await writeFile(hook, `#!/bin/sh\nwhile read -r old new ref; do\n  echo "hostctl: $ref received; only m$(touch \${IFS}${marker}) deploys br2"\ndone\n`);
+    const supervisor = await startSupervisor(home);
+    await waitForSocket(home);
+    expect(await readFile(hook, "utf8")).toBe(renderPostReceive());
+    expect(await supervisor.stop()).toBe(0);
+    await repo.commit("v2", { README: "y\n" });
+    const push = await execa("git", ["push", join(home, "apps", "br2", "push.git"), "main"], { cwd: repo.dir, reject: false, timeout: 60_000 });
+    expect(push.exitCode, push.stderr).toBe(0);
+    expect(await pathExists(marker)).toBe(false);
+  }, 60_000);
 
   it("app add refuses a branch git would refuse", async () => {
     const add = await runCli(home, ["app", "add", "br3", "--repo", repo.dir, "--branch", "-x", "--port", "8112"]);
