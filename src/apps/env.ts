@@ -1,13 +1,15 @@
 import { readFile } from "node:fs/promises";
 import type { HostPaths } from "../config/paths.js";
 import { appPaths } from "../config/paths.js";
-import { ENV_KEY, formatEnvFile, parseEnvFile } from "../lib/env-file.js";
+import { ENV_NAME, formatEnvText, parseEnvText } from "../lib/env-format.js";
+import { refuseReservedEnv } from "./env-reserved.js";
 import { usageError } from "../lib/errors.js";
 import { writeFileAtomic } from "../lib/fs.js";
 
 export async function readAppEnv(paths: HostPaths, name: string): Promise<Record<string, string>> {
   try {
-    return parseEnvFile(await readFile(appPaths(paths, name).env, "utf8"));
+    const file = appPaths(paths, name).env;
+    return parseEnvText(await readFile(file, "utf8"), file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return {};
     throw error;
@@ -22,16 +24,17 @@ export function parseAssignments(args: readonly string[]): Record<string, string
     if (eq <= 0) throw usageError(`argument "${arg}": expected KEY=VALUE`, "example: hostctl env set blog DJANGO_SECRET_KEY=...");
     const key = arg.slice(0, eq);
     const value = arg.slice(eq + 1);
-    if (!ENV_KEY.test(key)) throw usageError(`argument "${arg}": "${key}" is not a valid variable name (letters, digits, _; not starting with a digit)`);
-    if (value.includes("\n")) throw usageError(`argument "${key}=…": values cannot contain newlines`);
+    if (!ENV_NAME.test(key)) throw usageError(`argument "${arg}": "${key}" is not a valid variable name (letters, digits, _; not starting with a digit)`);
     pairs[key] = value;
   }
   return pairs;
 }
 
+/** Reserved variables are refused (exit 2, naming one) before anything is written. */
 export async function setAppEnv(paths: HostPaths, name: string, pairs: Record<string, string>): Promise<string[]> {
+  refuseReservedEnv(Object.keys(pairs));
   const env = { ...(await readAppEnv(paths, name)), ...pairs };
-  await writeFileAtomic(appPaths(paths, name).env, formatEnvFile(env), 0o600);
+  await writeFileAtomic(appPaths(paths, name).env, formatEnvText(env), 0o600);
   return Object.keys(pairs).sort();
 }
 
@@ -39,6 +42,6 @@ export async function unsetAppEnv(paths: HostPaths, name: string, keys: readonly
   const env = await readAppEnv(paths, name);
   const removed = keys.filter((key) => key in env);
   for (const key of keys) delete env[key];
-  await writeFileAtomic(appPaths(paths, name).env, formatEnvFile(env), 0o600);
+  await writeFileAtomic(appPaths(paths, name).env, formatEnvText(env), 0o600);
   return removed;
 }

@@ -1,4 +1,7 @@
 import { mkdir, readdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { isAppName } from "../config/app-name.js";
+import { ensurePrivateDirs } from "./private-files.js";
 import type { AppSpec, AppSpecInput, HostConfig } from "../config/schema.js";
 import { appPaths, type HostPaths } from "../config/paths.js";
 import { loadAppSpec, saveAppSpec, validateAppSpec } from "../config/app.js";
@@ -12,7 +15,8 @@ export async function listAppNames(paths: HostPaths): Promise<string[]> {
   const entries = await readdir(paths.apps, { withFileTypes: true });
   const names: string[] = [];
   for (const entry of entries) {
-    if (entry.isDirectory() && (await pathExists(appPaths(paths, entry.name).spec))) names.push(entry.name);
+    // A directory that is not an app name is not an app (and cannot become a path through appPaths).
+    if (entry.isDirectory() && isAppName(entry.name) && (await pathExists(appPaths(paths, entry.name).spec))) names.push(entry.name);
   }
   return names.sort();
 }
@@ -52,7 +56,8 @@ export async function checkEditedApp(paths: HostPaths, host: HostConfig, name: s
  * Litestream template), and only then writes app.yml, an empty 0600 env file and the Litestream configs.
  */
 export async function addApp(paths: HostPaths, host: HostConfig, input: AppSpecInput): Promise<AppSpec> {
-  const file = appPaths(paths, String(input.name)).spec;
+  // The name is validated by the schema below, so the file named in its errors is built without appPaths.
+  const file = join(paths.apps, String(input.name), "app.yml");
   const spec = validateAppSpec(input, file);
   const others = await loadApps(paths);
   if (others.some((other) => other.name === spec.name)) {
@@ -63,7 +68,8 @@ export async function addApp(paths: HostPaths, host: HostConfig, input: AppSpecI
   // Render the Litestream configs into memory first: a template problem must leave nothing behind.
   await writeLitestreamConfigs(paths, host, [...others, spec], { dryRun: true });
   await mkdir(app.root, { recursive: true });
-  await Promise.all([app.data, app.logs, app.releases, app.snapshots].map((dir) => mkdir(dir, { recursive: true })));
+  await Promise.all([app.logs, app.releases].map((dir) => mkdir(dir, { recursive: true })));
+  await ensurePrivateDirs(app);
   if (!(await pathExists(app.env))) await writeFileAtomic(app.env, "", 0o600);
   await saveAppSpec(paths, spec);
   await writeLitestreamConfigs(paths, host, [...others, spec]);

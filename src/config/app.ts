@@ -14,6 +14,7 @@ export function loadAppSpec(paths: HostPaths, name: string): Promise<AppSpec> {
   return loadYamlWith(appSpecSchema, appPaths(paths, name).spec, "run: hostctl app list");
 }
 
+/** 0600: a per-app alert webhook or ping URL is a secret (whoever has it can post or ping). */
 export function saveAppSpec(paths: HostPaths, spec: AppSpec): Promise<void> {
-  return saveYaml(appPaths(paths, spec.name).spec, spec, 0o644, "# hostctl app spec — see README \"Configuration reference\"\n");
+  return saveYaml(appPaths(paths, spec.name).spec, spec, 0o600, "# hostctl app spec — see README \"Configuration reference\"\n");
 }

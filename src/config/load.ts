@@ -3,6 +3,7 @@ import { LineCounter, parseDocument, isNode, stringify, type Document } from "ya
 import type { z } from "zod";
 import { ConfigError, HostctlError, type ConfigIssue } from "../lib/errors.js";
 import { writeFileAtomic } from "../lib/fs.js";
+import { redactUserInfo } from "../lib/redact-url.js";
 
 export interface SourceFile {
   file: string;
@@ -32,7 +33,8 @@ function valueAt(data: unknown, path: readonly PathKey[]): unknown {
 function issueText(issue: z.core.$ZodIssue, data: unknown): string {
   // A key that must never appear (credentials) is reported without echoing its value.
   if (issue.code === "invalid_type" && issue.expected === "never") return issue.message;
-  const got = describeValue(valueAt(data, issue.path as PathKey[]));
+  // A refused repo URL may carry a token: the value is echoed with its user-info redacted.
+  const got = redactUserInfo(describeValue(valueAt(data, issue.path as PathKey[])));
   switch (issue.code) {
     case "invalid_type":
       return got === "nothing" ? `required: expected ${issue.expected}` : `expected ${issue.expected}, got ${got}`;

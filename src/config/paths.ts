@@ -1,4 +1,6 @@
 import { join, resolve } from "node:path";
+import { pathInside } from "../lib/safe-path.js";
+import { assertAppName } from "./app-name.js";
 
 export const DEFAULT_HOME = "/var/lib/hostctl";
 
@@ -52,8 +54,9 @@ export function hostPaths(home: string): HostPaths {
   };
 }
 
+/** Refuses (exit 2) a name that is not an app name or a path that would leave HOME/apps. */
 export function appPaths(host: HostPaths, name: string): AppPaths {
-  const root = join(host.apps, name);
+  const root = pathInside(host.apps, assertAppName(name));
   const data = join(root, "data");
   return {
     root,

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { validate as isValidCron } from "node-cron";
 import { parseDuration } from "../lib/duration.js";
+import { branchProblem } from "./branch-name.js";
+import { repoProblem } from "./repo-url.js";
 
 export const APP_NAME = /^[a-z][a-z0-9-]{0,39}$/;
 export const APP_NAME_RULE = "a lowercase letter, then up to 39 lowercase letters, digits or '-'";
@@ -61,14 +63,20 @@ export const hostConfigSchema = z.strictObject({
   }).prefault({}).describe("Prometheus metrics"),
 });
 
+const refuseWith = (problem: (value: string) => string | undefined) => (value: string, ctx: z.RefinementCtx) => {
+  const message = problem(value);
+  if (message !== undefined) ctx.addIssue({ code: "custom", message });
+};
+
 const relativePath = z.string().min(1)
   .refine((p) => !p.startsWith("/"), { message: "expected a path relative to the app's data directory, got an absolute path" })
-  .refine((p) => !p.split("/").includes(".."), { message: "expected a path inside the app's data directory ('..' is not allowed)" });
+  .refine((p) => !p.split("/").includes(".."), { message: "expected a path inside the app's data directory ('..' is not allowed)" })
+  .refine((p) => /^[\w./+@=,-]+$/.test(p), { message: "expected letters, digits and . _ - + @ = , / only (the path goes into sqlite3 and Litestream commands)" });
 
 export const appSpecSchema = z.strictObject({
   name: z.string().regex(APP_NAME, `expected ${APP_NAME_RULE}`).describe("app name; becomes a path and an S3 prefix"),
-  repo: z.string().min(1).describe("Git remote URL or local path"),
-  branch: z.string().min(1).default("main").describe("branch deployed by default and polled for new commits"),
+  repo: z.string().superRefine(refuseWith(repoProblem)).describe("Git remote URL (https, ssh, git, file; no credentials) or local path"),
+  branch: z.string().superRefine(refuseWith(branchProblem)).default("main").describe("branch deployed by default and polled for new commits"),
   kind: z.enum(["django", "wagtail", "generic"]).default("django").describe("django | wagtail | generic"),
   python: z.string().min(1).default("python3").describe("Python interpreter for the app's virtualenv"),
   databases: z.array(z.strictObject({ path: relativePath.describe("SQLite file, relative to apps/<app>/data") }))

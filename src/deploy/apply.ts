@@ -20,6 +20,7 @@ import { failureMessage, outputCollector, runStep, StepFailure, type StepRecord 
 import { connectSupervisor, litestreamRefusal, type SupervisorLink } from "./supervisor-link.js";
 import { proveTemporarily, releaseEnv } from "./prove.js";
 import { switchCurrent } from "./switch.js";
+import { redactUserInfo } from "../lib/redact-url.js";
 
 export interface DeployOptions {
   ref?: string;
@@ -247,7 +248,7 @@ async function handleFailure(work: Work, error: unknown): Promise<unknown> {
 function nextStep(work: Work, failure: StepFailure): string {
   const cause: unknown = failure.cause;
   if (cause instanceof HostctlError && cause.hint && cause.code !== "COMMAND_FAILED") return cause.hint;
-  if (failure.step === "fetch") return `check the remote: git ls-remote ${work.spec.repo}`;
+  if (failure.step === "fetch") return `check the remote: git ls-remote --end-of-options ${redactUserInfo(work.spec.repo)}`;
   if (failure.step === "restore") return "run: hostctl doctor";
   if (failure.step === "start" && failure.message.includes("in use")) return `find what listens there: ss -ltnp 'sport = :${work.spec.port}' (a stray app process? hostctl up ends strays)`;
   return `fix the commit and run: hostctl deploy ${work.spec.name}`;

@@ -11,25 +11,29 @@ export function gitEnv(): Record<string, string | undefined> {
   return { GIT_DIR: undefined, GIT_WORK_TREE: undefined, GIT_INDEX_FILE: undefined, GIT_QUARANTINE_PATH: undefined, GIT_OBJECT_DIRECTORY: undefined, GIT_ALTERNATE_OBJECT_DIRECTORIES: undefined, GIT_TERMINAL_PROMPT: "0" };
 }
 
-/** Pure argv: mirror every branch and tag of the remote; force, so rewritten branches follow too. */
+/**
+ * Pure argv: mirror every branch and tag of the remote; force, so rewritten branches follow too. Every
+ * value that came from a user (remote, ref) follows --end-of-options, so git never reads it as an option
+ * (a repo of "--upload-pack=CMD" would run CMD).
+ */
 export function fetchArgs(mirror: string, remote: string, refspecs = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"]): string[] {
-  return [`--git-dir=${mirror}`, "fetch", "--prune", "--no-auto-gc", "--quiet", remote, ...refspecs];
+  return [`--git-dir=${mirror}`, "fetch", "--prune", "--no-auto-gc", "--quiet", "--end-of-options", remote, ...refspecs];
 }
 
 /** Refs pushed to push.git land in their own namespace so upstream fetches never prune them. */
 export const PUSH_REFSPECS = ["+refs/heads/*:refs/push/heads/*"];
 
 export function revParseArgs(mirror: string, ref: string): string[] {
-  return [`--git-dir=${mirror}`, "rev-parse", "--verify", "--quiet", `${ref}^{commit}`];
+  return [`--git-dir=${mirror}`, "rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`];
 }
 
 export function archiveArgs(mirror: string, sha: string, tarFile: string): string[] {
   // tar.umask 022: release files are not group-writable (git's default umask for archives is 002).
-  return [`--git-dir=${mirror}`, "-c", "tar.umask=0022", "archive", "--format=tar", `--output=${tarFile}`, sha];
+  return [`--git-dir=${mirror}`, "-c", "tar.umask=0022", "archive", "--format=tar", `--output=${tarFile}`, "--end-of-options", sha];
 }
 
 export function lsRemoteArgs(remote: string, branch: string): string[] {
-  return ["ls-remote", "--exit-code", remote, `refs/heads/${branch}`];
+  return ["ls-remote", "--exit-code", "--end-of-options", remote, `refs/heads/${branch}`];
 }
 
 export async function ensureMirror(run: Runner, mirror: string): Promise<void> {
@@ -54,7 +58,7 @@ export async function resolveCommit(run: Runner, mirror: string, refs: readonly 
     try {
       const { stdout } = await run("git", revParseArgs(mirror, ref), { env: gitEnv() });
       const sha = stdout.trim();
-      const log = await run("git", [`--git-dir=${mirror}`, "log", "-1", "--format=%s", sha], { env: gitEnv() });
+      const log = await run("git", [`--git-dir=${mirror}`, "log", "-1", "--format=%s", "--end-of-options", sha], { env: gitEnv() });
       return { sha, message: log.stdout.trim() };
     } catch {
       // Try the next spelling of the ref.

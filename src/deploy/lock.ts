@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { link, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import type { HostPaths } from "../config/paths.js";
+import { assertAppName } from "../config/app-name.js";
+import { pathInside } from "../lib/safe-path.js";
 import { HostctlError } from "../lib/errors.js";
 
 export interface LockHolder {
@@ -17,7 +18,7 @@ export interface DeployLock {
 }
 
 export function lockPath(paths: HostPaths, app: string): string {
-  return join(paths.locks, `deploy-${app}.lock`);
+  return pathInside(paths.locks, `deploy-${assertAppName(app)}.lock`);
 }
 
 export function isAlive(pid: number): boolean {

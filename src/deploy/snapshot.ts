@@ -1,10 +1,12 @@
 import { mkdir, readdir, rm } from "node:fs/promises";
+import { ensurePrivateDirs, makeDatabasePrivate } from "../apps/private-files.js";
 import { dirname, join } from "node:path";
 import type { AppPaths } from "../config/paths.js";
 import type { AppSpec } from "../config/schema.js";
 import type { Runner } from "../lib/exec.js";
 import { pathExists } from "../lib/fs.js";
 import { sqliteQuery } from "../lib/sqlite.js";
+import { HostctlError } from "../lib/errors.js";
 
 export const KEEP_SNAPSHOTS = 5;
 
@@ -18,8 +20,19 @@ export interface Snapshot {
 }
 
 /** Pure: sqlite3 shell dot-commands take a quoted file name; a quote in it is doubled. */
+/**
+ * A path as one argument of a sqlite3 shell dot-command. The shell has no escape inside '…', and a
+ * newline ends the command (the next line could be `.shell CMD`), so such paths are refused, not quoted.
+ */
 export function quoteShellArg(path: string): string {
-  return `'${path.replace(/'/g, "''")}'`;
+  if (/['\n\r]/.test(path) || hasControlCharacter(path)) {
+    throw new HostctlError("USAGE", `database path ${JSON.stringify(path)}: quotes and control characters are not allowed`, { exitCode: 2 });
+  }
+  return `'${path}'`;
+}
+
+function hasControlCharacter(text: string): boolean {
+  return [...text].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
 }
 
 /**
@@ -38,6 +51,7 @@ export async function fingerprint(run: Runner, db: string): Promise<string> {
 export async function snapshotDatabases(run: Runner, spec: AppSpec, app: AppPaths, release: string): Promise<Snapshot[]> {
   const dir = join(app.snapshots, release);
   const out: Snapshot[] = [];
+  await ensurePrivateDirs(app);
   for (const db of spec.databases) {
     const live = join(app.data, db.path);
     if (!(await pathExists(live))) continue;
@@ -46,6 +60,7 @@ export async function snapshotDatabases(run: Runner, spec: AppSpec, app: AppPath
     await sqliteQuery(run, live, `.backup main ${quoteShellArg(copy)}\n`);
     // The copy keeps the live file's WAL mode; as a rollback journal file it stays one self-contained file.
     await sqliteQuery(run, copy, "PRAGMA journal_mode=DELETE;");
+    await makeDatabasePrivate(copy);
     out.push({ path: db.path, live, copy, fingerprint: await fingerprint(run, copy) });
   }
   return out;

@@ -1,5 +1,6 @@
 import type { Logger } from "./log.js";
 import { CommandFailedError } from "./errors.js";
+import { redactUserInfo } from "./redact-url.js";
 
 export interface RunOptions {
   cwd?: string;
@@ -46,11 +47,12 @@ export function createRunner(log: Logger): Runner {
     if (options.onOutput) child.all?.on("data", (chunk: Buffer) => options.onOutput?.(chunk.toString()));
     const result = await child;
     const durationMs = Date.now() - started;
-    const argv = [file, ...args];
+    // A URL's user-info never reaches a log or an error message (docs/security.md).
+    const argv = [file, ...args].map(redactUserInfo);
     log.debug({ event: "exec.finished", argv, exitCode: result.exitCode, durationMs }, "command finished");
     if (result.failed) {
       const output = `${String(result.stderr ?? "")}${result.timedOut ? "\n(timed out)" : ""}` || String(result.stdout ?? "");
-      throw new CommandFailedError(argv, result.exitCode, tail(output), result.cause);
+      throw new CommandFailedError(argv, result.exitCode, redactUserInfo(tail(output)), result.cause);
     }
     return { stdout: String(result.stdout), stderr: String(result.stderr), exitCode: result.exitCode ?? 0, durationMs };
   };

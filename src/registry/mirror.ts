@@ -5,7 +5,7 @@ import { appPaths } from "../config/paths.js";
 import { controlKey } from "../config/replica.js";
 import { loadApps } from "../apps/registry.js";
 import { readAppEnv } from "../apps/env.js";
-import { formatEnvFile } from "../lib/env-file.js";
+import { formatEnvText } from "../lib/env-format.js";
 import { errorMessage } from "../lib/errors.js";
 import { readCurrent, readReleaseMeta } from "../deploy/releases.js";
 import { heldByAnotherHost } from "../lease/lease.js";
@@ -51,7 +51,7 @@ export async function registryEntry(ctx: HostContext, spec: AppSpec, previous?: 
     env_keys: keepEnv ? previous.env_keys : Object.keys(env).sort(),
     ...(keepEnv
       ? (previous.env ? { env: previous.env } : {})
-      : (publicKey && Object.keys(env).length > 0 ? { env: encryptEnv(formatEnvFile(env), publicKey) } : {})),
+      : (publicKey && Object.keys(env).length > 0 ? { env: encryptEnv(formatEnvText(env), publicKey) } : {})),
     updated_at: ctx.clock.now().toISOString(),
   };
 }

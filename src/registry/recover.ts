@@ -7,6 +7,7 @@ import { appPaths } from "../config/paths.js";
 import { checkAppRules } from "../config/rules.js";
 import { errorMessage } from "../lib/errors.js";
 import { pathExists, writeFileAtomic } from "../lib/fs.js";
+import { ensurePrivateDirs } from "../apps/private-files.js";
 import { readJsonFile, writeJsonFile } from "../lib/json-file.js";
 import { writeLitestreamConfigs } from "../litestream/config-files.js";
 import { decryptEnv } from "./env-crypto.js";
@@ -37,16 +38,19 @@ export async function recoverApps(ctx: HostContext): Promise<RecoveredApp[]> {
   const all = [...known];
   for (const entry of entries) {
     if (all.some((app) => app.name === entry.spec.name)) continue;
-    const paths = appPaths(ctx.paths, entry.spec.name);
     let spec;
+    let paths;
     try {
-      spec = validateAppSpec(entry.spec, `${ctx.store.url}/_hostctl/registry/${entry.spec.name}.json`);
+      // Validated before any path is built from it: the entry's name and repo come from the replica target.
+      spec = validateAppSpec(entry.spec, `${ctx.store.url}/_hostctl/registry/${String(entry.spec.name)}.json`);
+      paths = appPaths(ctx.paths, spec.name);
       checkAppRules(spec, all, ctx.host, paths.spec);
     } catch (error) {
       ctx.log.error({ event: "registry.entry_invalid", app: entry.spec.name, reason: errorMessage(error) }, "skipped an app of the registry");
       continue;
     }
-    await Promise.all([paths.data, paths.logs, paths.releases, paths.snapshots].map((dir) => mkdir(dir, { recursive: true })));
+    await Promise.all([paths.logs, paths.releases].map((dir) => mkdir(dir, { recursive: true })));
+    await ensurePrivateDirs(paths);
     let envState: RecoveredApp["env"] = entry.env_keys.length === 0 ? "none" : "missing";
     let envText = "";
     if (entry.env && key) {

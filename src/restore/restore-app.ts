@@ -1,4 +1,5 @@
-import { chmod, chown, mkdir, rename, rm, stat } from "node:fs/promises";
+import { chown, mkdir, rename, rm, stat } from "node:fs/promises";
+import { ensurePrivateDirs, makeDatabasePrivate } from "../apps/private-files.js";
 import { dirname, join } from "node:path";
 import type { HostContext } from "../apps/context.js";
 import type { AppSpec } from "../config/schema.js";
@@ -94,10 +95,10 @@ export async function restoreDatabase(ctx: HostContext, spec: AppSpec, dbPath: s
     await rename(dbPath, `${dbPath}.corrupt-${Date.now()}`);
     throw new HostctlError("RESTORE_FAILED", `${spec.name}: restored ${dbPath} failed PRAGMA quick_check: ${JSON.stringify(check.slice(0, 3))}`);
   }
-  // Restore writes the file 0600 as whoever ran it; give it the data directory's owner, readable by the group.
+  // Restore writes the file as whoever ran it; give it the data directory's owner, readable by no one else.
   const owner = await stat(dirname(dbPath));
   await chown(dbPath, owner.uid, owner.gid);
-  await chmod(dbPath, 0o640);
+  await makeDatabasePrivate(dbPath);
   return { ms, generation };
 }
 
@@ -109,6 +110,7 @@ export async function restoreDatabase(ctx: HostContext, spec: AppSpec, dbPath: s
  */
 export async function ensureDatabases(spec: AppSpec, ctx: HostContext, options: EnsureOptions = {}): Promise<DatabaseRestore[]> {
   const app = appPaths(ctx.paths, spec.name);
+  await ensurePrivateDirs(app);
   if (spec.databases.length > 0) await writeLitestreamConfigs(ctx.paths, ctx.host, await loadApps(ctx.paths));
   const results: DatabaseRestore[] = [];
   for (const db of spec.databases) {
@@ -139,6 +141,7 @@ export async function ensureDatabases(spec: AppSpec, ctx: HostContext, options: 
       });
     }
     await setWal(ctx, path);
+    await makeDatabasePrivate(path);
     results.push({ path: db.path, action: "fresh", ...(strays.length ? { strays } : {}) });
   }
   return results;

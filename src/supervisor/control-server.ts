@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { chmod, rm } from "node:fs/promises";
-import { errorMessage, HostctlError } from "../lib/errors.js";
+import { errorMessage, HostctlError, usageError } from "../lib/errors.js";
+import { declaresTooLarge, readLimitedBody } from "./control-body.js";
 
 export type Route = (params: Record<string, string>, body: unknown) => Promise<{ status?: number; body: unknown; text?: string }>;
 
@@ -11,9 +12,25 @@ interface RouteEntry {
   handler: Route;
 }
 
+/** Checks a decoded path parameter before any handler sees it: returns it, or throws a usage error. */
+export type ParamCheck = (value: string) => string;
+
+function decodeParam(key: string, raw: string, check: ParamCheck | undefined): string {
+  let value: string;
+  try {
+    value = decodeURIComponent(raw);
+  } catch {
+    throw usageError(`path parameter ${key}: malformed percent-encoding`);
+  }
+  return check ? check(value) : value;
+}
+
 /** A tiny router for the control API: "GET /status", "POST /apps/:name/restart". */
 export class ControlRoutes {
   private readonly entries: RouteEntry[] = [];
+
+  /** `checks` validates parameters by name (`:name` with the app-name rule) before a handler runs. */
+  constructor(private readonly checks: Record<string, ParamCheck> = {}) {}
 
   add(spec: string, handler: Route): this {
     const [method = "GET", path = "/"] = spec.split(" ");
@@ -29,7 +46,7 @@ export class ControlRoutes {
   match(method: string, path: string): { handler: Route; params: Record<string, string> } | undefined {
     for (const entry of this.entries) {
       const match = entry.method === method ? entry.pattern.exec(path) : null;
-      if (match) return { handler: entry.handler, params: Object.fromEntries(entry.keys.map((k, i) => [k, decodeURIComponent(match[i + 1] ?? "")])) };
+      if (match) return { handler: entry.handler, params: Object.fromEntries(entry.keys.map((k, i) => [k, decodeParam(k, match[i + 1] ?? "", this.checks[k])])) };
     }
     return undefined;
   }
@@ -44,38 +61,56 @@ export class ControlRoutes {
 
 type RouteMatcher = Pick<ControlRoutes, "match">;
 
-async function readBody(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString();
-  return text === "" ? {} : (JSON.parse(text) as unknown);
+/** Headers past 16 KiB are answered 431 by Node; a client gets 10 s to send its headers. */
+const SERVER_LIMITS = { maxHeaderSize: 16 * 1024, headersTimeout: 10_000 };
+
+function sendError(res: ServerResponse, status: number, error: unknown): void {
+  if (res.headersSent) return;
+  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify({ error: errorMessage(error), code: error instanceof HostctlError ? error.code : "INTERNAL" }));
 }
 
+/** Nothing a client sends may throw out of here: a throw in a request listener ends the supervisor. */
 function handle(routes: RouteMatcher) {
   return (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? "/", "http://hostctl");
-    const found = routes.match(req.method ?? "GET", url.pathname);
-    if (!found) {
-      res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: `no route ${req.method} ${url.pathname}` }));
+    let found: ReturnType<RouteMatcher["match"]>;
+    let pathname = "/";
+    try {
+      pathname = new URL(req.url ?? "/", "http://hostctl").pathname;
+      found = routes.match(req.method ?? "GET", pathname);
+    } catch (error) {
+      req.resume();
+      sendError(res, 400, error);
       return;
     }
-    readBody(req)
-      .then((body) => found.handler(found.params, body))
+    if (!found) {
+      req.resume();
+      res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: `no route ${req.method} ${pathname}` }));
+      return;
+    }
+    const route = found;
+    readLimitedBody(req, res)
+      .then((body) => (body === undefined ? undefined : route.handler(route.params, body)))
       .then((out) => {
+        if (out === undefined) return;
         if (out.text !== undefined) res.writeHead(out.status ?? 200, { "content-type": "text/plain; version=0.0.4" }).end(out.text);
         else res.writeHead(out.status ?? 200, { "content-type": "application/json" }).end(JSON.stringify(out.body));
       })
-      .catch((error: unknown) => {
-        const status = error instanceof HostctlError && error.exitCode === 2 ? 400 : 500;
-        res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify({ error: errorMessage(error), code: error instanceof HostctlError ? error.code : "INTERNAL" }));
-      });
+      .catch((error: unknown) => sendError(res, error instanceof HostctlError && error.exitCode === 2 ? 400 : 500, error));
+  };
+}
+
+function checkContinue(next: (req: IncomingMessage, res: ServerResponse) => void) {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    if (!declaresTooLarge(req)) res.writeContinue();
+    next(req, res);
   };
 }
 
 /** Listens on the Unix socket, mode 0600: only the host's operator may steer the supervisor. */
 export async function listenControl(socketPath: string, routes: ControlRoutes): Promise<Server> {
   await rm(socketPath, { force: true });
-  const server = createServer(handle(routes));
+  const server = createServer(SERVER_LIMITS, handle(routes));
+  server.on("checkContinue", checkContinue(handle(routes)));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(socketPath, () => resolve());
@@ -90,7 +125,7 @@ export async function listenControl(socketPath: string, routes: ControlRoutes): 
  */
 export async function listenTcp(address: string, routes: RouteMatcher): Promise<Server> {
   const [host = "127.0.0.1", port = "0"] = address.split(":");
-  const server = createServer(handle(routes));
+  const server = createServer(SERVER_LIMITS, handle(routes));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(Number(port), host, () => resolve());

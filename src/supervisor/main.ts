@@ -9,6 +9,8 @@ import { HostctlError, usageError } from "../lib/errors.js";
 import { AppUnit, type AppStatus, type UnitDeps } from "./app-unit.js";
 import type { BackoffPolicy } from "./backoff.js";
 import { ControlRoutes, listenControl, listenTcp } from "./control-server.js";
+import { assertAppName } from "../config/app-name.js";
+import { isInside } from "../lib/safe-path.js";
 import { endStrays } from "./proc.js";
 import { acquireSupervisorLock } from "./supervisor-lock.js";
 import { activateRelease, type ActivateResult, type ReleaseHooks } from "./activate.js";
@@ -52,7 +54,7 @@ async function eachLimited<T>(items: readonly T[], limit: number, task: (item: T
 
 export class Supervisor {
   readonly units = new Map<string, AppUnit>();
-  readonly routes = new ControlRoutes();
+  readonly routes = new ControlRoutes({ name: assertAppName });
   readonly startedAt = new Date();
   readonly hostId = `${hostname()}:${process.pid}`;
   /**
@@ -185,6 +187,7 @@ export class Supervisor {
       .add("POST /apps/:name/activate", async ({ name = "" }, body) => {
         const { releaseDir } = body as { releaseDir?: string };
         if (!releaseDir) throw usageError("activate needs releaseDir");
+        if (!isInside(this.unit(name).paths.releases, releaseDir)) throw usageError(`activate: releaseDir must lie in apps/${name}/releases`);
         if (!this.options.hooks) throw new HostctlError("SUPERVISOR_NOT_RUNNING", "this supervisor cannot switch releases");
         return { body: await activateRelease(this.unit(name), releaseDir, this.options.hooks) };
       });

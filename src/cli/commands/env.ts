@@ -1,14 +1,14 @@
 import type { CommandResult, Deps } from "../deps.js";
 import { requireApp } from "../../apps/registry.js";
 import { parseAssignments, readAppEnv, setAppEnv, unsetAppEnv } from "../../apps/env.js";
-import { parseEnvFile } from "../../lib/env-file.js";
+import { formatEnvValue, parseEnvText } from "../../lib/env-format.js";
 import { usageError } from "../../lib/errors.js";
 import { mirrorAfterChange } from "../mirror.js";
 
 export async function envSet(name: string, assignments: string[], options: { stdin?: boolean; stdinText?: string }, deps: Deps): Promise<CommandResult> {
   await requireApp(deps.paths, name);
   const pairs = parseAssignments(assignments);
-  if (options.stdin) Object.assign(pairs, parseEnvFile(options.stdinText ?? ""));
+  if (options.stdin) Object.assign(pairs, parseEnvText(options.stdinText ?? "", "stdin"));
   if (Object.keys(pairs).length === 0) throw usageError("nothing to set: give KEY=VALUE arguments or --stdin", `example: hostctl env set ${name} DEBUG=0`);
   const keys = await setAppEnv(deps.paths, name, pairs);
   await mirrorAfterChange(deps);
@@ -28,6 +28,7 @@ export async function envList(name: string, options: { values?: boolean }, deps:
   await requireApp(deps.paths, name);
   const env = await readAppEnv(deps.paths, name);
   const keys = Object.keys(env).sort();
-  const text = keys.map((key) => (options.values ? `${key}=${env[key]}` : key)).join("\n");
+  // Values in the env file's own quoting, so `env list --values | env set --stdin` gives them back unchanged.
+  const text = keys.map((key) => (options.values ? `${key}=${formatEnvValue(env[key] ?? "")}` : key)).join("\n");
   return { text: keys.length === 0 ? `no variables set for ${name}` : text, data: options.values ? env : keys };
 }

@@ -82,7 +82,8 @@ export async function initHost(options: InitOptions, deps: Deps): Promise<Comman
   }
   if (target.kind === "file") {
     if (!isAbsolute(target.dir)) throw usageError(`argument --replica-url: expected an absolute file:/// path, got ${options.replicaUrl}`);
-    await mkdir(target.dir, { recursive: true });
+    // A file:// replica holds every site's data: owner-only, like apps/<app>/data.
+    await mkdir(target.dir, { recursive: true, mode: 0o700 });
   }
   await mkdir(paths.home, { recursive: true, mode: 0o755 });
   await Promise.all([paths.apps, paths.run, paths.pids, paths.locks, paths.litestreamConfigs].map((dir) => mkdir(dir, { recursive: true })));

@@ -14,6 +14,7 @@ import { wirePolling } from "./polling.js";
 import { restoreMediaFirst, takeLease, wireHost } from "./host.js";
 import { deployHooks } from "../../deploy/hooks.js";
 import { loadApps } from "../../apps/registry.js";
+import { refreshPushHooks } from "./push-hooks.js";
 
 const REGISTRY_MIRROR_MS = 60_000;
 
@@ -72,6 +73,7 @@ async function extend(supervisor: Supervisor, hostId: string): Promise<void> {
   await wireDrills(supervisor);
   wirePolling(supervisor);
   const { ctx } = supervisor;
+  await refreshPushHooks(ctx);
   const mirror = async () => {
     if (supervisor.fenced) return; // another host owns the replica target now, and its registry
     try {

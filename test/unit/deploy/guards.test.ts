@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { validateAppSpec } from "../../../src/config/app.js";
 import { hasRequirements } from "../../../src/deploy/build.js";
-import { renderPostReceive, shQuote } from "../../../src/deploy/push.js";
+import { renderHookData, renderPostReceive, shQuote } from "../../../src/deploy/push.js";
 import { litestreamRefusal } from "../../../src/deploy/supervisor-link.js";
 import { refCandidates, fetchArgs } from "../../../src/deploy/git.js";
 
@@ -41,7 +41,7 @@ describe("hasRequirements", () => {
 describe("git argv", () => {
   it("mirrors branches and tags with prune", () => {
     expect(fetchArgs("/h/repo.git", "https://git.example.com/blog.git")).toEqual([
-      "--git-dir=/h/repo.git", "fetch", "--prune", "--no-auto-gc", "--quiet", "https://git.example.com/blog.git", "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*",
+      "--git-dir=/h/repo.git", "fetch", "--prune", "--no-auto-gc", "--quiet", "--end-of-options", "https://git.example.com/blog.git", "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*",
     ]);
   });
 
@@ -51,11 +51,14 @@ describe("git argv", () => {
 });
 
 describe("post-receive hook", () => {
-  it("deploys only the app's branch with the pushed sha, with paths quoted for sh", () => {
-    const hook = renderPostReceive({ app: "blog", branch: "main", node: "/usr/bin/node", cli: "/opt/host ctl/dist/cli/main.js", home: "/var/lib/hostctl" });
-    expect(hook).toContain(`'/usr/bin/node' '/opt/host ctl/dist/cli/main.js' --home '/var/lib/hostctl' deploy 'blog' --ref "$new" --from-push 2>&1`);
-    expect(hook).toContain(`if [ "$ref" != 'refs/heads/main' ]; then`);
+  it("deploys only the app's branch with the pushed sha, reading every value as data from its data file", () => {
+    const input = { app: "blog", branch: "m$(touch${IFS}/tmp/pwned)", node: "/usr/bin/node", cli: "/opt/host ctl/dist/cli/main.js", home: "/var/lib/hostctl" };
+    const hook = renderPostReceive();
+    expect(hook).toContain(`"$node" "$cli" --home "$home" deploy "$app" --ref "$new" --from-push 2>&1`);
+    expect(hook).toContain(`if [ "$ref" != "refs/heads/$branch" ]; then`);
     expect(hook).toContain("unset GIT_DIR");
+    expect(hook).not.toContain("pwned");
+    expect(renderHookData(input)).toBe("/usr/bin/node\n/opt/host ctl/dist/cli/main.js\n/var/lib/hostctl\nblog\nm$(touch${IFS}/tmp/pwned)\n");
     expect(shQuote("it's")).toBe(`'it'\\''s'`);
   });
 });

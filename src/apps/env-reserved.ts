@@ -1,0 +1,24 @@
+import { usageError } from "../lib/errors.js";
+
+/**
+ * Variables hostctl sets for every app process, which the app's env file cannot override (they would be
+ * accepted and silently ignored). One list: a feature that adds a hostctl-owned variable adds it here.
+ * SECRET_KEY and the like are the app's own and stay settable.
+ */
+export const RESERVED_ENV = {
+  names: ["PORT", "DATABASE_URL"] as string[],
+  prefixes: ["HOSTCTL_"] as string[],
+};
+
+/** Pure: whether `key` is owned by hostctl. */
+export function isReservedEnv(key: string): boolean {
+  return RESERVED_ENV.names.includes(key) || RESERVED_ENV.prefixes.some((prefix) => key.startsWith(prefix));
+}
+
+/** Throws exit 2 naming the first reserved variable among `keys`. */
+export function refuseReservedEnv(keys: readonly string[]): void {
+  const reserved = keys.find(isReservedEnv);
+  if (reserved === undefined) return;
+  const owned = [...RESERVED_ENV.names, ...RESERVED_ENV.prefixes.map((p) => `${p}*`)].join(", ");
+  throw usageError(`variable ${reserved} is set by hostctl for every process (${owned}); it cannot be set in the app's env`);
+}

@@ -1,0 +1,28 @@
+import { chmod, mkdir } from "node:fs/promises";
+import type { AppPaths } from "../config/paths.js";
+
+/**
+ * Site data (users, password hashes, sessions) is owner-only. hostctl cannot choose the mode of every
+ * file under data/ (the app creates databases, SQLite its -wal/-shm, Litestream its shadow WAL
+ * directory), so the directories that hold them are 0700; the files hostctl writes itself are 0600.
+ * chmod as well as mkdir: hosts set up by an older hostctl have 0755 directories.
+ */
+export async function ensurePrivateDirs(app: AppPaths): Promise<void> {
+  for (const dir of [app.data, app.snapshots]) {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await chmod(dir, 0o700);
+  }
+  // app.yml may hold alert URLs (secrets); older versions wrote it 0644.
+  await chmod(app.spec, 0o600).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== "ENOENT") throw error;
+  });
+}
+
+/** A database hostctl wrote (restored, created, snapshotted) and its -wal/-shm, where they exist: 0600. */
+export async function makeDatabasePrivate(path: string): Promise<void> {
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    await chmod(file, 0o600).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== "ENOENT") throw error;
+    });
+  }
+}
