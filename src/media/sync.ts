@@ -42,7 +42,7 @@ export function mediaRetentionMs(ctx: HostContext): number {
   return parseDuration(ctx.host.litestream.retention) ?? DEFAULT_RETENTION_MS;
 }
 
-async function isDirectory(path: string): Promise<boolean> {
+export async function isDirectory(path: string): Promise<boolean> {
   try {
     return (await stat(path)).isDirectory();
   } catch {
@@ -54,7 +54,7 @@ async function isDirectory(path: string): Promise<boolean> {
  * Without a state file (lost, or never written), what the replica already holds counts as uploaded when
  * the size matches and the object is not older than the local file; only such files can be deleted later.
  */
-async function bootstrapState(ctx: HostContext, app: string, local: ReadonlyMap<string, FileStamp>): Promise<MediaState> {
+export async function bootstrapState(ctx: HostContext, app: string, local: ReadonlyMap<string, FileStamp>): Promise<MediaState> {
   const prefix = mediaPrefix(ctx.store.target, app);
   const files: Record<string, FileStamp> = {};
   for (const object of await ctx.store.listDetailed(prefix)) {
@@ -99,7 +99,7 @@ async function deleteAll(ctx: HostContext, app: string, paths: string[], state: 
   return paths.length;
 }
 
-async function purgeExpired(ctx: HostContext, app: string, now: Date, retentionMs: number): Promise<number> {
+export async function purgeExpired(ctx: HostContext, app: string, now: Date, retentionMs: number): Promise<number> {
   const prefix = deletedMediaPrefix(ctx.store.target, app);
   const objects = (await ctx.store.listDetailed(prefix)).map((object) => ({ location: object.location, relative: relativeTo(prefix, object.location) ?? "" }));
   const expired = planPurge(objects, now, retentionMs);

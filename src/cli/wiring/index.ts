@@ -68,8 +68,8 @@ async function recover(supervisor: Supervisor): Promise<void> {
 }
 
 async function extend(supervisor: Supervisor, hostId: string): Promise<void> {
-  wireHost(supervisor, hostId);
-  await wireDrills(supervisor);
+  const media = wireHost(supervisor, hostId);
+  await wireDrills(supervisor, media);
   wirePolling(supervisor);
   const { ctx } = supervisor;
   const mirror = async () => {
