@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { sql } from "../helpers/sqlite.js";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
@@ -63,6 +64,31 @@ describe("uploads as safe as rows", () => {
     const served = await fetch(`http://127.0.0.1:${port}/media/photo.jpg`);
     expect(served.status).toBe(200);
     expect(Buffer.from(await served.arrayBuffer()).equals(photo)).toBe(true);
+    expect(await b.stop("SIGTERM")).toBe(0);
+  });
+
+  it("a fresh host logs, once and with its path, a file its restored database references that the replica lacks", async () => {
+    const variant = (name: string) => readFile(join(FIXTURES, "django-variants", name), "utf8");
+    const withFiles = await gitRepo({ fixture: join(FIXTURES, "django-app") });
+    await withFiles.commit("attachments", { "notes/models.py": await variant("models_attachment.py"), "notes/migrations/0002_attachment.py": await variant("0002_attachment.py") });
+    const port = await freePort();
+    const hostA = join(await tempDir(), "host-a");
+    expect((await runCli(hostA, ["init", "--replica-url", `s3://${s3.bucket}/refs`, "--s3-endpoint", s3.endpoint, "--s3-force-path-style"], { env })).exitCode).toBe(0);
+    expect((await runCli(hostA, ["app", "add", "blog", "--repo", withFiles.dir, "--port", String(port), "--db", "db.sqlite3", "--python", PYTHON])).exitCode).toBe(0);
+    const a = await startSupervisor(hostA, env);
+    await waitForSocket(hostA);
+    await waitFor("blog running", () => appsRunning(hostA, 1), 90_000);
+    expect((await fetch(`http://127.0.0.1:${port}/media?name=present.pdf`, { method: "POST", body: "here" })).status).toBe(201);
+    await sql(join(hostA, "apps", "blog", "data", "db.sqlite3"), "INSERT INTO notes_attachment(file) VALUES ('present.pdf'), ('uploads/never uploaded.pdf');");
+    expect(await a.stop("SIGTERM")).toBe(0); // graceful: Litestream ships the rows, the last media round the file
+
+    const hostB = await newHost("refs", port, "host-b");
+    const b = await startSupervisor(hostB, env);
+    await waitForSocket(hostB);
+    await waitFor("blog recovered and running", () => appsRunning(hostB, 1), 120_000);
+    const log = await waitFor("the references checked", async () => ((await b.log()).includes("media.references_checked") ? b.log() : undefined), 20_000);
+    const missing = log.split("\n").filter((line) => line.includes('"media.missing_reference"')).map((line) => JSON.parse(line) as { path: string; field: string });
+    expect(missing).toEqual([expect.objectContaining({ path: "uploads/never uploaded.pdf", field: "notes.Attachment.file" })]);
     expect(await b.stop("SIGTERM")).toBe(0);
   });
 

@@ -85,11 +85,12 @@ async function setStaleAside(ctx: HostContext, previousHostId: string): Promise<
 }
 
 /** On a host that recovers an app, its media comes back before the app starts (Litestream covers SQLite only). */
-export function restoreMediaFirst(ctx: HostContext) {
+export function restoreMediaFirst(ctx: HostContext, recovered?: Set<string>) {
   return async (spec: AppSpec, databases: DatabaseRestore[]): Promise<void> => {
     const media = appPaths(ctx.paths, spec.name).media;
     if (!databases.some((db) => db.action === "restored") && (await pathExists(media))) return;
     const result = await restoreMedia(spec.name, media, ctx);
+    if (databases.some((db) => db.action === "restored")) recovered?.add(spec.name);
     if (result.downloaded > 0) ctx.log.info({ event: "media.restored", app: spec.name, files: result.files, bytes: result.bytes }, "media restored");
   };
 }

@@ -12,6 +12,7 @@ import type { SupervisorWiring, UpOptions } from "../commands/up.js";
 import { wireDrills } from "./drills.js";
 import { wirePolling } from "./polling.js";
 import { restoreMediaFirst, takeLease, wireHost } from "./host.js";
+import { watchRecoveredReferences } from "./media-recovery.js";
 import { deployHooks } from "../../deploy/hooks.js";
 import { loadApps } from "../../apps/registry.js";
 
@@ -67,8 +68,9 @@ async function recover(supervisor: Supervisor): Promise<void> {
   }
 }
 
-async function extend(supervisor: Supervisor, hostId: string): Promise<void> {
+async function extend(supervisor: Supervisor, hostId: string, recovered: Set<string>): Promise<void> {
   const media = wireHost(supervisor, hostId);
+  watchRecoveredReferences(supervisor, recovered);
   await wireDrills(supervisor, media);
   wirePolling(supervisor);
   const { ctx } = supervisor;
@@ -89,6 +91,7 @@ async function extend(supervisor: Supervisor, hostId: string): Promise<void> {
 export function supervisorWiring(ctx: HostContext, options: UpOptions): SupervisorWiring {
   const hooks = deployHooks(ctx);
   let hostId = "";
+  const recovered = new Set<string>(); // apps whose database and media were restored from the replica at boot
   return {
     hooks: { healthCheck: hooks.healthCheck, switchCurrent: hooks.switchCurrent },
     firstDeploy: firstDeploy(ctx),
@@ -98,7 +101,7 @@ export function supervisorWiring(ctx: HostContext, options: UpOptions): Supervis
       hostId = taken;
       await recover(supervisor);
     },
-    afterRestore: restoreMediaFirst(ctx),
-    extend: (supervisor) => extend(supervisor, hostId),
+    afterRestore: restoreMediaFirst(ctx, recovered),
+    extend: (supervisor) => extend(supervisor, hostId, recovered),
   };
 }
