@@ -87,6 +87,7 @@ export class MediaShipper {
   scan(): Promise<void> {
     return this.exclusive(async () => {
       await this.watch();
+      if (this.options.paused?.()) return; // nothing is written to a replica this host no longer owns
       const state = await this.loadState();
       if (await isDirectory(this.mediaDir)) {
         const now = this.ctx.clock.now().getTime();
