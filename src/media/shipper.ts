@@ -3,12 +3,12 @@ import { join } from "node:path";
 import type { HostContext } from "../apps/context.js";
 import { HostctlError, errorMessage } from "../lib/errors.js";
 import { DirtySet, type Claim } from "./dirty.js";
-import { deletedMediaKey, mediaKey } from "./keys.js";
+import { mediaKey } from "./keys.js";
 import { forEachLimit } from "./pool.js";
 import { planMediaSync } from "./plan.js";
 import { isHostctlTemp, scanMedia } from "./scan.js";
 import { mediaStatePath, readMediaState, writeMediaState, type MediaState } from "./state.js";
-import { bootstrapState, isDirectory, mediaRetentionMs, purgeExpired } from "./sync.js";
+import { bootstrapState, isDirectory, mediaRetentionMs, moveAside, purgeExpired } from "./sync.js";
 import { watchTree, type TreeWatcher } from "./watch.js";
 
 export interface ShipperOptions {
@@ -57,6 +57,7 @@ export class MediaShipper {
   private syncedAt: Date | undefined;
   private stopped = false;
   private totals = { files: 0, bytes: 0 };
+  private watchFailures = 0;
   private readonly settleMs: number;
   private readonly stateFile: string;
 
@@ -71,7 +72,10 @@ export class MediaShipper {
     this.watcher?.close();
     this.watcher = watchTree(this.mediaDir, {
       changed: (path) => this.note(path),
-      failed: (directory, error) => this.ctx.log.warn({ event: "media.watch_failed", app: this.app, directory, reason: error.message }, "media directory not watched; the periodic scan covers it"),
+      failed: (directory, error) => {
+        // Once per shipper: past the inotify limit every further directory fails the same way.
+        if (this.watchFailures++ === 0) this.ctx.log.warn({ event: "media.watch_failed", app: this.app, directory, reason: error.message }, "media directory not watched (nor, likely, others after it); the 30 s scan covers them");
+      },
     });
     await this.watcher.add("");
   }
@@ -254,12 +258,10 @@ export class MediaShipper {
     const gone = Object.keys(state.files).filter((recorded) => recorded === claim.path || recorded.startsWith(`${claim.path}/`));
     const stamps = new Map(gone.map((path) => [path, state.files[path]]));
     for (const path of gone) delete state.files[path];
-    const target = this.ctx.store.target;
     const now = this.ctx.clock.now();
     for (const [i, path] of gone.entries()) {
-      const live = mediaKey(target, this.app, path);
       try {
-        if (await this.ctx.store.copy(live, deletedMediaKey(target, this.app, now, path))) await this.ctx.store.delete(live);
+        await moveAside(this.ctx, this.app, path, now);
       } catch (error) {
         // Not moved: back in the record, so the retry moves them.
         for (const left of gone.slice(i)) state.files[left] = stamps.get(left) ?? { size: 0, mtimeMs: 0 };

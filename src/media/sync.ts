@@ -90,13 +90,18 @@ async function uploadAll(ctx: HostContext, app: string, mediaDir: string, paths:
 
 /** Keeps a deleted file restorable: a copy under media-deleted/<app>/<time>/, then the live object goes. */
 async function deleteAll(ctx: HostContext, app: string, paths: string[], state: MediaState, now: Date): Promise<number> {
-  const target = ctx.store.target;
   for (const path of paths) {
-    const live = mediaKey(target, app, path);
-    if (await ctx.store.copy(live, deletedMediaKey(target, app, now, path))) await ctx.store.delete(live);
+    await moveAside(ctx, app, path, now);
     delete state.files[path];
   }
   return paths.length;
+}
+
+/** One deleted file: copied under media-deleted/<app>/<time>/, then the live object goes. */
+export async function moveAside(ctx: HostContext, app: string, path: string, now: Date): Promise<void> {
+  const target = ctx.store.target;
+  const live = mediaKey(target, app, path);
+  if (await ctx.store.copy(live, deletedMediaKey(target, app, now, path))) await ctx.store.delete(live);
 }
 
 export async function purgeExpired(ctx: HostContext, app: string, now: Date, retentionMs: number): Promise<number> {
