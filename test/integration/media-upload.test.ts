@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
 import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
-import { TEST_CREDENTIALS, listKeys, newBucket } from "../helpers/s3.js";
+import { TEST_CREDENTIALS, listKeys, newBucket, startPrivateS3 } from "../helpers/s3.js";
 import { waitFor } from "../helpers/wait.js";
 import { FIXTURES, PYTHON, freePort, httpGet, waitAnswering } from "../helpers/apps.js";
 import { gitRepo, type TestRepo } from "../helpers/git.js";
@@ -90,6 +90,32 @@ describe("uploads as safe as rows", () => {
     const missing = log.split("\n").filter((line) => line.includes('"media.missing_reference"')).map((line) => JSON.parse(line) as { path: string; field: string });
     expect(missing).toEqual([expect.objectContaining({ path: "uploads/never uploaded.pdf", field: "notes.Attachment.file" })]);
     expect(await b.stop("SIGTERM")).toBe(0);
+  });
+
+  it("the deploy guard refuses while media lag is over max_lag (replica down), like database lag", async () => {
+    const s3Down = await startPrivateS3();
+    s3Down.createBucket("down");
+    try {
+      const port = await freePort();
+      const home = join(await tempDir(), "guard");
+      expect((await runCli(home, ["init", "--replica-url", "s3://down/guard", "--s3-endpoint", s3Down.endpoint, "--s3-force-path-style"], { env })).exitCode).toBe(0);
+      // No database: Litestream's own lag cannot be what refuses.
+      const generic = await gitRepo({ fixture: join(FIXTURES, "generic-app") });
+      expect((await runCli(home, ["app", "add", "gen", "--kind", "generic", "--repo", generic.dir, "--port", String(port), "--max-lag", "2s"])).exitCode).toBe(0);
+      const sup = await startSupervisor(home, env);
+      await waitForSocket(home);
+      await waitFor("gen running", () => appsRunning(home, 1), 60_000);
+      await waitFor("media watched", async () => (await mediaOf(home))?.watching === true, 10_000);
+      await s3Down.stop();
+      await writeFile(join(home, "apps", "gen", "data", "media", "upload.bin"), "cannot leave the host");
+      await waitFor("media lag over 2 s", async () => ((await mediaOf(home))?.lag_s ?? 0) > 2, 20_000);
+      const refused = await runCli(home, ["deploy", "gen"], { env });
+      expect(refused.exitCode).toBe(1);
+      expect(refused.stderr).toMatch(/error\[DEPLOY_REFUSED\]: not deploying gen: media of gen are \d+s behind: the oldest change is not in the replica yet .*\(limit 2s\)/);
+      await killHost(home, sup);
+    } finally {
+      await s3Down.stop().catch(() => undefined);
+    }
   });
 
   it("a burst of 500 small files and one of 50 MiB is all shipped, media lag returns to about zero, supervisor memory stays bounded", async () => {
