@@ -119,6 +119,14 @@ export class MediaShipper {
     });
   }
 
+  /** Forgets the in-memory record: media-state.json was rewritten (restoreMedia); the next round reads it. */
+  reload(): Promise<void> {
+    return this.exclusive(() => {
+      this.state = undefined;
+      return Promise.resolve();
+    });
+  }
+
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);

@@ -1,3 +1,4 @@
+import { HeadObjectCommand } from "@aws-sdk/client-s3";
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { sql } from "../helpers/sqlite.js";
@@ -17,6 +18,8 @@ let repo: TestRepo;
 
 interface MediaStatus { files: number; pending: number; lag_s: number; watching: boolean }
 const mediaOf = async (home: string) => (await hostStatus(home)).apps[0]?.media as MediaStatus | undefined;
+
+const lastModified = async (key: string) => (await s3.client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: key }))).LastModified;
 
 beforeAll(async () => {
   s3 = await newBucket();
@@ -55,6 +58,7 @@ describe("uploads as safe as rows", () => {
     await new Promise((resolve) => setTimeout(resolve, 3000));
     await killHost(hostA, a);
     await rm(hostA, { recursive: true, force: true });
+    const shippedAt = await lastModified("killed/_hostctl/media/blog/photo.jpg");
 
     const hostB = await newHost("killed", port, "host-b");
     const b = await startSupervisor(hostB, env, join(await tempDir(), "b.log"), ["--takeover"]);
@@ -64,6 +68,9 @@ describe("uploads as safe as rows", () => {
     const served = await fetch(`http://127.0.0.1:${port}/media/photo.jpg`);
     expect(served.status).toBe(200);
     expect(Buffer.from(await served.arrayBuffer()).equals(photo)).toBe(true);
+    // The restored file is known as shipped: the new host's shipper does not upload it back.
+    await waitFor("host B's first media scan", async () => (await mediaOf(hostB))?.files === 1, 20_000);
+    expect(await lastModified("killed/_hostctl/media/blog/photo.jpg")).toEqual(shippedAt);
     expect(await b.stop("SIGTERM")).toBe(0);
   });
 

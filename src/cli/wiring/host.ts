@@ -13,7 +13,7 @@ import { restoreMedia } from "../../media/restore.js";
 import { setStaleDatabasesAside, type DatabaseRestore } from "../../restore/restore-app.js";
 import { loadApps } from "../../apps/registry.js";
 import type { Supervisor } from "../../supervisor/main.js";
-import { wireMedia, type MediaWiring } from "./media.js";
+import { wireMedia, type MediaRestoreGate, type MediaWiring } from "./media.js";
 
 export interface TakeLeaseOptions {
   /** Take the lease at once, whoever holds it (the operator knows the old host is gone). */
@@ -85,18 +85,19 @@ async function setStaleAside(ctx: HostContext, previousHostId: string): Promise<
 }
 
 /** On a host that recovers an app, its media comes back before the app starts (Litestream covers SQLite only). */
-export function restoreMediaFirst(ctx: HostContext, recovered?: Set<string>) {
+export function restoreMediaFirst(ctx: HostContext, recovered?: Set<string>, gate?: MediaRestoreGate) {
   return async (spec: AppSpec, databases: DatabaseRestore[]): Promise<void> => {
     const media = appPaths(ctx.paths, spec.name).media;
     if (!databases.some((db) => db.action === "restored") && (await pathExists(media))) return;
-    const result = await restoreMedia(spec.name, media, ctx);
+    const restore = () => restoreMedia(spec.name, media, ctx);
+    const result = gate ? await gate.around(spec.name, restore) : await restore();
     if (databases.some((db) => db.action === "restored")) recovered?.add(spec.name);
     if (result.downloaded > 0) ctx.log.info({ event: "media.restored", app: spec.name, files: result.files, bytes: result.bytes }, "media restored");
   };
 }
 
 /** The lease heartbeat, media shipping, and at shutdown a last media sync before the lease is released. */
-export function wireHost(supervisor: Supervisor, hostId: string): MediaWiring {
+export function wireHost(supervisor: Supervisor, hostId: string, gate?: MediaRestoreGate): MediaWiring {
   const { ctx } = supervisor;
   const keeper = new LeaseKeeper(ctx, { hostId });
   keeper.start((holder) => {
@@ -107,7 +108,7 @@ export function wireHost(supervisor: Supervisor, hostId: string): MediaWiring {
   });
   supervisor.addStatus(() => ({ lease: { host_id: hostId, ...keeper.status() } }));
 
-  const media = wireMedia(supervisor, () => keeper.status().state === "lost");
+  const media = wireMedia(supervisor, () => keeper.status().state === "lost", gate);
   supervisor.afterStop(async () => {
     // Files written in the last seconds count too: the apps have stopped writing.
     await media.flush();

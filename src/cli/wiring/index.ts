@@ -13,6 +13,7 @@ import { wireDrills } from "./drills.js";
 import { wirePolling } from "./polling.js";
 import { restoreMediaFirst, takeLease, wireHost } from "./host.js";
 import { watchRecoveredReferences } from "./media-recovery.js";
+import { MediaRestoreGate } from "./media.js";
 import { deployHooks } from "../../deploy/hooks.js";
 import { loadApps } from "../../apps/registry.js";
 
@@ -68,8 +69,8 @@ async function recover(supervisor: Supervisor): Promise<void> {
   }
 }
 
-async function extend(supervisor: Supervisor, hostId: string, recovered: Set<string>): Promise<void> {
-  const media = wireHost(supervisor, hostId);
+async function extend(supervisor: Supervisor, hostId: string, recovered: Set<string>, gate: MediaRestoreGate): Promise<void> {
+  const media = wireHost(supervisor, hostId, gate);
   watchRecoveredReferences(supervisor, recovered);
   await wireDrills(supervisor, media);
   wirePolling(supervisor);
@@ -92,6 +93,7 @@ export function supervisorWiring(ctx: HostContext, options: UpOptions): Supervis
   const hooks = deployHooks(ctx);
   let hostId = "";
   const recovered = new Set<string>(); // apps whose database and media were restored from the replica at boot
+  const gate = new MediaRestoreGate();
   return {
     hooks: { healthCheck: hooks.healthCheck, switchCurrent: hooks.switchCurrent },
     firstDeploy: firstDeploy(ctx),
@@ -101,7 +103,7 @@ export function supervisorWiring(ctx: HostContext, options: UpOptions): Supervis
       hostId = taken;
       await recover(supervisor);
     },
-    afterRestore: restoreMediaFirst(ctx, recovered),
-    extend: (supervisor) => extend(supervisor, hostId, recovered),
+    afterRestore: restoreMediaFirst(ctx, recovered, gate),
+    extend: (supervisor) => extend(supervisor, hostId, recovered, gate),
   };
 }
