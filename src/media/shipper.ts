@@ -6,6 +6,7 @@ import { DirtySet, type Claim } from "./dirty.js";
 import { mediaKey } from "./keys.js";
 import { forEachLimit } from "./pool.js";
 import { planMediaSync } from "./plan.js";
+import { hasPlainAncestors } from "./restore.js";
 import { isHostctlTemp, scanMedia } from "./scan.js";
 import { mediaStatePath, readMediaState, writeMediaState, type MediaState } from "./state.js";
 import { bootstrapState, isDirectory, mediaRetentionMs, moveAside, purgeExpired } from "./sync.js";
@@ -218,7 +219,8 @@ export class MediaShipper {
   /** One dirty path: upload it, move it (or a whole directory that went) aside, or look into a new directory. */
   private async ship(claim: Claim, state: MediaState, final: boolean): Promise<void> {
     const { path, seq } = claim;
-    const info = await lstat(join(this.mediaDir, path)).catch((error: NodeJS.ErrnoException) => {
+    // lstat follows symlinks in the parents: a directory swapped for a link must not lead out of the media directory.
+    const info = !(await hasPlainAncestors(this.mediaDir, path)) ? undefined : await lstat(join(this.mediaDir, path)).catch((error: NodeJS.ErrnoException) => {
       if (error.code === "ENOENT" || error.code === "ENOTDIR") return undefined;
       throw error;
     });

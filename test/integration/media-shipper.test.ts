@@ -1,5 +1,5 @@
 import { GetObjectCommand } from "@aws-sdk/client-s3";
-import { mkdir, rename, rm, utimes, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm, symlink, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { HostContext } from "../../src/apps/context.js";
@@ -100,6 +100,26 @@ describe("media shipped on change", () => {
     await utimes(join(media, "unseen.txt"), settled, settled);
     await shipper.scan();
     expect(await keys()).toEqual(["batch/x.txt", "unseen.txt"]);
+  });
+
+  it("never follows a directory swapped for a symlink out of the media directory", async () => {
+    const { shipper, media, keys } = await shipperFor("swapped");
+    const secret = join(media, "..", "secret");
+    await mkdir(secret, { recursive: true });
+    await writeFile(join(secret, "x.txt"), "secret");
+    const old = new Date(Date.now() - 60_000);
+    await utimes(join(secret, "x.txt"), old, old);
+    await mkdir(join(media, "d"));
+    await writeFile(join(media, "d", "x.txt"), "one");
+    await waitFor("d/x.txt shipped", async () => (await keys()).includes("d/x.txt"), 5000, 50);
+    // The old directory keeps its watch while it is moved out: its next event names d/x.txt, now behind the link.
+    await rename(join(media, "d"), join(media, "..", "moved-out"));
+    await symlink(secret, join(media, "d"));
+    await writeFile(join(media, "..", "moved-out", "x.txt"), "two");
+    await waitFor("the swap handled", async () => shipper.status().pending === 0 && !(await keys()).includes("d/x.txt"), 5000, 50);
+    const aside = await listKeys(s3.client, s3.bucket, "swapped/_hostctl/media-deleted/blog/");
+    expect(aside).toHaveLength(1);
+    expect(await objectText(aside[0]!)).toBe("one");
   });
 
   it("never uploads hostctl's own temporary files", async () => {
