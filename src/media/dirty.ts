@@ -29,11 +29,17 @@ export class DirtySet {
     this.entries.set(path, { since: Math.min(entry?.since ?? atMs, atMs), notBefore: Math.max(entry?.notBefore ?? notBefore, notBefore), seq: ++this.seq });
   }
 
-  /** Paths whose time has come, oldest change first, at most `limit`. */
+  /**
+   * Paths whose time has come, at most `limit`, in the order they first became dirty (a Map keeps insertion
+   * order): no sort, so 100,000 dirty paths handed out 256 at a time cost one pass each, not a sort each.
+   */
   due(nowMs: number, limit: number): Claim[] {
     const out: Claim[] = [];
-    for (const [path, entry] of this.entries) if (entry.notBefore <= nowMs) out.push({ path, since: entry.since, seq: entry.seq });
-    return out.sort((a, b) => a.since - b.since).slice(0, limit);
+    for (const [path, entry] of this.entries) {
+      if (out.length >= limit) break;
+      if (entry.notBefore <= nowMs) out.push({ path, since: entry.since, seq: entry.seq });
+    }
+    return out;
   }
 
   /** Look again at `path` no earlier than `atMs` (the change itself stays counted). */

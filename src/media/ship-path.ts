@@ -89,7 +89,8 @@ export class PathShipper {
     if (!(await isDirectory(this.mediaDir))) return this.dirty.drop(claim.path);
     // Taken out of the record before the first await: a parallel claim on a path inside a removed directory
     // finds nothing left to move, so each file is moved aside once.
-    const gone = Object.keys(state.files).filter((recorded) => recorded === claim.path || recorded.startsWith(`${claim.path}/`));
+    // A recorded file is just itself (most deletions); anything else may be a directory that held recorded files.
+    const gone = state.files[claim.path] ? [claim.path] : Object.keys(state.files).filter((recorded) => recorded.startsWith(`${claim.path}/`));
     const stamps = new Map(gone.map((path) => [path, state.files[path]]));
     for (const path of gone) delete state.files[path];
     const now = this.ctx.clock.now();

@@ -25,14 +25,14 @@ describe("DirtySet", () => {
     expect(dirty.lagSeconds(3000)).toBe(0);
   });
 
-  it("hands out deferred paths only once their time comes, oldest change first", () => {
+  it("hands out deferred paths only once their time comes, in the order they became dirty", () => {
     const dirty = new DirtySet();
     dirty.note("late.jpg", 3000);
     dirty.note("early.jpg", 1000);
     dirty.note("writing.mp4", 2000);
     dirty.defer("writing.mp4", 5000);
-    expect(dirty.due(4000, 10).map((c) => c.path)).toEqual(["early.jpg", "late.jpg"]);
-    expect(dirty.due(4000, 1).map((c) => c.path)).toEqual(["early.jpg"]);
+    expect(dirty.due(4000, 10).map((c) => c.path)).toEqual(["late.jpg", "early.jpg"]);
+    expect(dirty.due(4000, 1).map((c) => c.path)).toEqual(["late.jpg"]);
     expect(dirty.nextDue()).toBe(1000);
     dirty.drop("early.jpg");
     dirty.drop("late.jpg");
