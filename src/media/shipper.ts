@@ -54,7 +54,6 @@ export class MediaShipper {
   private error: string | undefined;
   private syncedAt: Date | undefined;
   private stopped = false;
-  private totals = { files: 0, bytes: 0 };
   private watchFailures = 0;
   private readonly settleMs: number;
   private readonly stateFile: string;
@@ -134,7 +133,7 @@ export class MediaShipper {
   status(): MediaShipperStatus {
     const oldest = this.dirty.oldest();
     return {
-      ...this.totals, pending: this.dirty.size, lag_s: this.lagSeconds(),
+      ...this.totals(), pending: this.dirty.size, lag_s: this.lagSeconds(),
       oldest_change_at: oldest === undefined ? null : new Date(oldest).toISOString(),
       watching: (this.watcher?.size() ?? 0) > 0, synced_at: this.syncedAt?.toISOString() ?? null,
       ...(this.error === undefined ? {} : { error: this.error }),
@@ -166,19 +165,19 @@ export class MediaShipper {
   private async loadState(): Promise<MediaState> {
     if (!this.state) {
       this.state = (await readMediaState(this.stateFile)) ?? (await bootstrapState(this.ctx, this.app, await scanMedia(this.mediaDir)));
-      this.count(this.state);
     }
     return this.state;
   }
 
-  private count(state: MediaState): void {
+  /** Counted when asked (status is rare), so it always agrees with pending. */
+  private totals(): { files: number; bytes: number } {
     let files = 0;
     let bytes = 0;
-    for (const stamp of Object.values(state.files)) {
+    for (const stamp of Object.values(this.state?.files ?? {})) {
       files++;
       bytes += stamp.size;
     }
-    this.totals = { files, bytes };
+    return { files, bytes };
   }
 
   /** Ships the due dirty paths in batches; `final` ships files still being written too. */
@@ -199,7 +198,6 @@ export class MediaShipper {
       }
       this.failures = 0;
       this.error = undefined;
-      this.count(state);
       this.syncedAt = this.ctx.clock.now();
     } catch (error) {
       if (!(error instanceof HostctlError)) throw error;
