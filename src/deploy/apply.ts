@@ -18,6 +18,7 @@ import { pruneReleases, readCurrent, writeReleaseMeta } from "./releases.js";
 import { pruneSnapshots, restoreChanged, snapshotDatabases, type Snapshot } from "./snapshot.js";
 import { failureMessage, outputCollector, runStep, StepFailure, type StepRecord } from "./steps.js";
 import { connectSupervisor, litestreamRefusal, type SupervisorLink } from "./supervisor-link.js";
+import { mediaRefusal } from "../media/guard.js";
 import { proveTemporarily, releaseEnv } from "./prove.js";
 import { switchCurrent } from "./switch.js";
 import { redactUserInfo } from "../lib/redact-url.js";
@@ -129,7 +130,8 @@ async function applyDeploy(work: Work): Promise<DeployResult> {
 /** A migration Litestream does not ship is one a restore loses: with a supervisor, check before building and again before migrating. */
 async function guardLitestream(work: Work): Promise<void> {
   if (!work.supervisor || work.options.force) return;
-  const reason = litestreamRefusal(work.spec, await work.supervisor.appRuntime(work.spec.name), work.ctx.host.drills.max_lag);
+  const runtime = await work.supervisor.appRuntime(work.spec.name);
+  const reason = litestreamRefusal(work.spec, runtime, work.ctx.host.drills.max_lag) ?? mediaRefusal(work.spec, runtime, work.ctx.host.drills.max_lag);
   if (reason) {
     throw new HostctlError("DEPLOY_REFUSED", `not deploying ${work.spec.name}: ${reason}; a migration that is not replicated is one a restore would lose`, {
       hint: `run: hostctl status; or deploy anyway with: hostctl deploy ${work.spec.name} --force`,

@@ -11,6 +11,8 @@ export interface AppMetrics {
   /** Restarts per process type since the supervisor started. */
   restarts: Readonly<Record<string, number>>;
   databases: readonly DatabaseMetrics[];
+  /** Seconds since the oldest media change not yet in the replica (0 when caught up). */
+  mediaLagSeconds?: number;
 }
 
 export interface DatabaseMetrics {
@@ -72,6 +74,8 @@ export function renderMetrics(snapshot: MetricsSnapshot): string {
       samples: perDatabase(apps, (db) => db.lastDrillSuccessTimestampSeconds) },
     { name: "hostctl_replica_lag_seconds", help: "How long the oldest write not yet in the replica has waited (0 when caught up).", type: "gauge",
       samples: perDatabase(apps, (db) => db.replicaLagSeconds) },
+    { name: "hostctl_media_lag_seconds", help: "How long the oldest media change not yet in the replica has waited (0 when caught up).", type: "gauge",
+      samples: apps.flatMap((a) => (a.mediaLagSeconds === undefined ? [] : [{ labels: { app: a.app }, value: a.mediaLagSeconds }])) },
   ];
   return `${families.map(renderFamily).join("\n")}\n`;
 }

@@ -18,7 +18,9 @@ export type CheckName =
   | "row_counts"
   | "django_migrations"
   | "sqlite_sequence"
-  | "freshness";
+  | "freshness"
+  | "media_references"
+  | "media_freshness";
 
 export type IntegrityMode = "full" | "quick";
 

@@ -16,6 +16,7 @@ import {
 import { listTables, quoteIdent, readFacts, type DbFacts, type TableInfo } from "./facts.js";
 import { lastFullIntegrity, readDrills } from "./history.js";
 import { restoreReplica } from "./restore.js";
+import { drillMedia } from "./media-drill.js";
 import { check, drillReason, type CheckResult, type DatabaseResult, type DrillResult, type DrillTrigger, type DrillVersions, type IntegrityMode } from "./result.js";
 import { DISK_FACTOR, formatBytes, freeBytes, hasRoom, makeScratch, removeScratch } from "./scratch.js";
 
@@ -179,6 +180,10 @@ async function drillDatabase(d: DbContext, dbPath: string): Promise<DatabaseResu
     Object.assign(db, { generation: restore.generation, bytes: restore.bytes });
     db.checks.push(check("restore", true, `generation ${restore.generation ?? "?"}, ${formatBytes(restore.bytes)} in ${restore.ms} ms`));
     await checkRestored(d, db, out, live, tables);
+    // Media belong to the app, not to one database: checked once, with the first (Django's default).
+    if (dbPath === d.spec.databases[0]?.path) {
+      db.checks.push(...await drillMedia({ spec: d.spec, ctx: d.ctx, restoredDb: out, liveDb: d.livePath, live: !d.noLive, now: d.now(), maxLagMs: d.maxLagMs }));
+    }
   } catch (error) {
     db.checks.push(check("restore", false, `drill error: ${errorMessage(error).split("\n").pop() ?? ""}`));
   } finally {

@@ -25,7 +25,7 @@ async function lstatOrUndefined(path: string) {
 }
 
 /** True when every existing ancestor of the file inside the media dir is a real directory (no symlink leads out). */
-async function hasPlainAncestors(mediaDir: string, path: string): Promise<boolean> {
+export async function hasPlainAncestors(mediaDir: string, path: string): Promise<boolean> {
   const parts = path.split("/").slice(0, -1);
   for (let i = 1; i <= parts.length; i++) {
     const info = await lstatOrUndefined(join(mediaDir, ...parts.slice(0, i)));

@@ -5,6 +5,10 @@ import { isSafeRelativePath, type FileStamp } from "./plan.js";
 /** Temp files of hostctl's own atomic writes (restoreMedia), half-written by definition. */
 const HOSTCTL_TEMP = /^\..+\.[0-9a-f]{8}\.tmp$/;
 
+export function isHostctlTemp(name: string): boolean {
+  return HOSTCTL_TEMP.test(name);
+}
+
 function isMissing(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException).code;
   return code === "ENOENT" || code === "ENOTDIR";

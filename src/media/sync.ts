@@ -42,7 +42,7 @@ export function mediaRetentionMs(ctx: HostContext): number {
   return parseDuration(ctx.host.litestream.retention) ?? DEFAULT_RETENTION_MS;
 }
 
-async function isDirectory(path: string): Promise<boolean> {
+export async function isDirectory(path: string): Promise<boolean> {
   try {
     return (await stat(path)).isDirectory();
   } catch {
@@ -54,7 +54,7 @@ async function isDirectory(path: string): Promise<boolean> {
  * Without a state file (lost, or never written), what the replica already holds counts as uploaded when
  * the size matches and the object is not older than the local file; only such files can be deleted later.
  */
-async function bootstrapState(ctx: HostContext, app: string, local: ReadonlyMap<string, FileStamp>): Promise<MediaState> {
+export async function bootstrapState(ctx: HostContext, app: string, local: ReadonlyMap<string, FileStamp>): Promise<MediaState> {
   const prefix = mediaPrefix(ctx.store.target, app);
   const files: Record<string, FileStamp> = {};
   for (const object of await ctx.store.listDetailed(prefix)) {
@@ -90,16 +90,21 @@ async function uploadAll(ctx: HostContext, app: string, mediaDir: string, paths:
 
 /** Keeps a deleted file restorable: a copy under media-deleted/<app>/<time>/, then the live object goes. */
 async function deleteAll(ctx: HostContext, app: string, paths: string[], state: MediaState, now: Date): Promise<number> {
-  const target = ctx.store.target;
   for (const path of paths) {
-    const live = mediaKey(target, app, path);
-    if (await ctx.store.copy(live, deletedMediaKey(target, app, now, path))) await ctx.store.delete(live);
+    await moveAside(ctx, app, path, now);
     delete state.files[path];
   }
   return paths.length;
 }
 
-async function purgeExpired(ctx: HostContext, app: string, now: Date, retentionMs: number): Promise<number> {
+/** One deleted file: copied under media-deleted/<app>/<time>/, then the live object goes. */
+export async function moveAside(ctx: HostContext, app: string, path: string, now: Date): Promise<void> {
+  const target = ctx.store.target;
+  const live = mediaKey(target, app, path);
+  if (await ctx.store.copy(live, deletedMediaKey(target, app, now, path))) await ctx.store.delete(live);
+}
+
+export async function purgeExpired(ctx: HostContext, app: string, now: Date, retentionMs: number): Promise<number> {
   const prefix = deletedMediaPrefix(ctx.store.target, app);
   const objects = (await ctx.store.listDetailed(prefix)).map((object) => ({ location: object.location, relative: relativeTo(prefix, object.location) ?? "" }));
   const expired = planPurge(objects, now, retentionMs);

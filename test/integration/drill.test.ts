@@ -75,7 +75,7 @@ describe("hostctl drill against real Litestream and a loopback S3", () => {
     expect(db?.restore_ms).toBeGreaterThan(0);
     expect(db?.bytes).toBeGreaterThan(4096);
     expect(db?.lag_s).toBe(0);
-    expect(db?.checks.map((c) => c.name)).toEqual(["replica", "disk", "restore", "integrity", "foreign_keys", "freshness", "schema", "row_counts", "sqlite_sequence"]);
+    expect(db?.checks.map((c) => c.name)).toEqual(["replica", "disk", "restore", "integrity", "foreign_keys", "freshness", "schema", "row_counts", "sqlite_sequence", "media_freshness"]);
     expect(db?.checks.every((c) => c.ok)).toBe(true);
     expect(result.versions?.litestream).toBe("v0.3.13");
     expect(await readdir(join(host.home, "run", "drills"))).toEqual([]);

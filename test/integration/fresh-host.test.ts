@@ -102,6 +102,6 @@ describe("a fresh host brings every site back", () => {
     expect(recovered).toEqual(Object.fromEntries(Object.entries(live).map(([name, release]) => [name, release?.split("-")[1]])));
     expect((await runCli(hostB, ["env", "list", "blog", "--values"])).stdout).toBe("GREETING=hello");
     expect(await b.stop("SIGTERM")).toBe(0);
-  });
+  }, 180_000); // two hosts boot three apps each: about 57 s on a loaded 2-core machine, too close to the 60 s default
 });
 

@@ -89,6 +89,7 @@ describe("hostctl up", () => {
     expect(metrics?.body).toMatch(/^hostctl_app_up\{app="blog"\} 1$/m);
     expect(metrics?.body).toMatch(/^hostctl_process_restarts_total\{app="blog",process="web"\} 0$/m);
     expect(metrics?.body).toMatch(/^hostctl_replica_lag_seconds\{app="blog",database="db\.sqlite3"\} \d/m);
+    expect(metrics?.body).toMatch(/^hostctl_media_lag_seconds\{app="blog"\} \d/m);
     // metrics.listen (loopback TCP, any local user) serves /metrics and nothing of the control API.
     const tcp = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
     expect(tcp.status).toBe(200);

@@ -55,6 +55,12 @@ function lagText(app: AppStatus): string {
   return `${worst.toFixed(0)}s${replication.some((r) => r.behind) ? " behind" : ""}`;
 }
 
+function mediaLagText(app: AppStatus): string {
+  const media = app.media as { lag_s?: number; pending?: number; error?: string } | undefined;
+  if (typeof media?.lag_s !== "number") return "-";
+  return `${media.lag_s.toFixed(0)}s${media.pending ? ` (${media.pending} pending)` : ""}${media.error ? " failing" : ""}`;
+}
+
 function processSummary(app: AppStatus): string {
   return app.processes.map((p) => `${p.type}:${p.state}${p.pid ? `(${p.pid})` : ""}${p.restarts ? ` ↻${p.restarts}` : ""}`).join(" ") || "-";
 }
@@ -83,8 +89,8 @@ export async function status(deps: Deps): Promise<CommandResult> {
   }
   const now = deps.clock.now();
   const s = live.body;
-  const rows = [["APP", "STATE", "PROCESSES", "LITESTREAM", "LAG", "LAST DRILL", "RELEASE", "REASON"], ...s.apps.map((a) => [
-    a.name, a.state, processSummary(a), a.litestream.state, lagText(a), drillText(a.last_drill as DrillSummary | null | undefined, now), a.release ?? "-", a.reason ?? "",
+  const rows = [["APP", "STATE", "PROCESSES", "LITESTREAM", "LAG", "MEDIA LAG", "LAST DRILL", "RELEASE", "REASON"], ...s.apps.map((a) => [
+    a.name, a.state, processSummary(a), a.litestream.state, lagText(a), mediaLagText(a), drillText(a.last_drill as DrillSummary | null | undefined, now), a.release ?? "-", a.reason ?? "",
   ])];
   return {
     text: `supervisor pid ${s.supervisor.pid}, up since ${ago(s.supervisor.started_at, now)}\n${table(rows)}`,

@@ -11,6 +11,7 @@ import type { DrillResult } from "../../drills/result.js";
 import { LagTracker, scrapeLitestream, type ReplicaLag } from "../../litestream/lag.js";
 import type { Supervisor } from "../../supervisor/main.js";
 import type { AppUnit } from "../../supervisor/app-unit.js";
+import type { MediaWiring } from "./media.js";
 
 const OBSERVE_MS = 5000;
 
@@ -23,7 +24,7 @@ function drillSummary(result: DrillResult | undefined) {
  * Drills on their cron schedules, the canary row every minute, replication lag from each Litestream's
  * metrics, and /metrics: the parts of the drills feature that live in the supervisor.
  */
-export async function wireDrills(supervisor: Supervisor): Promise<void> {
+export async function wireDrills(supervisor: Supervisor, media?: MediaWiring): Promise<void> {
   const { ctx } = supervisor;
   const specs: AppSpec[] = [...supervisor.units.values()].map((u) => u.spec);
   const histories = new Map<string, DrillResult[]>();
@@ -110,8 +111,10 @@ export async function wireDrills(supervisor: Supervisor): Promise<void> {
       const status = unit.status();
       const drills = drillMetrics(histories.get(unit.spec.name) ?? []);
       const lag = lags.get(unit.spec.name) ?? [];
+      const mediaLag = media?.lagSeconds(unit.spec.name);
       return {
         app: unit.spec.name,
+        ...(mediaLag === undefined ? {} : { mediaLagSeconds: mediaLag }),
         up: status.state === "running",
         restarts: Object.fromEntries(status.processes.map((p) => [p.type, p.restarts])),
         databases: unit.spec.databases.map((db) => {

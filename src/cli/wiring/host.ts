@@ -10,13 +10,10 @@ import { LeaseKeeper } from "../../lease/keeper.js";
 import { loadHostId } from "../../lease/host-id.js";
 import { leaseWaitPath, type LeaseWait } from "../../lease/wait.js";
 import { restoreMedia } from "../../media/restore.js";
-import { syncMedia } from "../../media/sync.js";
-import { mediaStats } from "../../media/scan.js";
 import { setStaleDatabasesAside, type DatabaseRestore } from "../../restore/restore-app.js";
 import { loadApps } from "../../apps/registry.js";
 import type { Supervisor } from "../../supervisor/main.js";
-
-const MEDIA_SYNC_MS = 30_000;
+import { wireMedia, type MediaRestoreGate, type MediaWiring } from "./media.js";
 
 export interface TakeLeaseOptions {
   /** Take the lease at once, whoever holds it (the operator knows the old host is gone). */
@@ -88,17 +85,19 @@ async function setStaleAside(ctx: HostContext, previousHostId: string): Promise<
 }
 
 /** On a host that recovers an app, its media comes back before the app starts (Litestream covers SQLite only). */
-export function restoreMediaFirst(ctx: HostContext) {
+export function restoreMediaFirst(ctx: HostContext, recovered?: Set<string>, gate?: MediaRestoreGate) {
   return async (spec: AppSpec, databases: DatabaseRestore[]): Promise<void> => {
     const media = appPaths(ctx.paths, spec.name).media;
     if (!databases.some((db) => db.action === "restored") && (await pathExists(media))) return;
-    const result = await restoreMedia(spec.name, media, ctx);
+    const restore = () => restoreMedia(spec.name, media, ctx);
+    const result = gate ? await gate.around(spec.name, restore) : await restore();
+    if (databases.some((db) => db.action === "restored")) recovered?.add(spec.name);
     if (result.downloaded > 0) ctx.log.info({ event: "media.restored", app: spec.name, files: result.files, bytes: result.bytes }, "media restored");
   };
 }
 
-/** The lease heartbeat, media sync rounds, and at shutdown a last media sync before the lease is released. */
-export function wireHost(supervisor: Supervisor, hostId: string): void {
+/** The lease heartbeat, media shipping, and at shutdown a last media sync before the lease is released. */
+export function wireHost(supervisor: Supervisor, hostId: string, gate?: MediaRestoreGate): MediaWiring {
   const { ctx } = supervisor;
   const keeper = new LeaseKeeper(ctx, { hostId });
   keeper.start((holder) => {
@@ -109,31 +108,11 @@ export function wireHost(supervisor: Supervisor, hostId: string): void {
   });
   supervisor.addStatus(() => ({ lease: { host_id: hostId, ...keeper.status() } }));
 
-  const busy = new Set<string>();
-  const syncApp = async (name: string, settleMs?: number) => {
-    const unit = supervisor.units.get(name);
-    if (!unit || busy.has(name) || keeper.status().state === "lost") return;
-    busy.add(name);
-    try {
-      const result = await syncMedia(name, unit.paths.media, ctx, settleMs === undefined ? {} : { settleMs });
-      unit.annotate("media", { files: result.files, bytes: result.bytes, pending: result.pending, synced_at: ctx.clock.now().toISOString() });
-    } catch (error) {
-      const stats = await mediaStats(unit.paths.media);
-      unit.annotate("media", { ...stats, error: errorMessage(error) });
-      ctx.log.warn({ event: "media.sync_failed", app: name, reason: errorMessage(error) }, "media not synced; will retry");
-    } finally {
-      busy.delete(name);
-    }
-  };
-  const round = () => {
-    for (const name of supervisor.units.keys()) void syncApp(name);
-  };
-  const timer = setInterval(round, MEDIA_SYNC_MS);
-  setTimeout(round, 3000).unref();
-  supervisor.onStop(() => clearInterval(timer));
+  const media = wireMedia(supervisor, () => keeper.status().state === "lost", gate);
   supervisor.afterStop(async () => {
     // Files written in the last seconds count too: the apps have stopped writing.
-    await Promise.all([...supervisor.units.keys()].map((name) => syncApp(name, 0)));
+    await media.flush();
     await keeper.stop();
   });
+  return media;
 }

@@ -12,6 +12,8 @@ import type { SupervisorWiring, UpOptions } from "../commands/up.js";
 import { wireDrills } from "./drills.js";
 import { wirePolling } from "./polling.js";
 import { restoreMediaFirst, takeLease, wireHost } from "./host.js";
+import { watchRecoveredReferences } from "./media-recovery.js";
+import { MediaRestoreGate } from "./media.js";
 import { deployHooks } from "../../deploy/hooks.js";
 import { loadApps } from "../../apps/registry.js";
 import { refreshPushHooks } from "./push-hooks.js";
@@ -68,9 +70,10 @@ async function recover(supervisor: Supervisor): Promise<void> {
   }
 }
 
-async function extend(supervisor: Supervisor, hostId: string): Promise<void> {
-  wireHost(supervisor, hostId);
-  await wireDrills(supervisor);
+async function extend(supervisor: Supervisor, hostId: string, recovered: Set<string>, gate: MediaRestoreGate): Promise<void> {
+  const media = wireHost(supervisor, hostId, gate);
+  watchRecoveredReferences(supervisor, recovered);
+  await wireDrills(supervisor, media);
   wirePolling(supervisor);
   const { ctx } = supervisor;
   await refreshPushHooks(ctx);
@@ -91,6 +94,8 @@ async function extend(supervisor: Supervisor, hostId: string): Promise<void> {
 export function supervisorWiring(ctx: HostContext, options: UpOptions): SupervisorWiring {
   const hooks = deployHooks(ctx);
   let hostId = "";
+  const recovered = new Set<string>(); // apps whose database and media were restored from the replica at boot
+  const gate = new MediaRestoreGate();
   return {
     hooks: { healthCheck: hooks.healthCheck, switchCurrent: hooks.switchCurrent },
     firstDeploy: firstDeploy(ctx),
@@ -100,7 +105,7 @@ export function supervisorWiring(ctx: HostContext, options: UpOptions): Supervis
       hostId = taken;
       await recover(supervisor);
     },
-    afterRestore: restoreMediaFirst(ctx),
-    extend: (supervisor) => extend(supervisor, hostId),
+    afterRestore: restoreMediaFirst(ctx, recovered, gate),
+    extend: (supervisor) => extend(supervisor, hostId, recovered, gate),
   };
 }

@@ -5,7 +5,7 @@ import { parsePrometheus } from "./prometheus.js";
 
 const snapshot: MetricsSnapshot = {
   apps: [
-    { app: "blog", up: true, restarts: { web: 0, worker: 3 }, databases: [
+    { app: "blog", up: true, restarts: { web: 0, worker: 3 }, mediaLagSeconds: 2.5, databases: [
       { database: "db.sqlite3", lastDrillOk: true, lastDrillDurationSeconds: 1.25, lastDrillSuccessTimestampSeconds: 1_700_000_000, replicaLagSeconds: 0.5 },
       { database: "weird\"name\\with\nnewline.db", lastDrillOk: false },
     ] },
@@ -29,8 +29,10 @@ describe("renderMetrics", () => {
     expect(samples.get('hostctl_process_restarts_total{app="blog",process="worker"}')).toBe(3);
     expect(samples.get('hostctl_drill_last_duration_seconds{app="blog",database="db.sqlite3"}')).toBe(1.25);
     expect(samples.get('hostctl_replica_lag_seconds{app="blog",database="db.sqlite3"}')).toBe(0.5);
+    expect(samples.get('hostctl_media_lag_seconds{app="blog"}')).toBe(2.5);
+    expect(text).not.toMatch(/hostctl_media_lag_seconds\{app="shop"/);
     for (const name of ["hostctl_app_up", "hostctl_process_restarts_total", "hostctl_drill_last_ok", "hostctl_drill_last_duration_seconds",
-      "hostctl_drill_last_success_timestamp_seconds", "hostctl_replica_lag_seconds"]) {
+      "hostctl_drill_last_success_timestamp_seconds", "hostctl_replica_lag_seconds", "hostctl_media_lag_seconds"]) {
       expect(text).toContain(`# TYPE ${name} `);
       expect(text).toContain(`# HELP ${name} `);
     }

@@ -1,0 +1,47 @@
+import { join } from "node:path";
+import { errorMessage } from "../../lib/errors.js";
+import { isDjango } from "../../drills/checks.js";
+import { readMediaReferences } from "../../drills/media-refs.js";
+import { scanMedia } from "../../media/scan.js";
+import type { Supervisor } from "../../supervisor/main.js";
+import type { AppUnit } from "../../supervisor/app-unit.js";
+
+const POLL_MS = 2000;
+/** Named one log line each, up to this many; the rest are counted in the summary. */
+const LOG_LIMIT = 100;
+
+/**
+ * On a host that recovered an app (database and media restored from the replica), once the app runs its
+ * release: the files its database references that the restored media directory lacks are logged, once each,
+ * with their path. The app is not held back: a missing upload is a broken image, not a reason to stay dark.
+ */
+export function watchRecoveredReferences(supervisor: Supervisor, recovered: Set<string>): void {
+  const { ctx } = supervisor;
+  const check = async (unit: AppUnit) => {
+    const db = unit.spec.databases[0];
+    if (!db) return;
+    const refs = await readMediaReferences(unit.spec, ctx, join(unit.paths.data, db.path), join(unit.paths.data, db.path));
+    if (!refs) return;
+    const local = await scanMedia(unit.paths.media);
+    const missing = refs.references.filter(([name]) => !local.has(name));
+    for (const [path, where] of missing.slice(0, LOG_LIMIT)) {
+      ctx.log.warn({ event: "media.missing_reference", app: unit.spec.name, path, field: where }, `referenced by ${where} but not in the restored media: ${path}`);
+    }
+    ctx.log.info({ event: "media.references_checked", app: unit.spec.name, referenced: refs.references.length, missing: missing.length },
+      missing.length === 0 ? "every file the restored database references is in the restored media" : `${missing.length} referenced files are missing from the restored media`);
+  };
+  const timer = setInterval(() => {
+    for (const name of [...recovered]) {
+      const unit = supervisor.units.get(name);
+      if (!unit || !isDjango(unit.spec.kind)) {
+        recovered.delete(name);
+        continue;
+      }
+      if (unit.state !== "running") continue;
+      recovered.delete(name);
+      check(unit).catch((error: unknown) => ctx.log.warn({ event: "media.references_unchecked", app: name, reason: errorMessage(error) }, "could not list the files the restored database references"));
+    }
+  }, POLL_MS);
+  timer.unref();
+  supervisor.onStop(() => clearInterval(timer));
+}

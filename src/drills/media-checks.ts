@@ -1,0 +1,44 @@
+import type { FileStamp } from "../media/plan.js";
+import type { MediaReferences } from "./media-refs.js";
+import { check, type CheckResult } from "./result.js";
+
+/** Missing files are named, up to this many (the rest are counted). */
+const NAME_LIMIT = 20;
+
+function named(items: readonly string[]): string {
+  const head = items.slice(0, NAME_LIMIT).join(", ");
+  return items.length > NAME_LIMIT ? `${head} and ${items.length - NAME_LIMIT} more` : head;
+}
+
+/** Pure: every file the restored database references is among the replica's media objects. */
+export function checkMediaReferences(refs: MediaReferences, inReplica: ReadonlySet<string>): CheckResult {
+  const missing = refs.references.filter(([name]) => !inReplica.has(name)).map(([name, where]) => `${name} (${where})`);
+  const notes = [
+    refs.errors.length > 0 ? `unreadable: ${named(refs.errors)}` : "",
+    refs.skipped.length > 0 ? `not checked: ${named(refs.skipped)}` : "",
+  ].filter((n) => n !== "").join("; ");
+  const tail = notes === "" ? "" : `; ${notes}`;
+  if (missing.length === 0) return check("media_references", true, `${refs.references.length} referenced files are all in the replica${tail}`);
+  return check("media_references", false, `${missing.length} of ${refs.references.length} referenced files are not in the replica: ${named(missing)}${tail}`);
+}
+
+export interface MediaFreshness {
+  check: CheckResult;
+  /** Seconds since the oldest live media file that is not in the replica was written (0 when none). */
+  lagS: number;
+}
+
+/**
+ * Pure: media's RPO, like the canary's for rows. A live file the replica does not hold (or holds at another
+ * size) counts from its mtime; older than maxLag fails, naming the files.
+ */
+export function checkMediaFreshness(live: ReadonlyMap<string, FileStamp>, replicaSizes: ReadonlyMap<string, number>, now: Date, maxLagMs: number): MediaFreshness {
+  const behind = [...live].filter(([path, stamp]) => replicaSizes.get(path) !== stamp.size);
+  const oldest = Math.min(...behind.map(([, stamp]) => stamp.mtimeMs));
+  const lagMs = behind.length === 0 ? 0 : Math.max(0, now.getTime() - oldest);
+  const lagS = Math.round(lagMs / 100) / 10;
+  const late = behind.filter(([, stamp]) => now.getTime() - stamp.mtimeMs > maxLagMs).map(([path]) => path).sort();
+  if (late.length > 0) return { lagS, check: check("media_freshness", false, `${late.length} live media files older than ${maxLagMs / 1000}s are not in the replica: ${named(late)}`) };
+  const detail = behind.length === 0 ? `${live.size} live media files are all in the replica` : `${behind.length} live media files not yet shipped, oldest ${lagS}s (limit ${maxLagMs / 1000}s)`;
+  return { lagS, check: check("media_freshness", true, detail) };
+}

@@ -1,0 +1,63 @@
+import type { HostContext } from "../apps/context.js";
+import { appPaths } from "../config/paths.js";
+import type { AppSpec } from "../config/schema.js";
+import { errorMessage } from "../lib/errors.js";
+import { mediaPrefix, relativeTo } from "../media/keys.js";
+import { scanMedia } from "../media/scan.js";
+import { isDjango } from "./checks.js";
+import { checkMediaFreshness, checkMediaReferences } from "./media-checks.js";
+import { readMediaReferences } from "./media-refs.js";
+import { check, type CheckResult } from "./result.js";
+
+export interface MediaDrillInput {
+  spec: AppSpec;
+  ctx: HostContext;
+  restoredDb: string;
+  liveDb: string;
+  /** Compare with the live media directory too (not with --no-live). */
+  live: boolean;
+  now: Date;
+  maxLagMs: number;
+}
+
+/** The replica's live media objects of the app: relative path → size. */
+async function replicaMedia(ctx: HostContext, app: string): Promise<Map<string, number>> {
+  const prefix = mediaPrefix(ctx.store.target, app);
+  const out = new Map<string, number>();
+  for (const object of await ctx.store.listDetailed(prefix)) {
+    const path = relativeTo(prefix, object.location);
+    if (path !== undefined) out.set(path, object.size);
+  }
+  return out;
+}
+
+/**
+ * The media half of a drill, run on the restored copy of the app's first database (Django's default):
+ * files the restored rows reference must be in the replica (Django and Wagtail apps), and live media files
+ * must not wait longer than max_lag to get there.
+ */
+export async function drillMedia(input: MediaDrillInput): Promise<CheckResult[]> {
+  const { spec, ctx } = input;
+  let replica: Map<string, number>;
+  try {
+    replica = await replicaMedia(ctx, spec.name);
+  } catch (error) {
+    return [check("media_references", false, `cannot list the replica's media: ${errorMessage(error)}`)];
+  }
+  const checks: CheckResult[] = [];
+  if (isDjango(spec.kind)) {
+    try {
+      const refs = await readMediaReferences(spec, ctx, input.restoredDb, input.liveDb);
+      checks.push(refs === undefined
+        ? check("media_references", true, "not checked: the app has no live release to read its models with")
+        : checkMediaReferences(refs, new Set(replica.keys())));
+    } catch (error) {
+      checks.push(check("media_references", false, `could not list the files the restored database references: ${errorMessage(error).split("\n").slice(-3).join(" ")}`));
+    }
+  }
+  if (input.live) {
+    const local = await scanMedia(appPaths(ctx.paths, spec.name).media);
+    checks.push(checkMediaFreshness(local, replica, input.now, input.maxLagMs).check);
+  }
+  return checks;
+}
