@@ -95,6 +95,7 @@ export function buildProgram(): Command {
     .option("--https-port <port>", "front door: port Caddy serves HTTPS on (default 443)")
     .option("--tls <mode>", "front door: acme | internal | off (default acme)")
     .option("--acme-email <email>", "front door: contact address for the ACME CA")
+    .option("--proxy-bind <ip>", "front door: address the HTTP/HTTPS ports listen on (default: every interface)")
     .option("--force", "overwrite an existing hostctl.yml")
     .option("--json", "print the result as JSON")
     .action((o: InitOptions & { json?: boolean }) => run(async (deps) => (await commands.init()).initHost(o, deps), o.json));

@@ -24,6 +24,7 @@ export interface InitOptions {
   httpsPort?: string;
   tls?: string;
   acmeEmail?: string;
+  proxyBind?: string;
   force?: boolean;
 }
 
@@ -37,6 +38,7 @@ const FLAGS = {
   "proxy.https_port": "--https-port",
   "proxy.tls": "--tls",
   "proxy.acme_email": "--acme-email",
+  "proxy.bind": "--proxy-bind",
 };
 
 async function checkCredentialsFile(file: string): Promise<void> {
@@ -54,13 +56,14 @@ async function checkCredentialsFile(file: string): Promise<void> {
 
 /** Pure: the proxy section from init's flags; any of them turns the front door on (none: apps serve on their ports). */
 export function proxyInput(o: InitOptions): { proxy?: Record<string, unknown> } {
-  if (o.httpPort === undefined && o.httpsPort === undefined && o.tls === undefined && o.acmeEmail === undefined) return {};
+  if (o.httpPort === undefined && o.httpsPort === undefined && o.tls === undefined && o.acmeEmail === undefined && o.proxyBind === undefined) return {};
   return {
     proxy: {
       ...(o.httpPort === undefined ? {} : { http_port: numberOrText(o.httpPort) }),
       ...(o.httpsPort === undefined ? {} : { https_port: numberOrText(o.httpsPort) }),
       ...(o.tls === undefined ? {} : { tls: o.tls }),
       ...(o.acmeEmail === undefined ? {} : { acme_email: o.acmeEmail }),
+      ...(o.proxyBind === undefined ? {} : { bind: o.proxyBind }),
     },
   };
 }
