@@ -16,6 +16,8 @@ export interface UnitProxy {
   healthCheck?: (spec: AppSpec, port: number) => Promise<void>;
 }
 
+const SETTLE_MS = 1000;
+
 export interface SwitchResult {
   port: number;
   switch_ms: number;
@@ -53,6 +55,9 @@ export async function switchRelease(input: SwitchInput): Promise<SwitchResult | 
   const old = input.swap(next);
   await input.afterSwitch?.();
   const drainStarted = Date.now();
+  // Connections the proxy opened to the old port just before the switch may still wait in its accept queue:
+  // SIGTERM closes the listener, and the kernel would reset them. Give the old server time to take them.
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   await old?.stop(proxy.drainMs);
   return { port, switch_ms: switchMs, drain_s: (Date.now() - drainStarted) / 1000 };
 }
