@@ -18,6 +18,11 @@ export interface CaddyConfigInput {
   adminSocket: string;
   storageDir: string;
   apps: readonly ProxyApp[];
+  /**
+   * Certificates already in storage (keys relative to it), loaded when the config is: Caddy 2.6 loads its
+   * managed certificates asynchronously after a reload, and a handshake in between would fail.
+   */
+  storedCertificates?: readonly { certificate: string; key: string }[];
   /** Caddy before 2.6.4 knows `buffer_requests`/`max_buffer_size`, later ones `request_buffers`. */
   legacyBuffers: boolean;
 }
@@ -144,7 +149,12 @@ function tlsApp(input: CaddyConfigInput): Json | undefined {
   const issuers = input.proxy.tls === "internal"
     ? [{ module: "internal" }]
     : [{ module: "acme", ...(input.proxy.acme_email ? { email: input.proxy.acme_email } : {}) }];
-  return { automation: { policies: [{ subjects, issuers }] } };
+  const stored = input.storedCertificates ?? [];
+  return {
+    // `automate` keeps every domain managed (renewed) even when a stored copy of its certificate is loaded too.
+    certificates: { automate: subjects, ...(stored.length > 0 ? { load_storage: { pairs: stored } } : {}) },
+    automation: { policies: [{ subjects, issuers }] },
+  };
 }
 
 /**
@@ -160,7 +170,9 @@ export function buildCaddyConfig(input: CaddyConfigInput): Json {
       http: {
         http_port: input.proxy.http_port,
         https_port: input.proxy.https_port,
-        grace_period: input.proxy.graceful_timeout,
+        // No grace_period: with one, Caddy 2.6 cancels the old servers' shutdown as soon as a reload returns and
+        // connections it had just accepted are reset. Requests in flight are bounded by the old web process's
+        // drain (proxy.graceful_timeout) instead.
         servers: servers(input),
       },
       // The local CA's root stays in storage; it is never installed into the system trust store.

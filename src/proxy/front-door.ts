@@ -6,6 +6,7 @@ import type { ChildDeps } from "../supervisor/child.js";
 import { buildCaddyConfig, type ProxyApp } from "./caddy-config.js";
 import { probeCaddy, type CaddyBinary } from "./caddy-binary.js";
 import { CaddyProcess, caddyPaths } from "./caddy-process.js";
+import { storedCertificates } from "./stored-certificates.js";
 import { assignInternalPorts, readInternalPorts, writeInternalPorts, type InternalPorts } from "./internal-ports.js";
 
 /** What the front door needs to know of an app at one moment. */
@@ -26,6 +27,7 @@ export class FrontDoor {
   private ports: InternalPorts = {};
   private readonly live = new Map<string, { port: number; releaseDir: string }>();
   private loaded = "";
+  private stored: { certificate: string; key: string }[] = [];
   private pushing: Promise<void> = Promise.resolve();
   private stopped = false;
 
@@ -58,7 +60,10 @@ export class FrontDoor {
         staticDir: live ? staticRoot(live.releaseDir) : undefined,
       };
     });
-    return buildCaddyConfig({ proxy: this.proxy, adminSocket: this.caddy.paths.socket, storageDir: this.caddy.paths.storage, apps, legacyBuffers: this.caddy.binary.legacyBuffers });
+    return buildCaddyConfig({
+      proxy: this.proxy, adminSocket: this.caddy.paths.socket, storageDir: this.caddy.paths.storage, apps,
+      legacyBuffers: this.caddy.binary.legacyBuffers, storedCertificates: this.stored,
+    });
   }
 
   /** The internal port the next release of the app starts on: the one of its pair that is not live. */
@@ -100,6 +105,7 @@ export class FrontDoor {
   private push(): Promise<void> {
     const next = this.pushing.then(async () => {
       if (this.stopped) return;
+      if (this.proxy.tls !== "off") this.stored = await storedCertificates(this.caddy.paths.storage, this.view().flatMap((a) => a.domains));
       const config = this.config();
       const text = JSON.stringify(config);
       if (text === this.loaded) return;

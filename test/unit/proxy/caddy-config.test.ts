@@ -48,6 +48,13 @@ describe("buildCaddyConfig", () => {
     expect(at(config, "apps", "http", "servers", "front", "automatic_https")).toEqual({ disable_redirects: true });
   });
 
+  it("keeps every domain managed and loads certificates already in storage with the config", () => {
+    const pair = { certificate: "certificates/local/blog.example.com/blog.example.com.crt", key: "certificates/local/blog.example.com/blog.example.com.key" };
+    const config = buildCaddyConfig(input({ storedCertificates: [pair] }));
+    expect(at(config, "apps", "tls", "certificates")).toEqual({ automate: ["blog.example.com"], load_storage: { pairs: [pair] } });
+    expect(at(config, "apps", "http", "grace_period")).toBeUndefined();
+  });
+
   it("asks the ACME CA with the contact address under tls acme", () => {
     const config = buildCaddyConfig(input({ proxy: proxyOf("  acme_email: ops@example.com\n") }));
     expect(at(config, "apps", "tls", "automation", "policies", 0, "issuers")).toEqual([{ module: "acme", email: "ops@example.com" }]);
