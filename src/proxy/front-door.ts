@@ -3,6 +3,7 @@ import { staticRoot } from "../apps/process-env.js";
 import type { ProxyConfig } from "../config/schema.js";
 import { errorMessage } from "../lib/errors.js";
 import type { ChildDeps } from "../supervisor/child.js";
+import { upstreamRequests } from "./caddy-admin.js";
 import { buildCaddyConfig, type ProxyApp } from "./caddy-config.js";
 import { probeCaddy, type CaddyBinary } from "./caddy-binary.js";
 import { CaddyProcess, caddyPaths } from "./caddy-process.js";
@@ -89,6 +90,25 @@ export class FrontDoor {
     const started = Date.now();
     await this.push();
     return Date.now() - started;
+  }
+
+  /**
+   * Resolves once Caddy proxies no request to the port any more (requests the old config accepted before a
+   * switch), or after `timeoutMs`: only then does the old web process get SIGTERM and close its listener.
+   */
+  async waitUpstreamIdle(port: number, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      let busy: number;
+      try {
+        busy = await upstreamRequests(this.caddy.paths.socket, `127.0.0.1:${port}`);
+      } catch (error) {
+        this.ctx.log.warn({ event: "proxy.upstreams_unknown", reason: errorMessage(error) }, "could not read Caddy's upstreams; draining now");
+        return;
+      }
+      if (busy === 0 || Date.now() >= deadline) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 
   /** The app has no running release any more: the proxy answers 503 for it. */

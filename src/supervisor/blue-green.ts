@@ -8,6 +8,8 @@ export interface UnitProxy {
   idlePort: (app: string) => Promise<number>;
   /** Switches the app's upstream in one admin call; resolves the milliseconds it took. */
   switchTo: (app: string, port: number, releaseDir: string) => Promise<number>;
+  /** Resolves when the proxy sends no request to the port any more (or after the timeout). */
+  waitIdle: (port: number, timeoutMs: number) => Promise<void>;
   /** The app serves nothing any more (503). */
   forget: (app: string) => void;
   /** How long an old web process may drain after the switch (proxy.graceful_timeout). */
@@ -16,7 +18,7 @@ export interface UnitProxy {
   healthCheck?: (spec: AppSpec, port: number) => Promise<void>;
 }
 
-const SETTLE_MS = 1000;
+const SETTLE_MS = 200;
 
 export interface SwitchResult {
   port: number;
@@ -55,9 +57,12 @@ export async function switchRelease(input: SwitchInput): Promise<SwitchResult | 
   const old = input.swap(next);
   await input.afterSwitch?.();
   const drainStarted = Date.now();
-  // Connections the proxy opened to the old port just before the switch may still wait in its accept queue:
-  // SIGTERM closes the listener, and the kernel would reset them. Give the old server time to take them.
-  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
-  await old?.stop(proxy.drainMs);
+  if (old) {
+    // Requests the old config sent to the old port (some may still wait in its accept queue) finish first:
+    // SIGTERM closes the listener, and the kernel would reset connections it had not accepted yet.
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    await proxy.waitIdle(old.port, proxy.drainMs);
+    await old.stop(Math.max(1000, proxy.drainMs - (Date.now() - drainStarted)));
+  }
   return { port, switch_ms: switchMs, drain_s: (Date.now() - drainStarted) / 1000 };
 }

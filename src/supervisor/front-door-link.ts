@@ -23,6 +23,7 @@ export function unitProxy(door: FrontDoor, healthCheck: ((spec: AppSpec, port?: 
     idlePort: (app) => door.idlePort(app),
     switchTo: (app, port, releaseDir) => door.switchTo(app, port, releaseDir),
     forget: (app) => door.forget(app),
+    waitIdle: (port, timeoutMs) => door.waitUpstreamIdle(port, timeoutMs),
     drainMs: parseDuration(door.proxy.graceful_timeout) ?? DEFAULT_DRAIN_MS,
     ...(healthCheck ? { healthCheck: (spec: AppSpec, port: number) => healthCheck(spec, port) } : {}),
   };
