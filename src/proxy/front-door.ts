@@ -169,7 +169,12 @@ export async function startFrontDoor(ctx: HostContext, deps: ChildDeps, view: ()
   }
   if (!binary) return { reason: `no caddy binary (${proxy.caddy}) found: apps serve on their own ports (install it: apt-get install caddy)` };
   const door = new FrontDoor(ctx, proxy, new CaddyProcess(binary, caddyPaths(ctx.paths), deps), view);
-  await door.start();
+  try {
+    await door.start();
+  } catch (error) {
+    // The apps (and their Litestream) still start: on their own ports, as without a proxy, until the next `up`.
+    return { reason: `Caddy did not start (${errorMessage(error)}): apps serve on their own ports; run: hostctl doctor` };
+  }
   ctx.log.info({ event: "proxy.started", caddy: binary.path, version: binary.version, tls: proxy.tls }, "front door (Caddy) started");
   return { door };
 }

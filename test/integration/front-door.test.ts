@@ -64,6 +64,26 @@ describe("the front door while an app waits for its replica", () => {
   });
 });
 
+describe("a proxy section without a caddy binary", () => {
+  it("runs the apps on their own ports, and status and doctor say why there is no proxy", async () => {
+    const home = join(await tempDir(), "home");
+    await initFrontDoor(home, ["--replica-url", `file://${await tempDir("replica")}`]);
+    await editYaml(join(home, "hostctl.yml"), ["proxy", "caddy"], "/nonexistent/caddy");
+    const repo = await gitRepo({ fixture: join(FIXTURES, "generic-app") });
+    const port = await freePort();
+    expect((await runCli(home, ["app", "add", "direct", "--kind", "generic", "--repo", repo.dir, "--port", String(port), "--domain", "direct.test"])).exitCode).toBe(0);
+    const sup = await startSupervisor(home);
+    await waitForSocket(home);
+    const answer = await waitFor("direct served on its own port", async () => (await frontRequest({ host: "127.0.0.1", port, path: "/port" }).catch(() => undefined)), 30_000);
+    expect(answer.body).toBe(String(port));
+    const status = await runCli(home, ["status"]);
+    expect(status.stdout).toContain("proxy: off (no caddy binary (/nonexistent/caddy) found: apps serve on their own ports");
+    const doctor = await runCli(home, ["doctor"]);
+    expect(doctor.stdout).toMatch(/caddy\s+FAIL\s+no caddy binary \(\/nonexistent\/caddy\)/);
+    expect(await sup.stop()).toBe(0);
+  });
+});
+
 describe("the front door (real Caddy, loopback)", () => {
   let home: string;
   let ports: { http: number; https: number };
