@@ -214,6 +214,17 @@ describe("the front door (real Caddy, loopback)", () => {
     expect((await frontRequest({ ...shop(), path: "/port" })).body).toBe(String(before?.live_port));
   }, 120_000);
 
+  it("answers 503 with Retry-After while an app is stopped, and serves it again once started", async () => {
+    expect((await runCli(home, ["stop", "plain"])).exitCode).toBe(0);
+    const stopped = await waitFor("503 for the stopped app", async () => {
+      const a = await frontRequest({ host: "127.0.0.1", port: plainPort, path: "/" }).catch(() => undefined);
+      return a?.status === 503 ? a : undefined;
+    });
+    expect(stopped.headers["retry-after"]).toBe("5");
+    expect((await runCli(home, ["start", "plain"])).exitCode).toBe(0);
+    await waitFor("plain served again", async () => (await frontRequest({ host: "127.0.0.1", port: plainPort, path: "/" }).catch(() => undefined))?.status === 200, 30_000);
+  });
+
   it("restarts Caddy killed with SIGKILL, with the same config", async () => {
     const first = await hostStatus<{ proxy: { pid: number; config_version: number } }>(home);
     process.kill(first.proxy.pid, "SIGKILL");
