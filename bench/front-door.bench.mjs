@@ -67,7 +67,10 @@ try {
   await cli(home, ["app", "add", "blog", "--repo", repo, "--port", String(await freePort()), "--db", "db.sqlite3", "--python", "/usr/bin/python3", "--healthcheck-path", "/health", "--domain", HOST]);
   await cli(home, ["env", "set", "blog", `ALLOWED_HOSTS=${HOST},localhost,127.0.0.1`]);
   const up = execa(process.execPath, [join(process.cwd(), "dist", "cli", "main.js"), "--home", home, "up"], { reject: false, stdio: "ignore" });
-  onCleanup(async () => { up.kill("SIGTERM"); await up; });
+  onCleanup(async () => {
+    up.kill("SIGTERM");
+    await up;
+  });
   const rootCrt = join(home, "caddy", "pki", "authorities", "local", "root.crt");
   let ca;
   for (const deadline = Date.now() + 120_000; Date.now() < deadline;) {
@@ -130,6 +133,9 @@ try {
   direct.agent.destroy();
   console.log(`proxy overhead (${N} × GET /health each at ${RATE}/s, keep-alive): through Caddy (HTTPS) p50 ${pct(caddyMs, 50).toFixed(2)} ms p99 ${pct(caddyMs, 99).toFixed(2)} ms; straight to gunicorn p50 ${pct(directMs, 50).toFixed(2)} ms p99 ${pct(directMs, 99).toFixed(2)} ms; added p50 ${(pct(caddyMs, 50) - pct(directMs, 50)).toFixed(2)} ms`);
   if (failedTotal > 0) process.exitCode = 1;
+} catch (error) {
+  console.error(error.shortMessage ?? error.message, error.stderr ?? "");
+  process.exitCode = 1;
 } finally {
-  await cleanup();
+  await cleanup().catch(() => undefined);
 }
