@@ -66,7 +66,8 @@ try {
   (await import("node:fs")).writeFileSync(yml, doc.toString());
   await cli(home, ["app", "add", "blog", "--repo", repo, "--port", String(await freePort()), "--db", "db.sqlite3", "--python", "/usr/bin/python3", "--healthcheck-path", "/health", "--domain", HOST]);
   await cli(home, ["env", "set", "blog", `ALLOWED_HOSTS=${HOST},localhost,127.0.0.1`]);
-  const up = execa(process.execPath, [join(process.cwd(), "dist", "cli", "main.js"), "--home", home, "up"], { reject: false, stdio: "ignore" });
+  const up = execa(process.execPath, [join(process.cwd(), "dist", "cli", "main.js"), "--home", home, "up"], { reject: false, stdio: "ignore", forceKillAfterDelay: false });
+  // A graceful stop (apps, Litestream, then Caddy) may take longer than execa's 5 s before it would SIGKILL.
   onCleanup(async () => {
     up.kill("SIGTERM");
     await up;
