@@ -10,6 +10,8 @@ import { CaddyProcess, caddyPaths } from "./caddy-process.js";
 import { storedCertificates } from "./stored-certificates.js";
 import { assignInternalPorts, readInternalPorts, writeInternalPorts, type InternalPorts } from "./internal-ports.js";
 
+const QUIET_MS = 1000;
+
 /** What the front door needs to know of an app at one moment. */
 export interface AppView {
   name: string;
@@ -93,11 +95,14 @@ export class FrontDoor {
   }
 
   /**
-   * Resolves once Caddy proxies no request to the port any more (requests the old config accepted before a
-   * switch), or after `timeoutMs`: only then does the old web process get SIGTERM and close its listener.
+   * Resolves once Caddy has proxied no request to the port for `quietMs` (the old config still serves the
+   * connections it accepted before a switch: one whose TLS handshake was under way sends its request a little
+   * later), or after `timeoutMs`. Only then does the old web process get SIGTERM and close its listener.
    */
-  async waitUpstreamIdle(port: number, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
+  async waitUpstreamIdle(port: number, timeoutMs: number, quietMs = QUIET_MS): Promise<void> {
+    const started = Date.now();
+    const deadline = started + timeoutMs;
+    let lastBusy = started;
     for (;;) {
       let busy: number;
       try {
@@ -106,7 +111,9 @@ export class FrontDoor {
         this.ctx.log.warn({ event: "proxy.upstreams_unknown", reason: errorMessage(error) }, "could not read Caddy's upstreams; draining now");
         return;
       }
-      if (busy === 0 || Date.now() >= deadline) return;
+      const now = Date.now();
+      if (busy > 0) lastBusy = now;
+      if (now - lastBusy >= quietMs || now >= deadline) return;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }

@@ -18,8 +18,6 @@ export interface UnitProxy {
   healthCheck?: (spec: AppSpec, port: number) => Promise<void>;
 }
 
-const SETTLE_MS = 200;
-
 export interface SwitchResult {
   port: number;
   switch_ms: number;
@@ -58,9 +56,8 @@ export async function switchRelease(input: SwitchInput): Promise<SwitchResult | 
   await input.afterSwitch?.();
   const drainStarted = Date.now();
   if (old) {
-    // Requests the old config sent to the old port (some may still wait in its accept queue) finish first:
-    // SIGTERM closes the listener, and the kernel would reset connections it had not accepted yet.
-    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    // Requests the old config sends to the old port finish first: SIGTERM closes the listener, and the kernel
+    // would reset connections still in its accept queue (or refuse new ones the old config still sends).
     await proxy.waitIdle(old.port, proxy.drainMs);
     await old.stop(Math.max(1000, proxy.drainMs - (Date.now() - drainStarted)));
   }
