@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { AppSpec } from "../config/schema.js";
 import type { AppPaths } from "../config/paths.js";
+import { appDomains } from "../config/domains.js";
 
 export interface ProcessEnvInput {
   spec: AppSpec;
@@ -8,13 +9,15 @@ export interface ProcessEnvInput {
   releaseDir: string | undefined;
   appEnv: Record<string, string>;
   hasVenv: boolean;
+  /** The loopback port the process binds ($PORT): an internal port behind the proxy, else the app's port. */
+  port?: number;
 }
 
 /**
  * Pure: the environment of every app process (web, worker, release phase). The app's env file can
  * set anything but the variables hostctl owns (PORT, DATABASE_URL, HOSTCTL_*), which come last.
  */
-export function appProcessEnv({ spec, app, releaseDir, appEnv, hasVenv }: ProcessEnvInput): Record<string, string> {
+export function appProcessEnv({ spec, app, releaseDir, appEnv, hasVenv, port }: ProcessEnvInput): Record<string, string> {
   const venv = releaseDir && hasVenv ? join(releaseDir, ".venv") : undefined;
   const firstDb = spec.databases[0];
   return {
@@ -25,12 +28,32 @@ export function appProcessEnv({ spec, app, releaseDir, appEnv, hasVenv }: Proces
     ...(venv ? { VIRTUAL_ENV: venv } : {}),
     MEDIA_ROOT: app.media,
     ...appEnv,
-    PORT: String(spec.port),
+    PORT: String(port ?? spec.port),
+    ...djangoServing(spec, releaseDir),
     ...(firstDb ? { DATABASE_URL: `sqlite:///${join(app.data, firstDb.path)}` } : {}),
     HOSTCTL_APP: spec.name,
     HOSTCTL_DATA_DIR: app.data,
     ...(releaseDir ? { HOSTCTL_RELEASE_DIR: releaseDir } : {}),
   };
+}
+
+/**
+ * For django and wagtail: where collectstatic writes (inside the release, so each release serves its own
+ * files) and the URLs the proxy serves static and media files under; the domains feed ALLOWED_HOSTS.
+ */
+function djangoServing(spec: AppSpec, releaseDir: string | undefined): Record<string, string> {
+  if (spec.kind === "generic") return {};
+  return {
+    ...(releaseDir ? { STATIC_ROOT: staticRoot(releaseDir) } : {}),
+    STATIC_URL: "/static/",
+    MEDIA_URL: "/media/",
+    HOSTCTL_DOMAINS: appDomains(spec).join(","),
+  };
+}
+
+/** A release's collected static files (STATIC_ROOT), served by the proxy under /static/. */
+export function staticRoot(releaseDir: string): string {
+  return join(releaseDir, "staticfiles");
 }
 
 /** Heroku convention: a command line runs under sh so $PORT expands, and exec makes the app the tracked pid. */

@@ -18,12 +18,37 @@ const cron = (what: string) =>
 const httpUrl = (what: string) =>
   z.string().refine((v) => /^https?:\/\/[^\s]+$/.test(v), { message: "expected an http:// or https:// URL" }).describe(what);
 
+/** A DNS host name: labels of letters, digits and '-', at least one dot, no trailing dot (lowercase). */
+export const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+export const HOSTNAME_RULE = "a lowercase host name such as www.example.com";
+
 export const REPLICA_URL = /^(s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s]*)?|file:\/\/\/[^\s]*)$/;
 
 const alerts = z.strictObject({
   webhook: httpUrl("POST the drill result as JSON here when a drill fails (and on recovery)").optional(),
   ping_url: httpUrl("healthchecks-style dead man's switch: GET on success, GET URL/fail on failure").optional(),
 });
+
+const port = (what: string) => z.number().int().min(1).max(65535).describe(what);
+
+export const proxySchema = z.strictObject({
+  http_port: port("port Caddy serves plain HTTP on (redirects to HTTPS unless tls is off)").default(80),
+  https_port: port("port Caddy serves HTTPS on").default(443),
+  tls: z.enum(["acme", "internal", "off"]).default("acme")
+    .describe("acme: certificates from Let's Encrypt/ZeroSSL; internal: from Caddy's local CA (staging, tests); off: plain HTTP"),
+  acme_email: z.string().regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, "expected an e-mail address").optional()
+    .describe("contact address given to the ACME CA (expiry notices)"),
+  bind: z.string().regex(/^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:]+\])$/, "expected an IP address such as 127.0.0.1").optional()
+    .describe("address the HTTP/HTTPS ports listen on (default: every interface)"),
+  caddy: z.string().min(1).default("caddy").describe("the caddy binary: a path, or a name looked up on PATH"),
+  internal_port_base: z.number().int().min(1024).max(64000).default(18000)
+    .describe("first loopback port of the apps' internal (blue/green) ports: two per app"),
+  max_body: z.string().regex(/^\d+(kb|mb|gb)?$/i, "expected a size such as 50mb").default("50mb")
+    .describe("largest request body the proxy accepts (buffered so a POST survives a switch)"),
+  graceful_timeout: duration("how long an old release's web process may drain its requests after a switch").default("30s"),
+  try_duration: duration("how long the proxy holds a request while no upstream answers").default("10s"),
+}).refine((p) => p.http_port !== p.https_port, { message: "expected https_port to differ from http_port", path: ["https_port"] })
+  .describe("front door settings");
 
 export const hostConfigSchema = z.strictObject({
   replica: z.strictObject({
@@ -57,6 +82,7 @@ export const hostConfigSchema = z.strictObject({
     env_public_key: z.string().regex(/^[A-Za-z0-9+/=]{40,}$/, "expected the base64 public key printed by hostctl keygen").optional()
       .describe("when set, app env files are mirrored too, encrypted to this X25519 public key; the private key stays off the host"),
   }).prefault({}).describe("the app registry kept in the replica target"),
+  proxy: proxySchema.optional().describe("the front door: Caddy in front of every app (absent: apps serve on their own ports, no proxy)"),
   metrics: z.strictObject({
     listen: z.string().regex(/^127\.0\.0\.1:\d{2,5}$/, "expected 127.0.0.1:PORT (metrics are never exposed beyond loopback)")
       .optional().describe("also serve /metrics on this loopback TCP address"),
@@ -85,7 +111,9 @@ export const appSpecSchema = z.strictObject({
     .default({}).describe("process type → shell command line; a Procfile in the repo overrides"),
   build: z.string().optional().describe("build command line for generic apps, run in the release directory"),
   port: z.number().int().min(1024).max(65535).describe("loopback port the web process listens on ($PORT)"),
-  domain: z.string().optional().describe("public host name; also the Host header of health checks"),
+  domain: z.string().regex(HOSTNAME, `expected ${HOSTNAME_RULE}`).optional().describe("deprecated single public host name (app.yml files before domains); read as the first of domains"),
+  domains: z.array(z.string().regex(HOSTNAME, `expected ${HOSTNAME_RULE}`)).default([])
+    .describe("public host names the proxy serves this app on; the first is also the Host header of health checks"),
   healthcheck: z.strictObject({
     path: z.string().startsWith("/").default("/").describe("path that must answer 2xx/3xx"),
     timeout: duration("how long a new release has to become healthy").default("30s"),
@@ -105,4 +133,5 @@ export type HostConfig = z.infer<typeof hostConfigSchema>;
 export type HostConfigInput = z.input<typeof hostConfigSchema>;
 export type AppSpec = z.infer<typeof appSpecSchema>;
 export type AppSpecInput = z.input<typeof appSpecSchema>;
+export type ProxyConfig = z.infer<typeof proxySchema>;
 export type AppKind = AppSpec["kind"];

@@ -17,7 +17,7 @@ import { runReleasePhase } from "./release-phase.js";
 import { pruneReleases, readCurrent, writeReleaseMeta } from "./releases.js";
 import { pruneSnapshots, restoreChanged, snapshotDatabases, type Snapshot } from "./snapshot.js";
 import { failureMessage, outputCollector, runStep, StepFailure, type StepRecord } from "./steps.js";
-import { connectSupervisor, litestreamRefusal, type SupervisorLink } from "./supervisor-link.js";
+import { connectSupervisor, litestreamRefusal, switchSummary, type SupervisorLink } from "./supervisor-link.js";
 import { mediaRefusal } from "../media/guard.js";
 import { proveTemporarily, releaseEnv } from "./prove.js";
 import { switchCurrent } from "./switch.js";
@@ -49,6 +49,8 @@ export interface DeployResult {
   gap_s?: number;
   /** Temporary mode: start of the new web process to its first healthy answer. */
   health_ms?: number;
+  /** Supervisor mode: how the switch went (behind the proxy: the upstream change and the old release's drain). */
+  switch?: string;
   build?: BuildResult;
   pruned: string[];
 }
@@ -84,6 +86,7 @@ interface Work {
   snapshots: Snapshot[];
   build?: BuildResult;
   gap_s?: number;
+  switch?: string;
   health_ms?: number;
   pruned: string[];
 }
@@ -121,6 +124,7 @@ async function applyDeploy(work: Work): Promise<DeployResult> {
     app: spec.name, release, commit: work.commit?.sha ?? "", message: work.commit?.message ?? "", ref: work.ref, mode,
     previous: work.previous, steps: records, duration_ms: Date.now() - started,
     ...(work.gap_s === undefined ? {} : { gap_s: work.gap_s }),
+    ...(work.switch === undefined ? {} : { switch: work.switch }),
     ...(work.health_ms === undefined ? {} : { health_ms: work.health_ms }),
     ...(work.build ? { build: work.build } : {}),
     pruned: work.pruned,
@@ -207,8 +211,9 @@ const STEPS: Record<StepName, (work: Work) => Promise<string | undefined>> = {
     const supervisor = need(w.supervisor, "supervisor");
     const result = await supervisor.activate(w.spec.name, { release: need(w.release, "release"), releaseDir: need(w.dir, "dir") });
     w.gap_s = result.gap_s;
+    w.switch = switchSummary(result);
     if (!result.ok) throw new StepFailure("activate", `the supervisor could not activate the release: ${result.error ?? "health check failed"}`, "");
-    return `supervisor switched to releases/${need(w.release, "release")}; web port gap ${result.gap_s.toFixed(2)}s`;
+    return `supervisor switched to releases/${need(w.release, "release")}; ${switchSummary(result)}`;
   },
   prune: async (w) => {
     try {

@@ -7,8 +7,8 @@ import { healthHost } from "./plan.js";
 import { switchCurrent } from "./switch.js";
 
 /** The spec's health check as one call: resolves when healthy, rejects with the last answer or error. */
-export async function checkHealth(spec: AppSpec): Promise<void> {
-  const result = await waitHealthy({ port: spec.port, path: spec.healthcheck.path, host: healthHost(spec), timeoutMs: parseDuration(spec.healthcheck.timeout) ?? 30_000 });
+export async function checkHealth(spec: AppSpec, port = spec.port): Promise<void> {
+  const result = await waitHealthy({ port, path: spec.healthcheck.path, host: healthHost(spec), timeoutMs: parseDuration(spec.healthcheck.timeout) ?? 30_000 });
   if (!result.ok) throw new Error(`health check failed after ${(result.ms / 1000).toFixed(1)}s: ${result.error ?? "unhealthy"}`);
 }
 
@@ -17,7 +17,7 @@ export async function checkHealth(spec: AppSpec): Promise<void> {
  * switch, for POST /apps/<name>/activate and for the first deploy of an app at boot.
  */
 export function deployHooks(ctx: HostContext): {
-  healthCheck: (spec: AppSpec) => Promise<void>;
+  healthCheck: (spec: AppSpec, port?: number) => Promise<void>;
   switchCurrent: (spec: AppSpec, releaseDir: string) => Promise<void>;
 } {
   return {

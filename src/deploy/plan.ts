@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { AppSpec } from "../config/schema.js";
 import { isPythonKind, VENV } from "./build.js";
+import { appDomains } from "../config/domains.js";
 
 export type StepName = "fetch" | "checkout" | "build" | "restore" | "snapshot" | "release" | "start" | "activate" | "switch" | "prune";
 
@@ -50,5 +51,5 @@ export function releaseCommands(spec: AppSpec, processes: Record<string, string>
 
 /** Pure: the Host header of health checks, so Django's ALLOWED_HOSTS accepts them. */
 export function healthHost(spec: AppSpec): string {
-  return spec.domain ?? "localhost";
+  return appDomains(spec)[0] ?? "localhost";
 }

@@ -8,7 +8,7 @@ import { acquireDeployLock } from "./lock.js";
 import { proveTemporarily } from "./prove.js";
 import { listReleases, previousRelease, readCurrent, type ReleaseInfo } from "./releases.js";
 import { failureMessage, runStep, StepFailure, type StepRecord } from "./steps.js";
-import { connectSupervisor, type SupervisorLink } from "./supervisor-link.js";
+import { connectSupervisor, switchSummary, type SupervisorLink } from "./supervisor-link.js";
 import { switchCurrent } from "./switch.js";
 
 export interface RollbackOptions {
@@ -23,6 +23,7 @@ export interface RollbackResult {
   commit: string;
   steps: StepRecord[];
   gap_s?: number;
+  switch?: string;
 }
 
 /** Pure: --to takes a release id or a commit prefix that names exactly one release; default is the previous release. */
@@ -67,13 +68,15 @@ export async function rollbackApp(spec: AppSpec, ctx: HostContext, options: Roll
     const supervisor = options.supervisor === undefined ? await connectSupervisor(ctx.paths) : (options.supervisor ?? undefined);
     const steps: StepRecord[] = [];
     let gap: number | undefined;
+    let summary: string | undefined;
     try {
       if (supervisor) {
         await runStep("activate", steps, ctx.progress, async () => {
           const result = await supervisor.activate(spec.name, { release: target.id, releaseDir: target.dir });
           gap = result.gap_s;
           if (!result.ok) throw new StepFailure("activate", `the supervisor could not activate ${target.id}: ${result.error ?? "health check failed"}`, "");
-          return `web port gap ${result.gap_s.toFixed(2)}s`;
+          summary = switchSummary(result);
+          return summary;
         });
       } else {
         await runStep("start", steps, ctx.progress, async () => (await proveTemporarily(spec, ctx, target.dir)).skipped ?? "healthy");
@@ -92,7 +95,7 @@ export async function rollbackApp(spec: AppSpec, ctx: HostContext, options: Roll
       const record: RolledBack = { from_release: current ?? "", from_commit: fromCommit, to: target.id, at: ctx.clock.now().toISOString() };
       await writeJsonFile(rolledBackPath(app), record);
     }
-    return { app: spec.name, from: current, to: target.id, commit: target.commit, steps, ...(gap === undefined ? {} : { gap_s: gap }) };
+    return { app: spec.name, from: current, to: target.id, commit: target.commit, steps, ...(gap === undefined ? {} : { gap_s: gap }), ...(summary === undefined ? {} : { switch: summary }) };
   } finally {
     await lock.release();
   }

@@ -23,6 +23,16 @@ export interface ActivateResult {
   ok: boolean;
   gap_s: number;
   error?: string;
+  /** Behind the proxy: the upstream switch and the old release's drain. */
+  switch_ms?: number;
+  drain_s?: number;
+}
+
+/** How a switch is reported: measured, behind the proxy; else the seconds the web port had no server. */
+export function switchSummary(result: ActivateResult): string {
+  return result.switch_ms === undefined
+    ? `web port gap ${result.gap_s.toFixed(2)}s`
+    : `switch: upstream changed in ${result.switch_ms} ms; old release drained in ${(result.drain_s ?? 0).toFixed(1)} s`;
 }
 
 /** What deploy needs from a running supervisor; the supervisor can hand in an in-process one. */

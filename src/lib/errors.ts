@@ -27,7 +27,9 @@ export type ErrorCode =
   | "RELEASE_NOT_FOUND"
   | "DOCTOR_FAILED"
   | "LEASE_HELD"
-  | "LEASE_LOST";
+  | "LEASE_LOST"
+  | "PROXY_START_FAILED"
+  | "PROXY_CONFIG_REJECTED";
 
 export interface ErrorOptions {
   hint?: string;

@@ -6,7 +6,7 @@ import type { AppUnit } from "./app-unit.js";
 
 export interface ReleaseHooks {
   /** Resolves when the app answers its health check on its port, or rejects with the reason. */
-  healthCheck: (spec: AppSpec) => Promise<void>;
+  healthCheck: (spec: AppSpec, port?: number) => Promise<void>;
   /** Points apps/<app>/current at the release, atomically. */
   switchCurrent: (spec: AppSpec, releaseDir: string) => Promise<void>;
 }
@@ -15,6 +15,9 @@ export interface ActivateResult {
   ok: boolean;
   gap_s: number;
   error?: string;
+  /** Behind the proxy: how long the upstream switch took, and the old release's drain. */
+  switch_ms?: number;
+  drain_s?: number;
 }
 
 /**
@@ -23,6 +26,14 @@ export interface ActivateResult {
  * A release without a web process (workers only) has nothing to health-check: it is switched once started.
  */
 export async function activateRelease(unit: AppUnit, releaseDir: string, hooks: ReleaseHooks): Promise<ActivateResult> {
+  if (unit.blueGreen) {
+    try {
+      const result = await unit.switchTo(releaseDir, () => hooks.switchCurrent(unit.spec, releaseDir));
+      return { ok: true, gap_s: 0, ...(result ? { switch_ms: result.switch_ms, drain_s: result.drain_s } : {}) };
+    } catch (error) {
+      return { ok: false, gap_s: 0, error: errorMessage(error) };
+    }
+  }
   const old = (await pathExists(unit.paths.current)) ? await realpath(unit.paths.current) : undefined;
   const started = Date.now();
   await unit.stopProcesses();

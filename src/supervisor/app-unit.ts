@@ -5,7 +5,8 @@ import type { AppSpec } from "../config/schema.js";
 import { appPaths, type AppPaths } from "../config/paths.js";
 import { readAppEnv } from "../apps/env.js";
 import { releaseProcesses, serviceProcesses } from "../apps/procfile.js";
-import { appProcessEnv, shellArgs } from "../apps/process-env.js";
+import { appProcessEnv } from "../apps/process-env.js";
+import { appDomains } from "../config/domains.js";
 import { HostctlError, errorMessage } from "../lib/errors.js";
 import { pathExists } from "../lib/fs.js";
 import { replicateArgs } from "../litestream/args.js";
@@ -15,6 +16,8 @@ import { ensureDatabases, type DatabaseRestore } from "../restore/restore-app.js
 import { markReplicated } from "../restore/markers.js";
 import { nextRestart, type BackoffPolicy, type RestartHistory } from "./backoff.js";
 import { SupervisedProcess, type ProcessStatus } from "./child.js";
+import { ReleaseProcessSet } from "./release-set.js";
+import { switchRelease, type SwitchResult, type UnitProxy } from "./blue-green.js";
 import { waitLitestreamReady } from "../litestream/ready.js";
 import { acquireReplicateLocks, releaseReplicateLocks } from "./replicate-lock.js";
 
@@ -29,6 +32,9 @@ export interface AppStatus {
   release: string | undefined;
   data_dir: string;
   port: number;
+  domains: string[];
+  /** Behind the proxy: the internal port of the live release's web process. */
+  live_port: number | undefined;
   processes: ProcessStatus[];
   litestream: (ProcessStatus & { replicating: boolean }) | { state: "none" | "disabled"; replicating: false };
   databases: DatabaseRestore[];
@@ -48,6 +54,8 @@ export interface UnitDeps {
   /** Deploys an app that has no release yet (restore has already run). */
   firstDeploy?: (spec: AppSpec) => Promise<void>;
   onChange: () => void;
+  /** The front door, when Caddy runs: releases then start on internal ports and switch blue/green. */
+  proxy?: UnitProxy;
 }
 
 /**
@@ -60,8 +68,7 @@ export class AppUnit {
   private nextRetryAt: number | undefined;
   private databases: DatabaseRestore[] = [];
   private litestream: SupervisedProcess | undefined;
-  private processes = new Map<string, SupervisedProcess>();
-  private releaseDir: string | undefined;
+  private live: ReleaseProcessSet | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private retryHistory: RestartHistory = { failures: 0, restarts: [] };
   private markerTimer: NodeJS.Timeout | undefined;
@@ -212,7 +219,7 @@ export class AppUnit {
   }
 
   private async startProcesses(): Promise<void> {
-    if (this.processes.size > 0) {
+    if (this.live && this.live.size > 0) {
       // A first deploy activated its release through this unit: its processes already run.
       this.refresh();
       return;
@@ -224,36 +231,82 @@ export class AppUnit {
     await this.startRelease(await realpath(this.paths.current));
   }
 
-  /** Starts every service process of one release directory (absolute path: never through `current`). */
+  /**
+   * Starts every service process of one release directory (absolute path: never through `current`). Behind
+   * the proxy this is a blue/green switch (the first start at boot too); a failed health check throws.
+   */
   async startRelease(releaseDir: string): Promise<void> {
+    if (this.deps.proxy) {
+      await this.switchTo(releaseDir);
+      return;
+    }
+    const set = await this.startSet(releaseDir, this.spec.port);
+    if (set) this.live = set;
+    this.refresh();
+  }
+
+  /** The processes of a release on a port, not live yet; undefined (and state failed) when it has none. */
+  async startSet(releaseDir: string, port: number): Promise<ReleaseProcessSet | undefined> {
     const { ctx } = this.deps;
     const processes = serviceProcesses(await releaseProcesses(this.spec, releaseDir));
     if (Object.keys(processes).length === 0) {
       this.set("failed", `no processes: add a Procfile to the repo or --process web=… to the app`);
-      return;
+      return undefined;
     }
-    const env = appProcessEnv({ spec: this.spec, app: this.paths, releaseDir, appEnv: await readAppEnv(ctx.paths, this.spec.name), hasVenv: await pathExists(join(releaseDir, ".venv")) });
-    this.releaseDir = releaseDir;
-    for (const [type, command] of Object.entries(processes)) {
-      if (this.stopping) break;
-      const [file, args] = shellArgs(command);
-      const child = new SupervisedProcess({
-        app: this.spec.name, type, file, args, cwd: releaseDir, env, logPath: join(this.paths.logs, `${type}.log`), display: command,
-      }, { log: ctx.log, pidsDir: ctx.paths.pids, policy: this.deps.policy, graceMs: this.deps.graceMs }, () => this.refresh());
-      this.processes.set(type, child);
-      await child.start();
-    }
-    this.refresh();
+    const env = appProcessEnv({ spec: this.spec, app: this.paths, releaseDir, appEnv: await readAppEnv(ctx.paths, this.spec.name), hasVenv: await pathExists(join(releaseDir, ".venv")), port });
+    const set = new ReleaseProcessSet(releaseDir, port);
+    const childDeps = { log: ctx.log, pidsDir: ctx.paths.pids, policy: this.deps.policy, graceMs: this.deps.graceMs };
+    await set.start({ spec: this.spec, paths: this.paths, releaseDir, port, processes, env, blueGreen: this.deps.proxy !== undefined }, childDeps, () => this.refresh(), () => this.stopping);
+    return set;
+  }
+
+  /**
+   * Blue/green: the release starts on the idle internal port beside the live one, must answer its health
+   * check, then the upstream switches in one admin call and the old set drains. `afterSwitch` runs between
+   * the two (the `current` link). Throws, with the new processes' output, when the check fails.
+   */
+  async switchTo(releaseDir: string, afterSwitch?: () => Promise<void>): Promise<SwitchResult | undefined> {
+    const proxy = this.deps.proxy;
+    if (!proxy) throw new Error("internal: switchTo without a proxy");
+    return switchRelease({
+      proxy, spec: this.spec,
+      start: (port) => this.startSet(releaseDir, port),
+      swap: (next) => {
+        const old = this.live;
+        this.live = next;
+        this.refresh();
+        return old;
+      },
+      ...(afterSwitch ? { afterSwitch } : {}),
+    });
+  }
+
+  /** Releases switch blue/green behind the proxy. */
+  get blueGreen(): boolean {
+    return this.deps.proxy !== undefined;
+  }
+
+  /** Behind the proxy a restart is a switch to a fresh set of the live release: no dark moment. */
+  get canSwitch(): boolean {
+    return this.deps.proxy !== undefined && this.live !== undefined && this.state === "running";
+  }
+
+  async restartInPlace(): Promise<SwitchResult | undefined> {
+    const dir = this.live?.releaseDir;
+    if (!dir) throw new Error("internal: restartInPlace without a live release");
+    return this.switchTo(dir);
   }
 
   /** A web process runs (or is being restarted): the only kind a health check can reach. */
   get hasWeb(): boolean {
-    return this.processes.has("web");
+    return this.live?.hasWeb ?? false;
   }
 
   async stopProcesses(): Promise<void> {
-    await Promise.all([...this.processes.values()].map((p) => p.stop()));
-    this.processes.clear();
+    const live = this.live;
+    this.live = undefined;
+    this.deps.proxy?.forget(this.spec.name);
+    await live?.stop();
   }
 
   /**
@@ -290,7 +343,7 @@ export class AppUnit {
       this.deps.onChange();
       return;
     }
-    const states = [...this.processes.values()].map((p) => p.state);
+    const states = this.live?.states() ?? [];
     if (states.length === 0) return this.deps.onChange();
     if (states.includes("crashloop")) this.set("crashloop", "a process keeps exiting: hostctl logs " + this.spec.name);
     else if (states.every((s) => s === "running")) this.set("running");
@@ -314,10 +367,12 @@ export class AppUnit {
       state: this.state,
       reason: this.reason ?? this.replicationDisabled ?? (ls && ls.state !== "running" && this.state === "running" ? "replication is down: Litestream is not running" : undefined),
       next_retry_at: this.nextRetryAt === undefined ? undefined : new Date(this.nextRetryAt).toISOString(),
-      release: this.releaseDir ? posix.basename(this.releaseDir) : undefined,
+      release: this.live ? posix.basename(this.live.releaseDir) : undefined,
       data_dir: this.paths.data,
       port: this.spec.port,
-      processes: [...this.processes.values()].map((p) => p.status()),
+      domains: appDomains(this.spec),
+      live_port: this.deps.proxy ? this.live?.port : undefined,
+      processes: this.live?.status() ?? [],
       litestream: ls ? { ...ls, replicating: ls.state === "running" } : { state: this.replicationDisabled ? "disabled" : "none", replicating: false },
       databases: this.databases,
       ...Object.fromEntries(this.annotations),

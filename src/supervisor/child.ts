@@ -5,6 +5,8 @@ import { RotatingLog } from "./log-file.js";
 import { killGroup } from "../lib/process-group.js";
 import { procStartTime, removeRecord, writeRecord } from "./proc.js";
 
+const TAIL_CHARS = 4000;
+
 export type ProcessState = "starting" | "running" | "backoff" | "crashloop" | "stopping" | "stopped";
 
 export interface ChildSpec {
@@ -17,6 +19,8 @@ export interface ChildSpec {
   logPath: string;
   /** How the command is shown in status and records (never holds secrets: env is not part of it). */
   display: string;
+  /** Name of its process record when two processes of one type run at once (blue/green); default: type. */
+  recordKey?: string;
 }
 
 export interface ChildDeps {
@@ -54,6 +58,7 @@ export class SupervisedProcess {
   private exited: Promise<void> = Promise.resolve();
   private wanted = false;
   private readonly logFile: RotatingLog;
+  private tail = "";
 
   constructor(readonly spec: ChildSpec, private readonly deps: ChildDeps, private readonly onChange: () => void = () => undefined) {
     this.logFile = new RotatingLog(spec.logPath);
@@ -81,10 +86,10 @@ export class SupervisedProcess {
     }
     this.pid = pid;
     this.startedAt = Date.now();
-    child.stdout?.on("data", (chunk: Buffer) => this.logFile.write(chunk));
-    child.stderr?.on("data", (chunk: Buffer) => this.logFile.write(chunk));
+    child.stdout?.on("data", (chunk: Buffer) => this.output(chunk));
+    child.stderr?.on("data", (chunk: Buffer) => this.output(chunk));
     const starttime = await procStartTime(pid);
-    if (starttime) await writeRecord(this.deps.pidsDir, { app: this.spec.app, type: this.spec.type, pid, starttime, command: this.spec.display });
+    if (starttime) await writeRecord(this.deps.pidsDir, { app: this.spec.app, type: this.spec.recordKey ?? this.spec.type, pid, starttime, command: this.spec.display });
     this.state = "running";
     log.info({ event: "process.started", pid, command: this.spec.display }, "process started");
     this.onChange();
@@ -98,7 +103,7 @@ export class SupervisedProcess {
     const uptime = this.pid === undefined ? 0 : now - this.startedAt;
     this.pid = undefined;
     this.lastExit = { code, signal, at: new Date(now).toISOString() };
-    void removeRecord(this.deps.pidsDir, this.spec.app, this.spec.type);
+    void removeRecord(this.deps.pidsDir, this.spec.app, this.spec.recordKey ?? this.spec.type);
     if (!this.wanted) {
       this.state = "stopped";
       log.info({ event: "process.stopped", code, signal }, "process stopped");
@@ -118,7 +123,18 @@ export class SupervisedProcess {
     this.onChange();
   }
 
-  async stop(): Promise<void> {
+  private output(chunk: Buffer): void {
+    this.logFile.write(chunk);
+    this.tail = (this.tail + chunk.toString()).slice(-TAIL_CHARS);
+  }
+
+  /** The last lines it printed (for an error that says why a new release failed its health check). */
+  outputTail(): string {
+    return this.tail;
+  }
+
+  /** `graceMs`: how long it may finish its work after SIGTERM (an old web process draining its requests). */
+  async stop(graceMs = this.deps.graceMs): Promise<void> {
     this.wanted = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
@@ -127,7 +143,7 @@ export class SupervisedProcess {
     if (pid !== undefined) {
       this.state = "stopping";
       this.onChange();
-      await killGroup(pid, this.deps.graceMs);
+      await killGroup(pid, graceMs);
       await this.exited;
     }
     this.state = "stopped";

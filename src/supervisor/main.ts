@@ -15,6 +15,8 @@ import { endStrays } from "./proc.js";
 import { acquireSupervisorLock } from "./supervisor-lock.js";
 import { activateRelease, type ActivateResult, type ReleaseHooks } from "./activate.js";
 import type { AppSpec } from "../config/schema.js";
+import { startFrontDoor, type FrontDoor } from "../proxy/front-door.js";
+import { frontDoorView, unitProxy } from "./front-door-link.js";
 
 export interface SupervisorOptions {
   policy: BackoffPolicy;
@@ -65,6 +67,9 @@ export class Supervisor {
   /** Aborted when a stop is requested: waits before the apps start (a registry retry) end early. */
   readonly stopping = new AbortController();
   private readonly servers: Server[] = [];
+  /** Caddy in front of the apps, when hostctl.yml configures it and the binary is there. */
+  frontDoor: FrontDoor | undefined;
+  private proxyReason: string | undefined;
   private readonly stopHooks: (() => Promise<void> | void)[] = [];
   private readonly afterStopHooks: (() => Promise<void> | void)[] = [];
   private statusExtras: (() => Record<string, unknown>)[] = [];
@@ -100,7 +105,8 @@ export class Supervisor {
       ctx, policy: this.options.policy, graceMs: this.options.graceMs, hostId: this.hostId, metricsPort,
       ...(firstDeploy ? { firstDeploy: (s: AppSpec) => firstDeploy(s, activate) } : {}),
       ...(this.options.afterRestore ? { afterRestore: this.options.afterRestore } : {}),
-      onChange: () => undefined,
+      ...(this.frontDoor ? { proxy: unitProxy(this.frontDoor, this.options.hooks?.healthCheck) } : {}),
+      onChange: () => this.frontDoor?.refresh(),
     });
     this.units.set(spec.name, unit);
     return unit;
@@ -129,6 +135,7 @@ export class Supervisor {
     if (!unit) return;
     await unit.stop();
     this.units.delete(name);
+    this.frontDoor?.refresh();
     for (const listener of this.unitListeners) listener.removed(name);
     this.ctx.log.info({ event: "app.unloaded", app: name }, "app removed: stopped and no longer supervised");
   }
@@ -146,6 +153,7 @@ export class Supervisor {
     return {
       supervisor: { pid: process.pid, started_at: this.startedAt.toISOString(), home: this.ctx.paths.home, host: hostname(), ...memory() },
       apps: [...this.units.values()].map((u) => u.status()),
+      proxy: this.frontDoor?.status() ?? { state: "off", reason: this.proxyReason },
       ...(Object.assign({}, ...this.statusExtras.map((f) => f())) as Record<string, unknown>),
     };
   }
@@ -180,6 +188,11 @@ export class Supervisor {
           await reloaded.boot();
           return { body: { ...reloaded.status(), reloaded: true } };
         }
+        if (unit.canSwitch) {
+          // Behind the proxy: a fresh set of the live release beside the old one, then the switch.
+          const result = await unit.restartInPlace();
+          return { body: { ...unit.status(), ...(result ? { switch_ms: result.switch_ms, drain_s: result.drain_s } : {}) } };
+        }
         await unit.stopProcesses();
         await unit.boot();
         return { body: unit.status() };
@@ -202,6 +215,10 @@ export class Supervisor {
     const apps = await loadApps(ctx.paths);
     await writeLitestreamConfigs(ctx.paths, ctx.host, apps);
     const ports = await readMetricsPorts(ctx.paths);
+    const proxy = await startFrontDoor(ctx, { log: ctx.log, pidsDir: ctx.paths.pids, policy: this.options.policy, graceMs: this.options.graceMs }, () => frontDoorView(this.units.values()));
+    this.frontDoor = proxy.door;
+    this.proxyReason = proxy.reason;
+    if (proxy.reason) ctx.log.warn({ event: "proxy.off", reason: proxy.reason }, proxy.reason);
     for (const spec of apps) this.createUnit(spec, ports[spec.name]);
     this.registerRoutes();
     await this.options.extend?.(this);
@@ -216,6 +233,8 @@ export class Supervisor {
     this.stopping.abort();
     for (const hook of this.stopHooks) await hook();
     await Promise.all([...this.units.values()].map((unit) => unit.stop("stopped", true)));
+    // The proxy goes after the apps have drained: until then it answers 503 rather than refusing.
+    await this.frontDoor?.stop();
     for (const hook of this.afterStopHooks) await hook();
     await Promise.all(this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
     this.ctx.store.close();

@@ -8,6 +8,7 @@ import { addApp, loadApps, removeApp, requireApp } from "../../apps/registry.js"
 import { mirrorAfterChange } from "../mirror.js";
 import { controlRequest } from "../../supervisor/control-client.js";
 import { HostctlError } from "../../lib/errors.js";
+import { appDomains } from "../../config/domains.js";
 
 export interface AppAddOptions {
   repo?: string;
@@ -15,7 +16,7 @@ export interface AppAddOptions {
   kind?: string;
   db?: string[];
   port?: string;
-  domain?: string;
+  domain?: string[];
   process?: string[];
   build?: string;
   python?: string;
@@ -27,7 +28,7 @@ export interface AppAddOptions {
 
 const FLAGS = {
   name: "NAME", repo: "--repo", branch: "--branch", kind: "--kind", databases: "--db", port: "--port",
-  domain: "--domain", processes: "--process", build: "--build", python: "--python",
+  domains: "--domain", processes: "--process", build: "--build", python: "--python",
   "drill.schedule": "--drill-schedule", "drill.max_lag": "--max-lag", "deploy.poll": "--poll", "healthcheck.path": "--healthcheck-path",
 };
 
@@ -40,7 +41,7 @@ export function appInputFromFlags(name: string, o: AppAddOptions): AppSpecInput 
   if (o.db !== undefined) input.databases = o.db.map((path) => ({ path }));
   if (o.process !== undefined) input.processes = parseProcessFlags(o.process);
   if (o.build !== undefined) input.build = o.build;
-  if (o.domain !== undefined) input.domain = o.domain;
+  if (o.domain !== undefined) input.domains = o.domain;
   if (o.healthcheckPath !== undefined) input.healthcheck = { path: o.healthcheckPath };
   if (o.poll !== undefined) input.deploy = { poll: o.poll };
   if (o.drillSchedule !== undefined || o.maxLag !== undefined) {
@@ -85,7 +86,7 @@ export async function appShow(name: string, deps: Deps): Promise<CommandResult> 
     `name:       ${spec.name}`,
     `kind:       ${spec.kind}`,
     `repo:       ${spec.repo} (branch ${spec.branch})`,
-    `port:       ${spec.port}${spec.domain ? `  domain: ${spec.domain}` : ""}`,
+    `port:       ${spec.port}${appDomains(spec).length > 0 ? `  domains: ${appDomains(spec).join(", ")}` : ""}`,
     `databases:  ${spec.databases.map((d) => d.path).join(", ") || "none"}`,
     `processes:  ${Object.keys(spec.processes).length > 0 ? Object.entries(spec.processes).map(([t, c]) => `${t}: ${c}`).join("; ") : "from the repo's Procfile"}`,
     `python:     ${spec.python}`,

@@ -13,11 +13,12 @@ import type { AppStatus } from "../../supervisor/app-unit.js";
 export async function control(action: "restart" | "stop" | "start", name: string, deps: Deps): Promise<CommandResult> {
   if (action === "restart") await checkEditedApp(deps.paths, await loadHostConfig(deps.paths), name);
   else await requireApp(deps.paths, name);
-  const response = await controlRequest<AppStatus & { error?: string; reloaded?: boolean }>(deps.paths, "POST", `/apps/${encodeURIComponent(name)}/${action}`);
+  const response = await controlRequest<AppStatus & { error?: string; reloaded?: boolean; switch_ms?: number; drain_s?: number }>(deps.paths, "POST", `/apps/${encodeURIComponent(name)}/${action}`);
   if (!response) throw new HostctlError("SUPERVISOR_NOT_RUNNING", `hostctl up is not running for ${deps.paths.home}`, { hint: "start it: hostctl up" });
   if (response.status !== 200) throw new HostctlError("COMMAND_FAILED", `${action} ${name}: ${response.body.error ?? `status ${response.status}`}`);
   // The registry in the replica holds each app's spec: an edited one goes there now, not at the next copy.
   if (response.body.reloaded) await mirrorAfterChange(deps);
   const reloaded = response.body.reloaded ? "app.yml changed, app reloaded; " : "";
-  return { text: `${name}: ${reloaded}${response.body.state}${response.body.reason ? ` (${response.body.reason})` : ""}`, data: response.body };
+  const switched = response.body.switch_ms === undefined ? "" : `; switch: upstream changed in ${response.body.switch_ms} ms; old release drained in ${(response.body.drain_s ?? 0).toFixed(1)} s`;
+  return { text: `${name}: ${reloaded}${response.body.state}${response.body.reason ? ` (${response.body.reason})` : ""}${switched}`, data: response.body };
 }

@@ -37,7 +37,7 @@ export async function deploy(name: string, flags: DeployFlags, deps: Deps): Prom
     });
     await mirrorRegistryOrWarn(ctx);
     const how = result.mode === "supervisor"
-      ? `serving gap ${(result.gap_s ?? 0).toFixed(2)}s`
+      ? (result.switch ?? `serving gap ${(result.gap_s ?? 0).toFixed(2)}s`)
       : "not running: hostctl up starts it";
     return {
       text: `deployed ${name} ${result.release} (${result.commit.slice(0, 7)} "${result.message}") in ${seconds(result.duration_ms)}; ${how}`,
@@ -55,7 +55,7 @@ export async function rollback(name: string, flags: { to?: string }, deps: Deps)
     const result = await rollbackApp(spec, ctx, flags.to === undefined ? {} : { to: flags.to });
     await mirrorRegistryOrWarn(ctx);
     return {
-      text: `rolled ${name} back from ${result.from ?? "nothing"} to ${result.to} (${result.commit.slice(0, 7)}); databases were not changed`,
+      text: `rolled ${name} back from ${result.from ?? "nothing"} to ${result.to} (${result.commit.slice(0, 7)}); databases were not changed${result.switch ? `; ${result.switch}` : ""}`,
       data: result,
     };
   } finally {

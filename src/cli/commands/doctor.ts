@@ -10,6 +10,8 @@ import { versionArgs } from "../../litestream/args.js";
 import { readS3Credentials } from "../../s3/credentials.js";
 import { createReplicaStore } from "../../s3/store.js";
 import { errorMessage } from "../../lib/errors.js";
+import { proxyChecks } from "../../proxy/doctor-checks.js";
+import { controlRequest } from "../../supervisor/control-client.js";
 
 export interface DoctorCheck {
   name: string;
@@ -41,6 +43,8 @@ export async function doctor(deps: Deps): Promise<CommandResult> {
     checks.push(await check(`python ${python} (${users})`, async () =>
       (await deps.run(python, ["-c", "import sys, venv; print(sys.version.split()[0])"], { timeoutMs: 10_000 })).stdout.trim()));
   }
+  const live = await controlRequest<{ proxy?: { state?: string } }>(deps.paths, "GET", "/status", undefined, 5000);
+  checks.push(...(await proxyChecks(host, apps, deps.run, deps.env.PATH, live?.body.proxy?.state === "running")));
   const store = createReplicaStore(host, await readS3Credentials(host, deps.env));
   checks.push(await check(`replica ${host.replica.url}`, async () => {
     const key = controlKey(store.target, "doctor", `${hostname()}-${randomBytes(4).toString("hex")}`);

@@ -20,6 +20,11 @@ export interface InitOptions {
   s3ForcePathStyle?: boolean;
   s3CredentialsFile?: string;
   metricsPortBase?: string;
+  httpPort?: string;
+  httpsPort?: string;
+  tls?: string;
+  acmeEmail?: string;
+  proxyBind?: string;
   force?: boolean;
 }
 
@@ -29,6 +34,11 @@ const FLAGS = {
   "replica.s3.region": "--s3-region",
   "replica.s3.credentials_file": "--s3-credentials-file",
   "litestream.metrics_port_base": "--metrics-port-base",
+  "proxy.http_port": "--http-port",
+  "proxy.https_port": "--https-port",
+  "proxy.tls": "--tls",
+  "proxy.acme_email": "--acme-email",
+  "proxy.bind": "--proxy-bind",
 };
 
 async function checkCredentialsFile(file: string): Promise<void> {
@@ -42,6 +52,20 @@ async function checkCredentialsFile(file: string): Promise<void> {
   if (!env.AWS_ACCESS_KEY_ID || !env.AWS_SECRET_ACCESS_KEY) {
     throw usageError(`argument --s3-credentials-file: ${file} must hold AWS_ACCESS_KEY_ID=… and AWS_SECRET_ACCESS_KEY=… lines`);
   }
+}
+
+/** Pure: the proxy section from init's flags; any of them turns the front door on (none: apps serve on their ports). */
+export function proxyInput(o: InitOptions): { proxy?: Record<string, unknown> } {
+  if (o.httpPort === undefined && o.httpsPort === undefined && o.tls === undefined && o.acmeEmail === undefined && o.proxyBind === undefined) return {};
+  return {
+    proxy: {
+      ...(o.httpPort === undefined ? {} : { http_port: numberOrText(o.httpPort) }),
+      ...(o.httpsPort === undefined ? {} : { https_port: numberOrText(o.httpsPort) }),
+      ...(o.tls === undefined ? {} : { tls: o.tls }),
+      ...(o.acmeEmail === undefined ? {} : { acme_email: o.acmeEmail }),
+      ...(o.proxyBind === undefined ? {} : { bind: o.proxyBind }),
+    },
+  };
 }
 
 /** Writes hostctl.yml. S3 being unreachable is a warning, never a failure: `doctor` says why. */
@@ -65,6 +89,7 @@ export async function initHost(options: InitOptions, deps: Deps): Promise<Comman
         },
       },
       ...(options.metricsPortBase === undefined ? {} : { litestream: { metrics_port_base: numberOrText(options.metricsPortBase) } }),
+      ...proxyInput(options),
     }, paths.hostConfig);
   } catch (error) {
     throw asArgumentError(error, FLAGS);

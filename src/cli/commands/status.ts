@@ -12,6 +12,7 @@ import { lastVerdict, readDrills } from "../../drills/history.js";
 import { readJsonFile } from "../../lib/json-file.js";
 import { runningSupervisor } from "../../supervisor/supervisor-lock.js";
 import { leaseWaitPath, type LeaseWait } from "../../lease/wait.js";
+import { proxyLines } from "./status-proxy.js";
 
 interface DiskAppStatus {
   name: string;
@@ -93,7 +94,7 @@ export async function status(deps: Deps): Promise<CommandResult> {
     a.name, a.state, processSummary(a), a.litestream.state, lagText(a), mediaLagText(a), drillText(a.last_drill as DrillSummary | null | undefined, now), a.release ?? "-", a.reason ?? "",
   ])];
   return {
-    text: `supervisor pid ${s.supervisor.pid}, up since ${ago(s.supervisor.started_at, now)}\n${table(rows)}`,
+    text: `supervisor pid ${s.supervisor.pid}, up since ${ago(s.supervisor.started_at, now)}\n${table(rows)}${proxyLines(s)}`,
     data: s,
   };
 }

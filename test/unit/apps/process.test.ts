@@ -39,4 +39,19 @@ describe("app process environment", () => {
     expect(env).toMatchObject({ PORT: "8001", DATABASE_URL: "sqlite:////h/apps/blog/data/db.sqlite3", MEDIA_ROOT: "/srv/media" });
     expect(env.VIRTUAL_ENV).toBeUndefined();
   });
+
+  it("gives django and wagtail processes the static and media settings, the domains, and the internal port as PORT", () => {
+    const django = validateAppSpec({ name: "blog", repo: "/r", port: 8001, domains: ["blog.example.com", "www.blog.example.com"] }, "app.yml");
+    const env = appProcessEnv({ spec: django, app, releaseDir: "/h/apps/blog/releases/r1", appEnv: { STATIC_ROOT: "/elsewhere" }, hasVenv: false, port: 18001 });
+    expect(env).toMatchObject({
+      PORT: "18001",
+      STATIC_ROOT: "/h/apps/blog/releases/r1/staticfiles",
+      STATIC_URL: "/static/",
+      MEDIA_ROOT: "/h/apps/blog/data/media",
+      MEDIA_URL: "/media/",
+      HOSTCTL_DOMAINS: "blog.example.com,www.blog.example.com",
+    });
+    const generic = validateAppSpec({ name: "blog", repo: "/r", port: 8001, kind: "generic" }, "app.yml");
+    expect(appProcessEnv({ spec: generic, app, releaseDir: "/r1", appEnv: {}, hasVenv: false }).STATIC_ROOT).toBeUndefined();
+  });
 });

@@ -1,0 +1,24 @@
+import type { SupervisorStatus } from "../../supervisor/main.js";
+
+interface ProxyStatus {
+  state?: string;
+  reason?: string;
+  pid?: number;
+  caddy_version?: string;
+  config_version?: number;
+  restarts?: number;
+  tls?: string;
+  listeners?: string[];
+  apps?: Record<string, { domains: string[]; live_port?: number }>;
+}
+
+/** Pure: the front door's lines under the app table (empty when the supervisor reports no proxy at all). */
+export function proxyLines(status: SupervisorStatus): string {
+  const proxy = status.proxy as ProxyStatus | undefined;
+  if (!proxy) return "";
+  if (proxy.state === "off") return `\nproxy: off (${proxy.reason ?? "not configured"})`;
+  const head = `\nproxy: caddy ${proxy.caddy_version ?? "?"} ${proxy.state ?? "?"}${proxy.pid ? ` (pid ${proxy.pid})` : ""}${proxy.restarts ? ` ↻${proxy.restarts}` : ""}, config v${proxy.config_version ?? 0}, tls ${proxy.tls ?? "?"}, listening ${(proxy.listeners ?? []).join(" ") || "nowhere"}`;
+  const apps = Object.entries(proxy.apps ?? {}).map(([name, app]) =>
+    `  ${name}: ${app.domains.length > 0 ? app.domains.join(", ") : "(no domain: its own port)"} → ${app.live_port === undefined ? "503 (not serving)" : `127.0.0.1:${app.live_port}`}`);
+  return [head, ...apps].join("\n");
+}

@@ -1,0 +1,63 @@
+import { lookup } from "node:dns/promises";
+import { createServer } from "node:net";
+import { appDomains } from "../config/domains.js";
+import type { AppSpec, HostConfig } from "../config/schema.js";
+import type { Runner } from "../lib/exec.js";
+import { errorMessage } from "../lib/errors.js";
+import { probeCaddy } from "./caddy-binary.js";
+
+export interface ProxyCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+/** Whether this process could listen on the port: "free", or why not. */
+function tryListen(port: number, host: string | undefined): Promise<string> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+    server.listen({ port, ...(host ? { host } : {}) }, () => server.close(() => resolve("free")));
+  });
+}
+
+function portCheck(port: number, what: string, outcome: string, proxyRunning: boolean): ProxyCheck {
+  const name = `proxy ${what} port ${port}`;
+  if (outcome === "free") return { name, ok: true, detail: "can be bound" };
+  if (outcome === "EADDRINUSE" && proxyRunning) return { name, ok: true, detail: "in use by hostctl's Caddy" };
+  if (outcome === "EACCES") return { name, ok: false, detail: "permission denied: ports below 1024 need root or CAP_NET_BIND_SERVICE (the systemd unit runs hostctl as root)" };
+  if (outcome === "EADDRINUSE") return { name, ok: false, detail: "in use by another program (ss -ltnp | grep :" + port + ")" };
+  return { name, ok: false, detail: outcome };
+}
+
+/**
+ * The front door's preflight: the caddy binary and its version, the HTTP/HTTPS ports, and for ACME that every
+ * domain resolves (the CA reaches this host by name; the docs say what to check when it does not).
+ */
+export async function proxyChecks(host: HostConfig, apps: readonly AppSpec[], run: Runner, pathVar: string | undefined, proxyRunning: boolean): Promise<ProxyCheck[]> {
+  const proxy = host.proxy;
+  if (!proxy) return [{ name: "proxy", ok: true, detail: "not configured: apps serve on their own ports (turn it on: hostctl init --force … --tls acme)" }];
+  const checks: ProxyCheck[] = [];
+  try {
+    const caddy = await probeCaddy(run, proxy.caddy, pathVar);
+    checks.push(caddy
+      ? { name: "caddy", ok: true, detail: `${caddy.version} (${caddy.path})` }
+      : { name: "caddy", ok: false, detail: `no caddy binary (${proxy.caddy}): install it (apt-get install caddy); until then apps serve on their own ports` });
+  } catch (error) {
+    checks.push({ name: "caddy", ok: false, detail: errorMessage(error).split("\n")[0] ?? "" });
+  }
+  const domains = apps.flatMap((app) => appDomains(app));
+  const ports = proxy.tls === "off" ? [[proxy.http_port, "HTTP"] as const] : [[proxy.http_port, "HTTP"] as const, [proxy.https_port, "HTTPS"] as const];
+  for (const [port, what] of ports) checks.push(portCheck(port, what, await tryListen(port, proxy.bind), proxyRunning));
+  if (proxy.tls === "acme") {
+    for (const domain of domains) {
+      try {
+        const addresses = await lookup(domain, { all: true });
+        checks.push({ name: `dns ${domain}`, ok: true, detail: addresses.map((a) => a.address).join(", ") });
+      } catch (error) {
+        checks.push({ name: `dns ${domain}`, ok: false, detail: `does not resolve (${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}): add an A/AAAA record pointing at this host, or the CA cannot issue its certificate` });
+      }
+    }
+  }
+  return checks;
+}

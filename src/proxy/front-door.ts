@@ -1,0 +1,187 @@
+import type { HostContext } from "../apps/context.js";
+import { staticRoot } from "../apps/process-env.js";
+import type { ProxyConfig } from "../config/schema.js";
+import { errorMessage } from "../lib/errors.js";
+import type { ChildDeps } from "../supervisor/child.js";
+import { upstreamRequests } from "./caddy-admin.js";
+import { buildCaddyConfig, type ProxyApp } from "./caddy-config.js";
+import { probeCaddy, type CaddyBinary } from "./caddy-binary.js";
+import { CaddyProcess, caddyPaths } from "./caddy-process.js";
+import { storedCertificates } from "./stored-certificates.js";
+import { assignInternalPorts, readInternalPorts, writeInternalPorts, type InternalPorts } from "./internal-ports.js";
+
+const QUIET_MS = 1000;
+
+/** What the front door needs to know of an app at one moment. */
+export interface AppView {
+  name: string;
+  domains: string[];
+  port: number;
+  mediaDir: string;
+  /** false while restoring, waiting, stopped, failed or crash-looping: the proxy answers 503. */
+  serving: boolean;
+}
+
+/**
+ * The host's proxy: Caddy, its config (built from the apps' state and their live internal ports), the
+ * internal port pairs, and the one admin call that switches an app's upstream.
+ */
+export class FrontDoor {
+  private ports: InternalPorts = {};
+  private readonly live = new Map<string, { port: number; releaseDir: string }>();
+  private loaded = "";
+  private stored: { certificate: string; key: string }[] = [];
+  private pushing: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(private readonly ctx: HostContext, readonly proxy: ProxyConfig, private readonly caddy: CaddyProcess, private readonly view: () => AppView[]) {}
+
+  async start(): Promise<void> {
+    await this.assignPorts();
+    const config = this.config();
+    try {
+      await this.caddy.start(config);
+    } catch (error) {
+      await this.caddy.stop();
+      throw error;
+    }
+    this.loaded = JSON.stringify(config);
+  }
+
+  /** Pairs for every app now supervised (an app added while `up` runs gets one too). */
+  async assignPorts(): Promise<void> {
+    this.ports = assignInternalPorts(this.proxy.internal_port_base, this.view().map((a) => a.name), await readInternalPorts(this.ctx.paths));
+    await writeInternalPorts(this.ctx.paths, this.ports);
+  }
+
+  private config(): Record<string, unknown> {
+    const apps: ProxyApp[] = this.view().map((app) => {
+      const live = this.live.get(app.name);
+      return {
+        name: app.name, domains: app.domains, port: app.port, mediaDir: app.mediaDir,
+        upstream: app.serving ? live?.port : undefined,
+        staticDir: live ? staticRoot(live.releaseDir) : undefined,
+      };
+    });
+    return buildCaddyConfig({
+      proxy: this.proxy, adminSocket: this.caddy.paths.socket, storageDir: this.caddy.paths.storage, apps,
+      legacyBuffers: this.caddy.binary.legacyBuffers, storedCertificates: this.stored,
+    });
+  }
+
+  /** The internal port the next release of the app starts on: the one of its pair that is not live. */
+  async idlePort(app: string): Promise<number> {
+    if (!this.ports[app]) await this.assignPorts();
+    const pair = this.ports[app]?.ports;
+    if (!pair) throw new Error(`internal: no internal ports for ${app}`);
+    return this.live.get(app)?.port === pair[0] ? pair[1] : pair[0];
+  }
+
+  livePort(app: string): number | undefined {
+    return this.live.get(app)?.port;
+  }
+
+  /** Points the app's upstream at the port in one admin call; resolves the milliseconds it took. */
+  async switchTo(app: string, port: number, releaseDir: string): Promise<number> {
+    this.live.set(app, { port, releaseDir });
+    const entry = this.ports[app];
+    if (entry) {
+      entry.live = port;
+      await writeInternalPorts(this.ctx.paths, this.ports);
+    }
+    const started = Date.now();
+    await this.push();
+    return Date.now() - started;
+  }
+
+  /**
+   * Resolves once Caddy has proxied no request to the port for `quietMs` (the old config still serves the
+   * connections it accepted before a switch: one whose TLS handshake was under way sends its request a little
+   * later), or after `timeoutMs`. Only then does the old web process get SIGTERM and close its listener.
+   */
+  async waitUpstreamIdle(port: number, timeoutMs: number, quietMs = QUIET_MS): Promise<void> {
+    const started = Date.now();
+    const deadline = started + timeoutMs;
+    let lastBusy = started;
+    for (;;) {
+      let busy: number;
+      try {
+        busy = await upstreamRequests(this.caddy.paths.socket, `127.0.0.1:${port}`);
+      } catch (error) {
+        this.ctx.log.warn({ event: "proxy.upstreams_unknown", reason: errorMessage(error) }, "could not read Caddy's upstreams; draining now");
+        return;
+      }
+      const now = Date.now();
+      if (busy > 0) lastBusy = now;
+      if (now - lastBusy >= quietMs || now >= deadline) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  /** The app has no running release any more: the proxy answers 503 for it. */
+  forget(app: string): void {
+    this.live.delete(app);
+    this.refresh();
+  }
+
+  /** Loads the config again if the apps' state changed it (serialized; identical configs are not sent). */
+  refresh(): void {
+    void this.push().catch((error: unknown) => this.ctx.log.error({ event: "proxy.load_failed", reason: errorMessage(error) }, "could not update the proxy config"));
+  }
+
+  private push(): Promise<void> {
+    const next = this.pushing.then(async () => {
+      if (this.stopped) return;
+      if (this.proxy.tls !== "off") this.stored = await storedCertificates(this.caddy.paths.storage, this.view().flatMap((a) => a.domains));
+      const config = this.config();
+      const text = JSON.stringify(config);
+      if (text === this.loaded) return;
+      await this.caddy.load(config);
+      this.loaded = text;
+    });
+    this.pushing = next.catch(() => undefined);
+    return next;
+  }
+
+  /** After the apps have drained: the proxy goes last. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.pushing;
+    await this.caddy.stop();
+  }
+
+  status(): Record<string, unknown> {
+    const caddy = this.caddy.status();
+    const servers = (JSON.parse(this.loaded || "{}") as { apps?: { http?: { servers?: Record<string, { listen?: string[] }> } } }).apps?.http?.servers ?? {};
+    return {
+      state: caddy.state, pid: caddy.pid, restarts: caddy.restarts, caddy_version: caddy.version, config_version: caddy.config_version,
+      admin_socket: caddy.socket, tls: this.proxy.tls, listeners: Object.values(servers).flatMap((s) => s.listen ?? []),
+      apps: Object.fromEntries(this.view().map((a) => [a.name, { domains: a.domains, live_port: this.livePort(a.name), ports: this.ports[a.name]?.ports }])),
+    };
+  }
+}
+
+/**
+ * Starts the front door when hostctl.yml has a proxy section and a caddy binary is there; undefined (apps
+ * serve on their own ports, as without a proxy) otherwise, with the reason logged and returned for status.
+ */
+export async function startFrontDoor(ctx: HostContext, deps: ChildDeps, view: () => AppView[]): Promise<{ door?: FrontDoor; reason?: string }> {
+  const proxy = ctx.host.proxy;
+  if (!proxy) return { reason: "no proxy configured (hostctl init --tls …): apps serve on their own ports" };
+  let binary: CaddyBinary | undefined;
+  try {
+    binary = await probeCaddy(ctx.run, proxy.caddy, ctx.env.PATH);
+  } catch (error) {
+    return { reason: `caddy (${proxy.caddy}) does not run: ${errorMessage(error)}; apps serve on their own ports` };
+  }
+  if (!binary) return { reason: `no caddy binary (${proxy.caddy}) found: apps serve on their own ports (install it: apt-get install caddy)` };
+  const door = new FrontDoor(ctx, proxy, new CaddyProcess(binary, caddyPaths(ctx.paths), deps), view);
+  try {
+    await door.start();
+  } catch (error) {
+    // The apps (and their Litestream) still start: on their own ports, as without a proxy, until the next `up`.
+    return { reason: `Caddy did not start (${errorMessage(error)}): apps serve on their own ports; run: hostctl doctor` };
+  }
+  ctx.log.info({ event: "proxy.started", caddy: binary.path, version: binary.version, tls: proxy.tls }, "front door (Caddy) started");
+  return { door };
+}

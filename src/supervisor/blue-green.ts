@@ -1,0 +1,65 @@
+import type { AppSpec } from "../config/schema.js";
+import { HostctlError, errorMessage } from "../lib/errors.js";
+import type { ReleaseProcessSet } from "./release-set.js";
+
+/** What an app unit needs from the front door. */
+export interface UnitProxy {
+  /** The internal port of the app's pair that is not live. */
+  idlePort: (app: string) => Promise<number>;
+  /** Switches the app's upstream in one admin call; resolves the milliseconds it took. */
+  switchTo: (app: string, port: number, releaseDir: string) => Promise<number>;
+  /** Resolves when the proxy sends no request to the port any more (or after the timeout). */
+  waitIdle: (port: number, timeoutMs: number) => Promise<void>;
+  /** The app serves nothing any more (503). */
+  forget: (app: string) => void;
+  /** How long an old web process may drain after the switch (proxy.graceful_timeout). */
+  drainMs: number;
+  /** Resolves when the app answers its health check on the port (the deploy's check); none: not checked. */
+  healthCheck?: (spec: AppSpec, port: number) => Promise<void>;
+}
+
+export interface SwitchResult {
+  port: number;
+  switch_ms: number;
+  drain_s: number;
+}
+
+export interface SwitchInput {
+  proxy: UnitProxy;
+  spec: AppSpec;
+  start: (port: number) => Promise<ReleaseProcessSet | undefined>;
+  /** Makes `next` the unit's live set; returns the one it replaces. */
+  swap: (next: ReleaseProcessSet) => ReleaseProcessSet | undefined;
+  afterSwitch?: () => Promise<void>;
+}
+
+/**
+ * New processes on the idle port while the old ones serve; health check; upstream switched; old web drained.
+ * A failed check stops only the new processes: the live release and the proxy were never touched.
+ */
+export async function switchRelease(input: SwitchInput): Promise<SwitchResult | undefined> {
+  const { proxy, spec } = input;
+  const port = await proxy.idlePort(spec.name);
+  const next = await input.start(port);
+  if (!next) return undefined;
+  try {
+    if (next.hasWeb && proxy.healthCheck) await proxy.healthCheck(spec, port);
+  } catch (error) {
+    const output = next.outputTail().trim();
+    await next.stop();
+    throw new HostctlError("DEPLOY_FAILED", `the new release of ${spec.name} failed its health check on 127.0.0.1:${port}: ${errorMessage(error)}; its processes were stopped and the live release kept serving${output ? `\noutput of the new web process (last lines):\n${output.split("\n").slice(-20).join("\n")}` : ""}`, {
+      hint: `run: hostctl logs ${spec.name} --process web`,
+    });
+  }
+  const switchMs = await proxy.switchTo(spec.name, port, next.releaseDir);
+  const old = input.swap(next);
+  await input.afterSwitch?.();
+  const drainStarted = Date.now();
+  if (old) {
+    // Requests the old config sends to the old port finish first: SIGTERM closes the listener, and the kernel
+    // would reset connections still in its accept queue (or refuse new ones the old config still sends).
+    await proxy.waitIdle(old.port, proxy.drainMs);
+    await old.stop(Math.max(1000, proxy.drainMs - (Date.now() - drainStarted)));
+  }
+  return { port, switch_ms: switchMs, drain_s: (Date.now() - drainStarted) / 1000 };
+}

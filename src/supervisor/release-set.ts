@@ -1,0 +1,73 @@
+import { join } from "node:path";
+import type { AppSpec } from "../config/schema.js";
+import type { AppPaths } from "../config/paths.js";
+import { shellArgs } from "../apps/process-env.js";
+import { SupervisedProcess, type ChildDeps, type ProcessState, type ProcessStatus } from "./child.js";
+
+export interface ReleaseSetInput {
+  spec: AppSpec;
+  paths: AppPaths;
+  releaseDir: string;
+  /** The loopback port its web process binds ($PORT). */
+  port: number;
+  processes: Record<string, string>;
+  env: Record<string, string>;
+  /** Behind the proxy two sets of one app may run at once: their process records must not collide. */
+  blueGreen: boolean;
+}
+
+/**
+ * The service processes of one release on one port: what a blue/green switch starts beside the live set,
+ * health-checks, makes live, and what it drains and stops afterwards.
+ */
+export class ReleaseProcessSet {
+  private readonly processes = new Map<string, SupervisedProcess>();
+
+  constructor(readonly releaseDir: string, readonly port: number) {}
+
+  /** Starts every process; `cancelled` is asked between starts (a stop arrived meanwhile). */
+  async start(input: ReleaseSetInput, deps: ChildDeps, onChange: () => void, cancelled: () => boolean): Promise<void> {
+    for (const [type, command] of Object.entries(input.processes)) {
+      if (cancelled()) break;
+      const [file, args] = shellArgs(command);
+      const child = new SupervisedProcess({
+        app: input.spec.name, type, file, args, cwd: input.releaseDir, env: input.env,
+        logPath: join(input.paths.logs, `${type}.log`), display: command,
+        ...(input.blueGreen ? { recordKey: `${type}.${input.port}` } : {}),
+      }, deps, onChange);
+      this.processes.set(type, child);
+      await child.start();
+    }
+  }
+
+  get hasWeb(): boolean {
+    return this.processes.has("web");
+  }
+
+  get size(): number {
+    return this.processes.size;
+  }
+
+  states(): ProcessState[] {
+    return [...this.processes.values()].map((p) => p.state);
+  }
+
+  status(): ProcessStatus[] {
+    return [...this.processes.values()].map((p) => p.status());
+  }
+
+  /** What the web process (else any process) printed last: the reason a release failed its health check. */
+  outputTail(): string {
+    const web = this.processes.get("web") ?? [...this.processes.values()][0];
+    return web?.outputTail() ?? "";
+  }
+
+  /**
+   * Workers stop at once; the web process gets SIGTERM and `drainMs` to finish the requests it accepted
+   * before the switch (gunicorn's graceful shutdown), then SIGKILL.
+   */
+  async stop(drainMs?: number): Promise<void> {
+    await Promise.all([...this.processes.entries()].map(([type, p]) => p.stop(type === "web" ? drainMs : undefined)));
+    this.processes.clear();
+  }
+}

@@ -1,0 +1,24 @@
+import { describe, expect, it } from "vitest";
+import { proxyLines } from "../../../src/cli/commands/status-proxy.js";
+import type { SupervisorStatus } from "../../../src/supervisor/main.js";
+
+const base: SupervisorStatus = { supervisor: { pid: 1, started_at: "2026-01-01T00:00:00Z", home: "/h", host: "h", rss_mb: 1, heap_mb: 1 }, apps: [] };
+
+describe("status: the proxy lines", () => {
+  it("say why there is no proxy", () => {
+    expect(proxyLines({ ...base, proxy: { state: "off", reason: "no caddy binary (caddy) found" } })).toBe("\nproxy: off (no caddy binary (caddy) found)");
+  });
+
+  it("show Caddy, its config version and listeners, and each app's domains and live internal port", () => {
+    const text = proxyLines({ ...base, proxy: {
+      state: "running", pid: 42, caddy_version: "2.6.2", config_version: 7, tls: "acme", listeners: [":80", ":443"],
+      apps: { blog: { domains: ["blog.example.com"], live_port: 18001 }, api: { domains: [] } },
+    } });
+    expect(text).toBe([
+      "",
+      "proxy: caddy 2.6.2 running (pid 42), config v7, tls acme, listening :80 :443",
+      "  blog: blog.example.com → 127.0.0.1:18001",
+      "  api: (no domain: its own port) → 503 (not serving)",
+    ].join("\n"));
+  });
+});
