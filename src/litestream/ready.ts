@@ -1,4 +1,5 @@
-import { scrapeLitestream } from "./lag.js";
+import { HostctlError } from "../lib/errors.js";
+import { scrapeLitestream } from "./scrape.js";
 
 /**
  * Litestream 0.3.13 performs its final sync on SIGTERM only for databases it has synced at least once
@@ -9,9 +10,11 @@ export async function waitLitestreamReady(port: number, dbPaths: readonly string
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     try {
-      const dbs = await scrapeLitestream(port, 1000);
+      const dbs = await scrapeLitestream({ port, databases: dbPaths.map((path) => ({ path })) }, 1000);
       if (dbPaths.every((path) => (dbs.find((d) => d.db === path)?.syncs ?? 0) > 0)) return true;
-    } catch {
+    } catch (error) {
+      // Another process's metrics on our port: waiting would not change that.
+      if (error instanceof HostctlError) return false;
       // Not listening yet (or gone): try again until the deadline.
     }
     await new Promise((resolve) => setTimeout(resolve, 100));

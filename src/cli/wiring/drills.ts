@@ -8,7 +8,9 @@ import { CANARY_INTERVAL_MS, touchCanary } from "../../drills/canary.js";
 import { drillMetrics, renderMetrics, type AppMetrics } from "../../drills/metrics.js";
 import { lastVerdict, readDrills } from "../../drills/history.js";
 import type { DrillResult } from "../../drills/result.js";
-import { LagTracker, scrapeLitestream, type ReplicaLag } from "../../litestream/lag.js";
+import { LagTracker, type ReplicaLag } from "../../litestream/lag.js";
+import { scrapeLitestream } from "../../litestream/scrape.js";
+import { readScrapeTarget } from "../../litestream/target.js";
 import type { Supervisor } from "../../supervisor/main.js";
 import type { AppUnit } from "../../supervisor/app-unit.js";
 
@@ -63,7 +65,7 @@ export async function wireDrills(supervisor: Supervisor): Promise<void> {
     const now = ctx.clock.now();
     let lag: ReplicaLag[];
     try {
-      lag = tracker.observe(await scrapeLitestream(port), now);
+      lag = tracker.observe(await scrapeLitestream(await readScrapeTarget(unit.paths.litestreamConfig, port)), now);
     } catch {
       lag = tracker.stale(now);
     }
