@@ -1,4 +1,5 @@
 import { realpath } from "node:fs/promises";
+import { engineOf } from "../litestream/engine-v03.js";
 import { join, posix } from "node:path";
 import type { HostContext } from "../apps/context.js";
 import type { AppSpec } from "../config/schema.js";
@@ -193,7 +194,7 @@ export class AppUnit {
     for (const db of this.spec.databases) {
       if (this.replicated.has(db.path)) continue;
       try {
-        if ((await replicaState(this.deps.ctx.store, this.spec.name, db.path)).state === "exists") {
+        if ((await replicaState(this.deps.ctx.store, this.spec.name, db.path, engineOf(this.deps.ctx))).state === "exists") {
           await markReplicated(this.deps.ctx, this.spec.name, db.path, this.deps.hostId);
           this.replicated.add(db.path);
         }

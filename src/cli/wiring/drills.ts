@@ -9,7 +9,8 @@ import { drillMetrics, renderMetrics, type AppMetrics } from "../../drills/metri
 import { lastVerdict, readDrills } from "../../drills/history.js";
 import type { DrillResult } from "../../drills/result.js";
 import { LagTracker, type ReplicaLag } from "../../litestream/lag.js";
-import { scrapeLitestream } from "../../litestream/scrape.js";
+import { engineOf } from "../../litestream/engine-v03.js";
+import { replicaKey } from "../../config/replica.js";
 import { readScrapeTarget } from "../../litestream/target.js";
 import type { Supervisor } from "../../supervisor/main.js";
 import type { AppUnit } from "../../supervisor/app-unit.js";
@@ -53,6 +54,9 @@ export async function wireDrills(supervisor: Supervisor): Promise<void> {
   });
   scheduler.start();
 
+  const engine = engineOf(ctx);
+  supervisor.addStatus(() => ({ litestream: { version: engine.version, line: engine.line, binary: engine.binary } }));
+
   const trackers = new Map<string, LagTracker>();
   const lags = new Map<string, ReplicaLag[]>();
   const canaryAt = new Map<string, number>();
@@ -65,7 +69,8 @@ export async function wireDrills(supervisor: Supervisor): Promise<void> {
     const now = ctx.clock.now();
     let lag: ReplicaLag[];
     try {
-      lag = tracker.observe(await scrapeLitestream(await readScrapeTarget(unit.paths.litestreamConfig, port)), now);
+      const bases = new Map(unit.spec.databases.map((db) => [join(unit.paths.data, db.path), replicaKey(ctx.store.target, unit.spec.name, db.path)]));
+      lag = tracker.observe(await engine.scrape(await readScrapeTarget(unit.paths.litestreamConfig, port), ctx.store, bases), now);
     } catch {
       lag = tracker.stale(now);
     }
