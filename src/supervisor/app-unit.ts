@@ -17,6 +17,7 @@ import { markReplicated } from "../restore/markers.js";
 import { nextRestart, type BackoffPolicy, type RestartHistory } from "./backoff.js";
 import { SupervisedProcess, type ProcessStatus } from "./child.js";
 import { waitLitestreamReady } from "../litestream/ready.js";
+import { isPortFree } from "../litestream/ports.js";
 import { acquireReplicateLocks, releaseReplicateLocks } from "./replicate-lock.js";
 
 export type AppState = "starting" | "restoring" | "deploying" | "waiting" | "running" | "crashloop" | "stopped" | "failed";
@@ -170,10 +171,25 @@ export class AppUnit {
     this.deps.onChange();
   }
 
+  /** Restarts a Litestream that makes no progress while writes wait (see litestream/stall.ts). */
+  async restartLitestream(): Promise<void> {
+    const ls = this.litestream;
+    if (!ls || this.stopping || this.replicationDisabled) return;
+    await ls.stop();
+    if (this.stopping || this.litestream !== ls) return;
+    await ls.start();
+  }
+
   private async startLitestream(): Promise<void> {
     if (this.spec.databases.length === 0 || this.litestream || this.replicationDisabled) return;
     const dbPaths = this.spec.databases.map((db) => join(this.paths.data, db.path));
     await acquireReplicateLocks(this.deps.ctx.paths.locks, dbPaths);
+    // Litestream replicates even when its metrics port is taken, but hostctl would then read another
+    // process's metrics: say so (the lag is then unknown and counted as behind, never read from them).
+    const port = this.deps.metricsPort;
+    const taken = port !== undefined && !(await isPortFree(port));
+    if (taken) this.log.warn({ event: "litestream.metrics_port_taken", port }, `127.0.0.1:${port} is held by another process: Litestream's metrics (lag) cannot be read`);
+    this.annotate("litestream_metrics", taken ? `127.0.0.1:${port} is held by another process: lag unknown (free it, or change litestream.metrics_port_base)` : undefined);
     const { ctx } = this.deps;
     this.litestream = new SupervisedProcess({
       app: this.spec.name,

@@ -12,6 +12,9 @@ import { LagTracker, type ReplicaLag } from "../../litestream/lag.js";
 import { engineOf } from "../../litestream/engine-v03.js";
 import { replicaKey } from "../../config/replica.js";
 import { readScrapeTarget } from "../../litestream/target.js";
+import { StallWatch } from "../../litestream/stall.js";
+import { parseDuration } from "../../lib/duration.js";
+import { restartStalled } from "./stall-restart.js";
 import type { Supervisor } from "../../supervisor/main.js";
 import type { AppUnit } from "../../supervisor/app-unit.js";
 
@@ -58,6 +61,7 @@ export async function wireDrills(supervisor: Supervisor): Promise<void> {
   supervisor.addStatus(() => ({ litestream: { version: engine.version, line: engine.line, binary: engine.binary } }));
 
   const trackers = new Map<string, LagTracker>();
+  const stalls = new Map<string, StallWatch>();
   const lags = new Map<string, ReplicaLag[]>();
   const canaryAt = new Map<string, number>();
   const observe = async (unit: AppUnit) => {
@@ -75,6 +79,10 @@ export async function wireDrills(supervisor: Supervisor): Promise<void> {
       lag = tracker.stale(now);
     }
     lags.set(unit.spec.name, lag);
+    const stall = stalls.get(unit.spec.name) ?? new StallWatch((parseDuration(ctx.host.litestream.stall_timeout) ?? 120_000) / 1000);
+    stalls.set(unit.spec.name, stall);
+    const verdict = stall.observe(lag, now.getTime());
+    if (verdict.action === "restart") void restartStalled(ctx, unit, verdict);
     unit.annotate("replication", lag.map((l) => ({ database: l.db, lag_s: l.lag_s, behind: l.behind })));
     if (now.getTime() - (canaryAt.get(unit.spec.name) ?? 0) >= CANARY_INTERVAL_MS) {
       canaryAt.set(unit.spec.name, now.getTime());
@@ -107,6 +115,7 @@ export async function wireDrills(supervisor: Supervisor): Promise<void> {
       histories.delete(name);
       historyStamps.delete(name);
       trackers.delete(name);
+      stalls.delete(name);
       lags.delete(name);
       canaryAt.delete(name);
     },
