@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
 import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
-import { TEST_CREDENTIALS, listKeys, newBucket, startPrivateS3 } from "../helpers/s3.js";
+import { TEST_CREDENTIALS, listKeys, newBucket } from "../helpers/s3.js";
 import { waitFor } from "../helpers/wait.js";
 import { freePort, httpGet, httpPost, installRelease } from "../helpers/apps.js";
 import { hostStatus, killAllSupervisors, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
@@ -74,22 +74,6 @@ describe("Litestream 0.5 as the engine", () => {
     await serving(port, 6);
     expect((await shop(second))?.databases).toEqual([expect.objectContaining({ path: "db.sqlite3", action: "restored" })]);
     expect(await b.stop("SIGTERM")).toBe(0);
-  });
-
-  it("with S3 down, a missing database is not created and the app is not started (0.5 engine)", async () => {
-    const port = await freePort();
-    const s3 = await startPrivateS3();
-    const home = await newHost("down", port, s3.endpoint);
-    await s3.stop();
-    const sup = await startSupervisor(home, { ...V05, HOSTCTL_BACKOFF_SCALE: "0.1" });
-    await waitForSocket(home);
-    const failed = await waitFor("the app held back", async () => {
-      const s = await shop(home);
-      return s?.state === "failed" ? s : undefined;
-    });
-    expect(failed.reason).toMatch(/db\.sqlite3 is missing and its replica cannot be read/);
-    expect(await exists(join(home, "apps", "shop", "data", "db.sqlite3"))).toBe(false);
-    await sup.stop("SIGTERM");
   });
 });
 
