@@ -1,4 +1,6 @@
-import { access } from "node:fs/promises";
+import { createServer } from "node:http";
+import { access, readFile, writeFile } from "node:fs/promises";
+import { parseDocument } from "yaml";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
@@ -17,10 +19,14 @@ let endpoint: string;
 let bucket: string;
 let client: Awaited<ReturnType<typeof newBucket>>["client"];
 
-async function newHost(prefix: string, port: number, s3 = endpoint): Promise<string> {
+async function newHost(prefix: string, port: number, settings: Record<string, unknown> = {}, env: Record<string, string> = V03): Promise<string> {
   const home = join(await tempDir(), "home");
-  expect((await runCli(home, ["init", "--replica-url", `s3://${bucket}/${prefix}`, "--s3-endpoint", s3, "--s3-force-path-style"], { env: V03 })).exitCode).toBe(0);
-  const add = await runCli(home, ["app", "add", "shop", "--kind", "generic", "--repo", "/unused", "--port", String(port), "--db", "db.sqlite3"]);
+  expect((await runCli(home, ["init", "--replica-url", `s3://${bucket}/${prefix}`, "--s3-endpoint", endpoint, "--s3-force-path-style"], { env: V03 })).exitCode).toBe(0);
+  const file = join(home, "hostctl.yml");
+  const doc = parseDocument(await readFile(file, "utf8"));
+  for (const [path, value] of Object.entries(settings)) doc.setIn(path.split("."), value);
+  await writeFile(file, doc.toString());
+  const add = await runCli(home, ["app", "add", "shop", "--kind", "generic", "--repo", "/unused", "--port", String(port), "--db", "db.sqlite3"], { env });
   expect(add.exitCode, add.stderr).toBe(0);
   await installRelease(home, "shop", "generic-app");
   return home;
@@ -50,9 +56,17 @@ afterAll(async () => {
 });
 
 describe("Litestream 0.5 as the engine", () => {
-  it("replicates, reports its version and lag, passes a drill, and a fresh host restores on boot", async () => {
+  it("replicates, reports its version and lag, pings the heartbeat URL, passes a drill, and a fresh host restores on boot", async () => {
     const port = await freePort();
-    const first = await newHost("v05", port);
+    let pings = 0;
+    const heartbeat = createServer((_req, res) => {
+      pings += 1;
+      res.end("ok");
+    });
+    await new Promise<void>((resolve) => heartbeat.listen(0, "127.0.0.1", resolve));
+    const address = heartbeat.address();
+    const heartbeatUrl = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}/ping`;
+    const first = await newHost("v05", port, { "litestream.heartbeat_url": heartbeatUrl }, V05);
     const a = await startSupervisor(first, V05);
     await serving(port, 0);
     for (let i = 0; i < 6; i++) expect((await httpPost(port, "/rows", `row ${i}`)).status).toBe(201);
@@ -65,15 +79,33 @@ describe("Litestream 0.5 as the engine", () => {
       return r?.[0] !== undefined && !r[0].behind && r[0].lag_s === 0;
     }, 30_000, 500);
     const drill = await runCli(first, ["drill", "shop", "--json", "--no-live"], { env: V05 });
+    // 0.5 checks its heartbeat every 15 s and pings while every database synced recently.
+    await waitFor("a heartbeat ping", () => pings > 0, 40_000, 500);
+    heartbeat.close();
     expect(drill.exitCode, drill.stdout + drill.stderr).toBe(0);
     expect(JSON.parse(drill.stdout)).toMatchObject({ ok: true, databases: [{ path: "db.sqlite3", ok: true }] });
     expect(await a.stop("SIGTERM")).toBe(0);
 
-    const second = await newHost("v05", port);
+    const second = await newHost("v05", port, {}, V05);
     const b = await startSupervisor(second, V05);
     await serving(port, 6);
     expect((await shop(second))?.databases).toEqual([expect.objectContaining({ path: "db.sqlite3", action: "restored" })]);
     expect(await b.stop("SIGTERM")).toBe(0);
+  });
+});
+
+describe("litestream.heartbeat_url", () => {
+  it("is refused with exit 2 naming the key when the Litestream in use is 0.3 (it has no heartbeat)", async () => {
+    const home = join(await tempDir(), "home");
+    expect((await runCli(home, ["init", "--replica-url", `s3://${bucket}/hb`, "--s3-endpoint", endpoint, "--s3-force-path-style"], { env: V03 })).exitCode).toBe(0);
+    const file = join(home, "hostctl.yml");
+    const doc = parseDocument(await readFile(file, "utf8"));
+    doc.setIn(["litestream", "heartbeat_url"], "https://hc-ping.example/abc");
+    await writeFile(file, doc.toString());
+    const add = await runCli(home, ["app", "add", "shop", "--kind", "generic", "--repo", "/unused", "--port", String(await freePort()), "--db", "db.sqlite3"], { env: V03 });
+    expect(add.exitCode).toBe(2);
+    expect(add.stderr).toMatch(/litestream\.heartbeat_url needs Litestream 0\.5; the Litestream in use is v0\.3\.13/);
+    expect(await exists(join(home, "apps", "shop", "app.yml"))).toBe(false);
   });
 });
 
@@ -87,14 +119,14 @@ describe("between 0.3 and 0.5 replicas", () => {
     expect(await a.stop("SIGTERM")).toBe(0);
     expect((await listKeys(client, bucket, "upgrade/shop/db.sqlite3/generations/")).length).toBeGreaterThan(0);
 
-    const upgraded = await newHost("upgrade", port);
+    const upgraded = await newHost("upgrade", port, {}, V05);
     const b = await startSupervisor(upgraded, V05);
     await serving(port, 5);
     for (let i = 0; i < 3; i++) expect((await httpPost(port, "/rows", `new ${i}`)).status).toBe(201);
     await waitFor("0.5 LTX files beside the 0.3 generations", async () => (await listKeys(client, bucket, "upgrade/shop/db.sqlite3/0000/")).length > 0);
     expect(await b.stop("SIGTERM")).toBe(0);
 
-    const later = await newHost("upgrade", port);
+    const later = await newHost("upgrade", port, {}, V05);
     const c = await startSupervisor(later, V05);
     await serving(port, 8);
     expect(await c.stop("SIGTERM")).toBe(0);
