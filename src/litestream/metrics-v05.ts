@@ -44,8 +44,8 @@ export function maxTxid(locations: readonly string[]): number {
 }
 
 /**
- * The replica's TXID per database, listed only while the local TXID is ahead of the last one seen: an idle
- * database costs no request, a busy one one LIST per observation.
+ * The replica's TXID per database, listed only while the local TXID differs from the last one seen: an idle,
+ * caught-up database costs no request, a busy one one LIST per observation.
  */
 export class ReplicaTxids {
   private readonly known = new Map<string, number>();
@@ -54,7 +54,8 @@ export class ReplicaTxids {
     return Promise.all(dbs.map(async (db) => {
       const base = bases.get(db.db);
       let txid = this.known.get(db.db) ?? -1;
-      if (base !== undefined && db.shadow.index > txid) {
+      // Equal: caught up, nothing to ask. Below: a new database or lineage, where the old answer is stale.
+      if (base !== undefined && db.shadow.index !== txid) {
         txid = maxTxid(await store.list(ltxLevelPrefix(store.target.kind, base, 0)));
         this.known.set(db.db, txid);
       }

@@ -74,6 +74,11 @@ describe("Litestream 0.5 as the engine", () => {
     const status = await hostStatus(first);
     expect(status.litestream).toMatchObject({ version: "v0.5.14", line: "0.5" });
     expect((await runCli(first, ["status"])).stdout).toMatch(/Litestream v0\.5\.14/);
+    expect((await runCli(first, ["doctor"], { env: V05 })).stdout).toMatch(/litestream\s+ok\s+v0\.5\.14 \(.*; engine 0\.5/);
+    // A binary that is not Litestream is refused up front, naming where it was configured.
+    const wrong = await runCli(first, ["drill", "shop"], { env: { ...V05, HOSTCTL_LITESTREAM: "/bin/true" } });
+    expect(wrong.exitCode).toBe(2);
+    expect(wrong.stderr).toMatch(/HOSTCTL_LITESTREAM: \/bin\/true reports version ""; hostctl runs Litestream 0\.3\.x or 0\.5\.x/);
     await waitFor("a caught-up lag reading", async () => {
       const r = (await shop(first))?.replication as { behind: boolean; lag_s: number }[] | undefined;
       return r?.[0] !== undefined && !r[0].behind && r[0].lag_s === 0;

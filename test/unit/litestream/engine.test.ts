@@ -8,8 +8,10 @@ import { parseEngineVersion } from "../../../src/litestream/engine.js";
 import { engineV03 } from "../../../src/litestream/engine-v03.js";
 import { BUILTIN_TEMPLATE_V05, engineV05 } from "../../../src/litestream/engine-v05.js";
 import { litestreamConfigSchemaV05 } from "../../../src/litestream/keys-v05.js";
-import { ltxLevelPrefix, maxTxid, parseMetricsV05 } from "../../../src/litestream/metrics-v05.js";
+import { ReplicaTxids, ltxLevelPrefix, maxTxid, parseMetricsV05 } from "../../../src/litestream/metrics-v05.js";
 import { ConfigError } from "../../../src/lib/errors.js";
+import type { DbPositions } from "../../../src/litestream/lag.js";
+import type { ReplicaStore } from "../../../src/s3/store.js";
 
 const template05 = await readFile(BUILTIN_TEMPLATE_V05, "utf8");
 const spec = validateAppSpec({ name: "blog", repo: "/r", port: 8001, databases: [{ path: "db.sqlite3" }] }, "app.yml");
@@ -59,6 +61,33 @@ describe("Litestream 0.5 positions", () => {
   it("takes the replica's TXID from the highest LTX file name", () => {
     expect(maxTxid(["p/ltx/0/0000000000000001-0000000000000001.ltx", "p/ltx/0/0000000000000002-000000000000001a.ltx", "p/ltx/0/junk"])).toBe(26);
     expect(maxTxid([])).toBe(0);
+  });
+});
+
+describe("ReplicaTxids", () => {
+  const listing = (keys: string[]) => {
+    const calls: string[] = [];
+    const store = { target: { kind: "s3" }, list: (prefix: string) => (calls.push(prefix), Promise.resolve(keys)) } as unknown as ReplicaStore;
+    return { store, calls };
+  };
+  const db = (txid: number): DbPositions[] => [{ db: "/d/db.sqlite3", shadow: { index: txid, offset: 0 }, replicas: {}, syncs: 1 }];
+  const bases = new Map([["/d/db.sqlite3", "p/blog/db.sqlite3"]]);
+
+  it("lists L0 only while the local TXID differs from the replica's last answer", async () => {
+    const txids = new ReplicaTxids();
+    const { store, calls } = listing(["p/blog/db.sqlite3/0000/0000000000000001-0000000000000005.ltx"]);
+    expect((await txids.fill(db(5), store, bases))[0]?.replicas).toEqual({ replica: { index: 5, offset: 0 } });
+    await txids.fill(db(5), store, bases);
+    expect(calls).toEqual(["p/blog/db.sqlite3/0000/"]);
+    await txids.fill(db(6), store, bases);
+    expect(calls).toHaveLength(2);
+  });
+
+  it("asks again when the local TXID falls below the last answer (a new database), never trusting the old one", async () => {
+    const txids = new ReplicaTxids();
+    await txids.fill(db(9), listing(["x/0000/0000000000000001-0000000000000009.ltx"]).store, bases);
+    const fresh = await txids.fill(db(2), listing(["x/0000/0000000000000001-0000000000000001.ltx"]).store, bases);
+    expect(fresh[0]?.replicas).toEqual({ replica: { index: 1, offset: 0 } });
   });
 });
 
