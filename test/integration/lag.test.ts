@@ -12,8 +12,10 @@ import { gitRepo } from "../helpers/git.js";
 import { hostStatus, killAllSupervisors, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
 import { fetchMetricsText } from "../../src/litestream/scrape.js";
 import { parseLitestreamMetrics } from "../../src/litestream/metrics-v03.js";
+import { parseMetricsV05 } from "../../src/litestream/metrics-v05.js";
+import { BUILTIN_TEMPLATE_V05 } from "../../src/litestream/engine-v05.js";
+import { ENGINES, engineEnv } from "../helpers/engines.js";
 
-const env = TEST_CREDENTIALS;
 const stops: (() => Promise<void>)[] = [];
 
 afterAll(async () => {
@@ -44,7 +46,8 @@ function writeSteadily(db: string): () => Promise<void> {
   };
 }
 
-describe("replication lag in status and the deploy guard", () => {
+describe.each(ENGINES)("replication lag in status and the deploy guard (Litestream %s)", (line) => {
+  const env = { ...TEST_CREDENTIALS, ...engineEnv(line) };
   it("stays about the sync interval across checkpoints, grows while S3 is down (deploys refused), and comes back with S3", async () => {
     const s3 = await startPrivateS3();
     stops.push(s3.stop);
@@ -53,13 +56,13 @@ describe("replication lag in status and the deploy guard", () => {
     expect((await runCli(home, ["init", "--replica-url", "s3://lag/h", "--s3-endpoint", s3.endpoint, "--s3-force-path-style"], { env })).exitCode).toBe(0);
     // A checkpoint every few seconds of steady writes: each one starts a new shadow WAL file.
     const template = join(home, "litestream-checkpoints.yml.tmpl");
-    const builtin = await readFile(join(ROOT, "litestream.yml.tmpl"), "utf8");
+    const builtin = await readFile(line === "0.5" ? BUILTIN_TEMPLATE_V05 : join(ROOT, "litestream.yml.tmpl"), "utf8");
     await writeFile(template, builtin.replace('  - path: "{{db.path}}"\n', '  - path: "{{db.path}}"\n    checkpoint-interval: 4s\n'));
     const doc = parseDocument(await readFile(join(home, "hostctl.yml"), "utf8"));
     doc.setIn(["litestream", "template"], template);
     await writeFile(join(home, "hostctl.yml"), doc.toString());
     const repo = await gitRepo({ fixture: join(FIXTURES, "generic-app") });
-    const add = await runCli(home, ["app", "add", "shop", "--kind", "generic", "--repo", repo.dir, "--port", String(await freePort()), "--db", "db.sqlite3", "--max-lag", "8s"]);
+    const add = await runCli(home, ["app", "add", "shop", "--kind", "generic", "--repo", repo.dir, "--port", String(await freePort()), "--db", "db.sqlite3", "--max-lag", "8s"], { env });
     expect(add.exitCode, add.stderr).toBe(0);
     await installRelease(home, "shop", "generic-app");
     const db = join(home, "apps", "shop", "data", "db.sqlite3");
@@ -67,7 +70,9 @@ describe("replication lag in status and the deploy guard", () => {
     await waitForSocket(home);
     await waitFor("shop running with a lag reading", async () => (await replication(home)) !== undefined, 30_000);
     const port = (JSON.parse(await readFile(join(home, "run", "litestream", "ports.json"), "utf8")) as Record<string, number>).shop!;
-    const shadowIndex = async () => parseLitestreamMetrics(await fetchMetricsText(port, 2000)).find((d) => d.db === db)?.shadow.index ?? -1;
+    // 0.3: the shadow WAL index (one per checkpoint); 0.5: the TXID (one per synced transaction batch).
+    const parse = line === "0.5" ? parseMetricsV05 : parseLitestreamMetrics;
+    const shadowIndex = async () => parse(await fetchMetricsText(port, 2000)).find((d) => d.db === db)?.shadow.index ?? -1;
 
     let stopWriting = writeSteadily(db);
     try {
