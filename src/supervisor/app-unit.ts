@@ -171,6 +171,8 @@ export class AppUnit {
     this.deps.onChange();
   }
 
+  private metricsPortTaken = false;
+
   /** Restarts a Litestream that makes no progress while writes wait (see litestream/stall.ts). */
   async restartLitestream(): Promise<void> {
     const ls = this.litestream;
@@ -188,6 +190,7 @@ export class AppUnit {
     // process's metrics: say so (the lag is then unknown and counted as behind, never read from them).
     const port = this.deps.metricsPort;
     const taken = port !== undefined && !(await isPortFree(port));
+    this.metricsPortTaken = taken;
     if (taken) this.log.warn({ event: "litestream.metrics_port_taken", port }, `127.0.0.1:${port} is held by another process: Litestream's metrics (lag) cannot be read`);
     this.annotate("litestream_metrics", taken ? `127.0.0.1:${port} is held by another process: lag unknown (free it, or change litestream.metrics_port_base)` : undefined);
     const { ctx } = this.deps;
@@ -288,7 +291,8 @@ export class AppUnit {
     if (this.booting) await this.booting;
     await this.stopProcesses();
     if (this.litestream) {
-      if (this.litestream.running && this.deps.metricsPort !== undefined) {
+      // Metrics on a port another process holds are not ours: waiting for them would only delay the stop.
+      if (this.litestream.running && this.deps.metricsPort !== undefined && !this.metricsPortTaken) {
         const dbPaths = this.spec.databases.map((db) => join(this.paths.data, db.path));
         const ready = await waitLitestreamReady(this.deps.metricsPort, dbPaths, 10_000);
         if (!ready) this.log.warn({ event: "litestream.not_ready", databases: dbPaths }, "Litestream had not synced every database before shutdown; the newest writes may not be shipped");
