@@ -96,7 +96,7 @@ describe("Litestream 0.5 as the engine", () => {
     await serving(port, 6);
     expect((await shop(second))?.databases).toEqual([expect.objectContaining({ path: "db.sqlite3", action: "restored" })]);
     expect(await b.stop("SIGTERM")).toBe(0);
-  });
+  }, 120_000);
 });
 
 describe("litestream.heartbeat_url", () => {
@@ -111,7 +111,7 @@ describe("litestream.heartbeat_url", () => {
     expect(add.exitCode).toBe(2);
     expect(add.stderr).toMatch(/litestream\.heartbeat_url needs Litestream 0\.5; the Litestream in use is v0\.3\.13/);
     expect(await exists(join(home, "apps", "shop", "app.yml"))).toBe(false);
-  });
+  }, 120_000);
 });
 
 describe("between 0.3 and 0.5 replicas", () => {
@@ -135,7 +135,7 @@ describe("between 0.3 and 0.5 replicas", () => {
     const c = await startSupervisor(later, V05);
     await serving(port, 8);
     expect(await c.stop("SIGTERM")).toBe(0);
-  });
+  }, 120_000);
 
   it("downgrade: a replica written by 0.5 is refused by 0.3 with the reason, never restored empty or old", async () => {
     const port = await freePort();
@@ -149,5 +149,5 @@ describe("between 0.3 and 0.5 replicas", () => {
     expect(failed.reason).toMatch(/written by Litestream 0\.5, which Litestream v0\.3\.13 cannot restore/);
     expect(await exists(join(home, "apps", "shop", "data", "db.sqlite3"))).toBe(false);
     await sup.stop("SIGTERM");
-  });
+  }, 120_000);
 });

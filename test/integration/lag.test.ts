@@ -116,5 +116,5 @@ describe.each(ENGINES)("replication lag in status and the deploy guard (Litestre
     } finally {
       await stopWriting();
     }
-  });
+  }, 120_000);
 });

@@ -75,7 +75,7 @@ describe("a stalled Litestream (issue 14.4)", () => {
     expect(log).toMatch(/"event":"litestream\.stalled","app":"shop"/);
     expect(log).toMatch(/"event":"litestream\.restarted"/);
     expect(await sup.stop("SIGTERM")).toBe(0);
-  });
+  }, 120_000);
 });
 
 describe("a metrics port held by another process (issue 14.6)", () => {
@@ -104,5 +104,5 @@ describe("a metrics port held by another process (issue 14.6)", () => {
     const started = Date.now();
     expect(await sup.stop("SIGTERM")).toBe(0);
     expect(Date.now() - started).toBeLessThan(8000);
-  });
+  }, 120_000);
 });
