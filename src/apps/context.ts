@@ -5,7 +5,8 @@ import { loadHostConfig } from "../config/host.js";
 import type { Clock } from "../lib/clock.js";
 import type { Runner } from "../lib/exec.js";
 import type { Logger } from "../lib/log.js";
-import { litestreamBinary } from "../litestream/binary.js";
+import type { LitestreamEngine } from "../litestream/engine.js";
+import { selectEngine } from "../litestream/select.js";
 import { readS3Credentials, type S3Credentials } from "../s3/credentials.js";
 import { createReplicaStore, type ReplicaStore } from "../s3/store.js";
 
@@ -19,13 +20,17 @@ export interface HostContext {
   env: NodeJS.ProcessEnv;
   credentials: S3Credentials | undefined;
   store: ReplicaStore;
+  /** The Litestream binary (engine.binary). */
   litestream: string;
+  /** Set by loadHostContext; a context built by hand (tests) runs the 0.3 adapter over `litestream` (see engineOf). */
+  engine?: LitestreamEngine;
   progress: (line: string) => void;
 }
 
 export async function loadHostContext(deps: Deps): Promise<HostContext> {
   const host = await loadHostConfig(deps.paths);
   const credentials = await readS3Credentials(host, deps.env);
+  const engine = await selectEngine(host, deps.env, deps.run);
   return {
     paths: deps.paths,
     host,
@@ -35,7 +40,8 @@ export async function loadHostContext(deps: Deps): Promise<HostContext> {
     env: deps.env,
     credentials,
     store: createReplicaStore(host, credentials),
-    litestream: litestreamBinary(host, deps.env),
+    litestream: engine.binary,
+    engine,
     progress: deps.progress,
   };
 }

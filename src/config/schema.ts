@@ -68,6 +68,8 @@ export const hostConfigSchema = z.strictObject({
     sync_interval: duration("how often Litestream ships WAL to the replica").default("1s"),
     snapshot_interval: duration("how often Litestream writes a full snapshot").default("24h"),
     retention: duration("how long snapshots and WAL are kept in the replica").default("72h"),
+    stall_timeout: duration("Litestream is restarted (with backoff, logged and posted to alerts.webhook) when writes have waited this long for the replica").default("2m"),
+    heartbeat_url: httpUrl("Litestream 0.5 GETs this URL while replication is healthy (a dead man's switch for the replicator; not with 0.3)").optional(),
     metrics_port_base: z.number().int().min(1024).max(65000).default(9430)
       .describe("first loopback port for each app's Litestream metrics (one port per app, in app order)"),
   }).prefault({}).describe("Litestream settings"),

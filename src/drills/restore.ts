@@ -1,7 +1,7 @@
 import { rm, stat } from "node:fs/promises";
+import { engineOf } from "../litestream/engine-v03.js";
 import type { HostContext } from "../apps/context.js";
 import { CommandFailedError, errorMessage } from "../lib/errors.js";
-import { restoreArgs } from "../litestream/args.js";
 import { litestreamEnv } from "../s3/credentials.js";
 
 export type RestoreOutcome =
@@ -26,16 +26,16 @@ export function restoredGeneration(output: string): string | null {
 export async function restoreReplica(ctx: HostContext, configPath: string, dbPath: string, outputPath: string): Promise<RestoreOutcome> {
   const started = performance.now();
   try {
-    const { stderr, stdout } = await ctx.run(ctx.litestream, restoreArgs({ configPath, dbPath, outputPath }), {
+    const { stderr, stdout } = await ctx.run(ctx.litestream, engineOf(ctx).restoreArgs({ configPath, dbPath, outputPath }), {
       env: litestreamEnv(ctx.credentials), cleanEnv: true, timeoutMs: RESTORE_TIMEOUT_MS,
     });
     const ms = Math.round(performance.now() - started);
     // 0.3.13 leaves its temporary WAL and SHM beside the output.
-    await Promise.all(["-wal", "-shm"].map((s) => rm(`${outputPath}.tmp${s}`, { force: true })));
-    return { ok: true, generation: restoredGeneration(`${stderr}\n${stdout}`), ms, bytes: (await stat(outputPath)).size };
+    await Promise.all(engineOf(ctx).restoreLeftovers(outputPath).map((file) => rm(file, { force: true })));
+    return { ok: true, generation: engineOf(ctx).restoredFrom(`${stderr}\n${stdout}`), ms, bytes: (await stat(outputPath)).size };
   } catch (error) {
     const ms = Math.round(performance.now() - started);
     const text = error instanceof CommandFailedError ? litestreamError(error.stderrTail) : errorMessage(error);
-    return { ok: false, noReplica: /no (matching )?(backups|snapshots|generations?)/i.test(text), error: text, ms };
+    return { ok: false, noReplica: engineOf(ctx).isNoBackup(text), error: text, ms };
   }
 }

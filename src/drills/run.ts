@@ -1,4 +1,5 @@
 import { stat } from "node:fs/promises";
+import { engineOf } from "../litestream/engine-v03.js";
 import { join } from "node:path";
 import type { HostContext } from "../apps/context.js";
 import type { AppSpec } from "../config/schema.js";
@@ -71,7 +72,7 @@ async function liveSize(path: string): Promise<number | undefined> {
 
 /** The replica is reachable and holds this database; "unreachable" is never reported as "no replica". */
 async function checkReplica(d: DbContext, dbPath: string): Promise<CheckResult> {
-  const state = await replicaState(d.ctx.store, d.spec.name, dbPath);
+  const state = await replicaState(d.ctx.store, d.spec.name, dbPath, engineOf(d.ctx));
   switch (state.state) {
     case "unreachable": return check("replica", false, `unreachable: ${state.error.message}`);
     case "empty": return check("replica", false, `no replica: nothing under ${replicaKey(d.ctx.store.target, d.spec.name, dbPath)}/generations/`);

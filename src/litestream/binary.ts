@@ -12,6 +12,11 @@ const require = createRequire(import.meta.url);
 export function litestreamBinary(host: HostConfig | undefined, env: NodeJS.ProcessEnv): string {
   const override = env.HOSTCTL_LITESTREAM ?? host?.litestream.binary;
   if (override) return override;
+  return embeddedLitestream();
+}
+
+/** The Litestream 0.3.13 binary that @flydotio/litestream installs for this platform. */
+export function embeddedLitestream(): string {
   const platformPackage = `@flydotio/litestream-${process.platform}-${process.arch}`;
   try {
     return join(dirname(require.resolve(`${platformPackage}/package.json`)), "litestream");

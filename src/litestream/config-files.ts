@@ -1,19 +1,33 @@
 import { readFile, readdir, rm } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
 import type { AppSpec, HostConfig } from "../config/schema.js";
 import { appPaths, type HostPaths } from "../config/paths.js";
 import { writeFileAtomic, pathExists } from "../lib/fs.js";
 import { HostctlError } from "../lib/errors.js";
 import { litestreamVars, renderLitestreamConfig } from "./render.js";
 import { assignMetricsPorts, readMetricsPorts, writeMetricsPorts } from "./ports.js";
+import { BUILTIN_TEMPLATE_V03 } from "./engine-v03.js";
+import type { LitestreamEngine } from "./engine.js";
+import { selectEngine } from "./select.js";
+import { createRunner } from "../lib/exec.js";
+import { createLogger } from "../lib/log.js";
 
-export const BUILTIN_TEMPLATE = fileURLToPath(new URL("../../litestream.yml.tmpl", import.meta.url));
+export const BUILTIN_TEMPLATE = BUILTIN_TEMPLATE_V03;
 
-/** Which template is in force: hostctl.yml's litestream.template, else $HOSTCTL_HOME/litestream.yml.tmpl, else the built-in. */
-export async function templatePath(paths: HostPaths, host: HostConfig): Promise<string> {
+/**
+ * Which template is in force: hostctl.yml's litestream.template, else the engine's per-home override
+ * ($HOSTCTL_HOME/litestream.yml.tmpl for 0.3, litestream-0.5.yml.tmpl for 0.5), else the engine's built-in.
+ */
+export async function templatePath(paths: HostPaths, host: HostConfig, engine?: LitestreamEngine): Promise<string> {
   if (host.litestream.template) return host.litestream.template;
-  if (await pathExists(paths.templateOverride)) return paths.templateOverride;
-  return BUILTIN_TEMPLATE;
+  const override = engine ? join(dirname(paths.templateOverride), engine.overrideName) : paths.templateOverride;
+  if (await pathExists(override)) return override;
+  return engine?.builtinTemplate ?? BUILTIN_TEMPLATE;
+}
+
+/** The engine for callers that have no HostContext (app add, init): detected the same way, quietly. */
+export function engineFor(host: HostConfig): Promise<LitestreamEngine> {
+  return selectEngine(host, process.env, createRunner(createLogger("silent")));
 }
 
 /**
@@ -24,9 +38,15 @@ export async function writeLitestreamConfigs(
   paths: HostPaths,
   host: HostConfig,
   apps: readonly AppSpec[],
-  options: { dryRun?: boolean } = {},
+  options: { dryRun?: boolean; engine?: LitestreamEngine } = {},
 ): Promise<string[]> {
-  const file = await templatePath(paths, host);
+  const engine = options.engine ?? (await engineFor(host));
+  if (host.litestream.heartbeat_url && engine.line === "0.3") {
+    throw new HostctlError("CONFIG_INVALID", `hostctl.yml: litestream.heartbeat_url needs Litestream 0.5; the Litestream in use is ${engine.version} (${engine.binary})`, {
+      exitCode: 2, hint: "remove litestream.heartbeat_url, or set litestream.binary to a Litestream 0.5 binary (docs/litestream-engines.md)",
+    });
+  }
+  const file = await templatePath(paths, host, engine);
   let text: string;
   try {
     text = await readFile(file, "utf8");
@@ -38,7 +58,7 @@ export async function writeLitestreamConfigs(
     .filter((app) => app.databases.length > 0)
     .map((app) => {
       const vars = litestreamVars(host, app, appPaths(paths, app.name).data, ports[app.name]);
-      return { target: appPaths(paths, app.name).litestreamConfig, yaml: renderLitestreamConfig(text, file, vars) };
+      return { target: appPaths(paths, app.name).litestreamConfig, yaml: renderLitestreamConfig(text, file, vars, engine.configSchema) };
     });
   if (options.dryRun) return rendered.map((r) => r.target);
   await writeMetricsPorts(paths, ports);

@@ -1,10 +1,8 @@
 /**
- * Replication lag outside drills. Litestream 0.3.13 exports no lag metric, but its /metrics (served on
- * the `addr:` of each app's config) has the two positions to compare, per database:
- *   litestream_shadow_wal_index{db} / litestream_shadow_wal_size{db}               what Litestream has copied from SQLite's WAL
- *   litestream_replica_wal_index{db,name} / litestream_replica_wal_offset{db,name}  what the replica has acknowledged
- * The replica is behind while its position is below the shadow's; the lag is how long ago the shadow first
- * reached a position the replica still has not.
+ * Replication lag outside drills, from positions the engine reports (see engine.ts). Positions are exact
+ * and ordered: for Litestream 0.3.13, (shadow WAL index, byte offset inside that shadow WAL file); for 0.5,
+ * (TXID, 0). The replica is behind while its position is below the local one; the lag is how long ago the
+ * local side first reached a position the replica still has not.
  */
 
 export interface Position {
@@ -14,11 +12,14 @@ export interface Position {
 
 export interface DbPositions {
   db: string;
+  /** Where the local side (shadow WAL / LTX files) is: every write up to here is waiting to ship or shipped. */
   shadow: Position;
   /** Per replica name; hostctl configures one replica per database. */
   replicas: Record<string, Position>;
   /** litestream_sync_count: 0 until Litestream's first sync of the database (see waitLitestreamReady). */
   syncs: number;
+  /** When the local position last moved (the shadow file's mtime), if known: a write waits at least since then. */
+  shadowWrittenMs?: number;
 }
 
 export interface ReplicaLag {
@@ -27,49 +28,11 @@ export interface ReplicaLag {
   behind: boolean;
 }
 
-const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)\{([^}]*)\}\s+(\S+)/;
-const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
-
-function labelsOf(text: string): Record<string, string> {
-  const labels: Record<string, string> = {};
-  for (const m of text.matchAll(LABEL)) labels[m[1] ?? ""] = (m[2] ?? "").replace(/\\(.)/g, (_, c: string) => (c === "n" ? "\n" : c));
-  return labels;
-}
-
-/** Pure: Litestream's Prometheus text → positions per database. */
-export function parseLitestreamMetrics(text: string): DbPositions[] {
-  const dbs = new Map<string, DbPositions>();
-  const entry = (db: string): DbPositions => {
-    let found = dbs.get(db);
-    if (!found) dbs.set(db, (found = { db, shadow: { index: 0, offset: 0 }, replicas: {}, syncs: 0 }));
-    return found;
-  };
-  for (const line of text.split("\n")) {
-    const m = SAMPLE.exec(line);
-    if (!m) continue;
-    const [, name = "", rawLabels = "", rawValue = ""] = m;
-    const labels = labelsOf(rawLabels);
-    const value = Number(rawValue);
-    if (labels.db === undefined || Number.isNaN(value)) continue;
-    const replica = labels.name ?? "";
-    if (name === "litestream_shadow_wal_index") entry(labels.db).shadow.index = value;
-    else if (name === "litestream_shadow_wal_size") entry(labels.db).shadow.offset = value;
-    else if (name === "litestream_replica_wal_index") (entry(labels.db).replicas[replica] ??= { index: 0, offset: 0 }).index = value;
-    else if (name === "litestream_sync_count") entry(labels.db).syncs = value;
-    else if (name === "litestream_replica_wal_offset") (entry(labels.db).replicas[replica] ??= { index: 0, offset: 0 }).offset = value;
-  }
-  return [...dbs.values()];
-}
+/** A lag that is behind never reads 0: a write waiting for less than this is shown as this. */
+const MIN_BEHIND_S = 0.001;
 
 export function comparePositions(a: Position, b: Position): number {
   return a.index !== b.index ? a.index - b.index : a.offset - b.offset;
-}
-
-/** Fetches one app's Litestream metrics from its loopback port. */
-export async function scrapeLitestream(port: number, timeoutMs = 2000): Promise<DbPositions[]> {
-  const response = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(timeoutMs) });
-  if (!response.ok) throw new Error(`litestream metrics on 127.0.0.1:${port}: HTTP ${response.status}`);
-  return parseLitestreamMetrics(await response.text());
 }
 
 interface Pending {
@@ -79,7 +42,7 @@ interface Pending {
 
 /**
  * Fed successive scrapes, reports per database how long the oldest unreplicated write has waited.
- * Positions the shadow WAL passed through are remembered (first time seen) until the replica reaches them.
+ * Positions the local side passed through are remembered (first time seen) until the replica reaches them.
  */
 export class LagTracker {
   private readonly pending = new Map<string, Pending[]>();
@@ -91,14 +54,22 @@ export class LagTracker {
       const replica = slowestReplica(db);
       let queue = this.pending.get(db.db) ?? [];
       const newest = queue[queue.length - 1];
-      // The shadow index going backwards is a new generation (after a restore or a checkpoint reset): start over.
-      if (newest && comparePositions(db.shadow, newest.position) < 0) queue = [];
-      if (!queue.some((p) => comparePositions(p.position, db.shadow) === 0)) queue.push({ position: db.shadow, firstSeenMs: nowMs });
+      // The index going backwards is a new generation (after a restore or a reset): start over.
+      if (newest && db.shadow.index < newest.position.index) queue = [];
+      // Within one index the local position only grows: a pending one recorded beyond it was an unknown
+      // offset (counted as the end of the file); it is now known, and keeps the time it was first seen.
+      queue = queue.map((p) => (p.position.index === db.shadow.index && p.position.offset > db.shadow.offset ? { ...p, position: db.shadow } : p));
+      if (!queue.some((p) => comparePositions(p.position, db.shadow) >= 0)) {
+        // A write the replica lacks happened no later than the shadow file's last change.
+        const written = db.shadowWrittenMs !== undefined && queue.length === 0 ? Math.min(nowMs, db.shadowWrittenMs) : nowMs;
+        queue.push({ position: db.shadow, firstSeenMs: written });
+      }
       queue = queue.filter((p) => comparePositions(p.position, replica) > 0);
       this.pending.set(db.db, queue);
       this.lastSeen.set(db.db, nowMs);
       const oldest = queue[0];
-      return { db: db.db, behind: oldest !== undefined, lag_s: oldest === undefined ? 0 : Math.max(0, (nowMs - oldest.firstSeenMs) / 1000) };
+      if (oldest === undefined) return { db: db.db, behind: false, lag_s: 0 };
+      return { db: db.db, behind: true, lag_s: Math.max(MIN_BEHIND_S, (nowMs - oldest.firstSeenMs) / 1000) };
     });
   }
 
@@ -109,7 +80,7 @@ export class LagTracker {
   stale(now: Date): ReplicaLag[] {
     return [...this.lastSeen.entries()].map(([db, seenMs]) => {
       const since = this.pending.get(db)?.[0]?.firstSeenMs ?? seenMs;
-      return { db, behind: true, lag_s: Math.max(0, (now.getTime() - since) / 1000) };
+      return { db, behind: true, lag_s: Math.max(MIN_BEHIND_S, (now.getTime() - since) / 1000) };
     });
   }
 

@@ -1,3 +1,4 @@
+import { createServer } from "node:net";
 import { join } from "node:path";
 import type { AppSpec, HostConfig } from "../config/schema.js";
 import type { HostPaths } from "../config/paths.js";
@@ -48,4 +49,13 @@ export async function readMetricsPorts(paths: HostPaths): Promise<MetricsPorts> 
 
 export async function writeMetricsPorts(paths: HostPaths, ports: MetricsPorts): Promise<void> {
   await writeJsonFile(metricsPortsPath(paths), ports, 0o600);
+}
+
+/** Whether nothing listens on 127.0.0.1:port right now (Litestream binds its metrics there). */
+export function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
 }

@@ -1,4 +1,6 @@
-import { scrapeLitestream } from "./lag.js";
+import { HostctlError } from "../lib/errors.js";
+import { parseLitestreamMetrics } from "./metrics-v03.js";
+import { fetchMetricsText, ownPositions } from "./scrape.js";
 
 /**
  * Litestream 0.3.13 performs its final sync on SIGTERM only for databases it has synced at least once
@@ -9,9 +11,12 @@ export async function waitLitestreamReady(port: number, dbPaths: readonly string
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     try {
-      const dbs = await scrapeLitestream(port, 1000);
+      // litestream_sync_count{db} reads the same on 0.3 and 0.5.
+      const dbs = ownPositions(parseLitestreamMetrics(await fetchMetricsText(port, 1000)), { port, databases: dbPaths.map((path) => ({ path })) });
       if (dbPaths.every((path) => (dbs.find((d) => d.db === path)?.syncs ?? 0) > 0)) return true;
-    } catch {
+    } catch (error) {
+      // Another process's metrics on our port: waiting would not change that.
+      if (error instanceof HostctlError) return false;
       // Not listening yet (or gone): try again until the deadline.
     }
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -1,4 +1,5 @@
 import { mkdir, readFile } from "node:fs/promises";
+import { engineOf } from "../litestream/engine-v03.js";
 import type { HostContext } from "../apps/context.js";
 import { loadApps } from "../apps/registry.js";
 import { validateAppSpec } from "../config/app.js";
@@ -64,6 +65,6 @@ export async function recoverApps(ctx: HostContext): Promise<RecoveredApp[]> {
     all.push(spec);
     recovered.push({ name: spec.name, commit: entry.live?.commit, env: envState, missing_env_keys: missing });
   }
-  if (recovered.length > 0) await writeLitestreamConfigs(ctx.paths, ctx.host, all);
+  if (recovered.length > 0) await writeLitestreamConfigs(ctx.paths, ctx.host, all, { engine: engineOf(ctx) });
   return recovered;
 }

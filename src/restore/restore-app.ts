@@ -1,5 +1,6 @@
 import { chown, mkdir, rename, rm, stat } from "node:fs/promises";
 import { ensurePrivateDirs, makeDatabasePrivate } from "../apps/private-files.js";
+import { engineOf } from "../litestream/engine-v03.js";
 import { dirname, join } from "node:path";
 import type { HostContext } from "../apps/context.js";
 import type { AppSpec } from "../config/schema.js";
@@ -7,7 +8,6 @@ import { appPaths } from "../config/paths.js";
 import { HostctlError, errorMessage } from "../lib/errors.js";
 import { pathExists } from "../lib/fs.js";
 import { sqliteQuery } from "../lib/sqlite.js";
-import { restoreArgs } from "../litestream/args.js";
 import { litestreamEnv } from "../s3/credentials.js";
 import { replicaState } from "../s3/replica-state.js";
 import { locallyReplicated, readMarker } from "./markers.js";
@@ -62,7 +62,7 @@ export async function setStaleDatabasesAside(spec: AppSpec, ctx: HostContext): P
   for (const db of spec.databases) {
     const path = join(app.data, db.path);
     if (!(await pathExists(path))) continue;
-    if ((await replicaState(ctx.store, spec.name, db.path)).state === "empty") continue;
+    if ((await replicaState(ctx.store, spec.name, db.path, engineOf(ctx))).state === "empty") continue;
     await moveAside(path, ["", "-wal", "-shm"], "stale", now);
     moved.push(db.path);
   }
@@ -79,17 +79,17 @@ export async function restoreDatabase(ctx: HostContext, spec: AppSpec, dbPath: s
   const started = Date.now();
   let output;
   try {
-    output = await ctx.run(ctx.litestream, restoreArgs({ configPath, dbPath, ...(timestamp ? { timestamp } : {}) }), {
+    output = await ctx.run(ctx.litestream, engineOf(ctx).restoreArgs({ configPath, dbPath, ...(timestamp ? { timestamp } : {}) }), {
       env: litestreamEnv(ctx.credentials), cleanEnv: true, timeoutMs: 60 * 60_000,
     });
   } catch (error) {
     throw new HostctlError("RESTORE_FAILED", `${spec.name}: litestream restore of ${dbPath} failed: ${errorMessage(error)}`, { cause: error, hint: `run: hostctl doctor; then hostctl restore ${spec.name}` });
   } finally {
     // 0.3.13 leaves the temporary WAL and SHM of its work file behind.
-    await Promise.all([".tmp-wal", ".tmp-shm"].map((suffix) => rm(`${dbPath}${suffix}`, { force: true })));
+    await Promise.all(engineOf(ctx).restoreLeftovers(dbPath).map((file) => rm(file, { force: true })));
   }
   const ms = Date.now() - started;
-  const generation = /generation=([0-9a-f]{16})/.exec(`${output.stderr}${output.stdout}`)?.[1];
+  const generation = engineOf(ctx).restoredFrom(`${output.stderr}\n${output.stdout}`) ?? undefined;
   const check = await sqliteQuery(ctx.run, dbPath, "PRAGMA quick_check;", { readonly: true });
   if (check[0]?.quick_check !== "ok") {
     await rename(dbPath, `${dbPath}.corrupt-${Date.now()}`);
@@ -111,7 +111,7 @@ export async function restoreDatabase(ctx: HostContext, spec: AppSpec, dbPath: s
 export async function ensureDatabases(spec: AppSpec, ctx: HostContext, options: EnsureOptions = {}): Promise<DatabaseRestore[]> {
   const app = appPaths(ctx.paths, spec.name);
   await ensurePrivateDirs(app);
-  if (spec.databases.length > 0) await writeLitestreamConfigs(ctx.paths, ctx.host, await loadApps(ctx.paths));
+  if (spec.databases.length > 0) await writeLitestreamConfigs(ctx.paths, ctx.host, await loadApps(ctx.paths), { engine: engineOf(ctx) });
   const results: DatabaseRestore[] = [];
   for (const db of spec.databases) {
     const path = join(app.data, db.path);
@@ -120,7 +120,7 @@ export async function ensureDatabases(spec: AppSpec, ctx: HostContext, options: 
       results.push({ path: db.path, action: "present" });
       continue;
     }
-    const state = await replicaState(ctx.store, spec.name, db.path);
+    const state = await replicaState(ctx.store, spec.name, db.path, engineOf(ctx));
     if (state.state === "unreachable") {
       throw new HostctlError(state.error.code, `${spec.name}: ${db.path} is missing and its replica cannot be read, so the app is not started: ${state.error.message}`, { cause: state.error, ...(state.error.hint ? { hint: state.error.hint } : {}) });
     }

@@ -1,5 +1,6 @@
 import { replicaKey } from "../config/replica.js";
-import type { HostctlError } from "../lib/errors.js";
+import { HostctlError } from "../lib/errors.js";
+import type { LitestreamEngine } from "../litestream/engine.js";
 import type { ReplicaStore } from "./store.js";
 
 export type ReplicaState =
@@ -7,15 +8,35 @@ export type ReplicaState =
   | { state: "empty" }
   | { state: "unreachable"; error: HostctlError };
 
+/** What a replica with data looks like to the engine in use (0.3's layout when no engine is given). */
+export type EngineLayout = Pick<LitestreamEngine, "dataPrefixes" | "unreadablePrefixes" | "version">;
+
+const V03_LAYOUT: EngineLayout = {
+  version: "v0.3.13",
+  dataPrefixes: (base) => [`${base}/generations/`],
+  unreadablePrefixes: (base) => [`${base}/000`, `${base}/ltx/`].map((prefix) => ({ prefix, writer: "Litestream 0.5" })),
+};
+
 /**
  * Whether a database has a replica. Asked of S3 directly, never of `litestream generations`, which
  * exits 0 with an empty list when S3 cannot be reached. Any failure is "unreachable", never "empty".
+ * Data written by a Litestream line the engine cannot restore (a 0.5 replica under 0.3) is never "empty"
+ * either: it is refused as unreachable with the reason, so nothing starts on an empty database over it.
  */
-export async function replicaState(store: ReplicaStore, app: string, dbPath: string): Promise<ReplicaState> {
+export async function replicaState(store: ReplicaStore, app: string, dbPath: string, engine: EngineLayout = V03_LAYOUT): Promise<ReplicaState> {
   const base = replicaKey(store.target, app, dbPath);
   try {
-    const keys = await store.list(`${base}/generations/`, 1);
-    return keys.length > 0 ? { state: "exists" } : { state: "empty" };
+    for (const { prefix, writer } of engine.unreadablePrefixes(base)) {
+      if ((await store.list(prefix, 1)).length > 0) {
+        return { state: "unreachable", error: new HostctlError("REPLICA_ENGINE_MISMATCH", `the replica of ${app}/${dbPath} holds data written by ${writer}, which Litestream ${engine.version} cannot restore`, {
+          hint: "run hostctl with the Litestream 0.5 binary that wrote it (litestream.binary in hostctl.yml or HOSTCTL_LITESTREAM); see docs/litestream-engines.md",
+        }) };
+      }
+    }
+    for (const prefix of engine.dataPrefixes(base)) {
+      if ((await store.list(prefix, 1)).length > 0) return { state: "exists" };
+    }
+    return { state: "empty" };
   } catch (error) {
     return { state: "unreachable", error: error as HostctlError };
   }

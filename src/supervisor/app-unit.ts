@@ -1,4 +1,5 @@
 import { realpath } from "node:fs/promises";
+import { engineOf } from "../litestream/engine-v03.js";
 import { join, posix } from "node:path";
 import type { HostContext } from "../apps/context.js";
 import type { AppSpec } from "../config/schema.js";
@@ -19,6 +20,7 @@ import { SupervisedProcess, type ProcessStatus } from "./child.js";
 import { ReleaseProcessSet } from "./release-set.js";
 import { switchRelease, type SwitchResult, type UnitProxy } from "./blue-green.js";
 import { waitLitestreamReady } from "../litestream/ready.js";
+import { isPortFree } from "../litestream/ports.js";
 import { acquireReplicateLocks, releaseReplicateLocks } from "./replicate-lock.js";
 
 export type AppState = "starting" | "restoring" | "deploying" | "waiting" | "running" | "crashloop" | "stopped" | "failed";
@@ -176,10 +178,28 @@ export class AppUnit {
     this.deps.onChange();
   }
 
+  private metricsPortTaken = false;
+
+  /** Restarts a Litestream that makes no progress while writes wait (see litestream/stall.ts). */
+  async restartLitestream(): Promise<void> {
+    const ls = this.litestream;
+    if (!ls || this.stopping || this.replicationDisabled) return;
+    await ls.stop();
+    if (this.stopping || this.litestream !== ls) return;
+    await ls.start();
+  }
+
   private async startLitestream(): Promise<void> {
     if (this.spec.databases.length === 0 || this.litestream || this.replicationDisabled) return;
     const dbPaths = this.spec.databases.map((db) => join(this.paths.data, db.path));
     await acquireReplicateLocks(this.deps.ctx.paths.locks, dbPaths);
+    // Litestream replicates even when its metrics port is taken, but hostctl would then read another
+    // process's metrics: say so (the lag is then unknown and counted as behind, never read from them).
+    const port = this.deps.metricsPort;
+    const taken = port !== undefined && !(await isPortFree(port));
+    this.metricsPortTaken = taken;
+    if (taken) this.log.warn({ event: "litestream.metrics_port_taken", port }, `127.0.0.1:${port} is held by another process: Litestream's metrics (lag) cannot be read`);
+    this.annotate("litestream_metrics", taken ? `127.0.0.1:${port} is held by another process: lag unknown (free it, or change litestream.metrics_port_base)` : undefined);
     const { ctx } = this.deps;
     this.litestream = new SupervisedProcess({
       app: this.spec.name,
@@ -200,7 +220,7 @@ export class AppUnit {
     for (const db of this.spec.databases) {
       if (this.replicated.has(db.path)) continue;
       try {
-        if ((await replicaState(this.deps.ctx.store, this.spec.name, db.path)).state === "exists") {
+        if ((await replicaState(this.deps.ctx.store, this.spec.name, db.path, engineOf(this.deps.ctx))).state === "exists") {
           await markReplicated(this.deps.ctx, this.spec.name, db.path, this.deps.hostId);
           this.replicated.add(db.path);
         }
@@ -324,7 +344,8 @@ export class AppUnit {
     if (this.booting) await this.booting;
     await this.stopProcesses();
     if (this.litestream) {
-      if (this.litestream.running && this.deps.metricsPort !== undefined) {
+      // Metrics on a port another process holds are not ours: waiting for them would only delay the stop.
+      if (this.litestream.running && this.deps.metricsPort !== undefined && !this.metricsPortTaken) {
         const dbPaths = this.spec.databases.map((db) => join(this.paths.data, db.path));
         const ready = await waitLitestreamReady(this.deps.metricsPort, dbPaths, 10_000);
         if (!ready) this.log.warn({ event: "litestream.not_ready", databases: dbPaths }, "Litestream had not synced every database before shutdown; the newest writes may not be shipped");

@@ -1,4 +1,5 @@
 import { hostname } from "node:os";
+import { engineOf } from "../litestream/engine-v03.js";
 import type { Server } from "node:http";
 import type { HostContext } from "../apps/context.js";
 import { loadApps } from "../apps/registry.js";
@@ -213,7 +214,7 @@ export class Supervisor {
     await this.options.beforeStart?.(this);
     if (this.stopping.signal.aborted) return;
     const apps = await loadApps(ctx.paths);
-    await writeLitestreamConfigs(ctx.paths, ctx.host, apps);
+    await writeLitestreamConfigs(ctx.paths, ctx.host, apps, { engine: engineOf(ctx) });
     const ports = await readMetricsPorts(ctx.paths);
     const proxy = await startFrontDoor(ctx, { log: ctx.log, pidsDir: ctx.paths.pids, policy: this.options.policy, graceMs: this.options.graceMs }, () => frontDoorView(this.units.values()));
     this.frontDoor = proxy.door;

@@ -6,9 +6,10 @@ import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
 import { TEST_CREDENTIALS, deleteAll, listKeys, newBucket, startPrivateS3 } from "../helpers/s3.js";
 import { waitFor } from "../helpers/wait.js";
 import { freePort, httpGet, httpPost, installRelease, waitAnswering } from "../helpers/apps.js";
+import { ENGINES, engineEnv } from "../helpers/engines.js";
 import { hostStatus, killAllSupervisors, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
 
-const env = TEST_CREDENTIALS;
+let env: Record<string, string> = TEST_CREDENTIALS;
 let endpoint: string;
 let bucket: string;
 let client: Awaited<ReturnType<typeof newBucket>>["client"];
@@ -36,16 +37,21 @@ afterAll(async () => {
   await cleanupTempDirs();
 });
 
-describe("restore-on-boot", () => {
+describe.each(ENGINES)("restore-on-boot (Litestream %s)", (line) => {
+  const boot = `boot-${line}`;
+  beforeAll(() => {
+    env = { ...TEST_CREDENTIALS, ...engineEnv(line) };
+  });
+
   it("a fresh host restores the database from the replica before the app starts, and serves its rows", async () => {
     const port = await freePort();
-    const first = await newHost(`s3://${bucket}/boot`, endpoint, port);
+    const first = await newHost(`s3://${bucket}/${boot}`, endpoint, port);
     const a = await startSupervisor(first, env);
     await waitFor("first host to serve", async () => (await httpGet(port, "/")).status === 200);
     for (let i = 0; i < 7; i++) expect((await httpPost(port, "/rows", `row ${i}`)).status).toBe(201);
     expect(await a.stop("SIGTERM")).toBe(0);
 
-    const second = await newHost(`s3://${bucket}/boot`, endpoint, port);
+    const second = await newHost(`s3://${bucket}/${boot}`, endpoint, port);
     const b = await startSupervisor(second, env);
     await waitFor("the second host to serve the restored rows", async () => (await httpGet(port, "/rows")).body.includes('"count": 7') || (await httpGet(port, "/rows")).body.includes('"count":7'));
     const status = await appStatus(second);
@@ -56,9 +62,9 @@ describe("restore-on-boot", () => {
 
   it("refuses to start fresh when the replica is empty but the marker says the app was replicated", async () => {
     const port = await freePort();
-    await waitFor("the marker object", async () => (await listKeys(client, bucket, "boot/_hostctl/markers/shop/")).length === 1);
-    await deleteAll(client, bucket, "boot/shop/");
-    const home = await newHost(`s3://${bucket}/boot`, endpoint, port);
+    await waitFor("the marker object", async () => (await listKeys(client, bucket, `${boot}/_hostctl/markers/shop/`)).length === 1);
+    await deleteAll(client, bucket, `${boot}/shop/`);
+    const home = await newHost(`s3://${bucket}/${boot}`, endpoint, port);
     const sup = await startSupervisor(home, env);
     await waitForSocket(home);
     const status = await waitFor("the app to fail", async () => {
@@ -75,7 +81,7 @@ describe("restore-on-boot", () => {
     const s3 = await startPrivateS3();
     s3.createBucket("outage");
     const s3Port = s3.port;
-    const home = await newHost("s3://outage/x", s3.endpoint, port);
+    const home = await newHost(`s3://outage/${line}`, s3.endpoint, port);
     await s3.stop();
     const stray = join(home, "apps", "shop", "data", "db.sqlite3-wal");
     await writeFile(stray, "left by a crash");

@@ -9,8 +9,8 @@ import { FIXTURES, freePort, waitAnswering } from "../helpers/apps.js";
 import { gitRepo, type TestRepo } from "../helpers/git.js";
 import { appsRunning, killAllSupervisors, killHost, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
 import { sql } from "../helpers/sqlite.js";
+import { ENGINES, engineEnv } from "../helpers/engines.js";
 
-const env = TEST_CREDENTIALS;
 const SYNC_INTERVAL_MS = 1000; // hostctl's default litestream.sync_interval
 const WRITERS = 4;
 const WRITE_FOR_MS = 4000; // the kill comes this long into the stream
@@ -54,10 +54,11 @@ afterAll(async () => {
   await cleanupTempDirs();
 });
 
-describe("RPO under load", () => {
+describe.each(ENGINES)("RPO under load (Litestream %s)", (line) => {
+  const env = { ...TEST_CREDENTIALS, ...engineEnv(line) };
   it("every row acknowledged more than sync_interval + 1 s before a SIGKILL of the whole host is on the recovered host", async () => {
     const hostA = join(await tempDir(), "host-a");
-    const replica = ["--replica-url", `s3://${bucket}/rpo`, "--s3-endpoint", endpoint, "--s3-force-path-style"];
+    const replica = ["--replica-url", `s3://${bucket}/rpo-${line}`, "--s3-endpoint", endpoint, "--s3-force-path-style"];
     expect((await runCli(hostA, ["init", ...replica], { env })).exitCode).toBe(0);
     expect((await runCli(hostA, ["app", "add", "gen", "--kind", "generic", "--repo", repo.dir, "--port", String(port), "--db", "db.sqlite3"])).exitCode).toBe(0);
     const a = await startSupervisor(hostA, env);
@@ -90,7 +91,7 @@ describe("RPO under load", () => {
     const lost = acks.filter((ack) => !present.has(ack.seq));
     const lostTooOld = mustSurvive.filter((ack) => !present.has(ack.seq));
     const window = lost.length ? killedAt - Math.min(...lost.map((ack) => ack.at)) : 0;
-    console.log(`RPO under load: ${acks.length} rows acknowledged in ${WRITE_FOR_MS} ms by ${WRITERS} writers; ` +
+    console.log(`RPO under load (Litestream ${line}): ${acks.length} rows acknowledged in ${WRITE_FOR_MS} ms by ${WRITERS} writers; ` +
       `${present.size} on the recovered host; ${lost.length} acknowledged rows lost, all acknowledged within ${window} ms before the kill`);
 
     expect(mustSurvive.length).toBeGreaterThan(100);

@@ -5,7 +5,7 @@ import { table } from "../output.js";
 import { loadHostConfig } from "../../config/host.js";
 import { controlKey } from "../../config/replica.js";
 import { loadApps } from "../../apps/registry.js";
-import { litestreamBinary } from "../../litestream/binary.js";
+import { selectEngine } from "../../litestream/select.js";
 import { versionArgs } from "../../litestream/args.js";
 import { readS3Credentials } from "../../s3/credentials.js";
 import { createReplicaStore } from "../../s3/store.js";
@@ -33,8 +33,9 @@ export async function doctor(deps: Deps): Promise<CommandResult> {
   const apps = await loadApps(deps.paths);
   const checks: DoctorCheck[] = [];
   checks.push(await check("litestream", async () => {
-    const binary = litestreamBinary(host, deps.env);
-    return `${(await deps.run(binary, versionArgs(), { timeoutMs: 10_000 })).stdout.trim()} (${binary})`;
+    const engine = await selectEngine(host, deps.env, deps.run);
+    const reported = (await deps.run(engine.binary, versionArgs(), { timeoutMs: 10_000 })).stdout.trim();
+    return `${reported} (${engine.binary}; engine ${engine.line}${engine.line === "0.3" ? ", template litestream.yml.tmpl" : ", template litestream-0.5.yml.tmpl"})`;
   }));
   checks.push(await check("git", async () => (await deps.run("git", ["--version"], { timeoutMs: 10_000 })).stdout.trim()));
   checks.push(await check("sqlite3", async () => (await deps.run("sqlite3", ["--version"], { timeoutMs: 10_000 })).stdout.trim().split(" ")[0] ?? ""));

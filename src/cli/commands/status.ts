@@ -73,6 +73,11 @@ async function leaseWait(deps: Deps): Promise<LeaseWait | undefined> {
   return supervisor && wait?.pid === supervisor.pid ? wait : undefined;
 }
 
+function litestreamText(engine: unknown): string {
+  const e = engine as { version?: string; binary?: string } | undefined;
+  return e?.version ? `, Litestream ${e.version} (${e.binary ?? "?"})` : "";
+}
+
 export async function status(deps: Deps): Promise<CommandResult> {
   const live = await controlRequest<SupervisorStatus>(deps.paths, "GET", "/status", undefined, 10_000);
   if (!live) {
@@ -94,7 +99,8 @@ export async function status(deps: Deps): Promise<CommandResult> {
     a.name, a.state, processSummary(a), a.litestream.state, lagText(a), mediaLagText(a), drillText(a.last_drill as DrillSummary | null | undefined, now), a.release ?? "-", a.reason ?? "",
   ])];
   return {
-    text: `supervisor pid ${s.supervisor.pid}, up since ${ago(s.supervisor.started_at, now)}\n${table(rows)}${proxyLines(s)}`,
+    text: `supervisor pid ${s.supervisor.pid}, up since ${ago(s.supervisor.started_at, now)}${litestreamText(s.litestream)}
+${table(rows)}${proxyLines(s)}`,
     data: s,
   };
 }

@@ -8,7 +8,13 @@ import { CANARY_INTERVAL_MS, touchCanary } from "../../drills/canary.js";
 import { drillMetrics, renderMetrics, type AppMetrics } from "../../drills/metrics.js";
 import { lastVerdict, readDrills } from "../../drills/history.js";
 import type { DrillResult } from "../../drills/result.js";
-import { LagTracker, scrapeLitestream, type ReplicaLag } from "../../litestream/lag.js";
+import { LagTracker, type ReplicaLag } from "../../litestream/lag.js";
+import { engineOf } from "../../litestream/engine-v03.js";
+import { replicaKey } from "../../config/replica.js";
+import { readScrapeTarget } from "../../litestream/target.js";
+import { StallWatch } from "../../litestream/stall.js";
+import { parseDuration } from "../../lib/duration.js";
+import { restartStalled } from "./stall-restart.js";
 import type { Supervisor } from "../../supervisor/main.js";
 import type { AppUnit } from "../../supervisor/app-unit.js";
 import type { MediaWiring } from "./media.js";
@@ -52,7 +58,11 @@ export async function wireDrills(supervisor: Supervisor, media?: MediaWiring): P
   });
   scheduler.start();
 
+  const engine = engineOf(ctx);
+  supervisor.addStatus(() => ({ litestream: { version: engine.version, line: engine.line, binary: engine.binary } }));
+
   const trackers = new Map<string, LagTracker>();
+  const stalls = new Map<string, StallWatch>();
   const lags = new Map<string, ReplicaLag[]>();
   const canaryAt = new Map<string, number>();
   const observe = async (unit: AppUnit) => {
@@ -64,11 +74,16 @@ export async function wireDrills(supervisor: Supervisor, media?: MediaWiring): P
     const now = ctx.clock.now();
     let lag: ReplicaLag[];
     try {
-      lag = tracker.observe(await scrapeLitestream(port), now);
+      const bases = new Map(unit.spec.databases.map((db) => [join(unit.paths.data, db.path), replicaKey(ctx.store.target, unit.spec.name, db.path)]));
+      lag = tracker.observe(await engine.scrape(await readScrapeTarget(unit.paths.litestreamConfig, port), ctx.store, bases), now);
     } catch {
       lag = tracker.stale(now);
     }
     lags.set(unit.spec.name, lag);
+    const stall = stalls.get(unit.spec.name) ?? new StallWatch((parseDuration(ctx.host.litestream.stall_timeout) ?? 120_000) / 1000);
+    stalls.set(unit.spec.name, stall);
+    const verdict = stall.observe(lag, now.getTime());
+    if (verdict.action === "restart") void restartStalled(ctx, unit, verdict);
     unit.annotate("replication", lag.map((l) => ({ database: l.db, lag_s: l.lag_s, behind: l.behind })));
     if (now.getTime() - (canaryAt.get(unit.spec.name) ?? 0) >= CANARY_INTERVAL_MS) {
       canaryAt.set(unit.spec.name, now.getTime());
@@ -101,6 +116,7 @@ export async function wireDrills(supervisor: Supervisor, media?: MediaWiring): P
       histories.delete(name);
       historyStamps.delete(name);
       trackers.delete(name);
+      stalls.delete(name);
       lags.delete(name);
       canaryAt.delete(name);
     },

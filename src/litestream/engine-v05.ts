@@ -1,0 +1,41 @@
+import { fileURLToPath } from "node:url";
+import { replicateArgs, restoreArgs } from "./args.js";
+import type { LitestreamEngine } from "./engine.js";
+import { litestreamConfigSchemaV05 } from "./keys-v05.js";
+import { ReplicaTxids, parseMetricsV05 } from "./metrics-v05.js";
+import { fetchMetricsText, ownPositions } from "./scrape.js";
+
+export const BUILTIN_TEMPLATE_V05 = fileURLToPath(new URL("../../templates/litestream-0.5.yml.tmpl", import.meta.url));
+
+/**
+ * Litestream 0.5.x: LTX files under <base>/<level as %04x>/ on S3, <base>/ltx/<level>/ in a file replica. It also restores a 0.3 replica (generations/) when
+ * that is newer than any LTX data (verified on v0.5.14, see docs/litestream-engines.md), so both count as data.
+ */
+/** Where any LTX data of a database's replica would be: levels 0000-0009 on S3, ltx/ in a file replica. */
+export function ltxPrefixes(base: string): string[] {
+  return [`${base}/000`, `${base}/ltx/`];
+}
+
+export function engineV05(binary: string, version: string): LitestreamEngine {
+  const txids = new ReplicaTxids();
+  return {
+    line: "0.5",
+    version,
+    binary,
+    builtinTemplate: BUILTIN_TEMPLATE_V05,
+    overrideName: "litestream-0.5.yml.tmpl",
+    configSchema: litestreamConfigSchemaV05,
+    replicateArgs,
+    // 0.5.14 accepts the same restore flags as 0.3.13 (-config, -no-expand-env, -o, -timestamp).
+    restoreArgs: (o) => restoreArgs(o),
+    dataPrefixes: (base) => [...ltxPrefixes(base), `${base}/generations/`],
+    unreadablePrefixes: () => [],
+    scrape: async (target, store, bases) => {
+      const own = ownPositions(parseMetricsV05(await fetchMetricsText(target.port, 2000)), target);
+      return txids.fill(own, store, bases);
+    },
+    isNoBackup: (output) => /no matching backup files available|no (matching )?backups found/i.test(output),
+    restoredFrom: (output) => /txid=([0-9a-f]{16})\b/.exec(output)?.[1] ?? null,
+    restoreLeftovers: (outputPath) => [`${outputPath}.tmp`],
+  };
+}

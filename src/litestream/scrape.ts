@@ -1,0 +1,37 @@
+import { HostctlError } from "../lib/errors.js";
+import type { DbPositions } from "./lag.js";
+import { exactShadowV03, metaDirV03, parseLitestreamMetrics } from "./metrics-v03.js";
+
+/** One app's Litestream as the supervisor expects it: its metrics port and the databases it replicates. */
+export interface ScrapeTarget {
+  port: number;
+  databases: readonly { path: string; metaPath?: string }[];
+}
+
+export async function fetchMetricsText(port: number, timeoutMs: number): Promise<string> {
+  const response = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(timeoutMs) });
+  if (!response.ok) throw new Error(`litestream metrics on 127.0.0.1:${port}: HTTP ${response.status}`);
+  return response.text();
+}
+
+/**
+ * Pure: the positions of the expected databases. Metrics that name databases but none of ours come from
+ * another process on our port (another Litestream bound it first): they are refused, never read as ours.
+ */
+export function ownPositions(all: readonly DbPositions[], target: ScrapeTarget): DbPositions[] {
+  const expected = new Set(target.databases.map((db) => db.path));
+  const own = all.filter((db) => expected.has(db.db));
+  if (all.length > 0 && own.length === 0) {
+    throw new HostctlError("COMMAND_FAILED", `the metrics on 127.0.0.1:${target.port} belong to another Litestream (databases: ${all.map((d) => d.db).join(", ")})`, {
+      hint: "another process holds this app's Litestream metrics port: stop it, or set litestream.metrics_port_base in hostctl.yml to a free range",
+    });
+  }
+  return own;
+}
+
+/** Fetches one app's Litestream 0.3 positions: metrics from its loopback port, exact shadow offsets from disk. */
+export async function scrapeLitestream(target: ScrapeTarget, timeoutMs = 2000): Promise<DbPositions[]> {
+  const own = ownPositions(parseLitestreamMetrics(await fetchMetricsText(target.port, timeoutMs)), target);
+  const meta = new Map(target.databases.map((db) => [db.path, metaDirV03(db.path, db.metaPath)]));
+  return Promise.all(own.map((db) => exactShadowV03(db, meta.get(db.db) ?? metaDirV03(db.db))));
+}
