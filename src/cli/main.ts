@@ -107,6 +107,8 @@ export function buildProgram(): Command {
     .option("--process <type=command>", "process command line, e.g. web=\"gunicorn …\" (repeatable; default: the repo's Procfile)", collect)
     .option("--build <command>", "build command for generic apps")
     .option("--python <path>", "Python interpreter (default python3)")
+    .option("--system-site-packages", "let the venv see the interpreter's packages (e.g. Debian's python3-django; default: isolated)")
+    .option("--installer <name>", "auto | pip | uv: what installs requirements.txt (default auto: uv when on PATH)")
     .option("--healthcheck-path <path>", "path a new release must answer with 2xx/3xx (default /)")
     .option("--drill-schedule <cron>", "cron schedule of restore drills (default: host's drills.schedule)")
     .option("--max-lag <duration>", "replica freshness a drill accepts (default: host's drills.max_lag)")

@@ -3,9 +3,9 @@ import { join, posix } from "node:path";
 import type { HostContext } from "../apps/context.js";
 import type { AppSpec } from "../config/schema.js";
 import { appPaths, type AppPaths } from "../config/paths.js";
-import { readAppEnv } from "../apps/env.js";
 import { releaseProcesses, serviceProcesses } from "../apps/procfile.js";
-import { appProcessEnv, shellArgs } from "../apps/process-env.js";
+import { shellArgs } from "../apps/process-env.js";
+import { releaseProcessEnv } from "../apps/release-env.js";
 import { HostctlError, errorMessage } from "../lib/errors.js";
 import { pathExists } from "../lib/fs.js";
 import { replicateArgs } from "../litestream/args.js";
@@ -232,7 +232,7 @@ export class AppUnit {
       this.set("failed", `no processes: add a Procfile to the repo or --process web=… to the app`);
       return;
     }
-    const env = appProcessEnv({ spec: this.spec, app: this.paths, releaseDir, appEnv: await readAppEnv(ctx.paths, this.spec.name), hasVenv: await pathExists(join(releaseDir, ".venv")) });
+    const env = await releaseProcessEnv(ctx.paths, this.spec, releaseDir);
     this.releaseDir = releaseDir;
     for (const [type, command] of Object.entries(processes)) {
       if (this.stopping) break;

@@ -60,7 +60,7 @@ beforeAll(async () => {
   repo = await gitRepo({ fixture: join(FIXTURES, "django-app") });
   const init = await runCli(home, ["init", "--replica-url", `file://${join(await tempDir("replica"), "r")}`]);
   expect(init.exitCode, init.stderr).toBe(0);
-  const add = await runCli(home, ["app", "add", APP, "--repo", repo.dir, "--port", String(port), "--db", "db.sqlite3", "--python", PYTHON, "--healthcheck-path", "/health"]);
+  const add = await runCli(home, ["app", "add", APP, "--repo", repo.dir, "--port", String(port), "--db", "db.sqlite3", "--python", PYTHON, "--system-site-packages", "--healthcheck-path", "/health"]);
   expect(add.exitCode, add.stderr).toBe(0);
   // A broken release answers 500 at once; no need to wait the default 30s for it to recover.
   await setSpec((t) => t.replace("timeout: 30s", "timeout: 4s"));
@@ -251,7 +251,7 @@ describe("deploy without a supervisor restores before any release phase", () => 
     const env = { AWS_ACCESS_KEY_ID: "hostctl-test-key", AWS_SECRET_ACCESS_KEY: "s3cr3t-test-value-9f8e7d" };
     const init = await runCli(other, ["init", "--replica-url", "s3://nowhere/blog", "--s3-endpoint", `http://127.0.0.1:${await freePort()}`, "--s3-force-path-style"], { env });
     expect(init.exitCode, init.stderr).toBe(0);
-    const add = await runCli(other, ["app", "add", APP, "--repo", repo.dir, "--port", String(await freePort()), "--db", "db.sqlite3", "--python", PYTHON]);
+    const add = await runCli(other, ["app", "add", APP, "--repo", repo.dir, "--port", String(await freePort()), "--db", "db.sqlite3", "--python", PYTHON, "--system-site-packages"]);
     expect(add.exitCode, add.stderr).toBe(0);
     const result = await runCli(other, ["deploy", APP], { env, timeoutMs: 60_000 });
     expect(result.exitCode).toBe(1);

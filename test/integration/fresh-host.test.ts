@@ -49,7 +49,7 @@ describe("a fresh host brings every site back", () => {
     config.setIn(["registry", "env_public_key"], keys.public_key);
     await writeFile(join(hostA, "hostctl.yml"), config.toString());
     for (const name of ["blog", "shop"] as const) {
-      expect((await runCli(hostA, ["app", "add", name, "--repo", repos[name]!.dir, "--port", String(ports[name]), "--db", "db.sqlite3", "--python", PYTHON])).exitCode).toBe(0);
+      expect((await runCli(hostA, ["app", "add", name, "--repo", repos[name]!.dir, "--port", String(ports[name]), "--db", "db.sqlite3", "--python", PYTHON, "--system-site-packages"])).exitCode).toBe(0);
     }
     expect((await runCli(hostA, ["app", "add", "gen", "--kind", "generic", "--repo", repos.gen!.dir, "--port", String(ports.gen), "--db", "db.sqlite3"])).exitCode).toBe(0);
     expect((await runCli(hostA, ["env", "set", "blog", "GREETING=hello"])).exitCode).toBe(0);

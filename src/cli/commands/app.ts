@@ -8,6 +8,16 @@ import { addApp, loadApps, removeApp, requireApp } from "../../apps/registry.js"
 import { mirrorAfterChange } from "../mirror.js";
 import { controlRequest } from "../../supervisor/control-client.js";
 import { HostctlError } from "../../lib/errors.js";
+import { ensureSecretKey } from "../../apps/release-env.js";
+import { SECRET_KEY_VAR, SHIM_OVERRIDES, usesShim } from "../../django/shim.js";
+import type { AppSpec } from "../../config/schema.js";
+
+/** Pure: what the settings shim overrides, for app show. */
+export function shimLines(spec: AppSpec): string[] {
+  if (spec.kind === "generic") return [];
+  if (!usesShim(spec)) return ["settings:   the project's own (django.settings_shim: false)"];
+  return [`settings:   hostctl_settings over ${spec.django.settings ?? "the project's (found at deploy; hostctl app check NAME)"}, overriding:`, ...SHIM_OVERRIDES.map((o) => `              ${o}`)];
+}
 
 export interface AppAddOptions {
   repo?: string;
@@ -19,6 +29,8 @@ export interface AppAddOptions {
   process?: string[];
   build?: string;
   python?: string;
+  systemSitePackages?: boolean;
+  installer?: string;
   drillSchedule?: string;
   maxLag?: string;
   poll?: string;
@@ -27,7 +39,8 @@ export interface AppAddOptions {
 
 const FLAGS = {
   name: "NAME", repo: "--repo", branch: "--branch", kind: "--kind", databases: "--db", port: "--port",
-  domain: "--domain", processes: "--process", build: "--build", python: "--python",
+  domain: "--domain", processes: "--process", build: "--build", python: "--python", "python.interpreter": "--python",
+  "python.system_site_packages": "--system-site-packages", "python.installer": "--installer",
   "drill.schedule": "--drill-schedule", "drill.max_lag": "--max-lag", "deploy.poll": "--poll", "healthcheck.path": "--healthcheck-path",
 };
 
@@ -36,7 +49,13 @@ export function appInputFromFlags(name: string, o: AppAddOptions): AppSpecInput 
   const input: Record<string, unknown> = { name, repo: o.repo, port: numberOrText(o.port) };
   if (o.branch !== undefined) input.branch = o.branch;
   if (o.kind !== undefined) input.kind = o.kind;
-  if (o.python !== undefined) input.python = o.python;
+  if (o.python !== undefined || o.systemSitePackages !== undefined || o.installer !== undefined) {
+    input.python = {
+      ...(o.python === undefined ? {} : { interpreter: o.python }),
+      ...(o.systemSitePackages === undefined ? {} : { system_site_packages: o.systemSitePackages }),
+      ...(o.installer === undefined ? {} : { installer: o.installer }),
+    };
+  }
   if (o.db !== undefined) input.databases = o.db.map((path) => ({ path }));
   if (o.process !== undefined) input.processes = parseProcessFlags(o.process);
   if (o.build !== undefined) input.build = o.build;
@@ -57,6 +76,7 @@ export async function appAdd(name: string, options: AppAddOptions, deps: Deps): 
   } catch (error) {
     throw asArgumentError(error, FLAGS);
   }
+  const secret = await ensureSecretKey(deps.paths, spec);
   await mirrorAfterChange(deps);
   const dbs = spec.databases.map((db) => db.path).join(", ") || "none";
   // A running supervisor takes the app on at once: restore, Litestream, first deploy of the branch, processes.
@@ -67,7 +87,7 @@ export async function appAdd(name: string, options: AppAddOptions, deps: Deps): 
       ? `hostctl up is running: it restores, deploys ${spec.branch} and starts ${spec.name} now (hostctl status); env: hostctl env set ${spec.name} KEY=VALUE …, then hostctl restart ${spec.name}`
       : `warning: the running hostctl up did not take ${spec.name} on (${loaded.body.error ?? loaded.status}): restart it to supervise the app`;
   return {
-    text: `added ${spec.name} (${spec.kind}, ${spec.repo}@${spec.branch}, port ${spec.port}, databases: ${dbs})\n${next}`,
+    text: `added ${spec.name} (${spec.kind}, ${spec.repo}@${spec.branch}, port ${spec.port}, databases: ${dbs})${secret ? `\ngenerated ${SECRET_KEY_VAR} in apps/${spec.name}/env (0600)` : ""}\n${next}`,
     data: { ...spec, supervised: loaded !== undefined && loaded.status < 300 },
   };
 }
@@ -88,7 +108,8 @@ export async function appShow(name: string, deps: Deps): Promise<CommandResult> 
     `port:       ${spec.port}${spec.domain ? `  domain: ${spec.domain}` : ""}`,
     `databases:  ${spec.databases.map((d) => d.path).join(", ") || "none"}`,
     `processes:  ${Object.keys(spec.processes).length > 0 ? Object.entries(spec.processes).map(([t, c]) => `${t}: ${c}`).join("; ") : "from the repo's Procfile"}`,
-    `python:     ${spec.python}`,
+    `python:     ${spec.python.interpreter} (${spec.python.system_site_packages ? "with system site packages" : "isolated venv"}, installer ${spec.python.installer})`,
+    ...shimLines(spec),
     `healthcheck: ${spec.healthcheck.path} within ${spec.healthcheck.timeout}`,
     `deploy:     poll ${spec.deploy.poll ?? "off"}, keep ${spec.deploy.keep_releases} releases`,
     `drill:      ${spec.drill.schedule ?? "host default"}${spec.drill.max_lag ? `, max lag ${spec.drill.max_lag}` : ""}`,
