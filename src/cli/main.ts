@@ -57,6 +57,7 @@ const commands = {
   restore: () => import("./commands/restore.js"),
   keygen: () => import("./commands/keygen.js"),
   deploy: () => import("./commands/deploy.js"),
+  run: () => import("./commands/run.js"),
   wiring: () => import("./wiring/index.js"),
 };
 
@@ -198,6 +199,15 @@ export function buildProgram(): Command {
   program.command("releases <name>").description("an app's releases: id, commit, message, when, current marker")
     .option("--json", "JSON output")
     .action((name: string, o: { json?: boolean }) => run(async (deps) => (await commands.deploy()).releases(name, deps), o.json));
+
+  program.command("run <name> [command...]").description("run a command in the live release with the app's environment and venv (refused while a database is missing)")
+    .allowUnknownOption().helpOption(false)
+    .action((name: string, command: string[]) => run(async (deps) => (await commands.run()).runInApp(name, command, deps)));
+  program.command("manage <name> [args...]").description("python manage.py ARGS in the live release (e.g. hostctl manage blog createsuperuser)")
+    .allowUnknownOption().helpOption(false)
+    .action((name: string, args: string[]) => run(async (deps) => (await commands.run()).manage(name, args, deps)));
+  program.command("shell <name>").description("manage.py shell in the live release")
+    .action((name: string) => run(async (deps) => (await commands.run()).shell(name, deps)));
 
   return program;
 }
