@@ -194,8 +194,9 @@ export function buildProgram(): Command {
     .action((name: string, o: DeployFlags & { json?: boolean }) => run(async (deps) => (await commands.deploy()).deploy(name, o, deps), o.json));
   program.command("rollback <name>").description("switch back to the previous release (or --to RELEASE); databases are not changed")
     .option("--to <release>", "release id or commit prefix (see hostctl releases NAME)")
+    .option("--force", "roll back even when the database has migrations the release lacks")
     .option("--json", "JSON output")
-    .action((name: string, o: { to?: string; json?: boolean }) => run(async (deps) => (await commands.deploy()).rollback(name, o, deps), o.json));
+    .action((name: string, o: { to?: string; force?: boolean; json?: boolean }) => run(async (deps) => (await commands.deploy()).rollback(name, o, deps), o.json));
   program.command("releases <name>").description("an app's releases: id, commit, message, when, current marker")
     .option("--json", "JSON output")
     .action((name: string, o: { json?: boolean }) => run(async (deps) => (await commands.deploy()).releases(name, deps), o.json));

@@ -174,8 +174,13 @@ describe("hostctl deploy", () => {
     expect(text.stdout).toMatch(new RegExp(`^\\*\\s+${v2}\\s+[0-9a-f]{7}\\s+\\d+s ago\\s+v2: note title$`, "m"));
   });
 
-  it("rollback returns to the previous release, and a second rollback comes back", async () => {
-    const back = await runCli(home, ["rollback", APP]);
+  it("rollback across an applied migration is refused, naming it; --force returns to the previous release, and a second rollback comes back", async () => {
+    const refused = await runCli(home, ["rollback", APP]);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toContain(`error[DEPLOY_REFUSED]: not rolling blog back to ${v1}: the database has a migration that release does not know: notes.0002_note_title`);
+    expect(refused.stderr).toContain("--force");
+    expect(await currentId()).toBe(v2);
+    const back = await runCli(home, ["rollback", APP, "--force"]);
     expect(back.exitCode, back.stderr).toBe(0);
     expect(back.stdout).toContain(`from ${v2} to ${v1}`);
     expect(await currentId()).toBe(v1);
