@@ -58,6 +58,7 @@ const commands = {
   keygen: () => import("./commands/keygen.js"),
   deploy: () => import("./commands/deploy.js"),
   run: () => import("./commands/run.js"),
+  jobs: () => import("./commands/jobs.js"),
   wiring: () => import("./wiring/index.js"),
 };
 
@@ -207,6 +208,9 @@ export function buildProgram(): Command {
   program.command("manage <name> [args...]").description("python manage.py ARGS in the live release (e.g. hostctl manage blog createsuperuser)")
     .allowUnknownOption().helpOption(false)
     .action((name: string, args: string[]) => run(async (deps) => (await commands.run()).manage(name, args, deps)));
+  program.command("jobs <name>").description("an app's scheduled jobs (jobs: in app.yml) and their last runs")
+    .option("--json", "JSON output")
+    .action((name: string, o: { json?: boolean }) => run(async (deps) => (await commands.jobs()).jobs(name, deps), o.json));
   program.command("shell <name>").description("manage.py shell in the live release")
     .action((name: string) => run(async (deps) => (await commands.run()).shell(name, deps)));
 

@@ -108,6 +108,12 @@ export const appSpecSchema = z.strictObject({
   }).prefault({}).describe("restore drill settings"),
   alerts: alerts.optional().describe("per-app alert targets overriding the host's"),
   django: djangoOptions,
+  jobs: z.array(z.strictObject({
+    name: z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/, "expected a job name such as publish_scheduled (lowercase letters, digits, _ or -)").describe("job name; its output goes to logs/job-NAME.log"),
+    schedule: cron("cron schedule of the job (host time zone)"),
+    command: z.string().min(1).describe("shell command line run in the live release with the app's environment and venv"),
+  })).default([]).refine((jobs) => new Set(jobs.map((j) => j.name)).size === jobs.length, { message: "job names must be unique" })
+    .describe("scheduled commands of the app (supervisor runs them; never two runs of one job at once)"),
 });
 
 export type HostConfig = z.infer<typeof hostConfigSchema>;

@@ -44,6 +44,17 @@ const FLAGS = {
   "drill.schedule": "--drill-schedule", "drill.max_lag": "--max-lag", "deploy.poll": "--poll", "healthcheck.path": "--healthcheck-path",
 };
 
+/** Pure: jobs app add writes into app.yml (visible there, and removable): Wagtail's scheduled publishing. */
+export function defaultJobs(kind: string): { name: string; schedule: string; command: string }[] {
+  return kind === "wagtail" ? [{ name: "publish_scheduled", schedule: "*/10 * * * *", command: "python manage.py publish_scheduled" }] : [];
+}
+
+/** Pure: the job app add offers (prints) for Django apps: expired sessions pile up in SQLite otherwise. */
+export function offeredJobs(kind: string, name: string): string[] {
+  if (kind !== "django" && kind !== "wagtail") return [];
+  return [`offer: to clear expired sessions daily, add to apps/${name}/app.yml:`, "  jobs:", "    - {name: clearsessions, schedule: \"30 4 * * *\", command: python manage.py clearsessions}"];
+}
+
 /** Pure: flags → the app spec input the schema validates. */
 export function appInputFromFlags(name: string, o: AppAddOptions): AppSpecInput {
   const input: Record<string, unknown> = { name, repo: o.repo, port: numberOrText(o.port) };
@@ -62,6 +73,8 @@ export function appInputFromFlags(name: string, o: AppAddOptions): AppSpecInput 
   if (o.domain !== undefined) input.domain = o.domain;
   if (o.healthcheckPath !== undefined) input.healthcheck = { path: o.healthcheckPath };
   if (o.poll !== undefined) input.deploy = { poll: o.poll };
+  const jobs = defaultJobs(o.kind ?? "django");
+  if (jobs.length > 0) input.jobs = jobs;
   if (o.drillSchedule !== undefined || o.maxLag !== undefined) {
     input.drill = { ...(o.drillSchedule === undefined ? {} : { schedule: o.drillSchedule }), ...(o.maxLag === undefined ? {} : { max_lag: o.maxLag }) };
   }
@@ -79,6 +92,7 @@ export async function appAdd(name: string, options: AppAddOptions, deps: Deps): 
   const secret = await ensureSecretKey(deps.paths, spec);
   await mirrorAfterChange(deps);
   const dbs = spec.databases.map((db) => db.path).join(", ") || "none";
+  const jobLines = [...spec.jobs.map((j) => `job ${j.name} (${j.schedule}): ${j.command} (in apps/${spec.name}/app.yml; remove it there if unwanted)`), ...offeredJobs(spec.kind, spec.name)];
   // A running supervisor takes the app on at once: restore, Litestream, first deploy of the branch, processes.
   const loaded = await controlRequest<{ error?: string }>(deps.paths, "POST", `/apps/${spec.name}/load`, undefined, 30_000);
   const next = loaded === undefined
@@ -87,7 +101,7 @@ export async function appAdd(name: string, options: AppAddOptions, deps: Deps): 
       ? `hostctl up is running: it restores, deploys ${spec.branch} and starts ${spec.name} now (hostctl status); env: hostctl env set ${spec.name} KEY=VALUE …, then hostctl restart ${spec.name}`
       : `warning: the running hostctl up did not take ${spec.name} on (${loaded.body.error ?? loaded.status}): restart it to supervise the app`;
   return {
-    text: `added ${spec.name} (${spec.kind}, ${spec.repo}@${spec.branch}, port ${spec.port}, databases: ${dbs})${secret ? `\ngenerated ${SECRET_KEY_VAR} in apps/${spec.name}/env (0600)` : ""}\n${next}`,
+    text: `added ${spec.name} (${spec.kind}, ${spec.repo}@${spec.branch}, port ${spec.port}, databases: ${dbs})${secret ? `\ngenerated ${SECRET_KEY_VAR} in apps/${spec.name}/env (0600)` : ""}${jobLines.map((l) => `\n${l}`).join("")}\n${next}`,
     data: { ...spec, supervised: loaded !== undefined && loaded.status < 300 },
   };
 }
@@ -112,6 +126,7 @@ export async function appShow(name: string, deps: Deps): Promise<CommandResult> 
     ...shimLines(spec),
     `healthcheck: ${spec.healthcheck.path} within ${spec.healthcheck.timeout}`,
     `deploy:     poll ${spec.deploy.poll ?? "off"}, keep ${spec.deploy.keep_releases} releases`,
+    `jobs:       ${spec.jobs.length === 0 ? "none" : spec.jobs.map((j) => `${j.name} (${j.schedule}): ${j.command}`).join("; ")}`,
     `drill:      ${spec.drill.schedule ?? "host default"}${spec.drill.max_lag ? `, max lag ${spec.drill.max_lag}` : ""}`,
     `data:       ${paths.data}`,
   ];

@@ -11,6 +11,7 @@ import type { Supervisor } from "../../supervisor/main.js";
 import type { SupervisorWiring, UpOptions } from "../commands/up.js";
 import { wireDrills } from "./drills.js";
 import { wirePolling } from "./polling.js";
+import { wireJobs } from "./jobs.js";
 import { restoreMediaFirst, takeLease, wireHost } from "./host.js";
 import { deployHooks } from "../../deploy/hooks.js";
 import { loadApps } from "../../apps/registry.js";
@@ -71,6 +72,7 @@ async function extend(supervisor: Supervisor, hostId: string): Promise<void> {
   wireHost(supervisor, hostId);
   await wireDrills(supervisor);
   wirePolling(supervisor);
+  await wireJobs(supervisor);
   const { ctx } = supervisor;
   const mirror = async () => {
     if (supervisor.fenced) return; // another host owns the replica target now, and its registry
