@@ -59,6 +59,7 @@ const commands = {
   deploy: () => import("./commands/deploy.js"),
   run: () => import("./commands/run.js"),
   jobs: () => import("./commands/jobs.js"),
+  appCheck: () => import("./commands/app-check.js"),
   wiring: () => import("./wiring/index.js"),
 };
 
@@ -125,6 +126,10 @@ export function buildProgram(): Command {
     .option("--purge", "also delete the app's directory (data, releases, logs)")
     .option("--json", "JSON output")
     .action((name: string, o: { purge?: boolean; json?: boolean }) => run(async (deps) => (await commands.app()).appRemove(name, o, deps), o.json));
+  app.command("check <name>").description("preflight a commit without deploying: manage.py, settings, WSGI app, requirements, web command, what the settings shim sets")
+    .option("--ref <ref>", "branch, tag or commit (default: the app's branch)")
+    .option("--json", "JSON output")
+    .action((name: string, o: { ref?: string; json?: boolean }) => run(async (deps) => (await commands.appCheck()).appCheck(name, o, deps), o.json));
   app.command("push-setup <name>").description("create apps/<app>/push.git: git push to it deploys the app's branch")
     .option("--json", "JSON output")
     .action((name: string, o: { json?: boolean }) => run(async (deps) => (await commands.deploy()).pushSetup(name, deps), o.json));

@@ -10,6 +10,7 @@ import { writeJsonFile } from "../lib/json-file.js";
 import { ensureDatabases } from "../restore/restore-app.js";
 import { buildRelease, type BuildResult } from "./build.js";
 import { buildSummary, venvOptions } from "./build-options.js";
+import { preflight } from "./preflight-step.js";
 import { fetchMirror, materialise, PUSH_REFSPECS, refCandidates, resolveCommit, type Commit } from "./git.js";
 import { acquireDeployLock } from "./lock.js";
 import { planDeploy, releaseCommands, type ActivationMode, type StepName } from "./plan.js";
@@ -161,6 +162,7 @@ const STEPS: Record<StepName, (work: Work) => Promise<string | undefined>> = {
     await materialise(w.ctx.run, w.app.repo, commit.sha, w.dir);
     w.processes = await releaseProcesses(w.spec, w.dir);
     w.env = await releaseEnv(w.spec, w.ctx, w.dir);
+    await preflight(w.spec, w.ctx, w.dir);
     return `releases/${id}`;
   },
   build: async (w) => {

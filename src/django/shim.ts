@@ -21,6 +21,12 @@ export const SHIM_OVERRIDES: readonly string[] = [
   "WAGTAILADMIN_BASE_URL ← https://<first domain> (Wagtail projects)",
 ];
 
+/** The settings names the shim assigns. */
+export const SHIM_SETTINGS: readonly string[] = [
+  "DATABASES", "STATIC_ROOT", "STATIC_URL", "MEDIA_ROOT", "MEDIA_URL", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS",
+  "SECURE_PROXY_SSL_HEADER", "SECRET_KEY", "DEBUG", "LOGGING", "WAGTAILADMIN_BASE_URL (Wagtail)",
+];
+
 const SHIM_SOURCE = new URL("../../templates/django/hostctl_settings.py", import.meta.url);
 
 export function usesShim(spec: AppSpec): boolean {

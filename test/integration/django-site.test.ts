@@ -69,4 +69,29 @@ describe("a Django 5.2 project from PyPI, unmodified", () => {
     expect(await readlink(join(home, "apps", "shop", "current"))).toBe(before);
     expect((await httpGet(port, "/")).status).toBe(200);
   });
+
+  it("app check inspects a commit without deploying: warnings for DEBUG and the hard-coded database, a pin that does not exist for this Python fails", { timeout: 180_000 }, async () => {
+    const good = await runCli(home, ["app", "check", "shop", "--ref", await repo.git("rev-parse", "HEAD~1")], { env });
+    expect(good.exitCode, good.stderr).toBe(0);
+    expect(good.stdout).toMatch(/^ok\s+settings: shop\.settings \(from manage\.py\)$/m);
+    expect(good.stdout).toMatch(/^ok\s+web: inferred: <release>\/\.venv\/bin\/gunicorn shop\.wsgi:application --bind 127\.0\.0\.1:\$PORT/m);
+    expect(good.stdout).toMatch(/^warn\s+DEBUG: shop\.settings sets DEBUG = True \(the shim sets DEBUG = False\)$/m);
+    expect(good.stdout).toMatch(/^warn\s+database path: the settings hard-code an SQLite path/m);
+    expect(good.stdout).toMatch(/^ok\s+requirements resolve/m);
+    // `wagtail start` pins Django 6, which needs Python 3.12: found before any deploy.
+    await repo.commit("Django 6", { "requirements.txt": "Django>=6,<6.1\n" });
+    const bad = await runCli(home, ["app", "check", "shop"], { env });
+    expect(bad.exitCode).toBe(1);
+    expect(bad.stdout).toMatch(/^FAIL\s+requirements resolve: pip cannot resolve requirements\.txt for python3: ERROR: .*Django/m);
+  });
+
+  it("deploy runs the same checks first: a commit without requirements fails before building", async () => {
+    const before = await readlink(join(home, "apps", "shop", "current"));
+    await repo.commit("no requirements", { "requirements.txt": null });
+    const deploy = await runCli(home, ["deploy", "shop"], { env });
+    expect(deploy.exitCode).toBe(1);
+    expect(deploy.stderr).toContain('failed at step "checkout"');
+    expect(deploy.stderr).toContain("preflight: requirements: no requirements.txt: the isolated venv would have no Django");
+    expect(await readlink(join(home, "apps", "shop", "current"))).toBe(before);
+  });
 });
