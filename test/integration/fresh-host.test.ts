@@ -76,6 +76,9 @@ describe("a fresh host brings every site back", () => {
     await waitFor("media in the replica", async () => (await listKeys(client, bucket, "dr/_hostctl/media/blog/")).some((k) => k.endsWith("photo.jpg")), 60_000, 500);
     await new Promise((resolve) => setTimeout(resolve, 2500));
 
+    // app add generated blog's Django secret key; it comes back with the env file (sessions survive).
+    const envA = (await runCli(hostA, ["env", "list", "blog", "--values"])).stdout;
+    expect(envA).toMatch(/^DJANGO_SECRET_KEY=\S{50}\nGREETING=hello$/);
     await killHost(hostA, a);
     await rm(hostA, { recursive: true, force: true });
 
@@ -100,7 +103,7 @@ describe("a fresh host brings every site back", () => {
     expect((await httpGet(ports.blog, "/")).body).toBe("ok v2");
     const recovered = Object.fromEntries((await status(hostB)).apps.map((app) => [app.name, app.release?.split("-")[1]]));
     expect(recovered).toEqual(Object.fromEntries(Object.entries(live).map(([name, release]) => [name, release?.split("-")[1]])));
-    expect((await runCli(hostB, ["env", "list", "blog", "--values"])).stdout).toBe("GREETING=hello");
+    expect((await runCli(hostB, ["env", "list", "blog", "--values"])).stdout).toBe(envA);
     expect(await b.stop("SIGTERM")).toBe(0);
   });
 });
