@@ -98,8 +98,10 @@ export async function buildVenv(run: Runner, spec: AppSpec, releaseDir: string, 
     result = { venv: "reused", reusedFrom: previousDir, pip: false };
   } else {
     await exec(venvCommand(installer, spec.python, venv, hasRequirements(requirements) || options.needsGunicorn, uv));
-    if (hasRequirements(requirements)) await exec(installCommand(installer, venv, ["-r", "requirements.txt"], uv));
-    result = { venv: "created", pip: hasRequirements(requirements) };
+    // One resolver run for both: a second pip start-up and index round-trip cost as much as the install.
+    const addGunicorn = options.needsGunicorn && !/^\s*gunicorn\b/im.test(requirements ?? "");
+    if (hasRequirements(requirements)) await exec(installCommand(installer, venv, ["-r", "requirements.txt", ...(addGunicorn ? ["gunicorn"] : [])], uv));
+    result = { venv: "created", pip: hasRequirements(requirements), ...(addGunicorn && hasRequirements(requirements) ? { gunicorn: true } : {}) };
   }
   if (options.needsGunicorn && !(await pathExists(join(venv, "bin", "gunicorn")))) {
     await exec(installCommand(installer, venv, ["gunicorn"], uv));
