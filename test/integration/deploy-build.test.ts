@@ -61,7 +61,7 @@ describe("release virtualenvs", () => {
     expect(isolated.python).toEqual({ interpreter: PYTHON, system_site_packages: false, installer: "auto" });
   });
 
-  it("an isolated venv does not see Debian's Django; pip installs the requirements from PyPI into it", async () => {
+  it("an isolated venv does not see Debian's Django; pip installs the requirements from PyPI into it", { timeout: 180_000 }, async () => {
     const root = await tempDir();
     const bare = await release(root, "r0", "# nothing\n");
     await buildVenv(run, isolated, bare, undefined, options);
@@ -73,7 +73,7 @@ describe("release virtualenvs", () => {
     expect(stdout).toMatch(/^5\.2\./);
   });
 
-  it("gunicorn is installed into the venv when no web command is given and requirements lack it", async () => {
+  it("gunicorn is installed into the venv when no web command is given and requirements lack it", { timeout: 180_000 }, async () => {
     const dir = await release(await tempDir(), "r1", "# nothing\n");
     expect(await buildVenv(run, isolated, dir, undefined, { ...options, needsGunicorn: true })).toEqual({ venv: "created", pip: false, gunicorn: true });
     const { stdout } = await execa(join(dir, ".venv", "bin", "gunicorn"), ["--version"]);
