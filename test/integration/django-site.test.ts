@@ -62,7 +62,7 @@ describe("a Django 5.2 project from PyPI, unmodified", () => {
   it("a release whose requirements do not resolve fails at build with pip's message; the old release keeps serving", { timeout: 180_000 }, async () => {
     const before = await readlink(join(home, "apps", "shop", "current"));
     await repo.commit("a requirement that does not exist", { "requirements.txt": "Django>=5.2,<5.3\ndjango-htmx>=1.19,<2\nhostctl-no-such-package-for-tests==1.0\n" });
-    const deploy = await runCli(home, ["deploy", "shop"], { env });
+    const deploy = await runCli(home, ["deploy", "shop"], { env, timeoutMs: 170_000 });
     expect(deploy.exitCode).toBe(1);
     expect(deploy.stderr).toContain('failed at step "build"');
     expect(deploy.stderr).toMatch(/No matching distribution found for hostctl-no-such-package-for-tests==1\.0/);
@@ -71,7 +71,7 @@ describe("a Django 5.2 project from PyPI, unmodified", () => {
   });
 
   it("app check inspects a commit without deploying: warnings for DEBUG and the hard-coded database, a pin that does not exist for this Python fails", { timeout: 180_000 }, async () => {
-    const good = await runCli(home, ["app", "check", "shop", "--ref", await repo.git("rev-parse", "HEAD~1")], { env });
+    const good = await runCli(home, ["app", "check", "shop", "--ref", await repo.git("rev-parse", "HEAD~1")], { env, timeoutMs: 170_000 });
     expect(good.exitCode, good.stderr).toBe(0);
     expect(good.stdout).toMatch(/^ok\s+settings: shop\.settings \(from manage\.py\)$/m);
     expect(good.stdout).toMatch(/^ok\s+web: inferred: <release>\/\.venv\/bin\/gunicorn shop\.wsgi:application --bind 127\.0\.0\.1:\$PORT/m);
@@ -80,7 +80,7 @@ describe("a Django 5.2 project from PyPI, unmodified", () => {
     expect(good.stdout).toMatch(/^ok\s+requirements resolve/m);
     // `wagtail start` pins Django 6, which needs Python 3.12: found before any deploy.
     await repo.commit("Django 6", { "requirements.txt": "Django>=6,<6.1\n" });
-    const bad = await runCli(home, ["app", "check", "shop"], { env });
+    const bad = await runCli(home, ["app", "check", "shop"], { env, timeoutMs: 170_000 });
     expect(bad.exitCode).toBe(1);
     expect(bad.stdout).toMatch(/^FAIL\s+requirements resolve: pip cannot resolve requirements\.txt for python3: ERROR: .*Django/m);
   });
@@ -88,7 +88,7 @@ describe("a Django 5.2 project from PyPI, unmodified", () => {
   it("deploy runs the same checks first: a commit without requirements fails before building", async () => {
     const before = await readlink(join(home, "apps", "shop", "current"));
     await repo.commit("no requirements", { "requirements.txt": null });
-    const deploy = await runCli(home, ["deploy", "shop"], { env });
+    const deploy = await runCli(home, ["deploy", "shop"], { env, timeoutMs: 170_000 });
     expect(deploy.exitCode).toBe(1);
     expect(deploy.stderr).toContain('failed at step "checkout"');
     expect(deploy.stderr).toContain("preflight: requirements: no requirements.txt: the isolated venv would have no Django");
