@@ -130,7 +130,7 @@ export async function appShow(name: string, deps: Deps): Promise<CommandResult> 
     `drill:      ${spec.drill.schedule ?? "host default"}${spec.drill.max_lag ? `, max lag ${spec.drill.max_lag}` : ""}`,
     `data:       ${paths.data}`,
   ];
-  return { text: lines.join("\n"), data: { ...spec, paths: { root: paths.root, data: paths.data, logs: paths.logs, current: paths.current } } };
+  return { text: lines.join("\n"), data: { ...spec, settings_overrides: usesShim(spec) ? SHIM_OVERRIDES : [], paths: { root: paths.root, data: paths.data, logs: paths.logs, current: paths.current } } };
 }
 
 export async function appRemove(name: string, options: { purge?: boolean }, deps: Deps): Promise<CommandResult> {
