@@ -83,6 +83,10 @@ describe("app jobs under hostctl up", () => {
     const add = await runCli(home, ["app", "add", "cms", "--kind", "wagtail", "--repo", "/unused", "--port", String(await freePort())]);
     expect(add.exitCode, add.stderr).toBe(0);
     expect(add.stdout).toContain("job publish_scheduled (*/10 * * * *): python manage.py publish_scheduled");
+    const show = await runCli(home, ["app", "show", "cms"]);
+    expect(show.stdout).toContain("settings:   hostctl_settings over the project's");
+    expect(show.stdout).toContain("DEBUG = False");
+    expect(show.stdout).toContain("jobs:       publish_scheduled (*/10 * * * *): python manage.py publish_scheduled");
     expect(await readFile(join(home, "apps", "cms", "app.yml"), "utf8")).toMatch(/jobs:\n\s+- name: publish_scheduled\n\s+schedule: "\*\/10 \* \* \* \*"\n\s+command: python manage.py publish_scheduled/);
   });
 });
