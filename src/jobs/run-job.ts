@@ -20,7 +20,13 @@ const STOP_GRACE_MS = 10_000;
  * logs/job-NAME.log between a start and an end line. `signal` aborts it (supervisor stopping):
  * its process group gets SIGTERM, then SIGKILL after a grace period.
  */
-export async function runJob(spec: AppSpec, job: JobSpec, ctx: Pick<HostContext, "paths" | "clock">, signal?: AbortSignal): Promise<JobRun> {
+/** Told of a job's process so a supervisor that dies can have it ended by the next one (run/pids). */
+export interface JobTracker {
+  started: (app: string, job: string, pid: number, command: string) => Promise<void>;
+  ended: (app: string, job: string) => Promise<void>;
+}
+
+export async function runJob(spec: AppSpec, job: JobSpec, ctx: Pick<HostContext, "paths" | "clock">, signal?: AbortSignal, tracker?: JobTracker): Promise<JobRun> {
   const started = ctx.clock.now();
   const base = { app: spec.name, job: job.name, started_at: started.toISOString() };
   const logPath = jobLogPath(appPaths(ctx.paths, spec.name), job.name);
@@ -44,10 +50,12 @@ export async function runJob(spec: AppSpec, job: JobSpec, ctx: Pick<HostContext,
     const child = spawnLongRunning("/bin/sh", ["-c", job.command], { cwd: releaseDir, env });
     child.stdout?.pipe(out, { end: false });
     child.stderr?.pipe(out, { end: false });
+    if (child.pid !== undefined) await tracker?.started(spec.name, job.name, child.pid, job.command).catch(() => undefined);
     const abort = () => void (child.pid === undefined ? undefined : killGroup(child.pid, STOP_GRACE_MS));
     signal?.addEventListener("abort", abort, { once: true });
     const result = await child;
     signal?.removeEventListener("abort", abort);
+    await tracker?.ended(spec.name, job.name).catch(() => undefined);
     const duration = ctx.clock.now().getTime() - started.getTime();
     const exitCode = result.exitCode ?? null;
     const ok = exitCode === 0;

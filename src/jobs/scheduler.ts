@@ -5,13 +5,14 @@ import { appPaths } from "../config/paths.js";
 import type { AppSpec } from "../config/schema.js";
 import { alertTargets, deliver } from "../drills/alerts.js";
 import { errorMessage } from "../lib/errors.js";
-import { runJob, type JobSpec } from "./run-job.js";
+import { runJob, type JobSpec, type JobTracker } from "./run-job.js";
 import { jobLogPath, readJobsState, writeJobsState, type JobRun, type JobsState } from "./state.js";
 
 export interface JobSchedulerOptions {
   ctx: HostContext;
   /** Called whenever an app's job state changed (feeds status). */
   onChange: (app: string, state: JobsState) => void;
+  tracker?: JobTracker;
 }
 
 /**
@@ -78,7 +79,7 @@ export class JobScheduler {
       entry.running_since = ctx.clock.now().toISOString();
       await this.save(spec.name);
       const previous = entry.last;
-      const result = await runJob(spec, job, ctx, this.stopping.signal);
+      const result = await runJob(spec, job, ctx, this.stopping.signal, this.options.tracker);
       delete entry.running_since;
       entry.last = result;
       await this.save(spec.name);

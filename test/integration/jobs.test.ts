@@ -76,6 +76,11 @@ describe("app jobs under hostctl up", () => {
     expect(byName.fails?.last).toMatchObject({ ok: false, exit_code: 3 });
     expect((await runCli(home, ["status"])).stdout).toMatch(/^job gen\/fails: FAILED \(exit 3\) \d+s ago/m);
     expect((await runCli(home, ["jobs", "gen"])).stdout).toMatch(/^fails\s+\* \* \* \* \* \*\s+\S+ ago\s+failed \(exit 3\)/m);
+    // A running job is recorded in run/pids, so a supervisor that was SIGKILLed has it ended by the next `up`.
+    await waitFor("the slow job's process record", async () => {
+      const record = await readFile(join(home, "run", "pids", "gen.job-slow.json"), "utf8").catch(() => undefined);
+      return record !== undefined && (JSON.parse(record) as { command: string }).command === "sleep 3; echo slow done";
+    }, 10_000, 100);
     expect(await up.stop("SIGTERM")).toBe(0);
   });
 

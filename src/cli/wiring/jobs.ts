@@ -1,4 +1,5 @@
 import { JobScheduler } from "../../jobs/scheduler.js";
+import { procStartTime, removeRecord, writeRecord } from "../../supervisor/proc.js";
 import type { JobsState } from "../../jobs/state.js";
 import type { Supervisor } from "../../supervisor/main.js";
 
@@ -16,6 +17,13 @@ export async function wireJobs(supervisor: Supervisor): Promise<void> {
   const scheduler = new JobScheduler({
     ctx: supervisor.ctx,
     onChange: (app, state) => supervisor.units.get(app)?.annotate("jobs", jobsSummary(state)),
+    tracker: {
+      started: async (app, job, pid, command) => {
+        const starttime = await procStartTime(pid);
+        if (starttime) await writeRecord(supervisor.ctx.paths.pids, { app, type: `job-${job}`, pid, starttime, command });
+      },
+      ended: (app, job) => removeRecord(supervisor.ctx.paths.pids, app, `job-${job}`),
+    },
   });
   for (const unit of supervisor.units.values()) await scheduler.add(unit.spec);
   supervisor.onUnits({
