@@ -7,7 +7,7 @@ import { buildVenv } from "../../src/deploy/build.js";
 import { createRunner } from "../../src/lib/exec.js";
 import { createLogger } from "../../src/lib/log.js";
 import { PYTHON } from "../helpers/apps.js";
-import { pipCacheDir } from "../helpers/tools.js";
+import { pipCacheDir, uvBinary } from "../helpers/tools.js";
 import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
 
 afterAll(cleanupTempDirs);
@@ -78,5 +78,17 @@ describe("release virtualenvs", () => {
     expect(await buildVenv(run, isolated, dir, undefined, { ...options, needsGunicorn: true })).toEqual({ venv: "created", pip: false, gunicorn: true });
     const { stdout } = await execa(join(dir, ".venv", "bin", "gunicorn"), ["--version"]);
     expect(stdout).toContain("gunicorn");
+  });
+
+  it("with python.installer uv, uv makes the venv and installs the requirements (cache under UV_CACHE_DIR)", { timeout: 180_000 }, async () => {
+    const uv = uvBinary();
+    const cache = await tempDir("uv-cache");
+    const dir = await release(await tempDir(), "r1", "Django>=5.2,<5.3\n");
+    const viaUv = validateAppSpec({ name: "blog", repo: "/srv/blog.git", port: 8001, python: { interpreter: PYTHON, installer: "uv" } }, "app.yml");
+    expect(await buildVenv(run, viaUv, dir, undefined, { ...options, cacheEnv: { PIP_CACHE_DIR: pipCacheDir, UV_CACHE_DIR: cache }, uv, needsGunicorn: true }))
+      .toEqual({ venv: "created", pip: true, gunicorn: true });
+    const { stdout } = await execa(join(dir, ".venv", "bin", "python"), ["-c", "import django, gunicorn; print(django.__version__)"]);
+    expect(stdout).toMatch(/^5\.2\./);
+    expect(await readFile(join(dir, ".venv", "pyvenv.cfg"), "utf8")).toMatch(/^uv = /m);
   });
 });
