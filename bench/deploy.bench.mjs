@@ -19,7 +19,7 @@ try {
   const home = join(tmp("deploy-home"), "home");
   const port = await freePort();
   await cli(home, ["init", "--replica-url", `file://${tmp("deploy-replica")}`]);
-  await cli(home, ["app", "add", "blog", "--repo", repo, "--port", String(port), "--db", "db.sqlite3", "--python", PYTHON, "--healthcheck-path", "/health"]);
+  await cli(home, ["app", "add", "blog", "--repo", repo, "--port", String(port), "--db", "db.sqlite3", "--python", PYTHON, "--system-site-packages", "--healthcheck-path", "/health"]);
 
   const work = tmp("deploy-raw");
   const rawEnv = { REPO: repo, WORK: work, PORT: String(await freePort()), DATABASE_URL: `sqlite:///${join(work, "db.sqlite3")}` };

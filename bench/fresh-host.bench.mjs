@@ -67,7 +67,7 @@ try {
   // Host A: deploy, grow the database to MB, replicate it, stop gracefully (the lease is released).
   const hostA = join(tmp("fresh-a"), "home");
   await cli(hostA, ["init", "--replica-url", replicaUrl]);
-  await cli(hostA, ["app", "add", "blog", "--repo", repo, "--port", String(port), "--db", "db.sqlite3", "--python", PYTHON, "--healthcheck-path", "/health"]);
+  await cli(hostA, ["app", "add", "blog", "--repo", repo, "--port", String(port), "--db", "db.sqlite3", "--python", PYTHON, "--system-site-packages", "--healthcheck-path", "/health"]);
   await cli(hostA, ["deploy", "blog"]);
   const dbA = join(hostA, "apps", "blog", "data", "db.sqlite3");
   await execa("sqlite3", [dbA], { input: `CREATE TABLE ballast(id INTEGER PRIMARY KEY, body BLOB); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < ${MB * 1000}) INSERT INTO ballast(body) SELECT randomblob(1000) FROM n; PRAGMA wal_checkpoint(TRUNCATE);` });

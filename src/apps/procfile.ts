@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { AppSpec } from "../config/schema.js";
+import { inferWebCommand } from "../django/web-command.js";
 
 /** Pure: Procfile text → process type → command line. */
 export function parseProcfile(text: string): Record<string, string> {
@@ -12,8 +13,19 @@ export function parseProcfile(text: string): Record<string, string> {
   return processes;
 }
 
-/** A Procfile in the release overrides the app spec's processes (Heroku/Piku convention). */
+/**
+ * A Procfile in the release overrides the app spec's processes; without a `web` in either, a
+ * Django/Wagtail release gets one inferred from WSGI_APPLICATION (the venv's gunicorn).
+ */
 export async function releaseProcesses(spec: AppSpec, releaseDir: string | undefined): Promise<Record<string, string>> {
+  const declared = await declaredProcesses(spec, releaseDir);
+  if (declared.web !== undefined || !releaseDir || (spec.kind !== "django" && spec.kind !== "wagtail")) return declared;
+  const web = await inferWebCommand(releaseDir, spec.django.settings);
+  return web === undefined ? declared : { ...declared, web };
+}
+
+/** A Procfile in the release overrides the app spec's processes (Heroku/Piku convention). */
+export async function declaredProcesses(spec: AppSpec, releaseDir: string | undefined): Promise<Record<string, string>> {
   if (releaseDir) {
     try {
       const fromFile = parseProcfile(await readFile(join(releaseDir, "Procfile"), "utf8"));

@@ -20,5 +20,5 @@ export interface CommandResult {
   text: string;
   data?: unknown;
   /** 1 when the operation ran and failed (drill failed, doctor found problems). */
-  exitCode?: 0 | 1;
+  exitCode?: number;
 }

@@ -57,6 +57,9 @@ const commands = {
   restore: () => import("./commands/restore.js"),
   keygen: () => import("./commands/keygen.js"),
   deploy: () => import("./commands/deploy.js"),
+  run: () => import("./commands/run.js"),
+  jobs: () => import("./commands/jobs.js"),
+  appCheck: () => import("./commands/app-check.js"),
   wiring: () => import("./wiring/index.js"),
 };
 
@@ -112,6 +115,8 @@ export function buildProgram(): Command {
     .option("--process <type=command>", "process command line, e.g. web=\"gunicorn …\" (repeatable; default: the repo's Procfile)", collect)
     .option("--build <command>", "build command for generic apps")
     .option("--python <path>", "Python interpreter (default python3)")
+    .option("--system-site-packages", "let the venv see the interpreter's packages (e.g. Debian's python3-django; default: isolated)")
+    .option("--installer <name>", "auto | pip | uv: what installs requirements.txt (default auto: uv when on PATH)")
     .option("--healthcheck-path <path>", "path a new release must answer with 2xx/3xx (default /)")
     .option("--drill-schedule <cron>", "cron schedule of restore drills (default: host's drills.schedule)")
     .option("--max-lag <duration>", "replica freshness a drill accepts (default: host's drills.max_lag)")
@@ -126,6 +131,10 @@ export function buildProgram(): Command {
     .option("--purge", "also delete the app's directory (data, releases, logs)")
     .option("--json", "JSON output")
     .action((name: string, o: { purge?: boolean; json?: boolean }) => run(async (deps) => (await commands.app()).appRemove(name, o, deps), o.json));
+  app.command("check <name>").description("preflight a commit without deploying: manage.py, settings, WSGI app, requirements, web command, what the settings shim sets")
+    .option("--ref <ref>", "branch, tag or commit (default: the app's branch)")
+    .option("--json", "JSON output")
+    .action((name: string, o: { ref?: string; json?: boolean }) => run(async (deps) => (await commands.appCheck()).appCheck(name, o, deps), o.json));
   app.command("push-setup <name>").description("create apps/<app>/push.git: git push to it deploys the app's branch")
     .option("--json", "JSON output")
     .action((name: string, o: { json?: boolean }) => run(async (deps) => (await commands.deploy()).pushSetup(name, deps), o.json));
@@ -196,11 +205,24 @@ export function buildProgram(): Command {
     .action((name: string, o: DeployFlags & { json?: boolean }) => run(async (deps) => (await commands.deploy()).deploy(name, o, deps), o.json));
   program.command("rollback <name>").description("switch back to the previous release (or --to RELEASE); databases are not changed")
     .option("--to <release>", "release id or commit prefix (see hostctl releases NAME)")
+    .option("--force", "roll back even when the database has migrations the release lacks")
     .option("--json", "JSON output")
-    .action((name: string, o: { to?: string; json?: boolean }) => run(async (deps) => (await commands.deploy()).rollback(name, o, deps), o.json));
+    .action((name: string, o: { to?: string; force?: boolean; json?: boolean }) => run(async (deps) => (await commands.deploy()).rollback(name, o, deps), o.json));
   program.command("releases <name>").description("an app's releases: id, commit, message, when, current marker")
     .option("--json", "JSON output")
     .action((name: string, o: { json?: boolean }) => run(async (deps) => (await commands.deploy()).releases(name, deps), o.json));
+
+  program.command("run <name> [command...]").description("run a command in the live release with the app's environment and venv (refused while a database is missing)")
+    .allowUnknownOption().helpOption(false)
+    .action((name: string, command: string[]) => run(async (deps) => (await commands.run()).runInApp(name, command, deps)));
+  program.command("manage <name> [args...]").description("python manage.py ARGS in the live release (e.g. hostctl manage blog createsuperuser)")
+    .allowUnknownOption().helpOption(false)
+    .action((name: string, args: string[]) => run(async (deps) => (await commands.run()).manage(name, args, deps)));
+  program.command("jobs <name>").description("an app's scheduled jobs (jobs: in app.yml) and their last runs")
+    .option("--json", "JSON output")
+    .action((name: string, o: { json?: boolean }) => run(async (deps) => (await commands.jobs()).jobs(name, deps), o.json));
+  program.command("shell <name>").description("manage.py shell in the live release")
+    .action((name: string) => run(async (deps) => (await commands.run()).shell(name, deps)));
 
   return program;
 }

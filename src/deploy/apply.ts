@@ -9,6 +9,8 @@ import { pathExists } from "../lib/fs.js";
 import { writeJsonFile } from "../lib/json-file.js";
 import { ensureDatabases } from "../restore/restore-app.js";
 import { buildRelease, type BuildResult } from "./build.js";
+import { buildSummary, venvOptions } from "./build-options.js";
+import { preflight } from "./preflight-step.js";
 import { fetchMirror, materialise, PUSH_REFSPECS, refCandidates, resolveCommit, type Commit } from "./git.js";
 import { acquireDeployLock } from "./lock.js";
 import { planDeploy, releaseCommands, type ActivationMode, type StepName } from "./plan.js";
@@ -167,18 +169,19 @@ const STEPS: Record<StepName, (work: Work) => Promise<string | undefined>> = {
     await materialise(w.ctx.run, w.app.repo, commit.sha, w.dir);
     w.processes = await releaseProcesses(w.spec, w.dir);
     w.env = await releaseEnv(w.spec, w.ctx, w.dir);
+    await preflight(w.spec, w.ctx, w.dir);
     return `releases/${id}`;
   },
   build: async (w) => {
     const previousDir = w.previous ? join(w.app.releases, w.previous) : undefined;
     const out = outputCollector(w.ctx.progress);
     try {
-      w.build = await buildRelease(w.ctx.run, w.spec, need(w.dir, "dir"), previousDir, need(w.env, "env"), out.onOutput);
+      w.build = await buildRelease(w.ctx.run, w.spec, need(w.dir, "dir"), previousDir, need(w.env, "env"), out.onOutput, await venvOptions(w));
     } catch (error) {
       out.flush();
       throw new StepFailure("build", errorMessage(error).split("\n")[0] ?? "", out.text() || stderrTail(error), { cause: error });
     }
-    return w.build.venv === "none" ? (w.spec.build ? "build command ok" : "nothing to build") : `venv ${w.build.venv}${w.build.pip ? " + pip install" : ""}`;
+    return w.build.venv === "none" ? (w.spec.build ? "build command ok" : "nothing to build") : buildSummary(w.build);
   },
   restore: async (w) => {
     // Item 11: never migrate a missing database while its replica is unreachable or holds data.

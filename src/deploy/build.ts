@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { AppSpec } from "../config/schema.js";
 import type { Runner } from "../lib/exec.js";
 import { pathExists } from "../lib/fs.js";
+import { chooseInstaller, installCommand, venvCommand } from "./installer.js";
 
 export const VENV = ".venv";
 const BUILD_TIMEOUT_MS = 30 * 60_000;
@@ -13,6 +14,8 @@ export interface BuildResult {
   venv: VenvAction;
   reusedFrom?: string;
   pip: boolean;
+  /** gunicorn was installed because the requirements lack it and no web command was given. */
+  gunicorn?: boolean;
 }
 
 /** Pure: requirements.txt has something to install (not only blank lines, comments and options). */
@@ -58,39 +61,60 @@ export async function relocateVenv(venv: string, from: string): Promise<void> {
   if (text !== undefined) await writeFile(`${cfg}.tmp`, text.split(from).join(venv)).then(() => rename(`${cfg}.tmp`, cfg));
 }
 
+export interface VenvOptions {
+  /** No web command given: the inferred one runs the venv's gunicorn, installed when requirements lack it. */
+  needsGunicorn: boolean;
+  /** PIP_CACHE_DIR / UV_CACHE_DIR (see installer.ts). */
+  cacheEnv: Record<string, string>;
+  /** uv found on PATH, if any. */
+  uv: string | undefined;
+}
+
+async function sameVenvKind(previousVenv: string, spec: AppSpec): Promise<boolean> {
+  const cfg = await readText(join(previousVenv, "pyvenv.cfg"));
+  return cfg !== undefined && /include-system-site-packages\s*=\s*true/.test(cfg) === spec.python.system_site_packages;
+}
+
 /**
- * A virtualenv for the release. Measured on this host (Debian python3.11, 2 cores): `venv` with pip
- * 3.8 s (ensurepip dominates), `venv --without-pip` 0.04 s, `cp -a` of a 25 MB venv 0.37 s,
- * `cp -al` (hard links) 0.05 s. So without requirements the venv is made fresh and pip-less (cheaper
- * than any copy); with requirements identical to the previous release's, that release's venv is
- * hard-linked and relocated (pip, not Python, writes files, and it is not run on a reused venv).
+ * A virtualenv for the release, isolated unless python.system_site_packages. Measured on this host
+ * (Debian python3.11, 2 cores): `venv` with pip 3.8 s (ensurepip dominates), `venv --without-pip`
+ * 0.04 s, `cp -a` of a 25 MB venv 0.37 s, `cp -al` (hard links) 0.05 s. So without anything to
+ * install the venv is made fresh and pip-less (cheaper than any copy); with requirements identical
+ * to the previous release's, that release's venv is hard-linked and relocated (pip, not Python,
+ * writes files, and it is not run on a reused venv except to add a missing gunicorn, which only adds files).
  */
-export async function buildVenv(run: Runner, spec: AppSpec, releaseDir: string, previousDir: string | undefined): Promise<BuildResult> {
+export async function buildVenv(run: Runner, spec: AppSpec, releaseDir: string, previousDir: string | undefined, options: VenvOptions): Promise<BuildResult> {
   const venv = join(releaseDir, VENV);
   const requirements = await readText(join(releaseDir, "requirements.txt"));
-  if (!hasRequirements(requirements)) {
-    await run(spec.python, ["-m", "venv", "--system-site-packages", "--without-pip", venv], { timeoutMs: BUILD_TIMEOUT_MS });
-    return { venv: "created", pip: false };
+  const installer = chooseInstaller(spec.python.installer, options.uv);
+  const uv = options.uv ?? "uv";
+  const exec = (c: { file: string; args: string[] }) => run(c.file, c.args, { cwd: releaseDir, env: options.cacheEnv, timeoutMs: BUILD_TIMEOUT_MS });
+  let result: BuildResult;
+  const previousVenv = previousDir ? join(previousDir, VENV) : undefined;
+  if (hasRequirements(requirements) && previousDir && previousVenv && (await pathExists(join(previousVenv, "bin", "python")))
+    && (await readText(join(previousDir, "requirements.txt"))) === requirements && (await sameVenvKind(previousVenv, spec))) {
+    await run("cp", ["-al", previousVenv, venv]);
+    await relocateVenv(venv, previousVenv);
+    result = { venv: "reused", reusedFrom: previousDir, pip: false };
+  } else {
+    await exec(venvCommand(installer, spec.python, venv, hasRequirements(requirements) || options.needsGunicorn, uv));
+    // One resolver run for both: a second pip start-up and index round-trip cost as much as the install.
+    const addGunicorn = options.needsGunicorn && !/^\s*gunicorn\b/im.test(requirements ?? "");
+    if (hasRequirements(requirements)) await exec(installCommand(installer, venv, ["-r", "requirements.txt", ...(addGunicorn ? ["gunicorn"] : [])], uv));
+    result = { venv: "created", pip: hasRequirements(requirements), ...(addGunicorn && hasRequirements(requirements) ? { gunicorn: true } : {}) };
   }
-  if (previousDir && (await pathExists(join(previousDir, VENV, "bin", "python")))) {
-    const before = await readText(join(previousDir, "requirements.txt"));
-    if (before === requirements) {
-      await run("cp", ["-al", join(previousDir, VENV), venv]);
-      await relocateVenv(venv, join(previousDir, VENV));
-      return { venv: "reused", reusedFrom: previousDir, pip: false };
-    }
+  if (options.needsGunicorn && !(await pathExists(join(venv, "bin", "gunicorn")))) {
+    await exec(installCommand(installer, venv, ["gunicorn"], uv));
+    result.gunicorn = true;
   }
-  await run(spec.python, ["-m", "venv", "--system-site-packages", venv], { timeoutMs: BUILD_TIMEOUT_MS });
-  await run(join(venv, "bin", "python"), ["-m", "pip", "install", "--disable-pip-version-check", "--no-input", "-r", "requirements.txt"], { cwd: releaseDir, timeoutMs: BUILD_TIMEOUT_MS });
-  return { venv: "created", pip: true };
+  return result;
 }
 
 /** The build: the venv for Python apps, then the spec's `build` command line if any. */
-export async function buildRelease(run: Runner, spec: AppSpec, releaseDir: string, previousDir: string | undefined, env: Record<string, string>, onOutput: (chunk: string) => void): Promise<BuildResult> {
-  const result = isPythonKind(spec) ? await buildVenv(run, spec, releaseDir, previousDir) : { venv: "none" as const, pip: false };
+export async function buildRelease(run: Runner, spec: AppSpec, releaseDir: string, previousDir: string | undefined, env: Record<string, string>, onOutput: (chunk: string) => void, venvOptions: VenvOptions): Promise<BuildResult> {
+  const result = isPythonKind(spec) ? await buildVenv(run, spec, releaseDir, previousDir, venvOptions) : { venv: "none" as const, pip: false };
   if (spec.build) {
     await run("/bin/sh", ["-c", spec.build], { cwd: releaseDir, env: { ...env, ...(result.venv === "none" ? {} : { VIRTUAL_ENV: join(releaseDir, VENV) }) }, cleanEnv: true, timeoutMs: BUILD_TIMEOUT_MS, onOutput });
   }
   return result;
 }
-

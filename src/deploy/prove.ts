@@ -1,11 +1,8 @@
 import type { HostContext } from "../apps/context.js";
-import { readAppEnv } from "../apps/env.js";
-import { appProcessEnv } from "../apps/process-env.js";
+import { releaseProcessEnv } from "../apps/release-env.js";
 import { releaseProcesses, serviceProcesses } from "../apps/procfile.js";
-import { appPaths } from "../config/paths.js";
 import type { AppSpec } from "../config/schema.js";
 import { parseDuration } from "../lib/duration.js";
-import { isPythonKind } from "./build.js";
 import { healthHost } from "./plan.js";
 import { StepFailure } from "./steps.js";
 import { healthCheckTemporarily, isPortFree } from "./temporary-web.js";
@@ -17,8 +14,7 @@ export interface ProveResult {
 }
 
 export async function releaseEnv(spec: AppSpec, ctx: HostContext, releaseDir: string): Promise<Record<string, string>> {
-  const appEnv = await readAppEnv(ctx.paths, spec.name);
-  return appProcessEnv({ spec, app: appPaths(ctx.paths, spec.name), releaseDir, appEnv, hasVenv: isPythonKind(spec) });
+  return releaseProcessEnv(ctx.paths, spec, releaseDir);
 }
 
 /**

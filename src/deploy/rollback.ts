@@ -5,6 +5,7 @@ import type { AppSpec } from "../config/schema.js";
 import { HostctlError } from "../lib/errors.js";
 import { writeJsonFile } from "../lib/json-file.js";
 import { acquireDeployLock } from "./lock.js";
+import { guardRollbackMigrations } from "./migration-guard.js";
 import { proveTemporarily } from "./prove.js";
 import { listReleases, previousRelease, readCurrent, type ReleaseInfo } from "./releases.js";
 import { failureMessage, runStep, StepFailure, type StepRecord } from "./steps.js";
@@ -14,6 +15,8 @@ import { switchCurrent } from "./switch.js";
 export interface RollbackOptions {
   to?: string;
   supervisor?: SupervisorLink | null;
+  /** Roll back even across migrations the target release lacks. */
+  force?: boolean;
 }
 
 export interface RollbackResult {
@@ -65,6 +68,7 @@ export async function rollbackApp(spec: AppSpec, ctx: HostContext, options: Roll
     const releases = await listReleases(app);
     const target = pickRollbackTarget(releases, current, options.to);
     if (target.id === current) throw new HostctlError("RELEASE_NOT_FOUND", `${target.id} is already the current release of ${spec.name}`, { exitCode: 2 });
+    if (!options.force) await guardRollbackMigrations(spec, ctx, target);
     const supervisor = options.supervisor === undefined ? await connectSupervisor(ctx.paths) : (options.supervisor ?? undefined);
     const steps: StepRecord[] = [];
     let gap: number | undefined;

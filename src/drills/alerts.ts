@@ -59,7 +59,7 @@ function retryable(status: number): boolean {
 }
 
 /** One request with bounded retries and backoff; never throws. */
-async function deliver(kind: AlertOutcome["kind"], url: string, init: RequestInit, deps: AlertDeps): Promise<AlertOutcome> {
+export async function deliver(kind: AlertOutcome["kind"], url: string, init: RequestInit, deps: AlertDeps): Promise<AlertOutcome> {
   const doFetch = deps.fetch ?? fetch;
   let error = "";
   for (let attempt = 1; attempt <= ALERT_ATTEMPTS; attempt++) {

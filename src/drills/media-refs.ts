@@ -2,8 +2,7 @@ import { realpath } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { HostContext } from "../apps/context.js";
-import { readAppEnv } from "../apps/env.js";
-import { appProcessEnv } from "../apps/process-env.js";
+import { releaseProcessEnv } from "../apps/release-env.js";
 import { appPaths } from "../config/paths.js";
 import type { AppSpec } from "../config/schema.js";
 import { errorMessage } from "../lib/errors.js";
@@ -26,7 +25,7 @@ export interface MediaReferences {
 /** The release's interpreter: its virtualenv when it has one, else the app's configured Python. */
 async function releasePython(spec: AppSpec, releaseDir: string): Promise<{ python: string; hasVenv: boolean }> {
   const venv = join(releaseDir, ".venv", "bin", "python");
-  return (await pathExists(venv)) ? { python: venv, hasVenv: true } : { python: spec.python, hasVenv: false };
+  return (await pathExists(venv)) ? { python: venv, hasVenv: true } : { python: spec.python.interpreter, hasVenv: false };
 }
 
 /**
@@ -38,11 +37,9 @@ export async function readMediaReferences(spec: AppSpec, ctx: HostContext, resto
   const app = appPaths(ctx.paths, spec.name);
   if (!(await pathExists(app.current))) return undefined;
   const releaseDir = await realpath(app.current);
-  const { python, hasVenv } = await releasePython(spec, releaseDir);
-  const env = {
-    ...appProcessEnv({ spec, app, releaseDir, appEnv: await readAppEnv(ctx.paths, spec.name), hasVenv }),
-    DATABASE_URL: `sqlite:///${restoredDb}`,
-  };
+  const { python } = await releasePython(spec, releaseDir);
+  // The environment of the app's own processes (the settings shim included), pointed at the restored copy.
+  const env = { ...(await releaseProcessEnv(ctx.paths, spec, releaseDir)), DATABASE_URL: `sqlite:///${restoredDb}` };
   const result = await ctx.run(python, [MEDIA_REFERENCES_SCRIPT, restoredDb, liveDb], { cwd: releaseDir, env, cleanEnv: true, timeoutMs: SCRIPT_TIMEOUT_MS });
   try {
     return JSON.parse(result.stdout) as MediaReferences;

@@ -4,9 +4,8 @@ import { join, posix } from "node:path";
 import type { HostContext } from "../apps/context.js";
 import type { AppSpec } from "../config/schema.js";
 import { appPaths, type AppPaths } from "../config/paths.js";
-import { readAppEnv } from "../apps/env.js";
 import { releaseProcesses, serviceProcesses } from "../apps/procfile.js";
-import { appProcessEnv } from "../apps/process-env.js";
+import { releaseProcessEnv } from "../apps/release-env.js";
 import { appDomains } from "../config/domains.js";
 import { HostctlError, errorMessage } from "../lib/errors.js";
 import { pathExists } from "../lib/fs.js";
@@ -273,7 +272,7 @@ export class AppUnit {
       this.set("failed", `no processes: add a Procfile to the repo or --process web=… to the app`);
       return undefined;
     }
-    const env = appProcessEnv({ spec: this.spec, app: this.paths, releaseDir, appEnv: await readAppEnv(ctx.paths, this.spec.name), hasVenv: await pathExists(join(releaseDir, ".venv")), port });
+    const env = await releaseProcessEnv(ctx.paths, this.spec, releaseDir, port);
     const set = new ReleaseProcessSet(releaseDir, port);
     const childDeps = { log: ctx.log, pidsDir: ctx.paths.pids, policy: this.deps.policy, graceMs: this.deps.graceMs };
     await set.start({ spec: this.spec, paths: this.paths, releaseDir, port, processes, env, blueGreen: this.deps.proxy !== undefined }, childDeps, () => this.refresh(), () => this.stopping);

@@ -27,4 +27,8 @@ export function caddyBinary(): string {
   return tool("HOSTCTL_TEST_CADDY", "/usr/bin/caddy", "apt-get install caddy");
 }
 
+export function uvBinary(): string {
+  return tool("HOSTCTL_TEST_UV", join(CACHE, "uv", "bin", "uv"), `python3 -m venv ${join(CACHE, "uv")} && ${join(CACHE, "uv", "bin", "pip")} install "uv>=0.5,<1"`);
+}
+
 export const pipCacheDir = process.env.PIP_CACHE_DIR ?? join(CACHE, "pip");

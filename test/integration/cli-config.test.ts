@@ -109,7 +109,7 @@ describe("commands", () => {
   it("app list and show answer in JSON", async () => {
     const list = await runCli(home, ["app", "list", "--json"]);
     expect(list.exitCode).toBe(0);
-    expect((JSON.parse(list.stdout) as { name: string; python: string }[]).map((a) => [a.name, a.python])).toEqual([["blog", "/usr/bin/python3"]]);
+    expect((JSON.parse(list.stdout) as { name: string; python: { interpreter: string } }[]).map((a) => [a.name, a.python.interpreter])).toEqual([["blog", "/usr/bin/python3"]]);
     const show = await runCli(home, ["app", "show", "blog", "--json"]);
     expect(JSON.parse(show.stdout)).toMatchObject({ name: "blog", port: 8001, branch: "main", kind: "django", databases: [{ path: "db.sqlite3" }] });
   });

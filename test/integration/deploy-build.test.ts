@@ -7,12 +7,16 @@ import { buildVenv } from "../../src/deploy/build.js";
 import { createRunner } from "../../src/lib/exec.js";
 import { createLogger } from "../../src/lib/log.js";
 import { PYTHON } from "../helpers/apps.js";
+import { pipCacheDir, uvBinary } from "../helpers/tools.js";
 import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
 
 afterAll(cleanupTempDirs);
 
 const run = createRunner(createLogger("silent"));
-const spec = validateAppSpec({ name: "blog", repo: "/srv/blog.git", port: 8001, python: PYTHON }, "app.yml");
+const debian = validateAppSpec({ name: "blog", repo: "/srv/blog.git", port: 8001, python: { interpreter: PYTHON, system_site_packages: true, installer: "pip" } }, "app.yml");
+const spec = debian;
+const isolated = validateAppSpec({ name: "blog", repo: "/srv/blog.git", port: 8001, python: PYTHON }, "app.yml");
+const options = { needsGunicorn: false, cacheEnv: { PIP_CACHE_DIR: pipCacheDir }, uv: undefined };
 
 async function release(root: string, id: string, requirements: string): Promise<string> {
   const dir = join(root, id);
@@ -24,7 +28,7 @@ async function release(root: string, id: string, requirements: string): Promise<
 describe("release virtualenvs", () => {
   it("comment-only requirements get a fresh pip-less venv that sees Debian's Django", async () => {
     const dir = await release(await tempDir(), "r1", "# from Debian\n");
-    expect(await buildVenv(run, spec, dir, undefined)).toEqual({ venv: "created", pip: false });
+    expect(await buildVenv(run, spec, dir, undefined, options)).toEqual({ venv: "created", pip: false });
     const { stdout } = await execa(join(dir, ".venv", "bin", "python"), ["-c", "import sys, django; print(sys.prefix)"]);
     expect(stdout).toBe(join(dir, ".venv"));
   });
@@ -32,10 +36,10 @@ describe("release virtualenvs", () => {
   it("identical requirements reuse the previous venv by hard links, relocated, leaving the old one intact", async () => {
     const root = await tempDir();
     const first = await release(root, "r1", "Django>=3.2\n");
-    expect(await buildVenv(run, spec, first, undefined)).toEqual({ venv: "created", pip: true });
+    expect(await buildVenv(run, spec, first, undefined, options)).toEqual({ venv: "created", pip: true });
     const second = await release(root, "r2", "Django>=3.2\n");
     const started = Date.now();
-    expect(await buildVenv(run, spec, second, first)).toEqual({ venv: "reused", reusedFrom: first, pip: false });
+    expect(await buildVenv(run, spec, second, first, options)).toEqual({ venv: "reused", reusedFrom: first, pip: false });
     expect(Date.now() - started).toBeLessThan(2000);
     const pip = await readFile(join(second, ".venv", "bin", "pip"), "utf8");
     expect(pip.split("\n")[0]).toBe(`#!${join(second, ".venv", "bin", "python3")}`);
@@ -48,8 +52,43 @@ describe("release virtualenvs", () => {
   it("changed requirements build a new venv", async () => {
     const root = await tempDir();
     const first = await release(root, "r1", "Django>=3.2\n");
-    await buildVenv(run, spec, first, undefined);
+    await buildVenv(run, spec, first, undefined, options);
     const second = await release(root, "r2", "Django>=3.1\n");
-    expect(await buildVenv(run, spec, second, first)).toEqual({ venv: "created", pip: true });
+    expect(await buildVenv(run, spec, second, first, options)).toEqual({ venv: "created", pip: true });
+  });
+
+  it("the old string form of python: is the interpreter, and venvs are isolated by default", () => {
+    expect(isolated.python).toEqual({ interpreter: PYTHON, system_site_packages: false, installer: "auto" });
+  });
+
+  it("an isolated venv does not see Debian's Django; pip installs the requirements from PyPI into it", { timeout: 180_000 }, async () => {
+    const root = await tempDir();
+    const bare = await release(root, "r0", "# nothing\n");
+    await buildVenv(run, isolated, bare, undefined, options);
+    const missing = await execa(join(bare, ".venv", "bin", "python"), ["-c", "import django"], { reject: false });
+    expect(missing.stderr).toContain("ModuleNotFoundError");
+    const dir = await release(root, "r1", "Django>=5.2,<5.3\n");
+    expect(await buildVenv(run, isolated, dir, undefined, options)).toEqual({ venv: "created", pip: true });
+    const { stdout } = await execa(join(dir, ".venv", "bin", "python"), ["-c", "import django; print(django.__version__)"]);
+    expect(stdout).toMatch(/^5\.2\./);
+  });
+
+  it("gunicorn is installed into the venv when no web command is given and requirements lack it", { timeout: 180_000 }, async () => {
+    const dir = await release(await tempDir(), "r1", "# nothing\n");
+    expect(await buildVenv(run, isolated, dir, undefined, { ...options, needsGunicorn: true })).toEqual({ venv: "created", pip: false, gunicorn: true });
+    const { stdout } = await execa(join(dir, ".venv", "bin", "gunicorn"), ["--version"]);
+    expect(stdout).toContain("gunicorn");
+  });
+
+  it("with python.installer uv, uv makes the venv and installs the requirements (cache under UV_CACHE_DIR)", { timeout: 180_000 }, async () => {
+    const uv = uvBinary();
+    const cache = await tempDir("uv-cache");
+    const dir = await release(await tempDir(), "r1", "Django>=5.2,<5.3\n");
+    const viaUv = validateAppSpec({ name: "blog", repo: "/srv/blog.git", port: 8001, python: { interpreter: PYTHON, installer: "uv" } }, "app.yml");
+    expect(await buildVenv(run, viaUv, dir, undefined, { ...options, cacheEnv: { PIP_CACHE_DIR: pipCacheDir, UV_CACHE_DIR: cache }, uv, needsGunicorn: true }))
+      .toEqual({ venv: "created", pip: true, gunicorn: true });
+    const { stdout } = await execa(join(dir, ".venv", "bin", "python"), ["-c", "import django, gunicorn; print(django.__version__)"]);
+    expect(stdout).toMatch(/^5\.2\./);
+    expect(await readFile(join(dir, ".venv", "pyvenv.cfg"), "utf8")).toMatch(/^uv = /m);
   });
 });

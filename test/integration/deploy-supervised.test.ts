@@ -26,7 +26,7 @@ beforeAll(async () => {
   home = join(await tempDir(), "home");
   port = await freePort();
   expect((await runCli(home, ["init", "--replica-url", `file://${await tempDir("replica")}`])).exitCode).toBe(0);
-  const add = await runCli(home, ["app", "add", "blog", "--repo", repo.dir, "--port", String(port), "--db", "db.sqlite3", "--python", PYTHON, "--poll", "1s"]);
+  const add = await runCli(home, ["app", "add", "blog", "--repo", repo.dir, "--port", String(port), "--db", "db.sqlite3", "--python", PYTHON, "--system-site-packages", "--poll", "1s"]);
   expect(add.exitCode, add.stderr).toBe(0);
   // A second app without polling, so a deploy by hand never races the poller.
   shopRepo = await gitRepo({ fixture: join(FIXTURES, "generic-app") });

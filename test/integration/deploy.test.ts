@@ -60,7 +60,7 @@ beforeAll(async () => {
   repo = await gitRepo({ fixture: join(FIXTURES, "django-app") });
   const init = await runCli(home, ["init", "--replica-url", `file://${join(await tempDir("replica"), "r")}`]);
   expect(init.exitCode, init.stderr).toBe(0);
-  const add = await runCli(home, ["app", "add", APP, "--repo", repo.dir, "--port", String(port), "--db", "db.sqlite3", "--python", PYTHON, "--healthcheck-path", "/health"]);
+  const add = await runCli(home, ["app", "add", APP, "--repo", repo.dir, "--port", String(port), "--db", "db.sqlite3", "--python", PYTHON, "--system-site-packages", "--healthcheck-path", "/health"]);
   expect(add.exitCode, add.stderr).toBe(0);
   // A broken release answers 500 at once; no need to wait the default 30s for it to recover.
   await setSpec((t) => t.replace("timeout: 30s", "timeout: 4s"));
@@ -174,8 +174,13 @@ describe("hostctl deploy", () => {
     expect(text.stdout).toMatch(new RegExp(`^\\*\\s+${v2}\\s+[0-9a-f]{7}\\s+\\d+s ago\\s+v2: note title$`, "m"));
   });
 
-  it("rollback returns to the previous release, and a second rollback comes back", async () => {
-    const back = await runCli(home, ["rollback", APP]);
+  it("rollback across an applied migration is refused, naming it; --force returns to the previous release, and a second rollback comes back", async () => {
+    const refused = await runCli(home, ["rollback", APP]);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toContain(`error[DEPLOY_REFUSED]: not rolling blog back to ${v1}: the database has a migration that release does not know: notes.0002_note_title`);
+    expect(refused.stderr).toContain("--force");
+    expect(await currentId()).toBe(v2);
+    const back = await runCli(home, ["rollback", APP, "--force"]);
     expect(back.exitCode, back.stderr).toBe(0);
     expect(back.stdout).toContain(`from ${v2} to ${v1}`);
     expect(await currentId()).toBe(v1);
@@ -251,7 +256,7 @@ describe("deploy without a supervisor restores before any release phase", () => 
     const env = { AWS_ACCESS_KEY_ID: "hostctl-test-key", AWS_SECRET_ACCESS_KEY: "s3cr3t-test-value-9f8e7d" };
     const init = await runCli(other, ["init", "--replica-url", "s3://nowhere/blog", "--s3-endpoint", `http://127.0.0.1:${await freePort()}`, "--s3-force-path-style"], { env });
     expect(init.exitCode, init.stderr).toBe(0);
-    const add = await runCli(other, ["app", "add", APP, "--repo", repo.dir, "--port", String(await freePort()), "--db", "db.sqlite3", "--python", PYTHON]);
+    const add = await runCli(other, ["app", "add", APP, "--repo", repo.dir, "--port", String(await freePort()), "--db", "db.sqlite3", "--python", PYTHON, "--system-site-packages"]);
     expect(add.exitCode, add.stderr).toBe(0);
     const result = await runCli(other, ["deploy", APP], { env, timeoutMs: 60_000 });
     expect(result.exitCode).toBe(1);

@@ -49,7 +49,7 @@ beforeAll(async () => {
   const config = parseDocument(await readFile(join(home, "hostctl.yml"), "utf8"));
   config.setIn(["metrics", "listen"], `127.0.0.1:${metricsPort}`);
   await writeFile(join(home, "hostctl.yml"), config.toString());
-  expect((await runCli(home, ["app", "add", "blog", "--repo", "/unused", "--port", String(port), "--db", "db.sqlite3", "--python", PYTHON])).exitCode).toBe(0);
+  expect((await runCli(home, ["app", "add", "blog", "--repo", "/unused", "--port", String(port), "--db", "db.sqlite3", "--python", PYTHON, "--system-site-packages"])).exitCode).toBe(0);
   const release = await installRelease(home, "blog", "django-app");
   await migrateDjango(home, "blog", release);
   supervisor = await startSupervisor(home);

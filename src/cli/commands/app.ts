@@ -9,6 +9,16 @@ import { mirrorAfterChange } from "../mirror.js";
 import { controlRequest } from "../../supervisor/control-client.js";
 import { HostctlError } from "../../lib/errors.js";
 import { appDomains } from "../../config/domains.js";
+import { ensureSecretKey } from "../../apps/release-env.js";
+import { SECRET_KEY_VAR, SHIM_OVERRIDES, usesShim } from "../../django/shim.js";
+import type { AppSpec } from "../../config/schema.js";
+
+/** Pure: what the settings shim overrides, for app show. */
+export function shimLines(spec: AppSpec): string[] {
+  if (spec.kind === "generic") return [];
+  if (!usesShim(spec)) return ["settings:   the project's own (django.settings_shim: false)"];
+  return [`settings:   hostctl_settings over ${spec.django.settings ?? "the project's (found at deploy; hostctl app check NAME)"}, overriding:`, ...SHIM_OVERRIDES.map((o) => `              ${o}`)];
+}
 
 export interface AppAddOptions {
   repo?: string;
@@ -20,6 +30,8 @@ export interface AppAddOptions {
   process?: string[];
   build?: string;
   python?: string;
+  systemSitePackages?: boolean;
+  installer?: string;
   drillSchedule?: string;
   maxLag?: string;
   poll?: string;
@@ -28,22 +40,42 @@ export interface AppAddOptions {
 
 const FLAGS = {
   name: "NAME", repo: "--repo", branch: "--branch", kind: "--kind", databases: "--db", port: "--port",
-  domains: "--domain", processes: "--process", build: "--build", python: "--python",
+  domains: "--domain", processes: "--process", build: "--build", python: "--python", "python.interpreter": "--python",
+  "python.system_site_packages": "--system-site-packages", "python.installer": "--installer",
   "drill.schedule": "--drill-schedule", "drill.max_lag": "--max-lag", "deploy.poll": "--poll", "healthcheck.path": "--healthcheck-path",
 };
+
+/** Pure: jobs app add writes into app.yml (visible there, and removable): Wagtail's scheduled publishing. */
+export function defaultJobs(kind: string): { name: string; schedule: string; command: string }[] {
+  return kind === "wagtail" ? [{ name: "publish_scheduled", schedule: "*/10 * * * *", command: "python manage.py publish_scheduled" }] : [];
+}
+
+/** Pure: the job app add offers (prints) for Django apps: expired sessions pile up in SQLite otherwise. */
+export function offeredJobs(kind: string, name: string): string[] {
+  if (kind !== "django" && kind !== "wagtail") return [];
+  return [`offer: to clear expired sessions daily, add to apps/${name}/app.yml:`, "  jobs:", "    - {name: clearsessions, schedule: \"30 4 * * *\", command: python manage.py clearsessions}"];
+}
 
 /** Pure: flags → the app spec input the schema validates. */
 export function appInputFromFlags(name: string, o: AppAddOptions): AppSpecInput {
   const input: Record<string, unknown> = { name, repo: o.repo, port: numberOrText(o.port) };
   if (o.branch !== undefined) input.branch = o.branch;
   if (o.kind !== undefined) input.kind = o.kind;
-  if (o.python !== undefined) input.python = o.python;
+  if (o.python !== undefined || o.systemSitePackages !== undefined || o.installer !== undefined) {
+    input.python = {
+      ...(o.python === undefined ? {} : { interpreter: o.python }),
+      ...(o.systemSitePackages === undefined ? {} : { system_site_packages: o.systemSitePackages }),
+      ...(o.installer === undefined ? {} : { installer: o.installer }),
+    };
+  }
   if (o.db !== undefined) input.databases = o.db.map((path) => ({ path }));
   if (o.process !== undefined) input.processes = parseProcessFlags(o.process);
   if (o.build !== undefined) input.build = o.build;
   if (o.domain !== undefined) input.domains = o.domain;
   if (o.healthcheckPath !== undefined) input.healthcheck = { path: o.healthcheckPath };
   if (o.poll !== undefined) input.deploy = { poll: o.poll };
+  const jobs = defaultJobs(o.kind ?? "django");
+  if (jobs.length > 0) input.jobs = jobs;
   if (o.drillSchedule !== undefined || o.maxLag !== undefined) {
     input.drill = { ...(o.drillSchedule === undefined ? {} : { schedule: o.drillSchedule }), ...(o.maxLag === undefined ? {} : { max_lag: o.maxLag }) };
   }
@@ -58,8 +90,10 @@ export async function appAdd(name: string, options: AppAddOptions, deps: Deps): 
   } catch (error) {
     throw asArgumentError(error, FLAGS);
   }
+  const secret = await ensureSecretKey(deps.paths, spec);
   await mirrorAfterChange(deps);
   const dbs = spec.databases.map((db) => db.path).join(", ") || "none";
+  const jobLines = [...spec.jobs.map((j) => `job ${j.name} (${j.schedule}): ${j.command} (in apps/${spec.name}/app.yml; remove it there if unwanted)`), ...offeredJobs(spec.kind, spec.name)];
   // A running supervisor takes the app on at once: restore, Litestream, first deploy of the branch, processes.
   const loaded = await controlRequest<{ error?: string }>(deps.paths, "POST", `/apps/${spec.name}/load`, undefined, 30_000);
   const next = loaded === undefined
@@ -68,7 +102,7 @@ export async function appAdd(name: string, options: AppAddOptions, deps: Deps): 
       ? `hostctl up is running: it restores, deploys ${spec.branch} and starts ${spec.name} now (hostctl status); env: hostctl env set ${spec.name} KEY=VALUE …, then hostctl restart ${spec.name}`
       : `warning: the running hostctl up did not take ${spec.name} on (${loaded.body.error ?? loaded.status}): restart it to supervise the app`;
   return {
-    text: `added ${spec.name} (${spec.kind}, ${spec.repo}@${spec.branch}, port ${spec.port}, databases: ${dbs})\n${next}`,
+    text: `added ${spec.name} (${spec.kind}, ${spec.repo}@${spec.branch}, port ${spec.port}, databases: ${dbs})${secret ? `\ngenerated ${SECRET_KEY_VAR} in apps/${spec.name}/env (0600)` : ""}${jobLines.map((l) => `\n${l}`).join("")}\n${next}`,
     data: { ...spec, supervised: loaded !== undefined && loaded.status < 300 },
   };
 }
@@ -89,13 +123,15 @@ export async function appShow(name: string, deps: Deps): Promise<CommandResult> 
     `port:       ${spec.port}${appDomains(spec).length > 0 ? `  domains: ${appDomains(spec).join(", ")}` : ""}`,
     `databases:  ${spec.databases.map((d) => d.path).join(", ") || "none"}`,
     `processes:  ${Object.keys(spec.processes).length > 0 ? Object.entries(spec.processes).map(([t, c]) => `${t}: ${c}`).join("; ") : "from the repo's Procfile"}`,
-    `python:     ${spec.python}`,
+    `python:     ${spec.python.interpreter} (${spec.python.system_site_packages ? "with system site packages" : "isolated venv"}, installer ${spec.python.installer})`,
+    ...shimLines(spec),
     `healthcheck: ${spec.healthcheck.path} within ${spec.healthcheck.timeout}`,
     `deploy:     poll ${spec.deploy.poll ?? "off"}, keep ${spec.deploy.keep_releases} releases`,
+    `jobs:       ${spec.jobs.length === 0 ? "none" : spec.jobs.map((j) => `${j.name} (${j.schedule}): ${j.command}`).join("; ")}`,
     `drill:      ${spec.drill.schedule ?? "host default"}${spec.drill.max_lag ? `, max lag ${spec.drill.max_lag}` : ""}`,
     `data:       ${paths.data}`,
   ];
-  return { text: lines.join("\n"), data: { ...spec, paths: { root: paths.root, data: paths.data, logs: paths.logs, current: paths.current } } };
+  return { text: lines.join("\n"), data: { ...spec, settings_overrides: usesShim(spec) ? SHIM_OVERRIDES : [], paths: { root: paths.root, data: paths.data, logs: paths.logs, current: paths.current } } };
 }
 
 export async function appRemove(name: string, options: { purge?: boolean }, deps: Deps): Promise<CommandResult> {

@@ -48,11 +48,11 @@ export async function deploy(name: string, flags: DeployFlags, deps: Deps): Prom
   }
 }
 
-export async function rollback(name: string, flags: { to?: string }, deps: Deps): Promise<CommandResult> {
+export async function rollback(name: string, flags: { to?: string; force?: boolean }, deps: Deps): Promise<CommandResult> {
   const spec = await requireApp(deps.paths, name);
   const ctx = await loadHostContext(deps);
   try {
-    const result = await rollbackApp(spec, ctx, flags.to === undefined ? {} : { to: flags.to });
+    const result = await rollbackApp(spec, ctx, { ...(flags.to === undefined ? {} : { to: flags.to }), ...(flags.force ? { force: true } : {}) });
     await mirrorRegistryOrWarn(ctx);
     return {
       text: `rolled ${name} back from ${result.from ?? "nothing"} to ${result.to} (${result.commit.slice(0, 7)}); databases were not changed${result.switch ? `; ${result.switch}` : ""}`,

@@ -39,8 +39,8 @@ export async function doctor(deps: Deps): Promise<CommandResult> {
   }));
   checks.push(await check("git", async () => (await deps.run("git", ["--version"], { timeoutMs: 10_000 })).stdout.trim()));
   checks.push(await check("sqlite3", async () => (await deps.run("sqlite3", ["--version"], { timeoutMs: 10_000 })).stdout.trim().split(" ")[0] ?? ""));
-  for (const python of new Set(apps.filter((a) => a.kind !== "generic").map((a) => a.python))) {
-    const users = apps.filter((a) => a.python === python).map((a) => a.name).join(", ");
+  for (const python of new Set(apps.filter((a) => a.kind !== "generic").map((a) => a.python.interpreter))) {
+    const users = apps.filter((a) => a.python.interpreter === python).map((a) => a.name).join(", ");
     checks.push(await check(`python ${python} (${users})`, async () =>
       (await deps.run(python, ["-c", "import sys, venv; print(sys.version.split()[0])"], { timeoutMs: 10_000 })).stdout.trim()));
   }

@@ -62,6 +62,15 @@ function mediaLagText(app: AppStatus): string {
   return `${media.lag_s.toFixed(0)}s${media.pending ? ` (${media.pending} pending)` : ""}${media.error ? " failing" : ""}`;
 }
 
+interface JobLine { last_run_at: string | null; ok: boolean | null; exit_code: number | null; duration_ms: number | null; running: boolean; overlaps_skipped: number }
+
+/** One line per app job that has run (hostctl jobs NAME has the detail). */
+function jobsText(apps: AppStatus[], now: Date): string {
+  const lines = apps.flatMap((a) => Object.entries((a.jobs ?? {}) as Record<string, JobLine>).filter(([, j]) => j.last_run_at !== null).map(([name, j]) =>
+    `job ${a.name}/${name}: ${j.running ? "running; last " : ""}${j.ok ? "ok" : `FAILED (exit ${String(j.exit_code)})`} ${ago(j.last_run_at ?? "", now)} in ${((j.duration_ms ?? 0) / 1000).toFixed(1)}s${j.overlaps_skipped ? `, ${j.overlaps_skipped} overlapping runs skipped` : ""}`));
+  return lines.length === 0 ? "" : `\n${lines.join("\n")}`;
+}
+
 function processSummary(app: AppStatus): string {
   return app.processes.map((p) => `${p.type}:${p.state}${p.pid ? `(${p.pid})` : ""}${p.restarts ? ` ↻${p.restarts}` : ""}`).join(" ") || "-";
 }
@@ -99,8 +108,7 @@ export async function status(deps: Deps): Promise<CommandResult> {
     a.name, a.state, processSummary(a), a.litestream.state, lagText(a), mediaLagText(a), drillText(a.last_drill as DrillSummary | null | undefined, now), a.release ?? "-", a.reason ?? "",
   ])];
   return {
-    text: `supervisor pid ${s.supervisor.pid}, up since ${ago(s.supervisor.started_at, now)}${litestreamText(s.litestream)}
-${table(rows)}${proxyLines(s)}`,
+    text: `supervisor pid ${s.supervisor.pid}, up since ${ago(s.supervisor.started_at, now)}${litestreamText(s.litestream)}\n${table(rows)}${jobsText(s.apps, now)}${proxyLines(s)}`,
     data: s,
   };
 }

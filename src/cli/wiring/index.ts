@@ -11,6 +11,7 @@ import type { Supervisor } from "../../supervisor/main.js";
 import type { SupervisorWiring, UpOptions } from "../commands/up.js";
 import { wireDrills } from "./drills.js";
 import { wirePolling } from "./polling.js";
+import { wireJobs } from "./jobs.js";
 import { restoreMediaFirst, takeLease, wireHost } from "./host.js";
 import { watchRecoveredReferences } from "./media-recovery.js";
 import { MediaRestoreGate } from "./media.js";
@@ -75,6 +76,7 @@ async function extend(supervisor: Supervisor, hostId: string, recovered: Set<str
   watchRecoveredReferences(supervisor, recovered);
   await wireDrills(supervisor, media);
   wirePolling(supervisor);
+  await wireJobs(supervisor);
   const { ctx } = supervisor;
   await refreshPushHooks(ctx);
   const mirror = async () => {

@@ -1,0 +1,91 @@
+// Deploy of the unmodified Wagtail fixture (`wagtail start`, requirements from PyPI), no supervisor:
+//   changed requirements: `hostctl deploy` (fetch, archive, preflight, new venv + pip install + gunicorn
+//     from the warm shared pip cache, restore check, snapshot, migrate + collectstatic, gunicorn to its
+//     first healthy answer, switch) vs the raw steps (git archive, python -m venv, pip install -r +
+//     gunicorn with the same cache, migrate, collectstatic, gunicorn to its first 200);
+//   unchanged requirements: hostctl reuses the previous release's venv; the raw script has no venv to reuse.
+// pip vs uv: measured when uv is on PATH (python.installer: uv), else said so. BENCH_ROUNDS=N (default 2).
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { execa } from "execa";
+import { cleanup, cli, fixtureRepo, freePort, median, report, timed, tmp } from "./lib.mjs";
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const PIP_CACHE_DIR = process.env.PIP_CACHE_DIR ?? join(process.env.HOME ?? "/root", ".cache", "hostctl-ci", "pip");
+
+const RAW = `set -e
+rm -rf "$WORK/release" && mkdir -p "$WORK/release"
+git -C "$REPO" archive --format=tar HEAD | tar -x -C "$WORK/release"
+cd "$WORK/release"
+python3 -m venv .venv
+.venv/bin/pip install -q --disable-pip-version-check -r requirements.txt gunicorn
+# What an operator writes by hand: production settings' local.py with a key, hosts and a database kept outside the release.
+printf 'SECRET_KEY = "bench"\nALLOWED_HOSTS = ["*"]\nDATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "%s/db.sqlite3"}}\n' "$WORK" > mysite/settings/local.py
+export DJANGO_SETTINGS_MODULE=mysite.settings.production
+.venv/bin/python manage.py migrate --noinput >/dev/null
+.venv/bin/python manage.py collectstatic --noinput >/dev/null
+setsid .venv/bin/gunicorn mysite.wsgi:application --bind 127.0.0.1:$PORT --workers 2 >/dev/null 2>&1 &
+pid=$!
+trap 'kill -TERM -$pid 2>/dev/null' EXIT
+for i in $(seq 1 600); do
+  code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: localhost' http://127.0.0.1:$PORT/ || true)
+  [ "$code" = 200 ] && exit 0
+  sleep 0.1
+done
+exit 1`;
+
+async function touchRequirements(repo, round) {
+  // A changed requirements file (a comment) forces a cold venv; the pip cache stays warm.
+  const file = join(repo, "requirements.txt");
+  writeFileSync(file, `${readFileSync(file, "utf8").replace(/\n# round .*$/s, "")}\n# round ${round}\n`);
+  await execa("git", ["-c", "user.name=bench", "-c", "user.email=bench@invalid", "commit", "-qam", `round ${round}`], { cwd: repo });
+}
+
+try {
+  const repo = await fixtureRepo("wagtail-site", "wagtail");
+  const env = { PIP_CACHE_DIR };
+  const home = join(tmp("wagtail-home"), "home");
+  const port = await freePort();
+  await cli(home, ["init", "--replica-url", `file://${tmp("wagtail-replica")}`], env);
+  await cli(home, ["app", "add", "cms", "--kind", "wagtail", "--repo", repo, "--port", String(port), "--db", "db.sqlite3", "--installer", "pip"], env);
+  const work = tmp("wagtail-raw");
+  const rawEnv = { ...env, REPO: repo, WORK: work, PORT: String(await freePort()) };
+  const raw = () => execa("/bin/sh", ["-c", RAW], { env: rawEnv });
+  const ours = () => cli(home, ["deploy", "cms"], env);
+
+  await ours(); // warm-up: the pip cache, the first migrate
+  await raw();
+  const cold = [];
+  const rawMs = [];
+  const warm = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    await touchRequirements(repo, i);
+    cold.push(await timed(ours));
+    rawMs.push(await timed(raw));
+    await execa("git", ["-c", "user.name=bench", "-c", "user.email=bench@invalid", "commit", "-q", "--allow-empty", "-m", `same ${i}`], { cwd: repo });
+    warm.push(await timed(ours));
+  }
+  const { stdout } = await cli(home, ["deploy", "cms", "--json"], env);
+  const last = JSON.parse(stdout);
+  console.log(`hostctl steps, unchanged requirements (ms): ${last.steps.map((s) => `${s.name} ${s.ms}`).join(", ")}`);
+  report(`wagtail deploy, changed requirements (cold venv, warm pip cache; ${ROUNDS} rounds, medians)`, median(cold), median(rawMs), 1.15);
+  console.log(`wagtail deploy, unchanged requirements (venv reused): hostctl ${median(warm).toFixed(0)} ms vs raw (always a cold venv) ${median(rawMs).toFixed(0)} ms`);
+  // uv: on PATH, or the copy .ci/run keeps in its cache.
+  const cachedUv = join(process.env.HOME ?? "/root", ".cache", "hostctl-ci", "uv", "bin");
+  const onPath = await execa("sh", ["-c", "command -v uv"], { reject: false });
+  const uvDir = onPath.exitCode === 0 ? dirname(onPath.stdout.trim()) : existsSync(join(cachedUv, "uv")) ? cachedUv : undefined;
+  if (!uvDir) console.log("pip vs uv: uv not found (on PATH or in the CI cache); run bash .ci/run once for the uv figures");
+  else {
+    const spec = join(home, "apps", "cms", "app.yml");
+    writeFileSync(spec, readFileSync(spec, "utf8").replace("installer: pip", "installer: uv"));
+    const uvEnv = { ...env, PATH: `${uvDir}:${process.env.PATH ?? ""}` };
+    const uvMs = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      await touchRequirements(repo, 100 + i);
+      uvMs.push(await timed(() => cli(home, ["deploy", "cms"], uvEnv)));
+    }
+    console.log(`pip vs uv, changed requirements (cold venv): pip ${median(cold).toFixed(0)} ms, uv ${median(uvMs).toFixed(0)} ms`);
+  }
+} finally {
+  await cleanup();
+}
