@@ -1,11 +1,12 @@
 import { hostname } from "node:os";
 import type { Server } from "node:http";
 import type { HostContext } from "../apps/context.js";
-import { loadApps } from "../apps/registry.js";
+import { scanApps } from "../apps/registry.js";
+import { invalidAppStatus } from "./invalid-app.js";
 import { writeLitestreamConfigs } from "../litestream/config-files.js";
 import { readMetricsPorts } from "../litestream/ports.js";
 import { loadAppSpec } from "../config/app.js";
-import { HostctlError, usageError } from "../lib/errors.js";
+import { HostctlError, errorMessage, usageError } from "../lib/errors.js";
 import { AppUnit, type AppStatus, type UnitDeps } from "./app-unit.js";
 import type { BackoffPolicy } from "./backoff.js";
 import { ControlRoutes, listenControl, listenTcp } from "./control-server.js";
@@ -62,6 +63,8 @@ export class Supervisor {
   fenced: string | undefined;
   /** Aborted when a stop is requested: waits before the apps start (a registry retry) end early. */
   readonly stopping = new AbortController();
+  /** Apps whose app.yml fails its checks: shown failed with the reason, never started (restart loads them once fixed). */
+  readonly invalid = new Map<string, string>();
   private readonly servers: Server[] = [];
   private readonly stopHooks: (() => Promise<void> | void)[] = [];
   private readonly afterStopHooks: (() => Promise<void> | void)[] = [];
@@ -143,7 +146,7 @@ export class Supervisor {
   status(): SupervisorStatus {
     return {
       supervisor: { pid: process.pid, started_at: this.startedAt.toISOString(), home: this.ctx.paths.home, host: hostname(), ...memory() },
-      apps: [...this.units.values()].map((u) => u.status()),
+      apps: [...[...this.units.values()].map((u) => u.status()), ...[...this.invalid].map(([name, reason]) => invalidAppStatus(this.ctx.paths, name, reason))],
       ...(Object.assign({}, ...this.statusExtras.map((f) => f())) as Record<string, unknown>),
     };
   }
@@ -166,6 +169,11 @@ export class Supervisor {
         return { body: unit.status() };
       })
       .add("POST /apps/:name/restart", async ({ name = "" }) => {
+        if (this.invalid.has(name) && !this.units.has(name)) {
+          // `hostctl restart` checked the fixed app.yml: supervise the app now, as when it was added.
+          this.invalid.delete(name);
+          return { body: { ...(await this.loadApp(name)).status(), reloaded: true } };
+        }
         const unit = this.unit(name);
         if (await this.specChanged(unit)) {
           // `hostctl restart` checked the edited app.yml and wrote its Litestream config: stop the app
@@ -196,7 +204,11 @@ export class Supervisor {
     for (const stray of strays) ctx.log.warn({ event: "supervisor.stray_ended", app: stray.app, process: stray.type, pid: stray.pid }, "ended a process left by a previous supervisor");
     await this.options.beforeStart?.(this);
     if (this.stopping.signal.aborted) return;
-    const apps = await loadApps(ctx.paths);
+    const { apps, invalid } = await scanApps(ctx.paths);
+    for (const { name, error } of invalid) {
+      this.invalid.set(name, errorMessage(error));
+      ctx.log.error({ event: "app.spec_invalid", app: name, reason: errorMessage(error) }, "app.yml fails its checks: the app is not started");
+    }
     await writeLitestreamConfigs(ctx.paths, ctx.host, apps);
     const ports = await readMetricsPorts(ctx.paths);
     for (const spec of apps) this.createUnit(spec, ports[spec.name]);

@@ -73,6 +73,8 @@ export async function appAdd(name: string, options: AppAddOptions, deps: Deps): 
 }
 
 export async function appList(deps: Deps): Promise<CommandResult> {
+  // A broken hostctl.yml is said here too, not first by the command that needs it.
+  await loadHostConfig(deps.paths);
   const apps = await loadApps(deps.paths);
   const rows = [["NAME", "KIND", "PORT", "BRANCH", "DATABASES", "REPO"], ...apps.map((a) => [a.name, a.kind, String(a.port), a.branch, a.databases.map((d) => d.path).join(",") || "-", a.repo])];
   return { text: apps.length === 0 ? "no apps yet: hostctl app add NAME --repo URL --port N" : table(rows), data: apps };

@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from "node:path";
 import type { CommandResult, Deps } from "../deps.js";
 import { asArgumentError, numberOrText } from "../arguments.js";
 import { validateHostConfig, saveHostConfig } from "../../config/host.js";
+import { checkHostRules } from "../../config/host-rules.js";
 import { parseReplicaUrl } from "../../config/replica.js";
 import type { HostConfig } from "../../config/schema.js";
 import { HostctlError, errorMessage, usageError } from "../../lib/errors.js";
@@ -66,6 +67,7 @@ export async function initHost(options: InitOptions, deps: Deps): Promise<Comman
       },
       ...(options.metricsPortBase === undefined ? {} : { litestream: { metrics_port_base: numberOrText(options.metricsPortBase) } }),
     }, paths.hostConfig);
+    checkHostRules(config, paths.home, paths.hostConfig);
   } catch (error) {
     throw asArgumentError(error, FLAGS);
   }

@@ -3,6 +3,7 @@ import { basename, join } from "node:path";
 import type { CommandResult, Deps } from "../deps.js";
 import { ago, table } from "../output.js";
 import { loadApps } from "../../apps/registry.js";
+import { loadHostConfig } from "../../config/host.js";
 import { appPaths } from "../../config/paths.js";
 import { fileSize, pathExists } from "../../lib/fs.js";
 import { controlRequest } from "../../supervisor/control-client.js";
@@ -67,6 +68,7 @@ async function leaseWait(deps: Deps): Promise<LeaseWait | undefined> {
 }
 
 export async function status(deps: Deps): Promise<CommandResult> {
+  await loadHostConfig(deps.paths);
   const live = await controlRequest<SupervisorStatus>(deps.paths, "GET", "/status", undefined, 10_000);
   if (!live) {
     const apps = await diskStatus(deps);

@@ -13,7 +13,7 @@ import { wireDrills } from "./drills.js";
 import { wirePolling } from "./polling.js";
 import { restoreMediaFirst, takeLease, wireHost } from "./host.js";
 import { deployHooks } from "../../deploy/hooks.js";
-import { loadApps } from "../../apps/registry.js";
+import { listAppNames } from "../../apps/registry.js";
 
 const REGISTRY_MIRROR_MS = 60_000;
 
@@ -43,7 +43,7 @@ function firstDeploy(ctx: HostContext) {
  */
 async function recover(supervisor: Supervisor): Promise<void> {
   const { ctx } = supervisor;
-  const hasApps = (await loadApps(ctx.paths)).length > 0;
+  const hasApps = (await listAppNames(ctx.paths)).length > 0;
   const { baseMs, maxMs } = supervisor.options.policy;
   for (let delayMs = baseMs * 5; ; delayMs = Math.min(delayMs * 2, maxMs * 5)) {
     try {
