@@ -8,6 +8,8 @@ export interface RunOptions {
   cleanEnv?: boolean;
   timeoutMs?: number;
   input?: string;
+  /** Ends the program (SIGTERM) when aborted; the call then fails like a timeout. */
+  signal?: AbortSignal;
   /** Stream output to these instead of capturing it only. */
   onOutput?: (chunk: string) => void;
 }
@@ -38,6 +40,7 @@ export function createRunner(log: Logger): Runner {
       env: options.env,
       extendEnv: !options.cleanEnv,
       timeout: options.timeoutMs,
+      ...(options.signal ? { cancelSignal: options.signal } : {}),
       input: options.input,
       reject: false,
       all: true,
@@ -49,7 +52,7 @@ export function createRunner(log: Logger): Runner {
     const argv = [file, ...args];
     log.debug({ event: "exec.finished", argv, exitCode: result.exitCode, durationMs }, "command finished");
     if (result.failed) {
-      const output = `${String(result.stderr ?? "")}${result.timedOut ? "\n(timed out)" : ""}` || String(result.stdout ?? "");
+      const output = `${String(result.stderr ?? "")}${result.timedOut ? "\n(timed out)" : ""}${result.isCanceled ? "\n(cancelled)" : ""}` || String(result.stdout ?? "");
       throw new CommandFailedError(argv, result.exitCode, tail(output), result.cause);
     }
     return { stdout: String(result.stdout), stderr: String(result.stderr), exitCode: result.exitCode ?? 0, durationMs };
