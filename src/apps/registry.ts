@@ -79,11 +79,20 @@ export async function addApp(paths: HostPaths, host: HostConfig, input: AppSpecI
   const app = appPaths(paths, spec.name);
   // Render the Litestream configs into memory first: a template problem must leave nothing behind.
   await writeLitestreamConfigs(paths, host, [...others, spec], { dryRun: true });
-  await mkdir(app.root, { recursive: true });
-  await Promise.all([app.data, app.logs, app.releases, app.snapshots].map((dir) => mkdir(dir, { recursive: true })));
-  if (!(await pathExists(app.env))) await writeFileAtomic(app.env, "", 0o600);
-  await saveAppSpec(paths, spec);
-  await writeLitestreamConfigs(paths, host, [...others, spec]);
+  const fresh = !(await pathExists(app.root));
+  try {
+    await mkdir(app.root, { recursive: true });
+    await Promise.all([app.data, app.logs, app.releases, app.snapshots].map((dir) => mkdir(dir, { recursive: true })));
+    if (!(await pathExists(app.env))) await writeFileAtomic(app.env, "", 0o600);
+    await saveAppSpec(paths, spec);
+    await writeLitestreamConfigs(paths, host, [...others, spec]);
+  } catch (error) {
+    // A write failed (a full disk): take back what this call wrote, so the app is either added or not at all.
+    if (fresh) await rm(app.root, { recursive: true, force: true });
+    else await rm(app.spec, { force: true });
+    await rm(app.litestreamConfig, { force: true });
+    throw error;
+  }
   return spec;
 }
 

@@ -11,6 +11,7 @@ import { hostPaths, resolveHome } from "../config/paths.js";
 import { systemClock } from "../lib/clock.js";
 import { createRunner } from "../lib/exec.js";
 import { createLogger, type LogLevel } from "../lib/log.js";
+import { diskFullError } from "../lib/disk.js";
 
 interface GlobalOptions {
   home?: string;
@@ -211,7 +212,7 @@ export async function main(argv: string[]): Promise<number> {
       return error.exitCode === 0 ? 0 : 2;
     }
     const verbose = program.opts<GlobalOptions>().verbose ?? false;
-    return printError(error, verbose);
+    return printError(diskFullError(error, resolveHome(program.opts<GlobalOptions>().home, process.env)) ?? error, verbose);
   }
 }
 

@@ -10,6 +10,7 @@ import { versionArgs } from "../../litestream/args.js";
 import { readS3Credentials } from "../../s3/credentials.js";
 import { createReplicaStore } from "../../s3/store.js";
 import { errorMessage } from "../../lib/errors.js";
+import { diskSpace } from "../../lib/disk.js";
 
 export interface DoctorCheck {
   name: string;
@@ -33,6 +34,13 @@ export async function doctor(deps: Deps): Promise<CommandResult> {
   checks.push(await check("litestream", async () => {
     const binary = litestreamBinary(host, deps.env);
     return `${(await deps.run(binary, versionArgs(), { timeoutMs: 10_000 })).stdout.trim()} (${binary})`;
+  }));
+  checks.push(await check(`disk ${deps.paths.home}`, async () => {
+    const disk = await diskSpace(deps.paths.home);
+    if (!disk) throw new Error(`cannot read the free space of ${deps.paths.home}`);
+    const mib = (disk.free_bytes / 1024 / 1024).toFixed(1);
+    if (disk.full) throw new Error(`disk full: ${mib} MiB free; free space (df -h ${deps.paths.home}, old releases)`);
+    return `${mib} MiB free`;
   }));
   checks.push(await check("git", async () => (await deps.run("git", ["--version"], { timeoutMs: 10_000 })).stdout.trim()));
   checks.push(await check("sqlite3", async () => (await deps.run("sqlite3", ["--version"], { timeoutMs: 10_000 })).stdout.trim().split(" ")[0] ?? ""));

@@ -4,6 +4,7 @@ import type { CommandResult, Deps } from "../deps.js";
 import { ago, table } from "../output.js";
 import { loadApps } from "../../apps/registry.js";
 import { loadHostConfig } from "../../config/host.js";
+import { diskSpace, type DiskSpace } from "../../lib/disk.js";
 import { appPaths } from "../../config/paths.js";
 import { fileSize, pathExists } from "../../lib/fs.js";
 import { controlRequest } from "../../supervisor/control-client.js";
@@ -67,8 +68,16 @@ async function leaseWait(deps: Deps): Promise<LeaseWait | undefined> {
   return supervisor && wait?.pid === supervisor.pid ? wait : undefined;
 }
 
+/** A full disk under HOME is said first: logs are being dropped and writes of the apps may fail. */
+async function diskLine(deps: Deps): Promise<{ disk: DiskSpace | undefined; line: string }> {
+  const disk = await diskSpace(deps.paths.home);
+  const line = disk?.full ? `DISK FULL: ${disk.free_bytes} bytes free on the filesystem of ${deps.paths.home}: process output is dropped and app writes may fail (free space: df -h ${deps.paths.home})\n` : "";
+  return { disk, line };
+}
+
 export async function status(deps: Deps): Promise<CommandResult> {
   await loadHostConfig(deps.paths);
+  const { disk, line: diskWarning } = await diskLine(deps);
   const live = await controlRequest<SupervisorStatus>(deps.paths, "GET", "/status", undefined, 10_000);
   if (!live) {
     const apps = await diskStatus(deps);
@@ -79,8 +88,8 @@ export async function status(deps: Deps): Promise<CommandResult> {
       ? `hostctl up (pid ${waiting.pid}) is waiting for the replica lease since ${ago(waiting.since, now)}: ${waiting.reason}; nothing starts until it is released or expires (or: hostctl up --takeover)`
       : `hostctl up is not running for ${deps.paths.home} (start it: hostctl up, or systemctl start hostctl)`;
     return {
-      text: `${headline}\n${table(rows)}`,
-      data: { supervisor: null, ...(waiting ? { waiting_for_lease: waiting } : {}), apps },
+      text: `${diskWarning}${headline}\n${table(rows)}`,
+      data: { supervisor: null, ...(waiting ? { waiting_for_lease: waiting } : {}), apps, disk },
     };
   }
   const now = deps.clock.now();
@@ -89,7 +98,7 @@ export async function status(deps: Deps): Promise<CommandResult> {
     a.name, a.state, processSummary(a), a.litestream.state, lagText(a), drillText(a.last_drill as DrillSummary | null | undefined, now), a.release ?? "-", a.reason ?? "",
   ])];
   return {
-    text: `supervisor pid ${s.supervisor.pid}, up since ${ago(s.supervisor.started_at, now)}\n${table(rows)}`,
-    data: s,
+    text: `${diskWarning}supervisor pid ${s.supervisor.pid}, up since ${ago(s.supervisor.started_at, now)}\n${table(rows)}`,
+    data: { ...s, disk },
   };
 }
