@@ -91,9 +91,14 @@ export async function deployApp(spec: AppSpec, ctx: HostContext, options: Deploy
   const app = appPaths(ctx.paths, spec.name);
   const ref = options.ref ?? spec.branch;
   const lock = await acquireDeployLock(ctx.paths, spec.name, { pid: process.pid, started_at: ctx.clock.now().toISOString(), ref, command: options.command ?? "hostctl deploy" }, ctx.clock.now());
+  // Every program the deploy runs is recorded in the lock: a killed deploy's migration keeps it held (deploy/lock.ts).
+  const covered: HostContext = { ...ctx, run: (file, args, runOptions = {}) => ctx.run(file, args, { ...runOptions, onSpawn: (pid) => {
+    void lock.cover(pid).catch(() => undefined);
+    runOptions.onSpawn?.(pid);
+  } }) };
   try {
     const supervisor = options.supervisor === undefined ? await connectSupervisor(ctx.paths) : (options.supervisor ?? undefined);
-    const work: Work = { spec, ctx, app, options, supervisor, ref, previous: await readCurrent(app), snapshots: [], pruned: [] };
+    const work: Work = { spec, ctx: covered, app, options, supervisor, ref, previous: await readCurrent(app), snapshots: [], pruned: [] };
     return await applyDeploy(work);
   } finally {
     await lock.release();

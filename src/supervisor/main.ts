@@ -154,8 +154,10 @@ export class Supervisor {
   private registerRoutes(): void {
     this.routes
       .add("GET /status", () => Promise.resolve({ body: this.status() }))
-      .add("POST /apps/:name/stop", async ({ name = "" }) => {
-        await this.unit(name).stop();
+      .add("POST /apps/:name/stop", async ({ name = "" }, body) => {
+        // A reason (e.g. "stopped for hostctl restore --force") stays in status if that command never comes back.
+        const reason = (body as { reason?: unknown } | undefined)?.reason;
+        await this.unit(name).stop(typeof reason === "string" && reason !== "" ? reason.slice(0, 300) : undefined);
         return { body: this.unit(name).status() };
       })
       .add("POST /apps/:name/load", async ({ name = "" }) => ({ body: (await this.loadApp(name)).status() }))

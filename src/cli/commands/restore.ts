@@ -41,7 +41,8 @@ export async function restore(name: string, options: RestoreOptions, deps: Deps)
   let stoppedSupervised = false;
   const asides: [string, string][] = [];
   if (present.length > 0) {
-    const stopped = await controlRequest<AppStatus>(deps.paths, "POST", `/apps/${encodeURIComponent(name)}/stop`);
+    const reason = `stopped for hostctl restore ${name} --force (pid ${process.pid}, ${ctx.clock.now().toISOString()}); if it was interrupted, run it again or: hostctl start ${name}`;
+    const stopped = await controlRequest<AppStatus>(deps.paths, "POST", `/apps/${encodeURIComponent(name)}/stop`, { reason });
     stoppedSupervised = stopped?.status === 200;
     const stamp = ctx.clock.now().toISOString().replace(/[:.]/g, "");
     for (const db of present) {
