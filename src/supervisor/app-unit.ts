@@ -240,7 +240,10 @@ export class AppUnit {
       const child = new SupervisedProcess({
         app: this.spec.name, type, file, args, cwd: releaseDir, env, logPath: join(this.paths.logs, `${type}.log`), display: command,
       }, { log: ctx.log, pidsDir: ctx.paths.pids, policy: this.deps.policy, graceMs: this.deps.graceMs }, () => this.refresh());
+      // Never overwrite a tracked process: the one it replaced would run on, untracked.
+      const previous = this.processes.get(type);
       this.processes.set(type, child);
+      if (previous) await previous.stop();
       await child.start();
     }
     this.refresh();
@@ -252,8 +255,11 @@ export class AppUnit {
   }
 
   async stopProcesses(): Promise<void> {
-    await Promise.all([...this.processes.values()].map((p) => p.stop()));
+    // Only what runs now is stopped and forgotten: clearing the table after the await dropped a process that
+    // a concurrent start had added meanwhile, untracked and still holding the port.
+    const running = [...this.processes.values()];
     this.processes.clear();
+    await Promise.all(running.map((p) => p.stop()));
   }
 
   /**

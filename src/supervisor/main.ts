@@ -3,6 +3,8 @@ import type { Server } from "node:http";
 import type { HostContext } from "../apps/context.js";
 import { scanApps } from "../apps/registry.js";
 import { invalidAppStatus } from "./invalid-app.js";
+import { AppQueue } from "./app-queue.js";
+import { proveListener } from "./prove-listener.js";
 import { writeLitestreamConfigs } from "../litestream/config-files.js";
 import { readMetricsPorts } from "../litestream/ports.js";
 import { loadAppSpec } from "../config/app.js";
@@ -54,6 +56,8 @@ async function eachLimited<T>(items: readonly T[], limit: number, task: (item: T
 export class Supervisor {
   readonly units = new Map<string, AppUnit>();
   readonly routes = new ControlRoutes();
+  /** Start, stop, restart, activate, load and unload of one app run one at a time (app-queue.ts). */
+  readonly queue = new AppQueue();
   readonly startedAt = new Date();
   readonly hostId = `${hostname()}:${process.pid}`;
   /**
@@ -96,7 +100,7 @@ export class Supervisor {
   private createUnit(spec: AppSpec, metricsPort: number | undefined): AppUnit {
     const { ctx } = this;
     const { firstDeploy, hooks } = this.options;
-    const activate = hooks ? (releaseDir: string) => activateRelease(unit, releaseDir, hooks) : undefined;
+    const activate = hooks ? (releaseDir: string) => activateRelease(unit, releaseDir, this.provenHooks(hooks)) : undefined;
     const unit: AppUnit = new AppUnit(spec, {
       ctx, policy: this.options.policy, graceMs: this.options.graceMs, hostId: this.hostId, metricsPort,
       ...(firstDeploy ? { firstDeploy: (s: AppSpec) => firstDeploy(s, activate) } : {}),
@@ -134,6 +138,18 @@ export class Supervisor {
     this.ctx.log.info({ event: "app.unloaded", app: name }, "app removed: stopped and no longer supervised");
   }
 
+  /** A health check that answered must have reached the web process this unit started, not a stray on its port. */
+  private provenHooks(hooks: ReleaseHooks): ReleaseHooks {
+    return {
+      ...hooks,
+      healthCheck: async (spec) => {
+        await hooks.healthCheck(spec);
+        const web = this.units.get(spec.name)?.status().processes.find((p) => p.type === "web")?.pid;
+        await proveListener(spec.port, web);
+      },
+    };
+  }
+
   private async specChanged(unit: AppUnit): Promise<boolean> {
     const onDisk = await loadAppSpec(this.ctx.paths, unit.spec.name);
     return JSON.stringify(onDisk) !== JSON.stringify(unit.spec);
@@ -154,23 +170,23 @@ export class Supervisor {
   private registerRoutes(): void {
     this.routes
       .add("GET /status", () => Promise.resolve({ body: this.status() }))
-      .add("POST /apps/:name/stop", async ({ name = "" }, body) => {
+      .add("POST /apps/:name/stop", ({ name = "" }, body) => this.queue.run(name, async () => {
         // A reason (e.g. "stopped for hostctl restore --force") stays in status if that command never comes back.
         const reason = (body as { reason?: unknown } | undefined)?.reason;
         await this.unit(name).stop(typeof reason === "string" && reason !== "" ? reason.slice(0, 300) : undefined);
         return { body: this.unit(name).status() };
-      })
-      .add("POST /apps/:name/load", async ({ name = "" }) => ({ body: (await this.loadApp(name)).status() }))
-      .add("POST /apps/:name/unload", async ({ name = "" }) => {
+      }))
+      .add("POST /apps/:name/load", ({ name = "" }) => this.queue.run(name, async () => ({ body: (await this.loadApp(name)).status() })))
+      .add("POST /apps/:name/unload", ({ name = "" }) => this.queue.run(name, async () => {
         await this.unloadApp(name);
         return { body: { name, unloaded: true } };
-      })
-      .add("POST /apps/:name/start", async ({ name = "" }) => {
+      }))
+      .add("POST /apps/:name/start", ({ name = "" }) => this.queue.run(name, async () => {
         const unit = this.unit(name);
         if (unit.state === "stopped" || unit.state === "failed") await unit.boot();
         return { body: unit.status() };
-      })
-      .add("POST /apps/:name/restart", async ({ name = "" }) => {
+      }))
+      .add("POST /apps/:name/restart", ({ name = "" }) => this.queue.run(name, async () => {
         if (this.invalid.has(name) && !this.units.has(name)) {
           // `hostctl restart` checked the fixed app.yml: supervise the app now, as when it was added.
           this.invalid.delete(name);
@@ -191,13 +207,13 @@ export class Supervisor {
         await unit.stopProcesses();
         await unit.boot();
         return { body: unit.status() };
-      })
-      .add("POST /apps/:name/activate", async ({ name = "" }, body) => {
+      }))
+      .add("POST /apps/:name/activate", ({ name = "" }, body) => this.queue.run(name, async () => {
         const { releaseDir } = body as { releaseDir?: string };
         if (!releaseDir) throw usageError("activate needs releaseDir");
         if (!this.options.hooks) throw new HostctlError("SUPERVISOR_NOT_RUNNING", "this supervisor cannot switch releases");
-        return { body: await activateRelease(this.unit(name), releaseDir, this.options.hooks) };
-      });
+        return { body: await activateRelease(this.unit(name), releaseDir, this.provenHooks(this.options.hooks)) };
+      }));
   }
 
   async start(): Promise<void> {
