@@ -106,7 +106,7 @@ export function buildProgram(): Command {
     .requiredOption("--port <n>", "loopback port of the web process ($PORT)")
     .option("--domain <domain>", "public host name")
     .option("--process <type=command>", "process command line, e.g. web=\"gunicorn …\" (repeatable; default: the repo's Procfile)", collect)
-    .option("--build <command>", "build command for generic apps")
+    .option("--build <command>", "build command line run in the release directory at each deploy, any kind (after the virtualenv for django/wagtail)")
     .option("--python <path>", "Python interpreter (default python3)")
     .option("--healthcheck-path <path>", "path a new release must answer with 2xx/3xx (default /)")
     .option("--drill-schedule <cron>", "cron schedule of restore drills (default: host's drills.schedule)")
@@ -153,8 +153,9 @@ export function buildProgram(): Command {
     .action((name: string, o: { last?: string; json?: boolean }) => run(async (deps) => (await commands.drills()).drillsHistory(name, o, deps), o.json));
 
   program.command("keygen").description("make a key pair for mirroring app env files encrypted (public key in hostctl.yml, private key off the host)")
+    .option("--write", "also write the public key into hostctl.yml (registry.env_public_key)")
     .option("--json", "JSON output")
-    .action((o: { json?: boolean }) => run(async () => (await commands.keygen()).keygen(), o.json));
+    .action((o: { json?: boolean; write?: boolean }) => run(async (deps) => (await commands.keygen()).keygen({ write: o.write ?? false }, deps), o.json));
   program.command("up")
     .description("run the supervisor in the foreground: restore-on-boot, Litestream and every app's processes (SIGTERM/SIGINT stop it gracefully)")
     .option("--takeover", "take the replica lease at once (the old host is gone)")
@@ -164,7 +165,7 @@ export function buildProgram(): Command {
     .option("--json", "JSON output")
     .action((o: { json?: boolean }) => run(async (deps) => (await commands.status()).status(deps), o.json));
   program.command("logs <name>").description("print an app's process logs (apps/<app>/logs/)")
-    .option("--process <type>", "only this process (web, worker, litestream, …)")
+    .option("--process <type>", "only this process (web, worker, …; Litestream's log only with --process litestream)")
     .option("-n, --lines <n>", "lines to print from the end", "100")
     .option("-f, --follow", "keep printing new lines")
     .action((name: string, o: { process?: string; lines?: string; follow?: boolean }) => run(async (deps) => (await commands.logs()).logs(name, o, deps)));

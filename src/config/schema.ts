@@ -86,7 +86,7 @@ export const appSpecSchema = z.strictObject({
     .default([]).describe("SQLite databases replicated by Litestream"),
   processes: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/, "expected a process type such as web or worker"), z.string().min(1))
     .default({}).describe("process type → shell command line; a Procfile in the repo overrides"),
-  build: z.string().optional().describe("build command line for generic apps, run in the release directory"),
+  build: z.string().optional().describe("build command line run in the release directory at each deploy, for any kind (after the virtualenv for django/wagtail)"),
   port: z.number().int().min(1024).max(65535).describe("loopback port the web process listens on ($PORT)"),
   domain: z.string().regex(HOST_NAME, "expected a host name such as example.com").optional().describe("public host name; also the Host header of health checks"),
   healthcheck: z.strictObject({

@@ -10,6 +10,10 @@ import { versionArgs } from "../../litestream/args.js";
 import { readS3Credentials } from "../../s3/credentials.js";
 import { createReplicaStore } from "../../s3/store.js";
 import { errorMessage } from "../../lib/errors.js";
+import { join } from "node:path";
+import type { AppSpec } from "../../config/schema.js";
+import { appPaths } from "../../config/paths.js";
+import { pathExists } from "../../lib/fs.js";
 import { diskSpace } from "../../lib/disk.js";
 
 export interface DoctorCheck {
@@ -23,6 +27,21 @@ async function check(name: string, probe: () => Promise<string>): Promise<Doctor
     return { name, ok: true, detail: await probe() };
   } catch (error) {
     return { name, ok: false, detail: errorMessage(error).split("\n")[0] ?? "" };
+  }
+}
+
+/**
+ * A django/wagtail app's Python must import Django: the live release's virtualenv when there is one, else the
+ * app's interpreter (a first deploy builds the venv with --system-site-packages from it).
+ */
+async function djangoVersion(app: AppSpec, deps: Deps): Promise<string> {
+  const venvPython = join(appPaths(deps.paths, app.name).current, ".venv", "bin", "python");
+  const python = (await pathExists(venvPython)) ? venvPython : app.python;
+  try {
+    const out = await deps.run(python, ["-c", "import django; print(django.get_version())"], { timeoutMs: 20_000 });
+    return `Django ${out.stdout.trim()} (${python})`;
+  } catch {
+    throw new Error(`${python} cannot import Django: add Django to the repo's requirements.txt (deploys pip install it) or install it for ${python}`);
   }
 }
 
@@ -49,6 +68,7 @@ export async function doctor(deps: Deps): Promise<CommandResult> {
     checks.push(await check(`python ${python} (${users})`, async () =>
       (await deps.run(python, ["-c", "import sys, venv; print(sys.version.split()[0])"], { timeoutMs: 10_000 })).stdout.trim()));
   }
+  for (const app of apps.filter((a) => a.kind !== "generic")) checks.push(await check(`django for ${app.name}`, () => djangoVersion(app, deps)));
   const store = createReplicaStore(host, await readS3Credentials(host, deps.env));
   checks.push(await check(`replica ${host.replica.url}`, async () => {
     const key = controlKey(store.target, "doctor", `${hostname()}-${randomBytes(4).toString("hex")}`);

@@ -37,7 +37,8 @@ export async function logs(name: string, options: LogsOptions, deps: Deps, signa
   if (!/^\d{1,9}$/.test(text)) throw usageError(`argument --lines "${text}": expected a whole number such as 100`);
   const lines = Number(text);
   const available = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith(".log")).map((f) => f.slice(0, -4)).sort();
-  const wanted = options.process ? [options.process] : available;
+  // Litestream's chatter has its own file and is shown only when asked for (--process litestream).
+  const wanted = options.process ? [options.process] : available.filter((p) => p !== "litestream");
   if (options.process && !available.includes(options.process)) {
     throw usageError(`no log for process "${options.process}" of ${name} (have: ${available.join(", ") || "none yet"})`);
   }
