@@ -20,6 +20,7 @@ import { failureMessage, outputCollector, runStep, StepFailure, type StepRecord 
 import { connectSupervisor, litestreamRefusal, type SupervisorLink } from "./supervisor-link.js";
 import { proveTemporarily, releaseEnv } from "./prove.js";
 import { switchCurrent } from "./switch.js";
+import { refuseAlreadyLive } from "./already-live.js";
 
 export interface DeployOptions {
   ref?: string;
@@ -151,6 +152,7 @@ const STEPS: Record<StepName, (work: Work) => Promise<string | undefined>> = {
     if (w.options.fromPush) await fetchMirror(w.ctx.run, w.app.repo, w.app.push, PUSH_REFSPECS);
     else await fetchMirror(w.ctx.run, w.app.repo, w.spec.repo);
     w.commit = await resolveCommit(w.ctx.run, w.app.repo, refCandidates(w.ref, w.options.fromPush ?? false));
+    if (!w.options.force && !w.options.fromPush) await refuseAlreadyLive(w.app, w.spec.name, w.previous, w.commit.sha);
     return `${w.ref} → ${w.commit.sha.slice(0, 7)} "${w.commit.message}"`;
   },
   checkout: async (w) => {

@@ -4,7 +4,8 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
 import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
-import { PYTHON } from "../helpers/apps.js";
+import { FIXTURES, PYTHON, freePort } from "../helpers/apps.js";
+import { gitRepo } from "../helpers/git.js";
 
 // Issue 14 item 10: friction a newcomer met on a real Django project.
 let home: string;
@@ -71,4 +72,21 @@ describe("a newcomer", () => {
     const help = await runCli(home, ["app", "add", "--help"]);
     expect(help.stdout.replace(/\s+/g, " ")).toContain("--build <command> build command line run in the release directory at each deploy, any kind");
   });
+
+  it("re-deploying the commit that is live is refused as nothing new, unless --force", async () => {
+    const app = join(await tempDir(), "home");
+    const repo = await gitRepo({ fixture: join(FIXTURES, "generic-app") });
+    expect((await runCli(app, ["init", "--replica-url", `file://${join(await tempDir(), "replica")}`])).exitCode).toBe(0);
+    expect((await runCli(app, ["app", "add", "gen", "--kind", "generic", "--repo", repo.dir, "--port", String(await freePort())])).exitCode).toBe(0);
+    const first = await runCli(app, ["deploy", "gen"], { timeoutMs: 90_000 });
+    expect(first.exitCode, first.stderr).toBe(0);
+    const again = await runCli(app, ["deploy", "gen"], { timeoutMs: 90_000 });
+    expect(again.stderr).toMatch(/error\[DEPLOY_REFUSED\]: gen already runs [0-9a-f]{7} \(release .*\): nothing new to deploy/);
+    expect(again.stderr).toContain("hostctl deploy gen --force deploys it again");
+    expect(again.exitCode).toBe(2);
+    expect((await runCli(app, ["releases", "gen", "--json"])).stdout.match(/"id"/g)).toHaveLength(1);
+    const forced = await runCli(app, ["deploy", "gen", "--force"], { timeoutMs: 90_000 });
+    expect(forced.exitCode, forced.stderr).toBe(0);
+    expect((await runCli(app, ["releases", "gen", "--json"])).stdout.match(/"id"/g)).toHaveLength(2);
+  }, 200_000);
 });
