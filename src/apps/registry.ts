@@ -6,7 +6,7 @@ import type { AppSpec, AppSpecInput, HostConfig } from "../config/schema.js";
 import { appPaths, type HostPaths } from "../config/paths.js";
 import { loadAppSpec, saveAppSpec, validateAppSpec } from "../config/app.js";
 import { checkAppRules } from "../config/rules.js";
-import { ConfigError, HostctlError } from "../lib/errors.js";
+import { HostctlError } from "../lib/errors.js";
 import { pathExists, writeFileAtomic } from "../lib/fs.js";
 import { writeLitestreamConfigs } from "../litestream/config-files.js";
 
@@ -21,9 +21,29 @@ export async function listAppNames(paths: HostPaths): Promise<string[]> {
   return names.sort();
 }
 
+/** Every app's spec; the first one that fails its checks fails the call (a CLI command reports it, exit 2). */
 export async function loadApps(paths: HostPaths): Promise<AppSpec[]> {
   const names = await listAppNames(paths);
   return Promise.all(names.map((name) => loadAppSpec(paths, name)));
+}
+
+export interface InvalidApp {
+  name: string;
+  error: unknown;
+}
+
+/** For the supervisor: the apps whose spec passes its checks, and those that do not (shown failed, never started). */
+export async function scanApps(paths: HostPaths): Promise<{ apps: AppSpec[]; invalid: InvalidApp[] }> {
+  const apps: AppSpec[] = [];
+  const invalid: InvalidApp[] = [];
+  for (const name of await listAppNames(paths)) {
+    try {
+      apps.push(await loadAppSpec(paths, name));
+    } catch (error) {
+      invalid.push({ name, error });
+    }
+  }
+  return { apps, invalid };
 }
 
 export async function requireApp(paths: HostPaths, name: string): Promise<AppSpec> {
@@ -41,9 +61,6 @@ export async function requireApp(paths: HostPaths, name: string): Promise<AppSpe
 export async function checkEditedApp(paths: HostPaths, host: HostConfig, name: string): Promise<AppSpec> {
   const spec = await requireApp(paths, name);
   const file = appPaths(paths, name).spec;
-  if (spec.name !== name) {
-    throw new ConfigError([{ file, path: "name", message: `expected "${name}" (the app's directory), got "${spec.name}"; an app is renamed by removing and adding it` }]);
-  }
   const others = (await loadApps(paths)).filter((other) => other.name !== name);
   checkAppRules(spec, others, host, file);
   // Renders every config before it writes any: a template problem leaves them all as they were.
@@ -67,12 +84,21 @@ export async function addApp(paths: HostPaths, host: HostConfig, input: AppSpecI
   const app = appPaths(paths, spec.name);
   // Render the Litestream configs into memory first: a template problem must leave nothing behind.
   await writeLitestreamConfigs(paths, host, [...others, spec], { dryRun: true });
-  await mkdir(app.root, { recursive: true });
-  await Promise.all([app.logs, app.releases].map((dir) => mkdir(dir, { recursive: true })));
-  await ensurePrivateDirs(app);
-  if (!(await pathExists(app.env))) await writeFileAtomic(app.env, "", 0o600);
-  await saveAppSpec(paths, spec);
-  await writeLitestreamConfigs(paths, host, [...others, spec]);
+  const fresh = !(await pathExists(app.root));
+  try {
+    await mkdir(app.root, { recursive: true });
+    await Promise.all([app.logs, app.releases].map((dir) => mkdir(dir, { recursive: true })));
+    await ensurePrivateDirs(app);
+    if (!(await pathExists(app.env))) await writeFileAtomic(app.env, "", 0o600);
+    await saveAppSpec(paths, spec);
+    await writeLitestreamConfigs(paths, host, [...others, spec]);
+  } catch (error) {
+    // A write failed (a full disk): take back what this call wrote, so the app is either added or not at all.
+    if (fresh) await rm(app.root, { recursive: true, force: true });
+    else await rm(app.spec, { force: true });
+    await rm(app.litestreamConfig, { force: true });
+    throw error;
+  }
   return spec;
 }
 

@@ -11,6 +11,7 @@ import { hostPaths, resolveHome } from "../config/paths.js";
 import { systemClock } from "../lib/clock.js";
 import { createRunner } from "../lib/exec.js";
 import { createLogger, type LogLevel } from "../lib/log.js";
+import { diskFullError } from "../lib/disk.js";
 
 interface GlobalOptions {
   home?: string;
@@ -113,7 +114,7 @@ export function buildProgram(): Command {
     .requiredOption("--port <n>", "loopback port of the web process ($PORT)")
     .option("--domain <domain>", "public host name the proxy serves the app on (repeatable)", collect)
     .option("--process <type=command>", "process command line, e.g. web=\"gunicorn …\" (repeatable; default: the repo's Procfile)", collect)
-    .option("--build <command>", "build command for generic apps")
+    .option("--build <command>", "build command line run in the release directory at each deploy, any kind (after the virtualenv for django/wagtail)")
     .option("--python <path>", "Python interpreter (default python3)")
     .option("--system-site-packages", "let the venv see the interpreter's packages (e.g. Debian's python3-django; default: isolated)")
     .option("--installer <name>", "auto | pip | uv: what installs requirements.txt (default auto: uv when on PATH)")
@@ -166,8 +167,9 @@ export function buildProgram(): Command {
     .action((name: string, o: { last?: string; json?: boolean }) => run(async (deps) => (await commands.drills()).drillsHistory(name, o, deps), o.json));
 
   program.command("keygen").description("make a key pair for mirroring app env files encrypted (public key in hostctl.yml, private key off the host)")
+    .option("--write", "also write the public key into hostctl.yml (registry.env_public_key)")
     .option("--json", "JSON output")
-    .action((o: { json?: boolean }) => run(async () => (await commands.keygen()).keygen(), o.json));
+    .action((o: { json?: boolean; write?: boolean }) => run(async (deps) => (await commands.keygen()).keygen({ write: o.write ?? false }, deps), o.json));
   program.command("up")
     .description("run the supervisor in the foreground: restore-on-boot, Litestream and every app's processes (SIGTERM/SIGINT stop it gracefully)")
     .option("--takeover", "take the replica lease at once (the old host is gone)")
@@ -177,7 +179,7 @@ export function buildProgram(): Command {
     .option("--json", "JSON output")
     .action((o: { json?: boolean }) => run(async (deps) => (await commands.status()).status(deps), o.json));
   program.command("logs <name>").description("print an app's process logs (apps/<app>/logs/)")
-    .option("--process <type>", "only this process (web, worker, litestream, …)")
+    .option("--process <type>", "only this process (web, worker, …; Litestream's log only with --process litestream)")
     .option("-n, --lines <n>", "lines to print from the end", "100")
     .option("-f, --follow", "keep printing new lines")
     .action((name: string, o: { process?: string; lines?: string; follow?: boolean }) => run(async (deps) => (await commands.logs()).logs(name, o, deps)));
@@ -238,7 +240,7 @@ export async function main(argv: string[]): Promise<number> {
       return error.exitCode === 0 ? 0 : 2;
     }
     const verbose = program.opts<GlobalOptions>().verbose ?? false;
-    return printError(error, verbose);
+    return printError(diskFullError(error, resolveHome(program.opts<GlobalOptions>().home, process.env)) ?? error, verbose);
   }
 }
 

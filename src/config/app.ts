@@ -1,6 +1,7 @@
 import { appSpecSchema, type AppSpec } from "./schema.js";
 import { loadYamlWith, parseYamlWith, saveYaml, validateWith } from "./load.js";
 import { appPaths, type HostPaths } from "./paths.js";
+import { ConfigError } from "../lib/errors.js";
 
 export function validateAppSpec(data: unknown, file: string): AppSpec {
   return validateWith(appSpecSchema, data, { file });
@@ -10,8 +11,19 @@ export function parseAppSpec(text: string, file: string): AppSpec {
   return parseYamlWith(appSpecSchema, text, file);
 }
 
-export function loadAppSpec(paths: HostPaths, name: string): Promise<AppSpec> {
-  return loadYamlWith(appSpecSchema, appPaths(paths, name).spec, "run: hostctl app list");
+/**
+ * An app is its directory: a `name:` edited to something else would point every path and the replica
+ * prefix at a new, empty app (and `up` would start it on an empty database), so it is refused.
+ */
+export async function loadAppSpec(paths: HostPaths, name: string): Promise<AppSpec> {
+  const file = appPaths(paths, name).spec;
+  const spec = await loadYamlWith(appSpecSchema, file, "run: hostctl app list");
+  if (spec.name !== name) {
+    throw new ConfigError([{ file, path: "name", message: `expected "${name}" (the app's directory), got "${spec.name}"; an app is renamed by removing and adding it` }], {
+      hint: `put back name: ${name} in ${file}, then: hostctl restart ${name}`,
+    });
+  }
+  return spec;
 }
 
 /** 0600: a per-app alert webhook or ping URL is a secret (whoever has it can post or ping). */

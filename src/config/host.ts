@@ -1,6 +1,7 @@
 import { hostConfigSchema, type HostConfig } from "./schema.js";
 import { loadYamlWith, parseYamlWith, saveYaml, validateWith } from "./load.js";
 import type { HostPaths } from "./paths.js";
+import { checkHostRules } from "./host-rules.js";
 
 export function validateHostConfig(data: unknown, file: string): HostConfig {
   return validateWith(hostConfigSchema, data, { file });
@@ -10,8 +11,10 @@ export function parseHostConfig(text: string, file: string): HostConfig {
   return parseYamlWith(hostConfigSchema, text, file);
 }
 
-export function loadHostConfig(paths: HostPaths): Promise<HostConfig> {
-  return loadYamlWith(hostConfigSchema, paths.hostConfig, `run: hostctl init --home ${paths.home} --replica-url s3://BUCKET/PREFIX`);
+export async function loadHostConfig(paths: HostPaths): Promise<HostConfig> {
+  const config = await loadYamlWith(hostConfigSchema, paths.hostConfig, `run: hostctl init --home ${paths.home} --replica-url s3://BUCKET/PREFIX`);
+  checkHostRules(config, paths.home, paths.hostConfig);
+  return config;
 }
 
 export function saveHostConfig(paths: HostPaths, config: HostConfig): Promise<void> {

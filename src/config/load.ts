@@ -111,7 +111,17 @@ export function parseYamlWith<S extends z.ZodType>(schema: S, text: string, file
       return { file, line, column: col, path: "", message: `YAML syntax error: ${error.message.split("\n")[0] ?? ""}` };
     }));
   }
-  return validateWith(schema, doc.toJS() ?? {}, { file, doc, counter });
+  return validateWith(schema, toPlainData(doc, file) ?? {}, { file, doc, counter });
+}
+
+/** The yaml library refuses documents whose aliases expand without bound (a "billion laughs" file). */
+function toPlainData(doc: Document, file: string): unknown {
+  try {
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    if (!(error instanceof ReferenceError)) throw error;
+    throw new ConfigError([{ file, path: "", message: `YAML aliases: ${error.message}` }]);
+  }
 }
 
 export async function loadYamlWith<S extends z.ZodType>(schema: S, file: string, hint: string): Promise<z.infer<S>> {

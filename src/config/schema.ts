@@ -1,3 +1,4 @@
+import { posix } from "node:path";
 import { z } from "zod";
 import { validate as isValidCron } from "node-cron";
 import { parseDuration } from "../lib/duration.js";
@@ -7,9 +8,10 @@ import { repoProblem } from "./repo-url.js";
 export const APP_NAME = /^[a-z][a-z0-9-]{0,39}$/;
 export const APP_NAME_RULE = "a lowercase letter, then up to 39 lowercase letters, digits or '-'";
 
+// Zero is refused too: a 0s sync interval makes Litestream panic, a 0s poll would silently mean "off".
 const duration = (what: string) =>
-  z.string().refine((v) => parseDuration(v) !== undefined, {
-    message: "expected a duration such as 500ms, 1s, 5m, 24h or 7d",
+  z.string().refine((v) => (parseDuration(v) ?? 0) > 0, {
+    message: "expected a duration above zero such as 500ms, 1s, 5m, 24h or 7d",
   }).describe(what);
 
 const cron = (what: string) =>
@@ -23,6 +25,7 @@ export const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a
 export const HOSTNAME_RULE = "a lowercase host name such as www.example.com";
 
 export const REPLICA_URL = /^(s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s]*)?|file:\/\/\/[^\s]*)$/;
+
 
 const alerts = z.strictObject({
   webhook: httpUrl("POST the drill result as JSON here when a drill fails (and on recovery)").optional(),
@@ -53,6 +56,7 @@ export const proxySchema = z.strictObject({
 export const hostConfigSchema = z.strictObject({
   replica: z.strictObject({
     url: z.string().regex(REPLICA_URL, "expected s3://BUCKET/PREFIX or file:///DIR")
+      .refine((v) => !v.startsWith("file://") || posix.normalize(v.slice("file://".length)) !== "/", { message: "expected a directory below / for a file:// replica (file:/// would write into the root directory)" })
       .describe("where every app's databases are replicated: s3://BUCKET/PREFIX or file:///DIR"),
     s3: z.strictObject({
       endpoint: httpUrl("S3 endpoint for non-AWS providers (MinIO, R2, B2, ...)").optional(),
@@ -96,10 +100,15 @@ const refuseWith = (problem: (value: string) => string | undefined) => (value: s
   if (message !== undefined) ctx.addIssue({ code: "custom", message });
 };
 
+const hasControlCharacter = (text: string) => [...text].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
+
 const relativePath = z.string().min(1)
   .refine((p) => !p.startsWith("/"), { message: "expected a path relative to the app's data directory, got an absolute path" })
   .refine((p) => !p.split("/").includes(".."), { message: "expected a path inside the app's data directory ('..' is not allowed)" })
-  .refine((p) => /^[\w./+@=,-]+$/.test(p), { message: "expected letters, digits and . _ - + @ = , / only (the path goes into sqlite3 and Litestream commands)" });
+  .refine((p) => /^[\w./+@=,-]+$/.test(p), { message: "expected letters, digits and . _ - + @ = , / only (the path goes into sqlite3 and Litestream commands)" })
+  .refine((p) => !hasControlCharacter(p) && !p.endsWith("/") && posix.basename(posix.normalize(p)) !== ".", {
+    message: "expected the path of a database file, such as db.sqlite3",
+  });
 
 const pythonOptions = z.strictObject({
   interpreter: z.string().min(1).default("python3").describe("Python interpreter the app's virtualenv is made from"),
@@ -127,13 +136,14 @@ export const appSpecSchema = z.strictObject({
     .default([]).describe("SQLite databases replicated by Litestream"),
   processes: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/, "expected a process type such as web or worker"), z.string().min(1))
     .default({}).describe("process type → shell command line; a Procfile in the repo overrides"),
-  build: z.string().optional().describe("build command line for generic apps, run in the release directory"),
+  build: z.string().optional().describe("build command line run in the release directory at each deploy, for any kind (after the virtualenv for django/wagtail)"),
   port: z.number().int().min(1024).max(65535).describe("loopback port the web process listens on ($PORT)"),
   domain: z.string().regex(HOSTNAME, `expected ${HOSTNAME_RULE}`).optional().describe("deprecated single public host name (app.yml files before domains); read as the first of domains"),
   domains: z.array(z.string().regex(HOSTNAME, `expected ${HOSTNAME_RULE}`)).default([])
     .describe("public host names the proxy serves this app on; the first is also the Host header of health checks"),
   healthcheck: z.strictObject({
-    path: z.string().startsWith("/").default("/").describe("path that must answer 2xx/3xx"),
+    path: z.string().refine((p) => /^\/\S*$/.test(p) && !hasControlCharacter(p), { message: "expected a URL path such as /healthz (starting with '/', no spaces or control characters)" })
+      .default("/").describe("path that must answer 2xx/3xx"),
     timeout: duration("how long a new release has to become healthy").default("30s"),
   }).prefault({}).describe("deploy health check"),
   deploy: z.strictObject({

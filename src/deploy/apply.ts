@@ -24,6 +24,7 @@ import { mediaRefusal } from "../media/guard.js";
 import { proveTemporarily, releaseEnv } from "./prove.js";
 import { switchCurrent } from "./switch.js";
 import { redactUserInfo } from "../lib/redact-url.js";
+import { refuseAlreadyLive } from "./already-live.js";
 
 export interface DeployOptions {
   ref?: string;
@@ -98,9 +99,14 @@ export async function deployApp(spec: AppSpec, ctx: HostContext, options: Deploy
   const app = appPaths(ctx.paths, spec.name);
   const ref = options.ref ?? spec.branch;
   const lock = await acquireDeployLock(ctx.paths, spec.name, { pid: process.pid, started_at: ctx.clock.now().toISOString(), ref, command: options.command ?? "hostctl deploy" }, ctx.clock.now());
+  // Every program the deploy runs is recorded in the lock: a killed deploy's migration keeps it held (deploy/lock.ts).
+  const covered: HostContext = { ...ctx, run: (file, args, runOptions = {}) => ctx.run(file, args, { ...runOptions, onSpawn: (pid) => {
+    void lock.cover(pid).catch(() => undefined);
+    runOptions.onSpawn?.(pid);
+  } }) };
   try {
     const supervisor = options.supervisor === undefined ? await connectSupervisor(ctx.paths) : (options.supervisor ?? undefined);
-    const work: Work = { spec, ctx, app, options, supervisor, ref, previous: await readCurrent(app), snapshots: [], pruned: [] };
+    const work: Work = { spec, ctx: covered, app, options, supervisor, ref, previous: await readCurrent(app), snapshots: [], pruned: [] };
     return await applyDeploy(work);
   } finally {
     await lock.release();
@@ -155,6 +161,7 @@ const STEPS: Record<StepName, (work: Work) => Promise<string | undefined>> = {
     if (w.options.fromPush) await fetchMirror(w.ctx.run, w.app.repo, w.app.push, PUSH_REFSPECS);
     else await fetchMirror(w.ctx.run, w.app.repo, w.spec.repo);
     w.commit = await resolveCommit(w.ctx.run, w.app.repo, refCandidates(w.ref, w.options.fromPush ?? false));
+    if (!w.options.force && !w.options.fromPush) await refuseAlreadyLive(w.app, w.spec.name, w.previous, w.commit.sha);
     return `${w.ref} → ${w.commit.sha.slice(0, 7)} "${w.commit.message}"`;
   },
   checkout: async (w) => {

@@ -4,16 +4,22 @@ import type { HostPaths } from "../config/paths.js";
 import { assertAppName } from "../config/app-name.js";
 import { pathInside } from "../lib/safe-path.js";
 import { HostctlError } from "../lib/errors.js";
+import { writeFileAtomic } from "../lib/fs.js";
+import { groupAlive } from "../lib/process-group.js";
 
 export interface LockHolder {
   pid: number;
   started_at: string;
   ref: string;
   command: string;
+  /** Process groups of the programs the deploy ran (build, release phase): the lock is held until they are gone. */
+  children?: number[];
 }
 
 export interface DeployLock {
   path: string;
+  /** Records a program's process group: a killed deploy keeps the lock while what it started still runs. */
+  cover(pgid: number): Promise<void>;
   release(): Promise<void>;
 }
 
@@ -28,6 +34,15 @@ export function isAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "EPERM";
   }
+}
+
+/** The groups of a holder's programs that still run (a killed deploy's migration). */
+function runningChildren(holder: LockHolder): number[] {
+  return (holder.children ?? []).filter((pgid) => groupAlive(pgid));
+}
+
+function isHeld(holder: LockHolder): boolean {
+  return isAlive(holder.pid) || runningChildren(holder).length > 0;
 }
 
 async function readHolder(path: string): Promise<LockHolder | undefined> {
@@ -65,7 +80,7 @@ async function takeOver(path: string, stale: LockHolder): Promise<void> {
     return;
   }
   const moved = await readHolder(aside);
-  if (moved && moved.started_at !== stale.started_at && isAlive(moved.pid)) {
+  if (moved && moved.started_at !== stale.started_at && isHeld(moved)) {
     await link(aside, path).catch(() => undefined);
   }
   await rm(aside, { force: true });
@@ -73,6 +88,10 @@ async function takeOver(path: string, stale: LockHolder): Promise<void> {
 
 function describe(app: string, holder: LockHolder, now: Date): string {
   const seconds = Math.max(0, Math.round((now.getTime() - Date.parse(holder.started_at)) / 1000));
+  const orphans = runningChildren(holder);
+  if (!isAlive(holder.pid) && orphans.length > 0) {
+    return `a deploy of ${app} (pid ${holder.pid}, ${holder.command}, ref ${holder.ref}) ended at some point after ${holder.started_at}, but a program it started still runs: process group ${orphans.join(", ")}`;
+  }
   return `another deploy of ${app} is running: pid ${holder.pid} (${holder.command}, ref ${holder.ref}), started ${holder.started_at} (${seconds}s ago)`;
 }
 
@@ -82,11 +101,25 @@ export async function acquireDeployLock(paths: HostPaths, app: string, holder: L
   const path = lockPath(paths, app);
   for (let attempt = 0; attempt < 5; attempt++) {
     if (await tryCreate(path, holder)) {
-      return { path, release: () => releaseIfOurs(path, holder) };
+      const ours: LockHolder = { ...holder, children: [] };
+      // Rewrites are serialized, so the last one holds every group.
+      let writing = Promise.resolve();
+      const cover = (pgid: number) => (writing = writing.then(async () => {
+        ours.children = [...(ours.children ?? []).filter((c) => groupAlive(c)), pgid];
+        await writeFileAtomic(path, `${JSON.stringify(ours)}\n`, 0o644);
+      }));
+      return { path, cover, release: async () => {
+        await writing.catch(() => undefined);
+        await releaseIfOurs(path, holder);
+      } };
     }
     const current = await readHolder(path);
-    if (current && isAlive(current.pid)) {
-      throw new HostctlError("DEPLOY_LOCKED", describe(app, current, now), { hint: `wait for it to finish, or check: ps -p ${current.pid}` });
+    if (current && isHeld(current)) {
+      const orphans = runningChildren(current);
+      const hint = !isAlive(current.pid) && orphans.length > 0
+        ? `wait for it to end, or end it: kill -TERM -${orphans.join(" -")}`
+        : `wait for it to finish, or check: ps -p ${current.pid}`;
+      throw new HostctlError("DEPLOY_LOCKED", describe(app, current, now), { hint });
     }
     await takeOver(path, current ?? { pid: 0, started_at: "", ref: "", command: "" });
   }

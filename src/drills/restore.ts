@@ -23,11 +23,11 @@ export function restoredGeneration(output: string): string | null {
 }
 
 /** Restores the newest replica of `dbPath` into `outputPath` with the real binary (never -if-replica-exists). */
-export async function restoreReplica(ctx: HostContext, configPath: string, dbPath: string, outputPath: string): Promise<RestoreOutcome> {
+export async function restoreReplica(ctx: HostContext, configPath: string, dbPath: string, outputPath: string, signal?: AbortSignal): Promise<RestoreOutcome> {
   const started = performance.now();
   try {
     const { stderr, stdout } = await ctx.run(ctx.litestream, engineOf(ctx).restoreArgs({ configPath, dbPath, outputPath }), {
-      env: litestreamEnv(ctx.credentials), cleanEnv: true, timeoutMs: RESTORE_TIMEOUT_MS,
+      env: litestreamEnv(ctx.credentials), cleanEnv: true, timeoutMs: RESTORE_TIMEOUT_MS, ...(signal ? { signal } : {}),
     });
     const ms = Math.round(performance.now() - started);
     // 0.3.13 leaves its temporary WAL and SHM beside the output.

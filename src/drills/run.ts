@@ -154,7 +154,13 @@ async function drillDatabase(d: DbContext, dbPath: string): Promise<DatabaseResu
   }
   // The S3 probe runs beside the restore rather than before it: it only decides how a failure is named
   // ("unreachable" / "no replica" rather than Litestream's wording), and RTO should not wait for it.
-  const replica = checkReplica(d, dbPath);
+  // A replica found unreachable ends the restore too: Litestream's S3 client has no deadline of its own, and
+  // against a frozen endpoint it waited for hours.
+  const unreachable = new AbortController();
+  const replica = checkReplica(d, dbPath).then((result) => {
+    if (!result.ok && result.detail.startsWith("unreachable")) unreachable.abort();
+    return result;
+  });
   const scratch = await makeScratch(d.ctx.paths, d.spec.name);
   try {
     const free = await freeBytes(scratch);
@@ -166,7 +172,7 @@ async function drillDatabase(d: DbContext, dbPath: string): Promise<DatabaseResu
     const out = join(scratch, "restored.sqlite3");
     // Live's table list is read during the restore, so counting needs no extra listing on the critical path.
     const liveTables = size === undefined ? undefined : listTables(d.ctx.run, d.livePath, true).catch(() => undefined);
-    const restoring = restoreReplica(d.ctx, appPaths(d.ctx.paths, d.spec.name).litestreamConfig, d.livePath, out);
+    const restoring = restoreReplica(d.ctx, appPaths(d.ctx.paths, d.spec.name).litestreamConfig, d.livePath, out, unreachable.signal);
     db.checks.push(await replica, disk);
     const restore = await restoring;
     if (db.checks.some((c) => c.name === "replica" && !c.ok)) return finish(db);

@@ -27,6 +27,7 @@ export type ErrorCode =
   | "DEPLOY_REFUSED"
   | "RELEASE_NOT_FOUND"
   | "DOCTOR_FAILED"
+  | "DISK_FULL"
   | "LEASE_HELD"
   | "LEASE_LOST"
   | "PROXY_START_FAILED"

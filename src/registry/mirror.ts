@@ -3,7 +3,7 @@ import type { HostContext } from "../apps/context.js";
 import type { AppSpec } from "../config/schema.js";
 import { appPaths } from "../config/paths.js";
 import { controlKey } from "../config/replica.js";
-import { loadApps } from "../apps/registry.js";
+import { scanApps } from "../apps/registry.js";
 import { readAppEnv } from "../apps/env.js";
 import { formatEnvText } from "../lib/env-format.js";
 import { errorMessage } from "../lib/errors.js";
@@ -74,7 +74,7 @@ async function readEntry(ctx: HostContext, app: string): Promise<RegistryEntry |
  */
 export async function mirrorRegistry(ctx: HostContext): Promise<string[]> {
   if (!ctx.host.registry.mirror) return [];
-  const apps = await loadApps(ctx.paths);
+  const { apps } = await scanApps(ctx.paths);
   for (const spec of apps) {
     const entry = await registryEntry(ctx, spec, await readEntry(ctx, spec.name));
     await ctx.store.put(entryKey(ctx, spec.name), JSON.stringify(entry, null, 2));

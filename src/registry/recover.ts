@@ -1,7 +1,7 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { engineOf } from "../litestream/engine-v03.js";
 import type { HostContext } from "../apps/context.js";
-import { loadApps } from "../apps/registry.js";
+import { scanApps } from "../apps/registry.js";
 import { validateAppSpec } from "../config/app.js";
 import { saveAppSpec } from "../config/app.js";
 import { appPaths } from "../config/paths.js";
@@ -32,13 +32,14 @@ async function privateKey(env: NodeJS.ProcessEnv): Promise<string | undefined> {
  * which the first deploy then uses instead of the branch head.
  */
 export async function recoverApps(ctx: HostContext): Promise<RecoveredApp[]> {
-  const known = await loadApps(ctx.paths);
+  // An app whose app.yml fails its checks is still this host's: it is reported, never replaced from the registry.
+  const { apps: known, invalid } = await scanApps(ctx.paths);
   const entries = await readRegistry(ctx);
   const key = await privateKey(ctx.env);
   const recovered: RecoveredApp[] = [];
   const all = [...known];
   for (const entry of entries) {
-    if (all.some((app) => app.name === entry.spec.name)) continue;
+    if (all.some((app) => app.name === entry.spec.name) || invalid.some((app) => app.name === entry.spec.name)) continue;
     let spec;
     let paths;
     try {

@@ -2,6 +2,11 @@ import { S3Client } from "@aws-sdk/client-s3";
 import type { HostConfig } from "../config/schema.js";
 import type { S3Credentials } from "./credentials.js";
 
+/** A single S3 call (list, get, put, delete, copy) that has had no answer by then fails as REPLICA_UNREACHABLE. */
+export const S3_CALL_DEADLINE_MS = 10_000;
+/** A socket with no byte in either direction for this long is dead (a frozen endpoint accepts and never answers). */
+export const S3_IDLE_TIMEOUT_MS = 5000;
+
 /** The one S3 client factory: short timeouts, so an unreachable replica is reported in seconds, not minutes. */
 export function createS3Client(host: HostConfig, credentials: S3Credentials | undefined): S3Client {
   // Node 20 is a supported runtime for us; the SDK's notice about its future releases is not an operator's concern.
@@ -12,6 +17,8 @@ export function createS3Client(host: HostConfig, credentials: S3Credentials | un
     forcePathStyle: host.replica.s3.force_path_style,
     ...(credentials ? { credentials } : {}),
     maxAttempts: 2,
-    requestHandler: { connectionTimeout: 2000, requestTimeout: 15_000 },
+    // The SDK's requestTimeout only logs a warning: a frozen endpoint hung commands for minutes. An idle socket
+    // fails the call (and bounds transfers of any size); small calls also get a total deadline (s3-store.ts).
+    requestHandler: { connectionTimeout: 2000, socketTimeout: S3_IDLE_TIMEOUT_MS },
   });
 }

@@ -1,7 +1,7 @@
 import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import type { HostConfig } from "../config/schema.js";
 import type { ReplicaTarget } from "../config/replica.js";
-import { createS3Client } from "./client.js";
+import { S3_CALL_DEADLINE_MS, createS3Client } from "./client.js";
 import type { S3Credentials } from "./credentials.js";
 import { classifyS3Error, replicaError } from "./errors.js";
 import type { ObjectInfo, ReplicaStore } from "./store.js";
@@ -18,47 +18,57 @@ export function s3Store(url: string, target: Extract<ReplicaTarget, { kind: "s3"
       throw replicaError(classifyS3Error(error), url, error);
     }
   };
+  // Every small call has a deadline across its retries: a frozen endpoint fails it as unreachable, in seconds.
+  const timed = <T>(call: (options: { abortSignal: AbortSignal }) => Promise<T>): Promise<T> => guard(async () => {
+    const abortSignal = AbortSignal.timeout(S3_CALL_DEADLINE_MS);
+    try {
+      return await call({ abortSignal });
+    } catch (error) {
+      if (abortSignal.aborted) throw new Error(`no answer within ${S3_CALL_DEADLINE_MS / 1000} s`, { cause: error });
+      throw error;
+    }
+  });
   return {
     url,
     target,
-    list: (prefix, limit = 1000) => guard(async () => {
-      const out = await client.send(new ListObjectsV2Command({ Bucket, Prefix: prefix, MaxKeys: limit }));
+    list: (prefix, limit = 1000) => timed(async (options) => {
+      const out = await client.send(new ListObjectsV2Command({ Bucket, Prefix: prefix, MaxKeys: limit }), options);
       return (out.Contents ?? []).map((item) => item.Key ?? "").filter((key) => key !== "");
     }),
-    get: (location) => guard(async () => {
+    get: (location) => timed(async (options) => {
       try {
-        const out = await client.send(new GetObjectCommand({ Bucket, Key: location }));
+        const out = await client.send(new GetObjectCommand({ Bucket, Key: location }), options);
         return Buffer.from(await out.Body!.transformToByteArray());
       } catch (error) {
         if ((error as { name?: string }).name === "NoSuchKey") return undefined;
         throw error;
       }
     }),
-    put: (location, body) => guard(async () => {
-      await client.send(new PutObjectCommand({ Bucket, Key: location, Body: body }));
+    put: (location, body) => timed(async (options) => {
+      await client.send(new PutObjectCommand({ Bucket, Key: location, Body: body }), options);
     }),
-    delete: (location) => guard(async () => {
-      await client.send(new DeleteObjectCommand({ Bucket, Key: location }));
+    delete: (location) => timed(async (options) => {
+      await client.send(new DeleteObjectCommand({ Bucket, Key: location }), options);
     }),
-    listDetailed: (prefix) => guard(async () => {
+    listDetailed: async (prefix) => {
       const out: ObjectInfo[] = [];
       let ContinuationToken: string | undefined;
       do {
-        const page = await client.send(new ListObjectsV2Command({ Bucket, Prefix: prefix, ContinuationToken }));
+        const page = await timed((options) => client.send(new ListObjectsV2Command({ Bucket, Prefix: prefix, ContinuationToken }), options));
         for (const item of page.Contents ?? []) {
           if (item.Key) out.push({ location: item.Key, size: item.Size ?? 0, lastModified: item.LastModified ?? new Date(0), etag: item.ETag });
         }
         ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (ContinuationToken);
       return out;
-    }),
+    },
     putFile: (location, path) => uploadFile({ client, Bucket, Key: location, guard }, path),
     getFile: (location, path) => downloadFile({ client, Bucket, Key: location, guard }, path),
-    copy: (from, to) => guard(async () => {
+    copy: (from, to) => timed(async (options) => {
       try {
         // CopySource is "bucket/key" with the key URL-encoded; "/" stays a separator.
         const CopySource = `${Bucket}/${from.split("/").map(encodeURIComponent).join("/")}`;
-        await client.send(new CopyObjectCommand({ Bucket, Key: to, CopySource }));
+        await client.send(new CopyObjectCommand({ Bucket, Key: to, CopySource }), options);
         return true;
       } catch (error) {
         if ((error as { name?: string }).name === "NoSuchKey") return false;

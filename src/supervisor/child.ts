@@ -61,7 +61,10 @@ export class SupervisedProcess {
   private tail = "";
 
   constructor(readonly spec: ChildSpec, private readonly deps: ChildDeps, private readonly onChange: () => void = () => undefined) {
-    this.logFile = new RotatingLog(spec.logPath);
+    const log = deps.log.child({ app: spec.app, process: spec.type });
+    this.logFile = new RotatingLog(spec.logPath, undefined, undefined, ({ path, error, droppedBytes }) => {
+      log.warn({ event: "log.write_failed", file: path, code: error.code, reason: error.message, dropped_bytes: droppedBytes }, `cannot write ${path} (${error.code ?? error.message}): the process keeps running, its output is dropped until writing works again`);
+    });
   }
 
   async start(): Promise<void> {
@@ -89,7 +92,12 @@ export class SupervisedProcess {
     child.stdout?.on("data", (chunk: Buffer) => this.output(chunk));
     child.stderr?.on("data", (chunk: Buffer) => this.output(chunk));
     const starttime = await procStartTime(pid);
-    if (starttime) await writeRecord(this.deps.pidsDir, { app: this.spec.app, type: this.spec.recordKey ?? this.spec.type, pid, starttime, command: this.spec.display });
+    try {
+      if (starttime) await writeRecord(this.deps.pidsDir, { app: this.spec.app, type: this.spec.recordKey ?? this.spec.type, pid, starttime, command: this.spec.display });
+    } catch (error) {
+      // A full disk: the process is tracked here all the same; only a later `up` after a crash would not find it.
+      log.warn({ event: "process.record_failed", pid, reason: (error as Error).message }, "could not write the process record");
+    }
     this.state = "running";
     log.info({ event: "process.started", pid, command: this.spec.display }, "process started");
     this.onChange();

@@ -2,11 +2,14 @@ import { hostname } from "node:os";
 import { engineOf } from "../litestream/engine-v03.js";
 import type { Server } from "node:http";
 import type { HostContext } from "../apps/context.js";
-import { loadApps } from "../apps/registry.js";
+import { scanApps } from "../apps/registry.js";
+import { invalidAppStatus } from "./invalid-app.js";
+import { AppQueue } from "./app-queue.js";
+import { proveListener } from "./prove-listener.js";
 import { writeLitestreamConfigs } from "../litestream/config-files.js";
 import { readMetricsPorts } from "../litestream/ports.js";
 import { loadAppSpec } from "../config/app.js";
-import { HostctlError, usageError } from "../lib/errors.js";
+import { HostctlError, errorMessage, usageError } from "../lib/errors.js";
 import { AppUnit, type AppStatus, type UnitDeps } from "./app-unit.js";
 import type { BackoffPolicy } from "./backoff.js";
 import { ControlRoutes, listenControl, listenTcp } from "./control-server.js";
@@ -58,6 +61,8 @@ async function eachLimited<T>(items: readonly T[], limit: number, task: (item: T
 export class Supervisor {
   readonly units = new Map<string, AppUnit>();
   readonly routes = new ControlRoutes({ name: assertAppName });
+  /** Start, stop, restart, activate, load and unload of one app run one at a time (app-queue.ts). */
+  readonly queue = new AppQueue();
   readonly startedAt = new Date();
   readonly hostId = `${hostname()}:${process.pid}`;
   /**
@@ -67,6 +72,8 @@ export class Supervisor {
   fenced: string | undefined;
   /** Aborted when a stop is requested: waits before the apps start (a registry retry) end early. */
   readonly stopping = new AbortController();
+  /** Apps whose app.yml fails its checks: shown failed with the reason, never started (restart loads them once fixed). */
+  readonly invalid = new Map<string, string>();
   private readonly servers: Server[] = [];
   /** Caddy in front of the apps, when hostctl.yml configures it and the binary is there. */
   frontDoor: FrontDoor | undefined;
@@ -101,7 +108,7 @@ export class Supervisor {
   private createUnit(spec: AppSpec, metricsPort: number | undefined): AppUnit {
     const { ctx } = this;
     const { firstDeploy, hooks } = this.options;
-    const activate = hooks ? (releaseDir: string) => activateRelease(unit, releaseDir, hooks) : undefined;
+    const activate = hooks ? (releaseDir: string) => activateRelease(unit, releaseDir, this.provenHooks(hooks)) : undefined;
     const unit: AppUnit = new AppUnit(spec, {
       ctx, policy: this.options.policy, graceMs: this.options.graceMs, hostId: this.hostId, metricsPort,
       ...(firstDeploy ? { firstDeploy: (s: AppSpec) => firstDeploy(s, activate) } : {}),
@@ -141,6 +148,18 @@ export class Supervisor {
     this.ctx.log.info({ event: "app.unloaded", app: name }, "app removed: stopped and no longer supervised");
   }
 
+  /** A health check that answered must have reached the web process this unit started, not a stray on its port. */
+  private provenHooks(hooks: ReleaseHooks): ReleaseHooks {
+    return {
+      ...hooks,
+      healthCheck: async (spec) => {
+        await hooks.healthCheck(spec);
+        const web = this.units.get(spec.name)?.status().processes.find((p) => p.type === "web")?.pid;
+        await proveListener(spec.port, web);
+      },
+    };
+  }
+
   private async specChanged(unit: AppUnit): Promise<boolean> {
     const onDisk = await loadAppSpec(this.ctx.paths, unit.spec.name);
     return JSON.stringify(onDisk) !== JSON.stringify(unit.spec);
@@ -153,7 +172,7 @@ export class Supervisor {
   status(): SupervisorStatus {
     return {
       supervisor: { pid: process.pid, started_at: this.startedAt.toISOString(), home: this.ctx.paths.home, host: hostname(), ...memory() },
-      apps: [...this.units.values()].map((u) => u.status()),
+      apps: [...[...this.units.values()].map((u) => u.status()), ...[...this.invalid].map(([name, reason]) => invalidAppStatus(this.ctx.paths, name, reason))],
       proxy: this.frontDoor?.status() ?? { state: "off", reason: this.proxyReason },
       ...(Object.assign({}, ...this.statusExtras.map((f) => f())) as Record<string, unknown>),
     };
@@ -162,21 +181,28 @@ export class Supervisor {
   private registerRoutes(): void {
     this.routes
       .add("GET /status", () => Promise.resolve({ body: this.status() }))
-      .add("POST /apps/:name/stop", async ({ name = "" }) => {
-        await this.unit(name).stop();
+      .add("POST /apps/:name/stop", ({ name = "" }, body) => this.queue.run(name, async () => {
+        // A reason (e.g. "stopped for hostctl restore --force") stays in status if that command never comes back.
+        const reason = (body as { reason?: unknown } | undefined)?.reason;
+        await this.unit(name).stop(typeof reason === "string" && reason !== "" ? reason.slice(0, 300) : undefined);
         return { body: this.unit(name).status() };
-      })
-      .add("POST /apps/:name/load", async ({ name = "" }) => ({ body: (await this.loadApp(name)).status() }))
-      .add("POST /apps/:name/unload", async ({ name = "" }) => {
+      }))
+      .add("POST /apps/:name/load", ({ name = "" }) => this.queue.run(name, async () => ({ body: (await this.loadApp(name)).status() })))
+      .add("POST /apps/:name/unload", ({ name = "" }) => this.queue.run(name, async () => {
         await this.unloadApp(name);
         return { body: { name, unloaded: true } };
-      })
-      .add("POST /apps/:name/start", async ({ name = "" }) => {
+      }))
+      .add("POST /apps/:name/start", ({ name = "" }) => this.queue.run(name, async () => {
         const unit = this.unit(name);
         if (unit.state === "stopped" || unit.state === "failed") await unit.boot();
         return { body: unit.status() };
-      })
-      .add("POST /apps/:name/restart", async ({ name = "" }) => {
+      }))
+      .add("POST /apps/:name/restart", ({ name = "" }) => this.queue.run(name, async () => {
+        if (this.invalid.has(name) && !this.units.has(name)) {
+          // `hostctl restart` checked the fixed app.yml: supervise the app now, as when it was added.
+          this.invalid.delete(name);
+          return { body: { ...(await this.loadApp(name)).status(), reloaded: true } };
+        }
         const unit = this.unit(name);
         if (await this.specChanged(unit)) {
           // `hostctl restart` checked the edited app.yml and wrote its Litestream config: stop the app
@@ -197,14 +223,14 @@ export class Supervisor {
         await unit.stopProcesses();
         await unit.boot();
         return { body: unit.status() };
-      })
-      .add("POST /apps/:name/activate", async ({ name = "" }, body) => {
+      }))
+      .add("POST /apps/:name/activate", ({ name = "" }, body) => this.queue.run(name, async () => {
         const { releaseDir } = body as { releaseDir?: string };
         if (!releaseDir) throw usageError("activate needs releaseDir");
         if (!isInside(this.unit(name).paths.releases, releaseDir)) throw usageError(`activate: releaseDir must lie in apps/${name}/releases`);
         if (!this.options.hooks) throw new HostctlError("SUPERVISOR_NOT_RUNNING", "this supervisor cannot switch releases");
-        return { body: await activateRelease(this.unit(name), releaseDir, this.options.hooks) };
-      });
+        return { body: await activateRelease(this.unit(name), releaseDir, this.provenHooks(this.options.hooks)) };
+      }));
   }
 
   async start(): Promise<void> {
@@ -213,7 +239,11 @@ export class Supervisor {
     for (const stray of strays) ctx.log.warn({ event: "supervisor.stray_ended", app: stray.app, process: stray.type, pid: stray.pid }, "ended a process left by a previous supervisor");
     await this.options.beforeStart?.(this);
     if (this.stopping.signal.aborted) return;
-    const apps = await loadApps(ctx.paths);
+    const { apps, invalid } = await scanApps(ctx.paths);
+    for (const { name, error } of invalid) {
+      this.invalid.set(name, errorMessage(error));
+      ctx.log.error({ event: "app.spec_invalid", app: name, reason: errorMessage(error) }, "app.yml fails its checks: the app is not started");
+    }
     await writeLitestreamConfigs(ctx.paths, ctx.host, apps, { engine: engineOf(ctx) });
     const ports = await readMetricsPorts(ctx.paths);
     const proxy = await startFrontDoor(ctx, { log: ctx.log, pidsDir: ctx.paths.pids, policy: this.options.policy, graceMs: this.options.graceMs }, () => frontDoorView(this.units.values()));

@@ -97,7 +97,7 @@ export async function appAdd(name: string, options: AppAddOptions, deps: Deps): 
   // A running supervisor takes the app on at once: restore, Litestream, first deploy of the branch, processes.
   const loaded = await controlRequest<{ error?: string }>(deps.paths, "POST", `/apps/${spec.name}/load`, undefined, 30_000);
   const next = loaded === undefined
-    ? `next: hostctl env set ${spec.name} KEY=VALUE …, then hostctl deploy ${spec.name}`
+    ? `next: hostctl env set ${spec.name} KEY=VALUE …, then hostctl up (it restores, deploys ${spec.branch} and starts ${spec.name}; hostctl deploy ${spec.name} deploys again later)`
     : loaded.status < 300
       ? `hostctl up is running: it restores, deploys ${spec.branch} and starts ${spec.name} now (hostctl status); env: hostctl env set ${spec.name} KEY=VALUE …, then hostctl restart ${spec.name}`
       : `warning: the running hostctl up did not take ${spec.name} on (${loaded.body.error ?? loaded.status}): restart it to supervise the app`;
@@ -108,6 +108,8 @@ export async function appAdd(name: string, options: AppAddOptions, deps: Deps): 
 }
 
 export async function appList(deps: Deps): Promise<CommandResult> {
+  // A broken hostctl.yml is said here too, not first by the command that needs it.
+  await loadHostConfig(deps.paths);
   const apps = await loadApps(deps.paths);
   const rows = [["NAME", "KIND", "PORT", "BRANCH", "DATABASES", "REPO"], ...apps.map((a) => [a.name, a.kind, String(a.port), a.branch, a.databases.map((d) => d.path).join(",") || "-", a.repo])];
   return { text: apps.length === 0 ? "no apps yet: hostctl app add NAME --repo URL --port N" : table(rows), data: apps };

@@ -12,6 +12,11 @@ import { createReplicaStore } from "../../s3/store.js";
 import { errorMessage } from "../../lib/errors.js";
 import { proxyChecks } from "../../proxy/doctor-checks.js";
 import { controlRequest } from "../../supervisor/control-client.js";
+import { join } from "node:path";
+import type { AppSpec } from "../../config/schema.js";
+import { appPaths } from "../../config/paths.js";
+import { pathExists } from "../../lib/fs.js";
+import { diskSpace } from "../../lib/disk.js";
 
 export interface DoctorCheck {
   name: string;
@@ -27,6 +32,21 @@ async function check(name: string, probe: () => Promise<string>): Promise<Doctor
   }
 }
 
+/**
+ * A django/wagtail app's Python must import Django: the live release's virtualenv when there is one, else the
+ * app's interpreter (a first deploy builds the venv with --system-site-packages from it).
+ */
+async function djangoVersion(app: AppSpec, deps: Deps): Promise<string> {
+  const venvPython = join(appPaths(deps.paths, app.name).current, ".venv", "bin", "python");
+  const python = (await pathExists(venvPython)) ? venvPython : app.python.interpreter;
+  try {
+    const out = await deps.run(python, ["-c", "import django; print(django.get_version())"], { timeoutMs: 20_000 });
+    return `Django ${out.stdout.trim()} (${python})`;
+  } catch {
+    throw new Error(`${python} cannot import Django: add Django to the repo's requirements.txt (deploys pip install it) or install it for ${python}`);
+  }
+}
+
 /** Preflight: binaries, each app's Python, and a put/get/delete round trip to the replica target. */
 export async function doctor(deps: Deps): Promise<CommandResult> {
   const host = await loadHostConfig(deps.paths);
@@ -37,6 +57,13 @@ export async function doctor(deps: Deps): Promise<CommandResult> {
     const reported = (await deps.run(engine.binary, versionArgs(), { timeoutMs: 10_000 })).stdout.trim();
     return `${reported} (${engine.binary}; engine ${engine.line}${engine.line === "0.3" ? ", template litestream.yml.tmpl" : ", template litestream-0.5.yml.tmpl"})`;
   }));
+  checks.push(await check(`disk ${deps.paths.home}`, async () => {
+    const disk = await diskSpace(deps.paths.home);
+    if (!disk) throw new Error(`cannot read the free space of ${deps.paths.home}`);
+    const mib = (disk.free_bytes / 1024 / 1024).toFixed(1);
+    if (disk.full) throw new Error(`disk full: ${mib} MiB free; free space (df -h ${deps.paths.home}, old releases)`);
+    return `${mib} MiB free`;
+  }));
   checks.push(await check("git", async () => (await deps.run("git", ["--version"], { timeoutMs: 10_000 })).stdout.trim()));
   checks.push(await check("sqlite3", async () => (await deps.run("sqlite3", ["--version"], { timeoutMs: 10_000 })).stdout.trim().split(" ")[0] ?? ""));
   for (const python of new Set(apps.filter((a) => a.kind !== "generic").map((a) => a.python.interpreter))) {
@@ -44,6 +71,7 @@ export async function doctor(deps: Deps): Promise<CommandResult> {
     checks.push(await check(`python ${python} (${users})`, async () =>
       (await deps.run(python, ["-c", "import sys, venv; print(sys.version.split()[0])"], { timeoutMs: 10_000 })).stdout.trim()));
   }
+  for (const app of apps.filter((a) => a.kind !== "generic")) checks.push(await check(`django for ${app.name}`, () => djangoVersion(app, deps)));
   const live = await controlRequest<{ proxy?: { state?: string } }>(deps.paths, "GET", "/status", undefined, 5000);
   checks.push(...(await proxyChecks(host, apps, deps.run, deps.env.PATH, live?.body.proxy?.state === "running")));
   const store = createReplicaStore(host, await readS3Credentials(host, deps.env));

@@ -3,7 +3,8 @@ import { isAbsolute, resolve } from "node:path";
 import type { CommandResult, Deps } from "../deps.js";
 import { asArgumentError, numberOrText } from "../arguments.js";
 import { validateHostConfig, saveHostConfig } from "../../config/host.js";
-import { parseReplicaUrl } from "../../config/replica.js";
+import { checkHostRules } from "../../config/host-rules.js";
+import { controlKey, parseReplicaUrl } from "../../config/replica.js";
 import type { HostConfig } from "../../config/schema.js";
 import { HostctlError, errorMessage, usageError } from "../../lib/errors.js";
 import { parseEnvFile } from "../../lib/env-file.js";
@@ -91,6 +92,7 @@ export async function initHost(options: InitOptions, deps: Deps): Promise<Comman
       ...(options.metricsPortBase === undefined ? {} : { litestream: { metrics_port_base: numberOrText(options.metricsPortBase) } }),
       ...proxyInput(options),
     }, paths.hostConfig);
+    checkHostRules(config, paths.home, paths.hostConfig);
   } catch (error) {
     throw asArgumentError(error, FLAGS);
   }
@@ -115,8 +117,11 @@ export async function initHost(options: InitOptions, deps: Deps): Promise<Comman
   await saveHostConfig(paths, config);
   await writeLitestreamConfigs(paths, config, await loadApps(paths));
   const store = createReplicaStore(config, await readS3Credentials(config, deps.env));
+  let found = 0;
   try {
     await store.list(target.kind === "s3" ? `${target.prefix}/` : target.dir, 1);
+    // A replica that already holds apps (a replacement host): `up` recovers them, no `app add` needed.
+    found = (await store.list(`${controlKey(target, "registry")}/`)).filter((key) => key.endsWith(".json")).length;
   } catch (error) {
     warnings.push(`${errorMessage(error)} (the config was written anyway; run: hostctl doctor)`);
   } finally {
@@ -125,7 +130,9 @@ export async function initHost(options: InitOptions, deps: Deps): Promise<Comman
   deps.log.info({ event: "host.initialised", home: paths.home, replica: config.replica.url, credentialsFile: config.replica.s3.credentials_file }, "host initialised");
   for (const warning of warnings) deps.progress(`warning: ${warning}`);
   return {
-    text: `initialised ${paths.home}\nreplica: ${config.replica.url}\nnext: hostctl app add NAME --repo URL --port 8001 --db db.sqlite3`,
-    data: { home: paths.home, config: paths.hostConfig, replica: config.replica.url, warnings },
+    text: `initialised ${paths.home}\nreplica: ${config.replica.url}\n${found > 0
+      ? `the replica holds ${found} app${found === 1 ? "" : "s"}: next: hostctl up --takeover (recovers and starts them; without --takeover it waits for the old host's lease)`
+      : "next: hostctl app add NAME --repo URL --port 8001 --db db.sqlite3"}`,
+    data: { home: paths.home, config: paths.hostConfig, replica: config.replica.url, warnings, apps_in_replica: found },
   };
 }

@@ -1,19 +1,28 @@
-import type { CommandResult } from "../deps.js";
+import type { CommandResult, Deps } from "../deps.js";
 import { generateEnvKeyPair } from "../../registry/env-crypto.js";
+import { loadHostConfig, saveHostConfig } from "../../config/host.js";
 
-/** A key pair for mirroring app env files: the public key goes into hostctl.yml, the private key off the host. */
-export function keygen(): Promise<CommandResult> {
+/**
+ * A key pair for mirroring app env files: the public key goes into hostctl.yml (written there with --write),
+ * the private key off the host.
+ */
+export async function keygen(options: { write?: boolean } = {}, deps?: Deps): Promise<CommandResult> {
   const { publicKey, privateKey } = generateEnvKeyPair();
-  return Promise.resolve({
+  if (options.write && deps) {
+    const host = await loadHostConfig(deps.paths);
+    await saveHostConfig(deps.paths, { ...host, registry: { ...host.registry, env_public_key: publicKey } });
+  }
+  const where = options.write && deps
+    ? [`Wrote the public key to ${deps.paths.hostConfig} (registry.env_public_key): app env files are mirrored encrypted from now on.`]
+    : ["Put the public key in hostctl.yml (or run: hostctl keygen --write):", "  registry:", `    env_public_key: ${publicKey}`];
+  return {
     text: [
-      "Put the public key in hostctl.yml:",
-      "  registry:",
-      `    env_public_key: ${publicKey}`,
+      ...where,
       "",
       "Keep the private key OFF this host (password manager). On a replacement host, give it to `hostctl up`",
       "with HOSTCTL_ENV_KEY_FILE=/path/to/key (or HOSTCTL_ENV_PRIVATE_KEY) to restore every app's env:",
       `  ${privateKey}`,
     ].join("\n"),
-    data: { public_key: publicKey, private_key: privateKey },
-  });
+    data: { public_key: publicKey, private_key: privateKey, written: Boolean(options.write && deps) },
+  };
 }

@@ -32,10 +32,13 @@ export interface LogsOptions {
 export async function logs(name: string, options: LogsOptions, deps: Deps, signal?: AbortSignal): Promise<CommandResult> {
   await requireApp(deps.paths, name);
   const dir = appPaths(deps.paths, name).logs;
-  const lines = Number(options.lines ?? "100");
-  if (!Number.isInteger(lines) || lines < 0) throw usageError(`argument --lines "${options.lines}": expected a whole number`);
+  const text = options.lines ?? "100";
+  // Number() reads "" as 0 and "0x10" as 16: only plain digits are a line count.
+  if (!/^\d{1,9}$/.test(text)) throw usageError(`argument --lines "${text}": expected a whole number such as 100`);
+  const lines = Number(text);
   const available = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith(".log")).map((f) => f.slice(0, -4)).sort();
-  const wanted = options.process ? [options.process] : available;
+  // Litestream's chatter has its own file and is shown only when asked for (--process litestream).
+  const wanted = options.process ? [options.process] : available.filter((p) => p !== "litestream");
   if (options.process && !available.includes(options.process)) {
     throw usageError(`no log for process "${options.process}" of ${name} (have: ${available.join(", ") || "none yet"})`);
   }

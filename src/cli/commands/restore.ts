@@ -10,6 +10,13 @@ import { ensureDatabases } from "../../restore/restore-app.js";
 import { controlRequest } from "../../supervisor/control-client.js";
 import type { AppStatus } from "../../supervisor/app-unit.js";
 
+// Date.parse accepts "1" (the year 2001): Litestream wants RFC 3339, checked here before the app is stopped.
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+
+function isRfc3339(text: string): boolean {
+  return RFC3339.test(text) && !Number.isNaN(Date.parse(text));
+}
+
 export interface RestoreOptions {
   timestamp?: string;
   force?: boolean;
@@ -21,7 +28,7 @@ export interface RestoreOptions {
  */
 export async function restore(name: string, options: RestoreOptions, deps: Deps): Promise<CommandResult> {
   const spec = await requireApp(deps.paths, name);
-  if (options.timestamp !== undefined && Number.isNaN(Date.parse(options.timestamp))) {
+  if (options.timestamp !== undefined && !isRfc3339(options.timestamp)) {
     throw usageError(`argument --timestamp "${options.timestamp}": expected an RFC 3339 time such as 2026-11-23T03:00:00Z`);
   }
   const ctx = await loadHostContext(deps);
@@ -34,7 +41,8 @@ export async function restore(name: string, options: RestoreOptions, deps: Deps)
   let stoppedSupervised = false;
   const asides: [string, string][] = [];
   if (present.length > 0) {
-    const stopped = await controlRequest<AppStatus>(deps.paths, "POST", `/apps/${encodeURIComponent(name)}/stop`);
+    const reason = `stopped for hostctl restore ${name} --force (pid ${process.pid}, ${ctx.clock.now().toISOString()}); if it was interrupted, run it again or: hostctl start ${name}`;
+    const stopped = await controlRequest<AppStatus>(deps.paths, "POST", `/apps/${encodeURIComponent(name)}/stop`, { reason });
     stoppedSupervised = stopped?.status === 200;
     const stamp = ctx.clock.now().toISOString().replace(/[:.]/g, "");
     for (const db of present) {

@@ -3,6 +3,8 @@ import { basename, join } from "node:path";
 import type { CommandResult, Deps } from "../deps.js";
 import { ago, table } from "../output.js";
 import { loadApps } from "../../apps/registry.js";
+import { loadHostConfig } from "../../config/host.js";
+import { diskSpace, type DiskSpace } from "../../lib/disk.js";
 import { appPaths } from "../../config/paths.js";
 import { fileSize, pathExists } from "../../lib/fs.js";
 import { controlRequest } from "../../supervisor/control-client.js";
@@ -87,7 +89,16 @@ function litestreamText(engine: unknown): string {
   return e?.version ? `, Litestream ${e.version} (${e.binary ?? "?"})` : "";
 }
 
+/** A full disk under HOME is said first: logs are being dropped and writes of the apps may fail. */
+async function diskLine(deps: Deps): Promise<{ disk: DiskSpace | undefined; line: string }> {
+  const disk = await diskSpace(deps.paths.home);
+  const line = disk?.full ? `DISK FULL: ${disk.free_bytes} bytes free on the filesystem of ${deps.paths.home}: process output is dropped and app writes may fail (free space: df -h ${deps.paths.home})\n` : "";
+  return { disk, line };
+}
+
 export async function status(deps: Deps): Promise<CommandResult> {
+  await loadHostConfig(deps.paths);
+  const { disk, line: diskWarning } = await diskLine(deps);
   const live = await controlRequest<SupervisorStatus>(deps.paths, "GET", "/status", undefined, 10_000);
   if (!live) {
     const apps = await diskStatus(deps);
@@ -98,8 +109,8 @@ export async function status(deps: Deps): Promise<CommandResult> {
       ? `hostctl up (pid ${waiting.pid}) is waiting for the replica lease since ${ago(waiting.since, now)}: ${waiting.reason}; nothing starts until it is released or expires (or: hostctl up --takeover)`
       : `hostctl up is not running for ${deps.paths.home} (start it: hostctl up, or systemctl start hostctl)`;
     return {
-      text: `${headline}\n${table(rows)}`,
-      data: { supervisor: null, ...(waiting ? { waiting_for_lease: waiting } : {}), apps },
+      text: `${diskWarning}${headline}\n${table(rows)}`,
+      data: { supervisor: null, ...(waiting ? { waiting_for_lease: waiting } : {}), apps, disk },
     };
   }
   const now = deps.clock.now();
@@ -108,7 +119,7 @@ export async function status(deps: Deps): Promise<CommandResult> {
     a.name, a.state, processSummary(a), a.litestream.state, lagText(a), mediaLagText(a), drillText(a.last_drill as DrillSummary | null | undefined, now), a.release ?? "-", a.reason ?? "",
   ])];
   return {
-    text: `supervisor pid ${s.supervisor.pid}, up since ${ago(s.supervisor.started_at, now)}${litestreamText(s.litestream)}\n${table(rows)}${jobsText(s.apps, now)}${proxyLines(s)}`,
-    data: s,
+    text: `${diskWarning}supervisor pid ${s.supervisor.pid}, up since ${ago(s.supervisor.started_at, now)}${litestreamText(s.litestream)}\n${table(rows)}${jobsText(s.apps, now)}${proxyLines(s)}`,
+    data: { ...s, disk },
   };
 }

@@ -11,7 +11,7 @@ import { loadHostId } from "../../lease/host-id.js";
 import { leaseWaitPath, type LeaseWait } from "../../lease/wait.js";
 import { restoreMedia } from "../../media/restore.js";
 import { setStaleDatabasesAside, type DatabaseRestore } from "../../restore/restore-app.js";
-import { loadApps } from "../../apps/registry.js";
+import { scanApps } from "../../apps/registry.js";
 import type { Supervisor } from "../../supervisor/main.js";
 import { wireMedia, type MediaRestoreGate, type MediaWiring } from "./media.js";
 
@@ -75,7 +75,7 @@ async function leaseLoop(ctx: HostContext, hostId: string, options: TakeLeaseOpt
 
 /** Another host had the replica since this one last did: local databases are older than the replica. */
 async function setStaleAside(ctx: HostContext, previousHostId: string): Promise<void> {
-  for (const spec of await loadApps(ctx.paths)) {
+  for (const spec of (await scanApps(ctx.paths)).apps) {
     const moved = await setStaleDatabasesAside(spec, ctx);
     if (moved.length > 0) {
       ctx.log.warn({ event: "database.stale_set_aside", app: spec.name, databases: moved, previous_host_id: previousHostId },

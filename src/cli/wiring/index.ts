@@ -16,7 +16,7 @@ import { restoreMediaFirst, takeLease, wireHost } from "./host.js";
 import { watchRecoveredReferences } from "./media-recovery.js";
 import { MediaRestoreGate } from "./media.js";
 import { deployHooks } from "../../deploy/hooks.js";
-import { loadApps } from "../../apps/registry.js";
+import { listAppNames } from "../../apps/registry.js";
 import { refreshPushHooks } from "./push-hooks.js";
 
 const REGISTRY_MIRROR_MS = 60_000;
@@ -47,7 +47,7 @@ function firstDeploy(ctx: HostContext) {
  */
 async function recover(supervisor: Supervisor): Promise<void> {
   const { ctx } = supervisor;
-  const hasApps = (await loadApps(ctx.paths)).length > 0;
+  const hasApps = (await listAppNames(ctx.paths)).length > 0;
   const { baseMs, maxMs } = supervisor.options.policy;
   for (let delayMs = baseMs * 5; ; delayMs = Math.min(delayMs * 2, maxMs * 5)) {
     try {

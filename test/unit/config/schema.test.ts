@@ -76,7 +76,7 @@ describe("app spec", () => {
 
   it("rejects a malformed duration", () => {
     expect(messageOf(() => validateAppSpec({ ...base, deploy: { poll: "10 minutes" } }, "app.yml")))
-      .toBe('app.yml deploy.poll: expected a duration such as 500ms, 1s, 5m, 24h or 7d, got "10 minutes"');
+      .toBe('app.yml deploy.poll: expected a duration above zero such as 500ms, 1s, 5m, 24h or 7d, got "10 minutes"');
   });
 
   it("rejects an unknown key", () => {

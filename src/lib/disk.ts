@@ -1,0 +1,36 @@
+import { statfs } from "node:fs/promises";
+import { HostctlError } from "./errors.js";
+
+/** Below this much free space a filesystem counts as full: log lines, databases and releases stop fitting. */
+export const DISK_FULL_BYTES = 1024 * 1024;
+
+export interface DiskSpace {
+  path: string;
+  free_bytes: number;
+  total_bytes: number;
+  full: boolean;
+}
+
+/** Free space (for unprivileged writers) of the filesystem holding `path`; undefined when it cannot be read. */
+export async function diskSpace(path: string): Promise<DiskSpace | undefined> {
+  try {
+    const s = await statfs(path);
+    const free = s.bavail * s.bsize;
+    return { path, free_bytes: free, total_bytes: s.blocks * s.bsize, full: free < DISK_FULL_BYTES };
+  } catch {
+    return undefined;
+  }
+}
+
+const DISK_ERRORS = new Set(["ENOSPC", "EDQUOT"]);
+
+/** A full disk is an operational failure with a reason and a next step, not an internal error with a stack. */
+export function diskFullError(error: unknown, home: string): HostctlError | undefined {
+  const e = error as NodeJS.ErrnoException | undefined;
+  if (!e || typeof e !== "object" || !DISK_ERRORS.has(e.code ?? "")) return undefined;
+  const where = e.path ? ` writing ${e.path}` : "";
+  return new HostctlError("DISK_FULL", `no space left on the device${where}`, {
+    cause: error,
+    hint: `free space on the filesystem of ${home} (df -h ${home}; old releases: hostctl releases NAME), then run the command again`,
+  });
+}

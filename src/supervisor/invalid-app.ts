@@ -1,0 +1,21 @@
+import type { AppStatus } from "./app-unit.js";
+import { appPaths, type HostPaths } from "../config/paths.js";
+
+/** The status row of an app whose app.yml fails its checks: failed, with the reason, nothing running. */
+export function invalidAppStatus(paths: HostPaths, name: string, reason: string): AppStatus {
+  return {
+    name,
+    kind: "?",
+    state: "failed",
+    reason: `app.yml is invalid, the app is not started: ${reason}`,
+    next_retry_at: undefined,
+    release: undefined,
+    data_dir: appPaths(paths, name).data,
+    port: 0,
+    domains: [],
+    live_port: undefined,
+    processes: [],
+    litestream: { state: "none", replicating: false },
+    databases: [],
+  };
+}
