@@ -64,7 +64,7 @@ try {
   const doc = parseDocument(readFileSync(yml, "utf8"));
   doc.setIn(["proxy", "internal_port_base"], 20_000 + 200 * Math.floor(Math.random() * 45));
   (await import("node:fs")).writeFileSync(yml, doc.toString());
-  await cli(home, ["app", "add", "blog", "--repo", repo, "--port", String(await freePort()), "--db", "db.sqlite3", "--python", "/usr/bin/python3", "--healthcheck-path", "/health", "--domain", HOST]);
+  await cli(home, ["app", "add", "blog", "--repo", repo, "--port", String(await freePort()), "--db", "db.sqlite3", "--python", "/usr/bin/python3", "--system-site-packages", "--healthcheck-path", "/health", "--domain", HOST]);
   await cli(home, ["env", "set", "blog", `ALLOWED_HOSTS=${HOST},localhost,127.0.0.1`]);
   const up = execa(process.execPath, [join(process.cwd(), "dist", "cli", "main.js"), "--home", home, "up"], { reject: false, stdio: "ignore", forceKillAfterDelay: false });
   // A graceful stop (apps, Litestream, then Caddy) may take longer than execa's 5 s before it would SIGKILL.

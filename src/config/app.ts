@@ -28,5 +28,5 @@ export async function loadAppSpec(paths: HostPaths, name: string): Promise<AppSp
 
 /** 0600: a per-app alert webhook or ping URL is a secret (whoever has it can post or ping). */
 export function saveAppSpec(paths: HostPaths, spec: AppSpec): Promise<void> {
-  return saveYaml(appPaths(paths, spec.name).spec, spec, 0o600, "# hostctl app spec — see README \"Configuration reference\"\n");
+  return saveYaml(appPaths(paths, spec.name).spec, spec, 0o600, "# hostctl app spec — see docs/configuration.md\n");
 }

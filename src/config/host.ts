@@ -18,5 +18,5 @@ export async function loadHostConfig(paths: HostPaths): Promise<HostConfig> {
 }
 
 export function saveHostConfig(paths: HostPaths, config: HostConfig): Promise<void> {
-  return saveYaml(paths.hostConfig, config, 0o600, "# hostctl host config — see README \"Configuration reference\"\n");
+  return saveYaml(paths.hostConfig, config, 0o600, "# hostctl host config — see docs/configuration.md\n");
 }

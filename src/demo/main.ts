@@ -86,7 +86,7 @@ async function main(): Promise<void> {
     const replica = ["--replica-url", "s3://demo/hostctl", "--s3-endpoint", endpoint, "--s3-force-path-style"];
     await timed(`host A: hostctl init + app add (S3 on ${endpoint})`, async () => {
       await hostctl(hostA, ["init", ...replica]);
-      await hostctl(hostA, ["app", "add", "blog", "--repo", repo, "--kind", django ? "django" : "generic", "--db", "db.sqlite3", "--port", String(port), "--python", PYTHON]);
+      await hostctl(hostA, ["app", "add", "blog", "--repo", repo, "--kind", django ? "django" : "generic", "--db", "db.sqlite3", "--port", String(port), "--python", PYTHON, ...(django ? ["--system-site-packages"] : [])]);
       say((await hostctl(hostA, ["app", "show", "blog"])).split("\n").slice(0, 5).join("\n    "));
     });
     const rowsPath = django ? "/notes" : "/rows";

@@ -36,7 +36,7 @@ async function newHost(prefix: string, port: number, name: string): Promise<stri
   const init = await runCli(home, ["init", "--replica-url", `s3://${s3.bucket}/${prefix}`, "--s3-endpoint", s3.endpoint, "--s3-force-path-style"], { env });
   expect(init.exitCode, init.stderr).toBe(0);
   if (name === "host-a") {
-    const add = await runCli(home, ["app", "add", "blog", "--repo", repo.dir, "--port", String(port), "--db", "db.sqlite3", "--python", PYTHON]);
+    const add = await runCli(home, ["app", "add", "blog", "--repo", repo.dir, "--port", String(port), "--db", "db.sqlite3", "--python", PYTHON, "--system-site-packages"]);
     expect(add.exitCode, add.stderr).toBe(0);
   }
   return home;
@@ -81,7 +81,7 @@ describe("uploads as safe as rows", () => {
     const port = await freePort();
     const hostA = join(await tempDir(), "host-a");
     expect((await runCli(hostA, ["init", "--replica-url", `s3://${s3.bucket}/refs`, "--s3-endpoint", s3.endpoint, "--s3-force-path-style"], { env })).exitCode).toBe(0);
-    expect((await runCli(hostA, ["app", "add", "blog", "--repo", withFiles.dir, "--port", String(port), "--db", "db.sqlite3", "--python", PYTHON])).exitCode).toBe(0);
+    expect((await runCli(hostA, ["app", "add", "blog", "--repo", withFiles.dir, "--port", String(port), "--db", "db.sqlite3", "--python", PYTHON, "--system-site-packages"])).exitCode).toBe(0);
     const a = await startSupervisor(hostA, env);
     await waitForSocket(hostA);
     await waitFor("blog running", () => appsRunning(hostA, 1), 90_000);

@@ -47,7 +47,7 @@ describe("a newcomer", () => {
     await execa(PYTHON, ["-m", "venv", "--without-pip", venv]);
     const spec = join(home, "apps", "blog", "app.yml");
     const original = await readFile(spec, "utf8");
-    await writeFile(spec, original.replace(`python: ${PYTHON}`, `python: ${join(venv, "bin", "python")}`));
+    await writeFile(spec, original.replace(`interpreter: ${PYTHON}`, `interpreter: ${join(venv, "bin", "python")}`));
     try {
       const doctor = await runCli(home, ["doctor"]);
       expect(doctor.stdout).toMatch(/django for blog\s+FAIL\s+.*cannot import Django/);

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { HostContext } from "../../apps/context.js";
-import { loadApps } from "../../apps/registry.js";
+import { scanApps } from "../../apps/registry.js";
 import { appPaths } from "../../config/paths.js";
 import { setupPushRepo } from "../../deploy/push.js";
 import { errorMessage } from "../../lib/errors.js";
@@ -13,7 +13,8 @@ import { pathExists } from "../../lib/fs.js";
  */
 export async function refreshPushHooks(ctx: HostContext): Promise<void> {
   const script = fileURLToPath(new URL("../main.js", import.meta.url));
-  for (const spec of await loadApps(ctx.paths)) {
+  // An app whose app.yml fails its checks is skipped here; the supervisor shows it failed.
+  for (const spec of (await scanApps(ctx.paths)).apps) {
     if (!(await pathExists(join(appPaths(ctx.paths, spec.name).push, "HEAD")))) continue;
     try {
       await setupPushRepo(ctx.run, ctx.paths, spec, { node: process.execPath, script });
