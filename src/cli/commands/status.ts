@@ -55,7 +55,9 @@ function lagText(app: AppStatus): string {
   const replication = app.replication as { lag_s: number; behind: boolean }[] | undefined;
   if (!replication || replication.length === 0) return app.litestream.state === "none" ? "-" : "?";
   const worst = Math.max(...replication.map((r) => r.lag_s));
-  return `${worst.toFixed(0)}s${replication.some((r) => r.behind) ? " behind" : ""}`;
+  // Behind never reads "0s": a write waiting for less than a second is "<1s behind".
+  if (replication.some((r) => r.behind)) return `${worst < 1 ? "<1" : worst.toFixed(0)}s behind`;
+  return `${worst.toFixed(0)}s`;
 }
 
 function mediaLagText(app: AppStatus): string {
