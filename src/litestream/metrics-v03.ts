@@ -22,6 +22,17 @@ export function labelsOf(text: string): Record<string, string> {
   return labels;
 }
 
+/** Per-database positions being filled from a scrape (both engines' parsers): `entry` makes one on first sight. */
+export function positionsByDb(): { dbs: Map<string, DbPositions>; entry: (db: string) => DbPositions } {
+  const dbs = new Map<string, DbPositions>();
+  const entry = (db: string): DbPositions => {
+    let found = dbs.get(db);
+    if (!found) dbs.set(db, (found = { db, shadow: { index: 0, offset: 0 }, replicas: {}, syncs: 0 }));
+    return found;
+  };
+  return { dbs, entry };
+}
+
 /** Pure: Prometheus text → samples with a `db` label, as (metric, labels, value). */
 export function dbSamples(text: string): { name: string; labels: Record<string, string>; value: number }[] {
   const out: { name: string; labels: Record<string, string>; value: number }[] = [];
@@ -40,12 +51,7 @@ export function dbSamples(text: string): { name: string; labels: Record<string, 
  * shadow WAL file knows it (exactShadowV03).
  */
 export function parseLitestreamMetrics(text: string): DbPositions[] {
-  const dbs = new Map<string, DbPositions>();
-  const entry = (db: string): DbPositions => {
-    let found = dbs.get(db);
-    if (!found) dbs.set(db, (found = { db, shadow: { index: 0, offset: 0 }, replicas: {}, syncs: 0 }));
-    return found;
-  };
+  const { dbs, entry } = positionsByDb();
   for (const { name, labels, value } of dbSamples(text)) {
     const db = labels.db ?? "";
     const replica = labels.name ?? "";

@@ -1,6 +1,6 @@
 import { posix } from "node:path";
 import type { DbPositions } from "./lag.js";
-import { dbSamples } from "./metrics-v03.js";
+import { dbSamples, positionsByDb } from "./metrics-v03.js";
 import type { ReplicaStore } from "../s3/store.js";
 
 /**
@@ -17,12 +17,7 @@ export function ltxLevelPrefix(kind: "s3" | "file", base: string, level: number)
 
 /** Pure: 0.5's Prometheus text → local positions per database (replicas filled by replicaTxid). */
 export function parseMetricsV05(text: string): DbPositions[] {
-  const dbs = new Map<string, DbPositions>();
-  const entry = (db: string): DbPositions => {
-    let found = dbs.get(db);
-    if (!found) dbs.set(db, (found = { db, shadow: { index: 0, offset: 0 }, replicas: {}, syncs: 0 }));
-    return found;
-  };
+  const { dbs, entry } = positionsByDb();
   for (const { name, labels, value } of dbSamples(text)) {
     const db = labels.db ?? "";
     if (name === "litestream_txid") entry(db).shadow.index = value;
