@@ -8,13 +8,15 @@ import { TEST_CREDENTIALS, listKeys, newBucket } from "../helpers/s3.js";
 import { waitFor } from "../helpers/wait.js";
 import { FIXTURES, freePort } from "../helpers/apps.js";
 import { gitRepo, type TestRepo } from "../helpers/git.js";
-import { HttpSession, redPng } from "../helpers/http-session.js";
+import { HttpSession, redPng, type FrontDoorTarget } from "../helpers/http-session.js";
+import { caddyRoot, initWithFrontDoor } from "../helpers/front-door.js";
 import { appsRunning, killAllSupervisors, killHost, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
 import { pipCacheDir } from "../helpers/tools.js";
 import { litestreamBinary } from "../../src/litestream/binary.js";
 
 // The fixture is `wagtail start mysite` committed unmodified (but for its Django pin): no Procfile,
-// no DATABASE_URL handling, development settings by default, no gunicorn in its requirements.
+// no DATABASE_URL handling, development settings by default, no gunicorn in its requirements. Every request
+// goes through the front door (real Caddy, HTTPS from its local CA) with the site's domain, as a browser's would.
 const env = { ...TEST_CREDENTIALS, PIP_CACHE_DIR: pipCacheDir };
 const PASSWORD = "correct-horse-battery-staple";
 const DOMAIN = "www.wagtail.test";
@@ -43,6 +45,12 @@ async function replicaHas(home: string, sql: string, expected: string): Promise<
   return (await execa("sqlite3", [out, sql])).stdout.trim() === expected;
 }
 
+/** The site's domain on host's front door, once Caddy has made its local CA. */
+async function frontDoor(home: string, https: number): Promise<FrontDoorTarget> {
+  const ca = await waitFor("Caddy's local CA", async () => await caddyRoot(home).catch(() => undefined), 60_000);
+  return { host: DOMAIN, port: https, ca };
+}
+
 async function logIn(session: HttpSession): Promise<void> {
   const login = await session.submit("/admin/login/", { username: "admin", password: PASSWORD, next: "/admin/" });
   expect(login.status, login.body.slice(0, 2000)).toBe(302);
@@ -53,7 +61,8 @@ describe("an unmodified Wagtail site from PyPI", () => {
   it("deploys, takes an admin login, a page and an image, and comes back whole on a fresh host", { timeout: 900_000 }, async () => {
     const hostA = join(await tempDir(), "host-a");
     const replica = ["--replica-url", `s3://${bucket}/wagtail`, "--s3-endpoint", endpoint, "--s3-force-path-style"];
-    expect((await runCli(hostA, ["init", ...replica], { env })).exitCode).toBe(0);
+    const doorA = await initWithFrontDoor(hostA, replica, env);
+    expect(doorA.init.exitCode, doorA.init.stderr).toBe(0);
     const add = await runCli(hostA, ["app", "add", "site", "--kind", "wagtail", "--repo", repo.dir, "--port", String(port), "--db", "db.sqlite3", "--domain", DOMAIN]);
     expect(add.exitCode, add.stderr).toBe(0);
     expect(add.stdout).toContain("generated DJANGO_SECRET_KEY");
@@ -62,17 +71,22 @@ describe("an unmodified Wagtail site from PyPI", () => {
     const a = await startSupervisor(hostA, env);
     await waitForSocket(hostA);
     await waitFor("the first deploy of the Wagtail site", () => appsRunning(hostA, 1), 600_000, 1000);
-    const site = new HttpSession(`http://127.0.0.1:${port}`);
+    const site = new HttpSession(await frontDoor(hostA, doorA.https));
     await waitFor("the home page", async () => (await site.get("/")).status === 200, 60_000);
     expect((await site.get("/")).body).toContain("Welcome to your new Wagtail site!");
 
-    // The admin login page and its stylesheet, collected (hashed by the project's manifest storage) into STATIC_ROOT.
+    // The admin login page and its stylesheet, collected (hashed by the project's manifest storage) into
+    // STATIC_ROOT and served by the front door from there.
     const loginPage = await site.get("/admin/login/");
     expect(loginPage.status).toBe(200);
     const css = /href="\/static\/(wagtailadmin\/css\/core\.[0-9a-f]+\.css)"/.exec(loginPage.body)?.[1];
     expect(css).toBeDefined();
     const releaseA = await realpath(join(hostA, "apps", "site", "current"));
     expect((await stat(join(releaseA, "staticfiles", css ?? ""))).size).toBeGreaterThan(1000);
+    const stylesheet = await site.get(`/static/${css ?? ""}`);
+    expect(stylesheet.status).toBe(200);
+    expect(stylesheet.contentType).toMatch(/^text\/css/);
+    expect(stylesheet.bytes).toEqual(await readFile(join(releaseA, "staticfiles", css ?? "")));
     // Nothing was written inside the project's own files: the shim lives in .hostctl/, the database in data/.
     expect(await repo.git("status", "--porcelain")).toBe("");
 
@@ -103,14 +117,19 @@ describe("an unmodified Wagtail site from PyPI", () => {
     await rm(hostA, { recursive: true, force: true });
 
     const hostB = join(await tempDir(), "host-b");
-    expect((await runCli(hostB, ["init", ...replica], { env })).exitCode).toBe(0);
+    const doorB = await initWithFrontDoor(hostB, replica, env);
+    expect(doorB.init.exitCode, doorB.init.stderr).toBe(0);
     const b = await startSupervisor(hostB, env, join(await tempDir(), "b.log"), ["--takeover"]);
     await waitForSocket(hostB);
     await waitFor("host B serving the site", () => appsRunning(hostB, 1), 600_000, 1000);
-    const again = new HttpSession(`http://127.0.0.1:${port}`);
+    const again = new HttpSession(await frontDoor(hostB, doorB.https));
     await waitFor("the page on host B", async () => (await again.get("/hosted/")).status === 200, 60_000);
     expect((await again.get("/hosted/")).body).toContain("Hosted without changes");
     expect(await readFile(join(hostB, "apps", "site", "data", "media", "original_images", "red.png"))).toEqual(png);
+    const image = await again.get("/media/original_images/red.png");
+    expect(image.status).toBe(200);
+    expect(image.contentType).toBe("image/png");
+    expect(image.bytes).toEqual(png);
     await logIn(again);
     expect((await again.get("/admin/images/")).body).toContain("Red square");
     expect(await b.stop("SIGTERM")).toBe(0);
