@@ -99,15 +99,21 @@ describe("the front door (real Caddy, loopback)", () => {
     repo = await gitRepo({ fixture: join(FIXTURES, "generic-app") });
     const add = await runCli(home, ["app", "add", "shop", "--kind", "generic", "--repo", repo.dir, "--port", String(await freePort()), "--db", "db.sqlite3", "--domain", "shop.test", "--domain", "www.shop.test"]);
     expect(add.exitCode, add.stderr).toBe(0);
-    await editYaml(join(home, "apps", "shop", "app.yml"), ["healthcheck", "timeout"], "5s");
+    // Short enough for the never-answering release below, long enough for a first start on a loaded machine.
+    await editYaml(join(home, "apps", "shop", "app.yml"), ["healthcheck", "timeout"], "15s");
     plainPort = await freePort();
     const plain = await runCli(home, ["app", "add", "plain", "--kind", "generic", "--repo", repo.dir, "--port", String(plainPort)]);
     expect(plain.exitCode, plain.stderr).toBe(0);
     await startSupervisor(home);
     await waitForSocket(home);
     ca = await waitFor("Caddy's local CA", async () => await caddyRoot(home).catch(() => undefined));
-    await waitFor("shop served over HTTPS", async () => (await frontRequest({ ...shop(), path: "/" }).catch(() => undefined))?.status === 200, 60_000);
-  }, 120_000);
+    try {
+      await waitFor("shop served over HTTPS", async () => (await frontRequest({ ...shop(), path: "/" }).catch(() => undefined))?.status === 200, 90_000);
+    } catch (error) {
+      // Say why (the app's state and reason) instead of only that the wait ran out.
+      throw new Error(`${(error as Error).message}; shop: ${JSON.stringify(await shopStatus().catch(() => undefined))}`, { cause: error });
+    }
+  }, 150_000);
 
   it("serves the domains over HTTPS with a certificate from Caddy's local CA, and redirects HTTP to HTTPS", async () => {
     expect(await frontRequest({ ...shop(), path: "/" })).toMatchObject({ status: 200, body: "generic ok" });
