@@ -197,6 +197,10 @@ describe("the front door (real Caddy, loopback)", () => {
     expect(restart.exitCode, restart.stderr).toBe(0);
     const result = await load.stop();
     expect(result.failures).toEqual([]);
+    // Known limit of Caddy 2.6.2 (issue 11 stays open for it): a handshake in progress while a config load
+    // swaps the servers can be reset. Bounded here so a regression to many resets fails the test.
+    if (result.handshakeResets.length > 0) console.log(`handshake resets during switches: ${result.handshakeResets.length} of ${result.requests} requests`);
+    expect(result.handshakeResets.length).toBeLessThanOrEqual(Math.ceil(result.requests / 200));
     expect(result.requests).toBeGreaterThan(50);
     for (const out of outputs) expect(out).toMatch(/switch: upstream changed in \d+ ms; old release drained in [\d.]+ s/);
     const db = join(home, "apps", "shop", "data", "db.sqlite3");
