@@ -3,17 +3,7 @@ import { parseHostConfig } from "../../../src/config/host.js";
 import { validateAppSpec } from "../../../src/config/app.js";
 import { checkAppRules } from "../../../src/config/rules.js";
 import { appDomains } from "../../../src/config/domains.js";
-import { ConfigError } from "../../../src/lib/errors.js";
-
-function messageOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).message;
-  }
-  throw new Error("expected a ConfigError");
-}
+import { messageOf } from "../../helpers/config-error.js";
 
 const withProxy = parseHostConfig("replica:\n  url: s3://bucket/prefix\nproxy:\n  tls: internal\n  http_port: 8080\n  https_port: 8443\n", "hostctl.yml");
 const base = { name: "blog", repo: "/srv/blog.git", port: 8001 };

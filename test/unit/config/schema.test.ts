@@ -3,19 +3,9 @@ import { describe, expect, it } from "vitest";
 import { parseHostConfig } from "../../../src/config/host.js";
 import { parseAppSpec, validateAppSpec } from "../../../src/config/app.js";
 import { checkAppRules } from "../../../src/config/rules.js";
-import { ConfigError } from "../../../src/lib/errors.js";
+import { messageOf } from "../../helpers/config-error.js";
 
 const fixture = (name: string) => readFile(new URL(`../../fixtures/configs/${name}`, import.meta.url), "utf8");
-
-function messageOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).message;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 const unknownKey = await fixture("unknown-key.yml");
 const malformed = await fixture("malformed.yml");
