@@ -55,6 +55,7 @@ export async function initWithFrontDoor(home: string, extra: string[], env: Reco
   if (init.exitCode === 0) {
     const file = join(home, "hostctl.yml");
     const doc = parseDocument(await readFile(file, "utf8"));
+    // Internal ports below the ephemeral range, so a port another test picks never lands on one.
     doc.setIn(["proxy", "internal_port_base"], 20_000 + 200 * Math.floor(Math.random() * 45));
     doc.setIn(["proxy", "caddy"], caddyBinary());
     doc.setIn(["proxy", "graceful_timeout"], "10s");

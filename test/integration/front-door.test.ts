@@ -10,14 +10,8 @@ import { FIXTURES, freePort } from "../helpers/apps.js";
 import { gitRepo, type TestRepo } from "../helpers/git.js";
 import { sql } from "../helpers/sqlite.js";
 import { closedPort } from "../helpers/s3.js";
-import { caddyBinary } from "../helpers/tools.js";
 import { hostStatus, killAllSupervisors, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
-import { caddyRoot, frontRequest, startLoad } from "../helpers/front-door.js";
-
-/** Internal ports below the ephemeral range, so a port another test picks never lands on one. */
-function internalBase(): number {
-  return 20_000 + 200 * Math.floor(Math.random() * 45);
-}
+import { caddyRoot, frontRequest, initWithFrontDoor, startLoad } from "../helpers/front-door.js";
 
 async function editYaml(file: string, path: string[], value: unknown): Promise<void> {
   const doc = parseDocument(await readFile(file, "utf8"));
@@ -25,15 +19,10 @@ async function editYaml(file: string, path: string[], value: unknown): Promise<v
   await writeFile(file, doc.toString());
 }
 
-/** `hostctl init` with the front door on loopback ports, TLS from Caddy's local CA. */
+/** `hostctl init` with the front door on loopback ports, TLS from Caddy's local CA (test/helpers/front-door.ts). */
 async function initFrontDoor(home: string, extra: string[] = []): Promise<{ http: number; https: number }> {
-  const http = await freePort();
-  const https = await freePort();
-  const init = await runCli(home, ["init", ...extra, "--tls", "internal", "--http-port", String(http), "--https-port", String(https), "--proxy-bind", "127.0.0.1"]);
+  const { init, http, https } = await initWithFrontDoor(home, extra);
   expect(init.exitCode, init.stderr).toBe(0);
-  await editYaml(join(home, "hostctl.yml"), ["proxy", "internal_port_base"], internalBase());
-  await editYaml(join(home, "hostctl.yml"), ["proxy", "caddy"], caddyBinary());
-  await editYaml(join(home, "hostctl.yml"), ["proxy", "graceful_timeout"], "10s");
   return { http, https };
 }
 
