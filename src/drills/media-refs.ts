@@ -23,9 +23,9 @@ export interface MediaReferences {
 }
 
 /** The release's interpreter: its virtualenv when it has one, else the app's configured Python. */
-async function releasePython(spec: AppSpec, releaseDir: string): Promise<{ python: string; hasVenv: boolean }> {
+async function releasePython(spec: AppSpec, releaseDir: string): Promise<string> {
   const venv = join(releaseDir, ".venv", "bin", "python");
-  return (await pathExists(venv)) ? { python: venv, hasVenv: true } : { python: spec.python.interpreter, hasVenv: false };
+  return (await pathExists(venv)) ? venv : spec.python.interpreter;
 }
 
 /**
@@ -37,7 +37,7 @@ export async function readMediaReferences(spec: AppSpec, ctx: HostContext, resto
   const app = appPaths(ctx.paths, spec.name);
   if (!(await pathExists(app.current))) return undefined;
   const releaseDir = await realpath(app.current);
-  const { python } = await releasePython(spec, releaseDir);
+  const python = await releasePython(spec, releaseDir);
   // The environment of the app's own processes (the settings shim included), pointed at the restored copy.
   const env = { ...(await releaseProcessEnv(ctx.paths, spec, releaseDir)), DATABASE_URL: `sqlite:///${restoredDb}` };
   const result = await ctx.run(python, [MEDIA_REFERENCES_SCRIPT, restoredDb, liveDb], { cwd: releaseDir, env, cleanEnv: true, timeoutMs: SCRIPT_TIMEOUT_MS });
