@@ -31,3 +31,9 @@ export async function releaseProcessEnv(paths: HostPaths, spec: AppSpec, release
   const base = appProcessEnv({ spec, app: appPaths(paths, spec.name), releaseDir, appEnv, hasVenv, ...(port === undefined ? {} : { port }) });
   return { ...base, ...(await shimEnv(spec, releaseDir, appEnv)) };
 }
+
+/** A release's interpreter: its virtualenv's python when it has one, else the app's configured interpreter. */
+export async function releasePython(spec: AppSpec, releaseDir: string): Promise<string> {
+  const venv = join(releaseDir, ".venv", "bin", "python");
+  return (await pathExists(venv)) ? venv : spec.python.interpreter;
+}

@@ -1,8 +1,7 @@
 import { realpath } from "node:fs/promises";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { HostContext } from "../apps/context.js";
-import { releaseProcessEnv } from "../apps/release-env.js";
+import { releasePython, releaseProcessEnv } from "../apps/release-env.js";
 import { appPaths } from "../config/paths.js";
 import type { AppSpec } from "../config/schema.js";
 import { errorMessage } from "../lib/errors.js";
@@ -20,12 +19,6 @@ export interface MediaReferences {
   skipped: string[];
   /** Fields that could not be read from the restored copy. */
   errors: string[];
-}
-
-/** The release's interpreter: its virtualenv when it has one, else the app's configured Python. */
-async function releasePython(spec: AppSpec, releaseDir: string): Promise<string> {
-  const venv = join(releaseDir, ".venv", "bin", "python");
-  return (await pathExists(venv)) ? venv : spec.python.interpreter;
 }
 
 /**

@@ -12,11 +12,10 @@ import { createReplicaStore } from "../../s3/store.js";
 import { errorMessage } from "../../lib/errors.js";
 import { proxyChecks } from "../../proxy/doctor-checks.js";
 import { controlRequest } from "../../supervisor/control-client.js";
-import { join } from "node:path";
 import type { AppSpec } from "../../config/schema.js";
 import { appPaths } from "../../config/paths.js";
-import { pathExists } from "../../lib/fs.js";
 import { diskSpace } from "../../lib/disk.js";
+import { releasePython } from "../../apps/release-env.js";
 
 export interface DoctorCheck {
   name: string;
@@ -34,11 +33,10 @@ async function check(name: string, probe: () => Promise<string>): Promise<Doctor
 
 /**
  * A django/wagtail app's Python must import Django: the live release's virtualenv when there is one, else the
- * app's interpreter (a first deploy builds the venv with --system-site-packages from it).
+ * app's interpreter (which a first deploy builds the venv from).
  */
 async function djangoVersion(app: AppSpec, deps: Deps): Promise<string> {
-  const venvPython = join(appPaths(deps.paths, app.name).current, ".venv", "bin", "python");
-  const python = (await pathExists(venvPython)) ? venvPython : app.python.interpreter;
+  const python = await releasePython(app, appPaths(deps.paths, app.name).current);
   try {
     const out = await deps.run(python, ["-c", "import django; print(django.get_version())"], { timeoutMs: 20_000 });
     return `Django ${out.stdout.trim()} (${python})`;
