@@ -1,3 +1,4 @@
+import { createServer } from "node:http";
 import { connect } from "node:net";
 import { mkdir, readFile, realpath, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -212,6 +213,31 @@ describe("the front door (real Caddy, loopback)", () => {
     expect(after?.live_port).toBe(before?.live_port);
     expect((await frontRequest({ ...shop(), path: "/port" })).body).toBe(String(before?.live_port));
   }, 120_000);
+
+  it("a stray holding the idle internal port answers the health check: deploy exits 1 naming it, the old release stays live", async () => {
+    const before = await shopStatus();
+    const proxy = (await hostStatus<{ proxy: { apps: Record<string, { ports: number[]; live_port: number }> } }>(home)).proxy.apps.shop;
+    const idle = proxy?.ports.find((p) => p !== proxy.live_port);
+    expect(idle).toBeDefined();
+    const stray = createServer((_req, res) => res.end("stray"));
+    await new Promise<void>((resolve) => stray.listen(idle, "127.0.0.1", resolve));
+    try {
+      await repo.commit("v7 after the stray", { Procfile: "web: /usr/bin/python3 server.py\n", VERSION: "v7\n" });
+      const load = startLoad(shop(), 2);
+      const deploy = await runCli(home, ["deploy", "shop"], { timeoutMs: 120_000 });
+      const result = await load.stop();
+      expect(deploy.exitCode).toBe(1);
+      expect(deploy.stderr).toContain(`port ${idle} is held by pid ${process.pid}`);
+      expect(result.failures).toEqual([]);
+      expect((await shopStatus())?.live_port).toBe(before?.live_port);
+      expect((await frontRequest({ ...shop(), path: "/port" })).body).toBe(String(before?.live_port));
+    } finally {
+      await new Promise((resolve) => stray.close(resolve));
+    }
+    const deploy = await runCli(home, ["deploy", "shop"], { timeoutMs: 120_000 });
+    expect(deploy.exitCode, deploy.stderr).toBe(0);
+    expect((await frontRequest({ ...shop(), path: "/port" })).body).toBe(String(idle));
+  }, 240_000);
 
   it("answers 503 with Retry-After while an app is stopped, and serves it again once started", async () => {
     expect((await runCli(home, ["stop", "plain"])).exitCode).toBe(0);
