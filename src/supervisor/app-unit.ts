@@ -15,33 +15,13 @@ import { replicaState } from "../s3/replica-state.js";
 import { ensureDatabases, type DatabaseRestore } from "../restore/restore-app.js";
 import { markReplicated } from "../restore/markers.js";
 import { nextRestart, type BackoffPolicy, type RestartHistory } from "./backoff.js";
-import { SupervisedProcess, type ProcessStatus } from "./child.js";
+import { SupervisedProcess } from "./child.js";
+import type { AppFacts, AppState, AppStatus } from "./control-protocol.js";
 import { ReleaseProcessSet } from "./release-set.js";
 import { switchRelease, type SwitchResult, type UnitProxy } from "./blue-green.js";
 import { waitLitestreamReady } from "../litestream/ready.js";
 import { isPortFree } from "../litestream/ports.js";
 import { acquireReplicateLocks, releaseReplicateLocks } from "./replicate-lock.js";
-
-export type AppState = "starting" | "restoring" | "deploying" | "waiting" | "running" | "crashloop" | "stopped" | "failed";
-
-export interface AppStatus {
-  name: string;
-  kind: string;
-  state: AppState;
-  reason: string | undefined;
-  next_retry_at: string | undefined;
-  release: string | undefined;
-  data_dir: string;
-  port: number;
-  domains: string[];
-  /** Behind the proxy: the internal port of the live release's web process. */
-  live_port: number | undefined;
-  processes: ProcessStatus[];
-  litestream: (ProcessStatus & { replicating: boolean }) | { state: "none" | "disabled"; replicating: false };
-  databases: DatabaseRestore[];
-  /** Facts other features attach (last drill, replication lag, media, polling). */
-  [annotation: string]: unknown;
-}
 
 export interface UnitDeps {
   ctx: HostContext;
@@ -79,7 +59,7 @@ export class AppUnit {
   private final = false;
   private booting: Promise<void> | undefined;
   private replicationDisabled: string | undefined;
-  private readonly annotations = new Map<string, unknown>();
+  private readonly facts = new Map<keyof AppFacts, () => unknown>();
   readonly paths: AppPaths;
 
   constructor(public spec: AppSpec, private readonly deps: UnitDeps) {
@@ -198,7 +178,7 @@ export class AppUnit {
     const taken = port !== undefined && !(await isPortFree(port));
     this.metricsPortTaken = taken;
     if (taken) this.log.warn({ event: "litestream.metrics_port_taken", port }, `127.0.0.1:${port} is held by another process: Litestream's metrics (lag) cannot be read`);
-    this.annotate("litestream_metrics", taken ? `127.0.0.1:${port} is held by another process: lag unknown (free it, or change litestream.metrics_port_base)` : undefined);
+    this.report("litestream_metrics", taken ? `127.0.0.1:${port} is held by another process: lag unknown (free it, or change litestream.metrics_port_base)` : undefined);
     const { ctx } = this.deps;
     this.litestream = new SupervisedProcess({
       app: this.spec.name,
@@ -371,8 +351,16 @@ export class AppUnit {
     else this.deps.onChange();
   }
 
-  annotate(key: string, value: unknown): void {
-    this.annotations.set(key, value);
+  /**
+   * A fact another feature reports for status (control-protocol.ts names each one and its type). A function
+   * is read when status is asked for (the media lag at that moment, not at the last round).
+   */
+  report<K extends keyof AppFacts>(key: K, value: AppFacts[K] | (() => AppFacts[K])): void {
+    this.facts.set(key, typeof value === "function" ? value : () => value);
+  }
+
+  private factValues(): AppFacts {
+    return Object.fromEntries([...this.facts].map(([key, read]) => [key, read()]));
   }
 
   get litestreamRunning(): boolean {
@@ -395,7 +383,7 @@ export class AppUnit {
       processes: this.live?.status() ?? [],
       litestream: ls ? { ...ls, replicating: ls.state === "running" } : { state: this.replicationDisabled ? "disabled" : "none", replicating: false },
       databases: this.databases,
-      ...Object.fromEntries(this.annotations),
+      ...this.factValues(),
     };
   }
 }

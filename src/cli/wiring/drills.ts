@@ -17,6 +17,7 @@ import { parseDuration } from "../../lib/duration.js";
 import { restartStalled } from "./stall-restart.js";
 import type { Supervisor } from "../../supervisor/main.js";
 import type { AppUnit } from "../../supervisor/app-unit.js";
+import { routeSpec } from "../../supervisor/control-protocol.js";
 import type { MediaWiring } from "./media.js";
 
 const OBSERVE_MS = 5000;
@@ -44,7 +45,7 @@ export async function wireDrills(supervisor: Supervisor, media?: MediaWiring): P
     historyStamps.set(name, stamp);
     const history = await readDrills(file, 20);
     histories.set(name, history);
-    supervisor.units.get(name)?.annotate("last_drill", drillSummary(lastVerdict(history)));
+    supervisor.units.get(name)?.report("last_drill", drillSummary(lastVerdict(history)));
   };
   for (const spec of specs) await loadHistory(spec.name);
   const scheduler = new DrillScheduler({
@@ -53,7 +54,7 @@ export async function wireDrills(supervisor: Supervisor, media?: MediaWiring): P
     onResult: (result) => {
       const history = [...(histories.get(result.app) ?? []), result].slice(-20);
       histories.set(result.app, history);
-      supervisor.units.get(result.app)?.annotate("last_drill", drillSummary(lastVerdict(history)));
+      supervisor.units.get(result.app)?.report("last_drill", drillSummary(lastVerdict(history)));
     },
   });
   scheduler.start();
@@ -84,7 +85,7 @@ export async function wireDrills(supervisor: Supervisor, media?: MediaWiring): P
     stalls.set(unit.spec.name, stall);
     const verdict = stall.observe(lag, now.getTime());
     if (verdict.action === "restart") void restartStalled(ctx, unit, verdict);
-    unit.annotate("replication", lag.map((l) => ({ database: l.db, lag_s: l.lag_s, behind: l.behind })));
+    unit.report("replication", lag.map((l) => ({ database: l.db, lag_s: l.lag_s, behind: l.behind })));
     if (now.getTime() - (canaryAt.get(unit.spec.name) ?? 0) >= CANARY_INTERVAL_MS) {
       canaryAt.set(unit.spec.name, now.getTime());
       for (const db of unit.spec.databases) {
@@ -122,7 +123,7 @@ export async function wireDrills(supervisor: Supervisor, media?: MediaWiring): P
     },
   });
 
-  supervisor.routes.add("GET /metrics", () => {
+  supervisor.routes.add(routeSpec("metrics"), () => {
     const apps: AppMetrics[] = [...supervisor.units.values()].map((unit) => {
       const status = unit.status();
       const drills = drillMetrics(histories.get(unit.spec.name) ?? []);
@@ -142,9 +143,9 @@ export async function wireDrills(supervisor: Supervisor, media?: MediaWiring): P
     });
     return Promise.resolve({ body: null, text: renderMetrics({ apps }) });
   });
-  supervisor.routes.add("POST /apps/:name/drill", async ({ name = "" }) => {
+  supervisor.routes.serve("drill", async ({ name = "" }) => {
     await scheduler.trigger(supervisor.unit(name).spec);
-    return { body: supervisor.unit(name).status() };
+    return supervisor.unit(name).status();
   });
   supervisor.onStop(async () => {
     clearInterval(timer);

@@ -3,7 +3,7 @@ import type { AppSpec } from "../../config/schema.js";
 import { errorMessage } from "../../lib/errors.js";
 import { deployApp } from "../../deploy/apply.js";
 import type { SupervisorLink } from "../../deploy/supervisor-link.js";
-import type { ActivateResult } from "../../supervisor/activate.js";
+import type { ActivateResult } from "../../supervisor/control-protocol.js";
 import { recoverApps } from "../../registry/recover.js";
 import { clearRecoveryCommit, readRecoveryState } from "../../registry/recovery-state.js";
 import { mirrorRegistry } from "../../registry/mirror.js";

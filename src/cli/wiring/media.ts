@@ -54,8 +54,8 @@ export function wireMedia(supervisor: Supervisor, paused: () => boolean, gate = 
     if (shippers.has(unit.spec.name)) return;
     const shipper = new MediaShipper(unit.spec.name, unit.paths.media, ctx, { paused: () => paused() || gate.isRestoring(unit.spec.name) });
     shippers.set(unit.spec.name, shipper);
-    // toJSON: `status` reads the lag at the moment it asks, not at the last round.
-    unit.annotate("media", { toJSON: () => shipper.status() });
+    // Read when status asks: the lag at that moment, not at the last round.
+    unit.report("media", () => shipper.status());
     void shipper.watch().catch((error: unknown) => ctx.log.warn({ event: "media.watch_failed", app: unit.spec.name, reason: errorMessage(error) }, "media directory not watched; the periodic scan covers it"));
   };
   for (const unit of supervisor.units.values()) add(unit);

@@ -22,7 +22,7 @@ export function wirePolling(supervisor: Supervisor): void {
       pollOnce(unit.spec, ctx, state, deps)
         .then((outcome) => {
           state = outcome.state;
-          unit.annotate("deploy_poll", { ...state, last_action: outcome.action });
+          unit.report("deploy_poll", { ...state, last_action: outcome.action });
           if (outcome.action === "deployed" || outcome.action === "failed") {
             ctx.log.info({ event: `deploy.poll_${outcome.action}`, app: unit.spec.name, commit: outcome.commit, release: outcome.release, error: outcome.error }, `git poll: ${outcome.action}`);
           }
