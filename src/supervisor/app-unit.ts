@@ -21,6 +21,7 @@ import { ReleaseProcessSet } from "./release-set.js";
 import { switchRelease, type SwitchResult, type UnitProxy } from "./blue-green.js";
 import { waitLitestreamReady } from "../litestream/ready.js";
 import { isPortFree } from "../litestream/ports.js";
+import type { Timer } from "../lib/clock.js";
 import { acquireReplicateLocks, releaseReplicateLocks } from "./replicate-lock.js";
 
 export interface UnitDeps {
@@ -50,9 +51,9 @@ export class AppUnit {
   private databases: DatabaseRestore[] = [];
   private litestream: SupervisedProcess | undefined;
   private live: ReleaseProcessSet | undefined;
-  private retryTimer: NodeJS.Timeout | undefined;
+  private retryTimer: Timer | undefined;
   private retryHistory: RestartHistory = { failures: 0, restarts: [] };
-  private markerTimer: NodeJS.Timeout | undefined;
+  private markerTimer: Timer | undefined;
   private replicated = new Set<string>();
   private stopping = false;
   /** The supervisor is shutting down: no boot may start anything any more. */
@@ -129,14 +130,15 @@ export class AppUnit {
   }
 
   private scheduleRetry(error: unknown): void {
-    const decision = nextRestart(this.retryHistory, 0, Date.now(), { ...this.deps.policy, baseMs: this.deps.policy.baseMs * 5, crashloopRestarts: Number.MAX_SAFE_INTEGER });
+    const now = this.deps.ctx.clock.now().getTime();
+    const decision = nextRestart(this.retryHistory, 0, now, { ...this.deps.policy, baseMs: this.deps.policy.baseMs * 5, crashloopRestarts: Number.MAX_SAFE_INTEGER });
     this.retryHistory = decision.history;
-    this.nextRetryAt = Date.now() + decision.delayMs;
+    this.nextRetryAt = now + decision.delayMs;
     const code = error instanceof HostctlError ? error.code : "INTERNAL";
     this.log.error({ event: "app.boot_failed", code, reason: errorMessage(error), retry_in_ms: decision.delayMs }, "app not started");
     this.set("failed", errorMessage(error));
     if (this.stopping) return;
-    this.retryTimer = setTimeout(() => {
+    this.retryTimer = this.deps.ctx.clock.setTimeout(() => {
       this.retryTimer = undefined;
       if (!this.stopping) void this.boot();
     }, decision.delayMs);
@@ -148,7 +150,7 @@ export class AppUnit {
    */
   async stopReplication(reason: string): Promise<void> {
     this.replicationDisabled = reason;
-    if (this.markerTimer) clearTimeout(this.markerTimer);
+    this.markerTimer?.cancel();
     if (this.litestream) {
       await this.litestream.stop();
       this.litestream = undefined;
@@ -212,9 +214,9 @@ export class AppUnit {
   private watchForFirstReplication(): void {
     const tick = async () => {
       await this.checkReplicated();
-      if (this.replicated.size < this.spec.databases.length && !this.stopping) this.markerTimer = setTimeout(() => void tick(), 2000);
+      if (this.replicated.size < this.spec.databases.length && !this.stopping) this.markerTimer = this.deps.ctx.clock.setTimeout(() => void tick(), 2000);
     };
-    this.markerTimer = setTimeout(() => void tick(), 1500);
+    this.markerTimer = this.deps.ctx.clock.setTimeout(() => void tick(), 1500);
   }
 
   private async startProcesses(): Promise<void> {
@@ -316,8 +318,8 @@ export class AppUnit {
   async stop(reason = "stopped", final = false): Promise<void> {
     this.stopping = true;
     if (final) this.final = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    if (this.markerTimer) clearTimeout(this.markerTimer);
+    this.retryTimer?.cancel();
+    this.markerTimer?.cancel();
     this.retryTimer = undefined;
     this.nextRetryAt = undefined;
     if (this.booting) await this.booting;

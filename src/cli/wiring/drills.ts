@@ -103,9 +103,9 @@ export async function wireDrills(supervisor: Supervisor, media?: MediaWiring): P
       observing = false;
     });
   };
-  const timer = setInterval(tick, OBSERVE_MS);
+  const timer = ctx.clock.setInterval(tick, OBSERVE_MS);
   // A first canary soon after start, so a drill right after boot can already measure freshness.
-  setTimeout(tick, 1000).unref();
+  const first = ctx.clock.setTimeout(tick, 1000);
 
   supervisor.onUnits({
     added: (unit) => {
@@ -148,7 +148,8 @@ export async function wireDrills(supervisor: Supervisor, media?: MediaWiring): P
     return supervisor.unit(name).status();
   });
   supervisor.onStop(async () => {
-    clearInterval(timer);
+    timer.cancel();
+    first.cancel();
     await scheduler.stop();
   });
 }

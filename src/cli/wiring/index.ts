@@ -87,9 +87,12 @@ async function extend(supervisor: Supervisor, hostId: string, recovered: Set<str
       ctx.log.warn({ event: "registry.mirror_failed", reason: errorMessage(error) }, "registry not mirrored; will retry");
     }
   };
-  const timer = setInterval(() => void mirror(), REGISTRY_MIRROR_MS);
-  setTimeout(() => void mirror(), 5000).unref();
-  supervisor.onStop(() => clearInterval(timer));
+  const timer = ctx.clock.setInterval(() => void mirror(), REGISTRY_MIRROR_MS);
+  const first = ctx.clock.setTimeout(() => void mirror(), 5000);
+  supervisor.onStop(() => {
+    timer.cancel();
+    first.cancel();
+  });
 }
 
 /** Connects the supervisor to deploys, drills, the registry (composition root: the supervisor imports none of them). */

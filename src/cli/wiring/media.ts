@@ -73,12 +73,11 @@ export function wireMedia(supervisor: Supervisor, paused: () => boolean, gate = 
   const round = () => {
     for (const shipper of shippers.values()) scan(shipper);
   };
-  const timer = setInterval(round, MEDIA_SCAN_MS);
-  const first = setTimeout(round, 3000);
-  first.unref();
+  const timer = ctx.clock.setInterval(round, MEDIA_SCAN_MS);
+  const first = ctx.clock.setTimeout(round, 3000);
   supervisor.onStop(() => {
-    clearInterval(timer);
-    clearTimeout(first);
+    timer.cancel();
+    first.cancel();
   });
   return {
     lagSeconds: (app) => shippers.get(app)?.lagSeconds(),

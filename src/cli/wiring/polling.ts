@@ -1,3 +1,4 @@
+import type { Timer } from "../../lib/clock.js";
 import { errorMessage } from "../../lib/errors.js";
 import { parseDuration } from "../../lib/duration.js";
 import { pollDeps, pollOnce, type PollState } from "../../deploy/poll.js";
@@ -7,14 +8,14 @@ import type { AppUnit } from "../../supervisor/app-unit.js";
 /** GitOps: each app with deploy.poll has its branch checked at that interval; new commits are deployed. */
 export function wirePolling(supervisor: Supervisor): void {
   const { ctx } = supervisor;
-  const timers = new Map<string, NodeJS.Timeout>();
+  const timers = new Map<string, Timer>();
   const watch = (unit: AppUnit) => {
     const every = unit.spec.deploy.poll ? parseDuration(unit.spec.deploy.poll) : undefined;
     if (!every || timers.has(unit.spec.name)) return;
     let state: PollState = {};
     let busy = false;
     const deps = pollDeps(ctx);
-    timers.set(unit.spec.name, setInterval(() => {
+    timers.set(unit.spec.name, ctx.clock.setInterval(() => {
       // Only a running app is polled: a first deploy or a restore owns it until then. A host that lost the
       // lease deploys nothing: the release phase would write to databases nobody replicates any more.
       if (busy || unit.state !== "running" || supervisor.fenced) return;
@@ -37,12 +38,12 @@ export function wirePolling(supervisor: Supervisor): void {
   supervisor.onUnits({
     added: watch,
     removed: (name) => {
-      clearInterval(timers.get(name));
+      timers.get(name)?.cancel();
       timers.delete(name);
     },
   });
   supervisor.onStop(() => {
-    for (const timer of timers.values()) clearInterval(timer);
+    for (const timer of timers.values()) timer.cancel();
     timers.clear();
   });
 }
