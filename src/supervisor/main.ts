@@ -255,7 +255,7 @@ export class Supervisor {
   async stop(): Promise<void> {
     this.stopping.abort();
     for (const hook of this.stopHooks) await hook();
-    await Promise.all([...this.units.values()].map((unit) => unit.stop("stopped", true)));
+    await Promise.all([...this.units.values()].map((unit) => unit.shutdown()));
     // The proxy goes after the apps have drained: until then it answers 503 rather than refusing.
     await this.frontDoor?.stop();
     for (const hook of this.afterStopHooks) await hook();

@@ -18,6 +18,7 @@ import { MediaRestoreGate } from "./media.js";
 import { deployHooks } from "../../deploy/hooks.js";
 import { listAppNames } from "../../apps/registry.js";
 import { refreshPushHooks } from "./push-hooks.js";
+import { bootRetryDelay } from "../../supervisor/backoff.js";
 
 const REGISTRY_MIRROR_MS = 60_000;
 
@@ -42,14 +43,14 @@ function firstDeploy(ctx: HostContext) {
 
 /**
  * A host without apps reads the registry before anything starts; if the replica cannot be read it retries
- * (5 s doubling to 5 min, like an unreachable replica at boot) rather than come up empty. A host that has
+ * (the boot-retry policy, like an unreachable replica at boot) rather than come up empty. A host that has
  * apps runs them and says the registry could not be read.
  */
 async function recover(supervisor: Supervisor): Promise<void> {
   const { ctx } = supervisor;
   const hasApps = (await listAppNames(ctx.paths)).length > 0;
-  const { baseMs, maxMs } = supervisor.options.policy;
-  for (let delayMs = baseMs * 5; ; delayMs = Math.min(delayMs * 2, maxMs * 5)) {
+  for (let failures = 1; ; failures++) {
+    const delayMs = bootRetryDelay(failures, supervisor.options.policy);
     try {
       const recovered = await recoverApps(ctx);
       for (const app of recovered) {
