@@ -1,4 +1,5 @@
 import { hostname } from "node:os";
+import { isAppLoop, type AppLoop, type Loop } from "../lib/loop.js";
 import { engineOf } from "../litestream/engine-v03.js";
 import type { Server } from "node:http";
 import type { HostContext } from "../apps/context.js";
@@ -61,11 +62,7 @@ export class Supervisor {
   readonly queue = new AppQueue();
   readonly startedAt = new Date();
   readonly hostId = `${hostname()}:${process.pid}`;
-  /**
-   * Set when this host must no longer write to the replica target (another host took the lease): replication
-   * has stopped, and nothing else (registry copies, deploys by polling, media sync) may write there either.
-   */
-  fenced: string | undefined;
+  private fencedBy: string | undefined;
   /** Aborted when a stop is requested: waits before the apps start (a registry retry) end early. */
   readonly stopping = new AbortController();
   /** Apps whose app.yml fails its checks: shown failed with the reason, never started (restart loads them once fixed). */
@@ -80,6 +77,33 @@ export class Supervisor {
   private readonly unitListeners: { added: (unit: AppUnit) => void; removed: (name: string) => void }[] = [];
 
   constructor(readonly ctx: HostContext, readonly options: SupervisorOptions) {}
+
+  /**
+   * Set when this host must no longer write to the replica target (another host took the lease): replication
+   * has stopped, and nothing else (registry copies, deploys by polling, media sync) may write there either.
+   */
+  get fenced(): string | undefined {
+    return this.fencedBy;
+  }
+
+  /** Another host took the lease: every app stops replicating for good (it keeps serving), and stays fenced. */
+  fence(reason: string): void {
+    this.fencedBy = reason;
+    for (const unit of this.units.values()) void unit.stopReplication(reason);
+  }
+
+  /**
+   * Runs a feature's loop while the supervisor runs: an app loop hears of every app (now and added later),
+   * and every loop stops when the supervisor does, before the apps.
+   */
+  attach(loop: Loop | AppLoop<AppUnit>): void {
+    if (isAppLoop(loop)) {
+      for (const unit of this.units.values()) loop.add(unit);
+      this.onUnits({ added: (unit) => loop.add(unit), removed: (name) => loop.remove(name) });
+    }
+    loop.start();
+    this.onStop(() => loop.stop());
+  }
 
   unit(name: string): AppUnit {
     const unit = this.units.get(name);

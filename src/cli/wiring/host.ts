@@ -103,8 +103,7 @@ export function wireHost(supervisor: Supervisor, hostId: string, gate?: MediaRes
   keeper.start((holder) => {
     const error = leaseLostError(ctx, holder, ctx.clock.now());
     ctx.log.error({ event: "lease.lost", holder: holder.host_id, hostname: holder.hostname }, error.message);
-    supervisor.fenced = error.message;
-    for (const unit of supervisor.units.values()) void unit.stopReplication(error.message);
+    supervisor.fence(error.message);
   });
   supervisor.addStatus(() => ({ lease: { host_id: hostId, ...keeper.status() } }));
 

@@ -6,11 +6,11 @@ import type { SupervisorLink } from "../../deploy/supervisor-link.js";
 import type { ActivateResult } from "../../supervisor/control-protocol.js";
 import { recoverApps } from "../../registry/recover.js";
 import { clearRecoveryCommit, readRecoveryState } from "../../registry/recovery-state.js";
-import { mirrorRegistry } from "../../registry/mirror.js";
+import { RegistryMirrorLoop } from "../../registry/mirror-loop.js";
 import type { Supervisor } from "../../supervisor/main.js";
 import type { SupervisorWiring, UpOptions } from "../commands/up.js";
 import { wireDrills } from "./drills.js";
-import { wirePolling } from "./polling.js";
+import { DeployPollLoop } from "../../deploy/poll-loop.js";
 import { wireJobs } from "./jobs.js";
 import { restoreMediaFirst, takeLease, wireHost } from "./host.js";
 import { watchRecoveredReferences } from "./media-recovery.js";
@@ -19,8 +19,6 @@ import { deployHooks } from "../../deploy/hooks.js";
 import { listAppNames } from "../../apps/registry.js";
 import { refreshPushHooks } from "./push-hooks.js";
 import { bootRetryDelay } from "../../supervisor/backoff.js";
-
-const REGISTRY_MIRROR_MS = 60_000;
 
 /**
  * An app with no release yet is deployed before it starts: the recorded live commit on a recovered host,
@@ -76,24 +74,10 @@ async function extend(supervisor: Supervisor, hostId: string, recovered: Set<str
   const media = wireHost(supervisor, hostId, gate);
   watchRecoveredReferences(supervisor, recovered);
   await wireDrills(supervisor, media);
-  wirePolling(supervisor);
+  supervisor.attach(new DeployPollLoop(supervisor.ctx, { fenced: () => supervisor.fenced !== undefined }));
   await wireJobs(supervisor);
-  const { ctx } = supervisor;
-  await refreshPushHooks(ctx);
-  const mirror = async () => {
-    if (supervisor.fenced) return; // another host owns the replica target now, and its registry
-    try {
-      await mirrorRegistry(ctx);
-    } catch (error) {
-      ctx.log.warn({ event: "registry.mirror_failed", reason: errorMessage(error) }, "registry not mirrored; will retry");
-    }
-  };
-  const timer = ctx.clock.setInterval(() => void mirror(), REGISTRY_MIRROR_MS);
-  const first = ctx.clock.setTimeout(() => void mirror(), 5000);
-  supervisor.onStop(() => {
-    timer.cancel();
-    first.cancel();
-  });
+  await refreshPushHooks(supervisor.ctx);
+  supervisor.attach(new RegistryMirrorLoop(supervisor.ctx, { fenced: () => supervisor.fenced !== undefined }));
 }
 
 /** Connects the supervisor to deploys, drills, the registry (composition root: the supervisor imports none of them). */
