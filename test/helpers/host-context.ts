@@ -1,3 +1,4 @@
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { HostContext } from "../../src/apps/context.js";
 import { validateHostConfig } from "../../src/config/host.js";
@@ -11,6 +12,7 @@ import { tempDir } from "./tmp.js";
 /** A HostContext over a temp home and a file:// replica, for unit tests of the supervisor's loops. */
 export async function unitContext(clock: Clock, options: { log?: Logger; host?: Record<string, unknown> } = {}): Promise<HostContext> {
   const home = await tempDir("ctx");
+  await mkdir(join(home, "replica"));
   const host = validateHostConfig({ replica: { url: `file://${join(home, "replica")}` }, ...options.host }, "hostctl.yml");
   const log = options.log ?? createLogger("silent");
   return {

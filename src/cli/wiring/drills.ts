@@ -18,7 +18,7 @@ import { restartStalled } from "./stall-restart.js";
 import type { Supervisor } from "../../supervisor/main.js";
 import type { AppUnit } from "../../supervisor/app-unit.js";
 import { routeSpec } from "../../supervisor/control-protocol.js";
-import type { MediaWiring } from "./media.js";
+import type { MediaSyncLoop } from "../../media/sync-loop.js";
 
 const OBSERVE_MS = 5000;
 
@@ -31,7 +31,7 @@ function drillSummary(result: DrillResult | undefined) {
  * Drills on their cron schedules, the canary row every minute, replication lag from each Litestream's
  * metrics, and /metrics: the parts of the drills feature that live in the supervisor.
  */
-export async function wireDrills(supervisor: Supervisor, media?: MediaWiring): Promise<void> {
+export async function wireDrills(supervisor: Supervisor, media?: Pick<MediaSyncLoop, "lagSeconds">): Promise<void> {
   const { ctx } = supervisor;
   const specs: AppSpec[] = [...supervisor.units.values()].map((u) => u.spec);
   const histories = new Map<string, DrillResult[]>();

@@ -14,7 +14,7 @@ import { DeployPollLoop } from "../../deploy/poll-loop.js";
 import { wireJobs } from "./jobs.js";
 import { restoreMediaFirst, takeLease, wireHost } from "./host.js";
 import { watchRecoveredReferences } from "./media-recovery.js";
-import { MediaRestoreGate } from "./media.js";
+import { MediaRestoreGate } from "../../media/restore-gate.js";
 import { deployHooks } from "../../deploy/hooks.js";
 import { listAppNames } from "../../apps/registry.js";
 import { refreshPushHooks } from "./push-hooks.js";
