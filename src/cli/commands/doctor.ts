@@ -9,7 +9,7 @@ import { selectEngine } from "../../litestream/select.js";
 import { versionArgs } from "../../litestream/args.js";
 import { readS3Credentials } from "../../s3/credentials.js";
 import { createReplicaStore } from "../../s3/store.js";
-import { errorMessage } from "../../lib/errors.js";
+import { firstLine } from "../../lib/errors.js";
 import { proxyChecks } from "../../proxy/doctor-checks.js";
 import { callControl } from "../../supervisor/control-client.js";
 import type { AppSpec } from "../../config/schema.js";
@@ -27,7 +27,7 @@ async function check(name: string, probe: () => Promise<string>): Promise<Doctor
   try {
     return { name, ok: true, detail: await probe() };
   } catch (error) {
-    return { name, ok: false, detail: errorMessage(error).split("\n")[0] ?? "" };
+    return { name, ok: false, detail: firstLine(error) };
   }
 }
 

@@ -6,7 +6,7 @@ import { requireApp } from "../../apps/registry.js";
 import { appPaths } from "../../config/paths.js";
 import { HostctlError, usageError } from "../../lib/errors.js";
 import { pathExists } from "../../lib/fs.js";
-import { ensureDatabases } from "../../restore/restore-app.js";
+import { ensureDatabases, refreshLitestreamConfigs } from "../../restore/restore-app.js";
 import { callControl } from "../../supervisor/control-client.js";
 
 // Date.parse accepts "1" (the year 2001): Litestream wants RFC 3339, checked here before the app is stopped.
@@ -57,6 +57,7 @@ export async function restore(name: string, options: RestoreOptions, deps: Deps)
     deps.progress(`kept the current files aside as *.before-restore-${stamp}`);
   }
   try {
+    await refreshLitestreamConfigs(spec, ctx);
     const results = await ensureDatabases(spec, ctx, options.timestamp ? { timestamp: options.timestamp } : {});
     const lines = results.map((r) => `${r.path}: ${r.action}${r.restore_ms === undefined ? "" : ` in ${r.restore_ms} ms`}${r.generation ? ` (generation ${r.generation})` : ""}`);
     return { text: lines.join("\n"), data: { app: name, databases: results } };
