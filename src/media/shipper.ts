@@ -2,7 +2,7 @@ import type { Timer } from "../lib/clock.js";
 import type { HostContext } from "../apps/context.js";
 import { HostctlError, errorMessage } from "../lib/errors.js";
 import { DirtySet } from "./dirty.js";
-import { forEachLimit } from "./pool.js";
+import { forEachLimit } from "../lib/pool.js";
 import { PathShipper } from "./ship-path.js";
 import { planMediaSync } from "./plan.js";
 import { isHostctlTemp, scanMedia } from "./scan.js";
