@@ -1,4 +1,3 @@
-import type { Deps } from "../cli/deps.js";
 import type { HostConfig } from "../config/schema.js";
 import type { HostPaths } from "../config/paths.js";
 import { loadHostConfig } from "../config/host.js";
@@ -27,7 +26,10 @@ export interface HostContext {
   progress: (line: string) => void;
 }
 
-export async function loadHostContext(deps: Deps): Promise<HostContext> {
+/** What an entry point hands in to build a HostContext (the CLI's Deps has these and more). */
+export type ContextInputs = Pick<HostContext, "paths" | "log" | "run" | "clock" | "env" | "progress">;
+
+export async function loadHostContext(deps: ContextInputs): Promise<HostContext> {
   const host = await loadHostConfig(deps.paths);
   const credentials = await readS3Credentials(host, deps.env);
   const engine = await selectEngine(host, deps.env, deps.run);

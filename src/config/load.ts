@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { LineCounter, parseDocument, isNode, stringify, type Document } from "yaml";
 import type { z } from "zod";
-import { ConfigError, HostctlError, type ConfigIssue } from "../lib/errors.js";
+import { ConfigError, HostctlError, firstLine, type ConfigIssue } from "../lib/errors.js";
 import { writeFileAtomic } from "../lib/fs.js";
 import { redactUserInfo } from "../lib/redact-url.js";
 
@@ -108,7 +108,7 @@ export function parseYamlWith<S extends z.ZodType>(schema: S, text: string, file
   if (doc.errors.length > 0) {
     throw new ConfigError(doc.errors.map((error) => {
       const { line, col } = counter.linePos(error.pos[0]);
-      return { file, line, column: col, path: "", message: `YAML syntax error: ${error.message.split("\n")[0] ?? ""}` };
+      return { file, line, column: col, path: "", message: `YAML syntax error: ${firstLine(error)}` };
     }));
   }
   return validateWith(schema, toPlainData(doc, file) ?? {}, { file, doc, counter });

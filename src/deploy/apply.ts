@@ -4,10 +4,10 @@ import type { HostContext } from "../apps/context.js";
 import { releaseProcesses } from "../apps/procfile.js";
 import { appPaths, type AppPaths } from "../config/paths.js";
 import type { AppSpec } from "../config/schema.js";
-import { HostctlError, errorMessage } from "../lib/errors.js";
+import { HostctlError, errorMessage, firstLine, stderrTailOf } from "../lib/errors.js";
 import { pathExists } from "../lib/fs.js";
 import { writeJsonFile } from "../lib/json-file.js";
-import { ensureDatabases } from "../restore/restore-app.js";
+import { ensureDatabases, refreshLitestreamConfigs } from "../restore/restore-app.js";
 import { buildRelease, type BuildResult } from "./build.js";
 import { buildSummary, venvOptions } from "./build-options.js";
 import { preflight } from "./preflight-step.js";
@@ -186,12 +186,13 @@ const STEPS: Record<StepName, (work: Work) => Promise<string | undefined>> = {
       w.build = await buildRelease(w.ctx.run, w.spec, need(w.dir, "dir"), previousDir, need(w.env, "env"), out.onOutput, await venvOptions(w));
     } catch (error) {
       out.flush();
-      throw new StepFailure("build", errorMessage(error).split("\n")[0] ?? "", out.text() || stderrTail(error), { cause: error });
+      throw new StepFailure("build", firstLine(error), out.text() || stderrTailOf(error), { cause: error });
     }
     return w.build.venv === "none" ? (w.spec.build ? "build command ok" : "nothing to build") : buildSummary(w.build);
   },
   restore: async (w) => {
     // Item 11: never migrate a missing database while its replica is unreachable or holds data.
+    await refreshLitestreamConfigs(w.spec, w.ctx);
     const results = await ensureDatabases(w.spec, w.ctx);
     return results.map((r) => `${r.path} ${r.action}`).join(", ");
   },
@@ -236,10 +237,6 @@ const STEPS: Record<StepName, (work: Work) => Promise<string | undefined>> = {
     return w.pruned.length === 0 ? "nothing to prune" : `removed ${w.pruned.join(", ")}`;
   },
 };
-
-function stderrTail(error: unknown): string {
-  return error instanceof HostctlError && "stderrTail" in error ? String(error.stderrTail) : "";
-}
 
 async function writeMeta(w: Work): Promise<void> {
   const commit = need(w.commit, "commit");

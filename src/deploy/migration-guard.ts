@@ -3,7 +3,7 @@ import type { HostContext } from "../apps/context.js";
 import { releaseProcessEnv } from "../apps/release-env.js";
 import { appPaths } from "../config/paths.js";
 import type { AppSpec } from "../config/schema.js";
-import { HostctlError, errorMessage } from "../lib/errors.js";
+import { HostctlError, firstLine } from "../lib/errors.js";
 import { pathExists } from "../lib/fs.js";
 import { sqliteQuery } from "../lib/sqlite.js";
 import { VENV } from "./build.js";
@@ -48,7 +48,7 @@ export async function guardRollbackMigrations(spec: AppSpec, ctx: HostContext, t
     const { stdout } = await ctx.run(join(target.dir, VENV, "bin", "python"), ["-c", DISK_MIGRATIONS], { cwd: target.dir, env, cleanEnv: true, timeoutMs: 120_000 });
     onDisk = JSON.parse(stdout.trim().split("\n").at(-1) ?? "[]") as string[];
   } catch (error) {
-    throw new HostctlError("DEPLOY_REFUSED", `not rolling ${spec.name} back to ${target.id}: its migrations could not be listed (${errorMessage(error).split("\n")[0] ?? ""})`, {
+    throw new HostctlError("DEPLOY_REFUSED", `not rolling ${spec.name} back to ${target.id}: its migrations could not be listed (${firstLine(error)})`, {
       hint: `roll back anyway (databases are not changed): hostctl rollback ${spec.name} --to ${target.id} --force`,
     });
   }

@@ -1,7 +1,7 @@
 import type { HostContext } from "../apps/context.js";
 import { appPaths } from "../config/paths.js";
 import type { AppSpec } from "../config/schema.js";
-import { HostctlError, errorMessage } from "../lib/errors.js";
+import { HostctlError, firstLine } from "../lib/errors.js";
 import { readJsonFile } from "../lib/json-file.js";
 import { deployApp, lastDeployPath, type DeployOptions, type DeployResult, type LastDeploy } from "./apply.js";
 import { lsRemote } from "./git.js";
@@ -69,7 +69,7 @@ export async function pollOnce(spec: AppSpec, ctx: HostContext, state: PollState
   try {
     head = await deps.lsRemote(spec);
   } catch (error) {
-    const message = errorMessage(error).split("\n")[0] ?? "";
+    const message = firstLine(error);
     return { state: { ...state, checked_at: checkedAt, error: message }, action: "error", error: message };
   }
   const base: PollState = { ...state, checked_at: checkedAt };
@@ -87,7 +87,7 @@ export async function pollOnce(spec: AppSpec, ctx: HostContext, state: PollState
     return { state: next, action: "deployed", commit: head, release: result.release };
   } catch (error) {
     if (error instanceof HostctlError && error.code === "DEPLOY_LOCKED") return { state: base, action: "busy", commit: head, error: error.message };
-    const failed = { commit: head, at: checkedAt, error: errorMessage(error).split("\n")[0] ?? "" };
+    const failed = { commit: head, at: checkedAt, error: firstLine(error) };
     return { state: { ...base, failed }, action: "failed", commit: head, error: failed.error };
   }
 }

@@ -1,5 +1,5 @@
 import type { Runner } from "../lib/exec.js";
-import { HostctlError } from "../lib/errors.js";
+import { stderrTailOf } from "../lib/errors.js";
 import type { PlannedCommand } from "./plan.js";
 import { outputCollector, StepFailure } from "./steps.js";
 
@@ -20,10 +20,6 @@ export function groupCommands(commands: readonly PlannedCommand[]): PlannedComma
     else groups.push([command]);
   }
   return groups;
-}
-
-function stderrTail(error: unknown): string {
-  return error instanceof HostctlError && "stderrTail" in error ? String(error.stderrTail) : "";
 }
 
 /**
@@ -48,7 +44,7 @@ export async function runReleasePhase(run: Runner, commands: readonly PlannedCom
     const entry = collectors[failed];
     const result = results[failed];
     if (entry && result?.status === "rejected") {
-      throw new StepFailure("release", `${entry.command.display} failed`, entry.out.text() || stderrTail(result.reason), { cause: result.reason });
+      throw new StepFailure("release", `${entry.command.display} failed`, entry.out.text() || stderrTailOf(result.reason), { cause: result.reason });
     }
   }
 }

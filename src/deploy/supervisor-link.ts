@@ -2,30 +2,15 @@ import type { HostPaths } from "../config/paths.js";
 import type { AppSpec } from "../config/schema.js";
 import { parseDuration } from "../lib/duration.js";
 import { HostctlError } from "../lib/errors.js";
-import { controlRequest } from "../supervisor/control-client.js";
+import { callControl } from "../supervisor/control-client.js";
+import type { ActivateRequest, ActivateResult } from "../supervisor/control-protocol.js";
 
-/** The part of the supervisor's GET /status a deploy reads. */
+/** The part of the supervisor's GET /status (an AppStatus) a deploy reads. */
 export interface AppRuntime {
   name: string;
   state?: string;
   litestream?: { state: string };
-  /** Per database, from Litestream's metrics: how long the oldest write not yet in the replica has waited. */
   replication?: { database: string; lag_s: number }[];
-}
-
-export interface ActivateRequest {
-  release: string;
-  releaseDir: string;
-}
-
-/** POST /apps/<name>/activate answer: the supervisor stopped old, started new, health-checked, switched (or restarted old). */
-export interface ActivateResult {
-  ok: boolean;
-  gap_s: number;
-  error?: string;
-  /** Behind the proxy: the upstream switch and the old release's drain. */
-  switch_ms?: number;
-  drain_s?: number;
 }
 
 /** How a switch is reported: measured, behind the proxy; else the seconds the web port had no server. */
@@ -43,17 +28,17 @@ export interface SupervisorLink {
 
 /** The control socket as a SupervisorLink, or undefined when no `hostctl up` listens. */
 export async function connectSupervisor(paths: HostPaths): Promise<SupervisorLink | undefined> {
-  const status = await controlRequest<{ apps?: AppRuntime[] }>(paths, "GET", "/status", undefined, 10_000);
+  const status = await callControl(paths, "status", { timeoutMs: 10_000 });
   if (status === undefined) return undefined;
   return {
     appRuntime: async (name) => {
-      const answer = await controlRequest<{ apps?: AppRuntime[] }>(paths, "GET", "/status", undefined, 10_000);
-      return answer?.body.apps?.find((app) => app.name === name);
+      const answer = await callControl(paths, "status", { timeoutMs: 10_000 });
+      return answer?.ok ? answer.body.apps.find((app) => app.name === name) : undefined;
     },
     activate: async (name, request) => {
-      const answer = await controlRequest<ActivateResult>(paths, "POST", `/apps/${name}/activate`, request, 15 * 60_000);
+      const answer = await callControl(paths, "activate", { name, body: request, timeoutMs: 15 * 60_000 });
       if (answer === undefined) throw new HostctlError("SUPERVISOR_NOT_RUNNING", `the supervisor went away during the deploy of ${name}`, { hint: `run: hostctl up; then hostctl deploy ${name}` });
-      if (answer.status >= 400 && typeof answer.body !== "object") return { ok: false, gap_s: 0, error: `supervisor answered ${answer.status}: ${String(answer.body)}` };
+      if (!answer.ok) return { ok: false, gap_s: 0, error: answer.error };
       return answer.body;
     },
   };

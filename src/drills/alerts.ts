@@ -20,7 +20,7 @@ export interface AlertOutcome {
 
 export interface AlertDeps {
   log: Logger;
-  clock: Clock;
+  clock: Pick<Clock, "now" | "sleep">;
   fetch?: typeof fetch;
 }
 

@@ -1,4 +1,4 @@
-import { schedule, type ScheduledTask } from "node-cron";
+import { nodeCron, type CronSchedule, type CronTask } from "../lib/cron.js";
 import type { HostContext } from "../apps/context.js";
 import type { AppSpec } from "../config/schema.js";
 import { errorMessage } from "../lib/errors.js";
@@ -13,6 +13,8 @@ export interface DrillSchedulerOptions {
   onResult?: (result: DrillResult) => void | Promise<void>;
   /** Replaces runDrill (tests); defaults to the real drill. */
   drill?: (spec: AppSpec, ctx: HostContext) => Promise<DrillResult>;
+  /** Replaces node-cron (tests fire a schedule by calling the job). */
+  cron?: CronSchedule;
 }
 
 /**
@@ -21,7 +23,7 @@ export interface DrillSchedulerOptions {
  * running is skipped and recorded as skipped.
  */
 export class DrillScheduler {
-  private readonly tasks = new Map<string, ScheduledTask>();
+  private readonly tasks = new Map<string, CronTask>();
   private readonly busy = new Set<string>();
   private readonly waiting: (() => void)[] = [];
   private readonly inFlight = new Set<Promise<void>>();
@@ -39,14 +41,15 @@ export class DrillScheduler {
   add(spec: AppSpec): void {
     if (spec.databases.length === 0 || this.tasks.has(spec.name)) return;
     const expression = spec.drill.schedule ?? this.options.ctx.host.drills.schedule;
-    this.tasks.set(spec.name, schedule(expression, () => this.fire(spec), { name: `drill:${spec.name}` }));
+    const cron = this.options.cron ?? nodeCron;
+    this.tasks.set(spec.name, cron(expression, () => this.fire(spec), `drill:${spec.name}`));
   }
 
   /** Stops scheduling an app (removed while `up` runs); a drill of it already running finishes. */
   async remove(name: string): Promise<void> {
     const task = this.tasks.get(name);
     this.tasks.delete(name);
-    if (task) await task.destroy();
+    if (task) await task.stop();
   }
 
   /** Stops firing and waits for drills already running (queued ones are dropped). */
@@ -54,7 +57,7 @@ export class DrillScheduler {
     this.stopped = true;
     const tasks = [...this.tasks.values()];
     this.tasks.clear();
-    await Promise.all(tasks.map((task) => Promise.resolve(task.destroy())));
+    await Promise.all(tasks.map((task) => task.stop()));
     for (const release of this.waiting.splice(0)) release();
     await Promise.allSettled([...this.inFlight]);
   }

@@ -1,5 +1,5 @@
 import { appendFile } from "node:fs/promises";
-import { schedule, type ScheduledTask } from "node-cron";
+import { nodeCron, type CronSchedule, type CronTask } from "../lib/cron.js";
 import type { HostContext } from "../apps/context.js";
 import { appPaths } from "../config/paths.js";
 import type { AppSpec } from "../config/schema.js";
@@ -13,6 +13,8 @@ export interface JobSchedulerOptions {
   /** Called whenever an app's job state changed (feeds status). */
   onChange: (app: string, state: JobsState) => void;
   tracker?: JobTracker;
+  /** Replaces node-cron (tests fire a schedule by calling the job). */
+  cron?: CronSchedule;
 }
 
 /**
@@ -21,7 +23,7 @@ export interface JobSchedulerOptions {
  * like a failed drill (webhook), and so does the first success after a failure.
  */
 export class JobScheduler {
-  private readonly tasks = new Map<string, ScheduledTask[]>();
+  private readonly tasks = new Map<string, CronTask[]>();
   private readonly running = new Map<string, Promise<void>>();
   private readonly states = new Map<string, JobsState>();
   private readonly stopping = new AbortController();
@@ -34,13 +36,14 @@ export class JobScheduler {
     for (const job of Object.values(state)) delete job.running_since; // a run of a previous supervisor is over
     this.states.set(spec.name, state);
     this.options.onChange(spec.name, state);
-    this.tasks.set(spec.name, spec.jobs.map((job) => schedule(job.schedule, () => void this.fire(spec, job), { name: `job:${spec.name}:${job.name}` })));
+    const cron = this.options.cron ?? nodeCron;
+    this.tasks.set(spec.name, spec.jobs.map((job) => cron(job.schedule, () => void this.fire(spec, job), `job:${spec.name}:${job.name}`)));
   }
 
   async remove(name: string): Promise<void> {
     const tasks = this.tasks.get(name) ?? [];
     this.tasks.delete(name);
-    await Promise.all(tasks.map((task) => Promise.resolve(task.destroy())));
+    await Promise.all(tasks.map((task) => task.stop()));
   }
 
   /** Stops firing, ends running jobs (SIGTERM, then SIGKILL) and waits for them. */

@@ -99,3 +99,13 @@ export class CommandFailedError extends HostctlError {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** The first line of an error's message: the one-line reason status, tables and poll state show. */
+export function firstLine(error: unknown): string {
+  return errorMessage(error).split("\n")[0] ?? "";
+}
+
+/** What a failed command printed last (a CommandFailedError's stderr tail), else "". */
+export function stderrTailOf(error: unknown): string {
+  return error instanceof CommandFailedError ? error.stderrTail : "";
+}

@@ -3,7 +3,7 @@ import { LineCounter, parseDocument, stringify } from "yaml";
 import type { AppSpec, HostConfig } from "../config/schema.js";
 import { parseReplicaUrl, replicaKey } from "../config/replica.js";
 import { validateWith } from "../config/load.js";
-import { ConfigError } from "../lib/errors.js";
+import { ConfigError, firstLine } from "../lib/errors.js";
 import { formatGoDuration, parseDuration } from "../lib/duration.js";
 import type { z } from "zod";
 import { litestreamConfigSchema } from "./keys.js";
@@ -99,7 +99,7 @@ export function renderLitestreamConfig(templateText: string, templateFile: strin
   if (doc.errors.length > 0) {
     throw new ConfigError(doc.errors.map((error) => ({
       file: templateFile, ...counter.linePos(error.pos[0]), column: counter.linePos(error.pos[0]).col,
-      path: "", message: `YAML syntax error: ${error.message.split("\n")[0] ?? ""}`,
+      path: "", message: `YAML syntax error: ${firstLine(error)}`,
     })));
   }
   const template = (doc.toJS() ?? {}) as Record<string, unknown>;

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { HostContext } from "../apps/context.js";
 import type { ObjectInfo } from "../s3/store.js";
 import { mediaPrefix, relativeTo } from "./keys.js";
-import { forEachLimit } from "./pool.js";
+import { forEachLimit } from "../lib/pool.js";
 import { isSafeRelativePath, type FileStamp } from "./plan.js";
 import { mediaStatePath, readMediaState, writeMediaState } from "./state.js";
 

@@ -1,7 +1,8 @@
+import type { Timer } from "../lib/clock.js";
 import type { HostContext } from "../apps/context.js";
 import { HostctlError, errorMessage } from "../lib/errors.js";
 import { DirtySet } from "./dirty.js";
-import { forEachLimit } from "./pool.js";
+import { forEachLimit } from "../lib/pool.js";
 import { PathShipper } from "./ship-path.js";
 import { planMediaSync } from "./plan.js";
 import { isHostctlTemp, scanMedia } from "./scan.js";
@@ -47,7 +48,7 @@ export class MediaShipper {
   private readonly dirty = new DirtySet();
   private state: MediaState | undefined;
   private watcher: TreeWatcher | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
   private timerAt = Infinity;
   private chain: Promise<void> = Promise.resolve();
   private failures = 0;
@@ -126,7 +127,7 @@ export class MediaShipper {
 
   stop(): void {
     this.stopped = true;
-    clearTimeout(this.timer);
+    this.timer?.cancel();
     this.watcher?.close();
   }
 
@@ -152,14 +153,13 @@ export class MediaShipper {
 
   private schedule(atMs: number): void {
     if (this.stopped || atMs >= this.timerAt) return;
-    clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timerAt = atMs;
-    this.timer = setTimeout(() => {
+    this.timer = this.ctx.clock.setTimeout(() => {
       this.timerAt = Infinity;
       this.exclusive(() => this.round(false)).catch((error: unknown) =>
         this.ctx.log.warn({ event: "media.sync_failed", app: this.app, reason: errorMessage(error) }, "media not synced; will retry"));
     }, Math.max(0, atMs - this.ctx.clock.now().getTime()));
-    this.timer.unref();
   }
 
   private async loadState(): Promise<MediaState> {

@@ -4,7 +4,7 @@ import type { HostContext } from "../apps/context.js";
 import { parseDuration } from "../lib/duration.js";
 import { HostctlError, errorMessage } from "../lib/errors.js";
 import { deletedMediaKey, deletedMediaPrefix, mediaKey, mediaPrefix, relativeTo } from "./keys.js";
-import { forEachLimit } from "./pool.js";
+import { forEachLimit } from "../lib/pool.js";
 import { planMediaSync, planPurge, type FileStamp } from "./plan.js";
 import { scanMedia } from "./scan.js";
 import { mediaStatePath, readMediaState, writeMediaState, type MediaState } from "./state.js";

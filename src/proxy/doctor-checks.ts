@@ -5,7 +5,7 @@ import { createServer } from "node:net";
 import { appDomains } from "../config/domains.js";
 import type { AppSpec, HostConfig } from "../config/schema.js";
 import type { Runner } from "../lib/exec.js";
-import { errorMessage } from "../lib/errors.js";
+import { errorMessage, firstLine } from "../lib/errors.js";
 import { probeCaddy } from "./caddy-binary.js";
 import { readListenerHandover, TCP_MIGRATE_REQ } from "./listener-handover.js";
 
@@ -58,7 +58,7 @@ export async function proxyChecks(host: HostConfig, apps: readonly AppSpec[], ru
       ? { name: "caddy", ok: true, detail: `${caddy.version} (${caddy.path})` }
       : { name: "caddy", ok: false, detail: `no caddy binary (${proxy.caddy}): install it (apt-get install caddy); until then apps serve on their own ports` });
   } catch (error) {
-    checks.push({ name: "caddy", ok: false, detail: errorMessage(error).split("\n")[0] ?? "" });
+    checks.push({ name: "caddy", ok: false, detail: firstLine(error) });
   }
   checks.push(await handoverCheck());
   const domains = apps.flatMap((app) => appDomains(app));

@@ -3,6 +3,7 @@ import { staticRoot } from "../apps/process-env.js";
 import type { ProxyConfig } from "../config/schema.js";
 import { errorMessage } from "../lib/errors.js";
 import type { ChildDeps } from "../supervisor/child.js";
+import type { ProxyStatus } from "../supervisor/control-protocol.js";
 import { upstreamRequests } from "./caddy-admin.js";
 import { buildCaddyConfig, type ProxyApp } from "./caddy-config.js";
 import { probeCaddy, type CaddyBinary } from "./caddy-binary.js";
@@ -153,7 +154,7 @@ export class FrontDoor {
     await this.caddy.stop();
   }
 
-  status(): Record<string, unknown> {
+  status(): ProxyStatus {
     const caddy = this.caddy.status();
     const servers = (JSON.parse(this.loaded || "{}") as { apps?: { http?: { servers?: Record<string, { listen?: string[] }> } } }).apps?.http?.servers ?? {};
     return {

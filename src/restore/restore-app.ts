@@ -103,6 +103,15 @@ export async function restoreDatabase(ctx: HostContext, spec: AppSpec, dbPath: s
 }
 
 /**
+ * Before a restore run by a command (`hostctl restore`, a deploy's restore step): every app's Litestream
+ * config written from the current hostctl.yml, so `litestream restore` reads the replica it names now.
+ * The supervisor writes them when it starts; restore-on-boot (ensureDatabases) does not rewrite them.
+ */
+export async function refreshLitestreamConfigs(spec: AppSpec, ctx: HostContext): Promise<void> {
+  if (spec.databases.length > 0) await writeLitestreamConfigs(ctx.paths, ctx.host, await loadApps(ctx.paths), { engine: engineOf(ctx) });
+}
+
+/**
  * Restore-on-boot for one app: every missing database is restored from its replica, or created fresh
  * in WAL mode when the replica is truly empty. Throws (and creates nothing) when the replica cannot be
  * read or when a marker says data existed: starting on an empty file would begin a new generation that
@@ -111,7 +120,6 @@ export async function restoreDatabase(ctx: HostContext, spec: AppSpec, dbPath: s
 export async function ensureDatabases(spec: AppSpec, ctx: HostContext, options: EnsureOptions = {}): Promise<DatabaseRestore[]> {
   const app = appPaths(ctx.paths, spec.name);
   await ensurePrivateDirs(app);
-  if (spec.databases.length > 0) await writeLitestreamConfigs(ctx.paths, ctx.host, await loadApps(ctx.paths), { engine: engineOf(ctx) });
   const results: DatabaseRestore[] = [];
   for (const db of spec.databases) {
     const path = join(app.data, db.path);

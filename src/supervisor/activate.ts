@@ -3,6 +3,7 @@ import type { AppSpec } from "../config/schema.js";
 import { errorMessage } from "../lib/errors.js";
 import { pathExists } from "../lib/fs.js";
 import type { AppUnit } from "./app-unit.js";
+import type { ActivateResult } from "./control-protocol.js";
 
 export interface ReleaseHooks {
   /** Resolves when the app answers its health check on its port, or rejects with the reason. */
@@ -11,14 +12,6 @@ export interface ReleaseHooks {
   switchCurrent: (spec: AppSpec, releaseDir: string) => Promise<void>;
 }
 
-export interface ActivateResult {
-  ok: boolean;
-  gap_s: number;
-  error?: string;
-  /** Behind the proxy: how long the upstream switch took, and the old release's drain. */
-  switch_ms?: number;
-  drain_s?: number;
-}
 
 /**
  * Switches a supervised app to a new release. Without a proxy the port serves one release at a time,

@@ -46,3 +46,11 @@ export function nextRestart(history: RestartHistory, uptimeMs: number, now: numb
   const delayMs = crashloop ? policy.maxMs : base;
   return { delayMs, crashloop, history: { failures, restarts } };
 }
+
+/**
+ * The boot-retry policy: a restore that failed (mostly an unreachable replica) or a registry that could not
+ * be read on a fresh host. Nothing runs yet, so there is no crashloop: 5× the process base, doubling to maxMs.
+ */
+export function bootRetryDelay(failures: number, policy: BackoffPolicy): number {
+  return Math.min(policy.maxMs, policy.baseMs * 5 * 2 ** Math.max(0, failures - 1));
+}

@@ -2,6 +2,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { chmod, rm } from "node:fs/promises";
 import { errorMessage, HostctlError, usageError } from "../lib/errors.js";
 import { declaresTooLarge, readLimitedBody } from "./control-body.js";
+import { controlApi, routeSpec, type ControlApi, type ResponseOf, type RouteName } from "./control-protocol.js";
+import type { z } from "zod";
+
+/** A route of control-protocol.ts: its request parsed before the handler runs, its answer typed. */
+export type TypedRoute<R extends RouteName> = (params: Record<string, string>, body: z.output<ControlApi[R]["request"]>) => Promise<ResponseOf<R>>;
 
 export type Route = (params: Record<string, string>, body: unknown) => Promise<{ status?: number; body: unknown; text?: string }>;
 
@@ -41,6 +46,20 @@ export class ControlRoutes {
     })}$`);
     this.entries.push({ method, pattern, keys, handler });
     return this;
+  }
+
+  /** Serves a route of the control protocol: a request that does not fit its schema is answered 400. */
+  serve<R extends RouteName>(route: R, handler: TypedRoute<R>): this {
+    const schema: z.ZodType = controlApi[route].request;
+    return this.add(routeSpec(route), async (params, raw) => {
+      const parsed = schema.safeParse(raw);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw usageError(`${routeSpec(route)}: ${issue ? `${issue.path.join(".") || "body"}: ${issue.message}` : "invalid request body"}`);
+      }
+      // The route's own schema produced it (the union of every route's schema does not narrow by R).
+      return { body: await handler(params, parsed.data as z.output<ControlApi[R]["request"]>) };
+    });
   }
 
   match(method: string, path: string): { handler: Route; params: Record<string, string> } | undefined {

@@ -1,4 +1,4 @@
-import type { AppStatus } from "./app-unit.js";
+import type { AppStatus } from "./control-protocol.js";
 import { appPaths, type HostPaths } from "../config/paths.js";
 
 /** The status row of an app whose app.yml fails its checks: failed, with the reason, nothing running. */

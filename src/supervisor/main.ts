@@ -1,4 +1,5 @@
 import { hostname } from "node:os";
+import { isAppLoop, type AppLoop, type Loop } from "../lib/loop.js";
 import { engineOf } from "../litestream/engine-v03.js";
 import type { Server } from "node:http";
 import type { HostContext } from "../apps/context.js";
@@ -10,14 +11,15 @@ import { writeLitestreamConfigs } from "../litestream/config-files.js";
 import { readMetricsPorts } from "../litestream/ports.js";
 import { loadAppSpec } from "../config/app.js";
 import { HostctlError, errorMessage, usageError } from "../lib/errors.js";
-import { AppUnit, type AppStatus, type UnitDeps } from "./app-unit.js";
+import { AppUnit, type UnitDeps } from "./app-unit.js";
+import { routeSpec, type ActivateResult, type HostFacts, type SupervisorStatus } from "./control-protocol.js";
 import type { BackoffPolicy } from "./backoff.js";
 import { ControlRoutes, listenControl, listenTcp } from "./control-server.js";
 import { assertAppName } from "../config/app-name.js";
 import { isInside } from "../lib/safe-path.js";
 import { endStrays } from "./proc.js";
 import { acquireSupervisorLock } from "./supervisor-lock.js";
-import { activateRelease, type ActivateResult, type ReleaseHooks } from "./activate.js";
+import { activateRelease, type ReleaseHooks } from "./activate.js";
 import type { AppSpec } from "../config/schema.js";
 import { startFrontDoor, type FrontDoor } from "../proxy/front-door.js";
 import { frontDoorView, unitProxy } from "./front-door-link.js";
@@ -39,11 +41,6 @@ export interface SupervisorOptions {
   extend?: (supervisor: Supervisor) => Promise<void> | void;
 }
 
-export interface SupervisorStatus {
-  supervisor: { pid: number; started_at: string; home: string; host: string; rss_mb: number; heap_mb: number };
-  apps: AppStatus[];
-  [key: string]: unknown;
-}
 
 function memory(): { rss_mb: number; heap_mb: number } {
   const usage = process.memoryUsage();
@@ -65,11 +62,7 @@ export class Supervisor {
   readonly queue = new AppQueue();
   readonly startedAt = new Date();
   readonly hostId = `${hostname()}:${process.pid}`;
-  /**
-   * Set when this host must no longer write to the replica target (another host took the lease): replication
-   * has stopped, and nothing else (registry copies, deploys by polling, media sync) may write there either.
-   */
-  fenced: string | undefined;
+  private fencedBy: string | undefined;
   /** Aborted when a stop is requested: waits before the apps start (a registry retry) end early. */
   readonly stopping = new AbortController();
   /** Apps whose app.yml fails its checks: shown failed with the reason, never started (restart loads them once fixed). */
@@ -80,10 +73,37 @@ export class Supervisor {
   private proxyReason: string | undefined;
   private readonly stopHooks: (() => Promise<void> | void)[] = [];
   private readonly afterStopHooks: (() => Promise<void> | void)[] = [];
-  private statusExtras: (() => Record<string, unknown>)[] = [];
+  private statusExtras: (() => HostFacts)[] = [];
   private readonly unitListeners: { added: (unit: AppUnit) => void; removed: (name: string) => void }[] = [];
 
   constructor(readonly ctx: HostContext, readonly options: SupervisorOptions) {}
+
+  /**
+   * Set when this host must no longer write to the replica target (another host took the lease): replication
+   * has stopped, and nothing else (registry copies, deploys by polling, media sync) may write there either.
+   */
+  get fenced(): string | undefined {
+    return this.fencedBy;
+  }
+
+  /** Another host took the lease: every app stops replicating for good (it keeps serving), and stays fenced. */
+  fence(reason: string): void {
+    this.fencedBy = reason;
+    for (const unit of this.units.values()) void unit.stopReplication(reason);
+  }
+
+  /**
+   * Runs a feature's loop while the supervisor runs: an app loop hears of every app (now and added later),
+   * and every loop stops when the supervisor does, before the apps.
+   */
+  attach(loop: Loop | AppLoop<AppUnit>): void {
+    if (isAppLoop(loop)) {
+      for (const unit of this.units.values()) loop.add(unit);
+      this.onUnits({ added: (unit) => loop.add(unit), removed: (name) => loop.remove(name) });
+    }
+    loop.start();
+    this.onStop(() => loop.stop());
+  }
 
   unit(name: string): AppUnit {
     const unit = this.units.get(name);
@@ -165,7 +185,7 @@ export class Supervisor {
     return JSON.stringify(onDisk) !== JSON.stringify(unit.spec);
   }
 
-  addStatus(extra: () => Record<string, unknown>): void {
+  addStatus(extra: () => HostFacts): void {
     this.statusExtras.push(extra);
   }
 
@@ -174,34 +194,32 @@ export class Supervisor {
       supervisor: { pid: process.pid, started_at: this.startedAt.toISOString(), home: this.ctx.paths.home, host: hostname(), ...memory() },
       apps: [...[...this.units.values()].map((u) => u.status()), ...[...this.invalid].map(([name, reason]) => invalidAppStatus(this.ctx.paths, name, reason))],
       proxy: this.frontDoor?.status() ?? { state: "off", reason: this.proxyReason },
-      ...(Object.assign({}, ...this.statusExtras.map((f) => f())) as Record<string, unknown>),
+      ...(Object.assign({}, ...this.statusExtras.map((f) => f())) as HostFacts),
     };
   }
 
   private registerRoutes(): void {
     this.routes
-      .add("GET /status", () => Promise.resolve({ body: this.status() }))
-      .add("POST /apps/:name/stop", ({ name = "" }, body) => this.queue.run(name, async () => {
-        // A reason (e.g. "stopped for hostctl restore --force") stays in status if that command never comes back.
-        const reason = (body as { reason?: unknown } | undefined)?.reason;
-        await this.unit(name).stop(typeof reason === "string" && reason !== "" ? reason.slice(0, 300) : undefined);
-        return { body: this.unit(name).status() };
+      .serve("status", () => Promise.resolve(this.status()))
+      .serve("stop", ({ name = "" }, { reason }) => this.queue.run(name, async () => {
+        await this.unit(name).stop(reason);
+        return this.unit(name).status();
       }))
-      .add("POST /apps/:name/load", ({ name = "" }) => this.queue.run(name, async () => ({ body: (await this.loadApp(name)).status() })))
-      .add("POST /apps/:name/unload", ({ name = "" }) => this.queue.run(name, async () => {
+      .serve("load", ({ name = "" }) => this.queue.run(name, async () => (await this.loadApp(name)).status()))
+      .serve("unload", ({ name = "" }) => this.queue.run(name, async () => {
         await this.unloadApp(name);
-        return { body: { name, unloaded: true } };
+        return { name, unloaded: true as const };
       }))
-      .add("POST /apps/:name/start", ({ name = "" }) => this.queue.run(name, async () => {
+      .serve("start", ({ name = "" }) => this.queue.run(name, async () => {
         const unit = this.unit(name);
         if (unit.state === "stopped" || unit.state === "failed") await unit.boot();
-        return { body: unit.status() };
+        return unit.status();
       }))
-      .add("POST /apps/:name/restart", ({ name = "" }) => this.queue.run(name, async () => {
+      .serve("restart", ({ name = "" }) => this.queue.run(name, async () => {
         if (this.invalid.has(name) && !this.units.has(name)) {
           // `hostctl restart` checked the fixed app.yml: supervise the app now, as when it was added.
           this.invalid.delete(name);
-          return { body: { ...(await this.loadApp(name)).status(), reloaded: true } };
+          return { ...(await this.loadApp(name)).status(), reloaded: true };
         }
         const unit = this.unit(name);
         if (await this.specChanged(unit)) {
@@ -213,23 +231,21 @@ export class Supervisor {
           await this.unloadApp(name);
           const reloaded = await this.loadApp(name);
           await reloaded.boot();
-          return { body: { ...reloaded.status(), reloaded: true } };
+          return { ...reloaded.status(), reloaded: true };
         }
         if (unit.canSwitch) {
           // Behind the proxy: a fresh set of the live release beside the old one, then the switch.
           const result = await unit.restartInPlace();
-          return { body: { ...unit.status(), ...(result ? { switch_ms: result.switch_ms, drain_s: result.drain_s } : {}) } };
+          return { ...unit.status(), ...(result ? { switch_ms: result.switch_ms, drain_s: result.drain_s } : {}) };
         }
         await unit.stopProcesses();
         await unit.boot();
-        return { body: unit.status() };
+        return unit.status();
       }))
-      .add("POST /apps/:name/activate", ({ name = "" }, body) => this.queue.run(name, async () => {
-        const { releaseDir } = body as { releaseDir?: string };
-        if (!releaseDir) throw usageError("activate needs releaseDir");
+      .serve("activate", ({ name = "" }, { releaseDir }) => this.queue.run(name, async () => {
         if (!isInside(this.unit(name).paths.releases, releaseDir)) throw usageError(`activate: releaseDir must lie in apps/${name}/releases`);
         if (!this.options.hooks) throw new HostctlError("SUPERVISOR_NOT_RUNNING", "this supervisor cannot switch releases");
-        return { body: await activateRelease(this.unit(name), releaseDir, this.provenHooks(this.options.hooks)) };
+        return activateRelease(this.unit(name), releaseDir, this.provenHooks(this.options.hooks));
       }));
   }
 
@@ -254,7 +270,7 @@ export class Supervisor {
     this.registerRoutes();
     await this.options.extend?.(this);
     this.servers.push(await listenControl(ctx.paths.socket, this.routes));
-    if (ctx.host.metrics.listen) this.servers.push(await listenTcp(ctx.host.metrics.listen, this.routes.only("GET /metrics")));
+    if (ctx.host.metrics.listen) this.servers.push(await listenTcp(ctx.host.metrics.listen, this.routes.only(routeSpec("metrics"))));
     ctx.log.info({ event: "supervisor.started", apps: apps.map((a) => a.name), socket: ctx.paths.socket }, "supervisor started");
     void eachLimited([...this.units.values()], this.options.bootConcurrency, (unit) => unit.boot());
   }
@@ -263,7 +279,7 @@ export class Supervisor {
   async stop(): Promise<void> {
     this.stopping.abort();
     for (const hook of this.stopHooks) await hook();
-    await Promise.all([...this.units.values()].map((unit) => unit.stop("stopped", true)));
+    await Promise.all([...this.units.values()].map((unit) => unit.shutdown()));
     // The proxy goes after the apps have drained: until then it answers 503 rather than refusing.
     await this.frontDoor?.stop();
     for (const hook of this.afterStopHooks) await hook();

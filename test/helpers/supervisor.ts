@@ -5,7 +5,7 @@ import { execa, type ResultPromise } from "execa";
 import { CLI, runCli } from "./cli.js";
 import { waitFor } from "./wait.js";
 import { endStrays, killRecordedGroupsNow } from "../../src/supervisor/proc.js";
-import type { SupervisorStatus } from "../../src/supervisor/main.js";
+import type { SupervisorStatus } from "../../src/supervisor/control-protocol.js";
 
 export interface RunningSupervisor {
   child: ResultPromise;

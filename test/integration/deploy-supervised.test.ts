@@ -90,11 +90,15 @@ describe("deploys under a running supervisor", () => {
     const back = await runCli(home, ["rollback", "blog"]);
     expect(back.exitCode, back.stderr).toBe(0);
     expect((await httpGet(port, "/")).body).toBe("ok v2");
-    await waitFor("a poll that leaves the rollback alone", async () => {
-      const poll = (await blog())?.deploy_poll as { last_action?: string } | undefined;
-      return poll?.last_action === "skipped-rolled-back";
+    const first = await waitFor("a poll that leaves the rollback alone", async () => {
+      const poll = (await blog())?.deploy_poll;
+      return poll?.last_action === "skipped-rolled-back" ? poll : undefined;
     }, 15_000);
-    await new Promise((resolve) => setTimeout(resolve, 2000));
+    // The next poll (a later check) leaves it alone too.
+    await waitFor("a second poll that leaves the rollback alone", async () => {
+      const poll = (await blog())?.deploy_poll;
+      return poll?.last_action === "skipped-rolled-back" && poll.checked_at !== first.checked_at;
+    }, 15_000, 100);
     expect((await httpGet(port, "/")).body).toBe("ok v2");
     await repo.commit("v3 again", version("v3"));
     await waitFor("the new commit served", async () => (await httpGet(port, "/")).body === "ok v3", 30_000);
@@ -110,7 +114,8 @@ describe("deploys under a running supervisor", () => {
     expect(status.state).toBe("running");
     expect((await httpGet(port, "/")).body).toBe("ok v3");
     const releasesBefore = (await runCli(home, ["releases", "blog", "--json"])).stdout;
-    await new Promise((resolve) => setTimeout(resolve, 3000));
+    // The next poll sees the same commit and skips it, instead of deploying it again.
+    await waitFor("a poll that skips the failed commit", async () => (await blog())?.deploy_poll?.last_action === "skipped-failed", 15_000, 100);
     expect((await runCli(home, ["releases", "blog", "--json"])).stdout).toBe(releasesBefore);
     expect(await supervisor.stop("SIGTERM")).toBe(0);
   });

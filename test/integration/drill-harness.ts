@@ -95,7 +95,7 @@ export async function waitReplicated(client: Parameters<typeof listKeys>[0], buc
 export async function hostContext(host: TestHost): Promise<HostContext> {
   const log = createLogger("silent");
   return loadHostContext({
-    paths: hostPaths(host.home), log, logLevel: undefined, run: createRunner(log), clock: systemClock,
+    paths: hostPaths(host.home), log, run: createRunner(log), clock: systemClock,
     env: { ...TEST_CREDENTIALS }, progress: () => undefined,
   });
 }

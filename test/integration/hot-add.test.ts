@@ -7,7 +7,7 @@ import { FIXTURES, freePort, httpGet, installRelease, waitAnswering } from "../h
 import { gitRepo } from "../helpers/git.js";
 import { appsRunning, hostStatus, killAllSupervisors, type RunningSupervisor, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
 import { waitFor } from "../helpers/wait.js";
-import type { SupervisorStatus } from "../../src/supervisor/main.js";
+import type { SupervisorStatus } from "../../src/supervisor/control-protocol.js";
 
 let home: string;
 let supervisor: RunningSupervisor;

@@ -74,7 +74,7 @@ describe("app jobs under hostctl up", () => {
     expect(listed.exitCode).toBe(0);
     const byName = Object.fromEntries((JSON.parse(listed.stdout) as { name: string; last?: { ok: boolean; exit_code: number } }[]).map((j) => [j.name, j]));
     expect(byName.fails?.last).toMatchObject({ ok: false, exit_code: 3 });
-    expect((await runCli(home, ["status"])).stdout).toMatch(/^job gen\/fails: FAILED \(exit 3\) \d+s ago/m);
+    expect((await runCli(home, ["status"])).stdout).toMatch(/^job gen\/fails: (running; last )?FAILED \(exit 3\) \d+s ago/m);
     expect((await runCli(home, ["jobs", "gen"])).stdout).toMatch(/^fails\s+\* \* \* \* \* \*\s+\S+ ago\s+failed \(exit 3\)/m);
     // A running job is recorded in run/pids, so a supervisor that was SIGKILLed has it ended by the next `up`.
     await waitFor("the slow job's process record", async () => {

@@ -6,9 +6,8 @@ import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
 import { freePort, httpPost, installRelease, waitAnswering } from "../helpers/apps.js";
 import { hostStatus, killAllSupervisors, startSupervisor } from "../helpers/supervisor.js";
 import { waitFor } from "../helpers/wait.js";
-import { controlRequest } from "../../src/supervisor/control-client.js";
+import { callControl } from "../../src/supervisor/control-client.js";
 import { hostPaths } from "../../src/config/paths.js";
-import type { SupervisorStatus } from "../../src/supervisor/main.js";
 
 afterAll(async () => {
   await killAllSupervisors();
@@ -31,8 +30,8 @@ describe("restore --force killed after it stopped the app", () => {
     const restore = execa(process.execPath, [CLI, "--home", home, "restore", "blog", "--force"], { reject: false });
     try {
       await waitFor("blog stopped by the restore", async () => {
-        const answer = await controlRequest<SupervisorStatus>(hostPaths(home), "GET", "/status", undefined, 2000);
-        return answer?.body.apps[0]?.state === "stopped";
+        const answer = await callControl(hostPaths(home), "status", { timeoutMs: 2000 });
+        return answer?.ok === true && answer.body.apps[0]?.state === "stopped";
       }, 20_000, 5);
     } finally {
       restore.kill("SIGKILL");

@@ -84,7 +84,7 @@ describe("hostctl up", () => {
       return Array.isArray(blog?.replication) && blog.replication.length === 1 ? blog : undefined;
     }, 15_000);
     expect(status.replication).toEqual([{ database: db, lag_s: expect.any(Number) as number, behind: expect.any(Boolean) as boolean }]);
-    const metrics = await controlRequest<string>(hostPaths(home), "GET", "/metrics");
+    const metrics = await controlRequest(hostPaths(home), "GET", "/metrics");
     expect(metrics?.status).toBe(200);
     expect(metrics?.body).toMatch(/^hostctl_app_up\{app="blog"\} 1$/m);
     expect(metrics?.body).toMatch(/^hostctl_process_restarts_total\{app="blog",process="web"\} 0$/m);
@@ -107,7 +107,7 @@ describe("hostctl up", () => {
       return (app?.last_drill as { at?: string } | null)?.at === result.started_at ? app : undefined;
     }, 15_000);
     expect(blog.last_drill).toMatchObject({ ok: true });
-    const metrics = await controlRequest<string>(hostPaths(home), "GET", "/metrics");
+    const metrics = await controlRequest(hostPaths(home), "GET", "/metrics");
     expect(metrics?.body).toMatch(/^hostctl_drill_last_ok\{app="blog",database="db\.sqlite3"\} 1$/m);
   });
 

@@ -8,7 +8,7 @@ import { TEST_CREDENTIALS, getJson, newBucket } from "../helpers/s3.js";
 import { waitFor } from "../helpers/wait.js";
 import { freePort, httpGet, httpPost, installRelease, waitAnswering } from "../helpers/apps.js";
 import { hostStatus, killAllSupervisors, killHost, type RunningSupervisor, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
-import type { SupervisorStatus } from "../../src/supervisor/main.js";
+import type { SupervisorStatus } from "../../src/supervisor/control-protocol.js";
 
 const env = TEST_CREDENTIALS;
 let hostA: string;

@@ -6,7 +6,7 @@ import { appPaths } from "../../config/paths.js";
 import type { AppSpecInput } from "../../config/schema.js";
 import { addApp, loadApps, removeApp, requireApp } from "../../apps/registry.js";
 import { mirrorAfterChange } from "../mirror.js";
-import { controlRequest } from "../../supervisor/control-client.js";
+import { callControl } from "../../supervisor/control-client.js";
 import { HostctlError } from "../../lib/errors.js";
 import { appDomains } from "../../config/domains.js";
 import { ensureSecretKey } from "../../apps/release-env.js";
@@ -95,12 +95,12 @@ export async function appAdd(name: string, options: AppAddOptions, deps: Deps): 
   const dbs = spec.databases.map((db) => db.path).join(", ") || "none";
   const jobLines = [...spec.jobs.map((j) => `job ${j.name} (${j.schedule}): ${j.command} (in apps/${spec.name}/app.yml; remove it there if unwanted)`), ...offeredJobs(spec.kind, spec.name)];
   // A running supervisor takes the app on at once: restore, Litestream, first deploy of the branch, processes.
-  const loaded = await controlRequest<{ error?: string }>(deps.paths, "POST", `/apps/${spec.name}/load`, undefined, 30_000);
+  const loaded = await callControl(deps.paths, "load", { name: spec.name, timeoutMs: 30_000 });
   const next = loaded === undefined
     ? `next: hostctl env set ${spec.name} KEY=VALUE …, then hostctl up (it restores, deploys ${spec.branch} and starts ${spec.name}; hostctl deploy ${spec.name} deploys again later)`
-    : loaded.status < 300
+    : loaded.ok
       ? `hostctl up is running: it restores, deploys ${spec.branch} and starts ${spec.name} now (hostctl status); env: hostctl env set ${spec.name} KEY=VALUE …, then hostctl restart ${spec.name}`
-      : `warning: the running hostctl up did not take ${spec.name} on (${loaded.body.error ?? loaded.status}): restart it to supervise the app`;
+      : `warning: the running hostctl up did not take ${spec.name} on (${loaded.error}): restart it to supervise the app`;
   return {
     text: `added ${spec.name} (${spec.kind}, ${spec.repo}@${spec.branch}, port ${spec.port}, databases: ${dbs})${secret ? `\ngenerated ${SECRET_KEY_VAR} in apps/${spec.name}/env (0600)` : ""}${jobLines.map((l) => `\n${l}`).join("")}\n${next}`,
     data: { ...spec, supervised: loaded !== undefined && loaded.status < 300 },
@@ -140,8 +140,8 @@ export async function appRemove(name: string, options: { purge?: boolean }, deps
   const host = await loadHostConfig(deps.paths);
   await requireApp(deps.paths, name);
   // Under a running supervisor the app is stopped first (its processes, then its Litestream).
-  const unloaded = await controlRequest<{ error?: string }>(deps.paths, "POST", `/apps/${name}/unload`, undefined, 120_000);
-  if (unloaded && unloaded.status >= 300) throw new HostctlError("SUPERVISOR_REFUSED", `the running hostctl up could not stop ${name}: ${unloaded.body.error ?? unloaded.status}`);
+  const unloaded = await callControl(deps.paths, "unload", { name, timeoutMs: 120_000 });
+  if (unloaded && !unloaded.ok) throw new HostctlError("SUPERVISOR_REFUSED", `the running hostctl up could not stop ${name}: ${unloaded.error}`);
   const result = await removeApp(deps.paths, host, name, options.purge ?? false);
   await mirrorAfterChange(deps, name);
   return {

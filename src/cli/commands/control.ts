@@ -3,8 +3,8 @@ import { checkEditedApp, requireApp } from "../../apps/registry.js";
 import { loadHostConfig } from "../../config/host.js";
 import { mirrorAfterChange } from "../mirror.js";
 import { HostctlError } from "../../lib/errors.js";
-import { controlRequest } from "../../supervisor/control-client.js";
-import type { AppStatus } from "../../supervisor/app-unit.js";
+import { callControl } from "../../supervisor/control-client.js";
+import type { RestartResult } from "../../supervisor/control-protocol.js";
 
 /**
  * restart | stop | start NAME, through the running supervisor. Before a restart, an edited app.yml is checked
@@ -13,12 +13,13 @@ import type { AppStatus } from "../../supervisor/app-unit.js";
 export async function control(action: "restart" | "stop" | "start", name: string, deps: Deps): Promise<CommandResult> {
   if (action === "restart") await checkEditedApp(deps.paths, await loadHostConfig(deps.paths), name);
   else await requireApp(deps.paths, name);
-  const response = await controlRequest<AppStatus & { error?: string; reloaded?: boolean; switch_ms?: number; drain_s?: number }>(deps.paths, "POST", `/apps/${encodeURIComponent(name)}/${action}`);
+  const response = await callControl(deps.paths, action, { name });
   if (!response) throw new HostctlError("SUPERVISOR_NOT_RUNNING", `hostctl up is not running for ${deps.paths.home}`, { hint: "start it: hostctl up" });
-  if (response.status !== 200) throw new HostctlError("COMMAND_FAILED", `${action} ${name}: ${response.body.error ?? `status ${response.status}`}`);
+  if (!response.ok) throw new HostctlError("COMMAND_FAILED", `${action} ${name}: ${response.error}`);
+  const body: RestartResult = response.body;
   // The registry in the replica holds each app's spec: an edited one goes there now, not at the next copy.
-  if (response.body.reloaded) await mirrorAfterChange(deps);
-  const reloaded = response.body.reloaded ? "app.yml changed, app reloaded; " : "";
-  const switched = response.body.switch_ms === undefined ? "" : `; switch: upstream changed in ${response.body.switch_ms} ms; old release drained in ${(response.body.drain_s ?? 0).toFixed(1)} s`;
-  return { text: `${name}: ${reloaded}${response.body.state}${response.body.reason ? ` (${response.body.reason})` : ""}${switched}`, data: response.body };
+  if (body.reloaded) await mirrorAfterChange(deps);
+  const reloaded = body.reloaded ? "app.yml changed, app reloaded; " : "";
+  const switched = body.switch_ms === undefined ? "" : `; switch: upstream changed in ${body.switch_ms} ms; old release drained in ${(body.drain_s ?? 0).toFixed(1)} s`;
+  return { text: `${name}: ${reloaded}${body.state}${body.reason ? ` (${body.reason})` : ""}${switched}`, data: body };
 }

@@ -9,9 +9,9 @@ import { selectEngine } from "../../litestream/select.js";
 import { versionArgs } from "../../litestream/args.js";
 import { readS3Credentials } from "../../s3/credentials.js";
 import { createReplicaStore } from "../../s3/store.js";
-import { errorMessage } from "../../lib/errors.js";
+import { firstLine } from "../../lib/errors.js";
 import { proxyChecks } from "../../proxy/doctor-checks.js";
-import { controlRequest } from "../../supervisor/control-client.js";
+import { callControl } from "../../supervisor/control-client.js";
 import type { AppSpec } from "../../config/schema.js";
 import { appPaths } from "../../config/paths.js";
 import { diskSpace } from "../../lib/disk.js";
@@ -27,7 +27,7 @@ async function check(name: string, probe: () => Promise<string>): Promise<Doctor
   try {
     return { name, ok: true, detail: await probe() };
   } catch (error) {
-    return { name, ok: false, detail: errorMessage(error).split("\n")[0] ?? "" };
+    return { name, ok: false, detail: firstLine(error) };
   }
 }
 
@@ -70,8 +70,8 @@ export async function doctor(deps: Deps): Promise<CommandResult> {
       (await deps.run(python, ["-c", "import sys, venv; print(sys.version.split()[0])"], { timeoutMs: 10_000 })).stdout.trim()));
   }
   for (const app of apps.filter((a) => a.kind !== "generic")) checks.push(await check(`django for ${app.name}`, () => djangoVersion(app, deps)));
-  const live = await controlRequest<{ proxy?: { state?: string } }>(deps.paths, "GET", "/status", undefined, 5000);
-  checks.push(...(await proxyChecks(host, apps, deps.run, deps.env.PATH, live?.body.proxy?.state === "running")));
+  const live = await callControl(deps.paths, "status", { timeoutMs: 5000 });
+  checks.push(...(await proxyChecks(host, apps, deps.run, deps.env.PATH, live?.ok === true && live.body.proxy.state === "running")));
   const store = createReplicaStore(host, await readS3Credentials(host, deps.env));
   checks.push(await check(`replica ${host.replica.url}`, async () => {
     const key = controlKey(store.target, "doctor", `${hostname()}-${randomBytes(4).toString("hex")}`);

@@ -6,9 +6,8 @@ import { requireApp } from "../../apps/registry.js";
 import { appPaths } from "../../config/paths.js";
 import { HostctlError, usageError } from "../../lib/errors.js";
 import { pathExists } from "../../lib/fs.js";
-import { ensureDatabases } from "../../restore/restore-app.js";
-import { controlRequest } from "../../supervisor/control-client.js";
-import type { AppStatus } from "../../supervisor/app-unit.js";
+import { ensureDatabases, refreshLitestreamConfigs } from "../../restore/restore-app.js";
+import { callControl } from "../../supervisor/control-client.js";
 
 // Date.parse accepts "1" (the year 2001): Litestream wants RFC 3339, checked here before the app is stopped.
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
@@ -42,8 +41,8 @@ export async function restore(name: string, options: RestoreOptions, deps: Deps)
   const asides: [string, string][] = [];
   if (present.length > 0) {
     const reason = `stopped for hostctl restore ${name} --force (pid ${process.pid}, ${ctx.clock.now().toISOString()}); if it was interrupted, run it again or: hostctl start ${name}`;
-    const stopped = await controlRequest<AppStatus>(deps.paths, "POST", `/apps/${encodeURIComponent(name)}/stop`, { reason });
-    stoppedSupervised = stopped?.status === 200;
+    const stopped = await callControl(deps.paths, "stop", { name, body: { reason } });
+    stoppedSupervised = stopped?.ok === true;
     const stamp = ctx.clock.now().toISOString().replace(/[:.]/g, "");
     for (const db of present) {
       for (const suffix of ["", "-wal", "-shm"]) {
@@ -58,6 +57,7 @@ export async function restore(name: string, options: RestoreOptions, deps: Deps)
     deps.progress(`kept the current files aside as *.before-restore-${stamp}`);
   }
   try {
+    await refreshLitestreamConfigs(spec, ctx);
     const results = await ensureDatabases(spec, ctx, options.timestamp ? { timestamp: options.timestamp } : {});
     const lines = results.map((r) => `${r.path}: ${r.action}${r.restore_ms === undefined ? "" : ` in ${r.restore_ms} ms`}${r.generation ? ` (generation ${r.generation})` : ""}`);
     return { text: lines.join("\n"), data: { app: name, databases: results } };
@@ -67,6 +67,6 @@ export async function restore(name: string, options: RestoreOptions, deps: Deps)
     throw error;
   } finally {
     ctx.store.close();
-    if (stoppedSupervised) await controlRequest(deps.paths, "POST", `/apps/${encodeURIComponent(name)}/start`);
+    if (stoppedSupervised) await callControl(deps.paths, "start", { name });
   }
 }

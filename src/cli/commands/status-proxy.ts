@@ -1,21 +1,8 @@
-import type { SupervisorStatus } from "../../supervisor/main.js";
-
-interface ProxyStatus {
-  state?: string;
-  reason?: string;
-  pid?: number;
-  caddy_version?: string;
-  config_version?: number;
-  restarts?: number;
-  tls?: string;
-  listeners?: string[];
-  listener_handover?: string;
-  apps?: Record<string, { domains: string[]; live_port?: number }>;
-}
+import type { ProxyStatus } from "../../supervisor/control-protocol.js";
 
 /** Pure: the front door's lines under the app table (empty when the supervisor reports no proxy at all). */
-export function proxyLines(status: SupervisorStatus): string {
-  const proxy = status.proxy as ProxyStatus | undefined;
+export function proxyLines(status: { proxy?: ProxyStatus }): string {
+  const proxy = status.proxy;
   if (!proxy) return "";
   if (proxy.state === "off") return `\nproxy: off (${proxy.reason ?? "not configured"})`;
   const head = `\nproxy: caddy ${proxy.caddy_version ?? "?"} ${proxy.state ?? "?"}${proxy.pid ? ` (pid ${proxy.pid})` : ""}${proxy.restarts ? ` ↻${proxy.restarts}` : ""}, config v${proxy.config_version ?? 0}, tls ${proxy.tls ?? "?"}, listening ${(proxy.listeners ?? []).join(" ") || "nowhere"}`;

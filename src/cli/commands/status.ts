@@ -7,9 +7,9 @@ import { loadHostConfig } from "../../config/host.js";
 import { diskSpace, type DiskSpace } from "../../lib/disk.js";
 import { appPaths } from "../../config/paths.js";
 import { fileSize, pathExists } from "../../lib/fs.js";
-import { controlRequest } from "../../supervisor/control-client.js";
-import type { SupervisorStatus } from "../../supervisor/main.js";
-import type { AppStatus } from "../../supervisor/app-unit.js";
+import { HostctlError } from "../../lib/errors.js";
+import { callControl } from "../../supervisor/control-client.js";
+import type { AppStatus, HostFacts } from "../../supervisor/control-protocol.js";
 import { lastVerdict, readDrills } from "../../drills/history.js";
 import { readJsonFile } from "../../lib/json-file.js";
 import { runningSupervisor } from "../../supervisor/supervisor-lock.js";
@@ -52,7 +52,7 @@ function drillText(drill: DrillSummary | null | undefined, now: Date): string {
 }
 
 function lagText(app: AppStatus): string {
-  const replication = app.replication as { lag_s: number; behind: boolean }[] | undefined;
+  const replication = app.replication;
   if (!replication || replication.length === 0) return app.litestream.state === "none" ? "-" : "?";
   const worst = Math.max(...replication.map((r) => r.lag_s));
   // Behind never reads "0s": a write waiting for less than a second is "<1s behind".
@@ -61,16 +61,14 @@ function lagText(app: AppStatus): string {
 }
 
 function mediaLagText(app: AppStatus): string {
-  const media = app.media as { lag_s?: number; pending?: number; error?: string } | undefined;
-  if (typeof media?.lag_s !== "number") return "-";
+  const media = app.media;
+  if (media === undefined) return "-";
   return `${media.lag_s.toFixed(0)}s${media.pending ? ` (${media.pending} pending)` : ""}${media.error ? " failing" : ""}`;
 }
 
-interface JobLine { last_run_at: string | null; ok: boolean | null; exit_code: number | null; duration_ms: number | null; running: boolean; overlaps_skipped: number }
-
 /** One line per app job that has run (hostctl jobs NAME has the detail). */
 function jobsText(apps: AppStatus[], now: Date): string {
-  const lines = apps.flatMap((a) => Object.entries((a.jobs ?? {}) as Record<string, JobLine>).filter(([, j]) => j.last_run_at !== null).map(([name, j]) =>
+  const lines = apps.flatMap((a) => Object.entries(a.jobs ?? {}).filter(([, j]) => j.last_run_at !== null).map(([name, j]) =>
     `job ${a.name}/${name}: ${j.running ? "running; last " : ""}${j.ok ? "ok" : `FAILED (exit ${String(j.exit_code)})`} ${ago(j.last_run_at ?? "", now)} in ${((j.duration_ms ?? 0) / 1000).toFixed(1)}s${j.overlaps_skipped ? `, ${j.overlaps_skipped} overlapping runs skipped` : ""}`));
   return lines.length === 0 ? "" : `\n${lines.join("\n")}`;
 }
@@ -86,9 +84,8 @@ async function leaseWait(deps: Deps): Promise<LeaseWait | undefined> {
   return supervisor && wait?.pid === supervisor.pid ? wait : undefined;
 }
 
-function litestreamText(engine: unknown): string {
-  const e = engine as { version?: string; binary?: string } | undefined;
-  return e?.version ? `, Litestream ${e.version} (${e.binary ?? "?"})` : "";
+function litestreamText(engine: HostFacts["litestream"]): string {
+  return engine ? `, Litestream ${engine.version} (${engine.binary})` : "";
 }
 
 /** A full disk under HOME is said first: logs are being dropped and writes of the apps may fail. */
@@ -101,7 +98,8 @@ async function diskLine(deps: Deps): Promise<{ disk: DiskSpace | undefined; line
 export async function status(deps: Deps): Promise<CommandResult> {
   await loadHostConfig(deps.paths);
   const { disk, line: diskWarning } = await diskLine(deps);
-  const live = await controlRequest<SupervisorStatus>(deps.paths, "GET", "/status", undefined, 10_000);
+  const live = await callControl(deps.paths, "status", { timeoutMs: 10_000 });
+  if (live && !live.ok) throw new HostctlError("SUPERVISOR_REFUSED", `the supervisor did not answer its status: ${live.error}`);
   if (!live) {
     const apps = await diskStatus(deps);
     const now = deps.clock.now();
@@ -118,7 +116,7 @@ export async function status(deps: Deps): Promise<CommandResult> {
   const now = deps.clock.now();
   const s = live.body;
   const rows = [["APP", "STATE", "PROCESSES", "LITESTREAM", "LAG", "MEDIA LAG", "LAST DRILL", "RELEASE", "REASON"], ...s.apps.map((a) => [
-    a.name, a.state, processSummary(a), a.litestream.state, lagText(a), mediaLagText(a), drillText(a.last_drill as DrillSummary | null | undefined, now), a.release ?? "-", a.reason ?? "",
+    a.name, a.state, processSummary(a), a.litestream.state, lagText(a), mediaLagText(a), drillText(a.last_drill, now), a.release ?? "-", a.reason ?? "",
   ])];
   return {
     text: `${diskWarning}supervisor pid ${s.supervisor.pid}, up since ${ago(s.supervisor.started_at, now)}${litestreamText(s.litestream)}\n${table(rows)}${jobsText(s.apps, now)}${proxyLines(s)}`,

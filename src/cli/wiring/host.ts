@@ -13,7 +13,8 @@ import { restoreMedia } from "../../media/restore.js";
 import { setStaleDatabasesAside, type DatabaseRestore } from "../../restore/restore-app.js";
 import { scanApps } from "../../apps/registry.js";
 import type { Supervisor } from "../../supervisor/main.js";
-import { wireMedia, type MediaRestoreGate, type MediaWiring } from "./media.js";
+import type { MediaRestoreGate } from "../../media/restore-gate.js";
+import { MediaSyncLoop } from "../../media/sync-loop.js";
 
 export interface TakeLeaseOptions {
   /** Take the lease at once, whoever holds it (the operator knows the old host is gone). */
@@ -97,18 +98,18 @@ export function restoreMediaFirst(ctx: HostContext, recovered?: Set<string>, gat
 }
 
 /** The lease heartbeat, media shipping, and at shutdown a last media sync before the lease is released. */
-export function wireHost(supervisor: Supervisor, hostId: string, gate?: MediaRestoreGate): MediaWiring {
+export function wireHost(supervisor: Supervisor, hostId: string, gate?: MediaRestoreGate): MediaSyncLoop {
   const { ctx } = supervisor;
   const keeper = new LeaseKeeper(ctx, { hostId });
   keeper.start((holder) => {
     const error = leaseLostError(ctx, holder, ctx.clock.now());
     ctx.log.error({ event: "lease.lost", holder: holder.host_id, hostname: holder.hostname }, error.message);
-    supervisor.fenced = error.message;
-    for (const unit of supervisor.units.values()) void unit.stopReplication(error.message);
+    supervisor.fence(error.message);
   });
   supervisor.addStatus(() => ({ lease: { host_id: hostId, ...keeper.status() } }));
 
-  const media = wireMedia(supervisor, () => keeper.status().state === "lost", gate);
+  const media = new MediaSyncLoop(ctx, { paused: () => keeper.status().state === "lost", ...(gate ? { gate } : {}) });
+  supervisor.attach(media);
   supervisor.afterStop(async () => {
     // Files written in the last seconds count too: the apps have stopped writing.
     await media.flush();

@@ -3,23 +3,22 @@ import type { AppSpec } from "../../config/schema.js";
 import { errorMessage } from "../../lib/errors.js";
 import { deployApp } from "../../deploy/apply.js";
 import type { SupervisorLink } from "../../deploy/supervisor-link.js";
-import type { ActivateResult } from "../../supervisor/activate.js";
+import type { ActivateResult } from "../../supervisor/control-protocol.js";
 import { recoverApps } from "../../registry/recover.js";
 import { clearRecoveryCommit, readRecoveryState } from "../../registry/recovery-state.js";
-import { mirrorRegistry } from "../../registry/mirror.js";
+import { RegistryMirrorLoop } from "../../registry/mirror-loop.js";
 import type { Supervisor } from "../../supervisor/main.js";
 import type { SupervisorWiring, UpOptions } from "../commands/up.js";
 import { wireDrills } from "./drills.js";
-import { wirePolling } from "./polling.js";
+import { DeployPollLoop } from "../../deploy/poll-loop.js";
 import { wireJobs } from "./jobs.js";
 import { restoreMediaFirst, takeLease, wireHost } from "./host.js";
 import { watchRecoveredReferences } from "./media-recovery.js";
-import { MediaRestoreGate } from "./media.js";
+import { MediaRestoreGate } from "../../media/restore-gate.js";
 import { deployHooks } from "../../deploy/hooks.js";
 import { listAppNames } from "../../apps/registry.js";
 import { refreshPushHooks } from "./push-hooks.js";
-
-const REGISTRY_MIRROR_MS = 60_000;
+import { bootRetryDelay } from "../../supervisor/backoff.js";
 
 /**
  * An app with no release yet is deployed before it starts: the recorded live commit on a recovered host,
@@ -42,14 +41,14 @@ function firstDeploy(ctx: HostContext) {
 
 /**
  * A host without apps reads the registry before anything starts; if the replica cannot be read it retries
- * (5 s doubling to 5 min, like an unreachable replica at boot) rather than come up empty. A host that has
+ * (the boot-retry policy, like an unreachable replica at boot) rather than come up empty. A host that has
  * apps runs them and says the registry could not be read.
  */
 async function recover(supervisor: Supervisor): Promise<void> {
   const { ctx } = supervisor;
   const hasApps = (await listAppNames(ctx.paths)).length > 0;
-  const { baseMs, maxMs } = supervisor.options.policy;
-  for (let delayMs = baseMs * 5; ; delayMs = Math.min(delayMs * 2, maxMs * 5)) {
+  for (let failures = 1; ; failures++) {
+    const delayMs = bootRetryDelay(failures, supervisor.options.policy);
     try {
       const recovered = await recoverApps(ctx);
       for (const app of recovered) {
@@ -75,21 +74,10 @@ async function extend(supervisor: Supervisor, hostId: string, recovered: Set<str
   const media = wireHost(supervisor, hostId, gate);
   watchRecoveredReferences(supervisor, recovered);
   await wireDrills(supervisor, media);
-  wirePolling(supervisor);
+  supervisor.attach(new DeployPollLoop(supervisor.ctx, { fenced: () => supervisor.fenced !== undefined }));
   await wireJobs(supervisor);
-  const { ctx } = supervisor;
-  await refreshPushHooks(ctx);
-  const mirror = async () => {
-    if (supervisor.fenced) return; // another host owns the replica target now, and its registry
-    try {
-      await mirrorRegistry(ctx);
-    } catch (error) {
-      ctx.log.warn({ event: "registry.mirror_failed", reason: errorMessage(error) }, "registry not mirrored; will retry");
-    }
-  };
-  const timer = setInterval(() => void mirror(), REGISTRY_MIRROR_MS);
-  setTimeout(() => void mirror(), 5000).unref();
-  supervisor.onStop(() => clearInterval(timer));
+  await refreshPushHooks(supervisor.ctx);
+  supervisor.attach(new RegistryMirrorLoop(supervisor.ctx, { fenced: () => supervisor.fenced !== undefined }));
 }
 
 /** Connects the supervisor to deploys, drills, the registry (composition root: the supervisor imports none of them). */

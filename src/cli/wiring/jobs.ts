@@ -16,7 +16,7 @@ export function jobsSummary(state: JobsState) {
 export async function wireJobs(supervisor: Supervisor): Promise<void> {
   const scheduler = new JobScheduler({
     ctx: supervisor.ctx,
-    onChange: (app, state) => supervisor.units.get(app)?.annotate("jobs", jobsSummary(state)),
+    onChange: (app, state) => supervisor.units.get(app)?.report("jobs", jobsSummary(state)),
     tracker: {
       started: async (app, job, pid, command) => {
         const starttime = await procStartTime(pid);

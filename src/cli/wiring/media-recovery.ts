@@ -30,7 +30,7 @@ export function watchRecoveredReferences(supervisor: Supervisor, recovered: Set<
     ctx.log.info({ event: "media.references_checked", app: unit.spec.name, referenced: refs.references.length, missing: missing.length },
       missing.length === 0 ? "every file the restored database references is in the restored media" : `${missing.length} referenced files are missing from the restored media`);
   };
-  const timer = setInterval(() => {
+  const timer = ctx.clock.setInterval(() => {
     for (const name of [...recovered]) {
       const unit = supervisor.units.get(name);
       if (!unit || !isDjango(unit.spec.kind)) {
@@ -42,6 +42,5 @@ export function watchRecoveredReferences(supervisor: Supervisor, recovered: Set<
       check(unit).catch((error: unknown) => ctx.log.warn({ event: "media.references_unchecked", app: name, reason: errorMessage(error) }, "could not list the files the restored database references"));
     }
   }, POLL_MS);
-  timer.unref();
-  supervisor.onStop(() => clearInterval(timer));
+  supervisor.onStop(() => timer.cancel());
 }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { proxyLines } from "../../../src/cli/commands/status-proxy.js";
-import type { SupervisorStatus } from "../../../src/supervisor/main.js";
+import type { SupervisorStatus } from "../../../src/supervisor/control-protocol.js";
 
-const base: SupervisorStatus = { supervisor: { pid: 1, started_at: "2026-01-01T00:00:00Z", home: "/h", host: "h", rss_mb: 1, heap_mb: 1 }, apps: [] };
+const base: Omit<SupervisorStatus, "proxy"> = { supervisor: { pid: 1, started_at: "2026-01-01T00:00:00Z", home: "/h", host: "h", rss_mb: 1, heap_mb: 1 }, apps: [] };
 
 describe("status: the proxy lines", () => {
   it("say why there is no proxy", () => {

@@ -1,7 +1,7 @@
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
-import { hostPaths } from "../../../src/config/paths.js";
+import { hostPaths, type HostPaths } from "../../../src/config/paths.js";
 import { acquireDeployLock, lockPath } from "../../../src/deploy/lock.js";
 import { pathExists } from "../../../src/lib/fs.js";
 import { cleanupTempDirs, tempDir } from "../../helpers/tmp.js";
@@ -10,6 +10,11 @@ afterAll(cleanupTempDirs);
 
 const holder = (pid: number) => ({ pid, started_at: "2025-01-01T00:00:00.000Z", ref: "main", command: "hostctl deploy" });
 const now = new Date("2025-01-01T00:00:30Z");
+
+/** The pid the lock file names. */
+async function heldBy(paths: HostPaths): Promise<number> {
+  return (JSON.parse(await readFile(lockPath(paths, "blog"), "utf8")) as { pid: number }).pid;
+}
 
 describe("deploy lock", () => {
   it("a second holder is refused with the first one's pid, ref and age; release frees it", async () => {
@@ -29,14 +34,20 @@ describe("deploy lock", () => {
     await dead;
     const first = await acquireDeployLock(paths, "blog", holder(dead.pid ?? 0), now);
     expect(first.path).toBe(lockPath(paths, "blog"));
+    expect(await heldBy(paths)).toBe(dead.pid);
     const second = await acquireDeployLock(paths, "blog", holder(process.pid), now);
+    expect(await heldBy(paths)).toBe(process.pid);
     await second.release();
+    expect(await pathExists(lockPath(paths, "blog"))).toBe(false);
   });
 
   it("an unreadable lock file is treated as stale", async () => {
     const paths = hostPaths(await tempDir());
     await (await acquireDeployLock(paths, "blog", holder(process.pid), now)).release();
     await writeFile(lockPath(paths, "blog"), "garbage");
-    await (await acquireDeployLock(paths, "blog", holder(process.pid), now)).release();
+    const lock = await acquireDeployLock(paths, "blog", holder(process.pid), now);
+    expect(await heldBy(paths)).toBe(process.pid);
+    await lock.release();
+    expect(await pathExists(lockPath(paths, "blog"))).toBe(false);
   });
 });

@@ -1,0 +1,17 @@
+/** A feature's periodic work under the supervisor (drill observer, media sync, polling, registry mirror). */
+export interface Loop {
+  /** Begins its rounds (on the injected clock). */
+  start(): void;
+  /** Ends its rounds; resolves once a round in progress has ended. */
+  stop(): Promise<void>;
+}
+
+/** A loop that keeps per-app state: told of every app supervised, including apps added or removed while `up` runs. */
+export interface AppLoop<App> extends Loop {
+  add(app: App): void;
+  remove(name: string): void;
+}
+
+export function isAppLoop<App>(loop: Loop | AppLoop<App>): loop is AppLoop<App> {
+  return "add" in loop && "remove" in loop;
+}

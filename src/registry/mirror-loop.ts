@@ -1,0 +1,46 @@
+import type { HostContext } from "../apps/context.js";
+import type { Timer } from "../lib/clock.js";
+import { errorMessage } from "../lib/errors.js";
+import type { Loop } from "../lib/loop.js";
+import { mirrorRegistry } from "./mirror.js";
+
+/** The first copy soon after start, then one a minute: edits made while `up` runs reach the replica. */
+export const FIRST_MIRROR_MS = 5000;
+export const REGISTRY_MIRROR_MS = 60_000;
+
+export interface RegistryMirrorOptions {
+  /** Set while another host owns the replica target now, and its registry: nothing is copied there. */
+  fenced: () => boolean;
+  /** One copy of the registry (tests hand in their own); default: mirrorRegistry. */
+  mirror?: () => Promise<unknown>;
+}
+
+/** Copies the app registry (specs, encrypted env) to the replica, so a fresh host can recover the apps. */
+export class RegistryMirrorLoop implements Loop {
+  private timers: Timer[] = [];
+  private readonly mirror: () => Promise<unknown>;
+
+  constructor(private readonly ctx: HostContext, private readonly options: RegistryMirrorOptions) {
+    this.mirror = options.mirror ?? (() => mirrorRegistry(ctx));
+  }
+
+  start(): void {
+    const round = () => void this.round();
+    this.timers = [this.ctx.clock.setTimeout(round, FIRST_MIRROR_MS), this.ctx.clock.setInterval(round, REGISTRY_MIRROR_MS)];
+  }
+
+  stop(): Promise<void> {
+    for (const timer of this.timers) timer.cancel();
+    this.timers = [];
+    return Promise.resolve();
+  }
+
+  private async round(): Promise<void> {
+    if (this.options.fenced()) return;
+    try {
+      await this.mirror();
+    } catch (error) {
+      this.ctx.log.warn({ event: "registry.mirror_failed", reason: errorMessage(error) }, "registry not mirrored; will retry");
+    }
+  }
+}

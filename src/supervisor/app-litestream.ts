@@ -1,0 +1,155 @@
+import { join } from "node:path";
+import type { HostContext } from "../apps/context.js";
+import type { AppPaths } from "../config/paths.js";
+import type { AppSpec } from "../config/schema.js";
+import type { Timer } from "../lib/clock.js";
+import { errorMessage } from "../lib/errors.js";
+import { replicateArgs } from "../litestream/args.js";
+import { engineOf } from "../litestream/engine-v03.js";
+import { isPortFree } from "../litestream/ports.js";
+import { waitLitestreamReady } from "../litestream/ready.js";
+import { markReplicated } from "../restore/markers.js";
+import { litestreamEnv } from "../s3/credentials.js";
+import { replicaState } from "../s3/replica-state.js";
+import type { BackoffPolicy } from "./backoff.js";
+import { SupervisedProcess, type ProcessStatus } from "./child.js";
+import { acquireReplicateLocks, releaseReplicateLocks } from "./replicate-lock.js";
+
+export interface AppLitestreamDeps {
+  ctx: HostContext;
+  policy: BackoffPolicy;
+  graceMs: number;
+  /** Written into the replication marker: which supervisor first saw the replica hold data. */
+  hostId: string;
+  /** Loopback port of this app's Litestream metrics (addr: in its config). */
+  metricsPort: number | undefined;
+  onChange: () => void;
+  /** Litestream's metrics port is held by another process (the message), or free again (undefined). */
+  onMetricsPort: (taken: string | undefined) => void;
+}
+
+/** The first marker check waits for Litestream's first sync; later ones poll until every database has one. */
+const FIRST_MARKER_MS = 1500;
+const MARKER_POLL_MS = 2000;
+
+/**
+ * One app's `litestream replicate`: the replicate lock per database (never two writers of one replica path),
+ * the supervised process, a restart when it stalls, the replication marker once the replica holds data, and
+ * a stop that waits for the last sync. Stopped for good when another host takes the lease.
+ */
+export class AppLitestream {
+  private process: SupervisedProcess | undefined;
+  private markerTimer: Timer | undefined;
+  private readonly replicated = new Set<string>();
+  private metricsPortTaken = false;
+  private stopping = false;
+  /** Why replication stopped for good (another host took the lease). */
+  disabled: string | undefined;
+
+  constructor(private readonly spec: AppSpec, private readonly paths: AppPaths, private readonly deps: AppLitestreamDeps) {}
+
+  private get dbPaths(): string[] {
+    return this.spec.databases.map((db) => join(this.paths.data, db.path));
+  }
+
+  private get log() {
+    return this.deps.ctx.log.child({ app: this.spec.name });
+  }
+
+  get running(): boolean {
+    return this.process?.running ?? false;
+  }
+
+  status(): ProcessStatus | undefined {
+    return this.process?.status();
+  }
+
+  async start(): Promise<void> {
+    if (this.spec.databases.length === 0 || this.process || this.disabled) return;
+    this.stopping = false;
+    await acquireReplicateLocks(this.deps.ctx.paths.locks, this.dbPaths);
+    // Litestream replicates even when its metrics port is taken, but hostctl would then read another
+    // process's metrics: say so (the lag is then unknown and counted as behind, never read from them).
+    const port = this.deps.metricsPort;
+    this.metricsPortTaken = port !== undefined && !(await isPortFree(port));
+    if (this.metricsPortTaken) this.log.warn({ event: "litestream.metrics_port_taken", port }, `127.0.0.1:${port} is held by another process: Litestream's metrics (lag) cannot be read`);
+    this.deps.onMetricsPort(this.metricsPortTaken ? `127.0.0.1:${port} is held by another process: lag unknown (free it, or change litestream.metrics_port_base)` : undefined);
+    const { ctx } = this.deps;
+    const args = replicateArgs(this.paths.litestreamConfig);
+    this.process = new SupervisedProcess({
+      app: this.spec.name, type: "litestream", file: ctx.litestream, args, cwd: this.paths.root,
+      env: litestreamEnv(ctx.credentials), logPath: join(this.paths.logs, "litestream.log"), display: `litestream ${args.join(" ")}`,
+    }, { log: ctx.log, pidsDir: ctx.paths.pids, policy: this.deps.policy, graceMs: this.deps.graceMs }, this.deps.onChange);
+    await this.process.start();
+    this.markerTimer = this.deps.ctx.clock.setTimeout(() => void this.markerRound(), FIRST_MARKER_MS);
+  }
+
+  /** Restarts a Litestream that makes no progress while writes wait (see litestream/stall.ts). */
+  async restart(): Promise<void> {
+    const ls = this.process;
+    if (!ls || this.stopping || this.disabled) return;
+    await ls.stop();
+    if (this.stopping || this.process !== ls) return;
+    await ls.start();
+  }
+
+  /**
+   * Stops replicating for good (another host took the lease): two Litestreams writing one replica path
+   * corrupt it. The app keeps serving; status says why its writes are no longer shipped.
+   */
+  async disable(reason: string): Promise<void> {
+    this.disabled = reason;
+    this.markerTimer?.cancel();
+    if (this.process) {
+      await this.process.stop();
+      this.process = undefined;
+      await releaseReplicateLocks(this.deps.ctx.paths.locks, this.dbPaths);
+    }
+    this.deps.onChange();
+  }
+
+  /** A stop began: no restart and no marker round from now on. */
+  halt(): void {
+    this.stopping = true;
+    this.markerTimer?.cancel();
+  }
+
+  /** After the app's processes: the last writes they acknowledged are shipped before Litestream exits. */
+  async stop(): Promise<void> {
+    this.halt();
+    const ls = this.process;
+    if (!ls) return;
+    // Metrics on a port another process holds are not ours: waiting for them would only delay the stop.
+    if (ls.running && this.deps.metricsPort !== undefined && !this.metricsPortTaken) {
+      const ready = await waitLitestreamReady(this.deps.metricsPort, this.dbPaths, 10_000);
+      if (!ready) this.log.warn({ event: "litestream.not_ready", databases: this.dbPaths }, "Litestream had not synced every database before shutdown; the newest writes may not be shipped");
+    }
+    await ls.stop();
+    this.process = undefined;
+    // Its final sync may have been the first one: record that the replica now holds data.
+    await this.checkReplicated();
+    await releaseReplicateLocks(this.deps.ctx.paths.locks, this.dbPaths);
+  }
+
+  private async markerRound(): Promise<void> {
+    await this.checkReplicated();
+    if (this.replicated.size < this.spec.databases.length && !this.stopping) {
+      this.markerTimer = this.deps.ctx.clock.setTimeout(() => void this.markerRound(), MARKER_POLL_MS);
+    }
+  }
+
+  /** Writes the replication marker for every database whose replica holds data (best effort). */
+  private async checkReplicated(): Promise<void> {
+    for (const db of this.spec.databases) {
+      if (this.replicated.has(db.path)) continue;
+      try {
+        if ((await replicaState(this.deps.ctx.store, this.spec.name, db.path, engineOf(this.deps.ctx))).state === "exists") {
+          await markReplicated(this.deps.ctx, this.spec.name, db.path, this.deps.hostId);
+          this.replicated.add(db.path);
+        }
+      } catch (error) {
+        this.log.warn({ event: "marker.failed", database: db.path, reason: errorMessage(error) }, "could not write the replication marker; will retry");
+      }
+    }
+  }
+}

@@ -1,0 +1,119 @@
+import { posix } from "node:path";
+import type { HostContext } from "../apps/context.js";
+import { releaseProcesses, serviceProcesses } from "../apps/procfile.js";
+import { releaseProcessEnv } from "../apps/release-env.js";
+import type { AppPaths } from "../config/paths.js";
+import type { AppSpec } from "../config/schema.js";
+import type { BackoffPolicy } from "./backoff.js";
+import { switchRelease, type SwitchResult, type UnitProxy } from "./blue-green.js";
+import type { ProcessState, ProcessStatus } from "./child.js";
+import { ReleaseProcessSet } from "./release-set.js";
+
+export interface LiveReleaseDeps {
+  ctx: HostContext;
+  spec: AppSpec;
+  paths: AppPaths;
+  policy: BackoffPolicy;
+  graceMs: number;
+  /** The front door, when Caddy runs: releases then start on internal ports and switch blue/green. */
+  proxy: UnitProxy | undefined;
+  /** A process of the live set changed state, or another set became live. */
+  onChange: () => void;
+  /** The release has no service process to start. */
+  onNoProcesses: () => void;
+  /** A stop was asked for: the rest of a set is not started. */
+  cancelled: () => boolean;
+}
+
+/**
+ * The app's live release: its set of processes (release-set.ts), started on the app's port, or behind the
+ * proxy switched blue/green (a new set on the idle internal port, health-checked, then made live).
+ */
+export class LiveRelease {
+  private live: ReleaseProcessSet | undefined;
+
+  constructor(private readonly deps: LiveReleaseDeps) {}
+
+  /** Processes of a release already run (a first deploy activated it through this unit). */
+  get started(): boolean {
+    return this.live !== undefined && this.live.size > 0;
+  }
+
+  get releaseDir(): string | undefined {
+    return this.live?.releaseDir;
+  }
+
+  /** A web process runs (or is being restarted): the only kind a health check can reach. */
+  get hasWeb(): boolean {
+    return this.live?.hasWeb ?? false;
+  }
+
+  states(): ProcessState[] {
+    return this.live?.states() ?? [];
+  }
+
+  status(): { release: string | undefined; live_port: number | undefined; processes: ProcessStatus[] } {
+    return {
+      release: this.live ? posix.basename(this.live.releaseDir) : undefined,
+      live_port: this.deps.proxy ? this.live?.port : undefined,
+      processes: this.live?.status() ?? [],
+    };
+  }
+
+  /**
+   * Starts every service process of one release directory (absolute path: never through `current`). Behind
+   * the proxy this is a blue/green switch (the first start at boot too); a failed health check throws.
+   */
+  async start(releaseDir: string): Promise<void> {
+    if (this.deps.proxy) {
+      await this.switchTo(releaseDir);
+      return;
+    }
+    const set = await this.startSet(releaseDir, this.deps.spec.port);
+    if (set) this.live = set;
+    this.deps.onChange();
+  }
+
+  /** The processes of a release on a port, not live yet; undefined (and the app failed) when it has none. */
+  private async startSet(releaseDir: string, port: number): Promise<ReleaseProcessSet | undefined> {
+    const { ctx, spec, paths } = this.deps;
+    const processes = serviceProcesses(await releaseProcesses(spec, releaseDir));
+    if (Object.keys(processes).length === 0) {
+      this.deps.onNoProcesses();
+      return undefined;
+    }
+    const env = await releaseProcessEnv(ctx.paths, spec, releaseDir, port);
+    const set = new ReleaseProcessSet(releaseDir, port);
+    const childDeps = { log: ctx.log, pidsDir: ctx.paths.pids, policy: this.deps.policy, graceMs: this.deps.graceMs };
+    await set.start({ spec, paths, releaseDir, port, processes, env, blueGreen: this.deps.proxy !== undefined }, childDeps, this.deps.onChange, this.deps.cancelled);
+    return set;
+  }
+
+  /**
+   * Blue/green: the release starts on the idle internal port beside the live one, must answer its health
+   * check, then the upstream switches in one admin call and the old set drains. `afterSwitch` runs between
+   * the two (the `current` link). Throws, with the new processes' output, when the check fails.
+   */
+  async switchTo(releaseDir: string, afterSwitch?: () => Promise<void>): Promise<SwitchResult | undefined> {
+    const proxy = this.deps.proxy;
+    if (!proxy) throw new Error("internal: switchTo without a proxy");
+    return switchRelease({
+      proxy, spec: this.deps.spec,
+      start: (port) => this.startSet(releaseDir, port),
+      swap: (next) => {
+        const old = this.live;
+        this.live = next;
+        this.deps.onChange();
+        return old;
+      },
+      ...(afterSwitch ? { afterSwitch } : {}),
+    });
+  }
+
+  async stop(): Promise<void> {
+    const live = this.live;
+    this.live = undefined;
+    this.deps.proxy?.forget(this.deps.spec.name);
+    await live?.stop();
+  }
+}
