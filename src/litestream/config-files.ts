@@ -11,6 +11,8 @@ import type { LitestreamEngine } from "./engine.js";
 import { selectEngine } from "./select.js";
 import { createRunner } from "../lib/exec.js";
 import { createLogger } from "../lib/log.js";
+import { writeLitefsConfigs } from "../litefs/config-files.js";
+import { databaseDir } from "../litefs/paths.js";
 
 export const BUILTIN_TEMPLATE = BUILTIN_TEMPLATE_V03;
 
@@ -57,11 +59,14 @@ export async function writeLitestreamConfigs(
   const rendered = apps
     .filter((app) => app.databases.length > 0)
     .map((app) => {
-      const vars = litestreamVars(host, app, appPaths(paths, app.name).data, ports[app.name]);
+      const vars = litestreamVars(host, app, databaseDir(paths, app), ports[app.name]);
       return { target: appPaths(paths, app.name).litestreamConfig, yaml: renderLitestreamConfig(text, file, vars, engine.configSchema) };
     });
+  // LiteFS apps' configs are checked with the Litestream ones: a bad one leaves every file as it was.
+  await writeLitefsConfigs(paths, host, apps, { dryRun: true });
   if (options.dryRun) return rendered.map((r) => r.target);
   await writeMetricsPorts(paths, ports);
+  await writeLitefsConfigs(paths, host, apps);
   for (const { target, yaml } of rendered) await writeFileAtomic(target, yaml, 0o600);
   const keep = new Set(rendered.map((r) => r.target.split("/").pop()));
   const existing = (await pathExists(paths.litestreamConfigs)) ? await readdir(paths.litestreamConfigs) : [];

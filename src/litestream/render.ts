@@ -60,13 +60,14 @@ export function litestreamVars(host: HostConfig, spec: AppSpec, dataDir: string,
   };
 }
 
-class UnknownVariable extends Error {
+export class UnknownVariable extends Error {
   constructor(readonly variable: string, readonly at: string) {
     super(variable);
   }
 }
 
-function fill(node: unknown, vars: TemplateVars, at: string): unknown {
+/** Fills a parsed template's placeholders; an unset variable drops its key (also used for LiteFS configs). */
+export function fill(node: unknown, vars: TemplateVars, at: string): unknown {
   if (typeof node === "string") {
     const exact = EXACT.exec(node);
     if (exact) {
