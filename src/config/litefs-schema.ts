@@ -17,6 +17,7 @@ export const litefsHostSchema = z.strictObject({
   role: z.enum(["candidate", "replica"]).describe("candidate: this node is the primary (writes, migrations, Litestream); replica: it follows the primary, serves reads and forwards writes"),
   advertise: baseUrl("how the other nodes reach this host's LiteFS APIs: http://ADDRESS (the port comes from port_base)"),
   port_base: portBase("first port of this host's LiteFS APIs (one per LiteFS app, in name order); listens on every interface so the other nodes can stream from it").default(20202),
+  binary: z.string().min(1).default("litefs").describe("the litefs binary (0.5.14): a path, or a name looked up on PATH"),
   lease: z.enum(["static", "consul"]).default("static").describe("static: the candidate is primary (failover by hostctl cluster promote); consul: LiteFS elects through the operator's Consul agent"),
   consul: z.strictObject({
     url: baseUrl("the Consul agent's HTTP API (the agent is the operator's; hostctl does not run it)"),

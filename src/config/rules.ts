@@ -16,7 +16,7 @@ export function checkAppRules(spec: AppSpec, others: readonly AppSpec[], host: H
     issues.push({ file, path: "port", message: `ports ${base}-${base + METRICS_PORT_SPAN - 1} are reserved for Litestream metrics (litestream.metrics_port_base), got ${spec.port}` });
   }
   issues.push(...proxyIssues(spec, others, host, file));
-  issues.push(...litefsAppIssues(spec, file));
+  issues.push(...litefsAppIssues(spec, host, file));
   const seen = new Map<string, number>();
   spec.databases.forEach((db, index) => {
     const name = posix.basename(db.path);

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import type { AppSpec } from "../config/schema.js";
-import { appPaths, type HostPaths } from "../config/paths.js";
+import { appPaths, type AppPaths, type HostPaths } from "../config/paths.js";
 
 export interface LitefsPaths {
   /** The FUSE mount: the app's databases live in its root (LiteFS allows no sub-directories). */
@@ -23,7 +23,7 @@ export function litefsConfigDir(paths: HostPaths): string {
 export function litefsPaths(paths: HostPaths, name: string): LitefsPaths {
   const app = appPaths(paths, name);
   return {
-    mount: join(app.root, "litefs"),
+    mount: litefsMount(app),
     data: join(app.root, "litefs-data"),
     config: join(litefsConfigDir(paths), `${name}.yml`),
     log: join(app.logs, "litefs.log"),
@@ -36,4 +36,13 @@ export function litefsPaths(paths: HostPaths, name: string): LitefsPaths {
  */
 export function databaseDir(paths: HostPaths, spec: AppSpec): string {
   return isLitefsApp(spec) ? litefsPaths(paths, spec.name).mount : appPaths(paths, spec.name).data;
+}
+
+function litefsMount(app: AppPaths): string {
+  return join(app.root, "litefs");
+}
+
+/** databaseDir for callers that hold an app's paths (the process environment's DATABASE_URL). */
+export function databaseDirOf(spec: AppSpec, app: AppPaths): string {
+  return isLitefsApp(spec) ? litefsMount(app) : app.data;
 }

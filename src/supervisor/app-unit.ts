@@ -21,6 +21,9 @@ import { switchRelease, type SwitchResult, type UnitProxy } from "./blue-green.j
 import { waitLitestreamReady } from "../litestream/ready.js";
 import { isPortFree } from "../litestream/ports.js";
 import { acquireReplicateLocks, releaseReplicateLocks } from "./replicate-lock.js";
+import { databaseDirOf, isLitefsApp } from "../litefs/paths.js";
+import { bootLitefs } from "../litefs/boot.js";
+import type { LitefsNode } from "../litefs/node.js";
 
 export type AppState = "starting" | "restoring" | "deploying" | "waiting" | "running" | "crashloop" | "stopped" | "failed";
 
@@ -80,6 +83,8 @@ export class AppUnit {
   private booting: Promise<void> | undefined;
   private replicationDisabled: string | undefined;
   private readonly annotations = new Map<string, unknown>();
+  /** A LiteFS app's mount (docs/litefs.md): up before the processes, down after Litestream. */
+  private litefs: LitefsNode | undefined;
   readonly paths: AppPaths;
 
   constructor(public spec: AppSpec, private readonly deps: UnitDeps) {
@@ -118,7 +123,11 @@ export class AppUnit {
   private async bootSteps(): Promise<void> {
     this.set("restoring");
     try {
-      this.databases = await ensureDatabases(this.spec, this.deps.ctx);
+      if (isLitefsApp(this.spec)) {
+        ({ node: this.litefs, databases: this.databases } = await bootLitefs(this.spec, this.deps.ctx, this.litefs, { policy: this.deps.policy, graceMs: this.deps.graceMs, onChange: this.deps.onChange }));
+      } else {
+        this.databases = await ensureDatabases(this.spec, this.deps.ctx);
+      }
       for (const db of this.databases) {
         if (db.action !== "present") this.log.info({ event: `database.${db.action}`, database: db.path, restore_ms: db.restore_ms, generation: db.generation }, `database ${db.action}`);
         if (db.action === "restored") this.log.info({ event: "litestream.new_generation_expected", database: db.path }, "Litestream starts a new generation after a restore: expected");
@@ -190,6 +199,8 @@ export class AppUnit {
 
   private async startLitestream(): Promise<void> {
     if (this.spec.databases.length === 0 || this.litestream || this.replicationDisabled) return;
+    // A LiteFS replica never writes to the replica target: only the primary's Litestream does.
+    if (this.litefs && !this.litefs.isCandidate) return;
     const dbPaths = this.spec.databases.map((db) => join(this.paths.data, db.path));
     await acquireReplicateLocks(this.deps.ctx.paths.locks, dbPaths);
     // Litestream replicates even when its metrics port is taken, but hostctl would then read another
@@ -345,7 +356,7 @@ export class AppUnit {
     if (this.litestream) {
       // Metrics on a port another process holds are not ours: waiting for them would only delay the stop.
       if (this.litestream.running && this.deps.metricsPort !== undefined && !this.metricsPortTaken) {
-        const dbPaths = this.spec.databases.map((db) => join(this.paths.data, db.path));
+        const dbPaths = this.spec.databases.map((db) => join(databaseDirOf(this.spec, this.paths), db.path));
         const ready = await waitLitestreamReady(this.deps.metricsPort, dbPaths, 10_000);
         if (!ready) this.log.warn({ event: "litestream.not_ready", databases: dbPaths }, "Litestream had not synced every database before shutdown; the newest writes may not be shipped");
       }
@@ -355,6 +366,9 @@ export class AppUnit {
       await this.checkReplicated();
       await releaseReplicateLocks(this.deps.ctx.paths.locks, this.spec.databases.map((db) => join(this.paths.data, db.path)));
     }
+    // Last: the processes and Litestream read the databases through the mount.
+    await this.litefs?.stop();
+    this.litefs = undefined;
     this.set("stopped", reason === "stopped" ? undefined : reason);
   }
 
@@ -395,6 +409,7 @@ export class AppUnit {
       processes: this.live?.status() ?? [],
       litestream: ls ? { ...ls, replicating: ls.state === "running" } : { state: this.replicationDisabled ? "disabled" : "none", replicating: false },
       databases: this.databases,
+      ...(this.litefs ? { litefs: { ...this.litefs.status(), role: this.litefs.isCandidate ? "primary" : "replica" } } : {}),
       ...Object.fromEntries(this.annotations),
     };
   }

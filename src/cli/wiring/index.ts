@@ -18,6 +18,7 @@ import { MediaRestoreGate } from "./media.js";
 import { deployHooks } from "../../deploy/hooks.js";
 import { listAppNames } from "../../apps/registry.js";
 import { refreshPushHooks } from "./push-hooks.js";
+import { extendLitefsReplica, isLitefsReplicaHost } from "./litefs.js";
 
 const REGISTRY_MIRROR_MS = 60_000;
 
@@ -102,12 +103,13 @@ export function supervisorWiring(ctx: HostContext, options: UpOptions): Supervis
     hooks: { healthCheck: hooks.healthCheck, switchCurrent: hooks.switchCurrent },
     firstDeploy: firstDeploy(ctx),
     beforeStart: async (supervisor) => {
+      if (isLitefsReplicaHost(ctx)) return recover(supervisor);
       const taken = await takeLease(ctx, { takeover: options.takeover ?? false, wait: options.wait ?? true, signal: supervisor.stopping.signal });
       if (taken === undefined) return; // stopped while waiting for the lease: nothing starts
       hostId = taken;
       await recover(supervisor);
     },
     afterRestore: restoreMediaFirst(ctx, recovered, gate),
-    extend: (supervisor) => extend(supervisor, hostId, recovered, gate),
+    extend: (supervisor) => (isLitefsReplicaHost(ctx) ? extendLitefsReplica(supervisor) : extend(supervisor, hostId, recovered, gate)),
   };
 }

@@ -81,7 +81,9 @@ describe("LiteFS config rendering", () => {
 
   it("refuses LiteFS database paths below the mount's root", () => {
     const nested = validateAppSpec({ ...spec, databases: [{ path: "search/fts.sqlite3" }] }, "app.yml");
-    expect(litefsAppIssues(nested, "app.yml").map((i) => i.path)).toEqual(["databases[0].path"]);
+    expect(litefsAppIssues(nested, primaryHost, "app.yml").map((i) => i.path)).toEqual(["databases[0].path"]);
+    const plain = validateAppSpec({ name: "shop", repo: "/r", port: 8003 }, "app.yml");
+    expect(litefsAppIssues(plain, replicaHost, "app.yml").map((i) => i.path)).toEqual(["replication"]);
   });
 });
 

@@ -1,0 +1,127 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../helpers/cli.js";
+import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
+import { TEST_CREDENTIALS, newBucket } from "../helpers/s3.js";
+import { waitFor } from "../helpers/wait.js";
+import { freePort, httpGet, httpPost, installRelease, waitAnswering } from "../helpers/apps.js";
+import { hostStatus, killAllSupervisors, type RunningSupervisor, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
+import { addLitefsSection, mountsUnder, unmountAll } from "../helpers/litefs.js";
+import { pathExists } from "../../src/lib/fs.js";
+
+const env = TEST_CREDENTIALS;
+let root: string;
+let s3: Awaited<ReturnType<typeof newBucket>>;
+const running: RunningSupervisor[] = [];
+
+interface Node {
+  home: string;
+  port: number;
+  litefsPort: number;
+}
+
+async function newNode(name: string, role: "candidate" | "replica", primary?: Node): Promise<Node> {
+  const home = join(root, name);
+  expect((await runCli(home, ["init", "--replica-url", `s3://${s3.bucket}/cluster`, "--s3-endpoint", s3.endpoint, "--s3-force-path-style"], { env })).exitCode).toBe(0);
+  const litefsPort = await freePort();
+  await addLitefsSection(home, { node: name, role, portBase: litefsPort, ...(primary ? { primary: { node: "web-1", portBase: primary.litefsPort, frontDoor: "http://127.0.0.1:1" } } : {}) });
+  const port = await freePort();
+  const added = await runCli(home, ["app", "add", "shop", "--kind", "generic", "--repo", "/unused", "--port", String(port), "--db", "db.sqlite3", "--replication", "litefs"]);
+  expect(added.exitCode, added.stderr).toBe(0);
+  await installRelease(home, "shop", "generic-app");
+  return { home, port, litefsPort };
+}
+
+async function shop(home: string) {
+  return (await hostStatus(home)).apps[0];
+}
+
+async function startRunning(node: Node): Promise<RunningSupervisor> {
+  const sup = await startSupervisor(node.home, env, join(node.home, `up-${Date.now()}.log`));
+  running.push(sup);
+  await waitForSocket(node.home);
+  await waitFor("shop running", async () => (await shop(node.home))?.state === "running", 60_000);
+  await waitAnswering(node.port, "/rows");
+  return sup;
+}
+
+async function rowCount(port: number): Promise<number> {
+  const answer = await httpGet(port, "/rows");
+  return (JSON.parse(answer.body) as { count: number }).count;
+}
+
+beforeAll(async () => {
+  s3 = await newBucket();
+  root = await tempDir("litefs");
+});
+
+afterAll(async () => {
+  await killAllSupervisors();
+  await unmountAll(root);
+  await cleanupTempDirs();
+});
+
+describe("LiteFS: a primary and a replica on one machine", () => {
+  let primary: Node;
+  let replica: Node;
+
+  it("mounts LiteFS under the supervisor: the app writes inside the mount on the primary, the replica follows within 1 s", async () => {
+    primary = await newNode("web-1", "candidate");
+    replica = await newNode("web-2", "replica", primary);
+    await startRunning(primary);
+    expect(await mountsUnder(primary.home)).toEqual([join(primary.home, "apps", "shop", "litefs")]);
+    expect((await httpPost(primary.port, "/rows", "first")).status).toBe(201);
+    await startRunning(replica);
+    expect(await pathExists(join(replica.home, "apps", "shop", "litefs", ".primary"))).toBe(true);
+    expect((await readFile(join(replica.home, "apps", "shop", "litefs", ".primary"), "utf8")).trim()).toBe("web-1");
+    await waitFor("the first row on the replica", async () => (await rowCount(replica.port)) === 1, 5000, 50);
+
+    const before = Date.now();
+    expect((await httpPost(primary.port, "/rows", "second")).status).toBe(201);
+    await waitFor("the second row on the replica", async () => (await rowCount(replica.port)) === 2, 1000, 20);
+    expect(Date.now() - before).toBeLessThan(1000);
+    // The database is in the mount only: nothing was created in the data directory.
+    expect(await pathExists(join(primary.home, "apps", "shop", "data", "db.sqlite3"))).toBe(false);
+    // A write on the replica fails (LiteFS holds its copy read-only) and changes nothing.
+    const refused = await httpPost(replica.port, "/rows", "on the replica").catch(() => ({ status: 0 }));
+    expect(refused.status).not.toBe(201);
+    await waitAnswering(replica.port, "/rows");
+    expect(await rowCount(replica.port)).toBe(2);
+    expect(await rowCount(primary.port)).toBe(2);
+    expect(await readFile(join(replica.home, "apps", "shop", "logs", "litefs.log"), "utf8")).toContain("read only replica");
+    const status = await shop(replica.home);
+    expect(status?.litefs).toMatchObject({ role: "replica", state: "running" });
+    expect(status?.litestream).toMatchObject({ state: "none" });
+  }, 180_000);
+
+  it("stops apps, then Litestream, then LiteFS: every mount is gone after a graceful stop", async () => {
+    for (const sup of running.splice(0).reverse()) expect(await sup.stop("SIGTERM")).toBe(0);
+    expect(await mountsUnder(root)).toEqual([]);
+  }, 60_000);
+});
+
+describe("LiteFS config checks", () => {
+  it("app add refuses a LiteFS template with an unknown key: exit 2 naming the key, nothing written", async () => {
+    const home = join(root, "bad-template");
+    expect((await runCli(home, ["init", "--replica-url", `s3://${s3.bucket}/bad`, "--s3-endpoint", s3.endpoint, "--s3-force-path-style"], { env })).exitCode).toBe(0);
+    await addLitefsSection(home, { node: "web-1", role: "candidate", portBase: 23000 });
+    const builtin = await readFile(join(import.meta.dirname, "..", "..", "templates", "litefs.yml.tmpl"), "utf8");
+    const { writeFile } = await import("node:fs/promises");
+    await writeFile(join(home, "litefs.yml.tmpl"), builtin.replace("fuse:\n", "fuse:\n  allow_others: true\n"));
+    const added = await runCli(home, ["app", "add", "shop", "--kind", "generic", "--repo", "/unused", "--port", "8123", "--db", "db.sqlite3", "--replication", "litefs"]);
+    expect(added.exitCode).toBe(2);
+    expect(added.stderr).toMatch(/litefs\.yml\.tmpl:\d+:3 fuse\.allow_others: unknown key/);
+    expect(await pathExists(join(home, "apps", "shop"))).toBe(false);
+    expect(await pathExists(join(home, "run", "litefs", "shop.yml"))).toBe(false);
+  });
+
+  it("app add refuses a LiteFS app without a litefs: section in hostctl.yml (exit 2)", async () => {
+    const home = join(root, "no-section");
+    expect((await runCli(home, ["init", "--replica-url", `s3://${s3.bucket}/none`, "--s3-endpoint", s3.endpoint, "--s3-force-path-style"], { env })).exitCode).toBe(0);
+    const added = await runCli(home, ["app", "add", "shop", "--kind", "generic", "--repo", "/unused", "--port", "8124", "--db", "db.sqlite3", "--replication", "litefs"]);
+    expect(added.exitCode).toBe(2);
+    expect(added.stderr).toContain("litefs: expected a litefs: section");
+    expect(await pathExists(join(home, "apps", "shop"))).toBe(false);
+  });
+});
