@@ -90,15 +90,43 @@ describe("LiteFS: a primary and a replica on one machine", () => {
     expect(await rowCount(replica.port)).toBe(2);
     expect(await rowCount(primary.port)).toBe(2);
     expect(await readFile(join(replica.home, "apps", "shop", "logs", "litefs.log"), "utf8")).toContain("read only replica");
+    // The primary's Litestream backs the database in the mount up: a restore drill proves it.
+    const drill = await runCli(primary.home, ["drill", "shop", "--json"], { env, timeoutMs: 120_000 });
+    expect(drill.exitCode, drill.stdout + drill.stderr).toBe(0);
     const status = await shop(replica.home);
     expect(status?.litefs).toMatchObject({ role: "replica", state: "running" });
     expect(status?.litestream).toMatchObject({ state: "none" });
+    expect(await pathExists(join(replica.home, "apps", "shop", "logs", "litestream.log"))).toBe(false);
   }, 180_000);
 
   it("stops apps, then Litestream, then LiteFS: every mount is gone after a graceful stop", async () => {
     for (const sup of running.splice(0).reverse()) expect(await sup.stop("SIGTERM")).toBe(0);
     expect(await mountsUnder(root)).toEqual([]);
   }, 60_000);
+});
+
+describe("LiteFS: backups", () => {
+  it("the primary's Litestream backup restores every row on a fresh LiteFS primary (restore, then litefs import) and on a fresh single host", async () => {
+    const fresh = await newNode("web-3", "candidate");
+    const sup = await startRunning(fresh);
+    expect(await rowCount(fresh.port)).toBe(2);
+    const boot = await sup.log();
+    expect(boot).toContain('"event":"database.restored"');
+    expect((await httpPost(fresh.port, "/rows", "third")).status).toBe(201);
+    expect(await sup.stop("SIGTERM")).toBe(0);
+    running.splice(running.indexOf(sup), 1);
+    expect(await mountsUnder(fresh.home)).toEqual([]);
+
+    const single = join(root, "single");
+    expect((await runCli(single, ["init", "--replica-url", `s3://${s3.bucket}/cluster`, "--s3-endpoint", s3.endpoint, "--s3-force-path-style"], { env })).exitCode).toBe(0);
+    const port = await freePort();
+    expect((await runCli(single, ["app", "add", "shop", "--kind", "generic", "--repo", "/unused", "--port", String(port), "--db", "db.sqlite3"])).exitCode).toBe(0);
+    await installRelease(single, "shop", "generic-app");
+    const plain = await startRunning({ home: single, port, litefsPort: 0 });
+    expect(await rowCount(port)).toBe(3);
+    expect(await plain.stop("SIGTERM")).toBe(0);
+    running.splice(running.indexOf(plain), 1);
+  }, 180_000);
 });
 
 describe("LiteFS config checks", () => {

@@ -18,6 +18,7 @@ import { restartStalled } from "./stall-restart.js";
 import type { Supervisor } from "../../supervisor/main.js";
 import type { AppUnit } from "../../supervisor/app-unit.js";
 import type { MediaWiring } from "./media.js";
+import { databaseDirOf } from "../../litefs/paths.js";
 
 const OBSERVE_MS = 5000;
 
@@ -74,7 +75,7 @@ export async function wireDrills(supervisor: Supervisor, media?: MediaWiring): P
     const now = ctx.clock.now();
     let lag: ReplicaLag[];
     try {
-      const bases = new Map(unit.spec.databases.map((db) => [join(unit.paths.data, db.path), replicaKey(ctx.store.target, unit.spec.name, db.path)]));
+      const bases = new Map(unit.spec.databases.map((db) => [join(databaseDirOf(unit.spec, unit.paths), db.path), replicaKey(ctx.store.target, unit.spec.name, db.path)]));
       lag = tracker.observe(await engine.scrape(await readScrapeTarget(unit.paths.litestreamConfig, port), ctx.store, bases), now);
     } catch {
       lag = tracker.stale(now);
@@ -89,7 +90,7 @@ export async function wireDrills(supervisor: Supervisor, media?: MediaWiring): P
       canaryAt.set(unit.spec.name, now.getTime());
       for (const db of unit.spec.databases) {
         // The canary row lets a drill measure the replica's freshness exactly instead of guessing.
-        await touchCanary(ctx.run, join(unit.paths.data, db.path), now).catch((error: unknown) =>
+        await touchCanary(ctx.run, join(databaseDirOf(unit.spec, unit.paths), db.path), now).catch((error: unknown) =>
           ctx.log.warn({ event: "canary.failed", app: unit.spec.name, database: db.path, reason: errorMessage(error) }, "canary not written"));
       }
     }
@@ -134,7 +135,7 @@ export async function wireDrills(supervisor: Supervisor, media?: MediaWiring): P
         up: status.state === "running",
         restarts: Object.fromEntries(status.processes.map((p) => [p.type, p.restarts])),
         databases: unit.spec.databases.map((db) => {
-          const path = join(unit.paths.data, db.path);
+          const path = join(databaseDirOf(unit.spec, unit.paths), db.path);
           const replicaLag = lag.find((l) => l.db === path)?.lag_s;
           return { database: db.path, ...(drills.get(db.path) ?? drills.get(path) ?? {}), ...(replicaLag === undefined ? {} : { replicaLagSeconds: replicaLag }) };
         }),
