@@ -30,6 +30,8 @@ export const litefsHostSchema = z.strictObject({
     port_base: portBase("the primary's litefs.port_base").default(20202),
     front_door: baseUrl("the primary's front door (its Caddy), where this replica's front door sends requests that can write"),
   }).optional().describe("the primary, as seen from a replica (required with role replica and a static lease)"),
+  front_doors: z.record(z.string().regex(NODE_NAME, "expected a node name"), baseUrl("that node's front door")).default({})
+    .describe("every node's front door by node name: where a replica sends writes when <mount>/.primary names that node (primary.front_door counts for primary.node)"),
   write_paths: z.array(z.string().regex(/^\/\S*$/, "expected a URL path prefix such as /admin/")).default(["/admin/"])
     .describe("on a replica, requests under these path prefixes go to the primary whatever their method (reads there see the newest data)"),
 });

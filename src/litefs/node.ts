@@ -8,6 +8,8 @@ import { SupervisedProcess, type ProcessStatus } from "../supervisor/child.js";
 import type { BackoffPolicy } from "../supervisor/backoff.js";
 import { fetchLitefsInfo, localApiUrl, type LitefsInfo } from "./api.js";
 import { litefsPaths, type LitefsPaths } from "./paths.js";
+import { PrimaryWatch, writeRouteFor } from "./primary-watch.js";
+import type { WriteRoute } from "../proxy/write-route.js";
 
 export interface LitefsNodeDeps {
   ctx: HostContext;
@@ -33,6 +35,7 @@ export class LitefsNode {
   readonly paths: LitefsPaths;
   readonly apiUrl: string;
   private process: SupervisedProcess | undefined;
+  private watch: PrimaryWatch | undefined;
 
   constructor(readonly spec: AppSpec, private readonly deps: LitefsNodeDeps) {
     this.paths = litefsPaths(deps.ctx.paths, spec.name);
@@ -62,7 +65,21 @@ export class LitefsNode {
       }, { log: ctx.log, pidsDir: ctx.paths.pids, policy: this.deps.policy, graceMs: this.deps.graceMs }, this.deps.onChange);
     }
     await this.process.start();
-    return this.waitReady();
+    const info = await this.waitReady();
+    if (!this.watch) {
+      this.watch = new PrimaryWatch(this.paths.mount, () => {
+        ctx.log.info({ event: "litefs.primary_changed", app: this.spec.name, primary: this.watch?.primary ?? "self" }, "LiteFS primary changed: the front door re-routes writes");
+        this.deps.onChange();
+      });
+      await this.watch.start();
+    }
+    return info;
+  }
+
+  /** Where the front door sends this app's writes (none on the primary). */
+  get writeRoute(): WriteRoute | undefined {
+    if (!this.watch) return undefined;
+    return writeRouteFor(this.deps.litefs, this.watch.primary);
   }
 
   private async waitReady(): Promise<LitefsInfo> {
@@ -93,6 +110,8 @@ export class LitefsNode {
 
   /** SIGTERM to its group: LiteFS unmounts on the way out. Called after the app's processes have stopped. */
   async stop(): Promise<void> {
+    this.watch?.stop();
+    this.watch = undefined;
     await this.process?.stop();
     this.process = undefined;
   }

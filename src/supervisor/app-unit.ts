@@ -24,6 +24,7 @@ import { acquireReplicateLocks, releaseReplicateLocks } from "./replicate-lock.j
 import { databaseDirOf, isLitefsApp } from "../litefs/paths.js";
 import { bootLitefs } from "../litefs/boot.js";
 import type { LitefsNode } from "../litefs/node.js";
+import type { WriteRoute } from "../proxy/write-route.js";
 
 export type AppState = "starting" | "restoring" | "deploying" | "waiting" | "running" | "crashloop" | "stopped" | "failed";
 
@@ -309,6 +310,11 @@ export class AppUnit {
       },
       ...(afterSwitch ? { afterSwitch } : {}),
     });
+  }
+
+  /** On a LiteFS replica: where its front door sends writes (kept current from the mount's .primary). */
+  get writeRoute(): WriteRoute | undefined {
+    return this.litefs?.writeRoute;
   }
 
   /** Releases switch blue/green behind the proxy. */

@@ -8,6 +8,7 @@ export interface LitefsNodeOptions {
   role: "candidate" | "replica";
   portBase: number;
   primary?: { node: string; portBase: number; frontDoor: string };
+  writePaths?: string[];
 }
 
 /** Appends a litefs: section to a test home's hostctl.yml (everything on loopback, the built litefs binary). */
@@ -19,6 +20,7 @@ export async function addLitefsSection(home: string, o: LitefsNodeOptions): Prom
     "  advertise: http://127.0.0.1",
     `  port_base: ${o.portBase}`,
     `  binary: ${litefsBinary()}`,
+    ...(o.writePaths ? ["  write_paths:", ...o.writePaths.map((p) => `    - ${p}`)] : []),
     ...(o.primary ? ["  primary:", `    node: ${o.primary.node}`, "    advertise: http://127.0.0.1", `    port_base: ${o.primary.portBase}`, `    front_door: ${o.primary.frontDoor}`] : []),
   ];
   await appendFile(join(home, "hostctl.yml"), `${lines.join("\n")}\n`);
@@ -35,4 +37,20 @@ export async function unmountAll(dir: string): Promise<void> {
   for (const point of await mountsUnder(dir)) {
     await execa("fusermount3", ["-u", "-z", point], { reject: false });
   }
+}
+
+/** `hostctl init` with a plain-HTTP front door (Caddy) on loopback: apps without domains are served on their own port. */
+export async function initWithPlainFrontDoor(home: string, extra: string[], env: Record<string, string>): Promise<void> {
+  const { runCli } = await import("./cli.js");
+  const { freePort } = await import("./apps.js");
+  const { caddyBinary } = await import("./tools.js");
+  const { parseDocument } = await import("yaml");
+  const { writeFile } = await import("node:fs/promises");
+  const init = await runCli(home, ["init", ...extra, "--tls", "off", "--http-port", String(await freePort()), "--https-port", String(await freePort()), "--proxy-bind", "127.0.0.1"], { env });
+  if (init.exitCode !== 0) throw new Error(`init failed: ${init.stderr}`);
+  const file = join(home, "hostctl.yml");
+  const doc = parseDocument(await readFile(file, "utf8"));
+  doc.setIn(["proxy", "internal_port_base"], 20_000 + 200 * Math.floor(Math.random() * 45));
+  doc.setIn(["proxy", "caddy"], caddyBinary());
+  await writeFile(file, doc.toString());
 }

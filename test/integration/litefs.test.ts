@@ -7,7 +7,7 @@ import { TEST_CREDENTIALS, newBucket } from "../helpers/s3.js";
 import { waitFor } from "../helpers/wait.js";
 import { freePort, httpGet, httpPost, installRelease, waitAnswering } from "../helpers/apps.js";
 import { hostStatus, killAllSupervisors, type RunningSupervisor, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
-import { addLitefsSection, mountsUnder, unmountAll } from "../helpers/litefs.js";
+import { addLitefsSection, initWithPlainFrontDoor, mountsUnder, unmountAll } from "../helpers/litefs.js";
 import { pathExists } from "../../src/lib/fs.js";
 
 const env = TEST_CREDENTIALS;
@@ -23,9 +23,10 @@ interface Node {
 
 async function newNode(name: string, role: "candidate" | "replica", primary?: Node): Promise<Node> {
   const home = join(root, name);
-  expect((await runCli(home, ["init", "--replica-url", `s3://${s3.bucket}/cluster`, "--s3-endpoint", s3.endpoint, "--s3-force-path-style"], { env })).exitCode).toBe(0);
+  await initWithPlainFrontDoor(home, ["--replica-url", `s3://${s3.bucket}/cluster`, "--s3-endpoint", s3.endpoint, "--s3-force-path-style"], env);
   const litefsPort = await freePort();
-  await addLitefsSection(home, { node: name, role, portBase: litefsPort, ...(primary ? { primary: { node: "web-1", portBase: primary.litefsPort, frontDoor: "http://127.0.0.1:1" } } : {}) });
+  // Each node's front door serves the app on the app's port (no domains): the primary's is where writes go.
+  await addLitefsSection(home, { node: name, role, portBase: litefsPort, ...(primary ? { primary: { node: "web-1", portBase: primary.litefsPort, frontDoor: `http://127.0.0.1:${primary.port}` } } : {}), writePaths: ["/admin/", "/port"] });
   const port = await freePort();
   const added = await runCli(home, ["app", "add", "shop", "--kind", "generic", "--repo", "/unused", "--port", String(port), "--db", "db.sqlite3", "--replication", "litefs"]);
   expect(added.exitCode, added.stderr).toBe(0);
@@ -83,13 +84,24 @@ describe("LiteFS: a primary and a replica on one machine", () => {
     expect(Date.now() - before).toBeLessThan(1000);
     // The database is in the mount only: nothing was created in the data directory.
     expect(await pathExists(join(primary.home, "apps", "shop", "data", "db.sqlite3"))).toBe(false);
-    // A write on the replica fails (LiteFS holds its copy read-only) and changes nothing.
-    const refused = await httpPost(replica.port, "/rows", "on the replica").catch(() => ({ status: 0 }));
+    // Straight to the replica's web process, past its front door, a write fails: LiteFS holds the copy read-only.
+    const livePort = (await shop(replica.home))?.live_port;
+    expect(livePort).toBeTypeOf("number");
+    const refused = await httpPost(livePort ?? 0, "/rows", "on the replica").catch(() => ({ status: 0 }));
     expect(refused.status).not.toBe(201);
     await waitAnswering(replica.port, "/rows");
     expect(await rowCount(replica.port)).toBe(2);
     expect(await rowCount(primary.port)).toBe(2);
     expect(await readFile(join(replica.home, "apps", "shop", "logs", "litefs.log"), "utf8")).toContain("read only replica");
+    // A form POST to the replica's front door lands on the primary, then is visible on both.
+    const forwarded = await httpPost(replica.port, "/rows", "name=posted-to-the-replica");
+    expect(forwarded.status, forwarded.body).toBe(201);
+    expect(await rowCount(primary.port)).toBe(3);
+    await waitFor("the forwarded row on the replica", async () => (await rowCount(replica.port)) === 3, 1000, 20);
+    // A path in write_paths goes to the primary whatever its method: /port answers the primary's web port.
+    expect((await httpGet(replica.port, "/port")).body).toBe(String((await shop(primary.home))?.live_port));
+    expect((await httpGet(replica.port, "/rows")).status).toBe(200);
+
     // The primary's Litestream backs the database in the mount up: a restore drill proves it.
     const drill = await runCli(primary.home, ["drill", "shop", "--json"], { env, timeoutMs: 120_000 });
     expect(drill.exitCode, drill.stdout + drill.stderr).toBe(0);
@@ -109,7 +121,7 @@ describe("LiteFS: backups", () => {
   it("the primary's Litestream backup restores every row on a fresh LiteFS primary (restore, then litefs import) and on a fresh single host", async () => {
     const fresh = await newNode("web-3", "candidate");
     const sup = await startRunning(fresh);
-    expect(await rowCount(fresh.port)).toBe(2);
+    expect(await rowCount(fresh.port)).toBe(3);
     const boot = await sup.log();
     expect(boot).toContain('"event":"database.restored"');
     expect((await httpPost(fresh.port, "/rows", "third")).status).toBe(201);
@@ -123,7 +135,7 @@ describe("LiteFS: backups", () => {
     expect((await runCli(single, ["app", "add", "shop", "--kind", "generic", "--repo", "/unused", "--port", String(port), "--db", "db.sqlite3"])).exitCode).toBe(0);
     await installRelease(single, "shop", "generic-app");
     const plain = await startRunning({ home: single, port, litefsPort: 0 });
-    expect(await rowCount(port)).toBe(3);
+    expect(await rowCount(port)).toBe(4);
     expect(await plain.stop("SIGTERM")).toBe(0);
     running.splice(running.indexOf(plain), 1);
   }, 180_000);
