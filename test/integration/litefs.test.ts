@@ -6,7 +6,7 @@ import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
 import { TEST_CREDENTIALS, newBucket } from "../helpers/s3.js";
 import { waitFor } from "../helpers/wait.js";
 import { freePort, httpGet, httpPost, installRelease, waitAnswering } from "../helpers/apps.js";
-import { hostStatus, killAllSupervisors, type RunningSupervisor, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
+import { hostStatus, killAllSupervisors, killHost, type RunningSupervisor, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
 import { addLitefsSection, initWithPlainFrontDoor, mountsUnder, unmountAll } from "../helpers/litefs.js";
 import { pathExists } from "../../src/lib/fs.js";
 
@@ -16,22 +16,23 @@ let s3: Awaited<ReturnType<typeof newBucket>>;
 const running: RunningSupervisor[] = [];
 
 interface Node {
+  name: string;
   home: string;
   port: number;
   litefsPort: number;
 }
 
-async function newNode(name: string, role: "candidate" | "replica", primary?: Node): Promise<Node> {
+async function newNode(name: string, role: "candidate" | "replica", primary?: Node, prefix = "cluster"): Promise<Node> {
   const home = join(root, name);
-  await initWithPlainFrontDoor(home, ["--replica-url", `s3://${s3.bucket}/cluster`, "--s3-endpoint", s3.endpoint, "--s3-force-path-style"], env);
+  await initWithPlainFrontDoor(home, ["--replica-url", `s3://${s3.bucket}/${prefix}`, "--s3-endpoint", s3.endpoint, "--s3-force-path-style"], env);
   const litefsPort = await freePort();
   // Each node's front door serves the app on the app's port (no domains): the primary's is where writes go.
-  await addLitefsSection(home, { node: name, role, portBase: litefsPort, ...(primary ? { primary: { node: "web-1", portBase: primary.litefsPort, frontDoor: `http://127.0.0.1:${primary.port}` } } : {}), writePaths: ["/admin/", "/port"] });
+  await addLitefsSection(home, { node: name, role, portBase: litefsPort, ...(primary ? { primary: { node: primary.name, portBase: primary.litefsPort, frontDoor: `http://127.0.0.1:${primary.port}` } } : {}), writePaths: ["/admin/", "/port"] });
   const port = await freePort();
   const added = await runCli(home, ["app", "add", "shop", "--kind", "generic", "--repo", "/unused", "--port", String(port), "--db", "db.sqlite3", "--replication", "litefs"]);
   expect(added.exitCode, added.stderr).toBe(0);
   await installRelease(home, "shop", "generic-app");
-  return { home, port, litefsPort };
+  return { name, home, port, litefsPort };
 }
 
 async function shop(home: string) {
@@ -134,11 +135,65 @@ describe("LiteFS: backups", () => {
     const port = await freePort();
     expect((await runCli(single, ["app", "add", "shop", "--kind", "generic", "--repo", "/unused", "--port", String(port), "--db", "db.sqlite3"])).exitCode).toBe(0);
     await installRelease(single, "shop", "generic-app");
-    const plain = await startRunning({ home: single, port, litefsPort: 0 });
+    const plain = await startRunning({ name: "single", home: single, port, litefsPort: 0 });
     expect(await rowCount(port)).toBe(4);
     expect(await plain.stop("SIGTERM")).toBe(0);
     running.splice(running.indexOf(plain), 1);
   }, 180_000);
+});
+
+describe("LiteFS: failover with a static lease", () => {
+  it("primary SIGKILLed → cluster promote on the replica → the site takes writes there with every row; the old primary does not come back as primary, and rejoins as a replica", async () => {
+    const first = await newNode("fo-1", "candidate", undefined, "failover");
+    const second = await newNode("fo-2", "replica", first, "failover");
+    const a = await startRunning(first);
+    for (const body of ["one", "two"]) expect((await httpPost(first.port, "/rows", body)).status).toBe(201);
+    const b = await startRunning(second);
+    await waitFor("both rows on the replica", async () => (await rowCount(second.port)) === 2, 5000, 50);
+    const before = JSON.parse((await runCli(second.home, ["cluster", "status", "--json"])).stdout) as { apps: { role: string; primary: string; databases: { txid: number; behind: number }[] }[] };
+    expect(before.apps[0]).toMatchObject({ role: "replica", primary: "fo-1" });
+    expect(before.apps[0]?.databases[0]?.behind).toBe(0);
+
+    // The primary's host dies: every process SIGKILLed, its mount gone with it (as after a power cut).
+    await killHost(first.home, a);
+    running.splice(running.indexOf(a), 1);
+    await unmountAll(first.home);
+    // The replica's front door answers writes 503 while it has no primary; reads still work.
+    await waitFor("writes refused while there is no primary", async () => (await httpPost(second.port, "/rows", "lost").catch(() => ({ status: 0 }))).status === 503, 15_000);
+    expect(await rowCount(second.port)).toBe(2);
+
+    expect(await b.stop("SIGTERM")).toBe(0);
+    running.splice(running.indexOf(b), 1);
+    const refused = await runCli(second.home, ["cluster", "promote"], { env });
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toMatch(/error\[LEASE_HELD\].*\n.*cluster promote --force/s);
+    const promoted = await runCli(second.home, ["cluster", "promote", "--force"], { env });
+    expect(promoted.exitCode, promoted.stderr).toBe(0);
+    expect(promoted.stdout).toContain("fo-2 is now the candidate");
+    await startRunning(second);
+    expect(await rowCount(second.port)).toBe(2);
+    expect((await httpPost(second.port, "/rows", "three")).status).toBe(201);
+    expect(await rowCount(second.port)).toBe(3);
+    const after = JSON.parse((await runCli(second.home, ["cluster", "status", "--json"])).stdout) as { apps: { role: string; primary: string }[] };
+    expect(after.apps[0]).toMatchObject({ role: "primary", primary: "fo-2" });
+
+    // The old primary, started again as it was, is refused: the new primary holds the replica lease.
+    const comeback = await startSupervisor(first.home, env, join(first.home, "comeback.log"), ["--no-wait"]);
+    expect((await comeback.child).exitCode).toBe(1);
+    expect(await comeback.log()).toContain("LEASE_HELD");
+    expect(await mountsUnder(first.home)).toEqual([]);
+
+    // Rejoined as a replica, it follows the new primary and sends its writes there.
+    const rejoined = await runCli(first.home, ["cluster", "rejoin", "--primary", "fo-2", "--primary-advertise", "http://127.0.0.1", "--primary-front-door", `http://127.0.0.1:${second.port}`, "--primary-port-base", String(second.litefsPort)], { env });
+    expect(rejoined.exitCode, rejoined.stderr).toBe(0);
+    await startRunning(first);
+    await waitFor("every row on the old primary, now a replica", async () => (await rowCount(first.port)) === 3, 10_000, 50);
+    expect((await httpPost(first.port, "/rows", "four")).status).toBe(201);
+    expect(await rowCount(second.port)).toBe(4);
+    await waitFor("the fourth row back on the rejoined replica", async () => (await rowCount(first.port)) === 4, 2000, 20);
+    for (const sup of running.splice(0).reverse()) expect(await sup.stop("SIGTERM")).toBe(0);
+    expect(await mountsUnder(root)).toEqual([]);
+  }, 240_000);
 });
 
 describe("LiteFS config checks", () => {
