@@ -4,8 +4,8 @@ import { ConfigError, HostctlError, formatIssue, usageError } from "../lib/error
 export function asArgumentError(error: unknown, flags: Record<string, string>): unknown {
   if (!(error instanceof ConfigError)) return error;
   const lines = error.issues.map((issue) => {
-    // An issue in another file (a template rendered with the app) keeps its file:line: no flag set it.
-    if (!issue.file.endsWith("app.yml")) return formatIssue(issue);
+    // An issue with a line comes from a file (a template rendered with the app): no flag set it, keep file:line.
+    if (issue.line !== undefined) return formatIssue(issue);
     const flag = Object.entries(flags).find(([path]) => issue.path === path || issue.path.startsWith(`${path}.`) || issue.path.startsWith(`${path}[`))?.[1];
     return flag ? `argument ${flag}: ${issue.message}` : `${issue.path || issue.file}: ${issue.message}`;
   });
