@@ -18,7 +18,7 @@ import { MediaRestoreGate } from "./media.js";
 import { deployHooks } from "../../deploy/hooks.js";
 import { listAppNames } from "../../apps/registry.js";
 import { refreshPushHooks } from "./push-hooks.js";
-import { extendLitefsReplica, isLitefsReplicaHost } from "./litefs.js";
+import { extendLitefsReplica, isLitefsReplicaHost, withRejoinHint } from "./litefs.js";
 
 const REGISTRY_MIRROR_MS = 60_000;
 
@@ -104,7 +104,8 @@ export function supervisorWiring(ctx: HostContext, options: UpOptions): Supervis
     firstDeploy: firstDeploy(ctx),
     beforeStart: async (supervisor) => {
       if (isLitefsReplicaHost(ctx)) return recover(supervisor);
-      const taken = await takeLease(ctx, { takeover: options.takeover ?? false, wait: options.wait ?? true, signal: supervisor.stopping.signal });
+      const taken = await takeLease(ctx, { takeover: options.takeover ?? false, wait: options.wait ?? true, signal: supervisor.stopping.signal })
+        .catch((error: unknown) => { throw withRejoinHint(ctx, error); });
       if (taken === undefined) return; // stopped while waiting for the lease: nothing starts
       hostId = taken;
       await recover(supervisor);

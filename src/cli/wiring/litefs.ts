@@ -1,6 +1,7 @@
 import type { HostContext } from "../../apps/context.js";
 import type { Supervisor } from "../../supervisor/main.js";
 import { wirePolling } from "./polling.js";
+import { HostctlError } from "../../lib/errors.js";
 
 /**
  * A LiteFS replica host (litefs.role: replica) never writes to the replica target: it takes no replica lease
@@ -16,4 +17,13 @@ export function extendLitefsReplica(supervisor: Supervisor): Promise<void> {
   supervisor.addStatus(() => ({ lease: { state: "not taken (LiteFS replica host)" } }));
   wirePolling(supervisor);
   return Promise.resolve();
+}
+
+/** A LiteFS candidate refused the replica lease is most likely an old primary after a failover: say how it rejoins. */
+export function withRejoinHint(ctx: HostContext, error: unknown): unknown {
+  if (!(error instanceof HostctlError) || error.code !== "LEASE_HELD" || ctx.host.litefs?.role !== "candidate") return error;
+  return new HostctlError("LEASE_HELD", error.message, {
+    cause: error,
+    hint: `if another node was promoted (hostctl cluster promote), this node must not be primary again: hostctl cluster rejoin --primary NODE --primary-advertise URL --primary-front-door URL (docs/litefs.md); else: ${error.hint ?? "hostctl up --takeover"}`,
+  });
 }
