@@ -103,6 +103,12 @@ describe("LiteFS: a primary and a replica on one machine", () => {
     expect((await httpGet(replica.port, "/port")).body).toBe(String((await shop(primary.home))?.live_port));
     expect((await httpGet(replica.port, "/rows")).status).toBe(200);
 
+    // doctor checks what LiteFS needs on the host.
+    const doctor = JSON.parse((await runCli(replica.home, ["doctor", "--json"], { env, timeoutMs: 60_000 })).stdout) as { checks: { name: string; ok: boolean; detail: string }[] };
+    const litefsChecks = doctor.checks.filter((c) => /^(litefs|\/dev\/fuse|fusermount3)/.test(c.name));
+    expect(litefsChecks.map((c) => c.name)).toEqual(["litefs", "litefs root", "/dev/fuse", "fusermount3", expect.stringMatching(/^litefs binary/)]);
+    expect(litefsChecks.every((c) => c.ok), JSON.stringify(litefsChecks)).toBe(true);
+
     // The primary's Litestream backs the database in the mount up: a restore drill proves it.
     const drill = await runCli(primary.home, ["drill", "shop", "--json"], { env, timeoutMs: 120_000 });
     expect(drill.exitCode, drill.stdout + drill.stderr).toBe(0);
