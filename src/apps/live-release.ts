@@ -5,6 +5,7 @@ import type { HostPaths } from "../config/paths.js";
 import { appPaths } from "../config/paths.js";
 import { HostctlError } from "../lib/errors.js";
 import { pathExists } from "../lib/fs.js";
+import { databaseDirOf } from "../litefs/paths.js";
 
 /** The live release's directory (through `current`), or an error saying there is none yet. */
 export async function liveReleaseDir(paths: HostPaths, spec: AppSpec): Promise<string> {
@@ -23,7 +24,7 @@ export async function liveReleaseDir(paths: HostPaths, spec: AppSpec): Promise<s
 export async function requireDatabases(paths: HostPaths, spec: AppSpec, what: string): Promise<void> {
   const app = appPaths(paths, spec.name);
   const missing: string[] = [];
-  for (const db of spec.databases) if (!(await pathExists(join(app.data, db.path)))) missing.push(db.path);
+  for (const db of spec.databases) if (!(await pathExists(join(databaseDirOf(spec, app), db.path)))) missing.push(db.path);
   if (missing.length > 0) {
     throw new HostctlError("DB_MISSING", `not running ${what}: ${spec.name}'s ${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} missing from ${app.data}; it would create an empty database that shadows the replica`, {
       hint: `restore first: hostctl restore ${spec.name} (or start hostctl up, which restores on boot)`,

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import type { AppSpec } from "../config/schema.js";
 import type { AppPaths } from "../config/paths.js";
 import { appDomains } from "../config/domains.js";
+import { databaseDirOf } from "../litefs/paths.js";
 
 export interface ProcessEnvInput {
   spec: AppSpec;
@@ -30,7 +31,7 @@ export function appProcessEnv({ spec, app, releaseDir, appEnv, hasVenv, port }: 
     ...appEnv,
     PORT: String(port ?? spec.port),
     ...djangoServing(spec, releaseDir),
-    ...(firstDb ? { DATABASE_URL: `sqlite:///${join(app.data, firstDb.path)}` } : {}),
+    ...(firstDb ? { DATABASE_URL: `sqlite:///${join(databaseDirOf(spec, app), firstDb.path)}` } : {}),
     HOSTCTL_APP: spec.name,
     HOSTCTL_DATA_DIR: app.data,
     ...(releaseDir ? { HOSTCTL_RELEASE_DIR: releaseDir } : {}),

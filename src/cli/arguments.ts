@@ -1,9 +1,11 @@
-import { ConfigError, HostctlError, usageError } from "../lib/errors.js";
+import { ConfigError, HostctlError, formatIssue, usageError } from "../lib/errors.js";
 
 /** Turns config issues about values that came from flags into usage errors naming the flag. */
 export function asArgumentError(error: unknown, flags: Record<string, string>): unknown {
   if (!(error instanceof ConfigError)) return error;
   const lines = error.issues.map((issue) => {
+    // An issue with a line comes from a file (a template rendered with the app): no flag set it, keep file:line.
+    if (issue.line !== undefined) return formatIssue(issue);
     const flag = Object.entries(flags).find(([path]) => issue.path === path || issue.path.startsWith(`${path}.`) || issue.path.startsWith(`${path}[`))?.[1];
     return flag ? `argument ${flag}: ${issue.message}` : `${issue.path || issue.file}: ${issue.message}`;
   });

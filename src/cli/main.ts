@@ -5,6 +5,7 @@ import type { CommandResult, Deps } from "./deps.js";
 import type { DeployFlags } from "./commands/deploy.js";
 import type { InitOptions } from "./commands/init.js";
 import type { AppAddOptions } from "./commands/app.js";
+import type { RejoinFlags } from "./commands/cluster.js";
 import { printError, printResult } from "./output.js";
 import { collect } from "./arguments.js";
 import { hostPaths, resolveHome } from "../config/paths.js";
@@ -61,6 +62,7 @@ const commands = {
   run: () => import("./commands/run.js"),
   jobs: () => import("./commands/jobs.js"),
   appCheck: () => import("./commands/app-check.js"),
+  cluster: () => import("./commands/cluster.js"),
   wiring: () => import("./wiring/index.js"),
 };
 
@@ -111,6 +113,7 @@ export function buildProgram(): Command {
     .option("--branch <branch>", "branch to deploy (default main)")
     .option("--kind <kind>", "django | wagtail | generic (default django)")
     .option("--db <path>", "SQLite database relative to the app's data dir (repeatable)", collect)
+    .option("--replication <mode>", "litestream | litefs (a LiteFS cluster: docs/litefs.md; default litestream)")
     .requiredOption("--port <n>", "loopback port of the web process ($PORT)")
     .option("--domain <domain>", "public host name the proxy serves the app on (repeatable)", collect)
     .option("--process <type=command>", "process command line, e.g. web=\"gunicorn …\" (repeatable; default: the repo's Procfile)", collect)
@@ -198,6 +201,21 @@ export function buildProgram(): Command {
     .option("--force", "replace existing databases: the app is stopped first and the current files are kept aside")
     .option("--json", "JSON output")
     .action((name: string, o: { timestamp?: string; force?: boolean; json?: boolean }) => run(async (deps) => (await commands.restore()).restore(name, o, deps), o.json));
+
+  const cluster = program.command("cluster").description("LiteFS clusters (docs/litefs.md): status, promote a replica, rejoin as a replica");
+  cluster.command("status").description("each LiteFS app's role on this node, its primary, positions and lag").option("--json", "JSON output")
+    .action((o: { json?: boolean }) => run(async (deps) => (await commands.cluster()).status(deps), o.json));
+  cluster.command("promote").description("make this replica the primary (static lease) when the primary is gone; hostctl up must be stopped")
+    .option("--force", "take the replica lease even though the old primary's is fresh (only once it is surely gone)")
+    .option("--json", "JSON output")
+    .action((o: { force?: boolean; json?: boolean }) => run(async (deps) => (await commands.cluster()).promote(o, deps), o.json));
+  cluster.command("rejoin").description("make this node (an old primary) a replica of the current primary; hostctl up must be stopped")
+    .option("--primary <node>", "the primary's node name")
+    .option("--primary-advertise <url>", "the primary's litefs.advertise")
+    .option("--primary-front-door <url>", "the primary's front door, for writes")
+    .option("--primary-port-base <n>", "the primary's litefs.port_base (default: this node's)")
+    .option("--json", "JSON output")
+    .action((o: RejoinFlags & { json?: boolean }) => run(async (deps) => (await commands.cluster()).rejoin(o, deps), o.json));
 
   program.command("deploy <name>").description("fetch, build, migrate, health-check and switch to a new release")
     .option("--ref <ref>", "branch, tag or commit (default: the app's branch)")

@@ -2,6 +2,7 @@ import { posix } from "node:path";
 import type { AppSpec, HostConfig } from "./schema.js";
 import { ConfigError, type ConfigIssue } from "../lib/errors.js";
 import { appDomains } from "./domains.js";
+import { litefsAppIssues } from "../litefs/rules.js";
 
 export const METRICS_PORT_SPAN = 100;
 
@@ -15,6 +16,7 @@ export function checkAppRules(spec: AppSpec, others: readonly AppSpec[], host: H
     issues.push({ file, path: "port", message: `ports ${base}-${base + METRICS_PORT_SPAN - 1} are reserved for Litestream metrics (litestream.metrics_port_base), got ${spec.port}` });
   }
   issues.push(...proxyIssues(spec, others, host, file));
+  issues.push(...litefsAppIssues(spec, host, file));
   const seen = new Map<string, number>();
   spec.databases.forEach((db, index) => {
     const name = posix.basename(db.path);

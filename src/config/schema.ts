@@ -4,6 +4,7 @@ import { validate as isValidCron } from "node-cron";
 import { parseDuration } from "../lib/duration.js";
 import { branchProblem } from "./branch-name.js";
 import { repoProblem } from "./repo-url.js";
+import { litefsHostSchema } from "./litefs-schema.js";
 
 export const APP_NAME = /^[a-z][a-z0-9-]{0,39}$/;
 export const APP_NAME_RULE = "a lowercase letter, then up to 39 lowercase letters, digits or '-'";
@@ -93,6 +94,7 @@ export const hostConfigSchema = z.strictObject({
     listen: z.string().regex(/^127\.0\.0\.1:\d{2,5}$/, "expected 127.0.0.1:PORT (metrics are never exposed beyond loopback)")
       .optional().describe("also serve /metrics on this loopback TCP address"),
   }).prefault({}).describe("Prometheus metrics"),
+  litefs: litefsHostSchema.optional().describe("this host's place in a LiteFS cluster (apps with replication: litefs; docs/litefs.md)"),
 });
 
 const refuseWith = (problem: (value: string) => string | undefined) => (value: string, ctx: z.RefinementCtx) => {
@@ -132,6 +134,8 @@ export const appSpecSchema = z.strictObject({
   branch: z.string().superRefine(refuseWith(branchProblem)).default("main").describe("branch deployed by default and polled for new commits"),
   kind: z.enum(["django", "wagtail", "generic"]).default("django").describe("django | wagtail | generic"),
   python: pythonSection,
+  replication: z.enum(["litestream", "litefs"]).default("litestream")
+    .describe("litestream: one host, streamed to the replica target; litefs: a LiteFS cluster (a primary and read replicas, docs/litefs.md), Litestream on the primary"),
   databases: z.array(z.strictObject({ path: relativePath.describe("SQLite file, relative to apps/<app>/data") }))
     .default([]).describe("SQLite databases replicated by Litestream"),
   processes: z.record(z.string().regex(/^[a-z][a-z0-9_-]*$/, "expected a process type such as web or worker"), z.string().min(1))

@@ -16,6 +16,8 @@ import { acquireDeployLock } from "./lock.js";
 import { planDeploy, releaseCommands, type ActivationMode, type StepName } from "./plan.js";
 import { releaseId } from "./release-id.js";
 import { runReleasePhase } from "./release-phase.js";
+import { isLitefsApp } from "../litefs/paths.js";
+import { isLitefsReplica, litefsReleaseCommands } from "../litefs/release.js";
 import { pruneReleases, readCurrent, writeReleaseMeta } from "./releases.js";
 import { pruneSnapshots, restoreChanged, snapshotDatabases, type Snapshot } from "./snapshot.js";
 import { failureMessage, outputCollector, runStep, StepFailure, type StepRecord } from "./steps.js";
@@ -141,7 +143,8 @@ async function applyDeploy(work: Work): Promise<DeployResult> {
 
 /** A migration Litestream does not ship is one a restore loses: with a supervisor, check before building and again before migrating. */
 async function guardLitestream(work: Work): Promise<void> {
-  if (!work.supervisor || work.options.force) return;
+  // A LiteFS replica runs no Litestream by design: the primary's backs the databases up.
+  if (!work.supervisor || work.options.force || isLitefsReplica(work.spec, work.ctx.host)) return;
   const runtime = await work.supervisor.appRuntime(work.spec.name);
   const reason = litestreamRefusal(work.spec, runtime, work.ctx.host.drills.max_lag) ?? mediaRefusal(work.spec, runtime, work.ctx.host.drills.max_lag);
   if (reason) {
@@ -193,6 +196,8 @@ const STEPS: Record<StepName, (work: Work) => Promise<string | undefined>> = {
   restore: async (w) => {
     // Item 11: never migrate a missing database while its replica is unreachable or holds data.
     await refreshLitestreamConfigs(w.spec, w.ctx);
+    // A LiteFS app's databases live in its mount, restored there when the supervisor mounts it.
+    if (isLitefsApp(w.spec)) return "LiteFS: databases restored at mount (hostctl up)";
     const results = await ensureDatabases(w.spec, w.ctx);
     return results.map((r) => `${r.path} ${r.action}`).join(", ");
   },
@@ -202,7 +207,7 @@ const STEPS: Record<StepName, (work: Work) => Promise<string | undefined>> = {
   },
   release: async (w) => {
     await guardLitestream(w);
-    const commands = releaseCommands(w.spec, need(w.processes, "processes"), need(w.dir, "dir"));
+    const commands = litefsReleaseCommands(w.spec, w.ctx.host, releaseCommands(w.spec, need(w.processes, "processes"), need(w.dir, "dir")));
     await runReleasePhase(w.ctx.run, commands, { cwd: need(w.dir, "dir"), env: need(w.env, "env"), progress: w.ctx.progress });
     return commands.length === 0 ? "no release phase" : commands.map((c) => c.display).join(" + ");
   },

@@ -1,3 +1,4 @@
+import { databaseDirOf } from "../litefs/paths.js";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { HostContext } from "../apps/context.js";
@@ -122,7 +123,7 @@ export class DrillsObserver implements AppLoop<ObservedApp> {
         up: status.state === "running",
         restarts: Object.fromEntries(status.processes.map((p) => [p.type, p.restarts])),
         databases: app.spec.databases.map((db) => {
-          const path = join(app.paths.data, db.path);
+          const path = join(databaseDirOf(app.spec, app.paths), db.path);
           const replicaLag = lag.find((l) => l.db === path)?.lag_s;
           return { database: db.path, ...(drills.get(db.path) ?? drills.get(path) ?? {}), ...(replicaLag === undefined ? {} : { replicaLagSeconds: replicaLag }) };
         }),
@@ -157,7 +158,7 @@ export class DrillsObserver implements AppLoop<ObservedApp> {
     if (!app.litestreamRunning || port === undefined) return;
     const now = ctx.clock.now();
     try {
-      const bases = new Map(app.spec.databases.map((db) => [join(app.paths.data, db.path), replicaKey(ctx.store.target, app.spec.name, db.path)]));
+      const bases = new Map(app.spec.databases.map((db) => [join(databaseDirOf(app.spec, app.paths), db.path), replicaKey(ctx.store.target, app.spec.name, db.path)]));
       observed.lag = observed.tracker.observe(await engineOf(ctx).scrape(await readScrapeTarget(app.paths.litestreamConfig, port), ctx.store, bases), now);
     } catch {
       observed.lag = observed.tracker.stale(now);
@@ -169,7 +170,7 @@ export class DrillsObserver implements AppLoop<ObservedApp> {
       observed.canaryAt = now.getTime();
       for (const db of app.spec.databases) {
         // The canary row lets a drill measure the replica's freshness exactly instead of guessing.
-        await touchCanary(ctx.run, join(app.paths.data, db.path), now).catch((error: unknown) =>
+        await touchCanary(ctx.run, join(databaseDirOf(app.spec, app.paths), db.path), now).catch((error: unknown) =>
           ctx.log.warn({ event: "canary.failed", app: app.spec.name, database: db.path, reason: errorMessage(error) }, "canary not written"));
       }
     }

@@ -20,6 +20,7 @@ import { restoreReplica } from "./restore.js";
 import { drillMedia } from "./media-drill.js";
 import { check, drillReason, type CheckResult, type DatabaseResult, type DrillResult, type DrillTrigger, type DrillVersions, type IntegrityMode } from "./result.js";
 import { DISK_FACTOR, formatBytes, freeBytes, hasRoom, makeScratch, removeScratch } from "./scratch.js";
+import { databaseDirOf } from "../litefs/paths.js";
 
 export interface DrillOptions {
   /** No live copy on this host: intrinsic checks and freshness against now only. */
@@ -216,7 +217,7 @@ export async function runDrill(spec: AppSpec, ctx: HostContext, options: DrillOp
   const maxLagMs = parseDuration(spec.drill.max_lag ?? ctx.host.drills.max_lag) ?? 60_000;
   const databases: DatabaseResult[] = [];
   for (const db of spec.databases) {
-    const d: DbContext = { spec, ctx, livePath: join(app.data, db.path), noLive: options.noLive ?? false, now, maxLagMs, history };
+    const d: DbContext = { spec, ctx, livePath: join(databaseDirOf(spec, app), db.path), noLive: options.noLive ?? false, now, maxLagMs, history };
     databases.push(await drillDatabase(d, db.path));
   }
   const versions = await versionsRead;

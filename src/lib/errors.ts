@@ -31,7 +31,8 @@ export type ErrorCode =
   | "LEASE_HELD"
   | "LEASE_LOST"
   | "PROXY_START_FAILED"
-  | "PROXY_CONFIG_REJECTED";
+  | "PROXY_CONFIG_REJECTED"
+  | "LITEFS_FAILED";
 
 export interface ErrorOptions {
   hint?: string;

@@ -3,7 +3,7 @@ import { dirname, join } from "node:path";
 import type { AppSpec, HostConfig } from "../config/schema.js";
 import { appPaths, type HostPaths } from "../config/paths.js";
 import { writeFileAtomic, pathExists } from "../lib/fs.js";
-import { HostctlError } from "../lib/errors.js";
+import { ConfigError, HostctlError } from "../lib/errors.js";
 import { litestreamVars, renderLitestreamConfig } from "./render.js";
 import { assignMetricsPorts, readMetricsPorts, writeMetricsPorts } from "./ports.js";
 import { BUILTIN_TEMPLATE_V03 } from "./engine-v03.js";
@@ -11,6 +11,8 @@ import type { LitestreamEngine } from "./engine.js";
 import { selectEngine } from "./select.js";
 import { createRunner } from "../lib/exec.js";
 import { createLogger } from "../lib/log.js";
+import { writeLitefsConfigs } from "../litefs/config-files.js";
+import { databaseDir, isLitefsApp } from "../litefs/paths.js";
 
 export const BUILTIN_TEMPLATE = BUILTIN_TEMPLATE_V03;
 
@@ -57,11 +59,18 @@ export async function writeLitestreamConfigs(
   const rendered = apps
     .filter((app) => app.databases.length > 0)
     .map((app) => {
-      const vars = litestreamVars(host, app, appPaths(paths, app.name).data, ports[app.name]);
+      const litefs = isLitefsApp(app);
+      if (litefs && !text.includes("{{db.meta_path}}")) {
+        throw new ConfigError([{ file, path: "dbs[0].meta-path", message: "expected meta-path: \"{{db.meta_path}}\" (app " + app.name + " uses LiteFS: Litestream cannot keep its directory inside the mount)" }]);
+      }
+      const vars = litestreamVars(host, app, databaseDir(paths, app), ports[app.name], litefs ? appPaths(paths, app.name).data : undefined);
       return { target: appPaths(paths, app.name).litestreamConfig, yaml: renderLitestreamConfig(text, file, vars, engine.configSchema) };
     });
+  // LiteFS apps' configs are checked with the Litestream ones: a bad one leaves every file as it was.
+  await writeLitefsConfigs(paths, host, apps, { dryRun: true });
   if (options.dryRun) return rendered.map((r) => r.target);
   await writeMetricsPorts(paths, ports);
+  await writeLitefsConfigs(paths, host, apps);
   for (const { target, yaml } of rendered) await writeFileAtomic(target, yaml, 0o600);
   const keep = new Set(rendered.map((r) => r.target.split("/").pop()));
   const existing = (await pathExists(paths.litestreamConfigs)) ? await readdir(paths.litestreamConfigs) : [];

@@ -29,7 +29,7 @@ function goDuration(text: string): string {
 }
 
 /** Pure: the values one app's template is filled with. */
-export function litestreamVars(host: HostConfig, spec: AppSpec, dataDir: string, metricsPort: number | undefined): AppTemplateVars {
+export function litestreamVars(host: HostConfig, spec: AppSpec, dataDir: string, metricsPort: number | undefined, metaDir?: string): AppTemplateVars {
   const target = parseReplicaUrl(host.replica.url);
   const s3 = target.kind === "s3";
   return {
@@ -44,6 +44,8 @@ export function litestreamVars(host: HostConfig, spec: AppSpec, dataDir: string,
         vars: {
           "db.path": path,
           "db.name": posix.basename(db.path),
+          // Set for a database in a LiteFS mount, where Litestream cannot create its directory beside it.
+          "db.meta_path": metaDir === undefined ? undefined : join(metaDir, `.${posix.basename(db.path)}-litestream`),
           "replica.name": s3 ? "s3" : "file",
           "replica.type": target.kind,
           "replica.bucket": s3 ? target.bucket : undefined,
@@ -60,13 +62,14 @@ export function litestreamVars(host: HostConfig, spec: AppSpec, dataDir: string,
   };
 }
 
-class UnknownVariable extends Error {
+export class UnknownVariable extends Error {
   constructor(readonly variable: string, readonly at: string) {
     super(variable);
   }
 }
 
-function fill(node: unknown, vars: TemplateVars, at: string): unknown {
+/** Fills a parsed template's placeholders; an unset variable drops its key (also used for LiteFS configs). */
+export function fill(node: unknown, vars: TemplateVars, at: string): unknown {
   if (typeof node === "string") {
     const exact = EXACT.exec(node);
     if (exact) {

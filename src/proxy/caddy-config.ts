@@ -1,4 +1,5 @@
 import type { ProxyConfig } from "../config/schema.js";
+import { writeRoute, type WriteRoute } from "./write-route.js";
 
 /** One app as the proxy sees it at one moment. */
 export interface ProxyApp {
@@ -11,6 +12,8 @@ export interface ProxyApp {
   /** The live release's collected static files (STATIC_ROOT), when it has any. */
   staticDir: string | undefined;
   mediaDir: string;
+  /** On a LiteFS replica: requests that can write go to the primary's front door. */
+  writes?: WriteRoute;
 }
 
 export interface CaddyConfigInput {
@@ -93,7 +96,8 @@ export function appRoutes(input: CaddyConfigInput, app: ProxyApp): Json[] {
   const web: Json = app.upstream === undefined
     ? { handle: [unavailable(app.name)], terminal: true }
     : { handle: [{ handler: "request_body", max_size: sizeBytes(input.proxy.max_body) }, proxyHandler(input, app.upstream)], terminal: true };
-  return [...(app.staticDir ? staticRoutes(app.staticDir) : []), media, web];
+  const writes = app.writes ? [writeRoute(app.writes, sizeBytes(input.proxy.max_body))] : [];
+  return [...writes, ...(app.staticDir ? staticRoutes(app.staticDir) : []), media, web];
 }
 
 /** While no upstream answered within try_duration, the proxy says 503 + Retry-After, not 502. */

@@ -6,6 +6,7 @@ import type { ChildDeps } from "../supervisor/child.js";
 import type { ProxyStatus } from "../supervisor/control-protocol.js";
 import { upstreamRequests } from "./caddy-admin.js";
 import { buildCaddyConfig, type ProxyApp } from "./caddy-config.js";
+import type { WriteRoute } from "./write-route.js";
 import { probeCaddy, type CaddyBinary } from "./caddy-binary.js";
 import { CaddyProcess, caddyPaths } from "./caddy-process.js";
 import { storedCertificates } from "./stored-certificates.js";
@@ -22,6 +23,8 @@ export interface AppView {
   mediaDir: string;
   /** false while restoring, waiting, stopped, failed or crash-looping: the proxy answers 503. */
   serving: boolean;
+  /** A LiteFS replica's route for writes to the primary. */
+  writes?: WriteRoute;
 }
 
 /**
@@ -65,6 +68,7 @@ export class FrontDoor {
         name: app.name, domains: app.domains, port: app.port, mediaDir: app.mediaDir,
         upstream: app.serving ? live?.port : undefined,
         staticDir: live ? staticRoot(live.releaseDir) : undefined,
+        ...(app.writes ? { writes: app.writes } : {}),
       };
     });
     return buildCaddyConfig({

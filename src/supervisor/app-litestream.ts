@@ -8,6 +8,7 @@ import { replicateArgs } from "../litestream/args.js";
 import { engineOf } from "../litestream/engine-v03.js";
 import { isPortFree } from "../litestream/ports.js";
 import { waitLitestreamReady } from "../litestream/ready.js";
+import { databaseDirOf } from "../litefs/paths.js";
 import { markReplicated } from "../restore/markers.js";
 import { litestreamEnv } from "../s3/credentials.js";
 import { replicaState } from "../s3/replica-state.js";
@@ -50,6 +51,11 @@ export class AppLitestream {
 
   private get dbPaths(): string[] {
     return this.spec.databases.map((db) => join(this.paths.data, db.path));
+  }
+
+  /** Where Litestream reads the databases (a LiteFS app's are inside its mount). */
+  private get replicatedPaths(): string[] {
+    return this.spec.databases.map((db) => join(databaseDirOf(this.spec, this.paths), db.path));
   }
 
   private get log() {
@@ -121,8 +127,8 @@ export class AppLitestream {
     if (!ls) return;
     // Metrics on a port another process holds are not ours: waiting for them would only delay the stop.
     if (ls.running && this.deps.metricsPort !== undefined && !this.metricsPortTaken) {
-      const ready = await waitLitestreamReady(this.deps.metricsPort, this.dbPaths, 10_000);
-      if (!ready) this.log.warn({ event: "litestream.not_ready", databases: this.dbPaths }, "Litestream had not synced every database before shutdown; the newest writes may not be shipped");
+      const ready = await waitLitestreamReady(this.deps.metricsPort, this.replicatedPaths, 10_000);
+      if (!ready) this.log.warn({ event: "litestream.not_ready", databases: this.replicatedPaths }, "Litestream had not synced every database before shutdown; the newest writes may not be shipped");
     }
     await ls.stop();
     this.process = undefined;

@@ -11,6 +11,10 @@ import type { BackoffPolicy } from "./backoff.js";
 import type { SwitchResult, UnitProxy } from "./blue-green.js";
 import { LiveRelease } from "./live-release.js";
 import { AppLitestream } from "./app-litestream.js";
+import { isLitefsApp } from "../litefs/paths.js";
+import { bootLitefs } from "../litefs/boot.js";
+import type { LitefsNode } from "../litefs/node.js";
+import type { WriteRoute } from "../proxy/write-route.js";
 import { initialLifecycle, transition, type Effect, type Lifecycle, type LifecycleEvent } from "./app-state.js";
 import type { AppFacts, AppState, AppStatus } from "./control-protocol.js";
 
@@ -44,6 +48,8 @@ export class AppUnit {
   private retryTimer: Timer | undefined;
   private booting: Promise<void> | undefined;
   private readonly facts = new Map<keyof AppFacts, () => unknown>();
+  /** A LiteFS app's mount (docs/litefs.md): up before the processes, down after Litestream. */
+  private litefs: LitefsNode | undefined;
   readonly paths: AppPaths;
 
   constructor(public spec: AppSpec, private readonly deps: UnitDeps) {
@@ -99,7 +105,8 @@ export class AppUnit {
     switch (effect.type) {
       case "restore": return this.restore();
       case "start_litestream": return this.attempt(async () => {
-        await this.litestream.start();
+        // A LiteFS replica never writes to the replica target: only the primary's Litestream does.
+        if (!this.litefs || this.litefs.isCandidate) await this.litestream.start();
         return { type: "litestream_started", hasRelease: await pathExists(this.paths.current), canDeploy: this.deps.firstDeploy !== undefined };
       });
       case "first_deploy": return this.attempt(async () => {
@@ -122,6 +129,9 @@ export class AppUnit {
         if (this.booting) await this.booting;
         await this.stopProcesses();
         await this.litestream.stop();
+        // Last: the processes and Litestream read the databases through the mount.
+        await this.litefs?.stop();
+        this.litefs = undefined;
         return { type: "stopped", reason: effect.reason };
       case "log":
         this.log[effect.level]({ event: effect.event, ...effect.fields }, effect.message);
@@ -140,7 +150,11 @@ export class AppUnit {
 
   private async restore(): Promise<LifecycleEvent> {
     try {
-      this.databases = await ensureDatabases(this.spec, this.deps.ctx);
+      if (isLitefsApp(this.spec)) {
+        ({ node: this.litefs, databases: this.databases } = await bootLitefs(this.spec, this.deps.ctx, this.litefs, { policy: this.deps.policy, graceMs: this.deps.graceMs, onChange: this.deps.onChange }));
+      } else {
+        this.databases = await ensureDatabases(this.spec, this.deps.ctx);
+      }
       for (const db of this.databases) {
         if (db.action !== "present") this.log.info({ event: `database.${db.action}`, database: db.path, restore_ms: db.restore_ms, generation: db.generation }, `database ${db.action}`);
         if (db.action === "restored") this.log.info({ event: "litestream.new_generation_expected", database: db.path }, "Litestream starts a new generation after a restore: expected");
@@ -208,6 +222,11 @@ export class AppUnit {
     return this.release.switchTo(releaseDir, afterSwitch);
   }
 
+  /** On a LiteFS replica: where its front door sends writes (kept current from the mount's .primary). */
+  get writeRoute(): WriteRoute | undefined {
+    return this.litefs?.writeRoute;
+  }
+
   /** Releases switch blue/green behind the proxy. */
   get blueGreen(): boolean {
     return this.deps.proxy !== undefined;
@@ -256,6 +275,7 @@ export class AppUnit {
       domains: appDomains(this.spec),
       litestream: ls ? { ...ls, replicating: ls.state === "running" } : { state: disabled ? "disabled" : "none", replicating: false },
       databases: this.databases,
+      ...(this.litefs ? { litefs: { ...this.litefs.status(), role: this.litefs.isCandidate ? "primary" as const : "replica" as const } } : {}),
       ...Object.fromEntries([...this.facts].map(([key, read]) => [key, read()])),
     };
   }

@@ -81,6 +81,8 @@ export const appStatusSchema = z.looseObject({
     z.looseObject({ state: z.enum(["none", "disabled"]), replicating: z.literal(false) }),
   ]),
   databases: z.array(databaseRestoreSchema),
+  /** A LiteFS app: its litefs mount process and this node's role. */
+  litefs: processStatusSchema.partial().extend({ role: z.enum(["primary", "replica"]) }).optional(),
   ...appFactsSchema.shape,
 });
 export type AppStatus = z.infer<typeof appStatusSchema>;
@@ -102,7 +104,8 @@ export type ProxyStatus = z.infer<typeof proxyStatusSchema>;
 /** Host-wide facts other features report (the Litestream engine, the replica lease). */
 export const hostFactsSchema = z.object({
   litestream: z.looseObject({ version: z.string(), line: z.string(), binary: z.string() }).optional(),
-  lease: z.looseObject({ host_id: z.string(), state: z.string() }).optional(),
+  /** host_id: absent on a LiteFS replica host, which takes no lease. */
+  lease: z.looseObject({ host_id: z.string().optional(), state: z.string() }).optional(),
 });
 export type HostFacts = z.infer<typeof hostFactsSchema>;
 

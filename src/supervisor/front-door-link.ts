@@ -15,6 +15,7 @@ export function frontDoorView(units: Iterable<AppUnit>): AppView[] {
     port: unit.spec.port,
     mediaDir: unit.paths.media,
     serving: unit.state === "running" || unit.state === "starting",
+    ...(unit.writeRoute ? { writes: unit.writeRoute } : {}),
   }));
 }
 

@@ -25,6 +25,7 @@ export interface AppAddOptions {
   branch?: string;
   kind?: string;
   db?: string[];
+  replication?: string;
   port?: string;
   domain?: string[];
   process?: string[];
@@ -39,7 +40,7 @@ export interface AppAddOptions {
 }
 
 const FLAGS = {
-  name: "NAME", repo: "--repo", branch: "--branch", kind: "--kind", databases: "--db", port: "--port",
+  name: "NAME", repo: "--repo", branch: "--branch", kind: "--kind", databases: "--db", replication: "--replication", port: "--port",
   domains: "--domain", processes: "--process", build: "--build", python: "--python", "python.interpreter": "--python",
   "python.system_site_packages": "--system-site-packages", "python.installer": "--installer",
   "drill.schedule": "--drill-schedule", "drill.max_lag": "--max-lag", "deploy.poll": "--poll", "healthcheck.path": "--healthcheck-path",
@@ -69,6 +70,7 @@ export function appInputFromFlags(name: string, o: AppAddOptions): AppSpecInput 
     };
   }
   if (o.db !== undefined) input.databases = o.db.map((path) => ({ path }));
+  if (o.replication !== undefined) input.replication = o.replication;
   if (o.process !== undefined) input.processes = parseProcessFlags(o.process);
   if (o.build !== undefined) input.build = o.build;
   if (o.domain !== undefined) input.domains = o.domain;

@@ -8,6 +8,8 @@ import { HostctlError, usageError } from "../../lib/errors.js";
 import { pathExists } from "../../lib/fs.js";
 import { ensureDatabases, refreshLitestreamConfigs } from "../../restore/restore-app.js";
 import { callControl } from "../../supervisor/control-client.js";
+import { isLitefsApp } from "../../litefs/paths.js";
+import { litefsRestoreRefusal } from "../../litefs/restore-refusal.js";
 
 // Date.parse accepts "1" (the year 2001): Litestream wants RFC 3339, checked here before the app is stopped.
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
@@ -27,6 +29,7 @@ export interface RestoreOptions {
  */
 export async function restore(name: string, options: RestoreOptions, deps: Deps): Promise<CommandResult> {
   const spec = await requireApp(deps.paths, name);
+  if (isLitefsApp(spec)) throw litefsRestoreRefusal(deps.paths, spec);
   if (options.timestamp !== undefined && !isRfc3339(options.timestamp)) {
     throw usageError(`argument --timestamp "${options.timestamp}": expected an RFC 3339 time such as 2026-11-23T03:00:00Z`);
   }

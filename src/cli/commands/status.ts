@@ -15,6 +15,7 @@ import { readJsonFile } from "../../lib/json-file.js";
 import { runningSupervisor } from "../../supervisor/supervisor-lock.js";
 import { leaseWaitPath, type LeaseWait } from "../../lease/wait.js";
 import { proxyLines } from "./status-proxy.js";
+import { databaseDirOf } from "../../litefs/paths.js";
 
 interface DiskAppStatus {
   name: string;
@@ -31,7 +32,7 @@ async function diskStatus(deps: Deps): Promise<DiskAppStatus[]> {
     const paths = appPaths(deps.paths, spec.name);
     const release = (await pathExists(paths.current)) ? basename(await readlink(paths.current)) : undefined;
     const databases = await Promise.all(spec.databases.map(async (db) => {
-      const file = join(paths.data, db.path);
+      const file = join(databaseDirOf(spec, paths), db.path);
       return { path: db.path, exists: await pathExists(file), bytes: await fileSize(file) };
     }));
     const last = lastVerdict(await readDrills(paths.drills, 20));

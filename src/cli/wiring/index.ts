@@ -19,6 +19,7 @@ import { deployHooks } from "../../deploy/hooks.js";
 import { listAppNames } from "../../apps/registry.js";
 import { refreshPushHooks } from "./push-hooks.js";
 import { bootRetryDelay } from "../../supervisor/backoff.js";
+import { extendLitefsReplica, isLitefsReplicaHost, withRejoinHint } from "./litefs.js";
 
 /**
  * An app with no release yet is deployed before it starts: the recorded live commit on a recovered host,
@@ -90,12 +91,14 @@ export function supervisorWiring(ctx: HostContext, options: UpOptions): Supervis
     hooks: { healthCheck: hooks.healthCheck, switchCurrent: hooks.switchCurrent },
     firstDeploy: firstDeploy(ctx),
     beforeStart: async (supervisor) => {
-      const taken = await takeLease(ctx, { takeover: options.takeover ?? false, wait: options.wait ?? true, signal: supervisor.stopping.signal });
+      if (isLitefsReplicaHost(ctx)) return recover(supervisor);
+      const taken = await takeLease(ctx, { takeover: options.takeover ?? false, wait: options.wait ?? true, signal: supervisor.stopping.signal })
+        .catch((error: unknown) => { throw withRejoinHint(ctx, error); });
       if (taken === undefined) return; // stopped while waiting for the lease: nothing starts
       hostId = taken;
       await recover(supervisor);
     },
     afterRestore: restoreMediaFirst(ctx, recovered, gate),
-    extend: (supervisor) => extend(supervisor, hostId, recovered, gate),
+    extend: (supervisor) => (isLitefsReplicaHost(ctx) ? extendLitefsReplica(supervisor) : extend(supervisor, hostId, recovered, gate)),
   };
 }

@@ -5,6 +5,7 @@ import { readMediaReferences } from "../../drills/media-refs.js";
 import { scanMedia } from "../../media/scan.js";
 import type { Supervisor } from "../../supervisor/main.js";
 import type { AppUnit } from "../../supervisor/app-unit.js";
+import { databaseDirOf } from "../../litefs/paths.js";
 
 const POLL_MS = 2000;
 /** Named one log line each, up to this many; the rest are counted in the summary. */
@@ -20,7 +21,7 @@ export function watchRecoveredReferences(supervisor: Supervisor, recovered: Set<
   const check = async (unit: AppUnit) => {
     const db = unit.spec.databases[0];
     if (!db) return;
-    const refs = await readMediaReferences(unit.spec, ctx, join(unit.paths.data, db.path), join(unit.paths.data, db.path));
+    const refs = await readMediaReferences(unit.spec, ctx, join(databaseDirOf(unit.spec, unit.paths), db.path), join(databaseDirOf(unit.spec, unit.paths), db.path));
     if (!refs) return;
     const local = await scanMedia(unit.paths.media);
     const missing = refs.references.filter(([name]) => !local.has(name));

@@ -37,7 +37,7 @@ describe("litestream config rendering", () => {
   });
 
   it("keeps a $ in a value as it is (Litestream runs with -no-expand-env)", () => {
-    const custom = template.replace('path: "{{db.path}}"', 'path: "{{db.path}}"\n    meta-path: "/srv/meta/$HOME"');
+    const custom = template.replace('meta-path: "{{db.meta_path}}"', 'meta-path: "/srv/meta/$HOME"');
     expect((render(custom).dbs as { "meta-path": string }[])[0]?.["meta-path"]).toBe("/srv/meta/$HOME");
   });
 

@@ -1,0 +1,35 @@
+import type { HostContext } from "../apps/context.js";
+import { ensurePrivateDirs } from "../apps/private-files.js";
+import { loadApps } from "../apps/registry.js";
+import type { AppSpec } from "../config/schema.js";
+import { appPaths } from "../config/paths.js";
+import { engineOf } from "../litestream/engine-v03.js";
+import { writeLitestreamConfigs } from "../litestream/config-files.js";
+import type { DatabaseRestore } from "../restore/restore-app.js";
+import type { BackoffPolicy } from "../supervisor/backoff.js";
+import { requireLitefs } from "./config-files.js";
+import { ensureLitefsDatabases } from "./databases.js";
+import { LitefsNode } from "./node.js";
+import { litefsPort } from "./ports.js";
+
+export interface LitefsBootDeps {
+  policy: BackoffPolicy;
+  graceMs: number;
+  onChange: () => void;
+}
+
+/**
+ * A LiteFS app's part of boot, in place of the single-host restore: configs rendered, `litefs mount` up and
+ * ready, then the databases present in the mount (restored or created on the primary, awaited on a replica).
+ */
+export async function bootLitefs(spec: AppSpec, ctx: HostContext, existing: LitefsNode | undefined, deps: LitefsBootDeps): Promise<{ node: LitefsNode; databases: DatabaseRestore[] }> {
+  const litefs = requireLitefs(ctx.host, ctx.paths.hostConfig);
+  await ensurePrivateDirs(appPaths(ctx.paths, spec.name));
+  const apps = await loadApps(ctx.paths);
+  await writeLitestreamConfigs(ctx.paths, ctx.host, apps, { engine: engineOf(ctx) });
+  const node = existing ?? new LitefsNode(spec, { ctx, litefs, port: litefsPort(litefs.port_base, apps, spec.name), ...deps });
+  const info = await node.mount();
+  ctx.log.child({ app: spec.name }).info({ event: "litefs.ready", primary: info.isPrimary ? "self" : info.primary }, info.isPrimary ? "LiteFS mounted: primary" : `LiteFS mounted: replica of ${info.primary}`);
+  const databases = await ensureLitefsDatabases(spec, ctx, node, litefs.binary, info.isPrimary);
+  return { node, databases };
+}

@@ -1,0 +1,118 @@
+import { mkdir } from "node:fs/promises";
+import type { HostContext } from "../apps/context.js";
+import type { LitefsHostConfig } from "../config/litefs-schema.js";
+import type { AppSpec } from "../config/schema.js";
+import { appPaths } from "../config/paths.js";
+import { HostctlError } from "../lib/errors.js";
+import { SupervisedProcess, type ProcessStatus } from "../supervisor/child.js";
+import type { BackoffPolicy } from "../supervisor/backoff.js";
+import { fetchLitefsInfo, localApiUrl, type LitefsInfo } from "./api.js";
+import { litefsPaths, type LitefsPaths } from "./paths.js";
+import { PrimaryWatch, writeRouteFor } from "./primary-watch.js";
+import type { WriteRoute } from "../proxy/write-route.js";
+
+export interface LitefsNodeDeps {
+  ctx: HostContext;
+  litefs: LitefsHostConfig;
+  /** This app's LiteFS API port on this node. */
+  port: number;
+  policy: BackoffPolicy;
+  graceMs: number;
+  onChange: () => void;
+  readyTimeoutMs?: number;
+}
+
+export function mountArgs(configPath: string): string[] {
+  // -no-expand-env: the config is rendered by hostctl; a "$" in a path stays a "$".
+  return ["mount", "-config", configPath, "-no-expand-env"];
+}
+
+/**
+ * One app's `litefs mount` under the supervisor: its own process group, restarted with backoff, started
+ * before the app's processes (they open the databases inside the mount) and stopped after them.
+ */
+export class LitefsNode {
+  readonly paths: LitefsPaths;
+  readonly apiUrl: string;
+  private process: SupervisedProcess | undefined;
+  private watch: PrimaryWatch | undefined;
+
+  constructor(readonly spec: AppSpec, private readonly deps: LitefsNodeDeps) {
+    this.paths = litefsPaths(deps.ctx.paths, spec.name);
+    this.apiUrl = localApiUrl(deps.litefs, deps.port);
+  }
+
+  /** Whether this node is configured as the primary: it alone writes, migrates and runs Litestream. */
+  get isCandidate(): boolean {
+    return this.deps.litefs.role === "candidate";
+  }
+
+  /** Mounts and waits until this node is primary, or a replica connected to the primary. */
+  async mount(): Promise<LitefsInfo> {
+    const { ctx } = this.deps;
+    await mkdir(this.paths.mount, { recursive: true, mode: 0o700 });
+    await mkdir(this.paths.data, { recursive: true, mode: 0o700 });
+    if (!this.process) {
+      this.process = new SupervisedProcess({
+        app: this.spec.name,
+        type: "litefs",
+        file: this.deps.litefs.binary,
+        args: mountArgs(this.paths.config),
+        cwd: appPaths(ctx.paths, this.spec.name).root,
+        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/root" },
+        logPath: this.paths.log,
+        display: `${this.deps.litefs.binary} ${mountArgs(this.paths.config).join(" ")}`,
+      }, { log: ctx.log, pidsDir: ctx.paths.pids, policy: this.deps.policy, graceMs: this.deps.graceMs }, this.deps.onChange);
+    }
+    await this.process.start();
+    const info = await this.waitReady();
+    if (!this.watch) {
+      this.watch = new PrimaryWatch(this.paths.mount, () => {
+        ctx.log.info({ event: "litefs.primary_changed", app: this.spec.name, primary: this.watch?.primary ?? "self" }, "LiteFS primary changed: the front door re-routes writes");
+        this.deps.onChange();
+      });
+      await this.watch.start();
+    }
+    return info;
+  }
+
+  /** Where the front door sends this app's writes (none on the primary). */
+  get writeRoute(): WriteRoute | undefined {
+    if (!this.watch) return undefined;
+    return writeRouteFor(this.deps.litefs, this.watch.primary);
+  }
+
+  private async waitReady(): Promise<LitefsInfo> {
+    const deadline = Date.now() + (this.deps.readyTimeoutMs ?? 30_000);
+    let last: LitefsInfo | undefined;
+    while (Date.now() < deadline) {
+      last = await fetchLitefsInfo(this.apiUrl);
+      if (last && (last.isPrimary || last.primary !== "")) return last;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const what = last === undefined ? `LiteFS does not answer on ${this.apiUrl}` : `this node is not primary and has no connection to the primary (${this.deps.litefs.primary?.advertise ?? "no primary configured"})`;
+    throw new HostctlError("LITEFS_FAILED", `${this.spec.name}: LiteFS not ready after ${Math.round((this.deps.readyTimeoutMs ?? 30_000) / 1000)} s: ${what}`, {
+      hint: `see ${this.paths.log}; check litefs: in hostctl.yml (docs/litefs.md) and that the primary is up`,
+    });
+  }
+
+  info(): Promise<LitefsInfo | undefined> {
+    return fetchLitefsInfo(this.apiUrl);
+  }
+
+  get running(): boolean {
+    return this.process?.running ?? false;
+  }
+
+  status(): ProcessStatus | undefined {
+    return this.process?.status();
+  }
+
+  /** SIGTERM to its group: LiteFS unmounts on the way out. Called after the app's processes have stopped. */
+  async stop(): Promise<void> {
+    this.watch?.stop();
+    this.watch = undefined;
+    await this.process?.stop();
+    this.process = undefined;
+  }
+}

@@ -1,0 +1,65 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { LitefsHostConfig } from "../config/litefs-schema.js";
+import type { WriteRoute } from "../proxy/write-route.js";
+
+const POLL_MS = 1000;
+
+/**
+ * Reads `<mount>/.primary` (the primary's node name; absent on the primary itself) every second and calls
+ * onChange when it changes, so the front door re-routes writes within a couple of seconds of a new primary.
+ * Polled, not watched: inotify does not see changes LiteFS makes inside its own FUSE mount.
+ */
+export class PrimaryWatch {
+  private current: string | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly mount: string, private readonly onChange: () => void, private readonly intervalMs = POLL_MS) {}
+
+  async start(): Promise<void> {
+    this.current = await this.read();
+    this.timer = setInterval(() => void this.tick(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  private async tick(): Promise<void> {
+    const next = await this.read();
+    if (next === this.current) return;
+    this.current = next;
+    this.onChange();
+  }
+
+  private async read(): Promise<string | undefined> {
+    try {
+      const text = (await readFile(join(this.mount, ".primary"), "utf8")).trim();
+      return text === "" ? undefined : text;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The primary's node name as this node's LiteFS last said; undefined when this node is primary (or unmounted). */
+  get primary(): string | undefined {
+    return this.current;
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}
+
+/** Pure: a node's front door from hostctl.yml (front_doors, else primary.front_door for primary.node). */
+export function frontDoorOf(litefs: LitefsHostConfig, node: string): string | undefined {
+  return litefs.front_doors[node] ?? (litefs.primary?.node === node ? litefs.primary.front_door : undefined);
+}
+
+/**
+ * Pure: where this node's front door sends writes. None on the primary. A static-lease replica that does not
+ * know its primary right now (disconnected) answers writes with 503 rather than let them fail read-only.
+ */
+export function writeRouteFor(litefs: LitefsHostConfig, primary: string | undefined): WriteRoute | undefined {
+  if (primary === undefined) return litefs.role === "replica" && litefs.lease === "static" ? { target: undefined, paths: litefs.write_paths } : undefined;
+  if (primary === litefs.node) return undefined;
+  return { target: frontDoorOf(litefs, primary), paths: litefs.write_paths };
+}

@@ -1,0 +1,228 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../helpers/cli.js";
+import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
+import { TEST_CREDENTIALS, newBucket } from "../helpers/s3.js";
+import { waitFor } from "../helpers/wait.js";
+import { freePort, httpGet, httpPost, installRelease, waitAnswering } from "../helpers/apps.js";
+import { hostStatus, killAllSupervisors, killHost, type RunningSupervisor, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
+import { addLitefsSection, initWithPlainFrontDoor, mountsUnder, unmountAll } from "../helpers/litefs.js";
+import { pathExists } from "../../src/lib/fs.js";
+
+const env = TEST_CREDENTIALS;
+let root: string;
+let s3: Awaited<ReturnType<typeof newBucket>>;
+const running: RunningSupervisor[] = [];
+
+interface Node {
+  name: string;
+  home: string;
+  port: number;
+  litefsPort: number;
+}
+
+async function newNode(name: string, role: "candidate" | "replica", primary?: Node, prefix = "cluster"): Promise<Node> {
+  const home = join(root, name);
+  await initWithPlainFrontDoor(home, ["--replica-url", `s3://${s3.bucket}/${prefix}`, "--s3-endpoint", s3.endpoint, "--s3-force-path-style"], env);
+  const litefsPort = await freePort();
+  // Each node's front door serves the app on the app's port (no domains): the primary's is where writes go.
+  await addLitefsSection(home, { node: name, role, portBase: litefsPort, ...(primary ? { primary: { node: primary.name, portBase: primary.litefsPort, frontDoor: `http://127.0.0.1:${primary.port}` } } : {}), writePaths: ["/admin/", "/port"] });
+  const port = await freePort();
+  const added = await runCli(home, ["app", "add", "shop", "--kind", "generic", "--repo", "/unused", "--port", String(port), "--db", "db.sqlite3", "--replication", "litefs"]);
+  expect(added.exitCode, added.stderr).toBe(0);
+  await installRelease(home, "shop", "generic-app");
+  return { name, home, port, litefsPort };
+}
+
+async function shop(home: string) {
+  return (await hostStatus(home)).apps[0];
+}
+
+async function startRunning(node: Node): Promise<RunningSupervisor> {
+  const sup = await startSupervisor(node.home, env, join(node.home, `up-${Date.now()}.log`));
+  running.push(sup);
+  await waitForSocket(node.home);
+  await waitFor("shop running", async () => (await shop(node.home))?.state === "running", 60_000);
+  await waitAnswering(node.port, "/rows");
+  return sup;
+}
+
+async function rowCount(port: number): Promise<number> {
+  const answer = await httpGet(port, "/rows");
+  return (JSON.parse(answer.body) as { count: number }).count;
+}
+
+beforeAll(async () => {
+  s3 = await newBucket();
+  root = await tempDir("litefs");
+});
+
+afterAll(async () => {
+  await killAllSupervisors();
+  await unmountAll(root);
+  await cleanupTempDirs();
+});
+
+describe("LiteFS: a primary and a replica on one machine", () => {
+  let primary: Node;
+  let replica: Node;
+
+  it("mounts LiteFS under the supervisor: the app writes inside the mount on the primary, the replica follows within 1 s", async () => {
+    primary = await newNode("web-1", "candidate");
+    replica = await newNode("web-2", "replica", primary);
+    await startRunning(primary);
+    expect(await mountsUnder(primary.home)).toEqual([join(primary.home, "apps", "shop", "litefs")]);
+    expect((await httpPost(primary.port, "/rows", "first")).status).toBe(201);
+    await startRunning(replica);
+    expect(await pathExists(join(replica.home, "apps", "shop", "litefs", ".primary"))).toBe(true);
+    expect((await readFile(join(replica.home, "apps", "shop", "litefs", ".primary"), "utf8")).trim()).toBe("web-1");
+    await waitFor("the first row on the replica", async () => (await rowCount(replica.port)) === 1, 5000, 50);
+
+    const before = Date.now();
+    expect((await httpPost(primary.port, "/rows", "second")).status).toBe(201);
+    await waitFor("the second row on the replica", async () => (await rowCount(replica.port)) === 2, 1000, 20);
+    expect(Date.now() - before).toBeLessThan(1000);
+    // The database is in the mount only: nothing was created in the data directory.
+    expect(await pathExists(join(primary.home, "apps", "shop", "data", "db.sqlite3"))).toBe(false);
+    // Straight to the replica's web process, past its front door, a write fails: LiteFS holds the copy read-only.
+    const livePort = (await shop(replica.home))?.live_port;
+    expect(livePort).toBeTypeOf("number");
+    const refused = await httpPost(livePort ?? 0, "/rows", "on the replica").catch(() => ({ status: 0 }));
+    expect(refused.status).not.toBe(201);
+    await waitAnswering(replica.port, "/rows");
+    expect(await rowCount(replica.port)).toBe(2);
+    expect(await rowCount(primary.port)).toBe(2);
+    expect(await readFile(join(replica.home, "apps", "shop", "logs", "litefs.log"), "utf8")).toContain("read only replica");
+    // A form POST to the replica's front door lands on the primary, then is visible on both.
+    const forwarded = await httpPost(replica.port, "/rows", "name=posted-to-the-replica");
+    expect(forwarded.status, forwarded.body).toBe(201);
+    expect(await rowCount(primary.port)).toBe(3);
+    await waitFor("the forwarded row on the replica", async () => (await rowCount(replica.port)) === 3, 1000, 20);
+    // A path in write_paths goes to the primary whatever its method: /port answers the primary's web port.
+    expect((await httpGet(replica.port, "/port")).body).toBe(String((await shop(primary.home))?.live_port));
+    expect((await httpGet(replica.port, "/rows")).status).toBe(200);
+
+    // doctor checks what LiteFS needs on the host.
+    const doctor = JSON.parse((await runCli(replica.home, ["doctor", "--json"], { env, timeoutMs: 60_000 })).stdout) as { checks: { name: string; ok: boolean; detail: string }[] };
+    const litefsChecks = doctor.checks.filter((c) => /^(litefs|\/dev\/fuse|fusermount3)/.test(c.name));
+    expect(litefsChecks.map((c) => c.name)).toEqual(["litefs", "litefs root", "/dev/fuse", "fusermount3", expect.stringMatching(/^litefs binary/)]);
+    expect(litefsChecks.every((c) => c.ok), JSON.stringify(litefsChecks)).toBe(true);
+
+    // The primary's Litestream backs the database in the mount up: a restore drill proves it.
+    const drill = await runCli(primary.home, ["drill", "shop", "--json"], { env, timeoutMs: 120_000 });
+    expect(drill.exitCode, drill.stdout + drill.stderr).toBe(0);
+    const status = await shop(replica.home);
+    expect(status?.litefs).toMatchObject({ role: "replica", state: "running" });
+    expect(status?.litestream).toMatchObject({ state: "none" });
+    expect(await pathExists(join(replica.home, "apps", "shop", "logs", "litestream.log"))).toBe(false);
+  }, 180_000);
+
+  it("stops apps, then Litestream, then LiteFS: every mount is gone after a graceful stop", async () => {
+    for (const sup of running.splice(0).reverse()) expect(await sup.stop("SIGTERM")).toBe(0);
+    expect(await mountsUnder(root)).toEqual([]);
+  }, 60_000);
+});
+
+describe("LiteFS: backups", () => {
+  it("the primary's Litestream backup restores every row on a fresh LiteFS primary (restore, then litefs import) and on a fresh single host", async () => {
+    const fresh = await newNode("web-3", "candidate");
+    const sup = await startRunning(fresh);
+    expect(await rowCount(fresh.port)).toBe(3);
+    const boot = await sup.log();
+    expect(boot).toContain('"event":"database.restored"');
+    expect((await httpPost(fresh.port, "/rows", "third")).status).toBe(201);
+    expect(await sup.stop("SIGTERM")).toBe(0);
+    running.splice(running.indexOf(sup), 1);
+    expect(await mountsUnder(fresh.home)).toEqual([]);
+
+    const single = join(root, "single");
+    expect((await runCli(single, ["init", "--replica-url", `s3://${s3.bucket}/cluster`, "--s3-endpoint", s3.endpoint, "--s3-force-path-style"], { env })).exitCode).toBe(0);
+    const port = await freePort();
+    expect((await runCli(single, ["app", "add", "shop", "--kind", "generic", "--repo", "/unused", "--port", String(port), "--db", "db.sqlite3"])).exitCode).toBe(0);
+    await installRelease(single, "shop", "generic-app");
+    const plain = await startRunning({ name: "single", home: single, port, litefsPort: 0 });
+    expect(await rowCount(port)).toBe(4);
+    expect(await plain.stop("SIGTERM")).toBe(0);
+    running.splice(running.indexOf(plain), 1);
+  }, 180_000);
+});
+
+describe("LiteFS: failover with a static lease", () => {
+  it("primary SIGKILLed → cluster promote on the replica → the site takes writes there with every row; the old primary does not come back as primary, and rejoins as a replica", async () => {
+    const first = await newNode("fo-1", "candidate", undefined, "failover");
+    const second = await newNode("fo-2", "replica", first, "failover");
+    const a = await startRunning(first);
+    for (const body of ["one", "two"]) expect((await httpPost(first.port, "/rows", body)).status).toBe(201);
+    const b = await startRunning(second);
+    await waitFor("both rows on the replica", async () => (await rowCount(second.port)) === 2, 5000, 50);
+    const before = JSON.parse((await runCli(second.home, ["cluster", "status", "--json"])).stdout) as { apps: { role: string; primary: string; databases: { txid: number; behind: number }[] }[] };
+    expect(before.apps[0]).toMatchObject({ role: "replica", primary: "fo-1" });
+    expect(before.apps[0]?.databases[0]?.behind).toBe(0);
+
+    // The primary's host dies: every process SIGKILLed, its mount gone with it (as after a power cut).
+    await killHost(first.home, a);
+    running.splice(running.indexOf(a), 1);
+    await unmountAll(first.home);
+    // The replica's front door answers writes 503 while it has no primary; reads still work.
+    await waitFor("writes refused while there is no primary", async () => (await httpPost(second.port, "/rows", "lost").catch(() => ({ status: 0 }))).status === 503, 15_000);
+    expect(await rowCount(second.port)).toBe(2);
+
+    expect(await b.stop("SIGTERM")).toBe(0);
+    running.splice(running.indexOf(b), 1);
+    const refused = await runCli(second.home, ["cluster", "promote"], { env });
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toMatch(/error\[LEASE_HELD\].*\n.*cluster promote --force/s);
+    const promoted = await runCli(second.home, ["cluster", "promote", "--force"], { env });
+    expect(promoted.exitCode, promoted.stderr).toBe(0);
+    expect(promoted.stdout).toContain("fo-2 is now the candidate");
+    await startRunning(second);
+    expect(await rowCount(second.port)).toBe(2);
+    expect((await httpPost(second.port, "/rows", "three")).status).toBe(201);
+    expect(await rowCount(second.port)).toBe(3);
+    const after = JSON.parse((await runCli(second.home, ["cluster", "status", "--json"])).stdout) as { apps: { role: string; primary: string }[] };
+    expect(after.apps[0]).toMatchObject({ role: "primary", primary: "fo-2" });
+
+    // The old primary, started again as it was, is refused: the new primary holds the replica lease.
+    const comeback = await startSupervisor(first.home, env, join(first.home, "comeback.log"), ["--no-wait"]);
+    expect((await comeback.child).exitCode).toBe(1);
+    expect(await comeback.log()).toMatch(/LEASE_HELD[\s\S]*hostctl cluster rejoin --primary NODE/);
+    expect(await mountsUnder(first.home)).toEqual([]);
+
+    // Rejoined as a replica, it follows the new primary and sends its writes there.
+    const rejoined = await runCli(first.home, ["cluster", "rejoin", "--primary", "fo-2", "--primary-advertise", "http://127.0.0.1", "--primary-front-door", `http://127.0.0.1:${second.port}`, "--primary-port-base", String(second.litefsPort)], { env });
+    expect(rejoined.exitCode, rejoined.stderr).toBe(0);
+    await startRunning(first);
+    await waitFor("every row on the old primary, now a replica", async () => (await rowCount(first.port)) === 3, 10_000, 50);
+    expect((await httpPost(first.port, "/rows", "four")).status).toBe(201);
+    expect(await rowCount(second.port)).toBe(4);
+    await waitFor("the fourth row back on the rejoined replica", async () => (await rowCount(first.port)) === 4, 2000, 20);
+    for (const sup of running.splice(0).reverse()) expect(await sup.stop("SIGTERM")).toBe(0);
+    expect(await mountsUnder(root)).toEqual([]);
+  }, 240_000);
+});
+
+describe("LiteFS config checks", () => {
+  it("app add refuses a LiteFS template with an unknown key: exit 2 naming the key, nothing written", async () => {
+    const home = join(root, "bad-template");
+    expect((await runCli(home, ["init", "--replica-url", `s3://${s3.bucket}/bad`, "--s3-endpoint", s3.endpoint, "--s3-force-path-style"], { env })).exitCode).toBe(0);
+    await addLitefsSection(home, { node: "web-1", role: "candidate", portBase: 23000 });
+    const builtin = await readFile(join(import.meta.dirname, "..", "..", "templates", "litefs.yml.tmpl"), "utf8");
+    const { writeFile } = await import("node:fs/promises");
+    await writeFile(join(home, "litefs.yml.tmpl"), builtin.replace("fuse:\n", "fuse:\n  allow_others: true\n"));
+    const added = await runCli(home, ["app", "add", "shop", "--kind", "generic", "--repo", "/unused", "--port", "8123", "--db", "db.sqlite3", "--replication", "litefs"]);
+    expect(added.exitCode).toBe(2);
+    expect(added.stderr).toMatch(/litefs\.yml\.tmpl:\d+:3 fuse\.allow_others: unknown key/);
+    expect(await pathExists(join(home, "apps", "shop"))).toBe(false);
+    expect(await pathExists(join(home, "run", "litefs", "shop.yml"))).toBe(false);
+  });
+
+  it("app add refuses a LiteFS app without a litefs: section in hostctl.yml (exit 2)", async () => {
+    const home = join(root, "no-section");
+    expect((await runCli(home, ["init", "--replica-url", `s3://${s3.bucket}/none`, "--s3-endpoint", s3.endpoint, "--s3-force-path-style"], { env })).exitCode).toBe(0);
+    const added = await runCli(home, ["app", "add", "shop", "--kind", "generic", "--repo", "/unused", "--port", "8124", "--db", "db.sqlite3", "--replication", "litefs"]);
+    expect(added.exitCode).toBe(2);
+    expect(added.stderr).toContain("litefs: expected a litefs: section");
+    expect(await pathExists(join(home, "apps", "shop"))).toBe(false);
+  });
+});
