@@ -22,7 +22,7 @@ import { waitLitestreamReady } from "../litestream/ready.js";
 import { isPortFree } from "../litestream/ports.js";
 import { acquireReplicateLocks, releaseReplicateLocks } from "./replicate-lock.js";
 import { databaseDirOf, isLitefsApp } from "../litefs/paths.js";
-import { bootLitefs } from "../litefs/boot.js";
+import { bootLitefs, createLitefsNode } from "../litefs/boot.js";
 import type { LitefsNode } from "../litefs/node.js";
 import type { WriteRoute } from "../proxy/write-route.js";
 
@@ -125,7 +125,8 @@ export class AppUnit {
     this.set("restoring");
     try {
       if (isLitefsApp(this.spec)) {
-        ({ node: this.litefs, databases: this.databases } = await bootLitefs(this.spec, this.deps.ctx, this.litefs, { policy: this.deps.policy, graceMs: this.deps.graceMs, onChange: this.deps.onChange }));
+        this.litefs ??= await createLitefsNode(this.spec, this.deps.ctx, { policy: this.deps.policy, graceMs: this.deps.graceMs, onChange: this.deps.onChange });
+        this.databases = await bootLitefs(this.spec, this.deps.ctx, this.litefs);
       } else {
         this.databases = await ensureDatabases(this.spec, this.deps.ctx);
       }

@@ -7,7 +7,7 @@ import { TEST_CREDENTIALS, newBucket } from "../helpers/s3.js";
 import { waitFor } from "../helpers/wait.js";
 import { freePort, httpGet, httpPost, installRelease, waitAnswering } from "../helpers/apps.js";
 import { hostStatus, killAllSupervisors, killHost, type RunningSupervisor, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
-import { addLitefsSection, initWithPlainFrontDoor, mountsUnder, unmountAll } from "../helpers/litefs.js";
+import { addLitefsSection, initWithPlainFrontDoor, mountsUnder, processesNaming, unmountAll } from "../helpers/litefs.js";
 import { pathExists } from "../../src/lib/fs.js";
 
 const env = TEST_CREDENTIALS;
@@ -199,6 +199,30 @@ describe("LiteFS: failover with a static lease", () => {
     await waitFor("the fourth row back on the rejoined replica", async () => (await rowCount(first.port)) === 4, 2000, 20);
     for (const sup of running.splice(0).reverse()) expect(await sup.stop("SIGTERM")).toBe(0);
     expect(await mountsUnder(root)).toEqual([]);
+  }, 240_000);
+});
+
+describe("LiteFS: a replica started before its primary", () => {
+  it("fails its boot (LiteFS not ready), retries with the same litefs mount, follows the primary once it is up, and leaves nothing running or mounted at stop", async () => {
+    const first = await newNode("late-1", "candidate", undefined, "late");
+    const second = await newNode("late-2", "replica", first, "late");
+    const config = join(second.home, "run", "litefs", "shop.yml");
+    const sup = await startSupervisor(second.home, { ...env, HOSTCTL_BACKOFF_SCALE: "0.2" }, join(second.home, "up.log"));
+    running.push(sup);
+    await waitForSocket(second.home);
+    await waitFor("the replica's boot to fail", async () => {
+      const app = await shop(second.home);
+      return app?.state === "failed" && /LiteFS not ready after 30 s: this node is not primary and has no connection to the primary/.test(app.reason ?? "");
+    }, 60_000, 500);
+    expect(await processesNaming(config)).toHaveLength(1);
+    await startRunning(first);
+    await waitFor("the replica running", async () => (await shop(second.home))?.state === "running", 90_000, 500);
+    expect(await processesNaming(config)).toHaveLength(1);
+    expect((await httpPost(first.port, "/rows", "late")).status).toBe(201);
+    await waitFor("the row on the replica", async () => (await rowCount(second.port)) === 1, 2000, 50);
+    for (const one of running.splice(0).reverse()) expect(await one.stop("SIGTERM")).toBe(0);
+    expect(await processesNaming(config)).toEqual([]);
+    expect(await mountsUnder(second.home)).toEqual([]);
   }, 240_000);
 });
 
