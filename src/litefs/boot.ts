@@ -18,18 +18,21 @@ export interface LitefsBootDeps {
   onChange: () => void;
 }
 
+/** The app's LiteFS mount, made once per unit: a failed boot's retry reuses it (one `litefs mount` per app). */
+export async function createLitefsNode(spec: AppSpec, ctx: HostContext, deps: LitefsBootDeps): Promise<LitefsNode> {
+  const litefs = requireLitefs(ctx.host, ctx.paths.hostConfig);
+  return new LitefsNode(spec, { ctx, litefs, port: litefsPort(litefs.port_base, await loadApps(ctx.paths), spec.name), ...deps });
+}
+
 /**
  * A LiteFS app's part of boot, in place of the single-host restore: configs rendered, `litefs mount` up and
  * ready, then the databases present in the mount (restored or created on the primary, awaited on a replica).
  */
-export async function bootLitefs(spec: AppSpec, ctx: HostContext, existing: LitefsNode | undefined, deps: LitefsBootDeps): Promise<{ node: LitefsNode; databases: DatabaseRestore[] }> {
+export async function bootLitefs(spec: AppSpec, ctx: HostContext, node: LitefsNode): Promise<DatabaseRestore[]> {
   const litefs = requireLitefs(ctx.host, ctx.paths.hostConfig);
   await ensurePrivateDirs(appPaths(ctx.paths, spec.name));
-  const apps = await loadApps(ctx.paths);
-  await writeLitestreamConfigs(ctx.paths, ctx.host, apps, { engine: engineOf(ctx) });
-  const node = existing ?? new LitefsNode(spec, { ctx, litefs, port: litefsPort(litefs.port_base, apps, spec.name), ...deps });
+  await writeLitestreamConfigs(ctx.paths, ctx.host, await loadApps(ctx.paths), { engine: engineOf(ctx) });
   const info = await node.mount();
   ctx.log.child({ app: spec.name }).info({ event: "litefs.ready", primary: info.isPrimary ? "self" : info.primary }, info.isPrimary ? "LiteFS mounted: primary" : `LiteFS mounted: replica of ${info.primary}`);
-  const databases = await ensureLitefsDatabases(spec, ctx, node, litefs.binary, info.isPrimary);
-  return { node, databases };
+  return ensureLitefsDatabases(spec, ctx, node, litefs.binary, info.isPrimary);
 }

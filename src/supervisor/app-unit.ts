@@ -12,7 +12,7 @@ import type { SwitchResult, UnitProxy } from "./blue-green.js";
 import { LiveRelease } from "./live-release.js";
 import { AppLitestream } from "./app-litestream.js";
 import { isLitefsApp } from "../litefs/paths.js";
-import { bootLitefs } from "../litefs/boot.js";
+import { bootLitefs, createLitefsNode } from "../litefs/boot.js";
 import type { LitefsNode } from "../litefs/node.js";
 import type { WriteRoute } from "../proxy/write-route.js";
 import { initialLifecycle, transition, type Effect, type Lifecycle, type LifecycleEvent } from "./app-state.js";
@@ -151,7 +151,8 @@ export class AppUnit {
   private async restore(): Promise<LifecycleEvent> {
     try {
       if (isLitefsApp(this.spec)) {
-        ({ node: this.litefs, databases: this.databases } = await bootLitefs(this.spec, this.deps.ctx, this.litefs, { policy: this.deps.policy, graceMs: this.deps.graceMs, onChange: this.deps.onChange }));
+        this.litefs ??= await createLitefsNode(this.spec, this.deps.ctx, { policy: this.deps.policy, graceMs: this.deps.graceMs, onChange: this.deps.onChange });
+        this.databases = await bootLitefs(this.spec, this.deps.ctx, this.litefs);
       } else {
         this.databases = await ensureDatabases(this.spec, this.deps.ctx);
       }

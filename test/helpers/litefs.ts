@@ -1,4 +1,4 @@
-import { appendFile, readFile } from "node:fs/promises";
+import { appendFile, readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { litefsBinary } from "./tools.js";
@@ -53,4 +53,15 @@ export async function initWithPlainFrontDoor(home: string, extra: string[], env:
   doc.setIn(["proxy", "internal_port_base"], 20_000 + 200 * Math.floor(Math.random() * 45));
   doc.setIn(["proxy", "caddy"], caddyBinary());
   await writeFile(file, doc.toString());
+}
+
+/** Pids of the processes whose command line names the file (a `litefs mount -config FILE` still alive). */
+export async function processesNaming(file: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "");
+    if (cmdline.split("\0").includes(file)) pids.push(Number(entry));
+  }
+  return pids;
 }

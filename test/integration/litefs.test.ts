@@ -7,8 +7,9 @@ import { TEST_CREDENTIALS, newBucket } from "../helpers/s3.js";
 import { waitFor } from "../helpers/wait.js";
 import { freePort, httpGet, httpPost, installRelease, waitAnswering } from "../helpers/apps.js";
 import { hostStatus, killAllSupervisors, killHost, type RunningSupervisor, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
-import { addLitefsSection, initWithPlainFrontDoor, mountsUnder, unmountAll } from "../helpers/litefs.js";
+import { addLitefsSection, initWithPlainFrontDoor, mountsUnder, processesNaming, unmountAll } from "../helpers/litefs.js";
 import { pathExists } from "../../src/lib/fs.js";
+import { engineEnv } from "../helpers/engines.js";
 
 const env = TEST_CREDENTIALS;
 let root: string;
@@ -148,6 +149,37 @@ describe("LiteFS: backups", () => {
   }, 180_000);
 });
 
+describe("LiteFS: backups with Litestream 0.5", () => {
+  it("the primary's Litestream 0.5 replicates the database in the mount; a fresh single host on 0.5 restores every row", async () => {
+    const v5 = { ...env, ...engineEnv("0.5") };
+    const node = await newNode("v5-1", "candidate", undefined, "engine05");
+    const sup = await startSupervisor(node.home, v5, join(node.home, "up.log"));
+    running.push(sup);
+    await waitForSocket(node.home);
+    await waitFor("shop running", async () => (await shop(node.home))?.state === "running", 60_000);
+    await waitAnswering(node.port, "/rows");
+    for (const body of ["a", "b", "c"]) expect((await httpPost(node.port, "/rows", body)).status).toBe(201);
+    // 0.5 ships on its own schedule: the drill passes once the replica holds the writes.
+    await waitFor("a passing drill", async () => (await runCli(node.home, ["drill", "shop", "--json"], { env: v5, timeoutMs: 60_000 })).exitCode === 0, 60_000, 1000);
+    expect(await sup.stop("SIGTERM")).toBe(0);
+    running.splice(running.indexOf(sup), 1);
+
+    const single = join(root, "single-v5");
+    expect((await runCli(single, ["init", "--replica-url", `s3://${s3.bucket}/engine05`, "--s3-endpoint", s3.endpoint, "--s3-force-path-style"], { env: v5 })).exitCode).toBe(0);
+    const port = await freePort();
+    expect((await runCli(single, ["app", "add", "shop", "--kind", "generic", "--repo", "/unused", "--port", String(port), "--db", "db.sqlite3"], { env: v5 })).exitCode).toBe(0);
+    await installRelease(single, "shop", "generic-app");
+    const plain = await startSupervisor(single, v5, join(single, "up.log"));
+    running.push(plain);
+    await waitForSocket(single);
+    await waitFor("shop running on the single host", async () => (await shop(single))?.state === "running", 60_000);
+    await waitAnswering(port, "/rows");
+    expect(await rowCount(port)).toBe(3);
+    expect(await plain.stop("SIGTERM")).toBe(0);
+    running.splice(running.indexOf(plain), 1);
+  }, 180_000);
+});
+
 describe("LiteFS: failover with a static lease", () => {
   it("primary SIGKILLed → cluster promote on the replica → the site takes writes there with every row; the old primary does not come back as primary, and rejoins as a replica", async () => {
     const first = await newNode("fo-1", "candidate", undefined, "failover");
@@ -199,6 +231,30 @@ describe("LiteFS: failover with a static lease", () => {
     await waitFor("the fourth row back on the rejoined replica", async () => (await rowCount(first.port)) === 4, 2000, 20);
     for (const sup of running.splice(0).reverse()) expect(await sup.stop("SIGTERM")).toBe(0);
     expect(await mountsUnder(root)).toEqual([]);
+  }, 240_000);
+});
+
+describe("LiteFS: a replica started before its primary", () => {
+  it("fails its boot (LiteFS not ready), retries with the same litefs mount, follows the primary once it is up, and leaves nothing running or mounted at stop", async () => {
+    const first = await newNode("late-1", "candidate", undefined, "late");
+    const second = await newNode("late-2", "replica", first, "late");
+    const config = join(second.home, "run", "litefs", "shop.yml");
+    const sup = await startSupervisor(second.home, { ...env, HOSTCTL_BACKOFF_SCALE: "0.2" }, join(second.home, "up.log"));
+    running.push(sup);
+    await waitForSocket(second.home);
+    await waitFor("the replica's boot to fail", async () => {
+      const app = await shop(second.home);
+      return app?.state === "failed" && /LiteFS not ready after 30 s: this node is not primary and has no connection to the primary/.test(app.reason ?? "");
+    }, 60_000, 500);
+    expect(await processesNaming(config)).toHaveLength(1);
+    await startRunning(first);
+    await waitFor("the replica running", async () => (await shop(second.home))?.state === "running", 90_000, 500);
+    expect(await processesNaming(config)).toHaveLength(1);
+    expect((await httpPost(first.port, "/rows", "late")).status).toBe(201);
+    await waitFor("the row on the replica", async () => (await rowCount(second.port)) === 1, 2000, 50);
+    for (const one of running.splice(0).reverse()) expect(await one.stop("SIGTERM")).toBe(0);
+    expect(await processesNaming(config)).toEqual([]);
+    expect(await mountsUnder(second.home)).toEqual([]);
   }, 240_000);
 });
 
