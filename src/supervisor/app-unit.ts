@@ -52,6 +52,8 @@ export interface UnitDeps {
   metricsPort: number | undefined;
   /** Runs after the databases are in place, before anything starts (media restore on a fresh host). */
   afterRestore?: (spec: AppSpec, databases: DatabaseRestore[]) => Promise<void>;
+  /** Awaited before Litestream starts; throws when this host must not write to the replica (its lease is not confirmed). */
+  beforeReplicate?: () => Promise<void>;
   /** Deploys an app that has no release yet (restore has already run). */
   firstDeploy?: (spec: AppSpec) => Promise<void>;
   onChange: () => void;
@@ -189,6 +191,7 @@ export class AppUnit {
   }
 
   private async startLitestream(): Promise<void> {
+    await this.deps.beforeReplicate?.();
     if (this.spec.databases.length === 0 || this.litestream || this.replicationDisabled) return;
     const dbPaths = this.spec.databases.map((db) => join(this.paths.data, db.path));
     await acquireReplicateLocks(this.deps.ctx.paths.locks, dbPaths);

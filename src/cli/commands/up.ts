@@ -11,7 +11,7 @@ export interface UpOptions {
   wait?: boolean;
 }
 
-export type SupervisorWiring = Pick<SupervisorOptions, "hooks" | "firstDeploy" | "extend" | "beforeStart" | "afterRestore">;
+export type SupervisorWiring = Pick<SupervisorOptions, "hooks" | "firstDeploy" | "extend" | "beforeStart" | "afterRestore" | "beforeReplicate">;
 
 /** The composition root of the supervisor: JSON logs on stdout (journald), everything else from features. */
 export async function up(options: UpOptions, deps: Deps, wiring: (ctx: HostContext, options: UpOptions) => SupervisorWiring): Promise<CommandResult> {

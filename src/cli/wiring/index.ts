@@ -12,7 +12,8 @@ import type { SupervisorWiring, UpOptions } from "../commands/up.js";
 import { wireDrills } from "./drills.js";
 import { wirePolling } from "./polling.js";
 import { wireJobs } from "./jobs.js";
-import { restoreMediaFirst, takeLease, wireHost } from "./host.js";
+import { restoreMediaFirst, takeLease, wireHost, type TakenLease } from "./host.js";
+import { LeaseConfirmation } from "../../lease/confirmation.js";
 import { watchRecoveredReferences } from "./media-recovery.js";
 import { MediaRestoreGate } from "./media.js";
 import { deployHooks } from "../../deploy/hooks.js";
@@ -71,8 +72,8 @@ async function recover(supervisor: Supervisor): Promise<void> {
   }
 }
 
-async function extend(supervisor: Supervisor, hostId: string, recovered: Set<string>, gate: MediaRestoreGate): Promise<void> {
-  const media = wireHost(supervisor, hostId, gate);
+async function extend(supervisor: Supervisor, taken: TakenLease, recovered: Set<string>, gate: MediaRestoreGate): Promise<void> {
+  const media = wireHost(supervisor, taken, gate);
   watchRecoveredReferences(supervisor, recovered);
   await wireDrills(supervisor, media);
   wirePolling(supervisor);
@@ -80,7 +81,7 @@ async function extend(supervisor: Supervisor, hostId: string, recovered: Set<str
   const { ctx } = supervisor;
   await refreshPushHooks(ctx);
   const mirror = async () => {
-    if (supervisor.fenced) return; // another host owns the replica target now, and its registry
+    if (!(await taken.confirmation.settled) || supervisor.fenced) return; // another host owns the replica target now, and its registry
     try {
       await mirrorRegistry(ctx);
     } catch (error) {
@@ -95,19 +96,22 @@ async function extend(supervisor: Supervisor, hostId: string, recovered: Set<str
 /** Connects the supervisor to deploys, drills, the registry (composition root: the supervisor imports none of them). */
 export function supervisorWiring(ctx: HostContext, options: UpOptions): SupervisorWiring {
   const hooks = deployHooks(ctx);
-  let hostId = "";
+  let taken: TakenLease = { hostId: "", confirmation: LeaseConfirmation.none() };
   const recovered = new Set<string>(); // apps whose database and media were restored from the replica at boot
   const gate = new MediaRestoreGate();
   return {
     hooks: { healthCheck: hooks.healthCheck, switchCurrent: hooks.switchCurrent },
     firstDeploy: firstDeploy(ctx),
     beforeStart: async (supervisor) => {
-      const taken = await takeLease(ctx, { takeover: options.takeover ?? false, wait: options.wait ?? true, signal: supervisor.stopping.signal });
-      if (taken === undefined) return; // stopped while waiting for the lease: nothing starts
-      hostId = taken;
+      // Returns once the lease is written: its confirming pause runs on while the registry is read and the
+      // databases restored (both only read the replica); Litestream waits for it (beforeReplicate).
+      const lease = await takeLease(ctx, { takeover: options.takeover ?? false, wait: options.wait ?? true, signal: supervisor.stopping.signal });
+      if (lease === undefined) return; // stopped while waiting for the lease: nothing starts
+      taken = lease;
       await recover(supervisor);
     },
     afterRestore: restoreMediaFirst(ctx, recovered, gate),
-    extend: (supervisor) => extend(supervisor, hostId, recovered, gate),
+    beforeReplicate: () => taken.confirmation.required(),
+    extend: (supervisor) => extend(supervisor, taken, recovered, gate),
   };
 }
