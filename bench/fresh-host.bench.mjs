@@ -41,7 +41,9 @@ onCleanup(async () => {
 });
 
 function up(home) {
-  const child = execa(process.execPath, [join(ROOT, "dist", "cli", "main.js"), "--home", home, "up"], { env: { ...CREDS, ...QUIET }, reject: false, forceKillAfterDelay: false, stdio: "ignore" });
+  // BENCH_UP_LOG=FILE keeps the supervisor's JSON log of the last round (where the time goes).
+  const stdout = process.env.BENCH_UP_LOG ? { file: process.env.BENCH_UP_LOG } : "ignore";
+  const child = execa(process.execPath, [join(ROOT, "dist", "cli", "main.js"), "--home", home, "up"], { env: { ...CREDS, ...QUIET }, reject: false, forceKillAfterDelay: false, stdin: "ignore", stdout, stderr: "ignore" });
   running.add(child);
   return {
     stop: async () => {

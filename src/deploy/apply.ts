@@ -25,6 +25,7 @@ import { proveTemporarily, releaseEnv } from "./prove.js";
 import { switchCurrent } from "./switch.js";
 import { redactUserInfo } from "../lib/redact-url.js";
 import { refuseAlreadyLive } from "./already-live.js";
+import { deployStages, planOrder } from "./stages.js";
 
 export interface DeployOptions {
   ref?: string;
@@ -117,14 +118,22 @@ async function applyDeploy(work: Work): Promise<DeployResult> {
   const { spec, ctx } = work;
   const started = Date.now();
   const mode: ActivationMode = work.supervisor ? "supervisor" : "temporary";
-  const records: StepRecord[] = [];
+  let records: StepRecord[] = [];
   await guardLitestream(work);
+  const plan = planDeploy({ spec, mode });
   try {
-    for (const step of planDeploy({ spec, mode })) {
-      await runStep(step, records, ctx.progress, () => STEPS[step](work));
+    for (const stage of deployStages(plan, work.previous === undefined)) {
+      // Every lane ends before a failure is handled: nothing of this deploy still runs while it is undone.
+      const lanes = await Promise.allSettled(stage.map(async (lane) => {
+        for (const step of lane) await runStep(step, records, ctx.progress, () => STEPS[step](work));
+      }));
+      const failed = lanes.find((lane) => lane.status === "rejected");
+      if (failed) throw failed.reason;
     }
   } catch (error) {
     throw await handleFailure(work, error);
+  } finally {
+    records = planOrder(records, plan);
   }
   const release = work.release ?? "";
   await recordLastDeploy(work, { ok: true, at: ctx.clock.now().toISOString(), ref: work.ref, commit: work.commit?.sha ?? "", release });
@@ -255,6 +264,8 @@ async function handleFailure(work: Work, error: unknown): Promise<unknown> {
     notes.push(restored.length > 0 ? `restored ${restored.join(", ")} from snapshots/${work.release ?? ""}/` : "databases unchanged by the failed release phase");
   }
   if (work.dir && work.release !== (await readCurrent(work.app))) await rm(work.dir, { recursive: true, force: true });
+  // A first release snapshots beside its build (stages.ts): a failed build leaves no snapshot behind.
+  if (error.step === "build" && work.release) await rm(join(work.app.snapshots, work.release), { recursive: true, force: true });
   await recordLastDeploy(work, { ok: false, at: work.ctx.clock.now().toISOString(), ref: work.ref, ...(work.commit ? { commit: work.commit.sha } : {}), step: error.step, error: error.message });
   const serving = work.previous ? `releases/${work.previous} is still current` : "no release is current yet";
   return new HostctlError("DEPLOY_FAILED", failureMessage(work.spec.name, error), {
