@@ -41,9 +41,10 @@ onCleanup(async () => {
 });
 
 function up(home) {
-  // BENCH_UP_LOG=FILE keeps the supervisor's JSON log of the last round (where the time goes).
+  // BENCH_UP_LOG=FILE keeps the supervisor's JSON log of the last round (where the time goes), stderr in FILE.stderr.
   const stdout = process.env.BENCH_UP_LOG ? { file: process.env.BENCH_UP_LOG } : "ignore";
-  const child = execa(process.execPath, [join(ROOT, "dist", "cli", "main.js"), "--home", home, "up"], { env: { ...CREDS, ...QUIET }, reject: false, forceKillAfterDelay: false, stdin: "ignore", stdout, stderr: "ignore" });
+  const stderr = process.env.BENCH_UP_LOG ? { file: `${process.env.BENCH_UP_LOG}.stderr` } : "ignore";
+  const child = execa(process.execPath, [join(ROOT, "dist", "cli", "main.js"), "--home", home, "up"], { env: { ...CREDS, ...QUIET }, reject: false, forceKillAfterDelay: false, stdin: "ignore", stdout, stderr });
   running.add(child);
   return {
     stop: async () => {

@@ -1,11 +1,6 @@
 import type { HostContext } from "../../apps/context.js";
-import type { AppSpec } from "../../config/schema.js";
 import { errorMessage } from "../../lib/errors.js";
-import { deployApp } from "../../deploy/apply.js";
-import type { SupervisorLink } from "../../deploy/supervisor-link.js";
-import type { ActivateResult } from "../../supervisor/activate.js";
 import { recoverApps } from "../../registry/recover.js";
-import { clearRecoveryCommit, readRecoveryState } from "../../registry/recovery-state.js";
 import { mirrorRegistry } from "../../registry/mirror.js";
 import type { Supervisor } from "../../supervisor/main.js";
 import type { SupervisorWiring, UpOptions } from "../commands/up.js";
@@ -18,28 +13,10 @@ import { watchRecoveredReferences } from "./media-recovery.js";
 import { MediaRestoreGate } from "./media.js";
 import { deployHooks } from "../../deploy/hooks.js";
 import { listAppNames } from "../../apps/registry.js";
+import { FirstDeploys } from "./first-deploy.js";
 import { refreshPushHooks } from "./push-hooks.js";
 
 const REGISTRY_MIRROR_MS = 60_000;
-
-/**
- * An app with no release yet is deployed before it starts: the recorded live commit on a recovered host,
- * else its branch. The supervisor activates the release (starts its processes, health-checks, switches
- * `current`), so the web process boots once instead of once for a temporary check and again supervised.
- * `force`: Litestream was started a moment ago; whatever the release phase writes, it ships when it runs.
- */
-function firstDeploy(ctx: HostContext) {
-  return async (spec: AppSpec, activate: ((releaseDir: string) => Promise<ActivateResult>) | undefined): Promise<void> => {
-    const recovery = await readRecoveryState(ctx, spec.name);
-    const ref = recovery.recover_commit ?? spec.branch;
-    ctx.log.info({ event: "deploy.first", app: spec.name, ref }, "deploying before first start");
-    const supervisor: SupervisorLink | null = activate
-      ? { appRuntime: () => Promise.resolve(undefined), activate: (_name, request) => activate(request.releaseDir) }
-      : null;
-    await deployApp(spec, ctx, { ref, supervisor, force: true, command: "hostctl up (first deploy)" });
-    if (recovery.recover_commit) await clearRecoveryCommit(ctx, spec.name);
-  };
-}
 
 /**
  * A host without apps reads the registry before anything starts; if the replica cannot be read it retries
@@ -99,9 +76,10 @@ export function supervisorWiring(ctx: HostContext, options: UpOptions): Supervis
   let taken: TakenLease = { hostId: "", confirmation: LeaseConfirmation.none() };
   const recovered = new Set<string>(); // apps whose database and media were restored from the replica at boot
   const gate = new MediaRestoreGate();
+  const firstDeploys = new FirstDeploys(ctx);
   return {
     hooks: { healthCheck: hooks.healthCheck, switchCurrent: hooks.switchCurrent },
-    firstDeploy: firstDeploy(ctx),
+    firstDeploy: (spec, activate) => firstDeploys.run(spec, activate),
     beforeStart: async (supervisor) => {
       // Returns once the lease is written: its confirming pause runs on while the registry is read and the
       // databases restored (both only read the replica); Litestream waits for it (beforeReplicate).
@@ -109,6 +87,9 @@ export function supervisorWiring(ctx: HostContext, options: UpOptions): Supervis
       if (lease === undefined) return; // stopped while waiting for the lease: nothing starts
       taken = lease;
       await recover(supervisor);
+      // Fetch, checkout and build of each app without a release run while the databases are restored.
+      if (!supervisor.stopping.signal.aborted) await firstDeploys.beginAll();
+      supervisor.afterStop(() => firstDeploys.abandonAll());
     },
     afterRestore: restoreMediaFirst(ctx, recovered, gate),
     beforeReplicate: () => taken.confirmation.required(),
