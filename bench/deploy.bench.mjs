@@ -1,12 +1,13 @@
 // Deploy of the Django fixture (no new requirements): `hostctl deploy` (no supervisor: fetch, archive,
 // venv, restore check, snapshot, migrate, collectstatic, gunicorn to first healthy answer, switch,
 // prune) vs a shell script doing the raw steps (git archive, migrate, collectstatic, gunicorn to first
-// 200). Alternated, medians compared. BENCH_ROUNDS=N for more rounds.
+// 200). Alternated (bench/figures.mjs). BENCH_ROUNDS=N for more rounds.
 import { join } from "node:path";
 import { execa } from "execa";
-import { RAW_DJANGO_DEPLOY, cleanup, cli, fixtureRepo, freePort, median, report, timed, tmp } from "./lib.mjs";
+import { RAW_DJANGO_DEPLOY, cleanup, cli, fixtureRepo, freePort, tmp } from "./lib.mjs";
+import { alternate, record, rounds } from "./figures.mjs";
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const ROUNDS = rounds(9, 3);
 const PYTHON = "/usr/bin/python3";
 
 const RAW = `set -e
@@ -24,21 +25,24 @@ try {
   const work = tmp("deploy-raw");
   const rawEnv = { REPO: repo, WORK: work, PORT: String(await freePort()), DATABASE_URL: `sqlite:///${join(work, "db.sqlite3")}` };
   const raw = () => execa("/bin/sh", ["-c", RAW], { env: rawEnv });
-  const ours = () => cli(home, ["deploy", "blog"]);
+  // Each round deploys a new commit (deploy refuses the live one); committing is not timed.
+  let commits = 0;
+  const ours = async () => {
+    await execa("git", ["-c", "user.name=bench", "-c", "user.email=bench@invalid", "commit", "-q", "--allow-empty", "-m", `v${++commits}`], { cwd: repo });
+    const start = process.hrtime.bigint();
+    await cli(home, ["deploy", "blog"]);
+    return Number(process.hrtime.bigint() - start) / 1e6;
+  };
 
   // Warm-up: first migrate of each database, page cache.
   await ours();
   await raw();
-  const hostctlMs = [];
-  const rawMs = [];
-  for (let i = 0; i < ROUNDS; i++) {
-    hostctlMs.push(await timed(ours));
-    rawMs.push(await timed(raw));
-  }
+  const { ours: hostctlMs, raw: rawMs } = await alternate(ROUNDS, ours, raw);
+  await execa("git", ["-c", "user.name=bench", "-c", "user.email=bench@invalid", "commit", "-q", "--allow-empty", "-m", "last"], { cwd: repo });
   const { stdout } = await cli(home, ["deploy", "blog", "--json"]);
   const last = JSON.parse(stdout);
   console.log(`hostctl steps (ms): ${last.steps.map((s) => `${s.name} ${s.ms}`).join(", ")}; web start → healthy ${last.health_ms} ms`);
-  report(`deploy (${ROUNDS} rounds, medians)`, median(hostctlMs), median(rawMs), 1.15);
+  record({ bench: "deploy", figure: "deploy of the Django fixture, no supervisor", ours: hostctlMs, raw: rawMs, rawLabel: "raw steps", target: 1.15 });
 } finally {
   await cleanup();
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Restore drill vs the raw steps it wraps (`litestream restore -o` + `sqlite3 … 'PRAGMA integrity_check'`),
 // alternated on the same replica, for a 10 MB and a 100 MB database on a loopback S3 (fauxqs).
-// Prints per size: median drill time, median raw time, their ratio (target ≤ 1.10) and the drill's RTO.
+// Records per size (bench/figures.mjs): drill vs raw (target ≤ 1.10) and the drill's RTO.
 // Usage: npm run build && node bench/drill.bench.mjs [--sizes 10,100] [--rounds 5]
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -23,9 +23,10 @@ import { litestreamBinary } from "../dist/litestream/binary.js";
 import { replicateArgs, restoreArgs } from "../dist/litestream/args.js";
 import { litestreamEnv } from "../dist/s3/credentials.js";
 import { freePort } from "../dist/lib/net.js";
+import { QUICK, record, rounds as benchRounds } from "./figures.mjs";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
-const { values } = parseArgs({ options: { sizes: { type: "string", default: "10,100" }, rounds: { type: "string", default: "5" } } });
+const { values } = parseArgs({ options: { sizes: { type: "string", default: QUICK ? "10" : "10,100" }, rounds: { type: "string", default: String(benchRounds(7, 3)) } } });
 const sizes = values.sizes.split(",").map(Number);
 const rounds = Number(values.rounds);
 const CLI = new URL("../dist/cli/main.js", import.meta.url).pathname;
@@ -35,7 +36,6 @@ const binary = litestreamBinary(undefined, {});
 const log = createLogger("silent");
 const run = createRunner(log);
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const time = async (fn) => { const t = performance.now(); const out = await fn(); return { ms: performance.now() - t, out }; };
 const cli = (home, args) => execa(process.execPath, [CLI, "--home", home, ...args], { env: creds });
 
@@ -119,8 +119,8 @@ try {
     }
     ctx.store.close();
     const bytes = (await execa("stat", ["-c", "%s", db])).stdout.trim();
-    const ratio = median(drillMs) / median(rawMs);
-    console.log(`${String(sizeMb).padStart(4)} MB (${(Number(bytes) / 1048576).toFixed(1)} MiB): drill ${median(drillMs).toFixed(0)} ms, raw ${median(rawMs).toFixed(0)} ms, ratio ${ratio.toFixed(3)} (target <= 1.10), RTO (restore) ${median(rtoMs)} ms`);
+    record({ bench: "drill", figure: `drill, ${sizeMb} MB (${(Number(bytes) / 1048576).toFixed(1)} MiB), fauxqs S3`, ours: drillMs, raw: rawMs, rawLabel: "restore + `integrity_check`", target: 1.1 });
+    record({ bench: "drill", figure: `drill's RTO (restore), ${sizeMb} MB`, ours: rtoMs, kind: "info" });
   }
 } finally {
   client.destroy();

@@ -1,17 +1,18 @@
 // A fresh host brings a site back: time from `hostctl up` on an empty home (after `init` with the same
 // replica) to the first 200 of the Django fixture whose database is 100 MB, vs the raw steps in sequence:
 // `litestream restore` of the same replica, then the deploy's raw steps (git archive, migrate,
-// collectstatic, gunicorn to its first 200). Alternated, medians compared. BENCH_ROUNDS=N, BENCH_DB_MB=N.
+// collectstatic, gunicorn to its first 200). Alternated (bench/figures.mjs). BENCH_ROUNDS=N, BENCH_DB_MB=N.
 // The replica is a file:// target: fauxqs 1.9 rejects the multipart uploads Litestream's Go SDK makes for
 // every snapshot over 5 MB. hostctl's side also does what a real recovery does and the raw side does not:
 // the registry read, the lease, a virtualenv, the health check and Litestream's new generation.
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
-import { CREDS, RAW_DJANGO_DEPLOY, ROOT, cleanup, cli, fixtureRepo, freePort, median, onCleanup, report, timed, tmp } from "./lib.mjs";
+import { CREDS, RAW_DJANGO_DEPLOY, ROOT, cleanup, cli, fixtureRepo, freePort, onCleanup, tmp } from "./lib.mjs";
+import { QUICK, alternate, record, rounds } from "./figures.mjs";
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const MB = Number(process.env.BENCH_DB_MB ?? 100);
+const ROUNDS = rounds(7, 2);
+const MB = Number(process.env.BENCH_DB_MB ?? (QUICK ? 10 : 100));
 const PYTHON = "/usr/bin/python3";
 const BINARY = join(ROOT, "node_modules", "@flydotio", "litestream-linux-x64", "litestream");
 const QUIET = { HOSTCTL_STOP_GRACE_MS: "5000" };
@@ -40,7 +41,10 @@ onCleanup(async () => {
 });
 
 function up(home) {
-  const child = execa(process.execPath, [join(ROOT, "dist", "cli", "main.js"), "--home", home, "up"], { env: { ...CREDS, ...QUIET }, reject: false, forceKillAfterDelay: false, stdio: "ignore" });
+  // BENCH_UP_LOG=FILE keeps the supervisor's JSON log of the last round (where the time goes), stderr in FILE.stderr.
+  const stdout = process.env.BENCH_UP_LOG ? { file: process.env.BENCH_UP_LOG } : "ignore";
+  const stderr = process.env.BENCH_UP_LOG ? { file: `${process.env.BENCH_UP_LOG}.stderr` } : "ignore";
+  const child = execa(process.execPath, [join(ROOT, "dist", "cli", "main.js"), "--home", home, "up"], { env: { ...CREDS, ...QUIET }, reject: false, forceKillAfterDelay: false, stdin: "ignore", stdout, stderr });
   running.add(child);
   return {
     stop: async () => {
@@ -98,15 +102,9 @@ try {
     }
   };
 
-  const hostctlMs = [];
-  const rawMs = [];
   await raw(); // warm-up: page cache, Python bytecode
-  for (let i = 0; i < ROUNDS; i++) {
-    hostctlMs.push(await ours());
-    rawMs.push(await timed(raw));
-  }
-  console.log(`database ${MB} MB, ${ROUNDS} rounds; hostctl up → first 200: ${hostctlMs.map((t) => t.toFixed(0)).join(", ")} ms; raw restore + deploy steps: ${rawMs.map((t) => t.toFixed(0)).join(", ")} ms`);
-  report(`fresh host ${MB} MB (up → first 200 vs litestream restore + deploy steps)`, median(hostctlMs), median(rawMs), 1.1);
+  const { ours: hostctlMs, raw: rawMs } = await alternate(ROUNDS, ours, raw);
+  record({ bench: "fresh-host", figure: `\`up\` on an empty home → first 200, ${MB} MB`, ours: hostctlMs, raw: rawMs, rawLabel: "`litestream restore` + raw deploy steps", target: 1.1 });
 } finally {
   await cleanup();
 }

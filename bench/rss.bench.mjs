@@ -1,20 +1,26 @@
-// Resident memory of the `hostctl up` process while it supervises 20 generic apps (a tiny HTTP server each).
+// Resident memory of the `hostctl up` process while it supervises N generic apps (a tiny HTTP server each),
+// measured at two counts on one home (apps added between the runs) so the growth per app is seen too.
+// Full: 10 then 50 apps (target ≤ 80 MB at 50); --quick: 2 then 10. BENCH_APPS=N sets the larger count.
 import { cpSync, mkdirSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { CLI, ROOT, cleanup, cli, tmp } from "./lib.mjs";
+import { QUICK, record } from "./figures.mjs";
 
-const APPS = Number(process.env.BENCH_APPS ?? 20);
+const APPS = Number(process.env.BENCH_APPS ?? (QUICK ? 10 : 50));
+const BASE = QUICK ? 2 : 10;
+const SETTLE_MS = QUICK ? 500 : 3000;
+const SAMPLES = QUICK ? 3 : 5;
 
 function rssMb(pid) {
   const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"));
   return Number(line?.split(/\s+/)[1] ?? 0) / 1024;
 }
 
-try {
-  const home = join(tmp("rss"), "home");
-  await cli(home, ["init", "--replica-url", `file://${tmp("replica")}`]);
-  for (let i = 0; i < APPS; i++) {
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function addApps(home, from, to) {
+  for (let i = from; i < to; i++) {
     const name = `app${i}`;
     await cli(home, ["app", "add", name, "--kind", "generic", "--repo", "/unused", "--port", String(19100 + i)]);
     const release = join(home, "apps", name, "releases", "r1");
@@ -22,26 +28,49 @@ try {
     cpSync(join(ROOT, "test", "fixtures", "generic-app"), release, { recursive: true });
     symlinkSync(release, join(home, "apps", name, "current"));
   }
+}
+
+/** RSS samples (MB) of the supervisor once all `count` apps run. */
+async function measure(home, count) {
+  const t0 = Date.now();
   // Run the bin itself, as systemd does: its shebang carries the supervisor's V8 flags.
   const up = execa(CLI, ["--home", home, "up"], { reject: false, forceKillAfterDelay: false, stdout: "ignore", stderr: "ignore" });
-  const deadline = Date.now() + 60_000;
-  let running = 0;
-  while (Date.now() < deadline) {
-    const status = await cli(home, ["status", "--json"]).then((r) => JSON.parse(r.stdout), () => undefined);
-    running = status?.apps?.filter((a) => a.state === "running").length ?? 0;
-    if (running === APPS) break;
-    await new Promise((resolve) => setTimeout(resolve, 500));
+  try {
+    const deadline = Date.now() + 120_000;
+    let running = 0;
+    while (running < count) {
+      if (Date.now() > deadline) throw new Error(`${running}/${count} apps running after 120 s`);
+      const status = await cli(home, ["status", "--json"]).then((r) => JSON.parse(r.stdout), () => undefined);
+      running = status?.apps?.filter((a) => a.state === "running").length ?? 0;
+      if (running < count) await sleep(250);
+    }
+    console.log(`${count} apps running after ${Date.now() - t0} ms`);
+    await sleep(SETTLE_MS);
+    const samples = [];
+    for (let i = 0; i < SAMPLES; i++) {
+      samples.push(rssMb(up.pid));
+      await sleep(QUICK ? 300 : 1000);
+    }
+    return samples;
+  } finally {
+    const stopping = Date.now();
+    up.kill("SIGTERM");
+    await up;
+    console.log(`stopped in ${Date.now() - stopping} ms`);
   }
-  await new Promise((resolve) => setTimeout(resolve, 3000));
-  const samples = [];
-  for (let i = 0; i < 5; i++) {
-    samples.push(rssMb(up.pid));
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
-  const peak = Math.max(...samples);
-  console.log(`supervisor RSS with ${running}/${APPS} generic apps running: ${peak.toFixed(1)} MB (target ≤ 80 MB) ${peak <= 80 ? "OK" : "OVER"} → ratio to target ${(peak / 80).toFixed(3)}`);
-  up.kill("SIGTERM");
-  await up;
+}
+
+try {
+  const home = join(tmp("rss"), "home");
+  await cli(home, ["init", "--replica-url", `file://${tmp("replica")}`]);
+  await addApps(home, 0, BASE);
+  const base = await measure(home, BASE);
+  await addApps(home, BASE, APPS);
+  const full = await measure(home, APPS);
+  const growth = (Math.max(...full) - Math.max(...base)) / (APPS - BASE);
+  record({ bench: "rss", figure: `supervisor RSS, ${BASE} generic apps`, unit: "MB", ours: base, kind: "info" });
+  record({ bench: "rss", figure: `supervisor RSS, ${APPS} generic apps`, unit: "MB", ours: full, target: 80 });
+  record({ bench: "rss", figure: `RSS growth per app (${BASE} → ${APPS} apps, peaks)`, unit: "MB", ours: [growth], kind: "info" });
 } finally {
   await cleanup();
 }

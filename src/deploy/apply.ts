@@ -27,6 +27,7 @@ import { proveTemporarily, releaseEnv } from "./prove.js";
 import { switchCurrent } from "./switch.js";
 import { redactUserInfo } from "../lib/redact-url.js";
 import { refuseAlreadyLive } from "./already-live.js";
+import { deployStages, planOrder } from "./stages.js";
 
 export interface DeployOptions {
   ref?: string;
@@ -96,8 +97,8 @@ interface Work {
   pruned: string[];
 }
 
-/** One deploy: lock, then the planned steps; on failure the new release is removed and the database put back. */
-export async function deployApp(spec: AppSpec, ctx: HostContext, options: DeployOptions = {}): Promise<DeployResult> {
+/** The deploy lock and the deploy's state; every program the deploy runs is recorded in the lock. */
+async function openDeploy(spec: AppSpec, ctx: HostContext, options: DeployOptions): Promise<{ work: Work; release: () => Promise<void> }> {
   const app = appPaths(ctx.paths, spec.name);
   const ref = options.ref ?? spec.branch;
   const lock = await acquireDeployLock(ctx.paths, spec.name, { pid: process.pid, started_at: ctx.clock.now().toISOString(), ref, command: options.command ?? "hostctl deploy" }, ctx.clock.now());
@@ -107,26 +108,98 @@ export async function deployApp(spec: AppSpec, ctx: HostContext, options: Deploy
     runOptions.onSpawn?.(pid);
   } }) };
   try {
-    const supervisor = options.supervisor === undefined ? await connectSupervisor(ctx.paths) : (options.supervisor ?? undefined);
-    const work: Work = { spec, ctx: covered, app, options, supervisor, ref, previous: await readCurrent(app), snapshots: [], pruned: [] };
-    return await applyDeploy(work);
-  } finally {
+    const work: Work = { spec, ctx: covered, app, options, supervisor: undefined, ref, previous: await readCurrent(app), snapshots: [], pruned: [] };
+    return { work, release: () => lock.release() };
+  } catch (error) {
     await lock.release();
+    throw error;
   }
 }
 
-async function applyDeploy(work: Work): Promise<DeployResult> {
-  const { spec, ctx } = work;
-  const started = Date.now();
-  const mode: ActivationMode = work.supervisor ? "supervisor" : "temporary";
-  const records: StepRecord[] = [];
-  await guardLitestream(work);
+/** One deploy: lock, then the planned steps; on failure the new release is removed and the database put back. */
+export async function deployApp(spec: AppSpec, ctx: HostContext, options: DeployOptions = {}): Promise<DeployResult> {
+  const { work, release } = await openDeploy(spec, ctx, options);
   try {
-    for (const step of planDeploy({ spec, mode })) {
-      await runStep(step, records, ctx.progress, () => STEPS[step](work));
-    }
+    work.supervisor = options.supervisor === undefined ? await connectSupervisor(ctx.paths) : (options.supervisor ?? undefined);
+    return await applyDeploy(work, []);
+  } finally {
+    await release();
+  }
+}
+
+/** A deploy whose fetch, checkout and build run now (beside a restore) and whose other steps run at finish. */
+export interface BegunDeploy {
+  /** The rest of the deploy, activated through `supervisor` (null: started temporarily for the health check). */
+  finish(supervisor: SupervisorLink | null): Promise<DeployResult>;
+  /** Not finished after all (the supervisor stops): the new release directory goes, the lock is released. */
+  abandon(): Promise<void>;
+}
+
+const EARLY_STEPS: readonly StepName[] = ["fetch", "checkout", "build"];
+
+/**
+ * The first deploy of an app on a fresh host begins while its databases are restored: fetch, checkout and
+ * build touch neither the database nor the replica. Everything else (restore check, snapshot, release phase,
+ * activation) runs at finish, after the restore and Litestream's start, exactly as in deployApp.
+ */
+export async function beginDeploy(spec: AppSpec, ctx: HostContext, options: DeployOptions): Promise<BegunDeploy> {
+  const { work, release } = await openDeploy(spec, ctx, options);
+  const records: StepRecord[] = [];
+  const early = runStages(work, EARLY_STEPS.map((step) => [[step]]), records).then(() => undefined, (error: unknown) => ({ error }));
+  let settled = false;
+  return {
+    finish: async (supervisor) => {
+      settled = true;
+      try {
+        const failed = await early;
+        if (failed) throw await handleFailure(work, failed.error);
+        work.supervisor = supervisor ?? undefined;
+        return await applyDeploy(work, records);
+      } finally {
+        await release();
+      }
+    },
+    abandon: async () => {
+      if (settled) return;
+      settled = true;
+      try {
+        await early;
+        if (work.dir) await rm(work.dir, { recursive: true, force: true });
+      } finally {
+        await release();
+      }
+    },
+  };
+}
+
+/** Stage after stage; the lanes of a stage at once, every lane ending before a failure is handled. */
+async function runStages(work: Work, stages: readonly StepName[][][], records: StepRecord[]): Promise<void> {
+  for (const stage of stages) {
+    const lanes = await Promise.allSettled(stage.map(async (lane) => {
+      for (const step of lane) await runStep(step, records, work.ctx.progress, () => STEPS[step](work));
+    }));
+    const failed = lanes.find((lane) => lane.status === "rejected");
+    if (failed) throw failed.reason;
+  }
+}
+
+/** The planned steps not yet in `done` (a begun deploy's early steps are), then the result. */
+async function applyDeploy(work: Work, done: StepRecord[]): Promise<DeployResult> {
+  const { spec, ctx } = work;
+  const started = Date.now() - done.reduce((sum, record) => sum + record.ms, 0);
+  const mode: ActivationMode = work.supervisor ? "supervisor" : "temporary";
+  let records = done;
+  await guardLitestream(work);
+  const plan = planDeploy({ spec, mode });
+  const stages = deployStages(plan, work.previous === undefined)
+    .map((stage) => stage.map((lane) => lane.filter((step) => !done.some((record) => record.name === step))).filter((lane) => lane.length > 0))
+    .filter((stage) => stage.length > 0);
+  try {
+    await runStages(work, stages, records);
   } catch (error) {
     throw await handleFailure(work, error);
+  } finally {
+    records = planOrder(records, plan);
   }
   const release = work.release ?? "";
   await recordLastDeploy(work, { ok: true, at: ctx.clock.now().toISOString(), ref: work.ref, commit: work.commit?.sha ?? "", release });
@@ -257,6 +330,8 @@ async function handleFailure(work: Work, error: unknown): Promise<unknown> {
     notes.push(restored.length > 0 ? `restored ${restored.join(", ")} from snapshots/${work.release ?? ""}/` : "databases unchanged by the failed release phase");
   }
   if (work.dir && work.release !== (await readCurrent(work.app))) await rm(work.dir, { recursive: true, force: true });
+  // A first release snapshots beside its build (stages.ts): a failed build leaves no snapshot behind.
+  if (error.step === "build" && work.release) await rm(join(work.app.snapshots, work.release), { recursive: true, force: true });
   await recordLastDeploy(work, { ok: false, at: work.ctx.clock.now().toISOString(), ref: work.ref, ...(work.commit ? { commit: work.commit.sha } : {}), step: error.step, error: error.message });
   const serving = work.previous ? `releases/${work.previous} is still current` : "no release is current yet";
   return new HostctlError("DEPLOY_FAILED", failureMessage(work.spec.name, error), {

@@ -65,6 +65,14 @@ export interface AcquireLeaseOptions {
   confirmDelayMs?: number;
 }
 
+/** A lease written but not yet read back: `confirmed` settles once the pause and the read-back are over. */
+export interface LeaseStart {
+  /** Another host had the replica since this one last held it (known before the read-back). */
+  took_from: string | undefined;
+  /** The lease, or LEASE_HELD when another host's write won the race (see acquireLease). */
+  confirmed: Promise<Lease & { took_from?: string }>;
+}
+
 /**
  * Takes the replica's lease for this host, or throws LEASE_HELD naming the holder.
  *
@@ -76,6 +84,15 @@ export interface AcquireLeaseOptions {
  * takeover. Conditional writes (If-None-Match / If-Match) would close this window where providers support them.
  */
 export async function acquireLease(ctx: Pick<HostContext, "store" | "log" | "clock">, options: AcquireLeaseOptions): Promise<Lease & { took_from?: string }> {
+  return (await beginLease(ctx, options)).confirmed;
+}
+
+/**
+ * acquireLease in two halves, so the pause can overlap work that only reads the replica (the restore): it
+ * returns once the lease is written (or throws LEASE_HELD when a fresh lease of another host is there), and
+ * its `confirmed` settles after the pause and the read-back. Nothing may write to the replica before then.
+ */
+export async function beginLease(ctx: Pick<HostContext, "store" | "log" | "clock">, options: AcquireLeaseOptions): Promise<LeaseStart> {
   const me: LeaseHolder = { hostId: options.hostId, hostname: options.hostname ?? osHostname() };
   const ttlMs = options.ttlMs ?? DEFAULT_LEASE_TTL_MS;
   const now = options.now ?? ctx.clock.now();
@@ -86,16 +103,25 @@ export async function acquireLease(ctx: Pick<HostContext, "store" | "log" | "clo
     if (decision.reason === "released") ctx.log.info({ event: "lease.handover", previous: current }, `lease released by ${current.hostname} (${current.host_id}) at ${current.released_at ?? "?"}`);
     else ctx.log.warn({ event: "lease.taken_over", reason: decision.reason, previous: current }, `lease taken from ${describeHolder(current, now)}`);
   }
+  // took_from: another host had the replica since this one last held it (not on a renewal).
+  const tookFrom = decision.action === "acquire" && current !== undefined && current.host_id !== me.hostId ? current.host_id : undefined;
   const lease = leaseBody(me, now, ttlMs, current);
+  const writeStarted = Date.now();
+  await writeLease(ctx, lease);
+  const pauseMs = options.confirmDelayMs ?? Math.max(MIN_CONFIRM_DELAY_MS, CONFIRM_ROUND_TRIPS * (Date.now() - writeStarted));
+  const confirmed = confirmLease(ctx, me, lease, pauseMs, now).then((held) => (tookFrom === undefined ? held : { ...held, took_from: tookFrom }));
+  confirmed.catch(() => undefined); // the caller awaits it later; until then its rejection is not unhandled
+  return { took_from: tookFrom, confirmed };
+}
+
+async function confirmLease(ctx: Pick<HostContext, "store" | "log" | "clock">, me: LeaseHolder, lease: Lease, pauseMs: number, now: Date): Promise<Lease> {
   for (let attempt = 0; attempt < 2; attempt++) {
-    const writeStarted = Date.now();
-    await writeLease(ctx, lease);
-    await ctx.clock.sleep(options.confirmDelayMs ?? Math.max(MIN_CONFIRM_DELAY_MS, CONFIRM_ROUND_TRIPS * (Date.now() - writeStarted)));
+    if (attempt > 0) await writeLease(ctx, lease);
+    await ctx.clock.sleep(pauseMs);
     const stored = await readLease(ctx);
     if (stored?.host_id === me.hostId) {
       ctx.log.info({ event: "lease.acquired", host_id: me.hostId, key: leaseKey(ctx) }, "lease acquired");
-      // took_from: another host had the replica since this one last held it (not on a renewal).
-      return decision.action === "acquire" && current !== undefined && current.host_id !== me.hostId ? { ...lease, took_from: current.host_id } : lease;
+      return lease;
     }
     // Gone again, or marked released: a previous holder's release overwrote ours between its check and its
     // write. Write once more.

@@ -27,6 +27,8 @@ export interface UnitDeps {
   metricsPort: number | undefined;
   /** Runs after the databases are in place, before anything starts (media restore on a fresh host). */
   afterRestore?: (spec: AppSpec, databases: DatabaseRestore[]) => Promise<void>;
+  /** Awaited before Litestream starts; throws when this host must not write to the replica (its lease is not confirmed). */
+  beforeReplicate?: () => Promise<void>;
   /** Deploys an app that has no release yet (restore has already run). */
   firstDeploy?: (spec: AppSpec) => Promise<void>;
   /** The app's state or live release changed (the front door re-reads its upstreams). */
@@ -105,6 +107,7 @@ export class AppUnit {
     switch (effect.type) {
       case "restore": return this.restore();
       case "start_litestream": return this.attempt(async () => {
+        await this.deps.beforeReplicate?.();
         // A LiteFS replica never writes to the replica target: only the primary's Litestream does.
         if (!this.litefs || this.litefs.isCandidate) await this.litestream.start();
         return { type: "litestream_started", hasRelease: await pathExists(this.paths.current), canDeploy: this.deps.firstDeploy !== undefined };

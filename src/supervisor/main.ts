@@ -35,6 +35,7 @@ export interface SupervisorOptions {
    */
   firstDeploy?: (spec: AppSpec, activate: ((releaseDir: string) => Promise<ActivateResult>) | undefined) => Promise<void>;
   afterRestore?: UnitDeps["afterRestore"];
+  beforeReplicate?: UnitDeps["beforeReplicate"];
   /** Runs before apps are loaded: the host lease, recovering apps from the registry on a fresh host. */
   beforeStart?: (supervisor: Supervisor) => Promise<void>;
   /** Extra routes and periodic work from other features (drills, metrics, polling). */
@@ -75,6 +76,9 @@ export class Supervisor {
   private readonly afterStopHooks: (() => Promise<void> | void)[] = [];
   private statusExtras: (() => HostFacts)[] = [];
   private readonly unitListeners: { added: (unit: AppUnit) => void; removed: (name: string) => void }[] = [];
+
+  /** Stops the supervisor as SIGTERM does, `up` then exiting with exitCode (set by runSupervisor). */
+  requestStop: (reason: string, exitCode: number) => void = () => undefined;
 
   constructor(readonly ctx: HostContext, readonly options: SupervisorOptions) {}
 
@@ -133,6 +137,7 @@ export class Supervisor {
       ctx, policy: this.options.policy, graceMs: this.options.graceMs, hostId: this.hostId, metricsPort,
       ...(firstDeploy ? { firstDeploy: (s: AppSpec) => firstDeploy(s, activate) } : {}),
       ...(this.options.afterRestore ? { afterRestore: this.options.afterRestore } : {}),
+      ...(this.options.beforeReplicate ? { beforeReplicate: this.options.beforeReplicate } : {}),
       ...(this.frontDoor ? { proxy: unitProxy(this.frontDoor, this.options.hooks?.healthCheck) } : {}),
       onChange: () => this.frontDoor?.refresh(),
     });
@@ -293,6 +298,7 @@ export async function runSupervisor(ctx: HostContext, options: SupervisorOptions
   const release = await acquireSupervisorLock(ctx.paths);
   const supervisor = new Supervisor(ctx, options);
   let stopping: Promise<void> | undefined;
+  let exitCode = 0;
   const done = new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
       if (stopping) return;
@@ -301,6 +307,10 @@ export async function runSupervisor(ctx: HostContext, options: SupervisorOptions
     };
     process.on("SIGTERM", () => shutdown("SIGTERM"));
     process.on("SIGINT", () => shutdown("SIGINT"));
+    supervisor.requestStop = (reason, code) => {
+      exitCode = code;
+      shutdown(reason);
+    };
   });
   try {
     await supervisor.start();
@@ -309,5 +319,5 @@ export async function runSupervisor(ctx: HostContext, options: SupervisorOptions
     await release();
   }
   ctx.log.info({ event: "supervisor.stopped" }, "supervisor stopped");
-  return 0;
+  return exitCode;
 }

@@ -84,6 +84,19 @@ describe("hostctl deploy", () => {
   let v1: string;
   let v2: string;
 
+  it("a first deploy whose build fails leaves no release dir and no snapshot (taken beside the build) behind", async () => {
+    await setSpec((t) => `${t}build: exit 3\n`);
+    try {
+      const result = await deploy();
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr).toContain('failed at step "build"');
+      expect(await readdir(join(appDir(), "releases"))).toEqual([]);
+      expect(await pathExists(join(appDir(), "snapshots")) ? await readdir(join(appDir(), "snapshots")) : []).toEqual([]);
+    } finally {
+      await setSpec((t) => t.replace("build: exit 3\n", ""));
+    }
+  });
+
   it("deploys v1: a release dir without .git, built, migrated, health-checked and current; v1 is served", async () => {
     const result = await deploy("--json");
     expect(result.exitCode, result.stderr).toBe(0);

@@ -4,7 +4,7 @@ import { parseHostConfig } from "../../src/config/host.js";
 import { hostPaths } from "../../src/config/paths.js";
 import type { Lease } from "../../src/lease/decision.js";
 import { LeaseKeeper } from "../../src/lease/keeper.js";
-import { acquireLease, readLease, releaseLease } from "../../src/lease/lease.js";
+import { acquireLease, beginLease, readLease, releaseLease } from "../../src/lease/lease.js";
 import { systemClock } from "../../src/lib/clock.js";
 import { HostctlError } from "../../src/lib/errors.js";
 import { createRunner } from "../../src/lib/exec.js";
@@ -104,6 +104,15 @@ describe("lease", () => {
     const ctx = await context(`s3://${s3.bucket}/race`);
     const results = await Promise.allSettled([acquireLease(ctx, { ...hostA, confirmDelayMs: 300 }), acquireLease(ctx, { ...hostB, confirmDelayMs: 300 })]);
     expect(results.filter((result) => result.status === "fulfilled")).toHaveLength(1);
+  });
+
+  it("beginLease: both racers write, exactly one confirmation holds and the other fails with LEASE_HELD", async () => {
+    const ctx = await context(`s3://${s3.bucket}/race-begin`);
+    const begun = await Promise.all([beginLease(ctx, { ...hostA, confirmDelayMs: 300 }), beginLease(ctx, { ...hostB, confirmDelayMs: 300 })]);
+    const results = await Promise.allSettled(begun.map((b) => b.confirmed));
+    expect(results.filter((result) => result.status === "fulfilled")).toHaveLength(1);
+    const rejected = results.find((result) => result.status === "rejected");
+    expect(rejected?.status === "rejected" ? (rejected.reason as HostctlError).code : undefined).toBe("LEASE_HELD");
   });
 
   it("does not release a lease another host holds", async () => {

@@ -1,4 +1,4 @@
-import { readdir, readlink } from "node:fs/promises";
+import { mkdir, readdir, readlink, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -8,6 +8,7 @@ import { FIXTURES, freePort } from "../helpers/apps.js";
 import { gitRepo } from "../helpers/git.js";
 import { killAllSupervisors, startSupervisor } from "../helpers/supervisor.js";
 import { waitFor } from "../helpers/wait.js";
+import { pathExists } from "../../src/lib/fs.js";
 
 afterAll(async () => {
   await killAllSupervisors();
@@ -47,5 +48,26 @@ describe("shutdown while an app is still booting", () => {
     expect(await listening(port)).toBe(false);
     expect(await processesIn(home)).toEqual([]);
     expect(await sup.log()).toContain('"event":"supervisor.stopped"');
+  }, 60_000);
+
+  it("SIGTERM after the first deploy began (fetch, checkout, build beside the restore) but before it could finish removes its release and its lock", async () => {
+    const repo = await gitRepo({ fixture: join(FIXTURES, "generic-app") });
+    const home = join(await tempDir(), "home");
+    expect((await runCli(home, ["init", "--replica-url", `file://${join(await tempDir(), "replica")}`])).exitCode).toBe(0);
+    expect((await runCli(home, ["app", "add", "gen", "--kind", "generic", "--repo", repo.dir, "--port", String(await freePort()), "--db", "db.sqlite3"])).exitCode).toBe(0);
+    // This host says the database was replicated, yet the replica is empty: the boot refuses to start it
+    // (and retries later), so the begun deploy waits for a restore that does not come.
+    await mkdir(join(home, "apps", "gen"), { recursive: true });
+    await writeFile(join(home, "apps", "gen", "state.json"), JSON.stringify({ replicated: { "db.sqlite3": "2026-01-01T00:00:00.000Z" } }));
+    const sup = await startSupervisor(home);
+    await waitFor("the early build and the refused boot", async () => {
+      const log = await sup.log();
+      return log.includes("-----> build") && log.includes("REPLICA_MARKER_MISMATCH");
+    }, 30_000, 50);
+    expect(await readdir(join(home, "apps", "gen", "releases"))).toHaveLength(1);
+    expect(await sup.stop("SIGTERM")).toBe(0);
+    expect(await readdir(join(home, "apps", "gen", "releases"))).toEqual([]);
+    expect(await pathExists(join(home, "run", "locks", "deploy-gen.lock"))).toBe(false);
+    expect(await pathExists(join(home, "apps", "gen", "current"))).toBe(false);
   }, 60_000);
 });

@@ -81,6 +81,24 @@ describe("one live host per replica prefix", () => {
     expect(await b.stop("SIGTERM")).toBe(0);
   });
 
+  it("two hosts starting at once on a free lease: one runs, the other exits 1 without having started Litestream", async () => {
+    const { endpoint, bucket } = s3;
+    const [c, d] = await Promise.all([newHost(`s3://${bucket}/race`, endpoint), newHost(`s3://${bucket}/race`, endpoint)]);
+    // The lease's confirming pause overlaps the restore: whichever host loses (at its first read, or at its
+    // read-back after the pause), its Litestream never started, so it wrote nothing to the replica.
+    const started = await Promise.all([c, d].map(async (home) => startSupervisor(home, env, join(await tempDir(), "race.log"), ["--no-wait"])));
+    const exited = await Promise.race(started.map(async (sup, i) => ({ i, code: (await sup.child).exitCode })));
+    expect(exited.code).toBe(1);
+    const loser = [c, d][exited.i]!;
+    const winner = [c, d][1 - exited.i]!;
+    expect(await started[exited.i]!.log()).toMatch(/LEASE_HELD|lease\.race_lost/);
+    expect(await pathExists(join(loser, "apps", "shop", "logs", "litestream.log"))).toBe(false);
+    await waitForSocket(winner);
+    await waitFor("shop running on the winner", async () => (await shop(winner))?.state === "running", 30_000);
+    expect((await shop(winner))?.litestream.state).toBe("running");
+    expect(await started[1 - exited.i]!.stop("SIGTERM")).toBe(0);
+  });
+
   it("after the first is killed, the second takes over at once with --takeover; the first, revived, does not replicate over it", async () => {
     const a = await startRunning(hostA);
     await killHost(hostA, a);

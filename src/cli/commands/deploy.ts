@@ -1,4 +1,3 @@
-import { fileURLToPath } from "node:url";
 import type { CommandResult, Deps } from "../deps.js";
 import { ago, table } from "../output.js";
 import { mirrorRegistryOrWarn } from "../../registry/mirror.js";
@@ -9,6 +8,7 @@ import { deployApp } from "../../deploy/apply.js";
 import { setupPushRepo } from "../../deploy/push.js";
 import { listReleases, previousRelease, readCurrent } from "../../deploy/releases.js";
 import { rollbackApp } from "../../deploy/rollback.js";
+import { cliScript } from "../script.js";
 
 export interface DeployFlags {
   ref?: string;
@@ -83,7 +83,7 @@ export async function releases(name: string, deps: Deps): Promise<CommandResult>
 export async function pushSetup(name: string, deps: Deps): Promise<CommandResult> {
   const spec = await requireApp(deps.paths, name);
   // The hook runs this very CLI (same Node, same build), with --home baked in.
-  const script = fileURLToPath(new URL("../main.js", import.meta.url));
+  const script = cliScript();
   const result = await setupPushRepo(deps.run, deps.paths, spec, { node: process.execPath, script });
   return {
     text: `${result.created ? "created" : "updated"} ${result.path}\npush to deploy: git remote add hostctl ssh://HOST${result.path} && git push hostctl ${spec.branch}`,

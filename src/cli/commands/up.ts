@@ -1,7 +1,6 @@
-import { pino } from "pino";
 import type { CommandResult, Deps } from "../deps.js";
 import { loadHostContext, type HostContext } from "../../apps/context.js";
-import { createLogger } from "../../lib/log.js";
+import { createLogger, fdDestination } from "../../lib/log.js";
 import { runSupervisor, type SupervisorOptions } from "../../supervisor/main.js";
 import { scaledBackoff } from "../../supervisor/backoff.js";
 
@@ -11,11 +10,11 @@ export interface UpOptions {
   wait?: boolean;
 }
 
-export type SupervisorWiring = Pick<SupervisorOptions, "hooks" | "firstDeploy" | "extend" | "beforeStart" | "afterRestore">;
+export type SupervisorWiring = Pick<SupervisorOptions, "hooks" | "firstDeploy" | "extend" | "beforeStart" | "afterRestore" | "beforeReplicate">;
 
 /** The composition root of the supervisor: JSON logs on stdout (journald), everything else from features. */
 export async function up(options: UpOptions, deps: Deps, wiring: (ctx: HostContext, options: UpOptions) => SupervisorWiring): Promise<CommandResult> {
-  const log = createLogger(deps.logLevel ?? "info", pino.destination(1));
+  const log = createLogger(deps.logLevel ?? "info", fdDestination(1));
   const supervisorDeps = { ...deps, log };
   const ctx = await loadHostContext(supervisorDeps);
   const scale = Number(deps.env.HOSTCTL_BACKOFF_SCALE ?? "1");

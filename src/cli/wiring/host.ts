@@ -5,7 +5,8 @@ import { appPaths } from "../../config/paths.js";
 import { writeJsonFile } from "../../lib/json-file.js";
 import { HostctlError, errorMessage } from "../../lib/errors.js";
 import { pathExists } from "../../lib/fs.js";
-import { acquireLease, leaseLostError } from "../../lease/lease.js";
+import { beginLease, leaseLostError } from "../../lease/lease.js";
+import { LeaseConfirmation } from "../../lease/confirmation.js";
 import { LeaseKeeper } from "../../lease/keeper.js";
 import { loadHostId } from "../../lease/host-id.js";
 import { leaseWaitPath, type LeaseWait } from "../../lease/wait.js";
@@ -34,9 +35,10 @@ const LEASE_POLL_MS = 5000;
  * 5 s, saying which host holds it and since when) and proceeds once it is released or expires; with
  * `--no-wait` it refuses at once (LEASE_HELD, exit 1). --takeover takes it at once. When S3 cannot be reached
  * the lease cannot be read either: the host starts (its Litestream cannot write there anyway) and the keeper
- * settles the lease once S3 answers.
+ * settles the lease once S3 answers. It returns once the lease is written: the read-back after the lease's
+ * pause is `confirmation`, which whatever writes to the replica waits for (the restore only reads it).
  */
-export async function takeLease(ctx: HostContext, options: TakeLeaseOptions): Promise<string | undefined> {
+export async function takeLease(ctx: HostContext, options: TakeLeaseOptions): Promise<TakenLease | undefined> {
   const hostId = await loadHostId(ctx.paths);
   try {
     return await leaseLoop(ctx, hostId, options);
@@ -45,19 +47,28 @@ export async function takeLease(ctx: HostContext, options: TakeLeaseOptions): Pr
   }
 }
 
-async function leaseLoop(ctx: HostContext, hostId: string, options: TakeLeaseOptions): Promise<string | undefined> {
+export interface TakenLease {
+  hostId: string;
+  confirmation: LeaseConfirmation;
+}
+
+async function leaseLoop(ctx: HostContext, hostId: string, options: TakeLeaseOptions): Promise<TakenLease | undefined> {
   let lastHolder: string | undefined;
   const since = ctx.clock.now().toISOString();
   for (;;) {
     try {
-      const lease = await acquireLease(ctx, { hostId, takeover: options.takeover });
-      ctx.log.info({ event: "lease.acquired", host_id: hostId, acquired_at: lease.acquired_at, took_from: lease.took_from, takeover: options.takeover }, "holding the replica lease");
-      if (lease.took_from !== undefined) await setStaleAside(ctx, lease.took_from);
-      return hostId;
+      const started = await beginLease(ctx, { hostId, takeover: options.takeover });
+      // Local databases older than the replica go aside before the restore, whether or not the read-back
+      // confirms the lease: another host has had the replica since this one.
+      if (started.took_from !== undefined) await setStaleAside(ctx, started.took_from);
+      const confirmation = new LeaseConfirmation(started.confirmed.then((lease) => {
+        ctx.log.info({ event: "lease.acquired", host_id: hostId, acquired_at: lease.acquired_at, took_from: lease.took_from, takeover: options.takeover }, "holding the replica lease");
+      }), (error) => unavailable(ctx, error));
+      return { hostId, confirmation };
     } catch (error) {
       if (!(error instanceof HostctlError && error.code === "LEASE_HELD")) {
-        ctx.log.warn({ event: "lease.unavailable", reason: errorMessage(error) }, "could not read the replica lease; starting, the keeper retries");
-        return hostId;
+        unavailable(ctx, error);
+        return { hostId, confirmation: LeaseConfirmation.none() };
       }
       if (!options.wait) throw error;
       // Said once per holder, not at every read (the heartbeat's age changes each time).
@@ -72,6 +83,10 @@ async function leaseLoop(ctx: HostContext, hostId: string, options: TakeLeaseOpt
       if (options.signal.aborted) return undefined;
     }
   }
+}
+
+function unavailable(ctx: HostContext, error: unknown): void {
+  ctx.log.warn({ event: "lease.unavailable", reason: errorMessage(error) }, "could not read the replica lease; starting, the keeper retries");
 }
 
 /** Another host had the replica since this one last did: local databases are older than the replica. */
@@ -98,17 +113,30 @@ export function restoreMediaFirst(ctx: HostContext, recovered?: Set<string>, gat
 }
 
 /** The lease heartbeat, media shipping, and at shutdown a last media sync before the lease is released. */
-export function wireHost(supervisor: Supervisor, hostId: string, gate?: MediaRestoreGate): MediaSyncLoop {
+export function wireHost(supervisor: Supervisor, taken: TakenLease, gate?: MediaRestoreGate): MediaSyncLoop {
   const { ctx } = supervisor;
+  const { hostId, confirmation } = taken;
   const keeper = new LeaseKeeper(ctx, { hostId });
-  keeper.start((holder) => {
-    const error = leaseLostError(ctx, holder, ctx.clock.now());
-    ctx.log.error({ event: "lease.lost", holder: holder.host_id, hostname: holder.hostname }, error.message);
-    supervisor.fence(error.message);
+  void confirmation.settled.then((ok) => {
+    if (!ok) {
+      // Another host's write won the lease race: nothing of this host has written to the replica (all of it
+      // waits for the confirmation). Stop; systemd starts `up` again, which then waits for that host's lease.
+      const reason = confirmation.reason ?? "lease lost";
+      supervisor.fence(reason);
+      ctx.log.error({ event: "lease.race_lost", reason }, `${reason}: stopping without replicating`);
+      supervisor.requestStop("lease race lost", 1);
+      return;
+    }
+    if (supervisor.stopping.signal.aborted) return;
+    keeper.start((holder) => {
+      const error = leaseLostError(ctx, holder, ctx.clock.now());
+      ctx.log.error({ event: "lease.lost", holder: holder.host_id, hostname: holder.hostname }, error.message);
+      supervisor.fence(error.message);
+    });
   });
   supervisor.addStatus(() => ({ lease: { host_id: hostId, ...keeper.status() } }));
 
-  const media = new MediaSyncLoop(ctx, { paused: () => keeper.status().state === "lost", ...(gate ? { gate } : {}) });
+  const media = new MediaSyncLoop(ctx, { paused: () => confirmation.state !== "confirmed" || keeper.status().state === "lost", ...(gate ? { gate } : {}) });
   supervisor.attach(media);
   supervisor.afterStop(async () => {
     // Files written in the last seconds count too: the apps have stopped writing.

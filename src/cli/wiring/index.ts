@@ -1,44 +1,22 @@
 import type { HostContext } from "../../apps/context.js";
-import type { AppSpec } from "../../config/schema.js";
 import { errorMessage } from "../../lib/errors.js";
-import { deployApp } from "../../deploy/apply.js";
-import type { SupervisorLink } from "../../deploy/supervisor-link.js";
-import type { ActivateResult } from "../../supervisor/control-protocol.js";
 import { recoverApps } from "../../registry/recover.js";
-import { clearRecoveryCommit, readRecoveryState } from "../../registry/recovery-state.js";
 import { RegistryMirrorLoop } from "../../registry/mirror-loop.js";
 import type { Supervisor } from "../../supervisor/main.js";
 import type { SupervisorWiring, UpOptions } from "../commands/up.js";
 import { wireDrills } from "./drills.js";
 import { DeployPollLoop } from "../../deploy/poll-loop.js";
 import { wireJobs } from "./jobs.js";
-import { restoreMediaFirst, takeLease, wireHost } from "./host.js";
+import { restoreMediaFirst, takeLease, wireHost, type TakenLease } from "./host.js";
+import { LeaseConfirmation } from "../../lease/confirmation.js";
 import { watchRecoveredReferences } from "./media-recovery.js";
 import { MediaRestoreGate } from "../../media/restore-gate.js";
 import { deployHooks } from "../../deploy/hooks.js";
 import { listAppNames } from "../../apps/registry.js";
+import { FirstDeploys } from "./first-deploy.js";
 import { refreshPushHooks } from "./push-hooks.js";
 import { bootRetryDelay } from "../../supervisor/backoff.js";
 import { extendLitefsReplica, isLitefsReplicaHost, withRejoinHint } from "./litefs.js";
-
-/**
- * An app with no release yet is deployed before it starts: the recorded live commit on a recovered host,
- * else its branch. The supervisor activates the release (starts its processes, health-checks, switches
- * `current`), so the web process boots once instead of once for a temporary check and again supervised.
- * `force`: Litestream was started a moment ago; whatever the release phase writes, it ships when it runs.
- */
-function firstDeploy(ctx: HostContext) {
-  return async (spec: AppSpec, activate: ((releaseDir: string) => Promise<ActivateResult>) | undefined): Promise<void> => {
-    const recovery = await readRecoveryState(ctx, spec.name);
-    const ref = recovery.recover_commit ?? spec.branch;
-    ctx.log.info({ event: "deploy.first", app: spec.name, ref }, "deploying before first start");
-    const supervisor: SupervisorLink | null = activate
-      ? { appRuntime: () => Promise.resolve(undefined), activate: (_name, request) => activate(request.releaseDir) }
-      : null;
-    await deployApp(spec, ctx, { ref, supervisor, force: true, command: "hostctl up (first deploy)" });
-    if (recovery.recover_commit) await clearRecoveryCommit(ctx, spec.name);
-  };
-}
 
 /**
  * A host without apps reads the registry before anything starts; if the replica cannot be read it retries
@@ -71,34 +49,42 @@ async function recover(supervisor: Supervisor): Promise<void> {
   }
 }
 
-async function extend(supervisor: Supervisor, hostId: string, recovered: Set<string>, gate: MediaRestoreGate): Promise<void> {
-  const media = wireHost(supervisor, hostId, gate);
+async function extend(supervisor: Supervisor, taken: TakenLease, recovered: Set<string>, gate: MediaRestoreGate): Promise<void> {
+  const media = wireHost(supervisor, taken, gate);
   watchRecoveredReferences(supervisor, recovered);
   await wireDrills(supervisor, media);
   supervisor.attach(new DeployPollLoop(supervisor.ctx, { fenced: () => supervisor.fenced !== undefined }));
   await wireJobs(supervisor);
   await refreshPushHooks(supervisor.ctx);
-  supervisor.attach(new RegistryMirrorLoop(supervisor.ctx, { fenced: () => supervisor.fenced !== undefined }));
+  // Until the lease is confirmed another host may own the replica target, and its registry.
+  supervisor.attach(new RegistryMirrorLoop(supervisor.ctx, { fenced: () => supervisor.fenced !== undefined || taken.confirmation.state !== "confirmed" }));
 }
 
 /** Connects the supervisor to deploys, drills, the registry (composition root: the supervisor imports none of them). */
 export function supervisorWiring(ctx: HostContext, options: UpOptions): SupervisorWiring {
   const hooks = deployHooks(ctx);
-  let hostId = "";
+  let taken: TakenLease = { hostId: "", confirmation: LeaseConfirmation.none() };
   const recovered = new Set<string>(); // apps whose database and media were restored from the replica at boot
   const gate = new MediaRestoreGate();
+  const firstDeploys = new FirstDeploys(ctx);
   return {
     hooks: { healthCheck: hooks.healthCheck, switchCurrent: hooks.switchCurrent },
-    firstDeploy: firstDeploy(ctx),
+    firstDeploy: (spec, activate) => firstDeploys.run(spec, activate),
     beforeStart: async (supervisor) => {
       if (isLitefsReplicaHost(ctx)) return recover(supervisor);
-      const taken = await takeLease(ctx, { takeover: options.takeover ?? false, wait: options.wait ?? true, signal: supervisor.stopping.signal })
+      // Returns once the lease is written: its confirming pause runs on while the registry is read and the
+      // databases restored (both only read the replica); Litestream waits for it (beforeReplicate).
+      const lease = await takeLease(ctx, { takeover: options.takeover ?? false, wait: options.wait ?? true, signal: supervisor.stopping.signal })
         .catch((error: unknown) => { throw withRejoinHint(ctx, error); });
-      if (taken === undefined) return; // stopped while waiting for the lease: nothing starts
-      hostId = taken;
+      if (lease === undefined) return; // stopped while waiting for the lease: nothing starts
+      taken = lease;
       await recover(supervisor);
+      // Fetch, checkout and build of each app without a release run while the databases are restored.
+      if (!supervisor.stopping.signal.aborted) await firstDeploys.beginAll();
+      supervisor.afterStop(() => firstDeploys.abandonAll());
     },
     afterRestore: restoreMediaFirst(ctx, recovered, gate),
-    extend: (supervisor) => (isLitefsReplicaHost(ctx) ? extendLitefsReplica(supervisor) : extend(supervisor, hostId, recovered, gate)),
+    beforeReplicate: () => taken.confirmation.required(),
+    extend: (supervisor) => (isLitefsReplicaHost(ctx) ? extendLitefsReplica(supervisor) : extend(supervisor, taken, recovered, gate)),
   };
 }

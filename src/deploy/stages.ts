@@ -1,0 +1,23 @@
+import type { StepName } from "./plan.js";
+
+/** Steps run one after another in a lane; the lanes of a stage run at once; stages run in order. */
+export type Stage = StepName[][];
+
+/**
+ * Pure: the planned steps (plan.ts) as stages, overlapping what does not depend on each other. After the
+ * fetch (a refused or unknown ref restores nothing), the database check/restore runs beside the checkout.
+ * The snapshot stays right before the release phase while an old release may be writing; on a first
+ * release nothing but Litestream writes (no web process yet), so the snapshot is taken beside the build.
+ */
+export function deployStages(steps: readonly StepName[], firstRelease: boolean): Stage[] {
+  const rest = steps.filter((s) => !["fetch", "checkout", "build", "restore", "snapshot"].includes(s)).map((s) => [[s]]);
+  if (!steps.includes("restore")) return steps.map((s) => [[s]]);
+  const head: Stage[] = [[["fetch"]], [["checkout"], ["restore"]]];
+  const tail: Stage[] = firstRelease ? [[["build"], ["snapshot"]]] : [[["build"]], [["snapshot"]]];
+  return [...head, ...tail, ...rest];
+}
+
+/** Plan order, for the records of steps that ran side by side. */
+export function planOrder<T extends { name: StepName }>(records: T[], steps: readonly StepName[]): T[] {
+  return [...records].sort((a, b) => steps.indexOf(a.name) - steps.indexOf(b.name));
+}
