@@ -150,7 +150,4 @@ export function checkFreshness(restored: string | null, live: string | null | un
   return { lagS: seconds(lagMs), check: check("freshness", ok, `replica ${seconds(lagMs)}s behind live (limit ${seconds(maxLagMs)}s)`) };
 }
 
-export function isDjango(kind: string): boolean {
-  return kind === "django" || kind === "wagtail";
-}
 

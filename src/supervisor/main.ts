@@ -1,4 +1,5 @@
 import { hostname } from "node:os";
+import { forEachLimit } from "../lib/pool.js";
 import { isAppLoop, type AppLoop, type Loop } from "../lib/loop.js";
 import { engineOf } from "../litestream/engine-v03.js";
 import type { Server } from "node:http";
@@ -45,14 +46,6 @@ export interface SupervisorOptions {
 function memory(): { rss_mb: number; heap_mb: number } {
   const usage = process.memoryUsage();
   return { rss_mb: Math.round(usage.rss / 1e5) / 10, heap_mb: Math.round(usage.heapUsed / 1e5) / 10 };
-}
-
-/** Runs `limit` tasks at a time. */
-async function eachLimited<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
-  const queue = [...items];
-  await Promise.all(Array.from({ length: Math.min(limit, queue.length) }, async () => {
-    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await task(item);
-  }));
 }
 
 export class Supervisor {
@@ -272,7 +265,8 @@ export class Supervisor {
     this.servers.push(await listenControl(ctx.paths.socket, this.routes));
     if (ctx.host.metrics.listen) this.servers.push(await listenTcp(ctx.host.metrics.listen, this.routes.only(routeSpec("metrics"))));
     ctx.log.info({ event: "supervisor.started", apps: apps.map((a) => a.name), socket: ctx.paths.socket }, "supervisor started");
-    void eachLimited([...this.units.values()], this.options.bootConcurrency, (unit) => unit.boot());
+    // boot() never throws (failures become state), so one app's failure never holds the others back.
+    void forEachLimit([...this.units.values()], this.options.bootConcurrency, (unit) => unit.boot());
   }
 
   /** Every app stops its processes first and its Litestream last; apps stop in parallel. */
