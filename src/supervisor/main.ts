@@ -8,6 +8,7 @@ import { scanApps } from "../apps/registry.js";
 import { invalidAppStatus } from "./invalid-app.js";
 import { AppQueue } from "./app-queue.js";
 import { proveListener } from "./prove-listener.js";
+import { serveAppRoutes } from "./app-routes.js";
 import { writeLitestreamConfigs } from "../litestream/config-files.js";
 import { readMetricsPorts } from "../litestream/ports.js";
 import { loadAppSpec } from "../config/app.js";
@@ -173,11 +174,6 @@ export class Supervisor {
     };
   }
 
-  private async specChanged(unit: AppUnit): Promise<boolean> {
-    const onDisk = await loadAppSpec(this.ctx.paths, unit.spec.name);
-    return JSON.stringify(onDisk) !== JSON.stringify(unit.spec);
-  }
-
   addStatus(extra: () => HostFacts): void {
     this.statusExtras.push(extra);
   }
@@ -191,55 +187,11 @@ export class Supervisor {
     };
   }
 
-  private registerRoutes(): void {
-    this.routes
-      .serve("status", () => Promise.resolve(this.status()))
-      .serve("stop", ({ name = "" }, { reason }) => this.queue.run(name, async () => {
-        await this.unit(name).stop(reason);
-        return this.unit(name).status();
-      }))
-      .serve("load", ({ name = "" }) => this.queue.run(name, async () => (await this.loadApp(name)).status()))
-      .serve("unload", ({ name = "" }) => this.queue.run(name, async () => {
-        await this.unloadApp(name);
-        return { name, unloaded: true as const };
-      }))
-      .serve("start", ({ name = "" }) => this.queue.run(name, async () => {
-        const unit = this.unit(name);
-        if (unit.state === "stopped" || unit.state === "failed") await unit.boot();
-        return unit.status();
-      }))
-      .serve("restart", ({ name = "" }) => this.queue.run(name, async () => {
-        if (this.invalid.has(name) && !this.units.has(name)) {
-          // `hostctl restart` checked the fixed app.yml: supervise the app now, as when it was added.
-          this.invalid.delete(name);
-          return { ...(await this.loadApp(name)).status(), reloaded: true };
-        }
-        const unit = this.unit(name);
-        if (await this.specChanged(unit)) {
-          // `hostctl restart` checked the edited app.yml and wrote its Litestream config: stop the app
-          // (processes, then Litestream) and supervise it anew, as when it was added. Not on a host that lost
-          // its lease: it could not load the app again, and the app would stop serving.
-          if (this.fenced) throw new HostctlError("LEASE_LOST", `${this.fenced}; app.yml changes are not applied here`);
-          this.ctx.log.info({ event: "app.reload", app: name }, "app.yml changed: reloading the app");
-          await this.unloadApp(name);
-          const reloaded = await this.loadApp(name);
-          await reloaded.boot();
-          return { ...reloaded.status(), reloaded: true };
-        }
-        if (unit.canSwitch) {
-          // Behind the proxy: a fresh set of the live release beside the old one, then the switch.
-          const result = await unit.restartInPlace();
-          return { ...unit.status(), ...(result ? { switch_ms: result.switch_ms, drain_s: result.drain_s } : {}) };
-        }
-        await unit.stopProcesses();
-        await unit.boot();
-        return unit.status();
-      }))
-      .serve("activate", ({ name = "" }, { releaseDir }) => this.queue.run(name, async () => {
-        if (!isInside(this.unit(name).paths.releases, releaseDir)) throw usageError(`activate: releaseDir must lie in apps/${name}/releases`);
-        if (!this.options.hooks) throw new HostctlError("SUPERVISOR_NOT_RUNNING", "this supervisor cannot switch releases");
-        return activateRelease(this.unit(name), releaseDir, this.provenHooks(this.options.hooks));
-      }));
+  /** POST /apps/:name/activate: switches the app to a release under releases/ (activate.ts). */
+  async activate(name: string, releaseDir: string): Promise<ActivateResult> {
+    if (!isInside(this.unit(name).paths.releases, releaseDir)) throw usageError(`activate: releaseDir must lie in apps/${name}/releases`);
+    if (!this.options.hooks) throw new HostctlError("SUPERVISOR_NOT_RUNNING", "this supervisor cannot switch releases");
+    return activateRelease(this.unit(name), releaseDir, this.provenHooks(this.options.hooks));
   }
 
   async start(): Promise<void> {
@@ -260,7 +212,7 @@ export class Supervisor {
     this.proxyReason = proxy.reason;
     if (proxy.reason) ctx.log.warn({ event: "proxy.off", reason: proxy.reason }, proxy.reason);
     for (const spec of apps) this.createUnit(spec, ports[spec.name]);
-    this.registerRoutes();
+    serveAppRoutes(this);
     await this.options.extend?.(this);
     this.servers.push(await listenControl(ctx.paths.socket, this.routes));
     if (ctx.host.metrics.listen) this.servers.push(await listenTcp(ctx.host.metrics.listen, this.routes.only(routeSpec("metrics"))));
