@@ -84,7 +84,7 @@ export class LiveRelease {
     }
     const env = await releaseProcessEnv(ctx.paths, spec, releaseDir, port);
     const set = new ReleaseProcessSet(releaseDir, port);
-    const childDeps = { log: ctx.log, pidsDir: ctx.paths.pids, policy: this.deps.policy, graceMs: this.deps.graceMs };
+    const childDeps = { log: ctx.log, pidsDir: ctx.paths.pids, policy: this.deps.policy, graceMs: this.deps.graceMs, clock: ctx.clock };
     await set.start({ spec, paths, releaseDir, port, processes, env, blueGreen: this.deps.proxy !== undefined }, childDeps, this.deps.onChange, this.deps.cancelled);
     return set;
   }
