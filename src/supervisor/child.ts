@@ -4,7 +4,7 @@ import { spawnLongRunning } from "../lib/spawn.js";
 import { nextRestart, type BackoffPolicy, type RestartHistory } from "./backoff.js";
 import { RotatingLog } from "./log-file.js";
 import { killGroup } from "../lib/process-group.js";
-import { procStartTime, removeRecord, writeRecord } from "./proc.js";
+import { procStartTime, removeRecord, writeRecord } from "./process-records.js";
 
 const TAIL_CHARS = 4000;
 

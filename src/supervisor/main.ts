@@ -19,7 +19,7 @@ import type { BackoffPolicy } from "./backoff.js";
 import { ControlRoutes, listenControl, listenTcp } from "./control-server.js";
 import { assertAppName } from "../config/app-name.js";
 import { isInside } from "../lib/safe-path.js";
-import { endStrays } from "./proc.js";
+import { endStrays } from "./process-records.js";
 import { acquireSupervisorLock } from "./supervisor-lock.js";
 import { activateRelease, type ReleaseHooks } from "./activate.js";
 import type { AppSpec } from "../config/schema.js";

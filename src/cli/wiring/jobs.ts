@@ -1,5 +1,5 @@
 import { JobScheduler } from "../../jobs/scheduler.js";
-import { procStartTime, removeRecord, writeRecord } from "../../supervisor/proc.js";
+import { procStartTime, removeRecord, writeRecord } from "../../supervisor/process-records.js";
 import type { JobsState } from "../../jobs/state.js";
 import type { Supervisor } from "../../supervisor/main.js";
 
