@@ -1,3 +1,5 @@
+import { constants } from "node:fs";
+import { access } from "node:fs/promises";
 import { lookup } from "node:dns/promises";
 import { createServer } from "node:net";
 import { appDomains } from "../config/domains.js";
@@ -5,6 +7,7 @@ import type { AppSpec, HostConfig } from "../config/schema.js";
 import type { Runner } from "../lib/exec.js";
 import { errorMessage, firstLine } from "../lib/errors.js";
 import { probeCaddy } from "./caddy-binary.js";
+import { readListenerHandover, TCP_MIGRATE_REQ } from "./listener-handover.js";
 
 export interface ProxyCheck {
   name: string;
@@ -30,6 +33,17 @@ function portCheck(port: number, what: string, outcome: string, proxyRunning: bo
   return { name, ok: false, detail: outcome };
 }
 
+/** Off is fine when `up` (root) can turn it on as it starts the front door. */
+async function handoverCheck(): Promise<ProxyCheck> {
+  const name = "proxy listener handover";
+  const handover = await readListenerHandover();
+  if (handover.state !== "off") return { name, ok: handover.state === "on", detail: handover.detail };
+  const settable = await access(TCP_MIGRATE_REQ, constants.W_OK).then(() => true, () => false);
+  return settable
+    ? { name, ok: true, detail: "net.ipv4.tcp_migrate_req=0 now: hostctl up sets it to 1 when it starts the front door" }
+    : { name, ok: false, detail: handover.detail };
+}
+
 /**
  * The front door's preflight: the caddy binary and its version, the HTTP/HTTPS ports, and for ACME that every
  * domain resolves (the CA reaches this host by name; the docs say what to check when it does not).
@@ -46,6 +60,7 @@ export async function proxyChecks(host: HostConfig, apps: readonly AppSpec[], ru
   } catch (error) {
     checks.push({ name: "caddy", ok: false, detail: firstLine(error) });
   }
+  checks.push(await handoverCheck());
   const domains = apps.flatMap((app) => appDomains(app));
   const ports = proxy.tls === "off" ? [[proxy.http_port, "HTTP"] as const] : [[proxy.http_port, "HTTP"] as const, [proxy.https_port, "HTTPS"] as const];
   for (const [port, what] of ports) checks.push(portCheck(port, what, await tryListen(port, proxy.bind), proxyRunning));

@@ -9,6 +9,7 @@ import { buildCaddyConfig, type ProxyApp } from "./caddy-config.js";
 import { probeCaddy, type CaddyBinary } from "./caddy-binary.js";
 import { CaddyProcess, caddyPaths } from "./caddy-process.js";
 import { storedCertificates } from "./stored-certificates.js";
+import { ensureListenerHandover, type ListenerHandover } from "./listener-handover.js";
 import { assignInternalPorts, readInternalPorts, writeInternalPorts, type InternalPorts } from "./internal-ports.js";
 
 const QUIET_MS = 1000;
@@ -34,6 +35,8 @@ export class FrontDoor {
   private stored: { certificate: string; key: string }[] = [];
   private pushing: Promise<void> = Promise.resolve();
   private stopped = false;
+  /** Whether Caddy's reloads (every switch) keep queued connections; set by startFrontDoor. */
+  handover: ListenerHandover | undefined;
 
   constructor(private readonly ctx: HostContext, readonly proxy: ProxyConfig, private readonly caddy: CaddyProcess, private readonly view: () => AppView[]) {}
 
@@ -156,7 +159,7 @@ export class FrontDoor {
     const servers = (JSON.parse(this.loaded || "{}") as { apps?: { http?: { servers?: Record<string, { listen?: string[] }> } } }).apps?.http?.servers ?? {};
     return {
       state: caddy.state, pid: caddy.pid, restarts: caddy.restarts, caddy_version: caddy.version, config_version: caddy.config_version,
-      admin_socket: caddy.socket, tls: this.proxy.tls, listeners: Object.values(servers).flatMap((s) => s.listen ?? []),
+      admin_socket: caddy.socket, tls: this.proxy.tls, listener_handover: this.handover?.state, listeners: Object.values(servers).flatMap((s) => s.listen ?? []),
       apps: Object.fromEntries(this.view().map((a) => [a.name, { domains: a.domains, live_port: this.livePort(a.name), ports: this.ports[a.name]?.ports }])),
     };
   }
@@ -177,6 +180,11 @@ export async function startFrontDoor(ctx: HostContext, deps: ChildDeps, view: ()
   }
   if (!binary) return { reason: `no caddy binary (${proxy.caddy}) found: apps serve on their own ports (install it: apt-get install caddy)` };
   const door = new FrontDoor(ctx, proxy, new CaddyProcess(binary, caddyPaths(ctx.paths), deps), view);
+  door.handover = await ensureListenerHandover();
+  const handoverLog = { event: "proxy.listener_handover", state: door.handover.state };
+  if (door.handover.state === "on") ctx.log.debug(handoverLog, door.handover.detail);
+  else if (door.handover.state === "turned_on") ctx.log.info(handoverLog, door.handover.detail);
+  else ctx.log.warn(handoverLog, door.handover.detail);
   try {
     await door.start();
   } catch (error) {

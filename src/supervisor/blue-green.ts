@@ -1,5 +1,6 @@
 import type { AppSpec } from "../config/schema.js";
 import { HostctlError, errorMessage } from "../lib/errors.js";
+import { proveListener } from "./prove-listener.js";
 import type { ReleaseProcessSet } from "./release-set.js";
 
 /** What an app unit needs from the front door. */
@@ -43,7 +44,11 @@ export async function switchRelease(input: SwitchInput): Promise<SwitchResult | 
   const next = await input.start(port);
   if (!next) return undefined;
   try {
-    if (next.hasWeb && proxy.healthCheck) await proxy.healthCheck(spec, port);
+    if (next.hasWeb && proxy.healthCheck) {
+      await proxy.healthCheck(spec, port);
+      // The answer must have come from the web process just started, not from a stray holding the idle port.
+      await proveListener(port, next.webPid);
+    }
   } catch (error) {
     const output = next.outputTail().trim();
     await next.stop();

@@ -44,6 +44,11 @@ export class ReleaseProcessSet {
     return this.processes.has("web");
   }
 
+  /** The web process's pid (it leads its own process group), while it runs. */
+  get webPid(): number | undefined {
+    return this.processes.get("web")?.status().pid;
+  }
+
   get size(): number {
     return this.processes.size;
   }

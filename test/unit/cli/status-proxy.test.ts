@@ -21,4 +21,10 @@ describe("status: the proxy lines", () => {
       "  api: (no domain: its own port) → 503 (not serving)",
     ].join("\n"));
   });
+
+  it("warn when a switch can reset queued connections, and stay quiet when it cannot", () => {
+    const proxy = { state: "running", caddy_version: "2.6.2", config_version: 1, tls: "off", listeners: [":80"], apps: {} };
+    expect(proxyLines({ ...base, proxy: { ...proxy, listener_handover: "off" } })).toContain("warning: a switch can reset connections queued during Caddy's reload (listener handover off): run hostctl doctor");
+    expect(proxyLines({ ...base, proxy: { ...proxy, listener_handover: "turned_on" } })).not.toContain("warning");
+  });
 });
