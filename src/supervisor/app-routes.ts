@@ -1,7 +1,7 @@
 import { loadAppSpec } from "../config/app.js";
 import { HostctlError } from "../lib/errors.js";
 import type { AppUnit } from "./app-unit.js";
-import type { Supervisor } from "./main.js";
+import type { Supervisor } from "./supervisor.js";
 
 /** `hostctl restart` after app.yml was edited: the spec on disk differs from the one supervised. */
 async function specChanged(s: Supervisor, unit: AppUnit): Promise<boolean> {

@@ -6,7 +6,7 @@ import { leaseLostError } from "../../lease/lease.js";
 import { LeaseKeeper } from "../../lease/keeper.js";
 import { restoreMedia } from "../../media/restore.js";
 import type { DatabaseRestore } from "../../restore/restore-app.js";
-import type { Supervisor } from "../../supervisor/main.js";
+import type { Supervisor } from "../../supervisor/supervisor.js";
 import type { MediaRestoreGate } from "../../media/restore-gate.js";
 import { MediaSyncLoop } from "../../media/sync-loop.js";
 

@@ -7,7 +7,7 @@ import type { ActivateResult } from "../../supervisor/control-protocol.js";
 import { recoverApps } from "../../registry/recover.js";
 import { clearRecoveryCommit, readRecoveryState } from "../../registry/recovery-state.js";
 import { RegistryMirrorLoop } from "../../registry/mirror-loop.js";
-import type { Supervisor } from "../../supervisor/main.js";
+import type { Supervisor } from "../../supervisor/supervisor.js";
 import type { SupervisorWiring, UpOptions } from "../commands/up.js";
 import { wireDrills } from "./drills.js";
 import { DeployPollLoop } from "../../deploy/poll-loop.js";

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { errorMessage } from "../../lib/errors.js";
 import { readMediaReferences } from "../../drills/media-refs.js";
 import { scanMedia } from "../../media/scan.js";
-import type { Supervisor } from "../../supervisor/main.js";
+import type { Supervisor } from "../../supervisor/supervisor.js";
 import type { AppUnit } from "../../supervisor/app-unit.js";
 import { isDjangoKind } from "../../config/kinds.js";
 
