@@ -6,6 +6,7 @@ import { SECRET_KEY_VAR, newSecretKey, shimEnv, usesShim } from "../django/shim.
 import { pathExists } from "../lib/fs.js";
 import { readAppEnv, setAppEnv } from "./env.js";
 import { appProcessEnv } from "./process-env.js";
+import { isDjangoKind } from "../config/kinds.js";
 
 /**
  * A Django/Wagtail app gets a secret key in its env file (0600) when it has none: at app add, and
@@ -27,7 +28,7 @@ export async function ensureSecretKey(paths: HostPaths, spec: AppSpec): Promise<
 export async function releaseProcessEnv(paths: HostPaths, spec: AppSpec, releaseDir: string, port?: number): Promise<Record<string, string>> {
   await ensureSecretKey(paths, spec);
   const appEnv = await readAppEnv(paths, spec.name);
-  const hasVenv = (spec.kind === "django" || spec.kind === "wagtail") || (await pathExists(join(releaseDir, ".venv")));
+  const hasVenv = isDjangoKind(spec.kind) || (await pathExists(join(releaseDir, ".venv")));
   const base = appProcessEnv({ spec, app: appPaths(paths, spec.name), releaseDir, appEnv, hasVenv, ...(port === undefined ? {} : { port }) });
   return { ...base, ...(await shimEnv(spec, releaseDir, appEnv)) };
 }

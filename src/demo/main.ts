@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa, type ResultPromise } from "execa";
-import { endStrays, killRecordedGroupsNow } from "../supervisor/proc.js";
+import { endStrays, killRecordedGroupsNow } from "../supervisor/process-records.js";
 import { freePort } from "../lib/net.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));

@@ -3,12 +3,13 @@ import { declaredProcesses } from "../apps/procfile.js";
 import type { AppSpec } from "../config/schema.js";
 import type { BuildResult, VenvOptions } from "./build.js";
 import { findOnPath, installerCacheEnv } from "./installer.js";
+import { isDjangoKind } from "../config/kinds.js";
 
 /** What the venv build needs to know about a release beyond its requirements. */
 export async function buildVenvOptions(spec: AppSpec, ctx: Pick<HostContext, "paths" | "env">, releaseDir: string): Promise<VenvOptions> {
   const declared = await declaredProcesses(spec, releaseDir);
   return {
-    needsGunicorn: (spec.kind === "django" || spec.kind === "wagtail") && declared.web === undefined,
+    needsGunicorn: isDjangoKind(spec.kind) && declared.web === undefined,
     cacheEnv: installerCacheEnv(ctx.paths, ctx.env),
     uv: spec.python.installer === "pip" ? undefined : await findOnPath("uv", ctx.env.PATH),
   };

@@ -4,6 +4,7 @@ import type { AppSpec } from "../config/schema.js";
 import type { Runner } from "../lib/exec.js";
 import { pathExists } from "../lib/fs.js";
 import { chooseInstaller, installCommand, venvCommand } from "./installer.js";
+import { isDjangoKind } from "../config/kinds.js";
 
 export const VENV = ".venv";
 const BUILD_TIMEOUT_MS = 30 * 60_000;
@@ -25,10 +26,6 @@ export function hasRequirements(text: string | undefined): boolean {
     const trimmed = line.replace(/(^|\s)#.*$/, "").trim();
     return trimmed !== "" && !trimmed.startsWith("-");
   }) || /^\s*-(r|e|c)\s/m.test(text);
-}
-
-export function isPythonKind(spec: AppSpec): boolean {
-  return spec.kind === "django" || spec.kind === "wagtail";
 }
 
 async function readText(path: string): Promise<string | undefined> {
@@ -112,7 +109,7 @@ export async function buildVenv(run: Runner, spec: AppSpec, releaseDir: string, 
 
 /** The build: the venv for Python apps, then the spec's `build` command line if any. */
 export async function buildRelease(run: Runner, spec: AppSpec, releaseDir: string, previousDir: string | undefined, env: Record<string, string>, onOutput: (chunk: string) => void, venvOptions: VenvOptions): Promise<BuildResult> {
-  const result = isPythonKind(spec) ? await buildVenv(run, spec, releaseDir, previousDir, venvOptions) : { venv: "none" as const, pip: false };
+  const result = isDjangoKind(spec.kind) ? await buildVenv(run, spec, releaseDir, previousDir, venvOptions) : { venv: "none" as const, pip: false };
   if (spec.build) {
     await run("/bin/sh", ["-c", spec.build], { cwd: releaseDir, env: { ...env, ...(result.venv === "none" ? {} : { VIRTUAL_ENV: join(releaseDir, VENV) }) }, cleanEnv: true, timeoutMs: BUILD_TIMEOUT_MS, onOutput });
   }

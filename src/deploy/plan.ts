@@ -1,7 +1,8 @@
 import { join } from "node:path";
 import type { AppSpec } from "../config/schema.js";
-import { isPythonKind, VENV } from "./build.js";
+import { VENV } from "./build.js";
 import { appDomains } from "../config/domains.js";
+import { isDjangoKind } from "../config/kinds.js";
 
 export type StepName = "fetch" | "checkout" | "build" | "restore" | "snapshot" | "release" | "start" | "activate" | "switch" | "prune";
 
@@ -39,7 +40,7 @@ export function releaseCommands(spec: AppSpec, processes: Record<string, string>
   const line = processes.release;
   // Not exec'd like services: a release line may be a compound command, and nothing tracks its pid.
   if (line !== undefined) return [{ display: line, file: "/bin/sh", args: ["-c", line] }];
-  if (!isPythonKind(spec)) return [];
+  if (!isDjangoKind(spec.kind)) return [];
   const python = join(releaseDir, VENV, "bin", "python");
   return [
     { display: "manage.py migrate --noinput", file: python, args: ["manage.py", "migrate", "--noinput"] },

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { AppSpec } from "../config/schema.js";
 import { writeFileAtomic } from "../lib/fs.js";
 import { inspectProject, type DjangoProject } from "./project.js";
+import { isDjangoKind } from "../config/kinds.js";
 
 export const SHIM_DIR = ".hostctl";
 export const SHIM_MODULE = "hostctl_settings";
@@ -30,7 +31,7 @@ export const SHIM_SETTINGS: readonly string[] = [
 const SHIM_SOURCE = new URL("../../templates/django/hostctl_settings.py", import.meta.url);
 
 export function usesShim(spec: AppSpec): boolean {
-  return (spec.kind === "django" || spec.kind === "wagtail") && spec.django.settings_shim;
+  return isDjangoKind(spec.kind) && spec.django.settings_shim;
 }
 
 /** Pure: a new Django secret key (50 URL-safe characters, as Django's own generator makes). */

@@ -149,8 +149,3 @@ export function checkFreshness(restored: string | null, live: string | null | un
   const ok = lagMs <= maxLagMs;
   return { lagS: seconds(lagMs), check: check("freshness", ok, `replica ${seconds(lagMs)}s behind live (limit ${seconds(maxLagMs)}s)`) };
 }
-
-export function isDjango(kind: string): boolean {
-  return kind === "django" || kind === "wagtail";
-}
-

@@ -4,10 +4,10 @@ import type { AppSpec } from "../config/schema.js";
 import { errorMessage } from "../lib/errors.js";
 import { mediaPrefix, relativeTo } from "../media/keys.js";
 import { scanMedia } from "../media/scan.js";
-import { isDjango } from "./checks.js";
 import { checkMediaFreshness, checkMediaReferences } from "./media-checks.js";
 import { readMediaReferences } from "./media-refs.js";
 import { check, type CheckResult } from "./result.js";
+import { isDjangoKind } from "../config/kinds.js";
 
 export interface MediaDrillInput {
   spec: AppSpec;
@@ -45,7 +45,7 @@ export async function drillMedia(input: MediaDrillInput): Promise<CheckResult[]>
     return [check("media_references", false, `cannot list the replica's media: ${errorMessage(error)}`)];
   }
   const checks: CheckResult[] = [];
-  if (isDjango(spec.kind)) {
+  if (isDjangoKind(spec.kind)) {
     try {
       const refs = await readMediaReferences(spec, ctx, input.restoredDb, input.liveDb);
       checks.push(refs === undefined

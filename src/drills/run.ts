@@ -12,7 +12,7 @@ import { replicaKey } from "../config/replica.js";
 import { replicaState } from "../s3/replica-state.js";
 import {
   checkFreshness, checkFts, checkForeignKeys, checkIntegrity, checkMigrations, checkRowCounts, checkSchema, checkSequences,
-  chooseIntegrityMode, isDjango, type FtsOutcome,
+  chooseIntegrityMode, type FtsOutcome,
 } from "./checks.js";
 import { listTables, quoteIdent, readFacts, type DbFacts, type TableInfo } from "./facts.js";
 import { lastFullIntegrity, readDrills } from "./history.js";
@@ -21,6 +21,7 @@ import { drillMedia } from "./media-drill.js";
 import { check, drillReason, type CheckResult, type DatabaseResult, type DrillResult, type DrillTrigger, type DrillVersions, type IntegrityMode } from "./result.js";
 import { DISK_FACTOR, formatBytes, freeBytes, hasRoom, makeScratch, removeScratch } from "./scratch.js";
 import { databaseDirOf } from "../litefs/paths.js";
+import { isDjangoKind } from "../config/kinds.js";
 
 export interface DrillOptions {
   /** No live copy on this host: intrinsic checks and freshness against now only. */
@@ -113,7 +114,7 @@ function compare(d: DbContext, restored: DbFacts, live: DbFacts | undefined): { 
   if (live !== undefined) {
     const proven = freshness.check.ok;
     checks.push(checkSchema(restored.schema, live.schema), checkRowCounts(restored.counts, live.counts, proven));
-    if (isDjango(d.spec.kind)) checks.push(checkMigrations(restored.migrations, live.migrations));
+    if (isDjangoKind(d.spec.kind)) checks.push(checkMigrations(restored.migrations, live.migrations));
     checks.push(checkSequences(restored.sequences, live.sequences, proven));
   }
   return { checks, lagS: freshness.lagS };

@@ -4,7 +4,7 @@ import type { LitefsHostConfig } from "../config/litefs-schema.js";
 import type { AppSpec } from "../config/schema.js";
 import { appPaths } from "../config/paths.js";
 import { HostctlError } from "../lib/errors.js";
-import { SupervisedProcess, type ProcessStatus } from "../supervisor/child.js";
+import { SupervisedProcess, type ProcessStatus } from "../supervisor/supervised-process.js";
 import type { BackoffPolicy } from "../supervisor/backoff.js";
 import { fetchLitefsInfo, localApiUrl, type LitefsInfo } from "./api.js";
 import { litefsPaths, type LitefsPaths } from "./paths.js";
@@ -62,7 +62,7 @@ export class LitefsNode {
         env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/root" },
         logPath: this.paths.log,
         display: `${this.deps.litefs.binary} ${mountArgs(this.paths.config).join(" ")}`,
-      }, { log: ctx.log, pidsDir: ctx.paths.pids, policy: this.deps.policy, graceMs: this.deps.graceMs }, this.deps.onChange);
+      }, { log: ctx.log, pidsDir: ctx.paths.pids, policy: this.deps.policy, graceMs: this.deps.graceMs, clock: ctx.clock }, this.deps.onChange);
     }
     await this.process.start();
     const info = await this.waitReady();

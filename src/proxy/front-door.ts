@@ -2,7 +2,7 @@ import type { HostContext } from "../apps/context.js";
 import { staticRoot } from "../apps/process-env.js";
 import type { ProxyConfig } from "../config/schema.js";
 import { errorMessage } from "../lib/errors.js";
-import type { ChildDeps } from "../supervisor/child.js";
+import type { ChildDeps } from "../supervisor/supervised-process.js";
 import type { ProxyStatus } from "../supervisor/control-protocol.js";
 import { upstreamRequests } from "./caddy-admin.js";
 import { buildCaddyConfig, type ProxyApp } from "./caddy-config.js";

@@ -13,7 +13,7 @@ import { markReplicated } from "../restore/markers.js";
 import { litestreamEnv } from "../s3/credentials.js";
 import { replicaState } from "../s3/replica-state.js";
 import type { BackoffPolicy } from "./backoff.js";
-import { SupervisedProcess, type ProcessStatus } from "./child.js";
+import { SupervisedProcess, type ProcessStatus } from "./supervised-process.js";
 import { acquireReplicateLocks, releaseReplicateLocks } from "./replicate-lock.js";
 
 export interface AppLitestreamDeps {
@@ -85,7 +85,7 @@ export class AppLitestream {
     this.process = new SupervisedProcess({
       app: this.spec.name, type: "litestream", file: ctx.litestream, args, cwd: this.paths.root,
       env: litestreamEnv(ctx.credentials), logPath: join(this.paths.logs, "litestream.log"), display: `litestream ${args.join(" ")}`,
-    }, { log: ctx.log, pidsDir: ctx.paths.pids, policy: this.deps.policy, graceMs: this.deps.graceMs }, this.deps.onChange);
+    }, { log: ctx.log, pidsDir: ctx.paths.pids, policy: this.deps.policy, graceMs: this.deps.graceMs, clock: ctx.clock }, this.deps.onChange);
     await this.process.start();
     this.markerTimer = this.deps.ctx.clock.setTimeout(() => void this.markerRound(), FIRST_MARKER_MS);
   }

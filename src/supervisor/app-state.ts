@@ -1,5 +1,5 @@
 import { bootRetryDelay, type BackoffPolicy } from "./backoff.js";
-import type { ProcessState } from "./child.js";
+import type { ProcessState } from "./supervised-process.js";
 import type { AppState } from "./control-protocol.js";
 
 /**

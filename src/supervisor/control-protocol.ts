@@ -96,6 +96,7 @@ export const proxyStatusSchema = z.looseObject({
   restarts: z.number().optional(),
   tls: z.string().optional(),
   listeners: z.array(z.string()).optional(),
+  /** Whether Caddy's reload hands queued connections over (proxy/listener-handover.ts). */
   listener_handover: z.enum(["on", "turned_on", "off", "unsupported"]).optional(),
   apps: z.record(z.string(), z.looseObject({ domains: z.array(z.string()), live_port: z.number().optional() })).optional(),
 });

@@ -6,7 +6,7 @@ import type { AppPaths } from "../config/paths.js";
 import type { AppSpec } from "../config/schema.js";
 import type { BackoffPolicy } from "./backoff.js";
 import { switchRelease, type SwitchResult, type UnitProxy } from "./blue-green.js";
-import type { ProcessState, ProcessStatus } from "./child.js";
+import type { ProcessState, ProcessStatus } from "./supervised-process.js";
 import { ReleaseProcessSet } from "./release-set.js";
 
 export interface LiveReleaseDeps {
@@ -84,7 +84,7 @@ export class LiveRelease {
     }
     const env = await releaseProcessEnv(ctx.paths, spec, releaseDir, port);
     const set = new ReleaseProcessSet(releaseDir, port);
-    const childDeps = { log: ctx.log, pidsDir: ctx.paths.pids, policy: this.deps.policy, graceMs: this.deps.graceMs };
+    const childDeps = { log: ctx.log, pidsDir: ctx.paths.pids, policy: this.deps.policy, graceMs: this.deps.graceMs, clock: ctx.clock };
     await set.start({ spec, paths, releaseDir, port, processes, env, blueGreen: this.deps.proxy !== undefined }, childDeps, this.deps.onChange, this.deps.cancelled);
     return set;
   }

@@ -2,7 +2,7 @@ import { join } from "node:path";
 import type { AppSpec } from "../config/schema.js";
 import type { AppPaths } from "../config/paths.js";
 import { shellArgs } from "../apps/process-env.js";
-import { SupervisedProcess, type ChildDeps, type ProcessState, type ProcessStatus } from "./child.js";
+import { SupervisedProcess, type ChildDeps, type ProcessState, type ProcessStatus } from "./supervised-process.js";
 
 export interface ReleaseSetInput {
   spec: AppSpec;

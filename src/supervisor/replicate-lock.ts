@@ -3,7 +3,7 @@ import { mkdir, open, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { HostctlError } from "../lib/errors.js";
 import { readJsonFile } from "../lib/json-file.js";
-import { procStartTime } from "./proc.js";
+import { procStartTime } from "./process-records.js";
 
 interface LockBody {
   pid: number;

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { HostPaths } from "../config/paths.js";
 import { HostctlError } from "../lib/errors.js";
 import { readJsonFile } from "../lib/json-file.js";
-import { procStartTime } from "./proc.js";
+import { procStartTime } from "./process-records.js";
 
 export interface SupervisorRecord {
   pid: number;

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { execa, type ResultPromise } from "execa";
 import { CLI, runCli } from "./cli.js";
 import { waitFor } from "./wait.js";
-import { endStrays, killRecordedGroupsNow } from "../../src/supervisor/proc.js";
+import { endStrays, killRecordedGroupsNow } from "../../src/supervisor/process-records.js";
 import type { SupervisorStatus } from "../../src/supervisor/control-protocol.js";
 
 export interface RunningSupervisor {

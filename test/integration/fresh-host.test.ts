@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
 import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
-import { TEST_CREDENTIALS, listKeys, newBucket } from "../helpers/s3.js";
+import { TEST_CREDENTIALS, getJson, listKeys, newBucket } from "../helpers/s3.js";
 import { waitFor } from "../helpers/wait.js";
 import { FIXTURES, PYTHON, freePort, httpGet, httpPost, waitAnswering } from "../helpers/apps.js";
 import { gitRepo, type TestRepo } from "../helpers/git.js";
@@ -74,7 +74,9 @@ describe("a fresh host brings every site back", () => {
 
     // The media sync round and the registry copy run on their own schedule; wait until both are in S3.
     await waitFor("media in the replica", async () => (await listKeys(client, bucket, "dr/_hostctl/media/blog/")).some((k) => k.endsWith("photo.jpg")), 60_000, 500);
-    await new Promise((resolve) => setTimeout(resolve, 2500));
+    await waitFor("blog's live commit in the replica's registry", async () =>
+      (await getJson<{ live: { commit: string } | null }>(client, bucket, "dr/_hostctl/registry/blog.json").catch(() => undefined))?.live?.commit === v2, 30_000, 250);
+    await waitFor("every write shipped", async () => (await hostStatus(hostA)).apps.every((app) => (app.replication ?? []).length > 0 && (app.replication ?? []).every((r) => !r.behind)), 30_000, 250);
 
     // app add generated blog's Django secret key; it comes back with the env file (sessions survive).
     const envA = (await runCli(hostA, ["env", "list", "blog", "--values"])).stdout;

@@ -2,7 +2,7 @@ import { DrillsObserver } from "../../drills/observer.js";
 import { renderMetrics } from "../../drills/metrics.js";
 import { engineOf } from "../../litestream/engine-v03.js";
 import type { MediaSyncLoop } from "../../media/sync-loop.js";
-import type { Supervisor } from "../../supervisor/main.js";
+import type { Supervisor } from "../../supervisor/supervisor.js";
 import { routeSpec } from "../../supervisor/control-protocol.js";
 
 /** The drills feature in the supervisor (drills/observer.ts), its /metrics and POST /apps/:name/drill routes. */

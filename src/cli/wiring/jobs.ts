@@ -1,7 +1,7 @@
 import { JobScheduler } from "../../jobs/scheduler.js";
-import { procStartTime, removeRecord, writeRecord } from "../../supervisor/proc.js";
+import { procStartTime, removeRecord, writeRecord } from "../../supervisor/process-records.js";
 import type { JobsState } from "../../jobs/state.js";
-import type { Supervisor } from "../../supervisor/main.js";
+import type { Supervisor } from "../../supervisor/supervisor.js";
 
 /** Pure: what status shows of an app's jobs. */
 export function jobsSummary(state: JobsState) {

@@ -1,5 +1,5 @@
 import type { HostContext } from "../../apps/context.js";
-import type { Supervisor } from "../../supervisor/main.js";
+import type { Supervisor } from "../../supervisor/supervisor.js";
 import { DeployPollLoop } from "../../deploy/poll-loop.js";
 import { HostctlError } from "../../lib/errors.js";
 

@@ -1,11 +1,11 @@
 import { join } from "node:path";
 import { errorMessage } from "../../lib/errors.js";
-import { isDjango } from "../../drills/checks.js";
 import { readMediaReferences } from "../../drills/media-refs.js";
 import { scanMedia } from "../../media/scan.js";
-import type { Supervisor } from "../../supervisor/main.js";
+import type { Supervisor } from "../../supervisor/supervisor.js";
 import type { AppUnit } from "../../supervisor/app-unit.js";
 import { databaseDirOf } from "../../litefs/paths.js";
+import { isDjangoKind } from "../../config/kinds.js";
 
 const POLL_MS = 2000;
 /** Named one log line each, up to this many; the rest are counted in the summary. */
@@ -34,7 +34,7 @@ export function watchRecoveredReferences(supervisor: Supervisor, recovered: Set<
   const timer = ctx.clock.setInterval(() => {
     for (const name of [...recovered]) {
       const unit = supervisor.units.get(name);
-      if (!unit || !isDjango(unit.spec.kind)) {
+      if (!unit || !isDjangoKind(unit.spec.kind)) {
         recovered.delete(name);
         continue;
       }

@@ -1,9 +1,10 @@
+import type { Clock, Timer } from "../lib/clock.js";
 import type { Logger } from "../lib/log.js";
 import { spawnLongRunning } from "../lib/spawn.js";
 import { nextRestart, type BackoffPolicy, type RestartHistory } from "./backoff.js";
 import { RotatingLog } from "./log-file.js";
 import { killGroup } from "../lib/process-group.js";
-import { procStartTime, removeRecord, writeRecord } from "./proc.js";
+import { procStartTime, removeRecord, writeRecord } from "./process-records.js";
 
 const TAIL_CHARS = 4000;
 
@@ -28,6 +29,8 @@ export interface ChildDeps {
   pidsDir: string;
   policy: BackoffPolicy;
   graceMs: number;
+  /** Restart delays, uptimes and exit times. */
+  clock: Clock;
 }
 
 export interface ProcessStatus {
@@ -53,7 +56,7 @@ export class SupervisedProcess {
   private restartTimes: number[] = [];
   private history: RestartHistory = { failures: 0, restarts: [] };
   private lastExit: ProcessStatus["last_exit"];
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
   private nextAt: number | undefined;
   private exited: Promise<void> = Promise.resolve();
   private wanted = false;
@@ -88,7 +91,7 @@ export class SupervisedProcess {
       return;
     }
     this.pid = pid;
-    this.startedAt = Date.now();
+    this.startedAt = this.deps.clock.now().getTime();
     child.stdout?.on("data", (chunk: Buffer) => this.output(chunk));
     child.stderr?.on("data", (chunk: Buffer) => this.output(chunk));
     const starttime = await procStartTime(pid);
@@ -107,7 +110,7 @@ export class SupervisedProcess {
   }
 
   private onExit(code: number | null, signal: string | null, log: Logger): void {
-    const now = Date.now();
+    const now = this.deps.clock.now().getTime();
     const uptime = this.pid === undefined ? 0 : now - this.startedAt;
     this.pid = undefined;
     this.lastExit = { code, signal, at: new Date(now).toISOString() };
@@ -123,9 +126,9 @@ export class SupervisedProcess {
     this.state = decision.crashloop ? "crashloop" : "backoff";
     this.nextAt = now + decision.delayMs;
     log.warn({ event: "process.exited", code, signal, uptime_ms: uptime, restart_in_ms: decision.delayMs, crashloop: decision.crashloop }, "process exited; restarting");
-    this.timer = setTimeout(() => {
+    this.timer = this.deps.clock.setTimeout(() => {
       this.restarts += 1;
-      this.restartTimes = [...this.restartTimes.slice(-19), Date.now()];
+      this.restartTimes = [...this.restartTimes.slice(-19), this.deps.clock.now().getTime()];
       void this.spawn();
     }, decision.delayMs);
     this.onChange();
@@ -144,7 +147,7 @@ export class SupervisedProcess {
   /** `graceMs`: how long it may finish its work after SIGTERM (an old web process draining its requests). */
   async stop(graceMs = this.deps.graceMs): Promise<void> {
     this.wanted = false;
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timer = undefined;
     this.nextAt = undefined;
     const pid = this.pid;
@@ -168,7 +171,7 @@ export class SupervisedProcess {
       type: this.spec.type,
       state: this.state,
       pid: this.pid,
-      uptime_s: this.pid === undefined ? undefined : Math.round((Date.now() - this.startedAt) / 1000),
+      uptime_s: this.pid === undefined ? undefined : Math.round((this.deps.clock.now().getTime() - this.startedAt) / 1000),
       restarts: this.restarts,
       last_exit: this.lastExit,
       next_restart_at: this.nextAt === undefined ? undefined : new Date(this.nextAt).toISOString(),

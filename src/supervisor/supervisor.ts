@@ -1,4 +1,5 @@
 import { hostname } from "node:os";
+import { forEachLimit } from "../lib/pool.js";
 import { isAppLoop, type AppLoop, type Loop } from "../lib/loop.js";
 import { engineOf } from "../litestream/engine-v03.js";
 import type { Server } from "node:http";
@@ -7,6 +8,7 @@ import { scanApps } from "../apps/registry.js";
 import { invalidAppStatus } from "./invalid-app.js";
 import { AppQueue } from "./app-queue.js";
 import { proveListener } from "./prove-listener.js";
+import { serveAppRoutes } from "./app-routes.js";
 import { writeLitestreamConfigs } from "../litestream/config-files.js";
 import { readMetricsPorts } from "../litestream/ports.js";
 import { loadAppSpec } from "../config/app.js";
@@ -17,7 +19,7 @@ import type { BackoffPolicy } from "./backoff.js";
 import { ControlRoutes, listenControl, listenTcp } from "./control-server.js";
 import { assertAppName } from "../config/app-name.js";
 import { isInside } from "../lib/safe-path.js";
-import { endStrays } from "./proc.js";
+import { endStrays } from "./process-records.js";
 import { acquireSupervisorLock } from "./supervisor-lock.js";
 import { activateRelease, type ReleaseHooks } from "./activate.js";
 import type { AppSpec } from "../config/schema.js";
@@ -46,14 +48,6 @@ export interface SupervisorOptions {
 function memory(): { rss_mb: number; heap_mb: number } {
   const usage = process.memoryUsage();
   return { rss_mb: Math.round(usage.rss / 1e5) / 10, heap_mb: Math.round(usage.heapUsed / 1e5) / 10 };
-}
-
-/** Runs `limit` tasks at a time. */
-async function eachLimited<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
-  const queue = [...items];
-  await Promise.all(Array.from({ length: Math.min(limit, queue.length) }, async () => {
-    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await task(item);
-  }));
 }
 
 export class Supervisor {
@@ -185,11 +179,6 @@ export class Supervisor {
     };
   }
 
-  private async specChanged(unit: AppUnit): Promise<boolean> {
-    const onDisk = await loadAppSpec(this.ctx.paths, unit.spec.name);
-    return JSON.stringify(onDisk) !== JSON.stringify(unit.spec);
-  }
-
   addStatus(extra: () => HostFacts): void {
     this.statusExtras.push(extra);
   }
@@ -203,55 +192,11 @@ export class Supervisor {
     };
   }
 
-  private registerRoutes(): void {
-    this.routes
-      .serve("status", () => Promise.resolve(this.status()))
-      .serve("stop", ({ name = "" }, { reason }) => this.queue.run(name, async () => {
-        await this.unit(name).stop(reason);
-        return this.unit(name).status();
-      }))
-      .serve("load", ({ name = "" }) => this.queue.run(name, async () => (await this.loadApp(name)).status()))
-      .serve("unload", ({ name = "" }) => this.queue.run(name, async () => {
-        await this.unloadApp(name);
-        return { name, unloaded: true as const };
-      }))
-      .serve("start", ({ name = "" }) => this.queue.run(name, async () => {
-        const unit = this.unit(name);
-        if (unit.state === "stopped" || unit.state === "failed") await unit.boot();
-        return unit.status();
-      }))
-      .serve("restart", ({ name = "" }) => this.queue.run(name, async () => {
-        if (this.invalid.has(name) && !this.units.has(name)) {
-          // `hostctl restart` checked the fixed app.yml: supervise the app now, as when it was added.
-          this.invalid.delete(name);
-          return { ...(await this.loadApp(name)).status(), reloaded: true };
-        }
-        const unit = this.unit(name);
-        if (await this.specChanged(unit)) {
-          // `hostctl restart` checked the edited app.yml and wrote its Litestream config: stop the app
-          // (processes, then Litestream) and supervise it anew, as when it was added. Not on a host that lost
-          // its lease: it could not load the app again, and the app would stop serving.
-          if (this.fenced) throw new HostctlError("LEASE_LOST", `${this.fenced}; app.yml changes are not applied here`);
-          this.ctx.log.info({ event: "app.reload", app: name }, "app.yml changed: reloading the app");
-          await this.unloadApp(name);
-          const reloaded = await this.loadApp(name);
-          await reloaded.boot();
-          return { ...reloaded.status(), reloaded: true };
-        }
-        if (unit.canSwitch) {
-          // Behind the proxy: a fresh set of the live release beside the old one, then the switch.
-          const result = await unit.restartInPlace();
-          return { ...unit.status(), ...(result ? { switch_ms: result.switch_ms, drain_s: result.drain_s } : {}) };
-        }
-        await unit.stopProcesses();
-        await unit.boot();
-        return unit.status();
-      }))
-      .serve("activate", ({ name = "" }, { releaseDir }) => this.queue.run(name, async () => {
-        if (!isInside(this.unit(name).paths.releases, releaseDir)) throw usageError(`activate: releaseDir must lie in apps/${name}/releases`);
-        if (!this.options.hooks) throw new HostctlError("SUPERVISOR_NOT_RUNNING", "this supervisor cannot switch releases");
-        return activateRelease(this.unit(name), releaseDir, this.provenHooks(this.options.hooks));
-      }));
+  /** POST /apps/:name/activate: switches the app to a release under releases/ (activate.ts). */
+  async activate(name: string, releaseDir: string): Promise<ActivateResult> {
+    if (!isInside(this.unit(name).paths.releases, releaseDir)) throw usageError(`activate: releaseDir must lie in apps/${name}/releases`);
+    if (!this.options.hooks) throw new HostctlError("SUPERVISOR_NOT_RUNNING", "this supervisor cannot switch releases");
+    return activateRelease(this.unit(name), releaseDir, this.provenHooks(this.options.hooks));
   }
 
   async start(): Promise<void> {
@@ -267,17 +212,18 @@ export class Supervisor {
     }
     await writeLitestreamConfigs(ctx.paths, ctx.host, apps, { engine: engineOf(ctx) });
     const ports = await readMetricsPorts(ctx.paths);
-    const proxy = await startFrontDoor(ctx, { log: ctx.log, pidsDir: ctx.paths.pids, policy: this.options.policy, graceMs: this.options.graceMs }, () => frontDoorView(this.units.values()));
+    const proxy = await startFrontDoor(ctx, { log: ctx.log, pidsDir: ctx.paths.pids, policy: this.options.policy, graceMs: this.options.graceMs, clock: ctx.clock }, () => frontDoorView(this.units.values()));
     this.frontDoor = proxy.door;
     this.proxyReason = proxy.reason;
     if (proxy.reason) ctx.log.warn({ event: "proxy.off", reason: proxy.reason }, proxy.reason);
     for (const spec of apps) this.createUnit(spec, ports[spec.name]);
-    this.registerRoutes();
+    serveAppRoutes(this);
     await this.options.extend?.(this);
     this.servers.push(await listenControl(ctx.paths.socket, this.routes));
     if (ctx.host.metrics.listen) this.servers.push(await listenTcp(ctx.host.metrics.listen, this.routes.only(routeSpec("metrics"))));
     ctx.log.info({ event: "supervisor.started", apps: apps.map((a) => a.name), socket: ctx.paths.socket }, "supervisor started");
-    void eachLimited([...this.units.values()], this.options.bootConcurrency, (unit) => unit.boot());
+    // boot() never throws (failures become state), so one app's failure never holds the others back.
+    void forEachLimit([...this.units.values()], this.options.bootConcurrency, (unit) => unit.boot());
   }
 
   /** Every app stops its processes first and its Litestream last; apps stop in parallel. */
