@@ -11,7 +11,7 @@ import { execa } from "execa";
 import { parseDocument } from "yaml";
 import { startFauxqs } from "fauxqs";
 import { S3Client, ListObjectsV2Command } from "@aws-sdk/client-s3";
-import { loadHostContext } from "../dist/apps/context.js";
+import { loadHostContext } from "../dist/host/context.js";
 import { requireApp } from "../dist/apps/registry.js";
 import { hostPaths } from "../dist/config/paths.js";
 import { touchCanary } from "../dist/drills/canary.js";

@@ -11,7 +11,7 @@ import { CREDS, ROOT, cleanup, cli, makeDb, median, timed, tmp } from "./lib.mjs
 
 const dist = (path) => import(join(ROOT, "dist", path));
 const { ensureDatabases } = await dist("restore/restore-app.js");
-const { loadHostContext } = await dist("apps/context.js");
+const { loadHostContext } = await dist("host/context.js");
 const { loadAppSpec } = await dist("config/app.js");
 const { hostPaths } = await dist("config/paths.js");
 const { createLogger } = await dist("lib/log.js");

@@ -10,7 +10,7 @@ import { QUICK, record, rounds } from "./figures.mjs";
 
 const dist = (path) => import(join(ROOT, "dist", path));
 const { ensureDatabases } = await dist("restore/restore-app.js");
-const { loadHostContext } = await dist("apps/context.js");
+const { loadHostContext } = await dist("host/context.js");
 const { loadAppSpec } = await dist("config/app.js");
 const { hostPaths } = await dist("config/paths.js");
 const { createLogger } = await dist("lib/log.js");

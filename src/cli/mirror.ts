@@ -1,5 +1,5 @@
 import type { Deps } from "./deps.js";
-import { loadHostContext } from "../apps/context.js";
+import { loadHostContext } from "../host/context.js";
 import { mirrorRegistryOrWarn } from "../registry/mirror.js";
 
 /** After a registry change (`removed`: the app that `app remove` unregistered): copy it to the replica target, warning (never failing) when that is unreachable. */

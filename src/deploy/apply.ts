@@ -1,6 +1,6 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { HostContext } from "../apps/context.js";
+import type { HostContext } from "../host/context.js";
 import { releaseProcesses } from "../apps/procfile.js";
 import { appPaths, type AppPaths } from "../config/paths.js";
 import type { AppSpec } from "../config/schema.js";

@@ -1,4 +1,4 @@
-import type { HostContext } from "../apps/context.js";
+import type { HostContext } from "../host/context.js";
 import { declaredProcesses } from "../apps/procfile.js";
 import type { AppSpec } from "../config/schema.js";
 import type { BuildResult, VenvOptions } from "./build.js";

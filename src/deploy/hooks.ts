@@ -1,4 +1,4 @@
-import type { HostContext } from "../apps/context.js";
+import type { HostContext } from "../host/context.js";
 import { appPaths } from "../config/paths.js";
 import type { AppSpec } from "../config/schema.js";
 import { parseDuration } from "../lib/duration.js";

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import type { HostContext } from "../apps/context.js";
+import type { HostContext } from "../host/context.js";
 import { releaseProcessEnv } from "../apps/release-env.js";
 import { appPaths } from "../config/paths.js";
 import type { AppSpec } from "../config/schema.js";

@@ -1,4 +1,4 @@
-import type { HostContext } from "../apps/context.js";
+import type { HostContext } from "../host/context.js";
 import { readAppEnv } from "../apps/env.js";
 import type { AppSpec } from "../config/schema.js";
 import { preflightFindings, releaseFacts } from "../django/preflight.js";

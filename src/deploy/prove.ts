@@ -1,4 +1,4 @@
-import type { HostContext } from "../apps/context.js";
+import type { HostContext } from "../host/context.js";
 import { releaseProcessEnv } from "../apps/release-env.js";
 import { releaseProcesses, serviceProcesses } from "../apps/procfile.js";
 import type { AppSpec } from "../config/schema.js";

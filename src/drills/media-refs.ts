@@ -1,6 +1,6 @@
 import { realpath } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import type { HostContext } from "../apps/context.js";
+import type { HostContext } from "../host/context.js";
 import { releasePython, releaseProcessEnv } from "../apps/release-env.js";
 import { appPaths } from "../config/paths.js";
 import type { AppSpec } from "../config/schema.js";

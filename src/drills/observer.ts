@@ -1,7 +1,7 @@
 import { databaseDirOf } from "../litefs/paths.js";
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
-import type { HostContext } from "../apps/context.js";
+import type { HostContext } from "../host/context.js";
 import type { AppPaths } from "../config/paths.js";
 import type { AppSpec } from "../config/schema.js";
 import { replicaKey } from "../config/replica.js";

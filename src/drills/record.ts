@@ -1,4 +1,4 @@
-import type { HostContext } from "../apps/context.js";
+import type { HostContext } from "../host/context.js";
 import type { AppSpec } from "../config/schema.js";
 import { appPaths } from "../config/paths.js";
 import { alertTargets, sendAlerts, type AlertOutcome } from "./alerts.js";

@@ -1,6 +1,6 @@
 import { rm, stat } from "node:fs/promises";
 import { engineOf } from "../litestream/engine-v03.js";
-import type { HostContext } from "../apps/context.js";
+import type { HostContext } from "../host/context.js";
 import { CommandFailedError, errorMessage } from "../lib/errors.js";
 import { litestreamEnv } from "../s3/credentials.js";
 

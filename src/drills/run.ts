@@ -1,7 +1,7 @@
 import { stat } from "node:fs/promises";
 import { engineOf } from "../litestream/engine-v03.js";
 import { join } from "node:path";
-import type { HostContext } from "../apps/context.js";
+import type { HostContext } from "../host/context.js";
 import type { AppSpec } from "../config/schema.js";
 import { appPaths } from "../config/paths.js";
 import { parseDuration } from "../lib/duration.js";

@@ -1,5 +1,5 @@
 import { nodeCron, type CronSchedule, type CronTask } from "../lib/cron.js";
-import type { HostContext } from "../apps/context.js";
+import type { HostContext } from "../host/context.js";
 import type { AppSpec } from "../config/schema.js";
 import { errorMessage } from "../lib/errors.js";
 import { recordDrill } from "./record.js";

@@ -1,4 +1,4 @@
-import type { HostContext } from "../apps/context.js";
+import type { HostContext } from "../host/context.js";
 import type { AppSpec } from "../config/schema.js";
 import { alertTargets } from "./alerts.js";
 import { errorMessage } from "../lib/errors.js";

@@ -1,6 +1,6 @@
 import { appendFile } from "node:fs/promises";
 import { nodeCron, type CronSchedule, type CronTask } from "../lib/cron.js";
-import type { HostContext } from "../apps/context.js";
+import type { HostContext } from "../host/context.js";
 import { appPaths } from "../config/paths.js";
 import type { AppSpec } from "../config/schema.js";
 import { alertTargets, deliver } from "../drills/alerts.js";

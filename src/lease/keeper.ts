@@ -1,5 +1,5 @@
 import { hostname as osHostname } from "node:os";
-import type { HostContext } from "../apps/context.js";
+import type { HostContext } from "../host/context.js";
 import { errorMessage } from "../lib/errors.js";
 import { leaseBody, type Lease, type LeaseHolder } from "./decision.js";
 import { DEFAULT_LEASE_TTL_MS, readLease, releaseLease, writeLease } from "./lease.js";

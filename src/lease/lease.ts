@@ -1,5 +1,5 @@
 import { hostname as osHostname } from "node:os";
-import type { HostContext } from "../apps/context.js";
+import type { HostContext } from "../host/context.js";
 import { controlKey } from "../config/replica.js";
 import { HostctlError } from "../lib/errors.js";
 import { readHostId } from "./host-id.js";

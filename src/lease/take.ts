@@ -1,5 +1,5 @@
 import { rm } from "node:fs/promises";
-import type { HostContext } from "../apps/context.js";
+import type { HostContext } from "../host/context.js";
 import { scanApps } from "../apps/registry.js";
 import { HostctlError, errorMessage } from "../lib/errors.js";
 import { writeJsonFile } from "../lib/json-file.js";

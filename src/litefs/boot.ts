@@ -1,4 +1,4 @@
-import type { HostContext } from "../apps/context.js";
+import type { HostContext } from "../host/context.js";
 import { ensurePrivateDirs } from "../apps/private-files.js";
 import { loadApps } from "../apps/registry.js";
 import type { AppSpec } from "../config/schema.js";

@@ -1,5 +1,5 @@
 import { mkdir } from "node:fs/promises";
-import type { HostContext } from "../apps/context.js";
+import type { HostContext } from "../host/context.js";
 import type { LitefsHostConfig } from "../config/litefs-schema.js";
 import type { AppSpec } from "../config/schema.js";
 import { appPaths } from "../config/paths.js";

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { parseDocument } from "yaml";
-import type { HostContext } from "../apps/context.js";
+import type { HostContext } from "../host/context.js";
 import { loadApps } from "../apps/registry.js";
 import type { LitefsHostConfig } from "../config/litefs-schema.js";
 import { parseHostConfig } from "../config/host.js";

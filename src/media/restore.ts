@@ -1,6 +1,6 @@
 import { lstat, mkdir, utimes } from "node:fs/promises";
 import { join } from "node:path";
-import type { HostContext } from "../apps/context.js";
+import type { HostContext } from "../host/context.js";
 import type { ObjectInfo } from "../s3/store.js";
 import { mediaPrefix, relativeTo } from "./keys.js";
 import { forEachLimit } from "../lib/pool.js";

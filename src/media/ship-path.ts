@@ -1,6 +1,6 @@
 import { lstat } from "node:fs/promises";
 import { join } from "node:path";
-import type { HostContext } from "../apps/context.js";
+import type { HostContext } from "../host/context.js";
 import { HostctlError, errorMessage } from "../lib/errors.js";
 import type { Claim, DirtySet } from "./dirty.js";
 import { mediaKey } from "./keys.js";

@@ -1,5 +1,5 @@
 import type { Timer } from "../lib/clock.js";
-import type { HostContext } from "../apps/context.js";
+import type { HostContext } from "../host/context.js";
 import { HostctlError, errorMessage } from "../lib/errors.js";
 import { DirtySet } from "./dirty.js";
 import { forEachLimit } from "../lib/pool.js";

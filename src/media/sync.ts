@@ -1,6 +1,6 @@
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
-import type { HostContext } from "../apps/context.js";
+import type { HostContext } from "../host/context.js";
 import { parseDuration } from "../lib/duration.js";
 import { HostctlError, errorMessage } from "../lib/errors.js";
 import { deletedMediaKey, deletedMediaPrefix, mediaKey, mediaPrefix, relativeTo } from "./keys.js";

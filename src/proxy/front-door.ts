@@ -1,4 +1,4 @@
-import type { HostContext } from "../apps/context.js";
+import type { HostContext } from "../host/context.js";
 import { staticRoot } from "../apps/process-env.js";
 import type { ProxyConfig } from "../config/schema.js";
 import { errorMessage } from "../lib/errors.js";

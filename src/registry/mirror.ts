@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import type { HostContext } from "../apps/context.js";
+import type { HostContext } from "../host/context.js";
 import type { AppSpec } from "../config/schema.js";
 import { appPaths } from "../config/paths.js";
 import { controlKey } from "../config/replica.js";

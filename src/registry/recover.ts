@@ -1,6 +1,6 @@
 import { mkdir, readFile } from "node:fs/promises";
 import { engineOf } from "../litestream/engine-v03.js";
-import type { HostContext } from "../apps/context.js";
+import type { HostContext } from "../host/context.js";
 import { scanApps } from "../apps/registry.js";
 import { validateAppSpec } from "../config/app.js";
 import { saveAppSpec } from "../config/app.js";

@@ -1,5 +1,5 @@
 import { posix } from "node:path";
-import type { HostContext } from "../apps/context.js";
+import type { HostContext } from "../host/context.js";
 import { controlKey } from "../config/replica.js";
 import { appPaths } from "../config/paths.js";
 import { readJsonFile, writeJsonFile } from "../lib/json-file.js";

@@ -2,7 +2,7 @@ import { chown, mkdir, rename, rm, stat } from "node:fs/promises";
 import { ensurePrivateDirs, makeDatabasePrivate } from "../apps/private-files.js";
 import { engineOf } from "../litestream/engine-v03.js";
 import { dirname, join } from "node:path";
-import type { HostContext } from "../apps/context.js";
+import type { HostContext } from "../host/context.js";
 import type { AppSpec } from "../config/schema.js";
 import { appPaths } from "../config/paths.js";
 import { HostctlError, errorMessage } from "../lib/errors.js";

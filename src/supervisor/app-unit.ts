@@ -1,5 +1,5 @@
 import { realpath } from "node:fs/promises";
-import type { HostContext } from "../apps/context.js";
+import type { HostContext } from "../host/context.js";
 import type { AppSpec } from "../config/schema.js";
 import { appPaths, type AppPaths } from "../config/paths.js";
 import { appDomains } from "../config/domains.js";

@@ -1,5 +1,5 @@
 import { posix } from "node:path";
-import type { HostContext } from "../apps/context.js";
+import type { HostContext } from "../host/context.js";
 import { releaseProcesses, serviceProcesses } from "../apps/procfile.js";
 import { releaseProcessEnv } from "../apps/release-env.js";
 import type { AppPaths } from "../config/paths.js";

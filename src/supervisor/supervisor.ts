@@ -3,7 +3,7 @@ import { forEachLimit } from "../lib/pool.js";
 import { isAppLoop, type AppLoop, type Loop } from "../lib/loop.js";
 import { engineOf } from "../litestream/engine-v03.js";
 import type { Server } from "node:http";
-import type { HostContext } from "../apps/context.js";
+import type { HostContext } from "../host/context.js";
 import { scanApps } from "../apps/registry.js";
 import { invalidAppStatus } from "./invalid-app.js";
 import { AppQueue } from "./app-queue.js";

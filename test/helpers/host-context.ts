@@ -1,6 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { HostContext } from "../../src/apps/context.js";
+import type { HostContext } from "../../src/host/context.js";
 import { validateHostConfig } from "../../src/config/host.js";
 import { hostPaths } from "../../src/config/paths.js";
 import type { Clock } from "../../src/lib/clock.js";

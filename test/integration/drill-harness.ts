@@ -12,7 +12,7 @@ import { sql } from "../helpers/sqlite.js";
 import { litestreamBinary } from "../../src/litestream/binary.js";
 import { replicateArgs } from "../../src/litestream/args.js";
 import { litestreamEnv } from "../../src/s3/credentials.js";
-import { loadHostContext, type HostContext } from "../../src/apps/context.js";
+import { loadHostContext, type HostContext } from "../../src/host/context.js";
 import { hostPaths } from "../../src/config/paths.js";
 import { systemClock } from "../../src/lib/clock.js";
 import { createRunner, type Runner } from "../../src/lib/exec.js";

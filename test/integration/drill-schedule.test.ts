@@ -8,7 +8,7 @@ import { litestreamEnv } from "../../src/s3/credentials.js";
 import { newBucket } from "../helpers/s3.js";
 import { sql } from "../helpers/sqlite.js";
 import { waitFor } from "../helpers/wait.js";
-import type { HostContext } from "../../src/apps/context.js";
+import type { HostContext } from "../../src/host/context.js";
 import { loadApps } from "../../src/apps/registry.js";
 import { appPaths } from "../../src/config/paths.js";
 import { readMetricsPorts } from "../../src/litestream/ports.js";

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { HostContext } from "../../src/apps/context.js";
+import type { HostContext } from "../../src/host/context.js";
 import { parseHostConfig } from "../../src/config/host.js";
 import { hostPaths } from "../../src/config/paths.js";
 import type { Lease } from "../../src/lease/decision.js";

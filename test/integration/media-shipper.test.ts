@@ -2,7 +2,7 @@ import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { mkdir, rename, rm, symlink, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { HostContext } from "../../src/apps/context.js";
+import type { HostContext } from "../../src/host/context.js";
 import { parseHostConfig } from "../../src/config/host.js";
 import { hostPaths } from "../../src/config/paths.js";
 import { systemClock } from "../../src/lib/clock.js";

@@ -3,7 +3,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readFile, readdir, rm, symlink, utimes, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { HostContext } from "../../src/apps/context.js";
+import type { HostContext } from "../../src/host/context.js";
 import { parseHostConfig } from "../../src/config/host.js";
 import { hostPaths } from "../../src/config/paths.js";
 import { systemClock } from "../../src/lib/clock.js";

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CommandResult, Deps } from "../deps.js";
-import { loadHostContext } from "../../apps/context.js";
+import { loadHostContext } from "../../host/context.js";
 import { readAppEnv } from "../../apps/env.js";
 import { releaseProcesses } from "../../apps/procfile.js";
 import { requireApp } from "../../apps/registry.js";

@@ -1,6 +1,6 @@
 import type { CommandResult, Deps } from "../deps.js";
 import { table } from "../output.js";
-import { loadHostContext } from "../../apps/context.js";
+import { loadHostContext } from "../../host/context.js";
 import { loadApps } from "../../apps/registry.js";
 import { usageError } from "../../lib/errors.js";
 import { clusterStatus, type DatabasePosition } from "../../litefs/cluster-status.js";

@@ -1,7 +1,7 @@
 import type { CommandResult, Deps } from "../deps.js";
 import { ago, table } from "../output.js";
 import { mirrorRegistryOrWarn } from "../../registry/mirror.js";
-import { loadHostContext } from "../../apps/context.js";
+import { loadHostContext } from "../../host/context.js";
 import { requireApp } from "../../apps/registry.js";
 import { appPaths } from "../../config/paths.js";
 import { deployApp } from "../../deploy/apply.js";

@@ -1,6 +1,6 @@
 import type { CommandResult, Deps } from "../deps.js";
 import { table } from "../output.js";
-import { loadHostContext } from "../../apps/context.js";
+import { loadHostContext } from "../../host/context.js";
 import { loadApps, requireApp } from "../../apps/registry.js";
 import { recordDrill } from "../../drills/record.js";
 import type { DrillResult } from "../../drills/result.js";

@@ -1,7 +1,7 @@
 import { rename } from "node:fs/promises";
 import { join } from "node:path";
 import type { CommandResult, Deps } from "../deps.js";
-import { loadHostContext } from "../../apps/context.js";
+import { loadHostContext } from "../../host/context.js";
 import { requireApp } from "../../apps/registry.js";
 import { appPaths } from "../../config/paths.js";
 import { HostctlError, usageError } from "../../lib/errors.js";

@@ -1,5 +1,5 @@
 import type { CommandResult, Deps } from "../deps.js";
-import { loadHostContext, type HostContext } from "../../apps/context.js";
+import { loadHostContext, type HostContext } from "../../host/context.js";
 import { createLogger, fdDestination } from "../../lib/log.js";
 import { runSupervisor, type SupervisorOptions } from "../../supervisor/supervisor.js";
 import { scaledBackoff } from "../../supervisor/backoff.js";

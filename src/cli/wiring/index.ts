@@ -1,4 +1,4 @@
-import type { HostContext } from "../../apps/context.js";
+import type { HostContext } from "../../host/context.js";
 import { errorMessage } from "../../lib/errors.js";
 import { recoverApps } from "../../registry/recover.js";
 import { RegistryMirrorLoop } from "../../registry/mirror-loop.js";

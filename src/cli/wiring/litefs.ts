@@ -1,4 +1,4 @@
-import type { HostContext } from "../../apps/context.js";
+import type { HostContext } from "../../host/context.js";
 import type { Supervisor } from "../../supervisor/supervisor.js";
 import { DeployPollLoop } from "../../deploy/poll-loop.js";
 import { HostctlError } from "../../lib/errors.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { HostContext } from "../../../src/apps/context.js";
+import type { HostContext } from "../../../src/host/context.js";
 import { validateAppSpec } from "../../../src/config/app.js";
 import type { DeployResult, LastDeploy } from "../../../src/deploy/apply.js";
 import { pollOnce, type PollDeps } from "../../../src/deploy/poll.js";

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { HostContext } from "../../../src/apps/context.js";
+import type { HostContext } from "../../../src/host/context.js";
 import { validateAppSpec } from "../../../src/config/app.js";
 import { validateHostConfig } from "../../../src/config/host.js";
 import { appPaths, hostPaths } from "../../../src/config/paths.js";
