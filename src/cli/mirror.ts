@@ -6,7 +6,7 @@ import { mirrorRegistryOrWarn } from "../registry/mirror.js";
 export async function mirrorAfterChange(deps: Deps, removed?: string): Promise<void> {
   const ctx = await loadHostContext(deps);
   try {
-    await mirrorRegistryOrWarn(ctx, removed);
+    await mirrorRegistryOrWarn(ctx, deps.progress, removed);
   } finally {
     ctx.store.close();
   }

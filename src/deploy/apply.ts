@@ -39,6 +39,8 @@ export interface DeployOptions {
   supervisor?: SupervisorLink | null;
   /** Shown to a second deploy that finds the lock held. */
   command?: string;
+  /** Where the deploy's step lines and command output go (the CLI's stderr); none: nowhere. */
+  progress?: (line: string) => void;
 }
 
 export interface DeployResult {
@@ -74,6 +76,17 @@ export interface LastDeploy {
 
 export function lastDeployPath(app: AppPaths): string {
   return join(app.root, "last-deploy.json");
+}
+
+const quiet = (): void => undefined;
+
+/** A deploy run by the supervisor (polling, first deploy): its step lines go to the supervisor's log. */
+export function loggedProgress(ctx: Pick<HostContext, "log">, app: string): (line: string) => void {
+  return (line) => ctx.log.info({ event: "deploy.progress", app }, line.trimEnd());
+}
+
+function progressOf(work: Work): (line: string) => void {
+  return work.options.progress ?? quiet;
 }
 
 interface Work {
@@ -176,7 +189,7 @@ export async function beginDeploy(spec: AppSpec, ctx: HostContext, options: Depl
 async function runStages(work: Work, stages: readonly StepName[][][], records: StepRecord[]): Promise<void> {
   for (const stage of stages) {
     const lanes = await Promise.allSettled(stage.map(async (lane) => {
-      for (const step of lane) await runStep(step, records, work.ctx.progress, () => STEPS[step](work));
+      for (const step of lane) await runStep(step, records, progressOf(work), () => STEPS[step](work));
     }));
     const failed = lanes.find((lane) => lane.status === "rejected");
     if (failed) throw failed.reason;
@@ -252,12 +265,12 @@ const STEPS: Record<StepName, (work: Work) => Promise<string | undefined>> = {
     await materialise(w.ctx.run, w.app.repo, commit.sha, w.dir);
     w.processes = await releaseProcesses(w.spec, w.dir);
     w.env = await releaseEnv(w.spec, w.ctx, w.dir);
-    await preflight(w.spec, w.ctx, w.dir);
+    await preflight(w.spec, w.ctx, w.dir, progressOf(w));
     return `releases/${id}`;
   },
   build: async (w) => {
     const previousDir = w.previous ? join(w.app.releases, w.previous) : undefined;
-    const out = outputCollector(w.ctx.progress);
+    const out = outputCollector(progressOf(w));
     try {
       w.build = await buildRelease(w.ctx.run, w.spec, need(w.dir, "dir"), previousDir, need(w.env, "env"), out.onOutput, await venvOptions(w));
     } catch (error) {
@@ -281,7 +294,7 @@ const STEPS: Record<StepName, (work: Work) => Promise<string | undefined>> = {
   release: async (w) => {
     await guardLitestream(w);
     const commands = litefsReleaseCommands(w.spec, w.ctx.host, releaseCommands(w.spec, need(w.processes, "processes"), need(w.dir, "dir")));
-    await runReleasePhase(w.ctx.run, commands, { cwd: need(w.dir, "dir"), env: need(w.env, "env"), progress: w.ctx.progress });
+    await runReleasePhase(w.ctx.run, commands, { cwd: need(w.dir, "dir"), env: need(w.env, "env"), progress: progressOf(w) });
     return commands.length === 0 ? "no release phase" : commands.map((c) => c.display).join(" + ");
   },
   start: async (w) => {

@@ -3,7 +3,7 @@ import { appPaths } from "../config/paths.js";
 import type { AppSpec } from "../config/schema.js";
 import { HostctlError, firstLine } from "../lib/errors.js";
 import { readJsonFile } from "../lib/json-file.js";
-import { deployApp, lastDeployPath, type DeployOptions, type DeployResult, type LastDeploy } from "./apply.js";
+import { deployApp, lastDeployPath, loggedProgress, type DeployOptions, type DeployResult, type LastDeploy } from "./apply.js";
 import { lsRemote } from "./git.js";
 import { readCurrent, readReleaseMeta } from "./releases.js";
 import { rolledBackPath, type RolledBack } from "./rollback.js";
@@ -53,7 +53,7 @@ export function pollDeps(ctx: HostContext, deployOptions: Omit<DeployOptions, "r
       return last && !last.ok ? last : undefined;
     },
     rolledBackFrom: async (spec) => (await readJsonFile<RolledBack>(rolledBackPath(appPaths(ctx.paths, spec.name))))?.from_commit,
-    deploy: (spec, commit) => deployApp(spec, ctx, { command: "hostctl up (git poll)", ...deployOptions, ref: commit }),
+    deploy: (spec, commit) => deployApp(spec, ctx, { command: "hostctl up (git poll)", progress: loggedProgress(ctx, spec.name), ...deployOptions, ref: commit }),
   };
 }
 

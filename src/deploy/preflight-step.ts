@@ -8,10 +8,10 @@ import { StepFailure } from "./steps.js";
  * The checks of `hostctl app check` (but pip's resolution, which the build does anyway) on the
  * checked-out release: errors fail the deploy before anything is built, warnings are printed.
  */
-export async function preflight(spec: AppSpec, ctx: HostContext, releaseDir: string): Promise<void> {
+export async function preflight(spec: AppSpec, ctx: Pick<HostContext, "paths">, releaseDir: string, progress: (line: string) => void): Promise<void> {
   if (spec.kind !== "django" && spec.kind !== "wagtail") return;
   const findings = preflightFindings(spec, await releaseFacts(spec, releaseDir, await readAppEnv(ctx.paths, spec.name)));
-  for (const f of findings.filter((x) => x.level === "warning")) ctx.progress(`       warning: ${f.check}: ${f.detail}`);
+  for (const f of findings.filter((x) => x.level === "warning")) progress(`       warning: ${f.check}: ${f.detail}`);
   const errors = findings.filter((f) => f.level === "error");
   if (errors.length > 0) {
     throw new StepFailure("checkout", `preflight: ${errors.map((f) => `${f.check}: ${f.detail}`).join("; ")}`, "");

@@ -17,6 +17,8 @@ export interface RollbackOptions {
   supervisor?: SupervisorLink | null;
   /** Roll back even across migrations the target release lacks. */
   force?: boolean;
+  /** Where the step lines go (the CLI's stderr); none: nowhere. */
+  progress?: (line: string) => void;
 }
 
 export interface RollbackResult {
@@ -61,6 +63,7 @@ export function rolledBackPath(app: AppPaths): string {
  * must be backward compatible, as Django's deploy practice already asks). Health-checked like a deploy.
  */
 export async function rollbackApp(spec: AppSpec, ctx: HostContext, options: RollbackOptions = {}): Promise<RollbackResult> {
+  const progress = options.progress ?? ((): void => undefined);
   const app = appPaths(ctx.paths, spec.name);
   const lock = await acquireDeployLock(ctx.paths, spec.name, { pid: process.pid, started_at: ctx.clock.now().toISOString(), ref: options.to ?? "previous", command: "hostctl rollback" }, ctx.clock.now());
   try {
@@ -75,7 +78,7 @@ export async function rollbackApp(spec: AppSpec, ctx: HostContext, options: Roll
     let summary: string | undefined;
     try {
       if (supervisor) {
-        await runStep("activate", steps, ctx.progress, async () => {
+        await runStep("activate", steps, progress, async () => {
           const result = await supervisor.activate(spec.name, { release: target.id, releaseDir: target.dir });
           gap = result.gap_s;
           if (!result.ok) throw new StepFailure("activate", `the supervisor could not activate ${target.id}: ${result.error ?? "health check failed"}`, "");
@@ -83,8 +86,8 @@ export async function rollbackApp(spec: AppSpec, ctx: HostContext, options: Roll
           return summary;
         });
       } else {
-        await runStep("start", steps, ctx.progress, async () => (await proveTemporarily(spec, ctx, target.dir)).skipped ?? "healthy");
-        await runStep("switch", steps, ctx.progress, async () => {
+        await runStep("start", steps, progress, async () => (await proveTemporarily(spec, ctx, target.dir)).skipped ?? "healthy");
+        await runStep("switch", steps, progress, async () => {
           await switchCurrent(app, target.dir, ctx.clock.now());
           return `current → releases/${target.id}`;
         });

@@ -23,11 +23,10 @@ export interface HostContext {
   litestream: string;
   /** Set by loadHostContext; a context built by hand (tests) runs the 0.3 adapter over `litestream` (see engineOf). */
   engine?: LitestreamEngine;
-  progress: (line: string) => void;
 }
 
 /** What an entry point hands in to build a HostContext (the CLI's Deps has these and more). */
-export type ContextInputs = Pick<HostContext, "paths" | "log" | "run" | "clock" | "env" | "progress">;
+export type ContextInputs = Pick<HostContext, "paths" | "log" | "run" | "clock" | "env">;
 
 export async function loadHostContext(deps: ContextInputs): Promise<HostContext> {
   const host = await loadHostConfig(deps.paths);
@@ -44,6 +43,5 @@ export async function loadHostContext(deps: ContextInputs): Promise<HostContext>
     store: createReplicaStore(host, credentials),
     litestream: engine.binary,
     engine,
-    progress: deps.progress,
   };
 }

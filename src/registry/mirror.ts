@@ -93,18 +93,18 @@ export async function removeRegistryEntry(ctx: HostContext, app: string): Promis
  * While another host holds the replica's lease (this one was replaced, or is not the live one yet), the
  * registry is that host's: nothing is written.
  */
-export async function mirrorRegistryOrWarn(ctx: HostContext, removed?: string): Promise<void> {
+export async function mirrorRegistryOrWarn(ctx: HostContext, warn: (line: string) => void, removed?: string): Promise<void> {
   try {
     if (!ctx.host.registry.mirror) return;
     const holder = await heldByAnotherHost(ctx);
     if (holder) {
-      ctx.progress(`warning: the app registry in ${ctx.store.url} was not changed: the replica is held by ${describeHolder(holder, ctx.clock.now())}`);
+      warn(`warning: the app registry in ${ctx.store.url} was not changed: the replica is held by ${describeHolder(holder, ctx.clock.now())}`);
       return;
     }
     if (removed) await removeRegistryEntry(ctx, removed);
     await mirrorRegistry(ctx);
   } catch (error) {
-    ctx.progress(`warning: the app registry was not mirrored to ${ctx.store.url}: ${errorMessage(error)} (hostctl up retries${removed ? `; the entry of ${removed} is not retried: delete ${entryKey(ctx, removed)} by hand` : ""})`);
+    warn(`warning: the app registry was not mirrored to ${ctx.store.url}: ${errorMessage(error)} (hostctl up retries${removed ? `; the entry of ${removed} is not retried: delete ${entryKey(ctx, removed)} by hand` : ""})`);
   }
 }
 

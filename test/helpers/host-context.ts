@@ -17,6 +17,6 @@ export async function unitContext(clock: Clock, options: { log?: Logger; host?: 
   const log = options.log ?? createLogger("silent");
   return {
     paths: hostPaths(home), host, log, run: createRunner(log), clock, env: {}, credentials: undefined,
-    store: createReplicaStore(host, undefined), litestream: "litestream", progress: () => undefined,
+    store: createReplicaStore(host, undefined), litestream: "litestream",
   };
 }

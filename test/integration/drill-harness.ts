@@ -96,6 +96,6 @@ export async function hostContext(host: TestHost): Promise<HostContext> {
   const log = createLogger("silent");
   return loadHostContext({
     paths: hostPaths(host.home), log, run: createRunner(log), clock: systemClock,
-    env: { ...TEST_CREDENTIALS }, progress: () => undefined,
+    env: { ...TEST_CREDENTIALS },
   });
 }

@@ -32,7 +32,7 @@ async function context(replicaUrl: string, endpoint = s3.endpoint): Promise<Host
   const log = createLogger("silent");
   return {
     paths: hostPaths(home), host, log, run: createRunner(log), clock: systemClock, env: {}, credentials,
-    store: createReplicaStore(host, credentials), litestream: "litestream", progress: () => undefined,
+    store: createReplicaStore(host, credentials), litestream: "litestream",
   };
 }
 

@@ -32,7 +32,7 @@ async function shipperFor(prefix: string): Promise<{ shipper: MediaShipper; medi
   const log = createLogger("silent");
   const ctx: HostContext = {
     paths: hostPaths(home), host, log, run: createRunner(log), clock: systemClock, env: {}, credentials,
-    store: createReplicaStore(host, credentials), litestream: "litestream", progress: () => undefined,
+    store: createReplicaStore(host, credentials), litestream: "litestream",
   };
   const media = join(home, "apps", "blog", "data", "media");
   await mkdir(media, { recursive: true });

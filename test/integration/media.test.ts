@@ -31,7 +31,7 @@ async function context(replicaUrl: string): Promise<HostContext> {
   const log = createLogger("silent");
   return {
     paths: hostPaths(home), host, log, run: createRunner(log), clock: systemClock, env: {}, credentials,
-    store: createReplicaStore(host, credentials), litestream: "litestream", progress: () => undefined,
+    store: createReplicaStore(host, credentials), litestream: "litestream",
   };
 }
 

@@ -34,8 +34,9 @@ export async function deploy(name: string, flags: DeployFlags, deps: Deps): Prom
       force: flags.force ?? false,
       fromPush: flags.fromPush ?? false,
       command: `hostctl deploy${flags.fromPush ? " (git push)" : ""}`,
+      progress: deps.progress,
     });
-    await mirrorRegistryOrWarn(ctx);
+    await mirrorRegistryOrWarn(ctx, deps.progress);
     const how = result.mode === "supervisor"
       ? (result.switch ?? `serving gap ${(result.gap_s ?? 0).toFixed(2)}s`)
       : "not running: hostctl up starts it";
@@ -52,8 +53,8 @@ export async function rollback(name: string, flags: { to?: string; force?: boole
   const spec = await requireApp(deps.paths, name);
   const ctx = await loadHostContext(deps);
   try {
-    const result = await rollbackApp(spec, ctx, { ...(flags.to === undefined ? {} : { to: flags.to }), ...(flags.force ? { force: true } : {}) });
-    await mirrorRegistryOrWarn(ctx);
+    const result = await rollbackApp(spec, ctx, { ...(flags.to === undefined ? {} : { to: flags.to }), ...(flags.force ? { force: true } : {}), progress: deps.progress });
+    await mirrorRegistryOrWarn(ctx, deps.progress);
     return {
       text: `rolled ${name} back from ${result.from ?? "nothing"} to ${result.to} (${result.commit.slice(0, 7)}); databases were not changed${result.switch ? `; ${result.switch}` : ""}`,
       data: result,

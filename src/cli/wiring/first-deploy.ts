@@ -2,7 +2,7 @@ import type { HostContext } from "../../host/context.js";
 import { scanApps } from "../../apps/registry.js";
 import { appPaths } from "../../config/paths.js";
 import type { AppSpec } from "../../config/schema.js";
-import { beginDeploy, deployApp, type BegunDeploy, type DeployOptions } from "../../deploy/apply.js";
+import { beginDeploy, deployApp, loggedProgress, type BegunDeploy, type DeployOptions } from "../../deploy/apply.js";
 import type { SupervisorLink } from "../../deploy/supervisor-link.js";
 import { errorMessage } from "../../lib/errors.js";
 import { pathExists } from "../../lib/fs.js";
@@ -69,6 +69,6 @@ export class FirstDeploys {
 
   private async options(spec: AppSpec): Promise<DeployOptions> {
     const recovery = await readRecoveryState(this.ctx, spec.name);
-    return { ref: recovery.recover_commit ?? spec.branch, force: true, command: "hostctl up (first deploy)" };
+    return { ref: recovery.recover_commit ?? spec.branch, force: true, command: "hostctl up (first deploy)", progress: loggedProgress(this.ctx, spec.name) };
   }
 }

@@ -24,7 +24,7 @@ async function context(concurrency: number): Promise<HostContext> {
   const log = createLogger("silent");
   return {
     paths: hostPaths(home), host, log, run: createRunner(log), clock: systemClock, env: {}, credentials: undefined,
-    store: createReplicaStore(host, undefined), litestream: "litestream", progress: () => undefined,
+    store: createReplicaStore(host, undefined), litestream: "litestream",
   };
 }
 

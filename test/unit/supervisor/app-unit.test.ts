@@ -22,7 +22,7 @@ async function unitWith(clock: FakeClock, afterRestore: () => Promise<void>): Pr
   const log = createLogger("silent");
   const ctx: HostContext = {
     paths: hostPaths(home), host, log, run: createRunner(log), clock, env: {}, credentials: undefined,
-    store: createReplicaStore(host, undefined), litestream: "litestream", progress: () => undefined,
+    store: createReplicaStore(host, undefined), litestream: "litestream",
   };
   // No databases and no release: the boot runs restore (and the media restore hook), starts nothing.
   const spec = validateAppSpec({ name: "blog", repo: "/r", port: 8001, databases: [] }, "app.yml");
