@@ -13,7 +13,10 @@ export default defineConfig({
       // Pure logic: no S3 endpoint, no supervisor (npm run test:unit).
       { extends: true, test: { name: "unit", include: ["test/unit/**/*.test.ts"] } },
       // Real parts: the built CLI, Litestream, fauxqs on loopback, git, gunicorn, Caddy.
-      { extends: true, test: { name: "integration", include: ["test/integration/**/*.test.ts"], globalSetup: ["test/helpers/global-setup.ts"] } },
+      {
+        extends: true,
+        test: { name: "integration", include: ["test/integration/**/*.test.ts"], globalSetup: ["test/helpers/global-setup.ts"] },
+      },
     ],
   },
 });

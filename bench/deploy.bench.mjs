@@ -20,7 +20,22 @@ try {
   const home = join(tmp("deploy-home"), "home");
   const port = await freePort();
   await cli(home, ["init", "--replica-url", `file://${tmp("deploy-replica")}`]);
-  await cli(home, ["app", "add", "blog", "--repo", repo, "--port", String(port), "--db", "db.sqlite3", "--python", PYTHON, "--system-site-packages", "--healthcheck-path", "/health"]);
+  await cli(home, [
+    "app",
+    "add",
+    "blog",
+    "--repo",
+    repo,
+    "--port",
+    String(port),
+    "--db",
+    "db.sqlite3",
+    "--python",
+    PYTHON,
+    "--system-site-packages",
+    "--healthcheck-path",
+    "/health",
+  ]);
 
   const work = tmp("deploy-raw");
   const rawEnv = { REPO: repo, WORK: work, PORT: String(await freePort()), DATABASE_URL: `sqlite:///${join(work, "db.sqlite3")}` };
@@ -28,7 +43,11 @@ try {
   // Each round deploys a new commit (deploy refuses the live one); committing is not timed.
   let commits = 0;
   const ours = async () => {
-    await execa("git", ["-c", "user.name=bench", "-c", "user.email=bench@invalid", "commit", "-q", "--allow-empty", "-m", `v${++commits}`], { cwd: repo });
+    await execa(
+      "git",
+      ["-c", "user.name=bench", "-c", "user.email=bench@invalid", "commit", "-q", "--allow-empty", "-m", `v${++commits}`],
+      { cwd: repo },
+    );
     const start = process.hrtime.bigint();
     await cli(home, ["deploy", "blog"]);
     return Number(process.hrtime.bigint() - start) / 1e6;
@@ -38,11 +57,20 @@ try {
   await ours();
   await raw();
   const { ours: hostctlMs, raw: rawMs } = await alternate(ROUNDS, ours, raw);
-  await execa("git", ["-c", "user.name=bench", "-c", "user.email=bench@invalid", "commit", "-q", "--allow-empty", "-m", "last"], { cwd: repo });
+  await execa("git", ["-c", "user.name=bench", "-c", "user.email=bench@invalid", "commit", "-q", "--allow-empty", "-m", "last"], {
+    cwd: repo,
+  });
   const { stdout } = await cli(home, ["deploy", "blog", "--json"]);
   const last = JSON.parse(stdout);
   console.log(`hostctl steps (ms): ${last.steps.map((s) => `${s.name} ${s.ms}`).join(", ")}; web start → healthy ${last.health_ms} ms`);
-  record({ bench: "deploy", figure: "deploy of the Django fixture, no supervisor", ours: hostctlMs, raw: rawMs, rawLabel: "raw steps", target: 1.15 });
+  record({
+    bench: "deploy",
+    figure: "deploy of the Django fixture, no supervisor",
+    ours: hostctlMs,
+    raw: rawMs,
+    rawLabel: "raw steps",
+    target: 1.15,
+  });
 } finally {
   await cleanup();
 }

@@ -26,7 +26,9 @@ import { freePort } from "../dist/lib/net.js";
 import { QUICK, record, rounds as benchRounds } from "./figures.mjs";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
-const { values } = parseArgs({ options: { sizes: { type: "string", default: QUICK ? "10" : "10,100" }, rounds: { type: "string", default: String(benchRounds(7, 3)) } } });
+const { values } = parseArgs({
+  options: { sizes: { type: "string", default: QUICK ? "10" : "10,100" }, rounds: { type: "string", default: String(benchRounds(7, 3)) } },
+});
 const sizes = values.sizes.split(",").map(Number);
 const rounds = Number(values.rounds);
 const CLI = new URL("../dist/cli/main.js", import.meta.url).pathname;
@@ -36,7 +38,11 @@ const binary = litestreamBinary(undefined, {});
 const log = createLogger("silent");
 const run = createRunner(log);
 
-const time = async (fn) => { const t = performance.now(); const out = await fn(); return { ms: performance.now() - t, out }; };
+const time = async (fn) => {
+  const t = performance.now();
+  const out = await fn();
+  return { ms: performance.now() - t, out };
+};
 const cli = (home, args) => execa(process.execPath, [CLI, "--home", home, ...args], { env: creds });
 
 async function setupHost(endpoint, bucket, sizeMb) {
@@ -52,17 +58,23 @@ async function setupHost(endpoint, bucket, sizeMb) {
   // compressible on purpose: fauxqs 1.9 rejects Litestream's multipart uploads (Go's encoding/xml writes the
   // part ETags' quotes as &#34;, which fauxqs does not unescape), so the lz4 snapshot must fit in one 5 MiB part.
   const rows = Math.round((sizeMb * 1024 * 1024) / 1100);
-  await execa("sqlite3", [db], { input: `PRAGMA journal_mode=WAL;
+  await execa("sqlite3", [db], {
+    input: `PRAGMA journal_mode=WAL;
     CREATE TABLE items(id INTEGER PRIMARY KEY AUTOINCREMENT, title TEXT, body TEXT, created TEXT);
     INSERT INTO items(title, body, created) SELECT 'item ' || value, hex(randomblob(6)) || printf('%.900c', 'x'), '2024-01-01' FROM generate_series(1, ${rows});
     CREATE INDEX items_title ON items(title);
-    PRAGMA wal_checkpoint(TRUNCATE);` });
+    PRAGMA wal_checkpoint(TRUNCATE);`,
+  });
   await touchCanary(run, db, new Date());
   return { home, db };
 }
 
 async function replicate(home, client, bucket, sizeMb) {
-  const child = execa(binary, replicateArgs(join(home, "run", "litestream", "bench.yml")), { env: litestreamEnv(credentials), extendEnv: false, reject: false });
+  const child = execa(binary, replicateArgs(join(home, "run", "litestream", "bench.yml")), {
+    env: litestreamEnv(credentials),
+    extendEnv: false,
+    reject: false,
+  });
   const deadline = Date.now() + 120_000;
   for (;;) {
     const out = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `bench${sizeMb}/` }));
@@ -80,7 +92,10 @@ async function rawSteps(home, db) {
   const scratch = await mkdtemp(join(tmpdir(), "raw-restore-"));
   try {
     const out = join(scratch, "restored.sqlite3");
-    await execa(binary, restoreArgs({ configPath: join(home, "run", "litestream", "bench.yml"), dbPath: db, outputPath: out }), { env: litestreamEnv(credentials), extendEnv: false });
+    await execa(binary, restoreArgs({ configPath: join(home, "run", "litestream", "bench.yml"), dbPath: db, outputPath: out }), {
+      env: litestreamEnv(credentials),
+      extendEnv: false,
+    });
     const { stdout } = await execa("sqlite3", [out, "PRAGMA integrity_check"]);
     if (stdout.trim() !== "ok") throw new Error(`integrity_check: ${stdout}`);
   } finally {
@@ -103,7 +118,9 @@ try {
     const deps = { paths: hostPaths(home), log, logLevel: undefined, run, clock: systemClock, env: creds, progress: () => undefined };
     const ctx = await loadHostContext(deps);
     const spec = await requireApp(ctx.paths, "bench");
-    const drillMs = [], rawMs = [], rtoMs = [];
+    const drillMs = [],
+      rawMs = [],
+      rtoMs = [];
     await rawSteps(home, db); // warm the page cache and S3 once, unmeasured
     for (let i = 0; i < rounds; i++) {
       const first = i % 2 === 0;
@@ -119,7 +136,14 @@ try {
     }
     ctx.store.close();
     const bytes = (await execa("stat", ["-c", "%s", db])).stdout.trim();
-    record({ bench: "drill", figure: `drill, ${sizeMb} MB (${(Number(bytes) / 1048576).toFixed(1)} MiB), fauxqs S3`, ours: drillMs, raw: rawMs, rawLabel: "restore + `integrity_check`", target: 1.1 });
+    record({
+      bench: "drill",
+      figure: `drill, ${sizeMb} MB (${(Number(bytes) / 1048576).toFixed(1)} MiB), fauxqs S3`,
+      ours: drillMs,
+      raw: rawMs,
+      rawLabel: "restore + `integrity_check`",
+      target: 1.1,
+    });
     record({ bench: "drill", figure: `drill's RTO (restore), ${sizeMb} MB`, ours: rtoMs, kind: "info" });
   }
 } finally {

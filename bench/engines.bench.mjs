@@ -23,7 +23,9 @@ const { touchCanary } = await dist("drills/canary.js");
 
 const MB = Number(process.env.BENCH_DB_MB ?? 100);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const V05 = process.env.HOSTCTL_TEST_LITESTREAM05 ?? join(process.env.HOSTCTL_CI_CACHE ?? join(homedir(), ".cache", "hostctl-ci"), "go", "litestream-v0.5.14", "litestream");
+const V05 =
+  process.env.HOSTCTL_TEST_LITESTREAM05 ??
+  join(process.env.HOSTCTL_CI_CACHE ?? join(homedir(), ".cache", "hostctl-ci"), "go", "litestream-v0.5.14", "litestream");
 if (!existsSync(V05)) throw new Error(`${V05} not found: run 'bash .ci/run' once (it builds Litestream v0.5.14)`);
 
 const engines = [
@@ -62,7 +64,15 @@ try {
     await touchCanary(createRunner(createLogger("silent")), db, new Date());
     const config = join(home, "run", "litestream", "big.yml");
     await replicateOnce(engine.binary, config, join(replicaRoot, "big"));
-    const deps = { paths: hostPaths(home), log: createLogger("silent"), logLevel: undefined, run: undefined, clock: systemClock, env: { ...CREDS, ...engine.env }, progress: () => undefined };
+    const deps = {
+      paths: hostPaths(home),
+      log: createLogger("silent"),
+      logLevel: undefined,
+      run: undefined,
+      clock: systemClock,
+      env: { ...CREDS, ...engine.env },
+      progress: () => undefined,
+    };
     deps.run = createRunner(deps.log);
     const ctx = await loadHostContext(deps);
     const spec = await loadAppSpec(deps.paths, "big");
@@ -77,7 +87,11 @@ try {
       for (const suffix of ["", "-wal", "-shm"]) rmSync(`${db}${suffix}`, { force: true });
       boot.push(await timed(() => ensureDatabases(spec, ctx)));
       let verdict;
-      drill.push(await timed(async () => { verdict = await runDrill(spec, ctx, { noLive: true }); }));
+      drill.push(
+        await timed(async () => {
+          verdict = await runDrill(spec, ctx, { noLive: true });
+        }),
+      );
       if (!verdict.ok) throw new Error(`drill on ${engine.line} failed: ${verdict.reason}`);
     }
     ctx.store.close();
@@ -85,7 +99,15 @@ try {
   }
   console.log(`database ${MB} MB, file:// replica, median of ${ROUNDS} rounds (ms)`);
   console.log(["engine", "raw litestream restore", "restore-on-boot step", "drill (restore + checks)"].join(" | "));
-  for (const r of rows) console.log([r.engine, r.raw.toFixed(0), `${r.boot.toFixed(0)} (x${(r.boot / r.raw).toFixed(2)})`, `${r.drill.toFixed(0)} (x${(r.drill / r.raw).toFixed(2)})`].join(" | "));
+  for (const r of rows)
+    console.log(
+      [
+        r.engine,
+        r.raw.toFixed(0),
+        `${r.boot.toFixed(0)} (x${(r.boot / r.raw).toFixed(2)})`,
+        `${r.drill.toFixed(0)} (x${(r.drill / r.raw).toFixed(2)})`,
+      ].join(" | "),
+    );
 } finally {
   await cleanup();
 }

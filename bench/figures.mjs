@@ -90,13 +90,17 @@ function formatRow(row) {
     const target = row.kind === "ratio" ? `, target ≤ ${row.target}× ${verdict(row)}` : "";
     return `${row.bench}: ${row.figure}: hostctl ${ours} vs ${row.rawLabel ?? "raw"} ${num(row.raw.median, row.unit)} (min ${num(row.raw.min, row.unit)}) → ${r.median.toFixed(2)}× (min ${r.min.toFixed(2)}×)${target}, n=${row.ours.n}`;
   }
-  if (row.kind === "limit") return `${row.bench}: ${row.figure}: ${ours}, target ≤ ${row.target} ${row.unit} ${verdict(row)}, n=${row.ours.n}`;
+  if (row.kind === "limit")
+    return `${row.bench}: ${row.figure}: ${ours}, target ≤ ${row.target} ${row.unit} ${verdict(row)}, n=${row.ours.n}`;
   return `${row.bench}: ${row.figure}: ${ours}, n=${row.ours.n}`;
 }
 
 /** The rows as a Markdown table (what `--write-docs` puts into docs/benchmarks.md). */
 export function markdownTable(rows) {
-  const lines = ["| bench | figure | hostctl median (min) | raw median (min) | ratio on medians (on mins) | target | |", "|---|---|---|---|---|---|---|"];
+  const lines = [
+    "| bench | figure | hostctl median (min) | raw median (min) | ratio on medians (on mins) | target | |",
+    "|---|---|---|---|---|---|---|",
+  ];
   for (const row of rows) {
     const r = ratios(row);
     const ours = `${num(row.ours.median, row.unit)} (${num(row.ours.min, row.unit)})`;

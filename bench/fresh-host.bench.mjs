@@ -44,7 +44,14 @@ function up(home) {
   // BENCH_UP_LOG=FILE keeps the supervisor's JSON log of the last round (where the time goes), stderr in FILE.stderr.
   const stdout = process.env.BENCH_UP_LOG ? { file: process.env.BENCH_UP_LOG } : "ignore";
   const stderr = process.env.BENCH_UP_LOG ? { file: `${process.env.BENCH_UP_LOG}.stderr` } : "ignore";
-  const child = execa(process.execPath, [join(ROOT, "dist", "cli", "main.js"), "--home", home, "up"], { env: { ...CREDS, ...QUIET }, reject: false, forceKillAfterDelay: false, stdin: "ignore", stdout, stderr });
+  const child = execa(process.execPath, [join(ROOT, "dist", "cli", "main.js"), "--home", home, "up"], {
+    env: { ...CREDS, ...QUIET },
+    reject: false,
+    forceKillAfterDelay: false,
+    stdin: "ignore",
+    stdout,
+    stderr,
+  });
   running.add(child);
   return {
     stop: async () => {
@@ -71,10 +78,27 @@ try {
   // Host A: deploy, grow the database to MB, replicate it, stop gracefully (the lease is released).
   const hostA = join(tmp("fresh-a"), "home");
   await cli(hostA, ["init", "--replica-url", replicaUrl]);
-  await cli(hostA, ["app", "add", "blog", "--repo", repo, "--port", String(port), "--db", "db.sqlite3", "--python", PYTHON, "--system-site-packages", "--healthcheck-path", "/health"]);
+  await cli(hostA, [
+    "app",
+    "add",
+    "blog",
+    "--repo",
+    repo,
+    "--port",
+    String(port),
+    "--db",
+    "db.sqlite3",
+    "--python",
+    PYTHON,
+    "--system-site-packages",
+    "--healthcheck-path",
+    "/health",
+  ]);
   await cli(hostA, ["deploy", "blog"]);
   const dbA = join(hostA, "apps", "blog", "data", "db.sqlite3");
-  await execa("sqlite3", [dbA], { input: `CREATE TABLE ballast(id INTEGER PRIMARY KEY, body BLOB); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < ${MB * 1000}) INSERT INTO ballast(body) SELECT randomblob(1000) FROM n; PRAGMA wal_checkpoint(TRUNCATE);` });
+  await execa("sqlite3", [dbA], {
+    input: `CREATE TABLE ballast(id INTEGER PRIMARY KEY, body BLOB); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < ${MB * 1000}) INSERT INTO ballast(body) SELECT randomblob(1000) FROM n; PRAGMA wal_checkpoint(TRUNCATE);`,
+  });
   const a = up(hostA);
   await firstOk(port, "/health");
   await new Promise((resolve) => setTimeout(resolve, 5000)); // snapshot written, registry mirrored
@@ -82,7 +106,14 @@ try {
   rmSync(hostA, { recursive: true, force: true });
 
   const work = tmp("fresh-raw");
-  const rawEnv = { LITESTREAM: BINARY, REPLICA: `${replicaUrl}/blog/db.sqlite3`, REPO: repo, WORK: work, PORT: String(await freePort()), DATABASE_URL: `sqlite:///${join(work, "db.sqlite3")}` };
+  const rawEnv = {
+    LITESTREAM: BINARY,
+    REPLICA: `${replicaUrl}/blog/db.sqlite3`,
+    REPO: repo,
+    WORK: work,
+    PORT: String(await freePort()),
+    DATABASE_URL: `sqlite:///${join(work, "db.sqlite3")}`,
+  };
   const raw = () => execa("/bin/sh", ["-c", RAW], { env: rawEnv });
 
   const homes = tmp("fresh-b");
@@ -104,7 +135,14 @@ try {
 
   await raw(); // warm-up: page cache, Python bytecode
   const { ours: hostctlMs, raw: rawMs } = await alternate(ROUNDS, ours, raw);
-  record({ bench: "fresh-host", figure: `\`up\` on an empty home → first 200, ${MB} MB`, ours: hostctlMs, raw: rawMs, rawLabel: "`litestream restore` + raw deploy steps", target: 1.1 });
+  record({
+    bench: "fresh-host",
+    figure: `\`up\` on an empty home → first 200, ${MB} MB`,
+    ours: hostctlMs,
+    raw: rawMs,
+    rawLabel: "`litestream restore` + raw deploy steps",
+    target: 1.1,
+  });
 } finally {
   await cleanup();
 }

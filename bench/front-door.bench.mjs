@@ -42,15 +42,32 @@ function load(target, isSwitching) {
     for (let i = 0; running; i++) {
       const write = i % 2 === 1;
       const body = write ? `body=c${client}-${i}` : undefined;
-      const options = { host: "127.0.0.1", port: target.port, servername: HOST, ca: target.ca, agent: false, path: write ? "/notes" : "/", method: write ? "POST" : "GET",
-        headers: { Host: `${HOST}:${target.port}`, ...(write ? { "Content-Type": "application/x-www-form-urlencoded", "Content-Length": Buffer.byteLength(body) } : {}) } };
+      const options = {
+        host: "127.0.0.1",
+        port: target.port,
+        servername: HOST,
+        ca: target.ca,
+        agent: false,
+        path: write ? "/notes" : "/",
+        method: write ? "POST" : "GET",
+        headers: {
+          Host: `${HOST}:${target.port}`,
+          ...(write ? { "Content-Type": "application/x-www-form-urlencoded", "Content-Length": Buffer.byteLength(body) } : {}),
+        },
+      };
       const switching = isSwitching();
       const r = await once(options, body);
       samples.push({ ...r, switching: switching || isSwitching() });
     }
   };
   const loops = [0, 1, 2, 3].map(loop);
-  return { stop: async () => { running = false; await Promise.all(loops); return samples; } };
+  return {
+    stop: async () => {
+      running = false;
+      await Promise.all(loops);
+      return samples;
+    },
+  };
 }
 
 try {
@@ -58,15 +75,48 @@ try {
   const git = (...args) => execa("git", ["-c", "user.name=bench", "-c", "user.email=bench@invalid", ...args], { cwd: repo });
   const home = join(tmp("front-door-home"), "home");
   const https = await freePort();
-  await cli(home, ["init", "--replica-url", `file://${tmp("front-door-replica")}`, "--tls", "internal", "--http-port", String(await freePort()), "--https-port", String(https), "--proxy-bind", "127.0.0.1"]);
+  await cli(home, [
+    "init",
+    "--replica-url",
+    `file://${tmp("front-door-replica")}`,
+    "--tls",
+    "internal",
+    "--http-port",
+    String(await freePort()),
+    "--https-port",
+    String(https),
+    "--proxy-bind",
+    "127.0.0.1",
+  ]);
   const yml = join(home, "hostctl.yml");
   const { parseDocument } = await import("yaml");
   const doc = parseDocument(readFileSync(yml, "utf8"));
   doc.setIn(["proxy", "internal_port_base"], 20_000 + 200 * Math.floor(Math.random() * 45));
   (await import("node:fs")).writeFileSync(yml, doc.toString());
-  await cli(home, ["app", "add", "blog", "--repo", repo, "--port", String(await freePort()), "--db", "db.sqlite3", "--python", "/usr/bin/python3", "--system-site-packages", "--healthcheck-path", "/health", "--domain", HOST]);
+  await cli(home, [
+    "app",
+    "add",
+    "blog",
+    "--repo",
+    repo,
+    "--port",
+    String(await freePort()),
+    "--db",
+    "db.sqlite3",
+    "--python",
+    "/usr/bin/python3",
+    "--system-site-packages",
+    "--healthcheck-path",
+    "/health",
+    "--domain",
+    HOST,
+  ]);
   await cli(home, ["env", "set", "blog", `ALLOWED_HOSTS=${HOST},localhost,127.0.0.1`]);
-  const up = execa(process.execPath, [join(process.cwd(), "dist", "cli", "main.js"), "--home", home, "up"], { reject: false, stdio: "ignore", forceKillAfterDelay: false });
+  const up = execa(process.execPath, [join(process.cwd(), "dist", "cli", "main.js"), "--home", home, "up"], {
+    reject: false,
+    stdio: "ignore",
+    forceKillAfterDelay: false,
+  });
   // A graceful stop (apps, Litestream, then Caddy) may take longer than execa's 5 s before it would SIGKILL.
   onCleanup(async () => {
     up.kill("SIGTERM");
@@ -77,8 +127,11 @@ try {
   for (const deadline = Date.now() + 120_000; Date.now() < deadline;) {
     try {
       ca = readFileSync(rootCrt, "utf8");
-      if ((await once({ host: "127.0.0.1", port: https, servername: HOST, ca, agent: false, path: "/health", headers: { Host: HOST } })).ok) break;
-    } catch { /* not yet */ }
+      if ((await once({ host: "127.0.0.1", port: https, servername: HOST, ca, agent: false, path: "/health", headers: { Host: HOST } })).ok)
+        break;
+    } catch {
+      /* not yet */
+    }
     await new Promise((r) => setTimeout(r, 250));
   }
   const target = { port: https, ca };
@@ -89,11 +142,32 @@ try {
   await new Promise((r) => setTimeout(r, 8000));
   const steadySamples = await steady.stop();
   const kinds = {
-    deploy: async (i) => { await git("commit", "-q", "--allow-empty", "-m", `v${i}`); await cli(home, ["deploy", "blog"]); },
-    rollback: async () => { await cli(home, ["rollback", "blog"]); },
-    restart: async () => { await cli(home, ["restart", "blog"]); },
+    deploy: async (i) => {
+      await git("commit", "-q", "--allow-empty", "-m", `v${i}`);
+      await cli(home, ["deploy", "blog"]);
+    },
+    rollback: async () => {
+      await cli(home, ["rollback", "blog"]);
+    },
+    restart: async () => {
+      await cli(home, ["restart", "blog"]);
+    },
   };
-  const rows = [["steady", steadySamples.length, steadySamples.filter((s) => !s.ok).length, pct(steadySamples.map((s) => s.ms), 50), pct(steadySamples.map((s) => s.ms), 99)]];
+  const rows = [
+    [
+      "steady",
+      steadySamples.length,
+      steadySamples.filter((s) => !s.ok).length,
+      pct(
+        steadySamples.map((s) => s.ms),
+        50,
+      ),
+      pct(
+        steadySamples.map((s) => s.ms),
+        99,
+      ),
+    ],
+  ];
   let failedTotal = 0;
   for (const [kind, run] of Object.entries(kinds)) {
     const l = load(target, () => switching);
@@ -108,17 +182,46 @@ try {
     const failed = samples.filter((s) => !s.ok);
     failedTotal += failed.length;
     if (failed.length > 0) console.log(`${kind}: failures ${JSON.stringify(failed.slice(0, 3).map((f) => f.detail))}`);
-    rows.push([`${kind} ×${SWITCHES}`, samples.length, failed.length, pct(during.map((s) => s.ms), 50), pct(during.map((s) => s.ms), 99)]);
+    rows.push([
+      `${kind} ×${SWITCHES}`,
+      samples.length,
+      failed.length,
+      pct(
+        during.map((s) => s.ms),
+        50,
+      ),
+      pct(
+        during.map((s) => s.ms),
+        99,
+      ),
+    ]);
   }
   console.log("switch under load (4 clients, new TLS connection per request; latency in ms, during switches):");
-  for (const [name, n, failed, p50, p99] of rows) console.log(`  ${String(name).padEnd(12)} requests ${String(n).padStart(6)}  failed ${failed}  p50 ${p50.toFixed(1)}  p99 ${p99.toFixed(1)}`);
+  for (const [name, n, failed, p50, p99] of rows)
+    console.log(
+      `  ${String(name).padEnd(12)} requests ${String(n).padStart(6)}  failed ${failed}  p50 ${p50.toFixed(1)}  p99 ${p99.toFixed(1)}`,
+    );
   console.log(`failed requests during switches: ${failedTotal} (target 0) ${failedTotal === 0 ? "OK" : "OVER"}`);
 
   // 2. Proxy overhead at a fixed rate, interleaved.
   const status = JSON.parse((await cli(home, ["status", "--json"])).stdout);
   const live = status.apps.find((a) => a.name === "blog").live_port;
-  const viaCaddy = { host: "127.0.0.1", port: https, servername: HOST, ca, agent: new HttpsAgent({ keepAlive: true, maxSockets: 1, ca }), path: "/health", headers: { Host: HOST } };
-  const direct = { host: "127.0.0.1", port: live, agent: new HttpAgent({ keepAlive: true, maxSockets: 1 }), path: "/health", headers: { Host: HOST } };
+  const viaCaddy = {
+    host: "127.0.0.1",
+    port: https,
+    servername: HOST,
+    ca,
+    agent: new HttpsAgent({ keepAlive: true, maxSockets: 1, ca }),
+    path: "/health",
+    headers: { Host: HOST },
+  };
+  const direct = {
+    host: "127.0.0.1",
+    port: live,
+    agent: new HttpAgent({ keepAlive: true, maxSockets: 1 }),
+    path: "/health",
+    headers: { Host: HOST },
+  };
   const RATE = 50;
   const N = 500;
   const caddyMs = [];
@@ -132,7 +235,9 @@ try {
   }
   viaCaddy.agent.destroy();
   direct.agent.destroy();
-  console.log(`proxy overhead (${N} × GET /health each at ${RATE}/s, keep-alive): through Caddy (HTTPS) p50 ${pct(caddyMs, 50).toFixed(2)} ms p99 ${pct(caddyMs, 99).toFixed(2)} ms; straight to gunicorn p50 ${pct(directMs, 50).toFixed(2)} ms p99 ${pct(directMs, 99).toFixed(2)} ms; added p50 ${(pct(caddyMs, 50) - pct(directMs, 50)).toFixed(2)} ms`);
+  console.log(
+    `proxy overhead (${N} × GET /health each at ${RATE}/s, keep-alive): through Caddy (HTTPS) p50 ${pct(caddyMs, 50).toFixed(2)} ms p99 ${pct(caddyMs, 99).toFixed(2)} ms; straight to gunicorn p50 ${pct(directMs, 50).toFixed(2)} ms p99 ${pct(directMs, 99).toFixed(2)} ms; added p50 ${(pct(caddyMs, 50) - pct(directMs, 50)).toFixed(2)} ms`,
+  );
   if (failedTotal > 0) process.exitCode = 1;
 } catch (error) {
   console.error(error.shortMessage ?? error.message, error.stderr ?? "");

@@ -51,7 +51,9 @@ export function median(values) {
 /** A SQLite database of about `mb` MB in WAL mode (1 KiB random rows). */
 export async function makeDb(path, mb) {
   const rows = mb * 1000;
-  await execa("sqlite3", [path], { input: `PRAGMA journal_mode=WAL; CREATE TABLE blobs(id INTEGER PRIMARY KEY, body BLOB); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < ${rows}) INSERT INTO blobs(body) SELECT randomblob(1000) FROM n; PRAGMA wal_checkpoint(TRUNCATE);` });
+  await execa("sqlite3", [path], {
+    input: `PRAGMA journal_mode=WAL; CREATE TABLE blobs(id INTEGER PRIMARY KEY, body BLOB); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < ${rows}) INSERT INTO blobs(body) SELECT randomblob(1000) FROM n; PRAGMA wal_checkpoint(TRUNCATE);`,
+  });
 }
 
 export const { freePort } = await import(join(ROOT, "dist", "lib", "net.js"));
@@ -85,6 +87,8 @@ trap - EXIT
 
 export function report(name, hostctlMs, rawMs, target) {
   const ratio = hostctlMs / rawMs;
-  console.log(`${name}: hostctl ${hostctlMs.toFixed(0)} ms vs raw ${rawMs.toFixed(0)} ms → ratio ${ratio.toFixed(3)} (target ≤ ${target}) ${ratio <= target ? "OK" : "OVER"}`);
+  console.log(
+    `${name}: hostctl ${hostctlMs.toFixed(0)} ms vs raw ${rawMs.toFixed(0)} ms → ratio ${ratio.toFixed(3)} (target ≤ ${target}) ${ratio <= target ? "OK" : "OVER"}`,
+  );
   return ratio;
 }

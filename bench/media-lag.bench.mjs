@@ -29,7 +29,12 @@ async function until(what, check, timeoutMs = 60_000, everyMs = 10) {
 
 try {
   const endpoint = await s3();
-  const client = new S3Client({ endpoint, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId: CREDS.AWS_ACCESS_KEY_ID, secretAccessKey: CREDS.AWS_SECRET_ACCESS_KEY } });
+  const client = new S3Client({
+    endpoint,
+    region: "us-east-1",
+    forcePathStyle: true,
+    credentials: { accessKeyId: CREDS.AWS_ACCESS_KEY_ID, secretAccessKey: CREDS.AWS_SECRET_ACCESS_KEY },
+  });
   const count = async (prefix) => {
     let n = 0;
     let token;
@@ -40,13 +45,35 @@ try {
     } while (token);
     return n;
   };
-  const exists = (key) => client.send(new HeadObjectCommand({ Bucket: "bench", Key: key })).then(() => true, () => false);
+  const exists = (key) =>
+    client.send(new HeadObjectCommand({ Bucket: "bench", Key: key })).then(
+      () => true,
+      () => false,
+    );
 
   const home = join(tmp("media-lag"), "home");
   const port = await freePort();
   await cli(home, ["init", "--replica-url", "s3://bench/lag", "--s3-endpoint", endpoint, "--s3-force-path-style"]);
-  await cli(home, ["app", "add", "gen", "--kind", "generic", "--repo", await fixtureRepo("generic-app"), "--port", String(port), "--db", "db.sqlite3"]);
-  const up = execa(CLI, ["--home", home, "up"], { env: CREDS, reject: false, forceKillAfterDelay: false, stdout: "ignore", stderr: "ignore" });
+  await cli(home, [
+    "app",
+    "add",
+    "gen",
+    "--kind",
+    "generic",
+    "--repo",
+    await fixtureRepo("generic-app"),
+    "--port",
+    String(port),
+    "--db",
+    "db.sqlite3",
+  ]);
+  const up = execa(CLI, ["--home", home, "up"], {
+    env: CREDS,
+    reject: false,
+    forceKillAfterDelay: false,
+    stdout: "ignore",
+    stderr: "ignore",
+  });
   const status = async () => JSON.parse((await cli(home, ["status", "--json"])).stdout);
   await until("gen running", async () => (await status().catch(() => undefined))?.apps?.[0]?.state === "running", 90_000, 250);
   await until("media watched", async () => (await status()).apps[0].media?.watching === true, 20_000, 250);
@@ -98,8 +125,10 @@ try {
   };
   await until("the burst in the replica", allIn, 120_000, 100);
   const burstMs = performance.now() - start;
-  console.log(`burst of 500 files + 50 MiB: all in the replica and media lag 0 after ${(burstMs / 1000).toFixed(2)} s (peak media lag read by status ${peakLag.toFixed(1)} s); `
-    + `a row written at the burst's start reached the replica after ${(rowMs / 1000).toFixed(2)} s; supervisor RSS ${rssBefore.toFixed(1)} MB before, peak ${peakRss.toFixed(1)} MB`);
+  console.log(
+    `burst of 500 files + 50 MiB: all in the replica and media lag 0 after ${(burstMs / 1000).toFixed(2)} s (peak media lag read by status ${peakLag.toFixed(1)} s); ` +
+      `a row written at the burst's start reached the replica after ${(rowMs / 1000).toFixed(2)} s; supervisor RSS ${rssBefore.toFixed(1)} MB before, peak ${peakRss.toFixed(1)} MB`,
+  );
   up.kill("SIGTERM");
   await up;
 } finally {

@@ -30,7 +30,12 @@ try {
   await makeDb(db, MB);
   const binary = join(process.cwd(), "node_modules", "@flydotio", "litestream-linux-x64", "litestream");
   const config = join(home, "run", "litestream", "big.yml");
-  const replicate = execa(binary, ["replicate", "-config", config, "-no-expand-env"], { env: CREDS, reject: false, all: true, buffer: false });
+  const replicate = execa(binary, ["replicate", "-config", config, "-no-expand-env"], {
+    env: CREDS,
+    reject: false,
+    all: true,
+    buffer: false,
+  });
   await new Promise((resolve) => {
     let seen = "";
     replicate.all.on("data", (chunk) => {
@@ -43,12 +48,22 @@ try {
   const raw = [];
   const ours = [];
   const cliRuns = [];
-  const deps = { paths: hostPaths(home), log: createLogger("silent"), logLevel: undefined, run: undefined, clock: systemClock, env: CREDS, progress: () => undefined };
+  const deps = {
+    paths: hostPaths(home),
+    log: createLogger("silent"),
+    logLevel: undefined,
+    run: undefined,
+    clock: systemClock,
+    env: CREDS,
+    progress: () => undefined,
+  };
   deps.run = createRunner(deps.log);
   const ctx = await loadHostContext(deps);
   const spec = await loadAppSpec(deps.paths, "big");
   const scratch = tmp("out");
-  const clear = () => { for (const suffix of ["", "-wal", "-shm"]) rmSync(`${db}${suffix}`, { force: true }); };
+  const clear = () => {
+    for (const suffix of ["", "-wal", "-shm"]) rmSync(`${db}${suffix}`, { force: true });
+  };
   const sides = {
     raw: async () => {
       const out = join(scratch, "raw.sqlite3");
@@ -68,8 +83,23 @@ try {
   for (let round = 0; round < ROUNDS; round++) {
     for (const side of round % 2 === 0 ? ["raw", "ours", "cli"] : ["cli", "ours", "raw"]) await sides[side]();
   }
-  record({ bench: "restore", figure: `restore-on-boot step, ${MB} MB (probe + restore + quick_check + WAL)`, ours, raw, rawLabel: "`litestream restore`", target: 1.05, ...(MB < 50 ? { guard: 3 } : {}) });
-  record({ bench: "restore", figure: `\`hostctl restore\` command, ${MB} MB (adds Node start-up)`, ours: cliRuns, raw, rawLabel: "`litestream restore`", kind: "info" });
+  record({
+    bench: "restore",
+    figure: `restore-on-boot step, ${MB} MB (probe + restore + quick_check + WAL)`,
+    ours,
+    raw,
+    rawLabel: "`litestream restore`",
+    target: 1.05,
+    ...(MB < 50 ? { guard: 3 } : {}),
+  });
+  record({
+    bench: "restore",
+    figure: `\`hostctl restore\` command, ${MB} MB (adds Node start-up)`,
+    ours: cliRuns,
+    raw,
+    rawLabel: "`litestream restore`",
+    kind: "info",
+  });
 } finally {
   await cleanup();
 }

@@ -13,7 +13,9 @@ const SETTLE_MS = QUICK ? 500 : 3000;
 const SAMPLES = QUICK ? 3 : 5;
 
 function rssMb(pid) {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith("VmRSS:"));
+  const line = readFileSync(`/proc/${pid}/status`, "utf8")
+    .split("\n")
+    .find((l) => l.startsWith("VmRSS:"));
   return Number(line?.split(/\s+/)[1] ?? 0) / 1024;
 }
 
@@ -40,7 +42,10 @@ async function measure(home, count) {
     let running = 0;
     while (running < count) {
       if (Date.now() > deadline) throw new Error(`${running}/${count} apps running after 120 s`);
-      const status = await cli(home, ["status", "--json"]).then((r) => JSON.parse(r.stdout), () => undefined);
+      const status = await cli(home, ["status", "--json"]).then(
+        (r) => JSON.parse(r.stdout),
+        () => undefined,
+      );
       running = status?.apps?.filter((a) => a.state === "running").length ?? 0;
       if (running < count) await sleep(250);
     }

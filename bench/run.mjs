@@ -19,8 +19,12 @@ const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const writeDocs = args.includes("--write-docs");
 const filters = args.filter((a) => !a.startsWith("--"));
-const chosen = (f) => (filters.length > 0 ? filters.some((x) => f.includes(x)) : !quick || QUICK_BENCHES.some((x) => f === `${x}.bench.mjs`));
-const benches = readdirSync(dir).filter((f) => f.endsWith(".bench.mjs")).filter(chosen).sort();
+const chosen = (f) =>
+  filters.length > 0 ? filters.some((x) => f.includes(x)) : !quick || QUICK_BENCHES.some((x) => f === `${x}.bench.mjs`);
+const benches = readdirSync(dir)
+  .filter((f) => f.endsWith(".bench.mjs"))
+  .filter(chosen)
+  .sort();
 
 const scratch = mkdtempSync(join(tmpdir(), "hostctl-bench-results-"));
 const results = join(scratch, "rows.jsonl");
@@ -36,7 +40,13 @@ for (const bench of benches) {
     failed += 1;
   }
 }
-const rows = existsSync(results) ? readFileSync(results, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l)) : [];
+const rows = existsSync(results)
+  ? readFileSync(results, "utf8")
+      .trim()
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+  : [];
 rmSync(scratch, { recursive: true, force: true });
 
 const seconds = ((Date.now() - started.getTime()) / 1000).toFixed(0);

@@ -47,7 +47,11 @@ try {
   const home = join(tmp("wagtail-home"), "home");
   const port = await freePort();
   await cli(home, ["init", "--replica-url", `file://${tmp("wagtail-replica")}`], env);
-  await cli(home, ["app", "add", "cms", "--kind", "wagtail", "--repo", repo, "--port", String(port), "--db", "db.sqlite3", "--installer", "pip"], env);
+  await cli(
+    home,
+    ["app", "add", "cms", "--kind", "wagtail", "--repo", repo, "--port", String(port), "--db", "db.sqlite3", "--installer", "pip"],
+    env,
+  );
   const work = tmp("wagtail-raw");
   const rawEnv = { ...env, REPO: repo, WORK: work, PORT: String(await freePort()) };
   const raw = () => execa("/bin/sh", ["-c", RAW], { env: rawEnv });
@@ -62,16 +66,22 @@ try {
     await touchRequirements(repo, i);
     cold.push(await timed(ours));
     rawMs.push(await timed(raw));
-    await execa("git", ["-c", "user.name=bench", "-c", "user.email=bench@invalid", "commit", "-q", "--allow-empty", "-m", `same ${i}`], { cwd: repo });
+    await execa("git", ["-c", "user.name=bench", "-c", "user.email=bench@invalid", "commit", "-q", "--allow-empty", "-m", `same ${i}`], {
+      cwd: repo,
+    });
     warm.push(await timed(ours));
   }
   // deploy refuses the live commit: one more (empty) commit for the step breakdown.
-  await execa("git", ["-c", "user.name=bench", "-c", "user.email=bench@invalid", "commit", "-q", "--allow-empty", "-m", "steps"], { cwd: repo });
+  await execa("git", ["-c", "user.name=bench", "-c", "user.email=bench@invalid", "commit", "-q", "--allow-empty", "-m", "steps"], {
+    cwd: repo,
+  });
   const { stdout } = await cli(home, ["deploy", "cms", "--json"], env);
   const last = JSON.parse(stdout);
   console.log(`hostctl steps, unchanged requirements (ms): ${last.steps.map((s) => `${s.name} ${s.ms}`).join(", ")}`);
   report(`wagtail deploy, changed requirements (cold venv, warm pip cache; ${ROUNDS} rounds, medians)`, median(cold), median(rawMs), 1.15);
-  console.log(`wagtail deploy, unchanged requirements (venv reused): hostctl ${median(warm).toFixed(0)} ms vs raw (always a cold venv) ${median(rawMs).toFixed(0)} ms`);
+  console.log(
+    `wagtail deploy, unchanged requirements (venv reused): hostctl ${median(warm).toFixed(0)} ms vs raw (always a cold venv) ${median(rawMs).toFixed(0)} ms`,
+  );
   // uv: on PATH, or the copy .ci/run keeps in its cache.
   const cachedUv = join(process.env.HOME ?? "/root", ".cache", "hostctl-ci", "uv", "bin");
   const onPath = await execa("sh", ["-c", "command -v uv"], { reject: false });

@@ -24,7 +24,8 @@ export function parseAssignments(args: readonly string[]): Record<string, string
     if (eq <= 0) throw usageError(`argument "${arg}": expected KEY=VALUE`, "example: hostctl env set blog DJANGO_SECRET_KEY=...");
     const key = arg.slice(0, eq);
     const value = arg.slice(eq + 1);
-    if (!ENV_NAME.test(key)) throw usageError(`argument "${arg}": "${key}" is not a valid variable name (letters, digits, _; not starting with a digit)`);
+    if (!ENV_NAME.test(key))
+      throw usageError(`argument "${arg}": "${key}" is not a valid variable name (letters, digits, _; not starting with a digit)`);
     pairs[key] = value;
   }
   return pairs;

@@ -26,8 +26,12 @@ export async function requireDatabases(paths: HostPaths, spec: AppSpec, what: st
   const missing: string[] = [];
   for (const db of spec.databases) if (!(await pathExists(join(databaseDirOf(spec, app), db.path)))) missing.push(db.path);
   if (missing.length > 0) {
-    throw new HostctlError("DB_MISSING", `not running ${what}: ${spec.name}'s ${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} missing from ${app.data}; it would create an empty database that shadows the replica`, {
-      hint: `restore first: hostctl restore ${spec.name} (or start hostctl up, which restores on boot)`,
-    });
+    throw new HostctlError(
+      "DB_MISSING",
+      `not running ${what}: ${spec.name}'s ${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} missing from ${app.data}; it would create an empty database that shadows the replica`,
+      {
+        hint: `restore first: hostctl restore ${spec.name} (or start hostctl up, which restores on boot)`,
+      },
+    );
   }
 }

@@ -78,7 +78,10 @@ export async function addApp(paths: HostPaths, host: HostConfig, input: AppSpecI
   const spec = validateAppSpec(input, file);
   const others = await loadApps(paths);
   if (others.some((other) => other.name === spec.name)) {
-    throw new HostctlError("APP_EXISTS", `app "${spec.name}" already exists (${file})`, { exitCode: 2, hint: `run: hostctl app show ${spec.name}` });
+    throw new HostctlError("APP_EXISTS", `app "${spec.name}" already exists (${file})`, {
+      exitCode: 2,
+      hint: `run: hostctl app show ${spec.name}`,
+    });
   }
   checkAppRules(spec, others, host, file);
   const app = appPaths(paths, spec.name);

@@ -25,11 +25,23 @@ export async function ensureSecretKey(paths: HostPaths, spec: AppSpec): Promise<
  * venv first on PATH, and for Django/Wagtail the settings shim. Every app process (web, workers,
  * release phase, jobs, hostctl run) gets exactly this.
  */
-export async function releaseProcessEnv(paths: HostPaths, spec: AppSpec, releaseDir: string, port?: number): Promise<Record<string, string>> {
+export async function releaseProcessEnv(
+  paths: HostPaths,
+  spec: AppSpec,
+  releaseDir: string,
+  port?: number,
+): Promise<Record<string, string>> {
   await ensureSecretKey(paths, spec);
   const appEnv = await readAppEnv(paths, spec.name);
   const hasVenv = isDjangoKind(spec.kind) || (await pathExists(join(releaseDir, ".venv")));
-  const base = appProcessEnv({ spec, app: appPaths(paths, spec.name), releaseDir, appEnv, hasVenv, ...(port === undefined ? {} : { port }) });
+  const base = appProcessEnv({
+    spec,
+    app: appPaths(paths, spec.name),
+    releaseDir,
+    appEnv,
+    hasVenv,
+    ...(port === undefined ? {} : { port }),
+  });
   return { ...base, ...(await shimEnv(spec, releaseDir, appEnv)) };
 }
 

@@ -6,7 +6,9 @@ export function asArgumentError(error: unknown, flags: Record<string, string>): 
   const lines = error.issues.map((issue) => {
     // An issue with a line comes from a file (a template rendered with the app): no flag set it, keep file:line.
     if (issue.line !== undefined) return formatIssue(issue);
-    const flag = Object.entries(flags).find(([path]) => issue.path === path || issue.path.startsWith(`${path}.`) || issue.path.startsWith(`${path}[`))?.[1];
+    const flag = Object.entries(flags).find(
+      ([path]) => issue.path === path || issue.path.startsWith(`${path}.`) || issue.path.startsWith(`${path}[`),
+    )?.[1];
     return flag ? `argument ${flag}: ${issue.message}` : `${issue.path || issue.file}: ${issue.message}`;
   });
   return new HostctlError("USAGE", lines.join("\n"), { exitCode: 2, cause: error });
@@ -26,7 +28,8 @@ export function parseProcessFlags(values: readonly string[]): Record<string, str
   const processes: Record<string, string> = {};
   for (const value of values) {
     const eq = value.indexOf("=");
-    if (eq <= 0 || eq === value.length - 1) throw usageError(`argument --process "${value}": expected TYPE=COMMAND, e.g. web="gunicorn mysite.wsgi --bind 127.0.0.1:$PORT"`);
+    if (eq <= 0 || eq === value.length - 1)
+      throw usageError(`argument --process "${value}": expected TYPE=COMMAND, e.g. web="gunicorn mysite.wsgi --bind 127.0.0.1:$PORT"`);
     processes[value.slice(0, eq)] = value.slice(eq + 1);
   }
   return processes;

@@ -12,7 +12,10 @@ export function isAppName(name: string): boolean {
  */
 export function assertAppName(name: string): string {
   if (!isAppName(name)) {
-    throw new HostctlError("USAGE", `app name ${JSON.stringify(name)}: expected ${APP_NAME_RULE}`, { exitCode: 2, hint: "run: hostctl app list" });
+    throw new HostctlError("USAGE", `app name ${JSON.stringify(name)}: expected ${APP_NAME_RULE}`, {
+      exitCode: 2,
+      hint: "run: hostctl app list",
+    });
   }
   return name;
 }

@@ -19,9 +19,18 @@ export async function loadAppSpec(paths: HostPaths, name: string): Promise<AppSp
   const file = appPaths(paths, name).spec;
   const spec = await loadYamlWith(appSpecSchema, file, "run: hostctl app list");
   if (spec.name !== name) {
-    throw new ConfigError([{ file, path: "name", message: `expected "${name}" (the app's directory), got "${spec.name}"; an app is renamed by removing and adding it` }], {
-      hint: `put back name: ${name} in ${file}, then: hostctl restart ${name}`,
-    });
+    throw new ConfigError(
+      [
+        {
+          file,
+          path: "name",
+          message: `expected "${name}" (the app's directory), got "${spec.name}"; an app is renamed by removing and adding it`,
+        },
+      ],
+      {
+        hint: `put back name: ${name} in ${file}, then: hostctl restart ${name}`,
+      },
+    );
   }
   return spec;
 }

@@ -13,6 +13,7 @@ export function branchProblem(branch: string): string | undefined {
   if (branch.includes("@{")) return why("it contains '@{'");
   if (branch.startsWith("/") || branch.endsWith("/") || branch.includes("//")) return why("it has an empty '/'-separated part");
   if (branch.endsWith(".")) return why("it ends with '.'");
-  if (branch.split("/").some((part) => part.startsWith(".") || part.endsWith(".lock"))) return why("a part starts with '.' or ends with '.lock'");
+  if (branch.split("/").some((part) => part.startsWith(".") || part.endsWith(".lock")))
+    return why("a part starts with '.' or ends with '.lock'");
   return undefined;
 }

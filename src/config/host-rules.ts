@@ -16,6 +16,12 @@ export function checkHostRules(config: HostConfig, home: string, file: string): 
   const target = parseReplicaUrl(config.replica.url);
   if (target.kind !== "file") return;
   if (isWithin(target.dir, home) || isWithin(home, target.dir)) {
-    throw new ConfigError([{ file, path: "replica.url", message: `expected a directory outside the host directory ${home} (a replica on the same tree is lost with it), got "${config.replica.url}"` }]);
+    throw new ConfigError([
+      {
+        file,
+        path: "replica.url",
+        message: `expected a directory outside the host directory ${home} (a replica on the same tree is lost with it), got "${config.replica.url}"`,
+      },
+    ]);
   }
 }

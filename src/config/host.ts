@@ -12,7 +12,11 @@ export function parseHostConfig(text: string, file: string): HostConfig {
 }
 
 export async function loadHostConfig(paths: HostPaths): Promise<HostConfig> {
-  const config = await loadYamlWith(hostConfigSchema, paths.hostConfig, `run: hostctl init --home ${paths.home} --replica-url s3://BUCKET/PREFIX`);
+  const config = await loadYamlWith(
+    hostConfigSchema,
+    paths.hostConfig,
+    `run: hostctl init --home ${paths.home} --replica-url s3://BUCKET/PREFIX`,
+  );
   checkHostRules(config, paths.home, paths.hostConfig);
   return config;
 }

@@ -96,7 +96,9 @@ export function validateWith<S extends z.ZodType>(schema: S, data: unknown, cont
         message: "unknown key",
       }));
     }
-    return [{ file: context.file, ...position(context.doc, context.counter, path), path: formatPath(path), message: issueText(issue, data) }];
+    return [
+      { file: context.file, ...position(context.doc, context.counter, path), path: formatPath(path), message: issueText(issue, data) },
+    ];
   });
   throw new ConfigError(issues);
 }
@@ -106,10 +108,12 @@ export function parseYamlWith<S extends z.ZodType>(schema: S, text: string, file
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw new ConfigError(doc.errors.map((error) => {
-      const { line, col } = counter.linePos(error.pos[0]);
-      return { file, line, column: col, path: "", message: `YAML syntax error: ${firstLine(error)}` };
-    }));
+    throw new ConfigError(
+      doc.errors.map((error) => {
+        const { line, col } = counter.linePos(error.pos[0]);
+        return { file, line, column: col, path: "", message: `YAML syntax error: ${firstLine(error)}` };
+      }),
+    );
   }
   return validateWith(schema, toPlainData(doc, file) ?? {}, { file, doc, counter });
 }

@@ -1,8 +1,6 @@
 import { posix } from "node:path";
 
-export type ReplicaTarget =
-  | { kind: "s3"; bucket: string; prefix: string }
-  | { kind: "file"; dir: string };
+export type ReplicaTarget = { kind: "s3"; bucket: string; prefix: string } | { kind: "file"; dir: string };
 
 /** Pure: s3://BUCKET/PREFIX or file:///DIR → its parts (the URL was checked by the schema). */
 export function parseReplicaUrl(url: string): ReplicaTarget {

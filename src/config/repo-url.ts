@@ -16,12 +16,14 @@ export const CREDENTIALS_HINT =
 export function repoProblem(repo: string): string | undefined {
   if (repo === "") return "expected a Git URL or a local path";
   if (repo.startsWith("-")) return "expected a Git URL or a local path, got a value starting with '-' (an option to git)";
-  if ([...repo].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) return "expected a Git URL or a local path without control characters";
+  if ([...repo].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f))
+    return "expected a Git URL or a local path without control characters";
   if (/^[A-Za-z][A-Za-z0-9+.-]*::/.test(repo)) return "remote-helper addresses (transport::address) are not allowed: they run commands";
   const scheme = SCHEME.exec(repo)?.[1]?.toLowerCase();
   if (scheme !== undefined) return urlProblem(repo, scheme);
   // scp-like user@host:path names an ssh login; "user:password@host:path" carries a password.
-  if (!repo.startsWith("/") && !repo.startsWith(".") && SCP_WITH_PASSWORD.test(repo)) return `a password in the URL is not allowed; ${CREDENTIALS_HINT}`;
+  if (!repo.startsWith("/") && !repo.startsWith(".") && SCP_WITH_PASSWORD.test(repo))
+    return `a password in the URL is not allowed; ${CREDENTIALS_HINT}`;
   return undefined;
 }
 

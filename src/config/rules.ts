@@ -13,7 +13,11 @@ export function checkAppRules(spec: AppSpec, others: readonly AppSpec[], host: H
   if (clash) issues.push({ file, path: "port", message: `port ${spec.port} is already used by app "${clash.name}"` });
   const base = host.litestream.metrics_port_base;
   if (spec.port >= base && spec.port < base + METRICS_PORT_SPAN) {
-    issues.push({ file, path: "port", message: `ports ${base}-${base + METRICS_PORT_SPAN - 1} are reserved for Litestream metrics (litestream.metrics_port_base), got ${spec.port}` });
+    issues.push({
+      file,
+      path: "port",
+      message: `ports ${base}-${base + METRICS_PORT_SPAN - 1} are reserved for Litestream metrics (litestream.metrics_port_base), got ${spec.port}`,
+    });
   }
   issues.push(...proxyIssues(spec, others, host, file));
   issues.push(...litefsAppIssues(spec, host, file));
@@ -22,7 +26,11 @@ export function checkAppRules(spec: AppSpec, others: readonly AppSpec[], host: H
     const name = posix.basename(db.path);
     const first = seen.get(name);
     if (first !== undefined) {
-      issues.push({ file, path: `databases[${index}].path`, message: `file name "${name}" is already used by databases[${first}]; each database needs its own replica path` });
+      issues.push({
+        file,
+        path: `databases[${index}].path`,
+        message: `file name "${name}" is already used by databases[${first}]; each database needs its own replica path`,
+      });
     }
     seen.set(name, index);
   });
@@ -36,7 +44,8 @@ export function checkAppRules(spec: AppSpec, others: readonly AppSpec[], host: H
 function proxyIssues(spec: AppSpec, others: readonly AppSpec[], host: HostConfig, file: string): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   spec.domains.forEach((domain, index) => {
-    if (spec.domains.indexOf(domain) !== index) issues.push({ file, path: `domains[${index}]`, message: `domain "${domain}" is listed twice` });
+    if (spec.domains.indexOf(domain) !== index)
+      issues.push({ file, path: `domains[${index}]`, message: `domain "${domain}" is listed twice` });
     const owner = others.find((other) => other.name !== spec.name && appDomains(other).includes(domain));
     if (owner) issues.push({ file, path: `domains[${index}]`, message: `domain "${domain}" is already served by app "${owner.name}"` });
   });
@@ -46,10 +55,18 @@ function proxyIssues(spec: AppSpec, others: readonly AppSpec[], host: HostConfig
   }
   const proxy = host.proxy;
   if (proxy && (spec.port === proxy.http_port || spec.port === proxy.https_port)) {
-    issues.push({ file, path: "port", message: `port ${spec.port} is the proxy's ${spec.port === proxy.http_port ? "proxy.http_port" : "proxy.https_port"}` });
+    issues.push({
+      file,
+      path: "port",
+      message: `port ${spec.port} is the proxy's ${spec.port === proxy.http_port ? "proxy.http_port" : "proxy.https_port"}`,
+    });
   }
   if (proxy && spec.port >= proxy.internal_port_base && spec.port < proxy.internal_port_base + INTERNAL_PORT_SPAN) {
-    issues.push({ file, path: "port", message: `ports ${proxy.internal_port_base}-${proxy.internal_port_base + INTERNAL_PORT_SPAN - 1} are reserved for the apps' internal ports (proxy.internal_port_base), got ${spec.port}` });
+    issues.push({
+      file,
+      path: "port",
+      message: `ports ${proxy.internal_port_base}-${proxy.internal_port_base + INTERNAL_PORT_SPAN - 1} are reserved for the apps' internal ports (proxy.internal_port_base), got ${spec.port}`,
+    });
   }
   return issues;
 }

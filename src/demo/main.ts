@@ -14,7 +14,11 @@ import { freePort } from "../lib/net.js";
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const CLI = join(ROOT, "dist", "cli", "main.js");
 const PYTHON = "/usr/bin/python3";
-const CREDS = { AWS_ACCESS_KEY_ID: "demo", AWS_SECRET_ACCESS_KEY: "demo-secret-not-real", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
+const CREDS = {
+  AWS_ACCESS_KEY_ID: "demo",
+  AWS_SECRET_ACCESS_KEY: "demo-secret-not-real",
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+};
 
 let step = 0;
 const started = Date.now();
@@ -74,24 +78,60 @@ async function main(): Promise<void> {
     const fixture = django ? "django-app" : "generic-app";
     const repo = join(work, "repo");
     const port = await freePort();
-    await timed(`a Git repository with the example ${django ? "Django" : "stdlib Python (Django not installed: apt-get install python3-django gunicorn)"} app`, async () => {
-      await cp(join(ROOT, "test", "fixtures", fixture), repo, { recursive: true, filter: (src) => !/(__pycache__|db\.sqlite3|staticfiles)/.test(src) });
-      const git = (args: string[]) => execa("git", args, { cwd: repo, env: { GIT_AUTHOR_NAME: "demo", GIT_AUTHOR_EMAIL: "demo@localhost", GIT_COMMITTER_NAME: "demo", GIT_COMMITTER_EMAIL: "demo@localhost" } });
-      await git(["init", "-q", "-b", "main"]);
-      await git(["add", "-A"]);
-      await git(["commit", "-q", "-m", "example app"]);
-      say(`${repo} (branch main)`);
-    });
+    await timed(
+      `a Git repository with the example ${django ? "Django" : "stdlib Python (Django not installed: apt-get install python3-django gunicorn)"} app`,
+      async () => {
+        await cp(join(ROOT, "test", "fixtures", fixture), repo, {
+          recursive: true,
+          filter: (src) => !/(__pycache__|db\.sqlite3|staticfiles)/.test(src),
+        });
+        const git = (args: string[]) =>
+          execa("git", args, {
+            cwd: repo,
+            env: {
+              GIT_AUTHOR_NAME: "demo",
+              GIT_AUTHOR_EMAIL: "demo@localhost",
+              GIT_COMMITTER_NAME: "demo",
+              GIT_COMMITTER_EMAIL: "demo@localhost",
+            },
+          });
+        await git(["init", "-q", "-b", "main"]);
+        await git(["add", "-A"]);
+        await git(["commit", "-q", "-m", "example app"]);
+        say(`${repo} (branch main)`);
+      },
+    );
     const hostA = join(work, "host-a");
     const replica = ["--replica-url", "s3://demo/hostctl", "--s3-endpoint", endpoint, "--s3-force-path-style"];
     await timed(`host A: hostctl init + app add (S3 on ${endpoint})`, async () => {
       await hostctl(hostA, ["init", ...replica]);
-      await hostctl(hostA, ["app", "add", "blog", "--repo", repo, "--kind", django ? "django" : "generic", "--db", "db.sqlite3", "--port", String(port), "--python", PYTHON, ...(django ? ["--system-site-packages"] : [])]);
+      await hostctl(hostA, [
+        "app",
+        "add",
+        "blog",
+        "--repo",
+        repo,
+        "--kind",
+        django ? "django" : "generic",
+        "--db",
+        "db.sqlite3",
+        "--port",
+        String(port),
+        "--python",
+        PYTHON,
+        ...(django ? ["--system-site-packages"] : []),
+      ]);
       say((await hostctl(hostA, ["app", "show", "blog"])).split("\n").slice(0, 5).join("\n    "));
     });
     const rowsPath = django ? "/notes" : "/rows";
     const count = async () => (JSON.parse((await get(port, rowsPath)).body) as { count: number }).count;
-    const upA = execa(process.execPath, [CLI, "--home", hostA, "up"], { env: { ...CREDS, HOSTCTL_STOP_GRACE_MS: "3000" }, reject: false, forceKillAfterDelay: false, stdout: "ignore", stderr: "ignore" });
+    const upA = execa(process.execPath, [CLI, "--home", hostA, "up"], {
+      env: { ...CREDS, HOSTCTL_STOP_GRACE_MS: "3000" },
+      reject: false,
+      forceKillAfterDelay: false,
+      stdout: "ignore",
+      stderr: "ignore",
+    });
     supervisors.push({ home: hostA, child: upA });
     await timed("host A: hostctl up (first deploy from the branch, then serve)", async () => {
       await waitFor("the site", () => running(hostA, port), 180_000);
@@ -99,7 +139,11 @@ async function main(): Promise<void> {
     });
     await timed("write 25 rows through the site", async () => {
       for (let i = 1; i <= 25; i++) {
-        const response = await fetch(`http://127.0.0.1:${port}${rowsPath}`, { method: "POST", body: `body=row ${i}`, headers: { "content-type": "application/x-www-form-urlencoded" } });
+        const response = await fetch(`http://127.0.0.1:${port}${rowsPath}`, {
+          method: "POST",
+          body: `body=row ${i}`,
+          headers: { "content-type": "application/x-www-form-urlencoded" },
+        });
         if (response.status !== 201) throw new Error(`POST ${rowsPath} answered ${response.status}`);
       }
       say(`rows on host A: ${await count()}`);
@@ -120,14 +164,23 @@ async function main(): Promise<void> {
       say("host A is gone; the replica in S3 is all that is left");
     });
     const hostB = join(work, "host-b");
-    const { child: upB } = await timed("host B: hostctl init (same replica) + hostctl up --takeover (host A is gone): discover, restore, deploy the live commit, serve", async () => {
-      await hostctl(hostB, ["init", ...replica]);
-      const child = execa(process.execPath, [CLI, "--home", hostB, "up", "--takeover"], { env: { ...CREDS, HOSTCTL_STOP_GRACE_MS: "3000" }, reject: false, forceKillAfterDelay: false, stdout: "ignore", stderr: "ignore" });
-      supervisors.push({ home: hostB, child });
-      await waitFor("the recovered site", () => running(hostB, port), 180_000);
-      // Wrapped: returning the subprocess itself would await its exit (it is a thenable).
-      return { child };
-    });
+    const { child: upB } = await timed(
+      "host B: hostctl init (same replica) + hostctl up --takeover (host A is gone): discover, restore, deploy the live commit, serve",
+      async () => {
+        await hostctl(hostB, ["init", ...replica]);
+        const child = execa(process.execPath, [CLI, "--home", hostB, "up", "--takeover"], {
+          env: { ...CREDS, HOSTCTL_STOP_GRACE_MS: "3000" },
+          reject: false,
+          forceKillAfterDelay: false,
+          stdout: "ignore",
+          stderr: "ignore",
+        });
+        supervisors.push({ home: hostB, child });
+        await waitFor("the recovered site", () => running(hostB, port), 180_000);
+        // Wrapped: returning the subprocess itself would await its exit (it is a thenable).
+        return { child };
+      },
+    );
     await timed("the rows are back", async () => {
       const rows = await count();
       say(`rows on host B: ${rows} (wrote 25 on host A)`);

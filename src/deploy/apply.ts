@@ -114,14 +114,36 @@ interface Work {
 async function openDeploy(spec: AppSpec, ctx: HostContext, options: DeployOptions): Promise<{ work: Work; release: () => Promise<void> }> {
   const app = appPaths(ctx.paths, spec.name);
   const ref = options.ref ?? spec.branch;
-  const lock = await acquireDeployLock(ctx.paths, spec.name, { pid: process.pid, started_at: ctx.clock.now().toISOString(), ref, command: options.command ?? "hostctl deploy" }, ctx.clock.now());
+  const lock = await acquireDeployLock(
+    ctx.paths,
+    spec.name,
+    { pid: process.pid, started_at: ctx.clock.now().toISOString(), ref, command: options.command ?? "hostctl deploy" },
+    ctx.clock.now(),
+  );
   // Every program the deploy runs is recorded in the lock: a killed deploy's migration keeps it held (deploy/lock.ts).
-  const covered: HostContext = { ...ctx, run: (file, args, runOptions = {}) => ctx.run(file, args, { ...runOptions, onSpawn: (pid) => {
-    void lock.cover(pid).catch(() => undefined);
-    runOptions.onSpawn?.(pid);
-  } }) };
+  const covered: HostContext = {
+    ...ctx,
+    run: (file, args, runOptions = {}) =>
+      ctx.run(file, args, {
+        ...runOptions,
+        onSpawn: (pid) => {
+          void lock.cover(pid).catch(() => undefined);
+          runOptions.onSpawn?.(pid);
+        },
+      }),
+  };
   try {
-    const work: Work = { spec, ctx: covered, app, options, supervisor: undefined, ref, previous: await readCurrent(app), snapshots: [], pruned: [] };
+    const work: Work = {
+      spec,
+      ctx: covered,
+      app,
+      options,
+      supervisor: undefined,
+      ref,
+      previous: await readCurrent(app),
+      snapshots: [],
+      pruned: [],
+    };
     return { work, release: () => lock.release() };
   } catch (error) {
     await lock.release();
@@ -158,7 +180,14 @@ const EARLY_STEPS: readonly StepName[] = ["fetch", "checkout", "build"];
 export async function beginDeploy(spec: AppSpec, ctx: HostContext, options: DeployOptions): Promise<BegunDeploy> {
   const { work, release } = await openDeploy(spec, ctx, options);
   const records: StepRecord[] = [];
-  const early = runStages(work, EARLY_STEPS.map((step) => [[step]]), records).then(() => undefined, (error: unknown) => ({ error }));
+  const early = runStages(
+    work,
+    EARLY_STEPS.map((step) => [[step]]),
+    records,
+  ).then(
+    () => undefined,
+    (error: unknown) => ({ error }),
+  );
   let settled = false;
   return {
     finish: async (supervisor) => {
@@ -188,9 +217,11 @@ export async function beginDeploy(spec: AppSpec, ctx: HostContext, options: Depl
 /** Stage after stage; the lanes of a stage at once, every lane ending before a failure is handled. */
 async function runStages(work: Work, stages: readonly StepName[][][], records: StepRecord[]): Promise<void> {
   for (const stage of stages) {
-    const lanes = await Promise.allSettled(stage.map(async (lane) => {
-      for (const step of lane) await runStep(step, records, progressOf(work), () => STEPS[step](work));
-    }));
+    const lanes = await Promise.allSettled(
+      stage.map(async (lane) => {
+        for (const step of lane) await runStep(step, records, progressOf(work), () => STEPS[step](work));
+      }),
+    );
     const failed = lanes.find((lane) => lane.status === "rejected");
     if (failed) throw failed.reason;
   }
@@ -205,7 +236,9 @@ async function applyDeploy(work: Work, done: StepRecord[]): Promise<DeployResult
   await guardLitestream(work);
   const plan = planDeploy({ spec, mode });
   const stages = deployStages(plan, work.previous === undefined)
-    .map((stage) => stage.map((lane) => lane.filter((step) => !done.some((record) => record.name === step))).filter((lane) => lane.length > 0))
+    .map((stage) =>
+      stage.map((lane) => lane.filter((step) => !done.some((record) => record.name === step))).filter((lane) => lane.length > 0),
+    )
     .filter((stage) => stage.length > 0);
   try {
     await runStages(work, stages, records);
@@ -217,8 +250,15 @@ async function applyDeploy(work: Work, done: StepRecord[]): Promise<DeployResult
   const release = work.release ?? "";
   await recordLastDeploy(work, { ok: true, at: ctx.clock.now().toISOString(), ref: work.ref, commit: work.commit?.sha ?? "", release });
   return {
-    app: spec.name, release, commit: work.commit?.sha ?? "", message: work.commit?.message ?? "", ref: work.ref, mode,
-    previous: work.previous, steps: records, duration_ms: Date.now() - started,
+    app: spec.name,
+    release,
+    commit: work.commit?.sha ?? "",
+    message: work.commit?.message ?? "",
+    ref: work.ref,
+    mode,
+    previous: work.previous,
+    steps: records,
+    duration_ms: Date.now() - started,
     ...(work.gap_s === undefined ? {} : { gap_s: work.gap_s }),
     ...(work.switch === undefined ? {} : { switch: work.switch }),
     ...(work.health_ms === undefined ? {} : { health_ms: work.health_ms }),
@@ -232,11 +272,16 @@ async function guardLitestream(work: Work): Promise<void> {
   // A LiteFS replica runs no Litestream by design: the primary's backs the databases up.
   if (!work.supervisor || work.options.force || isLitefsReplica(work.spec, work.ctx.host)) return;
   const runtime = await work.supervisor.appRuntime(work.spec.name);
-  const reason = litestreamRefusal(work.spec, runtime, work.ctx.host.drills.max_lag) ?? mediaRefusal(work.spec, runtime, work.ctx.host.drills.max_lag);
+  const reason =
+    litestreamRefusal(work.spec, runtime, work.ctx.host.drills.max_lag) ?? mediaRefusal(work.spec, runtime, work.ctx.host.drills.max_lag);
   if (reason) {
-    throw new HostctlError("DEPLOY_REFUSED", `not deploying ${work.spec.name}: ${reason}; a migration that is not replicated is one a restore would lose`, {
-      hint: `run: hostctl status; or deploy anyway with: hostctl deploy ${work.spec.name} --force`,
-    });
+    throw new HostctlError(
+      "DEPLOY_REFUSED",
+      `not deploying ${work.spec.name}: ${reason}; a migration that is not replicated is one a restore would lose`,
+      {
+        hint: `run: hostctl status; or deploy anyway with: hostctl deploy ${work.spec.name} --force`,
+      },
+    );
   }
 }
 
@@ -272,7 +317,15 @@ const STEPS: Record<StepName, (work: Work) => Promise<string | undefined>> = {
     const previousDir = w.previous ? join(w.app.releases, w.previous) : undefined;
     const out = outputCollector(progressOf(w));
     try {
-      w.build = await buildRelease(w.ctx.run, w.spec, need(w.dir, "dir"), previousDir, need(w.env, "env"), out.onOutput, await venvOptions(w));
+      w.build = await buildRelease(
+        w.ctx.run,
+        w.spec,
+        need(w.dir, "dir"),
+        previousDir,
+        need(w.env, "env"),
+        out.onOutput,
+        await venvOptions(w),
+      );
     } catch (error) {
       out.flush();
       throw new StepFailure("build", firstLine(error), out.text() || stderrTailOf(error), { cause: error });
@@ -289,7 +342,9 @@ const STEPS: Record<StepName, (work: Work) => Promise<string | undefined>> = {
   },
   snapshot: async (w) => {
     w.snapshots = await snapshotDatabases(w.ctx.run, w.spec, w.app, need(w.release, "release"));
-    return w.snapshots.length === 0 ? "no database yet" : `snapshots/${need(w.release, "release")}/ (${w.snapshots.map((s) => s.path).join(", ")})`;
+    return w.snapshots.length === 0
+      ? "no database yet"
+      : `snapshots/${need(w.release, "release")}/ (${w.snapshots.map((s) => s.path).join(", ")})`;
   },
   release: async (w) => {
     await guardLitestream(w);
@@ -314,7 +369,8 @@ const STEPS: Record<StepName, (work: Work) => Promise<string | undefined>> = {
     const result = await supervisor.activate(w.spec.name, { release: need(w.release, "release"), releaseDir: need(w.dir, "dir") });
     w.gap_s = result.gap_s;
     w.switch = switchSummary(result);
-    if (!result.ok) throw new StepFailure("activate", `the supervisor could not activate the release: ${result.error ?? "health check failed"}`, "");
+    if (!result.ok)
+      throw new StepFailure("activate", `the supervisor could not activate the release: ${result.error ?? "health check failed"}`, "");
     return `supervisor switched to releases/${need(w.release, "release")}; ${switchSummary(result)}`;
   },
   prune: async (w) => {
@@ -331,7 +387,14 @@ const STEPS: Record<StepName, (work: Work) => Promise<string | undefined>> = {
 
 async function writeMeta(w: Work): Promise<void> {
   const commit = need(w.commit, "commit");
-  await writeReleaseMeta(need(w.dir, "dir"), { id: need(w.release, "release"), commit: commit.sha, message: commit.message, ref: w.ref, deployed_at: w.ctx.clock.now().toISOString(), activated_at: [] });
+  await writeReleaseMeta(need(w.dir, "dir"), {
+    id: need(w.release, "release"),
+    commit: commit.sha,
+    message: commit.message,
+    ref: w.ref,
+    deployed_at: w.ctx.clock.now().toISOString(),
+    activated_at: [],
+  });
 }
 
 /** Puts things back: database (if the release phase changed it), no half-made release dir; then one error for the user. */
@@ -340,15 +403,27 @@ async function handleFailure(work: Work, error: unknown): Promise<unknown> {
   const notes: string[] = [];
   if (error.step === "release" && work.snapshots.length > 0) {
     const restored = await restoreChanged(work.ctx.run, work.snapshots);
-    notes.push(restored.length > 0 ? `restored ${restored.join(", ")} from snapshots/${work.release ?? ""}/` : "databases unchanged by the failed release phase");
+    notes.push(
+      restored.length > 0
+        ? `restored ${restored.join(", ")} from snapshots/${work.release ?? ""}/`
+        : "databases unchanged by the failed release phase",
+    );
   }
   if (work.dir && work.release !== (await readCurrent(work.app))) await rm(work.dir, { recursive: true, force: true });
   // A first release snapshots beside its build (stages.ts): a failed build leaves no snapshot behind.
   if (error.step === "build" && work.release) await rm(join(work.app.snapshots, work.release), { recursive: true, force: true });
-  await recordLastDeploy(work, { ok: false, at: work.ctx.clock.now().toISOString(), ref: work.ref, ...(work.commit ? { commit: work.commit.sha } : {}), step: error.step, error: error.message });
+  await recordLastDeploy(work, {
+    ok: false,
+    at: work.ctx.clock.now().toISOString(),
+    ref: work.ref,
+    ...(work.commit ? { commit: work.commit.sha } : {}),
+    step: error.step,
+    error: error.message,
+  });
   const serving = work.previous ? `releases/${work.previous} is still current` : "no release is current yet";
   return new HostctlError("DEPLOY_FAILED", failureMessage(work.spec.name, error), {
-    cause: error, hint: [serving, ...notes, nextStep(work, error)].join("; "),
+    cause: error,
+    hint: [serving, ...notes, nextStep(work, error)].join("; "),
   });
 }
 
@@ -357,7 +432,8 @@ function nextStep(work: Work, failure: StepFailure): string {
   if (cause instanceof HostctlError && cause.hint && cause.code !== "COMMAND_FAILED") return cause.hint;
   if (failure.step === "fetch") return `check the remote: git ls-remote --end-of-options ${redactUserInfo(work.spec.repo)}`;
   if (failure.step === "restore") return "run: hostctl doctor";
-  if (failure.step === "start" && failure.message.includes("in use")) return `find what listens there: ss -ltnp 'sport = :${work.spec.port}' (a stray app process? hostctl up ends strays)`;
+  if (failure.step === "start" && failure.message.includes("in use"))
+    return `find what listens there: ss -ltnp 'sport = :${work.spec.port}' (a stray app process? hostctl up ends strays)`;
   return `fix the commit and run: hostctl deploy ${work.spec.name}`;
 }
 

@@ -22,10 +22,12 @@ export interface BuildResult {
 /** Pure: requirements.txt has something to install (not only blank lines, comments and options). */
 export function hasRequirements(text: string | undefined): boolean {
   if (text === undefined) return false;
-  return text.split("\n").some((line) => {
-    const trimmed = line.replace(/(^|\s)#.*$/, "").trim();
-    return trimmed !== "" && !trimmed.startsWith("-");
-  }) || /^\s*-(r|e|c)\s/m.test(text);
+  return (
+    text.split("\n").some((line) => {
+      const trimmed = line.replace(/(^|\s)#.*$/, "").trim();
+      return trimmed !== "" && !trimmed.startsWith("-");
+    }) || /^\s*-(r|e|c)\s/m.test(text)
+  );
 }
 
 async function readText(path: string): Promise<string | undefined> {
@@ -80,16 +82,29 @@ async function sameVenvKind(previousVenv: string, spec: AppSpec): Promise<boolea
  * to the previous release's, that release's venv is hard-linked and relocated (pip, not Python,
  * writes files, and it is not run on a reused venv except to add a missing gunicorn, which only adds files).
  */
-export async function buildVenv(run: Runner, spec: AppSpec, releaseDir: string, previousDir: string | undefined, options: VenvOptions): Promise<BuildResult> {
+export async function buildVenv(
+  run: Runner,
+  spec: AppSpec,
+  releaseDir: string,
+  previousDir: string | undefined,
+  options: VenvOptions,
+): Promise<BuildResult> {
   const venv = join(releaseDir, VENV);
   const requirements = await readText(join(releaseDir, "requirements.txt"));
   const installer = chooseInstaller(spec.python.installer, options.uv);
   const uv = options.uv ?? "uv";
-  const exec = (c: { file: string; args: string[] }) => run(c.file, c.args, { cwd: releaseDir, env: options.cacheEnv, timeoutMs: BUILD_TIMEOUT_MS });
+  const exec = (c: { file: string; args: string[] }) =>
+    run(c.file, c.args, { cwd: releaseDir, env: options.cacheEnv, timeoutMs: BUILD_TIMEOUT_MS });
   let result: BuildResult;
   const previousVenv = previousDir ? join(previousDir, VENV) : undefined;
-  if (hasRequirements(requirements) && previousDir && previousVenv && (await pathExists(join(previousVenv, "bin", "python")))
-    && (await readText(join(previousDir, "requirements.txt"))) === requirements && (await sameVenvKind(previousVenv, spec))) {
+  if (
+    hasRequirements(requirements) &&
+    previousDir &&
+    previousVenv &&
+    (await pathExists(join(previousVenv, "bin", "python"))) &&
+    (await readText(join(previousDir, "requirements.txt"))) === requirements &&
+    (await sameVenvKind(previousVenv, spec))
+  ) {
     await run("cp", ["-al", previousVenv, venv]);
     await relocateVenv(venv, previousVenv);
     result = { venv: "reused", reusedFrom: previousDir, pip: false };
@@ -97,8 +112,13 @@ export async function buildVenv(run: Runner, spec: AppSpec, releaseDir: string, 
     await exec(venvCommand(installer, spec.python, venv, hasRequirements(requirements) || options.needsGunicorn, uv));
     // One resolver run for both: a second pip start-up and index round-trip cost as much as the install.
     const addGunicorn = options.needsGunicorn && !/^\s*gunicorn\b/im.test(requirements ?? "");
-    if (hasRequirements(requirements)) await exec(installCommand(installer, venv, ["-r", "requirements.txt", ...(addGunicorn ? ["gunicorn"] : [])], uv));
-    result = { venv: "created", pip: hasRequirements(requirements), ...(addGunicorn && hasRequirements(requirements) ? { gunicorn: true } : {}) };
+    if (hasRequirements(requirements))
+      await exec(installCommand(installer, venv, ["-r", "requirements.txt", ...(addGunicorn ? ["gunicorn"] : [])], uv));
+    result = {
+      venv: "created",
+      pip: hasRequirements(requirements),
+      ...(addGunicorn && hasRequirements(requirements) ? { gunicorn: true } : {}),
+    };
   }
   if (options.needsGunicorn && !(await pathExists(join(venv, "bin", "gunicorn")))) {
     await exec(installCommand(installer, venv, ["gunicorn"], uv));
@@ -108,10 +128,26 @@ export async function buildVenv(run: Runner, spec: AppSpec, releaseDir: string, 
 }
 
 /** The build: the venv for Python apps, then the spec's `build` command line if any. */
-export async function buildRelease(run: Runner, spec: AppSpec, releaseDir: string, previousDir: string | undefined, env: Record<string, string>, onOutput: (chunk: string) => void, venvOptions: VenvOptions): Promise<BuildResult> {
-  const result = isDjangoKind(spec.kind) ? await buildVenv(run, spec, releaseDir, previousDir, venvOptions) : { venv: "none" as const, pip: false };
+export async function buildRelease(
+  run: Runner,
+  spec: AppSpec,
+  releaseDir: string,
+  previousDir: string | undefined,
+  env: Record<string, string>,
+  onOutput: (chunk: string) => void,
+  venvOptions: VenvOptions,
+): Promise<BuildResult> {
+  const result = isDjangoKind(spec.kind)
+    ? await buildVenv(run, spec, releaseDir, previousDir, venvOptions)
+    : { venv: "none" as const, pip: false };
   if (spec.build) {
-    await run("/bin/sh", ["-c", spec.build], { cwd: releaseDir, env: { ...env, ...(result.venv === "none" ? {} : { VIRTUAL_ENV: join(releaseDir, VENV) }) }, cleanEnv: true, timeoutMs: BUILD_TIMEOUT_MS, onOutput });
+    await run("/bin/sh", ["-c", spec.build], {
+      cwd: releaseDir,
+      env: { ...env, ...(result.venv === "none" ? {} : { VIRTUAL_ENV: join(releaseDir, VENV) }) },
+      cleanEnv: true,
+      timeoutMs: BUILD_TIMEOUT_MS,
+      onOutput,
+    });
   }
   return result;
 }

@@ -8,7 +8,15 @@ const GIT_TIMEOUT_MS = 10 * 60_000;
 
 /** Git must never pick up a repository from the environment (a post-receive hook sets GIT_DIR). */
 export function gitEnv(): Record<string, string | undefined> {
-  return { GIT_DIR: undefined, GIT_WORK_TREE: undefined, GIT_INDEX_FILE: undefined, GIT_QUARANTINE_PATH: undefined, GIT_OBJECT_DIRECTORY: undefined, GIT_ALTERNATE_OBJECT_DIRECTORIES: undefined, GIT_TERMINAL_PROMPT: "0" };
+  return {
+    GIT_DIR: undefined,
+    GIT_WORK_TREE: undefined,
+    GIT_INDEX_FILE: undefined,
+    GIT_QUARANTINE_PATH: undefined,
+    GIT_OBJECT_DIRECTORY: undefined,
+    GIT_ALTERNATE_OBJECT_DIRECTORIES: undefined,
+    GIT_TERMINAL_PROMPT: "0",
+  };
 }
 
 /**
@@ -64,7 +72,10 @@ export async function resolveCommit(run: Runner, mirror: string, refs: readonly 
       // Try the next spelling of the ref.
     }
   }
-  throw new HostctlError("DEPLOY_FAILED", `ref "${refs[0] ?? ""}" is not a branch, tag or commit of ${mirror}`, { exitCode: 2, hint: `list branches: git --git-dir=${mirror} branch -a` });
+  throw new HostctlError("DEPLOY_FAILED", `ref "${refs[0] ?? ""}" is not a branch, tag or commit of ${mirror}`, {
+    exitCode: 2,
+    hint: `list branches: git --git-dir=${mirror} branch -a`,
+  });
 }
 
 /** Pure: how a user's REF is looked up, most specific first. */

@@ -23,11 +23,14 @@ const PROBE_TIMEOUT_MS = 5000;
 /** One GET; resolves the status code, or rejects with the connection error. */
 export function probe(port: number, path: string, host: string, timeoutMs = PROBE_TIMEOUT_MS): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, path, method: "GET", headers: { host, "user-agent": "hostctl-healthcheck" }, timeout: timeoutMs }, (res) => {
-      res.resume();
-      res.on("end", () => resolve(res.statusCode ?? 0));
-      res.on("error", reject);
-    });
+    const req = request(
+      { host: "127.0.0.1", port, path, method: "GET", headers: { host, "user-agent": "hostctl-healthcheck" }, timeout: timeoutMs },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve(res.statusCode ?? 0));
+        res.on("error", reject);
+      },
+    );
     req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.on("error", reject);
     req.end();

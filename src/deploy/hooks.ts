@@ -8,7 +8,12 @@ import { switchCurrent } from "./switch.js";
 
 /** The spec's health check as one call: resolves when healthy, rejects with the last answer or error. */
 export async function checkHealth(spec: AppSpec, port = spec.port): Promise<void> {
-  const result = await waitHealthy({ port, path: spec.healthcheck.path, host: healthHost(spec), timeoutMs: parseDuration(spec.healthcheck.timeout) ?? 30_000 });
+  const result = await waitHealthy({
+    port,
+    path: spec.healthcheck.path,
+    host: healthHost(spec),
+    timeoutMs: parseDuration(spec.healthcheck.timeout) ?? 30_000,
+  });
   if (!result.ok) throw new Error(`health check failed after ${(result.ms / 1000).toFixed(1)}s: ${result.error ?? "unhealthy"}`);
 }
 

@@ -104,21 +104,27 @@ export async function acquireDeployLock(paths: HostPaths, app: string, holder: L
       const ours: LockHolder = { ...holder, children: [] };
       // Rewrites are serialized, so the last one holds every group.
       let writing = Promise.resolve();
-      const cover = (pgid: number) => (writing = writing.then(async () => {
-        ours.children = [...(ours.children ?? []).filter((c) => groupAlive(c)), pgid];
-        await writeFileAtomic(path, `${JSON.stringify(ours)}\n`, 0o644);
-      }));
-      return { path, cover, release: async () => {
-        await writing.catch(() => undefined);
-        await releaseIfOurs(path, holder);
-      } };
+      const cover = (pgid: number) =>
+        (writing = writing.then(async () => {
+          ours.children = [...(ours.children ?? []).filter((c) => groupAlive(c)), pgid];
+          await writeFileAtomic(path, `${JSON.stringify(ours)}\n`, 0o644);
+        }));
+      return {
+        path,
+        cover,
+        release: async () => {
+          await writing.catch(() => undefined);
+          await releaseIfOurs(path, holder);
+        },
+      };
     }
     const current = await readHolder(path);
     if (current && isHeld(current)) {
       const orphans = runningChildren(current);
-      const hint = !isAlive(current.pid) && orphans.length > 0
-        ? `wait for it to end, or end it: kill -TERM -${orphans.join(" -")}`
-        : `wait for it to finish, or check: ps -p ${current.pid}`;
+      const hint =
+        !isAlive(current.pid) && orphans.length > 0
+          ? `wait for it to end, or end it: kill -TERM -${orphans.join(" -")}`
+          : `wait for it to finish, or check: ps -p ${current.pid}`;
       throw new HostctlError("DEPLOY_LOCKED", describe(app, current, now), { hint });
     }
     await takeOver(path, current ?? { pid: 0, started_at: "", ref: "", command: "" });

@@ -25,7 +25,9 @@ export function missingMigrations(applied: readonly string[], onDisk: readonly s
 }
 
 async function appliedMigrations(ctx: HostContext, db: string): Promise<string[]> {
-  const tables = await sqliteQuery(ctx.run, db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'django_migrations';", { readonly: true });
+  const tables = await sqliteQuery(ctx.run, db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'django_migrations';", {
+    readonly: true,
+  });
   if (tables.length === 0) return [];
   const rows = await sqliteQuery(ctx.run, db, "SELECT app || '.' || name AS m FROM django_migrations;", { readonly: true });
   return rows.map((r) => String(r.m));
@@ -45,17 +47,30 @@ export async function guardRollbackMigrations(spec: AppSpec, ctx: HostContext, t
   let onDisk: string[];
   try {
     const env = await releaseProcessEnv(ctx.paths, spec, target.dir);
-    const { stdout } = await ctx.run(join(target.dir, VENV, "bin", "python"), ["-c", DISK_MIGRATIONS], { cwd: target.dir, env, cleanEnv: true, timeoutMs: 120_000 });
+    const { stdout } = await ctx.run(join(target.dir, VENV, "bin", "python"), ["-c", DISK_MIGRATIONS], {
+      cwd: target.dir,
+      env,
+      cleanEnv: true,
+      timeoutMs: 120_000,
+    });
     onDisk = JSON.parse(stdout.trim().split("\n").at(-1) ?? "[]") as string[];
   } catch (error) {
-    throw new HostctlError("DEPLOY_REFUSED", `not rolling ${spec.name} back to ${target.id}: its migrations could not be listed (${firstLine(error)})`, {
-      hint: `roll back anyway (databases are not changed): hostctl rollback ${spec.name} --to ${target.id} --force`,
-    });
+    throw new HostctlError(
+      "DEPLOY_REFUSED",
+      `not rolling ${spec.name} back to ${target.id}: its migrations could not be listed (${firstLine(error)})`,
+      {
+        hint: `roll back anyway (databases are not changed): hostctl rollback ${spec.name} --to ${target.id} --force`,
+      },
+    );
   }
   const missing = missingMigrations(applied, onDisk);
   if (missing.length === 0) return;
   const shown = missing.length > 10 ? [...missing.slice(0, 10), `… ${missing.length - 10} more`] : missing;
-  throw new HostctlError("DEPLOY_REFUSED", `not rolling ${spec.name} back to ${target.id}: the database has ${missing.length === 1 ? "a migration" : `${missing.length} migrations`} that release does not know: ${shown.join(", ")}; its code would run against a newer schema and writes may fail`, {
-    hint: `deploy a fix forward (hostctl deploy ${spec.name} --ref REF), or roll back anyway: hostctl rollback ${spec.name} --to ${target.id} --force`,
-  });
+  throw new HostctlError(
+    "DEPLOY_REFUSED",
+    `not rolling ${spec.name} back to ${target.id}: the database has ${missing.length === 1 ? "a migration" : `${missing.length} migrations`} that release does not know: ${shown.join(", ")}; its code would run against a newer schema and writes may fail`,
+    {
+      hint: `deploy a fix forward (hostctl deploy ${spec.name} --ref REF), or roll back anyway: hostctl rollback ${spec.name} --to ${target.id} --force`,
+    },
+  );
 }

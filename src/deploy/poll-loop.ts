@@ -32,7 +32,10 @@ export class DeployPollLoop implements AppLoop<PolledApp> {
   private readonly watched = new Map<string, Watched>();
   private readonly poll: (spec: AppSpec, state: PollState) => Promise<PollOutcome>;
 
-  constructor(private readonly ctx: HostContext, private readonly options: DeployPollOptions) {
+  constructor(
+    private readonly ctx: HostContext,
+    private readonly options: DeployPollOptions,
+  ) {
     this.poll = options.poll ?? ((spec, state) => pollOnce(spec, ctx, state));
   }
 
@@ -68,10 +71,21 @@ export class DeployPollLoop implements AppLoop<PolledApp> {
         entry.state = outcome.state;
         app.report("deploy_poll", { ...outcome.state, last_action: outcome.action });
         if (outcome.action === "deployed" || outcome.action === "failed") {
-          log.info({ event: `deploy.poll_${outcome.action}`, app: app.spec.name, commit: outcome.commit, release: outcome.release, error: outcome.error }, `git poll: ${outcome.action}`);
+          log.info(
+            {
+              event: `deploy.poll_${outcome.action}`,
+              app: app.spec.name,
+              commit: outcome.commit,
+              release: outcome.release,
+              error: outcome.error,
+            },
+            `git poll: ${outcome.action}`,
+          );
         }
       })
-      .catch((error: unknown) => log.error({ event: "deploy.poll_crashed", app: app.spec.name, reason: errorMessage(error) }, "git poll crashed"))
+      .catch((error: unknown) =>
+        log.error({ event: "deploy.poll_crashed", app: app.spec.name, reason: errorMessage(error) }, "git poll crashed"),
+      )
       .finally(() => {
         entry.busy = undefined;
       });

@@ -53,7 +53,8 @@ export function pollDeps(ctx: HostContext, deployOptions: Omit<DeployOptions, "r
       return last && !last.ok ? last : undefined;
     },
     rolledBackFrom: async (spec) => (await readJsonFile<RolledBack>(rolledBackPath(appPaths(ctx.paths, spec.name))))?.from_commit,
-    deploy: (spec, commit) => deployApp(spec, ctx, { command: "hostctl up (git poll)", progress: loggedProgress(ctx, spec.name), ...deployOptions, ref: commit }),
+    deploy: (spec, commit) =>
+      deployApp(spec, ctx, { command: "hostctl up (git poll)", progress: loggedProgress(ctx, spec.name), ...deployOptions, ref: commit }),
   };
 }
 
@@ -86,7 +87,8 @@ export async function pollOnce(spec: AppSpec, ctx: HostContext, state: PollState
     delete next.failed;
     return { state: next, action: "deployed", commit: head, release: result.release };
   } catch (error) {
-    if (error instanceof HostctlError && error.code === "DEPLOY_LOCKED") return { state: base, action: "busy", commit: head, error: error.message };
+    if (error instanceof HostctlError && error.code === "DEPLOY_LOCKED")
+      return { state: base, action: "busy", commit: head, error: error.message };
     const failed = { commit: head, at: checkedAt, error: firstLine(error) };
     return { state: { ...base, failed }, action: "failed", commit: head, error: failed.error };
   }

@@ -8,7 +8,12 @@ import { StepFailure } from "./steps.js";
  * The checks of `hostctl app check` (but pip's resolution, which the build does anyway) on the
  * checked-out release: errors fail the deploy before anything is built, warnings are printed.
  */
-export async function preflight(spec: AppSpec, ctx: Pick<HostContext, "paths">, releaseDir: string, progress: (line: string) => void): Promise<void> {
+export async function preflight(
+  spec: AppSpec,
+  ctx: Pick<HostContext, "paths">,
+  releaseDir: string,
+  progress: (line: string) => void,
+): Promise<void> {
   if (spec.kind !== "django" && spec.kind !== "wagtail") return;
   const findings = preflightFindings(spec, await releaseFacts(spec, releaseDir, await readAppEnv(ctx.paths, spec.name)));
   for (const f of findings.filter((x) => x.level === "warning")) progress(`       warning: ${f.check}: ${f.detail}`);

@@ -28,8 +28,13 @@ export async function proveTemporarily(spec: AppSpec, ctx: HostContext, releaseD
     throw new StepFailure("start", `port ${spec.port} is already in use, so the new release cannot be health-checked there`, "");
   }
   const result = await healthCheckTemporarily({
-    command: web, cwd: releaseDir, env: await releaseEnv(spec, ctx, releaseDir), port: spec.port, path: spec.healthcheck.path,
-    host: healthHost(spec), timeoutMs: parseDuration(spec.healthcheck.timeout) ?? 30_000,
+    command: web,
+    cwd: releaseDir,
+    env: await releaseEnv(spec, ctx, releaseDir),
+    port: spec.port,
+    path: spec.healthcheck.path,
+    host: healthHost(spec),
+    timeoutMs: parseDuration(spec.healthcheck.timeout) ?? 30_000,
   });
   if (!result.ok) throw new StepFailure("start", `health check failed: ${result.error ?? "unhealthy"}`, result.output);
   return { ...(result.status === undefined ? {} : { status: result.status }), ms: result.ms };

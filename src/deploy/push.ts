@@ -27,7 +27,8 @@ export const HOOK_DATA = "hostctl-push";
 /** Pure: the hook's data file. Values come from a validated spec and HOME; a newline in one is refused. */
 export function renderHookData(input: HookInput): string {
   const values = [input.node, input.cli, input.home, input.app, input.branch];
-  if (values.some((value) => value.includes("\n"))) throw new HostctlError("USAGE", "push-setup: a path, app or branch contains a newline", { exitCode: 2 });
+  if (values.some((value) => value.includes("\n")))
+    throw new HostctlError("USAGE", "push-setup: a path, app or branch contains a newline", { exitCode: 2 });
   return `${values.join("\n")}\n`;
 }
 
@@ -66,7 +67,12 @@ export interface PushSetup {
 }
 
 /** Creates (or refreshes) apps/<app>/push.git, a bare repository whose post-receive hook deploys. */
-export async function setupPushRepo(run: Runner, paths: HostPaths, spec: AppSpec, cli: { node: string; script: string }): Promise<PushSetup> {
+export async function setupPushRepo(
+  run: Runner,
+  paths: HostPaths,
+  spec: AppSpec,
+  cli: { node: string; script: string },
+): Promise<PushSetup> {
   const push = appPaths(paths, spec.name).push;
   const created = !(await pathExists(join(push, "HEAD")));
   if (created) {
@@ -75,7 +81,11 @@ export async function setupPushRepo(run: Runner, paths: HostPaths, spec: AppSpec
     await run("git", [`--git-dir=${push}`, "config", "receive.denyNonFastForwards", "false"], { env: gitEnv() });
   }
   const hook = join(push, "hooks", "post-receive");
-  await writeFileAtomic(join(push, HOOK_DATA), renderHookData({ app: spec.name, branch: spec.branch, node: cli.node, cli: cli.script, home: paths.home }), 0o644);
+  await writeFileAtomic(
+    join(push, HOOK_DATA),
+    renderHookData({ app: spec.name, branch: spec.branch, node: cli.node, cli: cli.script, home: paths.home }),
+    0o644,
+  );
   const text = renderPostReceive();
   const existing = await readFile(hook, "utf8").catch(() => undefined);
   if (existing !== text) await writeFileAtomic(hook, text, 0o755);

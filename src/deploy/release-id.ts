@@ -3,7 +3,10 @@ export const RELEASE_ID = /^\d{8}T\d{6}Z-[0-9a-f]{7,40}$/;
 
 /** Pure: UTC timestamp (seconds) + short sha. */
 export function releaseId(at: Date, sha: string): string {
-  const stamp = at.toISOString().replace(/\.\d{3}Z$/, "Z").replace(/[-:]/g, "");
+  const stamp = at
+    .toISOString()
+    .replace(/\.\d{3}Z$/, "Z")
+    .replace(/[-:]/g, "");
   return `${stamp}-${sha.slice(0, 7)}`;
 }
 

@@ -31,8 +31,17 @@ export async function runReleasePhase(run: Runner, commands: readonly PlannedCom
   for (const group of groupCommands(commands)) {
     const collectors = group.map((command, i) => ({ command, out: outputCollector(i === 0 ? ctx.progress : () => undefined) }));
     for (const { command } of collectors) ctx.progress(`       $ ${command.display}`);
-    const results = await Promise.allSettled(collectors.map(({ command, out }) =>
-      run(command.file, command.args, { cwd: ctx.cwd, env: ctx.env, cleanEnv: true, timeoutMs: RELEASE_TIMEOUT_MS, onOutput: out.onOutput })));
+    const results = await Promise.allSettled(
+      collectors.map(({ command, out }) =>
+        run(command.file, command.args, {
+          cwd: ctx.cwd,
+          env: ctx.env,
+          cleanEnv: true,
+          timeoutMs: RELEASE_TIMEOUT_MS,
+          onOutput: out.onOutput,
+        }),
+      ),
+    );
     collectors.forEach(({ command, out }, i) => {
       out.flush();
       if (i > 0 && out.text().trim() !== "") {
@@ -44,7 +53,9 @@ export async function runReleasePhase(run: Runner, commands: readonly PlannedCom
     const entry = collectors[failed];
     const result = results[failed];
     if (entry && result?.status === "rejected") {
-      throw new StepFailure("release", `${entry.command.display} failed`, entry.out.text() || stderrTailOf(result.reason), { cause: result.reason });
+      throw new StepFailure("release", `${entry.command.display} failed`, entry.out.text() || stderrTailOf(result.reason), {
+        cause: result.reason,
+      });
     }
   }
 }

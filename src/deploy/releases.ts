@@ -45,7 +45,10 @@ export async function readCurrent(app: AppPaths): Promise<string | undefined> {
 
 async function releaseDirNames(app: AppPaths): Promise<string[]> {
   try {
-    return (await readdir(app.releases, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    return (await readdir(app.releases, { withFileTypes: true }))
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort();
   } catch {
     return [];
   }
@@ -82,7 +85,12 @@ export function planPrune(releases: readonly ReleaseMeta[], current: string | un
   const protectedIds = new Set([current, previous].filter((id): id is string => id !== undefined));
   const sorted = [...releases].sort((a, b) => a.id.localeCompare(b.id));
   const excess = sorted.length - keep;
-  return excess <= 0 ? [] : sorted.filter((r) => !protectedIds.has(r.id)).slice(0, excess).map((r) => r.id);
+  return excess <= 0
+    ? []
+    : sorted
+        .filter((r) => !protectedIds.has(r.id))
+        .slice(0, excess)
+        .map((r) => r.id);
 }
 
 /** Deletes old releases and leftovers of interrupted deploys (directories without metadata). */

@@ -35,14 +35,18 @@ export interface RollbackResult {
 export function pickRollbackTarget(releases: readonly ReleaseInfo[], current: string | undefined, to: string | undefined): ReleaseInfo {
   if (to === undefined) {
     const previous = previousRelease(releases, current);
-    if (!previous) throw new HostctlError("RELEASE_NOT_FOUND", "there is no previous release to roll back to", { hint: "list them: hostctl releases NAME" });
+    if (!previous)
+      throw new HostctlError("RELEASE_NOT_FOUND", "there is no previous release to roll back to", {
+        hint: "list them: hostctl releases NAME",
+      });
     return previous;
   }
   const matches = releases.filter((r) => r.id === to || (to.length >= 4 && r.commit.startsWith(to)));
   const exact = matches.find((r) => r.id === to);
   if (exact) return exact;
   if (matches.length === 1 && matches[0]) return matches[0];
-  const why = matches.length === 0 ? "no release has that id or commit" : `${matches.length} releases match (${matches.map((r) => r.id).join(", ")})`;
+  const why =
+    matches.length === 0 ? "no release has that id or commit" : `${matches.length} releases match (${matches.map((r) => r.id).join(", ")})`;
   throw new HostctlError("RELEASE_NOT_FOUND", `argument --to "${to}": ${why}`, { exitCode: 2, hint: "list them: hostctl releases NAME" });
 }
 
@@ -65,12 +69,18 @@ export function rolledBackPath(app: AppPaths): string {
 export async function rollbackApp(spec: AppSpec, ctx: HostContext, options: RollbackOptions = {}): Promise<RollbackResult> {
   const progress = options.progress ?? ((): void => undefined);
   const app = appPaths(ctx.paths, spec.name);
-  const lock = await acquireDeployLock(ctx.paths, spec.name, { pid: process.pid, started_at: ctx.clock.now().toISOString(), ref: options.to ?? "previous", command: "hostctl rollback" }, ctx.clock.now());
+  const lock = await acquireDeployLock(
+    ctx.paths,
+    spec.name,
+    { pid: process.pid, started_at: ctx.clock.now().toISOString(), ref: options.to ?? "previous", command: "hostctl rollback" },
+    ctx.clock.now(),
+  );
   try {
     const current = await readCurrent(app);
     const releases = await listReleases(app);
     const target = pickRollbackTarget(releases, current, options.to);
-    if (target.id === current) throw new HostctlError("RELEASE_NOT_FOUND", `${target.id} is already the current release of ${spec.name}`, { exitCode: 2 });
+    if (target.id === current)
+      throw new HostctlError("RELEASE_NOT_FOUND", `${target.id} is already the current release of ${spec.name}`, { exitCode: 2 });
     if (!options.force) await guardRollbackMigrations(spec, ctx, target);
     const supervisor = options.supervisor === undefined ? await connectSupervisor(ctx.paths) : (options.supervisor ?? undefined);
     const steps: StepRecord[] = [];
@@ -81,7 +91,12 @@ export async function rollbackApp(spec: AppSpec, ctx: HostContext, options: Roll
         await runStep("activate", steps, progress, async () => {
           const result = await supervisor.activate(spec.name, { release: target.id, releaseDir: target.dir });
           gap = result.gap_s;
-          if (!result.ok) throw new StepFailure("activate", `the supervisor could not activate ${target.id}: ${result.error ?? "health check failed"}`, "");
+          if (!result.ok)
+            throw new StepFailure(
+              "activate",
+              `the supervisor could not activate ${target.id}: ${result.error ?? "health check failed"}`,
+              "",
+            );
           summary = switchSummary(result);
           return summary;
         });
@@ -93,7 +108,11 @@ export async function rollbackApp(spec: AppSpec, ctx: HostContext, options: Roll
         });
       }
     } catch (error) {
-      if (error instanceof StepFailure) throw new HostctlError("DEPLOY_FAILED", failureMessage(spec.name, error).replace(/^deploy/, "rollback"), { cause: error, hint: `${current ?? "the current release"} is still current` });
+      if (error instanceof StepFailure)
+        throw new HostctlError("DEPLOY_FAILED", failureMessage(spec.name, error).replace(/^deploy/, "rollback"), {
+          cause: error,
+          hint: `${current ?? "the current release"} is still current`,
+        });
       throw error;
     }
     const fromCommit = releases.find((r) => r.id === current)?.commit;
@@ -102,7 +121,15 @@ export async function rollbackApp(spec: AppSpec, ctx: HostContext, options: Roll
       const record: RolledBack = { from_release: current ?? "", from_commit: fromCommit, to: target.id, at: ctx.clock.now().toISOString() };
       await writeJsonFile(rolledBackPath(app), record);
     }
-    return { app: spec.name, from: current, to: target.id, commit: target.commit, steps, ...(gap === undefined ? {} : { gap_s: gap }), ...(summary === undefined ? {} : { switch: summary }) };
+    return {
+      app: spec.name,
+      from: current,
+      to: target.id,
+      commit: target.commit,
+      steps,
+      ...(gap === undefined ? {} : { gap_s: gap }),
+      ...(summary === undefined ? {} : { switch: summary }),
+    };
   } finally {
     await lock.release();
   }

@@ -26,7 +26,9 @@ export interface Snapshot {
  */
 export function quoteShellArg(path: string): string {
   if (/['\n\r]/.test(path) || hasControlCharacter(path)) {
-    throw new HostctlError("USAGE", `database path ${JSON.stringify(path)}: quotes and control characters are not allowed`, { exitCode: 2 });
+    throw new HostctlError("USAGE", `database path ${JSON.stringify(path)}: quotes and control characters are not allowed`, {
+      exitCode: 2,
+    });
   }
   return `'${path}'`;
 }
@@ -43,7 +45,9 @@ function hasControlCharacter(text: string): boolean {
 export async function fingerprint(run: Runner, db: string): Promise<string> {
   const schema = await sqliteQuery(run, db, "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name;", { readonly: true });
   const hasMigrations = schema.some((row) => row.type === "table" && row.name === "django_migrations");
-  const migrations = hasMigrations ? await sqliteQuery(run, db, "SELECT app, name FROM django_migrations ORDER BY id;", { readonly: true }) : [];
+  const migrations = hasMigrations
+    ? await sqliteQuery(run, db, "SELECT app, name FROM django_migrations ORDER BY id;", { readonly: true })
+    : [];
   return JSON.stringify({ schema, migrations });
 }
 

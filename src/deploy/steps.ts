@@ -10,14 +10,22 @@ export interface StepRecord {
 
 /** A step that failed: what the user reads is the step's name and the tail of its output. */
 export class StepFailure extends Error {
-  constructor(readonly step: StepName, message: string, readonly output: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly step: StepName,
+    message: string,
+    readonly output: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = "StepFailure";
   }
 }
 
 /** Collects a command's output (for the failure tail) and streams it, line by line, to progress. */
-export function outputCollector(progress: (line: string) => void, indent = "       "): { onOutput: (chunk: string) => void; text: () => string; flush: () => void } {
+export function outputCollector(
+  progress: (line: string) => void,
+  indent = "       ",
+): { onOutput: (chunk: string) => void; text: () => string; flush: () => void } {
   let all = "";
   let partial = "";
   const onOutput = (chunk: string): void => {
@@ -38,7 +46,12 @@ export function formatStep(record: StepRecord): string {
 }
 
 /** Runs one step, timing it and printing it; any error becomes a StepFailure naming the step. */
-export async function runStep(name: StepName, records: StepRecord[], progress: (line: string) => void, body: () => Promise<string | undefined>): Promise<void> {
+export async function runStep(
+  name: StepName,
+  records: StepRecord[],
+  progress: (line: string) => void,
+  body: () => Promise<string | undefined>,
+): Promise<void> {
   const started = Date.now();
   try {
     const detail = await body();

@@ -37,7 +37,10 @@ export async function connectSupervisor(paths: HostPaths): Promise<SupervisorLin
     },
     activate: async (name, request) => {
       const answer = await callControl(paths, "activate", { name, body: request, timeoutMs: 15 * 60_000 });
-      if (answer === undefined) throw new HostctlError("SUPERVISOR_NOT_RUNNING", `the supervisor went away during the deploy of ${name}`, { hint: `run: hostctl up; then hostctl deploy ${name}` });
+      if (answer === undefined)
+        throw new HostctlError("SUPERVISOR_NOT_RUNNING", `the supervisor went away during the deploy of ${name}`, {
+          hint: `run: hostctl up; then hostctl deploy ${name}`,
+        });
       if (!answer.ok) return { ok: false, gap_s: 0, error: answer.error };
       return answer.body;
     },
@@ -56,7 +59,11 @@ export function litestreamRefusal(spec: AppSpec, runtime: AppRuntime | undefined
   const litestream = runtime.litestream;
   if (!litestream || litestream.state !== "running") return `Litestream for ${spec.name} is ${litestream?.state ?? "not running"}`;
   const maxLagS = (parseDuration(spec.drill.max_lag ?? hostMaxLag) ?? DEFAULT_MAX_LAG_S * 1000) / 1000;
-  const worst = (runtime.replication ?? []).reduce<{ database: string; lag_s: number } | undefined>((w, r) => (w === undefined || r.lag_s > w.lag_s ? r : w), undefined);
-  if (worst !== undefined && worst.lag_s > maxLagS) return `Litestream for ${spec.name} is ${Math.round(worst.lag_s)}s behind on ${worst.database} (limit ${maxLagS}s)`;
+  const worst = (runtime.replication ?? []).reduce<{ database: string; lag_s: number } | undefined>(
+    (w, r) => (w === undefined || r.lag_s > w.lag_s ? r : w),
+    undefined,
+  );
+  if (worst !== undefined && worst.lag_s > maxLagS)
+    return `Litestream for ${spec.name} is ${Math.round(worst.lag_s)}s behind on ${worst.database} (limit ${maxLagS}s)`;
   return undefined;
 }

@@ -45,9 +45,17 @@ export async function healthCheckTemporarily(input: TemporaryWebInput): Promise<
   child.stdout?.on("data", keep);
   child.stderr?.on("data", keep);
   const exited = new AbortController();
-  void child.then((result) => exited.abort(new Error(`the web process exited (${result.signal ?? `code ${String(result.exitCode)}`}) before it answered`)));
+  void child.then((result) =>
+    exited.abort(new Error(`the web process exited (${result.signal ?? `code ${String(result.exitCode)}`}) before it answered`)),
+  );
   try {
-    const result = await waitHealthy({ port: input.port, path: input.path, host: input.host, timeoutMs: input.timeoutMs, signal: exited.signal });
+    const result = await waitHealthy({
+      port: input.port,
+      path: input.path,
+      host: input.host,
+      timeoutMs: input.timeoutMs,
+      signal: exited.signal,
+    });
     return { ...result, output: tail(output) };
   } finally {
     if (child.pid !== undefined) await killGroup(child.pid, STOP_GRACE_MS);

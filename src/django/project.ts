@@ -52,7 +52,8 @@ export function wsgiSetting(text: string): string | undefined {
 async function wsgiFiles(root: string): Promise<string[]> {
   const found: string[] = [];
   for (const entry of await readdir(root, { withFileTypes: true }).catch(() => [])) {
-    if (entry.isDirectory() && !entry.name.startsWith(".") && (await pathExists(join(root, entry.name, "wsgi.py")))) found.push(join(root, entry.name, "wsgi.py"));
+    if (entry.isDirectory() && !entry.name.startsWith(".") && (await pathExists(join(root, entry.name, "wsgi.py"))))
+      found.push(join(root, entry.name, "wsgi.py"));
   }
   return found;
 }
@@ -99,7 +100,10 @@ export async function inspectProject(root: string, override?: { module: string; 
     }
   }
   const texts = settings ? await settingsTexts(root, settings) : { files: [] };
-  const fallbackWsgi = wsgiPaths.length === 1 ? `${wsgiPaths[0]?.slice(root.length + 1, -"/wsgi.py".length).replaceAll("/", ".")}.wsgi.application` : undefined;
+  const fallbackWsgi =
+    wsgiPaths.length === 1
+      ? `${wsgiPaths[0]?.slice(root.length + 1, -"/wsgi.py".length).replaceAll("/", ".")}.wsgi.application`
+      : undefined;
   return {
     hasManagePy: managePy !== undefined,
     ...(declaredSettings ? { declaredSettings } : {}),

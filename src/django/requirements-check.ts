@@ -7,7 +7,12 @@ import type { Finding } from "./preflight.js";
  * Resolves requirements.txt against the app's interpreter without installing (pip --dry-run), so a
  * pin that does not exist for this Python is found before a deploy. Needs the interpreter's pip.
  */
-export async function checkRequirementsResolve(run: Runner, spec: AppSpec, releaseDir: string, cacheEnv: Record<string, string>): Promise<Finding> {
+export async function checkRequirementsResolve(
+  run: Runner,
+  spec: AppSpec,
+  releaseDir: string,
+  cacheEnv: Record<string, string>,
+): Promise<Finding> {
   const python = spec.python.interpreter;
   try {
     await run(python, ["-m", "pip", "--version"], { timeoutMs: 30_000 });
@@ -15,10 +20,36 @@ export async function checkRequirementsResolve(run: Runner, spec: AppSpec, relea
     return { check: "requirements resolve", level: "info", detail: `not checked: ${python} has no pip (the deploy's build will tell)` };
   }
   try {
-    await run(python, ["-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet", "--no-input", "--disable-pip-version-check", "-r", "requirements.txt"], { cwd: releaseDir, env: cacheEnv, timeoutMs: 10 * 60_000 });
+    await run(
+      python,
+      [
+        "-m",
+        "pip",
+        "install",
+        "--dry-run",
+        "--ignore-installed",
+        "--quiet",
+        "--no-input",
+        "--disable-pip-version-check",
+        "-r",
+        "requirements.txt",
+      ],
+      { cwd: releaseDir, env: cacheEnv, timeoutMs: 10 * 60_000 },
+    );
     return { check: "requirements resolve", level: "ok", detail: `every requirement resolves for ${python}` };
   } catch (error) {
-    const tail = error instanceof CommandFailedError ? error.stderrTail.trim().split("\n").filter((l) => l.startsWith("ERROR")).join(" ") : "";
-    return { check: "requirements resolve", level: "error", detail: `pip cannot resolve requirements.txt for ${python}: ${tail || "see pip's output"}` };
+    const tail =
+      error instanceof CommandFailedError
+        ? error.stderrTail
+            .trim()
+            .split("\n")
+            .filter((l) => l.startsWith("ERROR"))
+            .join(" ")
+        : "";
+    return {
+      check: "requirements resolve",
+      level: "error",
+      detail: `pip cannot resolve requirements.txt for ${python}: ${tail || "see pip's output"}`,
+    };
   }
 }

@@ -24,8 +24,18 @@ export const SHIM_OVERRIDES: readonly string[] = [
 
 /** The settings names the shim assigns. */
 export const SHIM_SETTINGS: readonly string[] = [
-  "DATABASES", "STATIC_ROOT", "STATIC_URL", "MEDIA_ROOT", "MEDIA_URL", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS",
-  "SECURE_PROXY_SSL_HEADER", "SECRET_KEY", "DEBUG", "LOGGING", "WAGTAILADMIN_BASE_URL (Wagtail)",
+  "DATABASES",
+  "STATIC_ROOT",
+  "STATIC_URL",
+  "MEDIA_ROOT",
+  "MEDIA_URL",
+  "ALLOWED_HOSTS",
+  "CSRF_TRUSTED_ORIGINS",
+  "SECURE_PROXY_SSL_HEADER",
+  "SECRET_KEY",
+  "DEBUG",
+  "LOGGING",
+  "WAGTAILADMIN_BASE_URL (Wagtail)",
 ];
 
 const SHIM_SOURCE = new URL("../../templates/django/hostctl_settings.py", import.meta.url);
@@ -42,7 +52,11 @@ export function newSecretKey(): string {
 /** The settings module the shim imports: the env file's DJANGO_SETTINGS_MODULE, app.yml's, or the one found in the release. */
 export async function projectSettings(spec: AppSpec, releaseDir: string, appEnv: Record<string, string>): Promise<DjangoProject> {
   const fromEnv = appEnv.DJANGO_SETTINGS_MODULE;
-  const override = fromEnv ? { module: fromEnv, source: "env file" } : spec.django.settings ? { module: spec.django.settings, source: "app.yml django.settings" } : undefined;
+  const override = fromEnv
+    ? { module: fromEnv, source: "env file" }
+    : spec.django.settings
+      ? { module: spec.django.settings, source: "app.yml django.settings" }
+      : undefined;
   return inspectProject(releaseDir, override);
 }
 

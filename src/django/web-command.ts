@@ -10,9 +10,16 @@ import { gunicornTarget, inspectProject } from "./project.js";
  */
 export function gunicornCommand(venv: string, wsgiApplication: string, cpus: number): string {
   return [
-    join(venv, "bin", "gunicorn"), gunicornTarget(wsgiApplication),
-    "--bind", "127.0.0.1:$PORT", "--workers", String(Math.max(2, cpus + 1)),
-    "--access-logfile", "-", "--error-logfile", "-",
+    join(venv, "bin", "gunicorn"),
+    gunicornTarget(wsgiApplication),
+    "--bind",
+    "127.0.0.1:$PORT",
+    "--workers",
+    String(Math.max(2, cpus + 1)),
+    "--access-logfile",
+    "-",
+    "--error-logfile",
+    "-",
   ].join(" ");
 }
 

@@ -34,8 +34,10 @@ function typeOf(schema: JsonSchema): string {
   if (schema.const !== undefined) return JSON.stringify(schema.const);
   const type = Array.isArray(schema.type) ? schema.type.join(" or ") : (schema.type ?? "any");
   if (type === "array") return `list of ${schema.items ? typeOf(schema.items) : "any"}`;
-  if (type === "object" && !schema.properties && typeof schema.additionalProperties === "object") return `map of ${typeOf(schema.additionalProperties)}`;
-  if (type === "integer" && schema.minimum !== undefined && schema.maximum !== undefined) return `integer ${schema.minimum}–${schema.maximum}`;
+  if (type === "object" && !schema.properties && typeof schema.additionalProperties === "object")
+    return `map of ${typeOf(schema.additionalProperties)}`;
+  if (type === "integer" && schema.minimum !== undefined && schema.maximum !== undefined)
+    return `integer ${schema.minimum}–${schema.maximum}`;
   return type;
 }
 

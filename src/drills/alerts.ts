@@ -78,15 +78,30 @@ export async function deliver(kind: AlertOutcome["kind"], url: string, init: Req
 }
 
 /** Sends the drill's alerts. A failing alert is logged and returned, never thrown: it must not fail the drill. */
-export async function sendAlerts(result: DrillResult, previous: DrillResult | undefined, targets: AlertTargets, deps: AlertDeps): Promise<AlertOutcome[]> {
+export async function sendAlerts(
+  result: DrillResult,
+  previous: DrillResult | undefined,
+  targets: AlertTargets,
+  deps: AlertDeps,
+): Promise<AlertOutcome[]> {
   if (result.skipped) return [];
   const jobs: Promise<AlertOutcome>[] = [];
   if (targets.webhook && shouldPostWebhook(result, previous)) {
-    jobs.push(deliver("webhook", targets.webhook, {
-      method: "POST", headers: { "content-type": "application/json", "user-agent": "hostctl" }, body: JSON.stringify(result),
-    }, deps));
+    jobs.push(
+      deliver(
+        "webhook",
+        targets.webhook,
+        {
+          method: "POST",
+          headers: { "content-type": "application/json", "user-agent": "hostctl" },
+          body: JSON.stringify(result),
+        },
+        deps,
+      ),
+    );
   }
-  if (targets.ping_url) jobs.push(deliver("ping", pingUrl(targets.ping_url, result.ok), { method: "GET", headers: { "user-agent": "hostctl" } }, deps));
+  if (targets.ping_url)
+    jobs.push(deliver("ping", pingUrl(targets.ping_url, result.ok), { method: "GET", headers: { "user-agent": "hostctl" } }, deps));
   const outcomes = await Promise.all(jobs);
   for (const outcome of outcomes) {
     if (outcome.ok) deps.log.info({ event: "drill.alert_sent", app: result.app, ...outcome }, "alert delivered");

@@ -22,10 +22,15 @@ export async function touchCanary(run: Runner, dbPath: string, now: Date): Promi
     throw new HostctlError("DB_MISSING", `${dbPath} does not exist; the canary is only written to an existing database`, { cause: error });
   }
   const stamp = now.toISOString();
-  await sqliteQuery(run, uri(dbPath), [
-    `CREATE TABLE IF NOT EXISTS ${CANARY_TABLE}(id INTEGER PRIMARY KEY CHECK (id = 1), updated_at TEXT);`,
-    `INSERT INTO ${CANARY_TABLE}(id, updated_at) VALUES (1, '${stamp}') ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at;`,
-  ].join("\n"), { timeoutMs: 30_000 });
+  await sqliteQuery(
+    run,
+    uri(dbPath),
+    [
+      `CREATE TABLE IF NOT EXISTS ${CANARY_TABLE}(id INTEGER PRIMARY KEY CHECK (id = 1), updated_at TEXT);`,
+      `INSERT INTO ${CANARY_TABLE}(id, updated_at) VALUES (1, '${stamp}') ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at;`,
+    ].join("\n"),
+    { timeoutMs: 30_000 },
+  );
 }
 
 /** The canary's timestamp, or undefined when the database has no canary yet. */

@@ -136,12 +136,22 @@ function seconds(ms: number): number {
 export function checkFreshness(restored: string | null, live: string | null | undefined, now: Date, maxLagMs: number): Freshness {
   const restoredMs = canaryTime(restored);
   if (restoredMs === undefined) {
-    return { lagS: null, check: check("freshness", false, `RPO unknown: no ${CANARY_TABLE} row in the replica (the supervisor writes it every minute)`) };
+    return {
+      lagS: null,
+      check: check("freshness", false, `RPO unknown: no ${CANARY_TABLE} row in the replica (the supervisor writes it every minute)`),
+    };
   }
   if (live === undefined) {
     const lagMs = Math.max(0, now.getTime() - restoredMs - CANARY_INTERVAL_MS);
     const ok = lagMs <= maxLagMs;
-    return { lagS: seconds(lagMs), check: check("freshness", ok, `canary ${restored} is ${seconds(now.getTime() - restoredMs)}s old (limit ${seconds(maxLagMs + CANARY_INTERVAL_MS)}s without a live copy)`) };
+    return {
+      lagS: seconds(lagMs),
+      check: check(
+        "freshness",
+        ok,
+        `canary ${restored} is ${seconds(now.getTime() - restoredMs)}s old (limit ${seconds(maxLagMs + CANARY_INTERVAL_MS)}s without a live copy)`,
+      ),
+    };
   }
   const liveMs = canaryTime(live);
   if (liveMs === undefined) return { lagS: null, check: check("freshness", false, "RPO unknown: the live database has no canary row") };

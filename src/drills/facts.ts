@@ -71,7 +71,9 @@ export function factsQuery(tables: readonly TableInfo[], integrity?: "full" | "q
       : `NULL AS migrations`,
   ];
   for (let i = 0; i < counted.length; i += COUNT_CHUNK) {
-    const parts = counted.slice(i, i + COUNT_CHUNK).map((t) => `SELECT ${quoteText(t.name)} AS n, (SELECT count(*) FROM ${quoteIdent(t.name)}) AS c`);
+    const parts = counted
+      .slice(i, i + COUNT_CHUNK)
+      .map((t) => `SELECT ${quoteText(t.name)} AS n, (SELECT count(*) FROM ${quoteIdent(t.name)}) AS c`);
     columns.push(`(SELECT json_group_object(n, c) FROM (${parts.join(" UNION ALL ")})) AS counts_${i / COUNT_CHUNK}`);
   }
   return `SELECT\n  ${columns.join(",\n  ")};`;

@@ -16,10 +16,17 @@ export function checkMediaReferences(refs: MediaReferences, inReplica: ReadonlyS
   const notes = [
     refs.errors.length > 0 ? `unreadable: ${named(refs.errors)}` : "",
     refs.skipped.length > 0 ? `not checked: ${named(refs.skipped)}` : "",
-  ].filter((n) => n !== "").join("; ");
+  ]
+    .filter((n) => n !== "")
+    .join("; ");
   const tail = notes === "" ? "" : `; ${notes}`;
-  if (missing.length === 0) return check("media_references", true, `${refs.references.length} referenced files are all in the replica${tail}`);
-  return check("media_references", false, `${missing.length} of ${refs.references.length} referenced files are not in the replica: ${named(missing)}${tail}`);
+  if (missing.length === 0)
+    return check("media_references", true, `${refs.references.length} referenced files are all in the replica${tail}`);
+  return check(
+    "media_references",
+    false,
+    `${missing.length} of ${refs.references.length} referenced files are not in the replica: ${named(missing)}${tail}`,
+  );
 }
 
 export interface MediaFreshness {
@@ -32,13 +39,32 @@ export interface MediaFreshness {
  * Pure: media's RPO, like the canary's for rows. A live file the replica does not hold (or holds at another
  * size) counts from its mtime; older than maxLag fails, naming the files.
  */
-export function checkMediaFreshness(live: ReadonlyMap<string, FileStamp>, replicaSizes: ReadonlyMap<string, number>, now: Date, maxLagMs: number): MediaFreshness {
+export function checkMediaFreshness(
+  live: ReadonlyMap<string, FileStamp>,
+  replicaSizes: ReadonlyMap<string, number>,
+  now: Date,
+  maxLagMs: number,
+): MediaFreshness {
   const behind = [...live].filter(([path, stamp]) => replicaSizes.get(path) !== stamp.size);
   const oldest = Math.min(...behind.map(([, stamp]) => stamp.mtimeMs));
   const lagMs = behind.length === 0 ? 0 : Math.max(0, now.getTime() - oldest);
   const lagS = Math.round(lagMs / 100) / 10;
-  const late = behind.filter(([, stamp]) => now.getTime() - stamp.mtimeMs > maxLagMs).map(([path]) => path).sort();
-  if (late.length > 0) return { lagS, check: check("media_freshness", false, `${late.length} live media files older than ${maxLagMs / 1000}s are not in the replica: ${named(late)}`) };
-  const detail = behind.length === 0 ? `${live.size} live media files are all in the replica` : `${behind.length} live media files not yet shipped, oldest ${lagS}s (limit ${maxLagMs / 1000}s)`;
+  const late = behind
+    .filter(([, stamp]) => now.getTime() - stamp.mtimeMs > maxLagMs)
+    .map(([path]) => path)
+    .sort();
+  if (late.length > 0)
+    return {
+      lagS,
+      check: check(
+        "media_freshness",
+        false,
+        `${late.length} live media files older than ${maxLagMs / 1000}s are not in the replica: ${named(late)}`,
+      ),
+    };
+  const detail =
+    behind.length === 0
+      ? `${live.size} live media files are all in the replica`
+      : `${behind.length} live media files not yet shipped, oldest ${lagS}s (limit ${maxLagMs / 1000}s)`;
   return { lagS, check: check("media_freshness", true, detail) };
 }

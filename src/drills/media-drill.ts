@@ -48,11 +48,19 @@ export async function drillMedia(input: MediaDrillInput): Promise<CheckResult[]>
   if (isDjangoKind(spec.kind)) {
     try {
       const refs = await readMediaReferences(spec, ctx, input.restoredDb, input.liveDb);
-      checks.push(refs === undefined
-        ? check("media_references", true, "not checked: the app has no live release to read its models with")
-        : checkMediaReferences(refs, new Set(replica.keys())));
+      checks.push(
+        refs === undefined
+          ? check("media_references", true, "not checked: the app has no live release to read its models with")
+          : checkMediaReferences(refs, new Set(replica.keys())),
+      );
     } catch (error) {
-      checks.push(check("media_references", false, `could not list the files the restored database references: ${errorMessage(error).split("\n").slice(-3).join(" ")}`));
+      checks.push(
+        check(
+          "media_references",
+          false,
+          `could not list the files the restored database references: ${errorMessage(error).split("\n").slice(-3).join(" ")}`,
+        ),
+      );
     }
   }
   if (input.live) {

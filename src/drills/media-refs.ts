@@ -26,14 +26,24 @@ export interface MediaReferences {
  * copy: DATABASE_URL names the copy, and the script re-points any alias naming the live file before Django
  * starts. Undefined when the app has no live release (nothing to run the models with).
  */
-export async function readMediaReferences(spec: AppSpec, ctx: HostContext, restoredDb: string, liveDb: string): Promise<MediaReferences | undefined> {
+export async function readMediaReferences(
+  spec: AppSpec,
+  ctx: HostContext,
+  restoredDb: string,
+  liveDb: string,
+): Promise<MediaReferences | undefined> {
   const app = appPaths(ctx.paths, spec.name);
   if (!(await pathExists(app.current))) return undefined;
   const releaseDir = await realpath(app.current);
   const python = await releasePython(spec, releaseDir);
   // The environment of the app's own processes (the settings shim included), pointed at the restored copy.
   const env = { ...(await releaseProcessEnv(ctx.paths, spec, releaseDir)), DATABASE_URL: `sqlite:///${restoredDb}` };
-  const result = await ctx.run(python, [MEDIA_REFERENCES_SCRIPT, restoredDb, liveDb], { cwd: releaseDir, env, cleanEnv: true, timeoutMs: SCRIPT_TIMEOUT_MS });
+  const result = await ctx.run(python, [MEDIA_REFERENCES_SCRIPT, restoredDb, liveDb], {
+    cwd: releaseDir,
+    env,
+    cleanEnv: true,
+    timeoutMs: SCRIPT_TIMEOUT_MS,
+  });
   try {
     return JSON.parse(result.stdout) as MediaReferences;
   } catch (error) {

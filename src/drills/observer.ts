@@ -51,7 +51,13 @@ interface Observed {
 
 function drillSummary(result: DrillResult | undefined): AppFacts["last_drill"] {
   if (!result) return null;
-  return { ok: result.ok, at: result.started_at, duration_ms: result.duration_ms, reason: result.reason ?? null, skipped: result.skipped ?? false };
+  return {
+    ok: result.ok,
+    at: result.started_at,
+    duration_ms: result.duration_ms,
+    reason: result.reason ?? null,
+    skipped: result.skipped ?? false,
+  };
 }
 
 /**
@@ -65,17 +71,29 @@ export class DrillsObserver implements AppLoop<ObservedApp> {
   private round: Promise<void> | undefined;
   private readonly loading = new Set<Promise<void>>();
 
-  constructor(private readonly ctx: HostContext, options: Pick<DrillSchedulerOptions, "drill" | "cron"> = {}) {
+  constructor(
+    private readonly ctx: HostContext,
+    options: Pick<DrillSchedulerOptions, "drill" | "cron"> = {},
+  ) {
     this.scheduler = new DrillScheduler({ apps: [], ctx, ...options, onResult: (result) => this.recorded(result) });
   }
 
   add(app: ObservedApp): void {
     if (this.apps.has(app.spec.name)) return;
     const stallAfterS = (parseDuration(this.ctx.host.litestream.stall_timeout) ?? 120_000) / 1000;
-    this.apps.set(app.spec.name, { app, history: [], historyStamp: undefined, tracker: new LagTracker(), stall: new StallWatch(stallAfterS), lag: [], canaryAt: 0 });
+    this.apps.set(app.spec.name, {
+      app,
+      history: [],
+      historyStamp: undefined,
+      tracker: new LagTracker(),
+      stall: new StallWatch(stallAfterS),
+      lag: [],
+      canaryAt: 0,
+    });
     this.scheduler.add(app.spec);
     const loading = this.loadHistory(app.spec.name).catch((error: unknown) =>
-      this.ctx.log.warn({ event: "drills.history_unreadable", app: app.spec.name, reason: errorMessage(error) }, "drill history not read"));
+      this.ctx.log.warn({ event: "drills.history_unreadable", app: app.spec.name, reason: errorMessage(error) }, "drill history not read"),
+    );
     this.loading.add(loading);
     void loading.finally(() => this.loading.delete(loading));
   }
@@ -125,7 +143,11 @@ export class DrillsObserver implements AppLoop<ObservedApp> {
         databases: app.spec.databases.map((db) => {
           const path = join(databaseDirOf(app.spec, app.paths), db.path);
           const replicaLag = lag.find((l) => l.db === path)?.lag_s;
-          return { database: db.path, ...(drills.get(db.path) ?? drills.get(path) ?? {}), ...(replicaLag === undefined ? {} : { replicaLagSeconds: replicaLag }) };
+          return {
+            database: db.path,
+            ...(drills.get(db.path) ?? drills.get(path) ?? {}),
+            ...(replicaLag === undefined ? {} : { replicaLagSeconds: replicaLag }),
+          };
         }),
       };
     });
@@ -153,25 +175,42 @@ export class DrillsObserver implements AppLoop<ObservedApp> {
   private async observe(observed: Observed): Promise<void> {
     const { app } = observed;
     const { ctx } = this;
-    await this.loadHistory(app.spec.name).catch((error: unknown) => ctx.log.warn({ event: "drills.history_unreadable", app: app.spec.name, reason: errorMessage(error) }, "drill history not read"));
+    await this.loadHistory(app.spec.name).catch((error: unknown) =>
+      ctx.log.warn({ event: "drills.history_unreadable", app: app.spec.name, reason: errorMessage(error) }, "drill history not read"),
+    );
     const port = app.metricsPort;
     if (!app.litestreamRunning || port === undefined) return;
     const now = ctx.clock.now();
     try {
-      const bases = new Map(app.spec.databases.map((db) => [join(databaseDirOf(app.spec, app.paths), db.path), replicaKey(ctx.store.target, app.spec.name, db.path)]));
-      observed.lag = observed.tracker.observe(await engineOf(ctx).scrape(await readScrapeTarget(app.paths.litestreamConfig, port), ctx.store, bases), now);
+      const bases = new Map(
+        app.spec.databases.map((db) => [
+          join(databaseDirOf(app.spec, app.paths), db.path),
+          replicaKey(ctx.store.target, app.spec.name, db.path),
+        ]),
+      );
+      observed.lag = observed.tracker.observe(
+        await engineOf(ctx).scrape(await readScrapeTarget(app.paths.litestreamConfig, port), ctx.store, bases),
+        now,
+      );
     } catch {
       observed.lag = observed.tracker.stale(now);
     }
     const verdict = observed.stall.observe(observed.lag, now.getTime());
     if (verdict.action === "restart") void restartStalled(ctx, app, verdict);
-    app.report("replication", observed.lag.map((l) => ({ database: l.db, lag_s: l.lag_s, behind: l.behind })));
+    app.report(
+      "replication",
+      observed.lag.map((l) => ({ database: l.db, lag_s: l.lag_s, behind: l.behind })),
+    );
     if (now.getTime() - observed.canaryAt >= CANARY_INTERVAL_MS) {
       observed.canaryAt = now.getTime();
       for (const db of app.spec.databases) {
         // The canary row lets a drill measure the replica's freshness exactly instead of guessing.
         await touchCanary(ctx.run, join(databaseDirOf(app.spec, app.paths), db.path), now).catch((error: unknown) =>
-          ctx.log.warn({ event: "canary.failed", app: app.spec.name, database: db.path, reason: errorMessage(error) }, "canary not written"));
+          ctx.log.warn(
+            { event: "canary.failed", app: app.spec.name, database: db.path, reason: errorMessage(error) },
+            "canary not written",
+          ),
+        );
       }
     }
   }

@@ -13,5 +13,9 @@ export async function recordDrill(spec: AppSpec, ctx: HostContext, result: Drill
   const event = result.skipped ? "drill.skipped" : result.ok ? "drill.passed" : "drill.failed";
   const log = result.ok || result.skipped ? ctx.log.info.bind(ctx.log) : ctx.log.warn.bind(ctx.log);
   log({ event, app: spec.name, duration_ms: result.duration_ms, reason: result.reason }, `drill ${event.split(".")[1] ?? ""}`);
-  return sendAlerts(result, previous, alertTargets(ctx.host, spec), { log: ctx.log, clock: ctx.clock, ...(fetchImpl ? { fetch: fetchImpl } : {}) });
+  return sendAlerts(result, previous, alertTargets(ctx.host, spec), {
+    log: ctx.log,
+    clock: ctx.clock,
+    ...(fetchImpl ? { fetch: fetchImpl } : {}),
+  });
 }

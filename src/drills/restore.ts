@@ -5,8 +5,7 @@ import { CommandFailedError, errorMessage } from "../lib/errors.js";
 import { litestreamEnv } from "../s3/credentials.js";
 
 export type RestoreOutcome =
-  | { ok: true; generation: string | null; ms: number; bytes: number }
-  | { ok: false; noReplica: boolean; error: string; ms: number };
+  { ok: true; generation: string | null; ms: number; bytes: number } | { ok: false; noReplica: boolean; error: string; ms: number };
 
 const RESTORE_TIMEOUT_MS = 6 * 3_600_000;
 
@@ -23,15 +22,28 @@ export function restoredGeneration(output: string): string | null {
 }
 
 /** Restores the newest replica of `dbPath` into `outputPath` with the real binary (never -if-replica-exists). */
-export async function restoreReplica(ctx: HostContext, configPath: string, dbPath: string, outputPath: string, signal?: AbortSignal): Promise<RestoreOutcome> {
+export async function restoreReplica(
+  ctx: HostContext,
+  configPath: string,
+  dbPath: string,
+  outputPath: string,
+  signal?: AbortSignal,
+): Promise<RestoreOutcome> {
   const started = performance.now();
   try {
     const { stderr, stdout } = await ctx.run(ctx.litestream, engineOf(ctx).restoreArgs({ configPath, dbPath, outputPath }), {
-      env: litestreamEnv(ctx.credentials), cleanEnv: true, timeoutMs: RESTORE_TIMEOUT_MS, ...(signal ? { signal } : {}),
+      env: litestreamEnv(ctx.credentials),
+      cleanEnv: true,
+      timeoutMs: RESTORE_TIMEOUT_MS,
+      ...(signal ? { signal } : {}),
     });
     const ms = Math.round(performance.now() - started);
     // 0.3.13 leaves its temporary WAL and SHM beside the output.
-    await Promise.all(engineOf(ctx).restoreLeftovers(outputPath).map((file) => rm(file, { force: true })));
+    await Promise.all(
+      engineOf(ctx)
+        .restoreLeftovers(outputPath)
+        .map((file) => rm(file, { force: true })),
+    );
     return { ok: true, generation: engineOf(ctx).restoredFrom(`${stderr}\n${stdout}`), ms, bytes: (await stat(outputPath)).size };
   } catch (error) {
     const ms = Math.round(performance.now() - started);

@@ -11,14 +11,31 @@ import { versionArgs } from "../litestream/args.js";
 import { replicaKey } from "../config/replica.js";
 import { replicaState } from "../s3/replica-state.js";
 import {
-  checkFreshness, checkFts, checkForeignKeys, checkIntegrity, checkMigrations, checkRowCounts, checkSchema, checkSequences,
-  chooseIntegrityMode, type FtsOutcome,
+  checkFreshness,
+  checkFts,
+  checkForeignKeys,
+  checkIntegrity,
+  checkMigrations,
+  checkRowCounts,
+  checkSchema,
+  checkSequences,
+  chooseIntegrityMode,
+  type FtsOutcome,
 } from "./checks.js";
 import { listTables, quoteIdent, readFacts, type DbFacts, type TableInfo } from "./facts.js";
 import { lastFullIntegrity, readDrills } from "./history.js";
 import { restoreReplica } from "./restore.js";
 import { drillMedia } from "./media-drill.js";
-import { check, drillReason, type CheckResult, type DatabaseResult, type DrillResult, type DrillTrigger, type DrillVersions, type IntegrityMode } from "./result.js";
+import {
+  check,
+  drillReason,
+  type CheckResult,
+  type DatabaseResult,
+  type DrillResult,
+  type DrillTrigger,
+  type DrillVersions,
+  type IntegrityMode,
+} from "./result.js";
 import { DISK_FACTOR, formatBytes, freeBytes, hasRoom, makeScratch, removeScratch } from "./scratch.js";
 import { databaseDirOf } from "../litefs/paths.js";
 import { isDjangoKind } from "../config/kinds.js";
@@ -65,7 +82,10 @@ async function probeVersions(ctx: HostContext): Promise<DrillVersions | null> {
 async function liveSize(path: string): Promise<number | undefined> {
   try {
     const main = (await stat(path)).size;
-    const wal = await stat(`${path}-wal`).then((s) => s.size, () => 0);
+    const wal = await stat(`${path}-wal`).then(
+      (s) => s.size,
+      () => 0,
+    );
     return main + wal;
   } catch {
     return undefined;
@@ -76,9 +96,12 @@ async function liveSize(path: string): Promise<number | undefined> {
 async function checkReplica(d: DbContext, dbPath: string): Promise<CheckResult> {
   const state = await replicaState(d.ctx.store, d.spec.name, dbPath, engineOf(d.ctx));
   switch (state.state) {
-    case "unreachable": return check("replica", false, `unreachable: ${state.error.message}`);
-    case "empty": return check("replica", false, `no replica: nothing under ${replicaKey(d.ctx.store.target, d.spec.name, dbPath)}/generations/`);
-    case "exists": return check("replica", true, `${d.ctx.store.url}: reachable, replica exists`);
+    case "unreachable":
+      return check("replica", false, `unreachable: ${state.error.message}`);
+    case "empty":
+      return check("replica", false, `no replica: nothing under ${replicaKey(d.ctx.store.target, d.spec.name, dbPath)}/generations/`);
+    case "exists":
+      return check("replica", true, `${d.ctx.store.url}: reachable, replica exists`);
   }
 }
 
@@ -87,7 +110,10 @@ async function runIntegrity(d: DbContext, restored: string, mode: IntegrityMode)
   const pragma = mode === "full" ? "integrity_check" : "quick_check";
   try {
     const rows = await sqliteQuery(d.ctx.run, restored, `SELECT ${pragma} AS m FROM pragma_${pragma};`, { timeoutMs: 6 * 3_600_000 });
-    return checkIntegrity(rows.map((r) => String(r.m)), mode);
+    return checkIntegrity(
+      rows.map((r) => String(r.m)),
+      mode,
+    );
   } catch (error) {
     return check("integrity", false, errorMessage(error).split("\n").pop() ?? "");
   }
@@ -120,7 +146,13 @@ function compare(d: DbContext, restored: DbFacts, live: DbFacts | undefined): { 
   return { checks, lagS: freshness.lagS };
 }
 
-async function checkRestored(d: DbContext, db: DatabaseResult, restored: string, live: Promise<DbFacts | undefined>, tables: TableInfo[] | undefined): Promise<void> {
+async function checkRestored(
+  d: DbContext,
+  db: DatabaseResult,
+  restored: string,
+  live: Promise<DbFacts | undefined>,
+  tables: TableInfo[] | undefined,
+): Promise<void> {
   const mode = chooseIntegrityMode(db.bytes ?? 0, lastFullIntegrity(d.history, db.path), d.now());
   db.integrity = mode;
   let facts: DbFacts;
@@ -149,10 +181,21 @@ function readLive(d: DbContext, db: DatabaseResult, tables: TableInfo[] | undefi
 }
 
 async function drillDatabase(d: DbContext, dbPath: string): Promise<DatabaseResult> {
-  const db: DatabaseResult = { path: dbPath, ok: false, generation: null, restore_ms: null, bytes: null, lag_s: null, integrity: null, checks: [] };
+  const db: DatabaseResult = {
+    path: dbPath,
+    ok: false,
+    generation: null,
+    restore_ms: null,
+    bytes: null,
+    lag_s: null,
+    integrity: null,
+    checks: [],
+  };
   const size = d.noLive ? undefined : await liveSize(d.livePath);
   if (!d.noLive && size === undefined) {
-    db.checks.push(check("live", false, `${d.livePath} does not exist; on a host without a live copy run: hostctl drill ${d.spec.name} --no-live`));
+    db.checks.push(
+      check("live", false, `${d.livePath} does not exist; on a host without a live copy run: hostctl drill ${d.spec.name} --no-live`),
+    );
   }
   // The S3 probe runs beside the restore rather than before it: it only decides how a failure is named
   // ("unreachable" / "no replica" rather than Litestream's wording), and RTO should not wait for it.
@@ -166,7 +209,11 @@ async function drillDatabase(d: DbContext, dbPath: string): Promise<DatabaseResu
   const scratch = await makeScratch(d.ctx.paths, d.spec.name);
   try {
     const free = await freeBytes(scratch);
-    const disk = check("disk", hasRoom(free, size), `${formatBytes(free)} free in ${scratch}, need ${size === undefined ? "unknown (no live copy)" : formatBytes(DISK_FACTOR * size)}`);
+    const disk = check(
+      "disk",
+      hasRoom(free, size),
+      `${formatBytes(free)} free in ${scratch}, need ${size === undefined ? "unknown (no live copy)" : formatBytes(DISK_FACTOR * size)}`,
+    );
     if (!disk.ok) {
       db.checks.push(await replica, disk);
       return finish(db);
@@ -180,7 +227,13 @@ async function drillDatabase(d: DbContext, dbPath: string): Promise<DatabaseResu
     if (db.checks.some((c) => c.name === "replica" && !c.ok)) return finish(db);
     db.restore_ms = restore.ms;
     if (!restore.ok) {
-      db.checks.push(check("restore", false, restore.noReplica ? `no replica: litestream restore: ${restore.error}` : `litestream restore failed: ${restore.error}`));
+      db.checks.push(
+        check(
+          "restore",
+          false,
+          restore.noReplica ? `no replica: litestream restore: ${restore.error}` : `litestream restore failed: ${restore.error}`,
+        ),
+      );
       return finish(db);
     }
     // Live is read beside the restored copy's integrity check (one core each), not beside the restore.
@@ -191,7 +244,17 @@ async function drillDatabase(d: DbContext, dbPath: string): Promise<DatabaseResu
     await checkRestored(d, db, out, live, tables);
     // Media belong to the app, not to one database: checked once, with the first (Django's default).
     if (dbPath === d.spec.databases[0]?.path) {
-      db.checks.push(...await drillMedia({ spec: d.spec, ctx: d.ctx, restoredDb: out, liveDb: d.livePath, live: !d.noLive, now: d.now(), maxLagMs: d.maxLagMs }));
+      db.checks.push(
+        ...(await drillMedia({
+          spec: d.spec,
+          ctx: d.ctx,
+          restoredDb: out,
+          liveDb: d.livePath,
+          live: !d.noLive,
+          now: d.now(),
+          maxLagMs: d.maxLagMs,
+        })),
+      );
     }
   } catch (error) {
     db.checks.push(check("restore", false, `drill error: ${errorMessage(error).split("\n").pop() ?? ""}`));
@@ -218,15 +281,29 @@ export async function runDrill(spec: AppSpec, ctx: HostContext, options: DrillOp
   const maxLagMs = parseDuration(spec.drill.max_lag ?? ctx.host.drills.max_lag) ?? 60_000;
   const databases: DatabaseResult[] = [];
   for (const db of spec.databases) {
-    const d: DbContext = { spec, ctx, livePath: join(databaseDirOf(spec, app), db.path), noLive: options.noLive ?? false, now, maxLagMs, history };
+    const d: DbContext = {
+      spec,
+      ctx,
+      livePath: join(databaseDirOf(spec, app), db.path),
+      noLive: options.noLive ?? false,
+      now,
+      maxLagMs,
+      history,
+    };
     databases.push(await drillDatabase(d, db.path));
   }
   const versions = await versionsRead;
   const ok = databases.length > 0 && databases.every((db) => db.ok);
   const reason = databases.length === 0 ? "the app has no databases to drill" : drillReason(databases);
   return {
-    ok, app: spec.name, started_at: startedAt.toISOString(), duration_ms: Math.round(performance.now() - started),
+    ok,
+    app: spec.name,
+    started_at: startedAt.toISOString(),
+    duration_ms: Math.round(performance.now() - started),
     ...(ok || reason === undefined ? {} : { reason }),
-    trigger: options.trigger ?? "cli", live: !(options.noLive ?? false), versions, databases,
+    trigger: options.trigger ?? "cli",
+    live: !(options.noLive ?? false),
+    versions,
+    databases,
   };
 }

@@ -42,7 +42,10 @@ export class DrillScheduler {
     if (spec.databases.length === 0 || this.tasks.has(spec.name)) return;
     const expression = spec.drill.schedule ?? this.options.ctx.host.drills.schedule;
     const cron = this.options.cron ?? nodeCron;
-    this.tasks.set(spec.name, cron(expression, () => this.fire(spec), `drill:${spec.name}`));
+    this.tasks.set(
+      spec.name,
+      cron(expression, () => this.fire(spec), `drill:${spec.name}`),
+    );
   }
 
   /** Stops scheduling an app (removed while `up` runs); a drill of it already running finishes. */
@@ -101,13 +104,24 @@ export class DrillScheduler {
   private async skip(spec: AppSpec): Promise<void> {
     const now = this.options.ctx.clock.now();
     const result: DrillResult = {
-      ok: false, skipped: true, app: spec.name, started_at: now.toISOString(), duration_ms: 0,
-      reason: "skipped: the previous drill of this app is still running", trigger: "schedule", live: true, versions: null, databases: [],
+      ok: false,
+      skipped: true,
+      app: spec.name,
+      started_at: now.toISOString(),
+      duration_ms: 0,
+      reason: "skipped: the previous drill of this app is still running",
+      trigger: "schedule",
+      live: true,
+      versions: null,
+      databases: [],
     };
     try {
       await this.finish(spec, result);
     } catch (error) {
-      this.options.ctx.log.error({ event: "drill.crashed", app: spec.name, error: errorMessage(error) }, "recording a skipped drill failed");
+      this.options.ctx.log.error(
+        { event: "drill.crashed", app: spec.name, error: errorMessage(error) },
+        "recording a skipped drill failed",
+      );
     }
   }
 
@@ -121,10 +135,12 @@ export class DrillScheduler {
       this.active++;
       return Promise.resolve();
     }
-    return new Promise((resolve) => this.waiting.push(() => {
-      this.active++;
-      resolve();
-    }));
+    return new Promise((resolve) =>
+      this.waiting.push(() => {
+        this.active++;
+        resolve();
+      }),
+    );
   }
 
   private release(): void {

@@ -26,7 +26,13 @@ export interface JobTracker {
   ended: (app: string, job: string) => Promise<void>;
 }
 
-export async function runJob(spec: AppSpec, job: JobSpec, ctx: Pick<HostContext, "paths" | "clock">, signal?: AbortSignal, tracker?: JobTracker): Promise<JobRun> {
+export async function runJob(
+  spec: AppSpec,
+  job: JobSpec,
+  ctx: Pick<HostContext, "paths" | "clock">,
+  signal?: AbortSignal,
+  tracker?: JobTracker,
+): Promise<JobRun> {
   const started = ctx.clock.now();
   const base = { app: spec.name, job: job.name, started_at: started.toISOString() };
   const logPath = jobLogPath(appPaths(ctx.paths, spec.name), job.name);

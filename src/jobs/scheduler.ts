@@ -37,7 +37,10 @@ export class JobScheduler {
     this.states.set(spec.name, state);
     this.options.onChange(spec.name, state);
     const cron = this.options.cron ?? nodeCron;
-    this.tasks.set(spec.name, spec.jobs.map((job) => cron(job.schedule, () => void this.fire(spec, job), `job:${spec.name}:${job.name}`)));
+    this.tasks.set(
+      spec.name,
+      spec.jobs.map((job) => cron(job.schedule, () => void this.fire(spec, job), `job:${spec.name}:${job.name}`)),
+    );
   }
 
   async remove(name: string): Promise<void> {
@@ -57,7 +60,8 @@ export class JobScheduler {
     const state = this.states.get(app) ?? {};
     this.options.onChange(app, state);
     await writeJobsState(appPaths(this.options.ctx.paths, app), state).catch((error: unknown) =>
-      this.options.ctx.log.warn({ event: "job.state_unwritten", app, reason: errorMessage(error) }, "job state not written"));
+      this.options.ctx.log.warn({ event: "job.state_unwritten", app, reason: errorMessage(error) }, "job state not written"),
+    );
   }
 
   private entry(app: string, job: string) {
@@ -73,8 +77,14 @@ export class JobScheduler {
     if (this.running.has(key) || this.stopping.signal.aborted) {
       entry.overlaps_skipped += 1;
       entry.last_skipped_at = ctx.clock.now().toISOString();
-      ctx.log.warn({ event: "job.skipped", app: spec.name, job: job.name, running_since: entry.running_since }, `job ${job.name} of ${spec.name} skipped: the previous run is still going`);
-      await appendFile(jobLogPath(appPaths(ctx.paths, spec.name), job.name), `${entry.last_skipped_at} [hostctl] skipped: the previous run (started ${entry.running_since ?? "?"}) is still going\n`).catch(() => undefined);
+      ctx.log.warn(
+        { event: "job.skipped", app: spec.name, job: job.name, running_since: entry.running_since },
+        `job ${job.name} of ${spec.name} skipped: the previous run is still going`,
+      );
+      await appendFile(
+        jobLogPath(appPaths(ctx.paths, spec.name), job.name),
+        `${entry.last_skipped_at} [hostctl] skipped: the previous run (started ${entry.running_since ?? "?"}) is still going\n`,
+      ).catch(() => undefined);
       await this.save(spec.name);
       return;
     }
@@ -87,7 +97,11 @@ export class JobScheduler {
       entry.last = result;
       await this.save(spec.name);
       if (result.ok) ctx.log.info({ event: "job.finished", ...result }, `job ${job.name} of ${spec.name} finished`);
-      else ctx.log.error({ event: "job.failed", ...result }, `job ${job.name} of ${spec.name} failed: ${result.reason ?? `exit ${String(result.exit_code)}`}`);
+      else
+        ctx.log.error(
+          { event: "job.failed", ...result },
+          `job ${job.name} of ${spec.name} failed: ${result.reason ?? `exit ${String(result.exit_code)}`}`,
+        );
       if (!result.ok || (previous !== undefined && !previous.ok)) await this.alert(spec, result);
     })().finally(() => this.running.delete(key));
     this.running.set(key, run);
@@ -98,9 +112,16 @@ export class JobScheduler {
     const { ctx } = this.options;
     const { webhook } = alertTargets(ctx.host, spec);
     if (!webhook) return;
-    const outcome = await deliver("webhook", webhook, {
-      method: "POST", headers: { "content-type": "application/json", "user-agent": "hostctl" }, body: JSON.stringify({ type: "job", ...result }),
-    }, { log: ctx.log, clock: ctx.clock });
+    const outcome = await deliver(
+      "webhook",
+      webhook,
+      {
+        method: "POST",
+        headers: { "content-type": "application/json", "user-agent": "hostctl" },
+        body: JSON.stringify({ type: "job", ...result }),
+      },
+      { log: ctx.log, clock: ctx.clock },
+    );
     if (outcome.ok) ctx.log.info({ event: "job.alert_sent", app: spec.name, job: result.job, ...outcome }, "job alert delivered");
     else ctx.log.warn({ event: "job.alert_failed", app: spec.name, job: result.job, ...outcome }, "job alert not delivered");
   }

@@ -13,14 +13,17 @@ export class LeaseConfirmation {
 
   /** `confirmed` rejecting with LEASE_HELD fails it; any other error confirms it, as a lease S3 cannot answer for does at start (host.ts). */
   constructor(confirmed: Promise<unknown>, onOtherError: (error: unknown) => void = () => undefined) {
-    this.settled = confirmed.then(() => this.settle(true), (error: unknown) => {
-      if (error instanceof HostctlError && error.code === "LEASE_HELD") {
-        this.reason = errorMessage(error);
-        return this.settle(false);
-      }
-      onOtherError(error);
-      return this.settle(true);
-    });
+    this.settled = confirmed.then(
+      () => this.settle(true),
+      (error: unknown) => {
+        if (error instanceof HostctlError && error.code === "LEASE_HELD") {
+          this.reason = errorMessage(error);
+          return this.settle(false);
+        }
+        onOtherError(error);
+        return this.settle(true);
+      },
+    );
   }
 
   /** Nothing to wait for (no lease was begun, or S3 could not be read: the keeper settles it later). */
@@ -30,7 +33,10 @@ export class LeaseConfirmation {
 
   /** Resolves once confirmed; throws LEASE_HELD when another host's lease won. */
   async required(): Promise<void> {
-    if (!(await this.settled)) throw new HostctlError("LEASE_HELD", this.reason ?? "another host holds the replica lease", { hint: "this host stops; hostctl up then waits for the lease" });
+    if (!(await this.settled))
+      throw new HostctlError("LEASE_HELD", this.reason ?? "another host holds the replica lease", {
+        hint: "this host stops; hostctl up then waits for the lease",
+      });
   }
 
   private settle(ok: boolean): boolean {

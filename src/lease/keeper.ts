@@ -41,7 +41,10 @@ export class LeaseKeeper {
   private lease: Lease | undefined;
   private current: LeaseKeeperStatus = { state: "idle", lastHeartbeatAt: undefined, lastError: undefined, holder: undefined };
 
-  constructor(private readonly ctx: Ctx, options: LeaseKeeperOptions) {
+  constructor(
+    private readonly ctx: Ctx,
+    options: LeaseKeeperOptions,
+  ) {
     this.me = { hostId: options.hostId, hostname: options.hostname ?? osHostname() };
     this.ttlMs = options.ttlMs ?? DEFAULT_LEASE_TTL_MS;
     this.intervalMs = options.intervalMs ?? DEFAULT_HEARTBEAT_MS;
@@ -65,7 +68,10 @@ export class LeaseKeeper {
     try {
       await releaseLease(this.ctx, this.me.hostId);
     } catch (error) {
-      this.ctx.log.warn({ event: "lease.release_failed", error: errorMessage(error) }, "could not release the lease; it expires after its TTL");
+      this.ctx.log.warn(
+        { event: "lease.release_failed", error: errorMessage(error) },
+        "could not release the lease; it expires after its TTL",
+      );
     }
   }
 

@@ -20,8 +20,15 @@ export function leaseKey(ctx: Pick<HostContext, "store">): string {
 
 function isLease(value: unknown): value is Lease {
   const v = value as Partial<Lease> | null;
-  return typeof v === "object" && v !== null && typeof v.host_id === "string" && typeof v.hostname === "string"
-    && typeof v.acquired_at === "string" && typeof v.heartbeat_at === "string" && typeof v.ttl_s === "number";
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    typeof v.host_id === "string" &&
+    typeof v.hostname === "string" &&
+    typeof v.acquired_at === "string" &&
+    typeof v.heartbeat_at === "string" &&
+    typeof v.ttl_s === "number"
+  );
 }
 
 /** The lease as stored, or undefined when there is none. A body that is not a lease counts as none (and is logged). */
@@ -43,13 +50,21 @@ export async function writeLease(ctx: Pick<HostContext, "store">, lease: Lease):
 }
 
 export function leaseHeldError(ctx: Pick<HostContext, "store">, holder: Lease, now: Date): HostctlError {
-  return new HostctlError("LEASE_HELD", `the replica ${ctx.store.url} is held by ${describeHolder(holder, now)}; its lease expires ${holder.ttl_s}s after its last heartbeat`, { hint: TAKEOVER_HINT });
+  return new HostctlError(
+    "LEASE_HELD",
+    `the replica ${ctx.store.url} is held by ${describeHolder(holder, now)}; its lease expires ${holder.ttl_s}s after its last heartbeat`,
+    { hint: TAKEOVER_HINT },
+  );
 }
 
 export function leaseLostError(ctx: Pick<HostContext, "store">, holder: Lease, now: Date): HostctlError {
-  return new HostctlError("LEASE_LOST", `this host no longer holds the lease of ${ctx.store.url}: it is held by ${describeHolder(holder, now)}; replication stopped so the two hosts do not write over each other`, {
-    hint: "if this host should be the live one, stop the other host, then run: hostctl up --takeover",
-  });
+  return new HostctlError(
+    "LEASE_LOST",
+    `this host no longer holds the lease of ${ctx.store.url}: it is held by ${describeHolder(holder, now)}; replication stopped so the two hosts do not write over each other`,
+    {
+      hint: "if this host should be the live one, stop the other host, then run: hostctl up --takeover",
+    },
+  );
 }
 
 export interface AcquireLeaseOptions {
@@ -83,7 +98,10 @@ export interface LeaseStart {
  * heartbeat (within one interval) and stops replicating. The same applies to a heartbeat racing a
  * takeover. Conditional writes (If-None-Match / If-Match) would close this window where providers support them.
  */
-export async function acquireLease(ctx: Pick<HostContext, "store" | "log" | "clock">, options: AcquireLeaseOptions): Promise<Lease & { took_from?: string }> {
+export async function acquireLease(
+  ctx: Pick<HostContext, "store" | "log" | "clock">,
+  options: AcquireLeaseOptions,
+): Promise<Lease & { took_from?: string }> {
   return (await beginLease(ctx, options)).confirmed;
 }
 
@@ -100,8 +118,16 @@ export async function beginLease(ctx: Pick<HostContext, "store" | "log" | "clock
   const decision = leaseDecision(current, me, now, ttlMs, options.takeover ?? false);
   if (decision.action === "held") throw leaseHeldError(ctx, decision.holder, now);
   if (decision.action === "acquire" && current !== undefined && current.host_id !== me.hostId) {
-    if (decision.reason === "released") ctx.log.info({ event: "lease.handover", previous: current }, `lease released by ${current.hostname} (${current.host_id}) at ${current.released_at ?? "?"}`);
-    else ctx.log.warn({ event: "lease.taken_over", reason: decision.reason, previous: current }, `lease taken from ${describeHolder(current, now)}`);
+    if (decision.reason === "released")
+      ctx.log.info(
+        { event: "lease.handover", previous: current },
+        `lease released by ${current.hostname} (${current.host_id}) at ${current.released_at ?? "?"}`,
+      );
+    else
+      ctx.log.warn(
+        { event: "lease.taken_over", reason: decision.reason, previous: current },
+        `lease taken from ${describeHolder(current, now)}`,
+      );
   }
   // took_from: another host had the replica since this one last held it (not on a renewal).
   const tookFrom = decision.action === "acquire" && current !== undefined && current.host_id !== me.hostId ? current.host_id : undefined;
@@ -109,12 +135,20 @@ export async function beginLease(ctx: Pick<HostContext, "store" | "log" | "clock
   const writeStarted = Date.now();
   await writeLease(ctx, lease);
   const pauseMs = options.confirmDelayMs ?? Math.max(MIN_CONFIRM_DELAY_MS, CONFIRM_ROUND_TRIPS * (Date.now() - writeStarted));
-  const confirmed = confirmLease(ctx, me, lease, pauseMs, now).then((held) => (tookFrom === undefined ? held : { ...held, took_from: tookFrom }));
+  const confirmed = confirmLease(ctx, me, lease, pauseMs, now).then((held) =>
+    tookFrom === undefined ? held : { ...held, took_from: tookFrom },
+  );
   confirmed.catch(() => undefined); // the caller awaits it later; until then its rejection is not unhandled
   return { took_from: tookFrom, confirmed };
 }
 
-async function confirmLease(ctx: Pick<HostContext, "store" | "log" | "clock">, me: LeaseHolder, lease: Lease, pauseMs: number, now: Date): Promise<Lease> {
+async function confirmLease(
+  ctx: Pick<HostContext, "store" | "log" | "clock">,
+  me: LeaseHolder,
+  lease: Lease,
+  pauseMs: number,
+  now: Date,
+): Promise<Lease> {
   for (let attempt = 0; attempt < 2; attempt++) {
     if (attempt > 0) await writeLease(ctx, lease);
     await ctx.clock.sleep(pauseMs);
@@ -127,7 +161,9 @@ async function confirmLease(ctx: Pick<HostContext, "store" | "log" | "clock">, m
     // write. Write once more.
     if (stored !== undefined && stored.released_at === undefined) throw leaseHeldError(ctx, stored, now);
   }
-  throw new HostctlError("LEASE_LOST", `the lease of ${ctx.store.url} disappeared twice right after it was written`, { hint: "another host may be starting or stopping; run hostctl up again" });
+  throw new HostctlError("LEASE_LOST", `the lease of ${ctx.store.url} disappeared twice right after it was written`, {
+    hint: "another host may be starting or stopping; run hostctl up again",
+  });
 }
 
 /**

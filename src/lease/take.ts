@@ -53,9 +53,21 @@ async function leaseLoop(ctx: HostContext, hostId: string, options: TakeLeaseOpt
       // Local databases older than the replica go aside before the restore, whether or not the read-back
       // confirms the lease: another host has had the replica since this one.
       if (started.took_from !== undefined) await setStaleAside(ctx, started.took_from);
-      const confirmation = new LeaseConfirmation(started.confirmed.then((lease) => {
-        ctx.log.info({ event: "lease.acquired", host_id: hostId, acquired_at: lease.acquired_at, took_from: lease.took_from, takeover: options.takeover }, "holding the replica lease");
-      }), (error) => unavailable(ctx, error));
+      const confirmation = new LeaseConfirmation(
+        started.confirmed.then((lease) => {
+          ctx.log.info(
+            {
+              event: "lease.acquired",
+              host_id: hostId,
+              acquired_at: lease.acquired_at,
+              took_from: lease.took_from,
+              takeover: options.takeover,
+            },
+            "holding the replica lease",
+          );
+        }),
+        (error) => unavailable(ctx, error),
+      );
       return { hostId, confirmation };
     } catch (error) {
       if (!(error instanceof HostctlError && error.code === "LEASE_HELD")) {
@@ -66,7 +78,10 @@ async function leaseLoop(ctx: HostContext, hostId: string, options: TakeLeaseOpt
       // Said once per holder, not at every read (the heartbeat's age changes each time).
       const holder = error.message.replace(/last heartbeat \d+s ago/, "");
       if (holder !== lastHolder) {
-        ctx.log.warn({ event: "lease.waiting", reason: error.message, hint: error.hint }, `${error.message}; waiting for its release or expiry (nothing starts meanwhile; hostctl up --takeover takes it at once)`);
+        ctx.log.warn(
+          { event: "lease.waiting", reason: error.message, hint: error.hint },
+          `${error.message}; waiting for its release or expiry (nothing starts meanwhile; hostctl up --takeover takes it at once)`,
+        );
         lastHolder = holder;
       }
       const wait: LeaseWait = { pid: process.pid, since, reason: error.message };
@@ -78,7 +93,10 @@ async function leaseLoop(ctx: HostContext, hostId: string, options: TakeLeaseOpt
 }
 
 function unavailable(ctx: HostContext, error: unknown): void {
-  ctx.log.warn({ event: "lease.unavailable", reason: errorMessage(error) }, "could not read the replica lease; starting, the keeper retries");
+  ctx.log.warn(
+    { event: "lease.unavailable", reason: errorMessage(error) },
+    "could not read the replica lease; starting, the keeper retries",
+  );
 }
 
 /** Another host had the replica since this one last did: local databases are older than the replica. */
@@ -86,8 +104,10 @@ async function setStaleAside(ctx: HostContext, previousHostId: string): Promise<
   for (const spec of (await scanApps(ctx.paths)).apps) {
     const moved = await setStaleDatabasesAside(spec, ctx);
     if (moved.length > 0) {
-      ctx.log.warn({ event: "database.stale_set_aside", app: spec.name, databases: moved, previous_host_id: previousHostId },
-        `${spec.name}: host ${previousHostId} held the replica since this host did, so the local ${moved.join(", ")} are older than the replica: kept as *.stale-<time>, restoring from the replica`);
+      ctx.log.warn(
+        { event: "database.stale_set_aside", app: spec.name, databases: moved, previous_host_id: previousHostId },
+        `${spec.name}: host ${previousHostId} held the replica since this host did, so the local ${moved.join(", ")} are older than the replica: kept as *.stale-<time>, restoring from the replica`,
+      );
     }
   }
 }

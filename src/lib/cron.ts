@@ -13,5 +13,9 @@ export type CronSchedule = (expression: string, job: () => void, name: string) =
 
 export const nodeCron: CronSchedule = (expression, job, name) => {
   const task = schedule(expression, job, { name });
-  return { stop: async () => { await task.destroy(); } };
+  return {
+    stop: async () => {
+      await task.destroy();
+    },
+  };
 };

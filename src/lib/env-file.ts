@@ -8,7 +8,10 @@ export function parseEnvFile(text: string): Record<string, string> {
     if (line === "" || line.startsWith("#")) continue;
     const eq = line.indexOf("=");
     if (eq <= 0) continue;
-    const key = line.slice(0, eq).trim().replace(/^export\s+/, "");
+    const key = line
+      .slice(0, eq)
+      .trim()
+      .replace(/^export\s+/, "");
     let value = line.slice(eq + 1);
     if (value.length >= 2 && ((value.startsWith('"') && value.endsWith('"')) || (value.startsWith("'") && value.endsWith("'")))) {
       value = value.slice(1, -1);
@@ -19,5 +22,8 @@ export function parseEnvFile(text: string): Record<string, string> {
 }
 
 export function formatEnvFile(env: Record<string, string>): string {
-  return Object.keys(env).sort().map((key) => `${key}=${env[key]}\n`).join("");
+  return Object.keys(env)
+    .sort()
+    .map((key) => `${key}=${env[key]}\n`)
+    .join("");
 }

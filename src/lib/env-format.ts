@@ -30,7 +30,10 @@ export function parseEnvValue(raw: string): { value: string } | { error: string 
     if (raw.slice(end + 1).trim() !== "") return { error: "unexpected text after the closing quote" };
     return { value: raw.slice(1, end) };
   }
-  if (!raw.startsWith('"')) return hasControl(raw) ? { error: "control character (such as \\r) in an unquoted value: double-quote it and write \\r" } : { value: raw };
+  if (!raw.startsWith('"'))
+    return hasControl(raw)
+      ? { error: "control character (such as \\r) in an unquoted value: double-quote it and write \\r" }
+      : { value: raw };
   let value = "";
   for (let i = 1; i < raw.length; i++) {
     const c = raw[i] ?? "";
@@ -75,5 +78,8 @@ export function formatEnvValue(value: string): string {
 }
 
 export function formatEnvText(env: Record<string, string>): string {
-  return Object.keys(env).sort().map((key) => `${key}=${formatEnvValue(env[key] ?? "")}\n`).join("");
+  return Object.keys(env)
+    .sort()
+    .map((key) => `${key}=${formatEnvValue(env[key] ?? "")}\n`)
+    .join("");
 }

@@ -78,10 +78,11 @@ export function createRunner(log: Logger): Runner {
     const argv = [file, ...args].map(redactUserInfo);
     log.debug({ event: "exec.finished", argv, exitCode: result.exitCode, durationMs }, "command finished");
     if (result.failed) {
-      const output = `${String(result.stderr ?? "")}${result.timedOut ? "\n(timed out)" : ""}${result.isCanceled ? "\n(cancelled)" : ""}` || String(result.stdout ?? "");
+      const output =
+        `${String(result.stderr ?? "")}${result.timedOut ? "\n(timed out)" : ""}${result.isCanceled ? "\n(cancelled)" : ""}` ||
+        String(result.stdout ?? "");
       throw new CommandFailedError(argv, result.exitCode, redactUserInfo(tail(output)), result.cause);
     }
     return { stdout: String(result.stdout), stderr: String(result.stderr), exitCode: result.exitCode ?? 0, durationMs };
   };
 }
-

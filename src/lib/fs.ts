@@ -8,7 +8,11 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
 }
 
 /** Writes chunks into a temp file beside `path`, fsyncs, then renames it: readers never see half a file. */
-export async function writeStreamAtomic(path: string, source: Iterable<Uint8Array> | AsyncIterable<Uint8Array>, mode = 0o644): Promise<void> {
+export async function writeStreamAtomic(
+  path: string,
+  source: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
+  mode = 0o644,
+): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString("hex")}.tmp`);
   const handle = await open(tmp, "w", mode);
@@ -28,7 +32,7 @@ export async function writeStreamAtomic(path: string, source: Iterable<Uint8Arra
 
 /** Reads an open file in chunks, for writeStreamAtomic. */
 export async function* fileChunks(handle: FileHandle, chunkSize = 1024 * 1024): AsyncGenerator<Uint8Array> {
-  for (let position = 0; ; ) {
+  for (let position = 0; ;) {
     const buffer = Buffer.alloc(chunkSize);
     const { bytesRead } = await handle.read(buffer, 0, chunkSize, position);
     if (bytesRead === 0) return;

@@ -34,6 +34,7 @@ export async function runAttached(file: string, args: readonly string[], options
   const { constants } = await import("node:os");
   const result = await execa(file, args, { cwd: options.cwd, env: options.env, extendEnv: false, reject: false, stdio: "inherit" });
   if (result.signal) return 128 + (constants.signals[result.signal] ?? 0);
-  if (result.failed && result.exitCode === undefined) throw new HostctlError("COMMAND_FAILED", `could not run ${file}: ${result.shortMessage}`);
+  if (result.failed && result.exitCode === undefined)
+    throw new HostctlError("COMMAND_FAILED", `could not run ${file}: ${result.shortMessage}`);
   return result.exitCode ?? 0;
 }

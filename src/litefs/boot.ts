@@ -33,6 +33,11 @@ export async function bootLitefs(spec: AppSpec, ctx: HostContext, node: LitefsNo
   await ensurePrivateDirs(appPaths(ctx.paths, spec.name));
   await writeLitestreamConfigs(ctx.paths, ctx.host, await loadApps(ctx.paths), { engine: engineOf(ctx) });
   const info = await node.mount();
-  ctx.log.child({ app: spec.name }).info({ event: "litefs.ready", primary: info.isPrimary ? "self" : info.primary }, info.isPrimary ? "LiteFS mounted: primary" : `LiteFS mounted: replica of ${info.primary}`);
+  ctx.log
+    .child({ app: spec.name })
+    .info(
+      { event: "litefs.ready", primary: info.isPrimary ? "self" : info.primary },
+      info.isPrimary ? "LiteFS mounted: primary" : `LiteFS mounted: replica of ${info.primary}`,
+    );
   return ensureLitefsDatabases(spec, ctx, node, litefs.binary, info.isPrimary);
 }

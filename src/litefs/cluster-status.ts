@@ -66,30 +66,42 @@ async function readPos(mount: string, db: string): Promise<number | undefined> {
 
 /** Every LiteFS app's state on this node, from its mount and LiteFS's API (and the primary's, on a replica). */
 export async function clusterStatus(paths: HostPaths, litefs: LitefsHostConfig, apps: readonly AppSpec[]): Promise<AppClusterStatus[]> {
-  return Promise.all(apps.filter(isLitefsApp).map(async (spec) => {
-    const port = litefsPort(litefs.port_base, apps, spec.name);
-    const api = localApiUrl(litefs, port);
-    const info = await fetchLitefsInfo(api);
-    const own = await metrics(api);
-    const isReplica = info !== undefined && !info.isPrimary;
-    const primaryMetrics = isReplica && litefs.primary ? await metrics(`${litefs.primary.advertise}:${litefsPort(litefs.primary.port_base, apps, spec.name)}`) : "";
-    const lag = parseGauge(own, "litefs_db_lag_seconds");
-    const primaryTxids = parseGauge(primaryMetrics, "litefs_db_txid");
-    const mount = litefsPaths(paths, spec.name).mount;
-    const databases = await Promise.all(spec.databases.map(async (db): Promise<DatabasePosition> => {
-      const txid = info ? await readPos(mount, db.path) : undefined;
-      if (!isReplica) return { name: db.path, txid };
-      const primaryTxid = primaryTxids.get(db.path);
+  return Promise.all(
+    apps.filter(isLitefsApp).map(async (spec) => {
+      const port = litefsPort(litefs.port_base, apps, spec.name);
+      const api = localApiUrl(litefs, port);
+      const info = await fetchLitefsInfo(api);
+      const own = await metrics(api);
+      const isReplica = info !== undefined && !info.isPrimary;
+      const primaryMetrics =
+        isReplica && litefs.primary
+          ? await metrics(`${litefs.primary.advertise}:${litefsPort(litefs.primary.port_base, apps, spec.name)}`)
+          : "";
+      const lag = parseGauge(own, "litefs_db_lag_seconds");
+      const primaryTxids = parseGauge(primaryMetrics, "litefs_db_txid");
+      const mount = litefsPaths(paths, spec.name).mount;
+      const databases = await Promise.all(
+        spec.databases.map(async (db): Promise<DatabasePosition> => {
+          const txid = info ? await readPos(mount, db.path) : undefined;
+          if (!isReplica) return { name: db.path, txid };
+          const primaryTxid = primaryTxids.get(db.path);
+          return {
+            name: db.path,
+            txid,
+            primary_txid: primaryTxid,
+            lag_s: lag.get(db.path),
+            behind: txid !== undefined && primaryTxid !== undefined ? Math.max(0, primaryTxid - txid) : undefined,
+          };
+        }),
+      );
       return {
-        name: db.path, txid, primary_txid: primaryTxid, lag_s: lag.get(db.path),
-        behind: txid !== undefined && primaryTxid !== undefined ? Math.max(0, primaryTxid - txid) : undefined,
+        app: spec.name,
+        node: litefs.node,
+        configured: litefs.role,
+        role: info === undefined ? "down" : info.isPrimary ? "primary" : "replica",
+        primary: info === undefined ? undefined : info.isPrimary ? litefs.node : info.primary || undefined,
+        databases,
       };
-    }));
-    return {
-      app: spec.name, node: litefs.node, configured: litefs.role,
-      role: info === undefined ? "down" : info.isPrimary ? "primary" : "replica",
-      primary: info === undefined ? undefined : info.isPrimary ? litefs.node : info.primary || undefined,
-      databases,
-    };
-  }));
+    }),
+  );
 }

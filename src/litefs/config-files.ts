@@ -21,11 +21,28 @@ export async function litefsTemplatePath(paths: HostPaths): Promise<string> {
 /** Pure: the host's litefs section, refused (exit 2, naming the key) when a LiteFS app cannot run with it. */
 export function requireLitefs(host: HostConfig, file: string): LitefsHostConfig {
   const litefs = host.litefs;
-  if (!litefs) throw new ConfigError([{ file, path: "litefs", message: "expected a litefs: section (node, role, advertise): this host runs an app with replication: litefs" }], { hint: "see docs/litefs.md" });
+  if (!litefs)
+    throw new ConfigError(
+      [
+        {
+          file,
+          path: "litefs",
+          message: "expected a litefs: section (node, role, advertise): this host runs an app with replication: litefs",
+        },
+      ],
+      { hint: "see docs/litefs.md" },
+    );
   if (litefs.role === "replica" && litefs.lease === "static" && !litefs.primary) {
-    throw new ConfigError([{ file, path: "litefs.primary", message: "expected the primary (node, advertise, front_door): a replica with a static lease follows it" }]);
+    throw new ConfigError([
+      {
+        file,
+        path: "litefs.primary",
+        message: "expected the primary (node, advertise, front_door): a replica with a static lease follows it",
+      },
+    ]);
   }
-  if (litefs.lease === "consul" && !litefs.consul) throw new ConfigError([{ file, path: "litefs.consul", message: "expected consul.url: lease is consul" }]);
+  if (litefs.lease === "consul" && !litefs.consul)
+    throw new ConfigError([{ file, path: "litefs.consul", message: "expected consul.url: lease is consul" }]);
   return litefs;
 }
 
@@ -33,7 +50,12 @@ export function requireLitefs(host: HostConfig, file: string): LitefsHostConfig 
  * Renders and writes every LiteFS app's config (0600). All are rendered and checked before any is written,
  * so a bad template or host section leaves every file as it was. Configs of apps that are gone are removed.
  */
-export async function writeLitefsConfigs(paths: HostPaths, host: HostConfig, apps: readonly AppSpec[], options: { dryRun?: boolean } = {}): Promise<string[]> {
+export async function writeLitefsConfigs(
+  paths: HostPaths,
+  host: HostConfig,
+  apps: readonly AppSpec[],
+  options: { dryRun?: boolean } = {},
+): Promise<string[]> {
   const litefsApps = apps.filter(isLitefsApp);
   if (litefsApps.length === 0 && !(await pathExists(litefsConfigDir(paths)))) return [];
   const rendered: { target: string; yaml: string }[] = [];

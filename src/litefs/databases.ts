@@ -33,7 +33,11 @@ async function ensureOnPrimary(spec: AppSpec, ctx: HostContext, node: LitefsNode
     }
     const state = await replicaState(ctx.store, spec.name, db.path, engineOf(ctx));
     if (state.state === "unreachable") {
-      throw new HostctlError(state.error.code, `${spec.name}: ${db.path} is missing and its replica cannot be read, so the app is not started: ${state.error.message}`, { cause: state.error, ...(state.error.hint ? { hint: state.error.hint } : {}) });
+      throw new HostctlError(
+        state.error.code,
+        `${spec.name}: ${db.path} is missing and its replica cannot be read, so the app is not started: ${state.error.message}`,
+        { cause: state.error, ...(state.error.hint ? { hint: state.error.hint } : {}) },
+      );
     }
     if (state.state === "exists") {
       const started = Date.now();
@@ -44,9 +48,13 @@ async function ensureOnPrimary(spec: AppSpec, ctx: HostContext, node: LitefsNode
     const marker = await readMarker(ctx, spec.name, db.path);
     const local = await locallyReplicated(ctx, spec.name, db.path);
     if (marker || local) {
-      throw new HostctlError("REPLICA_MARKER_MISMATCH", `${spec.name}: ${db.path} is missing and its replica is empty, but it has been replicated since ${marker?.first_replicated_at ?? local ?? ""}; refusing to start on an empty database`, {
-        hint: "check replica.url in hostctl.yml (a wrong prefix looks empty); if the data is truly gone, delete the marker under _hostctl/markers/ in the replica target",
-      });
+      throw new HostctlError(
+        "REPLICA_MARKER_MISMATCH",
+        `${spec.name}: ${db.path} is missing and its replica is empty, but it has been replicated since ${marker?.first_replicated_at ?? local ?? ""}; refusing to start on an empty database`,
+        {
+          hint: "check replica.url in hostctl.yml (a wrong prefix looks empty); if the data is truly gone, delete the marker under _hostctl/markers/ in the replica target",
+        },
+      );
     }
     await sqliteQuery(ctx.run, path, "PRAGMA journal_mode=WAL;");
     results.push({ path: db.path, action: "fresh" });
@@ -54,19 +62,40 @@ async function ensureOnPrimary(spec: AppSpec, ctx: HostContext, node: LitefsNode
   return results;
 }
 
-async function restoreAndImport(ctx: HostContext, spec: AppSpec, node: LitefsNode, name: string, staging: string, litefsBinary: string): Promise<void> {
+async function restoreAndImport(
+  ctx: HostContext,
+  spec: AppSpec,
+  node: LitefsNode,
+  name: string,
+  staging: string,
+  litefsBinary: string,
+): Promise<void> {
   const engine = engineOf(ctx);
   const leftovers = [staging, `${staging}-wal`, `${staging}-shm`, ...engine.restoreLeftovers(staging)];
   await Promise.all(leftovers.map((file) => rm(file, { force: true })));
   try {
-    await ctx.run(ctx.litestream, engine.restoreArgs({ configPath: appPaths(ctx.paths, spec.name).litestreamConfig, dbPath: join(node.paths.mount, name), outputPath: staging }), {
-      env: litestreamEnv(ctx.credentials), cleanEnv: true, timeoutMs: 60 * 60_000,
-    });
+    await ctx.run(
+      ctx.litestream,
+      engine.restoreArgs({
+        configPath: appPaths(ctx.paths, spec.name).litestreamConfig,
+        dbPath: join(node.paths.mount, name),
+        outputPath: staging,
+      }),
+      {
+        env: litestreamEnv(ctx.credentials),
+        cleanEnv: true,
+        timeoutMs: 60 * 60_000,
+      },
+    );
     const check = await sqliteQuery(ctx.run, staging, "PRAGMA quick_check;", { readonly: true });
-    if (check[0]?.quick_check !== "ok") throw new Error(`the restored copy failed PRAGMA quick_check: ${JSON.stringify(check.slice(0, 3))}`);
+    if (check[0]?.quick_check !== "ok")
+      throw new Error(`the restored copy failed PRAGMA quick_check: ${JSON.stringify(check.slice(0, 3))}`);
     await ctx.run(litefsBinary, importArgs(node.apiUrl, name, staging), { timeoutMs: 60 * 60_000 });
   } catch (error) {
-    throw new HostctlError("RESTORE_FAILED", `${spec.name}: restoring ${name} into LiteFS failed: ${errorMessage(error)}`, { cause: error, hint: `run: hostctl doctor; then hostctl restart ${spec.name}` });
+    throw new HostctlError("RESTORE_FAILED", `${spec.name}: restoring ${name} into LiteFS failed: ${errorMessage(error)}`, {
+      cause: error,
+      hint: `run: hostctl doctor; then hostctl restart ${spec.name}`,
+    });
   } finally {
     await Promise.all(leftovers.map((file) => rm(file, { force: true })));
   }
@@ -80,14 +109,24 @@ async function waitOnReplica(spec: AppSpec, node: LitefsNode, timeoutMs: number)
     for (const db of spec.databases) if (!(await pathExists(join(node.paths.mount, db.path)))) missing.push(db.path);
     if (missing.length === 0) return spec.databases.map((db) => ({ path: db.path, action: "present" as const }));
     if (Date.now() > deadline) {
-      throw new HostctlError("LITEFS_FAILED", `${spec.name}: ${missing.join(", ")} not replicated from the primary yet (a replica never creates a database)`, {
-        hint: `start the app on the primary first (hostctl up there), then: hostctl restart ${spec.name}`,
-      });
+      throw new HostctlError(
+        "LITEFS_FAILED",
+        `${spec.name}: ${missing.join(", ")} not replicated from the primary yet (a replica never creates a database)`,
+        {
+          hint: `start the app on the primary first (hostctl up there), then: hostctl restart ${spec.name}`,
+        },
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
 
-export async function ensureLitefsDatabases(spec: AppSpec, ctx: HostContext, node: LitefsNode, litefsBinary: string, isPrimary: boolean): Promise<DatabaseRestore[]> {
+export async function ensureLitefsDatabases(
+  spec: AppSpec,
+  ctx: HostContext,
+  node: LitefsNode,
+  litefsBinary: string,
+  isPrimary: boolean,
+): Promise<DatabaseRestore[]> {
   return isPrimary ? ensureOnPrimary(spec, ctx, node, litefsBinary) : waitOnReplica(spec, node, 30_000);
 }

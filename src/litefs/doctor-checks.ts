@@ -19,14 +19,26 @@ async function probe(name: string, fn: () => Promise<string>): Promise<LitefsChe
 }
 
 /** What `litefs mount` needs on this host (docs/litefs.md): only when an app uses LiteFS. */
-export async function litefsChecks(host: HostConfig, apps: readonly AppSpec[], run: Runner, uid: number | undefined): Promise<LitefsCheck[]> {
+export async function litefsChecks(
+  host: HostConfig,
+  apps: readonly AppSpec[],
+  run: Runner,
+  uid: number | undefined,
+): Promise<LitefsCheck[]> {
   const names = apps.filter(isLitefsApp).map((a) => a.name);
   if (names.length === 0) return [];
   const litefs = host.litefs;
-  if (!litefs) return [{ name: "litefs", ok: false, detail: `${names.join(", ")} use LiteFS but hostctl.yml has no litefs: section (docs/litefs.md)` }];
+  if (!litefs)
+    return [
+      { name: "litefs", ok: false, detail: `${names.join(", ")} use LiteFS but hostctl.yml has no litefs: section (docs/litefs.md)` },
+    ];
   return [
     { name: "litefs", ok: true, detail: `node ${litefs.node}, role ${litefs.role}, ${litefs.lease} lease; apps: ${names.join(", ")}` },
-    { name: "litefs root", ok: uid === 0, detail: uid === 0 ? "running as root (FUSE mounts)" : "LiteFS mounts FUSE file systems: run hostctl as root (the systemd unit does)" },
+    {
+      name: "litefs root",
+      ok: uid === 0,
+      detail: uid === 0 ? "running as root (FUSE mounts)" : "LiteFS mounts FUSE file systems: run hostctl as root (the systemd unit does)",
+    },
     await probe("/dev/fuse", async () => {
       await access("/dev/fuse", constants.R_OK | constants.W_OK);
       return "present";

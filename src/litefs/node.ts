@@ -37,7 +37,10 @@ export class LitefsNode {
   private process: SupervisedProcess | undefined;
   private watch: PrimaryWatch | undefined;
 
-  constructor(readonly spec: AppSpec, private readonly deps: LitefsNodeDeps) {
+  constructor(
+    readonly spec: AppSpec,
+    private readonly deps: LitefsNodeDeps,
+  ) {
     this.paths = litefsPaths(deps.ctx.paths, spec.name);
     this.apiUrl = localApiUrl(deps.litefs, deps.port);
   }
@@ -53,22 +56,29 @@ export class LitefsNode {
     await mkdir(this.paths.mount, { recursive: true, mode: 0o700 });
     await mkdir(this.paths.data, { recursive: true, mode: 0o700 });
     if (!this.process) {
-      this.process = new SupervisedProcess({
-        app: this.spec.name,
-        type: "litefs",
-        file: this.deps.litefs.binary,
-        args: mountArgs(this.paths.config),
-        cwd: appPaths(ctx.paths, this.spec.name).root,
-        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/root" },
-        logPath: this.paths.log,
-        display: `${this.deps.litefs.binary} ${mountArgs(this.paths.config).join(" ")}`,
-      }, { log: ctx.log, pidsDir: ctx.paths.pids, policy: this.deps.policy, graceMs: this.deps.graceMs, clock: ctx.clock }, this.deps.onChange);
+      this.process = new SupervisedProcess(
+        {
+          app: this.spec.name,
+          type: "litefs",
+          file: this.deps.litefs.binary,
+          args: mountArgs(this.paths.config),
+          cwd: appPaths(ctx.paths, this.spec.name).root,
+          env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/root" },
+          logPath: this.paths.log,
+          display: `${this.deps.litefs.binary} ${mountArgs(this.paths.config).join(" ")}`,
+        },
+        { log: ctx.log, pidsDir: ctx.paths.pids, policy: this.deps.policy, graceMs: this.deps.graceMs, clock: ctx.clock },
+        this.deps.onChange,
+      );
     }
     await this.process.start();
     const info = await this.waitReady();
     if (!this.watch) {
       this.watch = new PrimaryWatch(this.paths.mount, () => {
-        ctx.log.info({ event: "litefs.primary_changed", app: this.spec.name, primary: this.watch?.primary ?? "self" }, "LiteFS primary changed: the front door re-routes writes");
+        ctx.log.info(
+          { event: "litefs.primary_changed", app: this.spec.name, primary: this.watch?.primary ?? "self" },
+          "LiteFS primary changed: the front door re-routes writes",
+        );
         this.deps.onChange();
       });
       await this.watch.start();
@@ -90,10 +100,17 @@ export class LitefsNode {
       if (last && (last.isPrimary || last.primary !== "")) return last;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    const what = last === undefined ? `LiteFS does not answer on ${this.apiUrl}` : `this node is not primary and has no connection to the primary (${this.deps.litefs.primary?.advertise ?? "no primary configured"})`;
-    throw new HostctlError("LITEFS_FAILED", `${this.spec.name}: LiteFS not ready after ${Math.round((this.deps.readyTimeoutMs ?? 30_000) / 1000)} s: ${what}`, {
-      hint: `see ${this.paths.log}; check litefs: in hostctl.yml (docs/litefs.md) and that the primary is up`,
-    });
+    const what =
+      last === undefined
+        ? `LiteFS does not answer on ${this.apiUrl}`
+        : `this node is not primary and has no connection to the primary (${this.deps.litefs.primary?.advertise ?? "no primary configured"})`;
+    throw new HostctlError(
+      "LITEFS_FAILED",
+      `${this.spec.name}: LiteFS not ready after ${Math.round((this.deps.readyTimeoutMs ?? 30_000) / 1000)} s: ${what}`,
+      {
+        hint: `see ${this.paths.log}; check litefs: in hostctl.yml (docs/litefs.md) and that the primary is up`,
+      },
+    );
   }
 
   info(): Promise<LitefsInfo | undefined> {

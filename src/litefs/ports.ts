@@ -9,7 +9,10 @@ export const LITEFS_PORT_SPAN = 50;
  * the index in name order is the same on each and a replica can compute the primary's port for an app.
  */
 export function litefsPort(portBase: number, apps: readonly AppSpec[], name: string): number {
-  const names = apps.filter(isLitefsApp).map((app) => app.name).sort();
+  const names = apps
+    .filter(isLitefsApp)
+    .map((app) => app.name)
+    .sort();
   const index = names.indexOf(name);
   if (index < 0) throw new Error(`internal: ${name} is not a LiteFS app`);
   return portBase + index;

@@ -14,7 +14,11 @@ export class PrimaryWatch {
   private current: string | undefined;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly mount: string, private readonly onChange: () => void, private readonly intervalMs = POLL_MS) {}
+  constructor(
+    private readonly mount: string,
+    private readonly onChange: () => void,
+    private readonly intervalMs = POLL_MS,
+  ) {}
 
   async start(): Promise<void> {
     this.current = await this.read();
@@ -59,7 +63,8 @@ export function frontDoorOf(litefs: LitefsHostConfig, node: string): string | un
  * know its primary right now (disconnected) answers writes with 503 rather than let them fail read-only.
  */
 export function writeRouteFor(litefs: LitefsHostConfig, primary: string | undefined): WriteRoute | undefined {
-  if (primary === undefined) return litefs.role === "replica" && litefs.lease === "static" ? { target: undefined, paths: litefs.write_paths } : undefined;
+  if (primary === undefined)
+    return litefs.role === "replica" && litefs.lease === "static" ? { target: undefined, paths: litefs.write_paths } : undefined;
   if (primary === litefs.node) return undefined;
   return { target: frontDoorOf(litefs, primary), paths: litefs.write_paths };
 }

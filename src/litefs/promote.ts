@@ -26,9 +26,13 @@ export interface PromoteResult {
 /** The supervisor holds hostctl.yml in memory: a role changes only while it is stopped. */
 async function refuseWhileSupervised(ctx: HostContext, what: string): Promise<void> {
   if ((await controlRequest(ctx.paths, "GET", "/status", undefined, 2000)) !== undefined) {
-    throw new HostctlError("SUPERVISOR_RUNNING", `hostctl up is running on this host: stop it before ${what} (its apps keep the role they started with)`, {
-      hint: `systemctl stop hostctl (or stop hostctl up), then run the command again, then start it`,
-    });
+    throw new HostctlError(
+      "SUPERVISOR_RUNNING",
+      `hostctl up is running on this host: stop it before ${what} (its apps keep the role they started with)`,
+      {
+        hint: `systemctl stop hostctl (or stop hostctl up), then run the command again, then start it`,
+      },
+    );
   }
 }
 
@@ -55,9 +59,13 @@ async function refuseLivePrimary(litefs: LitefsHostConfig, apps: Parameters<type
     const url = `${primary.advertise}:${litefsPort(primary.port_base, apps, spec.name)}`;
     const info = await fetchLitefsInfo(url);
     if (info?.isPrimary) {
-      throw new HostctlError("LITEFS_FAILED", `the primary ${primary.node} still answers as primary for ${spec.name} (${url}): promoting now would make two primaries`, {
-        hint: `stop hostctl on ${primary.node} first (or make sure it is gone), then: hostctl cluster promote`,
-      });
+      throw new HostctlError(
+        "LITEFS_FAILED",
+        `the primary ${primary.node} still answers as primary for ${spec.name} (${url}): promoting now would make two primaries`,
+        {
+          hint: `stop hostctl on ${primary.node} first (or make sure it is gone), then: hostctl cluster promote`,
+        },
+      );
     }
   }
 }
@@ -80,7 +88,8 @@ export async function promoteNode(ctx: HostContext, options: { force: boolean })
   } catch (error) {
     if (error instanceof HostctlError && error.code === "LEASE_HELD") {
       throw new HostctlError("LEASE_HELD", `${error.message}: the old primary may still be running`, {
-        hint: `if ${litefs.primary?.node ?? "the old primary"} is truly gone (powered off, or its hostctl stopped): hostctl cluster promote --force`, cause: error,
+        hint: `if ${litefs.primary?.node ?? "the old primary"} is truly gone (powered off, or its hostctl stopped): hostctl cluster promote --force`,
+        cause: error,
       });
     }
     throw error;
@@ -89,7 +98,12 @@ export async function promoteNode(ctx: HostContext, options: { force: boolean })
     doc.setIn(["litefs", "role"], "candidate");
     doc.deleteIn(["litefs", "primary"]);
   });
-  return { node: litefs.node, previous_primary: litefs.primary?.node, lease: { took_from: lease.took_from }, apps: apps.filter(isLitefsApp).map((a) => a.name) };
+  return {
+    node: litefs.node,
+    previous_primary: litefs.primary?.node,
+    lease: { took_from: lease.took_from },
+    apps: apps.filter(isLitefsApp).map((a) => a.name),
+  };
 }
 
 export interface RejoinOptions {
@@ -110,7 +124,15 @@ export async function rejoinAsReplica(ctx: HostContext, options: RejoinOptions):
   await refuseWhileSupervised(ctx, "rejoining");
   await rewriteLitefs(ctx, (doc) => {
     doc.setIn(["litefs", "role"], "replica");
-    doc.setIn(["litefs", "primary"], doc.createNode({ node: options.node, advertise: options.advertise, port_base: options.portBase ?? litefs.port_base, front_door: options.frontDoor }));
+    doc.setIn(
+      ["litefs", "primary"],
+      doc.createNode({
+        node: options.node,
+        advertise: options.advertise,
+        port_base: options.portBase ?? litefs.port_base,
+        front_door: options.frontDoor,
+      }),
+    );
   });
   return { node: litefs.node, primary: options.node };
 }

@@ -34,7 +34,8 @@ export function litefsVars(spec: AppSpec, paths: LitefsPaths, node: LitefsNode):
   const consul = litefs.lease === "consul";
   // Static lease: every node names the primary; with Consul each node advertises itself and LiteFS elects.
   const primaryName = consul || litefs.role === "candidate" ? litefs.node : litefs.primary?.node;
-  const primaryUrl = consul || litefs.role === "candidate" ? self : litefs.primary ? `${litefs.primary.advertise}:${node.primaryPort}` : undefined;
+  const primaryUrl =
+    consul || litefs.role === "candidate" ? self : litefs.primary ? `${litefs.primary.advertise}:${node.primaryPort}` : undefined;
   return {
     app: spec.name,
     fuse_dir: paths.mount,
@@ -55,16 +56,19 @@ export function renderLitefsConfig(templateText: string, templateFile: string, v
   const counter = new LineCounter();
   const doc = parseDocument(templateText, { lineCounter: counter, prettyErrors: false });
   if (doc.errors.length > 0) {
-    throw new ConfigError(doc.errors.map((error) => {
-      const { line, col } = counter.linePos(error.pos[0]);
-      return { file: templateFile, line, column: col, path: "", message: `YAML syntax error: ${error.message.split("\n")[0] ?? ""}` };
-    }));
+    throw new ConfigError(
+      doc.errors.map((error) => {
+        const { line, col } = counter.linePos(error.pos[0]);
+        return { file: templateFile, line, column: col, path: "", message: `YAML syntax error: ${error.message.split("\n")[0] ?? ""}` };
+      }),
+    );
   }
   let rendered: unknown;
   try {
     rendered = fill(doc.toJS() ?? {}, vars, "");
   } catch (error) {
-    if (error instanceof UnknownVariable) throw new ConfigError([{ file: templateFile, path: error.at, message: `unknown template variable "{{${error.variable}}}"` }]);
+    if (error instanceof UnknownVariable)
+      throw new ConfigError([{ file: templateFile, path: error.at, message: `unknown template variable "{{${error.variable}}}"` }]);
     throw error;
   }
   const checked = validateWith(litefsConfigSchema, rendered, { file: templateFile, doc, counter });

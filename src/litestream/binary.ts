@@ -21,8 +21,14 @@ export function embeddedLitestream(): string {
   try {
     return join(dirname(require.resolve(`${platformPackage}/package.json`)), "litestream");
   } catch (error) {
-    throw new HostctlError("CONFIG_INVALID", `no Litestream binary for ${process.platform}-${process.arch} (${platformPackage} is not installed)`, {
-      exitCode: 2, cause: error, hint: "set HOSTCTL_LITESTREAM=/path/to/litestream or litestream.binary in hostctl.yml",
-    });
+    throw new HostctlError(
+      "CONFIG_INVALID",
+      `no Litestream binary for ${process.platform}-${process.arch} (${platformPackage} is not installed)`,
+      {
+        exitCode: 2,
+        cause: error,
+        hint: "set HOSTCTL_LITESTREAM=/path/to/litestream or litestream.binary in hostctl.yml",
+      },
+    );
   }
 }

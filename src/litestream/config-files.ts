@@ -44,9 +44,14 @@ export async function writeLitestreamConfigs(
 ): Promise<string[]> {
   const engine = options.engine ?? (await engineFor(host));
   if (host.litestream.heartbeat_url && engine.line === "0.3") {
-    throw new HostctlError("CONFIG_INVALID", `hostctl.yml: litestream.heartbeat_url needs Litestream 0.5; the Litestream in use is ${engine.version} (${engine.binary})`, {
-      exitCode: 2, hint: "remove litestream.heartbeat_url, or set litestream.binary to a Litestream 0.5 binary (docs/litestream-engines.md)",
-    });
+    throw new HostctlError(
+      "CONFIG_INVALID",
+      `hostctl.yml: litestream.heartbeat_url needs Litestream 0.5; the Litestream in use is ${engine.version} (${engine.binary})`,
+      {
+        exitCode: 2,
+        hint: "remove litestream.heartbeat_url, or set litestream.binary to a Litestream 0.5 binary (docs/litestream-engines.md)",
+      },
+    );
   }
   const file = await templatePath(paths, host, engine);
   let text: string;
@@ -61,7 +66,16 @@ export async function writeLitestreamConfigs(
     .map((app) => {
       const litefs = isLitefsApp(app);
       if (litefs && !text.includes("{{db.meta_path}}")) {
-        throw new ConfigError([{ file, path: "dbs[0].meta-path", message: "expected meta-path: \"{{db.meta_path}}\" (app " + app.name + " uses LiteFS: Litestream cannot keep its directory inside the mount)" }]);
+        throw new ConfigError([
+          {
+            file,
+            path: "dbs[0].meta-path",
+            message:
+              'expected meta-path: "{{db.meta_path}}" (app ' +
+              app.name +
+              " uses LiteFS: Litestream cannot keep its directory inside the mount)",
+          },
+        ]);
       }
       const vars = litestreamVars(host, app, databaseDir(paths, app), ports[app.name], litefs ? appPaths(paths, app.name).data : undefined);
       return { target: appPaths(paths, app.name).litestreamConfig, yaml: renderLitestreamConfig(text, file, vars, engine.configSchema) };

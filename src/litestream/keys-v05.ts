@@ -3,7 +3,9 @@ import { z } from "zod";
 // Litestream 0.5.14 reads its YAML with unknown keys ignored too: these are the keys it knows (from its
 // cmd/litestream/main.go Config, DBConfig and ReplicaConfig), so anything else in a rendered config is a typo.
 const goDuration = z.string().regex(/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/, "expected a Go duration such as 1s, 10m or 24h");
-const noCredentials = z.never({ error: "credentials must not be written to the config; they reach Litestream through its environment" }).optional();
+const noCredentials = z
+  .never({ error: "credentials must not be written to the config; they reach Litestream through its environment" })
+  .optional();
 
 const replicaSchema = z.strictObject({
   type: z.enum(["file", "s3", "gs", "abs", "sftp", "nats", "oss", "webdav"]).optional(),
@@ -44,13 +46,18 @@ const dbSchema = z.strictObject({
   "truncate-page-n": z.number().int().optional(),
   snapshot: snapshotSchema.optional(),
   // hostctl restores on boot itself, fail-closed: Litestream's own restore-on-start would bypass that.
-  "restore-if-db-not-exists": z.literal(false, { error: "hostctl restores on boot itself (fail-closed); leave restore-if-db-not-exists out" }).optional(),
+  "restore-if-db-not-exists": z
+    .literal(false, { error: "hostctl restores on boot itself (fail-closed); leave restore-if-db-not-exists out" })
+    .optional(),
   replica: replicaSchema,
   replicas: z.never({ error: "Litestream 0.5 takes one `replica:` per database (`replicas:` is the 0.3 form)" }).optional(),
 });
 
 export const litestreamConfigSchemaV05 = z.strictObject({
-  addr: z.string().regex(/^127\.0\.0\.1:\d{1,5}$/, "expected 127.0.0.1:PORT (\":PORT\" listens on every interface and exposes pprof)").optional(),
+  addr: z
+    .string()
+    .regex(/^127\.0\.0\.1:\d{1,5}$/, 'expected 127.0.0.1:PORT (":PORT" listens on every interface and exposes pprof)')
+    .optional(),
   dbs: z.array(dbSchema).min(1, "expected at least one database"),
   "sync-interval": goDuration.optional(),
   snapshot: snapshotSchema.optional(),
@@ -58,14 +65,19 @@ export const litestreamConfigSchemaV05 = z.strictObject({
   "l0-retention-check-interval": goDuration.optional(),
   retention: z.strictObject({ enabled: z.boolean().optional() }).optional(),
   levels: z.array(z.strictObject({ interval: goDuration })).optional(),
-  "heartbeat-url": z.string().regex(/^https?:\/\//, "expected an http(s) URL").optional(),
+  "heartbeat-url": z
+    .string()
+    .regex(/^https?:\/\//, "expected an http(s) URL")
+    .optional(),
   "heartbeat-interval": goDuration.optional(),
   "shutdown-sync-timeout": goDuration.optional(),
   "shutdown-sync-interval": goDuration.optional(),
   exec: z.string().optional(),
-  logging: z.strictObject({
-    level: z.enum(["debug", "info", "warn", "error"]).optional(),
-    type: z.enum(["text", "json"]).optional(),
-    stderr: z.boolean().optional(),
-  }).optional(),
+  logging: z
+    .strictObject({
+      level: z.enum(["debug", "info", "warn", "error"]).optional(),
+      type: z.enum(["text", "json"]).optional(),
+      stderr: z.boolean().optional(),
+    })
+    .optional(),
 });

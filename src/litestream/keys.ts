@@ -14,8 +14,12 @@ const replicaSchema = z.strictObject({
   "sync-interval": goDuration.optional(),
   "snapshot-interval": goDuration.optional(),
   "validation-interval": goDuration.optional(),
-  "access-key-id": z.never({ error: "credentials must not be written to the config; they reach Litestream through its environment" }).optional(),
-  "secret-access-key": z.never({ error: "credentials must not be written to the config; they reach Litestream through its environment" }).optional(),
+  "access-key-id": z
+    .never({ error: "credentials must not be written to the config; they reach Litestream through its environment" })
+    .optional(),
+  "secret-access-key": z
+    .never({ error: "credentials must not be written to the config; they reach Litestream through its environment" })
+    .optional(),
   region: z.string().optional(),
   bucket: z.string().optional(),
   endpoint: z.string().optional(),
@@ -41,16 +45,21 @@ const dbSchema = z.strictObject({
 });
 
 export const litestreamConfigSchema = z.strictObject({
-  addr: z.string().regex(/^127\.0\.0\.1:\d{1,5}$/, "expected 127.0.0.1:PORT (\":PORT\" listens on every interface and exposes pprof)").optional(),
+  addr: z
+    .string()
+    .regex(/^127\.0\.0\.1:\d{1,5}$/, 'expected 127.0.0.1:PORT (":PORT" listens on every interface and exposes pprof)')
+    .optional(),
   dbs: z.array(dbSchema).min(1, "expected at least one database"),
   exec: z.string().optional(),
   "access-key-id": z.never({ error: "credentials must not be written to the config" }).optional(),
   "secret-access-key": z.never({ error: "credentials must not be written to the config" }).optional(),
-  logging: z.strictObject({
-    level: z.enum(["debug", "info", "warn", "error"]).optional(),
-    type: z.enum(["text", "json"]).optional(),
-    stderr: z.boolean().optional(),
-  }).optional(),
+  logging: z
+    .strictObject({
+      level: z.enum(["debug", "info", "warn", "error"]).optional(),
+      type: z.enum(["text", "json"]).optional(),
+      stderr: z.boolean().optional(),
+    })
+    .optional(),
 });
 
 export type LitestreamConfig = z.infer<typeof litestreamConfigSchema>;

@@ -58,7 +58,9 @@ export class LagTracker {
       if (newest && db.shadow.index < newest.position.index) queue = [];
       // Within one index the local position only grows: a pending one recorded beyond it was an unknown
       // offset (counted as the end of the file); it is now known, and keeps the time it was first seen.
-      queue = queue.map((p) => (p.position.index === db.shadow.index && p.position.offset > db.shadow.offset ? { ...p, position: db.shadow } : p));
+      queue = queue.map((p) =>
+        p.position.index === db.shadow.index && p.position.offset > db.shadow.offset ? { ...p, position: db.shadow } : p,
+      );
       if (!queue.some((p) => comparePositions(p.position, db.shadow) >= 0)) {
         // A write the replica lacks happened no later than the shadow file's last change.
         const written = db.shadowWrittenMs !== undefined && queue.length === 0 ? Math.min(nowMs, db.shadowWrittenMs) : nowMs;

@@ -46,15 +46,17 @@ export class ReplicaTxids {
   private readonly known = new Map<string, number>();
 
   async fill(dbs: readonly DbPositions[], store: ReplicaStore, bases: ReadonlyMap<string, string>): Promise<DbPositions[]> {
-    return Promise.all(dbs.map(async (db) => {
-      const base = bases.get(db.db);
-      let txid = this.known.get(db.db) ?? -1;
-      // Equal: caught up, nothing to ask. Below: a new database or lineage, where the old answer is stale.
-      if (base !== undefined && db.shadow.index !== txid) {
-        txid = maxTxid(await store.list(ltxLevelPrefix(store.target.kind, base, 0)));
-        this.known.set(db.db, txid);
-      }
-      return { ...db, replicas: { replica: { index: txid, offset: 0 } } };
-    }));
+    return Promise.all(
+      dbs.map(async (db) => {
+        const base = bases.get(db.db);
+        let txid = this.known.get(db.db) ?? -1;
+        // Equal: caught up, nothing to ask. Below: a new database or lineage, where the old answer is stale.
+        if (base !== undefined && db.shadow.index !== txid) {
+          txid = maxTxid(await store.list(ltxLevelPrefix(store.target.kind, base, 0)));
+          this.known.set(db.db, txid);
+        }
+        return { ...db, replicas: { replica: { index: txid, offset: 0 } } };
+      }),
+    );
   }
 }

@@ -35,7 +35,11 @@ export function assignMetricsPorts(host: HostConfig, apps: readonly AppSpec[], p
     if (out[name] !== undefined) continue;
     while (taken.has(next)) next += 1;
     if (next >= base + METRICS_PORT_SPAN) {
-      throw new HostctlError("CONFIG_INVALID", `more than ${METRICS_PORT_SPAN} apps: no Litestream metrics port left in ${base}-${base + METRICS_PORT_SPAN - 1}`, { exitCode: 2 });
+      throw new HostctlError(
+        "CONFIG_INVALID",
+        `more than ${METRICS_PORT_SPAN} apps: no Litestream metrics port left in ${base}-${base + METRICS_PORT_SPAN - 1}`,
+        { exitCode: 2 },
+      );
     }
     out[name] = next;
     taken.add(next);

@@ -12,7 +12,10 @@ export async function waitLitestreamReady(port: number, dbPaths: readonly string
   while (Date.now() < deadline) {
     try {
       // litestream_sync_count{db} reads the same on 0.3 and 0.5.
-      const dbs = ownPositions(parseLitestreamMetrics(await fetchMetricsText(port, 1000)), { port, databases: dbPaths.map((path) => ({ path })) });
+      const dbs = ownPositions(parseLitestreamMetrics(await fetchMetricsText(port, 1000)), {
+        port,
+        databases: dbPaths.map((path) => ({ path })),
+      });
       if (dbPaths.every((path) => (dbs.find((d) => d.db === path)?.syncs ?? 0) > 0)) return true;
     } catch (error) {
       // Another process's metrics on our port: waiting would not change that.

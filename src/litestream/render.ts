@@ -29,12 +29,19 @@ function goDuration(text: string): string {
 }
 
 /** Pure: the values one app's template is filled with. */
-export function litestreamVars(host: HostConfig, spec: AppSpec, dataDir: string, metricsPort: number | undefined, metaDir?: string): AppTemplateVars {
+export function litestreamVars(
+  host: HostConfig,
+  spec: AppSpec,
+  dataDir: string,
+  metricsPort: number | undefined,
+  metaDir?: string,
+): AppTemplateVars {
   const target = parseReplicaUrl(host.replica.url);
   const s3 = target.kind === "s3";
   return {
     top: {
-      app: spec.name, metrics_addr: metricsPort === undefined ? undefined : `127.0.0.1:${metricsPort}`,
+      app: spec.name,
+      metrics_addr: metricsPort === undefined ? undefined : `127.0.0.1:${metricsPort}`,
       heartbeat_url: host.litestream.heartbeat_url,
     },
     databases: spec.databases.map((db) => {
@@ -63,7 +70,10 @@ export function litestreamVars(host: HostConfig, spec: AppSpec, dataDir: string,
 }
 
 export class UnknownVariable extends Error {
-  constructor(readonly variable: string, readonly at: string) {
+  constructor(
+    readonly variable: string,
+    readonly at: string,
+  ) {
     super(variable);
   }
 }
@@ -96,19 +106,31 @@ export function fill(node: unknown, vars: TemplateVars, at: string): unknown {
 }
 
 /** Pure: template text + one app's values → the checked Litestream YAML, or a ConfigError naming the template. */
-export function renderLitestreamConfig(templateText: string, templateFile: string, input: AppTemplateVars, schema: z.ZodType = litestreamConfigSchema): string {
+export function renderLitestreamConfig(
+  templateText: string,
+  templateFile: string,
+  input: AppTemplateVars,
+  schema: z.ZodType = litestreamConfigSchema,
+): string {
   const counter = new LineCounter();
   const doc = parseDocument(templateText, { lineCounter: counter, prettyErrors: false });
   if (doc.errors.length > 0) {
-    throw new ConfigError(doc.errors.map((error) => ({
-      file: templateFile, ...counter.linePos(error.pos[0]), column: counter.linePos(error.pos[0]).col,
-      path: "", message: `YAML syntax error: ${firstLine(error)}`,
-    })));
+    throw new ConfigError(
+      doc.errors.map((error) => ({
+        file: templateFile,
+        ...counter.linePos(error.pos[0]),
+        column: counter.linePos(error.pos[0]).col,
+        path: "",
+        message: `YAML syntax error: ${firstLine(error)}`,
+      })),
+    );
   }
   const template = (doc.toJS() ?? {}) as Record<string, unknown>;
   const prototypes = Array.isArray(template.dbs) ? (template.dbs as unknown[]) : [];
   if (prototypes.length !== 1) {
-    throw new ConfigError([{ file: templateFile, path: "dbs", message: `expected exactly one prototype entry, repeated per database; got ${prototypes.length}` }]);
+    throw new ConfigError([
+      { file: templateFile, path: "dbs", message: `expected exactly one prototype entry, repeated per database; got ${prototypes.length}` },
+    ]);
   }
   let rendered: Record<string, unknown>;
   try {

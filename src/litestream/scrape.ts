@@ -22,9 +22,13 @@ export function ownPositions(all: readonly DbPositions[], target: ScrapeTarget):
   const expected = new Set(target.databases.map((db) => db.path));
   const own = all.filter((db) => expected.has(db.db));
   if (all.length > 0 && own.length === 0) {
-    throw new HostctlError("COMMAND_FAILED", `the metrics on 127.0.0.1:${target.port} belong to another Litestream (databases: ${all.map((d) => d.db).join(", ")})`, {
-      hint: "another process holds this app's Litestream metrics port: stop it, or set litestream.metrics_port_base in hostctl.yml to a free range",
-    });
+    throw new HostctlError(
+      "COMMAND_FAILED",
+      `the metrics on 127.0.0.1:${target.port} belong to another Litestream (databases: ${all.map((d) => d.db).join(", ")})`,
+      {
+        hint: "another process holds this app's Litestream metrics port: stop it, or set litestream.metrics_port_base in hostctl.yml to a free range",
+      },
+    );
   }
   return own;
 }

@@ -22,14 +22,21 @@ export async function selectEngine(host: HostConfig | undefined, env: NodeJS.Pro
     output = (await run(override, versionArgs(), { timeoutMs: 10_000 })).stdout;
   } catch (error) {
     throw new HostctlError("CONFIG_INVALID", `${where}: ${override} does not run as Litestream (\`litestream version\` failed)`, {
-      exitCode: 2, cause: error, hint: `check the path in ${where}, or unset it to use the embedded Litestream 0.3.13`,
+      exitCode: 2,
+      cause: error,
+      hint: `check the path in ${where}, or unset it to use the embedded Litestream 0.3.13`,
     });
   }
   const found = parseEngineVersion(output);
   if (!found) {
-    throw new HostctlError("CONFIG_INVALID", `${where}: ${override} reports version "${output.trim()}"; hostctl runs Litestream 0.3.x or 0.5.x`, {
-      exitCode: 2, hint: `point ${where} at a Litestream 0.3 or 0.5 binary`,
-    });
+    throw new HostctlError(
+      "CONFIG_INVALID",
+      `${where}: ${override} reports version "${output.trim()}"; hostctl runs Litestream 0.3.x or 0.5.x`,
+      {
+        exitCode: 2,
+        hint: `point ${where} at a Litestream 0.3 or 0.5 binary`,
+      },
+    );
   }
   return found.line === "0.5" ? engineV05(override, found.version) : engineV03(override, found.version);
 }

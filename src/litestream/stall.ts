@@ -1,9 +1,7 @@
 import type { ReplicaLag } from "./lag.js";
 
 /** What the supervisor does about one app's replication after a lag reading. */
-export type StallVerdict =
-  | { action: "none" }
-  | { action: "restart"; db: string; lag_s: number; attempt: number; next_after_s: number };
+export type StallVerdict = { action: "none" } | { action: "restart"; db: string; lag_s: number; attempt: number; next_after_s: number };
 
 const MAX_BACKOFF_FACTOR = 32;
 

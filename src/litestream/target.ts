@@ -9,6 +9,7 @@ import type { ScrapeTarget } from "./scrape.js";
 export async function readScrapeTarget(configFile: string, port: number): Promise<ScrapeTarget> {
   const config = parse(await readFile(configFile, "utf8")) as { dbs?: { path?: unknown; "meta-path"?: unknown }[] } | null;
   const databases = (config?.dbs ?? []).flatMap((db) =>
-    typeof db.path === "string" ? [{ path: db.path, ...(typeof db["meta-path"] === "string" ? { metaPath: db["meta-path"] } : {}) }] : []);
+    typeof db.path === "string" ? [{ path: db.path, ...(typeof db["meta-path"] === "string" ? { metaPath: db["meta-path"] } : {}) }] : [],
+  );
   return { port, databases };
 }

@@ -26,7 +26,11 @@ export class DirtySet {
   /** A change to `path` seen at `atMs`, to be looked at no earlier than `notBefore`. */
   note(path: string, atMs: number, notBefore = atMs): void {
     const entry = this.entries.get(path);
-    this.entries.set(path, { since: Math.min(entry?.since ?? atMs, atMs), notBefore: Math.max(entry?.notBefore ?? notBefore, notBefore), seq: ++this.seq });
+    this.entries.set(path, {
+      since: Math.min(entry?.since ?? atMs, atMs),
+      notBefore: Math.max(entry?.notBefore ?? notBefore, notBefore),
+      seq: ++this.seq,
+    });
   }
 
   /**

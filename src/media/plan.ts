@@ -32,7 +32,9 @@ export function planMediaSync(
     else if (Math.abs(now.getTime() - stamp.mtimeMs) < settleMs) plan.pending.push(path);
     else plan.upload.push(path);
   }
-  plan.remove = Object.keys(recorded).filter((path) => !local.has(path)).sort();
+  plan.remove = Object.keys(recorded)
+    .filter((path) => !local.has(path))
+    .sort();
   return plan;
 }
 

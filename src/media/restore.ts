@@ -35,7 +35,13 @@ export async function hasPlainAncestors(mediaDir: string, path: string): Promise
   return true;
 }
 
-async function restoreOne(ctx: HostContext, app: string, mediaDir: string, object: ObjectInfo, path: string): Promise<{ stamp: FileStamp; downloaded: boolean } | undefined> {
+async function restoreOne(
+  ctx: HostContext,
+  app: string,
+  mediaDir: string,
+  object: ObjectInfo,
+  path: string,
+): Promise<{ stamp: FileStamp; downloaded: boolean } | undefined> {
   const file = join(mediaDir, path);
   if (!(await hasPlainAncestors(mediaDir, path))) {
     ctx.log.warn({ event: "media.restore_skipped", app, path }, "a parent of this media file is not a directory; skipped");
@@ -62,7 +68,12 @@ async function restoreOne(ctx: HostContext, app: string, mediaDir: string, objec
  * the app starts on a fresh host. Files already present with the same size are kept. Records what it
  * restored in the sync state, so the next sync round does not upload it back.
  */
-export async function restoreMedia(app: string, mediaDir: string, ctx: HostContext, options: { stateFile?: string } = {}): Promise<MediaRestoreResult> {
+export async function restoreMedia(
+  app: string,
+  mediaDir: string,
+  ctx: HostContext,
+  options: { stateFile?: string } = {},
+): Promise<MediaRestoreResult> {
   const prefix = mediaPrefix(ctx.store.target, app);
   const stateFile = options.stateFile ?? mediaStatePath(ctx.paths, app);
   await mkdir(mediaDir, { recursive: true });
@@ -73,7 +84,10 @@ export async function restoreMedia(app: string, mediaDir: string, ctx: HostConte
     await forEachLimit(objects, 4, async (object) => {
       const path = relativeTo(prefix, object.location);
       if (path === undefined || !isSafeRelativePath(path)) {
-        ctx.log.warn({ event: "media.restore_skipped", app, location: object.location }, "media object name is not a safe relative path; skipped");
+        ctx.log.warn(
+          { event: "media.restore_skipped", app, location: object.location },
+          "media object name is not a safe relative path; skipped",
+        );
         return;
       }
       const restored = await restoreOne(ctx, app, mediaDir, object, path);

@@ -44,10 +44,12 @@ export class PathShipper {
   async ship(claim: Claim, state: MediaState, final: boolean): Promise<void> {
     const { path, seq } = claim;
     // lstat follows symlinks in the parents: a directory swapped for a link must not lead out of the media directory.
-    const info = !(await hasPlainAncestors(this.mediaDir, path)) ? undefined : await lstat(join(this.mediaDir, path)).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === "ENOENT" || error.code === "ENOTDIR") return undefined;
-      throw error;
-    });
+    const info = !(await hasPlainAncestors(this.mediaDir, path))
+      ? undefined
+      : await lstat(join(this.mediaDir, path)).catch((error: NodeJS.ErrnoException) => {
+          if (error.code === "ENOENT" || error.code === "ENOTDIR") return undefined;
+          throw error;
+        });
     if (info?.isDirectory()) return this.enterDirectory(claim, state);
     if (!info?.isFile()) return this.removeGone(claim, state);
     const stamp = { size: info.size, mtimeMs: Math.trunc(info.mtimeMs) };
@@ -60,7 +62,10 @@ export class PathShipper {
     } catch (error) {
       if (error instanceof HostctlError) throw error;
       // A local problem with one file (deleted or truncated since the look): its next event or the scan sees it as it is then.
-      this.ctx.log.warn({ event: "media.upload_skipped", app: this.app, path, error: errorMessage(error) }, "media file skipped this round");
+      this.ctx.log.warn(
+        { event: "media.upload_skipped", app: this.app, path, error: errorMessage(error) },
+        "media file skipped this round",
+      );
       return this.dirty.defer(path, now + 5000);
     }
     // The stamp from before the upload: a file changed during its upload has a new event and goes up again.
@@ -78,7 +83,8 @@ export class PathShipper {
     }
     // A directory that replaced another: what the old one held and the new one does not is gone.
     for (const recorded of Object.keys(state.files)) {
-      if (recorded.startsWith(`${claim.path}/`) && !local.has(recorded.slice(claim.path.length + 1))) this.dirty.note(recorded, claim.since);
+      if (recorded.startsWith(`${claim.path}/`) && !local.has(recorded.slice(claim.path.length + 1)))
+        this.dirty.note(recorded, claim.since);
     }
     this.dirty.done(claim.path, claim.seq);
   }
@@ -90,7 +96,9 @@ export class PathShipper {
     // Taken out of the record before the first await: a parallel claim on a path inside a removed directory
     // finds nothing left to move, so each file is moved aside once.
     // A recorded file is just itself (most deletions); anything else may be a directory that held recorded files.
-    const gone = state.files[claim.path] ? [claim.path] : Object.keys(state.files).filter((recorded) => recorded.startsWith(`${claim.path}/`));
+    const gone = state.files[claim.path]
+      ? [claim.path]
+      : Object.keys(state.files).filter((recorded) => recorded.startsWith(`${claim.path}/`));
     const stamps = new Map(gone.map((path) => [path, state.files[path]]));
     for (const path of gone) delete state.files[path];
     const now = this.ctx.clock.now();
@@ -104,7 +112,11 @@ export class PathShipper {
       }
       if (path !== claim.path) this.dirty.drop(path);
     }
-    if (gone.length > 0) this.ctx.log.info({ event: "media.deleted", app: this.app, files: gone.length, path: claim.path }, "deleted media moved aside in the replica");
+    if (gone.length > 0)
+      this.ctx.log.info(
+        { event: "media.deleted", app: this.app, files: gone.length, path: claim.path },
+        "deleted media moved aside in the replica",
+      );
     this.dirty.done(claim.path, claim.seq);
   }
 }

@@ -59,7 +59,12 @@ export class MediaShipper {
   private readonly settleMs: number;
   private readonly stateFile: string;
 
-  constructor(readonly app: string, readonly mediaDir: string, private readonly ctx: HostContext, private readonly options: ShipperOptions = {}) {
+  constructor(
+    readonly app: string,
+    readonly mediaDir: string,
+    private readonly ctx: HostContext,
+    private readonly options: ShipperOptions = {},
+  ) {
     this.settleMs = options.settleMs ?? 1000;
     this.stateFile = options.stateFile ?? mediaStatePath(ctx.paths, app);
   }
@@ -72,7 +77,11 @@ export class MediaShipper {
       changed: (path) => this.note(path),
       failed: (directory, error) => {
         // Once per shipper: past the inotify limit every further directory fails the same way.
-        if (this.watchFailures++ === 0) this.ctx.log.warn({ event: "media.watch_failed", app: this.app, directory, reason: error.message }, "media directory not watched (nor, likely, others after it); the 30 s scan covers them");
+        if (this.watchFailures++ === 0)
+          this.ctx.log.warn(
+            { event: "media.watch_failed", app: this.app, directory, reason: error.message },
+            "media directory not watched (nor, likely, others after it); the 30 s scan covers them",
+          );
       },
     });
     await this.watcher.add("");
@@ -134,9 +143,12 @@ export class MediaShipper {
   status(): MediaShipperStatus {
     const oldest = this.dirty.oldest();
     return {
-      ...this.totals(), pending: this.dirty.size, lag_s: this.lagSeconds(),
+      ...this.totals(),
+      pending: this.dirty.size,
+      lag_s: this.lagSeconds(),
       oldest_change_at: oldest === undefined ? null : new Date(oldest).toISOString(),
-      watching: (this.watcher?.size() ?? 0) > 0, synced_at: this.syncedAt?.toISOString() ?? null,
+      watching: (this.watcher?.size() ?? 0) > 0,
+      synced_at: this.syncedAt?.toISOString() ?? null,
       ...(this.error === undefined ? {} : { error: this.error }),
     };
   }
@@ -155,11 +167,15 @@ export class MediaShipper {
     if (this.stopped || atMs >= this.timerAt) return;
     this.timer?.cancel();
     this.timerAt = atMs;
-    this.timer = this.ctx.clock.setTimeout(() => {
-      this.timerAt = Infinity;
-      this.exclusive(() => this.round(false)).catch((error: unknown) =>
-        this.ctx.log.warn({ event: "media.sync_failed", app: this.app, reason: errorMessage(error) }, "media not synced; will retry"));
-    }, Math.max(0, atMs - this.ctx.clock.now().getTime()));
+    this.timer = this.ctx.clock.setTimeout(
+      () => {
+        this.timerAt = Infinity;
+        this.exclusive(() => this.round(false)).catch((error: unknown) =>
+          this.ctx.log.warn({ event: "media.sync_failed", app: this.app, reason: errorMessage(error) }, "media not synced; will retry"),
+        );
+      },
+      Math.max(0, atMs - this.ctx.clock.now().getTime()),
+    );
   }
 
   private async loadState(): Promise<MediaState> {
@@ -185,7 +201,14 @@ export class MediaShipper {
     if (this.options.paused?.()) return this.schedule(this.ctx.clock.now().getTime() + 5000);
     const state = await this.loadState();
     try {
-      const paths = new PathShipper({ ctx: this.ctx, app: this.app, mediaDir: this.mediaDir, settleMs: this.settleMs, dirty: this.dirty, watcher: () => this.watcher });
+      const paths = new PathShipper({
+        ctx: this.ctx,
+        app: this.app,
+        mediaDir: this.mediaDir,
+        settleMs: this.settleMs,
+        dirty: this.dirty,
+        watcher: () => this.watcher,
+      });
       for (;;) {
         const now = this.ctx.clock.now().getTime();
         const claims = this.dirty.due(final ? Infinity : now, this.options.batch ?? 256);
@@ -203,7 +226,11 @@ export class MediaShipper {
       if (!(error instanceof HostctlError)) throw error;
       // The replica cannot be written: every dirty path waits, with backoff, and the lag keeps growing.
       const delay = RETRY_MS[Math.min(this.failures++, RETRY_MS.length - 1)] ?? 30_000;
-      if (this.error === undefined) this.ctx.log.warn({ event: "media.sync_failed", app: this.app, reason: errorMessage(error), retry_in_ms: delay }, "media not synced; will retry");
+      if (this.error === undefined)
+        this.ctx.log.warn(
+          { event: "media.sync_failed", app: this.app, reason: errorMessage(error), retry_in_ms: delay },
+          "media not synced; will retry",
+        );
       this.error = errorMessage(error);
       const retryAt = this.ctx.clock.now().getTime() + delay;
       for (const claim of this.dirty.due(Infinity, Infinity)) this.dirty.defer(claim.path, retryAt);

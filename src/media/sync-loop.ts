@@ -35,7 +35,10 @@ export class MediaSyncLoop implements AppLoop<MediaApp> {
   private timers: Timer[] = [];
   private readonly gate: MediaRestoreGate;
 
-  constructor(private readonly ctx: HostContext, private readonly options: MediaSyncOptions) {
+  constructor(
+    private readonly ctx: HostContext,
+    private readonly options: MediaSyncOptions,
+  ) {
     this.gate = options.gate ?? new MediaRestoreGate();
     this.gate.onRestored((app) => {
       const shipper = this.shippers.get(app);
@@ -46,11 +49,20 @@ export class MediaSyncLoop implements AppLoop<MediaApp> {
   add(app: MediaApp): void {
     const name = app.spec.name;
     if (this.shippers.has(name)) return;
-    const shipper = new MediaShipper(name, app.paths.media, this.ctx, { paused: () => this.options.paused() || this.gate.isRestoring(name) });
+    const shipper = new MediaShipper(name, app.paths.media, this.ctx, {
+      paused: () => this.options.paused() || this.gate.isRestoring(name),
+    });
     this.shippers.set(name, shipper);
     // Read when status asks: the lag at that moment, not at the last round.
     app.report("media", () => shipper.status());
-    void shipper.watch().catch((error: unknown) => this.ctx.log.warn({ event: "media.watch_failed", app: name, reason: errorMessage(error) }, "media directory not watched; the periodic scan covers it"));
+    void shipper
+      .watch()
+      .catch((error: unknown) =>
+        this.ctx.log.warn(
+          { event: "media.watch_failed", app: name, reason: errorMessage(error) },
+          "media directory not watched; the periodic scan covers it",
+        ),
+      );
   }
 
   remove(name: string): void {
@@ -79,18 +91,24 @@ export class MediaSyncLoop implements AppLoop<MediaApp> {
 
   /** Ships what is left (the apps have stopped); then shipping ends. */
   async flush(): Promise<void> {
-    await Promise.all([...this.shippers.values()].map(async (shipper) => {
-      try {
-        await shipper.flush();
-      } catch (error) {
-        this.ctx.log.warn({ event: "media.sync_failed", app: shipper.app, reason: errorMessage(error) }, "last media sync failed");
-      } finally {
-        shipper.stop();
-      }
-    }));
+    await Promise.all(
+      [...this.shippers.values()].map(async (shipper) => {
+        try {
+          await shipper.flush();
+        } catch (error) {
+          this.ctx.log.warn({ event: "media.sync_failed", app: shipper.app, reason: errorMessage(error) }, "last media sync failed");
+        } finally {
+          shipper.stop();
+        }
+      }),
+    );
   }
 
   private scan(shipper: MediaShipper): void {
-    shipper.scan().catch((error: unknown) => this.ctx.log.warn({ event: "media.sync_failed", app: shipper.app, reason: errorMessage(error) }, "media not synced; will retry"));
+    shipper
+      .scan()
+      .catch((error: unknown) =>
+        this.ctx.log.warn({ event: "media.sync_failed", app: shipper.app, reason: errorMessage(error) }, "media not synced; will retry"),
+      );
   }
 }

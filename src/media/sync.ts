@@ -65,8 +65,16 @@ export async function bootstrapState(ctx: HostContext, app: string, local: Reado
   return { version: 1, files };
 }
 
-async function uploadAll(ctx: HostContext, app: string, mediaDir: string, paths: string[], local: ReadonlyMap<string, FileStamp>,
-  state: MediaState, save: () => Promise<void>, concurrency: number): Promise<{ count: number; bytes: number }> {
+async function uploadAll(
+  ctx: HostContext,
+  app: string,
+  mediaDir: string,
+  paths: string[],
+  local: ReadonlyMap<string, FileStamp>,
+  state: MediaState,
+  save: () => Promise<void>,
+  concurrency: number,
+): Promise<{ count: number; bytes: number }> {
   const done = { count: 0, bytes: 0 };
   await forEachLimit(paths, concurrency, async (path) => {
     const stamp = local.get(path);
@@ -106,7 +114,10 @@ export async function moveAside(ctx: HostContext, app: string, path: string, now
 
 export async function purgeExpired(ctx: HostContext, app: string, now: Date, retentionMs: number): Promise<number> {
   const prefix = deletedMediaPrefix(ctx.store.target, app);
-  const objects = (await ctx.store.listDetailed(prefix)).map((object) => ({ location: object.location, relative: relativeTo(prefix, object.location) ?? "" }));
+  const objects = (await ctx.store.listDetailed(prefix)).map((object) => ({
+    location: object.location,
+    relative: relativeTo(prefix, object.location) ?? "",
+  }));
   const expired = planPurge(objects, now, retentionMs);
   for (const location of expired) await ctx.store.delete(location);
   return expired.length;

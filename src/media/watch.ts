@@ -51,7 +51,8 @@ export function watchTree(root: string, events: TreeWatchEvents): TreeWatcher {
         if (isSafeRelativePath(path)) events.changed(path);
       });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT" && (error as NodeJS.ErrnoException).code !== "ENOTDIR") events.failed(relative, error as Error);
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT" && (error as NodeJS.ErrnoException).code !== "ENOTDIR")
+        events.failed(relative, error as Error);
       return false;
     }
     // The directory itself went away (deleted or moved): its parent reports the name, the shipper looks again.

@@ -13,15 +13,25 @@ export interface AdminAnswer {
 export function caddyAdmin(socket: string, method: string, path: string, body?: unknown, timeoutMs = 30_000): Promise<AdminAnswer> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = request({
-      socketPath: socket, method, path, setHost: false, timeout: timeoutMs,
-      headers: { Host: "", ...(payload === undefined ? {} : { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(payload) }) },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (chunk: Buffer) => chunks.push(chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
-      res.on("error", reject);
-    });
+    const req = request(
+      {
+        socketPath: socket,
+        method,
+        path,
+        setHost: false,
+        timeout: timeoutMs,
+        headers: {
+          Host: "",
+          ...(payload === undefined ? {} : { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(payload) }),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+        res.on("error", reject);
+      },
+    );
     req.on("timeout", () => req.destroy(new Error(`Caddy's admin API did not answer ${method} ${path} within ${timeoutMs} ms`)));
     req.on("error", reject);
     req.end(payload);
@@ -32,7 +42,9 @@ export function caddyAdmin(socket: string, method: string, path: string, body?: 
 export async function loadCaddyConfig(socket: string, config: unknown): Promise<void> {
   const answer = await caddyAdmin(socket, "POST", "/load", config);
   if (answer.status >= 300) {
-    throw new HostctlError("PROXY_CONFIG_REJECTED", `Caddy refused the config (${answer.status}): ${answer.text.trim()}`, { hint: "run: hostctl logs --process caddy; hostctl doctor" });
+    throw new HostctlError("PROXY_CONFIG_REJECTED", `Caddy refused the config (${answer.status}): ${answer.text.trim()}`, {
+      hint: "run: hostctl logs --process caddy; hostctl doctor",
+    });
   }
 }
 

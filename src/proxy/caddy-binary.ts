@@ -4,7 +4,10 @@ import type { Runner } from "../lib/exec.js";
 
 /** The caddy binary: an absolute path as given, else the first match on PATH; undefined when there is none. */
 export async function findCaddy(name: string, pathVar: string | undefined): Promise<string | undefined> {
-  const candidates = isAbsolute(name) || name.includes("/") ? [name] : (pathVar ?? "/usr/local/bin:/usr/bin:/bin").split(delimiter).map((dir) => join(dir, name));
+  const candidates =
+    isAbsolute(name) || name.includes("/")
+      ? [name]
+      : (pathVar ?? "/usr/local/bin:/usr/bin:/bin").split(delimiter).map((dir) => join(dir, name));
   for (const candidate of candidates) {
     try {
       await access(candidate, constants.X_OK);

@@ -61,7 +61,11 @@ function staticRoutes(staticDir: string): Json[] {
     { handler: "file_server", root: staticDir, index_names: NO_INDEX },
   ];
   return [
-    { match: [{ path: ["/static/*"], path_regexp: { pattern: HASHED_NAME } }], handle: [strip("/static"), ...files("public, max-age=31536000, immutable")], terminal: true },
+    {
+      match: [{ path: ["/static/*"], path_regexp: { pattern: HASHED_NAME } }],
+      handle: [strip("/static"), ...files("public, max-age=31536000, immutable")],
+      terminal: true,
+    },
     { match: [{ path: ["/static/*"] }], handle: [strip("/static"), ...files("public, max-age=300")], terminal: true },
   ];
 }
@@ -93,9 +97,13 @@ export function appRoutes(input: CaddyConfigInput, app: ProxyApp): Json[] {
     ],
     terminal: true,
   };
-  const web: Json = app.upstream === undefined
-    ? { handle: [unavailable(app.name)], terminal: true }
-    : { handle: [{ handler: "request_body", max_size: sizeBytes(input.proxy.max_body) }, proxyHandler(input, app.upstream)], terminal: true };
+  const web: Json =
+    app.upstream === undefined
+      ? { handle: [unavailable(app.name)], terminal: true }
+      : {
+          handle: [{ handler: "request_body", max_size: sizeBytes(input.proxy.max_body) }, proxyHandler(input, app.upstream)],
+          terminal: true,
+        };
   const writes = app.writes ? [writeRoute(app.writes, sizeBytes(input.proxy.max_body))] : [];
   return [...writes, ...(app.staticDir ? staticRoutes(app.staticDir) : []), media, web];
 }
@@ -111,7 +119,14 @@ function redirectServer(proxy: ProxyConfig): Json {
   return {
     listen: [`${bindHost(proxy)}:${proxy.http_port}`],
     protocols: ["h1"],
-    routes: [{ handle: [{ handler: "static_response", status_code: 308, headers: { Location: [`https://{http.request.host}${port}{http.request.uri}`] } }], terminal: true }],
+    routes: [
+      {
+        handle: [
+          { handler: "static_response", status_code: 308, headers: { Location: [`https://{http.request.host}${port}{http.request.uri}`] } },
+        ],
+        terminal: true,
+      },
+    ],
   };
 }
 
@@ -129,7 +144,11 @@ function servers(input: CaddyConfigInput): Json {
     out.front = {
       listen: [`${bindHost(proxy)}:${port}`],
       protocols: ["h1", "h2"],
-      routes: withDomains.map((app) => ({ match: [{ host: app.domains }], handle: [{ handler: "subroute", routes: appRoutes(input, app) }], terminal: true })),
+      routes: withDomains.map((app) => ({
+        match: [{ host: app.domains }],
+        handle: [{ handler: "subroute", routes: appRoutes(input, app) }],
+        terminal: true,
+      })),
       errors: errorRoutes(),
       // Our own redirect server (below) keeps the HTTPS port in the Location; Caddy's would drop a non-443 one.
       automatic_https: proxy.tls === "off" ? { disable: true } : { disable_redirects: true },
@@ -150,9 +169,10 @@ function servers(input: CaddyConfigInput): Json {
 function tlsApp(input: CaddyConfigInput): Json | undefined {
   const subjects = input.apps.flatMap((app) => app.domains);
   if (input.proxy.tls === "off" || subjects.length === 0) return undefined;
-  const issuers = input.proxy.tls === "internal"
-    ? [{ module: "internal" }]
-    : [{ module: "acme", ...(input.proxy.acme_email ? { email: input.proxy.acme_email } : {}) }];
+  const issuers =
+    input.proxy.tls === "internal"
+      ? [{ module: "internal" }]
+      : [{ module: "acme", ...(input.proxy.acme_email ? { email: input.proxy.acme_email } : {}) }];
   const stored = input.storedCertificates ?? [];
   return {
     // `automate` keeps every domain managed (renewed) even when a stored copy of its certificate is loaded too.

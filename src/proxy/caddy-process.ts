@@ -35,15 +35,34 @@ export class CaddyProcess {
   private version = 0;
   private lastPid: number | undefined;
 
-  constructor(readonly binary: CaddyBinary, readonly paths: CaddyPaths, deps: ChildDeps, onChange: () => void = () => undefined) {
-    this.child = new SupervisedProcess({
-      app: "_proxy", type: "caddy", file: binary.path, args: ["run", "--config", paths.config], cwd: paths.storage,
-      env: { PATH: "/usr/local/bin:/usr/bin:/bin", HOME: paths.storage, XDG_DATA_HOME: join(paths.storage, "data"), XDG_CONFIG_HOME: join(paths.storage, "config") },
-      logPath: paths.log, display: `${binary.path} run --config ${paths.config}`,
-    }, deps, () => {
-      this.restarted();
-      onChange();
-    });
+  constructor(
+    readonly binary: CaddyBinary,
+    readonly paths: CaddyPaths,
+    deps: ChildDeps,
+    onChange: () => void = () => undefined,
+  ) {
+    this.child = new SupervisedProcess(
+      {
+        app: "_proxy",
+        type: "caddy",
+        file: binary.path,
+        args: ["run", "--config", paths.config],
+        cwd: paths.storage,
+        env: {
+          PATH: "/usr/local/bin:/usr/bin:/bin",
+          HOME: paths.storage,
+          XDG_DATA_HOME: join(paths.storage, "data"),
+          XDG_CONFIG_HOME: join(paths.storage, "config"),
+        },
+        logPath: paths.log,
+        display: `${binary.path} run --config ${paths.config}`,
+      },
+      deps,
+      () => {
+        this.restarted();
+        onChange();
+      },
+    );
   }
 
   async start(config: unknown): Promise<void> {
@@ -68,7 +87,11 @@ export class CaddyProcess {
     const deadline = Date.now() + READY_MS;
     while (!(await caddyAnswers(this.paths.socket))) {
       if (Date.now() > deadline || !this.child.running) {
-        throw new HostctlError("PROXY_START_FAILED", `Caddy did not answer on ${this.paths.socket}: ${this.child.outputTail().trim().split("\n").slice(-3).join(" | ") || "no output"}`, { hint: `see ${this.paths.log}; run: hostctl doctor` });
+        throw new HostctlError(
+          "PROXY_START_FAILED",
+          `Caddy did not answer on ${this.paths.socket}: ${this.child.outputTail().trim().split("\n").slice(-3).join(" | ") || "no output"}`,
+          { hint: `see ${this.paths.log}; run: hostctl doctor` },
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

@@ -28,7 +28,12 @@ function portCheck(port: number, what: string, outcome: string, proxyRunning: bo
   const name = `proxy ${what} port ${port}`;
   if (outcome === "free") return { name, ok: true, detail: "can be bound" };
   if (outcome === "EADDRINUSE" && proxyRunning) return { name, ok: true, detail: "in use by hostctl's Caddy" };
-  if (outcome === "EACCES") return { name, ok: false, detail: "permission denied: ports below 1024 need root or CAP_NET_BIND_SERVICE (the systemd unit runs hostctl as root)" };
+  if (outcome === "EACCES")
+    return {
+      name,
+      ok: false,
+      detail: "permission denied: ports below 1024 need root or CAP_NET_BIND_SERVICE (the systemd unit runs hostctl as root)",
+    };
   if (outcome === "EADDRINUSE") return { name, ok: false, detail: "in use by another program (ss -ltnp | grep :" + port + ")" };
   return { name, ok: false, detail: outcome };
 }
@@ -38,7 +43,10 @@ async function handoverCheck(): Promise<ProxyCheck> {
   const name = "proxy listener handover";
   const handover = await readListenerHandover();
   if (handover.state !== "off") return { name, ok: handover.state === "on", detail: handover.detail };
-  const settable = await access(TCP_MIGRATE_REQ, constants.W_OK).then(() => true, () => false);
+  const settable = await access(TCP_MIGRATE_REQ, constants.W_OK).then(
+    () => true,
+    () => false,
+  );
   return settable
     ? { name, ok: true, detail: "net.ipv4.tcp_migrate_req=0 now: hostctl up sets it to 1 when it starts the front door" }
     : { name, ok: false, detail: handover.detail };
@@ -48,21 +56,37 @@ async function handoverCheck(): Promise<ProxyCheck> {
  * The front door's preflight: the caddy binary and its version, the HTTP/HTTPS ports, and for ACME that every
  * domain resolves (the CA reaches this host by name; the docs say what to check when it does not).
  */
-export async function proxyChecks(host: HostConfig, apps: readonly AppSpec[], run: Runner, pathVar: string | undefined, proxyRunning: boolean): Promise<ProxyCheck[]> {
+export async function proxyChecks(
+  host: HostConfig,
+  apps: readonly AppSpec[],
+  run: Runner,
+  pathVar: string | undefined,
+  proxyRunning: boolean,
+): Promise<ProxyCheck[]> {
   const proxy = host.proxy;
-  if (!proxy) return [{ name: "proxy", ok: true, detail: "not configured: apps serve on their own ports (turn it on: hostctl init --force … --tls acme)" }];
+  if (!proxy)
+    return [
+      { name: "proxy", ok: true, detail: "not configured: apps serve on their own ports (turn it on: hostctl init --force … --tls acme)" },
+    ];
   const checks: ProxyCheck[] = [];
   try {
     const caddy = await probeCaddy(run, proxy.caddy, pathVar);
-    checks.push(caddy
-      ? { name: "caddy", ok: true, detail: `${caddy.version} (${caddy.path})` }
-      : { name: "caddy", ok: false, detail: `no caddy binary (${proxy.caddy}): install it (apt-get install caddy); until then apps serve on their own ports` });
+    checks.push(
+      caddy
+        ? { name: "caddy", ok: true, detail: `${caddy.version} (${caddy.path})` }
+        : {
+            name: "caddy",
+            ok: false,
+            detail: `no caddy binary (${proxy.caddy}): install it (apt-get install caddy); until then apps serve on their own ports`,
+          },
+    );
   } catch (error) {
     checks.push({ name: "caddy", ok: false, detail: firstLine(error) });
   }
   checks.push(await handoverCheck());
   const domains = apps.flatMap((app) => appDomains(app));
-  const ports = proxy.tls === "off" ? [[proxy.http_port, "HTTP"] as const] : [[proxy.http_port, "HTTP"] as const, [proxy.https_port, "HTTPS"] as const];
+  const ports =
+    proxy.tls === "off" ? [[proxy.http_port, "HTTP"] as const] : [[proxy.http_port, "HTTP"] as const, [proxy.https_port, "HTTPS"] as const];
   for (const [port, what] of ports) checks.push(portCheck(port, what, await tryListen(port, proxy.bind), proxyRunning));
   if (proxy.tls === "acme") {
     for (const domain of domains) {
@@ -70,7 +94,11 @@ export async function proxyChecks(host: HostConfig, apps: readonly AppSpec[], ru
         const addresses = await lookup(domain, { all: true });
         checks.push({ name: `dns ${domain}`, ok: true, detail: addresses.map((a) => a.address).join(", ") });
       } catch (error) {
-        checks.push({ name: `dns ${domain}`, ok: false, detail: `does not resolve (${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}): add an A/AAAA record pointing at this host, or the CA cannot issue its certificate` });
+        checks.push({
+          name: `dns ${domain}`,
+          ok: false,
+          detail: `does not resolve (${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}): add an A/AAAA record pointing at this host, or the CA cannot issue its certificate`,
+        });
       }
     }
   }

@@ -41,7 +41,12 @@ export class FrontDoor {
   /** Whether Caddy's reloads (every switch) keep queued connections; set by startFrontDoor. */
   handover: ListenerHandover | undefined;
 
-  constructor(private readonly ctx: HostContext, readonly proxy: ProxyConfig, private readonly caddy: CaddyProcess, private readonly view: () => AppView[]) {}
+  constructor(
+    private readonly ctx: HostContext,
+    readonly proxy: ProxyConfig,
+    private readonly caddy: CaddyProcess,
+    private readonly view: () => AppView[],
+  ) {}
 
   async start(): Promise<void> {
     await this.assignPorts();
@@ -57,7 +62,11 @@ export class FrontDoor {
 
   /** Pairs for every app now supervised (an app added while `up` runs gets one too). */
   async assignPorts(): Promise<void> {
-    this.ports = assignInternalPorts(this.proxy.internal_port_base, this.view().map((a) => a.name), await readInternalPorts(this.ctx.paths));
+    this.ports = assignInternalPorts(
+      this.proxy.internal_port_base,
+      this.view().map((a) => a.name),
+      await readInternalPorts(this.ctx.paths),
+    );
     await writeInternalPorts(this.ctx.paths, this.ports);
   }
 
@@ -65,15 +74,22 @@ export class FrontDoor {
     const apps: ProxyApp[] = this.view().map((app) => {
       const live = this.live.get(app.name);
       return {
-        name: app.name, domains: app.domains, port: app.port, mediaDir: app.mediaDir,
+        name: app.name,
+        domains: app.domains,
+        port: app.port,
+        mediaDir: app.mediaDir,
         upstream: app.serving ? live?.port : undefined,
         staticDir: live ? staticRoot(live.releaseDir) : undefined,
         ...(app.writes ? { writes: app.writes } : {}),
       };
     });
     return buildCaddyConfig({
-      proxy: this.proxy, adminSocket: this.caddy.paths.socket, storageDir: this.caddy.paths.storage, apps,
-      legacyBuffers: this.caddy.binary.legacyBuffers, storedCertificates: this.stored,
+      proxy: this.proxy,
+      adminSocket: this.caddy.paths.socket,
+      storageDir: this.caddy.paths.storage,
+      apps,
+      legacyBuffers: this.caddy.binary.legacyBuffers,
+      storedCertificates: this.stored,
     });
   }
 
@@ -116,7 +132,10 @@ export class FrontDoor {
       try {
         busy = await upstreamRequests(this.caddy.paths.socket, `127.0.0.1:${port}`);
       } catch (error) {
-        this.ctx.log.warn({ event: "proxy.upstreams_unknown", reason: errorMessage(error) }, "could not read Caddy's upstreams; draining now");
+        this.ctx.log.warn(
+          { event: "proxy.upstreams_unknown", reason: errorMessage(error) },
+          "could not read Caddy's upstreams; draining now",
+        );
         return;
       }
       const now = Date.now();
@@ -134,13 +153,19 @@ export class FrontDoor {
 
   /** Loads the config again if the apps' state changed it (serialized; identical configs are not sent). */
   refresh(): void {
-    void this.push().catch((error: unknown) => this.ctx.log.error({ event: "proxy.load_failed", reason: errorMessage(error) }, "could not update the proxy config"));
+    void this.push().catch((error: unknown) =>
+      this.ctx.log.error({ event: "proxy.load_failed", reason: errorMessage(error) }, "could not update the proxy config"),
+    );
   }
 
   private push(): Promise<void> {
     const next = this.pushing.then(async () => {
       if (this.stopped) return;
-      if (this.proxy.tls !== "off") this.stored = await storedCertificates(this.caddy.paths.storage, this.view().flatMap((a) => a.domains));
+      if (this.proxy.tls !== "off")
+        this.stored = await storedCertificates(
+          this.caddy.paths.storage,
+          this.view().flatMap((a) => a.domains),
+        );
       const config = this.config();
       const text = JSON.stringify(config);
       if (text === this.loaded) return;
@@ -160,11 +185,22 @@ export class FrontDoor {
 
   status(): ProxyStatus {
     const caddy = this.caddy.status();
-    const servers = (JSON.parse(this.loaded || "{}") as { apps?: { http?: { servers?: Record<string, { listen?: string[] }> } } }).apps?.http?.servers ?? {};
+    const servers =
+      (JSON.parse(this.loaded || "{}") as { apps?: { http?: { servers?: Record<string, { listen?: string[] }> } } }).apps?.http?.servers ??
+      {};
     return {
-      state: caddy.state, pid: caddy.pid, restarts: caddy.restarts, caddy_version: caddy.version, config_version: caddy.config_version,
-      admin_socket: caddy.socket, tls: this.proxy.tls, listener_handover: this.handover?.state, listeners: Object.values(servers).flatMap((s) => s.listen ?? []),
-      apps: Object.fromEntries(this.view().map((a) => [a.name, { domains: a.domains, live_port: this.livePort(a.name), ports: this.ports[a.name]?.ports }])),
+      state: caddy.state,
+      pid: caddy.pid,
+      restarts: caddy.restarts,
+      caddy_version: caddy.version,
+      config_version: caddy.config_version,
+      admin_socket: caddy.socket,
+      tls: this.proxy.tls,
+      listener_handover: this.handover?.state,
+      listeners: Object.values(servers).flatMap((s) => s.listen ?? []),
+      apps: Object.fromEntries(
+        this.view().map((a) => [a.name, { domains: a.domains, live_port: this.livePort(a.name), ports: this.ports[a.name]?.ports }]),
+      ),
     };
   }
 }
@@ -173,7 +209,11 @@ export class FrontDoor {
  * Starts the front door when hostctl.yml has a proxy section and a caddy binary is there; undefined (apps
  * serve on their own ports, as without a proxy) otherwise, with the reason logged and returned for status.
  */
-export async function startFrontDoor(ctx: HostContext, deps: ChildDeps, view: () => AppView[]): Promise<{ door?: FrontDoor; reason?: string }> {
+export async function startFrontDoor(
+  ctx: HostContext,
+  deps: ChildDeps,
+  view: () => AppView[],
+): Promise<{ door?: FrontDoor; reason?: string }> {
   const proxy = ctx.host.proxy;
   if (!proxy) return { reason: "no proxy configured (hostctl init --tls …): apps serve on their own ports" };
   let binary: CaddyBinary | undefined;
@@ -182,7 +222,8 @@ export async function startFrontDoor(ctx: HostContext, deps: ChildDeps, view: ()
   } catch (error) {
     return { reason: `caddy (${proxy.caddy}) does not run: ${errorMessage(error)}; apps serve on their own ports` };
   }
-  if (!binary) return { reason: `no caddy binary (${proxy.caddy}) found: apps serve on their own ports (install it: apt-get install caddy)` };
+  if (!binary)
+    return { reason: `no caddy binary (${proxy.caddy}) found: apps serve on their own ports (install it: apt-get install caddy)` };
   const door = new FrontDoor(ctx, proxy, new CaddyProcess(binary, caddyPaths(ctx.paths), deps), view);
   door.handover = await ensureListenerHandover();
   const handoverLog = { event: "proxy.listener_handover", state: door.handover.state };

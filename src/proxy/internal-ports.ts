@@ -31,7 +31,11 @@ export function assignInternalPorts(base: number, names: readonly string[], prev
     if (out[name]) continue;
     while (taken.has(next) || taken.has(next + 1)) next += 2;
     if (next + 1 >= base + INTERNAL_PORT_SPAN) {
-      throw new HostctlError("CONFIG_INVALID", `no internal port pair left in ${base}-${base + INTERNAL_PORT_SPAN - 1} (proxy.internal_port_base)`, { exitCode: 2 });
+      throw new HostctlError(
+        "CONFIG_INVALID",
+        `no internal port pair left in ${base}-${base + INTERNAL_PORT_SPAN - 1} (proxy.internal_port_base)`,
+        { exitCode: 2 },
+      );
     }
     out[name] = { ports: [next, next + 1] };
     taken.add(next).add(next + 1);

@@ -24,11 +24,18 @@ export async function readListenerHandover(file = TCP_MIGRATE_REQ): Promise<List
   try {
     text = await readFile(file, "utf8");
   } catch {
-    return { state: "unsupported", detail: "kernel without net.ipv4.tcp_migrate_req (before Linux 5.14): a switch can reset a few connections queued during Caddy's reload" };
+    return {
+      state: "unsupported",
+      detail:
+        "kernel without net.ipv4.tcp_migrate_req (before Linux 5.14): a switch can reset a few connections queued during Caddy's reload",
+    };
   }
   return text.trim() === "1"
     ? { state: "on", detail: "net.ipv4.tcp_migrate_req=1: queued connections move to the new listener on a reload" }
-    : { state: "off", detail: `net.ipv4.tcp_migrate_req=0: a switch can reset connections queued during Caddy's reload; run: sysctl -w net.ipv4.tcp_migrate_req=1 (and ${PERSIST})` };
+    : {
+        state: "off",
+        detail: `net.ipv4.tcp_migrate_req=0: a switch can reset connections queued during Caddy's reload; run: sysctl -w net.ipv4.tcp_migrate_req=1 (and ${PERSIST})`,
+      };
 }
 
 /** Turns the handover on when it is off and this process may (root); says what it found or did. */

@@ -9,7 +9,11 @@ const MIN_REMAINING_MS = 60 * 60 * 1000;
  * The certificates Caddy keeps in its storage for these domains (any issuer), still valid for at least an
  * hour, as storage keys. Loading them with each config keeps TLS handshakes working across a reload.
  */
-export async function storedCertificates(storage: string, domains: readonly string[], now = Date.now()): Promise<{ certificate: string; key: string }[]> {
+export async function storedCertificates(
+  storage: string,
+  domains: readonly string[],
+  now = Date.now(),
+): Promise<{ certificate: string; key: string }[]> {
   const root = join(storage, "certificates");
   const issuers = await readdir(root).catch(() => [] as string[]);
   const out: { certificate: string; key: string }[] = [];

@@ -32,7 +32,9 @@ function noPrimary(): Json {
 export function writeRoute(route: WriteRoute, maxBodyBytes: number): Json {
   const match = [
     { not: [{ method: READ_METHODS }] },
-    ...(route.paths.length > 0 ? [{ path: route.paths.flatMap((p) => (p.endsWith("/") ? [p.slice(0, -1), `${p}*`] : [p, `${p}/*`])) }] : []),
+    ...(route.paths.length > 0
+      ? [{ path: route.paths.flatMap((p) => (p.endsWith("/") ? [p.slice(0, -1), `${p}*`] : [p, `${p}/*`])) }]
+      : []),
   ];
   if (route.target === undefined) return { match, handle: [noPrimary()], terminal: true };
   const url = new URL(route.target);

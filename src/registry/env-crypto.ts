@@ -1,4 +1,13 @@
-import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, randomBytes } from "node:crypto";
+import {
+  createCipheriv,
+  createDecipheriv,
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  generateKeyPairSync,
+  hkdfSync,
+  randomBytes,
+} from "node:crypto";
 import { HostctlError } from "../lib/errors.js";
 
 /**
@@ -37,7 +46,14 @@ export function encryptEnv(plaintext: string, publicKeyB64: string): EnvEnvelope
   const iv = randomBytes(12);
   const cipher = createCipheriv("aes-256-gcm", key, iv);
   const data = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final()]);
-  return { v: 1, alg: "x25519-hkdf-sha256-aes256gcm", epk: epk.toString("base64"), iv: iv.toString("base64"), tag: cipher.getAuthTag().toString("base64"), data: data.toString("base64") };
+  return {
+    v: 1,
+    alg: "x25519-hkdf-sha256-aes256gcm",
+    epk: epk.toString("base64"),
+    iv: iv.toString("base64"),
+    tag: cipher.getAuthTag().toString("base64"),
+    data: data.toString("base64"),
+  };
 }
 
 export function decryptEnv(envelope: EnvEnvelope, privateKeyB64: string): string {
@@ -49,6 +65,10 @@ export function decryptEnv(envelope: EnvEnvelope, privateKeyB64: string): string
     decipher.setAuthTag(Buffer.from(envelope.tag, "base64"));
     return Buffer.concat([decipher.update(Buffer.from(envelope.data, "base64")), decipher.final()]).toString("utf8");
   } catch (error) {
-    throw new HostctlError("CONFIG_INVALID", "cannot decrypt the mirrored env file: wrong private key (HOSTCTL_ENV_KEY_FILE) or damaged object", { exitCode: 2, cause: error });
+    throw new HostctlError(
+      "CONFIG_INVALID",
+      "cannot decrypt the mirrored env file: wrong private key (HOSTCTL_ENV_KEY_FILE) or damaged object",
+      { exitCode: 2, cause: error },
+    );
   }
 }

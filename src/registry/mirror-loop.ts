@@ -20,7 +20,10 @@ export class RegistryMirrorLoop implements Loop {
   private timers: Timer[] = [];
   private readonly mirror: () => Promise<unknown>;
 
-  constructor(private readonly ctx: HostContext, private readonly options: RegistryMirrorOptions) {
+  constructor(
+    private readonly ctx: HostContext,
+    private readonly options: RegistryMirrorOptions,
+  ) {
     this.mirror = options.mirror ?? (() => mirrorRegistry(ctx));
   }
 

@@ -50,8 +50,12 @@ export async function registryEntry(ctx: HostContext, spec: AppSpec, previous?: 
     live: current && meta ? { release: current, commit: meta.commit } : (previous?.live ?? null),
     env_keys: keepEnv ? previous.env_keys : Object.keys(env).sort(),
     ...(keepEnv
-      ? (previous.env ? { env: previous.env } : {})
-      : (publicKey && Object.keys(env).length > 0 ? { env: encryptEnv(formatEnvText(env), publicKey) } : {})),
+      ? previous.env
+        ? { env: previous.env }
+        : {}
+      : publicKey && Object.keys(env).length > 0
+        ? { env: encryptEnv(formatEnvText(env), publicKey) }
+        : {}),
     updated_at: ctx.clock.now().toISOString(),
   };
 }
@@ -98,13 +102,17 @@ export async function mirrorRegistryOrWarn(ctx: HostContext, warn: (line: string
     if (!ctx.host.registry.mirror) return;
     const holder = await heldByAnotherHost(ctx);
     if (holder) {
-      warn(`warning: the app registry in ${ctx.store.url} was not changed: the replica is held by ${describeHolder(holder, ctx.clock.now())}`);
+      warn(
+        `warning: the app registry in ${ctx.store.url} was not changed: the replica is held by ${describeHolder(holder, ctx.clock.now())}`,
+      );
       return;
     }
     if (removed) await removeRegistryEntry(ctx, removed);
     await mirrorRegistry(ctx);
   } catch (error) {
-    warn(`warning: the app registry was not mirrored to ${ctx.store.url}: ${errorMessage(error)} (hostctl up retries${removed ? `; the entry of ${removed} is not retried: delete ${entryKey(ctx, removed)} by hand` : ""})`);
+    warn(
+      `warning: the app registry was not mirrored to ${ctx.store.url}: ${errorMessage(error)} (hostctl up retries${removed ? `; the entry of ${removed} is not retried: delete ${entryKey(ctx, removed)} by hand` : ""})`,
+    );
   }
 }
 

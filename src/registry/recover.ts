@@ -48,7 +48,10 @@ export async function recoverApps(ctx: HostContext): Promise<RecoveredApp[]> {
       paths = appPaths(ctx.paths, spec.name);
       checkAppRules(spec, all, ctx.host, paths.spec);
     } catch (error) {
-      ctx.log.error({ event: "registry.entry_invalid", app: entry.spec.name, reason: errorMessage(error) }, "skipped an app of the registry");
+      ctx.log.error(
+        { event: "registry.entry_invalid", app: entry.spec.name, reason: errorMessage(error) },
+        "skipped an app of the registry",
+      );
       continue;
     }
     await Promise.all([paths.logs, paths.releases].map((dir) => mkdir(dir, { recursive: true })));
@@ -61,7 +64,11 @@ export async function recoverApps(ctx: HostContext): Promise<RecoveredApp[]> {
     }
     if (!(await pathExists(paths.env))) await writeFileAtomic(paths.env, envText, 0o600);
     const missing = envState === "missing" ? entry.env_keys : [];
-    await writeJsonFile(paths.state, { ...(await readJsonFile<object>(paths.state)), recover_commit: entry.live?.commit, missing_env_keys: missing });
+    await writeJsonFile(paths.state, {
+      ...(await readJsonFile<object>(paths.state)),
+      recover_commit: entry.live?.commit,
+      missing_env_keys: missing,
+    });
     await saveAppSpec(ctx.paths, spec);
     all.push(spec);
     recovered.push({ name: spec.name, commit: entry.live?.commit, env: envState, missing_env_keys: missing });

@@ -71,29 +71,48 @@ export async function setStaleDatabasesAside(spec: AppSpec, ctx: HostContext): P
 
 async function setWal(ctx: HostContext, db: string): Promise<void> {
   const rows = await sqliteQuery(ctx.run, db, "PRAGMA journal_mode=WAL;");
-  if (rows[0]?.journal_mode !== "wal") throw new HostctlError("RESTORE_FAILED", `${db}: could not switch to WAL mode (got ${String(rows[0]?.journal_mode)})`);
+  if (rows[0]?.journal_mode !== "wal")
+    throw new HostctlError("RESTORE_FAILED", `${db}: could not switch to WAL mode (got ${String(rows[0]?.journal_mode)})`);
 }
 
 /** Restores one database with the real `litestream restore`, then proves it with quick_check. */
-export async function restoreDatabase(ctx: HostContext, spec: AppSpec, dbPath: string, configPath: string, timestamp?: string): Promise<{ ms: number; generation: string | undefined }> {
+export async function restoreDatabase(
+  ctx: HostContext,
+  spec: AppSpec,
+  dbPath: string,
+  configPath: string,
+  timestamp?: string,
+): Promise<{ ms: number; generation: string | undefined }> {
   const started = Date.now();
   let output;
   try {
     output = await ctx.run(ctx.litestream, engineOf(ctx).restoreArgs({ configPath, dbPath, ...(timestamp ? { timestamp } : {}) }), {
-      env: litestreamEnv(ctx.credentials), cleanEnv: true, timeoutMs: 60 * 60_000,
+      env: litestreamEnv(ctx.credentials),
+      cleanEnv: true,
+      timeoutMs: 60 * 60_000,
     });
   } catch (error) {
-    throw new HostctlError("RESTORE_FAILED", `${spec.name}: litestream restore of ${dbPath} failed: ${errorMessage(error)}`, { cause: error, hint: `run: hostctl doctor; then hostctl restore ${spec.name}` });
+    throw new HostctlError("RESTORE_FAILED", `${spec.name}: litestream restore of ${dbPath} failed: ${errorMessage(error)}`, {
+      cause: error,
+      hint: `run: hostctl doctor; then hostctl restore ${spec.name}`,
+    });
   } finally {
     // 0.3.13 leaves the temporary WAL and SHM of its work file behind.
-    await Promise.all(engineOf(ctx).restoreLeftovers(dbPath).map((file) => rm(file, { force: true })));
+    await Promise.all(
+      engineOf(ctx)
+        .restoreLeftovers(dbPath)
+        .map((file) => rm(file, { force: true })),
+    );
   }
   const ms = Date.now() - started;
   const generation = engineOf(ctx).restoredFrom(`${output.stderr}\n${output.stdout}`) ?? undefined;
   const check = await sqliteQuery(ctx.run, dbPath, "PRAGMA quick_check;", { readonly: true });
   if (check[0]?.quick_check !== "ok") {
     await rename(dbPath, `${dbPath}.corrupt-${Date.now()}`);
-    throw new HostctlError("RESTORE_FAILED", `${spec.name}: restored ${dbPath} failed PRAGMA quick_check: ${JSON.stringify(check.slice(0, 3))}`);
+    throw new HostctlError(
+      "RESTORE_FAILED",
+      `${spec.name}: restored ${dbPath} failed PRAGMA quick_check: ${JSON.stringify(check.slice(0, 3))}`,
+    );
   }
   // Restore writes the file as whoever ran it; give it the data directory's owner, readable by no one else.
   const owner = await stat(dirname(dbPath));
@@ -130,23 +149,37 @@ export async function ensureDatabases(spec: AppSpec, ctx: HostContext, options: 
     }
     const state = await replicaState(ctx.store, spec.name, db.path, engineOf(ctx));
     if (state.state === "unreachable") {
-      throw new HostctlError(state.error.code, `${spec.name}: ${db.path} is missing and its replica cannot be read, so the app is not started: ${state.error.message}`, { cause: state.error, ...(state.error.hint ? { hint: state.error.hint } : {}) });
+      throw new HostctlError(
+        state.error.code,
+        `${spec.name}: ${db.path} is missing and its replica cannot be read, so the app is not started: ${state.error.message}`,
+        { cause: state.error, ...(state.error.hint ? { hint: state.error.hint } : {}) },
+      );
     }
     await mkdir(dirname(path), { recursive: true });
     const strays = await setStraysAside(path, ctx.clock.now());
     if (state.state === "exists") {
       const { ms, generation } = await restoreDatabase(ctx, spec, path, app.litestreamConfig, options.timestamp);
       await setWal(ctx, path);
-      results.push({ path: db.path, action: "restored", restore_ms: ms, ...(generation ? { generation } : {}), ...(strays.length ? { strays } : {}) });
+      results.push({
+        path: db.path,
+        action: "restored",
+        restore_ms: ms,
+        ...(generation ? { generation } : {}),
+        ...(strays.length ? { strays } : {}),
+      });
       continue;
     }
     const marker = await readMarker(ctx, spec.name, db.path);
     const local = await locallyReplicated(ctx, spec.name, db.path);
     if (marker || local) {
       const since = marker?.first_replicated_at ?? local ?? "";
-      throw new HostctlError("REPLICA_MARKER_MISMATCH", `${spec.name}: ${db.path} is missing and its replica is empty, but it has been replicated since ${since}; refusing to start on an empty database`, {
-        hint: "check replica.url in hostctl.yml (a wrong prefix looks empty); if the data is truly gone, delete the marker under _hostctl/markers/ in the replica target",
-      });
+      throw new HostctlError(
+        "REPLICA_MARKER_MISMATCH",
+        `${spec.name}: ${db.path} is missing and its replica is empty, but it has been replicated since ${since}; refusing to start on an empty database`,
+        {
+          hint: "check replica.url in hostctl.yml (a wrong prefix looks empty); if the data is truly gone, delete the marker under _hostctl/markers/ in the replica target",
+        },
+      );
     }
     await setWal(ctx, path);
     await makeDatabasePrivate(path);

@@ -8,7 +8,14 @@ const CODES = {
   "bucket-missing": "REPLICA_BUCKET_MISSING",
 } as const;
 
-const CREDENTIAL_ERRORS = new Set(["InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "CredentialsProviderError", "ExpiredToken", "InvalidToken"]);
+const CREDENTIAL_ERRORS = new Set([
+  "InvalidAccessKeyId",
+  "SignatureDoesNotMatch",
+  "AccessDenied",
+  "CredentialsProviderError",
+  "ExpiredToken",
+  "InvalidToken",
+]);
 
 interface AwsLikeError {
   name?: string;

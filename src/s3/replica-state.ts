@@ -3,10 +3,7 @@ import { HostctlError } from "../lib/errors.js";
 import type { LitestreamEngine } from "../litestream/engine.js";
 import type { ReplicaStore } from "./store.js";
 
-export type ReplicaState =
-  | { state: "exists" }
-  | { state: "empty" }
-  | { state: "unreachable"; error: HostctlError };
+export type ReplicaState = { state: "exists" } | { state: "empty" } | { state: "unreachable"; error: HostctlError };
 
 /** What a replica with data looks like to the engine in use (0.3's layout when no engine is given). */
 export type EngineLayout = Pick<LitestreamEngine, "dataPrefixes" | "unreadablePrefixes" | "version">;
@@ -23,14 +20,26 @@ const V03_LAYOUT: EngineLayout = {
  * Data written by a Litestream line the engine cannot restore (a 0.5 replica under 0.3) is never "empty"
  * either: it is refused as unreachable with the reason, so nothing starts on an empty database over it.
  */
-export async function replicaState(store: ReplicaStore, app: string, dbPath: string, engine: EngineLayout = V03_LAYOUT): Promise<ReplicaState> {
+export async function replicaState(
+  store: ReplicaStore,
+  app: string,
+  dbPath: string,
+  engine: EngineLayout = V03_LAYOUT,
+): Promise<ReplicaState> {
   const base = replicaKey(store.target, app, dbPath);
   try {
     for (const { prefix, writer } of engine.unreadablePrefixes(base)) {
       if ((await store.list(prefix, 1)).length > 0) {
-        return { state: "unreachable", error: new HostctlError("REPLICA_ENGINE_MISMATCH", `the replica of ${app}/${dbPath} holds data written by ${writer}, which Litestream ${engine.version} cannot restore`, {
-          hint: "run hostctl with the Litestream 0.5 binary that wrote it (litestream.binary in hostctl.yml or HOSTCTL_LITESTREAM); see docs/litestream-engines.md",
-        }) };
+        return {
+          state: "unreachable",
+          error: new HostctlError(
+            "REPLICA_ENGINE_MISMATCH",
+            `the replica of ${app}/${dbPath} holds data written by ${writer}, which Litestream ${engine.version} cannot restore`,
+            {
+              hint: "run hostctl with the Litestream 0.5 binary that wrote it (litestream.binary in hostctl.yml or HOSTCTL_LITESTREAM); see docs/litestream-engines.md",
+            },
+          ),
+        };
       }
     }
     for (const prefix of engine.dataPrefixes(base)) {

@@ -61,7 +61,11 @@ function lazyStore(url: string, target: ReplicaTarget, load: () => Promise<Repli
     putFile: async (location, path) => (await real()).putFile(location, path),
     getFile: async (location, path) => (await real()).getFile(location, path),
     copy: async (from, to) => (await real()).copy(from, to),
-    close: () => void store?.then((loaded) => loaded.close(), () => undefined),
+    close: () =>
+      void store?.then(
+        (loaded) => loaded.close(),
+        () => undefined,
+      ),
   };
 }
 
@@ -116,34 +120,38 @@ function fileStore(url: string, target: Extract<ReplicaTarget, { kind: "file" }>
   return {
     url,
     target,
-    list: (prefix, limit = 1000) => guard(async () => {
-      const out: string[] = [];
-      await walk(prefix, limit, out);
-      return out;
-    }),
-    get: (location) => guard(async () => {
-      try {
-        return await readFile(location);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-        throw error;
-      }
-    }),
-    put: (location, body) => guard(async () => {
-      await mkdir(dirname(location), { recursive: true });
-      await writeFileAtomic(location, body, 0o600);
-    }),
+    list: (prefix, limit = 1000) =>
+      guard(async () => {
+        const out: string[] = [];
+        await walk(prefix, limit, out);
+        return out;
+      }),
+    get: (location) =>
+      guard(async () => {
+        try {
+          return await readFile(location);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+          throw error;
+        }
+      }),
+    put: (location, body) =>
+      guard(async () => {
+        await mkdir(dirname(location), { recursive: true });
+        await writeFileAtomic(location, body, 0o600);
+      }),
     delete: (location) => guard(() => rm(location, { force: true })),
-    listDetailed: (prefix) => guard(async () => {
-      const paths: string[] = [];
-      await walk(prefix, Number.POSITIVE_INFINITY, paths);
-      const out: ObjectInfo[] = [];
-      for (const location of paths.filter((path) => !ATOMIC_TEMP.test(basename(path)))) {
-        const info = await stat(location).catch(() => undefined);
-        if (info) out.push({ location, size: info.size, lastModified: info.mtime, etag: undefined });
-      }
-      return out;
-    }),
+    listDetailed: (prefix) =>
+      guard(async () => {
+        const paths: string[] = [];
+        await walk(prefix, Number.POSITIVE_INFINITY, paths);
+        const out: ObjectInfo[] = [];
+        for (const location of paths.filter((path) => !ATOMIC_TEMP.test(basename(path)))) {
+          const info = await stat(location).catch(() => undefined);
+          if (info) out.push({ location, size: info.size, lastModified: info.mtime, etag: undefined });
+        }
+        return out;
+      }),
     putFile: async (location, path) => {
       // Opened outside the guard: a missing local file is the caller's problem, not the replica's.
       const source = await open(path, "r");

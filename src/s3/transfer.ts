@@ -56,7 +56,9 @@ export async function uploadFile(target: Target, path: string): Promise<void> {
       const step = partSize(size);
       for (let offset = 0, PartNumber = 1; offset < size; offset += step, PartNumber++) {
         const body = await readChunk(handle, path, offset, Math.min(step, size - offset));
-        const out = await guard(() => client.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber, Body: body, ContentLength: body.length })));
+        const out = await guard(() =>
+          client.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber, Body: body, ContentLength: body.length })),
+        );
         parts.push({ PartNumber, ETag: out.ETag });
       }
       await guard(() => client.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts: parts } })));

@@ -12,7 +12,6 @@ export interface ReleaseHooks {
   switchCurrent: (spec: AppSpec, releaseDir: string) => Promise<void>;
 }
 
-
 /**
  * Switches a supervised app to a new release. Without a proxy the port serves one release at a time,
  * so: stop old, start new, health-check, switch `current`; on failure the old release is started again.

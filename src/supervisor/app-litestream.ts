@@ -47,7 +47,11 @@ export class AppLitestream {
   /** Why replication stopped for good (another host took the lease). */
   disabled: string | undefined;
 
-  constructor(private readonly spec: AppSpec, private readonly paths: AppPaths, private readonly deps: AppLitestreamDeps) {}
+  constructor(
+    private readonly spec: AppSpec,
+    private readonly paths: AppPaths,
+    private readonly deps: AppLitestreamDeps,
+  ) {}
 
   private get dbPaths(): string[] {
     return this.spec.databases.map((db) => join(this.paths.data, db.path));
@@ -78,14 +82,32 @@ export class AppLitestream {
     // process's metrics: say so (the lag is then unknown and counted as behind, never read from them).
     const port = this.deps.metricsPort;
     this.metricsPortTaken = port !== undefined && !(await isPortFree(port));
-    if (this.metricsPortTaken) this.log.warn({ event: "litestream.metrics_port_taken", port }, `127.0.0.1:${port} is held by another process: Litestream's metrics (lag) cannot be read`);
-    this.deps.onMetricsPort(this.metricsPortTaken ? `127.0.0.1:${port} is held by another process: lag unknown (free it, or change litestream.metrics_port_base)` : undefined);
+    if (this.metricsPortTaken)
+      this.log.warn(
+        { event: "litestream.metrics_port_taken", port },
+        `127.0.0.1:${port} is held by another process: Litestream's metrics (lag) cannot be read`,
+      );
+    this.deps.onMetricsPort(
+      this.metricsPortTaken
+        ? `127.0.0.1:${port} is held by another process: lag unknown (free it, or change litestream.metrics_port_base)`
+        : undefined,
+    );
     const { ctx } = this.deps;
     const args = replicateArgs(this.paths.litestreamConfig);
-    this.process = new SupervisedProcess({
-      app: this.spec.name, type: "litestream", file: ctx.litestream, args, cwd: this.paths.root,
-      env: litestreamEnv(ctx.credentials), logPath: join(this.paths.logs, "litestream.log"), display: `litestream ${args.join(" ")}`,
-    }, { log: ctx.log, pidsDir: ctx.paths.pids, policy: this.deps.policy, graceMs: this.deps.graceMs, clock: ctx.clock }, this.deps.onChange);
+    this.process = new SupervisedProcess(
+      {
+        app: this.spec.name,
+        type: "litestream",
+        file: ctx.litestream,
+        args,
+        cwd: this.paths.root,
+        env: litestreamEnv(ctx.credentials),
+        logPath: join(this.paths.logs, "litestream.log"),
+        display: `litestream ${args.join(" ")}`,
+      },
+      { log: ctx.log, pidsDir: ctx.paths.pids, policy: this.deps.policy, graceMs: this.deps.graceMs, clock: ctx.clock },
+      this.deps.onChange,
+    );
     await this.process.start();
     this.markerTimer = this.deps.ctx.clock.setTimeout(() => void this.markerRound(), FIRST_MARKER_MS);
   }
@@ -128,7 +150,11 @@ export class AppLitestream {
     // Metrics on a port another process holds are not ours: waiting for them would only delay the stop.
     if (ls.running && this.deps.metricsPort !== undefined && !this.metricsPortTaken) {
       const ready = await waitLitestreamReady(this.deps.metricsPort, this.replicatedPaths, 10_000);
-      if (!ready) this.log.warn({ event: "litestream.not_ready", databases: this.replicatedPaths }, "Litestream had not synced every database before shutdown; the newest writes may not be shipped");
+      if (!ready)
+        this.log.warn(
+          { event: "litestream.not_ready", databases: this.replicatedPaths },
+          "Litestream had not synced every database before shutdown; the newest writes may not be shipped",
+        );
     }
     await ls.stop();
     this.process = undefined;
@@ -154,7 +180,10 @@ export class AppLitestream {
           this.replicated.add(db.path);
         }
       } catch (error) {
-        this.log.warn({ event: "marker.failed", database: db.path, reason: errorMessage(error) }, "could not write the replication marker; will retry");
+        this.log.warn(
+          { event: "marker.failed", database: db.path, reason: errorMessage(error) },
+          "could not write the replication marker; will retry",
+        );
       }
     }
   }

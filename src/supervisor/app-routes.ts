@@ -13,46 +13,54 @@ async function specChanged(s: Supervisor, unit: AppUnit): Promise<boolean> {
 export function serveAppRoutes(s: Supervisor): void {
   s.routes
     .serve("status", () => Promise.resolve(s.status()))
-    .serve("stop", ({ name = "" }, { reason }) => s.queue.run(name, async () => {
-      await s.unit(name).stop(reason);
-      return s.unit(name).status();
-    }))
+    .serve("stop", ({ name = "" }, { reason }) =>
+      s.queue.run(name, async () => {
+        await s.unit(name).stop(reason);
+        return s.unit(name).status();
+      }),
+    )
     .serve("load", ({ name = "" }) => s.queue.run(name, async () => (await s.loadApp(name)).status()))
-    .serve("unload", ({ name = "" }) => s.queue.run(name, async () => {
-      await s.unloadApp(name);
-      return { name, unloaded: true as const };
-    }))
-    .serve("start", ({ name = "" }) => s.queue.run(name, async () => {
-      const unit = s.unit(name);
-      if (unit.state === "stopped" || unit.state === "failed") await unit.boot();
-      return unit.status();
-    }))
-    .serve("restart", ({ name = "" }) => s.queue.run(name, async () => {
-      if (s.invalid.has(name) && !s.units.has(name)) {
-        // `hostctl restart` checked the fixed app.yml: supervise the app now, as when it was added.
-        s.invalid.delete(name);
-        return { ...(await s.loadApp(name)).status(), reloaded: true };
-      }
-      const unit = s.unit(name);
-      if (await specChanged(s, unit)) {
-        // `hostctl restart` checked the edited app.yml and wrote its Litestream config: stop the app
-        // (processes, then Litestream) and supervise it anew, as when it was added. Not on a host that lost
-        // its lease: it could not load the app again, and the app would stop serving.
-        if (s.fenced) throw new HostctlError("LEASE_LOST", `${s.fenced}; app.yml changes are not applied here`);
-        s.ctx.log.info({ event: "app.reload", app: name }, "app.yml changed: reloading the app");
+    .serve("unload", ({ name = "" }) =>
+      s.queue.run(name, async () => {
         await s.unloadApp(name);
-        const reloaded = await s.loadApp(name);
-        await reloaded.boot();
-        return { ...reloaded.status(), reloaded: true };
-      }
-      if (unit.canSwitch) {
-        // Behind the proxy: a fresh set of the live release beside the old one, then the switch.
-        const result = await unit.restartInPlace();
-        return { ...unit.status(), ...(result ? { switch_ms: result.switch_ms, drain_s: result.drain_s } : {}) };
-      }
-      await unit.stopProcesses();
-      await unit.boot();
-      return unit.status();
-    }))
+        return { name, unloaded: true as const };
+      }),
+    )
+    .serve("start", ({ name = "" }) =>
+      s.queue.run(name, async () => {
+        const unit = s.unit(name);
+        if (unit.state === "stopped" || unit.state === "failed") await unit.boot();
+        return unit.status();
+      }),
+    )
+    .serve("restart", ({ name = "" }) =>
+      s.queue.run(name, async () => {
+        if (s.invalid.has(name) && !s.units.has(name)) {
+          // `hostctl restart` checked the fixed app.yml: supervise the app now, as when it was added.
+          s.invalid.delete(name);
+          return { ...(await s.loadApp(name)).status(), reloaded: true };
+        }
+        const unit = s.unit(name);
+        if (await specChanged(s, unit)) {
+          // `hostctl restart` checked the edited app.yml and wrote its Litestream config: stop the app
+          // (processes, then Litestream) and supervise it anew, as when it was added. Not on a host that lost
+          // its lease: it could not load the app again, and the app would stop serving.
+          if (s.fenced) throw new HostctlError("LEASE_LOST", `${s.fenced}; app.yml changes are not applied here`);
+          s.ctx.log.info({ event: "app.reload", app: name }, "app.yml changed: reloading the app");
+          await s.unloadApp(name);
+          const reloaded = await s.loadApp(name);
+          await reloaded.boot();
+          return { ...reloaded.status(), reloaded: true };
+        }
+        if (unit.canSwitch) {
+          // Behind the proxy: a fresh set of the live release beside the old one, then the switch.
+          const result = await unit.restartInPlace();
+          return { ...unit.status(), ...(result ? { switch_ms: result.switch_ms, drain_s: result.drain_s } : {}) };
+        }
+        await unit.stopProcesses();
+        await unit.boot();
+        return unit.status();
+      }),
+    )
     .serve("activate", ({ name = "" }, { releaseDir }) => s.queue.run(name, () => s.activate(name, releaseDir)));
 }

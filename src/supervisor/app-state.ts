@@ -81,7 +81,13 @@ export function transition(state: Lifecycle, event: LifecycleEvent, policy: Back
       return to(state, { state: "starting", reason: undefined, bootFailures: 0, retryAt: undefined }, [{ type: "start_litestream" }]);
     case "boot_failed": {
       const delayMs = bootRetryDelay(state.bootFailures + 1, policy);
-      const log: Effect = { type: "log", level: "error", event: "app.boot_failed", message: "app not started", fields: { code: event.code, reason: event.reason, retry_in_ms: delayMs } };
+      const log: Effect = {
+        type: "log",
+        level: "error",
+        event: "app.boot_failed",
+        message: "app not started",
+        fields: { code: event.code, reason: event.reason, retry_in_ms: delayMs },
+      };
       const failed = { state: "failed" as const, reason: event.reason, bootFailures: state.bootFailures + 1 };
       if (state.stopping) return to(state, { ...failed, retryAt: undefined }, [log]);
       return to(state, { ...failed, retryAt: event.now + delayMs }, [log, { type: "schedule_retry", delayMs }]);
@@ -99,13 +105,18 @@ export function transition(state: Lifecycle, event: LifecycleEvent, policy: Back
     case "no_release":
       return to(state, { state: "waiting", reason: `no release yet: run hostctl deploy ${state.app}` });
     case "start_failed":
-      return to(state, { state: "failed", reason: event.reason }, [{ type: "log", level: "error", event: "app.start_failed", message: "app failed to start", fields: { reason: event.reason } }]);
+      return to(state, { state: "failed", reason: event.reason }, [
+        { type: "log", level: "error", event: "app.start_failed", message: "app failed to start", fields: { reason: event.reason } },
+      ]);
     case "no_processes":
       return to(state, { state: "failed", reason: "no processes: add a Procfile to the repo or --process web=… to the app" });
     case "processes":
       return fromProcesses(state, event.states);
     case "stop":
-      return to(state, { stopping: true, shutdown: state.shutdown || event.shutdown, retryAt: undefined }, [{ type: "cancel_retry" }, { type: "stop_all", reason: event.reason }]);
+      return to(state, { stopping: true, shutdown: state.shutdown || event.shutdown, retryAt: undefined }, [
+        { type: "cancel_retry" },
+        { type: "stop_all", reason: event.reason },
+      ]);
     case "stopped":
       return to(state, { state: "stopped", reason: event.reason });
   }

@@ -54,16 +54,31 @@ export class AppUnit {
   private litefs: LitefsNode | undefined;
   readonly paths: AppPaths;
 
-  constructor(public spec: AppSpec, private readonly deps: UnitDeps) {
+  constructor(
+    public spec: AppSpec,
+    private readonly deps: UnitDeps,
+  ) {
     this.paths = appPaths(deps.ctx.paths, spec.name);
     this.life = initialLifecycle(spec.name);
     this.litestream = new AppLitestream(spec, this.paths, {
-      ctx: deps.ctx, policy: deps.policy, graceMs: deps.graceMs, hostId: deps.hostId, metricsPort: deps.metricsPort,
-      onChange: deps.onChange, onMetricsPort: (taken) => this.report("litestream_metrics", taken),
+      ctx: deps.ctx,
+      policy: deps.policy,
+      graceMs: deps.graceMs,
+      hostId: deps.hostId,
+      metricsPort: deps.metricsPort,
+      onChange: deps.onChange,
+      onMetricsPort: (taken) => this.report("litestream_metrics", taken),
     });
     this.release = new LiveRelease({
-      ctx: deps.ctx, spec, paths: this.paths, policy: deps.policy, graceMs: deps.graceMs, proxy: deps.proxy,
-      onChange: () => this.apply(this.processEvent()), onNoProcesses: () => this.apply({ type: "no_processes" }), cancelled: () => this.life.stopping,
+      ctx: deps.ctx,
+      spec,
+      paths: this.paths,
+      policy: deps.policy,
+      graceMs: deps.graceMs,
+      proxy: deps.proxy,
+      onChange: () => this.apply(this.processEvent()),
+      onNoProcesses: () => this.apply({ type: "no_processes" }),
+      cancelled: () => this.life.stopping,
     });
   }
 
@@ -105,18 +120,26 @@ export class AppUnit {
 
   private async run(effect: Effect): Promise<LifecycleEvent | undefined> {
     switch (effect.type) {
-      case "restore": return this.restore();
-      case "start_litestream": return this.attempt(async () => {
-        await this.deps.beforeReplicate?.();
-        // A LiteFS replica never writes to the replica target: only the primary's Litestream does.
-        if (!this.litefs || this.litefs.isCandidate) await this.litestream.start();
-        return { type: "litestream_started", hasRelease: await pathExists(this.paths.current), canDeploy: this.deps.firstDeploy !== undefined };
-      });
-      case "first_deploy": return this.attempt(async () => {
-        await this.deps.firstDeploy?.(this.spec);
-        return { type: "deployed" };
-      });
-      case "start_processes": return this.attempt(() => this.startProcesses());
+      case "restore":
+        return this.restore();
+      case "start_litestream":
+        return this.attempt(async () => {
+          await this.deps.beforeReplicate?.();
+          // A LiteFS replica never writes to the replica target: only the primary's Litestream does.
+          if (!this.litefs || this.litefs.isCandidate) await this.litestream.start();
+          return {
+            type: "litestream_started",
+            hasRelease: await pathExists(this.paths.current),
+            canDeploy: this.deps.firstDeploy !== undefined,
+          };
+        });
+      case "first_deploy":
+        return this.attempt(async () => {
+          await this.deps.firstDeploy?.(this.spec);
+          return { type: "deployed" };
+        });
+      case "start_processes":
+        return this.attempt(() => this.startProcesses());
       case "schedule_retry":
         this.retryTimer = this.deps.ctx.clock.setTimeout(() => {
           this.retryTimer = undefined;
@@ -154,19 +177,36 @@ export class AppUnit {
   private async restore(): Promise<LifecycleEvent> {
     try {
       if (isLitefsApp(this.spec)) {
-        this.litefs ??= await createLitefsNode(this.spec, this.deps.ctx, { policy: this.deps.policy, graceMs: this.deps.graceMs, onChange: this.deps.onChange });
+        this.litefs ??= await createLitefsNode(this.spec, this.deps.ctx, {
+          policy: this.deps.policy,
+          graceMs: this.deps.graceMs,
+          onChange: this.deps.onChange,
+        });
         this.databases = await bootLitefs(this.spec, this.deps.ctx, this.litefs);
       } else {
         this.databases = await ensureDatabases(this.spec, this.deps.ctx);
       }
       for (const db of this.databases) {
-        if (db.action !== "present") this.log.info({ event: `database.${db.action}`, database: db.path, restore_ms: db.restore_ms, generation: db.generation }, `database ${db.action}`);
-        if (db.action === "restored") this.log.info({ event: "litestream.new_generation_expected", database: db.path }, "Litestream starts a new generation after a restore: expected");
+        if (db.action !== "present")
+          this.log.info(
+            { event: `database.${db.action}`, database: db.path, restore_ms: db.restore_ms, generation: db.generation },
+            `database ${db.action}`,
+          );
+        if (db.action === "restored")
+          this.log.info(
+            { event: "litestream.new_generation_expected", database: db.path },
+            "Litestream starts a new generation after a restore: expected",
+          );
       }
       if (!this.life.stopping) await this.deps.afterRestore?.(this.spec, this.databases);
       return { type: "restored" };
     } catch (error) {
-      return { type: "boot_failed", reason: errorMessage(error), code: error instanceof HostctlError ? error.code : "INTERNAL", now: this.deps.ctx.clock.now().getTime() };
+      return {
+        type: "boot_failed",
+        reason: errorMessage(error),
+        code: error instanceof HostctlError ? error.code : "INTERNAL",
+        now: this.deps.ctx.clock.now().getTime(),
+      };
     }
   }
 
@@ -271,7 +311,10 @@ export class AppUnit {
       name: this.spec.name,
       kind: this.spec.kind,
       state: this.state,
-      reason: this.life.reason ?? disabled ?? (ls && ls.state !== "running" && this.state === "running" ? "replication is down: Litestream is not running" : undefined),
+      reason:
+        this.life.reason ??
+        disabled ??
+        (ls && ls.state !== "running" && this.state === "running" ? "replication is down: Litestream is not running" : undefined),
       next_retry_at: this.life.retryAt === undefined ? undefined : new Date(this.life.retryAt).toISOString(),
       ...this.release.status(),
       data_dir: this.paths.data,
@@ -279,7 +322,9 @@ export class AppUnit {
       domains: appDomains(this.spec),
       litestream: ls ? { ...ls, replicating: ls.state === "running" } : { state: disabled ? "disabled" : "none", replicating: false },
       databases: this.databases,
-      ...(this.litefs ? { litefs: { ...this.litefs.status(), role: this.litefs.isCandidate ? "primary" as const : "replica" as const } } : {}),
+      ...(this.litefs
+        ? { litefs: { ...this.litefs.status(), role: this.litefs.isCandidate ? ("primary" as const) : ("replica" as const) } }
+        : {}),
       ...Object.fromEntries([...this.facts].map(([key, read]) => [key, read()])),
     };
   }

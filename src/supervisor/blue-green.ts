@@ -52,9 +52,13 @@ export async function switchRelease(input: SwitchInput): Promise<SwitchResult | 
   } catch (error) {
     const output = next.outputTail().trim();
     await next.stop();
-    throw new HostctlError("DEPLOY_FAILED", `the new release of ${spec.name} failed its health check on 127.0.0.1:${port}: ${errorMessage(error)}; its processes were stopped and the live release kept serving${output ? `\noutput of the new web process (last lines):\n${output.split("\n").slice(-20).join("\n")}` : ""}`, {
-      hint: `run: hostctl logs ${spec.name} --process web`,
-    });
+    throw new HostctlError(
+      "DEPLOY_FAILED",
+      `the new release of ${spec.name} failed its health check on 127.0.0.1:${port}: ${errorMessage(error)}; its processes were stopped and the live release kept serving${output ? `\noutput of the new web process (last lines):\n${output.split("\n").slice(-20).join("\n")}` : ""}`,
+      {
+        hint: `run: hostctl logs ${spec.name} --process web`,
+      },
+    );
   }
   const switchMs = await proxy.switchTo(spec.name, port, next.releaseDir);
   const old = input.swap(next);

@@ -9,31 +9,52 @@ export interface ControlResponse<T> {
 }
 
 /** A parsed answer: the route's response, or the supervisor's error (status 4xx/5xx). */
-export type ControlAnswer<T> = { ok: true; status: number; body: T } | { ok: false; status: number; error: string; code: string | undefined };
+export type ControlAnswer<T> =
+  { ok: true; status: number; body: T } | { ok: false; status: number; error: string; code: string | undefined };
 
 /**
  * Talks to a running `hostctl up` over run/hostctl.sock (JSON over HTTP on a Unix socket).
  * Resolves undefined when no supervisor listens there.
  */
-export function controlRequest(paths: HostPaths, method: "GET" | "POST", path: string, body?: unknown, timeoutMs = 120_000): Promise<ControlResponse<unknown> | undefined> {
+export function controlRequest(
+  paths: HostPaths,
+  method: "GET" | "POST",
+  path: string,
+  body?: unknown,
+  timeoutMs = 120_000,
+): Promise<ControlResponse<unknown> | undefined> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = request({ socketPath: paths.socket, method, path, timeout: timeoutMs, headers: payload ? { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } : {} }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (chunk: Buffer) => chunks.push(chunk));
-      res.on("end", () => {
-        const text = Buffer.concat(chunks).toString();
-        try {
-          resolve({ status: res.statusCode ?? 0, body: text === "" ? {} : (JSON.parse(text) as unknown) });
-        } catch {
-          resolve({ status: res.statusCode ?? 0, body: text });
-        }
-      });
-    });
+    const req = request(
+      {
+        socketPath: paths.socket,
+        method,
+        path,
+        timeout: timeoutMs,
+        headers: payload ? { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } : {},
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString();
+          try {
+            resolve({ status: res.statusCode ?? 0, body: text === "" ? {} : (JSON.parse(text) as unknown) });
+          } catch {
+            resolve({ status: res.statusCode ?? 0, body: text });
+          }
+        });
+      },
+    );
     req.on("timeout", () => req.destroy(new Error(`no answer from the supervisor within ${timeoutMs} ms`)));
     req.on("error", (error: NodeJS.ErrnoException) => {
       if (error.code === "ENOENT" || error.code === "ECONNREFUSED") resolve(undefined);
-      else reject(new HostctlError("SUPERVISOR_NOT_RUNNING", `cannot talk to the supervisor at ${paths.socket}: ${error.message}`, { cause: error }));
+      else
+        reject(
+          new HostctlError("SUPERVISOR_NOT_RUNNING", `cannot talk to the supervisor at ${paths.socket}: ${error.message}`, {
+            cause: error,
+          }),
+        );
     });
     if (payload) req.write(payload);
     req.end();
@@ -44,19 +65,32 @@ export function controlRequest(paths: HostPaths, method: "GET" | "POST", path: s
  * One route of the control API (control-protocol.ts), its answer parsed with the route's schema. Undefined
  * when no supervisor listens; an answer that does not fit the schema is an error naming the route.
  */
-export async function callControl<R extends RouteName>(paths: HostPaths, route: R, options: { name?: string; body?: RequestOf<R>; timeoutMs?: number } = {}): Promise<ControlAnswer<ResponseOf<R>> | undefined> {
+export async function callControl<R extends RouteName>(
+  paths: HostPaths,
+  route: R,
+  options: { name?: string; body?: RequestOf<R>; timeoutMs?: number } = {},
+): Promise<ControlAnswer<ResponseOf<R>> | undefined> {
   const { method, path, response } = controlApi[route];
   const url = path.replace(":name", encodeURIComponent(options.name ?? ""));
   const answer = await controlRequest(paths, method, url, options.body, options.timeoutMs);
   if (answer === undefined) return undefined;
   if (answer.status >= 400) {
     const error = controlErrorSchema.safeParse(answer.body);
-    return { ok: false, status: answer.status, error: error.success ? error.data.error : `supervisor answered ${answer.status}: ${String(answer.body)}`, code: error.success ? error.data.code : undefined };
+    return {
+      ok: false,
+      status: answer.status,
+      error: error.success ? error.data.error : `supervisor answered ${answer.status}: ${String(answer.body)}`,
+      code: error.success ? error.data.code : undefined,
+    };
   }
   const parsed = response.safeParse(answer.body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new HostctlError("SUPERVISOR_REFUSED", `${method} ${url}: the supervisor's answer does not match this hostctl (${issue ? `${issue.path.join(".")}: ${issue.message}` : "unexpected shape"})`, { hint: "restart the supervisor after an upgrade: systemctl restart hostctl" });
+    throw new HostctlError(
+      "SUPERVISOR_REFUSED",
+      `${method} ${url}: the supervisor's answer does not match this hostctl (${issue ? `${issue.path.join(".")}: ${issue.message}` : "unexpected shape"})`,
+      { hint: "restart the supervisor after an upgrade: systemctl restart hostctl" },
+    );
   }
   return { ok: true, status: answer.status, body: parsed.data as ResponseOf<R> };
 }

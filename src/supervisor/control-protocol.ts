@@ -26,10 +26,18 @@ export type AppState = (typeof appStates)[number];
 
 /** Per database, from Litestream's metrics: how long the oldest write not yet in the replica has waited. */
 export const replicationSchema = z.array(z.object({ database: z.string(), lag_s: z.number(), behind: z.boolean() }));
-export const lastDrillSchema = z.object({ ok: z.boolean(), at: iso, duration_ms: z.number(), reason: z.string().nullable(), skipped: z.boolean() }).nullable();
+export const lastDrillSchema = z
+  .object({ ok: z.boolean(), at: iso, duration_ms: z.number(), reason: z.string().nullable(), skipped: z.boolean() })
+  .nullable();
 export const mediaStatusSchema = z.object({
-  files: z.number(), bytes: z.number(), pending: z.number(), lag_s: z.number(),
-  oldest_change_at: iso.nullable(), watching: z.boolean(), synced_at: iso.nullable(), error: z.string().optional(),
+  files: z.number(),
+  bytes: z.number(),
+  pending: z.number(),
+  lag_s: z.number(),
+  oldest_change_at: iso.nullable(),
+  watching: z.boolean(),
+  synced_at: iso.nullable(),
+  error: z.string().optional(),
 });
 export const deployPollSchema = z.object({
   checked_at: iso.optional(),
@@ -39,8 +47,13 @@ export const deployPollSchema = z.object({
   last_action: z.string(),
 });
 export const jobLineSchema = z.object({
-  last_run_at: iso.nullable(), ok: z.boolean().nullable(), exit_code: z.number().nullable(), duration_ms: z.number().nullable(),
-  reason: z.string().nullable(), running: z.boolean(), overlaps_skipped: z.number(),
+  last_run_at: iso.nullable(),
+  ok: z.boolean().nullable(),
+  exit_code: z.number().nullable(),
+  duration_ms: z.number().nullable(),
+  reason: z.string().nullable(),
+  running: z.boolean(),
+  overlaps_skipped: z.number(),
 });
 
 /** What other features report about an app (each optional: a feature that is off reports nothing). */
@@ -82,7 +95,10 @@ export const appStatusSchema = z.looseObject({
   ]),
   databases: z.array(databaseRestoreSchema),
   /** A LiteFS app: its litefs mount process and this node's role. */
-  litefs: processStatusSchema.partial().extend({ role: z.enum(["primary", "replica"]) }).optional(),
+  litefs: processStatusSchema
+    .partial()
+    .extend({ role: z.enum(["primary", "replica"]) })
+    .optional(),
   ...appFactsSchema.shape,
 });
 export type AppStatus = z.infer<typeof appStatusSchema>;
@@ -111,7 +127,14 @@ export const hostFactsSchema = z.object({
 export type HostFacts = z.infer<typeof hostFactsSchema>;
 
 export const supervisorStatusSchema = z.looseObject({
-  supervisor: z.looseObject({ pid: z.number(), started_at: iso, home: z.string(), host: z.string(), rss_mb: z.number(), heap_mb: z.number() }),
+  supervisor: z.looseObject({
+    pid: z.number(),
+    started_at: iso,
+    home: z.string(),
+    host: z.string(),
+    rss_mb: z.number(),
+    heap_mb: z.number(),
+  }),
   apps: z.array(appStatusSchema),
   proxy: proxyStatusSchema,
   ...hostFactsSchema.shape,
@@ -121,7 +144,10 @@ export type SupervisorStatus = z.infer<typeof supervisorStatusSchema>;
 /** A switch behind the proxy: how long the upstream change took, and the old release's drain. */
 const switchFields = { switch_ms: z.number().optional(), drain_s: z.number().optional() };
 
-export const activateRequestSchema = z.object({ release: z.string().optional(), releaseDir: z.string({ error: "activate needs releaseDir" }).min(1, "activate needs releaseDir") });
+export const activateRequestSchema = z.object({
+  release: z.string().optional(),
+  releaseDir: z.string({ error: "activate needs releaseDir" }).min(1, "activate needs releaseDir"),
+});
 export type ActivateRequest = z.infer<typeof activateRequestSchema>;
 
 /** POST /apps/<name>/activate: the supervisor stopped old, started new, health-checked, switched (or restarted old). */
@@ -129,7 +155,13 @@ export const activateResultSchema = z.object({ ok: z.boolean(), gap_s: z.number(
 export type ActivateResult = z.infer<typeof activateResultSchema>;
 
 /** A reason (e.g. "stopped for hostctl restore --force") stays in status if that command never comes back. */
-export const stopRequestSchema = z.object({ reason: z.string().optional().catch(undefined).transform((r) => (r === "" ? undefined : r?.slice(0, 300))) });
+export const stopRequestSchema = z.object({
+  reason: z
+    .string()
+    .optional()
+    .catch(undefined)
+    .transform((r) => (r === "" ? undefined : r?.slice(0, 300))),
+});
 export const restartResultSchema = appStatusSchema.extend({ reloaded: z.boolean().optional(), ...switchFields });
 export type RestartResult = z.infer<typeof restartResultSchema>;
 export const unloadResultSchema = z.object({ name: z.string(), unloaded: z.literal(true) });

@@ -6,7 +6,10 @@ import { controlApi, routeSpec, type ControlApi, type ResponseOf, type RouteName
 import type { z } from "zod";
 
 /** A route of control-protocol.ts: its request parsed before the handler runs, its answer typed. */
-export type TypedRoute<R extends RouteName> = (params: Record<string, string>, body: z.output<ControlApi[R]["request"]>) => Promise<ResponseOf<R>>;
+export type TypedRoute<R extends RouteName> = (
+  params: Record<string, string>,
+  body: z.output<ControlApi[R]["request"]>,
+) => Promise<ResponseOf<R>>;
 
 export type Route = (params: Record<string, string>, body: unknown) => Promise<{ status?: number; body: unknown; text?: string }>;
 
@@ -40,10 +43,12 @@ export class ControlRoutes {
   add(spec: string, handler: Route): this {
     const [method = "GET", path = "/"] = spec.split(" ");
     const keys: string[] = [];
-    const pattern = new RegExp(`^${path.replace(/:([a-z]+)/g, (_, key: string) => {
-      keys.push(key);
-      return "([^/]+)";
-    })}$`);
+    const pattern = new RegExp(
+      `^${path.replace(/:([a-z]+)/g, (_, key: string) => {
+        keys.push(key);
+        return "([^/]+)";
+      })}$`,
+    );
     this.entries.push({ method, pattern, keys, handler });
     return this;
   }
@@ -65,7 +70,11 @@ export class ControlRoutes {
   match(method: string, path: string): { handler: Route; params: Record<string, string> } | undefined {
     for (const entry of this.entries) {
       const match = entry.method === method ? entry.pattern.exec(path) : null;
-      if (match) return { handler: entry.handler, params: Object.fromEntries(entry.keys.map((k, i) => [k, decodeParam(k, match[i + 1] ?? "", this.checks[k])])) };
+      if (match)
+        return {
+          handler: entry.handler,
+          params: Object.fromEntries(entry.keys.map((k, i) => [k, decodeParam(k, match[i + 1] ?? "", this.checks[k])])),
+        };
     }
     return undefined;
   }
@@ -85,7 +94,9 @@ const SERVER_LIMITS = { maxHeaderSize: 16 * 1024, headersTimeout: 10_000 };
 
 function sendError(res: ServerResponse, status: number, error: unknown): void {
   if (res.headersSent) return;
-  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify({ error: errorMessage(error), code: error instanceof HostctlError ? error.code : "INTERNAL" }));
+  res
+    .writeHead(status, { "content-type": "application/json" })
+    .end(JSON.stringify({ error: errorMessage(error), code: error instanceof HostctlError ? error.code : "INTERNAL" }));
 }
 
 /** Nothing a client sends may throw out of here: a throw in a request listener ends the supervisor. */

@@ -85,7 +85,12 @@ export class LiveRelease {
     const env = await releaseProcessEnv(ctx.paths, spec, releaseDir, port);
     const set = new ReleaseProcessSet(releaseDir, port);
     const childDeps = { log: ctx.log, pidsDir: ctx.paths.pids, policy: this.deps.policy, graceMs: this.deps.graceMs, clock: ctx.clock };
-    await set.start({ spec, paths, releaseDir, port, processes, env, blueGreen: this.deps.proxy !== undefined }, childDeps, this.deps.onChange, this.deps.cancelled);
+    await set.start(
+      { spec, paths, releaseDir, port, processes, env, blueGreen: this.deps.proxy !== undefined },
+      childDeps,
+      this.deps.onChange,
+      this.deps.cancelled,
+    );
     return set;
   }
 
@@ -98,7 +103,8 @@ export class LiveRelease {
     const proxy = this.deps.proxy;
     if (!proxy) throw new Error("internal: switchTo without a proxy");
     return switchRelease({
-      proxy, spec: this.deps.spec,
+      proxy,
+      spec: this.deps.spec,
       start: (port) => this.startSet(releaseDir, port),
       swap: (next) => {
         const old = this.live;

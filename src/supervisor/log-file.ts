@@ -22,7 +22,12 @@ export class RotatingLog {
   private lastWarnAt = 0;
   private dropped = 0;
 
-  constructor(readonly path: string, private readonly maxBytes = 10 * 1024 * 1024, private readonly keep = 3, private readonly onFailure: LogWriteFailure = () => undefined) {}
+  constructor(
+    readonly path: string,
+    private readonly maxBytes = 10 * 1024 * 1024,
+    private readonly keep = 3,
+    private readonly onFailure: LogWriteFailure = () => undefined,
+  ) {}
 
   async open(): Promise<void> {
     try {

@@ -24,7 +24,11 @@ export async function holderAlive(record: PidLockRecord): Promise<boolean> {
  * taken over. Returns undefined once this process holds it, else the live holder's record. `reentrant`:
  * a file this very process wrote counts as held by it.
  */
-export async function takePidLock<T extends PidLockRecord>(file: string, record: T, options: { reentrant?: boolean } = {}): Promise<T | undefined> {
+export async function takePidLock<T extends PidLockRecord>(
+  file: string,
+  record: T,
+  options: { reentrant?: boolean } = {},
+): Promise<T | undefined> {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const handle = await open(file, "wx", 0o600);
@@ -39,5 +43,7 @@ export async function takePidLock<T extends PidLockRecord>(file: string, record:
       await rm(file, { force: true });
     }
   }
-  throw new HostctlError("LOCKED", `could not take ${file}: it came back after its stale holder's copy was removed`, { hint: "another process is taking it at the same moment; try again" });
+  throw new HostctlError("LOCKED", `could not take ${file}: it came back after its stale holder's copy was removed`, {
+    hint: "another process is taking it at the same moment; try again",
+  });
 }

@@ -11,8 +11,12 @@ export async function proveListener(port: number, webPid: number | undefined): P
   const listeners = await portListeners(port);
   const strays = listeners.filter((l) => l.pgid !== webPid);
   if (strays.length > 0) {
-    throw new HostctlError("DEPLOY_FAILED", `port ${port} is held by pid ${strays.map((s) => s.pid).join(", ")}, not by the web process the supervisor started (pid ${webPid}): a stray answered the health check`, {
-      hint: `see: ps -o pid,pgid,args -p ${strays.map((s) => s.pid).join(",")}`,
-    });
+    throw new HostctlError(
+      "DEPLOY_FAILED",
+      `port ${port} is held by pid ${strays.map((s) => s.pid).join(", ")}, not by the web process the supervisor started (pid ${webPid}): a stray answered the health check`,
+      {
+        hint: `see: ps -o pid,pgid,args -p ${strays.map((s) => s.pid).join(",")}`,
+      },
+    );
   }
 }

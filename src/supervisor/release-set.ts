@@ -23,18 +23,31 @@ export interface ReleaseSetInput {
 export class ReleaseProcessSet {
   private readonly processes = new Map<string, SupervisedProcess>();
 
-  constructor(readonly releaseDir: string, readonly port: number) {}
+  constructor(
+    readonly releaseDir: string,
+    readonly port: number,
+  ) {}
 
   /** Starts every process; `cancelled` is asked between starts (a stop arrived meanwhile). */
   async start(input: ReleaseSetInput, deps: ChildDeps, onChange: () => void, cancelled: () => boolean): Promise<void> {
     for (const [type, command] of Object.entries(input.processes)) {
       if (cancelled()) break;
       const [file, args] = shellArgs(command);
-      const child = new SupervisedProcess({
-        app: input.spec.name, type, file, args, cwd: input.releaseDir, env: input.env,
-        logPath: join(input.paths.logs, `${type}.log`), display: command,
-        ...(input.blueGreen ? { recordKey: `${type}.${input.port}` } : {}),
-      }, deps, onChange);
+      const child = new SupervisedProcess(
+        {
+          app: input.spec.name,
+          type,
+          file,
+          args,
+          cwd: input.releaseDir,
+          env: input.env,
+          logPath: join(input.paths.logs, `${type}.log`),
+          display: command,
+          ...(input.blueGreen ? { recordKey: `${type}.${input.port}` } : {}),
+        },
+        deps,
+        onChange,
+      );
       this.processes.set(type, child);
       await child.start();
     }

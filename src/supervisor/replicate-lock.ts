@@ -17,7 +17,10 @@ export async function acquireReplicateLocks(dir: string, databases: readonly str
   for (const database of databases) {
     const file = lockFile(dir, database);
     const holder = await takePidLock(file, await ownRecord({ database }), { reentrant: true });
-    if (holder) throw new HostctlError("LOCKED", `${database} is already replicated by process ${holder.pid} (lock ${file})`, { hint: "stop the other hostctl up first" });
+    if (holder)
+      throw new HostctlError("LOCKED", `${database} is already replicated by process ${holder.pid} (lock ${file})`, {
+        hint: "stop the other hostctl up first",
+      });
   }
 }
 

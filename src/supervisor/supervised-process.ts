@@ -63,10 +63,17 @@ export class SupervisedProcess {
   private readonly logFile: RotatingLog;
   private tail = "";
 
-  constructor(readonly spec: ChildSpec, private readonly deps: ChildDeps, private readonly onChange: () => void = () => undefined) {
+  constructor(
+    readonly spec: ChildSpec,
+    private readonly deps: ChildDeps,
+    private readonly onChange: () => void = () => undefined,
+  ) {
     const log = deps.log.child({ app: spec.app, process: spec.type });
     this.logFile = new RotatingLog(spec.logPath, undefined, undefined, ({ path, error, droppedBytes }) => {
-      log.warn({ event: "log.write_failed", file: path, code: error.code, reason: error.message, dropped_bytes: droppedBytes }, `cannot write ${path} (${error.code ?? error.message}): the process keeps running, its output is dropped until writing works again`);
+      log.warn(
+        { event: "log.write_failed", file: path, code: error.code, reason: error.message, dropped_bytes: droppedBytes },
+        `cannot write ${path} (${error.code ?? error.message}): the process keeps running, its output is dropped until writing works again`,
+      );
     });
   }
 
@@ -96,7 +103,14 @@ export class SupervisedProcess {
     child.stderr?.on("data", (chunk: Buffer) => this.output(chunk));
     const starttime = await procStartTime(pid);
     try {
-      if (starttime) await writeRecord(this.deps.pidsDir, { app: this.spec.app, type: this.spec.recordKey ?? this.spec.type, pid, starttime, command: this.spec.display });
+      if (starttime)
+        await writeRecord(this.deps.pidsDir, {
+          app: this.spec.app,
+          type: this.spec.recordKey ?? this.spec.type,
+          pid,
+          starttime,
+          command: this.spec.display,
+        });
     } catch (error) {
       // A full disk: the process is tracked here all the same; only a later `up` after a crash would not find it.
       log.warn({ event: "process.record_failed", pid, reason: (error as Error).message }, "could not write the process record");
@@ -104,9 +118,12 @@ export class SupervisedProcess {
     this.state = "running";
     log.info({ event: "process.started", pid, command: this.spec.display }, "process started");
     this.onChange();
-    this.exited = child.then((result) => {
-      this.onExit(result.exitCode ?? null, result.signal ?? null, log);
-    }, () => this.onExit(null, "error", log));
+    this.exited = child.then(
+      (result) => {
+        this.onExit(result.exitCode ?? null, result.signal ?? null, log);
+      },
+      () => this.onExit(null, "error", log),
+    );
   }
 
   private onExit(code: number | null, signal: string | null, log: Logger): void {
@@ -125,7 +142,10 @@ export class SupervisedProcess {
     this.history = decision.history;
     this.state = decision.crashloop ? "crashloop" : "backoff";
     this.nextAt = now + decision.delayMs;
-    log.warn({ event: "process.exited", code, signal, uptime_ms: uptime, restart_in_ms: decision.delayMs, crashloop: decision.crashloop }, "process exited; restarting");
+    log.warn(
+      { event: "process.exited", code, signal, uptime_ms: uptime, restart_in_ms: decision.delayMs, crashloop: decision.crashloop },
+      "process exited; restarting",
+    );
     this.timer = this.deps.clock.setTimeout(() => {
       this.restarts += 1;
       this.restartTimes = [...this.restartTimes.slice(-19), this.deps.clock.now().getTime()];

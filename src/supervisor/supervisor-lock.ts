@@ -24,7 +24,11 @@ export async function acquireSupervisorLock(paths: HostPaths): Promise<() => Pro
   const file = supervisorLockPath(paths);
   const holder = await takePidLock(file, await ownRecord({ started_at: new Date().toISOString() }));
   if (holder) {
-    throw new HostctlError("SUPERVISOR_RUNNING", `hostctl up is already running for ${paths.home} (pid ${holder.pid}, since ${holder.started_at})`, { hint: "run: hostctl status" });
+    throw new HostctlError(
+      "SUPERVISOR_RUNNING",
+      `hostctl up is already running for ${paths.home} (pid ${holder.pid}, since ${holder.started_at})`,
+      { hint: "run: hostctl status" },
+    );
   }
   return () => rm(file, { force: true });
 }

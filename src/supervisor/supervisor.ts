@@ -44,7 +44,6 @@ export interface SupervisorOptions {
   extend?: (supervisor: Supervisor) => Promise<void> | void;
 }
 
-
 function memory(): { rss_mb: number; heap_mb: number } {
   const usage = process.memoryUsage();
   return { rss_mb: Math.round(usage.rss / 1e5) / 10, heap_mb: Math.round(usage.heapUsed / 1e5) / 10 };
@@ -74,7 +73,10 @@ export class Supervisor {
   /** Stops the supervisor as SIGTERM does, `up` then exiting with exitCode (set by runSupervisor). */
   requestStop: (reason: string, exitCode: number) => void = () => undefined;
 
-  constructor(readonly ctx: HostContext, readonly options: SupervisorOptions) {}
+  constructor(
+    readonly ctx: HostContext,
+    readonly options: SupervisorOptions,
+  ) {}
 
   /**
    * Set when this host must no longer write to the replica target (another host took the lease): replication
@@ -128,7 +130,11 @@ export class Supervisor {
     const { firstDeploy, hooks } = this.options;
     const activate = hooks ? (releaseDir: string) => activateRelease(unit, releaseDir, this.provenHooks(hooks)) : undefined;
     const unit: AppUnit = new AppUnit(spec, {
-      ctx, policy: this.options.policy, graceMs: this.options.graceMs, hostId: this.hostId, metricsPort,
+      ctx,
+      policy: this.options.policy,
+      graceMs: this.options.graceMs,
+      hostId: this.hostId,
+      metricsPort,
       ...(firstDeploy ? { firstDeploy: (s: AppSpec) => firstDeploy(s, activate) } : {}),
       ...(this.options.afterRestore ? { afterRestore: this.options.afterRestore } : {}),
       ...(this.options.beforeReplicate ? { beforeReplicate: this.options.beforeReplicate } : {}),
@@ -173,7 +179,10 @@ export class Supervisor {
       ...hooks,
       healthCheck: async (spec) => {
         await hooks.healthCheck(spec);
-        const web = this.units.get(spec.name)?.status().processes.find((p) => p.type === "web")?.pid;
+        const web = this.units
+          .get(spec.name)
+          ?.status()
+          .processes.find((p) => p.type === "web")?.pid;
         await proveListener(spec.port, web);
       },
     };
@@ -186,7 +195,10 @@ export class Supervisor {
   status(): SupervisorStatus {
     return {
       supervisor: { pid: process.pid, started_at: this.startedAt.toISOString(), home: this.ctx.paths.home, host: hostname(), ...memory() },
-      apps: [...[...this.units.values()].map((u) => u.status()), ...[...this.invalid].map(([name, reason]) => invalidAppStatus(this.ctx.paths, name, reason))],
+      apps: [
+        ...[...this.units.values()].map((u) => u.status()),
+        ...[...this.invalid].map(([name, reason]) => invalidAppStatus(this.ctx.paths, name, reason)),
+      ],
       proxy: this.frontDoor?.status() ?? { state: "off", reason: this.proxyReason },
       ...(Object.assign({}, ...this.statusExtras.map((f) => f())) as HostFacts),
     };
@@ -202,17 +214,28 @@ export class Supervisor {
   async start(): Promise<void> {
     const { ctx } = this;
     const strays = await endStrays(ctx.paths.pids, this.options.graceMs);
-    for (const stray of strays) ctx.log.warn({ event: "supervisor.stray_ended", app: stray.app, process: stray.type, pid: stray.pid }, "ended a process left by a previous supervisor");
+    for (const stray of strays)
+      ctx.log.warn(
+        { event: "supervisor.stray_ended", app: stray.app, process: stray.type, pid: stray.pid },
+        "ended a process left by a previous supervisor",
+      );
     await this.options.beforeStart?.(this);
     if (this.stopping.signal.aborted) return;
     const { apps, invalid } = await scanApps(ctx.paths);
     for (const { name, error } of invalid) {
       this.invalid.set(name, errorMessage(error));
-      ctx.log.error({ event: "app.spec_invalid", app: name, reason: errorMessage(error) }, "app.yml fails its checks: the app is not started");
+      ctx.log.error(
+        { event: "app.spec_invalid", app: name, reason: errorMessage(error) },
+        "app.yml fails its checks: the app is not started",
+      );
     }
     await writeLitestreamConfigs(ctx.paths, ctx.host, apps, { engine: engineOf(ctx) });
     const ports = await readMetricsPorts(ctx.paths);
-    const proxy = await startFrontDoor(ctx, { log: ctx.log, pidsDir: ctx.paths.pids, policy: this.options.policy, graceMs: this.options.graceMs, clock: ctx.clock }, () => frontDoorView(this.units.values()));
+    const proxy = await startFrontDoor(
+      ctx,
+      { log: ctx.log, pidsDir: ctx.paths.pids, policy: this.options.policy, graceMs: this.options.graceMs, clock: ctx.clock },
+      () => frontDoorView(this.units.values()),
+    );
     this.frontDoor = proxy.door;
     this.proxyReason = proxy.reason;
     if (proxy.reason) ctx.log.warn({ event: "proxy.off", reason: proxy.reason }, proxy.reason);

@@ -32,7 +32,12 @@ export async function httpGet(port: number, path: string): Promise<{ status: num
 }
 
 export async function httpPost(port: number, path: string, body: string): Promise<{ status: number; body: string }> {
-  const response = await fetch(`http://127.0.0.1:${port}${path}`, { method: "POST", body, headers: { "content-type": "application/x-www-form-urlencoded" }, signal: AbortSignal.timeout(5000) });
+  const response = await fetch(`http://127.0.0.1:${port}${path}`, {
+    method: "POST",
+    body,
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    signal: AbortSignal.timeout(5000),
+  });
   return { status: response.status, body: await response.text() };
 }
 

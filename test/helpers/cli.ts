@@ -39,7 +39,11 @@ function withMetricsPorts(args: string[]): string[] {
 }
 
 /** Runs the built CLI as a user would: a subprocess, against a temp home. */
-export async function runCli(home: string, args: string[], options: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export async function runCli(
+  home: string,
+  args: string[],
+  options: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
   const result = await execa(process.execPath, [CLI, "--home", home, ...withMetricsPorts(args)], {
     reject: false,
     env: { AWS_ACCESS_KEY_ID: "", AWS_SECRET_ACCESS_KEY: "", ...options.env },

@@ -29,10 +29,14 @@ export class FakeClock implements Clock {
     return new Promise((resolve) => {
       if (signal?.aborted) return resolve();
       const timer = this.setTimeout(resolve, ms);
-      signal?.addEventListener("abort", () => {
-        timer.cancel();
-        resolve();
-      }, { once: true });
+      signal?.addEventListener(
+        "abort",
+        () => {
+          timer.cancel();
+          resolve();
+        },
+        { once: true },
+      );
     });
   }
 
@@ -46,7 +50,10 @@ export class FakeClock implements Clock {
 
   /** Timers not yet fired or cancelled, and when each is due (ms from now). */
   timers(): number[] {
-    return this.pending.filter((p) => !p.cancelled).map((p) => p.at - this.time).sort((a, b) => a - b);
+    return this.pending
+      .filter((p) => !p.cancelled)
+      .map((p) => p.at - this.time)
+      .sort((a, b) => a - b);
   }
 
   /** Moves time forward by `ms`, firing what falls due on the way. */
@@ -72,7 +79,11 @@ export class FakeClock implements Clock {
   private add(fn: () => void, ms: number, every: number | undefined): Timer {
     const entry: Pending = { at: this.time + Math.max(0, ms), seq: this.seq++, fn, every, cancelled: false };
     this.pending.push(entry);
-    return { cancel: () => { entry.cancelled = true; } };
+    return {
+      cancel: () => {
+        entry.cancelled = true;
+      },
+    };
   }
 }
 

@@ -17,7 +17,8 @@ export async function gitRepo(from: { fixture?: string; files?: Record<string, s
   const dir = join(await tempDir("repo"), "app");
   if (from.fixture) await cp(from.fixture, dir, { recursive: true, filter: (src) => !/(__pycache__|db\.sqlite3|staticfiles)/.test(src) });
   else await mkdir(dir, { recursive: true });
-  const git = async (...args: string[]): Promise<string> => (await execa("git", [...IDENTITY, ...args], { cwd: dir, env: { GIT_DIR: undefined } })).stdout.trim();
+  const git = async (...args: string[]): Promise<string> =>
+    (await execa("git", [...IDENTITY, ...args], { cwd: dir, env: { GIT_DIR: undefined } })).stdout.trim();
   const commit = async (msg: string, files: Record<string, string | null>): Promise<string> => {
     for (const [path, content] of Object.entries(files)) {
       const target = join(dir, path);

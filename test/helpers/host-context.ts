@@ -16,7 +16,14 @@ export async function unitContext(clock: Clock, options: { log?: Logger; host?: 
   const host = validateHostConfig({ replica: { url: `file://${join(home, "replica")}` }, ...options.host }, "hostctl.yml");
   const log = options.log ?? createLogger("silent");
   return {
-    paths: hostPaths(home), host, log, run: createRunner(log), clock, env: {}, credentials: undefined,
-    store: createReplicaStore(host, undefined), litestream: "litestream",
+    paths: hostPaths(home),
+    host,
+    log,
+    run: createRunner(log),
+    clock,
+    env: {},
+    credentials: undefined,
+    store: createReplicaStore(host, undefined),
+    litestream: "litestream",
   };
 }

@@ -40,7 +40,13 @@ export class HttpSession {
     const response = await fetch(`${this.base}${path}`, { ...init, headers, redirect: "manual", signal: AbortSignal.timeout(30_000) });
     this.remember(response.headers.getSetCookie());
     const bytes = Buffer.from(await response.arrayBuffer());
-    return { status: response.status, body: bytes.toString(), bytes, location: response.headers.get("location"), contentType: response.headers.get("content-type") };
+    return {
+      status: response.status,
+      body: bytes.toString(),
+      bytes,
+      location: response.headers.get("location"),
+      contentType: response.headers.get("content-type"),
+    };
   }
 
   /** fetch() will not send a Host header of our choosing, so requests to the front door go through node:http(s). */
@@ -54,11 +60,23 @@ export class HttpSession {
       if (type && !headers.has("content-type")) headers.set("content-type", type);
       headers.set("content-length", String(body.length));
     }
-    const answer = await frontRequest({ ...target, path, method: init.method ?? "GET", headers: Object.fromEntries(headers), ...(body === undefined ? {} : { body }) });
+    const answer = await frontRequest({
+      ...target,
+      path,
+      method: init.method ?? "GET",
+      headers: Object.fromEntries(headers),
+      ...(body === undefined ? {} : { body }),
+    });
     const setCookie = answer.headers["set-cookie"];
     this.remember(setCookie === undefined ? [] : [setCookie].flat());
     const header = (name: string) => [answer.headers[name]].flat()[0] ?? null;
-    return { status: answer.status, body: answer.body, bytes: answer.bytes, location: header("location"), contentType: header("content-type") };
+    return {
+      status: answer.status,
+      body: answer.body,
+      bytes: answer.bytes,
+      location: header("location"),
+      contentType: header("content-type"),
+    };
   }
 
   get(path: string): ReturnType<HttpSession["request"]> {
@@ -96,5 +114,10 @@ export async function redPng(): Promise<Buffer> {
   header.writeUInt32BE(8, 4);
   header.set([8, 2, 0, 0, 0], 8);
   const rows = Buffer.concat(Array.from({ length: 8 }, () => Buffer.from([0, ...Array.from({ length: 8 }, () => [255, 0, 0]).flat()])));
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", header), chunk("IDAT", deflateSync(rows)), chunk("IEND", Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", header),
+    chunk("IDAT", deflateSync(rows)),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
 }

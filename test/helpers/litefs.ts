@@ -21,7 +21,15 @@ export async function addLitefsSection(home: string, o: LitefsNodeOptions): Prom
     `  port_base: ${o.portBase}`,
     `  binary: ${litefsBinary()}`,
     ...(o.writePaths ? ["  write_paths:", ...o.writePaths.map((p) => `    - ${p}`)] : []),
-    ...(o.primary ? ["  primary:", `    node: ${o.primary.node}`, "    advertise: http://127.0.0.1", `    port_base: ${o.primary.portBase}`, `    front_door: ${o.primary.frontDoor}`] : []),
+    ...(o.primary
+      ? [
+          "  primary:",
+          `    node: ${o.primary.node}`,
+          "    advertise: http://127.0.0.1",
+          `    port_base: ${o.primary.portBase}`,
+          `    front_door: ${o.primary.frontDoor}`,
+        ]
+      : []),
   ];
   await appendFile(join(home, "hostctl.yml"), `${lines.join("\n")}\n`);
 }
@@ -29,7 +37,10 @@ export async function addLitefsSection(home: string, o: LitefsNodeOptions): Prom
 /** FUSE mounts under a directory still mounted (a SIGKILLed litefs leaves its mount behind). */
 export async function mountsUnder(dir: string): Promise<string[]> {
   const table = await readFile("/proc/self/mountinfo", "utf8");
-  return table.split("\n").map((line) => line.split(" ")[4] ?? "").filter((point) => point.startsWith(`${dir}/`));
+  return table
+    .split("\n")
+    .map((line) => line.split(" ")[4] ?? "")
+    .filter((point) => point.startsWith(`${dir}/`));
 }
 
 /** afterAll/afterEach: unmounts whatever LiteFS left mounted under a test directory (lazily, so busy mounts go too). */
@@ -46,7 +57,22 @@ export async function initWithPlainFrontDoor(home: string, extra: string[], env:
   const { caddyBinary } = await import("./tools.js");
   const { parseDocument } = await import("yaml");
   const { writeFile } = await import("node:fs/promises");
-  const init = await runCli(home, ["init", ...extra, "--tls", "off", "--http-port", String(await freePort()), "--https-port", String(await freePort()), "--proxy-bind", "127.0.0.1"], { env });
+  const init = await runCli(
+    home,
+    [
+      "init",
+      ...extra,
+      "--tls",
+      "off",
+      "--http-port",
+      String(await freePort()),
+      "--https-port",
+      String(await freePort()),
+      "--proxy-bind",
+      "127.0.0.1",
+    ],
+    { env },
+  );
   if (init.exitCode !== 0) throw new Error(`init failed: ${init.stderr}`);
   const file = join(home, "hostctl.yml");
   const doc = parseDocument(await readFile(file, "utf8"));

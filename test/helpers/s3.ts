@@ -8,7 +8,9 @@ export const TEST_CREDENTIALS = { AWS_ACCESS_KEY_ID: "hostctl-test-key", AWS_SEC
 
 export function s3Client(endpoint: string): S3Client {
   return new S3Client({
-    endpoint, region: "us-east-1", forcePathStyle: true,
+    endpoint,
+    region: "us-east-1",
+    forcePathStyle: true,
     credentials: { accessKeyId: TEST_CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: TEST_CREDENTIALS.AWS_SECRET_ACCESS_KEY },
   });
 }
@@ -43,7 +45,14 @@ export function closedPort(): Promise<number> {
 }
 
 /** A private S3 endpoint a test can stop and start again on the same port (S3 outage and recovery). */
-export async function startPrivateS3(port = 0): Promise<{ endpoint: string; port: number; stop: () => Promise<void>; createBucket: (name: string) => void }> {
+export async function startPrivateS3(
+  port = 0,
+): Promise<{ endpoint: string; port: number; stop: () => Promise<void>; createBucket: (name: string) => void }> {
   const server = await startFauxqs({ port, host: "127.0.0.1", logger: false });
-  return { endpoint: `http://127.0.0.1:${server.port}`, port: server.port, stop: () => server.stop(), createBucket: (name) => void server.createBucket(name) };
+  return {
+    endpoint: `http://127.0.0.1:${server.port}`,
+    port: server.port,
+    stop: () => server.stop(),
+    createBucket: (name) => void server.createBucket(name),
+  };
 }

@@ -9,7 +9,10 @@ export async function sql(db: string, statements: string, readonly = false): Pro
 
 export async function createDb(db: string, rows: number): Promise<void> {
   const values = Array.from({ length: rows }, (_, i) => `(${i + 1}, 'row ${i + 1}')`).join(",");
-  await sql(db, `PRAGMA journal_mode=WAL; CREATE TABLE items(id INTEGER PRIMARY KEY, body TEXT); ${rows > 0 ? `INSERT INTO items VALUES ${values};` : ""}`);
+  await sql(
+    db,
+    `PRAGMA journal_mode=WAL; CREATE TABLE items(id INTEGER PRIMARY KEY, body TEXT); ${rows > 0 ? `INSERT INTO items VALUES ${values};` : ""}`,
+  );
 }
 
 export async function countRows(db: string, table = "items"): Promise<number> {

@@ -18,7 +18,12 @@ export interface RunningSupervisor {
 const running = new Set<{ home: string; child: ResultPromise }>();
 
 /** Starts `hostctl up` as a real subprocess; its JSON log goes to a file the test can read. */
-export async function startSupervisor(home: string, env: Record<string, string> = {}, logFile = join(home, `up-${Date.now()}.log`), args: string[] = []): Promise<RunningSupervisor> {
+export async function startSupervisor(
+  home: string,
+  env: Record<string, string> = {},
+  logFile = join(home, `up-${Date.now()}.log`),
+  args: string[] = [],
+): Promise<RunningSupervisor> {
   const out = createWriteStream(logFile, { flags: "a" });
   await new Promise((resolve) => out.once("open", resolve));
   const child = execa(process.execPath, [CLI, "--home", home, "up", ...args], {
@@ -63,7 +68,11 @@ export async function appsRunning(home: string, count: number): Promise<boolean>
 export async function waitForSocket(home: string): Promise<void> {
   const { controlRequest } = await import("../../src/supervisor/control-client.js");
   const { hostPaths } = await import("../../src/config/paths.js");
-  await waitFor("the control socket", async () => (await controlRequest(hostPaths(home), "GET", "/status", undefined, 2000)) !== undefined, 20_000);
+  await waitFor(
+    "the control socket",
+    async () => (await controlRequest(hostPaths(home), "GET", "/status", undefined, 2000)) !== undefined,
+    20_000,
+  );
 }
 
 /** afterAll: SIGKILL every supervisor still running, then end the app processes it left (from run/pids). */

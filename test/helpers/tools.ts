@@ -16,11 +16,19 @@ function tool(envVar: string, fallback: string, install: string): string {
 }
 
 export function litestream05Binary(): string {
-  return tool("HOSTCTL_TEST_LITESTREAM05", join(CACHE, "go", "litestream-v0.5.14", "litestream"), "go install github.com/benbjohnson/litestream/cmd/litestream@v0.5.14");
+  return tool(
+    "HOSTCTL_TEST_LITESTREAM05",
+    join(CACHE, "go", "litestream-v0.5.14", "litestream"),
+    "go install github.com/benbjohnson/litestream/cmd/litestream@v0.5.14",
+  );
 }
 
 export function litefsBinary(): string {
-  return tool("HOSTCTL_TEST_LITEFS", join(CACHE, "go", "litefs-v0.5.14", "litefs"), "go install github.com/superfly/litefs/cmd/litefs@v0.5.14");
+  return tool(
+    "HOSTCTL_TEST_LITEFS",
+    join(CACHE, "go", "litefs-v0.5.14", "litefs"),
+    "go install github.com/superfly/litefs/cmd/litefs@v0.5.14",
+  );
 }
 
 export function caddyBinary(): string {
@@ -28,7 +36,11 @@ export function caddyBinary(): string {
 }
 
 export function uvBinary(): string {
-  return tool("HOSTCTL_TEST_UV", join(CACHE, "uv", "bin", "uv"), `python3 -m venv ${join(CACHE, "uv")} && ${join(CACHE, "uv", "bin", "pip")} install "uv>=0.5,<1"`);
+  return tool(
+    "HOSTCTL_TEST_UV",
+    join(CACHE, "uv", "bin", "uv"),
+    `python3 -m venv ${join(CACHE, "uv")} && ${join(CACHE, "uv", "bin", "pip")} install "uv>=0.5,<1"`,
+  );
 }
 
 export const pipCacheDir = process.env.PIP_CACHE_DIR ?? join(CACHE, "pip");

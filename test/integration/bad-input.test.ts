@@ -11,7 +11,8 @@ let original: string;
 
 async function tree(dir: string): Promise<string[]> {
   const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) out.push(join(entry.parentPath, entry.name).slice(dir.length));
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true }))
+    out.push(join(entry.parentPath, entry.name).slice(dir.length));
   return out.sort();
 }
 

@@ -21,7 +21,19 @@ beforeAll(async () => {
   replicaDir = join(await tempDir(), "replica");
   const init = await runCli(home, ["init", "--replica-url", `file://${replicaDir}`]);
   expect(init.exitCode, init.stderr).toBe(0);
-  const add = await runCli(home, ["app", "add", "blog", "--repo", "/srv/blog.git", "--port", "8001", "--db", "db.sqlite3", "--python", "/usr/bin/python3"]);
+  const add = await runCli(home, [
+    "app",
+    "add",
+    "blog",
+    "--repo",
+    "/srv/blog.git",
+    "--port",
+    "8001",
+    "--db",
+    "db.sqlite3",
+    "--python",
+    "/usr/bin/python3",
+  ]);
   expect(add.exitCode, add.stderr).toBe(0);
 });
 
@@ -32,7 +44,7 @@ describe("bad input exits 2, names the culprit and writes nothing", () => {
     [["app", "add", "../x", "--repo", "r", "--port", "8002"], "argument NAME: expected a lowercase letter"],
     [["app", "add", "Blog", "--repo", "r", "--port", "8002"], 'got "Blog"'],
     [["app", "add", "a b", "--repo", "r", "--port", "8002"], 'got "a b"'],
-    [["app", "add", "", "--repo", "r", "--port", "8002"], 'argument NAME: expected a lowercase letter'],
+    [["app", "add", "", "--repo", "r", "--port", "8002"], "argument NAME: expected a lowercase letter"],
     [["app", "add", "a".repeat(41), "--repo", "r", "--port", "8002"], "argument NAME"],
     [["app", "add", "blog", "--repo", "r", "--port", "8002"], 'app "blog" already exists'],
     [["app", "add", "shop", "--repo", "r", "--port", "80"], "argument --port: expected"],
@@ -40,12 +52,21 @@ describe("bad input exits 2, names the culprit and writes nothing", () => {
     [["app", "add", "shop", "--repo", "r", "--port", "8001"], 'argument --port: port 8001 is already used by app "blog"'],
     [["app", "add", "shop", "--repo", "r", "--port", "8002", "--db", "/etc/db.sqlite3"], "argument --db: expected a path relative"],
     [["app", "add", "shop", "--repo", "r", "--port", "8002", "--db", "../db.sqlite3"], "argument --db: expected a path inside"],
-    [["app", "add", "shop", "--repo", "r", "--port", "8002", "--drill-schedule", "99 * * * *"], "argument --drill-schedule: expected a cron expression"],
+    [
+      ["app", "add", "shop", "--repo", "r", "--port", "8002", "--drill-schedule", "99 * * * *"],
+      "argument --drill-schedule: expected a cron expression",
+    ],
     [["app", "add", "shop", "--repo", "r", "--port", "8002", "--poll", "sixty"], "argument --poll: expected a duration"],
-    [["app", "add", "shop", "--repo", "r", "--port", "8002", "--kind", "rails"], 'argument --kind: expected one of "django", "wagtail", "generic", got "rails"'],
+    [
+      ["app", "add", "shop", "--repo", "r", "--port", "8002", "--kind", "rails"],
+      'argument --kind: expected one of "django", "wagtail", "generic", got "rails"',
+    ],
     [["env", "set", "blog", "NOEQUALS"], 'argument "NOEQUALS": expected KEY=VALUE'],
     [["init", "--replica-url", "file:///tmp/x"], "hostctl.yml already exists"],
-    [["init", "--force", "--replica-url", "gs://bucket/prefix"], 'argument --replica-url: expected s3://BUCKET/PREFIX or file:///DIR, got "gs://bucket/prefix"'],
+    [
+      ["init", "--force", "--replica-url", "gs://bucket/prefix"],
+      'argument --replica-url: expected s3://BUCKET/PREFIX or file:///DIR, got "gs://bucket/prefix"',
+    ],
     [["app", "add", "shop", "--port", "8002"], "required option '--repo <url>' not specified"],
   ])("%j", async (args, message) => {
     const before = await tree(home);
@@ -109,9 +130,17 @@ describe("commands", () => {
   it("app list and show answer in JSON", async () => {
     const list = await runCli(home, ["app", "list", "--json"]);
     expect(list.exitCode).toBe(0);
-    expect((JSON.parse(list.stdout) as { name: string; python: { interpreter: string } }[]).map((a) => [a.name, a.python.interpreter])).toEqual([["blog", "/usr/bin/python3"]]);
+    expect(
+      (JSON.parse(list.stdout) as { name: string; python: { interpreter: string } }[]).map((a) => [a.name, a.python.interpreter]),
+    ).toEqual([["blog", "/usr/bin/python3"]]);
     const show = await runCli(home, ["app", "show", "blog", "--json"]);
-    expect(JSON.parse(show.stdout)).toMatchObject({ name: "blog", port: 8001, branch: "main", kind: "django", databases: [{ path: "db.sqlite3" }] });
+    expect(JSON.parse(show.stdout)).toMatchObject({
+      name: "blog",
+      port: 8001,
+      branch: "main",
+      kind: "django",
+      databases: [{ path: "db.sqlite3" }],
+    });
   });
 
   it("env set/list/unset keep a 0600 file and list keys without values", async () => {
@@ -143,7 +172,11 @@ describe("commands", () => {
   it("init writes its config even when S3 is down, and warns", async () => {
     const other = join(await tempDir(), "home");
     const port = await closedPort();
-    const result = await runCli(other, ["init", "--replica-url", "s3://bucket/p", "--s3-endpoint", `http://127.0.0.1:${port}`, "--s3-force-path-style"], { env: TEST_CREDENTIALS });
+    const result = await runCli(
+      other,
+      ["init", "--replica-url", "s3://bucket/p", "--s3-endpoint", `http://127.0.0.1:${port}`, "--s3-force-path-style"],
+      { env: TEST_CREDENTIALS },
+    );
     expect(result.exitCode).toBe(0);
     expect(result.stderr).toContain("warning: cannot reach the replica at s3://bucket/p");
     expect(await readFile(join(other, "hostctl.yml"), "utf8")).toContain(`endpoint: http://127.0.0.1:${port}`);
@@ -163,7 +196,9 @@ describe("commands", () => {
   it("doctor exits 1 when the replica cannot be reached", async () => {
     const other = join(await tempDir(), "home");
     const port = await closedPort();
-    await runCli(other, ["init", "--replica-url", "s3://bucket/p", "--s3-endpoint", `http://127.0.0.1:${port}`, "--s3-force-path-style"], { env: TEST_CREDENTIALS });
+    await runCli(other, ["init", "--replica-url", "s3://bucket/p", "--s3-endpoint", `http://127.0.0.1:${port}`, "--s3-force-path-style"], {
+      env: TEST_CREDENTIALS,
+    });
     const result = await runCli(other, ["doctor"]);
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toMatch(/replica s3:\/\/bucket\/p\s+FAIL\s+cannot reach the replica/);

@@ -20,7 +20,10 @@ describe("deploys and restarts of one app at once", () => {
     const home = join(await tempDir(), "home");
     const port = await freePort();
     expect((await runCli(home, ["init", "--replica-url", `file://${await tempDir("replica")}`])).exitCode).toBe(0);
-    expect((await runCli(home, ["app", "add", "gen", "--kind", "generic", "--repo", repo.dir, "--port", String(port), "--db", "db.sqlite3"])).exitCode).toBe(0);
+    expect(
+      (await runCli(home, ["app", "add", "gen", "--kind", "generic", "--repo", repo.dir, "--port", String(port), "--db", "db.sqlite3"]))
+        .exitCode,
+    ).toBe(0);
     const sup = await startSupervisor(home);
     await waitForSocket(home);
     const gen = async () => (await hostStatus(home)).apps.find((a) => a.name === "gen");
@@ -42,15 +45,22 @@ describe("deploys and restarts of one app at once", () => {
     await deploys;
     for (const r of await Promise.all(results)) expect(r.stderr).not.toContain("internal error");
 
-    const app = await waitFor("gen running after the storm", async () => {
-      const status = await gen();
-      return status?.state === "running" ? status : undefined;
-    }, 60_000);
+    const app = await waitFor(
+      "gen running after the storm",
+      async () => {
+        const status = await gen();
+        return status?.state === "running" ? status : undefined;
+      },
+      60_000,
+    );
     const web = app.processes.find((p) => p.type === "web");
     expect(web?.state).toBe("running");
     const listeners = await portListeners(port);
     expect(listeners.length).toBeGreaterThan(0);
-    expect(listeners.every((l) => l.pgid === web?.pid), JSON.stringify({ listeners, web: web?.pid })).toBe(true);
+    expect(
+      listeners.every((l) => l.pgid === web?.pid),
+      JSON.stringify({ listeners, web: web?.pid }),
+    ).toBe(true);
 
     const stop = await runCli(home, ["stop", "gen"]);
     expect(stop.exitCode, stop.stderr).toBe(0);

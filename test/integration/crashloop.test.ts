@@ -16,15 +16,21 @@ describe("restart backoff", () => {
     const home = join(await tempDir(), "home");
     const replica = join(await tempDir(), "replica");
     expect((await runCli(home, ["init", "--replica-url", `file://${replica}`])).exitCode).toBe(0);
-    expect((await runCli(home, ["app", "add", "crashy", "--kind", "generic", "--repo", "/unused", "--port", String(await freePort())])).exitCode).toBe(0);
+    expect(
+      (await runCli(home, ["app", "add", "crashy", "--kind", "generic", "--repo", "/unused", "--port", String(await freePort())])).exitCode,
+    ).toBe(0);
     await installRelease(home, "crashy", "crash-app");
     // Every interval scaled by 0.05: 50 ms, 100 ms, 200 ms … instead of 1 s, 2 s, 4 s …
     const sup = await startSupervisor(home, { HOSTCTL_BACKOFF_SCALE: "0.05" });
     await waitForSocket(home);
-    const app = await waitFor("crashloop", async () => {
-      const status = (await hostStatus(home)).apps[0];
-      return status?.state === "crashloop" ? status : undefined;
-    }, 30_000);
+    const app = await waitFor(
+      "crashloop",
+      async () => {
+        const status = (await hostStatus(home)).apps[0];
+        return status?.state === "crashloop" ? status : undefined;
+      },
+      30_000,
+    );
     const web = app.processes[0];
     expect(web?.state).toBe("crashloop");
     expect(web?.last_exit?.code).toBe(3);

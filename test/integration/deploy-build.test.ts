@@ -13,7 +13,10 @@ import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
 afterAll(cleanupTempDirs);
 
 const run = createRunner(createLogger("silent"));
-const debian = validateAppSpec({ name: "blog", repo: "/srv/blog.git", port: 8001, python: { interpreter: PYTHON, system_site_packages: true, installer: "pip" } }, "app.yml");
+const debian = validateAppSpec(
+  { name: "blog", repo: "/srv/blog.git", port: 8001, python: { interpreter: PYTHON, system_site_packages: true, installer: "pip" } },
+  "app.yml",
+);
 const spec = debian;
 const isolated = validateAppSpec({ name: "blog", repo: "/srv/blog.git", port: 8001, python: PYTHON }, "app.yml");
 const options = { needsGunicorn: false, cacheEnv: { PIP_CACHE_DIR: pipCacheDir }, uv: undefined };
@@ -77,20 +80,37 @@ describe("release virtualenvs", () => {
 
   it("gunicorn is installed into the venv when no web command is given and requirements lack it", { timeout: 180_000 }, async () => {
     const dir = await release(await tempDir(), "r1", "# nothing\n");
-    expect(await buildVenv(run, isolated, dir, undefined, { ...options, needsGunicorn: true })).toEqual({ venv: "created", pip: false, gunicorn: true });
+    expect(await buildVenv(run, isolated, dir, undefined, { ...options, needsGunicorn: true })).toEqual({
+      venv: "created",
+      pip: false,
+      gunicorn: true,
+    });
     const { stdout } = await execa(join(dir, ".venv", "bin", "gunicorn"), ["--version"]);
     expect(stdout).toContain("gunicorn");
   });
 
-  it("with python.installer uv, uv makes the venv and installs the requirements (cache under UV_CACHE_DIR)", { timeout: 180_000 }, async () => {
-    const uv = uvBinary();
-    const cache = await tempDir("uv-cache");
-    const dir = await release(await tempDir(), "r1", "Django>=5.2,<5.3\n");
-    const viaUv = validateAppSpec({ name: "blog", repo: "/srv/blog.git", port: 8001, python: { interpreter: PYTHON, installer: "uv" } }, "app.yml");
-    expect(await buildVenv(run, viaUv, dir, undefined, { ...options, cacheEnv: { PIP_CACHE_DIR: pipCacheDir, UV_CACHE_DIR: cache }, uv, needsGunicorn: true }))
-      .toEqual({ venv: "created", pip: true, gunicorn: true });
-    const { stdout } = await execa(join(dir, ".venv", "bin", "python"), ["-c", "import django, gunicorn; print(django.__version__)"]);
-    expect(stdout).toMatch(/^5\.2\./);
-    expect(await readFile(join(dir, ".venv", "pyvenv.cfg"), "utf8")).toMatch(/^uv = /m);
-  });
+  it(
+    "with python.installer uv, uv makes the venv and installs the requirements (cache under UV_CACHE_DIR)",
+    { timeout: 180_000 },
+    async () => {
+      const uv = uvBinary();
+      const cache = await tempDir("uv-cache");
+      const dir = await release(await tempDir(), "r1", "Django>=5.2,<5.3\n");
+      const viaUv = validateAppSpec(
+        { name: "blog", repo: "/srv/blog.git", port: 8001, python: { interpreter: PYTHON, installer: "uv" } },
+        "app.yml",
+      );
+      expect(
+        await buildVenv(run, viaUv, dir, undefined, {
+          ...options,
+          cacheEnv: { PIP_CACHE_DIR: pipCacheDir, UV_CACHE_DIR: cache },
+          uv,
+          needsGunicorn: true,
+        }),
+      ).toEqual({ venv: "created", pip: true, gunicorn: true });
+      const { stdout } = await execa(join(dir, ".venv", "bin", "python"), ["-c", "import django, gunicorn; print(django.__version__)"]);
+      expect(stdout).toMatch(/^5\.2\./);
+      expect(await readFile(join(dir, ".venv", "pyvenv.cfg"), "utf8")).toMatch(/^uv = /m);
+    },
+  );
 });

@@ -26,15 +26,49 @@ beforeAll(async () => {
   home = join(await tempDir(), "home");
   port = await freePort();
   expect((await runCli(home, ["init", "--replica-url", `file://${await tempDir("replica")}`])).exitCode).toBe(0);
-  const add = await runCli(home, ["app", "add", "blog", "--repo", repo.dir, "--port", String(port), "--db", "db.sqlite3", "--python", PYTHON, "--system-site-packages", "--poll", "1s"]);
+  const add = await runCli(home, [
+    "app",
+    "add",
+    "blog",
+    "--repo",
+    repo.dir,
+    "--port",
+    String(port),
+    "--db",
+    "db.sqlite3",
+    "--python",
+    PYTHON,
+    "--system-site-packages",
+    "--poll",
+    "1s",
+  ]);
   expect(add.exitCode, add.stderr).toBe(0);
   // A second app without polling, so a deploy by hand never races the poller.
   shopRepo = await gitRepo({ fixture: join(FIXTURES, "generic-app") });
   shopPort = await freePort();
-  expect((await runCli(home, ["app", "add", "shop", "--kind", "generic", "--repo", shopRepo.dir, "--port", String(shopPort), "--db", "db.sqlite3"])).exitCode).toBe(0);
+  expect(
+    (
+      await runCli(home, [
+        "app",
+        "add",
+        "shop",
+        "--kind",
+        "generic",
+        "--repo",
+        shopRepo.dir,
+        "--port",
+        String(shopPort),
+        "--db",
+        "db.sqlite3",
+      ])
+    ).exitCode,
+  ).toBe(0);
   // A third app with a worker and no web process: nothing to health-check.
   queueRepo = await gitRepo({ files: { Procfile: "worker: /usr/bin/python3 -c 'import time; time.sleep(3600)'\n" } });
-  expect((await runCli(home, ["app", "add", "queue", "--kind", "generic", "--repo", queueRepo.dir, "--port", String(await freePort())])).exitCode).toBe(0);
+  expect(
+    (await runCli(home, ["app", "add", "queue", "--kind", "generic", "--repo", queueRepo.dir, "--port", String(await freePort())]))
+      .exitCode,
+  ).toBe(0);
   supervisor = await startSupervisor(home);
   await waitForSocket(home);
 });
@@ -46,7 +80,11 @@ afterAll(async () => {
 
 describe("deploys under a running supervisor", () => {
   it("`up` deploys an app that has no release yet from its branch, then serves it", async () => {
-    await waitFor("v1 served by the supervisor", async () => (await blog())?.state === "running" && (await httpGet(port, "/")).body === "ok v1", 60_000);
+    await waitFor(
+      "v1 served by the supervisor",
+      async () => (await blog())?.state === "running" && (await httpGet(port, "/")).body === "ok v1",
+      60_000,
+    );
     expect((await blog())?.release).toMatch(/^\d{8}T\d{6}Z-[0-9a-f]{7}$/);
   });
 
@@ -65,7 +103,7 @@ describe("deploys under a running supervisor", () => {
   it("`hostctl deploy` hands the switch to the supervisor and reports the serving gap", async () => {
     await waitFor("shop served", async () => (await httpGet(shopPort, "/")).body === "generic ok", 60_000);
     const oldPid = (await hostStatus(home)).apps.find((a) => a.name === "shop")?.processes[0]?.pid;
-    const sha = await shopRepo.commit("v2", { "VERSION": "v2\n" });
+    const sha = await shopRepo.commit("v2", { VERSION: "v2\n" });
     const result = await runCli(home, ["deploy", "shop", "--json"]);
     expect(result.exitCode, result.stderr).toBe(0);
     const deployed = JSON.parse(result.stdout) as { mode: string; gap_s: number; commit: string };
@@ -90,15 +128,24 @@ describe("deploys under a running supervisor", () => {
     const back = await runCli(home, ["rollback", "blog"]);
     expect(back.exitCode, back.stderr).toBe(0);
     expect((await httpGet(port, "/")).body).toBe("ok v2");
-    const first = await waitFor("a poll that leaves the rollback alone", async () => {
-      const poll = (await blog())?.deploy_poll;
-      return poll?.last_action === "skipped-rolled-back" ? poll : undefined;
-    }, 15_000);
+    const first = await waitFor(
+      "a poll that leaves the rollback alone",
+      async () => {
+        const poll = (await blog())?.deploy_poll;
+        return poll?.last_action === "skipped-rolled-back" ? poll : undefined;
+      },
+      15_000,
+    );
     // The next poll (a later check) leaves it alone too.
-    await waitFor("a second poll that leaves the rollback alone", async () => {
-      const poll = (await blog())?.deploy_poll;
-      return poll?.last_action === "skipped-rolled-back" && poll.checked_at !== first.checked_at;
-    }, 15_000, 100);
+    await waitFor(
+      "a second poll that leaves the rollback alone",
+      async () => {
+        const poll = (await blog())?.deploy_poll;
+        return poll?.last_action === "skipped-rolled-back" && poll.checked_at !== first.checked_at;
+      },
+      15_000,
+      100,
+    );
     expect((await httpGet(port, "/")).body).toBe("ok v2");
     await repo.commit("v3 again", version("v3"));
     await waitFor("the new commit served", async () => (await httpGet(port, "/")).body === "ok v3", 30_000);
@@ -106,16 +153,25 @@ describe("deploys under a running supervisor", () => {
 
   it("a commit that fails to deploy is recorded and not retried until a newer commit arrives", async () => {
     const bad = await repo.commit("v4: unhealthy", { "site_app/urls.py": "raise RuntimeError('broken on import')\n" });
-    const status = await waitFor("the failed commit in status", async () => {
-      const app = await blog();
-      const poll = app?.deploy_poll as { failed?: { commit: string } } | undefined;
-      return poll?.failed?.commit === bad ? app : undefined;
-    }, 60_000);
+    const status = await waitFor(
+      "the failed commit in status",
+      async () => {
+        const app = await blog();
+        const poll = app?.deploy_poll as { failed?: { commit: string } } | undefined;
+        return poll?.failed?.commit === bad ? app : undefined;
+      },
+      60_000,
+    );
     expect(status.state).toBe("running");
     expect((await httpGet(port, "/")).body).toBe("ok v3");
     const releasesBefore = (await runCli(home, ["releases", "blog", "--json"])).stdout;
     // The next poll sees the same commit and skips it, instead of deploying it again.
-    await waitFor("a poll that skips the failed commit", async () => (await blog())?.deploy_poll?.last_action === "skipped-failed", 15_000, 100);
+    await waitFor(
+      "a poll that skips the failed commit",
+      async () => (await blog())?.deploy_poll?.last_action === "skipped-failed",
+      15_000,
+      100,
+    );
     expect((await runCli(home, ["releases", "blog", "--json"])).stdout).toBe(releasesBefore);
     expect(await supervisor.stop("SIGTERM")).toBe(0);
   });

@@ -18,14 +18,20 @@ const started: ResultPromise[] = [];
 
 const appDir = (): string => join(home, "apps", APP);
 const db = (): string => join(appDir(), "data", "db.sqlite3");
-const currentId = async (): Promise<string> => resolve(appDir(), await readlink(join(appDir(), "current"))).split("/").at(-1) ?? "";
+const currentId = async (): Promise<string> =>
+  resolve(appDir(), await readlink(join(appDir(), "current")))
+    .split("/")
+    .at(-1) ?? "";
 const variant = (name: string): Promise<string> => readFile(join(FIXTURES, "django-variants", name), "utf8");
 
 /** What "serving" means without a supervisor: the current release's web process, started as `hostctl up` would. */
 async function serveCurrent(): Promise<{ body: string; stop: () => Promise<void> }> {
   const release = resolve(appDir(), await readlink(join(appDir(), "current")));
   const child = execa("/bin/sh", ["-c", `exec ${PYTHON} -m gunicorn site_app.wsgi:application --bind 127.0.0.1:${port} --workers 1`], {
-    cwd: release, detached: true, reject: false, env: { DATABASE_URL: `sqlite:///${db()}` },
+    cwd: release,
+    detached: true,
+    reject: false,
+    env: { DATABASE_URL: `sqlite:///${db()}` },
   });
   started.push(child);
   const stop = async (): Promise<void> => {
@@ -46,7 +52,10 @@ async function deploy(...args: string[]): Promise<{ exitCode: number; stdout: st
 }
 
 async function dbState(): Promise<{ schema: string; rows: string }> {
-  return { schema: await sql(db(), "SELECT sql FROM sqlite_master ORDER BY name;", true), rows: await sql(db(), "SELECT * FROM notes_note ORDER BY id;", true) };
+  return {
+    schema: await sql(db(), "SELECT sql FROM sqlite_master ORDER BY name;", true),
+    rows: await sql(db(), "SELECT * FROM notes_note ORDER BY id;", true),
+  };
 }
 
 async function setSpec(edit: (text: string) => string): Promise<void> {
@@ -60,7 +69,22 @@ beforeAll(async () => {
   repo = await gitRepo({ fixture: join(FIXTURES, "django-app") });
   const init = await runCli(home, ["init", "--replica-url", `file://${join(await tempDir("replica"), "r")}`]);
   expect(init.exitCode, init.stderr).toBe(0);
-  const add = await runCli(home, ["app", "add", APP, "--repo", repo.dir, "--port", String(port), "--db", "db.sqlite3", "--python", PYTHON, "--system-site-packages", "--healthcheck-path", "/health"]);
+  const add = await runCli(home, [
+    "app",
+    "add",
+    APP,
+    "--repo",
+    repo.dir,
+    "--port",
+    String(port),
+    "--db",
+    "db.sqlite3",
+    "--python",
+    PYTHON,
+    "--system-site-packages",
+    "--healthcheck-path",
+    "/health",
+  ]);
   expect(add.exitCode, add.stderr).toBe(0);
   // A broken release answers 500 at once; no need to wait the default 30s for it to recover.
   await setSpec((t) => t.replace("timeout: 30s", "timeout: 4s"));
@@ -91,7 +115,7 @@ describe("hostctl deploy", () => {
       expect(result.exitCode).toBe(1);
       expect(result.stderr).toContain('failed at step "build"');
       expect(await readdir(join(appDir(), "releases"))).toEqual([]);
-      expect(await pathExists(join(appDir(), "snapshots")) ? await readdir(join(appDir(), "snapshots")) : []).toEqual([]);
+      expect((await pathExists(join(appDir(), "snapshots"))) ? await readdir(join(appDir(), "snapshots")) : []).toEqual([]);
     } finally {
       await setSpec((t) => t.replace("build: exit 3\n", ""));
     }
@@ -103,7 +127,17 @@ describe("hostctl deploy", () => {
     const out = JSON.parse(result.stdout) as { release: string; commit: string; steps: { name: string }[] };
     v1 = out.release;
     expect(v1).toMatch(/^\d{8}T\d{6}Z-[0-9a-f]{7}$/);
-    expect(out.steps.map((s) => s.name)).toEqual(["fetch", "checkout", "build", "restore", "snapshot", "release", "start", "switch", "prune"]);
+    expect(out.steps.map((s) => s.name)).toEqual([
+      "fetch",
+      "checkout",
+      "build",
+      "restore",
+      "snapshot",
+      "release",
+      "start",
+      "switch",
+      "prune",
+    ]);
     expect(result.stderr).toMatch(/-----> release\s+\d+\.\d+s/);
     expect(await currentId()).toBe(v1);
     const files = await readdir(join(appDir(), "releases", v1));
@@ -116,7 +150,10 @@ describe("hostctl deploy", () => {
   });
 
   it("deploys v2 with a new field and migration; old rows are kept and v2 is served", async () => {
-    await sql(db(), "INSERT INTO notes_note (body, created_at) VALUES ('first', '2025-01-01 00:00:00'), ('second', '2025-01-01 00:00:01');");
+    await sql(
+      db(),
+      "INSERT INTO notes_note (body, created_at) VALUES ('first', '2025-01-01 00:00:00'), ('second', '2025-01-01 00:00:01');",
+    );
     await repo.commit("v2: note title", {
       "notes/models.py": await variant("models_v2.py"),
       "notes/migrations/0002_note_title.py": await variant("0002_note_title.py"),
@@ -166,7 +203,10 @@ describe("hostctl deploy", () => {
     const views = await readFile(join(repo.dir, "notes", "views.py"), "utf8");
     await repo.commit("v4: unhealthy", {
       Procfile: await readFile(join(FIXTURES, "django-app", "Procfile"), "utf8"),
-      "notes/views.py": views.replace('return JsonResponse({"ok": True, "version": VERSION})', 'return JsonResponse({"ok": False}, status=500)'),
+      "notes/views.py": views.replace(
+        'return JsonResponse({"ok": True, "version": VERSION})',
+        'return JsonResponse({"ok": False}, status=500)',
+      ),
       "site_app/version.py": 'VERSION = "v4"\n',
     });
     const result = await deploy();
@@ -182,7 +222,10 @@ describe("hostctl deploy", () => {
     const result = await runCli(home, ["releases", APP, "--json"]);
     expect(result.exitCode, result.stderr).toBe(0);
     const list = JSON.parse(result.stdout) as { id: string; current: boolean; previous: boolean; message: string; commit: string }[];
-    expect(list.map((r) => [r.id, r.current, r.previous, r.message])).toEqual([[v2, true, false, "v2: note title"], [v1, false, true, "v1"]]);
+    expect(list.map((r) => [r.id, r.current, r.previous, r.message])).toEqual([
+      [v2, true, false, "v2: note title"],
+      [v1, false, true, "v1"],
+    ]);
     const text = await runCli(home, ["releases", APP]);
     expect(text.stdout).toMatch(new RegExp(`^\\*\\s+${v2}\\s+[0-9a-f]{7}\\s+\\d+s ago\\s+v2: note title$`, "m"));
   });
@@ -190,7 +233,9 @@ describe("hostctl deploy", () => {
   it("rollback across an applied migration is refused, naming it; --force returns to the previous release, and a second rollback comes back", async () => {
     const refused = await runCli(home, ["rollback", APP]);
     expect(refused.exitCode).toBe(1);
-    expect(refused.stderr).toContain(`error[DEPLOY_REFUSED]: not rolling blog back to ${v1}: the database has a migration that release does not know: notes.0002_note_title`);
+    expect(refused.stderr).toContain(
+      `error[DEPLOY_REFUSED]: not rolling blog back to ${v1}: the database has a migration that release does not know: notes.0002_note_title`,
+    );
     expect(refused.stderr).toContain("--force");
     expect(await currentId()).toBe(v2);
     const back = await runCli(home, ["rollback", APP, "--force"]);
@@ -228,7 +273,10 @@ describe("hostctl deploy", () => {
   it("a stale lock left by a dead deploy is taken over", async () => {
     const dead = execa("true");
     await dead;
-    await writeFile(join(home, "run", "locks", "deploy-blog.lock"), JSON.stringify({ pid: dead.pid, started_at: "2025-01-01T00:00:00Z", ref: "main", command: "hostctl deploy" }));
+    await writeFile(
+      join(home, "run", "locks", "deploy-blog.lock"),
+      JSON.stringify({ pid: dead.pid, started_at: "2025-01-01T00:00:00Z", ref: "main", command: "hostctl deploy" }),
+    );
     const result = await deploy();
     expect(result.exitCode, result.stderr).toBe(0);
   });
@@ -240,7 +288,11 @@ describe("hostctl deploy", () => {
       const result = await deploy();
       expect(result.exitCode, result.stderr).toBe(0);
     }
-    const list = JSON.parse((await runCli(home, ["releases", APP, "--json"])).stdout) as { message: string; current: boolean; previous: boolean }[];
+    const list = JSON.parse((await runCli(home, ["releases", APP, "--json"])).stdout) as {
+      message: string;
+      current: boolean;
+      previous: boolean;
+    }[];
     // The stale-lock test deployed the head before v6.
     expect(list.map((r) => r.message)).toEqual(["v7", "v6", "v5b: usual release phase"]);
     expect(list[0]?.current).toBe(true);
@@ -267,9 +319,26 @@ describe("deploy without a supervisor restores before any release phase", () => 
   it("refuses when the database is missing and the replica cannot be read: no migrate, no database, no release", async () => {
     const other = join(await tempDir("deploy-unreachable"), "home");
     const env = { AWS_ACCESS_KEY_ID: "hostctl-test-key", AWS_SECRET_ACCESS_KEY: "s3cr3t-test-value-9f8e7d" };
-    const init = await runCli(other, ["init", "--replica-url", "s3://nowhere/blog", "--s3-endpoint", `http://127.0.0.1:${await freePort()}`, "--s3-force-path-style"], { env });
+    const init = await runCli(
+      other,
+      ["init", "--replica-url", "s3://nowhere/blog", "--s3-endpoint", `http://127.0.0.1:${await freePort()}`, "--s3-force-path-style"],
+      { env },
+    );
     expect(init.exitCode, init.stderr).toBe(0);
-    const add = await runCli(other, ["app", "add", APP, "--repo", repo.dir, "--port", String(await freePort()), "--db", "db.sqlite3", "--python", PYTHON, "--system-site-packages"]);
+    const add = await runCli(other, [
+      "app",
+      "add",
+      APP,
+      "--repo",
+      repo.dir,
+      "--port",
+      String(await freePort()),
+      "--db",
+      "db.sqlite3",
+      "--python",
+      PYTHON,
+      "--system-site-packages",
+    ]);
     expect(add.exitCode, add.stderr).toBe(0);
     const result = await runCli(other, ["deploy", APP], { env, timeoutMs: 60_000 });
     expect(result.exitCode).toBe(1);

@@ -37,7 +37,10 @@ describe.skipIf(!isRoot)("a full disk under HOME", () => {
     await mkdir(home);
     const port = await freePort();
     expect((await runCli(home, ["init", "--replica-url", `file://${join(await tempDir(), "replica")}`])).exitCode).toBe(0);
-    expect((await runCli(home, ["app", "add", "blog", "--kind", "generic", "--repo", "/unused", "--port", String(port), "--db", "db.sqlite3"])).exitCode).toBe(0);
+    expect(
+      (await runCli(home, ["app", "add", "blog", "--kind", "generic", "--repo", "/unused", "--port", String(port), "--db", "db.sqlite3"]))
+        .exitCode,
+    ).toBe(0);
     await installRelease(home, "blog", "generic-app");
     // The supervisor's own log (journald in production) lies outside the full filesystem.
     sup = await startSupervisor(home, {}, join(await tempDir(), "up.log"));
@@ -65,10 +68,15 @@ describe.skipIf(!isRoot)("a full disk under HOME", () => {
     // Space again: the log is reopened and written once more.
     await rm(filler);
     const before = (await stat(webLog)).size;
-    await waitFor("the web log written again", async () => {
-      await httpGet(port, "/");
-      return (await stat(webLog)).size > before;
-    }, 30_000, 500);
+    await waitFor(
+      "the web log written again",
+      async () => {
+        await httpGet(port, "/");
+        return (await stat(webLog)).size > before;
+      },
+      30_000,
+      500,
+    );
     expect(await sup.stop("SIGTERM")).toBe(0);
   }, 120_000);
 });

@@ -36,7 +36,11 @@ export interface TestHost {
 export async function initHost(endpoint: string, bucket: string, extra: Record<string, unknown> = {}): Promise<TestHost> {
   const home = join(await tempDir("drill"), "home");
   const prefix = "hosts/a";
-  const init = await runCli(home, ["init", "--replica-url", `s3://${bucket}/${prefix}`, "--s3-endpoint", endpoint, "--s3-force-path-style"], { env: TEST_CREDENTIALS });
+  const init = await runCli(
+    home,
+    ["init", "--replica-url", `s3://${bucket}/${prefix}`, "--s3-endpoint", endpoint, "--s3-force-path-style"],
+    { env: TEST_CREDENTIALS },
+  );
   expect(init.exitCode, init.stderr).toBe(0);
   const file = join(home, "hostctl.yml");
   const doc = parseDocument(await readFile(file, "utf8"));
@@ -47,7 +51,18 @@ export async function initHost(endpoint: string, bucket: string, extra: Record<s
 
 export async function addApp(host: TestHost, name: string, flags: string[] = []): Promise<string> {
   const port = await freePort();
-  const add = await runCli(host.home, ["app", "add", name, "--repo", "/nonexistent", "--port", String(port), "--db", "db.sqlite3", ...flags]);
+  const add = await runCli(host.home, [
+    "app",
+    "add",
+    name,
+    "--repo",
+    "/nonexistent",
+    "--port",
+    String(port),
+    "--db",
+    "db.sqlite3",
+    ...flags,
+  ]);
   expect(add.exitCode, add.stderr).toBe(0);
   return dbPath(host, name);
 }
@@ -58,10 +73,13 @@ export function dbPath(host: TestHost, app: string): string {
 
 /** A WAL database with `rows` rows in items and a canary, as the supervisor would keep it. */
 export async function seedDb(db: string, rows: number, extraSql = ""): Promise<void> {
-  await sql(db, `PRAGMA journal_mode=WAL;
+  await sql(
+    db,
+    `PRAGMA journal_mode=WAL;
     CREATE TABLE items(id INTEGER PRIMARY KEY AUTOINCREMENT, body TEXT);
     INSERT INTO items(body) SELECT 'row ' || value FROM generate_series(1, ${rows});
-    ${extraSql}`);
+    ${extraSql}`,
+  );
   await touchCanary(run, db, new Date());
 }
 
@@ -86,16 +104,24 @@ export async function killAllLitestream(): Promise<void> {
 
 /** Until the replica holds a snapshot and a WAL segment of the app's database. */
 export async function waitReplicated(client: Parameters<typeof listKeys>[0], bucket: string, host: TestHost, app: string): Promise<void> {
-  await waitFor(`a snapshot and WAL of ${app} in S3`, async () => {
-    const keys = await listKeys(client, bucket, `${host.prefix}/${app}/db.sqlite3/generations/`);
-    return keys.some((k) => k.endsWith(".snapshot.lz4")) && keys.some((k) => k.includes("/wal/"));
-  }, 20_000, 200);
+  await waitFor(
+    `a snapshot and WAL of ${app} in S3`,
+    async () => {
+      const keys = await listKeys(client, bucket, `${host.prefix}/${app}/db.sqlite3/generations/`);
+      return keys.some((k) => k.endsWith(".snapshot.lz4")) && keys.some((k) => k.includes("/wal/"));
+    },
+    20_000,
+    200,
+  );
 }
 
 export async function hostContext(host: TestHost): Promise<HostContext> {
   const log = createLogger("silent");
   return loadHostContext({
-    paths: hostPaths(host.home), log, run: createRunner(log), clock: systemClock,
+    paths: hostPaths(host.home),
+    log,
+    run: createRunner(log),
+    clock: systemClock,
     env: { ...TEST_CREDENTIALS },
   });
 }

@@ -48,9 +48,12 @@ beforeAll(async () => {
   await cp(join(FIXTURES, "django-variants", "models_attachment.py"), join(release, "notes", "models.py"));
   await cp(join(FIXTURES, "django-variants", "0002_attachment.py"), join(release, "notes", "migrations", "0002_attachment.py"));
   await migrateDjango(host.home, "pics", release);
-  await sql(db, `PRAGMA journal_mode=WAL;
+  await sql(
+    db,
+    `PRAGMA journal_mode=WAL;
     INSERT INTO notes_note(body, created_at) VALUES ('with files', '2026-01-01 00:00:00');
-    INSERT INTO notes_attachment(note_id, file) VALUES (1, 'uploads/present.pdf'), (1, 'uploads/missing photo.jpg'), (NULL, '');`);
+    INSERT INTO notes_attachment(note_id, file) VALUES (1, 'uploads/present.pdf'), (1, 'uploads/missing photo.jpg'), (NULL, '');`,
+  );
   await touchCanary(run, db, new Date());
   await upload("uploads/present.pdf", "a shipped document");
   await ship();
@@ -68,7 +71,8 @@ describe("drill: files the restored database references are in the replica", () 
     const { exitCode, result } = await drill();
     expect(exitCode).toBe(1);
     expect(checkOf(result, "media_references")).toEqual({
-      name: "media_references", ok: false,
+      name: "media_references",
+      ok: false,
       detail: "1 of 2 referenced files are not in the replica: uploads/missing photo.jpg (notes.Attachment.file)",
     });
     expect(result.reason).toContain("uploads/missing photo.jpg");
@@ -78,7 +82,11 @@ describe("drill: files the restored database references are in the replica", () 
     await upload("uploads/missing photo.jpg", "the photo");
     await ship();
     const { exitCode, result, stdout } = await drill();
-    expect(checkOf(result, "media_references")).toEqual({ name: "media_references", ok: true, detail: "2 referenced files are all in the replica" });
+    expect(checkOf(result, "media_references")).toEqual({
+      name: "media_references",
+      ok: true,
+      detail: "2 referenced files are all in the replica",
+    });
     expect(exitCode, stdout).toBe(0);
   });
 
@@ -88,7 +96,11 @@ describe("drill: files the restored database references are in the replica", () 
     await sql(copy, "INSERT INTO notes_attachment(note_id, file) VALUES (1, 'uploads/only-in-copy.txt');");
     await sql(db, "INSERT INTO notes_attachment(note_id, file) VALUES (1, 'uploads/only-live.txt');");
     const refs = await readMediaReferences(await loadAppSpec(hostPaths(host.home), "pics"), await hostContext(host), copy, db);
-    expect(refs?.references.map(([name]) => name)).toEqual(["uploads/missing photo.jpg", "uploads/only-in-copy.txt", "uploads/present.pdf"]);
+    expect(refs?.references.map(([name]) => name)).toEqual([
+      "uploads/missing photo.jpg",
+      "uploads/only-in-copy.txt",
+      "uploads/present.pdf",
+    ]);
     await sql(db, "DELETE FROM notes_attachment WHERE file = 'uploads/only-live.txt';");
   });
 
@@ -96,7 +108,10 @@ describe("drill: files the restored database references are in the replica", () 
     await upload("uploads/never shipped.png", "unshipped");
     const { exitCode, result } = await drill();
     expect(exitCode).toBe(1);
-    expect(checkOf(result, "media_freshness")).toMatchObject({ ok: false, detail: "1 live media files older than 60s are not in the replica: uploads/never shipped.png" });
+    expect(checkOf(result, "media_freshness")).toMatchObject({
+      ok: false,
+      detail: "1 live media files older than 60s are not in the replica: uploads/never shipped.png",
+    });
     await rm(join(media, "uploads/never shipped.png"));
   });
 });

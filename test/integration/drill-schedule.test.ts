@@ -18,7 +18,20 @@ import { readDrills } from "../../src/drills/history.js";
 import { drillMetrics, renderMetrics } from "../../src/drills/metrics.js";
 import type { DrillResult } from "../../src/drills/result.js";
 import { DrillScheduler } from "../../src/drills/scheduler.js";
-import { addApp, binary, credentials, dbPath, hostContext, initHost, killAllLitestream, seedDb, startLitestream, stopLitestream, waitReplicated, type TestHost } from "./drill-harness.js";
+import {
+  addApp,
+  binary,
+  credentials,
+  dbPath,
+  hostContext,
+  initHost,
+  killAllLitestream,
+  seedDb,
+  startLitestream,
+  stopLitestream,
+  waitReplicated,
+  type TestHost,
+} from "./drill-harness.js";
 import { parsePrometheus } from "../unit/drills/prometheus.js";
 
 let host: TestHost;
@@ -58,10 +71,14 @@ describe("scheduled drills", () => {
   it("renders /metrics from the history as valid Prometheus text", async () => {
     const history = await readDrills(appPaths(ctx.paths, "shop").drills);
     const drills = drillMetrics(history).get("db.sqlite3");
-    const text = renderMetrics({ apps: [{ app: "shop", up: true, restarts: { web: 2 }, databases: [{ database: "db.sqlite3", ...drills, replicaLagSeconds: 0 }] }] });
+    const text = renderMetrics({
+      apps: [{ app: "shop", up: true, restarts: { web: 2 }, databases: [{ database: "db.sqlite3", ...drills, replicaLagSeconds: 0 }] }],
+    });
     const samples = parsePrometheus(text);
     expect(samples.get('hostctl_drill_last_ok{app="shop",database="db.sqlite3"}')).toBe(1);
-    expect(samples.get('hostctl_drill_last_success_timestamp_seconds{app="shop",database="db.sqlite3"}')).toBeGreaterThan(Date.now() / 1000 - 120);
+    expect(samples.get('hostctl_drill_last_success_timestamp_seconds{app="shop",database="db.sqlite3"}')).toBeGreaterThan(
+      Date.now() / 1000 - 120,
+    );
     expect(samples.get('hostctl_process_restarts_total{app="shop",process="web"}')).toBe(2);
   });
 });
@@ -73,22 +90,40 @@ describe("replication lag from Litestream's own metrics", () => {
     const tracker = new LagTracker();
     const db = dbPath(host, "shop");
     const target = { port: port!, databases: [{ path: db }] };
-    const caughtUp = async () => waitFor("a caught-up replica", async () => {
-      const lag = tracker.observe(await scrapeLitestream(target), new Date()).find((l) => l.db === db);
-      return lag && !lag.behind ? lag : undefined;
-    }, 15_000, 250);
+    const caughtUp = async () =>
+      waitFor(
+        "a caught-up replica",
+        async () => {
+          const lag = tracker.observe(await scrapeLitestream(target), new Date()).find((l) => l.db === db);
+          return lag && !lag.behind ? lag : undefined;
+        },
+        15_000,
+        250,
+      );
     expect((await caughtUp()).lag_s).toBe(0);
     await stopLitestream(child);
     await sql(db, "INSERT INTO items(body) VALUES ('after stop');");
     await expect(scrapeLitestream(target)).rejects.toThrow();
     child = startLitestream(host, "shop");
     // The write made while Litestream was down is local only: caught up means the replica acknowledged it.
-    await waitFor("a caught-up replica after the restart", async () => {
-      const lag = await scrapeLitestream(target).then((s) => tracker.observe(s, new Date()).find((l) => l.db === db), () => undefined);
-      return lag && !lag.behind ? lag : undefined;
-    }, 15_000, 100);
+    await waitFor(
+      "a caught-up replica after the restart",
+      async () => {
+        const lag = await scrapeLitestream(target).then(
+          (s) => tracker.observe(s, new Date()).find((l) => l.db === db),
+          () => undefined,
+        );
+        return lag && !lag.behind ? lag : undefined;
+      },
+      15_000,
+      100,
+    );
     const out = join(await tempDir("restored"), "db.sqlite3");
-    const restore = await execa(binary, restoreArgs({ configPath: join(host.home, "run", "litestream", "shop.yml"), dbPath: db, outputPath: out }), { env: litestreamEnv(credentials), extendEnv: false, reject: false });
+    const restore = await execa(
+      binary,
+      restoreArgs({ configPath: join(host.home, "run", "litestream", "shop.yml"), dbPath: db, outputPath: out }),
+      { env: litestreamEnv(credentials), extendEnv: false, reject: false },
+    );
     expect(restore.exitCode, restore.stderr).toBe(0);
     expect(await sql(out, "SELECT body FROM items WHERE body = 'after stop';")).toContain("after stop");
   });

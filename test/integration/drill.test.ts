@@ -11,10 +11,23 @@ import { sql } from "../helpers/sqlite.js";
 import { readCanary, touchCanary } from "../../src/drills/canary.js";
 import type { DrillResult } from "../../src/drills/result.js";
 import {
-  addApp, dbPath, initHost, killAllLitestream, run, seedDb, startLitestream, stopLitestream, waitReplicated, type TestHost,
+  addApp,
+  dbPath,
+  initHost,
+  killAllLitestream,
+  run,
+  seedDb,
+  startLitestream,
+  stopLitestream,
+  waitReplicated,
+  type TestHost,
 } from "./drill-harness.js";
 
-interface Received { method: string; url: string; body: string }
+interface Received {
+  method: string;
+  url: string;
+  body: string;
+}
 
 const received: Received[] = [];
 let server: Server;
@@ -50,9 +63,13 @@ beforeAll(async () => {
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : 0;
   s3 = await newBucket();
-  host = await initHost(s3.endpoint, s3.bucket, { "alerts.webhook": `http://127.0.0.1:${port}/hook`, "alerts.ping_url": `http://127.0.0.1:${port}/ping` });
+  host = await initHost(s3.endpoint, s3.bucket, {
+    "alerts.webhook": `http://127.0.0.1:${port}/hook`,
+    "alerts.ping_url": `http://127.0.0.1:${port}/ping`,
+  });
   for (const app of APPS) {
-    const flags = app === "dj" ? ["--kind", "django"] : app === "stopped" ? ["--kind", "generic", "--max-lag", "2s"] : ["--kind", "generic"];
+    const flags =
+      app === "dj" ? ["--kind", "django"] : app === "stopped" ? ["--kind", "generic", "--max-lag", "2s"] : ["--kind", "generic"];
     await seedDb(await addApp(host, app, flags), 200, app === "dj" ? MIGRATIONS : "");
     litestream.set(app, startLitestream(host, app));
   }
@@ -75,7 +92,18 @@ describe("hostctl drill against real Litestream and a loopback S3", () => {
     expect(db?.restore_ms).toBeGreaterThan(0);
     expect(db?.bytes).toBeGreaterThan(4096);
     expect(db?.lag_s).toBe(0);
-    expect(db?.checks.map((c) => c.name)).toEqual(["replica", "disk", "restore", "integrity", "foreign_keys", "freshness", "schema", "row_counts", "sqlite_sequence", "media_freshness"]);
+    expect(db?.checks.map((c) => c.name)).toEqual([
+      "replica",
+      "disk",
+      "restore",
+      "integrity",
+      "foreign_keys",
+      "freshness",
+      "schema",
+      "row_counts",
+      "sqlite_sequence",
+      "media_freshness",
+    ]);
     expect(db?.checks.every((c) => c.ok)).toBe(true);
     expect(result.versions?.litestream).toBe("v0.3.13");
     expect(await readdir(join(host.home, "run", "drills"))).toEqual([]);
@@ -110,10 +138,17 @@ describe("hostctl drill against real Litestream and a loopback S3", () => {
     const { exitCode, result } = await drill("healthy", "--no-live");
     expect(exitCode).toBe(0);
     expect(result.live).toBe(false);
-    expect(result.databases[0]?.checks.map((c) => c.name)).toEqual(["replica", "disk", "restore", "integrity", "foreign_keys", "freshness"]);
+    expect(result.databases[0]?.checks.map((c) => c.name)).toEqual([
+      "replica",
+      "disk",
+      "restore",
+      "integrity",
+      "foreign_keys",
+      "freshness",
+    ]);
   });
 
-  it("fails with \"no replica\" when the replica objects are deleted, posts the webhook and pings /fail", async () => {
+  it('fails with "no replica" when the replica objects are deleted, posts the webhook and pings /fail', async () => {
     await stopLitestream(litestream.get("gone")!);
     await deleteAll(s3.client, s3.bucket, `${host.prefix}/gone/`);
     const { exitCode, result } = await drill("gone");
@@ -130,10 +165,14 @@ describe("hostctl drill against real Litestream and a loopback S3", () => {
     const keys = await listKeys(s3.client, s3.bucket, `${host.prefix}/garbled/`);
     const snapshots = keys.filter((k) => k.endsWith(".snapshot.lz4"));
     expect(snapshots.length).toBeGreaterThan(0);
-    for (const Key of snapshots) await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key, Body: "definitely not an lz4 frame" }));
+    for (const Key of snapshots)
+      await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key, Body: "definitely not an lz4 frame" }));
     const { exitCode, result } = await drill("garbled");
     expect(exitCode).toBe(1);
-    expect(checkOf(result, "restore")).toMatchObject({ ok: false, detail: "litestream restore failed: cannot restore snapshot: lz4: bad magic number" });
+    expect(checkOf(result, "restore")).toMatchObject({
+      ok: false,
+      detail: "litestream restore failed: cannot restore snapshot: lz4: bad magic number",
+    });
     expect(result.reason).toContain("restore: litestream restore failed");
     expect(await readdir(join(host.home, "run", "drills"))).toEqual([]);
   });
@@ -155,8 +194,11 @@ describe("hostctl drill against real Litestream and a loopback S3", () => {
 
   it("fails on schema and django_migrations when live was migrated while replication was down", async () => {
     await stopLitestream(litestream.get("dj")!);
-    await sql(dbPath(host, "dj"), `CREATE TABLE notes_tag(id INTEGER PRIMARY KEY, name TEXT);
-      INSERT INTO django_migrations(app, name, applied) VALUES ('notes', '0002_tag', '2024-02-01');`);
+    await sql(
+      dbPath(host, "dj"),
+      `CREATE TABLE notes_tag(id INTEGER PRIMARY KEY, name TEXT);
+      INSERT INTO django_migrations(app, name, applied) VALUES ('notes', '0002_tag', '2024-02-01');`,
+    );
     const { exitCode, result } = await drill("dj");
     expect(exitCode).toBe(1);
     expect(checkOf(result, "schema")).toMatchObject({ ok: false, detail: "missing from the replica: table notes_tag" });
@@ -181,7 +223,7 @@ describe("canary", () => {
 });
 
 describe("hostctl drill with S3 down", () => {
-  it("fails with \"unreachable\", never \"no replica\"", async () => {
+  it('fails with "unreachable", never "no replica"', async () => {
     const down = await initHost(`http://127.0.0.1:${await closedPort()}`, "any-bucket");
     await seedDb(await addApp(down, "blog", ["--kind", "generic"]), 10);
     const out = await runCli(down.home, ["drill", "blog", "--json"]);

@@ -19,14 +19,29 @@ let endpoint: string;
 let bucket: string;
 let client: Awaited<ReturnType<typeof newBucket>>["client"];
 
-async function newHost(prefix: string, port: number, settings: Record<string, unknown> = {}, env: Record<string, string> = V03): Promise<string> {
+async function newHost(
+  prefix: string,
+  port: number,
+  settings: Record<string, unknown> = {},
+  env: Record<string, string> = V03,
+): Promise<string> {
   const home = join(await tempDir(), "home");
-  expect((await runCli(home, ["init", "--replica-url", `s3://${bucket}/${prefix}`, "--s3-endpoint", endpoint, "--s3-force-path-style"], { env: V03 })).exitCode).toBe(0);
+  expect(
+    (
+      await runCli(home, ["init", "--replica-url", `s3://${bucket}/${prefix}`, "--s3-endpoint", endpoint, "--s3-force-path-style"], {
+        env: V03,
+      })
+    ).exitCode,
+  ).toBe(0);
   const file = join(home, "hostctl.yml");
   const doc = parseDocument(await readFile(file, "utf8"));
   for (const [path, value] of Object.entries(settings)) doc.setIn(path.split("."), value);
   await writeFile(file, doc.toString());
-  const add = await runCli(home, ["app", "add", "shop", "--kind", "generic", "--repo", "/unused", "--port", String(port), "--db", "db.sqlite3"], { env });
+  const add = await runCli(
+    home,
+    ["app", "add", "shop", "--kind", "generic", "--repo", "/unused", "--port", String(port), "--db", "db.sqlite3"],
+    { env },
+  );
   expect(add.exitCode, add.stderr).toBe(0);
   await installRelease(home, "shop", "generic-app");
   return home;
@@ -44,7 +59,11 @@ async function serving(port: number, rows: number): Promise<void> {
   await waitFor(`${rows} rows served`, async () => (await rowCount(port)) === rows, 40_000);
 }
 
-const exists = (path: string) => access(path).then(() => true, () => false);
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 beforeAll(async () => {
   ({ endpoint, bucket, client } = await newBucket());
@@ -79,10 +98,15 @@ describe("Litestream 0.5 as the engine", () => {
     const wrong = await runCli(first, ["drill", "shop"], { env: { ...V05, HOSTCTL_LITESTREAM: "/bin/true" } });
     expect(wrong.exitCode).toBe(2);
     expect(wrong.stderr).toMatch(/HOSTCTL_LITESTREAM: \/bin\/true reports version ""; hostctl runs Litestream 0\.3\.x or 0\.5\.x/);
-    await waitFor("a caught-up lag reading", async () => {
-      const r = (await shop(first))?.replication as { behind: boolean; lag_s: number }[] | undefined;
-      return r?.[0] !== undefined && !r[0].behind && r[0].lag_s === 0;
-    }, 30_000, 500);
+    await waitFor(
+      "a caught-up lag reading",
+      async () => {
+        const r = (await shop(first))?.replication as { behind: boolean; lag_s: number }[] | undefined;
+        return r?.[0] !== undefined && !r[0].behind && r[0].lag_s === 0;
+      },
+      30_000,
+      500,
+    );
     const drill = await runCli(first, ["drill", "shop", "--json", "--no-live"], { env: V05 });
     // 0.5 checks its heartbeat every 15 s and pings while every database synced recently.
     await waitFor("a heartbeat ping", () => pings > 0, 40_000, 500);
@@ -102,12 +126,19 @@ describe("Litestream 0.5 as the engine", () => {
 describe("litestream.heartbeat_url", () => {
   it("is refused with exit 2 naming the key when the Litestream in use is 0.3 (it has no heartbeat)", async () => {
     const home = join(await tempDir(), "home");
-    expect((await runCli(home, ["init", "--replica-url", `s3://${bucket}/hb`, "--s3-endpoint", endpoint, "--s3-force-path-style"], { env: V03 })).exitCode).toBe(0);
+    expect(
+      (await runCli(home, ["init", "--replica-url", `s3://${bucket}/hb`, "--s3-endpoint", endpoint, "--s3-force-path-style"], { env: V03 }))
+        .exitCode,
+    ).toBe(0);
     const file = join(home, "hostctl.yml");
     const doc = parseDocument(await readFile(file, "utf8"));
     doc.setIn(["litestream", "heartbeat_url"], "https://hc-ping.example/abc");
     await writeFile(file, doc.toString());
-    const add = await runCli(home, ["app", "add", "shop", "--kind", "generic", "--repo", "/unused", "--port", String(await freePort()), "--db", "db.sqlite3"], { env: V03 });
+    const add = await runCli(
+      home,
+      ["app", "add", "shop", "--kind", "generic", "--repo", "/unused", "--port", String(await freePort()), "--db", "db.sqlite3"],
+      { env: V03 },
+    );
     expect(add.exitCode).toBe(2);
     expect(add.stderr).toMatch(/litestream\.heartbeat_url needs Litestream 0\.5; the Litestream in use is v0\.3\.13/);
     expect(await exists(join(home, "apps", "shop", "app.yml"))).toBe(false);
@@ -128,7 +159,10 @@ describe("between 0.3 and 0.5 replicas", () => {
     const b = await startSupervisor(upgraded, V05);
     await serving(port, 5);
     for (let i = 0; i < 3; i++) expect((await httpPost(port, "/rows", `new ${i}`)).status).toBe(201);
-    await waitFor("0.5 LTX files beside the 0.3 generations", async () => (await listKeys(client, bucket, "upgrade/shop/db.sqlite3/0000/")).length > 0);
+    await waitFor(
+      "0.5 LTX files beside the 0.3 generations",
+      async () => (await listKeys(client, bucket, "upgrade/shop/db.sqlite3/0000/")).length > 0,
+    );
     expect(await b.stop("SIGTERM")).toBe(0);
 
     const later = await newHost("upgrade", port, {}, V05);

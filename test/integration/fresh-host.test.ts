@@ -49,9 +49,42 @@ describe("a fresh host brings every site back", () => {
     config.setIn(["registry", "env_public_key"], keys.public_key);
     await writeFile(join(hostA, "hostctl.yml"), config.toString());
     for (const name of ["blog", "shop"] as const) {
-      expect((await runCli(hostA, ["app", "add", name, "--repo", repos[name]!.dir, "--port", String(ports[name]), "--db", "db.sqlite3", "--python", PYTHON, "--system-site-packages"])).exitCode).toBe(0);
+      expect(
+        (
+          await runCli(hostA, [
+            "app",
+            "add",
+            name,
+            "--repo",
+            repos[name]!.dir,
+            "--port",
+            String(ports[name]),
+            "--db",
+            "db.sqlite3",
+            "--python",
+            PYTHON,
+            "--system-site-packages",
+          ])
+        ).exitCode,
+      ).toBe(0);
     }
-    expect((await runCli(hostA, ["app", "add", "gen", "--kind", "generic", "--repo", repos.gen!.dir, "--port", String(ports.gen), "--db", "db.sqlite3"])).exitCode).toBe(0);
+    expect(
+      (
+        await runCli(hostA, [
+          "app",
+          "add",
+          "gen",
+          "--kind",
+          "generic",
+          "--repo",
+          repos.gen!.dir,
+          "--port",
+          String(ports.gen),
+          "--db",
+          "db.sqlite3",
+        ])
+      ).exitCode,
+    ).toBe(0);
     expect((await runCli(hostA, ["env", "set", "blog", "GREETING=hello"])).exitCode).toBe(0);
 
     const a = await startSupervisor(hostA, env);
@@ -73,10 +106,29 @@ describe("a fresh host brings every site back", () => {
     expect((await fetch(`http://127.0.0.1:${ports.blog}/media?name=photo.jpg`, { method: "POST", body: photo })).status).toBe(201);
 
     // The media sync round and the registry copy run on their own schedule; wait until both are in S3.
-    await waitFor("media in the replica", async () => (await listKeys(client, bucket, "dr/_hostctl/media/blog/")).some((k) => k.endsWith("photo.jpg")), 60_000, 500);
-    await waitFor("blog's live commit in the replica's registry", async () =>
-      (await getJson<{ live: { commit: string } | null }>(client, bucket, "dr/_hostctl/registry/blog.json").catch(() => undefined))?.live?.commit === v2, 30_000, 250);
-    await waitFor("every write shipped", async () => (await hostStatus(hostA)).apps.every((app) => (app.replication ?? []).length > 0 && (app.replication ?? []).every((r) => !r.behind)), 30_000, 250);
+    await waitFor(
+      "media in the replica",
+      async () => (await listKeys(client, bucket, "dr/_hostctl/media/blog/")).some((k) => k.endsWith("photo.jpg")),
+      60_000,
+      500,
+    );
+    await waitFor(
+      "blog's live commit in the replica's registry",
+      async () =>
+        (await getJson<{ live: { commit: string } | null }>(client, bucket, "dr/_hostctl/registry/blog.json").catch(() => undefined))?.live
+          ?.commit === v2,
+      30_000,
+      250,
+    );
+    await waitFor(
+      "every write shipped",
+      async () =>
+        (await hostStatus(hostA)).apps.every(
+          (app) => (app.replication ?? []).length > 0 && (app.replication ?? []).every((r) => !r.behind),
+        ),
+      30_000,
+      250,
+    );
 
     // app add generated blog's Django secret key; it comes back with the env file (sessions survive).
     const envA = (await runCli(hostA, ["env", "list", "blog", "--values"])).stdout;
@@ -109,4 +161,3 @@ describe("a fresh host brings every site back", () => {
     expect(await b.stop("SIGTERM")).toBe(0);
   }, 180_000); // two hosts boot three apps each: about 57 s on a loaded 2-core machine, too close to the 60 s default
 });
-

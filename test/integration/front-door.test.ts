@@ -39,7 +39,21 @@ describe("the front door while an app waits for its replica", () => {
     const s3 = `http://127.0.0.1:${await closedPort()}`;
     const { https } = await initFrontDoor(home, ["--replica-url", "s3://hostctl-test/wait", "--s3-endpoint", s3, "--s3-force-path-style"]);
     const repo = await gitRepo({ fixture: join(FIXTURES, "generic-app") });
-    const add = await runCli(home, ["app", "add", "wait", "--kind", "generic", "--repo", repo.dir, "--port", String(await freePort()), "--db", "db.sqlite3", "--domain", "wait.test"]);
+    const add = await runCli(home, [
+      "app",
+      "add",
+      "wait",
+      "--kind",
+      "generic",
+      "--repo",
+      repo.dir,
+      "--port",
+      String(await freePort()),
+      "--db",
+      "db.sqlite3",
+      "--domain",
+      "wait.test",
+    ]);
     expect(add.exitCode, add.stderr).toBe(0);
     const sup = await startSupervisor(home, { AWS_ACCESS_KEY_ID: "k", AWS_SECRET_ACCESS_KEY: "s" });
     await waitForSocket(home);
@@ -62,10 +76,30 @@ describe("a proxy section without a caddy binary", () => {
     await editYaml(join(home, "hostctl.yml"), ["proxy", "caddy"], "/nonexistent/caddy");
     const repo = await gitRepo({ fixture: join(FIXTURES, "generic-app") });
     const port = await freePort();
-    expect((await runCli(home, ["app", "add", "direct", "--kind", "generic", "--repo", repo.dir, "--port", String(port), "--domain", "direct.test"])).exitCode).toBe(0);
+    expect(
+      (
+        await runCli(home, [
+          "app",
+          "add",
+          "direct",
+          "--kind",
+          "generic",
+          "--repo",
+          repo.dir,
+          "--port",
+          String(port),
+          "--domain",
+          "direct.test",
+        ])
+      ).exitCode,
+    ).toBe(0);
     const sup = await startSupervisor(home);
     await waitForSocket(home);
-    const answer = await waitFor("direct served on its own port", async () => (await frontRequest({ host: "127.0.0.1", port, path: "/port" }).catch(() => undefined)), 30_000);
+    const answer = await waitFor(
+      "direct served on its own port",
+      async () => await frontRequest({ host: "127.0.0.1", port, path: "/port" }).catch(() => undefined),
+      30_000,
+    );
     expect(answer.body).toBe(String(port));
     const status = await runCli(home, ["status"]);
     expect(status.stdout).toContain("proxy: off (no caddy binary (/nonexistent/caddy) found: apps serve on their own ports");
@@ -88,7 +122,23 @@ describe("the front door (real Caddy, loopback)", () => {
     home = join(await tempDir(), "home");
     ports = await initFrontDoor(home, ["--replica-url", `file://${await tempDir("replica")}`]);
     repo = await gitRepo({ fixture: join(FIXTURES, "generic-app") });
-    const add = await runCli(home, ["app", "add", "shop", "--kind", "generic", "--repo", repo.dir, "--port", String(await freePort()), "--db", "db.sqlite3", "--domain", "shop.test", "--domain", "www.shop.test"]);
+    const add = await runCli(home, [
+      "app",
+      "add",
+      "shop",
+      "--kind",
+      "generic",
+      "--repo",
+      repo.dir,
+      "--port",
+      String(await freePort()),
+      "--db",
+      "db.sqlite3",
+      "--domain",
+      "shop.test",
+      "--domain",
+      "www.shop.test",
+    ]);
     expect(add.exitCode, add.stderr).toBe(0);
     // Short enough for the never-answering release below, long enough for a first start on a loaded machine.
     await editYaml(join(home, "apps", "shop", "app.yml"), ["healthcheck", "timeout"], "15s");
@@ -99,7 +149,11 @@ describe("the front door (real Caddy, loopback)", () => {
     await waitForSocket(home);
     ca = await waitFor("Caddy's local CA", async () => await caddyRoot(home).catch(() => undefined));
     try {
-      await waitFor("shop served over HTTPS", async () => (await frontRequest({ ...shop(), path: "/" }).catch(() => undefined))?.status === 200, 90_000);
+      await waitFor(
+        "shop served over HTTPS",
+        async () => (await frontRequest({ ...shop(), path: "/" }).catch(() => undefined))?.status === 200,
+        90_000,
+      );
     } catch (error) {
       // Say why (the app's state and reason) instead of only that the wait ran out.
       throw new Error(`${(error as Error).message}; shop: ${JSON.stringify(await shopStatus().catch(() => undefined))}`, { cause: error });
@@ -117,7 +171,10 @@ describe("the front door (real Caddy, loopback)", () => {
   });
 
   it("serves an app without a domain on its own port through the proxy, its web process on an internal port", async () => {
-    const answer = await waitFor("plain served", async () => (await frontRequest({ host: "127.0.0.1", port: plainPort, path: "/port" }).catch(() => undefined)));
+    const answer = await waitFor(
+      "plain served",
+      async () => await frontRequest({ host: "127.0.0.1", port: plainPort, path: "/port" }).catch(() => undefined),
+    );
     const live = (await hostStatus(home)).apps.find((a) => a.name === "plain")?.live_port;
     expect(answer.status).toBe(200);
     expect(Number(answer.body)).toBe(live);
@@ -153,16 +210,23 @@ describe("the front door (real Caddy, loopback)", () => {
     expect((await stat(join(home, "caddy"))).mode & 0o777).toBe(0o700);
     const refused = await new Promise<boolean>((resolve) => {
       const s = connect(2019, "127.0.0.1");
-      s.once("connect", () => { s.destroy(); resolve(false); });
+      s.once("connect", () => {
+        s.destroy();
+        resolve(false);
+      });
       s.once("error", () => resolve(true));
     });
     expect(refused).toBe(true);
-    const status = await hostStatus<{ proxy: { state: string; listeners: string[]; config_version: number; listener_handover: string } }>(home);
+    const status = await hostStatus<{ proxy: { state: string; listeners: string[]; config_version: number; listener_handover: string } }>(
+      home,
+    );
     expect(status.proxy.state).toBe("running");
     // `up` ran as root: queued connections survive Caddy's reloads (every switch is one).
     expect(["on", "turned_on"]).toContain(status.proxy.listener_handover);
     expect((await readFile(TCP_MIGRATE_REQ, "utf8")).trim()).toBe("1");
-    expect(status.proxy.listeners).toEqual(expect.arrayContaining([`127.0.0.1:${ports.https}`, `127.0.0.1:${ports.http}`, `127.0.0.1:${plainPort}`]));
+    expect(status.proxy.listeners).toEqual(
+      expect.arrayContaining([`127.0.0.1:${ports.https}`, `127.0.0.1:${ports.http}`, `127.0.0.1:${plainPort}`]),
+    );
   });
 
   it("lets a 4-second request started before a switch finish with 200 from the old release", async () => {
@@ -200,7 +264,9 @@ describe("the front door (real Caddy, loopback)", () => {
 
   it("a release whose web process never answers: deploy exits 1 with its output, no request fails, the old release stays live", async () => {
     const before = await shopStatus();
-    await repo.commit("never answers", { Procfile: "web: /usr/bin/python3 -c \"import time; print('booting forever on', flush=True); time.sleep(3600)\"\n" });
+    await repo.commit("never answers", {
+      Procfile: "web: /usr/bin/python3 -c \"import time; print('booting forever on', flush=True); time.sleep(3600)\"\n",
+    });
     const load = startLoad(shop(), 2);
     const deploy = await runCli(home, ["deploy", "shop"], { timeoutMs: 120_000 });
     const result = await load.stop();
@@ -247,21 +313,37 @@ describe("the front door (real Caddy, loopback)", () => {
     });
     expect(stopped.headers["retry-after"]).toBe("5");
     expect((await runCli(home, ["start", "plain"])).exitCode).toBe(0);
-    await waitFor("plain served again", async () => (await frontRequest({ host: "127.0.0.1", port: plainPort, path: "/" }).catch(() => undefined))?.status === 200, 30_000);
+    await waitFor(
+      "plain served again",
+      async () => (await frontRequest({ host: "127.0.0.1", port: plainPort, path: "/" }).catch(() => undefined))?.status === 200,
+      30_000,
+    );
   });
 
   it("restarts Caddy killed with SIGKILL, with the same config", async () => {
     const first = await hostStatus<{ proxy: { pid: number; config_version: number } }>(home);
     process.kill(first.proxy.pid, "SIGKILL");
-    await waitFor("Caddy restarted", async () => {
-      const now = await hostStatus<{ proxy: { pid?: number; state: string } }>(home);
-      return now.proxy.state === "running" && now.proxy.pid !== undefined && now.proxy.pid !== first.proxy.pid;
-    }, 20_000);
-    await waitFor("shop served again", async () => (await frontRequest({ ...shop(), path: "/" }).catch(() => undefined))?.status === 200, 20_000);
+    await waitFor(
+      "Caddy restarted",
+      async () => {
+        const now = await hostStatus<{ proxy: { pid?: number; state: string } }>(home);
+        return now.proxy.state === "running" && now.proxy.pid !== undefined && now.proxy.pid !== first.proxy.pid;
+      },
+      20_000,
+    );
+    await waitFor(
+      "shop served again",
+      async () => (await frontRequest({ ...shop(), path: "/" }).catch(() => undefined))?.status === 200,
+      20_000,
+    );
     expect((await frontRequest({ ...shop(), path: "/media/photos/cat.txt" })).body).toBe("meow");
     // The restarted Caddy makes a new socket with the umask's mode (its 0700 directory guards it meanwhile);
     // the supervisor sets 0600 once Caddy answers on it, which may come after the first request is served.
-    await waitFor("the new admin socket is 0600", async () => ((await stat(join(home, "run", "caddy", "admin.sock"))).mode & 0o777) === 0o600, 10_000);
-    expect((await stat(join(home, "run", "caddy")).then((s) => s.mode & 0o777))).toBe(0o700);
+    await waitFor(
+      "the new admin socket is 0600",
+      async () => ((await stat(join(home, "run", "caddy", "admin.sock"))).mode & 0o777) === 0o600,
+      10_000,
+    );
+    expect(await stat(join(home, "run", "caddy")).then((s) => s.mode & 0o777)).toBe(0o700);
   });
 });

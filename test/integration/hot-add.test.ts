@@ -5,7 +5,14 @@ import { runCli } from "../helpers/cli.js";
 import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
 import { FIXTURES, freePort, httpGet, installRelease, waitAnswering } from "../helpers/apps.js";
 import { gitRepo } from "../helpers/git.js";
-import { appsRunning, hostStatus, killAllSupervisors, type RunningSupervisor, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
+import {
+  appsRunning,
+  hostStatus,
+  killAllSupervisors,
+  type RunningSupervisor,
+  startSupervisor,
+  waitForSocket,
+} from "../helpers/supervisor.js";
 import { waitFor } from "../helpers/wait.js";
 import type { SupervisorStatus } from "../../src/supervisor/control-protocol.js";
 
@@ -21,7 +28,8 @@ function pids(s: SupervisorStatus, app: string): Record<string, number | undefin
   for (const p of unit?.processes ?? []) out[p.type] = p.pid;
   return out;
 }
-const metricsPorts = async () => JSON.parse(await readFile(join(home, "run", "litestream", "ports.json"), "utf8")) as Record<string, number>;
+const metricsPorts = async () =>
+  JSON.parse(await readFile(join(home, "run", "litestream", "ports.json"), "utf8")) as Record<string, number>;
 
 beforeAll(async () => {
   home = join(await tempDir(), "home");
@@ -29,7 +37,23 @@ beforeAll(async () => {
   ports.aaa = await freePort();
   replica = join(await tempDir(), "replica");
   expect((await runCli(home, ["init", "--replica-url", `file://${replica}`])).exitCode).toBe(0);
-  expect((await runCli(home, ["app", "add", "blog", "--kind", "generic", "--repo", "/unused", "--port", String(ports.blog), "--db", "db.sqlite3"])).exitCode).toBe(0);
+  expect(
+    (
+      await runCli(home, [
+        "app",
+        "add",
+        "blog",
+        "--kind",
+        "generic",
+        "--repo",
+        "/unused",
+        "--port",
+        String(ports.blog),
+        "--db",
+        "db.sqlite3",
+      ])
+    ).exitCode,
+  ).toBe(0);
   await installRelease(home, "blog", "generic-app");
   supervisor = await startSupervisor(home);
   await waitForSocket(home);
@@ -48,9 +72,23 @@ describe("apps added and removed while hostctl up runs", () => {
     const blogPort = (await metricsPorts()).blog;
     const repo = await gitRepo({ fixture: join(FIXTURES, "generic-app") });
     // Each start of the web process leaves a line: the first deploy must start it once, supervised.
-    await repo.commit("count starts", { Procfile: `web: /bin/sh -c 'echo started >> "$HOSTCTL_DATA_DIR/web-starts"; exec /usr/bin/python3 server.py'\n` });
+    await repo.commit("count starts", {
+      Procfile: `web: /bin/sh -c 'echo started >> "$HOSTCTL_DATA_DIR/web-starts"; exec /usr/bin/python3 server.py'\n`,
+    });
     // "aaa" sorts before "blog": with ports by name order it would have taken blog's metrics port.
-    const add = await runCli(home, ["app", "add", "aaa", "--kind", "generic", "--repo", repo.dir, "--port", String(ports.aaa), "--db", "db.sqlite3"]);
+    const add = await runCli(home, [
+      "app",
+      "add",
+      "aaa",
+      "--kind",
+      "generic",
+      "--repo",
+      repo.dir,
+      "--port",
+      String(ports.aaa),
+      "--db",
+      "db.sqlite3",
+    ]);
     expect(add.exitCode, add.stderr).toBe(0);
     expect(add.stdout).toContain("hostctl up is running");
     await waitFor("aaa running", () => appsRunning(home, 2), 60_000);

@@ -22,10 +22,16 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => blackHole.listen(0, "127.0.0.1", resolve));
   const { port } = blackHole.address() as { port: number };
   home = join(await tempDir(), "home");
-  const init = await runCli(home, ["init", "--replica-url", "s3://frozen/hostctl", "--s3-endpoint", `http://127.0.0.1:${port}`, "--s3-force-path-style"], { env: TEST_CREDENTIALS });
+  const init = await runCli(
+    home,
+    ["init", "--replica-url", "s3://frozen/hostctl", "--s3-endpoint", `http://127.0.0.1:${port}`, "--s3-force-path-style"],
+    { env: TEST_CREDENTIALS },
+  );
   expect(init.exitCode, init.stderr).toBe(0);
   expect(init.stderr).toContain("cannot reach the replica");
-  const add = await runCli(home, ["app", "add", "blog", "--kind", "generic", "--repo", "/unused", "--port", "8001", "--db", "db.sqlite3"], { env: TEST_CREDENTIALS });
+  const add = await runCli(home, ["app", "add", "blog", "--kind", "generic", "--repo", "/unused", "--port", "8001", "--db", "db.sqlite3"], {
+    env: TEST_CREDENTIALS,
+  });
   expect(add.exitCode, add.stderr).toBe(0);
 }, 60_000);
 

@@ -23,7 +23,23 @@ async function setup(release: string): Promise<string> {
   const repo = await gitRepo({ fixture: join(FIXTURES, "generic-app") });
   await repo.commit("slow release phase", { Procfile: `web: /usr/bin/python3 server.py\nrelease: ${release}\n` });
   expect((await runCli(home, ["init", "--replica-url", `file://${join(await tempDir(), "replica")}`])).exitCode).toBe(0);
-  expect((await runCli(home, ["app", "add", "blog", "--kind", "generic", "--repo", repo.dir, "--port", String(await freePort()), "--db", "db.sqlite3"])).exitCode).toBe(0);
+  expect(
+    (
+      await runCli(home, [
+        "app",
+        "add",
+        "blog",
+        "--kind",
+        "generic",
+        "--repo",
+        repo.dir,
+        "--port",
+        String(await freePort()),
+        "--db",
+        "db.sqlite3",
+      ])
+    ).exitCode,
+  ).toBe(0);
   return home;
 }
 
@@ -35,11 +51,16 @@ async function killDeployInReleasePhase(home: string): Promise<number> {
   const lockFile = join(home, "run", "locks", "deploy-blog.lock");
   let pgid: number;
   try {
-    pgid = await waitFor("the release phase in a recorded process group", async () => {
-      const holder = JSON.parse(await readFile(lockFile, "utf8")) as LockHolder;
-      for (const group of holder.children ?? []) if (await hasSleep(group)) return group;
-      return undefined;
-    }, 60_000, 100);
+    pgid = await waitFor(
+      "the release phase in a recorded process group",
+      async () => {
+        const holder = JSON.parse(await readFile(lockFile, "utf8")) as LockHolder;
+        for (const group of holder.children ?? []) if (await hasSleep(group)) return group;
+        return undefined;
+      },
+      60_000,
+      100,
+    );
   } finally {
     deploy.kill("SIGKILL");
     await deploy;
@@ -61,7 +82,12 @@ describe("a deploy killed during its release phase", () => {
     // The shell (the program hostctl started) dies with the deploy; the sleep it forked stays in its group.
     const home = await setup("sleep 300 & wait");
     const pgid = await killDeployInReleasePhase(home);
-    await waitFor("the shell to die", async () => (await execa("pgrep", ["-g", String(pgid), "-x", "sh"], { reject: false })).exitCode === 1, 10_000, 50);
+    await waitFor(
+      "the shell to die",
+      async () => (await execa("pgrep", ["-g", String(pgid), "-x", "sh"], { reject: false })).exitCode === 1,
+      10_000,
+      50,
+    );
     expect(groupAlive(pgid)).toBe(true);
     const second = await runCli(home, ["deploy", "blog"]);
     expect(second.stderr).toContain("error[DEPLOY_LOCKED]");

@@ -53,7 +53,10 @@ describe.each(ENGINES)("replication lag in status and the deploy guard (Litestre
     stops.push(s3.stop);
     s3.createBucket("lag");
     const home = join(await tempDir(), "home");
-    expect((await runCli(home, ["init", "--replica-url", "s3://lag/h", "--s3-endpoint", s3.endpoint, "--s3-force-path-style"], { env })).exitCode).toBe(0);
+    expect(
+      (await runCli(home, ["init", "--replica-url", "s3://lag/h", "--s3-endpoint", s3.endpoint, "--s3-force-path-style"], { env }))
+        .exitCode,
+    ).toBe(0);
     // A checkpoint every few seconds of steady writes: each one starts a new shadow WAL file.
     const template = join(home, "litestream-checkpoints.yml.tmpl");
     const builtin = await readFile(line === "0.5" ? BUILTIN_TEMPLATE_V05 : join(ROOT, "litestream.yml.tmpl"), "utf8");
@@ -62,7 +65,25 @@ describe.each(ENGINES)("replication lag in status and the deploy guard (Litestre
     doc.setIn(["litestream", "template"], template);
     await writeFile(join(home, "hostctl.yml"), doc.toString());
     const repo = await gitRepo({ fixture: join(FIXTURES, "generic-app") });
-    const add = await runCli(home, ["app", "add", "shop", "--kind", "generic", "--repo", repo.dir, "--port", String(await freePort()), "--db", "db.sqlite3", "--max-lag", "8s"], { env });
+    const add = await runCli(
+      home,
+      [
+        "app",
+        "add",
+        "shop",
+        "--kind",
+        "generic",
+        "--repo",
+        repo.dir,
+        "--port",
+        String(await freePort()),
+        "--db",
+        "db.sqlite3",
+        "--max-lag",
+        "8s",
+      ],
+      { env },
+    );
     expect(add.exitCode, add.stderr).toBe(0);
     await installRelease(home, "shop", "generic-app");
     const db = join(home, "apps", "shop", "data", "db.sqlite3");
@@ -80,19 +101,29 @@ describe.each(ENGINES)("replication lag in status and the deploy guard (Litestre
       // shadow_wal_size as an offset, it read 5 s, then 10 s, one observation interval more each time).
       const startIndex = await shadowIndex();
       const readings: number[] = [];
-      await waitFor("two checkpoints under steady writes", async () => {
-        const r = await replication(home);
-        if (r) readings.push(r.lag_s);
-        return (await shadowIndex()) >= startIndex + 2 && readings.length >= 12;
-      }, 60_000, 1000);
+      await waitFor(
+        "two checkpoints under steady writes",
+        async () => {
+          const r = await replication(home);
+          if (r) readings.push(r.lag_s);
+          return (await shadowIndex()) >= startIndex + 2 && readings.length >= 12;
+        },
+        60_000,
+        1000,
+      );
       expect(Math.max(...readings)).toBeLessThan(6);
 
       // S3 down: the writes wait, the lag grows past max_lag, and a deploy is refused.
       await s3.stop();
-      const behind = await waitFor("the lag to pass 8 s", async () => {
-        const r = await replication(home);
-        return r && r.lag_s > 8 ? r : undefined;
-      }, 40_000, 1000);
+      const behind = await waitFor(
+        "the lag to pass 8 s",
+        async () => {
+          const r = await replication(home);
+          return r && r.lag_s > 8 ? r : undefined;
+        },
+        40_000,
+        1000,
+      );
       expect(behind.behind).toBe(true);
       const refused = await runCli(home, ["deploy", "shop"], { env, timeoutMs: 30_000 });
       expect(refused.exitCode).toBe(1);
@@ -102,17 +133,27 @@ describe.each(ENGINES)("replication lag in status and the deploy guard (Litestre
       const back = await startPrivateS3(s3.port);
       stops.push(back.stop);
       back.createBucket("lag");
-      await waitFor("the lag back under 3 s", async () => {
-        const r = await replication(home);
-        return r !== undefined && r.lag_s < 3;
-      }, 60_000, 1000);
+      await waitFor(
+        "the lag back under 3 s",
+        async () => {
+          const r = await replication(home);
+          return r !== undefined && r.lag_s < 3;
+        },
+        60_000,
+        1000,
+      );
       await stopWriting();
       stopWriting = () => Promise.resolve();
       // Once the writes stop and the last one is shipped, the replica reads caught up: not behind, lag 0.
-      const caughtUp = await waitFor("caught up once the writes stop", async () => {
-        const r = await replication(home);
-        return r && !r.behind ? r : undefined;
-      }, 30_000, 1000);
+      const caughtUp = await waitFor(
+        "caught up once the writes stop",
+        async () => {
+          const r = await replication(home);
+          return r && !r.behind ? r : undefined;
+        },
+        30_000,
+        1000,
+      );
       expect(caughtUp.lag_s).toBe(0);
     } finally {
       await stopWriting();

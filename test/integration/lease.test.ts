@@ -28,11 +28,21 @@ afterAll(async () => {
 
 async function context(replicaUrl: string, endpoint = s3.endpoint): Promise<HostContext> {
   const home = await tempDir("lease");
-  const host = parseHostConfig(`replica:\n  url: ${replicaUrl}\n  s3:\n    endpoint: ${endpoint}\n    force_path_style: true\n`, "hostctl.yml");
+  const host = parseHostConfig(
+    `replica:\n  url: ${replicaUrl}\n  s3:\n    endpoint: ${endpoint}\n    force_path_style: true\n`,
+    "hostctl.yml",
+  );
   const log = createLogger("silent");
   return {
-    paths: hostPaths(home), host, log, run: createRunner(log), clock: systemClock, env: {}, credentials,
-    store: createReplicaStore(host, credentials), litestream: "litestream",
+    paths: hostPaths(home),
+    host,
+    log,
+    run: createRunner(log),
+    clock: systemClock,
+    env: {},
+    credentials,
+    store: createReplicaStore(host, credentials),
+    litestream: "litestream",
   };
 }
 
@@ -102,13 +112,19 @@ describe("lease", () => {
 
   it("lets exactly one of two hosts starting at once through", async () => {
     const ctx = await context(`s3://${s3.bucket}/race`);
-    const results = await Promise.allSettled([acquireLease(ctx, { ...hostA, confirmDelayMs: 300 }), acquireLease(ctx, { ...hostB, confirmDelayMs: 300 })]);
+    const results = await Promise.allSettled([
+      acquireLease(ctx, { ...hostA, confirmDelayMs: 300 }),
+      acquireLease(ctx, { ...hostB, confirmDelayMs: 300 }),
+    ]);
     expect(results.filter((result) => result.status === "fulfilled")).toHaveLength(1);
   });
 
   it("beginLease: both racers write, exactly one confirmation holds and the other fails with LEASE_HELD", async () => {
     const ctx = await context(`s3://${s3.bucket}/race-begin`);
-    const begun = await Promise.all([beginLease(ctx, { ...hostA, confirmDelayMs: 300 }), beginLease(ctx, { ...hostB, confirmDelayMs: 300 })]);
+    const begun = await Promise.all([
+      beginLease(ctx, { ...hostA, confirmDelayMs: 300 }),
+      beginLease(ctx, { ...hostB, confirmDelayMs: 300 }),
+    ]);
     const results = await Promise.allSettled(begun.map((b) => b.confirmed));
     expect(results.filter((result) => result.status === "fulfilled")).toHaveLength(1);
     const rejected = results.find((result) => result.status === "rejected");

@@ -23,11 +23,35 @@ interface Node {
 
 async function newNode(name: string, role: "candidate" | "replica", primary?: Node): Promise<Node> {
   const home = join(root, name);
-  await initWithPlainFrontDoor(home, ["--replica-url", `s3://${s3.bucket}/django`, "--s3-endpoint", s3.endpoint, "--s3-force-path-style"], env);
+  await initWithPlainFrontDoor(
+    home,
+    ["--replica-url", `s3://${s3.bucket}/django`, "--s3-endpoint", s3.endpoint, "--s3-force-path-style"],
+    env,
+  );
   const litefsPort = await freePort();
-  await addLitefsSection(home, { node: name, role, portBase: litefsPort, ...(primary ? { primary: { node: primary.name, portBase: primary.litefsPort, frontDoor: `http://127.0.0.1:${primary.port}` } } : {}) });
+  await addLitefsSection(home, {
+    node: name,
+    role,
+    portBase: litefsPort,
+    ...(primary ? { primary: { node: primary.name, portBase: primary.litefsPort, frontDoor: `http://127.0.0.1:${primary.port}` } } : {}),
+  });
   const port = await freePort();
-  const added = await runCli(home, ["app", "add", "blog", "--repo", repo.dir, "--port", String(port), "--db", "db.sqlite3", "--python", PYTHON, "--system-site-packages", "--replication", "litefs"]);
+  const added = await runCli(home, [
+    "app",
+    "add",
+    "blog",
+    "--repo",
+    repo.dir,
+    "--port",
+    String(port),
+    "--db",
+    "db.sqlite3",
+    "--python",
+    PYTHON,
+    "--system-site-packages",
+    "--replication",
+    "litefs",
+  ]);
   expect(added.exitCode, added.stderr).toBe(0);
   return { name, home, port, litefsPort };
 }
@@ -35,7 +59,11 @@ async function newNode(name: string, role: "candidate" | "replica", primary?: No
 async function startServing(node: Node, version: string): Promise<RunningSupervisor> {
   const sup = await startSupervisor(node.home, env, join(node.home, `up-${Date.now()}.log`));
   await waitForSocket(node.home);
-  await waitFor(`${node.name} serving ${version}`, async () => (await hostStatus(node.home)).apps[0]?.state === "running" && (await httpGet(node.port, "/")).body === `ok ${version}`, 120_000);
+  await waitFor(
+    `${node.name} serving ${version}`,
+    async () => (await hostStatus(node.home)).apps[0]?.state === "running" && (await httpGet(node.port, "/")).body === `ok ${version}`,
+    120_000,
+  );
   return sup;
 }
 

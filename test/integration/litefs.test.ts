@@ -25,12 +25,36 @@ interface Node {
 
 async function newNode(name: string, role: "candidate" | "replica", primary?: Node, prefix = "cluster"): Promise<Node> {
   const home = join(root, name);
-  await initWithPlainFrontDoor(home, ["--replica-url", `s3://${s3.bucket}/${prefix}`, "--s3-endpoint", s3.endpoint, "--s3-force-path-style"], env);
+  await initWithPlainFrontDoor(
+    home,
+    ["--replica-url", `s3://${s3.bucket}/${prefix}`, "--s3-endpoint", s3.endpoint, "--s3-force-path-style"],
+    env,
+  );
   const litefsPort = await freePort();
   // Each node's front door serves the app on the app's port (no domains): the primary's is where writes go.
-  await addLitefsSection(home, { node: name, role, portBase: litefsPort, ...(primary ? { primary: { node: primary.name, portBase: primary.litefsPort, frontDoor: `http://127.0.0.1:${primary.port}` } } : {}), writePaths: ["/admin/", "/port"] });
+  await addLitefsSection(home, {
+    node: name,
+    role,
+    portBase: litefsPort,
+    ...(primary ? { primary: { node: primary.name, portBase: primary.litefsPort, frontDoor: `http://127.0.0.1:${primary.port}` } } : {}),
+    writePaths: ["/admin/", "/port"],
+  });
   const port = await freePort();
-  const added = await runCli(home, ["app", "add", "shop", "--kind", "generic", "--repo", "/unused", "--port", String(port), "--db", "db.sqlite3", "--replication", "litefs"]);
+  const added = await runCli(home, [
+    "app",
+    "add",
+    "shop",
+    "--kind",
+    "generic",
+    "--repo",
+    "/unused",
+    "--port",
+    String(port),
+    "--db",
+    "db.sqlite3",
+    "--replication",
+    "litefs",
+  ]);
   expect(added.exitCode, added.stderr).toBe(0);
   await installRelease(home, "shop", "generic-app");
   return { name, home, port, litefsPort };
@@ -105,10 +129,21 @@ describe("LiteFS: a primary and a replica on one machine", () => {
     expect((await httpGet(replica.port, "/rows")).status).toBe(200);
 
     // doctor checks what LiteFS needs on the host.
-    const doctor = JSON.parse((await runCli(replica.home, ["doctor", "--json"], { env, timeoutMs: 60_000 })).stdout) as { checks: { name: string; ok: boolean; detail: string }[] };
+    const doctor = JSON.parse((await runCli(replica.home, ["doctor", "--json"], { env, timeoutMs: 60_000 })).stdout) as {
+      checks: { name: string; ok: boolean; detail: string }[];
+    };
     const litefsChecks = doctor.checks.filter((c) => /^(litefs|\/dev\/fuse|fusermount3)/.test(c.name));
-    expect(litefsChecks.map((c) => c.name)).toEqual(["litefs", "litefs root", "/dev/fuse", "fusermount3", expect.stringMatching(/^litefs binary/)]);
-    expect(litefsChecks.every((c) => c.ok), JSON.stringify(litefsChecks)).toBe(true);
+    expect(litefsChecks.map((c) => c.name)).toEqual([
+      "litefs",
+      "litefs root",
+      "/dev/fuse",
+      "fusermount3",
+      expect.stringMatching(/^litefs binary/),
+    ]);
+    expect(
+      litefsChecks.every((c) => c.ok),
+      JSON.stringify(litefsChecks),
+    ).toBe(true);
 
     // The primary's Litestream backs the database in the mount up: a restore drill proves it.
     const drill = await runCli(primary.home, ["drill", "shop", "--json"], { env, timeoutMs: 120_000 });
@@ -138,9 +173,20 @@ describe("LiteFS: backups", () => {
     expect(await mountsUnder(fresh.home)).toEqual([]);
 
     const single = join(root, "single");
-    expect((await runCli(single, ["init", "--replica-url", `s3://${s3.bucket}/cluster`, "--s3-endpoint", s3.endpoint, "--s3-force-path-style"], { env })).exitCode).toBe(0);
+    expect(
+      (
+        await runCli(
+          single,
+          ["init", "--replica-url", `s3://${s3.bucket}/cluster`, "--s3-endpoint", s3.endpoint, "--s3-force-path-style"],
+          { env },
+        )
+      ).exitCode,
+    ).toBe(0);
     const port = await freePort();
-    expect((await runCli(single, ["app", "add", "shop", "--kind", "generic", "--repo", "/unused", "--port", String(port), "--db", "db.sqlite3"])).exitCode).toBe(0);
+    expect(
+      (await runCli(single, ["app", "add", "shop", "--kind", "generic", "--repo", "/unused", "--port", String(port), "--db", "db.sqlite3"]))
+        .exitCode,
+    ).toBe(0);
     await installRelease(single, "shop", "generic-app");
     const plain = await startRunning({ name: "single", home: single, port, litefsPort: 0 });
     expect(await rowCount(port)).toBe(4);
@@ -160,14 +206,35 @@ describe("LiteFS: backups with Litestream 0.5", () => {
     await waitAnswering(node.port, "/rows");
     for (const body of ["a", "b", "c"]) expect((await httpPost(node.port, "/rows", body)).status).toBe(201);
     // 0.5 ships on its own schedule: the drill passes once the replica holds the writes.
-    await waitFor("a passing drill", async () => (await runCli(node.home, ["drill", "shop", "--json"], { env: v5, timeoutMs: 60_000 })).exitCode === 0, 60_000, 1000);
+    await waitFor(
+      "a passing drill",
+      async () => (await runCli(node.home, ["drill", "shop", "--json"], { env: v5, timeoutMs: 60_000 })).exitCode === 0,
+      60_000,
+      1000,
+    );
     expect(await sup.stop("SIGTERM")).toBe(0);
     running.splice(running.indexOf(sup), 1);
 
     const single = join(root, "single-v5");
-    expect((await runCli(single, ["init", "--replica-url", `s3://${s3.bucket}/engine05`, "--s3-endpoint", s3.endpoint, "--s3-force-path-style"], { env: v5 })).exitCode).toBe(0);
+    expect(
+      (
+        await runCli(
+          single,
+          ["init", "--replica-url", `s3://${s3.bucket}/engine05`, "--s3-endpoint", s3.endpoint, "--s3-force-path-style"],
+          { env: v5 },
+        )
+      ).exitCode,
+    ).toBe(0);
     const port = await freePort();
-    expect((await runCli(single, ["app", "add", "shop", "--kind", "generic", "--repo", "/unused", "--port", String(port), "--db", "db.sqlite3"], { env: v5 })).exitCode).toBe(0);
+    expect(
+      (
+        await runCli(
+          single,
+          ["app", "add", "shop", "--kind", "generic", "--repo", "/unused", "--port", String(port), "--db", "db.sqlite3"],
+          { env: v5 },
+        )
+      ).exitCode,
+    ).toBe(0);
     await installRelease(single, "shop", "generic-app");
     const plain = await startSupervisor(single, v5, join(single, "up.log"));
     running.push(plain);
@@ -188,7 +255,9 @@ describe("LiteFS: failover with a static lease", () => {
     for (const body of ["one", "two"]) expect((await httpPost(first.port, "/rows", body)).status).toBe(201);
     const b = await startRunning(second);
     await waitFor("both rows on the replica", async () => (await rowCount(second.port)) === 2, 5000, 50);
-    const before = JSON.parse((await runCli(second.home, ["cluster", "status", "--json"])).stdout) as { apps: { role: string; primary: string; databases: { txid: number; behind: number }[] }[] };
+    const before = JSON.parse((await runCli(second.home, ["cluster", "status", "--json"])).stdout) as {
+      apps: { role: string; primary: string; databases: { txid: number; behind: number }[] }[];
+    };
     expect(before.apps[0]).toMatchObject({ role: "replica", primary: "fo-1" });
     expect(before.apps[0]?.databases[0]?.behind).toBe(0);
 
@@ -197,7 +266,11 @@ describe("LiteFS: failover with a static lease", () => {
     running.splice(running.indexOf(a), 1);
     await unmountAll(first.home);
     // The replica's front door answers writes 503 while it has no primary; reads still work.
-    await waitFor("writes refused while there is no primary", async () => (await httpPost(second.port, "/rows", "lost").catch(() => ({ status: 0 }))).status === 503, 15_000);
+    await waitFor(
+      "writes refused while there is no primary",
+      async () => (await httpPost(second.port, "/rows", "lost").catch(() => ({ status: 0 }))).status === 503,
+      15_000,
+    );
     expect(await rowCount(second.port)).toBe(2);
 
     expect(await b.stop("SIGTERM")).toBe(0);
@@ -212,7 +285,9 @@ describe("LiteFS: failover with a static lease", () => {
     expect(await rowCount(second.port)).toBe(2);
     expect((await httpPost(second.port, "/rows", "three")).status).toBe(201);
     expect(await rowCount(second.port)).toBe(3);
-    const after = JSON.parse((await runCli(second.home, ["cluster", "status", "--json"])).stdout) as { apps: { role: string; primary: string }[] };
+    const after = JSON.parse((await runCli(second.home, ["cluster", "status", "--json"])).stdout) as {
+      apps: { role: string; primary: string }[];
+    };
     expect(after.apps[0]).toMatchObject({ role: "primary", primary: "fo-2" });
 
     // The old primary, started again as it was, is refused: the new primary holds the replica lease.
@@ -222,7 +297,22 @@ describe("LiteFS: failover with a static lease", () => {
     expect(await mountsUnder(first.home)).toEqual([]);
 
     // Rejoined as a replica, it follows the new primary and sends its writes there.
-    const rejoined = await runCli(first.home, ["cluster", "rejoin", "--primary", "fo-2", "--primary-advertise", "http://127.0.0.1", "--primary-front-door", `http://127.0.0.1:${second.port}`, "--primary-port-base", String(second.litefsPort)], { env });
+    const rejoined = await runCli(
+      first.home,
+      [
+        "cluster",
+        "rejoin",
+        "--primary",
+        "fo-2",
+        "--primary-advertise",
+        "http://127.0.0.1",
+        "--primary-front-door",
+        `http://127.0.0.1:${second.port}`,
+        "--primary-port-base",
+        String(second.litefsPort),
+      ],
+      { env },
+    );
     expect(rejoined.exitCode, rejoined.stderr).toBe(0);
     await startRunning(first);
     await waitFor("every row on the old primary, now a replica", async () => (await rowCount(first.port)) === 3, 10_000, 50);
@@ -242,10 +332,18 @@ describe("LiteFS: a replica started before its primary", () => {
     const sup = await startSupervisor(second.home, { ...env, HOSTCTL_BACKOFF_SCALE: "0.2" }, join(second.home, "up.log"));
     running.push(sup);
     await waitForSocket(second.home);
-    await waitFor("the replica's boot to fail", async () => {
-      const app = await shop(second.home);
-      return app?.state === "failed" && /LiteFS not ready after 30 s: this node is not primary and has no connection to the primary/.test(app.reason ?? "");
-    }, 60_000, 500);
+    await waitFor(
+      "the replica's boot to fail",
+      async () => {
+        const app = await shop(second.home);
+        return (
+          app?.state === "failed" &&
+          /LiteFS not ready after 30 s: this node is not primary and has no connection to the primary/.test(app.reason ?? "")
+        );
+      },
+      60_000,
+      500,
+    );
     expect(await processesNaming(config)).toHaveLength(1);
     await startRunning(first);
     await waitFor("the replica running", async () => (await shop(second.home))?.state === "running", 90_000, 500);
@@ -261,12 +359,32 @@ describe("LiteFS: a replica started before its primary", () => {
 describe("LiteFS config checks", () => {
   it("app add refuses a LiteFS template with an unknown key: exit 2 naming the key, nothing written", async () => {
     const home = join(root, "bad-template");
-    expect((await runCli(home, ["init", "--replica-url", `s3://${s3.bucket}/bad`, "--s3-endpoint", s3.endpoint, "--s3-force-path-style"], { env })).exitCode).toBe(0);
+    expect(
+      (
+        await runCli(home, ["init", "--replica-url", `s3://${s3.bucket}/bad`, "--s3-endpoint", s3.endpoint, "--s3-force-path-style"], {
+          env,
+        })
+      ).exitCode,
+    ).toBe(0);
     await addLitefsSection(home, { node: "web-1", role: "candidate", portBase: 23000 });
     const builtin = await readFile(join(import.meta.dirname, "..", "..", "templates", "litefs.yml.tmpl"), "utf8");
     const { writeFile } = await import("node:fs/promises");
     await writeFile(join(home, "litefs.yml.tmpl"), builtin.replace("fuse:\n", "fuse:\n  allow_others: true\n"));
-    const added = await runCli(home, ["app", "add", "shop", "--kind", "generic", "--repo", "/unused", "--port", "8123", "--db", "db.sqlite3", "--replication", "litefs"]);
+    const added = await runCli(home, [
+      "app",
+      "add",
+      "shop",
+      "--kind",
+      "generic",
+      "--repo",
+      "/unused",
+      "--port",
+      "8123",
+      "--db",
+      "db.sqlite3",
+      "--replication",
+      "litefs",
+    ]);
     expect(added.exitCode).toBe(2);
     expect(added.stderr).toMatch(/litefs\.yml\.tmpl:\d+:3 fuse\.allow_others: unknown key/);
     expect(await pathExists(join(home, "apps", "shop"))).toBe(false);
@@ -275,8 +393,28 @@ describe("LiteFS config checks", () => {
 
   it("app add refuses a LiteFS app without a litefs: section in hostctl.yml (exit 2)", async () => {
     const home = join(root, "no-section");
-    expect((await runCli(home, ["init", "--replica-url", `s3://${s3.bucket}/none`, "--s3-endpoint", s3.endpoint, "--s3-force-path-style"], { env })).exitCode).toBe(0);
-    const added = await runCli(home, ["app", "add", "shop", "--kind", "generic", "--repo", "/unused", "--port", "8124", "--db", "db.sqlite3", "--replication", "litefs"]);
+    expect(
+      (
+        await runCli(home, ["init", "--replica-url", `s3://${s3.bucket}/none`, "--s3-endpoint", s3.endpoint, "--s3-force-path-style"], {
+          env,
+        })
+      ).exitCode,
+    ).toBe(0);
+    const added = await runCli(home, [
+      "app",
+      "add",
+      "shop",
+      "--kind",
+      "generic",
+      "--repo",
+      "/unused",
+      "--port",
+      "8124",
+      "--db",
+      "db.sqlite3",
+      "--replication",
+      "litefs",
+    ]);
     expect(added.exitCode).toBe(2);
     expect(added.stderr).toContain("litefs: expected a litefs: section");
     expect(await pathExists(join(home, "apps", "shop"))).toBe(false);

@@ -40,7 +40,19 @@ async function newHost(settings: Record<string, unknown> = {}): Promise<{ home: 
   for (const [path, value] of Object.entries(settings)) doc.setIn(path.split("."), value);
   await writeFile(file, doc.toString());
   const port = await freePort();
-  const add = await runCli(home, ["app", "add", "shop", "--kind", "generic", "--repo", "/unused", "--port", String(port), "--db", "db.sqlite3"]);
+  const add = await runCli(home, [
+    "app",
+    "add",
+    "shop",
+    "--kind",
+    "generic",
+    "--repo",
+    "/unused",
+    "--port",
+    String(port),
+    "--db",
+    "db.sqlite3",
+  ]);
   expect(add.exitCode, add.stderr).toBe(0);
   await installRelease(home, "shop", "generic-app");
   return { home, port };
@@ -55,10 +67,16 @@ describe("a stalled Litestream (issue 14.4)", () => {
     const { home, port } = await newHost({ "litestream.stall_timeout": "6s" });
     const sup = await startSupervisor(home);
     await waitFor("shop serving", async () => (await httpGet(port, "/rows")).status === 200, 30_000);
-    const caughtUp = async () => waitFor("a caught-up replica", async () => {
-      const r = (await shop(home))?.replication?.[0];
-      return r !== undefined && !r.behind;
-    }, 40_000, 500);
+    const caughtUp = async () =>
+      waitFor(
+        "a caught-up replica",
+        async () => {
+          const r = (await shop(home))?.replication?.[0];
+          return r !== undefined && !r.behind;
+        },
+        40_000,
+        500,
+      );
     await caughtUp();
     const frozen = (await shop(home))?.litestream.pid;
     expect(frozen).toBeDefined();
@@ -66,10 +84,15 @@ describe("a stalled Litestream (issue 14.4)", () => {
     process.kill(frozen!, "SIGSTOP");
     stopped.push(frozen!);
     for (let i = 0; i < 3; i++) expect((await httpPost(port, "/rows", `waiting ${i}`)).status).toBe(201);
-    await waitFor("Litestream restarted with a new pid", async () => {
-      const s = await shop(home);
-      return s?.litestream.state === "running" && s.litestream.pid !== undefined && s.litestream.pid !== frozen;
-    }, 60_000, 500);
+    await waitFor(
+      "Litestream restarted with a new pid",
+      async () => {
+        const s = await shop(home);
+        return s?.litestream.state === "running" && s.litestream.pid !== undefined && s.litestream.pid !== frozen;
+      },
+      60_000,
+      500,
+    );
     await caughtUp();
     const log = await sup.log();
     expect(log).toMatch(/"event":"litestream\.stalled","app":"shop"/);
@@ -84,16 +107,23 @@ describe("a metrics port held by another process (issue 14.6)", () => {
     const metricsPort = (JSON.parse(await readFile(join(home, "run", "litestream", "ports.json"), "utf8")) as Record<string, number>).shop!;
     // Another Litestream's metrics (another app's database) already on our port.
     const foreign = createServer((_req, res) => {
-      res.end('litestream_shadow_wal_index{db="/srv/other/db.sqlite3"} 3\nlitestream_replica_wal_index{db="/srv/other/db.sqlite3",name="s3"} 3\nlitestream_replica_wal_offset{db="/srv/other/db.sqlite3",name="s3"} 4152\nlitestream_sync_count{db="/srv/other/db.sqlite3"} 9\n');
+      res.end(
+        'litestream_shadow_wal_index{db="/srv/other/db.sqlite3"} 3\nlitestream_replica_wal_index{db="/srv/other/db.sqlite3",name="s3"} 3\nlitestream_replica_wal_offset{db="/srv/other/db.sqlite3",name="s3"} 4152\nlitestream_sync_count{db="/srv/other/db.sqlite3"} 9\n',
+      );
     });
     servers.push(foreign);
     await new Promise<void>((resolve) => foreign.listen(metricsPort, "127.0.0.1", resolve));
     const sup = await startSupervisor(home);
     await waitForSocket(home);
-    const s = await waitFor("the port conflict in status", async () => {
-      const st = await shop(home);
-      return st?.state === "running" && st.litestream_metrics ? st : undefined;
-    }, 30_000, 500);
+    const s = await waitFor(
+      "the port conflict in status",
+      async () => {
+        const st = await shop(home);
+        return st?.state === "running" && st.litestream_metrics ? st : undefined;
+      },
+      30_000,
+      500,
+    );
     expect(s.litestream_metrics).toMatch(new RegExp(`127\\.0\\.0\\.1:${metricsPort} is held by another process`));
     // Several observations (every 5 s): the other database never shows up as ours.
     for (let i = 0; i < 3; i++) {

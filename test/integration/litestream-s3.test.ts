@@ -26,7 +26,11 @@ let initStderr = "";
 beforeAll(async () => {
   ({ endpoint, bucket, client } = await newBucket());
   home = join(await tempDir(), "home");
-  const init = await runCli(home, ["--log-level", "debug", "init", "--replica-url", `s3://${bucket}/hosts/a`, "--s3-endpoint", endpoint, "--s3-force-path-style"], { env: TEST_CREDENTIALS });
+  const init = await runCli(
+    home,
+    ["--log-level", "debug", "init", "--replica-url", `s3://${bucket}/hosts/a`, "--s3-endpoint", endpoint, "--s3-force-path-style"],
+    { env: TEST_CREDENTIALS },
+  );
   expect(init.exitCode, init.stderr).toBe(0);
   initStderr = init.stderr;
   const add = await runCli(home, ["--log-level", "debug", "app", "add", "blog", "--repo", "/r", "--port", "8001", "--db", "db.sqlite3"]);
@@ -47,9 +51,16 @@ describe("generated Litestream config against the real binary and a loopback S3"
     const config = join(home, "run", "litestream", "blog.yml");
     const credentials = parseHostConfig(await readFile(join(home, "hostctl.yml"), "utf8"), "hostctl.yml");
     expect(credentials.replica.s3.credentials_file).toBe(join(home, "s3-credentials"));
-    const child = execa(binary, replicateArgs(config), { env: litestreamEnv({ accessKeyId: TEST_CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: secret }), extendEnv: false, reject: false, all: true });
+    const child = execa(binary, replicateArgs(config), {
+      env: litestreamEnv({ accessKeyId: TEST_CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: secret }),
+      extendEnv: false,
+      reject: false,
+      all: true,
+    });
     children.push(child);
-    await waitFor("a WAL segment in S3", async () => (await listKeys(client, bucket, "hosts/a/blog/db.sqlite3/generations/")).some((k) => k.includes("/wal/")));
+    await waitFor("a WAL segment in S3", async () =>
+      (await listKeys(client, bucket, "hosts/a/blog/db.sqlite3/generations/")).some((k) => k.includes("/wal/")),
+    );
     await sql(db, "INSERT INTO items(body) SELECT 'more ' || value FROM generate_series(1, 50);");
 
     const cmdline = await readFile(`/proc/${child.pid}/cmdline`, "utf8");
@@ -57,12 +68,20 @@ describe("generated Litestream config against the real binary and a loopback S3"
     expect(cmdline.split("\0")).toContain("-no-expand-env");
 
     const out = join(await tempDir(), "restored.sqlite3");
-    await waitFor("the 300 rows to be restorable", async () => {
-      await execa(binary, restoreArgs({ configPath: config, dbPath: db, outputPath: `${out}.try` }), { env: litestreamEnv({ accessKeyId: TEST_CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: secret }), extendEnv: false });
-      const n = await countRows(`${out}.try`);
-      await execa("rm", ["-f", `${out}.try`, `${out}.try-wal`, `${out}.try-shm`, `${out}.try.tmp-wal`, `${out}.try.tmp-shm`]);
-      return n === 300;
-    }, 20_000, 500);
+    await waitFor(
+      "the 300 rows to be restorable",
+      async () => {
+        await execa(binary, restoreArgs({ configPath: config, dbPath: db, outputPath: `${out}.try` }), {
+          env: litestreamEnv({ accessKeyId: TEST_CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: secret }),
+          extendEnv: false,
+        });
+        const n = await countRows(`${out}.try`);
+        await execa("rm", ["-f", `${out}.try`, `${out}.try-wal`, `${out}.try-shm`, `${out}.try.tmp-wal`, `${out}.try.tmp-shm`]);
+        return n === 300;
+      },
+      20_000,
+      500,
+    );
     child.kill("SIGTERM");
     await child;
   });
@@ -94,7 +113,10 @@ describe("replicaState", () => {
 
   it("answers unreachable, not empty, when S3 is down", async () => {
     const port = await closedPort();
-    const host = parseHostConfig(`replica:\n  url: s3://${bucket}/hosts/a\n  s3:\n    endpoint: http://127.0.0.1:${port}\n    force_path_style: true\n`, "hostctl.yml");
+    const host = parseHostConfig(
+      `replica:\n  url: s3://${bucket}/hosts/a\n  s3:\n    endpoint: http://127.0.0.1:${port}\n    force_path_style: true\n`,
+      "hostctl.yml",
+    );
     const store = createReplicaStore(host, { accessKeyId: "k", secretAccessKey: secret });
     const state = await replicaState(store, "blog", "db.sqlite3");
     expect(state.state).toBe("unreachable");
@@ -106,7 +128,10 @@ describe("replicaState", () => {
   });
 
   it("answers unreachable with a named bucket-missing error for a bucket that does not exist", async () => {
-    const host = parseHostConfig(`replica:\n  url: s3://no-such-bucket-x/p\n  s3:\n    endpoint: ${endpoint}\n    force_path_style: true\n`, "hostctl.yml");
+    const host = parseHostConfig(
+      `replica:\n  url: s3://no-such-bucket-x/p\n  s3:\n    endpoint: ${endpoint}\n    force_path_style: true\n`,
+      "hostctl.yml",
+    );
     const store = createReplicaStore(host, { accessKeyId: "k", secretAccessKey: secret });
     const state = await replicaState(store, "blog", "db.sqlite3");
     expect(state.state === "unreachable" && state.error.code).toBe("REPLICA_BUCKET_MISSING");
@@ -114,7 +139,10 @@ describe("replicaState", () => {
   });
 
   it("answers unreachable with a named credentials error when no credentials exist", async () => {
-    const host = parseHostConfig(`replica:\n  url: s3://${bucket}/hosts/a\n  s3:\n    endpoint: ${endpoint}\n    force_path_style: true\n    credentials_file: /nonexistent/creds\n`, "hostctl.yml");
+    const host = parseHostConfig(
+      `replica:\n  url: s3://${bucket}/hosts/a\n  s3:\n    endpoint: ${endpoint}\n    force_path_style: true\n    credentials_file: /nonexistent/creds\n`,
+      "hostctl.yml",
+    );
     const { readS3Credentials } = await import("../../src/s3/credentials.js");
     await expect(readS3Credentials(host, {})).rejects.toMatchObject({ code: "REPLICA_CREDENTIALS" });
   });

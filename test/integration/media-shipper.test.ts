@@ -28,11 +28,21 @@ afterAll(cleanupTempDirs);
 
 async function shipperFor(prefix: string): Promise<{ shipper: MediaShipper; media: string; keys: () => Promise<string[]> }> {
   const home = await tempDir("shipper");
-  const host = parseHostConfig(`replica:\n  url: s3://${s3.bucket}/${prefix}\n  s3:\n    endpoint: ${s3.endpoint}\n    force_path_style: true\n`, "hostctl.yml");
+  const host = parseHostConfig(
+    `replica:\n  url: s3://${s3.bucket}/${prefix}\n  s3:\n    endpoint: ${s3.endpoint}\n    force_path_style: true\n`,
+    "hostctl.yml",
+  );
   const log = createLogger("silent");
   const ctx: HostContext = {
-    paths: hostPaths(home), host, log, run: createRunner(log), clock: systemClock, env: {}, credentials,
-    store: createReplicaStore(host, credentials), litestream: "litestream",
+    paths: hostPaths(home),
+    host,
+    log,
+    run: createRunner(log),
+    clock: systemClock,
+    env: {},
+    credentials,
+    store: createReplicaStore(host, credentials),
+    litestream: "litestream",
   };
   const media = join(home, "apps", "blog", "data", "media");
   await mkdir(media, { recursive: true });
@@ -70,7 +80,12 @@ describe("media shipped on change", () => {
     await writeFile(join(media, "images/2026/11/b.png"), "b");
     await writeFile(join(media, "images/2026/11/a.png"), "a, edited");
     await waitFor("b.png shipped", async () => (await keys()).includes("images/2026/11/b.png"), 5000, 50);
-    await waitFor("a.png edited in the replica", async () => (await objectText("nested/_hostctl/media/blog/images/2026/11/a.png")) === "a, edited", 5000, 50);
+    await waitFor(
+      "a.png edited in the replica",
+      async () => (await objectText("nested/_hostctl/media/blog/images/2026/11/a.png")) === "a, edited",
+      5000,
+      50,
+    );
   });
 
   it("moves deleted files aside, a whole removed directory included, as the documented policy says", async () => {

@@ -16,7 +16,12 @@ const env = TEST_CREDENTIALS;
 let s3: Awaited<ReturnType<typeof newBucket>>;
 let repo: TestRepo;
 
-interface MediaStatus { files: number; pending: number; lag_s: number; watching: boolean }
+interface MediaStatus {
+  files: number;
+  pending: number;
+  lag_s: number;
+  watching: boolean;
+}
 const mediaOf = async (home: string) => (await hostStatus(home)).apps[0]?.media as MediaStatus | undefined;
 
 const lastModified = async (key: string) => (await s3.client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: key }))).LastModified;
@@ -33,10 +38,27 @@ afterAll(async () => {
 
 async function newHost(prefix: string, port: number, name: string): Promise<string> {
   const home = join(await tempDir(), name);
-  const init = await runCli(home, ["init", "--replica-url", `s3://${s3.bucket}/${prefix}`, "--s3-endpoint", s3.endpoint, "--s3-force-path-style"], { env });
+  const init = await runCli(
+    home,
+    ["init", "--replica-url", `s3://${s3.bucket}/${prefix}`, "--s3-endpoint", s3.endpoint, "--s3-force-path-style"],
+    { env },
+  );
   expect(init.exitCode, init.stderr).toBe(0);
   if (name === "host-a") {
-    const add = await runCli(home, ["app", "add", "blog", "--repo", repo.dir, "--port", String(port), "--db", "db.sqlite3", "--python", PYTHON, "--system-site-packages"]);
+    const add = await runCli(home, [
+      "app",
+      "add",
+      "blog",
+      "--repo",
+      repo.dir,
+      "--port",
+      String(port),
+      "--db",
+      "db.sqlite3",
+      "--python",
+      PYTHON,
+      "--system-site-packages",
+    ]);
     expect(add.exitCode, add.stderr).toBe(0);
   }
   return home;
@@ -77,24 +99,60 @@ describe("uploads as safe as rows", () => {
   it("a fresh host logs, once and with its path, a file its restored database references that the replica lacks", async () => {
     const variant = (name: string) => readFile(join(FIXTURES, "django-variants", name), "utf8");
     const withFiles = await gitRepo({ fixture: join(FIXTURES, "django-app") });
-    await withFiles.commit("attachments", { "notes/models.py": await variant("models_attachment.py"), "notes/migrations/0002_attachment.py": await variant("0002_attachment.py") });
+    await withFiles.commit("attachments", {
+      "notes/models.py": await variant("models_attachment.py"),
+      "notes/migrations/0002_attachment.py": await variant("0002_attachment.py"),
+    });
     const port = await freePort();
     const hostA = join(await tempDir(), "host-a");
-    expect((await runCli(hostA, ["init", "--replica-url", `s3://${s3.bucket}/refs`, "--s3-endpoint", s3.endpoint, "--s3-force-path-style"], { env })).exitCode).toBe(0);
-    expect((await runCli(hostA, ["app", "add", "blog", "--repo", withFiles.dir, "--port", String(port), "--db", "db.sqlite3", "--python", PYTHON, "--system-site-packages"])).exitCode).toBe(0);
+    expect(
+      (
+        await runCli(hostA, ["init", "--replica-url", `s3://${s3.bucket}/refs`, "--s3-endpoint", s3.endpoint, "--s3-force-path-style"], {
+          env,
+        })
+      ).exitCode,
+    ).toBe(0);
+    expect(
+      (
+        await runCli(hostA, [
+          "app",
+          "add",
+          "blog",
+          "--repo",
+          withFiles.dir,
+          "--port",
+          String(port),
+          "--db",
+          "db.sqlite3",
+          "--python",
+          PYTHON,
+          "--system-site-packages",
+        ])
+      ).exitCode,
+    ).toBe(0);
     const a = await startSupervisor(hostA, env);
     await waitForSocket(hostA);
     await waitFor("blog running", () => appsRunning(hostA, 1), 90_000);
     expect((await fetch(`http://127.0.0.1:${port}/media?name=present.pdf`, { method: "POST", body: "here" })).status).toBe(201);
-    await sql(join(hostA, "apps", "blog", "data", "db.sqlite3"), "INSERT INTO notes_attachment(file) VALUES ('present.pdf'), ('uploads/never uploaded.pdf');");
+    await sql(
+      join(hostA, "apps", "blog", "data", "db.sqlite3"),
+      "INSERT INTO notes_attachment(file) VALUES ('present.pdf'), ('uploads/never uploaded.pdf');",
+    );
     expect(await a.stop("SIGTERM")).toBe(0); // graceful: Litestream ships the rows, the last media round the file
 
     const hostB = await newHost("refs", port, "host-b");
     const b = await startSupervisor(hostB, env);
     await waitForSocket(hostB);
     await waitFor("blog recovered and running", () => appsRunning(hostB, 1), 120_000);
-    const log = await waitFor("the references checked", async () => ((await b.log()).includes("media.references_checked") ? b.log() : undefined), 20_000);
-    const missing = log.split("\n").filter((line) => line.includes('"media.missing_reference"')).map((line) => JSON.parse(line) as { path: string; field: string });
+    const log = await waitFor(
+      "the references checked",
+      async () => ((await b.log()).includes("media.references_checked") ? b.log() : undefined),
+      20_000,
+    );
+    const missing = log
+      .split("\n")
+      .filter((line) => line.includes('"media.missing_reference"'))
+      .map((line) => JSON.parse(line) as { path: string; field: string });
     expect(missing).toEqual([expect.objectContaining({ path: "uploads/never uploaded.pdf", field: "notes.Attachment.file" })]);
     expect(await b.stop("SIGTERM")).toBe(0);
   });
@@ -105,10 +163,19 @@ describe("uploads as safe as rows", () => {
     try {
       const port = await freePort();
       const home = join(await tempDir(), "guard");
-      expect((await runCli(home, ["init", "--replica-url", "s3://down/guard", "--s3-endpoint", s3Down.endpoint, "--s3-force-path-style"], { env })).exitCode).toBe(0);
+      expect(
+        (
+          await runCli(home, ["init", "--replica-url", "s3://down/guard", "--s3-endpoint", s3Down.endpoint, "--s3-force-path-style"], {
+            env,
+          })
+        ).exitCode,
+      ).toBe(0);
       // No database: Litestream's own lag cannot be what refuses.
       const generic = await gitRepo({ fixture: join(FIXTURES, "generic-app") });
-      expect((await runCli(home, ["app", "add", "gen", "--kind", "generic", "--repo", generic.dir, "--port", String(port), "--max-lag", "2s"])).exitCode).toBe(0);
+      expect(
+        (await runCli(home, ["app", "add", "gen", "--kind", "generic", "--repo", generic.dir, "--port", String(port), "--max-lag", "2s"]))
+          .exitCode,
+      ).toBe(0);
       const sup = await startSupervisor(home, env);
       await waitForSocket(home);
       await waitFor("gen running", () => appsRunning(home, 1), 60_000);
@@ -118,7 +185,9 @@ describe("uploads as safe as rows", () => {
       await waitFor("media lag over 2 s", async () => ((await mediaOf(home))?.lag_s ?? 0) > 2, 20_000);
       const refused = await runCli(home, ["deploy", "gen"], { env });
       expect(refused.exitCode).toBe(1);
-      expect(refused.stderr).toMatch(/error\[DEPLOY_REFUSED\]: not deploying gen: media of gen are \d+s behind: the oldest change is not in the replica yet .*\(limit 2s\)/);
+      expect(refused.stderr).toMatch(
+        /error\[DEPLOY_REFUSED\]: not deploying gen: media of gen are \d+s behind: the oldest change is not in the replica yet .*\(limit 2s\)/,
+      );
       await killHost(home, sup);
     } finally {
       await s3Down.stop().catch(() => undefined);
@@ -144,13 +213,18 @@ describe("uploads as safe as rows", () => {
     let peak = before;
     let sawLag = 0;
     const base = "burst/_hostctl/media/blog/";
-    await waitFor("501 files in the replica and media lag back to about zero", async () => {
-      const status = await hostStatus(home);
-      peak = Math.max(peak, status.supervisor.rss_mb);
-      const m = status.apps[0]?.media as MediaStatus;
-      sawLag = Math.max(sawLag, m.lag_s);
-      return m.pending === 0 && m.lag_s === 0 && (await listKeys(s3.client, s3.bucket, base)).length === 501;
-    }, 60_000, 250);
+    await waitFor(
+      "501 files in the replica and media lag back to about zero",
+      async () => {
+        const status = await hostStatus(home);
+        peak = Math.max(peak, status.supervisor.rss_mb);
+        const m = status.apps[0]?.media as MediaStatus;
+        sawLag = Math.max(sawLag, m.lag_s);
+        return m.pending === 0 && m.lag_s === 0 && (await listKeys(s3.client, s3.bucket, base)).length === 501;
+      },
+      60_000,
+      250,
+    );
     expect(sawLag).toBeGreaterThan(0); // the burst was seen as lag while it was being shipped
     expect((await mediaOf(home))?.files).toBe(501);
     // Uploads stream from disk: 4 at once, 8 MiB parts for the large file; never the whole 50 MiB or the burst in memory.

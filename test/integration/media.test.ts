@@ -27,11 +27,21 @@ afterAll(cleanupTempDirs);
 
 async function context(replicaUrl: string): Promise<HostContext> {
   const home = await tempDir("media");
-  const host = parseHostConfig(`replica:\n  url: ${replicaUrl}\n  s3:\n    endpoint: ${s3.endpoint}\n    force_path_style: true\n`, "hostctl.yml");
+  const host = parseHostConfig(
+    `replica:\n  url: ${replicaUrl}\n  s3:\n    endpoint: ${s3.endpoint}\n    force_path_style: true\n`,
+    "hostctl.yml",
+  );
   const log = createLogger("silent");
   return {
-    paths: hostPaths(home), host, log, run: createRunner(log), clock: systemClock, env: {}, credentials,
-    store: createReplicaStore(host, credentials), litestream: "litestream",
+    paths: hostPaths(home),
+    host,
+    log,
+    run: createRunner(log),
+    clock: systemClock,
+    env: {},
+    credentials,
+    store: createReplicaStore(host, credentials),
+    litestream: "litestream",
   };
 }
 
@@ -54,7 +64,9 @@ async function treeHashes(dir: string): Promise<Record<string, string>> {
   for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile()) continue;
     const path = join(entry.parentPath, entry.name);
-    out[path.slice(dir.length + 1)] = createHash("sha256").update(await readFile(path)).digest("hex");
+    out[path.slice(dir.length + 1)] = createHash("sha256")
+      .update(await readFile(path))
+      .digest("hex");
   }
   return out;
 }
@@ -66,10 +78,20 @@ describe("media sync", () => {
     await put(media, "images/a.jpg", "aaa");
     await put(media, "images/b.jpg", "bbb");
     await put(media, "docs/c.pdf", "ccc");
-    expect(await syncMedia("blog", media, ctx)).toEqual({ files: 3, bytes: 9, uploaded: 3, uploadedBytes: 9, deleted: 0, purged: 0, pending: 0 });
-    expect((await listKeys(s3.client, s3.bucket, "sync/_hostctl/media/blog/")).sort()).toEqual(
-      ["sync/_hostctl/media/blog/docs/c.pdf", "sync/_hostctl/media/blog/images/a.jpg", "sync/_hostctl/media/blog/images/b.jpg"],
-    );
+    expect(await syncMedia("blog", media, ctx)).toEqual({
+      files: 3,
+      bytes: 9,
+      uploaded: 3,
+      uploadedBytes: 9,
+      deleted: 0,
+      purged: 0,
+      pending: 0,
+    });
+    expect((await listKeys(s3.client, s3.bucket, "sync/_hostctl/media/blog/")).sort()).toEqual([
+      "sync/_hostctl/media/blog/docs/c.pdf",
+      "sync/_hostctl/media/blog/images/a.jpg",
+      "sync/_hostctl/media/blog/images/b.jpg",
+    ]);
 
     await put(media, "images/a.jpg", "a changed");
     await rm(join(media, "images/b.jpg"));
@@ -141,7 +163,11 @@ describe("media sync", () => {
     expect(head.ETag).toMatch(/-3"$/);
     const target = join(ctx.paths.home, "restored");
     await restoreMedia("blog", target, ctx, { stateFile: join(ctx.paths.home, "restored-state.json") });
-    expect(createHash("sha256").update(await readFile(join(target, "video/big.mp4"))).digest("hex")).toBe(createHash("sha256").update(big).digest("hex"));
+    expect(
+      createHash("sha256")
+        .update(await readFile(join(target, "video/big.mp4")))
+        .digest("hex"),
+    ).toBe(createHash("sha256").update(big).digest("hex"));
   });
 });
 
@@ -197,7 +223,11 @@ describe("media restore", () => {
     await rm(join(media, "z.txt"));
     expect(await syncMedia("blog", media, ctx)).toMatchObject({ deleted: 1 });
     const target = join(ctx.paths.home, "restored");
-    expect(await restoreMedia("blog", target, ctx, { stateFile: join(ctx.paths.home, "restored-state.json") })).toEqual({ files: 1, bytes: 3, downloaded: 1 });
+    expect(await restoreMedia("blog", target, ctx, { stateFile: join(ctx.paths.home, "restored-state.json") })).toEqual({
+      files: 1,
+      bytes: 3,
+      downloaded: 1,
+    });
     expect(await treeHashes(target)).toEqual(await treeHashes(media));
   });
 });

@@ -21,7 +21,19 @@ afterAll(cleanupTempDirs);
 
 describe("a newcomer", () => {
   it("is told by app add that `up` deploys the app", async () => {
-    const add = await runCli(home, ["app", "add", "blog", "--repo", "/srv/blog.git", "--port", "8001", "--db", "db.sqlite3", "--python", PYTHON]);
+    const add = await runCli(home, [
+      "app",
+      "add",
+      "blog",
+      "--repo",
+      "/srv/blog.git",
+      "--port",
+      "8001",
+      "--db",
+      "db.sqlite3",
+      "--python",
+      PYTHON,
+    ]);
     expect(add.exitCode, add.stderr).toBe(0);
     expect(add.stdout).toContain("then hostctl up (it restores, deploys main and starts blog");
   });
@@ -61,7 +73,7 @@ describe("a newcomer", () => {
   it("logs NAME leaves Litestream's chatter out unless asked for with --process litestream", async () => {
     const logs = join(home, "apps", "blog", "logs");
     await writeFile(join(logs, "web.log"), "GET / 200\n");
-    await writeFile(join(logs, "litestream.log"), "level=INFO msg=\"replicating to\"\n");
+    await writeFile(join(logs, "litestream.log"), 'level=INFO msg="replicating to"\n');
     const all = await runCli(home, ["logs", "blog"]);
     expect(all.stdout).toContain("GET / 200");
     expect(all.stdout).not.toContain("replicating to");
@@ -70,14 +82,18 @@ describe("a newcomer", () => {
 
   it("app add --help says --build applies to every kind, as the deploy does", async () => {
     const help = await runCli(home, ["app", "add", "--help"]);
-    expect(help.stdout.replace(/\s+/g, " ")).toContain("--build <command> build command line run in the release directory at each deploy, any kind");
+    expect(help.stdout.replace(/\s+/g, " ")).toContain(
+      "--build <command> build command line run in the release directory at each deploy, any kind",
+    );
   });
 
   it("re-deploying the commit that is live is refused as nothing new, unless --force", async () => {
     const app = join(await tempDir(), "home");
     const repo = await gitRepo({ fixture: join(FIXTURES, "generic-app") });
     expect((await runCli(app, ["init", "--replica-url", `file://${join(await tempDir(), "replica")}`])).exitCode).toBe(0);
-    expect((await runCli(app, ["app", "add", "gen", "--kind", "generic", "--repo", repo.dir, "--port", String(await freePort())])).exitCode).toBe(0);
+    expect(
+      (await runCli(app, ["app", "add", "gen", "--kind", "generic", "--repo", repo.dir, "--port", String(await freePort())])).exitCode,
+    ).toBe(0);
     const first = await runCli(app, ["deploy", "gen"], { timeoutMs: 90_000 });
     expect(first.exitCode, first.stderr).toBe(0);
     const again = await runCli(app, ["deploy", "gen"], { timeoutMs: 90_000 });

@@ -40,15 +40,26 @@ describe("Caddy's config loads under load (each blue/green switch is one)", () =
     const socket = join(dir, "admin.sock");
     const [blue, green, port] = [await upstream(), await upstream(), await freePort()];
     const proxy = proxySchema.parse({ tls: "off", http_port: await freePort(), https_port: await freePort(), bind: "127.0.0.1" });
-    const config = (live: number) => buildCaddyConfig({
-      proxy, adminSocket: socket, storageDir: join(dir, "storage"), legacyBuffers: true,
-      apps: [{ name: "site", domains: [], port, upstream: live, staticDir: undefined, mediaDir: join(dir, "media") }],
-    });
+    const config = (live: number) =>
+      buildCaddyConfig({
+        proxy,
+        adminSocket: socket,
+        storageDir: join(dir, "storage"),
+        legacyBuffers: true,
+        apps: [{ name: "site", domains: [], port, upstream: live, staticDir: undefined, mediaDir: join(dir, "media") }],
+      });
     await mkdir(join(dir, "storage"), { recursive: true });
     await writeFile(join(dir, "config.json"), JSON.stringify(config(blue)));
-    caddy = spawn(caddyBinary(), ["run", "--config", join(dir, "config.json")], { cwd: dir, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir }, stdio: "ignore" });
+    caddy = spawn(caddyBinary(), ["run", "--config", join(dir, "config.json")], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir },
+      stdio: "ignore",
+    });
     await waitFor("Caddy's admin socket", () => caddyAnswers(socket));
-    await waitFor("the site through Caddy", async () => (await frontRequest({ host: "site", port, path: "/" }).catch(() => undefined))?.status === 200);
+    await waitFor(
+      "the site through Caddy",
+      async () => (await frontRequest({ host: "site", port, path: "/" }).catch(() => undefined))?.status === 200,
+    );
 
     const failures: string[] = [];
     const servedBy = new Set<string>();

@@ -24,7 +24,10 @@ describe("the app registry in the replica target", () => {
     const replica = join(await tempDir(), "replica");
     const hostA = join(await tempDir(), "host-a");
     expect((await runCli(hostA, ["init", "--replica-url", `file://${replica}`])).exitCode).toBe(0);
-    for (const [name, port] of [["blog", "8001"], ["shop", "8002"]] as const) {
+    for (const [name, port] of [
+      ["blog", "8001"],
+      ["shop", "8002"],
+    ] as const) {
       expect((await runCli(hostA, ["app", "add", name, "--repo", "/srv/x.git", "--port", port, "--db", "db.sqlite3"])).exitCode).toBe(0);
     }
     expect(await entries(replica)).toEqual(["blog.json", "shop.json"]);
@@ -69,7 +72,11 @@ describe("the app registry in the replica target", () => {
     await waitForSocket(hostB);
     await waitFor("gen running on host B", () => appsRunning(hostB, 1), 60_000);
     // up copies the registry 5 s after it starts.
-    await waitFor("host B's registry copy", async () => (JSON.parse(await readFile(entryFile, "utf8")) as RegistryEntry).updated_at !== before.updated_at, 20_000);
+    await waitFor(
+      "host B's registry copy",
+      async () => (JSON.parse(await readFile(entryFile, "utf8")) as RegistryEntry).updated_at !== before.updated_at,
+      20_000,
+    );
     const after = JSON.parse(await readFile(entryFile, "utf8")) as RegistryEntry;
     expect(after.env).toEqual(before.env);
     expect(after.env_keys).toEqual(["SECRET"]);
@@ -83,14 +90,25 @@ describe("the app registry in the replica target", () => {
     const repo = await gitRepo({ fixture: join(FIXTURES, "generic-app") });
     const port = String(await freePort());
     const hostA = join(await tempDir(), "host-a");
-    expect((await runCli(hostA, ["init", "--replica-url", `s3://${bucket}/r`, "--s3-endpoint", endpoint, "--s3-force-path-style"], { env })).exitCode).toBe(0);
+    expect(
+      (await runCli(hostA, ["init", "--replica-url", `s3://${bucket}/r`, "--s3-endpoint", endpoint, "--s3-force-path-style"], { env }))
+        .exitCode,
+    ).toBe(0);
     expect((await runCli(hostA, ["app", "add", "gen", "--kind", "generic", "--repo", repo.dir, "--port", port])).exitCode).toBe(0);
     expect((await runCli(hostA, ["deploy", "gen"], { env })).exitCode).toBe(0);
 
     // Host B's S3 endpoint is a port where nothing listens yet (the network is down at boot).
     const proxyPort = await freePort();
     const hostB = join(await tempDir(), "host-b");
-    expect((await runCli(hostB, ["init", "--replica-url", `s3://${bucket}/r`, "--s3-endpoint", `http://127.0.0.1:${proxyPort}`, "--s3-force-path-style"], { env })).exitCode).toBe(0);
+    expect(
+      (
+        await runCli(
+          hostB,
+          ["init", "--replica-url", `s3://${bucket}/r`, "--s3-endpoint", `http://127.0.0.1:${proxyPort}`, "--s3-force-path-style"],
+          { env },
+        )
+      ).exitCode,
+    ).toBe(0);
     const b = await startSupervisor(hostB, { ...env, HOSTCTL_BACKOFF_SCALE: "0.1" }, join(await tempDir(), "b.log"));
     await waitFor("a failed registry read", async () => (await b.log()).includes('"event":"registry.read_failed"'), 30_000);
     let proxy: Server | undefined;

@@ -20,7 +20,10 @@ describe("an app.yml whose name does not match its directory", () => {
     const replica = join(await tempDir(), "replica");
     const port = await freePort();
     expect((await runCli(home, ["init", "--replica-url", `file://${replica}`])).exitCode).toBe(0);
-    expect((await runCli(home, ["app", "add", "blog", "--kind", "generic", "--repo", "/unused", "--port", String(port), "--db", "db.sqlite3"])).exitCode).toBe(0);
+    expect(
+      (await runCli(home, ["app", "add", "blog", "--kind", "generic", "--repo", "/unused", "--port", String(port), "--db", "db.sqlite3"]))
+        .exitCode,
+    ).toBe(0);
     await installRelease(home, "blog", "generic-app");
     let sup = await startSupervisor(home);
     await waitAnswering(port, "/rows");
@@ -30,7 +33,10 @@ describe("an app.yml whose name does not match its directory", () => {
     const spec = join(home, "apps", "blog", "app.yml");
     const original = await readFile(spec, "utf8");
     await writeFile(spec, original.replace(/^name: blog$/m, "name: blog2"));
-    for (const args of [["app", "list"], ["app", "show", "blog"]]) {
+    for (const args of [
+      ["app", "list"],
+      ["app", "show", "blog"],
+    ]) {
       const result = await runCli(home, args);
       expect(result.stderr, args.join(" ")).toContain(`${spec} name: expected "blog" (the app's directory), got "blog2"`);
       expect(result.exitCode).toBe(2);
@@ -38,7 +44,9 @@ describe("an app.yml whose name does not match its directory", () => {
 
     sup = await startSupervisor(home);
     await waitForSocket(home);
-    const failed = await waitFor("blog shown failed", async () => (await hostStatus(home)).apps.find((a) => a.name === "blog" && a.state === "failed"));
+    const failed = await waitFor("blog shown failed", async () =>
+      (await hostStatus(home)).apps.find((a) => a.name === "blog" && a.state === "failed"),
+    );
     expect(failed.reason).toContain('expected "blog" (the app\'s directory), got "blog2"');
     expect((await hostStatus(home)).apps.map((a) => a.name)).toEqual(["blog"]);
     await expect(httpGet(port, "/rows")).rejects.toThrow();

@@ -20,7 +20,10 @@ describe("restore --force killed after it stopped the app", () => {
     const home = join(await tempDir(), "home");
     const port = await freePort();
     expect((await runCli(home, ["init", "--replica-url", `file://${join(await tempDir(), "replica")}`])).exitCode).toBe(0);
-    expect((await runCli(home, ["app", "add", "blog", "--kind", "generic", "--repo", "/unused", "--port", String(port), "--db", "db.sqlite3"])).exitCode).toBe(0);
+    expect(
+      (await runCli(home, ["app", "add", "blog", "--kind", "generic", "--repo", "/unused", "--port", String(port), "--db", "db.sqlite3"]))
+        .exitCode,
+    ).toBe(0);
     await installRelease(home, "blog", "generic-app");
     const sup = await startSupervisor(home);
     await waitAnswering(port, "/rows");
@@ -29,10 +32,15 @@ describe("restore --force killed after it stopped the app", () => {
 
     const restore = execa(process.execPath, [CLI, "--home", home, "restore", "blog", "--force"], { reject: false });
     try {
-      await waitFor("blog stopped by the restore", async () => {
-        const answer = await callControl(hostPaths(home), "status", { timeoutMs: 2000 });
-        return answer?.ok === true && answer.body.apps[0]?.state === "stopped";
-      }, 20_000, 5);
+      await waitFor(
+        "blog stopped by the restore",
+        async () => {
+          const answer = await callControl(hostPaths(home), "status", { timeoutMs: 2000 });
+          return answer?.ok === true && answer.body.apps[0]?.state === "stopped";
+        },
+        20_000,
+        5,
+      );
     } finally {
       restore.kill("SIGKILL");
       await restore;

@@ -16,8 +16,13 @@ let client: Awaited<ReturnType<typeof newBucket>>["client"];
 
 async function newHost(replicaUrl: string, s3Endpoint: string, port: number): Promise<string> {
   const home = join(await tempDir(), "home");
-  expect((await runCli(home, ["init", "--replica-url", replicaUrl, "--s3-endpoint", s3Endpoint, "--s3-force-path-style"], { env })).exitCode).toBe(0);
-  expect((await runCli(home, ["app", "add", "shop", "--kind", "generic", "--repo", "/unused", "--port", String(port), "--db", "db.sqlite3"])).exitCode).toBe(0);
+  expect(
+    (await runCli(home, ["init", "--replica-url", replicaUrl, "--s3-endpoint", s3Endpoint, "--s3-force-path-style"], { env })).exitCode,
+  ).toBe(0);
+  expect(
+    (await runCli(home, ["app", "add", "shop", "--kind", "generic", "--repo", "/unused", "--port", String(port), "--db", "db.sqlite3"]))
+      .exitCode,
+  ).toBe(0);
   await installRelease(home, "shop", "generic-app");
   return home;
 }
@@ -26,7 +31,11 @@ async function appStatus(home: string) {
   return (await hostStatus(home)).apps[0];
 }
 
-const exists = (path: string) => access(path).then(() => true, () => false);
+const exists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 beforeAll(async () => {
   ({ endpoint, bucket, client } = await newBucket());
@@ -53,7 +62,10 @@ describe.each(ENGINES)("restore-on-boot (Litestream %s)", (line) => {
 
     const second = await newHost(`s3://${bucket}/${boot}`, endpoint, port);
     const b = await startSupervisor(second, env);
-    await waitFor("the second host to serve the restored rows", async () => (await httpGet(port, "/rows")).body.includes('"count": 7') || (await httpGet(port, "/rows")).body.includes('"count":7'));
+    await waitFor(
+      "the second host to serve the restored rows",
+      async () => (await httpGet(port, "/rows")).body.includes('"count": 7') || (await httpGet(port, "/rows")).body.includes('"count":7'),
+    );
     const status = await appStatus(second);
     expect(status?.databases).toEqual([expect.objectContaining({ path: "db.sqlite3", action: "restored" })]);
     expect(await readdir(join(second, "apps", "shop", "data"))).not.toContain("db.sqlite3.tmp-wal");
@@ -91,7 +103,9 @@ describe.each(ENGINES)("restore-on-boot (Litestream %s)", (line) => {
       const s = await appStatus(home);
       return s?.state === "failed" ? s : undefined;
     });
-    expect(failed.reason).toMatch(/db\.sqlite3 is missing and its replica cannot be read, so the app is not started: cannot reach the replica/);
+    expect(failed.reason).toMatch(
+      /db\.sqlite3 is missing and its replica cannot be read, so the app is not started: cannot reach the replica/,
+    );
     expect(failed.processes).toEqual([]);
     expect(await exists(join(home, "apps", "shop", "data", "db.sqlite3"))).toBe(false);
     expect(await exists(stray)).toBe(true);

@@ -21,7 +21,10 @@ let endpoint: string;
 let repo: TestRepo;
 let port: number;
 
-interface Ack { seq: number; at: number }
+interface Ack {
+  seq: number;
+  at: number;
+}
 
 /** Writers POST numbered rows to the app until told to stop or a request fails (the host is gone). */
 function startWriters(stop: { now: boolean }): Promise<Ack[]> {
@@ -60,7 +63,10 @@ describe.each(ENGINES)("RPO under load (Litestream %s)", (line) => {
     const hostA = join(await tempDir(), "host-a");
     const replica = ["--replica-url", `s3://${bucket}/rpo-${line}`, "--s3-endpoint", endpoint, "--s3-force-path-style"];
     expect((await runCli(hostA, ["init", ...replica], { env })).exitCode).toBe(0);
-    expect((await runCli(hostA, ["app", "add", "gen", "--kind", "generic", "--repo", repo.dir, "--port", String(port), "--db", "db.sqlite3"])).exitCode).toBe(0);
+    expect(
+      (await runCli(hostA, ["app", "add", "gen", "--kind", "generic", "--repo", repo.dir, "--port", String(port), "--db", "db.sqlite3"]))
+        .exitCode,
+    ).toBe(0);
     const a = await startSupervisor(hostA, env);
     await waitForSocket(hostA);
     await waitFor("host A serving", () => appsRunning(hostA, 1), 60_000);
@@ -91,8 +97,10 @@ describe.each(ENGINES)("RPO under load (Litestream %s)", (line) => {
     const lost = acks.filter((ack) => !present.has(ack.seq));
     const lostTooOld = mustSurvive.filter((ack) => !present.has(ack.seq));
     const window = lost.length ? killedAt - Math.min(...lost.map((ack) => ack.at)) : 0;
-    console.log(`RPO under load (Litestream ${line}): ${acks.length} rows acknowledged in ${WRITE_FOR_MS} ms by ${WRITERS} writers; ` +
-      `${present.size} on the recovered host; ${lost.length} acknowledged rows lost, all acknowledged within ${window} ms before the kill`);
+    console.log(
+      `RPO under load (Litestream ${line}): ${acks.length} rows acknowledged in ${WRITE_FOR_MS} ms by ${WRITERS} writers; ` +
+        `${present.size} on the recovered host; ${lost.length} acknowledged rows lost, all acknowledged within ${window} ms before the kill`,
+    );
 
     expect(mustSurvive.length).toBeGreaterThan(100);
     expect(lostTooOld).toEqual([]);

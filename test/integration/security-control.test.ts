@@ -16,7 +16,10 @@ interface Answer {
 }
 
 /** A raw request on run/hostctl.sock: the path goes out exactly as written (no client-side encoding). */
-function rawRequest(path: string, options: { body?: Buffer; chunks?: number; contentLength?: number; headers?: Record<string, string> } = {}): Promise<Answer> {
+function rawRequest(
+  path: string,
+  options: { body?: Buffer; chunks?: number; contentLength?: number; headers?: Record<string, string> } = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> = { ...options.headers };
     if (options.contentLength !== undefined) headers["content-length"] = options.contentLength;
@@ -110,7 +113,7 @@ describe("the control socket refuses what a client must not do", () => {
     expect(answer.status).toBe(413);
     expect(answer.body).toContain("request body larger than");
     // Before the fix the supervisor buffered the whole body: RSS grew by ~900 MB and stayed there.
-    expect(await rssKib(pid) - before).toBeLessThan(64 * 1024);
+    expect((await rssKib(pid)) - before).toBeLessThan(64 * 1024);
     expect((await hostStatus(home)).supervisor.pid).toBe(pid);
   }, 60_000);
 });

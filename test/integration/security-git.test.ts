@@ -39,7 +39,7 @@ beforeAll(async () => {
   home = join(root, "home");
   const init = await runCli(home, ["init", "--replica-url", `file://${join(root, "replica")}`]);
   expect(init.exitCode, init.stderr).toBe(0);
-  repo = await gitRepo({ files: { "README": "x\n" } });
+  repo = await gitRepo({ files: { README: "x\n" } });
 });
 
 afterAll(async () => {
@@ -80,7 +80,11 @@ describe("shell injection through --branch in the push hook (issue 13.2)", () =>
     expect(add.exitCode, add.stderr).toBe(0);
     const setup = await runCli(home, ["app", "push-setup", "br2"]);
     expect(setup.exitCode, setup.stderr).toBe(0);
-    const push = await execa("git", ["push", join(home, "apps", "br2", "push.git"), "main"], { cwd: repo.dir, reject: false, timeout: 60_000 });
+    const push = await execa("git", ["push", join(home, "apps", "br2", "push.git"), "main"], {
+      cwd: repo.dir,
+      reject: false,
+      timeout: 60_000,
+    });
     expect(push.exitCode, push.stderr).toBe(0);
     expect(push.stderr).toContain(`only ${branch} deploys br2`);
     expect(await pathExists(marker)).toBe(false);
@@ -90,13 +94,20 @@ describe("shell injection through --branch in the push hook (issue 13.2)", () =>
     const marker = join(root, "pwned-old-hook");
     const hook = join(home, "apps", "br2", "push.git", "hooks", "post-receive");
     // What push-setup wrote before the fix: the branch interpolated into a double-quoted echo.
-    await writeFile(hook, `#!/bin/sh\nwhile read -r old new ref; do\n  echo "hostctl: $ref received; only m$(touch \${IFS}${marker}) deploys br2"\ndone\n`);
+    await writeFile(
+      hook,
+      `#!/bin/sh\nwhile read -r old new ref; do\n  echo "hostctl: $ref received; only m$(touch \${IFS}${marker}) deploys br2"\ndone\n`,
+    );
     const supervisor = await startSupervisor(home);
     await waitForSocket(home);
     expect(await readFile(hook, "utf8")).toBe(renderPostReceive());
     expect(await supervisor.stop()).toBe(0);
     await repo.commit("v2", { README: "y\n" });
-    const push = await execa("git", ["push", join(home, "apps", "br2", "push.git"), "main"], { cwd: repo.dir, reject: false, timeout: 60_000 });
+    const push = await execa("git", ["push", join(home, "apps", "br2", "push.git"), "main"], {
+      cwd: repo.dir,
+      reject: false,
+      timeout: 60_000,
+    });
     expect(push.exitCode, push.stderr).toBe(0);
     expect(await pathExists(marker)).toBe(false);
   }, 60_000);
@@ -122,7 +133,10 @@ describe("git credentials in a repo URL (issue 13.5)", () => {
   it("a hand-edited app.yml with a token never puts it in a git fetch's argv", async () => {
     const port = await stallingServer();
     await mkdir(join(home, "apps", "cr2"), { recursive: true });
-    await writeFile(join(home, "apps", "cr2", "app.yml"), `name: cr2\nrepo: http://user:S3CRETTOKEN@127.0.0.1:${port}/x.git\nport: 8114\nkind: generic\n`);
+    await writeFile(
+      join(home, "apps", "cr2", "app.yml"),
+      `name: cr2\nrepo: http://user:S3CRETTOKEN@127.0.0.1:${port}/x.git\nport: 8114\nkind: generic\n`,
+    );
     const deploy = runCli(home, ["deploy", "cr2"], { timeoutMs: 20_000 });
     let done = false;
     void deploy.finally(() => (done = true));

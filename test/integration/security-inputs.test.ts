@@ -32,11 +32,22 @@ const BAD_NAMES = ["../x", "../../outside/victimapp", "..", ".", "a/b", "Blog", 
 
 /** Every command that takes an app name, as argv after the name is filled in. */
 const COMMANDS: ((name: string) => string[])[] = [
-  (n) => ["app", "show", n], (n) => ["app", "remove", n, "--purge"], (n) => ["app", "push-setup", n],
-  (n) => ["env", "set", n, "K=V"], (n) => ["env", "unset", n, "K"], (n) => ["env", "list", n],
-  (n) => ["deploy", n], (n) => ["rollback", n], (n) => ["releases", n], (n) => ["logs", n],
-  (n) => ["restore", n], (n) => ["drill", n], (n) => ["drills", n],
-  (n) => ["restart", n], (n) => ["stop", n], (n) => ["start", n],
+  (n) => ["app", "show", n],
+  (n) => ["app", "remove", n, "--purge"],
+  (n) => ["app", "push-setup", n],
+  (n) => ["env", "set", n, "K=V"],
+  (n) => ["env", "unset", n, "K"],
+  (n) => ["env", "list", n],
+  (n) => ["deploy", n],
+  (n) => ["rollback", n],
+  (n) => ["releases", n],
+  (n) => ["logs", n],
+  (n) => ["restore", n],
+  (n) => ["drill", n],
+  (n) => ["drills", n],
+  (n) => ["restart", n],
+  (n) => ["stop", n],
+  (n) => ["start", n],
 ];
 
 const ROUTES = ["stop", "load", "unload", "start", "restart", "activate"];
@@ -67,20 +78,24 @@ afterAll(async () => {
 });
 
 describe("app names", () => {
-  it.each(BAD_NAMES.flatMap((name) => COMMANDS.map((command) => command(name))))("%j exits 2 with the app-name rule and changes nothing", async (...args) => {
-    const before = [...(await tree(home)), ...(await tree(join(root, "outside")))];
-    const result = await runCli(home, args);
-    expect(result.exitCode, result.stderr).toBe(2);
-    expect(result.stderr).toMatch(/expected a lowercase letter/);
-    expect([...(await tree(home)), ...(await tree(join(root, "outside")))]).toEqual(before);
-  });
+  it.each(BAD_NAMES.flatMap((name) => COMMANDS.map((command) => command(name))))(
+    "%j exits 2 with the app-name rule and changes nothing",
+    async (...args) => {
+      const before = [...(await tree(home)), ...(await tree(join(root, "outside")))];
+      const result = await runCli(home, args);
+      expect(result.exitCode, result.stderr).toBe(2);
+      expect(result.stderr).toMatch(/expected a lowercase letter/);
+      expect([...(await tree(home)), ...(await tree(join(root, "outside")))]).toEqual(before);
+    },
+  );
 
   it("every control route answers 400 to every bad name, and the supervisor keeps running", async () => {
     const supervisor = await startSupervisor(home);
     await waitForSocket(home);
     const answers: string[] = [];
     for (const name of [...BAD_NAMES, "-x", "%E0%A4%A", "..%2F..%2Foutside%2Fvictimapp"]) {
-      for (const route of ROUTES) answers.push(`${route} ${name} ${await post(`/apps/${name.includes("%") ? name : encodeURIComponent(name)}/${route}`)}`);
+      for (const route of ROUTES)
+        answers.push(`${route} ${name} ${await post(`/apps/${name.includes("%") ? name : encodeURIComponent(name)}/${route}`)}`);
     }
     // ".", ".." and "%2e%2e" are resolved away by URL parsing (/apps/../stop is /stop): no route, 404.
     expect(answers.filter((answer) => !answer.endsWith(" 400") && !/ (\.{1,2}|%2e%2e) 404$/.test(answer))).toEqual([]);
@@ -89,8 +104,36 @@ describe("app names", () => {
 });
 
 describe("branch names", () => {
-  const BRANCHES = ["main", "feature/x", "release-1.2", "m$(touch${IFS}/tmp/p)", "a;b", "ünï", "-x", "HEAD", "@", "a b", "a..b", "x.lock", ".hidden", "a/.b",
-    "a/", "/a", "a//b", "a@{1}", "a~1", "a^", "a:b", "a?", "a*", "a[", "a\\b", "x.", "a\tb", ""];
+  const BRANCHES = [
+    "main",
+    "feature/x",
+    "release-1.2",
+    "m$(touch${IFS}/tmp/p)",
+    "a;b",
+    "ünï",
+    "-x",
+    "HEAD",
+    "@",
+    "a b",
+    "a..b",
+    "x.lock",
+    ".hidden",
+    "a/.b",
+    "a/",
+    "/a",
+    "a//b",
+    "a@{1}",
+    "a~1",
+    "a^",
+    "a:b",
+    "a?",
+    "a*",
+    "a[",
+    "a\\b",
+    "x.",
+    "a\tb",
+    "",
+  ];
 
   // "@" is left out: git reads it as "the current branch" there; hostctl refuses it as a branch to deploy.
   it.each(BRANCHES.filter((b) => b !== "@"))("%j: hostctl agrees with git check-ref-format --branch", async (branch) => {
@@ -106,8 +149,21 @@ describe("branch names", () => {
 });
 
 describe("repo values", () => {
-  const BAD = ["--upload-pack=touch /tmp/p", "-x", "ext::sh -c touch% /tmp/p", "fd::17", "https://user:tok@h/x.git", "https://tok@h/x.git",
-    "http://u:p@h/x.git", "ssh://git:pw@h/x.git", "git://u:p@h/x.git", "user:pw@host:x.git", "gopher://h/x", "a\nb", ""];
+  const BAD = [
+    "--upload-pack=touch /tmp/p",
+    "-x",
+    "ext::sh -c touch% /tmp/p",
+    "fd::17",
+    "https://user:tok@h/x.git",
+    "https://tok@h/x.git",
+    "http://u:p@h/x.git",
+    "ssh://git:pw@h/x.git",
+    "git://u:p@h/x.git",
+    "user:pw@host:x.git",
+    "gopher://h/x",
+    "a\nb",
+    "",
+  ];
   const GOOD = ["https://h/x.git", "ssh://git@h/x.git", "git@h:org/x.git", "/srv/x.git", "file:///srv/x.git", "relative/x.git"];
 
   it("good values pass, bad ones are refused", () => {
@@ -123,11 +179,16 @@ describe("repo values", () => {
   });
 
   it.each([
-    ["repo", '"--upload-pack=touch /tmp/p"'], ["repo", "https://u:tok@h/x.git"], ["branch", '"-x"'], ["branch", "HEAD"],
+    ["repo", '"--upload-pack=touch /tmp/p"'],
+    ["repo", "https://u:tok@h/x.git"],
+    ["branch", '"-x"'],
+    ["branch", "HEAD"],
   ])("a hand-edited app.yml with %s: %s is refused by restart and deploy (exit 2, file and key named)", async (key, value) => {
     const file = join(home, "apps", "blog", "app.yml");
     const original = await readFile(file, "utf8");
-    const edited = original.includes(`${key}:`) ? original.replace(new RegExp(`^${key}:.*$`, "m"), `${key}: ${value}`) : `${original}${key}: ${value}\n`;
+    const edited = original.includes(`${key}:`)
+      ? original.replace(new RegExp(`^${key}:.*$`, "m"), `${key}: ${value}`)
+      : `${original}${key}: ${value}\n`;
     await writeFile(file, edited);
     try {
       for (const command of ["restart", "deploy"]) {

@@ -37,7 +37,19 @@ beforeAll(async () => {
   replica = join(await tempDir("replica"), "r");
   port = await freePort();
   expect((await runCli(home, ["init", "--replica-url", `file://${replica}`])).exitCode).toBe(0);
-  const add = await runCli(home, ["app", "add", "gen", "--kind", "generic", "--repo", repo.dir, "--port", String(port), "--db", "db.sqlite3"]);
+  const add = await runCli(home, [
+    "app",
+    "add",
+    "gen",
+    "--kind",
+    "generic",
+    "--repo",
+    repo.dir,
+    "--port",
+    String(port),
+    "--db",
+    "db.sqlite3",
+  ]);
   expect(add.exitCode, add.stderr).toBe(0);
 });
 
@@ -61,7 +73,11 @@ describe("site data is owner-only (issue 13.4)", () => {
     expect(await databaseModes(join(data(), "db.sqlite3"))).toEqual(expect.arrayContaining(["600"]));
     expect(new Set(await databaseModes(join(data(), "db.sqlite3")))).toEqual(new Set(["600"]));
     // Litestream creates its shadow WAL directory beside the database once it has started replicating.
-    await waitFor("Litestream's shadow WAL directory in data/", async () => (await readdir(data())).some((name) => name.includes("litestream")), 20_000);
+    await waitFor(
+      "Litestream's shadow WAL directory in data/",
+      async () => (await readdir(data())).some((name) => name.includes("litestream")),
+      20_000,
+    );
     expect(await mode(data())).toBe("700");
   }, 90_000);
 

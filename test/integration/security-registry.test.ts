@@ -19,7 +19,10 @@ describe("a recovering host checks the registry it reads from the replica (issue
     const marker = join(root, "pwned");
     const hostA = join(root, "host-a");
     expect((await runCli(hostA, ["init", "--replica-url", `file://${replica}`])).exitCode).toBe(0);
-    for (const [name, port] of [["gen", "8301"], ["two", "8302"]] as const) {
+    for (const [name, port] of [
+      ["gen", "8301"],
+      ["two", "8302"],
+    ] as const) {
       expect((await runCli(hostA, ["app", "add", name, "--kind", "generic", "--repo", "/srv/x.git", "--port", port])).exitCode).toBe(0);
     }
     const registry = join(replica, "_hostctl", "registry");
@@ -34,10 +37,14 @@ describe("a recovering host checks the registry it reads from the replica (issue
     expect((await runCli(hostB, ["init", "--replica-url", `file://${replica}`])).exitCode).toBe(0);
     const supervisor = await startSupervisor(hostB);
     await waitForSocket(hostB);
-    const log = await waitFor("both entries refused", async () => {
-      const text = await supervisor.log();
-      return (text.match(/registry\.entry_invalid/g) ?? []).length >= 2 && text;
-    }, 20_000);
+    const log = await waitFor(
+      "both entries refused",
+      async () => {
+        const text = await supervisor.log();
+        return (text.match(/registry\.entry_invalid/g) ?? []).length >= 2 && text;
+      },
+      20_000,
+    );
     expect(log).toContain("expected a Git URL or a local path, got a value starting with '-'");
     expect((await hostStatus(hostB)).apps).toEqual([]);
     expect(await pathExists(marker)).toBe(false);

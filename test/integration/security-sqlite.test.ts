@@ -24,7 +24,19 @@ afterAll(cleanupTempDirs);
 describe("a database path never becomes a sqlite3 shell command (same class as issue 13.2)", () => {
   it("app add refuses a --db with a newline or a quote", async () => {
     for (const db of ["x\n.shell touch /tmp/p", "x'y.sqlite3"]) {
-      const add = await runCli(home, ["app", "add", "sq", "--kind", "generic", "--repo", repo.dir, "--port", String(await freePort()), "--db", db]);
+      const add = await runCli(home, [
+        "app",
+        "add",
+        "sq",
+        "--kind",
+        "generic",
+        "--repo",
+        repo.dir,
+        "--port",
+        String(await freePort()),
+        "--db",
+        db,
+      ]);
       expect(add.exitCode).toBe(2);
       expect(add.stderr).toContain("argument --db: expected letters, digits and");
     }
@@ -34,7 +46,10 @@ describe("a database path never becomes a sqlite3 shell command (same class as i
     const marker = join(root, "pwned-sqlite");
     await mkdir(join(home, "apps", "sq"), { recursive: true });
     const db = `x\\n.shell touch ${marker}\\n`;
-    await writeFile(join(home, "apps", "sq", "app.yml"), `name: sq\nrepo: ${repo.dir}\nport: ${await freePort()}\nkind: generic\ndatabases: [{path: "${db}"}]\n`);
+    await writeFile(
+      join(home, "apps", "sq", "app.yml"),
+      `name: sq\nrepo: ${repo.dir}\nport: ${await freePort()}\nkind: generic\ndatabases: [{path: "${db}"}]\n`,
+    );
     const deploy = await runCli(home, ["deploy", "sq"], { timeoutMs: 60_000 });
     expect(await pathExists(marker)).toBe(false);
     expect(deploy.exitCode, deploy.stderr).toBe(2);

@@ -26,11 +26,12 @@ async function processesIn(dir: string): Promise<number[]> {
   return pids;
 }
 
-const listening = (port: number) => new Promise<boolean>((resolve) => {
-  const socket = connect(port, "127.0.0.1");
-  socket.once("connect", () => (socket.destroy(), resolve(true)));
-  socket.once("error", () => resolve(false));
-});
+const listening = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.once("connect", () => (socket.destroy(), resolve(true)));
+    socket.once("error", () => resolve(false));
+  });
 
 describe("shutdown while an app is still booting", () => {
   it("SIGTERM during the first deploy waits for it, starts nothing, and leaves no process behind", async () => {
@@ -39,7 +40,10 @@ describe("shutdown while an app is still booting", () => {
     const port = await freePort();
     const home = join(await tempDir(), "home");
     expect((await runCli(home, ["init", "--replica-url", `file://${join(await tempDir(), "replica")}`])).exitCode).toBe(0);
-    expect((await runCli(home, ["app", "add", "gen", "--kind", "generic", "--repo", repo.dir, "--port", String(port), "--db", "db.sqlite3"])).exitCode).toBe(0);
+    expect(
+      (await runCli(home, ["app", "add", "gen", "--kind", "generic", "--repo", repo.dir, "--port", String(port), "--db", "db.sqlite3"]))
+        .exitCode,
+    ).toBe(0);
     const sup = await startSupervisor(home);
     await waitFor("the first deploy's release phase", async () => (await sup.log()).includes("-----> build"), 30_000, 50);
     expect(await sup.stop("SIGTERM")).toBe(0);
@@ -54,16 +58,37 @@ describe("shutdown while an app is still booting", () => {
     const repo = await gitRepo({ fixture: join(FIXTURES, "generic-app") });
     const home = join(await tempDir(), "home");
     expect((await runCli(home, ["init", "--replica-url", `file://${join(await tempDir(), "replica")}`])).exitCode).toBe(0);
-    expect((await runCli(home, ["app", "add", "gen", "--kind", "generic", "--repo", repo.dir, "--port", String(await freePort()), "--db", "db.sqlite3"])).exitCode).toBe(0);
+    expect(
+      (
+        await runCli(home, [
+          "app",
+          "add",
+          "gen",
+          "--kind",
+          "generic",
+          "--repo",
+          repo.dir,
+          "--port",
+          String(await freePort()),
+          "--db",
+          "db.sqlite3",
+        ])
+      ).exitCode,
+    ).toBe(0);
     // This host says the database was replicated, yet the replica is empty: the boot refuses to start it
     // (and retries later), so the begun deploy waits for a restore that does not come.
     await mkdir(join(home, "apps", "gen"), { recursive: true });
     await writeFile(join(home, "apps", "gen", "state.json"), JSON.stringify({ replicated: { "db.sqlite3": "2026-01-01T00:00:00.000Z" } }));
     const sup = await startSupervisor(home);
-    await waitFor("the early build and the refused boot", async () => {
-      const log = await sup.log();
-      return log.includes("-----> build") && log.includes("REPLICA_MARKER_MISMATCH");
-    }, 30_000, 50);
+    await waitFor(
+      "the early build and the refused boot",
+      async () => {
+        const log = await sup.log();
+        return log.includes("-----> build") && log.includes("REPLICA_MARKER_MISMATCH");
+      },
+      30_000,
+      50,
+    );
     expect(await readdir(join(home, "apps", "gen", "releases"))).toHaveLength(1);
     expect(await sup.stop("SIGTERM")).toBe(0);
     expect(await readdir(join(home, "apps", "gen", "releases"))).toEqual([]);

@@ -27,14 +27,21 @@ const statusJson = () => hostStatus(home);
 async function notesInReplica(): Promise<number> {
   const out = join(await tempDir("restore"), "db.sqlite3");
   const config = join(home, "run", "litestream", "blog.yml");
-  await execa(litestreamBinary(undefined, {}), restoreArgs({ configPath: config, dbPath: join(home, "apps", "blog", "data", "db.sqlite3"), outputPath: out }), { env, extendEnv: false });
+  await execa(
+    litestreamBinary(undefined, {}),
+    restoreArgs({ configPath: config, dbPath: join(home, "apps", "blog", "data", "db.sqlite3"), outputPath: out }),
+    { env, extendEnv: false },
+  );
   return countRows(out, "notes_note");
 }
 
 /** Pids of gunicorn masters (a gunicorn whose parent is not a gunicorn) bound to the port. */
 async function gunicornMasters(bindPort: number): Promise<number[]> {
   const { stdout } = await execa("ps", ["-eo", "pid=,ppid=,args="]);
-  const procs = stdout.split("\n").map((line) => line.trim().split(/\s+/)).map(([pid, ppid, ...args]) => ({ pid: Number(pid), ppid: Number(ppid), args: args.join(" ") }));
+  const procs = stdout
+    .split("\n")
+    .map((line) => line.trim().split(/\s+/))
+    .map(([pid, ppid, ...args]) => ({ pid: Number(pid), ppid: Number(ppid), args: args.join(" ") }));
   const guns = procs.filter((p) => p.args.includes("gunicorn") && p.args.includes(`127.0.0.1:${bindPort}`));
   const ids = new Set(guns.map((g) => g.pid));
   return guns.filter((g) => !ids.has(g.ppid)).map((g) => g.pid);
@@ -44,12 +51,32 @@ beforeAll(async () => {
   const { endpoint, bucket } = await newBucket();
   home = join(await tempDir(), "home");
   port = await freePort();
-  expect((await runCli(home, ["init", "--replica-url", `s3://${bucket}/sup`, "--s3-endpoint", endpoint, "--s3-force-path-style"], { env })).exitCode).toBe(0);
+  expect(
+    (await runCli(home, ["init", "--replica-url", `s3://${bucket}/sup`, "--s3-endpoint", endpoint, "--s3-force-path-style"], { env }))
+      .exitCode,
+  ).toBe(0);
   metricsPort = await freePort();
   const config = parseDocument(await readFile(join(home, "hostctl.yml"), "utf8"));
   config.setIn(["metrics", "listen"], `127.0.0.1:${metricsPort}`);
   await writeFile(join(home, "hostctl.yml"), config.toString());
-  expect((await runCli(home, ["app", "add", "blog", "--repo", "/unused", "--port", String(port), "--db", "db.sqlite3", "--python", PYTHON, "--system-site-packages"])).exitCode).toBe(0);
+  expect(
+    (
+      await runCli(home, [
+        "app",
+        "add",
+        "blog",
+        "--repo",
+        "/unused",
+        "--port",
+        String(port),
+        "--db",
+        "db.sqlite3",
+        "--python",
+        PYTHON,
+        "--system-site-packages",
+      ])
+    ).exitCode,
+  ).toBe(0);
   const release = await installRelease(home, "blog", "django-app");
   await migrateDjango(home, "blog", release);
   supervisor = await startSupervisor(home);
@@ -74,15 +101,23 @@ describe("hostctl up", () => {
 
   it("keeps the drill canary fresh, reports replication lag and serves /metrics on the control socket", async () => {
     const db = join(home, "apps", "blog", "data", "db.sqlite3");
-    const canary = await waitFor("the canary row", async () => {
-      const rows = await execa("sqlite3", ["-readonly", db, "SELECT updated_at FROM _hostctl_canary"], { reject: false });
-      return rows.exitCode === 0 && rows.stdout.trim() !== "" ? rows.stdout.trim() : undefined;
-    }, 15_000);
+    const canary = await waitFor(
+      "the canary row",
+      async () => {
+        const rows = await execa("sqlite3", ["-readonly", db, "SELECT updated_at FROM _hostctl_canary"], { reject: false });
+        return rows.exitCode === 0 && rows.stdout.trim() !== "" ? rows.stdout.trim() : undefined;
+      },
+      15_000,
+    );
     expect(Date.now() - Date.parse(canary)).toBeLessThan(60_000);
-    const status = await waitFor("lag in status", async () => {
-      const blog = (await statusJson()).apps[0];
-      return Array.isArray(blog?.replication) && blog.replication.length === 1 ? blog : undefined;
-    }, 15_000);
+    const status = await waitFor(
+      "lag in status",
+      async () => {
+        const blog = (await statusJson()).apps[0];
+        return Array.isArray(blog?.replication) && blog.replication.length === 1 ? blog : undefined;
+      },
+      15_000,
+    );
     expect(status.replication).toEqual([{ database: db, lag_s: expect.any(Number) as number, behind: expect.any(Boolean) as boolean }]);
     const metrics = await controlRequest(hostPaths(home), "GET", "/metrics");
     expect(metrics?.status).toBe(200);
@@ -102,10 +137,14 @@ describe("hostctl up", () => {
     const drill = await runCli(home, ["drill", "blog", "--json"], { env });
     expect(drill.exitCode, drill.stderr).toBe(0);
     const result = JSON.parse(drill.stdout) as { started_at: string; ok: boolean };
-    const blog = await waitFor("the drill in status", async () => {
-      const app = (await statusJson()).apps[0];
-      return (app?.last_drill as { at?: string } | null)?.at === result.started_at ? app : undefined;
-    }, 15_000);
+    const blog = await waitFor(
+      "the drill in status",
+      async () => {
+        const app = (await statusJson()).apps[0];
+        return (app?.last_drill as { at?: string } | null)?.at === result.started_at ? app : undefined;
+      },
+      15_000,
+    );
     expect(blog.last_drill).toMatchObject({ ok: true });
     const metrics = await controlRequest(hostPaths(home), "GET", "/metrics");
     expect(metrics?.body).toMatch(/^hostctl_drill_last_ok\{app="blog",database="db\.sqlite3"\} 1$/m);
@@ -136,7 +175,10 @@ describe("hostctl up", () => {
     expect(await gunicornMasters(port)).toEqual(oldPids);
     supervisor = await startSupervisor(home);
     await waitForSocket(home);
-    await waitFor("the app to be served again", async () => (await statusJson()).apps[0]?.state === "running" && (await httpGet(port, "/")).status === 200);
+    await waitFor(
+      "the app to be served again",
+      async () => (await statusJson()).apps[0]?.state === "running" && (await httpGet(port, "/")).status === 200,
+    );
     const masters = await gunicornMasters(port);
     expect(masters).toHaveLength(1);
     expect(masters).not.toEqual(oldPids);

@@ -17,9 +17,27 @@ let s3: Awaited<ReturnType<typeof newBucket>>;
 
 async function newHost(replicaUrl: string, endpoint: string): Promise<string> {
   const home = join(await tempDir(), "home");
-  expect((await runCli(home, ["init", "--replica-url", replicaUrl, "--s3-endpoint", endpoint, "--s3-force-path-style"], { env })).exitCode).toBe(0);
+  expect(
+    (await runCli(home, ["init", "--replica-url", replicaUrl, "--s3-endpoint", endpoint, "--s3-force-path-style"], { env })).exitCode,
+  ).toBe(0);
   // Each host serves on its own port here: both run on this one test machine.
-  expect((await runCli(home, ["app", "add", "shop", "--kind", "generic", "--repo", "/unused", "--port", String(await freePort()), "--db", "db.sqlite3"])).exitCode).toBe(0);
+  expect(
+    (
+      await runCli(home, [
+        "app",
+        "add",
+        "shop",
+        "--kind",
+        "generic",
+        "--repo",
+        "/unused",
+        "--port",
+        String(await freePort()),
+        "--db",
+        "db.sqlite3",
+      ])
+    ).exitCode,
+  ).toBe(0);
   await installRelease(home, "shop", "generic-app");
   return home;
 }
@@ -86,7 +104,9 @@ describe("one live host per replica prefix", () => {
     const [c, d] = await Promise.all([newHost(`s3://${bucket}/race`, endpoint), newHost(`s3://${bucket}/race`, endpoint)]);
     // The lease's confirming pause overlaps the restore: whichever host loses (at its first read, or at its
     // read-back after the pause), its Litestream never started, so it wrote nothing to the replica.
-    const started = await Promise.all([c, d].map(async (home) => startSupervisor(home, env, join(await tempDir(), "race.log"), ["--no-wait"])));
+    const started = await Promise.all(
+      [c, d].map(async (home) => startSupervisor(home, env, join(await tempDir(), "race.log"), ["--no-wait"])),
+    );
     const exited = await Promise.race(started.map(async (sup, i) => ({ i, code: (await sup.child).exitCode })));
     expect(exited.code).toBe(1);
     const loser = [c, d][exited.i]!;
@@ -117,10 +137,14 @@ describe("one live host per replica prefix", () => {
   it("a running host that finds its lease taken stops replicating and says so, and keeps serving", async () => {
     const a = await startRunning(hostA);
     const b = await startRunning(hostB, ["--takeover"]);
-    const lost = await waitFor("host A to notice", async () => {
-      const app = await shop(hostA);
-      return app?.litestream.state === "disabled" ? app : undefined;
-    }, 30_000);
+    const lost = await waitFor(
+      "host A to notice",
+      async () => {
+        const app = await shop(hostA);
+        return app?.litestream.state === "disabled" ? app : undefined;
+      },
+      30_000,
+    );
     expect(lost.reason).toMatch(/lease/);
     const status = await hostStatus<SupervisorStatus & { lease: { state: string } }>(hostA);
     expect(status.lease.state).toBe("lost");

@@ -40,7 +40,11 @@ afterAll(async () => {
 /** Restores the replica as it stands (real Litestream, from S3) into scratch space and asks it a question. */
 async function replicaHas(home: string, sql: string, expected: string): Promise<boolean> {
   const out = join(await tempDir("replica"), "db.sqlite3");
-  const restored = await execa(litestreamBinary(undefined, process.env), ["restore", "-config", join(home, "run", "litestream", "site.yml"), "-o", out, join(home, "apps", "site", "data", "db.sqlite3")], { env, reject: false });
+  const restored = await execa(
+    litestreamBinary(undefined, process.env),
+    ["restore", "-config", join(home, "run", "litestream", "site.yml"), "-o", out, join(home, "apps", "site", "data", "db.sqlite3")],
+    { env, reject: false },
+  );
   if (restored.exitCode !== 0) return false;
   return (await execa("sqlite3", [out, sql])).stdout.trim() === expected;
 }
@@ -63,7 +67,21 @@ describe("an unmodified Wagtail site from PyPI", () => {
     const replica = ["--replica-url", `s3://${bucket}/wagtail`, "--s3-endpoint", endpoint, "--s3-force-path-style"];
     const doorA = await initWithFrontDoor(hostA, replica, env);
     expect(doorA.init.exitCode, doorA.init.stderr).toBe(0);
-    const add = await runCli(hostA, ["app", "add", "site", "--kind", "wagtail", "--repo", repo.dir, "--port", String(port), "--db", "db.sqlite3", "--domain", DOMAIN]);
+    const add = await runCli(hostA, [
+      "app",
+      "add",
+      "site",
+      "--kind",
+      "wagtail",
+      "--repo",
+      repo.dir,
+      "--port",
+      String(port),
+      "--db",
+      "db.sqlite3",
+      "--domain",
+      DOMAIN,
+    ]);
     expect(add.exitCode, add.stderr).toBe(0);
     expect(add.stdout).toContain("generated DJANGO_SECRET_KEY");
     expect((await stat(join(hostA, "apps", "site", "env"))).mode & 0o777).toBe(0o600);
@@ -90,14 +108,23 @@ describe("an unmodified Wagtail site from PyPI", () => {
     // Nothing was written inside the project's own files: the shim lives in .hostctl/, the database in data/.
     expect(await repo.git("status", "--porcelain")).toBe("");
 
-    const superuser = await runCli(hostA, ["manage", "site", "createsuperuser", "--noinput", "--username", "admin", "--email", "admin@example.com"], { env: { DJANGO_SUPERUSER_PASSWORD: PASSWORD } });
+    const superuser = await runCli(
+      hostA,
+      ["manage", "site", "createsuperuser", "--noinput", "--username", "admin", "--email", "admin@example.com"],
+      { env: { DJANGO_SUPERUSER_PASSWORD: PASSWORD } },
+    );
     expect(superuser.exitCode, superuser.stderr).toBe(0);
     expect(superuser.stdout).toContain("Superuser created successfully.");
 
     await logIn(site);
     const page = await site.submit("/admin/pages/add/home/homepage/3/", {
-      title: "Hosted without changes", slug: "hosted", "action-publish": "action-publish",
-      "comments-TOTAL_FORMS": "0", "comments-INITIAL_FORMS": "0", "comments-MIN_NUM_FORMS": "0", "comments-MAX_NUM_FORMS": "1000",
+      title: "Hosted without changes",
+      slug: "hosted",
+      "action-publish": "action-publish",
+      "comments-TOTAL_FORMS": "0",
+      "comments-INITIAL_FORMS": "0",
+      "comments-MIN_NUM_FORMS": "0",
+      "comments-MAX_NUM_FORMS": "1000",
     });
     expect(page.status, page.body.slice(0, 2000)).toBe(302);
     expect((await site.get("/hosted/")).body).toContain("Hosted without changes");
@@ -111,8 +138,23 @@ describe("an unmodified Wagtail site from PyPI", () => {
     expect(await readFile(join(hostA, "apps", "site", "data", "media", "original_images", "red.png"))).toEqual(png);
 
     // Lose the host once the image is in the replica and Litestream has shipped the page.
-    await waitFor("the image in the replica", async () => (await listKeys(client, bucket, "wagtail/_hostctl/media/site/")).some((k) => k.endsWith("red.png")), 60_000, 500);
-    await waitFor("the page and the image in the replica", () => replicaHas(hostA, "SELECT (SELECT count(*) FROM wagtailcore_page WHERE slug = 'hosted') + (SELECT count(*) FROM wagtailimages_image)", "2"), 90_000, 1000);
+    await waitFor(
+      "the image in the replica",
+      async () => (await listKeys(client, bucket, "wagtail/_hostctl/media/site/")).some((k) => k.endsWith("red.png")),
+      60_000,
+      500,
+    );
+    await waitFor(
+      "the page and the image in the replica",
+      () =>
+        replicaHas(
+          hostA,
+          "SELECT (SELECT count(*) FROM wagtailcore_page WHERE slug = 'hosted') + (SELECT count(*) FROM wagtailimages_image)",
+          "2",
+        ),
+      90_000,
+      1000,
+    );
     await killHost(hostA, a);
     await rm(hostA, { recursive: true, force: true });
 

@@ -29,15 +29,24 @@ export async function appCheck(name: string, options: { ref?: string }, deps: De
     let findings: Finding[];
     if (spec.kind === "generic") {
       const web = (await releaseProcesses(spec, release)).web;
-      findings = [web ? { check: "web", level: "ok", detail: web } : { check: "web", level: "info", detail: "no web process (workers only; no health check)" }];
+      findings = [
+        web
+          ? { check: "web", level: "ok", detail: web }
+          : { check: "web", level: "info", detail: "no web process (workers only; no health check)" },
+      ];
     } else {
       findings = preflightFindings(spec, await releaseFacts(spec, release, await readAppEnv(deps.paths, name)));
       findings.push(await checkRequirementsResolve(ctx.run, spec, release, installerCacheEnv(deps.paths, deps.env)));
     }
     findings = findings.map((f) => ({ ...f, detail: f.detail.replaceAll(release, "<release>") }));
     const failed = findings.some((f) => f.level === "error");
-    const lines = [`${name} @ ${ref} → ${commit.sha.slice(0, 7)} "${commit.message}"`, ...findings.map((f) => `${MARK[f.level]}  ${f.check}: ${f.detail}`),
-      failed ? `not ready: fix the FAIL lines, then hostctl deploy ${name}` : `ready: hostctl deploy ${name}${options.ref ? ` --ref ${options.ref}` : ""}`];
+    const lines = [
+      `${name} @ ${ref} → ${commit.sha.slice(0, 7)} "${commit.message}"`,
+      ...findings.map((f) => `${MARK[f.level]}  ${f.check}: ${f.detail}`),
+      failed
+        ? `not ready: fix the FAIL lines, then hostctl deploy ${name}`
+        : `ready: hostctl deploy ${name}${options.ref ? ` --ref ${options.ref}` : ""}`,
+    ];
     return { text: lines.join("\n"), data: { app: name, ref, commit: commit.sha, ok: !failed, findings }, exitCode: failed ? 1 : 0 };
   } finally {
     ctx.store.close();

@@ -17,7 +17,10 @@ import type { AppSpec } from "../../config/schema.js";
 export function shimLines(spec: AppSpec): string[] {
   if (spec.kind === "generic") return [];
   if (!usesShim(spec)) return ["settings:   the project's own (django.settings_shim: false)"];
-  return [`settings:   hostctl_settings over ${spec.django.settings ?? "the project's (found at deploy; hostctl app check NAME)"}, overriding:`, ...SHIM_OVERRIDES.map((o) => `              ${o}`)];
+  return [
+    `settings:   hostctl_settings over ${spec.django.settings ?? "the project's (found at deploy; hostctl app check NAME)"}, overriding:`,
+    ...SHIM_OVERRIDES.map((o) => `              ${o}`),
+  ];
 }
 
 export interface AppAddOptions {
@@ -40,10 +43,24 @@ export interface AppAddOptions {
 }
 
 const FLAGS = {
-  name: "NAME", repo: "--repo", branch: "--branch", kind: "--kind", databases: "--db", replication: "--replication", port: "--port",
-  domains: "--domain", processes: "--process", build: "--build", python: "--python", "python.interpreter": "--python",
-  "python.system_site_packages": "--system-site-packages", "python.installer": "--installer",
-  "drill.schedule": "--drill-schedule", "drill.max_lag": "--max-lag", "deploy.poll": "--poll", "healthcheck.path": "--healthcheck-path",
+  name: "NAME",
+  repo: "--repo",
+  branch: "--branch",
+  kind: "--kind",
+  databases: "--db",
+  replication: "--replication",
+  port: "--port",
+  domains: "--domain",
+  processes: "--process",
+  build: "--build",
+  python: "--python",
+  "python.interpreter": "--python",
+  "python.system_site_packages": "--system-site-packages",
+  "python.installer": "--installer",
+  "drill.schedule": "--drill-schedule",
+  "drill.max_lag": "--max-lag",
+  "deploy.poll": "--poll",
+  "healthcheck.path": "--healthcheck-path",
 };
 
 /** Pure: jobs app add writes into app.yml (visible there, and removable): Wagtail's scheduled publishing. */
@@ -54,7 +71,11 @@ export function defaultJobs(kind: string): { name: string; schedule: string; com
 /** Pure: the job app add offers (prints) for Django apps: expired sessions pile up in SQLite otherwise. */
 export function offeredJobs(kind: string, name: string): string[] {
   if (kind !== "django" && kind !== "wagtail") return [];
-  return [`offer: to clear expired sessions daily, add to apps/${name}/app.yml:`, "  jobs:", "    - {name: clearsessions, schedule: \"30 4 * * *\", command: python manage.py clearsessions}"];
+  return [
+    `offer: to clear expired sessions daily, add to apps/${name}/app.yml:`,
+    "  jobs:",
+    '    - {name: clearsessions, schedule: "30 4 * * *", command: python manage.py clearsessions}',
+  ];
 }
 
 /** Pure: flags → the app spec input the schema validates. */
@@ -79,7 +100,10 @@ export function appInputFromFlags(name: string, o: AppAddOptions): AppSpecInput 
   const jobs = defaultJobs(o.kind ?? "django");
   if (jobs.length > 0) input.jobs = jobs;
   if (o.drillSchedule !== undefined || o.maxLag !== undefined) {
-    input.drill = { ...(o.drillSchedule === undefined ? {} : { schedule: o.drillSchedule }), ...(o.maxLag === undefined ? {} : { max_lag: o.maxLag }) };
+    input.drill = {
+      ...(o.drillSchedule === undefined ? {} : { schedule: o.drillSchedule }),
+      ...(o.maxLag === undefined ? {} : { max_lag: o.maxLag }),
+    };
   }
   return input as AppSpecInput;
 }
@@ -95,14 +119,18 @@ export async function appAdd(name: string, options: AppAddOptions, deps: Deps): 
   const secret = await ensureSecretKey(deps.paths, spec);
   await mirrorAfterChange(deps);
   const dbs = spec.databases.map((db) => db.path).join(", ") || "none";
-  const jobLines = [...spec.jobs.map((j) => `job ${j.name} (${j.schedule}): ${j.command} (in apps/${spec.name}/app.yml; remove it there if unwanted)`), ...offeredJobs(spec.kind, spec.name)];
+  const jobLines = [
+    ...spec.jobs.map((j) => `job ${j.name} (${j.schedule}): ${j.command} (in apps/${spec.name}/app.yml; remove it there if unwanted)`),
+    ...offeredJobs(spec.kind, spec.name),
+  ];
   // A running supervisor takes the app on at once: restore, Litestream, first deploy of the branch, processes.
   const loaded = await callControl(deps.paths, "load", { name: spec.name, timeoutMs: 30_000 });
-  const next = loaded === undefined
-    ? `next: hostctl env set ${spec.name} KEY=VALUE …, then hostctl up (it restores, deploys ${spec.branch} and starts ${spec.name}; hostctl deploy ${spec.name} deploys again later)`
-    : loaded.ok
-      ? `hostctl up is running: it restores, deploys ${spec.branch} and starts ${spec.name} now (hostctl status); env: hostctl env set ${spec.name} KEY=VALUE …, then hostctl restart ${spec.name}`
-      : `warning: the running hostctl up did not take ${spec.name} on (${loaded.error}): restart it to supervise the app`;
+  const next =
+    loaded === undefined
+      ? `next: hostctl env set ${spec.name} KEY=VALUE …, then hostctl up (it restores, deploys ${spec.branch} and starts ${spec.name}; hostctl deploy ${spec.name} deploys again later)`
+      : loaded.ok
+        ? `hostctl up is running: it restores, deploys ${spec.branch} and starts ${spec.name} now (hostctl status); env: hostctl env set ${spec.name} KEY=VALUE …, then hostctl restart ${spec.name}`
+        : `warning: the running hostctl up did not take ${spec.name} on (${loaded.error}): restart it to supervise the app`;
   return {
     text: `added ${spec.name} (${spec.kind}, ${spec.repo}@${spec.branch}, port ${spec.port}, databases: ${dbs})${secret ? `\ngenerated ${SECRET_KEY_VAR} in apps/${spec.name}/env (0600)` : ""}${jobLines.map((l) => `\n${l}`).join("")}\n${next}`,
     data: { ...spec, supervised: loaded !== undefined && loaded.status < 300 },
@@ -113,7 +141,10 @@ export async function appList(deps: Deps): Promise<CommandResult> {
   // A broken hostctl.yml is said here too, not first by the command that needs it.
   await loadHostConfig(deps.paths);
   const apps = await loadApps(deps.paths);
-  const rows = [["NAME", "KIND", "PORT", "BRANCH", "DATABASES", "REPO"], ...apps.map((a) => [a.name, a.kind, String(a.port), a.branch, a.databases.map((d) => d.path).join(",") || "-", a.repo])];
+  const rows = [
+    ["NAME", "KIND", "PORT", "BRANCH", "DATABASES", "REPO"],
+    ...apps.map((a) => [a.name, a.kind, String(a.port), a.branch, a.databases.map((d) => d.path).join(",") || "-", a.repo]),
+  ];
   return { text: apps.length === 0 ? "no apps yet: hostctl app add NAME --repo URL --port N" : table(rows), data: apps };
 }
 
@@ -126,7 +157,13 @@ export async function appShow(name: string, deps: Deps): Promise<CommandResult> 
     `repo:       ${spec.repo} (branch ${spec.branch})`,
     `port:       ${spec.port}${appDomains(spec).length > 0 ? `  domains: ${appDomains(spec).join(", ")}` : ""}`,
     `databases:  ${spec.databases.map((d) => d.path).join(", ") || "none"}`,
-    `processes:  ${Object.keys(spec.processes).length > 0 ? Object.entries(spec.processes).map(([t, c]) => `${t}: ${c}`).join("; ") : "from the repo's Procfile"}`,
+    `processes:  ${
+      Object.keys(spec.processes).length > 0
+        ? Object.entries(spec.processes)
+            .map(([t, c]) => `${t}: ${c}`)
+            .join("; ")
+        : "from the repo's Procfile"
+    }`,
     `python:     ${spec.python.interpreter} (${spec.python.system_site_packages ? "with system site packages" : "isolated venv"}, installer ${spec.python.installer})`,
     ...shimLines(spec),
     `healthcheck: ${spec.healthcheck.path} within ${spec.healthcheck.timeout}`,
@@ -135,7 +172,14 @@ export async function appShow(name: string, deps: Deps): Promise<CommandResult> 
     `drill:      ${spec.drill.schedule ?? "host default"}${spec.drill.max_lag ? `, max lag ${spec.drill.max_lag}` : ""}`,
     `data:       ${paths.data}`,
   ];
-  return { text: lines.join("\n"), data: { ...spec, settings_overrides: usesShim(spec) ? SHIM_OVERRIDES : [], paths: { root: paths.root, data: paths.data, logs: paths.logs, current: paths.current } } };
+  return {
+    text: lines.join("\n"),
+    data: {
+      ...spec,
+      settings_overrides: usesShim(spec) ? SHIM_OVERRIDES : [],
+      paths: { root: paths.root, data: paths.data, logs: paths.logs, current: paths.current },
+    },
+  };
 }
 
 export async function appRemove(name: string, options: { purge?: boolean }, deps: Deps): Promise<CommandResult> {
@@ -143,11 +187,14 @@ export async function appRemove(name: string, options: { purge?: boolean }, deps
   await requireApp(deps.paths, name);
   // Under a running supervisor the app is stopped first (its processes, then its Litestream).
   const unloaded = await callControl(deps.paths, "unload", { name, timeoutMs: 120_000 });
-  if (unloaded && !unloaded.ok) throw new HostctlError("SUPERVISOR_REFUSED", `the running hostctl up could not stop ${name}: ${unloaded.error}`);
+  if (unloaded && !unloaded.ok)
+    throw new HostctlError("SUPERVISOR_REFUSED", `the running hostctl up could not stop ${name}: ${unloaded.error}`);
   const result = await removeApp(deps.paths, host, name, options.purge ?? false);
   await mirrorAfterChange(deps, name);
   return {
-    text: result.purged ? `removed ${name} and deleted its files (the replica in S3 is kept)` : `removed ${name}; its files stay in ${result.kept} (use --purge to delete them)`,
+    text: result.purged
+      ? `removed ${name} and deleted its files (the replica in S3 is kept)`
+      : `removed ${name}; its files stay in ${result.kept} (use --purge to delete them)`,
     data: result,
   };
 }

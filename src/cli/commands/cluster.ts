@@ -19,7 +19,10 @@ export async function status(deps: Deps): Promise<CommandResult> {
   const host = await loadHostConfig(deps.paths);
   const litefs = requireLitefs(host, deps.paths.hostConfig);
   const apps = await clusterStatus(deps.paths, litefs, await loadApps(deps.paths));
-  const rows = [["APP", "NODE", "ROLE", "CONFIGURED", "PRIMARY", "DATABASES"], ...apps.map((a) => [a.app, a.node, a.role, a.configured, a.primary ?? "-", a.databases.map(position).join(", ")])];
+  const rows = [
+    ["APP", "NODE", "ROLE", "CONFIGURED", "PRIMARY", "DATABASES"],
+    ...apps.map((a) => [a.app, a.node, a.role, a.configured, a.primary ?? "-", a.databases.map(position).join(", ")]),
+  ];
   return { text: apps.length === 0 ? "no LiteFS apps on this host" : table(rows), data: { node: litefs.node, role: litefs.role, apps } };
 }
 
@@ -46,10 +49,20 @@ export interface RejoinFlags {
 
 export async function rejoin(options: RejoinFlags, deps: Deps): Promise<CommandResult> {
   const { primary, primaryAdvertise, primaryFrontDoor } = options;
-  if (!primary || !primaryAdvertise || !primaryFrontDoor) throw usageError("cluster rejoin needs --primary NODE, --primary-advertise URL and --primary-front-door URL");
+  if (!primary || !primaryAdvertise || !primaryFrontDoor)
+    throw usageError("cluster rejoin needs --primary NODE, --primary-advertise URL and --primary-front-door URL");
   const portBase = options.primaryPortBase === undefined ? undefined : Number(options.primaryPortBase);
-  if (portBase !== undefined && !Number.isInteger(portBase)) throw usageError(`argument --primary-port-base: expected an integer, got ${JSON.stringify(options.primaryPortBase)}`);
+  if (portBase !== undefined && !Number.isInteger(portBase))
+    throw usageError(`argument --primary-port-base: expected an integer, got ${JSON.stringify(options.primaryPortBase)}`);
   const ctx = await loadHostContext(deps);
-  const result = await rejoinAsReplica(ctx, { node: primary, advertise: primaryAdvertise, frontDoor: primaryFrontDoor, ...(portBase === undefined ? {} : { portBase }) });
-  return { text: `${result.node} now follows ${result.primary} as a replica; start it (hostctl up): LiteFS replaces its copy with the primary's.`, data: result };
+  const result = await rejoinAsReplica(ctx, {
+    node: primary,
+    advertise: primaryAdvertise,
+    frontDoor: primaryFrontDoor,
+    ...(portBase === undefined ? {} : { portBase }),
+  });
+  return {
+    text: `${result.node} now follows ${result.primary} as a replica; start it (hostctl up): LiteFS replaces its copy with the primary's.`,
+    data: result,
+  };
 }

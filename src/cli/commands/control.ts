@@ -14,12 +14,16 @@ export async function control(action: "restart" | "stop" | "start", name: string
   if (action === "restart") await checkEditedApp(deps.paths, await loadHostConfig(deps.paths), name);
   else await requireApp(deps.paths, name);
   const response = await callControl(deps.paths, action, { name });
-  if (!response) throw new HostctlError("SUPERVISOR_NOT_RUNNING", `hostctl up is not running for ${deps.paths.home}`, { hint: "start it: hostctl up" });
+  if (!response)
+    throw new HostctlError("SUPERVISOR_NOT_RUNNING", `hostctl up is not running for ${deps.paths.home}`, { hint: "start it: hostctl up" });
   if (!response.ok) throw new HostctlError("COMMAND_FAILED", `${action} ${name}: ${response.error}`);
   const body: RestartResult = response.body;
   // The registry in the replica holds each app's spec: an edited one goes there now, not at the next copy.
   if (body.reloaded) await mirrorAfterChange(deps);
   const reloaded = body.reloaded ? "app.yml changed, app reloaded; " : "";
-  const switched = body.switch_ms === undefined ? "" : `; switch: upstream changed in ${body.switch_ms} ms; old release drained in ${(body.drain_s ?? 0).toFixed(1)} s`;
+  const switched =
+    body.switch_ms === undefined
+      ? ""
+      : `; switch: upstream changed in ${body.switch_ms} ms; old release drained in ${(body.drain_s ?? 0).toFixed(1)} s`;
   return { text: `${name}: ${reloaded}${body.state}${body.reason ? ` (${body.reason})` : ""}${switched}`, data: body };
 }

@@ -37,9 +37,10 @@ export async function deploy(name: string, flags: DeployFlags, deps: Deps): Prom
       progress: deps.progress,
     });
     await mirrorRegistryOrWarn(ctx, deps.progress);
-    const how = result.mode === "supervisor"
-      ? (result.switch ?? `serving gap ${(result.gap_s ?? 0).toFixed(2)}s`)
-      : "not running: hostctl up starts it";
+    const how =
+      result.mode === "supervisor"
+        ? (result.switch ?? `serving gap ${(result.gap_s ?? 0).toFixed(2)}s`)
+        : "not running: hostctl up starts it";
     return {
       text: `deployed ${name} ${result.release} (${result.commit.slice(0, 7)} "${result.message}") in ${seconds(result.duration_ms)}; ${how}`,
       data: result,
@@ -53,7 +54,11 @@ export async function rollback(name: string, flags: { to?: string; force?: boole
   const spec = await requireApp(deps.paths, name);
   const ctx = await loadHostContext(deps);
   try {
-    const result = await rollbackApp(spec, ctx, { ...(flags.to === undefined ? {} : { to: flags.to }), ...(flags.force ? { force: true } : {}), progress: deps.progress });
+    const result = await rollbackApp(spec, ctx, {
+      ...(flags.to === undefined ? {} : { to: flags.to }),
+      ...(flags.force ? { force: true } : {}),
+      progress: deps.progress,
+    });
     await mirrorRegistryOrWarn(ctx, deps.progress);
     return {
       text: `rolled ${name} back from ${result.from ?? "nothing"} to ${result.to} (${result.commit.slice(0, 7)}); databases were not changed${result.switch ? `; ${result.switch}` : ""}`,
@@ -71,12 +76,15 @@ export async function releases(name: string, deps: Deps): Promise<CommandResult>
   const current = await readCurrent(app);
   const previous = previousRelease(list, current)?.id;
   const now = deps.clock.now();
-  const rows = [...list].reverse().map((r) => [
-    r.current ? "*" : r.id === previous ? "-" : " ", r.id, r.commit.slice(0, 7), ago(r.deployed_at, now), r.message,
-  ]);
+  const rows = [...list]
+    .reverse()
+    .map((r) => [r.current ? "*" : r.id === previous ? "-" : " ", r.id, r.commit.slice(0, 7), ago(r.deployed_at, now), r.message]);
   const data = [...list].reverse().map(({ dir, ...r }) => ({ ...r, dir, previous: r.id === previous }));
   return {
-    text: list.length === 0 ? `no releases of ${name} yet: hostctl deploy ${name}` : `${table([[" ", "RELEASE", "COMMIT", "DEPLOYED", "MESSAGE"], ...rows])}\n(* current, - previous)`,
+    text:
+      list.length === 0
+        ? `no releases of ${name} yet: hostctl deploy ${name}`
+        : `${table([[" ", "RELEASE", "COMMIT", "DEPLOYED", "MESSAGE"], ...rows])}\n(* current, - previous)`,
     data,
   };
 }

@@ -42,7 +42,9 @@ async function djangoVersion(app: AppSpec, deps: Deps): Promise<string> {
     const out = await deps.run(python, ["-c", "import django; print(django.get_version())"], { timeoutMs: 20_000 });
     return `Django ${out.stdout.trim()} (${python})`;
   } catch {
-    throw new Error(`${python} cannot import Django: add Django to the repo's requirements.txt (deploys pip install it) or install it for ${python}`);
+    throw new Error(
+      `${python} cannot import Django: add Django to the repo's requirements.txt (deploys pip install it) or install it for ${python}`,
+    );
   }
 }
 
@@ -51,39 +53,54 @@ export async function doctor(deps: Deps): Promise<CommandResult> {
   const host = await loadHostConfig(deps.paths);
   const apps = await loadApps(deps.paths);
   const checks: DoctorCheck[] = [];
-  checks.push(await check("litestream", async () => {
-    const engine = await selectEngine(host, deps.env, deps.run);
-    const reported = (await deps.run(engine.binary, versionArgs(), { timeoutMs: 10_000 })).stdout.trim();
-    return `${reported} (${engine.binary}; engine ${engine.line}${engine.line === "0.3" ? ", template litestream.yml.tmpl" : ", template litestream-0.5.yml.tmpl"})`;
-  }));
-  checks.push(await check(`disk ${deps.paths.home}`, async () => {
-    const disk = await diskSpace(deps.paths.home);
-    if (!disk) throw new Error(`cannot read the free space of ${deps.paths.home}`);
-    const mib = (disk.free_bytes / 1024 / 1024).toFixed(1);
-    if (disk.full) throw new Error(`disk full: ${mib} MiB free; free space (df -h ${deps.paths.home}, old releases)`);
-    return `${mib} MiB free`;
-  }));
+  checks.push(
+    await check("litestream", async () => {
+      const engine = await selectEngine(host, deps.env, deps.run);
+      const reported = (await deps.run(engine.binary, versionArgs(), { timeoutMs: 10_000 })).stdout.trim();
+      return `${reported} (${engine.binary}; engine ${engine.line}${engine.line === "0.3" ? ", template litestream.yml.tmpl" : ", template litestream-0.5.yml.tmpl"})`;
+    }),
+  );
+  checks.push(
+    await check(`disk ${deps.paths.home}`, async () => {
+      const disk = await diskSpace(deps.paths.home);
+      if (!disk) throw new Error(`cannot read the free space of ${deps.paths.home}`);
+      const mib = (disk.free_bytes / 1024 / 1024).toFixed(1);
+      if (disk.full) throw new Error(`disk full: ${mib} MiB free; free space (df -h ${deps.paths.home}, old releases)`);
+      return `${mib} MiB free`;
+    }),
+  );
   checks.push(await check("git", async () => (await deps.run("git", ["--version"], { timeoutMs: 10_000 })).stdout.trim()));
-  checks.push(await check("sqlite3", async () => (await deps.run("sqlite3", ["--version"], { timeoutMs: 10_000 })).stdout.trim().split(" ")[0] ?? ""));
+  checks.push(
+    await check("sqlite3", async () => (await deps.run("sqlite3", ["--version"], { timeoutMs: 10_000 })).stdout.trim().split(" ")[0] ?? ""),
+  );
   for (const python of new Set(apps.filter((a) => a.kind !== "generic").map((a) => a.python.interpreter))) {
-    const users = apps.filter((a) => a.python.interpreter === python).map((a) => a.name).join(", ");
-    checks.push(await check(`python ${python} (${users})`, async () =>
-      (await deps.run(python, ["-c", "import sys, venv; print(sys.version.split()[0])"], { timeoutMs: 10_000 })).stdout.trim()));
+    const users = apps
+      .filter((a) => a.python.interpreter === python)
+      .map((a) => a.name)
+      .join(", ");
+    checks.push(
+      await check(`python ${python} (${users})`, async () =>
+        (await deps.run(python, ["-c", "import sys, venv; print(sys.version.split()[0])"], { timeoutMs: 10_000 })).stdout.trim(),
+      ),
+    );
   }
-  for (const app of apps.filter((a) => a.kind !== "generic")) checks.push(await check(`django for ${app.name}`, () => djangoVersion(app, deps)));
+  for (const app of apps.filter((a) => a.kind !== "generic"))
+    checks.push(await check(`django for ${app.name}`, () => djangoVersion(app, deps)));
   const live = await callControl(deps.paths, "status", { timeoutMs: 5000 });
   checks.push(...(await proxyChecks(host, apps, deps.run, deps.env.PATH, live?.ok === true && live.body.proxy.state === "running")));
   checks.push(...(await litefsChecks(host, apps, deps.run, process.getuid?.())));
   const store = createReplicaStore(host, await readS3Credentials(host, deps.env));
-  checks.push(await check(`replica ${host.replica.url}`, async () => {
-    const key = controlKey(store.target, "doctor", `${hostname()}-${randomBytes(4).toString("hex")}`);
-    const body = `hostctl doctor ${new Date().toISOString()}`;
-    await store.put(key, body);
-    const back = await store.get(key);
-    await store.delete(key);
-    if (back?.toString() !== body) throw new Error(`read back ${back === undefined ? "nothing" : "different bytes"} from ${key}`);
-    return "put, get and delete work";
-  }));
+  checks.push(
+    await check(`replica ${host.replica.url}`, async () => {
+      const key = controlKey(store.target, "doctor", `${hostname()}-${randomBytes(4).toString("hex")}`);
+      const body = `hostctl doctor ${new Date().toISOString()}`;
+      await store.put(key, body);
+      const back = await store.get(key);
+      await store.delete(key);
+      if (back?.toString() !== body) throw new Error(`read back ${back === undefined ? "nothing" : "different bytes"} from ${key}`);
+      return "put, get and delete work";
+    }),
+  );
   store.close();
   const ok = checks.every((c) => c.ok);
   const text = table([["CHECK", "OK", "DETAIL"], ...checks.map((c) => [c.name, c.ok ? "ok" : "FAIL", c.detail])]);

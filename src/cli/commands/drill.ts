@@ -17,7 +17,10 @@ export function formatDrill(result: DrillResult): string {
   const rows = result.databases.flatMap((db) => db.checks.map((c) => [`  ${db.path}`, c.name, c.ok ? "ok" : "FAIL", c.detail]));
   if (rows.length > 0) lines.push(table(rows));
   for (const db of result.databases) {
-    if (db.restore_ms !== null) lines.push(`  ${db.path}: RTO ${db.restore_ms} ms, RPO ${db.lag_s === null ? "unknown" : `${db.lag_s}s`}, generation ${db.generation ?? "?"}`);
+    if (db.restore_ms !== null)
+      lines.push(
+        `  ${db.path}: RTO ${db.restore_ms} ms, RPO ${db.lag_s === null ? "unknown" : `${db.lag_s}s`}, generation ${db.generation ?? "?"}`,
+      );
   }
   if (!result.ok && result.reason) lines.push(`  reason: ${result.reason}`);
   return lines.join("\n");
@@ -27,14 +30,16 @@ export function formatDrill(result: DrillResult): string {
 export async function drill(name: string | undefined, options: DrillOptions, deps: Deps): Promise<CommandResult> {
   const ctx = await loadHostContext(deps);
   try {
-    const specs = name === undefined ? (await loadApps(deps.paths)).filter((a) => a.databases.length > 0) : [await requireApp(deps.paths, name)];
+    const specs =
+      name === undefined ? (await loadApps(deps.paths)).filter((a) => a.databases.length > 0) : [await requireApp(deps.paths, name)];
     const results: DrillResult[] = [];
     for (const spec of specs) {
       deps.progress(`drilling ${spec.name} (${spec.databases.length} database${spec.databases.length === 1 ? "" : "s"})…`);
       const result = await runDrill(spec, ctx, { noLive: options.live === false, trigger: "cli" });
       results.push(result);
       const alerts = await recordDrill(spec, ctx, result);
-      for (const a of alerts.filter((x) => !x.ok)) deps.progress(`warning: ${a.kind} alert to ${a.target} failed after ${a.attempts} attempts: ${a.error ?? ""}`);
+      for (const a of alerts.filter((x) => !x.ok))
+        deps.progress(`warning: ${a.kind} alert to ${a.target} failed after ${a.attempts} attempts: ${a.error ?? ""}`);
     }
     const ok = results.every((r) => r.ok);
     const text = results.length === 0 ? "no apps with databases to drill" : results.map(formatDrill).join("\n\n");
@@ -44,4 +49,3 @@ export async function drill(name: string | undefined, options: DrillOptions, dep
     ctx.store.close();
   }
 }
-

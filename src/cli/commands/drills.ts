@@ -27,14 +27,26 @@ function rto(d: DrillResult): string {
 /** `hostctl drills NAME [--last N]`: the app's drill history, newest last. */
 export async function drillsHistory(name: string, options: DrillsOptions, deps: Deps): Promise<CommandResult> {
   const last = options.last === undefined ? 10 : Number(options.last);
-  if (!Number.isInteger(last) || last < 1) throw usageError(`argument --last: expected a positive integer, got ${JSON.stringify(options.last)}`);
+  if (!Number.isInteger(last) || last < 1)
+    throw usageError(`argument --last: expected a positive integer, got ${JSON.stringify(options.last)}`);
   await requireApp(deps.paths, name);
   const drills = await readDrills(appPaths(deps.paths, name).drills, last);
   const now = deps.clock.now();
-  const text = drills.length === 0
-    ? `no drills recorded for ${name} yet; run: hostctl drill ${name}`
-    : table([["STARTED", "AGE", "VERDICT", "TRIGGER", "DURATION", "RTO", "RPO", "REASON"], ...drills.map((d) => [
-      d.started_at, ago(d.started_at, now), verdict(d), d.trigger, `${(d.duration_ms / 1000).toFixed(1)}s`, rto(d), lag(d), d.reason ?? "",
-    ])]);
+  const text =
+    drills.length === 0
+      ? `no drills recorded for ${name} yet; run: hostctl drill ${name}`
+      : table([
+          ["STARTED", "AGE", "VERDICT", "TRIGGER", "DURATION", "RTO", "RPO", "REASON"],
+          ...drills.map((d) => [
+            d.started_at,
+            ago(d.started_at, now),
+            verdict(d),
+            d.trigger,
+            `${(d.duration_ms / 1000).toFixed(1)}s`,
+            rto(d),
+            lag(d),
+            d.reason ?? "",
+          ]),
+        ]);
   return { text, data: { app: name, drills } };
 }

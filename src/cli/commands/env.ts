@@ -5,11 +5,17 @@ import { formatEnvValue, parseEnvText } from "../../lib/env-format.js";
 import { usageError } from "../../lib/errors.js";
 import { mirrorAfterChange } from "../mirror.js";
 
-export async function envSet(name: string, assignments: string[], options: { stdin?: boolean; stdinText?: string }, deps: Deps): Promise<CommandResult> {
+export async function envSet(
+  name: string,
+  assignments: string[],
+  options: { stdin?: boolean; stdinText?: string },
+  deps: Deps,
+): Promise<CommandResult> {
   await requireApp(deps.paths, name);
   const pairs = parseAssignments(assignments);
   if (options.stdin) Object.assign(pairs, parseEnvText(options.stdinText ?? "", "stdin"));
-  if (Object.keys(pairs).length === 0) throw usageError("nothing to set: give KEY=VALUE arguments or --stdin", `example: hostctl env set ${name} DEBUG=0`);
+  if (Object.keys(pairs).length === 0)
+    throw usageError("nothing to set: give KEY=VALUE arguments or --stdin", `example: hostctl env set ${name} DEBUG=0`);
   const keys = await setAppEnv(deps.paths, name, pairs);
   await mirrorAfterChange(deps);
   return { text: `set ${keys.join(", ")} for ${name} (restart the app to apply: hostctl restart ${name})`, data: { app: name, set: keys } };
@@ -20,7 +26,10 @@ export async function envUnset(name: string, keys: string[], deps: Deps): Promis
   if (keys.length === 0) throw usageError("give at least one KEY to unset");
   const removed = await unsetAppEnv(deps.paths, name, keys);
   await mirrorAfterChange(deps);
-  return { text: removed.length > 0 ? `unset ${removed.join(", ")} for ${name}` : `none of ${keys.join(", ")} were set for ${name}`, data: { app: name, unset: removed } };
+  return {
+    text: removed.length > 0 ? `unset ${removed.join(", ")} for ${name}` : `none of ${keys.join(", ")} were set for ${name}`,
+    data: { app: name, unset: removed },
+  };
 }
 
 /** Lists keys only unless asked: values are secrets and terminals are logged. */

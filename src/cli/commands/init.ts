@@ -57,7 +57,14 @@ async function checkCredentialsFile(file: string): Promise<void> {
 
 /** Pure: the proxy section from init's flags; any of them turns the front door on (none: apps serve on their ports). */
 export function proxyInput(o: InitOptions): { proxy?: Record<string, unknown> } {
-  if (o.httpPort === undefined && o.httpsPort === undefined && o.tls === undefined && o.acmeEmail === undefined && o.proxyBind === undefined) return {};
+  if (
+    o.httpPort === undefined &&
+    o.httpsPort === undefined &&
+    o.tls === undefined &&
+    o.acmeEmail === undefined &&
+    o.proxyBind === undefined
+  )
+    return {};
   return {
     proxy: {
       ...(o.httpPort === undefined ? {} : { http_port: numberOrText(o.httpPort) }),
@@ -79,19 +86,22 @@ export async function initHost(options: InitOptions, deps: Deps): Promise<Comman
   const credentialsFile = options.s3CredentialsFile === undefined ? undefined : resolve(options.s3CredentialsFile);
   let config: HostConfig;
   try {
-    config = validateHostConfig({
-      replica: {
-        url: options.replicaUrl,
-        s3: {
-          ...(options.s3Endpoint === undefined ? {} : { endpoint: options.s3Endpoint }),
-          ...(options.s3Region === undefined ? {} : { region: options.s3Region }),
-          ...(options.s3ForcePathStyle === undefined ? {} : { force_path_style: options.s3ForcePathStyle }),
-          ...(credentialsFile === undefined ? {} : { credentials_file: credentialsFile }),
+    config = validateHostConfig(
+      {
+        replica: {
+          url: options.replicaUrl,
+          s3: {
+            ...(options.s3Endpoint === undefined ? {} : { endpoint: options.s3Endpoint }),
+            ...(options.s3Region === undefined ? {} : { region: options.s3Region }),
+            ...(options.s3ForcePathStyle === undefined ? {} : { force_path_style: options.s3ForcePathStyle }),
+            ...(credentialsFile === undefined ? {} : { credentials_file: credentialsFile }),
+          },
         },
+        ...(options.metricsPortBase === undefined ? {} : { litestream: { metrics_port_base: numberOrText(options.metricsPortBase) } }),
+        ...proxyInput(options),
       },
-      ...(options.metricsPortBase === undefined ? {} : { litestream: { metrics_port_base: numberOrText(options.metricsPortBase) } }),
-      ...proxyInput(options),
-    }, paths.hostConfig);
+      paths.hostConfig,
+    );
     checkHostRules(config, paths.home, paths.hostConfig);
   } catch (error) {
     throw asArgumentError(error, FLAGS);
@@ -102,10 +112,16 @@ export async function initHost(options: InitOptions, deps: Deps): Promise<Comman
   const envKeys = deps.env.AWS_ACCESS_KEY_ID && deps.env.AWS_SECRET_ACCESS_KEY;
   if (target.kind === "s3" && credentialsFile === undefined && envKeys) {
     // Keep the keys from this shell for the supervisor (systemd gives it no AWS_* environment).
-    await writeFileAtomic(paths.credentials, `AWS_ACCESS_KEY_ID=${deps.env.AWS_ACCESS_KEY_ID}\nAWS_SECRET_ACCESS_KEY=${deps.env.AWS_SECRET_ACCESS_KEY}\n`, 0o600);
+    await writeFileAtomic(
+      paths.credentials,
+      `AWS_ACCESS_KEY_ID=${deps.env.AWS_ACCESS_KEY_ID}\nAWS_SECRET_ACCESS_KEY=${deps.env.AWS_SECRET_ACCESS_KEY}\n`,
+      0o600,
+    );
     config.replica.s3.credentials_file = paths.credentials;
   } else if (target.kind === "s3" && credentialsFile === undefined) {
-    warnings.push("no S3 credentials given (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or --s3-credentials-file): Litestream will use its default chain");
+    warnings.push(
+      "no S3 credentials given (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or --s3-credentials-file): Litestream will use its default chain",
+    );
   }
   if (target.kind === "file") {
     if (!isAbsolute(target.dir)) throw usageError(`argument --replica-url: expected an absolute file:/// path, got ${options.replicaUrl}`);
@@ -113,7 +129,9 @@ export async function initHost(options: InitOptions, deps: Deps): Promise<Comman
     await mkdir(target.dir, { recursive: true, mode: 0o700 });
   }
   await mkdir(paths.home, { recursive: true, mode: 0o755 });
-  await Promise.all([paths.apps, paths.run, paths.pids, paths.locks, paths.litestreamConfigs].map((dir) => mkdir(dir, { recursive: true })));
+  await Promise.all(
+    [paths.apps, paths.run, paths.pids, paths.locks, paths.litestreamConfigs].map((dir) => mkdir(dir, { recursive: true })),
+  );
   await saveHostConfig(paths, config);
   await writeLitestreamConfigs(paths, config, await loadApps(paths));
   const store = createReplicaStore(config, await readS3Credentials(config, deps.env));
@@ -127,12 +145,17 @@ export async function initHost(options: InitOptions, deps: Deps): Promise<Comman
   } finally {
     store.close();
   }
-  deps.log.info({ event: "host.initialised", home: paths.home, replica: config.replica.url, credentialsFile: config.replica.s3.credentials_file }, "host initialised");
+  deps.log.info(
+    { event: "host.initialised", home: paths.home, replica: config.replica.url, credentialsFile: config.replica.s3.credentials_file },
+    "host initialised",
+  );
   for (const warning of warnings) deps.progress(`warning: ${warning}`);
   return {
-    text: `initialised ${paths.home}\nreplica: ${config.replica.url}\n${found > 0
-      ? `the replica holds ${found} app${found === 1 ? "" : "s"}: next: hostctl up --takeover (recovers and starts them; without --takeover it waits for the old host's lease)`
-      : "next: hostctl app add NAME --repo URL --port 8001 --db db.sqlite3"}`,
+    text: `initialised ${paths.home}\nreplica: ${config.replica.url}\n${
+      found > 0
+        ? `the replica holds ${found} app${found === 1 ? "" : "s"}: next: hostctl up --takeover (recovers and starts them; without --takeover it waits for the old host's lease)`
+        : "next: hostctl app add NAME --repo URL --port 8001 --db db.sqlite3"
+    }`,
     data: { home: paths.home, config: paths.hostConfig, replica: config.replica.url, warnings, apps_in_replica: found },
   };
 }

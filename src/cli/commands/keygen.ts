@@ -12,9 +12,10 @@ export async function keygen(options: { write?: boolean } = {}, deps?: Deps): Pr
     const host = await loadHostConfig(deps.paths);
     await saveHostConfig(deps.paths, { ...host, registry: { ...host.registry, env_public_key: publicKey } });
   }
-  const where = options.write && deps
-    ? [`Wrote the public key to ${deps.paths.hostConfig} (registry.env_public_key): app env files are mirrored encrypted from now on.`]
-    : ["Put the public key in hostctl.yml (or run: hostctl keygen --write):", "  registry:", `    env_public_key: ${publicKey}`];
+  const where =
+    options.write && deps
+      ? [`Wrote the public key to ${deps.paths.hostConfig} (registry.env_public_key): app env files are mirrored encrypted from now on.`]
+      : ["Put the public key in hostctl.yml (or run: hostctl keygen --write):", "  registry:", `    env_public_key: ${publicKey}`];
   return {
     text: [
       ...where,

@@ -19,7 +19,10 @@ async function tailBytes(file: string, maxBytes: number): Promise<{ text: string
 }
 
 function lastLines(text: string, lines: number): string {
-  return text.split("\n").slice(-(lines + 1)).join("\n");
+  return text
+    .split("\n")
+    .slice(-(lines + 1))
+    .join("\n");
 }
 
 export interface LogsOptions {
@@ -36,7 +39,10 @@ export async function logs(name: string, options: LogsOptions, deps: Deps, signa
   // Number() reads "" as 0 and "0x10" as 16: only plain digits are a line count.
   if (!/^\d{1,9}$/.test(text)) throw usageError(`argument --lines "${text}": expected a whole number such as 100`);
   const lines = Number(text);
-  const available = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith(".log")).map((f) => f.slice(0, -4)).sort();
+  const available = (await readdir(dir).catch(() => [] as string[]))
+    .filter((f) => f.endsWith(".log"))
+    .map((f) => f.slice(0, -4))
+    .sort();
   // Litestream's chatter has its own file and is shown only when asked for (--process litestream).
   const wanted = options.process ? [options.process] : available.filter((p) => p !== "litestream");
   if (options.process && !available.includes(options.process)) {

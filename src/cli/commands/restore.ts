@@ -38,7 +38,10 @@ export async function restore(name: string, options: RestoreOptions, deps: Deps)
   const present = [];
   for (const db of spec.databases) if (await pathExists(join(app.data, db.path))) present.push(db.path);
   if (present.length > 0 && !options.force) {
-    throw new HostctlError("DB_EXISTS", `${name}: ${present.join(", ")} already exist; restore would replace them`, { exitCode: 2, hint: `hostctl restore ${name} --force (the app is stopped and the current files are kept aside)` });
+    throw new HostctlError("DB_EXISTS", `${name}: ${present.join(", ")} already exist; restore would replace them`, {
+      exitCode: 2,
+      hint: `hostctl restore ${name} --force (the app is stopped and the current files are kept aside)`,
+    });
   }
   let stoppedSupervised = false;
   const asides: [string, string][] = [];
@@ -62,7 +65,10 @@ export async function restore(name: string, options: RestoreOptions, deps: Deps)
   try {
     await refreshLitestreamConfigs(spec, ctx);
     const results = await ensureDatabases(spec, ctx, options.timestamp ? { timestamp: options.timestamp } : {});
-    const lines = results.map((r) => `${r.path}: ${r.action}${r.restore_ms === undefined ? "" : ` in ${r.restore_ms} ms`}${r.generation ? ` (generation ${r.generation})` : ""}`);
+    const lines = results.map(
+      (r) =>
+        `${r.path}: ${r.action}${r.restore_ms === undefined ? "" : ` in ${r.restore_ms} ms`}${r.generation ? ` (generation ${r.generation})` : ""}`,
+    );
     return { text: lines.join("\n"), data: { app: name, databases: results } };
   } catch (error) {
     // The restore failed: put the previous files back rather than leave the app without its data.

@@ -20,7 +20,8 @@ export function callerEnv(env: NodeJS.ProcessEnv): Record<string, string> {
 /** `hostctl run NAME CMD…`: CMD in the live release with the app's env, venv first on PATH. */
 export async function runInApp(name: string, argv: readonly string[], deps: Deps, what = argv.join(" ")): Promise<CommandResult> {
   const [file, ...args] = argv;
-  if (file === undefined) throw usageError("missing command: hostctl run NAME [--] CMD [ARGS…]", `example: hostctl run ${name} -- python manage.py check`);
+  if (file === undefined)
+    throw usageError("missing command: hostctl run NAME [--] CMD [ARGS…]", `example: hostctl run ${name} -- python manage.py check`);
   const spec = await requireApp(deps.paths, name);
   const releaseDir = await liveReleaseDir(deps.paths, spec);
   await requireDatabases(deps.paths, spec, what);

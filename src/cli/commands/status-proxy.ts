@@ -6,10 +6,15 @@ export function proxyLines(status: { proxy?: ProxyStatus }): string {
   if (!proxy) return "";
   if (proxy.state === "off") return `\nproxy: off (${proxy.reason ?? "not configured"})`;
   const head = `\nproxy: caddy ${proxy.caddy_version ?? "?"} ${proxy.state ?? "?"}${proxy.pid ? ` (pid ${proxy.pid})` : ""}${proxy.restarts ? ` ↻${proxy.restarts}` : ""}, config v${proxy.config_version ?? 0}, tls ${proxy.tls ?? "?"}, listening ${(proxy.listeners ?? []).join(" ") || "nowhere"}`;
-  const apps = Object.entries(proxy.apps ?? {}).map(([name, app]) =>
-    `  ${name}: ${app.domains.length > 0 ? app.domains.join(", ") : "(no domain: its own port)"} → ${app.live_port === undefined ? "503 (not serving)" : `127.0.0.1:${app.live_port}`}`);
-  const handover = proxy.listener_handover === "off" || proxy.listener_handover === "unsupported"
-    ? [`  warning: a switch can reset connections queued during Caddy's reload (listener handover ${proxy.listener_handover}): run hostctl doctor`]
-    : [];
+  const apps = Object.entries(proxy.apps ?? {}).map(
+    ([name, app]) =>
+      `  ${name}: ${app.domains.length > 0 ? app.domains.join(", ") : "(no domain: its own port)"} → ${app.live_port === undefined ? "503 (not serving)" : `127.0.0.1:${app.live_port}`}`,
+  );
+  const handover =
+    proxy.listener_handover === "off" || proxy.listener_handover === "unsupported"
+      ? [
+          `  warning: a switch can reset connections queued during Caddy's reload (listener handover ${proxy.listener_handover}): run hostctl doctor`,
+        ]
+      : [];
   return [head, ...handover, ...apps].join("\n");
 }

@@ -28,17 +28,21 @@ interface DiskAppStatus {
 
 async function diskStatus(deps: Deps): Promise<DiskAppStatus[]> {
   const apps = await loadApps(deps.paths);
-  return Promise.all(apps.map(async (spec) => {
-    const paths = appPaths(deps.paths, spec.name);
-    const release = (await pathExists(paths.current)) ? basename(await readlink(paths.current)) : undefined;
-    const databases = await Promise.all(spec.databases.map(async (db) => {
-      const file = join(databaseDirOf(spec, paths), db.path);
-      return { path: db.path, exists: await pathExists(file), bytes: await fileSize(file) };
-    }));
-    const last = lastVerdict(await readDrills(paths.drills, 20));
-    const last_drill = last ? { ok: last.ok, at: last.started_at, skipped: last.skipped ?? false } : null;
-    return { name: spec.name, state: "not supervised" as const, release, data_dir: paths.data, databases, last_drill };
-  }));
+  return Promise.all(
+    apps.map(async (spec) => {
+      const paths = appPaths(deps.paths, spec.name);
+      const release = (await pathExists(paths.current)) ? basename(await readlink(paths.current)) : undefined;
+      const databases = await Promise.all(
+        spec.databases.map(async (db) => {
+          const file = join(databaseDirOf(spec, paths), db.path);
+          return { path: db.path, exists: await pathExists(file), bytes: await fileSize(file) };
+        }),
+      );
+      const last = lastVerdict(await readDrills(paths.drills, 20));
+      const last_drill = last ? { ok: last.ok, at: last.started_at, skipped: last.skipped ?? false } : null;
+      return { name: spec.name, state: "not supervised" as const, release, data_dir: paths.data, databases, last_drill };
+    }),
+  );
 }
 
 interface DrillSummary {
@@ -69,13 +73,21 @@ function mediaLagText(app: AppStatus): string {
 
 /** One line per app job that has run (hostctl jobs NAME has the detail). */
 function jobsText(apps: AppStatus[], now: Date): string {
-  const lines = apps.flatMap((a) => Object.entries(a.jobs ?? {}).filter(([, j]) => j.last_run_at !== null).map(([name, j]) =>
-    `job ${a.name}/${name}: ${j.running ? "running; last " : ""}${j.ok ? "ok" : `FAILED (exit ${String(j.exit_code)})`} ${ago(j.last_run_at ?? "", now)} in ${((j.duration_ms ?? 0) / 1000).toFixed(1)}s${j.overlaps_skipped ? `, ${j.overlaps_skipped} overlapping runs skipped` : ""}`));
+  const lines = apps.flatMap((a) =>
+    Object.entries(a.jobs ?? {})
+      .filter(([, j]) => j.last_run_at !== null)
+      .map(
+        ([name, j]) =>
+          `job ${a.name}/${name}: ${j.running ? "running; last " : ""}${j.ok ? "ok" : `FAILED (exit ${String(j.exit_code)})`} ${ago(j.last_run_at ?? "", now)} in ${((j.duration_ms ?? 0) / 1000).toFixed(1)}s${j.overlaps_skipped ? `, ${j.overlaps_skipped} overlapping runs skipped` : ""}`,
+      ),
+  );
   return lines.length === 0 ? "" : `\n${lines.join("\n")}`;
 }
 
 function processSummary(app: AppStatus): string {
-  return app.processes.map((p) => `${p.type}:${p.state}${p.pid ? `(${p.pid})` : ""}${p.restarts ? ` ↻${p.restarts}` : ""}`).join(" ") || "-";
+  return (
+    app.processes.map((p) => `${p.type}:${p.state}${p.pid ? `(${p.pid})` : ""}${p.restarts ? ` ↻${p.restarts}` : ""}`).join(" ") || "-"
+  );
 }
 
 /** A `hostctl up` that waits for another host's lease has no control socket yet: it says so in run/. */
@@ -92,7 +104,9 @@ function litestreamText(engine: HostFacts["litestream"]): string {
 /** A full disk under HOME is said first: logs are being dropped and writes of the apps may fail. */
 async function diskLine(deps: Deps): Promise<{ disk: DiskSpace | undefined; line: string }> {
   const disk = await diskSpace(deps.paths.home);
-  const line = disk?.full ? `DISK FULL: ${disk.free_bytes} bytes free on the filesystem of ${deps.paths.home}: process output is dropped and app writes may fail (free space: df -h ${deps.paths.home})\n` : "";
+  const line = disk?.full
+    ? `DISK FULL: ${disk.free_bytes} bytes free on the filesystem of ${deps.paths.home}: process output is dropped and app writes may fail (free space: df -h ${deps.paths.home})\n`
+    : "";
   return { disk, line };
 }
 
@@ -104,7 +118,16 @@ export async function status(deps: Deps): Promise<CommandResult> {
   if (!live) {
     const apps = await diskStatus(deps);
     const now = deps.clock.now();
-    const rows = [["APP", "STATE", "RELEASE", "LAST DRILL", "DATABASES"], ...apps.map((a) => [a.name, a.state, a.release ?? "-", drillText(a.last_drill, now), a.databases.map((d) => `${d.path}${d.exists ? ` ${d.bytes}B` : " (missing)"}`).join(", ") || "-"])];
+    const rows = [
+      ["APP", "STATE", "RELEASE", "LAST DRILL", "DATABASES"],
+      ...apps.map((a) => [
+        a.name,
+        a.state,
+        a.release ?? "-",
+        drillText(a.last_drill, now),
+        a.databases.map((d) => `${d.path}${d.exists ? ` ${d.bytes}B` : " (missing)"}`).join(", ") || "-",
+      ]),
+    ];
     const waiting = await leaseWait(deps);
     const headline = waiting
       ? `hostctl up (pid ${waiting.pid}) is waiting for the replica lease since ${ago(waiting.since, now)}: ${waiting.reason}; nothing starts until it is released or expires (or: hostctl up --takeover)`
@@ -116,9 +139,20 @@ export async function status(deps: Deps): Promise<CommandResult> {
   }
   const now = deps.clock.now();
   const s = live.body;
-  const rows = [["APP", "STATE", "PROCESSES", "LITESTREAM", "LAG", "MEDIA LAG", "LAST DRILL", "RELEASE", "REASON"], ...s.apps.map((a) => [
-    a.name, a.state, processSummary(a), a.litestream.state, lagText(a), mediaLagText(a), drillText(a.last_drill, now), a.release ?? "-", a.reason ?? "",
-  ])];
+  const rows = [
+    ["APP", "STATE", "PROCESSES", "LITESTREAM", "LAG", "MEDIA LAG", "LAST DRILL", "RELEASE", "REASON"],
+    ...s.apps.map((a) => [
+      a.name,
+      a.state,
+      processSummary(a),
+      a.litestream.state,
+      lagText(a),
+      mediaLagText(a),
+      drillText(a.last_drill, now),
+      a.release ?? "-",
+      a.reason ?? "",
+    ]),
+  ];
   return {
     text: `${diskWarning}supervisor pid ${s.supervisor.pid}, up since ${ago(s.supervisor.started_at, now)}${litestreamText(s.litestream)}\n${table(rows)}${jobsText(s.apps, now)}${proxyLines(s)}`,
     data: { ...s, disk },

@@ -10,10 +10,17 @@ export interface UpOptions {
   wait?: boolean;
 }
 
-export type SupervisorWiring = Pick<SupervisorOptions, "hooks" | "firstDeploy" | "extend" | "beforeStart" | "afterRestore" | "beforeReplicate">;
+export type SupervisorWiring = Pick<
+  SupervisorOptions,
+  "hooks" | "firstDeploy" | "extend" | "beforeStart" | "afterRestore" | "beforeReplicate"
+>;
 
 /** The composition root of the supervisor: JSON logs on stdout (journald), everything else from features. */
-export async function up(options: UpOptions, deps: Deps, wiring: (ctx: HostContext, options: UpOptions) => SupervisorWiring): Promise<CommandResult> {
+export async function up(
+  options: UpOptions,
+  deps: Deps,
+  wiring: (ctx: HostContext, options: UpOptions) => SupervisorWiring,
+): Promise<CommandResult> {
   const log = createLogger(deps.logLevel ?? "info", fdDestination(1));
   const supervisorDeps = { ...deps, log };
   const ctx = await loadHostContext(supervisorDeps);

@@ -13,7 +13,9 @@ export async function wireDrills(supervisor: Supervisor, media?: Pick<MediaSyncL
   await observer.ready();
   const engine = engineOf(ctx);
   supervisor.addStatus(() => ({ litestream: { version: engine.version, line: engine.line, binary: engine.binary } }));
-  supervisor.routes.add(routeSpec("metrics"), () => Promise.resolve({ body: null, text: renderMetrics({ apps: observer.metrics((app) => media?.lagSeconds(app)) }) }));
+  supervisor.routes.add(routeSpec("metrics"), () =>
+    Promise.resolve({ body: null, text: renderMetrics({ apps: observer.metrics((app) => media?.lagSeconds(app)) }) }),
+  );
   supervisor.routes.serve("drill", async ({ name = "" }) => {
     await observer.trigger(supervisor.unit(name).spec);
     return supervisor.unit(name).status();

@@ -37,7 +37,10 @@ export class FirstDeploys {
       try {
         this.begun.set(spec.name, { ref: options.ref ?? spec.branch, deploy: await beginDeploy(spec, ctx, options) });
       } catch (error) {
-        ctx.log.warn({ event: "deploy.first_not_begun", app: spec.name, reason: errorMessage(error) }, "first deploy not begun early; it runs when the app boots");
+        ctx.log.warn(
+          { event: "deploy.first_not_begun", app: spec.name, reason: errorMessage(error) },
+          "first deploy not begun early; it runs when the app boots",
+        );
       }
     }
   }
@@ -69,6 +72,11 @@ export class FirstDeploys {
 
   private async options(spec: AppSpec): Promise<DeployOptions> {
     const recovery = await readRecoveryState(this.ctx, spec.name);
-    return { ref: recovery.recover_commit ?? spec.branch, force: true, command: "hostctl up (first deploy)", progress: loggedProgress(this.ctx, spec.name) };
+    return {
+      ref: recovery.recover_commit ?? spec.branch,
+      force: true,
+      command: "hostctl up (first deploy)",
+      progress: loggedProgress(this.ctx, spec.name),
+    };
   }
 }

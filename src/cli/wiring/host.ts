@@ -19,7 +19,8 @@ export function restoreMediaFirst(ctx: HostContext, recovered?: Set<string>, gat
     const restore = () => restoreMedia(spec.name, media, ctx);
     const result = gate ? await gate.around(spec.name, restore) : await restore();
     if (databases.some((db) => db.action === "restored")) recovered?.add(spec.name);
-    if (result.downloaded > 0) ctx.log.info({ event: "media.restored", app: spec.name, files: result.files, bytes: result.bytes }, "media restored");
+    if (result.downloaded > 0)
+      ctx.log.info({ event: "media.restored", app: spec.name, files: result.files, bytes: result.bytes }, "media restored");
   };
 }
 
@@ -47,7 +48,10 @@ export function wireHost(supervisor: Supervisor, taken: TakenLease, gate?: Media
   });
   supervisor.addStatus(() => ({ lease: { host_id: hostId, ...keeper.status() } }));
 
-  const media = new MediaSyncLoop(ctx, { paused: () => confirmation.state !== "confirmed" || keeper.status().state === "lost", ...(gate ? { gate } : {}) });
+  const media = new MediaSyncLoop(ctx, {
+    paused: () => confirmation.state !== "confirmed" || keeper.status().state === "lost",
+    ...(gate ? { gate } : {}),
+  });
   supervisor.attach(media);
   supervisor.afterStop(async () => {
     // Files written in the last seconds count too: the apps have stopped writing.

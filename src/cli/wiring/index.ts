@@ -32,18 +32,30 @@ async function recover(supervisor: Supervisor): Promise<void> {
     try {
       const recovered = await recoverApps(ctx);
       for (const app of recovered) {
-        ctx.log.info({ event: "registry.app_recovered", app: app.name, commit: app.commit, env: app.env }, "app recovered from the replica's registry");
+        ctx.log.info(
+          { event: "registry.app_recovered", app: app.name, commit: app.commit, env: app.env },
+          "app recovered from the replica's registry",
+        );
         if (app.missing_env_keys.length > 0) {
-          ctx.log.warn({ event: "registry.env_missing", app: app.name, keys: app.missing_env_keys }, `env keys missing for ${app.name}: set them with hostctl env set (or give HOSTCTL_ENV_KEY_FILE)`);
+          ctx.log.warn(
+            { event: "registry.env_missing", app: app.name, keys: app.missing_env_keys },
+            `env keys missing for ${app.name}: set them with hostctl env set (or give HOSTCTL_ENV_KEY_FILE)`,
+          );
         }
       }
       return;
     } catch (error) {
       if (hasApps) {
-        ctx.log.error({ event: "registry.read_failed", reason: errorMessage(error) }, "could not read the app registry from the replica; starting the apps this host knows");
+        ctx.log.error(
+          { event: "registry.read_failed", reason: errorMessage(error) },
+          "could not read the app registry from the replica; starting the apps this host knows",
+        );
         return;
       }
-      ctx.log.error({ event: "registry.read_failed", reason: errorMessage(error), retry_in_s: delayMs / 1000 }, `this host has no apps and could not read the app registry from ${ctx.store.url}; retrying in ${delayMs / 1000}s`);
+      ctx.log.error(
+        { event: "registry.read_failed", reason: errorMessage(error), retry_in_s: delayMs / 1000 },
+        `this host has no apps and could not read the app registry from ${ctx.store.url}; retrying in ${delayMs / 1000}s`,
+      );
       await ctx.clock.sleep(delayMs, supervisor.stopping.signal); // ends early on a stop
       if (supervisor.stopping.signal.aborted) return;
     }
@@ -58,7 +70,9 @@ async function extend(supervisor: Supervisor, taken: TakenLease, recovered: Set<
   await wireJobs(supervisor);
   await refreshPushHooks(supervisor.ctx);
   // Until the lease is confirmed another host may own the replica target, and its registry.
-  supervisor.attach(new RegistryMirrorLoop(supervisor.ctx, { fenced: () => supervisor.fenced !== undefined || taken.confirmation.state !== "confirmed" }));
+  supervisor.attach(
+    new RegistryMirrorLoop(supervisor.ctx, { fenced: () => supervisor.fenced !== undefined || taken.confirmation.state !== "confirmed" }),
+  );
 }
 
 /** Connects the supervisor to deploys, drills, the registry (composition root: the supervisor imports none of them). */
@@ -75,8 +89,13 @@ export function supervisorWiring(ctx: HostContext, options: UpOptions): Supervis
       if (isLitefsReplicaHost(ctx)) return recover(supervisor);
       // Returns once the lease is written: its confirming pause runs on while the registry is read and the
       // databases restored (both only read the replica); Litestream waits for it (beforeReplicate).
-      const lease = await takeLease(ctx, { takeover: options.takeover ?? false, wait: options.wait ?? true, signal: supervisor.stopping.signal })
-        .catch((error: unknown) => { throw withRejoinHint(ctx, error); });
+      const lease = await takeLease(ctx, {
+        takeover: options.takeover ?? false,
+        wait: options.wait ?? true,
+        signal: supervisor.stopping.signal,
+      }).catch((error: unknown) => {
+        throw withRejoinHint(ctx, error);
+      });
       if (lease === undefined) return; // stopped while waiting for the lease: nothing starts
       taken = lease;
       await recover(supervisor);

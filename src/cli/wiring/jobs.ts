@@ -5,11 +5,20 @@ import type { Supervisor } from "../../supervisor/supervisor.js";
 
 /** Pure: what status shows of an app's jobs. */
 export function jobsSummary(state: JobsState) {
-  return Object.fromEntries(Object.entries(state).map(([name, s]) => [name, {
-    last_run_at: s.last?.started_at ?? null, ok: s.last?.ok ?? null, exit_code: s.last?.exit_code ?? null,
-    duration_ms: s.last?.duration_ms ?? null, reason: s.last?.reason ?? null, running: s.running_since !== undefined,
-    overlaps_skipped: s.overlaps_skipped,
-  }]));
+  return Object.fromEntries(
+    Object.entries(state).map(([name, s]) => [
+      name,
+      {
+        last_run_at: s.last?.started_at ?? null,
+        ok: s.last?.ok ?? null,
+        exit_code: s.last?.exit_code ?? null,
+        duration_ms: s.last?.duration_ms ?? null,
+        reason: s.last?.reason ?? null,
+        running: s.running_since !== undefined,
+        overlaps_skipped: s.overlaps_skipped,
+      },
+    ]),
+  );
 }
 
 /** App jobs (jobs: in app.yml) on their cron schedules, under the supervisor. */

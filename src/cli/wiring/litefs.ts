@@ -13,7 +13,10 @@ export function isLitefsReplicaHost(ctx: HostContext): boolean {
 }
 
 export function extendLitefsReplica(supervisor: Supervisor): Promise<void> {
-  supervisor.ctx.log.info({ event: "litefs.replica_host", primary: supervisor.ctx.host.litefs?.primary?.node }, "LiteFS replica host: no replica lease, backups, drills or jobs here (the primary runs them)");
+  supervisor.ctx.log.info(
+    { event: "litefs.replica_host", primary: supervisor.ctx.host.litefs?.primary?.node },
+    "LiteFS replica host: no replica lease, backups, drills or jobs here (the primary runs them)",
+  );
   supervisor.addStatus(() => ({ lease: { state: "not taken (LiteFS replica host)" } }));
   supervisor.attach(new DeployPollLoop(supervisor.ctx, { fenced: () => supervisor.fenced !== undefined }));
   return Promise.resolve();

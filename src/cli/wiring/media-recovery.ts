@@ -21,15 +21,27 @@ export function watchRecoveredReferences(supervisor: Supervisor, recovered: Set<
   const check = async (unit: AppUnit) => {
     const db = unit.spec.databases[0];
     if (!db) return;
-    const refs = await readMediaReferences(unit.spec, ctx, join(databaseDirOf(unit.spec, unit.paths), db.path), join(databaseDirOf(unit.spec, unit.paths), db.path));
+    const refs = await readMediaReferences(
+      unit.spec,
+      ctx,
+      join(databaseDirOf(unit.spec, unit.paths), db.path),
+      join(databaseDirOf(unit.spec, unit.paths), db.path),
+    );
     if (!refs) return;
     const local = await scanMedia(unit.paths.media);
     const missing = refs.references.filter(([name]) => !local.has(name));
     for (const [path, where] of missing.slice(0, LOG_LIMIT)) {
-      ctx.log.warn({ event: "media.missing_reference", app: unit.spec.name, path, field: where }, `referenced by ${where} but not in the restored media: ${path}`);
+      ctx.log.warn(
+        { event: "media.missing_reference", app: unit.spec.name, path, field: where },
+        `referenced by ${where} but not in the restored media: ${path}`,
+      );
     }
-    ctx.log.info({ event: "media.references_checked", app: unit.spec.name, referenced: refs.references.length, missing: missing.length },
-      missing.length === 0 ? "every file the restored database references is in the restored media" : `${missing.length} referenced files are missing from the restored media`);
+    ctx.log.info(
+      { event: "media.references_checked", app: unit.spec.name, referenced: refs.references.length, missing: missing.length },
+      missing.length === 0
+        ? "every file the restored database references is in the restored media"
+        : `${missing.length} referenced files are missing from the restored media`,
+    );
   };
   const timer = ctx.clock.setInterval(() => {
     for (const name of [...recovered]) {
@@ -40,7 +52,12 @@ export function watchRecoveredReferences(supervisor: Supervisor, recovered: Set<
       }
       if (unit.state !== "running") continue;
       recovered.delete(name);
-      check(unit).catch((error: unknown) => ctx.log.warn({ event: "media.references_unchecked", app: name, reason: errorMessage(error) }, "could not list the files the restored database references"));
+      check(unit).catch((error: unknown) =>
+        ctx.log.warn(
+          { event: "media.references_unchecked", app: name, reason: errorMessage(error) },
+          "could not list the files the restored database references",
+        ),
+      );
     }
   }, POLL_MS);
   supervisor.onStop(() => timer.cancel());

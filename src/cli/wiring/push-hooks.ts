@@ -19,7 +19,10 @@ export async function refreshPushHooks(ctx: HostContext): Promise<void> {
     try {
       await setupPushRepo(ctx.run, ctx.paths, spec, { node: process.execPath, script });
     } catch (error) {
-      ctx.log.warn({ event: "push.hook_refresh_failed", app: spec.name, reason: errorMessage(error) }, "push.git hook not rewritten: run hostctl app push-setup");
+      ctx.log.warn(
+        { event: "push.hook_refresh_failed", app: spec.name, reason: errorMessage(error) },
+        "push.git hook not rewritten: run hostctl app push-setup",
+      );
     }
   }
 }

@@ -6,8 +6,14 @@ import { appPaths, hostPaths } from "../../../src/config/paths.js";
 
 describe("Procfile", () => {
   it("reads process types and leaves the release phase out of the services", () => {
-    const parsed = parseProcfile("# comment\nweb: gunicorn app.wsgi --bind 127.0.0.1:$PORT\nworker:  python manage.py worker \nrelease: python manage.py migrate\n\nbad line\n");
-    expect(parsed).toEqual({ web: "gunicorn app.wsgi --bind 127.0.0.1:$PORT", worker: "python manage.py worker", release: "python manage.py migrate" });
+    const parsed = parseProcfile(
+      "# comment\nweb: gunicorn app.wsgi --bind 127.0.0.1:$PORT\nworker:  python manage.py worker \nrelease: python manage.py migrate\n\nbad line\n",
+    );
+    expect(parsed).toEqual({
+      web: "gunicorn app.wsgi --bind 127.0.0.1:$PORT",
+      worker: "python manage.py worker",
+      release: "python manage.py migrate",
+    });
     expect(Object.keys(serviceProcesses(parsed))).toEqual(["web", "worker"]);
   });
 
@@ -17,7 +23,10 @@ describe("Procfile", () => {
 });
 
 describe("app process environment", () => {
-  const spec = validateAppSpec({ name: "blog", repo: "/r", port: 8001, databases: [{ path: "db.sqlite3" }, { path: "other.sqlite3" }] }, "app.yml");
+  const spec = validateAppSpec(
+    { name: "blog", repo: "/r", port: 8001, databases: [{ path: "db.sqlite3" }, { path: "other.sqlite3" }] },
+    "app.yml",
+  );
   const app = appPaths(hostPaths("/h"), "blog");
 
   it("gives PORT, DATABASE_URL of the first database, HOSTCTL_* and the venv on PATH", () => {
@@ -35,14 +44,30 @@ describe("app process environment", () => {
   });
 
   it("lets the env file set MEDIA_ROOT but never the variables hostctl owns", () => {
-    const env = appProcessEnv({ spec, app, releaseDir: undefined, appEnv: { PORT: "1", DATABASE_URL: "x", MEDIA_ROOT: "/srv/media" }, hasVenv: false });
+    const env = appProcessEnv({
+      spec,
+      app,
+      releaseDir: undefined,
+      appEnv: { PORT: "1", DATABASE_URL: "x", MEDIA_ROOT: "/srv/media" },
+      hasVenv: false,
+    });
     expect(env).toMatchObject({ PORT: "8001", DATABASE_URL: "sqlite:////h/apps/blog/data/db.sqlite3", MEDIA_ROOT: "/srv/media" });
     expect(env.VIRTUAL_ENV).toBeUndefined();
   });
 
   it("gives django and wagtail processes the static and media settings, the domains, and the internal port as PORT", () => {
-    const django = validateAppSpec({ name: "blog", repo: "/r", port: 8001, domains: ["blog.example.com", "www.blog.example.com"] }, "app.yml");
-    const env = appProcessEnv({ spec: django, app, releaseDir: "/h/apps/blog/releases/r1", appEnv: { STATIC_ROOT: "/elsewhere" }, hasVenv: false, port: 18001 });
+    const django = validateAppSpec(
+      { name: "blog", repo: "/r", port: 8001, domains: ["blog.example.com", "www.blog.example.com"] },
+      "app.yml",
+    );
+    const env = appProcessEnv({
+      spec: django,
+      app,
+      releaseDir: "/h/apps/blog/releases/r1",
+      appEnv: { STATIC_ROOT: "/elsewhere" },
+      hasVenv: false,
+      port: 18001,
+    });
     expect(env).toMatchObject({
       PORT: "18001",
       STATIC_ROOT: "/h/apps/blog/releases/r1/staticfiles",

@@ -29,16 +29,17 @@ describe("host config", () => {
   });
 
   it("rejects a replica URL with an unknown scheme", () => {
-    expect(messageOf(() => parseHostConfig("replica:\n  url: gs://bucket/x\n", "hostctl.yml")))
-      .toBe('hostctl.yml:2:8 replica.url: expected s3://BUCKET/PREFIX or file:///DIR, got "gs://bucket/x"');
+    expect(messageOf(() => parseHostConfig("replica:\n  url: gs://bucket/x\n", "hostctl.yml"))).toBe(
+      'hostctl.yml:2:8 replica.url: expected s3://BUCKET/PREFIX or file:///DIR, got "gs://bucket/x"',
+    );
   });
 
   it("rejects a metrics address that is not loopback", () => {
-    expect(messageOf(() => parseHostConfig("replica:\n  url: s3://b/p\nmetrics:\n  listen: ':9090'\n", "hostctl.yml")))
-      .toContain("metrics.listen: expected 127.0.0.1:PORT");
+    expect(messageOf(() => parseHostConfig("replica:\n  url: s3://b/p\nmetrics:\n  listen: ':9090'\n", "hostctl.yml"))).toContain(
+      "metrics.listen: expected 127.0.0.1:PORT",
+    );
   });
 });
-
 
 describe("app spec", () => {
   it("reports a non-numeric port with its line", () => {
@@ -46,7 +47,11 @@ describe("app spec", () => {
   });
 
   it.each([
-    ["../x", "name"], ["Blog", "name"], ["a b", "name"], ["", "name"], ["a".repeat(41), "name"],
+    ["../x", "name"],
+    ["Blog", "name"],
+    ["a b", "name"],
+    ["", "name"],
+    ["a".repeat(41), "name"],
   ])("rejects the app name %j", (name, path) => {
     expect(messageOf(() => validateAppSpec({ ...base, name }, "app.yml"))).toContain(`app.yml ${path}: expected a lowercase letter`);
   });
@@ -55,18 +60,24 @@ describe("app spec", () => {
     expect(messageOf(() => validateAppSpec({ ...base, port }, "app.yml"))).toMatch(/port: .*(1024|65535).*got \d+/);
   });
 
-  it.each([["/abs/db.sqlite3", "absolute"], ["../db.sqlite3", "'..'"], ["data/../../db", "'..'"]])("rejects the database path %s", (path, why) => {
+  it.each([
+    ["/abs/db.sqlite3", "absolute"],
+    ["../db.sqlite3", "'..'"],
+    ["data/../../db", "'..'"],
+  ])("rejects the database path %s", (path, why) => {
     expect(messageOf(() => validateAppSpec({ ...base, databases: [{ path }] }, "app.yml"))).toContain(why);
   });
 
   it("rejects an invalid cron schedule", () => {
-    expect(messageOf(() => validateAppSpec({ ...base, drill: { schedule: "61 * * * *" } }, "app.yml")))
-      .toBe('app.yml drill.schedule: expected a cron expression such as "17 3 * * *", got "61 * * * *"');
+    expect(messageOf(() => validateAppSpec({ ...base, drill: { schedule: "61 * * * *" } }, "app.yml"))).toBe(
+      'app.yml drill.schedule: expected a cron expression such as "17 3 * * *", got "61 * * * *"',
+    );
   });
 
   it("rejects a malformed duration", () => {
-    expect(messageOf(() => validateAppSpec({ ...base, deploy: { poll: "10 minutes" } }, "app.yml")))
-      .toBe('app.yml deploy.poll: expected a duration above zero such as 500ms, 1s, 5m, 24h or 7d, got "10 minutes"');
+    expect(messageOf(() => validateAppSpec({ ...base, deploy: { poll: "10 minutes" } }, "app.yml"))).toBe(
+      'app.yml deploy.poll: expected a duration above zero such as 500ms, 1s, 5m, 24h or 7d, got "10 minutes"',
+    );
   });
 
   it("rejects an unknown key", () => {
@@ -84,4 +95,3 @@ describe("app spec", () => {
     expect(messageOf(() => checkAppRules(spec, [], host, "app.yml"))).toContain("databases[1].path");
   });
 });
-

@@ -3,15 +3,35 @@ import { validateAppSpec } from "../../../src/config/app.js";
 import { healthHost, planDeploy, releaseCommands } from "../../../src/deploy/plan.js";
 import { releaseId, isReleaseId } from "../../../src/deploy/release-id.js";
 
-const spec = (extra: Record<string, unknown> = {}) => validateAppSpec({ name: "blog", repo: "/srv/blog.git", port: 8001, databases: [{ path: "db.sqlite3" }], ...extra }, "app.yml");
+const spec = (extra: Record<string, unknown> = {}) =>
+  validateAppSpec({ name: "blog", repo: "/srv/blog.git", port: 8001, databases: [{ path: "db.sqlite3" }], ...extra }, "app.yml");
 
 describe("planDeploy", () => {
   it("without a supervisor, restores and snapshots databases before the release phase and proves the web process itself", () => {
-    expect(planDeploy({ spec: spec(), mode: "temporary" })).toEqual(["fetch", "checkout", "build", "restore", "snapshot", "release", "start", "switch", "prune"]);
+    expect(planDeploy({ spec: spec(), mode: "temporary" })).toEqual([
+      "fetch",
+      "checkout",
+      "build",
+      "restore",
+      "snapshot",
+      "release",
+      "start",
+      "switch",
+      "prune",
+    ]);
   });
 
   it("with a supervisor, leaves start, health check and switch to its activate", () => {
-    expect(planDeploy({ spec: spec(), mode: "supervisor" })).toEqual(["fetch", "checkout", "build", "restore", "snapshot", "release", "activate", "prune"]);
+    expect(planDeploy({ spec: spec(), mode: "supervisor" })).toEqual([
+      "fetch",
+      "checkout",
+      "build",
+      "restore",
+      "snapshot",
+      "release",
+      "activate",
+      "prune",
+    ]);
   });
 
   it("an app without databases has nothing to restore or snapshot", () => {
@@ -22,13 +42,24 @@ describe("planDeploy", () => {
 describe("releaseCommands", () => {
   it("runs migrate and, alongside it, collectstatic with the release's venv Python for django", () => {
     expect(releaseCommands(spec(), { web: "gunicorn x" }, "/h/apps/blog/releases/r1")).toEqual([
-      { display: "manage.py migrate --noinput", file: "/h/apps/blog/releases/r1/.venv/bin/python", args: ["manage.py", "migrate", "--noinput"] },
-      { display: "manage.py collectstatic --noinput", file: "/h/apps/blog/releases/r1/.venv/bin/python", args: ["manage.py", "collectstatic", "--noinput"], alongside: true },
+      {
+        display: "manage.py migrate --noinput",
+        file: "/h/apps/blog/releases/r1/.venv/bin/python",
+        args: ["manage.py", "migrate", "--noinput"],
+      },
+      {
+        display: "manage.py collectstatic --noinput",
+        file: "/h/apps/blog/releases/r1/.venv/bin/python",
+        args: ["manage.py", "collectstatic", "--noinput"],
+        alongside: true,
+      },
     ]);
   });
 
   it("prefers the Procfile's release line, run by sh without exec so compound lines work", () => {
-    expect(releaseCommands(spec(), { web: "w", release: "./migrate.sh && echo done" }, "/r")).toEqual([{ display: "./migrate.sh && echo done", file: "/bin/sh", args: ["-c", "./migrate.sh && echo done"] }]);
+    expect(releaseCommands(spec(), { web: "w", release: "./migrate.sh && echo done" }, "/r")).toEqual([
+      { display: "./migrate.sh && echo done", file: "/bin/sh", args: ["-c", "./migrate.sh && echo done"] },
+    ]);
   });
 
   it("has no release phase for a generic app without a release line", () => {

@@ -18,10 +18,12 @@ function deps(over: Partial<PollDeps> & { deployed?: string[] } = {}): PollDeps 
     currentCommit: over.currentCommit ?? (() => Promise.resolve(A)),
     lastFailed: over.lastFailed ?? (() => Promise.resolve(undefined)),
     rolledBackFrom: over.rolledBackFrom ?? (() => Promise.resolve(undefined)),
-    deploy: over.deploy ?? ((_spec, commit) => {
-      deployed.push(commit);
-      return Promise.resolve({ release: `20250101T000000Z-${commit.slice(0, 7)}` } as DeployResult);
-    }),
+    deploy:
+      over.deploy ??
+      ((_spec, commit) => {
+        deployed.push(commit);
+        return Promise.resolve({ release: `20250101T000000Z-${commit.slice(0, 7)}` } as DeployResult);
+      }),
   };
 }
 
@@ -44,15 +46,28 @@ describe("pollOnce", () => {
   it("deploys a new head by its sha", async () => {
     const d = deps();
     const out = await pollOnce(spec, ctx, {}, d);
-    expect(out).toMatchObject({ action: "deployed", commit: B, release: "20250101T000000Z-bbbbbbb", state: { head: B, checked_at: "2025-01-01T00:00:00.000Z" } });
+    expect(out).toMatchObject({
+      action: "deployed",
+      commit: B,
+      release: "20250101T000000Z-bbbbbbb",
+      state: { head: B, checked_at: "2025-01-01T00:00:00.000Z" },
+    });
     expect(d.deployed).toEqual([B]);
   });
 
   it("records a failed commit and does not retry it on the next poll", async () => {
     let calls = 0;
-    const d = deps({ deploy: () => ((calls += 1), Promise.reject(new HostctlError("DEPLOY_FAILED", 'deploy of blog failed at step "release": boom\ntail'))) });
+    const d = deps({
+      deploy: () => (
+        (calls += 1),
+        Promise.reject(new HostctlError("DEPLOY_FAILED", 'deploy of blog failed at step "release": boom\ntail'))
+      ),
+    });
     const first = await pollOnce(spec, ctx, {}, d);
-    expect(first).toMatchObject({ action: "failed", state: { failed: { commit: B, error: 'deploy of blog failed at step "release": boom' } } });
+    expect(first).toMatchObject({
+      action: "failed",
+      state: { failed: { commit: B, error: 'deploy of blog failed at step "release": boom' } },
+    });
     const second = await pollOnce(spec, ctx, first.state, d);
     expect(second.action).toBe("skipped-failed");
     expect(second.state.failed?.commit).toBe(B);

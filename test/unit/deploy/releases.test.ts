@@ -10,7 +10,14 @@ import { cleanupTempDirs, tempDir } from "../../helpers/tmp.js";
 afterAll(cleanupTempDirs);
 
 const meta = (n: number, activated: string[] = []): ReleaseInfo => ({
-  id: `2025010${n}T000000Z-aaaaaa${n}`, commit: `aaaaaa${n}${"0".repeat(33)}`, message: `v${n}`, ref: "main", deployed_at: "", activated_at: activated, dir: `/r/${n}`, current: false,
+  id: `2025010${n}T000000Z-aaaaaa${n}`,
+  commit: `aaaaaa${n}${"0".repeat(33)}`,
+  message: `v${n}`,
+  ref: "main",
+  deployed_at: "",
+  activated_at: activated,
+  dir: `/r/${n}`,
+  current: false,
 });
 
 describe("previousRelease and planPrune", () => {
@@ -57,7 +64,10 @@ describe("switchCurrent", () => {
     const id = "20250101T000000Z-abcdef1";
     const dir = join(app.releases, id);
     await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, ".hostctl-release.json"), JSON.stringify({ id, commit: "abcdef1", message: "m", ref: "main", deployed_at: "x", activated_at: [] }));
+    await writeFile(
+      join(dir, ".hostctl-release.json"),
+      JSON.stringify({ id, commit: "abcdef1", message: "m", ref: "main", deployed_at: "x", activated_at: [] }),
+    );
     await switchCurrent(app, dir, new Date("2025-01-01T00:00:00Z"));
     await switchCurrent(app, dir, new Date("2025-01-02T00:00:00Z"));
     expect(await readlink(app.current)).toBe(`releases/${id}`);

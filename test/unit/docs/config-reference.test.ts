@@ -12,6 +12,6 @@ describe("configuration reference", () => {
     const reference = renderConfigReference();
     expect(reference).toContain("| `replica.url` (required) | string |  | where every app's databases are replicated");
     expect(reference).toContain("| `databases[].path` (required) | string |");
-    expect(reference).toContain("| `healthcheck.timeout` | string | `\"30s\"` |");
+    expect(reference).toContain('| `healthcheck.timeout` | string | `"30s"` |');
   });
 });

@@ -6,7 +6,17 @@ import { validateAppSpec } from "../../../src/config/app.js";
 import { validateHostConfig } from "../../../src/config/host.js";
 import { createLogger } from "../../../src/lib/log.js";
 
-const failed: DrillResult = { ok: false, app: "blog", started_at: "2024-01-01T00:00:00.000Z", duration_ms: 5, reason: "db: replica: no replica", trigger: "cli", live: true, versions: null, databases: [] };
+const failed: DrillResult = {
+  ok: false,
+  app: "blog",
+  started_at: "2024-01-01T00:00:00.000Z",
+  duration_ms: 5,
+  reason: "db: replica: no replica",
+  trigger: "cli",
+  live: true,
+  versions: null,
+  databases: [],
+};
 const passed: DrillResult = { ...failed, ok: true };
 delete (passed as { reason?: string }).reason;
 const deps = { log: createLogger("silent"), clock: { now: () => new Date(), sleep: () => Promise.resolve() } };
@@ -64,7 +74,10 @@ describe("alerts", () => {
   });
 
   it("lets an app override each of the host's targets", () => {
-    const host = validateHostConfig({ replica: { url: "file:///r" }, alerts: { webhook: "https://h.example/hook", ping_url: "https://h.example/ping" } }, "hostctl.yml");
+    const host = validateHostConfig(
+      { replica: { url: "file:///r" }, alerts: { webhook: "https://h.example/hook", ping_url: "https://h.example/ping" } },
+      "hostctl.yml",
+    );
     const spec = validateAppSpec({ name: "blog", repo: "/r", port: 8001, alerts: { ping_url: "https://a.example/ping" } }, "app.yml");
     expect(alertTargets(host, spec)).toEqual({ webhook: "https://h.example/hook", ping_url: "https://a.example/ping" });
   });

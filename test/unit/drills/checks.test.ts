@@ -1,6 +1,15 @@
 import { describe, expect, it } from "vitest";
 import {
-  checkForeignKeys, checkFreshness, checkFts, checkIntegrity, checkMigrations, checkRowCounts, checkSchema, checkSequences, chooseIntegrityMode, rowAllowance,
+  checkForeignKeys,
+  checkFreshness,
+  checkFts,
+  checkIntegrity,
+  checkMigrations,
+  checkRowCounts,
+  checkSchema,
+  checkSequences,
+  chooseIntegrityMode,
+  rowAllowance,
 } from "../../../src/drills/checks.js";
 import type { SchemaEntry } from "../../../src/drills/facts.js";
 
@@ -9,8 +18,9 @@ const NOW = new Date("2024-05-01T12:00:00.000Z");
 describe("integrity", () => {
   it("passes only a single ok row", () => {
     expect(checkIntegrity(["ok"], "full")).toEqual({ name: "integrity", ok: true, detail: "integrity_check: ok" });
-    expect(checkIntegrity(["*** in database main ***", "Page 4 is never used"], "quick").detail)
-      .toBe("quick_check: *** in database main ***, Page 4 is never used");
+    expect(checkIntegrity(["*** in database main ***", "Page 4 is never used"], "quick").detail).toBe(
+      "quick_check: *** in database main ***, Page 4 is never used",
+    );
   });
 
   it("uses quick_check above 1 GiB, but a full check when the last full one is a week old", () => {
@@ -30,13 +40,27 @@ describe("comparisons with live", () => {
 
   it("names each FTS5 table that fails its integrity-check", () => {
     expect(checkFts([])).toBeUndefined();
-    expect(checkFts([{ table: "a" }, { table: "b", error: "database disk image is malformed" }])).toEqual({ name: "fts5", ok: false, detail: "b: database disk image is malformed" });
+    expect(checkFts([{ table: "a" }, { table: "b", error: "database disk image is malformed" }])).toEqual({
+      name: "fts5",
+      ok: false,
+      detail: "b: database disk image is malformed",
+    });
   });
 
   it("reports missing, extra and changed schema objects", () => {
-    const live: SchemaEntry[] = [["table", "a", "a", "CREATE TABLE a(x)"], ["table", "b", "b", "CREATE TABLE b(y, z)"], ["index", "i", "a", "CREATE INDEX i ON a(x)"]];
-    const restored: SchemaEntry[] = [["table", "a", "a", "CREATE TABLE a(x)"], ["table", "b", "b", "CREATE TABLE b(y)"], ["table", "old", "old", "CREATE TABLE old(q)"]];
-    expect(checkSchema(restored, live).detail).toBe("missing from the replica: index i; only in the replica: table old; different definition: table b");
+    const live: SchemaEntry[] = [
+      ["table", "a", "a", "CREATE TABLE a(x)"],
+      ["table", "b", "b", "CREATE TABLE b(y, z)"],
+      ["index", "i", "a", "CREATE INDEX i ON a(x)"],
+    ];
+    const restored: SchemaEntry[] = [
+      ["table", "a", "a", "CREATE TABLE a(x)"],
+      ["table", "b", "b", "CREATE TABLE b(y)"],
+      ["table", "old", "old", "CREATE TABLE old(q)"],
+    ];
+    expect(checkSchema(restored, live).detail).toBe(
+      "missing from the replica: index i; only in the replica: table old; different definition: table b",
+    );
     expect(checkSchema(live, live).ok).toBe(true);
   });
 
@@ -44,10 +68,16 @@ describe("comparisons with live", () => {
     expect(rowAllowance(1_000_000, true)).toBe(1000);
     expect(rowAllowance(50, true)).toBe(10);
     expect(rowAllowance(50, false)).toBe(0);
-    expect(checkRowCounts({ a: 100, b: 5 }, { a: 103, b: 5 }, true)).toEqual({ name: "row_counts", ok: true, detail: "within the replication window: restored/live: a 100/103" });
+    expect(checkRowCounts({ a: 100, b: 5 }, { a: 103, b: 5 }, true)).toEqual({
+      name: "row_counts",
+      ok: true,
+      detail: "within the replication window: restored/live: a 100/103",
+    });
     const failed = checkRowCounts({ a: 100, b: 5, c: 0 }, { a: 103, b: 5, c: 1 }, false);
     expect(failed.ok).toBe(false);
-    expect(failed.detail).toBe("restored/live: a 100/103 (beyond the window), c 0/1 (beyond the window); the replication window is not proven (freshness failed)");
+    expect(failed.detail).toBe(
+      "restored/live: a 100/103 (beyond the window), c 0/1 (beyond the window); the replication window is not proven (freshness failed)",
+    );
     expect(checkRowCounts({ a: 100 }, { a: 200 }, true).ok).toBe(false);
   });
 
@@ -66,8 +96,14 @@ describe("comparisons with live", () => {
 
 describe("freshness", () => {
   it("measures RPO as live canary minus restored canary and fails above max_lag", () => {
-    expect(checkFreshness("2024-05-01T11:59:00.000Z", "2024-05-01T11:59:00.000Z", NOW, 60_000)).toMatchObject({ lagS: 0, check: { ok: true } });
-    expect(checkFreshness("2024-05-01T11:57:00.000Z", "2024-05-01T11:59:00.000Z", NOW, 60_000)).toMatchObject({ lagS: 120, check: { ok: false } });
+    expect(checkFreshness("2024-05-01T11:59:00.000Z", "2024-05-01T11:59:00.000Z", NOW, 60_000)).toMatchObject({
+      lagS: 0,
+      check: { ok: true },
+    });
+    expect(checkFreshness("2024-05-01T11:57:00.000Z", "2024-05-01T11:59:00.000Z", NOW, 60_000)).toMatchObject({
+      lagS: 120,
+      check: { ok: false },
+    });
   });
 
   it("says RPO unknown rather than passing without a canary", () => {

@@ -2,10 +2,15 @@ import { describe, expect, it } from "vitest";
 import { LagTracker, type DbPositions } from "../../../src/litestream/lag.js";
 
 function at(shadow: [number, number], replica: [number, number], shadowWrittenMs?: number): DbPositions[] {
-  return [{
-    db: "/d/db.sqlite3", shadow: { index: shadow[0], offset: shadow[1] }, replicas: { s3: { index: replica[0], offset: replica[1] } }, syncs: 1,
-    ...(shadowWrittenMs === undefined ? {} : { shadowWrittenMs }),
-  }];
+  return [
+    {
+      db: "/d/db.sqlite3",
+      shadow: { index: shadow[0], offset: shadow[1] },
+      replicas: { s3: { index: replica[0], offset: replica[1] } },
+      syncs: 1,
+      ...(shadowWrittenMs === undefined ? {} : { shadowWrittenMs }),
+    },
+  ];
 }
 
 const t = (s: number) => new Date(1_700_000_000_000 + s * 1000);
@@ -21,7 +26,11 @@ describe("LagTracker", () => {
     const tracker = new LagTracker();
     for (let i = 0; i < 12; i++) {
       // Every checkpoint starts a new shadow WAL file at its header; the replica follows within the sync interval.
-      expect(tracker.observe(at([i, 4152 + 4128 * (i % 3)], [i, 4152 + 4128 * (i % 3)]), t(i * 5))[0]).toEqual({ db: "/d/db.sqlite3", lag_s: 0, behind: false });
+      expect(tracker.observe(at([i, 4152 + 4128 * (i % 3)], [i, 4152 + 4128 * (i % 3)]), t(i * 5))[0]).toEqual({
+        db: "/d/db.sqlite3",
+        lag_s: 0,
+        behind: false,
+      });
     }
   });
 

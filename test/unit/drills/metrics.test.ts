@@ -5,18 +5,39 @@ import { parsePrometheus } from "./prometheus.js";
 
 const snapshot: MetricsSnapshot = {
   apps: [
-    { app: "blog", up: true, restarts: { web: 0, worker: 3 }, mediaLagSeconds: 2.5, databases: [
-      { database: "db.sqlite3", lastDrillOk: true, lastDrillDurationSeconds: 1.25, lastDrillSuccessTimestampSeconds: 1_700_000_000, replicaLagSeconds: 0.5 },
-      { database: "weird\"name\\with\nnewline.db", lastDrillOk: false },
-    ] },
+    {
+      app: "blog",
+      up: true,
+      restarts: { web: 0, worker: 3 },
+      mediaLagSeconds: 2.5,
+      databases: [
+        {
+          database: "db.sqlite3",
+          lastDrillOk: true,
+          lastDrillDurationSeconds: 1.25,
+          lastDrillSuccessTimestampSeconds: 1_700_000_000,
+          replicaLagSeconds: 0.5,
+        },
+        { database: 'weird"name\\with\nnewline.db', lastDrillOk: false },
+      ],
+    },
     { app: "shop", up: false, restarts: {}, databases: [{ database: "db.sqlite3" }] },
   ],
 };
 
 function drill(ok: boolean, startedAt: string, durationMs: number, skipped = false): DrillResult {
   return {
-    ok, app: "blog", started_at: startedAt, duration_ms: durationMs, trigger: "schedule", live: true, versions: null, ...(skipped ? { skipped } : {}),
-    databases: skipped ? [] : [{ path: "db.sqlite3", ok, generation: null, restore_ms: 1, bytes: 1, lag_s: 0, integrity: "full", checks: [] }],
+    ok,
+    app: "blog",
+    started_at: startedAt,
+    duration_ms: durationMs,
+    trigger: "schedule",
+    live: true,
+    versions: null,
+    ...(skipped ? { skipped } : {}),
+    databases: skipped
+      ? []
+      : [{ path: "db.sqlite3", ok, generation: null, restore_ms: 1, bytes: 1, lag_s: 0, integrity: "full", checks: [] }],
   };
 }
 
@@ -31,8 +52,15 @@ describe("renderMetrics", () => {
     expect(samples.get('hostctl_replica_lag_seconds{app="blog",database="db.sqlite3"}')).toBe(0.5);
     expect(samples.get('hostctl_media_lag_seconds{app="blog"}')).toBe(2.5);
     expect(text).not.toMatch(/hostctl_media_lag_seconds\{app="shop"/);
-    for (const name of ["hostctl_app_up", "hostctl_process_restarts_total", "hostctl_drill_last_ok", "hostctl_drill_last_duration_seconds",
-      "hostctl_drill_last_success_timestamp_seconds", "hostctl_replica_lag_seconds", "hostctl_media_lag_seconds"]) {
+    for (const name of [
+      "hostctl_app_up",
+      "hostctl_process_restarts_total",
+      "hostctl_drill_last_ok",
+      "hostctl_drill_last_duration_seconds",
+      "hostctl_drill_last_success_timestamp_seconds",
+      "hostctl_replica_lag_seconds",
+      "hostctl_media_lag_seconds",
+    ]) {
       expect(text).toContain(`# TYPE ${name} `);
       expect(text).toContain(`# HELP ${name} `);
     }
@@ -50,7 +78,15 @@ describe("renderMetrics", () => {
 
 describe("drillMetrics", () => {
   it("keeps the last success time through later failures and ignores skipped drills", () => {
-    const m = drillMetrics([drill(true, "2024-01-01T00:00:00.000Z", 2000), drill(false, "2024-01-02T00:00:00.000Z", 3000), drill(false, "2024-01-03T00:00:00.000Z", 0, true)]);
-    expect(m.get("db.sqlite3")).toEqual({ lastDrillOk: false, lastDrillDurationSeconds: 3, lastDrillSuccessTimestampSeconds: Date.parse("2024-01-01T00:00:02.000Z") / 1000 });
+    const m = drillMetrics([
+      drill(true, "2024-01-01T00:00:00.000Z", 2000),
+      drill(false, "2024-01-02T00:00:00.000Z", 3000),
+      drill(false, "2024-01-03T00:00:00.000Z", 0, true),
+    ]);
+    expect(m.get("db.sqlite3")).toEqual({
+      lastDrillOk: false,
+      lastDrillDurationSeconds: 3,
+      lastDrillSuccessTimestampSeconds: Date.parse("2024-01-01T00:00:02.000Z") / 1000,
+    });
   });
 });

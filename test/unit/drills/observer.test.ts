@@ -14,7 +14,16 @@ import { waitFor } from "../../helpers/wait.js";
 
 afterAll(cleanupTempDirs);
 
-const drill = (app: string, startedAt: string, ok: boolean): DrillResult => ({ ok, app, started_at: startedAt, duration_ms: 5, trigger: "schedule", live: true, versions: null, databases: [] });
+const drill = (app: string, startedAt: string, ok: boolean): DrillResult => ({
+  ok,
+  app,
+  started_at: startedAt,
+  duration_ms: 5,
+  trigger: "schedule",
+  live: true,
+  versions: null,
+  databases: [],
+});
 
 describe("DrillsObserver on a fake clock", () => {
   it("status shows the last drill: one the schedule ran, then one `hostctl drill` appended in its own process", async () => {
@@ -24,7 +33,10 @@ describe("DrillsObserver on a fake clock", () => {
     const paths = appPaths(ctx.paths, "blog");
     const facts: Partial<AppFacts> = {};
     const app: ObservedApp = {
-      spec, paths, metricsPort: undefined, litestreamRunning: false,
+      spec,
+      paths,
+      metricsPort: undefined,
+      litestreamRunning: false,
       report: (key, value) => void (facts[key] = value as never),
       restartLitestream: () => Promise.resolve(),
       status: () => ({ state: "running", processes: [] }),

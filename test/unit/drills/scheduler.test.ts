@@ -23,8 +23,15 @@ async function context(concurrency: number): Promise<HostContext> {
   const host = validateHostConfig({ replica: { url: `file://${join(home, "replica")}` }, drills: { concurrency } }, "hostctl.yml");
   const log = createLogger("silent");
   return {
-    paths: hostPaths(home), host, log, run: createRunner(log), clock: systemClock, env: {}, credentials: undefined,
-    store: createReplicaStore(host, undefined), litestream: "litestream",
+    paths: hostPaths(home),
+    host,
+    log,
+    run: createRunner(log),
+    clock: systemClock,
+    env: {},
+    credentials: undefined,
+    store: createReplicaStore(host, undefined),
+    litestream: "litestream",
   };
 }
 
@@ -50,7 +57,16 @@ function heldDrill(track: { now: number; max: number }) {
     track.max = Math.max(track.max, track.now);
     await new Promise<void>((resolve) => ends.push(resolve));
     track.now--;
-    return { ok: true, app: spec.name, started_at: new Date().toISOString(), duration_ms: 1, trigger: "schedule", live: true, versions: null, databases: [] };
+    return {
+      ok: true,
+      app: spec.name,
+      started_at: new Date().toISOString(),
+      duration_ms: 1,
+      trigger: "schedule",
+      live: true,
+      versions: null,
+      databases: [],
+    };
   };
   return { drill, started: () => ends.length, endNext: () => ends.shift()?.() };
 }
@@ -61,7 +77,13 @@ describe("DrillScheduler", () => {
     const results: DrillResult[] = [];
     const { cron, fire } = capturedCron();
     const held = heldDrill({ now: 0, max: 0 });
-    const scheduler = new DrillScheduler({ apps: [app("blog", "* * * * *")], ctx, cron, drill: held.drill, onResult: (r) => void results.push(r) });
+    const scheduler = new DrillScheduler({
+      apps: [app("blog", "* * * * *")],
+      ctx,
+      cron,
+      drill: held.drill,
+      onResult: (r) => void results.push(r),
+    });
     scheduler.start();
     try {
       fire("drill:blog");
@@ -76,7 +98,12 @@ describe("DrillScheduler", () => {
     expect(held.started()).toBe(0);
     const history = await readDrills(appPaths(ctx.paths, "blog").drills);
     expect(history.map((d) => d.skipped ?? false)).toEqual([true, false]);
-    expect(history[0]).toMatchObject({ app: "blog", ok: false, skipped: true, reason: "skipped: the previous drill of this app is still running" });
+    expect(history[0]).toMatchObject({
+      app: "blog",
+      ok: false,
+      skipped: true,
+      reason: "skipped: the previous drill of this app is still running",
+    });
   });
 
   it("runs at most drills.concurrency drills at once across apps", async () => {
@@ -85,7 +112,13 @@ describe("DrillScheduler", () => {
     const results: DrillResult[] = [];
     const { cron, fire, names } = capturedCron();
     const held = heldDrill(track);
-    const scheduler = new DrillScheduler({ apps: [app("a", "*/2 * * * *"), app("b", "*/2 * * * *")], ctx, cron, drill: held.drill, onResult: (r) => void results.push(r) });
+    const scheduler = new DrillScheduler({
+      apps: [app("a", "*/2 * * * *"), app("b", "*/2 * * * *")],
+      ctx,
+      cron,
+      drill: held.drill,
+      onResult: (r) => void results.push(r),
+    });
     scheduler.start();
     expect(names().sort()).toEqual(["drill:a", "drill:b"]);
     try {

@@ -6,7 +6,13 @@ const me = { hostId: "host-b", hostname: "web-b" };
 const ttlMs = 120_000;
 
 function lease(hostId: string, heartbeatAgoMs: number, ttlS = 120): Lease {
-  return { host_id: hostId, hostname: `web-${hostId}`, acquired_at: "2025-03-01T10:00:00.000Z", heartbeat_at: new Date(now.getTime() - heartbeatAgoMs).toISOString(), ttl_s: ttlS };
+  return {
+    host_id: hostId,
+    hostname: `web-${hostId}`,
+    acquired_at: "2025-03-01T10:00:00.000Z",
+    heartbeat_at: new Date(now.getTime() - heartbeatAgoMs).toISOString(),
+    ttl_s: ttlS,
+  };
 }
 
 describe("leaseDecision", () => {
@@ -33,13 +39,22 @@ describe("leaseDecision", () => {
   });
 
   it("treats an unreadable heartbeat time as expired", () => {
-    expect(leaseDecision({ ...lease("host-a", 0), heartbeat_at: "yesterday" }, me, now, ttlMs, false)).toEqual({ action: "acquire", reason: "expired" });
+    expect(leaseDecision({ ...lease("host-a", 0), heartbeat_at: "yesterday" }, me, now, ttlMs, false)).toEqual({
+      action: "acquire",
+      reason: "expired",
+    });
   });
 });
 
 describe("leaseBody", () => {
   it("keeps the acquisition time when renewing and starts it anew when acquiring", () => {
-    expect(leaseBody(me, now, ttlMs, lease("host-b", 5000))).toEqual({ host_id: "host-b", hostname: "web-b", acquired_at: "2025-03-01T10:00:00.000Z", heartbeat_at: now.toISOString(), ttl_s: 120 });
+    expect(leaseBody(me, now, ttlMs, lease("host-b", 5000))).toEqual({
+      host_id: "host-b",
+      hostname: "web-b",
+      acquired_at: "2025-03-01T10:00:00.000Z",
+      heartbeat_at: now.toISOString(),
+      ttl_s: 120,
+    });
     expect(leaseBody(me, now, ttlMs, lease("host-a", 5000)).acquired_at).toBe(now.toISOString());
   });
 });

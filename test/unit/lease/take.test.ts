@@ -25,7 +25,9 @@ async function twoHosts() {
 describe("takeLease (lease/take.ts) on a fake clock", () => {
   it("--no-wait: refuses at once with LEASE_HELD naming the holder", async () => {
     const { b } = await twoHosts();
-    await expect(takeLease(b, { takeover: false, wait: false, signal: new AbortController().signal })).rejects.toMatchObject({ code: "LEASE_HELD" });
+    await expect(takeLease(b, { takeover: false, wait: false, signal: new AbortController().signal })).rejects.toMatchObject({
+      code: "LEASE_HELD",
+    });
     expect(await pathExists(leaseWaitPath(b.paths))).toBe(false);
   });
 
@@ -50,10 +52,15 @@ describe("takeLease (lease/take.ts) on a fake clock", () => {
     await waitFor("the lease wait recorded", () => readJsonFile<LeaseWait>(leaseWaitPath(b.paths)), 5000, 10);
     expect(await releaseLease(a, "id-a")).toBe(true);
     // Each check moves the fake clock on: past the 5 s between reads, then past the confirm delay.
-    await waitFor("B holding the lease", async () => {
-      await clock.advance(1000);
-      return taken;
-    }, 10_000, 10);
+    await waitFor(
+      "B holding the lease",
+      async () => {
+        await clock.advance(1000);
+        return taken;
+      },
+      10_000,
+      10,
+    );
     expect((await readLease(b))?.host_id).toBe(taken);
   });
 });

@@ -14,20 +14,32 @@ import { ConfigError } from "../../../src/lib/errors.js";
 import { messageOf } from "../../helpers/config-error.js";
 
 const template = await readFile(BUILTIN_LITEFS_TEMPLATE, "utf8");
-const spec = validateAppSpec({ name: "blog", repo: "/r", port: 8001, replication: "litefs", databases: [{ path: "db.sqlite3" }] }, "app.yml");
-const other = validateAppSpec({ name: "alpha", repo: "/r", port: 8002, replication: "litefs", databases: [{ path: "db.sqlite3" }] }, "app.yml");
+const spec = validateAppSpec(
+  { name: "blog", repo: "/r", port: 8001, replication: "litefs", databases: [{ path: "db.sqlite3" }] },
+  "app.yml",
+);
+const other = validateAppSpec(
+  { name: "alpha", repo: "/r", port: 8002, replication: "litefs", databases: [{ path: "db.sqlite3" }] },
+  "app.yml",
+);
 const paths = litefsPaths(hostPaths("/srv/hostctl"), "blog");
 
-const primaryHost = parseHostConfig("replica:\n  url: file:///mnt/backup\nlitefs:\n  node: web-1\n  role: candidate\n  advertise: http://10.0.0.1\n", "hostctl.yml");
+const primaryHost = parseHostConfig(
+  "replica:\n  url: file:///mnt/backup\nlitefs:\n  node: web-1\n  role: candidate\n  advertise: http://10.0.0.1\n",
+  "hostctl.yml",
+);
 const replicaHost = parseHostConfig(
   "replica:\n  url: file:///mnt/backup\nlitefs:\n  node: web-2\n  role: replica\n  advertise: http://10.0.0.2\n  port_base: 21000\n" +
-  "  primary:\n    node: web-1\n    advertise: http://10.0.0.1\n    front_door: http://10.0.0.1\n",
+    "  primary:\n    node: web-1\n    advertise: http://10.0.0.1\n    front_door: http://10.0.0.1\n",
   "hostctl.yml",
 );
 
 function render(text: string, host = primaryHost, port = 20202, primaryPort = 20202): Record<string, unknown> {
   if (!host.litefs) throw new Error("test: no litefs section");
-  return parse(renderLitefsConfig(text, "litefs.yml.tmpl", litefsVars(spec, paths, { litefs: host.litefs, port, primaryPort }))) as Record<string, unknown>;
+  return parse(renderLitefsConfig(text, "litefs.yml.tmpl", litefsVars(spec, paths, { litefs: host.litefs, port, primaryPort }))) as Record<
+    string,
+    unknown
+  >;
 }
 
 describe("LiteFS config rendering", () => {
@@ -50,9 +62,15 @@ describe("LiteFS config rendering", () => {
   });
 
   it("renders a Consul lease with each node advertising itself and a per-app key", () => {
-    const host = parseHostConfig("replica:\n  url: file:///mnt/backup\nlitefs:\n  node: web-2\n  role: candidate\n  advertise: http://10.0.0.2\n  lease: consul\n  consul:\n    url: http://127.0.0.1:8500\n", "hostctl.yml");
+    const host = parseHostConfig(
+      "replica:\n  url: file:///mnt/backup\nlitefs:\n  node: web-2\n  role: candidate\n  advertise: http://10.0.0.2\n  lease: consul\n  consul:\n    url: http://127.0.0.1:8500\n",
+      "hostctl.yml",
+    );
     expect(render(template, host).lease).toEqual({
-      type: "consul", hostname: "web-2", "advertise-url": "http://10.0.0.2:20202", candidate: true,
+      type: "consul",
+      hostname: "web-2",
+      "advertise-url": "http://10.0.0.2:20202",
+      candidate: true,
       consul: { url: "http://127.0.0.1:8500", key: "litefs/blog", ttl: "10s" },
     });
   });
@@ -88,7 +106,10 @@ describe("LiteFS config rendering", () => {
 });
 
 async function asyncMessageOf(promise: Promise<unknown>): Promise<string> {
-  const error: unknown = await promise.then(() => undefined, (e: unknown) => e);
+  const error: unknown = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(ConfigError);
   return (error as ConfigError).message;
 }

@@ -15,11 +15,21 @@ import type { ReplicaStore } from "../../../src/s3/store.js";
 
 const template05 = await readFile(BUILTIN_TEMPLATE_V05, "utf8");
 const spec = validateAppSpec({ name: "blog", repo: "/r", port: 8001, databases: [{ path: "db.sqlite3" }] }, "app.yml");
-const host = (extra = "") => parseHostConfig(
-  `replica:\n  url: s3://backups/site-a/\n  s3:\n    endpoint: http://127.0.0.1:9000\n    force_path_style: true\nlitestream:\n  snapshot_interval: 6h\n${extra}`, "hostctl.yml");
+const host = (extra = "") =>
+  parseHostConfig(
+    `replica:\n  url: s3://backups/site-a/\n  s3:\n    endpoint: http://127.0.0.1:9000\n    force_path_style: true\nlitestream:\n  snapshot_interval: 6h\n${extra}`,
+    "hostctl.yml",
+  );
 
 function render05(text: string, h = host()): Record<string, unknown> {
-  return parse(renderLitestreamConfig(text, "litestream-0.5.yml.tmpl", litestreamVars(h, spec, "/srv/apps/blog/data", 9431), litestreamConfigSchemaV05)) as Record<string, unknown>;
+  return parse(
+    renderLitestreamConfig(
+      text,
+      "litestream-0.5.yml.tmpl",
+      litestreamVars(h, spec, "/srv/apps/blog/data", 9431),
+      litestreamConfigSchemaV05,
+    ),
+  ) as Record<string, unknown>;
 }
 
 describe("engine detection", () => {
@@ -36,7 +46,21 @@ describe("Litestream 0.5 config", () => {
   it("renders one `replica:` per database, snapshots at the top, and no heartbeat unless configured", () => {
     expect(render05(template05)).toEqual({
       addr: "127.0.0.1:9431",
-      dbs: [{ path: "/srv/apps/blog/data/db.sqlite3", snapshot: { interval: "6h", retention: "72h" }, replica: { type: "s3", bucket: "backups", path: "site-a/blog/db.sqlite3", endpoint: "http://127.0.0.1:9000", region: "us-east-1", "force-path-style": true, "sync-interval": "1s" } }],
+      dbs: [
+        {
+          path: "/srv/apps/blog/data/db.sqlite3",
+          snapshot: { interval: "6h", retention: "72h" },
+          replica: {
+            type: "s3",
+            bucket: "backups",
+            path: "site-a/blog/db.sqlite3",
+            endpoint: "http://127.0.0.1:9000",
+            region: "us-east-1",
+            "force-path-style": true,
+            "sync-interval": "1s",
+          },
+        },
+      ],
     });
   });
 
@@ -48,7 +72,9 @@ describe("Litestream 0.5 config", () => {
     const withReplicas = template05.replace("    replica:\n", "    replicas:\n");
     expect(() => render05(withReplicas)).toThrow(ConfigError);
     expect(() => render05(template05.replace("sync-interval:", "sync-intervall:"))).toThrow(/sync-intervall/);
-    expect(() => render05(template05.replace('  - path: "{{db.path}}"\n', '  - path: "{{db.path}}"\n    restore-if-db-not-exists: true\n'))).toThrow(/restore-if-db-not-exists: expected one of false/);
+    expect(() =>
+      render05(template05.replace('  - path: "{{db.path}}"\n', '  - path: "{{db.path}}"\n    restore-if-db-not-exists: true\n')),
+    ).toThrow(/restore-if-db-not-exists: expected one of false/);
   });
 });
 
@@ -59,7 +85,9 @@ describe("Litestream 0.5 positions", () => {
   });
 
   it("takes the replica's TXID from the highest LTX file name", () => {
-    expect(maxTxid(["p/ltx/0/0000000000000001-0000000000000001.ltx", "p/ltx/0/0000000000000002-000000000000001a.ltx", "p/ltx/0/junk"])).toBe(26);
+    expect(
+      maxTxid(["p/ltx/0/0000000000000001-0000000000000001.ltx", "p/ltx/0/0000000000000002-000000000000001a.ltx", "p/ltx/0/junk"]),
+    ).toBe(26);
     expect(maxTxid([])).toBe(0);
   });
 });
@@ -67,7 +95,10 @@ describe("Litestream 0.5 positions", () => {
 describe("ReplicaTxids", () => {
   const listing = (keys: string[]) => {
     const calls: string[] = [];
-    const store = { target: { kind: "s3" }, list: (prefix: string) => (calls.push(prefix), Promise.resolve(keys)) } as unknown as ReplicaStore;
+    const store = {
+      target: { kind: "s3" },
+      list: (prefix: string) => (calls.push(prefix), Promise.resolve(keys)),
+    } as unknown as ReplicaStore;
     return { store, calls };
   };
   const db = (txid: number): DbPositions[] => [{ db: "/d/db.sqlite3", shadow: { index: txid, offset: 0 }, replicas: {}, syncs: 1 }];
@@ -96,8 +127,15 @@ describe("replica layout per engine", () => {
     const v03 = engineV03("/bin/ls");
     const v05 = engineV05("/bin/ls", "v0.5.14");
     expect(v03.dataPrefixes("p/blog/db.sqlite3")).toEqual(["p/blog/db.sqlite3/generations/"]);
-    expect(v03.unreadablePrefixes("p/blog/db.sqlite3")).toEqual([{ prefix: "p/blog/db.sqlite3/000", writer: "Litestream 0.5" }, { prefix: "p/blog/db.sqlite3/ltx/", writer: "Litestream 0.5" }]);
-    expect(v05.dataPrefixes("p/blog/db.sqlite3")).toEqual(["p/blog/db.sqlite3/000", "p/blog/db.sqlite3/ltx/", "p/blog/db.sqlite3/generations/"]);
+    expect(v03.unreadablePrefixes("p/blog/db.sqlite3")).toEqual([
+      { prefix: "p/blog/db.sqlite3/000", writer: "Litestream 0.5" },
+      { prefix: "p/blog/db.sqlite3/ltx/", writer: "Litestream 0.5" },
+    ]);
+    expect(v05.dataPrefixes("p/blog/db.sqlite3")).toEqual([
+      "p/blog/db.sqlite3/000",
+      "p/blog/db.sqlite3/ltx/",
+      "p/blog/db.sqlite3/generations/",
+    ]);
     expect(ltxLevelPrefix("s3", "p/blog/db.sqlite3", 0)).toBe("p/blog/db.sqlite3/0000/");
     expect(ltxLevelPrefix("file", "/r/blog/db.sqlite3", 0)).toBe("/r/blog/db.sqlite3/ltx/0/");
     expect(v05.unreadablePrefixes("p/blog/db.sqlite3")).toEqual([]);

@@ -25,13 +25,16 @@ async function metaDir(files: Record<number, number>): Promise<string> {
   const meta = join(await tempDir("meta"), ".db.sqlite3-litestream");
   await mkdir(join(meta, "generations", "0123456789abcdef", "wal"), { recursive: true });
   await writeFile(join(meta, "generation"), "0123456789abcdef\n");
-  for (const [index, size] of Object.entries(files)) await writeFile(shadowWalFile(meta, "0123456789abcdef", Number(index)), Buffer.alloc(size));
+  for (const [index, size] of Object.entries(files))
+    await writeFile(shadowWalFile(meta, "0123456789abcdef", Number(index)), Buffer.alloc(size));
   return meta;
 }
 
 describe("Litestream 0.3.13 positions", () => {
   it("reads the shadow index and the replica (index, offset); never the shadow total as an offset", () => {
-    expect(parseLitestreamMetrics(SCRAPE)).toEqual([{ db: "/d/db.sqlite3", shadow: { index: 2, offset: 0 }, replicas: { s3: { index: 2, offset: 4152 } }, syncs: 7 }]);
+    expect(parseLitestreamMetrics(SCRAPE)).toEqual([
+      { db: "/d/db.sqlite3", shadow: { index: 2, offset: 0 }, replicas: { s3: { index: 2, offset: 4152 } }, syncs: 7 },
+    ]);
   });
 
   it("takes the shadow offset from the current shadow WAL file, so a caught-up replica reads caught up after checkpoints", async () => {
@@ -61,7 +64,9 @@ describe("Litestream 0.3.13 positions", () => {
 
   it("refuses metrics that name only another app's databases (another Litestream on our port)", () => {
     const all = parseLitestreamMetrics(SCRAPE);
-    expect(() => ownPositions(all, { port: 9430, databases: [{ path: "/other/db.sqlite3" }] })).toThrow(/belong to another Litestream \(databases: \/d\/db\.sqlite3\)/);
+    expect(() => ownPositions(all, { port: 9430, databases: [{ path: "/other/db.sqlite3" }] })).toThrow(
+      /belong to another Litestream \(databases: \/d\/db\.sqlite3\)/,
+    );
     expect(ownPositions(all, { port: 9430, databases: [{ path: "/d/db.sqlite3" }] })).toHaveLength(1);
     expect(ownPositions([], { port: 9430, databases: [{ path: "/d/db.sqlite3" }] })).toEqual([]);
   });

@@ -13,12 +13,22 @@ describe("assignMetricsPorts", () => {
 
   it("keeps every app's port when an app that sorts first is added, and frees a removed app's port", () => {
     const before = { blog: 9430, shop: 9431 };
-    expect(assignMetricsPorts(host, [app("blog", 8001), app("shop", 8002), app("aaa", 8003)], before)).toEqual({ aaa: 9432, blog: 9430, shop: 9431 });
+    expect(assignMetricsPorts(host, [app("blog", 8001), app("shop", 8002), app("aaa", 8003)], before)).toEqual({
+      aaa: 9432,
+      blog: 9430,
+      shop: 9431,
+    });
     expect(assignMetricsPorts(host, [app("shop", 8002), app("wiki", 8004)], before)).toEqual({ shop: 9431, wiki: 9430 });
   });
 
   it("moves a port that is outside the host's range or taken twice", () => {
-    expect(assignMetricsPorts(host, [app("blog", 8001), app("shop", 8002)], { blog: 20000, shop: 9430 })).toEqual({ blog: 9431, shop: 9430 });
-    expect(assignMetricsPorts(host, [app("blog", 8001), app("shop", 8002)], { blog: 9430, shop: 9430 })).toEqual({ blog: 9430, shop: 9431 });
+    expect(assignMetricsPorts(host, [app("blog", 8001), app("shop", 8002)], { blog: 20000, shop: 9430 })).toEqual({
+      blog: 9431,
+      shop: 9430,
+    });
+    expect(assignMetricsPorts(host, [app("blog", 8001), app("shop", 8002)], { blog: 9430, shop: 9430 })).toEqual({
+      blog: 9430,
+      shop: 9431,
+    });
   });
 });

@@ -15,13 +15,19 @@ describe("planMediaSync", () => {
     const plan = planMediaSync(
       local({ same: { size: 5, mtimeMs: old }, bigger: { size: 6, mtimeMs: old }, touched: { size: 5, mtimeMs: old + 1 } }),
       { same: { size: 5, mtimeMs: old }, bigger: { size: 5, mtimeMs: old }, touched: { size: 5, mtimeMs: old } },
-      now, 2000,
+      now,
+      2000,
     );
     expect(plan).toEqual({ upload: ["bigger", "touched"], remove: [], pending: [], unchanged: 1 });
   });
 
   it("leaves a file written within the settle window for the next round, without deleting its older copy", () => {
-    const plan = planMediaSync(local({ "new.jpg": { size: 9, mtimeMs: now.getTime() - 500 } }), { "new.jpg": { size: 3, mtimeMs: old } }, now, 2000);
+    const plan = planMediaSync(
+      local({ "new.jpg": { size: 9, mtimeMs: now.getTime() - 500 } }),
+      { "new.jpg": { size: 3, mtimeMs: old } },
+      now,
+      2000,
+    );
     expect(plan).toEqual({ upload: [], remove: [], pending: ["new.jpg"], unchanged: 0 });
   });
 
@@ -54,10 +60,22 @@ describe("planPurge", () => {
   });
 
   it("never purges an object whose location does not carry a deletion time", () => {
-    expect(planPurge([{ location: "p/x", relative: "not-a-time/a.jpg" }, { location: "p/y", relative: "a.jpg" }], now, 0)).toEqual([]);
+    expect(
+      planPurge(
+        [
+          { location: "p/x", relative: "not-a-time/a.jpg" },
+          { location: "p/y", relative: "a.jpg" },
+        ],
+        now,
+        0,
+      ),
+    ).toEqual([]);
   });
 
   it("reads the deletion time and the path back from a deleted location", () => {
-    expect(parseDeletedRelative("2025-03-01T11:00:00.000Z/img/a.jpg")).toEqual({ deletedAt: new Date("2025-03-01T11:00:00.000Z"), path: "img/a.jpg" });
+    expect(parseDeletedRelative("2025-03-01T11:00:00.000Z/img/a.jpg")).toEqual({
+      deletedAt: new Date("2025-03-01T11:00:00.000Z"),
+      path: "img/a.jpg",
+    });
   });
 });

@@ -8,9 +8,21 @@ function proxyOf(yaml: string) {
   return proxy;
 }
 
-const blog: ProxyApp = { name: "blog", domains: ["blog.example.com"], port: 8001, upstream: 18000, staticDir: "/h/apps/blog/releases/r1/staticfiles", mediaDir: "/h/apps/blog/data/media" };
+const blog: ProxyApp = {
+  name: "blog",
+  domains: ["blog.example.com"],
+  port: 8001,
+  upstream: 18000,
+  staticDir: "/h/apps/blog/releases/r1/staticfiles",
+  mediaDir: "/h/apps/blog/data/media",
+};
 const input = (over: Partial<CaddyConfigInput> = {}): CaddyConfigInput => ({
-  proxy: proxyOf("  tls: internal\n"), adminSocket: "/h/run/caddy/admin.sock", storageDir: "/h/caddy", apps: [blog], legacyBuffers: false, ...over,
+  proxy: proxyOf("  tls: internal\n"),
+  adminSocket: "/h/run/caddy/admin.sock",
+  storageDir: "/h/caddy",
+  apps: [blog],
+  legacyBuffers: false,
+  ...over,
 });
 
 /** Walks a JSON value by keys and indexes (negative: from the end). */
@@ -38,18 +50,25 @@ describe("buildCaddyConfig", () => {
     const config = buildCaddyConfig(input());
     expect(at(config, "apps", "http", "servers", "front", "listen")).toEqual([":443"]);
     expect(at(config, "apps", "http", "servers", "front", "routes", 0, "match")).toEqual([{ host: ["blog.example.com"] }]);
-    expect(at(config, "apps", "tls", "automation", "policies")).toEqual([{ subjects: ["blog.example.com"], issuers: [{ module: "internal" }] }]);
+    expect(at(config, "apps", "tls", "automation", "policies")).toEqual([
+      { subjects: ["blog.example.com"], issuers: [{ module: "internal" }] },
+    ]);
   });
 
   it("redirects HTTP to HTTPS keeping a non-default HTTPS port", () => {
     const config = buildCaddyConfig(input({ proxy: proxyOf("  tls: internal\n  https_port: 8443\n") }));
     expect(at(config, "apps", "http", "servers", "redirect", "listen")).toEqual([":80"]);
-    expect(at(config, "apps", "http", "servers", "redirect", "routes", 0, "handle", 0, "headers", "Location")).toEqual(["https://{http.request.host}:8443{http.request.uri}"]);
+    expect(at(config, "apps", "http", "servers", "redirect", "routes", 0, "handle", 0, "headers", "Location")).toEqual([
+      "https://{http.request.host}:8443{http.request.uri}",
+    ]);
     expect(at(config, "apps", "http", "servers", "front", "automatic_https")).toEqual({ disable_redirects: true });
   });
 
   it("keeps every domain managed and loads certificates already in storage with the config", () => {
-    const pair = { certificate: "certificates/local/blog.example.com/blog.example.com.crt", key: "certificates/local/blog.example.com/blog.example.com.key" };
+    const pair = {
+      certificate: "certificates/local/blog.example.com/blog.example.com.crt",
+      key: "certificates/local/blog.example.com/blog.example.com.key",
+    };
     const config = buildCaddyConfig(input({ storedCertificates: [pair] }));
     expect(at(config, "apps", "tls", "certificates")).toEqual({ automate: ["blog.example.com"], load_storage: { pairs: [pair] } });
     expect(at(config, "apps", "http", "grace_period")).toBeUndefined();
@@ -61,7 +80,7 @@ describe("buildCaddyConfig", () => {
   });
 
   it("serves plain HTTP on http_port without certificates under tls off", () => {
-    const config = buildCaddyConfig(input({ proxy: proxyOf("  tls: \"off\"\n  http_port: 8080\n  bind: 127.0.0.1\n") }));
+    const config = buildCaddyConfig(input({ proxy: proxyOf('  tls: "off"\n  http_port: 8080\n  bind: 127.0.0.1\n') }));
     expect(at(config, "apps", "http", "servers", "front", "listen")).toEqual(["127.0.0.1:8080"]);
     expect(at(config, "apps", "http", "servers", "front", "automatic_https")).toEqual({ disable: true });
     expect(at(config, "apps", "tls")).toBeUndefined();
@@ -93,7 +112,10 @@ describe("buildCaddyConfig", () => {
   it("serves an app without domains on its own port, on loopback, without TLS", () => {
     const config = buildCaddyConfig(input({ apps: [{ ...blog, domains: [], staticDir: undefined }] }));
     expect(at(config, "apps", "http", "servers", "front")).toBeUndefined();
-    expect(at(config, "apps", "http", "servers", "port-blog")).toMatchObject({ listen: ["127.0.0.1:8001"], automatic_https: { disable: true } });
+    expect(at(config, "apps", "http", "servers", "port-blog")).toMatchObject({
+      listen: ["127.0.0.1:8001"],
+      automatic_https: { disable: true },
+    });
     expect(at(config, "apps", "tls")).toBeUndefined();
   });
 });

@@ -9,7 +9,10 @@ describe("assignInternalPorts", () => {
 
   it("keeps an app's pair (and its live port) when another app is added or removed", () => {
     const before = { shop: { ports: [18002, 18003] as [number, number], live: 18003 } };
-    expect(assignInternalPorts(18000, ["shop", "api"], before)).toEqual({ api: { ports: [18000, 18001] }, shop: { ports: [18002, 18003], live: 18003 } });
+    expect(assignInternalPorts(18000, ["shop", "api"], before)).toEqual({
+      api: { ports: [18000, 18001] },
+      shop: { ports: [18002, 18003], live: 18003 },
+    });
   });
 
   it("moves a pair that fell outside the range after the base changed", () => {

@@ -4,8 +4,23 @@ import { isReservedEnv, refuseReservedEnv } from "../../../src/apps/env-reserved
 
 describe("env file format", () => {
   it.each([
-    ["plain"], [""], ['"quoted"'], ["'single'"], ["trailing  "], ["  leading"], ["cr\r"], ["two\nlines"], ["tab\there"],
-    ["back\\slash"], ["a#b"], ["$HOME and `cmd`"], ["=equals="], ["ünïcödé ✓"], ['mixed "\'\\\n\r\t'], ["#"], ["\\n literally"],
+    ["plain"],
+    [""],
+    ['"quoted"'],
+    ["'single'"],
+    ["trailing  "],
+    ["  leading"],
+    ["cr\r"],
+    ["two\nlines"],
+    ["tab\there"],
+    ["back\\slash"],
+    ["a#b"],
+    ["$HOME and `cmd`"],
+    ["=equals="],
+    ["ünïcödé ✓"],
+    ["mixed \"'\\\n\r\t"],
+    ["#"],
+    ["\\n literally"],
   ])("%j is written and read back byte for byte", (value) => {
     const text = formatEnvText({ K: value, A: "x" });
     expect(parseEnvText(text, "env")).toEqual({ A: "x", K: value });
@@ -13,7 +28,12 @@ describe("env file format", () => {
   });
 
   it("reads the three value forms as documented", () => {
-    expect(parseEnvText(`A=raw value  \nB="q\\"\\n"\nC='lit\\n'  \n# comment\n\nexport D=1\n`, "env")).toEqual({ A: "raw value  ", B: 'q"\n', C: "lit\\n", D: "1" });
+    expect(parseEnvText(`A=raw value  \nB="q\\"\\n"\nC='lit\\n'  \n# comment\n\nexport D=1\n`, "env")).toEqual({
+      A: "raw value  ",
+      B: 'q"\n',
+      C: "lit\\n",
+      D: "1",
+    });
   });
 
   it.each([

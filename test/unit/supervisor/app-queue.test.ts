@@ -6,13 +6,15 @@ describe("AppQueue", () => {
   it("runs one app's operations one at a time in arrival order, even when one fails", async () => {
     const queue = new AppQueue();
     const events: string[] = [];
-    const op = (name: string, fail = false) => async () => {
-      events.push(`${name} start`);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      events.push(`${name} end`);
-      if (fail) throw new Error(name);
-      return name;
-    };
+    const op =
+      (name: string, fail = false) =>
+      async () => {
+        events.push(`${name} start`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        events.push(`${name} end`);
+        if (fail) throw new Error(name);
+        return name;
+      };
     const results = await Promise.allSettled([queue.run("blog", op("a")), queue.run("blog", op("b", true)), queue.run("blog", op("c"))]);
     expect(events).toEqual(["a start", "a end", "b start", "b end", "c start", "c end"]);
     expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);

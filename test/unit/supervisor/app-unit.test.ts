@@ -21,12 +21,27 @@ async function unitWith(clock: FakeClock, afterRestore: () => Promise<void>): Pr
   const host = validateHostConfig({ replica: { url: `file://${join(home, "replica")}` } }, "hostctl.yml");
   const log = createLogger("silent");
   const ctx: HostContext = {
-    paths: hostPaths(home), host, log, run: createRunner(log), clock, env: {}, credentials: undefined,
-    store: createReplicaStore(host, undefined), litestream: "litestream",
+    paths: hostPaths(home),
+    host,
+    log,
+    run: createRunner(log),
+    clock,
+    env: {},
+    credentials: undefined,
+    store: createReplicaStore(host, undefined),
+    litestream: "litestream",
   };
   // No databases and no release: the boot runs restore (and the media restore hook), starts nothing.
   const spec = validateAppSpec({ name: "blog", repo: "/r", port: 8001, databases: [] }, "app.yml");
-  return new AppUnit(spec, { ctx, policy: DEFAULT_BACKOFF, graceMs: 100, hostId: "h:1", metricsPort: undefined, afterRestore, onChange: () => undefined });
+  return new AppUnit(spec, {
+    ctx,
+    policy: DEFAULT_BACKOFF,
+    graceMs: 100,
+    hostId: "h:1",
+    metricsPort: undefined,
+    afterRestore,
+    onChange: () => undefined,
+  });
 }
 
 const unreachable = () => new HostctlError("REPLICA_UNREACHABLE", "media replica unreachable");
@@ -37,11 +52,20 @@ describe("AppUnit (the shell of the lifecycle) on a fake clock", () => {
     let failuresLeft = 2;
     const unit = await unitWith(clock, () => (failuresLeft-- > 0 ? Promise.reject(unreachable()) : Promise.resolve()));
     await unit.boot();
-    expect(unit.status()).toMatchObject({ state: "failed", reason: "media replica unreachable", next_retry_at: new Date(5000).toISOString() });
+    expect(unit.status()).toMatchObject({
+      state: "failed",
+      reason: "media replica unreachable",
+      next_retry_at: new Date(5000).toISOString(),
+    });
     await clock.advance(4999);
     expect(failuresLeft).toBe(1);
     await clock.advance(1);
-    await waitFor("the retry failed and the next one scheduled", () => unit.state === "failed" && unit.status().next_retry_at !== new Date(5000).toISOString(), 5000, 5);
+    await waitFor(
+      "the retry failed and the next one scheduled",
+      () => unit.state === "failed" && unit.status().next_retry_at !== new Date(5000).toISOString(),
+      5000,
+      5,
+    );
     expect(unit.status()).toMatchObject({ state: "failed", next_retry_at: new Date(15_000).toISOString() });
     await clock.advance(10_000);
     // The boot passes through restoring and starting: wait for where it settles.

@@ -17,7 +17,11 @@ describe("restart backoff", () => {
   });
 
   it("starts again from 1 s after a run of 60 s or more", () => {
-    const decisions = run([{ at: 0, uptime: 10 }, { at: 1000, uptime: 10 }, { at: 100_000, uptime: 60_000 }]);
+    const decisions = run([
+      { at: 0, uptime: 10 },
+      { at: 1000, uptime: 10 },
+      { at: 100_000, uptime: 60_000 },
+    ]);
     expect(decisions.map((d) => d.delayMs)).toEqual([1000, 2000, 1000]);
   });
 

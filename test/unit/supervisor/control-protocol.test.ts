@@ -13,7 +13,17 @@ function call(routes: ControlRoutes, method: string, path: string, body: unknown
 describe("control protocol", () => {
   it("every route's spec is what the router matches", () => {
     expect(routeSpec("activate")).toBe("POST /apps/:name/activate");
-    expect(Object.keys(controlApi).sort()).toEqual(["activate", "drill", "load", "metrics", "restart", "start", "status", "stop", "unload"]);
+    expect(Object.keys(controlApi).sort()).toEqual([
+      "activate",
+      "drill",
+      "load",
+      "metrics",
+      "restart",
+      "start",
+      "status",
+      "stop",
+      "unload",
+    ]);
   });
 
   it("the server parses a request before its handler runs: a missing releaseDir is a usage error naming it", async () => {
@@ -22,7 +32,10 @@ describe("control protocol", () => {
       seen.push(body);
       return Promise.resolve({ ok: true, gap_s: 0 });
     });
-    await expect(call(routes, "POST", "/apps/blog/activate", {})).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining("activate needs releaseDir") as string });
+    await expect(call(routes, "POST", "/apps/blog/activate", {})).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringContaining("activate needs releaseDir") as string,
+    });
     await expect(call(routes, "POST", "/apps/blog/activate", { releaseDir: 7 })).rejects.toMatchObject({ exitCode: 2 });
     expect(seen).toEqual([]);
     expect(await call(routes, "POST", "/apps/blog/activate", { releaseDir: "/r/1" })).toEqual({ ok: true, gap_s: 0 });
@@ -42,8 +55,16 @@ describe("control protocol", () => {
   });
 
   it("the client's schema accepts what the supervisor sends, keeps fields it does not name, and rejects a renamed field", () => {
-    const app = { ...invalidAppStatus(hostPaths("/h"), "blog", "bad"), replication: [{ database: "db.sqlite3", lag_s: 1.5, behind: false }], extra: 1 };
-    const status = { supervisor: { pid: 1, started_at: "2026-01-01T00:00:00Z", home: "/h", host: "h", rss_mb: 1, heap_mb: 1 }, apps: [JSON.parse(JSON.stringify(app)) as unknown], proxy: { state: "off" } };
+    const app = {
+      ...invalidAppStatus(hostPaths("/h"), "blog", "bad"),
+      replication: [{ database: "db.sqlite3", lag_s: 1.5, behind: false }],
+      extra: 1,
+    };
+    const status = {
+      supervisor: { pid: 1, started_at: "2026-01-01T00:00:00Z", home: "/h", host: "h", rss_mb: 1, heap_mb: 1 },
+      apps: [JSON.parse(JSON.stringify(app)) as unknown],
+      proxy: { state: "off" },
+    };
     const parsed = supervisorStatusSchema.parse(status);
     expect(parsed.apps[0]?.replication).toEqual([{ database: "db.sqlite3", lag_s: 1.5, behind: false }]);
     expect(parsed.apps[0]?.extra).toBe(1);
