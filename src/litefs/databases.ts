@@ -8,9 +8,8 @@ import { pathExists } from "../lib/fs.js";
 import { sqliteQuery } from "../lib/sqlite.js";
 import { engineOf } from "../litestream/engine-v03.js";
 import { litestreamEnv } from "../s3/credentials.js";
-import { replicaState } from "../s3/replica-state.js";
 import { locallyReplicated, readMarker } from "../restore/markers.js";
-import type { DatabaseRestore } from "../restore/restore-app.js";
+import { readableReplicaState, type DatabaseRestore } from "../restore/restore-app.js";
 import type { LitefsNode } from "./node.js";
 
 export function importArgs(apiUrl: string, name: string, file: string): string[] {
@@ -31,14 +30,7 @@ async function ensureOnPrimary(spec: AppSpec, ctx: HostContext, node: LitefsNode
       results.push({ path: db.path, action: "present" });
       continue;
     }
-    const state = await replicaState(ctx.store, spec.name, db.path, engineOf(ctx));
-    if (state.state === "unreachable") {
-      throw new HostctlError(
-        state.error.code,
-        `${spec.name}: ${db.path} is missing and its replica cannot be read, so the app is not started: ${state.error.message}`,
-        { cause: state.error, ...(state.error.hint ? { hint: state.error.hint } : {}) },
-      );
-    }
+    const state = await readableReplicaState(ctx, spec.name, db.path);
     if (state.state === "exists") {
       const started = Date.now();
       await restoreAndImport(ctx, spec, node, db.path, join(app.data, `.litefs-import-${db.path}`), litefsBinary);

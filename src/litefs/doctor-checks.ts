@@ -1,30 +1,11 @@
 import { access, constants } from "node:fs/promises";
 import type { AppSpec, HostConfig } from "../config/schema.js";
 import type { Runner } from "../lib/exec.js";
-import { errorMessage } from "../lib/errors.js";
+import { check, type Check } from "../lib/check.js";
 import { isLitefsApp } from "./paths.js";
 
-export interface LitefsCheck {
-  name: string;
-  ok: boolean;
-  detail: string;
-}
-
-async function probe(name: string, fn: () => Promise<string>): Promise<LitefsCheck> {
-  try {
-    return { name, ok: true, detail: await fn() };
-  } catch (error) {
-    return { name, ok: false, detail: errorMessage(error) };
-  }
-}
-
 /** What `litefs mount` needs on this host (docs/litefs.md): only when an app uses LiteFS. */
-export async function litefsChecks(
-  host: HostConfig,
-  apps: readonly AppSpec[],
-  run: Runner,
-  uid: number | undefined,
-): Promise<LitefsCheck[]> {
+export async function litefsChecks(host: HostConfig, apps: readonly AppSpec[], run: Runner, uid: number | undefined): Promise<Check[]> {
   const names = apps.filter(isLitefsApp).map((a) => a.name);
   if (names.length === 0) return [];
   const litefs = host.litefs;
@@ -39,12 +20,12 @@ export async function litefsChecks(
       ok: uid === 0,
       detail: uid === 0 ? "running as root (FUSE mounts)" : "LiteFS mounts FUSE file systems: run hostctl as root (the systemd unit does)",
     },
-    await probe("/dev/fuse", async () => {
+    await check("/dev/fuse", async () => {
       await access("/dev/fuse", constants.R_OK | constants.W_OK);
       return "present";
     }),
-    await probe("fusermount3", async () => (await run("fusermount3", ["-V"], { timeoutMs: 10_000 })).stdout.trim() || "present"),
-    await probe(`litefs binary (${litefs.binary})`, async () => {
+    await check("fusermount3", async () => (await run("fusermount3", ["-V"], { timeoutMs: 10_000 })).stdout.trim() || "present"),
+    await check(`litefs binary (${litefs.binary})`, async () => {
       const out = await run(litefs.binary, ["version"], { timeoutMs: 10_000 });
       return `${out.stdout.trim()} (hostctl is tested with 0.5.14)`;
     }),

@@ -8,12 +8,7 @@ import type { Runner } from "../lib/exec.js";
 import { errorMessage, firstLine } from "../lib/errors.js";
 import { probeCaddy } from "./caddy-binary.js";
 import { readListenerHandover, TCP_MIGRATE_REQ } from "./listener-handover.js";
-
-export interface ProxyCheck {
-  name: string;
-  ok: boolean;
-  detail: string;
-}
+import type { Check } from "../lib/check.js";
 
 /** Whether this process could listen on the port: "free", or why not. */
 function tryListen(port: number, host: string | undefined): Promise<string> {
@@ -24,7 +19,7 @@ function tryListen(port: number, host: string | undefined): Promise<string> {
   });
 }
 
-function portCheck(port: number, what: string, outcome: string, proxyRunning: boolean): ProxyCheck {
+function portCheck(port: number, what: string, outcome: string, proxyRunning: boolean): Check {
   const name = `proxy ${what} port ${port}`;
   if (outcome === "free") return { name, ok: true, detail: "can be bound" };
   if (outcome === "EADDRINUSE" && proxyRunning) return { name, ok: true, detail: "in use by hostctl's Caddy" };
@@ -39,7 +34,7 @@ function portCheck(port: number, what: string, outcome: string, proxyRunning: bo
 }
 
 /** Off is fine when `up` (root) can turn it on as it starts the front door. */
-async function handoverCheck(): Promise<ProxyCheck> {
+async function handoverCheck(): Promise<Check> {
   const name = "proxy listener handover";
   const handover = await readListenerHandover();
   if (handover.state !== "off") return { name, ok: handover.state === "on", detail: handover.detail };
@@ -62,13 +57,13 @@ export async function proxyChecks(
   run: Runner,
   pathVar: string | undefined,
   proxyRunning: boolean,
-): Promise<ProxyCheck[]> {
+): Promise<Check[]> {
   const proxy = host.proxy;
   if (!proxy)
     return [
       { name: "proxy", ok: true, detail: "not configured: apps serve on their own ports (turn it on: hostctl init --force … --tls acme)" },
     ];
-  const checks: ProxyCheck[] = [];
+  const checks: Check[] = [];
   try {
     const caddy = await probeCaddy(run, proxy.caddy, pathVar);
     checks.push(

@@ -9,7 +9,7 @@ import { HostctlError, errorMessage } from "../lib/errors.js";
 import { pathExists } from "../lib/fs.js";
 import { sqliteQuery } from "../lib/sqlite.js";
 import { litestreamEnv } from "../s3/credentials.js";
-import { replicaState } from "../s3/replica-state.js";
+import { replicaState, type ReplicaState } from "../s3/replica-state.js";
 import { locallyReplicated, readMarker } from "./markers.js";
 import { writeLitestreamConfigs } from "../litestream/config-files.js";
 import { loadApps } from "../apps/registry.js";
@@ -126,6 +126,27 @@ export async function restoreDatabase(
  * config written from the current hostctl.yml, so `litestream restore` reads the replica it names now.
  * The supervisor writes them when it starts; restore-on-boot (ensureDatabases) does not rewrite them.
  */
+/**
+ * What the replica target holds of a database that is missing here. Unreadable: throws, naming the database
+ * (restore-on-boot is fail-closed: the app is not started on an empty file while a replica may hold data).
+ */
+export async function readableReplicaState(
+  ctx: HostContext,
+  app: string,
+  database: string,
+): Promise<Exclude<ReplicaState, { state: "unreachable" }>> {
+  const state = await replicaState(ctx.store, app, database, engineOf(ctx));
+  if (state.state !== "unreachable") return state;
+  throw new HostctlError(
+    state.error.code,
+    `${app}: ${database} is missing and its replica cannot be read, so the app is not started: ${state.error.message}`,
+    {
+      cause: state.error,
+      ...(state.error.hint ? { hint: state.error.hint } : {}),
+    },
+  );
+}
+
 export async function refreshLitestreamConfigs(spec: AppSpec, ctx: HostContext): Promise<void> {
   if (spec.databases.length > 0) await writeLitestreamConfigs(ctx.paths, ctx.host, await loadApps(ctx.paths), { engine: engineOf(ctx) });
 }
@@ -147,14 +168,7 @@ export async function ensureDatabases(spec: AppSpec, ctx: HostContext, options: 
       results.push({ path: db.path, action: "present" });
       continue;
     }
-    const state = await replicaState(ctx.store, spec.name, db.path, engineOf(ctx));
-    if (state.state === "unreachable") {
-      throw new HostctlError(
-        state.error.code,
-        `${spec.name}: ${db.path} is missing and its replica cannot be read, so the app is not started: ${state.error.message}`,
-        { cause: state.error, ...(state.error.hint ? { hint: state.error.hint } : {}) },
-      );
-    }
+    const state = await readableReplicaState(ctx, spec.name, db.path);
     await mkdir(dirname(path), { recursive: true });
     const strays = await setStraysAside(path, ctx.clock.now());
     if (state.state === "exists") {

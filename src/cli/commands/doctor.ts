@@ -9,28 +9,14 @@ import { selectEngine } from "../../litestream/select.js";
 import { versionArgs } from "../../litestream/args.js";
 import { readS3Credentials } from "../../s3/credentials.js";
 import { createReplicaStore } from "../../s3/store.js";
-import { firstLine } from "../../lib/errors.js";
 import { proxyChecks } from "../../proxy/doctor-checks.js";
 import { litefsChecks } from "../../litefs/doctor-checks.js";
 import { callControl } from "../../supervisor/control-client.js";
 import type { AppSpec } from "../../config/schema.js";
 import { appPaths } from "../../config/paths.js";
 import { diskSpace } from "../../lib/disk.js";
+import { check, type Check } from "../../lib/check.js";
 import { releasePython } from "../../apps/release-env.js";
-
-export interface DoctorCheck {
-  name: string;
-  ok: boolean;
-  detail: string;
-}
-
-async function check(name: string, probe: () => Promise<string>): Promise<DoctorCheck> {
-  try {
-    return { name, ok: true, detail: await probe() };
-  } catch (error) {
-    return { name, ok: false, detail: firstLine(error) };
-  }
-}
 
 /**
  * A django/wagtail app's Python must import Django: the live release's virtualenv when there is one, else the
@@ -52,7 +38,7 @@ async function djangoVersion(app: AppSpec, deps: Deps): Promise<string> {
 export async function doctor(deps: Deps): Promise<CommandResult> {
   const host = await loadHostConfig(deps.paths);
   const apps = await loadApps(deps.paths);
-  const checks: DoctorCheck[] = [];
+  const checks: Check[] = [];
   checks.push(
     await check("litestream", async () => {
       const engine = await selectEngine(host, deps.env, deps.run);
