@@ -1,9 +1,9 @@
 import { z } from "zod";
+import { goDuration } from "../lib/go-config.js";
 
 // LiteFS 0.5.14 decodes its YAML strictly (unknown keys are fatal at mount time). These are its keys, from
 // cmd/litefs/config.go at v0.5.14, so a typo in a rendered config is refused with file:line before anything
 // is written instead of when the supervisor mounts. Values hostctl relies on are checked here too.
-const goDuration = z.string().regex(/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/, "expected a Go duration such as 1s, 10m or 24h");
 const absolute = z.string().startsWith("/", "expected an absolute path");
 const url = z.string().regex(/^https?:\/\/\S+$/, "expected an http:// or https:// URL");
 

@@ -1,11 +1,8 @@
 import { z } from "zod";
+import { goDuration, noCredentials } from "../lib/go-config.js";
 
 // Litestream 0.5.14 reads its YAML with unknown keys ignored too: these are the keys it knows (from its
 // cmd/litestream/main.go Config, DBConfig and ReplicaConfig), so anything else in a rendered config is a typo.
-const goDuration = z.string().regex(/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/, "expected a Go duration such as 1s, 10m or 24h");
-const noCredentials = z
-  .never({ error: "credentials must not be written to the config; they reach Litestream through its environment" })
-  .optional();
 
 const replicaSchema = z.strictObject({
   type: z.enum(["file", "s3", "gs", "abs", "sftp", "nats", "oss", "webdav"]).optional(),

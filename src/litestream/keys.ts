@@ -1,8 +1,8 @@
 import { z } from "zod";
+import { goDuration, noCredentials } from "../lib/go-config.js";
 
 // Litestream 0.3.13 reads its YAML with unknown keys ignored; these are the keys it knows, so anything
 // else in a rendered config is a typo that would silently change behaviour.
-const goDuration = z.string().regex(/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/, "expected a Go duration such as 1s, 10m or 24h");
 
 const replicaSchema = z.strictObject({
   type: z.enum(["file", "s3", "gcs", "abs", "sftp"]).optional(),
@@ -14,12 +14,8 @@ const replicaSchema = z.strictObject({
   "sync-interval": goDuration.optional(),
   "snapshot-interval": goDuration.optional(),
   "validation-interval": goDuration.optional(),
-  "access-key-id": z
-    .never({ error: "credentials must not be written to the config; they reach Litestream through its environment" })
-    .optional(),
-  "secret-access-key": z
-    .never({ error: "credentials must not be written to the config; they reach Litestream through its environment" })
-    .optional(),
+  "access-key-id": noCredentials,
+  "secret-access-key": noCredentials,
   region: z.string().optional(),
   bucket: z.string().optional(),
   endpoint: z.string().optional(),
