@@ -74,13 +74,17 @@ export class LitefsNode {
     await this.process.start();
     const info = await this.waitReady();
     if (!this.watch) {
-      this.watch = new PrimaryWatch(this.paths.mount, () => {
-        ctx.log.info(
-          { event: "litefs.primary_changed", app: this.spec.name, primary: this.watch?.primary ?? "self" },
-          "LiteFS primary changed: the front door re-routes writes",
-        );
-        this.deps.onChange();
-      });
+      this.watch = new PrimaryWatch(
+        this.paths.mount,
+        () => {
+          ctx.log.info(
+            { event: "litefs.primary_changed", app: this.spec.name, primary: this.watch?.primary ?? "self" },
+            "LiteFS primary changed: the front door re-routes writes",
+          );
+          this.deps.onChange();
+        },
+        ctx.clock,
+      );
       await this.watch.start();
     }
     return info;

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { LitefsHostConfig } from "../config/litefs-schema.js";
+import type { Clock, Timer } from "../lib/clock.js";
 import type { WriteRoute } from "../proxy/write-route.js";
 
 const POLL_MS = 1000;
@@ -12,18 +13,18 @@ const POLL_MS = 1000;
  */
 export class PrimaryWatch {
   private current: string | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
 
   constructor(
     private readonly mount: string,
     private readonly onChange: () => void,
+    private readonly clock: Pick<Clock, "setInterval">,
     private readonly intervalMs = POLL_MS,
   ) {}
 
   async start(): Promise<void> {
     this.current = await this.read();
-    this.timer = setInterval(() => void this.tick(), this.intervalMs);
-    this.timer.unref();
+    this.timer = this.clock.setInterval(() => void this.tick(), this.intervalMs);
   }
 
   private async tick(): Promise<void> {
@@ -48,7 +49,7 @@ export class PrimaryWatch {
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.timer?.cancel();
     this.timer = undefined;
   }
 }
