@@ -6,77 +6,23 @@ import type { AppSpec } from "../config/schema.js";
 import { appPaths } from "../config/paths.js";
 import { parseDuration } from "../lib/duration.js";
 import { errorMessage } from "../lib/errors.js";
-import { sqliteQuery } from "../lib/sqlite.js";
-import { versionArgs } from "../litestream/args.js";
 import { replicaKey } from "../config/replica.js";
 import { replicaState } from "../s3/replica-state.js";
-import {
-  checkFreshness,
-  checkFts,
-  checkForeignKeys,
-  checkIntegrity,
-  checkMigrations,
-  checkRowCounts,
-  checkSchema,
-  checkSequences,
-  chooseIntegrityMode,
-  type FtsOutcome,
-} from "./checks.js";
-import { listTables, quoteIdent, readFacts, type DbFacts, type TableInfo } from "./facts.js";
-import { lastFullIntegrity, readDrills } from "./history.js";
+import { listTables } from "./facts.js";
+import { readDrills } from "./history.js";
 import { restoreReplica } from "./restore.js";
 import { drillMedia } from "./media-drill.js";
-import {
-  check,
-  drillReason,
-  type CheckResult,
-  type DatabaseResult,
-  type DrillResult,
-  type DrillTrigger,
-  type DrillVersions,
-  type IntegrityMode,
-} from "./result.js";
+import { check, drillReason, type CheckResult, type DatabaseResult, type DrillResult, type DrillTrigger } from "./result.js";
 import { DISK_FACTOR, formatBytes, freeBytes, hasRoom, makeScratch, removeScratch } from "./scratch.js";
 import { databaseDirOf } from "../litefs/paths.js";
-import { isDjangoKind } from "../config/kinds.js";
+import { checkRestored, readLive, type DbContext } from "./check-restored.js";
+import { readVersions } from "./versions.js";
 
 export interface DrillOptions {
   /** No live copy on this host: intrinsic checks and freshness against now only. */
   noLive?: boolean;
   now?: () => Date;
   trigger?: DrillTrigger;
-}
-
-interface DbContext {
-  spec: AppSpec;
-  ctx: HostContext;
-  livePath: string;
-  noLive: boolean;
-  now: () => Date;
-  maxLagMs: number;
-  history: readonly DrillResult[];
-}
-
-// Per context (one per CLI run, one per supervisor): the binaries do not change under a running process.
-const versionsByContext = new WeakMap<HostContext, Promise<DrillVersions | null>>();
-
-function readVersions(ctx: HostContext): Promise<DrillVersions | null> {
-  let versions = versionsByContext.get(ctx);
-  if (!versions) versionsByContext.set(ctx, (versions = probeVersions(ctx)));
-  return versions;
-}
-
-async function probeVersions(ctx: HostContext): Promise<DrillVersions | null> {
-  try {
-    const [litestream, sqlite] = await Promise.all([
-      ctx.run(ctx.litestream, versionArgs(), { timeoutMs: 10_000 }),
-      ctx.run("sqlite3", ["--version"], { timeoutMs: 10_000 }),
-    ]);
-    return { litestream: litestream.stdout.trim(), sqlite: sqlite.stdout.trim().split(" ")[0] ?? "" };
-  } catch (error) {
-    ctx.log.warn({ event: "drill.versions_failed", error: errorMessage(error) }, "cannot read Litestream/SQLite versions");
-    return null;
-  }
 }
 
 async function liveSize(path: string): Promise<number | undefined> {
@@ -103,81 +49,6 @@ async function checkReplica(d: DbContext, dbPath: string): Promise<CheckResult> 
     case "exists":
       return check("replica", true, `${d.ctx.store.url}: reachable, replica exists`);
   }
-}
-
-/** The integrity check alone: for a restored copy so damaged that reading its facts failed. */
-async function runIntegrity(d: DbContext, restored: string, mode: IntegrityMode): Promise<CheckResult> {
-  const pragma = mode === "full" ? "integrity_check" : "quick_check";
-  try {
-    const rows = await sqliteQuery(d.ctx.run, restored, `SELECT ${pragma} AS m FROM pragma_${pragma};`, { timeoutMs: 6 * 3_600_000 });
-    return checkIntegrity(
-      rows.map((r) => String(r.m)),
-      mode,
-    );
-  } catch (error) {
-    return check("integrity", false, errorMessage(error).split("\n").pop() ?? "");
-  }
-}
-
-async function runFts(d: DbContext, restored: string, tables: readonly string[]): Promise<FtsOutcome[]> {
-  const outcomes: FtsOutcome[] = [];
-  for (const table of tables) {
-    try {
-      // A write, so only ever on the scratch copy.
-      await sqliteQuery(d.ctx.run, restored, `INSERT INTO ${quoteIdent(table)}(${quoteIdent(table)}) VALUES('integrity-check');`);
-      outcomes.push({ table });
-    } catch (error) {
-      outcomes.push({ table, error: errorMessage(error).split("\n").pop() ?? "" });
-    }
-  }
-  return outcomes;
-}
-
-/** The comparisons: pure checks over the restored facts and (unless --no-live) the live facts. */
-function compare(d: DbContext, restored: DbFacts, live: DbFacts | undefined): { checks: CheckResult[]; lagS: number | null } {
-  const freshness = checkFreshness(restored.canary, live === undefined ? undefined : live.canary, d.now(), d.maxLagMs);
-  const checks = [checkForeignKeys(restored.foreignKeyViolations, live?.foreignKeyViolations), freshness.check];
-  if (live !== undefined) {
-    const proven = freshness.check.ok;
-    checks.push(checkSchema(restored.schema, live.schema), checkRowCounts(restored.counts, live.counts, proven));
-    if (isDjangoKind(d.spec.kind)) checks.push(checkMigrations(restored.migrations, live.migrations));
-    checks.push(checkSequences(restored.sequences, live.sequences, proven));
-  }
-  return { checks, lagS: freshness.lagS };
-}
-
-async function checkRestored(
-  d: DbContext,
-  db: DatabaseResult,
-  restored: string,
-  live: Promise<DbFacts | undefined>,
-  tables: TableInfo[] | undefined,
-): Promise<void> {
-  const mode = chooseIntegrityMode(db.bytes ?? 0, lastFullIntegrity(d.history, db.path), d.now());
-  db.integrity = mode;
-  let facts: DbFacts;
-  try {
-    facts = await readFacts(d.ctx.run, restored, { readonly: false, integrity: mode, ...(tables ? { tables } : {}) });
-  } catch (error) {
-    db.checks.push(await runIntegrity(d, restored, mode));
-    db.checks.push(check("schema", false, `cannot read the restored copy: ${errorMessage(error).split("\n").pop() ?? ""}`));
-    await live;
-    return;
-  }
-  db.checks.push(checkIntegrity(facts.integrity ?? [], mode));
-  const fts = checkFts(await runFts(d, restored, facts.fts5));
-  if (fts) db.checks.push(fts);
-  const { checks, lagS } = compare(d, facts, await live);
-  db.checks.push(...checks);
-  db.lag_s = lagS;
-}
-
-function readLive(d: DbContext, db: DatabaseResult, tables: TableInfo[] | undefined): Promise<DbFacts | undefined> {
-  if (d.noLive) return Promise.resolve(undefined);
-  return readFacts(d.ctx.run, d.livePath, { readonly: true, ...(tables ? { tables } : {}) }).catch((error: unknown) => {
-    db.checks.push(check("live", false, `cannot read ${d.livePath}: ${errorMessage(error).split("\n").pop() ?? ""}`));
-    return undefined;
-  });
 }
 
 async function drillDatabase(d: DbContext, dbPath: string): Promise<DatabaseResult> {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { HostContext } from "../../../src/host/context.js";
 import { validateAppSpec } from "../../../src/config/app.js";
-import type { DeployResult, LastDeploy } from "../../../src/deploy/apply.js";
+import type { DeployResult } from "../../../src/deploy/apply.js";
+import type { LastDeploy } from "../../../src/deploy/last-deploy.js";
 import { pollOnce, type PollDeps } from "../../../src/deploy/poll.js";
 import { HostctlError } from "../../../src/lib/errors.js";
 

@@ -1,0 +1,106 @@
+import type { HostContext } from "../host/context.js";
+import type { AppSpec } from "../config/schema.js";
+import { errorMessage } from "../lib/errors.js";
+import { sqliteQuery } from "../lib/sqlite.js";
+import {
+  checkFreshness,
+  checkFts,
+  checkForeignKeys,
+  checkIntegrity,
+  checkMigrations,
+  checkRowCounts,
+  checkSchema,
+  checkSequences,
+  chooseIntegrityMode,
+  type FtsOutcome,
+} from "./checks.js";
+import { quoteIdent, readFacts, type DbFacts, type TableInfo } from "./facts.js";
+import { lastFullIntegrity } from "./history.js";
+import { check, type CheckResult, type DatabaseResult, type DrillResult, type IntegrityMode } from "./result.js";
+import { isDjangoKind } from "../config/kinds.js";
+
+/** What the drill of one database needs to know. */
+export interface DbContext {
+  spec: AppSpec;
+  ctx: HostContext;
+  livePath: string;
+  noLive: boolean;
+  now: () => Date;
+  maxLagMs: number;
+  history: readonly DrillResult[];
+}
+
+/** The integrity check alone: for a restored copy so damaged that reading its facts failed. */
+async function runIntegrity(d: DbContext, restored: string, mode: IntegrityMode): Promise<CheckResult> {
+  const pragma = mode === "full" ? "integrity_check" : "quick_check";
+  try {
+    const rows = await sqliteQuery(d.ctx.run, restored, `SELECT ${pragma} AS m FROM pragma_${pragma};`, { timeoutMs: 6 * 3_600_000 });
+    return checkIntegrity(
+      rows.map((r) => String(r.m)),
+      mode,
+    );
+  } catch (error) {
+    return check("integrity", false, errorMessage(error).split("\n").pop() ?? "");
+  }
+}
+
+async function runFts(d: DbContext, restored: string, tables: readonly string[]): Promise<FtsOutcome[]> {
+  const outcomes: FtsOutcome[] = [];
+  for (const table of tables) {
+    try {
+      // A write, so only ever on the scratch copy.
+      await sqliteQuery(d.ctx.run, restored, `INSERT INTO ${quoteIdent(table)}(${quoteIdent(table)}) VALUES('integrity-check');`);
+      outcomes.push({ table });
+    } catch (error) {
+      outcomes.push({ table, error: errorMessage(error).split("\n").pop() ?? "" });
+    }
+  }
+  return outcomes;
+}
+
+/** The comparisons: pure checks over the restored facts and (unless --no-live) the live facts. */
+function compare(d: DbContext, restored: DbFacts, live: DbFacts | undefined): { checks: CheckResult[]; lagS: number | null } {
+  const freshness = checkFreshness(restored.canary, live === undefined ? undefined : live.canary, d.now(), d.maxLagMs);
+  const checks = [checkForeignKeys(restored.foreignKeyViolations, live?.foreignKeyViolations), freshness.check];
+  if (live !== undefined) {
+    const proven = freshness.check.ok;
+    checks.push(checkSchema(restored.schema, live.schema), checkRowCounts(restored.counts, live.counts, proven));
+    if (isDjangoKind(d.spec.kind)) checks.push(checkMigrations(restored.migrations, live.migrations));
+    checks.push(checkSequences(restored.sequences, live.sequences, proven));
+  }
+  return { checks, lagS: freshness.lagS };
+}
+
+export async function checkRestored(
+  d: DbContext,
+  db: DatabaseResult,
+  restored: string,
+  live: Promise<DbFacts | undefined>,
+  tables: TableInfo[] | undefined,
+): Promise<void> {
+  const mode = chooseIntegrityMode(db.bytes ?? 0, lastFullIntegrity(d.history, db.path), d.now());
+  db.integrity = mode;
+  let facts: DbFacts;
+  try {
+    facts = await readFacts(d.ctx.run, restored, { readonly: false, integrity: mode, ...(tables ? { tables } : {}) });
+  } catch (error) {
+    db.checks.push(await runIntegrity(d, restored, mode));
+    db.checks.push(check("schema", false, `cannot read the restored copy: ${errorMessage(error).split("\n").pop() ?? ""}`));
+    await live;
+    return;
+  }
+  db.checks.push(checkIntegrity(facts.integrity ?? [], mode));
+  const fts = checkFts(await runFts(d, restored, facts.fts5));
+  if (fts) db.checks.push(fts);
+  const { checks, lagS } = compare(d, facts, await live);
+  db.checks.push(...checks);
+  db.lag_s = lagS;
+}
+
+export function readLive(d: DbContext, db: DatabaseResult, tables: TableInfo[] | undefined): Promise<DbFacts | undefined> {
+  if (d.noLive) return Promise.resolve(undefined);
+  return readFacts(d.ctx.run, d.livePath, { readonly: true, ...(tables ? { tables } : {}) }).catch((error: unknown) => {
+    db.checks.push(check("live", false, `cannot read ${d.livePath}: ${errorMessage(error).split("\n").pop() ?? ""}`));
+    return undefined;
+  });
+}
