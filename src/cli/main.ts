@@ -1,13 +1,15 @@
 #!/usr/bin/env -S node --max-semi-space-size=2
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
-import type { CommandResult, Deps } from "./deps.js";
-import type { DeployFlags } from "./commands/deploy.js";
+import type { Deps } from "./deps.js";
+import { commands, type Runner } from "./command-loaders.js";
+import { registerAppCommands } from "./commands-app.js";
+import { registerEnvCommands } from "./commands-env.js";
+import { registerClusterCommands } from "./commands-cluster.js";
+import { registerDeployCommands } from "./commands-deploy.js";
+import { registerRunCommands } from "./commands-run.js";
 import type { InitOptions } from "./commands/init.js";
-import type { AppAddOptions } from "./commands/app.js";
-import type { RejoinFlags } from "./commands/cluster.js";
 import { printError, printResult } from "./output.js";
-import { collect } from "./arguments.js";
 import { hostPaths, resolveHome } from "../config/paths.js";
 import { systemClock } from "../lib/clock.js";
 import { createRunner } from "../lib/exec.js";
@@ -19,9 +21,6 @@ interface GlobalOptions {
   logLevel: LogLevel;
   verbose?: boolean;
 }
-
-export type Action = (deps: Deps) => Promise<CommandResult>;
-export type Runner = (action: Action, json?: boolean) => Promise<void>;
 
 function buildDeps(options: GlobalOptions, explicitLevel: boolean): Deps {
   const log = createLogger(options.verbose ? "debug" : options.logLevel);
@@ -35,36 +34,6 @@ function buildDeps(options: GlobalOptions, explicitLevel: boolean): Deps {
     progress: (line) => process.stderr.write(`${line}\n`),
   };
 }
-
-function readStdin(): string {
-  try {
-    return readFileSync(0, "utf8");
-  } catch {
-    return "";
-  }
-}
-
-// Command modules load on use: a command pays only for what it runs (start-up is most of a short command).
-const commands = {
-  init: () => import("./commands/init.js"),
-  app: () => import("./commands/app.js"),
-  env: () => import("./commands/env.js"),
-  doctor: () => import("./commands/doctor.js"),
-  drill: () => import("./commands/drill.js"),
-  drills: () => import("./commands/drills.js"),
-  up: () => import("./commands/up.js"),
-  status: () => import("./commands/status.js"),
-  control: () => import("./commands/control.js"),
-  logs: () => import("./commands/logs.js"),
-  restore: () => import("./commands/restore.js"),
-  keygen: () => import("./commands/keygen.js"),
-  deploy: () => import("./commands/deploy.js"),
-  run: () => import("./commands/run.js"),
-  jobs: () => import("./commands/jobs.js"),
-  appCheck: () => import("./commands/app-check.js"),
-  cluster: () => import("./commands/cluster.js"),
-  wiring: () => import("./wiring/index.js"),
-};
 
 /** The version in package.json (dist/cli/main.js and src/cli/main.ts both sit two levels below it). */
 function packageVersion(): string {
@@ -112,94 +81,8 @@ export function buildProgram(): Command {
     .option("--json", "print the result as JSON")
     .action((o: InitOptions & { json?: boolean }) => run(async (deps) => (await commands.init()).initHost(o, deps), o.json));
 
-  const app = program.command("app").description("register, list, show and remove apps");
-  app
-    .command("add <name>")
-    .description("register an app")
-    .requiredOption("--repo <url>", "Git remote URL or local path")
-    .option("--branch <branch>", "branch to deploy (default main)")
-    .option("--kind <kind>", "django | wagtail | generic (default django)")
-    .option("--db <path>", "SQLite database relative to the app's data dir (repeatable)", collect)
-    .option("--replication <mode>", "litestream | litefs (a LiteFS cluster: docs/litefs.md; default litestream)")
-    .requiredOption("--port <n>", "loopback port of the web process ($PORT)")
-    .option("--domain <domain>", "public host name the proxy serves the app on (repeatable)", collect)
-    .option("--process <type=command>", 'process command line, e.g. web="gunicorn …" (repeatable; default: the repo\'s Procfile)', collect)
-    .option(
-      "--build <command>",
-      "build command line run in the release directory at each deploy, any kind (after the virtualenv for django/wagtail)",
-    )
-    .option("--python <path>", "Python interpreter (default python3)")
-    .option("--system-site-packages", "let the venv see the interpreter's packages (e.g. Debian's python3-django; default: isolated)")
-    .option("--installer <name>", "auto | pip | uv: what installs requirements.txt (default auto: uv when on PATH)")
-    .option("--healthcheck-path <path>", "path a new release must answer with 2xx/3xx (default /)")
-    .option("--drill-schedule <cron>", "cron schedule of restore drills (default: host's drills.schedule)")
-    .option("--max-lag <duration>", "replica freshness a drill accepts (default: host's drills.max_lag)")
-    .option("--poll <duration>", "check the branch for new commits this often, e.g. 60s")
-    .option("--json", "print the app spec as JSON")
-    .action((name: string, o: AppAddOptions & { json?: boolean }) =>
-      run(async (deps) => (await commands.app()).appAdd(name, o, deps), o.json),
-    );
-  app
-    .command("list")
-    .description("list apps")
-    .option("--json", "JSON output")
-    .action((o: { json?: boolean }) => run(async (deps) => (await commands.app()).appList(deps), o.json));
-  app
-    .command("show <name>")
-    .description("show one app")
-    .option("--json", "JSON output")
-    .action((name: string, o: { json?: boolean }) => run(async (deps) => (await commands.app()).appShow(name, deps), o.json));
-  app
-    .command("remove <name>")
-    .description("unregister an app (its files stay unless --purge)")
-    .option("--purge", "also delete the app's directory (data, releases, logs)")
-    .option("--json", "JSON output")
-    .action((name: string, o: { purge?: boolean; json?: boolean }) =>
-      run(async (deps) => (await commands.app()).appRemove(name, o, deps), o.json),
-    );
-  app
-    .command("check <name>")
-    .description(
-      "preflight a commit without deploying: manage.py, settings, WSGI app, requirements, web command, what the settings shim sets",
-    )
-    .option("--ref <ref>", "branch, tag or commit (default: the app's branch)")
-    .option("--json", "JSON output")
-    .action((name: string, o: { ref?: string; json?: boolean }) =>
-      run(async (deps) => (await commands.appCheck()).appCheck(name, o, deps), o.json),
-    );
-  app
-    .command("push-setup <name>")
-    .description("create apps/<app>/push.git: git push to it deploys the app's branch")
-    .option("--json", "JSON output")
-    .action((name: string, o: { json?: boolean }) => run(async (deps) => (await commands.deploy()).pushSetup(name, deps), o.json));
-
-  const env = program.command("env").description("manage an app's environment (apps/<app>/env, mode 0600)");
-  env
-    .command("set <name> [assignments...]")
-    .description("set KEY=VALUE pairs; --stdin reads KEY=VALUE lines (keeps secrets out of argv and shell history)")
-    .option("--stdin", "read KEY=VALUE lines from standard input")
-    .option("--json", "JSON output")
-    .action((name: string, assignments: string[], o: { stdin?: boolean; json?: boolean }) =>
-      run(
-        async (deps) => (await commands.env()).envSet(name, assignments, { ...o, ...(o.stdin ? { stdinText: readStdin() } : {}) }, deps),
-        o.json,
-      ),
-    );
-  env
-    .command("unset <name> <keys...>")
-    .description("remove variables")
-    .option("--json", "JSON output")
-    .action((name: string, keys: string[], o: { json?: boolean }) =>
-      run(async (deps) => (await commands.env()).envUnset(name, keys, deps), o.json),
-    );
-  env
-    .command("list <name>")
-    .description("list variable names (values with --values)")
-    .option("--values", "also print values (secrets!)")
-    .option("--json", "JSON output")
-    .action((name: string, o: { values?: boolean; json?: boolean }) =>
-      run(async (deps) => (await commands.env()).envList(name, o, deps), o.json),
-    );
+  registerAppCommands(program, run);
+  registerEnvCommands(program, run);
 
   program
     .command("doctor")
@@ -277,76 +160,11 @@ export function buildProgram(): Command {
       run(async (deps) => (await commands.restore()).restore(name, o, deps), o.json),
     );
 
-  const cluster = program
-    .command("cluster")
-    .description("LiteFS clusters (docs/litefs.md): status, promote a replica, rejoin as a replica");
-  cluster
-    .command("status")
-    .description("each LiteFS app's role on this node, its primary, positions and lag")
-    .option("--json", "JSON output")
-    .action((o: { json?: boolean }) => run(async (deps) => (await commands.cluster()).status(deps), o.json));
-  cluster
-    .command("promote")
-    .description("make this replica the primary (static lease) when the primary is gone; hostctl up must be stopped")
-    .option("--force", "take the replica lease even though the old primary's is fresh (only once it is surely gone)")
-    .option("--json", "JSON output")
-    .action((o: { force?: boolean; json?: boolean }) => run(async (deps) => (await commands.cluster()).promote(o, deps), o.json));
-  cluster
-    .command("rejoin")
-    .description("make this node (an old primary) a replica of the current primary; hostctl up must be stopped")
-    .option("--primary <node>", "the primary's node name")
-    .option("--primary-advertise <url>", "the primary's litefs.advertise")
-    .option("--primary-front-door <url>", "the primary's front door, for writes")
-    .option("--primary-port-base <n>", "the primary's litefs.port_base (default: this node's)")
-    .option("--json", "JSON output")
-    .action((o: RejoinFlags & { json?: boolean }) => run(async (deps) => (await commands.cluster()).rejoin(o, deps), o.json));
+  registerClusterCommands(program, run);
 
-  program
-    .command("deploy <name>")
-    .description("fetch, build, migrate, health-check and switch to a new release")
-    .option("--ref <ref>", "branch, tag or commit (default: the app's branch)")
-    .option("--force", "run the release phase even when Litestream is down or behind")
-    .addOption(new Option("--from-push", "the ref was pushed to push.git (used by its hook)").hideHelp())
-    .option("--json", "print the result as JSON")
-    .action((name: string, o: DeployFlags & { json?: boolean }) =>
-      run(async (deps) => (await commands.deploy()).deploy(name, o, deps), o.json),
-    );
-  program
-    .command("rollback <name>")
-    .description("switch back to the previous release (or --to RELEASE); databases are not changed")
-    .option("--to <release>", "release id or commit prefix (see hostctl releases NAME)")
-    .option("--force", "roll back even when the database has migrations the release lacks")
-    .option("--json", "JSON output")
-    .action((name: string, o: { to?: string; force?: boolean; json?: boolean }) =>
-      run(async (deps) => (await commands.deploy()).rollback(name, o, deps), o.json),
-    );
-  program
-    .command("releases <name>")
-    .description("an app's releases: id, commit, message, when, current marker")
-    .option("--json", "JSON output")
-    .action((name: string, o: { json?: boolean }) => run(async (deps) => (await commands.deploy()).releases(name, deps), o.json));
+  registerDeployCommands(program, run);
 
-  program
-    .command("run <name> [command...]")
-    .description("run a command in the live release with the app's environment and venv (refused while a database is missing)")
-    .allowUnknownOption()
-    .helpOption(false)
-    .action((name: string, command: string[]) => run(async (deps) => (await commands.run()).runInApp(name, command, deps)));
-  program
-    .command("manage <name> [args...]")
-    .description("python manage.py ARGS in the live release (e.g. hostctl manage blog createsuperuser)")
-    .allowUnknownOption()
-    .helpOption(false)
-    .action((name: string, args: string[]) => run(async (deps) => (await commands.run()).manage(name, args, deps)));
-  program
-    .command("jobs <name>")
-    .description("an app's scheduled jobs (jobs: in app.yml) and their last runs")
-    .option("--json", "JSON output")
-    .action((name: string, o: { json?: boolean }) => run(async (deps) => (await commands.jobs()).jobs(name, deps), o.json));
-  program
-    .command("shell <name>")
-    .description("manage.py shell in the live release")
-    .action((name: string) => run(async (deps) => (await commands.run()).shell(name, deps)));
+  registerRunCommands(program, run);
 
   return program;
 }

@@ -1,5 +1,5 @@
 import { HostctlError } from "../lib/errors.js";
-import { APP_NAME, APP_NAME_RULE } from "./schema.js";
+import { APP_NAME, APP_NAME_RULE } from "./app-schema.js";
 
 /** Pure: whether `name` is a valid app name (the rule `app add` applies). */
 export function isAppName(name: string): boolean {

@@ -1,4 +1,5 @@
-import { appSpecSchema, type AppSpec } from "./schema.js";
+import { appSpecSchema } from "./app-schema.js";
+import type { AppSpec } from "./schema.js";
 import { loadYamlWith, parseYamlWith, saveYaml, validateWith } from "./load.js";
 import { appPaths, type HostPaths } from "./paths.js";
 import { ConfigError } from "../lib/errors.js";

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { appSpecSchema, hostConfigSchema } from "../config/schema.js";
+import { appSpecSchema } from "../config/app-schema.js";
+import { hostConfigSchema } from "../config/schema.js";
 
 /** The subset of JSON Schema that zod emits for our config schemas. */
 interface JsonSchema {

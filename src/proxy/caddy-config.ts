@@ -1,4 +1,4 @@
-import type { ProxyConfig } from "../config/schema.js";
+import type { ProxyConfig } from "../config/proxy-schema.js";
 import { writeRoute, type WriteRoute } from "./write-route.js";
 
 /** One app as the proxy sees it at one moment. */

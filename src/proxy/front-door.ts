@@ -1,6 +1,6 @@
 import type { HostContext } from "../host/context.js";
 import { staticRoot } from "../apps/process-env.js";
-import type { ProxyConfig } from "../config/schema.js";
+import type { ProxyConfig } from "../config/proxy-schema.js";
 import { errorMessage } from "../lib/errors.js";
 import type { ChildDeps } from "../supervisor/supervised-process.js";
 import type { ProxyStatus } from "../supervisor/control-protocol.js";

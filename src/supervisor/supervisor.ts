@@ -13,36 +13,17 @@ import { writeLitestreamConfigs } from "../litestream/config-files.js";
 import { readMetricsPorts } from "../litestream/ports.js";
 import { loadAppSpec } from "../config/app.js";
 import { HostctlError, errorMessage, usageError } from "../lib/errors.js";
-import { AppUnit, type UnitDeps } from "./app-unit.js";
+import { AppUnit } from "./app-unit.js";
 import { routeSpec, type ActivateResult, type HostFacts, type SupervisorStatus } from "./control-protocol.js";
-import type { BackoffPolicy } from "./backoff.js";
 import { ControlRoutes, listenControl, listenTcp } from "./control-server.js";
 import { assertAppName } from "../config/app-name.js";
 import { isInside } from "../lib/safe-path.js";
 import { endStrays } from "./process-records.js";
-import { acquireSupervisorLock } from "./supervisor-lock.js";
 import { activateRelease, type ReleaseHooks } from "./activate.js";
+import type { SupervisorOptions } from "./supervisor-options.js";
 import type { AppSpec } from "../config/schema.js";
 import { startFrontDoor, type FrontDoor } from "../proxy/front-door.js";
 import { frontDoorView, unitProxy } from "./front-door-link.js";
-
-export interface SupervisorOptions {
-  policy: BackoffPolicy;
-  graceMs: number;
-  bootConcurrency: number;
-  hooks?: ReleaseHooks;
-  /**
-   * Deploys an app that has no release yet, at boot. `activate` starts a release's processes under this
-   * supervisor, health-checks them and switches `current` (so the web process starts once, supervised).
-   */
-  firstDeploy?: (spec: AppSpec, activate: ((releaseDir: string) => Promise<ActivateResult>) | undefined) => Promise<void>;
-  afterRestore?: UnitDeps["afterRestore"];
-  beforeReplicate?: UnitDeps["beforeReplicate"];
-  /** Runs before apps are loaded: the host lease, recovering apps from the registry on a fresh host. */
-  beforeStart?: (supervisor: Supervisor) => Promise<void>;
-  /** Extra routes and periodic work from other features (drills, metrics, polling). */
-  extend?: (supervisor: Supervisor) => Promise<void> | void;
-}
 
 function memory(): { rss_mb: number; heap_mb: number } {
   const usage = process.memoryUsage();
@@ -260,33 +241,4 @@ export class Supervisor {
     await Promise.all(this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
     this.ctx.store.close();
   }
-}
-
-/** `hostctl up`: runs until SIGTERM/SIGINT, then stops in the order that protects data and resolves 0. */
-export async function runSupervisor(ctx: HostContext, options: SupervisorOptions): Promise<number> {
-  const release = await acquireSupervisorLock(ctx.paths);
-  const supervisor = new Supervisor(ctx, options);
-  let stopping: Promise<void> | undefined;
-  let exitCode = 0;
-  const done = new Promise<void>((resolve) => {
-    const shutdown = (signal: string) => {
-      if (stopping) return;
-      ctx.log.info({ event: "supervisor.stopping", signal }, "stopping: apps first, then Litestream");
-      stopping = supervisor.stop().finally(resolve);
-    };
-    process.on("SIGTERM", () => shutdown("SIGTERM"));
-    process.on("SIGINT", () => shutdown("SIGINT"));
-    supervisor.requestStop = (reason, code) => {
-      exitCode = code;
-      shutdown(reason);
-    };
-  });
-  try {
-    await supervisor.start();
-    await done;
-  } finally {
-    await release();
-  }
-  ctx.log.info({ event: "supervisor.stopped" }, "supervisor stopped");
-  return exitCode;
 }

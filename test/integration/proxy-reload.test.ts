@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:http";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { proxySchema } from "../../src/config/schema.js";
+import { proxySchema } from "../../src/config/proxy-schema.js";
 import { buildCaddyConfig } from "../../src/proxy/caddy-config.js";
 import { caddyAnswers, loadCaddyConfig } from "../../src/proxy/caddy-admin.js";
 import { ensureListenerHandover } from "../../src/proxy/listener-handover.js";

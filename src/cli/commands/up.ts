@@ -1,7 +1,8 @@
 import type { CommandResult, Deps } from "../deps.js";
 import { loadHostContext, type HostContext } from "../../host/context.js";
 import { createLogger, fdDestination } from "../../lib/log.js";
-import { runSupervisor, type SupervisorOptions } from "../../supervisor/supervisor.js";
+import { runSupervisor } from "../../supervisor/run-supervisor.js";
+import type { SupervisorOptions } from "../../supervisor/supervisor-options.js";
 import { scaledBackoff } from "../../supervisor/backoff.js";
 
 export interface UpOptions {
