@@ -1,41 +1,19 @@
 import { realpath } from "node:fs/promises";
-import type { HostContext } from "../host/context.js";
 import type { AppSpec } from "../config/schema.js";
 import { appPaths, type AppPaths } from "../config/paths.js";
-import { appDomains } from "../config/domains.js";
 import type { Timer } from "../lib/clock.js";
 import { HostctlError, errorMessage } from "../lib/errors.js";
 import { pathExists } from "../lib/fs.js";
-import { ensureDatabases, type DatabaseRestore } from "../restore/restore-app.js";
-import type { BackoffPolicy } from "./backoff.js";
-import type { SwitchResult, UnitProxy } from "./blue-green.js";
+import type { SwitchResult } from "./blue-green.js";
+import { AppDatabases } from "./app-databases.js";
+import type { UnitDeps } from "./unit-deps.js";
+import { appStatus } from "./app-status.js";
+
 import { LiveRelease } from "./live-release.js";
 import { AppLitestream } from "./app-litestream.js";
-import { isLitefsApp } from "../litefs/paths.js";
-import { bootLitefs, createLitefsNode } from "../litefs/boot.js";
-import type { LitefsNode } from "../litefs/node.js";
 import type { WriteRoute } from "../proxy/write-route.js";
 import { initialLifecycle, transition, type Effect, type Lifecycle, type LifecycleEvent } from "./app-state.js";
 import type { AppFacts, AppState, AppStatus } from "./control-protocol.js";
-
-export interface UnitDeps {
-  ctx: HostContext;
-  policy: BackoffPolicy;
-  graceMs: number;
-  hostId: string;
-  /** Loopback port of this app's Litestream metrics (addr: in its config). */
-  metricsPort: number | undefined;
-  /** Runs after the databases are in place, before anything starts (media restore on a fresh host). */
-  afterRestore?: (spec: AppSpec, databases: DatabaseRestore[]) => Promise<void>;
-  /** Awaited before Litestream starts; throws when this host must not write to the replica (its lease is not confirmed). */
-  beforeReplicate?: () => Promise<void>;
-  /** Deploys an app that has no release yet (restore has already run). */
-  firstDeploy?: (spec: AppSpec) => Promise<void>;
-  /** The app's state or live release changed (the front door re-reads its upstreams). */
-  onChange: () => void;
-  /** The front door, when Caddy runs: releases then start on internal ports and switch blue/green. */
-  proxy?: UnitProxy;
-}
 
 /**
  * One app under supervision: the shell that runs the effects of its lifecycle (app-state.ts): restore-on-boot
@@ -44,14 +22,12 @@ export interface UnitDeps {
  */
 export class AppUnit {
   private life: Lifecycle;
-  private databases: DatabaseRestore[] = [];
+  private readonly databases: AppDatabases;
   private readonly litestream: AppLitestream;
   private readonly release: LiveRelease;
   private retryTimer: Timer | undefined;
   private booting: Promise<void> | undefined;
   private readonly facts = new Map<keyof AppFacts, () => unknown>();
-  /** A LiteFS app's mount (docs/litefs.md): up before the processes, down after Litestream. */
-  private litefs: LitefsNode | undefined;
   readonly paths: AppPaths;
 
   constructor(
@@ -60,6 +36,7 @@ export class AppUnit {
   ) {
     this.paths = appPaths(deps.ctx.paths, spec.name);
     this.life = initialLifecycle(spec.name);
+    this.databases = new AppDatabases(spec, deps);
     this.litestream = new AppLitestream(spec, this.paths, {
       ctx: deps.ctx,
       policy: deps.policy,
@@ -126,7 +103,7 @@ export class AppUnit {
         return this.attempt(async () => {
           await this.deps.beforeReplicate?.();
           // A LiteFS replica never writes to the replica target: only the primary's Litestream does.
-          if (!this.litefs || this.litefs.isCandidate) await this.litestream.start();
+          if (this.databases.replicates) await this.litestream.start();
           return {
             type: "litestream_started",
             hasRelease: await pathExists(this.paths.current),
@@ -156,8 +133,7 @@ export class AppUnit {
         await this.stopProcesses();
         await this.litestream.stop();
         // Last: the processes and Litestream read the databases through the mount.
-        await this.litefs?.stop();
-        this.litefs = undefined;
+        await this.databases.unmount();
         return { type: "stopped", reason: effect.reason };
       case "log":
         this.log[effect.level]({ event: effect.event, ...effect.fields }, effect.message);
@@ -176,29 +152,8 @@ export class AppUnit {
 
   private async restore(): Promise<LifecycleEvent> {
     try {
-      if (isLitefsApp(this.spec)) {
-        this.litefs ??= await createLitefsNode(this.spec, this.deps.ctx, {
-          policy: this.deps.policy,
-          graceMs: this.deps.graceMs,
-          onChange: this.deps.onChange,
-        });
-        this.databases = await bootLitefs(this.spec, this.deps.ctx, this.litefs);
-      } else {
-        this.databases = await ensureDatabases(this.spec, this.deps.ctx);
-      }
-      for (const db of this.databases) {
-        if (db.action !== "present")
-          this.log.info(
-            { event: `database.${db.action}`, database: db.path, restore_ms: db.restore_ms, generation: db.generation },
-            `database ${db.action}`,
-          );
-        if (db.action === "restored")
-          this.log.info(
-            { event: "litestream.new_generation_expected", database: db.path },
-            "Litestream starts a new generation after a restore: expected",
-          );
-      }
-      if (!this.life.stopping) await this.deps.afterRestore?.(this.spec, this.databases);
+      await this.databases.restore(this.log);
+      if (!this.life.stopping) await this.deps.afterRestore?.(this.spec, this.databases.restored);
       return { type: "restored" };
     } catch (error) {
       return {
@@ -268,7 +223,7 @@ export class AppUnit {
 
   /** On a LiteFS replica: where its front door sends writes (kept current from the mount's .primary). */
   get writeRoute(): WriteRoute | undefined {
-    return this.litefs?.writeRoute;
+    return this.databases.writeRoute;
   }
 
   /** Releases switch blue/green behind the proxy. */
@@ -305,27 +260,14 @@ export class AppUnit {
   }
 
   status(): AppStatus {
-    const ls = this.litestream.status();
-    const disabled = this.litestream.disabled;
-    return {
-      name: this.spec.name,
-      kind: this.spec.kind,
-      state: this.state,
-      reason:
-        this.life.reason ??
-        disabled ??
-        (ls && ls.state !== "running" && this.state === "running" ? "replication is down: Litestream is not running" : undefined),
-      next_retry_at: this.life.retryAt === undefined ? undefined : new Date(this.life.retryAt).toISOString(),
-      ...this.release.status(),
-      data_dir: this.paths.data,
-      port: this.spec.port,
-      domains: appDomains(this.spec),
-      litestream: ls ? { ...ls, replicating: ls.state === "running" } : { state: disabled ? "disabled" : "none", replicating: false },
+    return appStatus({
+      spec: this.spec,
+      paths: this.paths,
+      life: this.life,
+      litestream: this.litestream,
+      release: this.release.status(),
       databases: this.databases,
-      ...(this.litefs
-        ? { litefs: { ...this.litefs.status(), role: this.litefs.isCandidate ? ("primary" as const) : ("replica" as const) } }
-        : {}),
-      ...Object.fromEntries([...this.facts].map(([key, read]) => [key, read()])),
-    };
+      facts: this.facts,
+    });
   }
 }

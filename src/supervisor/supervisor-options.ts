@@ -1,5 +1,5 @@
 import type { AppSpec } from "../config/schema.js";
-import type { UnitDeps } from "./app-unit.js";
+import type { UnitDeps } from "./unit-deps.js";
 import type { ActivateResult } from "./control-protocol.js";
 import type { BackoffPolicy } from "./backoff.js";
 import type { ReleaseHooks } from "./activate.js";

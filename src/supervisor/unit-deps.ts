@@ -1,0 +1,25 @@
+import type { HostContext } from "../host/context.js";
+import type { AppSpec } from "../config/schema.js";
+import type { DatabaseRestore } from "../restore/restore-app.js";
+import type { BackoffPolicy } from "./backoff.js";
+import type { UnitProxy } from "./blue-green.js";
+
+/** What the supervisor hands each app unit: the host, restart policy, its hooks, and the front door. */
+export interface UnitDeps {
+  ctx: HostContext;
+  policy: BackoffPolicy;
+  graceMs: number;
+  hostId: string;
+  /** Loopback port of this app's Litestream metrics (addr: in its config). */
+  metricsPort: number | undefined;
+  /** Runs after the databases are in place, before anything starts (media restore on a fresh host). */
+  afterRestore?: (spec: AppSpec, databases: DatabaseRestore[]) => Promise<void>;
+  /** Awaited before Litestream starts; throws when this host must not write to the replica (its lease is not confirmed). */
+  beforeReplicate?: () => Promise<void>;
+  /** Deploys an app that has no release yet (restore has already run). */
+  firstDeploy?: (spec: AppSpec) => Promise<void>;
+  /** The app's state or live release changed (the front door re-reads its upstreams). */
+  onChange: () => void;
+  /** The front door, when Caddy runs: releases then start on internal ports and switch blue/green. */
+  proxy?: UnitProxy;
+}
