@@ -10,7 +10,7 @@ import { FIXTURES, freePort } from "../helpers/apps.js";
 import { gitRepo, type TestRepo } from "../helpers/git.js";
 import { HttpSession, redPng, type FrontDoorTarget } from "../helpers/http-session.js";
 import { caddyRoot, initWithFrontDoor } from "../helpers/front-door.js";
-import { appsRunning, killAllSupervisors, killHost, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
+import { appsRunning, hostStatus, killAllSupervisors, killHost, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
 import { pipCacheDir } from "../helpers/tools.js";
 import { litestreamBinary } from "../../src/litestream/binary.js";
 
@@ -88,7 +88,18 @@ describe("an unmodified Wagtail site from PyPI", () => {
 
     const a = await startSupervisor(hostA, env);
     await waitForSocket(hostA);
-    await waitFor("the first deploy of the Wagtail site", () => appsRunning(hostA, 1), 600_000, 1000);
+    // A first deploy that fails is not retried: say why at once instead of waiting out the deadline.
+    const first = await waitFor(
+      "the first deploy of the Wagtail site",
+      async () => {
+        const app = (await hostStatus(hostA)).apps[0];
+        if (app?.state === "failed" && app.next_retry_at === undefined) return `failed: ${app.reason ?? "?"}`;
+        return app?.state === "running" ? "running" : undefined;
+      },
+      600_000,
+      1000,
+    );
+    expect(first, first === "running" ? "" : (await a.log()).slice(-4000)).toBe("running");
     const site = new HttpSession(await frontDoor(hostA, doorA.https));
     await waitFor("the home page", async () => (await site.get("/")).status === 200, 60_000);
     expect((await site.get("/")).body).toContain("Welcome to your new Wagtail site!");
