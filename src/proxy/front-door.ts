@@ -38,14 +38,14 @@ export class FrontDoor {
   private stored: { certificate: string; key: string }[] = [];
   private pushing: Promise<void> = Promise.resolve();
   private stopped = false;
-  /** Whether Caddy's reloads (every switch) keep queued connections; set by startFrontDoor. */
-  handover: ListenerHandover | undefined;
 
   constructor(
     private readonly ctx: HostContext,
     readonly proxy: ProxyConfig,
     private readonly caddy: CaddyProcess,
     private readonly view: () => AppView[],
+    /** Whether Caddy's reloads (every switch) keep queued connections (listener-handover.ts). */
+    readonly handover: ListenerHandover,
   ) {}
 
   async start(): Promise<void> {
@@ -196,7 +196,7 @@ export class FrontDoor {
       config_version: caddy.config_version,
       admin_socket: caddy.socket,
       tls: this.proxy.tls,
-      listener_handover: this.handover?.state,
+      listener_handover: this.handover.state,
       listeners: Object.values(servers).flatMap((s) => s.listen ?? []),
       apps: Object.fromEntries(
         this.view().map((a) => [a.name, { domains: a.domains, live_port: this.livePort(a.name), ports: this.ports[a.name]?.ports }]),
@@ -224,12 +224,12 @@ export async function startFrontDoor(
   }
   if (!binary)
     return { reason: `no caddy binary (${proxy.caddy}) found: apps serve on their own ports (install it: apt-get install caddy)` };
-  const door = new FrontDoor(ctx, proxy, new CaddyProcess(binary, caddyPaths(ctx.paths), deps), view);
-  door.handover = await ensureListenerHandover();
-  const handoverLog = { event: "proxy.listener_handover", state: door.handover.state };
-  if (door.handover.state === "on") ctx.log.debug(handoverLog, door.handover.detail);
-  else if (door.handover.state === "turned_on") ctx.log.info(handoverLog, door.handover.detail);
-  else ctx.log.warn(handoverLog, door.handover.detail);
+  const handover = await ensureListenerHandover();
+  const handoverLog = { event: "proxy.listener_handover", state: handover.state };
+  if (handover.state === "on") ctx.log.debug(handoverLog, handover.detail);
+  else if (handover.state === "turned_on") ctx.log.info(handoverLog, handover.detail);
+  else ctx.log.warn(handoverLog, handover.detail);
+  const door = new FrontDoor(ctx, proxy, new CaddyProcess(binary, caddyPaths(ctx.paths), deps), view, handover);
   try {
     await door.start();
   } catch (error) {
