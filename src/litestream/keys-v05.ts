@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { goDuration, noCredentials } from "../lib/go-config.js";
+import { loggingSchema } from "./keys-logging.js";
 
 // Litestream 0.5.14 reads its YAML with unknown keys ignored too: these are the keys it knows (from its
 // cmd/litestream/main.go Config, DBConfig and ReplicaConfig), so anything else in a rendered config is a typo.
@@ -70,11 +71,5 @@ export const litestreamConfigSchemaV05 = z.strictObject({
   "shutdown-sync-timeout": goDuration.optional(),
   "shutdown-sync-interval": goDuration.optional(),
   exec: z.string().optional(),
-  logging: z
-    .strictObject({
-      level: z.enum(["debug", "info", "warn", "error"]).optional(),
-      type: z.enum(["text", "json"]).optional(),
-      stderr: z.boolean().optional(),
-    })
-    .optional(),
+  logging: loggingSchema.optional(),
 });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { goDuration, noCredentials } from "../lib/go-config.js";
+import { loggingSchema } from "./keys-logging.js";
 
 // Litestream 0.3.13 reads its YAML with unknown keys ignored; these are the keys it knows, so anything
 // else in a rendered config is a typo that would silently change behaviour.
@@ -49,13 +50,7 @@ export const litestreamConfigSchema = z.strictObject({
   exec: z.string().optional(),
   "access-key-id": z.never({ error: "credentials must not be written to the config" }).optional(),
   "secret-access-key": z.never({ error: "credentials must not be written to the config" }).optional(),
-  logging: z
-    .strictObject({
-      level: z.enum(["debug", "info", "warn", "error"]).optional(),
-      type: z.enum(["text", "json"]).optional(),
-      stderr: z.boolean().optional(),
-    })
-    .optional(),
+  logging: loggingSchema.optional(),
 });
 
 export type LitestreamConfig = z.infer<typeof litestreamConfigSchema>;
