@@ -332,18 +332,22 @@ describe("LiteFS: a replica started before its primary", () => {
     const sup = await startSupervisor(second.home, { ...env, HOSTCTL_BACKOFF_SCALE: "0.2" }, join(second.home, "up.log"));
     running.push(sup);
     await waitForSocket(second.home);
+    // The failed state lasts only until the boot retry (1 s at this backoff scale), shorter than one
+    // `status --json` on a loaded machine: the supervisor's log is the durable record of the failure.
     await waitFor(
       "the replica's boot to fail",
-      async () => {
-        const app = await shop(second.home);
-        return (
-          app?.state === "failed" &&
-          /LiteFS not ready after 30 s: this node is not primary and has no connection to the primary/.test(app.reason ?? "")
-        );
-      },
+      async () =>
+        (await sup.log())
+          .split("\n")
+          .some(
+            (line) =>
+              line.includes('"event":"app.boot_failed"') &&
+              /LiteFS not ready after 30 s: this node is not primary and has no connection to the primary/.test(line),
+          ),
       60_000,
       500,
     );
+    expect((await shop(second.home))?.state).not.toBe("running");
     expect(await processesNaming(config)).toHaveLength(1);
     await startRunning(first);
     await waitFor("the replica running", async () => (await shop(second.home))?.state === "running", 90_000, 500);
