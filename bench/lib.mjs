@@ -8,6 +8,8 @@ import { startFauxqs } from "fauxqs";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const CLI = join(ROOT, "dist", "cli", "main.js");
+/** What templates/hostctl.service sets for `hostctl up` (its V8 flags). */
+export const SUPERVISOR_ENV = { NODE_OPTIONS: "--max-semi-space-size=2" };
 export const CREDS = { AWS_ACCESS_KEY_ID: "bench", AWS_SECRET_ACCESS_KEY: "bench-secret" };
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 

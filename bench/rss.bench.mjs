@@ -4,7 +4,7 @@
 import { cpSync, mkdirSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
-import { CLI, ROOT, cleanup, cli, tmp } from "./lib.mjs";
+import { CLI, ROOT, SUPERVISOR_ENV, cleanup, cli, tmp } from "./lib.mjs";
 import { QUICK, record } from "./figures.mjs";
 
 const APPS = Number(process.env.BENCH_APPS ?? (QUICK ? 10 : 50));
@@ -35,8 +35,14 @@ async function addApps(home, from, to) {
 /** RSS samples (MB) of the supervisor once all `count` apps run. */
 async function measure(home, count) {
   const t0 = Date.now();
-  // Run the bin itself, as systemd does: its shebang carries the supervisor's V8 flags.
-  const up = execa(CLI, ["--home", home, "up"], { reject: false, forceKillAfterDelay: false, stdout: "ignore", stderr: "ignore" });
+  // Run the bin itself with the V8 flags templates/hostctl.service gives the supervisor.
+  const up = execa(CLI, ["--home", home, "up"], {
+    env: SUPERVISOR_ENV,
+    reject: false,
+    forceKillAfterDelay: false,
+    stdout: "ignore",
+    stderr: "ignore",
+  });
   try {
     const deadline = Date.now() + 120_000;
     let running = 0;

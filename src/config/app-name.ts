@@ -1,5 +1,8 @@
 import { HostctlError } from "../lib/errors.js";
-import { APP_NAME, APP_NAME_RULE } from "./app-schema.js";
+
+// Here rather than in app-schema.ts, so that paths and commands check a name without loading zod.
+export const APP_NAME = /^[a-z][a-z0-9-]{0,39}$/;
+export const APP_NAME_RULE = "a lowercase letter, then up to 39 lowercase letters, digits or '-'";
 
 /** Pure: whether `name` is a valid app name (the rule `app add` applies). */
 export function isAppName(name: string): boolean {

@@ -3,9 +3,7 @@ import { z } from "zod";
 import { branchProblem } from "./branch-name.js";
 import { repoProblem } from "./repo-url.js";
 import { alerts, cron, duration, hasControlCharacter, refuseWith } from "./schema-fields.js";
-
-export const APP_NAME = /^[a-z][a-z0-9-]{0,39}$/;
-export const APP_NAME_RULE = "a lowercase letter, then up to 39 lowercase letters, digits or '-'";
+import { APP_NAME, APP_NAME_RULE } from "./app-name.js";
 
 /** A DNS host name: labels of letters, digits and '-', at least one dot, no trailing dot (lowercase). */
 export const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
