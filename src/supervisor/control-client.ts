@@ -1,4 +1,4 @@
-import { request } from "node:http";
+import { existsSync } from "node:fs";
 import type { HostPaths } from "../config/paths.js";
 import { HostctlError } from "../lib/errors.js";
 import { controlApi, controlErrorSchema, type RequestOf, type ResponseOf, type RouteName } from "./control-protocol.js";
@@ -16,13 +16,16 @@ export type ControlAnswer<T> =
  * Talks to a running `hostctl up` over run/hostctl.sock (JSON over HTTP on a Unix socket).
  * Resolves undefined when no supervisor listens there.
  */
-export function controlRequest(
+export async function controlRequest(
   paths: HostPaths,
   method: "GET" | "POST",
   path: string,
   body?: unknown,
   timeoutMs = 120_000,
 ): Promise<ControlResponse<unknown> | undefined> {
+  // No socket, no supervisor: answered without loading node:http (a few ms of every short command's start).
+  if (!existsSync(paths.socket)) return undefined;
+  const { request } = await import("node:http");
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const req = request(
