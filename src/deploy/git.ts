@@ -31,8 +31,9 @@ export function fetchArgs(mirror: string, remote: string, refspecs = ["+refs/hea
 /** Refs pushed to push.git land in their own namespace so upstream fetches never prune them. */
 export const PUSH_REFSPECS = ["+refs/heads/*:refs/push/heads/*"];
 
-export function revParseArgs(mirror: string, ref: string): string[] {
-  return [`--git-dir=${mirror}`, "rev-parse", "--verify", "--quiet", "--end-of-options", `${ref}^{commit}`];
+/** Pure argv: the commit a ref names, its sha on the first line and its subject on the second (one git process). */
+export function commitArgs(mirror: string, ref: string): string[] {
+  return [`--git-dir=${mirror}`, "log", "-1", "--no-walk", "--format=%H%n%s", "--end-of-options", `${ref}^{commit}`, "--"];
 }
 
 export function archiveArgs(mirror: string, sha: string, tarFile: string): string[] {
@@ -64,10 +65,10 @@ export interface Commit {
 export async function resolveCommit(run: Runner, mirror: string, refs: readonly string[]): Promise<Commit> {
   for (const ref of refs) {
     try {
-      const { stdout } = await run("git", revParseArgs(mirror, ref), { env: gitEnv() });
-      const sha = stdout.trim();
-      const log = await run("git", [`--git-dir=${mirror}`, "log", "-1", "--format=%s", "--end-of-options", sha], { env: gitEnv() });
-      return { sha, message: log.stdout.trim() };
+      const { stdout } = await run("git", commitArgs(mirror, ref), { env: gitEnv() });
+      const [sha = "", ...subject] = stdout.split("\n");
+      if (!/^[0-9a-f]{40,64}$/.test(sha)) continue;
+      return { sha, message: subject.join("\n").trim() };
     } catch {
       // Try the next spelling of the ref.
     }

@@ -37,21 +37,48 @@ function hasControlCharacter(text: string): boolean {
   return [...text].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
 }
 
+/** One row whatever the schema: the shell prints nothing for an empty result, and a script's last result is read. */
+const SCHEMA_SQL = "SELECT json_group_array(json_array(type, name, tbl_name, sql)) AS schema FROM sqlite_master;";
+const MIGRATIONS_SQL = "SELECT json_group_array(json_array(id, app, name)) AS migrations FROM django_migrations;";
+
+type SchemaRow = [string, string, string, string | null];
+
+/** The shell prints a JSON column as a string (3.40) or as JSON itself (newer shells). */
+function jsonColumn<T>(value: unknown): T[] {
+  if (value === undefined || value === null) return [];
+  return (typeof value === "string" ? JSON.parse(value) : value) as T[];
+}
+
+/** Sorted here rather than by SQLite: json_group_array's order is unspecified on Debian 12's 3.40. */
+function fingerprintOf(schemaJson: unknown, migrationsJson: unknown): string {
+  const schema = jsonColumn<SchemaRow>(schemaJson).sort((a, b) =>
+    a[0] === b[0] ? (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0) : a[0] < b[0] ? -1 : 1,
+  );
+  const migrations = jsonColumn<[number, string, string]>(migrationsJson).sort((a, b) => a[0] - b[0]);
+  return JSON.stringify({ schema, migrations: migrations.map(([, app, name]) => [app, name]) });
+}
+
+async function withMigrations(run: Runner, db: string, schemaJson: unknown): Promise<string> {
+  const hasMigrations = jsonColumn<SchemaRow>(schemaJson).some((r) => r[0] === "table" && r[1] === "django_migrations");
+  const migrations = hasMigrations ? (await sqliteQuery(run, db, MIGRATIONS_SQL, { readonly: true }))[0]?.migrations : "[]";
+  return fingerprintOf(schemaJson, migrations);
+}
+
 /**
  * What a release phase changes when it changes anything: the schema and Django's migration history.
  * Row counts of user tables are left out on purpose: the old release keeps serving (and writing)
  * while the release phase runs, and those writes must not be mistaken for the migration's.
  */
 export async function fingerprint(run: Runner, db: string): Promise<string> {
-  const schema = await sqliteQuery(run, db, "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name;", { readonly: true });
-  const hasMigrations = schema.some((row) => row.type === "table" && row.name === "django_migrations");
-  const migrations = hasMigrations
-    ? await sqliteQuery(run, db, "SELECT app, name FROM django_migrations ORDER BY id;", { readonly: true })
-    : [];
-  return JSON.stringify({ schema, migrations });
+  const rows = await sqliteQuery(run, db, SCHEMA_SQL, { readonly: true });
+  return withMigrations(run, db, rows[0]?.schema);
 }
 
-/** SQLite's online backup API (the shell's .backup): a consistent copy while the old release writes. */
+/**
+ * SQLite's online backup API (the shell's .backup): a consistent copy while the old release writes. One
+ * sqlite3 process copies, makes the copy a rollback-journal file (one self-contained file) and reads its
+ * schema; Django's migration history is a second.
+ */
 export async function snapshotDatabases(run: Runner, spec: AppSpec, app: AppPaths, release: string): Promise<Snapshot[]> {
   const dir = join(app.snapshots, release);
   const out: Snapshot[] = [];
@@ -61,11 +88,10 @@ export async function snapshotDatabases(run: Runner, spec: AppSpec, app: AppPath
     if (!(await pathExists(live))) continue;
     const copy = join(dir, db.path);
     await mkdir(dirname(copy), { recursive: true });
-    await sqliteQuery(run, live, `.backup main ${quoteShellArg(copy)}\n`);
-    // The copy keeps the live file's WAL mode; as a rollback journal file it stays one self-contained file.
-    await sqliteQuery(run, copy, "PRAGMA journal_mode=DELETE;");
+    const quoted = quoteShellArg(copy);
+    const rows = await sqliteQuery(run, live, `.backup main ${quoted}\n.open ${quoted}\nPRAGMA journal_mode=DELETE;\n${SCHEMA_SQL}\n`);
     await makeDatabasePrivate(copy);
-    out.push({ path: db.path, live, copy, fingerprint: await fingerprint(run, copy) });
+    out.push({ path: db.path, live, copy, fingerprint: await withMigrations(run, copy, rows[0]?.schema) });
   }
   return out;
 }

@@ -5,16 +5,18 @@ export type Stage = StepName[][];
 
 /**
  * Pure: the planned steps (plan.ts) as stages, overlapping what does not depend on each other. After the
- * fetch (a refused or unknown ref restores nothing), the database check/restore runs beside the checkout.
- * The snapshot stays right before the release phase while an old release may be writing; on a first
- * release nothing but Litestream writes (no web process yet), so the snapshot is taken beside the build.
+ * fetch (a refused or unknown ref restores nothing), the database check/restore runs beside the checkout and
+ * the build (the build needs the checked-out tree, not the database; a restore that fails lets the build end
+ * first, and its venv serves the next deploy). The snapshot stays right before the release phase while an
+ * old release may be writing; on a first release nothing but Litestream writes (no web process yet), so the
+ * snapshot follows the restore in its lane, beside the build.
  */
 export function deployStages(steps: readonly StepName[], firstRelease: boolean): Stage[] {
   const rest = steps.filter((s) => !["fetch", "checkout", "build", "restore", "snapshot"].includes(s)).map((s) => [[s]]);
   if (!steps.includes("restore")) return steps.map((s) => [[s]]);
-  const head: Stage[] = [[["fetch"]], [["checkout"], ["restore"]]];
-  const tail: Stage[] = firstRelease ? [[["build"], ["snapshot"]]] : [[["build"]], [["snapshot"]]];
-  return [...head, ...tail, ...rest];
+  const build: StepName[] = ["checkout", "build"];
+  if (firstRelease) return [[["fetch"]], [build, ["restore", "snapshot"]], ...rest];
+  return [[["fetch"]], [build, ["restore"]], [["snapshot"]], ...rest];
 }
 
 /** Plan order, for the records of steps that ran side by side. */

@@ -75,7 +75,12 @@ export async function setStaleDatabasesAside(spec: AppSpec, ctx: HostContext): P
  * every database hostctl has opened before: reading 20 bytes spares a sqlite3 process on every boot.
  */
 async function headerSaysWal(db: string): Promise<boolean> {
-  const file = await open(db, "r");
+  const file = await open(db, "r").catch((error: NodeJS.ErrnoException) => {
+    // A fresh database: the PRAGMA creates it.
+    if (error.code === "ENOENT") return undefined;
+    throw error;
+  });
+  if (file === undefined) return false;
   try {
     const header = Buffer.alloc(20);
     const { bytesRead } = await file.read(header, 0, 20, 0);

@@ -5,17 +5,17 @@ import type { StepName } from "../../../src/deploy/plan.js";
 const WITH_DB: StepName[] = ["fetch", "checkout", "build", "restore", "snapshot", "release", "activate", "prune"];
 
 describe("deployStages", () => {
-  it("restores beside the checkout, only once the fetch has resolved the ref", () => {
-    expect(deployStages(WITH_DB, false).slice(0, 2)).toEqual([[["fetch"]], [["checkout"], ["restore"]]]);
+  it("restores beside the checkout and the build, only once the fetch has resolved the ref", () => {
+    expect(deployStages(WITH_DB, false).slice(0, 2)).toEqual([[["fetch"]], [["checkout", "build"], ["restore"]]]);
   });
 
   it("keeps the snapshot alone, right before the release phase, while an old release may be writing", () => {
     const stages = deployStages(WITH_DB, false);
-    expect(stages.slice(2)).toEqual([[["build"]], [["snapshot"]], [["release"]], [["activate"]], [["prune"]]]);
+    expect(stages.slice(2)).toEqual([[["snapshot"]], [["release"]], [["activate"]], [["prune"]]]);
   });
 
-  it("snapshots beside the build on a first release (no web process writes yet)", () => {
-    expect(deployStages(WITH_DB, true).slice(2)).toEqual([[["build"], ["snapshot"]], [["release"]], [["activate"]], [["prune"]]]);
+  it("snapshots after the restore, beside the build, on a first release (no web process writes yet)", () => {
+    expect(deployStages(WITH_DB, true).slice(1)).toEqual([[["checkout", "build"], ["restore", "snapshot"]], [["release"]], [["activate"]], [["prune"]]]);
   });
 
   it("runs every step of every planned deploy exactly once, the release phase after the snapshot", () => {
