@@ -174,6 +174,8 @@ async function applyDeploy(work: Work, done: StepRecord[]): Promise<DeployResult
   } catch (error) {
     throw await handleFailure(work, error);
   } finally {
+    // The proven release's temporary web process has stopped by the time the deploy returns.
+    await work.stopping;
     records = planOrder(records, plan);
   }
   const release = work.release ?? "";

@@ -105,6 +105,7 @@ export const STEPS: Record<StepName, (work: Work) => Promise<string | undefined>
   start: async (w) => {
     await writeMeta(w);
     const result = await proveTemporarily(w.spec, w.ctx, need(w.dir, "dir"));
+    w.stopping = result.stopped;
     if (result.skipped) return result.skipped;
     w.health_ms = result.ms;
     return `web answered ${result.status ?? ""} on ${w.spec.healthcheck.path} after ${((result.ms ?? 0) / 1000).toFixed(2)}s (stopped again; the next hostctl up runs it)`;

@@ -40,6 +40,8 @@ export interface Work {
   switch?: string;
   health_ms?: number;
   pruned: string[];
+  /** A temporary web process still stopping while the switch and prune run (awaited before the deploy returns). */
+  stopping?: Promise<void>;
 }
 
 const quiet = (): void => undefined;

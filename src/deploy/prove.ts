@@ -11,6 +11,8 @@ export interface ProveResult {
   status?: number;
   ms?: number;
   skipped?: string;
+  /** The temporary web process's stop, still under way: await it before returning to the user. */
+  stopped: Promise<void>;
 }
 
 export async function releaseEnv(spec: AppSpec, ctx: HostContext, releaseDir: string): Promise<Record<string, string>> {
@@ -19,11 +21,11 @@ export async function releaseEnv(spec: AppSpec, ctx: HostContext, releaseDir: st
 
 /**
  * No supervisor: start the release's web process on the app's port, wait for a healthy answer,
- * stop it. Refuses when the port is taken, since the probe would then reach some other server.
+ * stop it (in the background once healthy: see ProveResult.stopped). Refuses when the port is taken, since the probe would then reach some other server.
  */
 export async function proveTemporarily(spec: AppSpec, ctx: HostContext, releaseDir: string): Promise<ProveResult> {
   const web = serviceProcesses(await releaseProcesses(spec, releaseDir)).web;
-  if (web === undefined) return { skipped: "no web process: no health check" };
+  if (web === undefined) return { skipped: "no web process: no health check", stopped: Promise.resolve() };
   if (!(await isPortFree(spec.port))) {
     throw new StepFailure("start", `port ${spec.port} is already in use, so the new release cannot be health-checked there`, "");
   }
@@ -37,5 +39,5 @@ export async function proveTemporarily(spec: AppSpec, ctx: HostContext, releaseD
     timeoutMs: parseDuration(spec.healthcheck.timeout) ?? 30_000,
   });
   if (!result.ok) throw new StepFailure("start", `health check failed: ${result.error ?? "unhealthy"}`, result.output);
-  return { ...(result.status === undefined ? {} : { status: result.status }), ms: result.ms };
+  return { ...(result.status === undefined ? {} : { status: result.status }), ms: result.ms, stopped: result.stopped };
 }

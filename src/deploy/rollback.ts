@@ -101,7 +101,11 @@ export async function rollbackApp(spec: AppSpec, ctx: HostContext, options: Roll
           return summary;
         });
       } else {
-        await runStep("start", steps, progress, async () => (await proveTemporarily(spec, ctx, target.dir)).skipped ?? "healthy");
+        await runStep("start", steps, progress, async () => {
+          const proved = await proveTemporarily(spec, ctx, target.dir);
+          await proved.stopped;
+          return proved.skipped ?? "healthy";
+        });
         await runStep("switch", steps, progress, async () => {
           await switchCurrent(app, target.dir, ctx.clock.now());
           return `current → releases/${target.id}`;

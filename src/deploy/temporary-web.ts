@@ -17,6 +17,8 @@ export interface TemporaryWebInput {
 
 export interface TemporaryWebResult extends HealthResult {
   output: string;
+  /** Resolves once the process group is gone: already when unhealthy, in the background when healthy. */
+  stopped: Promise<void>;
 }
 
 const STOP_GRACE_MS = 5000;
@@ -33,7 +35,9 @@ export function isPortFree(port: number): Promise<boolean> {
 
 /**
  * Without a supervisor, a new release is proven by starting its web process just long enough to
- * answer the health check, then ending its whole process group (gunicorn's workers included).
+ * answer the health check, then ending its whole process group (gunicorn's workers included). A healthy
+ * process is stopped in the background (gunicorn takes about 0.2 s to drain): the caller goes on with its
+ * next steps and awaits `stopped` before it returns. An unhealthy one is gone before this resolves.
  */
 export async function healthCheckTemporarily(input: TemporaryWebInput): Promise<TemporaryWebResult> {
   const [file, args] = shellArgs(input.command);
@@ -48,17 +52,26 @@ export async function healthCheckTemporarily(input: TemporaryWebInput): Promise<
   void child.then((result) =>
     exited.abort(new Error(`the web process exited (${result.signal ?? `code ${String(result.exitCode)}`}) before it answered`)),
   );
+  const stop = async (): Promise<void> => {
+    if (child.pid !== undefined) await killGroup(child.pid, STOP_GRACE_MS);
+    await child.catch(() => undefined);
+  };
+  let result: HealthResult;
   try {
-    const result = await waitHealthy({
+    result = await waitHealthy({
       port: input.port,
       path: input.path,
       host: input.host,
       timeoutMs: input.timeoutMs,
       signal: exited.signal,
     });
-    return { ...result, output: tail(output) };
-  } finally {
-    if (child.pid !== undefined) await killGroup(child.pid, STOP_GRACE_MS);
-    await child.catch(() => undefined);
+  } catch (error) {
+    await stop();
+    throw error;
   }
+  if (!result.ok) {
+    await stop();
+    return { ...result, output: tail(output), stopped: Promise.resolve() };
+  }
+  return { ...result, output: tail(output), stopped: stop() };
 }
