@@ -46,7 +46,9 @@ function compileThroughCache(bundleDir: string, cacheDir: string): void {
   const original = proto._compile;
   const fresh: { file: string; script: vm.Script }[] = [];
   proto._compile = function (this: Compilable, content: string, filename: string) {
-    if (dirname(filename) !== bundleDir) return original.call(this, content, filename);
+    // Node 20 runs code read from the cache without a dynamic-import callback: a file with an import() in
+    // it (the build leaves none, rolldown.config.mjs) is compiled the ordinary way.
+    if (dirname(filename) !== bundleDir || content.includes("import(")) return original.call(this, content, filename);
     // The key covers what V8 checks too (its version, the flags): a cache made under other flags is not read.
     const key = createHash("sha256")
       .update(`${process.version}\0${process.execArgv.join(" ")}\0${process.env.NODE_OPTIONS ?? ""}\0`)
@@ -59,11 +61,7 @@ function compileThroughCache(bundleDir: string, cacheDir: string): void {
     } catch {
       cachedData = undefined;
     }
-    const script = new vm.Script(Module.wrap(content.startsWith("#!") ? `//${content}` : content), {
-      filename,
-      cachedData,
-      importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
-    });
+    const script = new vm.Script(Module.wrap(content.startsWith("#!") ? `//${content}` : content), { filename, cachedData });
     if (cachedData === undefined || script.cachedDataRejected) fresh.push({ file, script });
     const wrapper = script.runInThisContext({ displayErrors: true }) as (...args: unknown[]) => unknown;
     const require = Object.assign((id: string) => this.require(id), {

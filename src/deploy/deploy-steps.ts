@@ -91,10 +91,10 @@ export const STEPS: Record<StepName, (work: Work) => Promise<string | undefined>
     return results.map((r) => `${r.path} ${r.action}`).join(", ");
   },
   snapshot: async (w) => {
-    w.snapshots = await snapshotDatabases(w.ctx.run, w.spec, w.app, need(w.release, "release"));
+    w.snapshots = await snapshotDatabases(w.ctx.run, w.spec, w.app, need(w.release, "release"), w.previous === undefined);
     return w.snapshots.length === 0
       ? "no database yet"
-      : `snapshots/${need(w.release, "release")}/ (${w.snapshots.map((s) => s.path).join(", ")})`;
+      : `snapshots/${need(w.release, "release")}/ (${w.snapshots.map((s) => (s.source === "restore" ? `${s.path}, copied at restore` : s.path)).join(", ")})`;
   },
   release: async (w) => {
     await guardLitestream(w);

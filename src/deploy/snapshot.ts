@@ -1,4 +1,4 @@
-import { mkdir, readdir, rm } from "node:fs/promises";
+import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import { ensurePrivateDirs, makeDatabasePrivate } from "../apps/private-files.js";
 import { dirname, join } from "node:path";
 import type { AppPaths } from "../config/paths.js";
@@ -7,6 +7,7 @@ import type { Runner } from "../lib/exec.js";
 import { pathExists } from "../lib/fs.js";
 import { sqliteQuery } from "../lib/sqlite.js";
 import { HostctlError } from "../lib/errors.js";
+import { restoredCopyPath } from "../restore/restore-app.js";
 
 export const KEEP_SNAPSHOTS = 5;
 
@@ -17,6 +18,8 @@ export interface Snapshot {
   copy: string;
   /** Schema and migration history before the release phase; compared after a failure. */
   fingerprint: string;
+  /** The copy restore-on-boot made (a first release), or .backup's. */
+  source: "restore" | "backup";
 }
 
 /** Pure: sqlite3 shell dot-commands take a quoted file name; a quote in it is doubled. */
@@ -78,20 +81,42 @@ export async function fingerprint(run: Runner, db: string): Promise<string> {
  * SQLite's online backup API (the shell's .backup): a consistent copy while the old release writes. One
  * sqlite3 process copies, makes the copy a rollback-journal file (one self-contained file) and reads its
  * schema; Django's migration history is a second.
+ *
+ * A first release takes the copy restore-on-boot made of a database it restored (restoredCopyPath) instead:
+ * with no release ever run here, nothing but Litestream's own bookkeeping has written the database since,
+ * so that copy is the state a failed release phase must be put back to, and it was made as a file copy
+ * before anything opened the database (a fraction of .backup's cost for a large one). Any such copy left
+ * goes at the end.
  */
-export async function snapshotDatabases(run: Runner, spec: AppSpec, app: AppPaths, release: string): Promise<Snapshot[]> {
+export async function snapshotDatabases(
+  run: Runner,
+  spec: AppSpec,
+  app: AppPaths,
+  release: string,
+  firstRelease = false,
+): Promise<Snapshot[]> {
   const dir = join(app.snapshots, release);
   const out: Snapshot[] = [];
   await ensurePrivateDirs(app);
-  for (const db of spec.databases) {
-    const live = join(app.data, db.path);
-    if (!(await pathExists(live))) continue;
-    const copy = join(dir, db.path);
-    await mkdir(dirname(copy), { recursive: true });
-    const quoted = quoteShellArg(copy);
-    const rows = await sqliteQuery(run, live, `.backup main ${quoted}\n.open ${quoted}\nPRAGMA journal_mode=DELETE;\n${SCHEMA_SQL}\n`);
-    await makeDatabasePrivate(copy);
-    out.push({ path: db.path, live, copy, fingerprint: await withMigrations(run, copy, rows[0]?.schema) });
+  try {
+    for (const db of spec.databases) {
+      const live = join(app.data, db.path);
+      if (!(await pathExists(live))) continue;
+      const copy = join(dir, db.path);
+      await mkdir(dirname(copy), { recursive: true });
+      const quoted = quoteShellArg(copy);
+      const restored = restoredCopyPath(app, db.path);
+      const source = firstRelease && (await pathExists(restored)) ? "restore" : "backup";
+      if (source === "restore") await rename(restored, copy);
+      const rows =
+        source === "restore"
+          ? await sqliteQuery(run, copy, `PRAGMA journal_mode=DELETE;\n${SCHEMA_SQL}\n`)
+          : await sqliteQuery(run, live, `.backup main ${quoted}\n.open ${quoted}\nPRAGMA journal_mode=DELETE;\n${SCHEMA_SQL}\n`);
+      await makeDatabasePrivate(copy);
+      out.push({ path: db.path, live, copy, fingerprint: await withMigrations(run, copy, rows[0]?.schema), source });
+    }
+  } finally {
+    await rm(join(app.snapshots, ".restored"), { recursive: true, force: true });
   }
   return out;
 }
@@ -116,7 +141,8 @@ export async function restoreChanged(run: Runner, snapshots: readonly Snapshot[]
 export async function pruneSnapshots(app: AppPaths, keep = KEEP_SNAPSHOTS): Promise<string[]> {
   let names: string[];
   try {
-    names = (await readdir(app.snapshots)).sort();
+    // .restored (restore-on-boot's copy, restoredCopyPath) is not a release's snapshot.
+    names = (await readdir(app.snapshots)).filter((name) => !name.startsWith(".")).sort();
   } catch {
     return [];
   }

@@ -1,10 +1,11 @@
-import { chown, mkdir, open, rename, rm, stat } from "node:fs/promises";
+import { constants } from "node:fs";
+import { chown, copyFile, mkdir, open, rename, rm, stat } from "node:fs/promises";
 import { ensurePrivateDirs, makeDatabasePrivate } from "../apps/private-files.js";
 import { engineOf } from "../litestream/engine-v03.js";
 import { dirname, join } from "node:path";
 import type { HostContext } from "../host/context.js";
 import type { AppSpec } from "../config/schema.js";
-import { appPaths } from "../config/paths.js";
+import { appPaths, type AppPaths } from "../config/paths.js";
 import { HostctlError, errorMessage } from "../lib/errors.js";
 import { pathExists } from "../lib/fs.js";
 import { sqliteQuery } from "../lib/sqlite.js";
@@ -26,6 +27,31 @@ export interface DatabaseRestore {
 
 export interface EnsureOptions {
   timestamp?: string;
+  /**
+   * Keep a copy of each database restored now, made before anything opens it (restoredCopyPath): an app with
+   * no release yet takes it as its first deploy's pre-migration snapshot instead of copying the database
+   * again through SQLite (deploy/snapshot.ts).
+   */
+  keepRestoredCopy?: boolean;
+}
+
+/**
+ * Where restore-on-boot keeps the copy of a database it restored (EnsureOptions.keepRestoredCopy). A
+ * dot-directory under snapshots/, so pruning, which keeps the newest release snapshots, never counts it.
+ */
+export function restoredCopyPath(app: AppPaths, dbPath: string): string {
+  return join(app.snapshots, ".restored", dbPath);
+}
+
+/**
+ * The copy is a file copy (a reflink where the filesystem has them), consistent because nothing has the
+ * database open yet: the restore just wrote it, and Litestream starts after this.
+ */
+async function keepCopy(app: AppPaths, dbPath: string, live: string): Promise<void> {
+  const copy = restoredCopyPath(app, dbPath);
+  await mkdir(dirname(copy), { recursive: true, mode: 0o700 });
+  await copyFile(live, copy, constants.COPYFILE_FICLONE);
+  await makeDatabasePrivate(copy);
 }
 
 /** Renames each existing `<db><suffix>` to `<db><suffix>.<tag>-<time>` (never deleted); returns the new names. */
@@ -182,6 +208,8 @@ export async function refreshLitestreamConfigs(spec: AppSpec, ctx: HostContext):
 export async function ensureDatabases(spec: AppSpec, ctx: HostContext, options: EnsureOptions = {}): Promise<DatabaseRestore[]> {
   const app = appPaths(ctx.paths, spec.name);
   await ensurePrivateDirs(app);
+  // Copies from an earlier boot describe a database this boot may not have restored: never handed on.
+  if (options.keepRestoredCopy) await rm(join(app.snapshots, ".restored"), { recursive: true, force: true });
   const results: DatabaseRestore[] = [];
   for (const db of spec.databases) {
     const path = join(app.data, db.path);
@@ -196,6 +224,7 @@ export async function ensureDatabases(spec: AppSpec, ctx: HostContext, options: 
     if (state.state === "exists") {
       const { ms, generation } = await restoreDatabase(ctx, spec, path, app.litestreamConfig, options.timestamp);
       await setWal(ctx, path);
+      if (options.keepRestoredCopy) await keepCopy(app, db.path, path);
       results.push({
         path: db.path,
         action: "restored",

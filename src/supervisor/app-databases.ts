@@ -1,4 +1,6 @@
 import type { AppSpec } from "../config/schema.js";
+import { appPaths } from "../config/paths.js";
+import { pathExists } from "../lib/fs.js";
 import type { Logger } from "../lib/log.js";
 import { bootLitefs, createLitefsNode } from "../litefs/boot.js";
 import type { LitefsNode } from "../litefs/node.js";
@@ -32,7 +34,9 @@ export class AppDatabases {
       });
       this.restored = await bootLitefs(this.spec, this.deps.ctx, this.litefs);
     } else {
-      this.restored = await ensureDatabases(this.spec, this.deps.ctx);
+      // An app with no release yet is deployed next: its first deploy's snapshot is the copy made at restore.
+      const firstRelease = !(await pathExists(appPaths(this.deps.ctx.paths, this.spec.name).current));
+      this.restored = await ensureDatabases(this.spec, this.deps.ctx, { keepRestoredCopy: firstRelease });
     }
     for (const db of this.restored) {
       if (db.action !== "present")

@@ -30,7 +30,8 @@ export type LifecycleEvent =
   | { type: "litestream_started"; hasRelease: boolean; canDeploy: boolean }
   | { type: "deployed" }
   | { type: "no_release" }
-  | { type: "start_failed"; reason: string }
+  /** `hint`: what was put back and what to do next (a failed first deploy's), for the log. */
+  | { type: "start_failed"; reason: string; hint?: string }
   /** The release has no service process to start. */
   | { type: "no_processes" }
   /** The states of the live release's processes changed (an exit, a restart, a start). */
@@ -106,7 +107,13 @@ export function transition(state: Lifecycle, event: LifecycleEvent, policy: Back
       return to(state, { state: "waiting", reason: `no release yet: run hostctl deploy ${state.app}` });
     case "start_failed":
       return to(state, { state: "failed", reason: event.reason }, [
-        { type: "log", level: "error", event: "app.start_failed", message: "app failed to start", fields: { reason: event.reason } },
+        {
+          type: "log",
+          level: "error",
+          event: "app.start_failed",
+          message: "app failed to start",
+          fields: { reason: event.reason, ...(event.hint ? { hint: event.hint } : {}) },
+        },
       ]);
     case "no_processes":
       return to(state, { state: "failed", reason: "no processes: add a Procfile to the repo or --process web=… to the app" });

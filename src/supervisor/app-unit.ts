@@ -146,7 +146,11 @@ export class AppUnit {
     try {
       return await step();
     } catch (error) {
-      return { type: "start_failed", reason: errorMessage(error) };
+      return {
+        type: "start_failed",
+        reason: errorMessage(error),
+        ...(error instanceof HostctlError && error.hint ? { hint: error.hint } : {}),
+      };
     }
   }
 

@@ -1,5 +1,5 @@
-import { chmod, mkdir, readdir, stat, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { chmod, mkdir, readFile, readdir, stat, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { Module } from "node:module";
 import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
@@ -55,6 +55,13 @@ describe("the CLI's code cache", () => {
     expect(second.exitCode).toBe(0);
     expect(second.stdout).toBe(first.stdout);
     for (const file of files) expect((await stat(join(dir, file))).size, file).toBeGreaterThan(100);
+  });
+
+  it("covers every file of the bundle: none has an import(), which Node 20 cannot run from cached code", async () => {
+    const dir = dirname(CLI);
+    const bundle = (await readdir(dir)).filter((name) => name.endsWith(".cjs"));
+    expect(bundle).toContain("hostctl.cjs");
+    for (const name of bundle) expect(await readFile(join(dir, name), "utf8"), name).not.toContain("import(");
   });
 
   it("is not used when its directory is writable by others, nor when disabled", async () => {

@@ -70,6 +70,23 @@ describe("app lifecycle (app-state.ts)", () => {
     expect(steps.at(-1)).toMatchObject({ state, effects });
   });
 
+  it("a failed first deploy's hint (what was put back, what to do) is in the log line", () => {
+    const life = transition(initialLifecycle("blog"), { type: "boot" }, DEFAULT_BACKOFF).state;
+    const failed = transition(
+      life,
+      { type: "start_failed", reason: "release failed", hint: "restored db.sqlite3 from snapshots/r1/" },
+      DEFAULT_BACKOFF,
+    );
+    expect(failed.effects).toEqual([
+      expect.objectContaining({
+        event: "app.start_failed",
+        fields: { reason: "release failed", hint: "restored db.sqlite3 from snapshots/r1/" },
+      }),
+    ]);
+    const plain = transition(life, { type: "start_failed", reason: "release failed" }, DEFAULT_BACKOFF);
+    expect(plain.effects).toEqual([expect.objectContaining({ fields: { reason: "release failed" } })]);
+  });
+
   it("boot → failed with a retry while S3 is down → retry → running, the retries slowing down", () => {
     const { life, steps } = play([{ type: "boot" }, unreachable(0)]);
     expect(steps[1]).toEqual({
