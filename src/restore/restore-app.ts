@@ -44,8 +44,8 @@ export function restoredCopyPath(app: AppPaths, dbPath: string): string {
 }
 
 /**
- * The copy is a file copy (a reflink where the filesystem has them), consistent because nothing has the
- * database open yet: the restore just wrote it, and Litestream starts after this.
+ * The copy is a file copy (a reflink where the filesystem has them), consistent because nothing writes the
+ * database yet: the restore just wrote it, quick_check only reads it, and Litestream starts after this.
  */
 async function keepCopy(app: AppPaths, dbPath: string, live: string): Promise<void> {
   const copy = restoredCopyPath(app, dbPath);
@@ -123,13 +123,18 @@ async function setWal(ctx: HostContext, db: string): Promise<void> {
     throw new HostctlError("RESTORE_FAILED", `${db}: could not switch to WAL mode (got ${String(rows[0]?.journal_mode)})`);
 }
 
-/** Restores one database with the real `litestream restore`, then proves it with quick_check. */
+/**
+ * Restores one database with the real `litestream restore`, then proves it with quick_check. `beside` runs
+ * while quick_check reads the file (it may only read it too); a file that fails the check takes whatever
+ * `beside` made with it (`discard`).
+ */
 export async function restoreDatabase(
   ctx: HostContext,
   spec: AppSpec,
   dbPath: string,
   configPath: string,
   timestamp?: string,
+  beside?: { run: () => Promise<void>; discard: () => Promise<void> },
 ): Promise<{ ms: number; generation: string | undefined }> {
   const started = Date.now();
   let output;
@@ -154,8 +159,10 @@ export async function restoreDatabase(
   }
   const ms = Date.now() - started;
   const generation = engineOf(ctx).restoredFrom(`${output.stderr}\n${output.stdout}`) ?? undefined;
-  const check = await sqliteQuery(ctx.run, dbPath, "PRAGMA quick_check;", { readonly: true });
+  const alongside = beside?.run();
+  const [check] = await Promise.all([sqliteQuery(ctx.run, dbPath, "PRAGMA quick_check;", { readonly: true }), alongside]);
   if (check[0]?.quick_check !== "ok") {
+    await beside?.discard();
     await rename(dbPath, `${dbPath}.corrupt-${Date.now()}`);
     throw new HostctlError(
       "RESTORE_FAILED",
@@ -222,9 +229,12 @@ export async function ensureDatabases(spec: AppSpec, ctx: HostContext, options: 
     await mkdir(dirname(path), { recursive: true });
     const strays = await setStraysAside(path, ctx.clock.now());
     if (state.state === "exists") {
-      const { ms, generation } = await restoreDatabase(ctx, spec, path, app.litestreamConfig, options.timestamp);
+      // The copy for a first deploy's snapshot is made while quick_check reads the file: both only read it.
+      const copy = options.keepRestoredCopy
+        ? { run: () => keepCopy(app, db.path, path), discard: () => rm(restoredCopyPath(app, db.path), { force: true }) }
+        : undefined;
+      const { ms, generation } = await restoreDatabase(ctx, spec, path, app.litestreamConfig, options.timestamp, copy);
       await setWal(ctx, path);
-      if (options.keepRestoredCopy) await keepCopy(app, db.path, path);
       results.push({
         path: db.path,
         action: "restored",
