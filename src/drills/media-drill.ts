@@ -18,10 +18,12 @@ export interface MediaDrillInput {
   live: boolean;
   now: Date;
   maxLagMs: number;
+  /** The replica's media listing, begun beside the restore (replicaMedia); listed here when absent. */
+  replica?: Promise<Map<string, number>>;
 }
 
 /** The replica's live media objects of the app: relative path → size. */
-async function replicaMedia(ctx: HostContext, app: string): Promise<Map<string, number>> {
+export async function replicaMedia(ctx: HostContext, app: string): Promise<Map<string, number>> {
   const prefix = mediaPrefix(ctx.store.target, app);
   const out = new Map<string, number>();
   for (const object of await ctx.store.listDetailed(prefix)) {
@@ -40,7 +42,7 @@ export async function drillMedia(input: MediaDrillInput): Promise<CheckResult[]>
   const { spec, ctx } = input;
   let replica: Map<string, number>;
   try {
-    replica = await replicaMedia(ctx, spec.name);
+    replica = await (input.replica ?? replicaMedia(ctx, spec.name));
   } catch (error) {
     return [check("media_references", false, `cannot list the replica's media: ${errorMessage(error)}`)];
   }

@@ -11,7 +11,7 @@ import { replicaState } from "../s3/replica-state.js";
 import { listTables } from "./facts.js";
 import { readDrills } from "./history.js";
 import { restoreReplica } from "./restore.js";
-import { drillMedia } from "./media-drill.js";
+import { drillMedia, replicaMedia } from "./media-drill.js";
 import { check, drillReason, type CheckResult, type DatabaseResult, type DrillResult, type DrillTrigger } from "./result.js";
 import { DISK_FACTOR, formatBytes, freeBytes, hasRoom, makeScratch, removeScratch } from "./scratch.js";
 import { databaseDirOf } from "../litefs/paths.js";
@@ -69,14 +69,16 @@ async function drillDatabase(d: DbContext, dbPath: string): Promise<DatabaseResu
     );
   }
   // The S3 probe runs beside the restore rather than before it: it only decides how a failure is named
-  // ("unreachable" / "no replica" rather than Litestream's wording), and RTO should not wait for it.
-  // A replica found unreachable ends the restore too: Litestream's S3 client has no deadline of its own, and
-  // against a frozen endpoint it waited for hours.
+  // ("unreachable" / "no replica" rather than Litestream's wording), and RTO should not wait for it. It
+  // begins once the restore's process is spawned (setImmediate): its request signing is CPU the spawn
+  // would otherwise wait behind. A replica found unreachable ends the restore too: Litestream's S3 client
+  // has no deadline of its own, and against a frozen endpoint it waited for hours.
   const unreachable = new AbortController();
-  const replica = checkReplica(d, dbPath).then((result) => {
-    if (!result.ok && result.detail.startsWith("unreachable")) unreachable.abort();
-    return result;
-  });
+  const probeReplica = () =>
+    checkReplica(d, dbPath).then((result) => {
+      if (!result.ok && result.detail.startsWith("unreachable")) unreachable.abort();
+      return result;
+    });
   const scratch = await makeScratch(d.ctx.paths, d.spec.name);
   try {
     const free = await freeBytes(scratch);
@@ -86,13 +88,19 @@ async function drillDatabase(d: DbContext, dbPath: string): Promise<DatabaseResu
       `${formatBytes(free)} free in ${scratch}, need ${size === undefined ? "unknown (no live copy)" : formatBytes(DISK_FACTOR * size)}`,
     );
     if (!disk.ok) {
-      db.checks.push(await replica, disk);
+      db.checks.push(await probeReplica(), disk);
       return finish(db);
     }
     const out = join(scratch, "restored.sqlite3");
-    // Live's table list is read during the restore, so counting needs no extra listing on the critical path.
-    const liveTables = size === undefined ? undefined : listTables(d.ctx.run, d.livePath, true).catch(() => undefined);
     const restoring = restoreReplica(d.ctx, appPaths(d.ctx.paths, d.spec.name).litestreamConfig, d.livePath, out, unreachable.signal);
+    const afterSpawn = new Promise<void>((resolve) => setImmediate(resolve));
+    const replica = afterSpawn.then(probeReplica);
+    // The media half lists the replica's media beside the restore too (the first database's drill only).
+    const mediaListing = dbPath === d.spec.databases[0]?.path ? afterSpawn.then(() => replicaMedia(d.ctx, d.spec.name)) : undefined;
+    mediaListing?.catch(() => undefined);
+    // Live's table list is read during the restore, so counting needs no extra listing on the critical path.
+    const liveTables =
+      size === undefined ? undefined : afterSpawn.then(() => listTables(d.ctx.run, d.livePath, true)).catch(() => undefined);
     db.checks.push(await replica, disk);
     const restore = await restoring;
     if (db.checks.some((c) => c.name === "replica" && !c.ok)) return finish(db);
@@ -124,6 +132,7 @@ async function drillDatabase(d: DbContext, dbPath: string): Promise<DatabaseResu
           live: !d.noLive,
           now: d.now(),
           maxLagMs: d.maxLagMs,
+          ...(mediaListing ? { replica: mediaListing } : {}),
         })),
       );
     }
