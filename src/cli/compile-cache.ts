@@ -22,7 +22,7 @@ export function enableCompileCache(bundleDir: string, env: NodeJS.ProcessEnv = p
 
 /** $XDG_CACHE_HOME/hostctl/v8-<node version> (or ~/.cache/…); none when disabled or not private to this user. */
 export function compileCacheDir(env: NodeJS.ProcessEnv): string | undefined {
-  if (env.NODE_DISABLE_COMPILE_CACHE || env.HOSTCTL_NO_COMPILE_CACHE) return undefined;
+  if (env.NODE_DISABLE_COMPILE_CACHE) return undefined;
   try {
     const base = env.XDG_CACHE_HOME || join(homedir(), ".cache");
     const dir = join(base, "hostctl", `v8-${process.version}-${process.arch}`);
@@ -36,7 +36,7 @@ export function compileCacheDir(env: NodeJS.ProcessEnv): string | undefined {
 }
 
 interface Compilable {
-  _compile(content: string, filename: string): unknown;
+  _compile: (this: Compilable, content: string, filename: string) => unknown;
   require(id: string): unknown;
   exports: unknown;
 }

@@ -15,7 +15,15 @@ describe("deployStages", () => {
   });
 
   it("snapshots after the restore, beside the build, on a first release (no web process writes yet)", () => {
-    expect(deployStages(WITH_DB, true).slice(1)).toEqual([[["checkout", "build"], ["restore", "snapshot"]], [["release"]], [["activate"]], [["prune"]]]);
+    expect(deployStages(WITH_DB, true).slice(1)).toEqual([
+      [
+        ["checkout", "build"],
+        ["restore", "snapshot"],
+      ],
+      [["release"]],
+      [["activate"]],
+      [["prune"]],
+    ]);
   });
 
   it("runs every step of every planned deploy exactly once, the release phase after the snapshot", () => {
