@@ -169,6 +169,11 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // A reader that went away (`hostctl status --json | head -1`) ends the output, not the command with a stack.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+    process.exit(typeof process.exitCode === "number" ? process.exitCode : 0);
+  });
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
