@@ -97,13 +97,16 @@ export async function buildVenv(
     run(c.file, c.args, { cwd: releaseDir, env: options.cacheEnv, timeoutMs: BUILD_TIMEOUT_MS });
   let result: BuildResult;
   const previousVenv = previousDir ? join(previousDir, VENV) : undefined;
+  // Reused when the requirements are the same as the previous release's, none included: a pip-less venv
+  // made by `python -m venv` costs a Python start-up, a hard-linked copy a few milliseconds.
   if (
-    hasRequirements(requirements) &&
     previousDir &&
     previousVenv &&
     (await pathExists(join(previousVenv, "bin", "python"))) &&
     (await readText(join(previousDir, "requirements.txt"))) === requirements &&
-    (await sameVenvKind(previousVenv, spec))
+    (await sameVenvKind(previousVenv, spec)) &&
+    // A pip-less venv cannot take the gunicorn it now needs: that one is made again, with pip.
+    (hasRequirements(requirements) || !options.needsGunicorn || (await pathExists(join(previousVenv, "bin", "gunicorn"))))
   ) {
     await run("cp", ["-al", previousVenv, venv]);
     await relocateVenv(venv, previousVenv);

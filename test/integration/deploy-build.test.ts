@@ -36,6 +36,19 @@ describe("release virtualenvs", () => {
     expect(stdout).toBe(join(dir, ".venv"));
   });
 
+  it("comment-only requirements, as before, reuse the previous pip-less venv, relocated", async () => {
+    const root = await tempDir();
+    const first = await release(root, "r1", "# from Debian\n");
+    expect(await buildVenv(run, spec, first, undefined, options)).toEqual({ venv: "created", pip: false });
+    const second = await release(root, "r2", "# from Debian\n");
+    expect(await buildVenv(run, spec, second, first, options)).toEqual({ venv: "reused", reusedFrom: first, pip: false });
+    const { stdout } = await execa(join(second, ".venv", "bin", "python"), ["-c", "import sys, django; print(sys.prefix)"]);
+    expect(stdout).toBe(join(second, ".venv"));
+    const activate = await readFile(join(second, ".venv", "bin", "activate"), "utf8");
+    expect(activate).toContain(join(second, ".venv"));
+    expect(activate).not.toContain(join(first, ".venv"));
+  });
+
   it("identical requirements reuse the previous venv by hard links, relocated, leaving the old one intact", async () => {
     const root = await tempDir();
     const first = await release(root, "r1", "Django>=3.2\n");
