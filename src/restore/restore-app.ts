@@ -160,7 +160,12 @@ export async function restoreDatabase(
   const ms = Date.now() - started;
   const generation = engineOf(ctx).restoredFrom(`${output.stderr}\n${output.stdout}`) ?? undefined;
   const alongside = beside?.run();
-  const [check] = await Promise.all([sqliteQuery(ctx.run, dbPath, "PRAGMA quick_check;", { readonly: true }), alongside]);
+  const check = await sqliteQuery(ctx.run, dbPath, "PRAGMA quick_check;", { readonly: true }).catch(async (error: unknown) => {
+    await alongside;
+    await beside?.discard();
+    throw error;
+  });
+  await alongside;
   if (check[0]?.quick_check !== "ok") {
     await beside?.discard();
     await rename(dbPath, `${dbPath}.corrupt-${Date.now()}`);
@@ -231,7 +236,11 @@ export async function ensureDatabases(spec: AppSpec, ctx: HostContext, options: 
     if (state.state === "exists") {
       // The copy for a first deploy's snapshot is made while quick_check reads the file: both only read it.
       const copy = options.keepRestoredCopy
-        ? { run: () => keepCopy(app, db.path, path), discard: () => rm(restoredCopyPath(app, db.path), { force: true }) }
+        ? {
+            // Only a saving: a copy that cannot be made (a full disk) is removed, and the first deploy takes a .backup.
+            run: () => keepCopy(app, db.path, path).catch(() => rm(restoredCopyPath(app, db.path), { force: true })),
+            discard: () => rm(restoredCopyPath(app, db.path), { force: true }),
+          }
         : undefined;
       const { ms, generation } = await restoreDatabase(ctx, spec, path, app.litestreamConfig, options.timestamp, copy);
       await setWal(ctx, path);
