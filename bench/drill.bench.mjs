@@ -11,12 +11,9 @@ import { execa } from "execa";
 import { parseDocument } from "yaml";
 import { startFauxqs } from "fauxqs";
 import { S3Client, ListObjectsV2Command } from "@aws-sdk/client-s3";
-import { loadHostContext } from "../dist/host/context.js";
 import { requireApp } from "../dist/apps/registry.js";
-import { hostPaths } from "../dist/config/paths.js";
 import { touchCanary } from "../dist/drills/canary.js";
 import { runDrill } from "../dist/drills/run.js";
-import { systemClock } from "../dist/lib/clock.js";
 import { createRunner } from "../dist/lib/exec.js";
 import { createLogger } from "../dist/lib/log.js";
 import { litestreamBinary } from "../dist/litestream/binary.js";
@@ -24,6 +21,7 @@ import { replicateArgs, restoreArgs } from "../dist/litestream/args.js";
 import { litestreamEnv } from "../dist/s3/credentials.js";
 import { freePort } from "../dist/lib/net.js";
 import { QUICK, record, rounds as benchRounds } from "./figures.mjs";
+import { hostContext } from "./lib.mjs";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 const { values } = parseArgs({
@@ -115,8 +113,7 @@ try {
     const { home, db } = await setupHost(endpoint, bucket, sizeMb);
     homes.push(home);
     await replicate(home, client, bucket, sizeMb);
-    const deps = { paths: hostPaths(home), log, logLevel: undefined, run, clock: systemClock, env: creds, progress: () => undefined };
-    const ctx = await loadHostContext(deps);
+    const ctx = await hostContext(home, creds);
     const spec = await requireApp(ctx.paths, "bench");
     const drillMs = [],
       rawMs = [],

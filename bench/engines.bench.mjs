@@ -7,16 +7,13 @@ import { existsSync, readdirSync, rmSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
-import { CREDS, ROOT, cleanup, cli, makeDb, median, timed, tmp } from "./lib.mjs";
+import { CREDS, ROOT, cleanup, cli, hostContext, makeDb, median, timed, tmp } from "./lib.mjs";
 
 const dist = (path) => import(join(ROOT, "dist", path));
 const { ensureDatabases } = await dist("restore/restore-app.js");
-const { loadHostContext } = await dist("host/context.js");
 const { loadAppSpec } = await dist("config/app.js");
-const { hostPaths } = await dist("config/paths.js");
 const { createLogger } = await dist("lib/log.js");
 const { createRunner } = await dist("lib/exec.js");
-const { systemClock } = await dist("lib/clock.js");
 const { runDrill } = await dist("drills/run.js");
 const { embeddedLitestream } = await dist("litestream/binary.js");
 const { touchCanary } = await dist("drills/canary.js");
@@ -64,18 +61,8 @@ try {
     await touchCanary(createRunner(createLogger("silent")), db, new Date());
     const config = join(home, "run", "litestream", "big.yml");
     await replicateOnce(engine.binary, config, join(replicaRoot, "big"));
-    const deps = {
-      paths: hostPaths(home),
-      log: createLogger("silent"),
-      logLevel: undefined,
-      run: undefined,
-      clock: systemClock,
-      env: { ...CREDS, ...engine.env },
-      progress: () => undefined,
-    };
-    deps.run = createRunner(deps.log);
-    const ctx = await loadHostContext(deps);
-    const spec = await loadAppSpec(deps.paths, "big");
+    const ctx = await hostContext(home, { ...CREDS, ...engine.env });
+    const spec = await loadAppSpec(ctx.paths, "big");
     const scratch = tmp(`out-${engine.line}`);
     const raw = [];
     const boot = [];

@@ -35,6 +35,28 @@ export async function s3() {
   return `http://127.0.0.1:${server.port}`;
 }
 
+/** A HostContext for an in-process bench side (restore step, drill), built from dist/ as the CLI builds its own. */
+export async function hostContext(home, env = CREDS) {
+  const dist = (path) => import(join(ROOT, "dist", path));
+  const [{ loadHostContext }, { hostPaths }, { createLogger }, { createRunner }, { systemClock }] = await Promise.all([
+    dist("host/context.js"),
+    dist("config/paths.js"),
+    dist("lib/log.js"),
+    dist("lib/exec.js"),
+    dist("lib/clock.js"),
+  ]);
+  const log = createLogger("silent");
+  return loadHostContext({
+    paths: hostPaths(home),
+    log,
+    logLevel: undefined,
+    run: createRunner(log),
+    clock: systemClock,
+    env,
+    progress: () => undefined,
+  });
+}
+
 export function cli(home, args, env = {}) {
   return execa(process.execPath, [CLI, "--home", home, ...args], { env: { ...CREDS, ...env } });
 }

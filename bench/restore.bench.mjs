@@ -5,17 +5,12 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
-import { CREDS, ROOT, cleanup, cli, makeDb, timed, tmp } from "./lib.mjs";
+import { CREDS, ROOT, cleanup, cli, hostContext, makeDb, timed, tmp } from "./lib.mjs";
 import { QUICK, record, rounds } from "./figures.mjs";
 
 const dist = (path) => import(join(ROOT, "dist", path));
 const { ensureDatabases } = await dist("restore/restore-app.js");
-const { loadHostContext } = await dist("host/context.js");
 const { loadAppSpec } = await dist("config/app.js");
-const { hostPaths } = await dist("config/paths.js");
-const { createLogger } = await dist("lib/log.js");
-const { createRunner } = await dist("lib/exec.js");
-const { systemClock } = await dist("lib/clock.js");
 
 const MB = Number(process.env.BENCH_DB_MB ?? (QUICK ? 10 : 100));
 const ROUNDS = rounds(9, 5);
@@ -48,18 +43,8 @@ try {
   const raw = [];
   const ours = [];
   const cliRuns = [];
-  const deps = {
-    paths: hostPaths(home),
-    log: createLogger("silent"),
-    logLevel: undefined,
-    run: undefined,
-    clock: systemClock,
-    env: CREDS,
-    progress: () => undefined,
-  };
-  deps.run = createRunner(deps.log);
-  const ctx = await loadHostContext(deps);
-  const spec = await loadAppSpec(deps.paths, "big");
+  const ctx = await hostContext(home);
+  const spec = await loadAppSpec(ctx.paths, "big");
   const scratch = tmp("out");
   const clear = () => {
     for (const suffix of ["", "-wal", "-shm"]) rmSync(`${db}${suffix}`, { force: true });

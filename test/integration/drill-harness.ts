@@ -115,7 +115,7 @@ export async function waitReplicated(client: Parameters<typeof listKeys>[0], buc
   );
 }
 
-export async function hostContext(host: TestHost): Promise<HostContext> {
+export async function hostContext(host: Pick<TestHost, "home">): Promise<HostContext> {
   const log = createLogger("silent");
   return loadHostContext({
     paths: hostPaths(host.home),

@@ -4,13 +4,9 @@ import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
 import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
-import { loadHostContext } from "../../src/host/context.js";
 import { loadAppSpec } from "../../src/config/app.js";
-import { hostPaths } from "../../src/config/paths.js";
-import { createLogger } from "../../src/lib/log.js";
-import { createRunner } from "../../src/lib/exec.js";
-import { systemClock } from "../../src/lib/clock.js";
 import { ensureDatabases } from "../../src/restore/restore-app.js";
+import { hostContext } from "./drill-harness.js";
 
 afterAll(cleanupTempDirs);
 
@@ -45,9 +41,8 @@ async function hostWithDatabase(journal: "delete" | "wal") {
   expect(added.exitCode, added.stderr).toBe(0);
   const db = join(home, "apps", "shop", "data", "db.sqlite3");
   await execa("sqlite3", [db], { input: `PRAGMA journal_mode=${journal};\nCREATE TABLE t(v TEXT);\nINSERT INTO t VALUES ('kept');\n` });
-  const log = createLogger("silent");
-  const deps = { paths: hostPaths(home), log, run: createRunner(log), clock: systemClock, env: {} };
-  return { db, ctx: await loadHostContext(deps), spec: await loadAppSpec(deps.paths, "shop") };
+  const ctx = await hostContext({ home });
+  return { db, ctx, spec: await loadAppSpec(ctx.paths, "shop") };
 }
 
 describe("restore-on-boot of a database that is already here", () => {
