@@ -54,9 +54,8 @@ function jsonColumn<T>(value: unknown): T[] {
 
 /** Sorted here rather than by SQLite: json_group_array's order is unspecified on Debian 12's 3.40. */
 function fingerprintOf(schemaJson: unknown, migrationsJson: unknown): string {
-  const schema = jsonColumn<SchemaRow>(schemaJson).sort((a, b) =>
-    a[0] === b[0] ? (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0) : a[0] < b[0] ? -1 : 1,
-  );
+  const key = (row: SchemaRow) => `${row[0]}\0${row[1]}`;
+  const schema = jsonColumn<SchemaRow>(schemaJson).sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
   const migrations = jsonColumn<[number, string, string]>(migrationsJson).sort((a, b) => a[0] - b[0]);
   return JSON.stringify({ schema, migrations: migrations.map(([, app, name]) => [app, name]) });
 }
@@ -104,6 +103,7 @@ export async function snapshotDatabases(
       if (!(await pathExists(live))) continue;
       const copy = join(dir, db.path);
       await mkdir(dirname(copy), { recursive: true });
+      // Checked either way: a failed release phase puts the database back with `.restore` from this path.
       const quoted = quoteShellArg(copy);
       const restored = restoredCopyPath(app, db.path);
       const source = firstRelease && (await pathExists(restored)) ? "restore" : "backup";
