@@ -65,6 +65,28 @@ export async function appsRunning(home: string, count: number): Promise<boolean>
   return status.apps.length === count && status.apps.every((app) => app.state === "running");
 }
 
+/**
+ * Waits until the home's app (its first, or `app`) is running. On a timeout the error carries what a
+ * reader needs to tell why: the app's last state and reason, and the tail of the supervisor's log.
+ */
+export async function waitAppRunning(home: string, sup: RunningSupervisor, timeoutMs: number, app?: string): Promise<void> {
+  let last: SupervisorStatus["apps"][number] | undefined;
+  try {
+    await waitFor(
+      `${app ?? "the app"} running`,
+      async () => {
+        const apps = (await hostStatus(home)).apps;
+        last = app === undefined ? apps[0] : apps.find((a) => a.name === app);
+        return last?.state === "running";
+      },
+      timeoutMs,
+    );
+  } catch (error) {
+    const tail = (await sup.log()).split("\n").slice(-30).join("\n");
+    throw new Error(`${String(error)}; last state ${last?.state ?? "none"}: ${last?.reason ?? "-"}\n${tail}`);
+  }
+}
+
 export async function waitForSocket(home: string): Promise<void> {
   const { controlRequest } = await import("../../src/supervisor/control-client.js");
   const { hostPaths } = await import("../../src/config/paths.js");

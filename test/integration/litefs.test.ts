@@ -6,7 +6,15 @@ import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
 import { TEST_CREDENTIALS, newBucket } from "../helpers/s3.js";
 import { waitFor } from "../helpers/wait.js";
 import { freePort, httpGet, httpPost, installRelease, waitAnswering } from "../helpers/apps.js";
-import { hostStatus, killAllSupervisors, killHost, type RunningSupervisor, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
+import {
+  hostStatus,
+  killAllSupervisors,
+  killHost,
+  type RunningSupervisor,
+  startSupervisor,
+  waitAppRunning,
+  waitForSocket,
+} from "../helpers/supervisor.js";
 import { addLitefsSection, initWithPlainFrontDoor, mountsUnder, processesNaming, unmountAll } from "../helpers/litefs.js";
 import { pathExists } from "../../src/lib/fs.js";
 import { engineEnv } from "../helpers/engines.js";
@@ -68,7 +76,7 @@ async function startRunning(node: Node): Promise<RunningSupervisor> {
   const sup = await startSupervisor(node.home, env, join(node.home, `up-${Date.now()}.log`));
   running.push(sup);
   await waitForSocket(node.home);
-  await waitFor("shop running", async () => (await shop(node.home))?.state === "running", 60_000);
+  await waitAppRunning(node.home, sup, 60_000);
   await waitAnswering(node.port, "/rows");
   return sup;
 }
@@ -202,7 +210,7 @@ describe("LiteFS: backups with Litestream 0.5", () => {
     const sup = await startSupervisor(node.home, v5, join(node.home, "up.log"));
     running.push(sup);
     await waitForSocket(node.home);
-    await waitFor("shop running", async () => (await shop(node.home))?.state === "running", 60_000);
+    await waitAppRunning(node.home, sup, 60_000);
     await waitAnswering(node.port, "/rows");
     for (const body of ["a", "b", "c"]) expect((await httpPost(node.port, "/rows", body)).status).toBe(201);
     // 0.5 ships on its own schedule: the drill passes once the replica holds the writes.
