@@ -27,9 +27,14 @@ export async function replicaState(
   engine: EngineLayout = V03_LAYOUT,
 ): Promise<ReplicaState> {
   const base = replicaKey(store.target, app, dbPath);
+  // Every prefix is listed at once: one round trip to S3 on the restore's critical path, not three.
+  const unreadable = engine.unreadablePrefixes(base);
+  const data = engine.dataPrefixes(base);
   try {
-    for (const { prefix, writer } of engine.unreadablePrefixes(base)) {
-      if ((await store.list(prefix, 1)).length > 0) {
+    const prefixes = [...unreadable.map((u) => u.prefix), ...data];
+    const found = await Promise.all(prefixes.map(async (prefix) => (await store.list(prefix, 1)).length > 0));
+    for (const [i, { writer }] of unreadable.entries()) {
+      if (found[i]) {
         return {
           state: "unreachable",
           error: new HostctlError(
@@ -42,10 +47,7 @@ export async function replicaState(
         };
       }
     }
-    for (const prefix of engine.dataPrefixes(base)) {
-      if ((await store.list(prefix, 1)).length > 0) return { state: "exists" };
-    }
-    return { state: "empty" };
+    return found.slice(unreadable.length).some(Boolean) ? { state: "exists" } : { state: "empty" };
   } catch (error) {
     return { state: "unreachable", error: error as HostctlError };
   }
