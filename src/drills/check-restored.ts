@@ -30,7 +30,14 @@ export interface DbContext {
   history: readonly DrillResult[];
 }
 
-/** The integrity check of the restored copy (beside the reading of its facts). */
+/**
+ * Up to this size the restored copy's integrity check and its facts are one sqlite3 process, the check
+ * first (the counts then read warm pages): a second process costs more than reading beside it saves. Above
+ * it the check alone takes long enough that the facts are read on the other core meanwhile.
+ */
+export const ONE_PROCESS_MAX_BYTES = 32 * 1024 * 1024;
+
+/** The integrity check of the restored copy on its own (beside the reading of its facts). */
 async function runIntegrity(d: DbContext, restored: string, mode: IntegrityMode): Promise<CheckResult> {
   const pragma = mode === "full" ? "integrity_check" : "quick_check";
   try {
@@ -80,19 +87,25 @@ export async function checkRestored(
 ): Promise<void> {
   const mode = chooseIntegrityMode(db.bytes ?? 0, lastFullIntegrity(d.history, db.path), d.now());
   db.integrity = mode;
-  // The integrity check and the facts are two processes side by side (both only read the copy): the
-  // check reads every page on one core while the counts read them on the other.
-  const integrity = runIntegrity(d, restored, mode);
+  // A large copy: the integrity check and the facts are two processes side by side (both only read the
+  // copy), the check reading every page on one core while the counts read them on the other.
+  const oneProcess = (db.bytes ?? 0) <= ONE_PROCESS_MAX_BYTES;
+  const integrity = oneProcess ? undefined : runIntegrity(d, restored, mode);
   let facts: DbFacts;
   try {
-    facts = await readFacts(d.ctx.run, restored, { readonly: false, ...(tables ? { tables } : {}) });
+    facts = await readFacts(d.ctx.run, restored, {
+      readonly: false,
+      ...(tables ? { tables } : {}),
+      ...(oneProcess ? { integrity: mode } : {}),
+    });
   } catch (error) {
-    db.checks.push(await integrity);
+    // The check on its own still says what it finds in a copy whose facts cannot be read.
+    db.checks.push(await (integrity ?? runIntegrity(d, restored, mode)));
     db.checks.push(check("schema", false, `cannot read the restored copy: ${errorMessage(error).split("\n").pop() ?? ""}`));
     await live;
     return;
   }
-  db.checks.push(await integrity);
+  db.checks.push(integrity ? await integrity : checkIntegrity(facts.integrity ?? [], mode));
   const fts = checkFts(await runFts(d, restored, facts.fts5));
   if (fts) db.checks.push(fts);
   const { checks, lagS } = compare(d, facts, await live);
