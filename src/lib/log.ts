@@ -37,14 +37,37 @@ export function fdDestination(fd: number): DestinationStream {
   return loadPino().destination(fd);
 }
 
+const LEVELS: Record<Exclude<LogLevel, "silent">, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 };
+
+function levelValue(level: LogLevel): number {
+  return level === "silent" ? Infinity : LEVELS[level];
+}
+
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
   const options = { level, base: { pid: process.pid }, redact: { paths: REDACT_PATHS, censor: "[redacted]" } };
   if (destination) return loadPino()(options, destination);
   // stderr: the logger itself is made on first use, so a command that logs nothing loads no pino.
   let logger: Logger | undefined;
-  const real = (): Logger => (logger ??= loadPino()(options, loadPino().destination(2)));
+  return lazyLogger(levelValue(level), () => (logger ??= loadPino()(options, loadPino().destination(2))));
+}
+
+/**
+ * A logger that makes its pino logger only when a line is written at a level it logs: a call below its
+ * level (the runner's debug line after every command, at the default "warn") loads nothing. A child is
+ * lazy too. The level is fixed at creation (nothing in hostctl changes it later).
+ */
+function lazyLogger(threshold: number, real: () => Logger): Logger {
+  const noop = () => undefined;
   return new Proxy({} as Logger, {
     get: (_target, key) => {
+      if (typeof key === "string" && key in LEVELS && LEVELS[key as keyof typeof LEVELS] < threshold) return noop;
+      if (key === "isLevelEnabled") return (name: LogLevel) => levelValue(name) >= threshold;
+      if (key === "child") {
+        return (bindings: Record<string, unknown>) => {
+          let child: Logger | undefined;
+          return lazyLogger(threshold, () => (child ??= real().child(bindings) as Logger));
+        };
+      }
       const value: unknown = Reflect.get(real(), key);
       return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(real()) : value;
     },
