@@ -79,9 +79,14 @@ export async function resolveCommit(run: Runner, mirror: string, refs: readonly 
   });
 }
 
-/** Pure: how a user's REF is looked up, most specific first. */
+/**
+ * Pure: how a user's REF is looked up, most specific first. A full commit id is tried as itself first, as git
+ * reads one (a recovered host's first deploy names the live commit: one lookup instead of three).
+ */
 export function refCandidates(ref: string, fromPush: boolean): string[] {
-  const branch = [`refs/heads/${ref}`, `refs/tags/${ref}`, ref];
+  const branch = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(ref)
+    ? [ref, `refs/heads/${ref}`, `refs/tags/${ref}`]
+    : [`refs/heads/${ref}`, `refs/tags/${ref}`, ref];
   return fromPush ? [`refs/push/heads/${ref}`, ...branch] : branch;
 }
 

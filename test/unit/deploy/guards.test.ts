@@ -70,6 +70,12 @@ describe("git argv", () => {
   it("looks pushed refs up first for push deploys", () => {
     expect(refCandidates("main", true)).toEqual(["refs/push/heads/main", "refs/heads/main", "refs/tags/main", "main"]);
   });
+
+  it("looks a full commit id up as itself first, as git reads one", () => {
+    const sha = "0123456789abcdef0123456789abcdef01234567";
+    expect(refCandidates(sha, false)).toEqual([sha, `refs/heads/${sha}`, `refs/tags/${sha}`]);
+    expect(refCandidates("0123456", false)).toEqual(["refs/heads/0123456", "refs/tags/0123456", "0123456"]);
+  });
 });
 
 describe("post-receive hook", () => {
