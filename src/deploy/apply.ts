@@ -1,4 +1,5 @@
 import { rm } from "node:fs/promises";
+import { join } from "node:path";
 import type { HostContext } from "../host/context.js";
 import { appPaths } from "../config/paths.js";
 import type { AppSpec } from "../config/schema.js";
@@ -13,6 +14,8 @@ import { progressOf, type DeployOptions, type Work } from "./deploy-work.js";
 import { guardLitestream, STEPS } from "./deploy-steps.js";
 import { handleFailure } from "./deploy-failure.js";
 import { recordLastDeploy } from "./last-deploy.js";
+import { pathExists } from "../lib/fs.js";
+import { restoredCopyPath } from "../restore/restore-app.js";
 
 export interface DeployResult {
   app: string;
@@ -93,6 +96,12 @@ export async function deployApp(spec: AppSpec, ctx: HostContext, options: Deploy
 
 /** A deploy whose fetch, checkout and build run now (beside a restore) and whose other steps run at finish. */
 export interface BegunDeploy {
+  /**
+   * Restore-on-boot has put the databases in place: the restore check runs now, and so does the snapshot when
+   * every database has the copy restore-on-boot made (the snapshot then reads only that copy). Neither writes
+   * the live database, so both may run while Litestream starts; whatever else finish runs as before.
+   */
+  advance(): void;
   /** The rest of the deploy, activated through `supervisor` (null: started temporarily for the health check). */
   finish(supervisor: SupervisorLink | null): Promise<DeployResult>;
   /** Not finished after all (the supervisor stops): the new release directory goes, the lock is released. */
@@ -100,11 +109,13 @@ export interface BegunDeploy {
 }
 
 const EARLY_STEPS: readonly StepName[] = ["fetch", "checkout", "build"];
+const ADVANCE_STEPS: readonly StepName[] = ["restore", "snapshot"];
 
 /**
  * The first deploy of an app on a fresh host begins while its databases are restored: fetch, checkout and
- * build touch neither the database nor the replica. Everything else (restore check, snapshot, release phase,
- * activation) runs at finish, after the restore and Litestream's start, exactly as in deployApp.
+ * build touch neither the database nor the replica. Once they are restored, `advance` runs the restore check
+ * and the snapshot taken from restore-on-boot's copy while Litestream starts. Everything else (release phase,
+ * activation) runs at finish, after Litestream's start, exactly as in deployApp.
  */
 export async function beginDeploy(spec: AppSpec, ctx: HostContext, options: DeployOptions): Promise<BegunDeploy> {
   const { work, release } = await openDeploy(spec, ctx, options);
@@ -118,11 +129,25 @@ export async function beginDeploy(spec: AppSpec, ctx: HostContext, options: Depl
     (error: unknown) => ({ error }),
   );
   let settled = false;
+  let advanced: Promise<{ error: unknown } | undefined> | undefined;
   return {
+    advance: () => {
+      advanced ??= early.then(async (failed) => {
+        if (failed) return failed;
+        const planned = planDeploy({ spec, mode: "supervisor" }).filter((step) => ADVANCE_STEPS.includes(step));
+        const copies = await Promise.all(spec.databases.map((db) => pathExists(restoredCopyPath(work.app, db.path))));
+        const lane = copies.every(Boolean) ? planned : planned.filter((step) => step !== "snapshot");
+        if (lane.length === 0) return undefined;
+        return runStages(work, [[lane]], records).then(
+          () => undefined,
+          (error: unknown) => ({ error }),
+        );
+      });
+    },
     finish: async (supervisor) => {
       settled = true;
       try {
-        const failed = await early;
+        const failed = (await early) ?? (await advanced);
         if (failed) throw await handleFailure(work, failed.error);
         work.supervisor = supervisor ?? undefined;
         return await applyDeploy(work, records);
@@ -135,7 +160,9 @@ export async function beginDeploy(spec: AppSpec, ctx: HostContext, options: Depl
       settled = true;
       try {
         await early;
+        await advanced;
         if (work.dir) await rm(work.dir, { recursive: true, force: true });
+        if (work.release && work.snapshots.length > 0) await rm(join(work.app.snapshots, work.release), { recursive: true, force: true });
       } finally {
         await release();
       }

@@ -20,7 +20,8 @@ const EARLY_LIMIT = 4;
  * `force`: Litestream was started a moment ago; whatever the release phase writes, it ships when it runs.
  *
  * On a fresh host the deploy's fetch, checkout and build begin before the apps boot (`beginAll`), so they
- * run while the databases are restored; the rest of the deploy waits for the restore and Litestream as before.
+ * run while the databases are restored; its restore check and snapshot follow the restore (`advance`), while
+ * Litestream starts; the release phase and the rest wait for Litestream as before.
  */
 export class FirstDeploys {
   private readonly begun = new Map<string, { ref: string; deploy: BegunDeploy }>();
@@ -44,6 +45,11 @@ export class FirstDeploys {
         );
       }
     }
+  }
+
+  /** The app's databases are restored (its Litestream starts next): its begun deploy goes on as far as it may. */
+  advance(app: string): void {
+    this.begun.get(app)?.deploy.advance();
   }
 
   /** The supervisor's firstDeploy: finishes the begun deploy of this app and ref, else deploys in full. */

@@ -82,6 +82,7 @@ export function supervisorWiring(ctx: HostContext, options: UpOptions): Supervis
   const recovered = new Set<string>(); // apps whose database and media were restored from the replica at boot
   const gate = new MediaRestoreGate();
   const firstDeploys = new FirstDeploys(ctx);
+  const mediaFirst = restoreMediaFirst(ctx, recovered, gate);
   return {
     hooks: { healthCheck: hooks.healthCheck, switchCurrent: hooks.switchCurrent },
     firstDeploy: (spec, activate) => firstDeploys.run(spec, activate),
@@ -103,7 +104,10 @@ export function supervisorWiring(ctx: HostContext, options: UpOptions): Supervis
       if (!supervisor.stopping.signal.aborted) await firstDeploys.beginAll();
       supervisor.afterStop(() => firstDeploys.abandonAll());
     },
-    afterRestore: restoreMediaFirst(ctx, recovered, gate),
+    afterRestore: async (spec, databases) => {
+      firstDeploys.advance(spec.name);
+      await mediaFirst(spec, databases);
+    },
     beforeReplicate: () => taken.confirmation.required(),
     extend: (supervisor) => (isLitefsReplicaHost(ctx) ? extendLitefsReplica(supervisor) : extend(supervisor, taken, recovered, gate)),
   };
