@@ -156,6 +156,7 @@ export class AppUnit {
 
   private async restore(): Promise<LifecycleEvent> {
     try {
+      this.deps.beforeRestore?.(this.spec);
       await this.databases.restore(this.log);
       if (!this.life.stopping) await this.deps.afterRestore?.(this.spec, this.databases.restored);
       return { type: "restored" };

@@ -15,6 +15,7 @@ export interface SupervisorOptions {
    * supervisor, health-checks them and switches `current` (so the web process starts once, supervised).
    */
   firstDeploy?: (spec: AppSpec, activate: ((releaseDir: string) => Promise<ActivateResult>) | undefined) => Promise<void>;
+  beforeRestore?: UnitDeps["beforeRestore"];
   afterRestore?: UnitDeps["afterRestore"];
   beforeReplicate?: UnitDeps["beforeReplicate"];
   /** Runs before apps are loaded: the host lease, recovering apps from the registry on a fresh host. */

@@ -12,6 +12,8 @@ export interface UnitDeps {
   hostId: string;
   /** Loopback port of this app's Litestream metrics (addr: in its config). */
   metricsPort: number | undefined;
+  /** Told as the databases' restore begins (media missing here are restored beside it). */
+  beforeRestore?: (spec: AppSpec) => void;
   /** Runs after the databases are in place, before anything starts (media restore on a fresh host). */
   afterRestore?: (spec: AppSpec, databases: DatabaseRestore[]) => Promise<void>;
   /** Awaited before Litestream starts; throws when this host must not write to the replica (its lease is not confirmed). */

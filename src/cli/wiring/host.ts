@@ -11,16 +11,45 @@ import type { Supervisor } from "../../supervisor/supervisor.js";
 import type { MediaRestoreGate } from "../../media/restore-gate.js";
 import { MediaSyncLoop } from "../../media/sync-loop.js";
 
-/** On a host that recovers an app, its media comes back before the app starts (Litestream covers SQLite only). */
+type MediaRestore = Awaited<ReturnType<typeof restoreMedia>>;
+
+/**
+ * On a host that recovers an app, its media come back before the app starts (Litestream covers SQLite only).
+ * An app with no media directory here has its media restored whatever its databases turn out to be, so that
+ * restore begins with the databases' (`begin`) instead of after them; `after` waits for it, or decides.
+ */
 export function restoreMediaFirst(ctx: HostContext, recovered?: Set<string>, gate?: MediaRestoreGate) {
-  return async (spec: AppSpec, databases: DatabaseRestore[]): Promise<void> => {
-    const media = appPaths(ctx.paths, spec.name).media;
-    if (!databases.some((db) => db.action === "restored") && (await pathExists(media))) return;
-    const restore = () => restoreMedia(spec.name, media, ctx);
-    const result = gate ? await gate.around(spec.name, restore) : await restore();
-    if (databases.some((db) => db.action === "restored")) recovered?.add(spec.name);
-    if (result.downloaded > 0)
-      ctx.log.info({ event: "media.restored", app: spec.name, files: result.files, bytes: result.bytes }, "media restored");
+  const begun = new Map<string, Promise<MediaRestore | undefined>>();
+  const restore = (spec: AppSpec): Promise<MediaRestore> => {
+    const run = () => restoreMedia(spec.name, appPaths(ctx.paths, spec.name).media, ctx);
+    return gate ? gate.around(spec.name, run) : run();
+  };
+  return {
+    begin: (spec: AppSpec): void => {
+      const media = appPaths(ctx.paths, spec.name).media;
+      // After an earlier boot's restore, if one is still running (its databases failed; this is the retry).
+      const before = begun.get(spec.name)?.catch(() => undefined) ?? Promise.resolve(undefined);
+      const early = before.then(async () => ((await pathExists(media)) ? undefined : restore(spec)));
+      early.catch(() => undefined); // awaited by `after`; a boot whose databases fail never gets there
+      begun.set(spec.name, early);
+    },
+    /** At shutdown: a media restore begun for a boot that never got to `after` ends before the process does. */
+    settle: async (): Promise<void> => {
+      await Promise.all([...begun.values()].map((early) => early.catch(() => undefined)));
+    },
+    after: async (spec: AppSpec, databases: DatabaseRestore[]): Promise<void> => {
+      const early = begun.get(spec.name);
+      begun.delete(spec.name);
+      const restored = databases.some((db) => db.action === "restored");
+      let result = early ? await early : undefined;
+      if (result === undefined) {
+        if (!restored && (await pathExists(appPaths(ctx.paths, spec.name).media))) return;
+        result = await restore(spec);
+      }
+      if (restored) recovered?.add(spec.name);
+      if (result.downloaded > 0)
+        ctx.log.info({ event: "media.restored", app: spec.name, files: result.files, bytes: result.bytes }, "media restored");
+    },
   };
 }
 

@@ -87,6 +87,7 @@ export function supervisorWiring(ctx: HostContext, options: UpOptions): Supervis
     hooks: { healthCheck: hooks.healthCheck, switchCurrent: hooks.switchCurrent },
     firstDeploy: (spec, activate) => firstDeploys.run(spec, activate),
     beforeStart: async (supervisor) => {
+      supervisor.afterStop(() => mediaFirst.settle());
       if (isLitefsReplicaHost(ctx)) return recover(supervisor);
       // Returns once the lease is written: its confirming pause runs on while the registry is read and the
       // databases restored (both only read the replica); Litestream waits for it (beforeReplicate).
@@ -104,9 +105,10 @@ export function supervisorWiring(ctx: HostContext, options: UpOptions): Supervis
       if (!supervisor.stopping.signal.aborted) await firstDeploys.beginAll();
       supervisor.afterStop(() => firstDeploys.abandonAll());
     },
+    beforeRestore: (spec) => mediaFirst.begin(spec),
     afterRestore: async (spec, databases) => {
       firstDeploys.advance(spec.name);
-      await mediaFirst(spec, databases);
+      await mediaFirst.after(spec, databases);
     },
     beforeReplicate: () => taken.confirmation.required(),
     extend: (supervisor) => (isLitefsReplicaHost(ctx) ? extendLitefsReplica(supervisor) : extend(supervisor, taken, recovered, gate)),
