@@ -91,4 +91,60 @@ describe("a fresh host's first deploy", () => {
     expect(await readdir(join(snapshots, taken[0] as string))).toEqual(["db.sqlite3"]);
     expect(await b.stop("SIGTERM")).toBe(0);
   }, 240_000);
+
+  it("runs its release phase on the restored database before Litestream is up, and what it wrote reaches the replica", async () => {
+    const base = await tempDir("first-release");
+    const repo = await gitRepo({ fixture: join(FIXTURES, "generic-app") });
+    // Every release phase records the host that ran it (the home's name: .../<home>/apps/shop/releases/<id>).
+    await repo.commit("release phase", {
+      Procfile: "web: /usr/bin/python3 server.py\nrelease: /usr/bin/python3 release.py\n",
+      "release.py": `import os, sqlite3
+db = sqlite3.connect(os.environ["DATABASE_URL"][len("sqlite:///"):])
+db.execute("CREATE TABLE IF NOT EXISTS released(host TEXT)")
+db.execute("INSERT INTO released VALUES (?)", (os.getcwd().split("/")[-5],))
+db.commit()
+`,
+    });
+    const port = await freePort();
+    const replica = ["--replica-url", `file://${join(base, "replica")}`];
+    const hostA = join(base, "host-a");
+    expect((await runCli(hostA, ["init", ...replica])).exitCode).toBe(0);
+    const added = await runCli(hostA, [
+      "app",
+      "add",
+      "shop",
+      "--kind",
+      "generic",
+      "--repo",
+      repo.dir,
+      "--port",
+      String(port),
+      "--db",
+      "db.sqlite3",
+    ]);
+    expect(added.exitCode, added.stderr).toBe(0);
+
+    // A, then two fresh hosts in turn on the same replica: each restores, deploys (its release phase adds its
+    // row, on B and C before their Litestream runs), serves, and stops gracefully.
+    for (const host of ["host-a", "host-b", "host-c"]) {
+      const home = join(base, host);
+      if (host !== "host-a") expect((await runCli(home, ["init", ...replica])).exitCode).toBe(0);
+      const supervisor = await startSupervisor(home);
+      await waitForSocket(home);
+      await waitFor(`shop running on ${host}`, async () => (await hostStatus(home)).apps[0]?.state === "running", 90_000).catch(
+        async (error: unknown) => {
+          throw new Error(`${String(error)}\n${(await supervisor.log()).split("\n").slice(-40).join("\n")}`);
+        },
+      );
+      if (host !== "host-a") expect(await supervisor.log()).toContain("copied at restore");
+      expect(await supervisor.stop("SIGTERM")).toBe(0);
+    }
+    // C restored what B's early release phase wrote, which only B's Litestream can have shipped.
+    const db = join(base, "host-c", "apps", "shop", "data", "db.sqlite3");
+    expect((await execa("sqlite3", [db, "SELECT host FROM released ORDER BY rowid;"])).stdout.split("\n")).toEqual([
+      "host-a",
+      "host-b",
+      "host-c",
+    ]);
+  }, 240_000);
 });
