@@ -21,7 +21,7 @@ export class AppDatabases {
 
   constructor(
     private readonly spec: AppSpec,
-    private readonly deps: Pick<UnitDeps, "ctx" | "policy" | "graceMs" | "onChange">,
+    private readonly deps: Pick<UnitDeps, "ctx" | "policy" | "graceMs" | "onChange" | "earlyRestore">,
   ) {}
 
   /** Puts every database in place (a failed boot's retry reuses the LiteFS mount it started). Throws when it cannot. */
@@ -34,9 +34,10 @@ export class AppDatabases {
       });
       this.restored = await bootLitefs(this.spec, this.deps.ctx, this.litefs);
     } else {
+      const early = this.deps.earlyRestore?.(this.spec);
       // An app with no release yet is deployed next: its first deploy's snapshot is the copy made at restore.
-      const firstRelease = !(await pathExists(appPaths(this.deps.ctx.paths, this.spec.name).current));
-      this.restored = await ensureDatabases(this.spec, this.deps.ctx, { keepRestoredCopy: firstRelease });
+      const firstRelease = early === undefined && !(await pathExists(appPaths(this.deps.ctx.paths, this.spec.name).current));
+      this.restored = await (early ?? ensureDatabases(this.spec, this.deps.ctx, { keepRestoredCopy: firstRelease }));
     }
     for (const db of this.restored) {
       if (db.action !== "present")

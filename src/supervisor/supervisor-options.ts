@@ -15,6 +15,7 @@ export interface SupervisorOptions {
    * supervisor, health-checks them and switches `current` (so the web process starts once, supervised).
    */
   firstDeploy?: (spec: AppSpec, activate: ((releaseDir: string) => Promise<ActivateResult>) | undefined) => Promise<void>;
+  earlyRestore?: UnitDeps["earlyRestore"];
   beforeRestore?: UnitDeps["beforeRestore"];
   afterRestore?: UnitDeps["afterRestore"];
   beforeReplicate?: UnitDeps["beforeReplicate"];

@@ -117,6 +117,7 @@ export class Supervisor {
       hostId: this.hostId,
       metricsPort,
       ...(firstDeploy ? { firstDeploy: (s: AppSpec) => firstDeploy(s, activate) } : {}),
+      ...(this.options.earlyRestore ? { earlyRestore: this.options.earlyRestore } : {}),
       ...(this.options.beforeRestore ? { beforeRestore: this.options.beforeRestore } : {}),
       ...(this.options.afterRestore ? { afterRestore: this.options.afterRestore } : {}),
       ...(this.options.beforeReplicate ? { beforeReplicate: this.options.beforeReplicate } : {}),

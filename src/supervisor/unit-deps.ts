@@ -12,6 +12,8 @@ export interface UnitDeps {
   hostId: string;
   /** Loopback port of this app's Litestream metrics (addr: in its config). */
   metricsPort: number | undefined;
+  /** A restore-on-boot of this app begun before its boot (a fresh host), taken instead of running one. */
+  earlyRestore?: (spec: AppSpec) => Promise<DatabaseRestore[]> | undefined;
   /** Told as the databases' restore begins (media missing here are restored beside it). */
   beforeRestore?: (spec: AppSpec) => void;
   /** Runs after the databases are in place, before anything starts (media restore on a fresh host). */

@@ -13,7 +13,7 @@ export interface UpOptions {
 
 export type SupervisorWiring = Pick<
   SupervisorOptions,
-  "hooks" | "firstDeploy" | "extend" | "beforeStart" | "beforeRestore" | "afterRestore" | "beforeReplicate"
+  "hooks" | "firstDeploy" | "extend" | "beforeStart" | "earlyRestore" | "beforeRestore" | "afterRestore" | "beforeReplicate"
 >;
 
 /** The composition root of the supervisor: JSON logs on stdout (journald), everything else from features. */

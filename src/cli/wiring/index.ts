@@ -15,6 +15,7 @@ import { MediaRestoreGate } from "../../media/restore-gate.js";
 import { deployHooks } from "../../deploy/hooks.js";
 import { listAppNames } from "../../apps/registry.js";
 import { FirstDeploys } from "./first-deploy.js";
+import { EarlyRestores } from "./early-restore.js";
 import { refreshPushHooks } from "./push-hooks.js";
 import { bootRetryDelay } from "../../supervisor/backoff.js";
 import { extendLitefsReplica, isLitefsReplicaHost, withRejoinHint } from "./litefs.js";
@@ -82,6 +83,7 @@ export function supervisorWiring(ctx: HostContext, options: UpOptions): Supervis
   const recovered = new Set<string>(); // apps whose database and media were restored from the replica at boot
   const gate = new MediaRestoreGate();
   const firstDeploys = new FirstDeploys(ctx);
+  const earlyRestores = new EarlyRestores(ctx);
   const mediaFirst = restoreMediaFirst(ctx, recovered, gate);
   return {
     hooks: { healthCheck: hooks.healthCheck, switchCurrent: hooks.switchCurrent },
@@ -101,14 +103,21 @@ export function supervisorWiring(ctx: HostContext, options: UpOptions): Supervis
       if (lease === undefined) return; // stopped while waiting for the lease: nothing starts
       taken = lease;
       await recover(supervisor);
-      // Fetch, checkout and build of each app without a release run while the databases are restored.
-      if (!supervisor.stopping.signal.aborted) await firstDeploys.beginAll();
+      if (!supervisor.stopping.signal.aborted) {
+        // The databases' restore begins now, while the supervisor comes up; fetch, checkout and build of each
+        // app without a release run beside it.
+        await earlyRestores.beginAll();
+        await firstDeploys.beginAll();
+      }
+      supervisor.afterStop(() => earlyRestores.settle());
       supervisor.afterStop(() => firstDeploys.abandonAll());
     },
+    earlyRestore: (spec) => earlyRestores.take(spec.name),
     beforeRestore: (spec) => mediaFirst.begin(spec),
     afterRestore: async (spec, databases) => {
-      firstDeploys.advance(spec.name);
       await mediaFirst.after(spec, databases);
+      // Media first: the release phase a first deploy may now run can read them.
+      firstDeploys.advance(spec.name);
     },
     beforeReplicate: () => taken.confirmation.required(),
     extend: (supervisor) => (isLitefsReplicaHost(ctx) ? extendLitefsReplica(supervisor) : extend(supervisor, taken, recovered, gate)),

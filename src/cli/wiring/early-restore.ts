@@ -1,0 +1,68 @@
+import { join } from "node:path";
+import type { HostContext } from "../../host/context.js";
+import { scanApps } from "../../apps/registry.js";
+import { appPaths } from "../../config/paths.js";
+import type { AppSpec } from "../../config/schema.js";
+import { errorMessage } from "../../lib/errors.js";
+import { pathExists } from "../../lib/fs.js";
+import { isLitefsApp } from "../../litefs/paths.js";
+import { ensureDatabases, refreshLitestreamConfigs, type DatabaseRestore } from "../../restore/restore-app.js";
+
+/** As many restores begin early as apps boot at once (the supervisor's bootConcurrency). */
+const EARLY_LIMIT = 4;
+
+/**
+ * On a fresh host the restore-on-boot of the first apps begins as soon as the lease is written and the
+ * registry read, while the supervisor loads the rest (the front door, the features' loops) instead of after
+ * it. It is the same restore (restore/restore-app.ts, fail-closed): each app's boot takes its result (`take`)
+ * and goes on exactly as if it had run it; an app whose boot never comes for it (the supervisor stops) has
+ * its restore awaited at shutdown (`settle`). Only apps with a database missing here, and not LiteFS apps
+ * (their databases come with their mount), begin early.
+ */
+export class EarlyRestores {
+  private readonly begun = new Map<string, Promise<DatabaseRestore[]>>();
+
+  constructor(private readonly ctx: HostContext) {}
+
+  /** Never throws: an app whose restore cannot begin early restores at its boot, which reports why. */
+  async beginAll(): Promise<void> {
+    await this.begin().catch((error: unknown) =>
+      this.ctx.log.warn(
+        { event: "restore.early_not_begun", reason: errorMessage(error) },
+        "restore-on-boot not begun early; it runs at boot",
+      ),
+    );
+  }
+
+  private async begin(): Promise<void> {
+    const { ctx } = this;
+    const waiting: AppSpec[] = [];
+    for (const spec of (await scanApps(ctx.paths)).apps.slice(0, EARLY_LIMIT)) {
+      if (isLitefsApp(spec)) continue;
+      const data = appPaths(ctx.paths, spec.name).data;
+      const present = await Promise.all(spec.databases.map((db) => pathExists(join(data, db.path))));
+      if (present.some((exists) => !exists)) waiting.push(spec);
+    }
+    if (waiting[0] === undefined) return;
+    // The restore reads each app's Litestream config, which the supervisor writes later on its way up.
+    await refreshLitestreamConfigs(waiting[0], ctx);
+    for (const spec of waiting) {
+      const firstRelease = !(await pathExists(appPaths(ctx.paths, spec.name).current));
+      const restore = ensureDatabases(spec, ctx, { keepRestoredCopy: firstRelease });
+      restore.catch(() => undefined); // the boot that takes it sees the failure
+      this.begun.set(spec.name, restore);
+    }
+  }
+
+  /** The restore begun for this app, once (a retried boot restores anew). */
+  take(app: string): Promise<DatabaseRestore[]> | undefined {
+    const restore = this.begun.get(app);
+    this.begun.delete(app);
+    return restore;
+  }
+
+  /** At shutdown: restores no boot took end before the process does (a restore cut short leaves a stray file). */
+  async settle(): Promise<void> {
+    await Promise.all([...this.begun.values()].map((restore) => restore.catch(() => undefined)));
+  }
+}
