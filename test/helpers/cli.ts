@@ -28,9 +28,22 @@ const worker = (Number(process.env.VITEST_POOL_ID) || 1) % WORKER_SLOTS;
 const perWorker = Math.floor(RANGE_COUNT / WORKER_SLOTS);
 let nextRange = Math.floor(Math.random() * perWorker);
 
+/**
+ * A base of `span` reserved ports (a multiple of 100) from this worker's ranges: a host's Litestream metrics
+ * ports, or its proxy's internal ports (200). Both come from the one pool, so no two hosts alive at once, in
+ * any worker, share a port there (internal ports picked at random among 45 bases did, now and then, and a
+ * new release then found its internal port held by another test's process).
+ */
+export function reservedPortBase(span = 100): number {
+  const slots = span / 100;
+  let index = nextRange % perWorker;
+  if (index + slots > perWorker) index = 0;
+  nextRange = index + slots;
+  return 10_000 + 100 * (worker * perWorker + index);
+}
+
 function metricsPortBase(): number {
-  const slot = worker * perWorker + (nextRange++ % perWorker);
-  return 10_000 + 100 * slot;
+  return reservedPortBase(100);
 }
 
 function withMetricsPorts(args: string[]): string[] {

@@ -3,7 +3,8 @@ import { request as httpRequest } from "node:http";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseDocument } from "yaml";
-import { runCli, type CliResult } from "./cli.js";
+import { INTERNAL_PORT_SPAN } from "../../src/config/rules.js";
+import { reservedPortBase, runCli, type CliResult } from "./cli.js";
 import { freePort } from "./apps.js";
 import { caddyBinary } from "./tools.js";
 
@@ -82,7 +83,7 @@ export async function initWithFrontDoor(
     const file = join(home, "hostctl.yml");
     const doc = parseDocument(await readFile(file, "utf8"));
     // Internal ports below the ephemeral range, so a port another test picks never lands on one.
-    doc.setIn(["proxy", "internal_port_base"], 20_000 + 200 * Math.floor(Math.random() * 45));
+    doc.setIn(["proxy", "internal_port_base"], reservedPortBase(INTERNAL_PORT_SPAN));
     doc.setIn(["proxy", "caddy"], caddyBinary());
     doc.setIn(["proxy", "graceful_timeout"], "10s");
     await writeFile(file, doc.toString());

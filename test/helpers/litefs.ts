@@ -52,7 +52,8 @@ export async function unmountAll(dir: string): Promise<void> {
 
 /** `hostctl init` with a plain-HTTP front door (Caddy) on loopback: apps without domains are served on their own port. */
 export async function initWithPlainFrontDoor(home: string, extra: string[], env: Record<string, string>): Promise<void> {
-  const { runCli } = await import("./cli.js");
+  const { reservedPortBase, runCli } = await import("./cli.js");
+  const { INTERNAL_PORT_SPAN } = await import("../../src/config/rules.js");
   const { freePort } = await import("./apps.js");
   const { caddyBinary } = await import("./tools.js");
   const { parseDocument } = await import("yaml");
@@ -76,7 +77,7 @@ export async function initWithPlainFrontDoor(home: string, extra: string[], env:
   if (init.exitCode !== 0) throw new Error(`init failed: ${init.stderr}`);
   const file = join(home, "hostctl.yml");
   const doc = parseDocument(await readFile(file, "utf8"));
-  doc.setIn(["proxy", "internal_port_base"], 20_000 + 200 * Math.floor(Math.random() * 45));
+  doc.setIn(["proxy", "internal_port_base"], reservedPortBase(INTERNAL_PORT_SPAN));
   doc.setIn(["proxy", "caddy"], caddyBinary());
   await writeFile(file, doc.toString());
 }
