@@ -143,8 +143,8 @@ export async function beginDeploy(spec: AppSpec, ctx: HostContext, options: Depl
         const copies = await Promise.all(spec.databases.map((db) => pathExists(restoredCopyPath(work.app, db.path))));
         // The snapshot reads only restore-on-boot's copy; the release phase may follow it before Litestream runs:
         // Litestream's first act on a restored database is a new generation whose snapshot holds all of it.
-        const early = copies.every(Boolean) && !isLitefsApp(spec);
-        const lane = early ? planned : planned.filter((step) => step === "restore");
+        const fromCopies = copies.every(Boolean) && !isLitefsApp(spec);
+        const lane = fromCopies ? planned : planned.filter((step) => step === "restore");
         if (lane.length === 0) return undefined;
         return runStages(work, [[lane]], records).then(
           () => undefined,

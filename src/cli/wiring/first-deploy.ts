@@ -20,8 +20,9 @@ const EARLY_LIMIT = 4;
  * `force`: Litestream was started a moment ago; whatever the release phase writes, it ships when it runs.
  *
  * On a fresh host the deploy's fetch, checkout and build begin before the apps boot (`beginAll`), so they
- * run while the databases are restored; its restore check and snapshot follow the restore (`advance`), while
- * Litestream starts; the release phase and the rest wait for Litestream as before.
+ * run while the databases are restored; its restore check (and, on databases restore-on-boot copied, its
+ * snapshot and release phase) follow the restore while Litestream starts (`advance`); the activation waits
+ * for Litestream as before.
  */
 export class FirstDeploys {
   private readonly begun = new Map<string, { ref: string; deploy: BegunDeploy }>();
