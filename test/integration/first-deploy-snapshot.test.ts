@@ -28,35 +28,43 @@ async function tables(db: string): Promise<string[]> {
   return (await execa("sqlite3", [db, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name;"])).stdout.split("\n");
 }
 
+/**
+ * Host A (home `<base>/host-a`) on a file:// replica under `base`, with the generic fixture app "shop" whose
+ * Procfile runs `release.py` as its release phase.
+ */
+async function hostWithReleasePhase(base: string, releasePy: string): Promise<{ hostA: string; port: number; replica: string[] }> {
+  const repo = await gitRepo({ fixture: join(FIXTURES, "generic-app") });
+  await repo.commit("release phase", {
+    Procfile: "web: /usr/bin/python3 server.py\nrelease: /usr/bin/python3 release.py\n",
+    "release.py": releasePy,
+  });
+  const port = await freePort();
+  const replica = ["--replica-url", `file://${join(base, "replica")}`];
+  const hostA = join(base, "host-a");
+  expect((await runCli(hostA, ["init", ...replica])).exitCode).toBe(0);
+  const added = await runCli(hostA, [
+    "app",
+    "add",
+    "shop",
+    "--kind",
+    "generic",
+    "--repo",
+    repo.dir,
+    "--port",
+    String(port),
+    "--db",
+    "db.sqlite3",
+  ]);
+  expect(added.exitCode, added.stderr).toBe(0);
+  return { hostA, port, replica };
+}
+
 describe("a fresh host's first deploy", () => {
   it("takes the copy made at restore as its snapshot, and puts the database back from it when the release phase fails", async () => {
     const base = await tempDir("first-snapshot");
     const flag = join(base, "fail-the-release");
-    const repo = await gitRepo({ fixture: join(FIXTURES, "generic-app") });
-    await repo.commit("release phase", {
-      Procfile: "web: /usr/bin/python3 server.py\nrelease: /usr/bin/python3 release.py\n",
-      "release.py": release(flag),
-    });
-    const port = await freePort();
-    const replica = ["--replica-url", `file://${join(base, "replica")}`];
-
     // Host A: the app runs, takes three rows, and stops (Litestream ships everything on the way out).
-    const hostA = join(base, "host-a");
-    expect((await runCli(hostA, ["init", ...replica])).exitCode).toBe(0);
-    const added = await runCli(hostA, [
-      "app",
-      "add",
-      "shop",
-      "--kind",
-      "generic",
-      "--repo",
-      repo.dir,
-      "--port",
-      String(port),
-      "--db",
-      "db.sqlite3",
-    ]);
-    expect(added.exitCode, added.stderr).toBe(0);
+    const { hostA, port, replica } = await hostWithReleasePhase(base, release(flag));
     const a = await startSupervisor(hostA);
     await waitForSocket(hostA);
     await waitFor("shop running on host A", async () => (await hostStatus(hostA)).apps[0]?.state === "running", 90_000);
@@ -94,35 +102,16 @@ describe("a fresh host's first deploy", () => {
 
   it("runs its release phase on the restored database before Litestream is up, and what it wrote reaches the replica", async () => {
     const base = await tempDir("first-release");
-    const repo = await gitRepo({ fixture: join(FIXTURES, "generic-app") });
     // Every release phase records the host that ran it (the home's name: .../<home>/apps/shop/releases/<id>).
-    await repo.commit("release phase", {
-      Procfile: "web: /usr/bin/python3 server.py\nrelease: /usr/bin/python3 release.py\n",
-      "release.py": `import os, sqlite3
+    const { replica } = await hostWithReleasePhase(
+      base,
+      `import os, sqlite3
 db = sqlite3.connect(os.environ["DATABASE_URL"][len("sqlite:///"):])
 db.execute("CREATE TABLE IF NOT EXISTS released(host TEXT)")
 db.execute("INSERT INTO released VALUES (?)", (os.getcwd().split("/")[-5],))
 db.commit()
 `,
-    });
-    const port = await freePort();
-    const replica = ["--replica-url", `file://${join(base, "replica")}`];
-    const hostA = join(base, "host-a");
-    expect((await runCli(hostA, ["init", ...replica])).exitCode).toBe(0);
-    const added = await runCli(hostA, [
-      "app",
-      "add",
-      "shop",
-      "--kind",
-      "generic",
-      "--repo",
-      repo.dir,
-      "--port",
-      String(port),
-      "--db",
-      "db.sqlite3",
-    ]);
-    expect(added.exitCode, added.stderr).toBe(0);
+    );
 
     // A, then two fresh hosts in turn on the same replica: each restores, deploys (its release phase adds its
     // row, on B and C before their Litestream runs), serves, and stops gracefully.
