@@ -17,6 +17,7 @@ import { recordLastDeploy } from "./last-deploy.js";
 import { pathExists } from "../lib/fs.js";
 import { restoredCopyPath } from "../restore/restore-app.js";
 import { isLitefsApp } from "../litefs/paths.js";
+import { engineOf } from "../litestream/engine-v03.js";
 
 export interface DeployResult {
   app: string;
@@ -99,10 +100,10 @@ export async function deployApp(spec: AppSpec, ctx: HostContext, options: Deploy
 export interface BegunDeploy {
   /**
    * Restore-on-boot has put the databases (and media) in place: the restore check runs now. When every database
-   * has the copy restore-on-boot made (not a LiteFS app), the snapshot (which then reads only that copy) and
-   * the release phase follow at once, while Litestream waits for the lease and starts: nothing the release
-   * phase writes is lost, since Litestream begins a restored database with a new generation whose snapshot
-   * holds everything in it. The activation (the app's processes) waits for Litestream, as always. A deploy
+   * has the copy restore-on-boot made (not a LiteFS app), the snapshot (which then reads only that copy) and,
+   * under Litestream 0.3, the release phase follow at once, while Litestream waits for the lease and starts:
+   * nothing the release phase writes is lost, since 0.3 begins a restored database with a new generation whose
+   * snapshot holds everything in it. The activation (the app's processes) waits for Litestream, as always. A deploy
    * abandoned after its release phase (the supervisor stops) leaves what the phase wrote; the next first
    * deploy runs the phase again.
    */
@@ -142,9 +143,13 @@ export async function beginDeploy(spec: AppSpec, ctx: HostContext, options: Depl
         const planned = planDeploy({ spec, mode: "supervisor" }).filter((step) => ADVANCE_STEPS.includes(step));
         const copies = await Promise.all(spec.databases.map((db) => pathExists(restoredCopyPath(work.app, db.path))));
         // The snapshot reads only restore-on-boot's copy; the release phase may follow it before Litestream runs:
-        // Litestream's first act on a restored database is a new generation whose snapshot holds all of it.
+        // Litestream 0.3's first act on a restored database is a new generation whose snapshot holds all of it.
+        // Under 0.5, whose start on a restored database no test here proves the same, it waits for Litestream.
         const fromCopies = copies.every(Boolean) && !isLitefsApp(spec);
-        const lane = fromCopies ? planned : planned.filter((step) => step === "restore");
+        const releaseEarly = fromCopies && engineOf(ctx).line === "0.3";
+        const lane = planned.filter(
+          (step) => step === "restore" || (step === "snapshot" && fromCopies) || (step === "release" && releaseEarly),
+        );
         if (lane.length === 0) return undefined;
         return runStages(work, [[lane]], records).then(
           () => undefined,
