@@ -7,7 +7,7 @@ import type { Runner } from "../lib/exec.js";
 import { pathExists } from "../lib/fs.js";
 import { sqliteQuery } from "../lib/sqlite.js";
 import { HostctlError } from "../lib/errors.js";
-import { restoredCopyPath } from "../restore/restore-app.js";
+import { restoredCopiesDir, restoredCopyPath } from "../restore/restore-app.js";
 
 export const KEEP_SNAPSHOTS = 5;
 
@@ -116,7 +116,7 @@ export async function snapshotDatabases(
       out.push({ path: db.path, live, copy, fingerprint: await withMigrations(run, copy, rows[0]?.schema), source });
     }
   } finally {
-    await rm(join(app.snapshots, ".restored"), { recursive: true, force: true });
+    await rm(restoredCopiesDir(app), { recursive: true, force: true });
   }
   return out;
 }

@@ -79,6 +79,8 @@ async function drillDatabase(d: DbContext, dbPath: string): Promise<DatabaseResu
       if (!result.ok && result.detail.startsWith("unreachable")) unreachable.abort();
       return result;
     });
+  // Media belong to the app, not to one database: checked once, with the first (Django's default).
+  const drillsMedia = dbPath === d.spec.databases[0]?.path;
   const scratch = await makeScratch(d.ctx.paths, d.spec.name);
   try {
     const free = await freeBytes(scratch);
@@ -96,7 +98,7 @@ async function drillDatabase(d: DbContext, dbPath: string): Promise<DatabaseResu
     const afterSpawn = new Promise<void>((resolve) => setImmediate(resolve));
     const replica = afterSpawn.then(probeReplica);
     // The media half lists the replica's media beside the restore too (the first database's drill only).
-    const mediaListing = dbPath === d.spec.databases[0]?.path ? afterSpawn.then(() => replicaMedia(d.ctx, d.spec.name)) : undefined;
+    const mediaListing = drillsMedia ? afterSpawn.then(() => replicaMedia(d.ctx, d.spec.name)) : undefined;
     mediaListing?.catch(() => undefined);
     // Live's table list is read during the restore, so counting needs no extra listing on the critical path.
     const liveTables =
@@ -121,8 +123,7 @@ async function drillDatabase(d: DbContext, dbPath: string): Promise<DatabaseResu
     Object.assign(db, { generation: restore.generation, bytes: restore.bytes });
     db.checks.push(check("restore", true, `generation ${restore.generation ?? "?"}, ${formatBytes(restore.bytes)} in ${restore.ms} ms`));
     await checkRestored(d, db, out, live, tables);
-    // Media belong to the app, not to one database: checked once, with the first (Django's default).
-    if (dbPath === d.spec.databases[0]?.path) {
+    if (drillsMedia) {
       db.checks.push(
         ...(await drillMedia({
           spec: d.spec,

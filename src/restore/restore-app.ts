@@ -36,11 +36,15 @@ export interface EnsureOptions {
 }
 
 /**
- * Where restore-on-boot keeps the copy of a database it restored (EnsureOptions.keepRestoredCopy). A
+ * Where restore-on-boot keeps the copies of the databases it restored (EnsureOptions.keepRestoredCopy). A
  * dot-directory under snapshots/, so pruning, which keeps the newest release snapshots, never counts it.
  */
+export function restoredCopiesDir(app: AppPaths): string {
+  return join(app.snapshots, ".restored");
+}
+
 export function restoredCopyPath(app: AppPaths, dbPath: string): string {
-  return join(app.snapshots, ".restored", dbPath);
+  return join(restoredCopiesDir(app), dbPath);
 }
 
 /**
@@ -212,6 +216,15 @@ export async function refreshLitestreamConfigs(spec: AppSpec, ctx: HostContext):
 }
 
 /**
+ * Restore-on-boot as the supervisor runs it: ensureDatabases, keeping a copy of what it restores when the app
+ * has no release yet (its first deploy's snapshot is then that copy).
+ */
+export async function restoreOnBoot(spec: AppSpec, ctx: HostContext): Promise<DatabaseRestore[]> {
+  const firstRelease = !(await pathExists(appPaths(ctx.paths, spec.name).current));
+  return ensureDatabases(spec, ctx, { keepRestoredCopy: firstRelease });
+}
+
+/**
  * Restore-on-boot for one app: every missing database is restored from its replica, or created fresh
  * in WAL mode when the replica is truly empty. Throws (and creates nothing) when the replica cannot be
  * read or when a marker says data existed: starting on an empty file would begin a new generation that
@@ -221,7 +234,7 @@ export async function ensureDatabases(spec: AppSpec, ctx: HostContext, options: 
   const app = appPaths(ctx.paths, spec.name);
   await ensurePrivateDirs(app);
   // Copies from an earlier boot describe a database this boot may not have restored: never handed on.
-  if (options.keepRestoredCopy) await rm(join(app.snapshots, ".restored"), { recursive: true, force: true });
+  if (options.keepRestoredCopy) await rm(restoredCopiesDir(app), { recursive: true, force: true });
   const results: DatabaseRestore[] = [];
   for (const db of spec.databases) {
     const path = join(app.data, db.path);

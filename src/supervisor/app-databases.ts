@@ -1,12 +1,10 @@
 import type { AppSpec } from "../config/schema.js";
-import { appPaths } from "../config/paths.js";
-import { pathExists } from "../lib/fs.js";
 import type { Logger } from "../lib/log.js";
 import { bootLitefs, createLitefsNode } from "../litefs/boot.js";
 import type { LitefsNode } from "../litefs/node.js";
 import { isLitefsApp } from "../litefs/paths.js";
 import type { WriteRoute } from "../proxy/write-route.js";
-import { ensureDatabases, type DatabaseRestore } from "../restore/restore-app.js";
+import { restoreOnBoot, type DatabaseRestore } from "../restore/restore-app.js";
 import type { AppStatus } from "./control-protocol.js";
 import type { UnitDeps } from "./unit-deps.js";
 
@@ -34,10 +32,7 @@ export class AppDatabases {
       });
       this.restored = await bootLitefs(this.spec, this.deps.ctx, this.litefs);
     } else {
-      const early = this.deps.earlyRestore?.(this.spec);
-      // An app with no release yet is deployed next: its first deploy's snapshot is the copy made at restore.
-      const firstRelease = early === undefined && !(await pathExists(appPaths(this.deps.ctx.paths, this.spec.name).current));
-      this.restored = await (early ?? ensureDatabases(this.spec, this.deps.ctx, { keepRestoredCopy: firstRelease }));
+      this.restored = await (this.deps.earlyRestore?.(this.spec) ?? restoreOnBoot(this.spec, this.deps.ctx));
     }
     for (const db of this.restored) {
       if (db.action !== "present")

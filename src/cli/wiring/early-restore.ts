@@ -6,7 +6,7 @@ import type { AppSpec } from "../../config/schema.js";
 import { errorMessage } from "../../lib/errors.js";
 import { pathExists } from "../../lib/fs.js";
 import { isLitefsApp } from "../../litefs/paths.js";
-import { ensureDatabases, refreshLitestreamConfigs, type DatabaseRestore } from "../../restore/restore-app.js";
+import { refreshLitestreamConfigs, restoreOnBoot, type DatabaseRestore } from "../../restore/restore-app.js";
 
 /** As many restores begin early as apps boot at once (the supervisor's bootConcurrency). */
 const EARLY_LIMIT = 4;
@@ -47,8 +47,7 @@ export class EarlyRestores {
     // The restore reads each app's Litestream config, which the supervisor writes later on its way up.
     await refreshLitestreamConfigs(waiting[0], ctx);
     for (const spec of waiting) {
-      const firstRelease = !(await pathExists(appPaths(ctx.paths, spec.name).current));
-      const restore = ensureDatabases(spec, ctx, { keepRestoredCopy: firstRelease });
+      const restore = restoreOnBoot(spec, ctx);
       restore.catch(() => undefined); // the boot that takes it sees the failure
       this.begun.set(spec.name, restore);
     }
