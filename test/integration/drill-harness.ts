@@ -49,7 +49,7 @@ export async function initHost(endpoint: string, bucket: string, extra: Record<s
   return { home, prefix };
 }
 
-export async function addApp(host: TestHost, name: string, flags: string[] = []): Promise<string> {
+export async function addApp(host: Pick<TestHost, "home">, name: string, flags: string[] = []): Promise<string> {
   const port = await freePort();
   const add = await runCli(host.home, [
     "app",
@@ -67,7 +67,7 @@ export async function addApp(host: TestHost, name: string, flags: string[] = [])
   return dbPath(host, name);
 }
 
-export function dbPath(host: TestHost, app: string): string {
+export function dbPath(host: Pick<TestHost, "home">, app: string): string {
   return join(host.home, "apps", app, "data", "db.sqlite3");
 }
 

@@ -6,7 +6,7 @@ import { runCli } from "../helpers/cli.js";
 import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
 import { loadAppSpec } from "../../src/config/app.js";
 import { ensureDatabases } from "../../src/restore/restore-app.js";
-import { hostContext } from "./drill-harness.js";
+import { addApp, hostContext } from "./drill-harness.js";
 
 afterAll(cleanupTempDirs);
 
@@ -25,21 +25,7 @@ async function hostWithDatabase(journal: "delete" | "wal") {
   const base = await tempDir("wal-mode");
   const home = join(base, "home");
   expect((await runCli(home, ["init", "--replica-url", `file://${join(base, "replica")}`])).exitCode).toBe(0);
-  const added = await runCli(home, [
-    "app",
-    "add",
-    "shop",
-    "--kind",
-    "generic",
-    "--repo",
-    "/unused",
-    "--port",
-    "18077",
-    "--db",
-    "db.sqlite3",
-  ]);
-  expect(added.exitCode, added.stderr).toBe(0);
-  const db = join(home, "apps", "shop", "data", "db.sqlite3");
+  const db = await addApp({ home }, "shop", ["--kind", "generic"]);
   await execa("sqlite3", [db], { input: `PRAGMA journal_mode=${journal};\nCREATE TABLE t(v TEXT);\nINSERT INTO t VALUES ('kept');\n` });
   const ctx = await hostContext({ home });
   return { db, ctx, spec: await loadAppSpec(ctx.paths, "shop") };
