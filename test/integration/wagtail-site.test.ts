@@ -10,7 +10,7 @@ import { FIXTURES, freePort } from "../helpers/apps.js";
 import { gitRepo, type TestRepo } from "../helpers/git.js";
 import { HttpSession, redPng, type FrontDoorTarget } from "../helpers/http-session.js";
 import { caddyRoot, initWithFrontDoor } from "../helpers/front-door.js";
-import { appsRunning, hostStatus, killAllSupervisors, killHost, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
+import { hostStatus, killAllSupervisors, killHost, startSupervisor, waitAppRunning, waitForSocket } from "../helpers/supervisor.js";
 import { pipCacheDir } from "../helpers/tools.js";
 import { litestreamBinary } from "../../src/litestream/binary.js";
 
@@ -174,7 +174,8 @@ describe("an unmodified Wagtail site from PyPI", () => {
     expect(doorB.init.exitCode, doorB.init.stderr).toBe(0);
     const b = await startSupervisor(hostB, env, join(await tempDir(), "b.log"), ["--takeover"]);
     await waitForSocket(hostB);
-    await waitFor("host B serving the site", () => appsRunning(hostB, 1), 600_000, 1000);
+    // On a timeout, the app's last state and the supervisor's log tail say why (a CI run waited here 600 s blind).
+    await waitAppRunning(hostB, b, 600_000, "site");
     const again = new HttpSession(await frontDoor(hostB, doorB.https));
     await waitFor("the page on host B", async () => (await again.get("/hosted/")).status === 200, 60_000);
     expect((await again.get("/hosted/")).body).toContain("Hosted without changes");
