@@ -17,7 +17,6 @@ import { recordLastDeploy } from "./last-deploy.js";
 import { pathExists } from "../lib/fs.js";
 import { restoredCopyPath } from "../restore/restore-app.js";
 import { isLitefsApp } from "../litefs/paths.js";
-import { engineOf } from "../litestream/engine-v03.js";
 
 export interface DeployResult {
   app: string;
@@ -99,13 +98,10 @@ export async function deployApp(spec: AppSpec, ctx: HostContext, options: Deploy
 /** A deploy whose fetch, checkout and build run now (beside a restore) and whose other steps run at finish. */
 export interface BegunDeploy {
   /**
-   * Restore-on-boot has put the databases (and media) in place: the restore check runs now. When every database
-   * has the copy restore-on-boot made (not a LiteFS app), the snapshot (which then reads only that copy) and,
-   * under Litestream 0.3, the release phase follow at once, while Litestream waits for the lease and starts:
-   * nothing the release phase writes is lost, since 0.3 begins a restored database with a new generation whose
-   * snapshot holds everything in it. The activation (the app's processes) waits for Litestream, as always. A deploy
-   * abandoned after its release phase (the supervisor stops) leaves what the phase wrote; the next first
-   * deploy runs the phase again.
+   * Restore-on-boot has put the databases (and media) in place: the restore check runs now, and so does the
+   * snapshot when every database has the copy restore-on-boot made (not a LiteFS app): it then reads only that
+   * copy. Neither writes the live database, so both run while Litestream waits for the lease and starts; the
+   * release phase waits for Litestream, as always.
    */
   advance(): void;
   /** The rest of the deploy, activated through `supervisor` (null: started temporarily for the health check). */
@@ -115,13 +111,13 @@ export interface BegunDeploy {
 }
 
 const EARLY_STEPS: readonly StepName[] = ["fetch", "checkout", "build"];
-const ADVANCE_STEPS: readonly StepName[] = ["restore", "snapshot", "release"];
+const ADVANCE_STEPS: readonly StepName[] = ["restore", "snapshot"];
 
 /**
  * The first deploy of an app on a fresh host begins while its databases are restored: fetch, checkout and
  * build touch neither the database nor the replica. Once they are restored, `advance` runs the restore check
- * and, on databases restore-on-boot copied, the snapshot and the release phase while Litestream starts.
- * Everything else (activation) runs at finish, after Litestream's start, exactly as in deployApp.
+ * and, on databases restore-on-boot copied, the snapshot while Litestream starts. Everything else (release
+ * phase, activation) runs at finish, after Litestream's start, exactly as in deployApp.
  */
 export async function beginDeploy(spec: AppSpec, ctx: HostContext, options: DeployOptions): Promise<BegunDeploy> {
   const { work, release } = await openDeploy(spec, ctx, options);
@@ -142,14 +138,9 @@ export async function beginDeploy(spec: AppSpec, ctx: HostContext, options: Depl
         if (failed) return failed;
         const planned = planDeploy({ spec, mode: "supervisor" }).filter((step) => ADVANCE_STEPS.includes(step));
         const copies = await Promise.all(spec.databases.map((db) => pathExists(restoredCopyPath(work.app, db.path))));
-        // The snapshot reads only restore-on-boot's copy; the release phase may follow it before Litestream runs:
-        // Litestream 0.3's first act on a restored database is a new generation whose snapshot holds all of it.
-        // Under 0.5, whose start on a restored database no test here proves the same, it waits for Litestream.
+        // The snapshot reads only restore-on-boot's copy.
         const fromCopies = copies.every(Boolean) && !isLitefsApp(spec);
-        const releaseEarly = fromCopies && engineOf(ctx).line === "0.3";
-        const lane = planned.filter(
-          (step) => step === "restore" || (step === "snapshot" && fromCopies) || (step === "release" && releaseEarly),
-        );
+        const lane = planned.filter((step) => step === "restore" || (step === "snapshot" && fromCopies));
         if (lane.length === 0) return undefined;
         return runStages(work, [[lane]], records).then(
           () => undefined,

@@ -100,7 +100,7 @@ describe("a fresh host's first deploy", () => {
     expect(await b.stop("SIGTERM")).toBe(0);
   }, 240_000);
 
-  it("runs its release phase on the restored database before Litestream is up, and what it wrote reaches the replica", async () => {
+  it("runs its release phase on the restored database, and what it wrote reaches the replica", async () => {
     const base = await tempDir("first-release");
     // Every release phase records the host that ran it (the home's name: .../<home>/apps/shop/releases/<id>).
     const { replica } = await hostWithReleasePhase(
@@ -114,7 +114,7 @@ db.commit()
     );
 
     // A, then two fresh hosts in turn on the same replica: each restores, deploys (its release phase adds its
-    // row, on B and C before their Litestream runs), serves, and stops gracefully.
+    // row), serves, and stops gracefully.
     for (const host of ["host-a", "host-b", "host-c"]) {
       const home = join(base, host);
       if (host !== "host-a") expect((await runCli(home, ["init", ...replica])).exitCode).toBe(0);
@@ -128,7 +128,7 @@ db.commit()
       if (host !== "host-a") expect(await supervisor.log()).toContain("copied at restore");
       expect(await supervisor.stop("SIGTERM")).toBe(0);
     }
-    // C restored what B's early release phase wrote, which only B's Litestream can have shipped.
+    // C restored what B's release phase wrote, which only B's Litestream can have shipped.
     const db = join(base, "host-c", "apps", "shop", "data", "db.sqlite3");
     expect((await execa("sqlite3", [db, "SELECT host FROM released ORDER BY rowid;"])).stdout.split("\n")).toEqual([
       "host-a",

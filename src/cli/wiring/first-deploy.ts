@@ -21,8 +21,8 @@ const EARLY_LIMIT = 4;
  *
  * On a fresh host the deploy's fetch, checkout and build begin before the apps boot (`beginAll`), so they
  * run while the databases are restored; its restore check (and, on databases restore-on-boot copied, its
- * snapshot and release phase) follow the restore while Litestream starts (`advance`); the activation waits
- * for Litestream as before.
+ * snapshot) follow the restore while Litestream starts (`advance`); the release phase and the activation
+ * wait for Litestream as before.
  */
 export class FirstDeploys {
   private readonly begun = new Map<string, { ref: string; deploy: BegunDeploy }>();

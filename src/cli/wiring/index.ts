@@ -116,7 +116,7 @@ export function supervisorWiring(ctx: HostContext, options: UpOptions): Supervis
     beforeRestore: (spec) => mediaFirst.begin(spec),
     afterRestore: async (spec, databases) => {
       await mediaFirst.after(spec, databases);
-      // Media first: the release phase a first deploy may now run can read them.
+      // Media first, as before any step of a first deploy that may read them.
       firstDeploys.advance(spec.name);
     },
     beforeReplicate: () => taken.confirmation.required(),
