@@ -195,7 +195,8 @@ async function applyDeploy(work: Work, done: StepRecord[]): Promise<DeployResult
   let records = done;
   await guardLitestream(work);
   const plan = planDeploy({ spec, mode });
-  const stages = deployStages(plan, work.previous === undefined)
+  // Without a supervisor no release of this app runs (it starts them all), so none writes the database.
+  const stages = deployStages(plan, work.previous === undefined || !work.supervisor)
     .map((stage) =>
       stage.map((lane) => lane.filter((step) => !done.some((record) => record.name === step))).filter((lane) => lane.length > 0),
     )

@@ -46,22 +46,23 @@ export const STEPS: Record<StepName, (work: Work) => Promise<string | undefined>
     else await fetchMirror(w.ctx.run, w.app.repo, w.spec.repo);
     w.commit = await resolveCommit(w.ctx.run, w.app.repo, refCandidates(w.ref, w.options.fromPush ?? false));
     if (!w.options.force && !w.options.fromPush) await refuseAlreadyLive(w.app, w.spec.name, w.previous, w.commit.sha);
-    return `${w.ref} → ${w.commit.sha.slice(0, 7)} "${w.commit.message}"`;
-  },
-  checkout: async (w) => {
-    const commit = need(w.commit, "commit");
-    let id = releaseId(w.ctx.clock.now(), commit.sha);
+    // Named here, not in the checkout: the snapshot may run beside the checkout, and its directory bears this name.
+    let id = releaseId(w.ctx.clock.now(), w.commit.sha);
     while (await pathExists(join(w.app.releases, id))) {
       await w.ctx.clock.sleep(250);
-      id = releaseId(w.ctx.clock.now(), commit.sha);
+      id = releaseId(w.ctx.clock.now(), w.commit.sha);
     }
     w.release = id;
     w.dir = join(w.app.releases, id);
-    await materialise(w.ctx.run, w.app.repo, commit.sha, w.dir);
-    w.processes = await releaseProcesses(w.spec, w.dir);
-    w.env = await releaseEnv(w.spec, w.ctx, w.dir);
-    await preflight(w.spec, w.ctx, w.dir, progressOf(w));
-    return `releases/${id}`;
+    return `${w.ref} → ${w.commit.sha.slice(0, 7)} "${w.commit.message}"`;
+  },
+  checkout: async (w) => {
+    const dir = need(w.dir, "dir");
+    await materialise(w.ctx.run, w.app.repo, need(w.commit, "commit").sha, dir);
+    w.processes = await releaseProcesses(w.spec, dir);
+    w.env = await releaseEnv(w.spec, w.ctx, dir);
+    await preflight(w.spec, w.ctx, dir, progressOf(w));
+    return `releases/${need(w.release, "release")}`;
   },
   build: async (w) => {
     const previousDir = w.previous ? join(w.app.releases, w.previous) : undefined;

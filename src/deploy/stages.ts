@@ -5,17 +5,18 @@ export type Stage = StepName[][];
 
 /**
  * Pure: the planned steps (plan.ts) as stages, overlapping what does not depend on each other. After the
- * fetch (a refused or unknown ref restores nothing), the database check/restore runs beside the checkout and
- * the build (the build needs the checked-out tree, not the database; a restore that fails lets the build end
- * first, and its venv serves the next deploy). The snapshot stays right before the release phase while an
- * old release may be writing; on a first release nothing but Litestream writes (no web process yet), so the
- * snapshot follows the restore in its lane, beside the build.
+ * fetch (a refused or unknown ref restores nothing; the fetch names the release), the database check/restore
+ * runs beside the checkout and the build (the build needs the checked-out tree, not the database; a restore
+ * that fails lets the build end first, and its venv serves the next deploy). The snapshot stays right before
+ * the release phase while an old release may be writing. When none can be (a first release, or no supervisor
+ * running any release of the app), nothing but Litestream writes the database, so the snapshot follows the
+ * restore in its lane, beside the build.
  */
-export function deployStages(steps: readonly StepName[], firstRelease: boolean): Stage[] {
+export function deployStages(steps: readonly StepName[], noReleaseRunning: boolean): Stage[] {
   const rest = steps.filter((s) => !["fetch", "checkout", "build", "restore", "snapshot"].includes(s)).map((s) => [[s]]);
   if (!steps.includes("restore")) return steps.map((s) => [[s]]);
   const build: StepName[] = ["checkout", "build"];
-  if (firstRelease) return [[["fetch"]], [build, ["restore", "snapshot"]], ...rest];
+  if (noReleaseRunning) return [[["fetch"]], [build, ["restore", "snapshot"]], ...rest];
   return [[["fetch"]], [build, ["restore"]], [["snapshot"]], ...rest];
 }
 

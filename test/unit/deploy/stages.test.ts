@@ -14,7 +14,7 @@ describe("deployStages", () => {
     expect(stages.slice(2)).toEqual([[["snapshot"]], [["release"]], [["activate"]], [["prune"]]]);
   });
 
-  it("snapshots after the restore, beside the build, on a first release (no web process writes yet)", () => {
+  it("snapshots after the restore, beside the build, when no release runs (a first release, or no supervisor)", () => {
     expect(deployStages(WITH_DB, true).slice(1)).toEqual([
       [
         ["checkout", "build"],
