@@ -1,0 +1,121 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { CommandFailedError } from "../../src/lib/errors.js";
+import { createRunner } from "../../src/lib/exec.js";
+import { createLogger } from "../../src/lib/log.js";
+import { groupAlive, waitGroupGone } from "../../src/lib/process-group.js";
+import { tempDir } from "../helpers/tmp.js";
+
+const run = createRunner(createLogger("silent"));
+
+async function failure(promise: Promise<unknown>): Promise<CommandFailedError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(CommandFailedError);
+  return error as CommandFailedError;
+}
+
+/** Resolves once `file` holds a line (the pid a script wrote), polling the file. */
+async function pidIn(file: string): Promise<number> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const text = await readFile(file, "utf8").catch(() => "");
+    if (text.endsWith("\n")) return Number(text.trim());
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`${file}: no pid written`);
+}
+
+describe("the runner (short-lived programs)", () => {
+  it("returns stdout and stderr apart, feeds input, and runs in the given directory and environment", async () => {
+    const dir = await tempDir("runner");
+    const result = await run("/bin/sh", ["-c", 'cat; echo "$PWD $RUNNER_VALUE"; echo warn >&2'], {
+      cwd: dir,
+      env: { RUNNER_VALUE: "given" },
+      input: "fed\n",
+    });
+    expect(result.stdout).toBe(`fed\n${dir} given\n`);
+    expect(result.stderr).toBe("warn\n");
+    expect(result.exitCode).toBe(0);
+  });
+
+  it("extends the parent's environment unless told to replace it", async () => {
+    process.env.RUNNER_PARENT_VALUE = "parent";
+    try {
+      expect((await run("/bin/sh", ["-c", 'echo "$RUNNER_PARENT_VALUE"'])).stdout).toBe("parent\n");
+      const clean = await run("/bin/sh", ["-c", 'echo "${RUNNER_PARENT_VALUE:-unset} $ONLY"'], { cleanEnv: true, env: { ONLY: "this" } });
+      expect(clean.stdout).toBe("unset this\n");
+    } finally {
+      delete process.env.RUNNER_PARENT_VALUE;
+    }
+  });
+
+  it("gives a program without input an empty stdin rather than one that never ends", async () => {
+    expect((await run("/bin/cat", [], { timeoutMs: 10_000 })).stdout).toBe("");
+  });
+
+  it("fails a non-zero exit with the command, its status and the tail of its stderr", async () => {
+    const error = await failure(run("/bin/sh", ["-c", "echo out; echo first >&2; echo last >&2; exit 3"]));
+    expect(error.exitStatus).toBe(3);
+    expect(error.stderrTail).toBe("first\nlast");
+    expect(error.message).toBe("/bin/sh -c echo out; echo first >&2; echo last >&2; exit 3 exited with 3:\nfirst\nlast");
+  });
+
+  it("fails a program that cannot be started, naming it", async () => {
+    const error = await failure(run("/nonexistent/program", ["x"]));
+    expect(error.message).toMatch(/^\/nonexistent\/program x /);
+    expect(error.exitStatus).not.toBe(0);
+    const dirError = await failure(run("/bin/true", [], { cwd: "/nonexistent/dir" }));
+    expect(dirError.message).toMatch(/^\/bin\/true /);
+  });
+
+  it("ends a program at its timeout, with everything it started", async () => {
+    const dir = await tempDir("runner-timeout");
+    const pidFile = join(dir, "pid");
+    const started = Date.now();
+    let group: number | undefined;
+    const error = await failure(
+      run("/bin/sh", ["-c", `sleep 30 & echo $! > ${pidFile}; wait`], { timeoutMs: 500, onSpawn: (pid) => (group = pid) }),
+    );
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(error.message).toContain("(timed out)");
+    expect(error.exitStatus).toBeUndefined();
+    const grandchild = await pidIn(pidFile);
+    expect(group).toBeDefined();
+    expect(await waitGroupGone(group ?? 0, 5000)).toBe(true);
+    expect(() => process.kill(grandchild, 0)).toThrow();
+  });
+
+  it("ends a program when its signal aborts, and fails the run as cancelled", async () => {
+    const controller = new AbortController();
+    let group = 0;
+    const running = run("/bin/sleep", ["30"], {
+      signal: controller.signal,
+      onSpawn: (pid) => {
+        group = pid;
+        setTimeout(() => controller.abort(), 50);
+      },
+    });
+    const error = await failure(running);
+    expect(error.message).toContain("(cancelled)");
+    expect(groupAlive(group)).toBe(false);
+  });
+
+  it("streams output as it comes, whole characters even when a write splits one", async () => {
+    const chunks: string[] = [];
+    // "é" is two bytes; the first write ends between them.
+    const result = await run(
+      "/usr/bin/python3",
+      ["-c", "import os,time; os.write(1, b'caf\\xc3'); time.sleep(0.2); os.write(1, b'\\xa9\\n')"],
+      {
+        onOutput: (chunk) => chunks.push(chunk),
+      },
+    );
+    expect(result.stdout).toBe("café\n");
+    expect(chunks.join("")).toBe("café\n");
+    expect(chunks.every((c) => !c.includes("\uFFFD"))).toBe(true);
+  });
+});
