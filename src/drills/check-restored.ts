@@ -1,7 +1,6 @@
 import type { HostContext } from "../host/context.js";
 import type { AppSpec } from "../config/schema.js";
-import { errorMessage } from "../lib/errors.js";
-import { sqliteQuery } from "../lib/sqlite.js";
+import { sqliteErrorLine, sqliteQuery } from "../lib/sqlite.js";
 import {
   checkFreshness,
   checkFts,
@@ -47,7 +46,7 @@ async function runIntegrity(d: DbContext, restored: string, mode: IntegrityMode)
       mode,
     );
   } catch (error) {
-    return check("integrity", false, errorMessage(error).split("\n").pop() ?? "");
+    return check("integrity", false, sqliteErrorLine(error));
   }
 }
 
@@ -59,7 +58,7 @@ async function runFts(d: DbContext, restored: string, tables: readonly string[])
       await sqliteQuery(d.ctx.run, restored, `INSERT INTO ${quoteIdent(table)}(${quoteIdent(table)}) VALUES('integrity-check');`);
       outcomes.push({ table });
     } catch (error) {
-      outcomes.push({ table, error: errorMessage(error).split("\n").pop() ?? "" });
+      outcomes.push({ table, error: sqliteErrorLine(error) });
     }
   }
   return outcomes;
@@ -101,7 +100,7 @@ export async function checkRestored(
   } catch (error) {
     // The check on its own still says what it finds in a copy whose facts cannot be read.
     db.checks.push(await (integrity ?? runIntegrity(d, restored, mode)));
-    db.checks.push(check("schema", false, `cannot read the restored copy: ${errorMessage(error).split("\n").pop() ?? ""}`));
+    db.checks.push(check("schema", false, `cannot read the restored copy: ${sqliteErrorLine(error)}`));
     await live;
     return;
   }
@@ -116,7 +115,7 @@ export async function checkRestored(
 export function readLive(d: DbContext, db: DatabaseResult, tables: TableInfo[] | undefined): Promise<DbFacts | undefined> {
   if (d.noLive) return Promise.resolve(undefined);
   return readFacts(d.ctx.run, d.livePath, { readonly: true, ...(tables ? { tables } : {}) }).catch((error: unknown) => {
-    db.checks.push(check("live", false, `cannot read ${d.livePath}: ${errorMessage(error).split("\n").pop() ?? ""}`));
+    db.checks.push(check("live", false, `cannot read ${d.livePath}: ${sqliteErrorLine(error)}`));
     return undefined;
   });
 }

@@ -1,4 +1,5 @@
 import type { Runner } from "./exec.js";
+import { errorMessage, stderrTailOf } from "./errors.js";
 
 export type Row = Record<string, string | number | null>;
 
@@ -21,4 +22,17 @@ export async function sqliteQuery(run: Runner, db: string, sql: string, options:
   // With several statements the shell prints one JSON array per statement; keep the last.
   const start = text.lastIndexOf("\n[");
   return JSON.parse(start === -1 ? text : text.slice(start + 1)) as Row[];
+}
+
+/**
+ * The line of a failed sqlite3 run that says what went wrong. The shell prints it first ("Parse error near
+ * line 3: no such column: x", "Runtime error …", "Error: …") and follows it with the statement and a caret
+ * line ("error here ---^"), so the last line alone names nothing.
+ */
+export function sqliteErrorLine(error: unknown): string {
+  const lines = (stderrTailOf(error) || errorMessage(error))
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line !== "");
+  return lines.find((line) => /^(parse |runtime )?error\b/i.test(line)) ?? lines.at(-1) ?? "";
 }

@@ -99,4 +99,14 @@ describe.each([
     expect(integrity?.ok).toBe(false);
     expect(integrity?.detail).toMatch(/^integrity_check: .*missing from index items_body/);
   });
+
+  it("names what sqlite3 could not read in a copy, not the caret line it prints after it", async () => {
+    const db = await copyOf(await tempDir("drill-copy"), "foreign-canary.sqlite3");
+    // A canary table of another shape: reading its timestamp is a parse error, which the shell prints on three lines.
+    await sql(db, "CREATE TABLE _hostctl_canary(id INTEGER PRIMARY KEY, at TEXT);");
+    const result = await check(db, bytes((await stat(db)).size));
+    const schema = result.checks.find((c) => c.name === "schema");
+    expect(schema?.ok).toBe(false);
+    expect(schema?.detail).toMatch(/^cannot read the restored copy: .*no such column: updated_at/);
+  });
 });
