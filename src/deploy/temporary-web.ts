@@ -50,7 +50,13 @@ export async function healthCheckTemporarily(input: TemporaryWebInput): Promise<
   child.stderr?.on("data", keep);
   const exited = new AbortController();
   void child.then((result) =>
-    exited.abort(new Error(`the web process exited (${result.signal ?? `code ${String(result.exitCode)}`}) before it answered`)),
+    exited.abort(
+      new Error(
+        result.error
+          ? `the web process could not be started: ${result.error.message}`
+          : `the web process exited (${result.signal ?? `code ${String(result.exitCode)}`}) before it answered`,
+      ),
+    ),
   );
   const stop = async (): Promise<void> => {
     if (child.pid !== undefined) await killGroup(child.pid, STOP_GRACE_MS);

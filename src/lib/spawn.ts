@@ -1,4 +1,5 @@
-import { execa, type ResultPromise } from "execa";
+import { spawn } from "node:child_process";
+import type { Readable } from "node:stream";
 import { HostctlError } from "./errors.js";
 
 export interface SpawnOptions {
@@ -6,24 +7,34 @@ export interface SpawnOptions {
   env: Record<string, string>;
 }
 
+/** How a long-running child ended: its exit code, or the signal that ended it (neither: it never started). */
+export interface LongRunningExit {
+  exitCode?: number;
+  signal?: string;
+  /** Why it could not be started (a missing program or directory). */
+  error?: Error;
+}
+
+/** A long-running child: settles (never rejects) once it has exited and its output has closed. */
+export type LongRunning = Promise<LongRunningExit> & { pid: number | undefined; stdout: Readable | null; stderr: Readable | null };
+
 /**
  * Starts a long-running child in its own process group (detached), with a clean environment
- * so nothing of the supervisor's own environment leaks into apps, and output as pipes.
+ * so nothing of the supervisor's own environment leaks into apps, and output as pipes. Node's spawn, as
+ * the runner's (exec.ts): the supervisor and every deploy's temporary web process start one.
  */
-export function spawnLongRunning(file: string, args: readonly string[], options: SpawnOptions): ResultPromise {
-  return execa(file, args, {
-    cwd: options.cwd,
-    env: options.env,
-    extendEnv: false,
-    detached: true,
-    reject: false,
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-    buffer: false,
-    cleanup: false,
-    forceKillAfterDelay: false,
+export function spawnLongRunning(file: string, args: readonly string[], options: SpawnOptions): LongRunning {
+  const child = spawn(file, args, { cwd: options.cwd, env: options.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const ended = new Promise<LongRunningExit>((resolve) => {
+    child.once("error", (error) => {
+      // Not started (ENOENT, a missing cwd): no "close" need follow.
+      if (child.pid === undefined) resolve({ error });
+    });
+    child.once("close", (code, signal) => {
+      resolve({ ...(code === null ? {} : { exitCode: code }), ...(signal === null ? {} : { signal }) });
+    });
   });
+  return Object.assign(ended, { pid: child.pid, stdout: child.stdout, stderr: child.stderr });
 }
 
 /**
@@ -32,6 +43,7 @@ export function spawnLongRunning(file: string, args: readonly string[], options:
  */
 export async function runAttached(file: string, args: readonly string[], options: SpawnOptions): Promise<number> {
   const { constants } = await import("node:os");
+  const { execa } = await import("execa");
   const result = await execa(file, args, { cwd: options.cwd, env: options.env, extendEnv: false, reject: false, stdio: "inherit" });
   if (result.signal) return 128 + (constants.signals[result.signal] ?? 0);
   if (result.failed && result.exitCode === undefined)

@@ -5,6 +5,7 @@ import { CommandFailedError } from "../../src/lib/errors.js";
 import { createRunner } from "../../src/lib/exec.js";
 import { createLogger } from "../../src/lib/log.js";
 import { groupAlive, waitGroupGone } from "../../src/lib/process-group.js";
+import { spawnLongRunning } from "../../src/lib/spawn.js";
 import { tempDir } from "../helpers/tmp.js";
 
 const run = createRunner(createLogger("silent"));
@@ -117,5 +118,31 @@ describe("the runner (short-lived programs)", () => {
     expect(result.stdout).toBe("café\n");
     expect(chunks.join("")).toBe("café\n");
     expect(chunks.every((c) => !c.includes("\uFFFD"))).toBe(true);
+  });
+});
+
+describe("long-running children (spawnLongRunning)", () => {
+  it("runs in its own process group with only the given environment, and reports its exit code", async () => {
+    const child = spawnLongRunning("/bin/sh", ["-c", 'echo "$ONLY ${HOME:-no-home} $(ps -o pgid= -p $$)"; exit 4'], {
+      env: { ONLY: "given" },
+    });
+    let out = "";
+    child.stdout?.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    expect(await child).toEqual({ exitCode: 4 });
+    expect(out.trim().split(/\s+/)).toEqual(["given", "no-home", String(child.pid)]);
+  });
+
+  it("reports the signal that ended it", async () => {
+    const child = spawnLongRunning("/bin/sleep", ["30"], { env: {} });
+    process.kill(-(child.pid ?? 0), "SIGTERM");
+    expect(await child).toEqual({ signal: "SIGTERM" });
+  });
+
+  it("settles, with the reason and no pid, when the program cannot be started", async () => {
+    const child = spawnLongRunning("/nonexistent/program", [], { env: {} });
+    expect(child.pid).toBeUndefined();
+    const result = await child;
+    expect(result.exitCode).toBeUndefined();
+    expect(result.error?.message).toMatch(/ENOENT/);
   });
 });
