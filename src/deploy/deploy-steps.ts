@@ -85,10 +85,11 @@ export const STEPS: Record<StepName, (work: Work) => Promise<string | undefined>
   },
   restore: async (w) => {
     // Item 11: never migrate a missing database while its replica is unreachable or holds data.
-    await refreshLitestreamConfigs(w.spec, w.ctx);
     // A LiteFS app's databases live in its mount, restored there when the supervisor mounts it.
     if (isLitefsApp(w.spec)) return "LiteFS: databases restored at mount (hostctl up)";
-    const results = await ensureDatabases(w.spec, w.ctx);
+    // The Litestream configs are written from the current hostctl.yml only when a restore will read one: a
+    // deploy whose databases are all present used to rewrite every app's config.
+    const results = await ensureDatabases(w.spec, w.ctx, { beforeRestore: () => refreshLitestreamConfigs(w.spec, w.ctx) });
     return results.map((r) => `${r.path} ${r.action}`).join(", ");
   },
   snapshot: async (w) => {

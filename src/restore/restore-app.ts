@@ -33,6 +33,8 @@ export interface EnsureOptions {
    * again through SQLite (deploy/snapshot.ts).
    */
   keepRestoredCopy?: boolean;
+  /** Runs once, before the first `litestream restore` (none when every database is present or fresh). */
+  beforeRestore?: () => Promise<void>;
 }
 
 /**
@@ -236,6 +238,7 @@ export async function ensureDatabases(spec: AppSpec, ctx: HostContext, options: 
   // Copies from an earlier boot describe a database this boot may not have restored: never handed on.
   if (options.keepRestoredCopy) await rm(restoredCopiesDir(app), { recursive: true, force: true });
   const results: DatabaseRestore[] = [];
+  let prepared: Promise<void> | undefined;
   for (const db of spec.databases) {
     const path = join(app.data, db.path);
     if (await pathExists(path)) {
@@ -247,6 +250,7 @@ export async function ensureDatabases(spec: AppSpec, ctx: HostContext, options: 
     await mkdir(dirname(path), { recursive: true });
     const strays = await setStraysAside(path, ctx.clock.now());
     if (state.state === "exists") {
+      await (prepared ??= options.beforeRestore?.() ?? Promise.resolve());
       // The copy for a first deploy's snapshot is made while quick_check reads the file: both only read it.
       const copy = options.keepRestoredCopy
         ? {
