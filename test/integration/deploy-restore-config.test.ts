@@ -2,12 +2,12 @@ import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
-import { FIXTURES, freePort, PYTHON } from "../helpers/apps.js";
+import { FIXTURES, PYTHON } from "../helpers/apps.js";
 import { gitRepo } from "../helpers/git.js";
 import { newBucket, TEST_CREDENTIALS } from "../helpers/s3.js";
 import { sql } from "../helpers/sqlite.js";
 import { cleanupTempDirs } from "../helpers/tmp.js";
-import { dbPath, initHost, killAllLitestream, seedDb, startLitestream, stopLitestream, waitReplicated } from "./drill-harness.js";
+import { addApp, initHost, killAllLitestream, seedDb, startLitestream, stopLitestream, waitReplicated } from "./drill-harness.js";
 
 afterAll(async () => {
   await killAllLitestream();
@@ -19,24 +19,15 @@ describe("a deploy that restores a missing database", () => {
     const s3 = await newBucket();
     const host = await initHost(s3.endpoint, s3.bucket);
     const repo = await gitRepo({ fixture: join(FIXTURES, "django-app") });
-    const add = await runCli(host.home, [
-      "app",
-      "add",
-      "blog",
+    const db = await addApp(host, "blog", [
       "--repo",
       repo.dir,
-      "--port",
-      String(await freePort()),
-      "--db",
-      "db.sqlite3",
       "--python",
       PYTHON,
       "--system-site-packages",
       "--healthcheck-path",
       "/health",
     ]);
-    expect(add.exitCode, add.stderr).toBe(0);
-    const db = dbPath(host, "blog");
     await seedDb(db, 40);
     const litestream = startLitestream(host, "blog");
     await waitReplicated(s3.client, s3.bucket, host, "blog");

@@ -49,20 +49,11 @@ export async function initHost(endpoint: string, bucket: string, extra: Record<s
   return { home, prefix };
 }
 
+/** `hostctl app add` with one database and a free port; the repository is a made-up path unless `flags` name one. */
 export async function addApp(host: Pick<TestHost, "home">, name: string, flags: string[] = []): Promise<string> {
   const port = await freePort();
-  const add = await runCli(host.home, [
-    "app",
-    "add",
-    name,
-    "--repo",
-    "/nonexistent",
-    "--port",
-    String(port),
-    "--db",
-    "db.sqlite3",
-    ...flags,
-  ]);
+  const repo = flags.includes("--repo") ? [] : ["--repo", "/nonexistent"];
+  const add = await runCli(host.home, ["app", "add", name, ...repo, "--port", String(port), "--db", "db.sqlite3", ...flags]);
   expect(add.exitCode, add.stderr).toBe(0);
   return dbPath(host, name);
 }
