@@ -41,9 +41,8 @@ const SETPRIV = "/usr/bin/setpriv";
 
 /**
  * The one way hostctl runs a short-lived program: argv arrays, no shell, a timeout, one rich error. Node's
- * own spawn rather than execa: a deploy or a drill runs a dozen programs, and execa's layers cost about
- * 1.5 ms of CPU per program on top of the spawn (docs/benchmarks.md). Long-running processes (lib/spawn.ts)
- * keep execa.
+ * own spawn rather than execa (run-program.ts): a deploy or a drill runs a dozen programs, and execa's layers
+ * cost about 1.1–1.4 ms of CPU per program on top of the spawn (docs/benchmarks.md).
  */
 export function createRunner(log: Logger): Runner {
   const pdeathsig = existsSync(SETPRIV);

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { StringDecoder } from "node:string_decoder";
 import type { RunOptions } from "./exec.js";
 
-/** How the runner (exec.ts) runs one program: Node's spawn, output captured and streamed, a timeout, a cancel. */
+// How the runner (exec.ts) runs one program: Node's spawn, output captured and streamed, a timeout, a cancel.
 
 /** What a program may print before it is ended and the run fails (execa's default, kept when hostctl left it). */
 const MAX_OUTPUT_BYTES = 100 * 1024 * 1024;
@@ -45,8 +45,13 @@ export function runProgram(file: string, args: readonly string[], options: RunOp
     let cause: Error | undefined;
     let forceKill: NodeJS.Timeout | undefined;
     const end = (why: NonNullable<Outcome["ended"]>): void => {
-      if (ended || child.exitCode !== null || child.signalCode !== null) return;
+      if (ended) return;
       ended = why;
+      // Exited, but what it started still holds its output open: that goes now.
+      if (child.exitCode !== null || child.signalCode !== null) {
+        if (child.pid !== undefined) killGroupNow(child.pid);
+        return;
+      }
       child.kill("SIGTERM");
       forceKill = setTimeout(() => child.kill("SIGKILL"), FORCE_KILL_AFTER_MS);
     };

@@ -90,6 +90,15 @@ describe("the runner (short-lived programs)", () => {
     expect(() => process.kill(grandchild, 0)).toThrow();
   });
 
+  it("ends at its timeout a program that exited while what it started still holds its output open", async () => {
+    let group = 0;
+    const started = Date.now();
+    const error = await failure(run("/bin/sh", ["-c", "sleep 30 & echo started"], { timeoutMs: 500, onSpawn: (pid) => (group = pid) }));
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(error.message).toContain("(timed out)");
+    expect(await waitGroupGone(group, 5000)).toBe(true);
+  });
+
   it("ends a program when its signal aborts, and fails the run as cancelled", async () => {
     const controller = new AbortController();
     let group = 0;
