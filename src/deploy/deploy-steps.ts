@@ -59,9 +59,15 @@ export const STEPS: Record<StepName, (work: Work) => Promise<string | undefined>
   checkout: async (w) => {
     const dir = need(w.dir, "dir");
     await materialise(w.ctx.run, w.app.repo, need(w.commit, "commit").sha, dir);
-    w.processes = await releaseProcesses(w.spec, dir);
-    w.env = await releaseEnv(w.spec, w.ctx, dir);
-    await preflight(w.spec, w.ctx, dir, progressOf(w));
+    // Three readers of the new tree, side by side; each has ended before a failure of one is reported.
+    const [processes, env, checked] = await Promise.allSettled([
+      releaseProcesses(w.spec, dir),
+      releaseEnv(w.spec, w.ctx, dir),
+      preflight(w.spec, w.ctx, dir, progressOf(w)),
+    ]);
+    for (const result of [processes, env, checked]) if (result.status === "rejected") throw result.reason;
+    if (processes.status === "fulfilled") w.processes = processes.value;
+    if (env.status === "fulfilled") w.env = env.value;
     return `releases/${need(w.release, "release")}`;
   },
   build: async (w) => {
