@@ -59,7 +59,8 @@ export const STEPS: Record<StepName, (work: Work) => Promise<string | undefined>
   checkout: async (w) => {
     const dir = need(w.dir, "dir");
     await materialise(w.ctx.run, w.app.repo, need(w.commit, "commit").sha, dir);
-    // Three readers of the new tree, side by side; each has ended before a failure of one is reported.
+    // Side by side; each has ended before a failure of one is reported. Only the environment's may write: a
+    // first deploy's generated SECRET_KEY, put in the env file atomically (preflight reads that file, not the key).
     const [processes, env, checked] = await Promise.allSettled([
       releaseProcesses(w.spec, dir),
       releaseEnv(w.spec, w.ctx, dir),
