@@ -1,18 +1,16 @@
 import { join } from "node:path";
 import { releaseProcesses } from "../apps/procfile.js";
 import { HostctlError, errorMessage, firstLine, stderrTailOf } from "../lib/errors.js";
-import { pathExists } from "../lib/fs.js";
 import { ensureDatabases, refreshLitestreamConfigs } from "../restore/restore-app.js";
 import { buildRelease } from "./build.js";
 import { buildSummary, venvOptions } from "./build-options.js";
 import { preflight } from "./preflight-step.js";
 import { fetchMirror, materialise, PUSH_REFSPECS, refCandidates, resolveCommit } from "./git.js";
 import { releaseCommands, type StepName } from "./plan.js";
-import { releaseId } from "./release-id.js";
 import { runReleasePhase } from "./release-phase.js";
 import { isLitefsApp } from "../litefs/paths.js";
 import { isLitefsReplica, litefsReleaseCommands } from "../litefs/release.js";
-import { pruneReleases, writeReleaseMeta } from "./releases.js";
+import { newReleaseId, pruneReleases, writeReleaseMeta } from "./releases.js";
 import { pruneSnapshots, snapshotDatabases } from "./snapshot.js";
 import { outputCollector, StepFailure } from "./steps.js";
 import { litestreamRefusal, switchSummary } from "./supervisor-link.js";
@@ -47,13 +45,8 @@ export const STEPS: Record<StepName, (work: Work) => Promise<string | undefined>
     w.commit = await resolveCommit(w.ctx.run, w.app.repo, refCandidates(w.ref, w.options.fromPush ?? false));
     if (!w.options.force && !w.options.fromPush) await refuseAlreadyLive(w.app, w.spec.name, w.previous, w.commit.sha);
     // Named here, not in the checkout: the snapshot may run beside the checkout, and its directory bears this name.
-    let id = releaseId(w.ctx.clock.now(), w.commit.sha);
-    while (await pathExists(join(w.app.releases, id))) {
-      await w.ctx.clock.sleep(250);
-      id = releaseId(w.ctx.clock.now(), w.commit.sha);
-    }
-    w.release = id;
-    w.dir = join(w.app.releases, id);
+    w.release = await newReleaseId(w.app.releases, w.commit.sha, w.ctx.clock);
+    w.dir = join(w.app.releases, w.release);
     return `${w.ref} → ${w.commit.sha.slice(0, 7)} "${w.commit.message}"`;
   },
   checkout: async (w) => {

@@ -2,7 +2,8 @@ import { readdir, readlink, rm } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import type { AppPaths } from "../config/paths.js";
 import { readJsonFile, writeJsonFile } from "../lib/json-file.js";
-import { isReleaseId } from "./release-id.js";
+import type { Clock } from "../lib/clock.js";
+import { isReleaseId, releaseId, releaseSecond } from "./release-id.js";
 
 export const RELEASE_META = ".hostctl-release.json";
 
@@ -102,4 +103,18 @@ export async function pruneReleases(app: AppPaths, keep: number, inProgress?: st
   const doomed = [...planPrune(releases, current, keep), ...leftovers];
   for (const id of doomed) await rm(join(app.releases, id), { recursive: true, force: true });
   return doomed;
+}
+
+/**
+ * A new release's id, in a second no other release of the app has (waiting for the next one when the current
+ * second is taken): ids sort by time as text only across seconds, and within one they would be ordered by their
+ * commits instead, which pruning and `hostctl releases` would take for their age.
+ */
+export async function newReleaseId(releasesDir: string, sha: string, clock: Pick<Clock, "now" | "sleep">): Promise<string> {
+  for (;;) {
+    const id = releaseId(clock.now(), sha);
+    const taken = await readdir(releasesDir).catch(() => [] as string[]);
+    if (!taken.some((name) => releaseSecond(name) === releaseSecond(id))) return id;
+    await clock.sleep(250);
+  }
 }

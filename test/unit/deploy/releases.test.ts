@@ -2,7 +2,15 @@ import { mkdir, readlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { appPaths, hostPaths } from "../../../src/config/paths.js";
-import { listReleases, planPrune, previousRelease, readCurrent, type ReleaseInfo, type ReleaseMeta } from "../../../src/deploy/releases.js";
+import {
+  listReleases,
+  newReleaseId,
+  planPrune,
+  previousRelease,
+  readCurrent,
+  type ReleaseInfo,
+  type ReleaseMeta,
+} from "../../../src/deploy/releases.js";
 import { pickRollbackTarget } from "../../../src/deploy/rollback.js";
 import { switchCurrent } from "../../../src/deploy/switch.js";
 import { cleanupTempDirs, tempDir } from "../../helpers/tmp.js";
@@ -75,5 +83,36 @@ describe("switchCurrent", () => {
     const [listed] = await listReleases(app);
     expect(listed?.current).toBe(true);
     expect(listed?.activated_at).toEqual(["2025-01-01T00:00:00.000Z", "2025-01-02T00:00:00.000Z"]);
+  });
+});
+
+describe("newReleaseId", () => {
+  /** A clock at `start` whose sleeps pass at once, moving it on. */
+  const steppingClock = (start: string) => {
+    let now = Date.parse(start);
+    return {
+      now: () => new Date(now),
+      sleep: (ms: number) => {
+        now += ms;
+        return Promise.resolve();
+      },
+    };
+  };
+
+  it("names the release by the current second and its commit", async () => {
+    const dir = await tempDir("release-ids");
+    expect(await newReleaseId(dir, "b".repeat(40), steppingClock("2026-01-01T00:00:12.300Z"))).toBe("20260101T000012Z-bbbbbbb");
+    expect(await newReleaseId(join(dir, "missing"), "b".repeat(40), steppingClock("2026-01-01T00:00:12.300Z"))).toBe(
+      "20260101T000012Z-bbbbbbb",
+    );
+  });
+
+  it("waits for the next second when a release of another commit holds this one, so ids keep sorting by time", async () => {
+    const dir = await tempDir("release-ids");
+    // The earlier release's commit sorts after the new one's: in one second, text order would put it last.
+    await mkdir(join(dir, "20260101T000012Z-fffffff"));
+    const id = await newReleaseId(dir, "0".repeat(40), steppingClock("2026-01-01T00:00:12.300Z"));
+    expect(id).toBe("20260101T000013Z-0000000");
+    expect(["20260101T000012Z-fffffff", id].sort().at(-1)).toBe(id);
   });
 });
