@@ -1,6 +1,6 @@
 /**
- * `20250102T030405Z-3f2a1bc`: sorts by time as text, and says which commit it holds. Two releases of one app
- * never share a second (newReleaseId in releases.ts waits for the next one), or the commit would order them.
+ * `20250102T030405Z-3f2a1bc`: sorts by time as text, and says which commit it holds. A new release's id comes
+ * after every other of its app (newReleaseId in releases.ts): two in one second would be ordered by their commits.
  */
 export const RELEASE_ID = /^\d{8}T\d{6}Z-[0-9a-f]{7,40}$/;
 
@@ -17,7 +17,8 @@ export function isReleaseId(text: string): boolean {
   return RELEASE_ID.test(text);
 }
 
-/** Pure: the time part of a release id (`20250102T030405Z`). */
-export function releaseSecond(id: string): string {
-  return id.slice(0, id.indexOf("-"));
+/** Pure: the time a release id names (ms since the epoch). */
+export function releaseTime(id: string): number {
+  const [, y, mo, d, h, mi, sec] = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z/.exec(id) ?? [];
+  return Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${sec}Z`);
 }

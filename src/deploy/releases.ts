@@ -3,7 +3,7 @@ import { basename, join, resolve } from "node:path";
 import type { AppPaths } from "../config/paths.js";
 import { readJsonFile, writeJsonFile } from "../lib/json-file.js";
 import type { Clock } from "../lib/clock.js";
-import { isReleaseId, releaseId, releaseSecond } from "./release-id.js";
+import { isReleaseId, releaseId, releaseTime } from "./release-id.js";
 
 export const RELEASE_META = ".hostctl-release.json";
 
@@ -106,15 +106,11 @@ export async function pruneReleases(app: AppPaths, keep: number, inProgress?: st
 }
 
 /**
- * A new release's id, in a second no other release of the app has (waiting for the next one when the current
- * second is taken): ids sort by time as text only across seconds, and within one they would be ordered by their
- * commits instead, which pruning and `hostctl releases` would take for their age.
+ * A new release's id: this second, or the second after the newest release of the app when that is not earlier.
+ * Ids sort by time as text only across seconds; two in one second would be ordered by their commits, which
+ * pruning and `hostctl releases` would take for their age (and a clock set back would do the same).
  */
-export async function newReleaseId(releasesDir: string, sha: string, clock: Pick<Clock, "now" | "sleep">): Promise<string> {
-  for (;;) {
-    const id = releaseId(clock.now(), sha);
-    const taken = await readdir(releasesDir).catch(() => [] as string[]);
-    if (!taken.some((name) => releaseSecond(name) === releaseSecond(id))) return id;
-    await clock.sleep(250);
-  }
+export async function newReleaseId(releasesDir: string, sha: string, clock: Pick<Clock, "now">): Promise<string> {
+  const taken = (await readdir(releasesDir).catch(() => [] as string[])).filter(isReleaseId).map(releaseTime);
+  return releaseId(new Date(Math.max(clock.now().getTime(), ...taken.map((at) => at + 1000))), sha);
 }

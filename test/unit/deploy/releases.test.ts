@@ -87,32 +87,28 @@ describe("switchCurrent", () => {
 });
 
 describe("newReleaseId", () => {
-  /** A clock at `start` whose sleeps pass at once, moving it on. */
-  const steppingClock = (start: string) => {
-    let now = Date.parse(start);
-    return {
-      now: () => new Date(now),
-      sleep: (ms: number) => {
-        now += ms;
-        return Promise.resolve();
-      },
-    };
-  };
+  const at = (iso: string) => ({ now: () => new Date(iso) });
 
   it("names the release by the current second and its commit", async () => {
     const dir = await tempDir("release-ids");
-    expect(await newReleaseId(dir, "b".repeat(40), steppingClock("2026-01-01T00:00:12.300Z"))).toBe("20260101T000012Z-bbbbbbb");
-    expect(await newReleaseId(join(dir, "missing"), "b".repeat(40), steppingClock("2026-01-01T00:00:12.300Z"))).toBe(
-      "20260101T000012Z-bbbbbbb",
-    );
+    await mkdir(join(dir, "20260101T000011Z-fffffff"));
+    expect(await newReleaseId(dir, "b".repeat(40), at("2026-01-01T00:00:12.300Z"))).toBe("20260101T000012Z-bbbbbbb");
+    expect(await newReleaseId(join(dir, "missing"), "b".repeat(40), at("2026-01-01T00:00:12.300Z"))).toBe("20260101T000012Z-bbbbbbb");
   });
 
-  it("waits for the next second when a release of another commit holds this one, so ids keep sorting by time", async () => {
+  it("takes the next second when a release of another commit holds this one, so ids keep sorting by time", async () => {
     const dir = await tempDir("release-ids");
     // The earlier release's commit sorts after the new one's: in one second, text order would put it last.
     await mkdir(join(dir, "20260101T000012Z-fffffff"));
-    const id = await newReleaseId(dir, "0".repeat(40), steppingClock("2026-01-01T00:00:12.300Z"));
+    const id = await newReleaseId(dir, "0".repeat(40), at("2026-01-01T00:00:12.300Z"));
     expect(id).toBe("20260101T000013Z-0000000");
     expect(["20260101T000012Z-fffffff", id].sort().at(-1)).toBe(id);
+  });
+
+  it("comes after a release dated later than the clock (a clock set back)", async () => {
+    const dir = await tempDir("release-ids");
+    await mkdir(join(dir, "20260101T010000Z-fffffff"));
+    await mkdir(join(dir, "not-a-release"));
+    expect(await newReleaseId(dir, "0".repeat(40), at("2026-01-01T00:00:12.300Z"))).toBe("20260101T010001Z-0000000");
   });
 });
