@@ -5,6 +5,9 @@ import type { BackoffPolicy } from "./backoff.js";
 import type { ReleaseHooks } from "./activate.js";
 import type { Supervisor } from "./supervisor.js";
 
+/** How many apps `hostctl up` boots at once; the restores and first deploys it begins early match it. */
+export const BOOT_CONCURRENCY = 4;
+
 export interface SupervisorOptions {
   policy: BackoffPolicy;
   graceMs: number;

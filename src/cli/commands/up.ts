@@ -2,7 +2,7 @@ import type { CommandResult, Deps } from "../deps.js";
 import { loadHostContext, type HostContext } from "../../host/context.js";
 import { createLogger, fdDestination } from "../../lib/log.js";
 import { runSupervisor } from "../../supervisor/run-supervisor.js";
-import type { SupervisorOptions } from "../../supervisor/supervisor-options.js";
+import { BOOT_CONCURRENCY, type SupervisorOptions } from "../../supervisor/supervisor-options.js";
 import { scaledBackoff } from "../../supervisor/backoff.js";
 
 export interface UpOptions {
@@ -29,7 +29,7 @@ export async function up(
   const code = await runSupervisor(ctx, {
     policy: scaledBackoff(scale),
     graceMs: Number(deps.env.HOSTCTL_STOP_GRACE_MS ?? "10000"),
-    bootConcurrency: 4,
+    bootConcurrency: BOOT_CONCURRENCY,
     ...wiring(ctx, options),
   });
   return { text: "", exitCode: code === 0 ? 0 : 1 };

@@ -7,9 +7,10 @@ import { errorMessage } from "../../lib/errors.js";
 import { pathExists } from "../../lib/fs.js";
 import { isLitefsApp } from "../../litefs/paths.js";
 import { refreshLitestreamConfigs, restoreOnBoot, type DatabaseRestore } from "../../restore/restore-app.js";
+import { BOOT_CONCURRENCY } from "../../supervisor/supervisor-options.js";
 
-/** As many restores begin early as apps boot at once (the supervisor's bootConcurrency). */
-const EARLY_LIMIT = 4;
+/** As many restores begin early as apps boot at once. */
+const EARLY_LIMIT = BOOT_CONCURRENCY;
 
 /**
  * On a fresh host the restore-on-boot of the first apps begins as soon as the lease is written and the

@@ -9,9 +9,10 @@ import { errorMessage } from "../../lib/errors.js";
 import { pathExists } from "../../lib/fs.js";
 import { clearRecoveryCommit, readRecoveryState } from "../../registry/recovery-state.js";
 import type { ActivateResult } from "../../supervisor/control-protocol.js";
+import { BOOT_CONCURRENCY } from "../../supervisor/supervisor-options.js";
 
-/** As many first deploys begin early as apps boot at once (the supervisor's bootConcurrency). */
-const EARLY_LIMIT = 4;
+/** As many first deploys begin early as apps boot at once. */
+const EARLY_LIMIT = BOOT_CONCURRENCY;
 
 /**
  * An app with no release yet is deployed before it starts: the recorded live commit on a recovered host,
