@@ -7,6 +7,7 @@ import { createLogger } from "../../src/lib/log.js";
 import { groupAlive, waitGroupGone } from "../../src/lib/process-group.js";
 import { spawnLongRunning } from "../../src/lib/spawn.js";
 import { tempDir } from "../helpers/tmp.js";
+import { waitFor } from "../helpers/wait.js";
 
 const run = createRunner(createLogger("silent"));
 
@@ -19,15 +20,17 @@ async function failure(promise: Promise<unknown>): Promise<CommandFailedError> {
   return error as CommandFailedError;
 }
 
-/** Resolves once `file` holds a line (the pid a script wrote), polling the file. */
-async function pidIn(file: string): Promise<number> {
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    const text = await readFile(file, "utf8").catch(() => "");
-    if (text.endsWith("\n")) return Number(text.trim());
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`${file}: no pid written`);
+/** The pid a script wrote to `file`, once it has written the whole line. */
+function pidIn(file: string): Promise<number> {
+  return waitFor(
+    `a pid in ${file}`,
+    async () => {
+      const text = await readFile(file, "utf8").catch(() => "");
+      return text.endsWith("\n") ? Number(text.trim()) : undefined;
+    },
+    10_000,
+    10,
+  );
 }
 
 describe("the runner (short-lived programs)", () => {
