@@ -1,0 +1,58 @@
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { execa } from "execa";
+import { afterAll, describe, expect, it } from "vitest";
+import { storedCertificates } from "../../../src/proxy/stored-certificates.js";
+import { cleanupTempDirs, tempDir } from "../../helpers/tmp.js";
+
+afterAll(cleanupTempDirs);
+
+const DOMAIN = "blog.example.com";
+
+/** A self-signed certificate for DOMAIN, valid 30 days, and its key, made by openssl. */
+async function pair(dir: string, name: string): Promise<{ crt: string; key: string }> {
+  const crt = join(dir, `${name}.crt`);
+  const key = join(dir, `${name}.key`);
+  const args = ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "30", "-subj", `/CN=${DOMAIN}`];
+  await execa("openssl", [...args, "-keyout", key, "-out", crt]);
+  return { crt: await readFile(crt, "utf8"), key: await readFile(key, "utf8") };
+}
+
+/** Puts a certificate and a key where Caddy's storage keeps them for DOMAIN under `issuer`. */
+async function store(storage: string, issuer: string, crt: string, key: string): Promise<void> {
+  const dir = join(storage, "certificates", issuer, DOMAIN);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, `${DOMAIN}.crt`), crt);
+  await writeFile(join(dir, `${DOMAIN}.key`), key);
+}
+
+describe("storedCertificates", () => {
+  it("offers a certificate whose key matches it", async () => {
+    const storage = await tempDir("caddy-storage");
+    const a = await pair(await tempDir("pairs"), "a");
+    await store(storage, "local", a.crt, a.key);
+    expect(await storedCertificates(storage, [DOMAIN])).toEqual([
+      { certificate: `certificates/local/${DOMAIN}/${DOMAIN}.crt`, key: `certificates/local/${DOMAIN}/${DOMAIN}.key` },
+    ]);
+  });
+
+  it("leaves out a certificate stored beside another one's key (Caddy refuses a whole config that loads it)", async () => {
+    const storage = await tempDir("caddy-storage");
+    const dir = await tempDir("pairs");
+    const [a, b] = [await pair(dir, "a"), await pair(dir, "b")];
+    await store(storage, "acme", a.crt, b.key);
+    expect(await storedCertificates(storage, [DOMAIN])).toEqual([]);
+    // A matching pair under another issuer is offered instead.
+    await store(storage, "local", b.crt, b.key);
+    expect(await storedCertificates(storage, [DOMAIN])).toEqual([
+      { certificate: `certificates/local/${DOMAIN}/${DOMAIN}.crt`, key: `certificates/local/${DOMAIN}/${DOMAIN}.key` },
+    ]);
+  });
+
+  it("leaves out a pair whose key is cut short", async () => {
+    const storage = await tempDir("caddy-storage");
+    const a = await pair(await tempDir("pairs"), "a");
+    await store(storage, "local", a.crt, a.key.slice(0, 40));
+    expect(await storedCertificates(storage, [DOMAIN])).toEqual([]);
+  });
+});
