@@ -7,7 +7,7 @@ export interface AdminAnswer {
 }
 
 /**
- * One request to Caddy's admin API on its Unix socket. Caddy checks the Host header against its allowed
+ * One request to Caddy's admin API on its Unix socket, on a connection of its own. Caddy checks the Host header against its allowed
  * origins, which for a Unix socket is the empty string: so no Host is derived from the socket path.
  */
 export function caddyAdmin(socket: string, method: string, path: string, body?: unknown, timeoutMs = 30_000): Promise<AdminAnswer> {
@@ -19,6 +19,9 @@ export function caddyAdmin(socket: string, method: string, path: string, body?: 
         method,
         path,
         setHost: false,
+        // A connection per call: Caddy replaces its admin server on every load, which can cut a kept-alive
+        // connection under the next request (EPIPE, ECONNRESET).
+        agent: false,
         timeout: timeoutMs,
         headers: {
           Host: "",
