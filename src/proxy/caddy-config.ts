@@ -151,7 +151,10 @@ function servers(input: CaddyConfigInput): Json {
       })),
       errors: errorRoutes(),
       // Our own redirect server (below) keeps the HTTPS port in the Location; Caddy's would drop a non-443 one.
-      automatic_https: proxy.tls === "off" ? { disable: true } : { disable_redirects: true },
+      // The tls app's `automate` is the one manager of the domains' certificates: with automatic HTTPS
+      // managing them too, Caddy 2.6 starts two issuances per domain at once, and they can store a key
+      // beside the other's certificate (stored-certificates.ts).
+      automatic_https: proxy.tls === "off" ? { disable: true } : { disable_redirects: true, disable_certificates: true },
     };
   }
   for (const app of input.apps.filter((a) => a.domains.length === 0)) {

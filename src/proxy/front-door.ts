@@ -9,11 +9,15 @@ import { buildCaddyConfig, type ProxyApp } from "./caddy-config.js";
 import type { WriteRoute } from "./write-route.js";
 import { probeCaddy, type CaddyBinary } from "./caddy-binary.js";
 import { CaddyProcess, caddyPaths } from "./caddy-process.js";
-import { storedCertificates } from "./stored-certificates.js";
+import { discardUnusablePairs, storedCertificates, waitForIssuance } from "./stored-certificates.js";
 import { ensureListenerHandover, type ListenerHandover } from "./listener-handover.js";
 import { assignInternalPorts, readInternalPorts, writeInternalPorts, type InternalPorts } from "./internal-ports.js";
 
 const QUIET_MS = 1000;
+/** How long a refused load waits for Caddy to finish writing a certificate before it looks at the pair again. */
+const ISSUANCE_WAIT_MS = 15_000;
+/** What Caddy answers when a stored certificate and key are not a pair (see discardUnusablePairs). */
+const CROSSED_PAIR = /private key does not match public key/;
 
 /** What the front door needs to know of an app at one moment. */
 export interface AppView {
@@ -50,6 +54,8 @@ export class FrontDoor {
 
   async start(): Promise<void> {
     await this.assignPorts();
+    // Caddy is not running yet: nothing is writing its storage, so a crossed pair there is one for good.
+    await this.discardUnusablePairs();
     const config = this.config();
     try {
       await this.caddy.start(config);
@@ -161,19 +167,42 @@ export class FrontDoor {
   private push(): Promise<void> {
     const next = this.pushing.then(async () => {
       if (this.stopped) return;
-      if (this.proxy.tls !== "off")
-        this.stored = await storedCertificates(
-          this.caddy.paths.storage,
-          this.view().flatMap((a) => a.domains),
-        );
-      const config = this.config();
-      const text = JSON.stringify(config);
-      if (text === this.loaded) return;
-      await this.caddy.load(config);
-      this.loaded = text;
+      try {
+        await this.loadIfChanged();
+      } catch (error) {
+        if (!CROSSED_PAIR.test(errorMessage(error))) throw error;
+        // A pair read while Caddy wrote it, or one it stored crossed: once no issuance runs, the second is
+        // removed, and the config is loaded once more.
+        await waitForIssuance(this.caddy.paths.storage, this.domains(), ISSUANCE_WAIT_MS);
+        await this.discardUnusablePairs();
+        await this.loadIfChanged();
+      }
     });
     this.pushing = next.catch(() => undefined);
     return next;
+  }
+
+  private async loadIfChanged(): Promise<void> {
+    if (this.proxy.tls !== "off") this.stored = await storedCertificates(this.caddy.paths.storage, this.domains());
+    const config = this.config();
+    const text = JSON.stringify(config);
+    if (text === this.loaded) return;
+    await this.caddy.load(config);
+    this.loaded = text;
+  }
+
+  private domains(): string[] {
+    return this.view().flatMap((a) => a.domains);
+  }
+
+  private async discardUnusablePairs(): Promise<void> {
+    if (this.proxy.tls === "off") return;
+    const discarded = await discardUnusablePairs(this.caddy.paths.storage, this.domains());
+    if (discarded.length > 0)
+      this.ctx.log.warn(
+        { event: "proxy.certificate_discarded", storage: this.caddy.paths.storage, folders: discarded },
+        "removed a stored certificate whose key is not its own; Caddy issues a new one",
+      );
   }
 
   /** After the apps have drained: the proxy goes last. */

@@ -61,7 +61,16 @@ describe("buildCaddyConfig", () => {
     expect(at(config, "apps", "http", "servers", "redirect", "routes", 0, "handle", 0, "headers", "Location")).toEqual([
       "https://{http.request.host}:8443{http.request.uri}",
     ]);
-    expect(at(config, "apps", "http", "servers", "front", "automatic_https")).toEqual({ disable_redirects: true });
+    expect(at(config, "apps", "http", "servers", "front", "automatic_https")).toMatchObject({ disable_redirects: true });
+  });
+
+  it("leaves the certificates to the tls app's automate alone (two managers start two issuances at once)", () => {
+    const config = buildCaddyConfig(input());
+    expect(at(config, "apps", "http", "servers", "front", "automatic_https")).toEqual({
+      disable_redirects: true,
+      disable_certificates: true,
+    });
+    expect(at(config, "apps", "tls", "certificates", "automate")).toEqual(["blog.example.com"]);
   });
 
   it("keeps every domain managed and loads certificates already in storage with the config", () => {

@@ -1,0 +1,94 @@
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { execa } from "execa";
+import { afterAll, describe, expect, it } from "vitest";
+import { storedCertificates } from "../../src/proxy/stored-certificates.js";
+import { FIXTURES, freePort } from "../helpers/apps.js";
+import { runCli } from "../helpers/cli.js";
+import { caddyRoot, frontRequest, initWithFrontDoor } from "../helpers/front-door.js";
+import { gitRepo } from "../helpers/git.js";
+import { killAllSupervisors, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
+import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
+import { waitFor } from "../helpers/wait.js";
+
+const DOMAIN = "crossed.test";
+
+afterAll(async () => {
+  await killAllSupervisors();
+  await cleanupTempDirs();
+});
+
+/** A self-signed certificate for DOMAIN and its key, made by openssl. */
+async function pair(dir: string, name: string): Promise<{ crt: string; key: string }> {
+  const [crt, key] = [join(dir, `${name}.crt`), join(dir, `${name}.key`)];
+  const args = ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "30", "-subj", `/CN=${DOMAIN}`];
+  await execa("openssl", [...args, "-keyout", key, "-out", crt]);
+  return { crt: await readFile(crt, "utf8"), key: await readFile(key, "utf8") };
+}
+
+describe("a certificate Caddy stored beside another one's key", () => {
+  it("is replaced by a new one from Caddy's CA, at start and while running, and the front door keeps loading configs", async () => {
+    const home = join(await tempDir(), "home");
+    const { init, https } = await initWithFrontDoor(home, ["--replica-url", `file://${await tempDir("replica")}`]);
+    expect(init.exitCode, init.stderr).toBe(0);
+    const repo = await gitRepo({ fixture: join(FIXTURES, "generic-app") });
+    const add = await runCli(home, [
+      "app",
+      "add",
+      "crossed",
+      "--kind",
+      "generic",
+      "--repo",
+      repo.dir,
+      "--port",
+      String(await freePort()),
+      "--db",
+      "db.sqlite3",
+      "--domain",
+      DOMAIN,
+    ]);
+    expect(add.exitCode, add.stderr).toBe(0);
+
+    // What two issuances racing past Caddy 2.6's storage lock leave: one's certificate beside the other's key.
+    // Caddy refuses every config that manages the domain from then on.
+    const storage = join(home, "caddy");
+    const folder = join(storage, "certificates", "local", DOMAIN);
+    const pairs = await tempDir("pairs");
+    const [a, b] = [await pair(pairs, "a"), await pair(pairs, "b")];
+    await mkdir(folder, { recursive: true });
+    await writeFile(join(folder, `${DOMAIN}.crt`), a.crt);
+    await writeFile(join(folder, `${DOMAIN}.key`), b.key);
+    await writeFile(join(folder, `${DOMAIN}.json`), JSON.stringify({ sans: [DOMAIN] }));
+
+    const sup = await startSupervisor(home);
+    await waitForSocket(home);
+    const ca = await waitFor("Caddy's local CA", async () => await caddyRoot(home).catch(() => undefined));
+    // Verified against Caddy's root: the self-signed pair above could not pass.
+    await waitFor(
+      "the app over HTTPS",
+      async () => (await frontRequest({ host: DOMAIN, port: https, path: "/", ca }).catch(() => undefined))?.status === 200,
+      90_000,
+    );
+    expect(await storedCertificates(storage, [DOMAIN])).toHaveLength(1);
+    expect(await sup.log()).toContain('"event":"proxy.certificate_discarded"');
+
+    // The same while Caddy runs: the next config (the app stopped: 503) is refused once, then loaded.
+    await writeFile(join(folder, `${DOMAIN}.key`), b.key);
+    expect(await storedCertificates(storage, [DOMAIN])).toEqual([]);
+    expect((await runCli(home, ["stop", "crossed"])).exitCode).toBe(0);
+    const stopped = await waitFor(
+      "the stopped app's 503",
+      async () => {
+        const answer = await frontRequest({ host: DOMAIN, port: https, path: "/", ca }).catch(() => undefined);
+        return answer?.status === 503 ? answer : undefined;
+      },
+      60_000,
+    );
+    expect(stopped.body).toContain("crossed is starting");
+    await waitFor("a new certificate and key in storage", async () => (await storedCertificates(storage, [DOMAIN])).length === 1, 30_000);
+    const log = await sup.log();
+    expect(log.match(/"event":"proxy.certificate_discarded"/g)).toHaveLength(2);
+    expect(log).not.toContain('"event":"proxy.load_failed"');
+    expect(await sup.stop()).toBe(0);
+  }, 180_000);
+});
