@@ -1,8 +1,8 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
-import { storedCertificates } from "../../../src/proxy/stored-certificates.js";
+import { discardUnusablePairs, storedCertificates } from "../../../src/proxy/stored-certificates.js";
 import { cleanupTempDirs, tempDir } from "../../helpers/tmp.js";
 
 afterAll(cleanupTempDirs);
@@ -54,5 +54,20 @@ describe("storedCertificates", () => {
     const a = await pair(await tempDir("pairs"), "a");
     await store(storage, "local", a.crt, a.key.slice(0, 40));
     expect(await storedCertificates(storage, [DOMAIN])).toEqual([]);
+  });
+});
+
+describe("discardUnusablePairs", () => {
+  it("removes a crossed pair with its metadata and keeps a matching one", async () => {
+    const storage = await tempDir("caddy-storage");
+    const dir = await tempDir("pairs");
+    const [a, b] = [await pair(dir, "a"), await pair(dir, "b")];
+    await store(storage, "local", a.crt, b.key);
+    await writeFile(join(storage, "certificates", "local", DOMAIN, `${DOMAIN}.json`), "{}");
+    await store(storage, "acme", b.crt, b.key);
+    expect(await discardUnusablePairs(storage, [DOMAIN])).toEqual([`certificates/local/${DOMAIN}`]);
+    expect(await readdir(join(storage, "certificates", "local", DOMAIN))).toEqual([]);
+    expect((await readdir(join(storage, "certificates", "acme", DOMAIN))).sort()).toEqual([`${DOMAIN}.crt`, `${DOMAIN}.key`]);
+    expect(await discardUnusablePairs(storage, [DOMAIN])).toEqual([]);
   });
 });
