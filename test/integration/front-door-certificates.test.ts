@@ -1,6 +1,5 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
 import { storedCertificates } from "../../src/proxy/stored-certificates.js";
 import { FIXTURES, freePort } from "../helpers/apps.js";
@@ -10,6 +9,7 @@ import { gitRepo } from "../helpers/git.js";
 import { killAllSupervisors, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
 import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
 import { waitFor } from "../helpers/wait.js";
+import { selfSignedPair } from "../helpers/certificates.js";
 
 const DOMAIN = "crossed.test";
 
@@ -18,13 +18,7 @@ afterAll(async () => {
   await cleanupTempDirs();
 });
 
-/** A self-signed certificate for DOMAIN and its key, made by openssl. */
-async function pair(dir: string, name: string): Promise<{ crt: string; key: string }> {
-  const [crt, key] = [join(dir, `${name}.crt`), join(dir, `${name}.key`)];
-  const args = ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "30", "-subj", `/CN=${DOMAIN}`];
-  await execa("openssl", [...args, "-keyout", key, "-out", crt]);
-  return { crt: await readFile(crt, "utf8"), key: await readFile(key, "utf8") };
-}
+const pair = (dir: string, name: string) => selfSignedPair(dir, name, DOMAIN);
 
 describe("a certificate Caddy stored beside another one's key", () => {
   it("is replaced by a new one from Caddy's CA, at start and while running, and the front door keeps loading configs", async () => {

@@ -1,22 +1,15 @@
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
 import { discardUnusablePairs, storedCertificates } from "../../../src/proxy/stored-certificates.js";
 import { cleanupTempDirs, tempDir } from "../../helpers/tmp.js";
+import { selfSignedPair } from "../../helpers/certificates.js";
 
 afterAll(cleanupTempDirs);
 
 const DOMAIN = "blog.example.com";
 
-/** A self-signed certificate for DOMAIN, valid 30 days, and its key, made by openssl. */
-async function pair(dir: string, name: string): Promise<{ crt: string; key: string }> {
-  const crt = join(dir, `${name}.crt`);
-  const key = join(dir, `${name}.key`);
-  const args = ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "30", "-subj", `/CN=${DOMAIN}`];
-  await execa("openssl", [...args, "-keyout", key, "-out", crt]);
-  return { crt: await readFile(crt, "utf8"), key: await readFile(key, "utf8") };
-}
+const pair = (dir: string, name: string) => selfSignedPair(dir, name, DOMAIN);
 
 /** Puts a certificate and a key where Caddy's storage keeps them for DOMAIN under `issuer`. */
 async function store(storage: string, issuer: string, crt: string, key: string): Promise<void> {
