@@ -7,8 +7,9 @@ export interface AdminAnswer {
 }
 
 /**
- * One request to Caddy's admin API on its Unix socket, on a connection of its own. Caddy checks the Host header against its allowed
- * origins, which for a Unix socket is the empty string: so no Host is derived from the socket path.
+ * One request to Caddy's admin API on its Unix socket, on a connection of its own. Caddy checks the Host
+ * header against its allowed origins, which for a Unix socket is the empty string: so no Host is derived
+ * from the socket path.
  */
 export function caddyAdmin(socket: string, method: string, path: string, body?: unknown, timeoutMs = 30_000): Promise<AdminAnswer> {
   return new Promise((resolve, reject) => {

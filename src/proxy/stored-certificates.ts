@@ -84,8 +84,8 @@ export async function discardUnusablePairs(storage: string, domains: readonly st
 }
 
 /**
- * Resolves once Caddy holds no issuance lock for any of these domains (its lock files in storage), or after
- * `timeoutMs`: a pair read while an issuance writes it can look crossed for a moment.
+ * Resolves once Caddy holds no issuance lock for any of these domains (its lock files in storage; a renewal
+ * takes the same lock), or after `timeoutMs`: a pair read while one is written can look crossed for a moment.
  */
 export async function waitForIssuance(storage: string, domains: readonly string[], timeoutMs: number): Promise<void> {
   const locks = domains.map((domain) => join(storage, "locks", `issue_cert_${domain}.lock`));

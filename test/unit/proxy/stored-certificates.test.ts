@@ -1,7 +1,7 @@
-import { mkdir, readdir, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { discardUnusablePairs, storedCertificates } from "../../../src/proxy/stored-certificates.js";
+import { discardUnusablePairs, storedCertificates, waitForIssuance } from "../../../src/proxy/stored-certificates.js";
 import { cleanupTempDirs, tempDir } from "../../helpers/tmp.js";
 import { selfSignedPair } from "../../helpers/certificates.js";
 
@@ -62,5 +62,26 @@ describe("discardUnusablePairs", () => {
     expect(await readdir(join(storage, "certificates", "local", DOMAIN))).toEqual([]);
     expect((await readdir(join(storage, "certificates", "acme", DOMAIN))).sort()).toEqual([`${DOMAIN}.crt`, `${DOMAIN}.key`]);
     expect(await discardUnusablePairs(storage, [DOMAIN])).toEqual([]);
+  });
+});
+
+describe("waitForIssuance", () => {
+  it("returns once Caddy's issuance lock for the domain is gone, and at its deadline while a stale one stays", async () => {
+    const storage = await tempDir("caddy-storage");
+    const lock = join(storage, "locks", `issue_cert_${DOMAIN}.lock`);
+    await mkdir(join(storage, "locks"));
+    await writeFile(lock, "{}");
+    const release = setTimeout(() => void rm(lock), 300);
+    const waiting = Date.now();
+    await waitForIssuance(storage, [DOMAIN], 30_000);
+    clearTimeout(release);
+    expect(Date.now() - waiting).toBeGreaterThanOrEqual(250);
+    expect(Date.now() - waiting).toBeLessThan(10_000);
+    await expect(readdir(join(storage, "locks"))).resolves.toEqual([]);
+
+    await writeFile(lock, "{}");
+    const started = Date.now();
+    await waitForIssuance(storage, [DOMAIN], 300);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(250);
   });
 });
