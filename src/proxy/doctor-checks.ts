@@ -9,6 +9,7 @@ import { errorMessage, firstLine } from "../lib/errors.js";
 import { probeCaddy } from "./caddy-binary.js";
 import { readListenerHandover, TCP_MIGRATE_REQ } from "./listener-handover.js";
 import type { Check } from "../lib/check.js";
+import { domainCertificates } from "./stored-certificates.js";
 
 /** Whether this process could listen on the port: "free", or why not. */
 function tryListen(port: number, host: string | undefined): Promise<string> {
@@ -47,9 +48,36 @@ async function handoverCheck(): Promise<Check> {
     : { name, ok: false, detail: handover.detail };
 }
 
+/** Each domain's certificate in Caddy's storage: until when it is valid, or why there is none to serve. */
+async function certificateChecks(storage: string, domains: readonly string[], proxyRunning: boolean): Promise<Check[]> {
+  const log = `${storage}/caddy.log`;
+  const found = await domainCertificates(storage, domains);
+  return domains.map((domain): Check => {
+    const name = `certificate ${domain}`;
+    const cert = found.get(domain) ?? { state: "none" };
+    switch (cert.state) {
+      case "valid":
+        return { name, ok: true, detail: `valid until ${cert.validTo.toISOString()} (${cert.folder})` };
+      case "expired":
+        return { name, ok: false, detail: `expired ${cert.validTo.toISOString()} and not renewed: see ${log}` };
+      case "crossed":
+        return {
+          name,
+          ok: false,
+          detail: `${cert.folder} holds a key that is not its certificate's own: hostctl up removes it when it starts the front door or Caddy refuses a config for it, and Caddy issues a new one`,
+        };
+      case "none":
+        return proxyRunning
+          ? { name, ok: false, detail: `none issued yet: see ${log} (docs/front-door.md, "When a certificate cannot be issued")` }
+          : { name, ok: true, detail: "none stored yet: Caddy obtains it once hostctl up starts the front door" };
+    }
+  });
+}
+
 /**
- * The front door's preflight: the caddy binary and its version, the HTTP/HTTPS ports, and for ACME that every
- * domain resolves (the CA reaches this host by name; the docs say what to check when it does not).
+ * The front door's preflight: the caddy binary and its version, the HTTP/HTTPS ports, for ACME that every
+ * domain resolves (the CA reaches this host by name; the docs say what to check when it does not), and each
+ * domain's certificate in Caddy's storage (`storage`).
  */
 export async function proxyChecks(
   host: HostConfig,
@@ -57,6 +85,7 @@ export async function proxyChecks(
   run: Runner,
   pathVar: string | undefined,
   proxyRunning: boolean,
+  storage: string,
 ): Promise<Check[]> {
   const proxy = host.proxy;
   if (!proxy)
@@ -97,5 +126,6 @@ export async function proxyChecks(
       }
     }
   }
+  if (proxy.tls !== "off") checks.push(...(await certificateChecks(storage, domains, proxyRunning)));
   return checks;
 }

@@ -64,6 +64,31 @@ export async function storedCertificates(
   });
 }
 
+/** What Caddy's storage holds for one domain: its longest-valid sound pair, else a crossed one, else nothing. */
+export type DomainCertificate =
+  { state: "valid" | "expired"; folder: string; validTo: Date } | { state: "crossed"; folder: string } | { state: "none" };
+
+export async function domainCertificates(
+  storage: string,
+  domains: readonly string[],
+  now = Date.now(),
+): Promise<Map<string, DomainCertificate>> {
+  const pairs = await storedPairs(storage, domains, now);
+  return new Map(
+    domains.map((domain): [string, DomainCertificate] => {
+      const mine = pairs.filter((p) => p.domain === domain);
+      const best = mine.filter((p) => p.usable).sort((a, b) => b.remainingMs - a.remainingMs)[0];
+      if (best)
+        return [
+          domain,
+          { state: best.remainingMs > 0 ? "valid" : "expired", folder: best.folder, validTo: new Date(now + best.remainingMs) },
+        ];
+      const crossed = mine[0];
+      return [domain, crossed ? { state: "crossed", folder: crossed.folder } : { state: "none" }];
+    }),
+  );
+}
+
 /**
  * Removes each stored pair of these domains whose key is not its certificate's own (or that cannot be read
  * as a certificate and a key), with its metadata, and returns the folders it emptied. Caddy 2.6 can store

@@ -54,6 +54,13 @@ describe("a certificate Caddy stored beside another one's key", () => {
     await writeFile(join(folder, `${DOMAIN}.key`), b.key);
     await writeFile(join(folder, `${DOMAIN}.json`), JSON.stringify({ sans: [DOMAIN] }));
 
+    const certificateCheck = async () => {
+      const doctor = await runCli(home, ["doctor", "--json"]);
+      const checks = (JSON.parse(doctor.stdout) as { checks: { name: string; ok: boolean; detail: string }[] }).checks;
+      return checks.find((c) => c.name === `certificate ${DOMAIN}`);
+    };
+    expect(await certificateCheck()).toMatchObject({ ok: false, detail: expect.stringContaining("holds a key that is not") as string });
+
     const sup = await startSupervisor(home);
     await waitForSocket(home);
     const ca = await waitFor("Caddy's local CA", async () => await caddyRoot(home).catch(() => undefined));
@@ -65,6 +72,7 @@ describe("a certificate Caddy stored beside another one's key", () => {
     );
     expect(await storedCertificates(storage, [DOMAIN])).toHaveLength(1);
     expect(await sup.log()).toContain('"event":"proxy.certificate_discarded"');
+    expect(await certificateCheck()).toMatchObject({ ok: true, detail: expect.stringMatching(/^valid until 20\d\d-/) as string });
 
     // The same while Caddy runs: the next config (the app stopped: 503) is refused once, then loaded.
     await writeFile(join(folder, `${DOMAIN}.key`), b.key);

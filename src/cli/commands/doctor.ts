@@ -10,6 +10,7 @@ import { versionArgs } from "../../litestream/args.js";
 import { readS3Credentials } from "../../s3/credentials.js";
 import { createReplicaStore } from "../../s3/store.js";
 import { proxyChecks } from "../../proxy/doctor-checks.js";
+import { caddyPaths } from "../../proxy/caddy-process.js";
 import { litefsChecks } from "../../litefs/doctor-checks.js";
 import { callControl } from "../../supervisor/control-client.js";
 import type { AppSpec } from "../../config/schema.js";
@@ -73,7 +74,8 @@ export async function doctor(deps: Deps): Promise<CommandResult> {
   for (const app of apps.filter((a) => a.kind !== "generic"))
     checks.push(await check(`django for ${app.name}`, () => djangoVersion(app, deps)));
   const live = await callControl(deps.paths, "status", { timeoutMs: 5000 });
-  checks.push(...(await proxyChecks(host, apps, deps.run, deps.env.PATH, live?.ok === true && live.body.proxy.state === "running")));
+  const proxyRunning = live?.ok === true && live.body.proxy.state === "running";
+  checks.push(...(await proxyChecks(host, apps, deps.run, deps.env.PATH, proxyRunning, caddyPaths(deps.paths).storage)));
   checks.push(...(await litefsChecks(host, apps, deps.run, process.getuid?.())));
   const store = createReplicaStore(host, await readS3Credentials(host, deps.env));
   checks.push(
