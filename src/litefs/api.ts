@@ -25,3 +25,24 @@ export async function fetchLitefsInfo(apiUrl: string, timeoutMs = 2000): Promise
     return undefined;
   }
 }
+
+/**
+ * Polls GET /info until this node is the primary or connected to one (`ready`), or until `timeoutMs`. Not
+ * ready: `last` is the last answer LiteFS gave, so one poll unanswered on a loaded machine does not make the
+ * reason "does not answer" when it answered before.
+ */
+export async function waitForLitefsReady(
+  apiUrl: string,
+  timeoutMs: number,
+  intervalMs = 200,
+): Promise<{ ready: true; info: LitefsInfo } | { ready: false; last: LitefsInfo | undefined }> {
+  const deadline = Date.now() + timeoutMs;
+  let last: LitefsInfo | undefined;
+  while (Date.now() < deadline) {
+    const info = await fetchLitefsInfo(apiUrl);
+    if (info && (info.isPrimary || info.primary !== "")) return { ready: true, info };
+    last = info ?? last;
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+  return { ready: false, last };
+}

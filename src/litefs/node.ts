@@ -6,7 +6,7 @@ import { appPaths } from "../config/paths.js";
 import { HostctlError } from "../lib/errors.js";
 import { SupervisedProcess, type ProcessStatus } from "../supervisor/supervised-process.js";
 import type { BackoffPolicy } from "../supervisor/backoff.js";
-import { fetchLitefsInfo, localApiUrl, type LitefsInfo } from "./api.js";
+import { fetchLitefsInfo, localApiUrl, waitForLitefsReady, type LitefsInfo } from "./api.js";
 import { litefsPaths, type LitefsPaths } from "./paths.js";
 import { PrimaryWatch, writeRouteFor } from "./primary-watch.js";
 import type { WriteRoute } from "../proxy/write-route.js";
@@ -97,15 +97,10 @@ export class LitefsNode {
   }
 
   private async waitReady(): Promise<LitefsInfo> {
-    const deadline = Date.now() + (this.deps.readyTimeoutMs ?? 30_000);
-    let last: LitefsInfo | undefined;
-    while (Date.now() < deadline) {
-      last = await fetchLitefsInfo(this.apiUrl);
-      if (last && (last.isPrimary || last.primary !== "")) return last;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    const waited = await waitForLitefsReady(this.apiUrl, this.deps.readyTimeoutMs ?? 30_000);
+    if (waited.ready) return waited.info;
     const what =
-      last === undefined
+      waited.last === undefined
         ? `LiteFS does not answer on ${this.apiUrl}`
         : `this node is not primary and has no connection to the primary (${this.deps.litefs.primary?.advertise ?? "no primary configured"})`;
     throw new HostctlError(

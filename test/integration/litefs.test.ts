@@ -342,19 +342,21 @@ describe("LiteFS: a replica started before its primary", () => {
     await waitForSocket(second.home);
     // The failed state lasts only until the boot retry (1 s at this backoff scale), shorter than one
     // `status --json` on a loaded machine: the supervisor's log is the durable record of the failure.
+    const bootFailures = async () => (await sup.log()).split("\n").filter((line) => line.includes('"event":"app.boot_failed"'));
     await waitFor(
       "the replica's boot to fail",
       async () =>
-        (await sup.log())
-          .split("\n")
-          .some(
-            (line) =>
-              line.includes('"event":"app.boot_failed"') &&
-              /LiteFS not ready after 30 s: this node is not primary and has no connection to the primary/.test(line),
-          ),
+        (await bootFailures()).some((line) =>
+          /LiteFS not ready after 30 s: this node is not primary and has no connection to the primary/.test(line),
+        ),
       60_000,
       500,
-    );
+    ).catch(async (error: unknown) => {
+      // Say how the boot failed instead, or where it stood (a CI run timed out here with nothing to go on).
+      const failures = await bootFailures();
+      const said = failures.length > 0 ? failures.join("\n") : (await sup.log()).split("\n").slice(-30).join("\n");
+      throw new Error(`${String(error)}\n${said}`);
+    });
     expect((await shop(second.home))?.state).not.toBe("running");
     expect(await processesNaming(config)).toHaveLength(1);
     await startRunning(first);
