@@ -349,7 +349,9 @@ describe("LiteFS: a replica started before its primary", () => {
         (await bootFailures()).some((line) =>
           /LiteFS not ready after 30 s: this node is not primary and has no connection to the primary/.test(line),
         ),
-      60_000,
+      // Two boot attempts (30 s of waiting for LiteFS each): a first one that failed for another reason on a
+      // loaded machine is followed by this one.
+      100_000,
       500,
     ).catch(async (error: unknown) => {
       // Say how the boot failed instead, or where it stood (a CI run timed out here with nothing to go on).
