@@ -19,6 +19,16 @@ export async function waitGroupGone(pgid: number, timeoutMs: number): Promise<bo
   return !groupAlive(pgid);
 }
 
+/** SIGKILL to the whole process group at once; false when there was no such group left to signal. */
+export function killGroupNow(pgid: number): boolean {
+  try {
+    process.kill(-pgid, "SIGKILL");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** SIGTERM to the whole process group, then SIGKILL after the grace period. */
 export async function killGroup(pgid: number, graceMs: number): Promise<void> {
   try {
@@ -27,10 +37,5 @@ export async function killGroup(pgid: number, graceMs: number): Promise<void> {
     return;
   }
   if (await waitGroupGone(pgid, graceMs)) return;
-  try {
-    process.kill(-pgid, "SIGKILL");
-  } catch {
-    return;
-  }
-  await waitGroupGone(pgid, 5000);
+  if (killGroupNow(pgid)) await waitGroupGone(pgid, 5000);
 }

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { StringDecoder } from "node:string_decoder";
 import type { RunOptions } from "./exec.js";
+import { killGroupNow } from "./process-group.js";
 
 // How the runner (exec.ts) runs one program: Node's spawn, output captured and streamed, a timeout, a cancel.
 
@@ -15,14 +16,6 @@ export interface Outcome {
   exitCode: number | undefined;
   ended?: "timed out" | "cancelled" | "output over 100 MiB";
   cause?: Error;
-}
-
-function killGroupNow(pgid: number): void {
-  try {
-    process.kill(-pgid, "SIGKILL");
-  } catch {
-    // already gone
-  }
 }
 
 export function runProgram(file: string, args: readonly string[], options: RunOptions): Promise<Outcome> {

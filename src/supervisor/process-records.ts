@@ -1,7 +1,7 @@
 import { readFile, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { writeJsonFile, readJsonFile } from "../lib/json-file.js";
-import { killGroup } from "../lib/process-group.js";
+import { killGroup, killGroupNow } from "../lib/process-group.js";
 
 /** A started process as recorded on disk, so a supervisor that was SIGKILLed can be cleaned up after. */
 export interface ProcessRecord {
@@ -69,12 +69,7 @@ export async function killRecordedGroupsNow(dir: string): Promise<number> {
   let killed = 0;
   for (const { record } of await readRecords(dir)) {
     if (!record || !(await stillRunning(record))) continue;
-    try {
-      process.kill(-record.pid, "SIGKILL");
-      killed += 1;
-    } catch {
-      // already gone
-    }
+    if (killGroupNow(record.pid)) killed += 1;
   }
   return killed;
 }
