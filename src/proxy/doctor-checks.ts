@@ -10,6 +10,9 @@ import { probeCaddy } from "./caddy-binary.js";
 import { readListenerHandover, TCP_MIGRATE_REQ } from "./listener-handover.js";
 import type { Check } from "../lib/check.js";
 import { domainCertificates } from "./stored-certificates.js";
+import type { CaddyPaths } from "./caddy-process.js";
+
+type CaddyFiles = Pick<CaddyPaths, "storage" | "log">;
 
 /** Whether this process could listen on the port: "free", or why not. */
 function tryListen(port: number, host: string | undefined): Promise<string> {
@@ -49,9 +52,9 @@ async function handoverCheck(): Promise<Check> {
 }
 
 /** Each domain's certificate in Caddy's storage: until when it is valid, or why there is none to serve. */
-async function certificateChecks(storage: string, domains: readonly string[], proxyRunning: boolean): Promise<Check[]> {
-  const log = `${storage}/caddy.log`;
-  const found = await domainCertificates(storage, domains);
+async function certificateChecks(caddy: CaddyFiles, domains: readonly string[], proxyRunning: boolean): Promise<Check[]> {
+  const log = caddy.log;
+  const found = await domainCertificates(caddy.storage, domains);
   return domains.map((domain): Check => {
     const name = `certificate ${domain}`;
     const cert = found.get(domain) ?? { state: "none" };
@@ -77,7 +80,7 @@ async function certificateChecks(storage: string, domains: readonly string[], pr
 /**
  * The front door's preflight: the caddy binary and its version, the HTTP/HTTPS ports, for ACME that every
  * domain resolves (the CA reaches this host by name; the docs say what to check when it does not), and each
- * domain's certificate in Caddy's storage (`storage`).
+ * domain's certificate in Caddy's storage.
  */
 export async function proxyChecks(
   host: HostConfig,
@@ -85,7 +88,7 @@ export async function proxyChecks(
   run: Runner,
   pathVar: string | undefined,
   proxyRunning: boolean,
-  storage: string,
+  caddy: CaddyFiles,
 ): Promise<Check[]> {
   const proxy = host.proxy;
   if (!proxy)
@@ -126,6 +129,6 @@ export async function proxyChecks(
       }
     }
   }
-  if (proxy.tls !== "off") checks.push(...(await certificateChecks(storage, domains, proxyRunning)));
+  if (proxy.tls !== "off") checks.push(...(await certificateChecks(caddy, domains, proxyRunning)));
   return checks;
 }

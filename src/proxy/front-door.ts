@@ -55,7 +55,7 @@ export class FrontDoor {
   async start(): Promise<void> {
     await this.assignPorts();
     // Caddy is not running yet: nothing is writing its storage, so a crossed pair there is one for good.
-    await this.discardUnusablePairs();
+    await this.discardUnusable();
     const config = this.config();
     try {
       await this.caddy.start(config);
@@ -174,7 +174,7 @@ export class FrontDoor {
         // A pair read while Caddy wrote it, or one it stored crossed: once no issuance runs, the second is
         // removed, and the config is loaded once more.
         await waitForIssuance(this.caddy.paths.storage, this.domains(), ISSUANCE_WAIT_MS);
-        await this.discardUnusablePairs();
+        await this.discardUnusable();
         await this.loadIfChanged();
       }
     });
@@ -195,7 +195,7 @@ export class FrontDoor {
     return this.view().flatMap((a) => a.domains);
   }
 
-  private async discardUnusablePairs(): Promise<void> {
+  private async discardUnusable(): Promise<void> {
     if (this.proxy.tls === "off") return;
     const discarded = await discardUnusablePairs(this.caddy.paths.storage, this.domains());
     if (discarded.length > 0)

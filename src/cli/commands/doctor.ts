@@ -75,7 +75,7 @@ export async function doctor(deps: Deps): Promise<CommandResult> {
     checks.push(await check(`django for ${app.name}`, () => djangoVersion(app, deps)));
   const live = await callControl(deps.paths, "status", { timeoutMs: 5000 });
   const proxyRunning = live?.ok === true && live.body.proxy.state === "running";
-  checks.push(...(await proxyChecks(host, apps, deps.run, deps.env.PATH, proxyRunning, caddyPaths(deps.paths).storage)));
+  checks.push(...(await proxyChecks(host, apps, deps.run, deps.env.PATH, proxyRunning, caddyPaths(deps.paths))));
   checks.push(...(await litefsChecks(host, apps, deps.run, process.getuid?.())));
   const store = createReplicaStore(host, await readS3Credentials(host, deps.env));
   checks.push(
