@@ -1,5 +1,5 @@
 // Shared bench plumbing: temp homes, a loopback S3 (fauxqs), the built CLI, timing.
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -78,6 +78,34 @@ export async function makeDb(path, mb) {
   await execa("sqlite3", [path], {
     input: `PRAGMA journal_mode=WAL; CREATE TABLE blobs(id INTEGER PRIMARY KEY, body BLOB); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < ${rows}) INSERT INTO blobs(body) SELECT randomblob(1000) FROM n; PRAGMA wal_checkpoint(TRUNCATE);`,
   });
+}
+
+/**
+ * The CPU time (user + sys, ms) of a command and every descendant it waited for: the command runs under a
+ * small Python parent that forwards SIGTERM/SIGINT and, once it exits, appends getrusage(RUSAGE_CHILDREN) to
+ * `file` as "user_s sys_s". Returns the argv to spawn. Under a saturated machine wall time follows CPU time,
+ * so this is what a side costs when no core is idle (docs/benchmarks.md, "Issue 15: closed").
+ */
+export function cpuAccounted(file, command, args) {
+  const parent = [
+    "import resource, signal, subprocess, sys",
+    "child = subprocess.Popen(sys.argv[2:])",
+    "for s in (signal.SIGTERM, signal.SIGINT): signal.signal(s, lambda n, f: child.send_signal(n))",
+    "child.wait()",
+    "r = resource.getrusage(resource.RUSAGE_CHILDREN)",
+    "open(sys.argv[1], 'a').write(f'{r.ru_utime} {r.ru_stime}\\n')",
+    "sys.exit(child.returncode if child.returncode >= 0 else 128 - child.returncode)",
+  ].join("\n");
+  return ["/usr/bin/python3", ["-c", parent, file, command, ...args]];
+}
+
+/** The CPU milliseconds of each run `cpuAccounted` appended to `file`. */
+export function cpuMs(file) {
+  return readFileSync(file, "utf8")
+    .trim()
+    .split("\n")
+    .map((line) => line.split(" ").map(Number))
+    .map(([user, sys]) => (user + sys) * 1000);
 }
 
 export const { freePort } = await import(join(ROOT, "dist", "lib", "net.js"));
