@@ -4,12 +4,10 @@
 // 200). Alternated (bench/figures.mjs). BENCH_ROUNDS=N for more rounds.
 import { join } from "node:path";
 import { execa } from "execa";
-import { CLI, CREDS, RAW_DJANGO_DEPLOY, cleanup, cli, cpuAccounted, cpuMs, fixtureRepo, freePort, tmp } from "./lib.mjs";
-import { QUICK, alternate, record, rounds } from "./figures.mjs";
+import { CLI, CREDS, RAW_DJANGO_DEPLOY, cleanup, cli, cpuAccounted, cpuRounds, fixtureRepo, freePort, tmp } from "./lib.mjs";
+import { alternate, record, rounds } from "./figures.mjs";
 
 const ROUNDS = rounds(9, 3);
-// Untimed rounds after the timed ones, each side under cpuAccounted: the CPU its whole process tree used.
-const CPU_ROUNDS = QUICK ? 0 : Number(process.env.BENCH_CPU_ROUNDS ?? 3);
 const PYTHON = "/usr/bin/python3";
 
 const RAW = `set -e
@@ -67,11 +65,8 @@ try {
     () => ours(),
     () => raw(),
   );
-  const cpu = { ours: join(tmp("deploy-cpu"), "ours"), raw: join(tmp("deploy-cpu"), "raw") };
-  for (let i = 0; i < CPU_ROUNDS; i++) {
-    await ours(cpu.ours);
-    await raw(cpu.raw);
-  }
+  // Each side's CPU time (bench/lib.mjs, cpuRounds): what it costs when no core is idle.
+  const cpu = await cpuRounds(ours, raw);
   await execa("git", ["-c", "user.name=bench", "-c", "user.email=bench@invalid", "commit", "-q", "--allow-empty", "-m", "last"], {
     cwd: repo,
   });
@@ -86,12 +81,12 @@ try {
     rawLabel: "raw steps",
     target: 1.15,
   });
-  if (CPU_ROUNDS > 0)
+  if (cpu)
     record({
       bench: "deploy",
       figure: "CPU time of the whole process tree, deploy of the Django fixture",
-      ours: cpuMs(cpu.ours),
-      raw: cpuMs(cpu.raw),
+      ours: cpu.ours,
+      raw: cpu.raw,
       rawLabel: "raw steps",
       kind: "info",
     });

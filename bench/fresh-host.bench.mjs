@@ -8,12 +8,10 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
-import { CREDS, RAW_DJANGO_DEPLOY, ROOT, cleanup, cli, cpuAccounted, cpuMs, fixtureRepo, freePort, onCleanup, tmp } from "./lib.mjs";
+import { CREDS, RAW_DJANGO_DEPLOY, ROOT, cleanup, cli, cpuAccounted, cpuRounds, fixtureRepo, freePort, onCleanup, tmp } from "./lib.mjs";
 import { QUICK, alternate, record, rounds } from "./figures.mjs";
 
 const ROUNDS = rounds(7, 2);
-// Untimed rounds after the timed ones, each side under cpuAccounted: the CPU its whole process tree used.
-const CPU_ROUNDS = QUICK ? 0 : Number(process.env.BENCH_CPU_ROUNDS ?? 3);
 const MB = Number(process.env.BENCH_DB_MB ?? (QUICK ? 10 : 100));
 const PYTHON = "/usr/bin/python3";
 const BINARY = join(ROOT, "node_modules", "@flydotio", "litestream-linux-x64", "litestream");
@@ -154,11 +152,8 @@ try {
     () => ours(),
     () => raw(),
   );
-  const cpu = { ours: join(tmp("fresh-cpu"), "ours"), raw: join(tmp("fresh-cpu"), "raw") };
-  for (let i = 0; i < CPU_ROUNDS; i++) {
-    await ours(cpu.ours);
-    await raw(cpu.raw);
-  }
+  // Each side's CPU time (bench/lib.mjs, cpuRounds): what it costs when no core is idle.
+  const cpu = await cpuRounds(ours, raw);
   record({
     bench: "fresh-host",
     figure: `\`up\` on an empty home → first 200, ${MB} MB`,
@@ -167,12 +162,12 @@ try {
     rawLabel: "`litestream restore` + raw deploy steps",
     target: 1.1,
   });
-  if (CPU_ROUNDS > 0)
+  if (cpu)
     record({
       bench: "fresh-host",
       figure: `CPU time of the whole process tree, first 200 and a graceful stop, ${MB} MB`,
-      ours: cpuMs(cpu.ours),
-      raw: cpuMs(cpu.raw),
+      ours: cpu.ours,
+      raw: cpu.raw,
       rawLabel: "raw steps",
       kind: "info",
     });

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { startFauxqs } from "fauxqs";
+import { QUICK } from "./figures.mjs";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const CLI = join(ROOT, "dist", "cli", "main.js");
@@ -124,12 +125,28 @@ export function cpuAccounted(file, command, args) {
 }
 
 /** The CPU milliseconds of each run `cpuAccounted` appended to `file`. */
-export function cpuMs(file) {
+function cpuMs(file) {
   return readFileSync(file, "utf8")
     .trim()
     .split("\n")
     .map((line) => line.split(" ").map(Number))
     .map(([user, sys]) => (user + sys) * 1000);
+}
+
+/**
+ * Untimed rounds after a bench's timed ones (none under --quick): `ours(file)` and `raw(file)` run their
+ * side's command under cpuAccounted(file, …). Each side's CPU milliseconds, or undefined when none ran.
+ */
+export async function cpuRounds(ours, raw) {
+  const n = QUICK ? 0 : Number(process.env.BENCH_CPU_ROUNDS ?? 3);
+  if (n === 0) return undefined;
+  const dir = tmp("cpu");
+  const files = { ours: join(dir, "ours"), raw: join(dir, "raw") };
+  for (let i = 0; i < n; i++) {
+    await ours(files.ours);
+    await raw(files.raw);
+  }
+  return { ours: cpuMs(files.ours), raw: cpuMs(files.raw) };
 }
 
 export const { freePort } = await import(join(ROOT, "dist", "lib", "net.js"));
