@@ -48,8 +48,8 @@ export async function alternate(n, ours, raw) {
  * One figure of the table. kind "ratio": ours vs raw, target is the highest ratio accepted; kind "limit": ours
  * alone, target is the highest value accepted (e.g. 80 MB); kind "info": no target (with or without a raw side).
  */
-export function record({ bench, figure, unit = "ms", ours, raw, rawLabel, target, kind = raw ? "ratio" : "limit", guard }) {
-  const row = { bench, figure, unit, kind, target, guard, rawLabel, ours: stats(ours), raw: raw ? stats(raw) : undefined };
+export function record({ bench, figure, unit = "ms", ours, raw, rawLabel, target, kind = raw ? "ratio" : "limit" }) {
+  const row = { bench, figure, unit, kind, target, rawLabel, ours: stats(ours), raw: raw ? stats(raw) : undefined };
   console.log(formatRow(row));
   if (process.env.BENCH_RESULTS) appendFileSync(process.env.BENCH_RESULTS, `${JSON.stringify(row)}\n`);
   return row;
@@ -71,14 +71,13 @@ export function verdict(row) {
 }
 
 /**
- * Far outside its target (what --quick fails on): even the more favourable of the two ratios is over the row's
- * guard, 2× the target unless the bench sets another (a quick run's small sizes can change a ratio).
+ * Far outside its target (what --quick fails on): even the more favourable of the two ratios is over twice the
+ * target.
  */
 export function farOutside(row) {
   const r = ratios(row);
   if (!r || row.kind === "info") return false;
-  const guard = row.guard ?? 2 * (row.kind === "ratio" ? row.target : 1);
-  return Math.min(r.median, r.min) > guard;
+  return Math.min(r.median, r.min) > 2 * (row.kind === "ratio" ? row.target : 1);
 }
 
 const num = (value, unit) => `${value >= 100 ? value.toFixed(0) : value.toFixed(1)} ${unit}`;

@@ -109,7 +109,7 @@ export async function makeDb(path, mb) {
  * The CPU time (user + sys, ms) of a command and every descendant it waited for: the command runs under a
  * small Python parent that forwards SIGTERM/SIGINT and, once it exits, appends getrusage(RUSAGE_CHILDREN) to
  * `file` as "user_s sys_s". Returns the argv to spawn. Under a saturated machine wall time follows CPU time,
- * so this is what a side costs when no core is idle (docs/benchmarks.md, "Issue 15: closed").
+ * so this is what a side costs when no core is idle (docs/benchmarks.md, "Issue 15: the decision").
  */
 export function cpuAccounted(file, command, args) {
   const parent = [

@@ -17,8 +17,6 @@ const { loadAppSpec } = await dist("config/app.js");
 
 const MB = Number(process.env.BENCH_DB_MB ?? (QUICK ? 10 : 100));
 const ROUNDS = rounds(9, 5);
-// Under --quick (10 MB) the step's fixed costs (replica probe, WAL check: a few ms) weigh ten times what they
-// do at 100 MB, so its guard is 3× rather than 2× the target.
 
 try {
   const home = join(tmp("restore"), "home");
@@ -85,7 +83,6 @@ try {
     raw,
     rawLabel: "`litestream restore` + `quick_check`",
     target: 1.05,
-    ...(MB < 50 ? { guard: 3 } : {}),
   });
   record({
     bench: "restore",
