@@ -26,14 +26,15 @@ export function caddyPaths(paths: HostPaths): CaddyPaths {
 const READY_MS = 20_000;
 
 /**
- * Caddy as a supervised child (own process group, restarted with backoff). It starts from the last config
- * hostctl loaded (written 0600 beside its socket), so a crash brings back the same routes; every change
- * goes through the admin API on the Unix socket.
+ * Caddy as a supervised child (own process group, restarted with backoff). It starts from the config file
+ * beside its socket (0600): the last one loaded, or the one `restartConfig` gives after a crash, so a crash
+ * brings back the same routes; every change goes through the admin API on the Unix socket.
  */
 export class CaddyProcess {
   private readonly child: SupervisedProcess;
   private version = 0;
   private lastPid: number | undefined;
+  private restartConfig: (() => Promise<unknown>) | undefined;
 
   constructor(
     readonly binary: CaddyBinary,
@@ -62,10 +63,13 @@ export class CaddyProcess {
         this.restarted();
         onChange();
       },
+      () => this.beforeRestart(),
     );
   }
 
-  async start(config: unknown): Promise<void> {
+  /** `restartConfig`: after Caddy exited, the config it starts again with (instead of the last one loaded). */
+  async start(config: unknown, restartConfig?: () => Promise<unknown>): Promise<void> {
+    this.restartConfig = restartConfig;
     await mkdir(this.paths.runDir, { recursive: true, mode: 0o700 });
     await mkdir(this.paths.storage, { recursive: true, mode: 0o700 });
     await Promise.all([chmod(this.paths.runDir, 0o700), chmod(this.paths.storage, 0o700)]);
@@ -96,6 +100,12 @@ export class CaddyProcess {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     await chmod(this.paths.socket, 0o600);
+  }
+
+  private async beforeRestart(): Promise<void> {
+    if (!this.restartConfig) return;
+    await writeFileAtomic(this.paths.config, JSON.stringify(await this.restartConfig()), 0o600);
+    this.version += 1;
   }
 
   private restarted(): void {

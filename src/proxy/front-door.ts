@@ -58,7 +58,7 @@ export class FrontDoor {
     await this.discardUnusable();
     const config = this.config();
     try {
-      await this.caddy.start(config);
+      await this.caddy.start(config, () => this.restartConfig());
     } catch (error) {
       await this.caddy.stop();
       throw error;
@@ -179,6 +179,26 @@ export class FrontDoor {
       }
     });
     this.pushing = next.catch(() => undefined);
+    return next;
+  }
+
+  /**
+   * Caddy exited and is about to start again, from a config file that may name a pair crossed since (Caddy
+   * would refuse it on every restart). With Caddy down nothing writes its storage, so an unusable pair there is
+   * one for good: it goes, and Caddy starts from the current config. Serialized with the loads.
+   */
+  private restartConfig(): Promise<unknown> {
+    const next = this.pushing.then(async () => {
+      await this.discardUnusable();
+      if (this.proxy.tls !== "off") this.stored = await storedCertificates(this.caddy.paths.storage, this.domains());
+      const config = this.config();
+      this.loaded = JSON.stringify(config);
+      return config;
+    });
+    this.pushing = next.then(
+      () => undefined,
+      () => undefined,
+    );
     return next;
   }
 

@@ -67,6 +67,8 @@ export class SupervisedProcess {
     readonly spec: ChildSpec,
     private readonly deps: ChildDeps,
     private readonly onChange: () => void = () => undefined,
+    /** Runs after the process exited and before it is started again (not before the first start). */
+    private readonly beforeRestart?: () => Promise<void>,
   ) {
     const log = deps.log.child({ app: spec.app, process: spec.type });
     this.logFile = new RotatingLog(spec.logPath, undefined, undefined, ({ path, error, droppedBytes }) => {
@@ -149,9 +151,23 @@ export class SupervisedProcess {
     this.timer = this.deps.clock.setTimeout(() => {
       this.restarts += 1;
       this.restartTimes = [...this.restartTimes.slice(-19), this.deps.clock.now().getTime()];
-      void this.spawn();
+      void this.respawn(log);
     }, decision.delayMs);
     this.onChange();
+  }
+
+  private async respawn(log: Logger): Promise<void> {
+    if (this.beforeRestart && this.wanted) {
+      try {
+        await this.beforeRestart();
+      } catch (error) {
+        log.warn(
+          { event: "process.before_restart_failed", reason: (error as Error).message },
+          "could not prepare the restart; restarting as before",
+        );
+      }
+    }
+    await this.spawn();
   }
 
   private output(chunk: Buffer): void {

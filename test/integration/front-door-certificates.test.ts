@@ -6,7 +6,7 @@ import { FIXTURES, freePort } from "../helpers/apps.js";
 import { runCli } from "../helpers/cli.js";
 import { caddyRoot, frontRequest, initWithFrontDoor } from "../helpers/front-door.js";
 import { gitRepo } from "../helpers/git.js";
-import { killAllSupervisors, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
+import { hostStatus, killAllSupervisors, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
 import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
 import { waitFor } from "../helpers/wait.js";
 import { selfSignedPair } from "../helpers/certificates.js";
@@ -21,7 +21,7 @@ afterAll(async () => {
 const pair = (dir: string, name: string) => selfSignedPair(dir, name, DOMAIN);
 
 describe("a certificate Caddy stored beside another one's key", () => {
-  it("is replaced by a new one from Caddy's CA, at start and while running, and the front door keeps loading configs", async () => {
+  it("is replaced by a new one from Caddy's CA, at start, while running and when Caddy restarts, and the front door keeps loading configs", async () => {
     const home = join(await tempDir(), "home");
     const { init, https } = await initWithFrontDoor(home, ["--replica-url", `file://${await tempDir("replica")}`]);
     expect(init.exitCode, init.stderr).toBe(0);
@@ -91,6 +91,25 @@ describe("a certificate Caddy stored beside another one's key", () => {
     const log = await sup.log();
     expect(log.match(/"event":"proxy.certificate_discarded"/g)).toHaveLength(2);
     expect(log).not.toContain('"event":"proxy.load_failed"');
+
+    // And when Caddy dies while a crossed pair is stored: its restart starts from the saved config, which
+    // names that pair, and Caddy would refuse it on every restart; the pair goes first.
+    const proxyPid = async () => (await hostStatus<{ proxy: { state: string; pid?: number } }>(home)).proxy;
+    const before = await proxyPid();
+    expect(before.state).toBe("running");
+    await writeFile(join(folder, `${DOMAIN}.key`), b.key);
+    process.kill(before.pid as number, "SIGKILL");
+    await waitFor(
+      "a restarted Caddy serving the 503 with a new certificate",
+      async () => {
+        const now = await proxyPid();
+        if (now.pid === undefined || now.pid === before.pid) return false;
+        return (await frontRequest({ host: DOMAIN, port: https, path: "/", ca }).catch(() => undefined))?.status === 503;
+      },
+      60_000,
+    );
+    expect(await storedCertificates(storage, [DOMAIN])).toHaveLength(1);
+    expect((await sup.log()).match(/"event":"proxy.certificate_discarded"/g)).toHaveLength(3);
     expect(await sup.stop()).toBe(0);
-  }, 180_000);
+  }, 240_000);
 });
