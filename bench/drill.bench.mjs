@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 // Restore drill vs the raw steps it wraps (`litestream restore -o` + `sqlite3 … 'PRAGMA integrity_check'`),
-// alternated on the same replica, for a 10 MB and a 100 MB database on a loopback S3 (fauxqs, in a process of
-// its own: bench/s3-server.mjs).
+// alternated on the same replica, for a 10 MB and a 100 MB database on a loopback S3 (fauxqs).
 // Records per size (bench/figures.mjs): drill vs raw (target ≤ 1.10) and the drill's RTO.
 // Usage: npm run build && node bench/drill.bench.mjs [--sizes 10,100] [--rounds 5]
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -10,6 +9,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { execa } from "execa";
 import { parseDocument } from "yaml";
+import { startFauxqs } from "fauxqs";
 import { S3Client, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { requireApp } from "../dist/apps/registry.js";
 import { touchCanary } from "../dist/drills/canary.js";
@@ -21,7 +21,7 @@ import { replicateArgs, restoreArgs } from "../dist/litestream/args.js";
 import { litestreamEnv } from "../dist/s3/credentials.js";
 import { freePort } from "../dist/lib/net.js";
 import { QUICK, record, rounds as benchRounds } from "./figures.mjs";
-import { cleanup, hostContext, s3Process } from "./lib.mjs";
+import { hostContext } from "./lib.mjs";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 const { values } = parseArgs({
@@ -101,8 +101,10 @@ async function rawSteps(home, db) {
   }
 }
 
+const s3 = await startFauxqs({ port: 0, host: "127.0.0.1", logger: false });
+const endpoint = `http://127.0.0.1:${s3.port}`;
 const bucket = "drill-bench";
-const { endpoint } = await s3Process([bucket]);
+s3.createBucket(bucket);
 const client = new S3Client({ endpoint, region: "us-east-1", forcePathStyle: true, credentials });
 const homes = [];
 try {
@@ -143,6 +145,6 @@ try {
   }
 } finally {
   client.destroy();
-  await cleanup();
+  await s3.stop();
   await Promise.all(homes.map((h) => rm(h, { recursive: true, force: true })));
 }

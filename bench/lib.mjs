@@ -36,30 +36,6 @@ export async function s3() {
   return `http://127.0.0.1:${server.port}`;
 }
 
-/** bench/s3-server.mjs started with `buckets`: its endpoint, and `stop` (also run by cleanup()). */
-export async function s3Process(buckets) {
-  const child = execa(process.execPath, [join(ROOT, "bench", "s3-server.mjs"), ...buckets], {
-    stdin: "pipe",
-    stderr: "inherit",
-    buffer: false,
-    reject: false,
-  });
-  const port = await new Promise((resolve, reject) => {
-    let seen = "";
-    child.stdout.on("data", (chunk) => {
-      seen += chunk.toString();
-      if (seen.includes("\n")) resolve(JSON.parse(seen.slice(0, seen.indexOf("\n"))).port);
-    });
-    child.on("exit", (code) => reject(new Error(`bench/s3-server.mjs exited (${code}) before it listened`)));
-  });
-  const stop = async () => {
-    child.stdin.end();
-    await child;
-  };
-  onCleanup(stop);
-  return { endpoint: `http://127.0.0.1:${port}`, stop };
-}
-
 /** A HostContext for an in-process bench side (restore step, drill), built from dist/ as the CLI builds its own. */
 export async function hostContext(home, env = CREDS) {
   const dist = (path) => import(join(ROOT, "dist", path));
