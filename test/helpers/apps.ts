@@ -1,7 +1,8 @@
 import { cp, mkdir, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
-import { ROOT } from "./cli.js";
+import { ROOT, runCli, type CliResult } from "./cli.js";
+import { freePort } from "../../src/lib/net.js";
 import { waitFor } from "./wait.js";
 
 export const FIXTURES = join(ROOT, "test", "fixtures");
@@ -24,7 +25,22 @@ export async function migrateDjango(home: string, app: string, releaseDir: strin
   });
 }
 
-export { freePort } from "../../src/lib/net.js";
+export { freePort };
+
+/**
+ * `hostctl app add NAME --kind generic --repo REPO --port <a free port> --db db.sqlite3 EXTRA…`, the app most
+ * integration tests register; the caller asserts on the result.
+ */
+export async function addGenericApp(
+  home: string,
+  name: string,
+  repo: string,
+  extra: string[] = [],
+  options: { env?: Record<string, string> } = {},
+): Promise<CliResult> {
+  const args = ["app", "add", name, "--kind", "generic", "--repo", repo, "--port", String(await freePort()), "--db", "db.sqlite3"];
+  return runCli(home, [...args, ...extra], options);
+}
 
 export async function httpGet(port: number, path: string): Promise<{ status: number; body: string }> {
   const response = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(5000) });

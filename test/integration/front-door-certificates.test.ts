@@ -2,7 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { storedCertificates } from "../../src/proxy/stored-certificates.js";
-import { FIXTURES, freePort } from "../helpers/apps.js";
+import { FIXTURES, addGenericApp } from "../helpers/apps.js";
 import { runCli } from "../helpers/cli.js";
 import { caddyRoot, frontRequest, initWithFrontDoor } from "../helpers/front-door.js";
 import { gitRepo } from "../helpers/git.js";
@@ -26,21 +26,7 @@ describe("a certificate Caddy stored beside another one's key", () => {
     const { init, https } = await initWithFrontDoor(home, ["--replica-url", `file://${await tempDir("replica")}`]);
     expect(init.exitCode, init.stderr).toBe(0);
     const repo = await gitRepo({ fixture: join(FIXTURES, "generic-app") });
-    const add = await runCli(home, [
-      "app",
-      "add",
-      "crossed",
-      "--kind",
-      "generic",
-      "--repo",
-      repo.dir,
-      "--port",
-      String(await freePort()),
-      "--db",
-      "db.sqlite3",
-      "--domain",
-      DOMAIN,
-    ]);
+    const add = await addGenericApp(home, "crossed", repo.dir, ["--domain", DOMAIN]);
     expect(add.exitCode, add.stderr).toBe(0);
 
     // What two issuances racing past Caddy 2.6's storage lock leave: one's certificate beside the other's key.

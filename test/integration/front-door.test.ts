@@ -7,7 +7,7 @@ import { parseDocument } from "yaml";
 import { runCli } from "../helpers/cli.js";
 import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
 import { waitFor } from "../helpers/wait.js";
-import { FIXTURES, freePort } from "../helpers/apps.js";
+import { FIXTURES, addGenericApp, freePort } from "../helpers/apps.js";
 import { gitRepo, type TestRepo } from "../helpers/git.js";
 import { sql } from "../helpers/sqlite.js";
 import { closedPort } from "../helpers/s3.js";
@@ -39,21 +39,7 @@ describe("the front door while an app waits for its replica", () => {
     const s3 = `http://127.0.0.1:${await closedPort()}`;
     const { https } = await initFrontDoor(home, ["--replica-url", "s3://hostctl-test/wait", "--s3-endpoint", s3, "--s3-force-path-style"]);
     const repo = await gitRepo({ fixture: join(FIXTURES, "generic-app") });
-    const add = await runCli(home, [
-      "app",
-      "add",
-      "wait",
-      "--kind",
-      "generic",
-      "--repo",
-      repo.dir,
-      "--port",
-      String(await freePort()),
-      "--db",
-      "db.sqlite3",
-      "--domain",
-      "wait.test",
-    ]);
+    const add = await addGenericApp(home, "wait", repo.dir, ["--domain", "wait.test"]);
     expect(add.exitCode, add.stderr).toBe(0);
     const sup = await startSupervisor(home, { AWS_ACCESS_KEY_ID: "k", AWS_SECRET_ACCESS_KEY: "s" });
     await waitForSocket(home);
@@ -122,23 +108,7 @@ describe("the front door (real Caddy, loopback)", () => {
     home = join(await tempDir(), "home");
     ports = await initFrontDoor(home, ["--replica-url", `file://${await tempDir("replica")}`]);
     repo = await gitRepo({ fixture: join(FIXTURES, "generic-app") });
-    const add = await runCli(home, [
-      "app",
-      "add",
-      "shop",
-      "--kind",
-      "generic",
-      "--repo",
-      repo.dir,
-      "--port",
-      String(await freePort()),
-      "--db",
-      "db.sqlite3",
-      "--domain",
-      "shop.test",
-      "--domain",
-      "www.shop.test",
-    ]);
+    const add = await addGenericApp(home, "shop", repo.dir, ["--domain", "shop.test", "--domain", "www.shop.test"]);
     expect(add.exitCode, add.stderr).toBe(0);
     // Short enough for the never-answering release below, long enough for a first start on a loaded machine.
     await editYaml(join(home, "apps", "shop", "app.yml"), ["healthcheck", "timeout"], "15s");

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
 import { CLI, runCli } from "../helpers/cli.js";
-import { FIXTURES, freePort } from "../helpers/apps.js";
+import { FIXTURES, addGenericApp } from "../helpers/apps.js";
 import { gitRepo } from "../helpers/git.js";
 import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
 import { waitFor } from "../helpers/wait.js";
@@ -23,23 +23,7 @@ async function setup(release: string): Promise<string> {
   const repo = await gitRepo({ fixture: join(FIXTURES, "generic-app") });
   await repo.commit("slow release phase", { Procfile: `web: /usr/bin/python3 server.py\nrelease: ${release}\n` });
   expect((await runCli(home, ["init", "--replica-url", `file://${join(await tempDir(), "replica")}`])).exitCode).toBe(0);
-  expect(
-    (
-      await runCli(home, [
-        "app",
-        "add",
-        "blog",
-        "--kind",
-        "generic",
-        "--repo",
-        repo.dir,
-        "--port",
-        String(await freePort()),
-        "--db",
-        "db.sqlite3",
-      ])
-    ).exitCode,
-  ).toBe(0);
+  expect((await addGenericApp(home, "blog", repo.dir)).exitCode).toBe(0);
   return home;
 }
 

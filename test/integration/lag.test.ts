@@ -7,7 +7,7 @@ import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
 import { TEST_CREDENTIALS, startPrivateS3 } from "../helpers/s3.js";
 import { waitFor } from "../helpers/wait.js";
 import { sql } from "../helpers/sqlite.js";
-import { FIXTURES, freePort, installRelease } from "../helpers/apps.js";
+import { FIXTURES, addGenericApp, installRelease } from "../helpers/apps.js";
 import { gitRepo } from "../helpers/git.js";
 import { hostStatus, killAllSupervisors, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
 import { fetchMetricsText } from "../../src/litestream/scrape.js";
@@ -65,25 +65,7 @@ describe.each(ENGINES)("replication lag in status and the deploy guard (Litestre
     doc.setIn(["litestream", "template"], template);
     await writeFile(join(home, "hostctl.yml"), doc.toString());
     const repo = await gitRepo({ fixture: join(FIXTURES, "generic-app") });
-    const add = await runCli(
-      home,
-      [
-        "app",
-        "add",
-        "shop",
-        "--kind",
-        "generic",
-        "--repo",
-        repo.dir,
-        "--port",
-        String(await freePort()),
-        "--db",
-        "db.sqlite3",
-        "--max-lag",
-        "8s",
-      ],
-      { env },
-    );
+    const add = await addGenericApp(home, "shop", repo.dir, ["--max-lag", "8s"], { env });
     expect(add.exitCode, add.stderr).toBe(0);
     await installRelease(home, "shop", "generic-app");
     const db = join(home, "apps", "shop", "data", "db.sqlite3");

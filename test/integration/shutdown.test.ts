@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
 import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
-import { FIXTURES, freePort } from "../helpers/apps.js";
+import { FIXTURES, addGenericApp, freePort } from "../helpers/apps.js";
 import { gitRepo } from "../helpers/git.js";
 import { killAllSupervisors, startSupervisor } from "../helpers/supervisor.js";
 import { waitFor } from "../helpers/wait.js";
@@ -58,23 +58,7 @@ describe("shutdown while an app is still booting", () => {
     const repo = await gitRepo({ fixture: join(FIXTURES, "generic-app") });
     const home = join(await tempDir(), "home");
     expect((await runCli(home, ["init", "--replica-url", `file://${join(await tempDir(), "replica")}`])).exitCode).toBe(0);
-    expect(
-      (
-        await runCli(home, [
-          "app",
-          "add",
-          "gen",
-          "--kind",
-          "generic",
-          "--repo",
-          repo.dir,
-          "--port",
-          String(await freePort()),
-          "--db",
-          "db.sqlite3",
-        ])
-      ).exitCode,
-    ).toBe(0);
+    expect((await addGenericApp(home, "gen", repo.dir)).exitCode).toBe(0);
     // This host says the database was replicated, yet the replica is empty: the boot refuses to start it
     // (and retries later), so the begun deploy waits for a restore that does not come.
     await mkdir(join(home, "apps", "gen"), { recursive: true });
