@@ -190,8 +190,7 @@ export class FrontDoor {
   private restartConfig(): Promise<unknown> {
     const next = this.pushing.then(async () => {
       await this.discardUnusable();
-      if (this.proxy.tls !== "off") this.stored = await storedCertificates(this.caddy.paths.storage, this.domains());
-      const config = this.config();
+      const config = await this.currentConfig();
       this.loaded = JSON.stringify(config);
       return config;
     });
@@ -202,9 +201,14 @@ export class FrontDoor {
     return next;
   }
 
-  private async loadIfChanged(): Promise<void> {
+  /** The config for the apps' state now, with the sound pairs Caddy's storage holds now. */
+  private async currentConfig(): Promise<Record<string, unknown>> {
     if (this.proxy.tls !== "off") this.stored = await storedCertificates(this.caddy.paths.storage, this.domains());
-    const config = this.config();
+    return this.config();
+  }
+
+  private async loadIfChanged(): Promise<void> {
+    const config = await this.currentConfig();
     const text = JSON.stringify(config);
     if (text === this.loaded) return;
     await this.caddy.load(config);
