@@ -40,8 +40,7 @@ try {
   const work = tmp("deploy-raw");
   const rawEnv = { REPO: repo, WORK: work, PORT: String(await freePort()), DATABASE_URL: `sqlite:///${join(work, "db.sqlite3")}` };
   const raw = (cpuFile) => {
-    const [command, args] = cpuFile ? cpuAccounted(cpuFile, "/bin/sh", ["-c", RAW]) : ["/bin/sh", ["-c", RAW]];
-    return execa(command, args, { env: rawEnv });
+    return execa(...cpuAccounted(cpuFile, "/bin/sh", ["-c", RAW]), { env: rawEnv });
   };
   // Each round deploys a new commit (deploy refuses the live one); committing is not timed.
   let commits = 0;
@@ -52,19 +51,14 @@ try {
       { cwd: repo },
     );
     const start = process.hrtime.bigint();
-    if (cpuFile) await execa(...cpuAccounted(cpuFile, process.execPath, [CLI, "--home", home, "deploy", "blog"]), { env: CREDS });
-    else await cli(home, ["deploy", "blog"]);
+    await execa(...cpuAccounted(cpuFile, process.execPath, [CLI, "--home", home, "deploy", "blog"]), { env: CREDS });
     return Number(process.hrtime.bigint() - start) / 1e6;
   };
 
   // Warm-up: first migrate of each database, page cache.
   await ours();
   await raw();
-  const { ours: hostctlMs, raw: rawMs } = await alternate(
-    ROUNDS,
-    () => ours(),
-    () => raw(),
-  );
+  const { ours: hostctlMs, raw: rawMs } = await alternate(ROUNDS, ours, raw);
   // Each side's CPU time (bench/lib.mjs, cpuRounds): what it costs when no core is idle.
   const cpu = await cpuRounds(ours, raw);
   await execa("git", ["-c", "user.name=bench", "-c", "user.email=bench@invalid", "commit", "-q", "--allow-empty", "-m", "last"], {

@@ -46,7 +46,7 @@ function up(home, cpuFile) {
   const stderr = process.env.BENCH_UP_LOG ? { file: `${process.env.BENCH_UP_LOG}.stderr` } : "ignore";
   const debug = process.env.BENCH_UP_LOG ? ["--log-level", "debug"] : [];
   const argv = [join(ROOT, "dist", "cli", "main.js"), "--home", home, ...debug, "up"];
-  const [command, args] = cpuFile ? cpuAccounted(cpuFile, process.execPath, argv) : [process.execPath, argv];
+  const [command, args] = cpuAccounted(cpuFile, process.execPath, argv);
   const child = execa(command, args, {
     env: { ...CREDS, ...QUIET },
     reject: false,
@@ -123,7 +123,7 @@ try {
   const raw = async (cpuFile) => {
     for (const name of ["release", "db.sqlite3", "db.sqlite3-wal", "db.sqlite3-shm"])
       rmSync(join(work, name), { recursive: true, force: true });
-    const [command, args] = cpuFile ? cpuAccounted(cpuFile, "/bin/sh", ["-c", RAW]) : ["/bin/sh", ["-c", RAW]];
+    const [command, args] = cpuAccounted(cpuFile, "/bin/sh", ["-c", RAW]);
     const start = process.hrtime.bigint();
     await execa(command, args, { env: rawEnv });
     return Number(process.hrtime.bigint() - start) / 1e6;
@@ -147,11 +147,7 @@ try {
   };
 
   await raw(); // warm-up: page cache, Python bytecode
-  const { ours: hostctlMs, raw: rawMs } = await alternate(
-    ROUNDS,
-    () => ours(),
-    () => raw(),
-  );
+  const { ours: hostctlMs, raw: rawMs } = await alternate(ROUNDS, ours, raw);
   // Each side's CPU time (bench/lib.mjs, cpuRounds): what it costs when no core is idle.
   const cpu = await cpuRounds(ours, raw);
   record({

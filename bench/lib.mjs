@@ -84,10 +84,11 @@ export async function makeDb(path, mb) {
 /**
  * The CPU time (user + sys, ms) of a command and every descendant it waited for: the command runs under a
  * small Python parent that forwards SIGTERM/SIGINT and, once it exits, appends getrusage(RUSAGE_CHILDREN) to
- * `file` as "user_s sys_s". Returns the argv to spawn. Under a saturated machine wall time follows CPU time,
+ * `file` as "user_s sys_s". Returns the command and arguments to spawn: the command's own without a `file`. Under a saturated machine wall time follows CPU time,
  * so this is what a side costs when no core is idle (docs/benchmarks.md, "Issue 15: the decision").
  */
 export function cpuAccounted(file, command, args) {
+  if (!file) return [command, args];
   const parent = [
     "import resource, signal, subprocess, sys",
     "child = subprocess.Popen(sys.argv[2:])",
