@@ -123,6 +123,7 @@ export class FrontDoor {
    */
   async switchTo(app: string, port: number, releaseDir: string): Promise<number> {
     const started = Date.now();
+    const routesChange = !this.live.has(app);
     await this.relay.socketFor(app);
     await pointStaticLink(this.staticDir(), app, staticRoot(releaseDir));
     this.relay.point(app, port);
@@ -132,7 +133,8 @@ export class FrontDoor {
       entry.live = port;
       await writeInternalPorts(this.ctx.paths, this.ports);
     }
-    await this.push();
+    // Not for every switch: a load would also take in whatever else changed (a certificate stored meanwhile).
+    if (routesChange) await this.push();
     return Date.now() - started;
   }
 
