@@ -13,7 +13,7 @@ import { Agent as HttpAgent, request as httpRequest } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { join } from "node:path";
 import { execa, execaSync } from "execa";
-import { CLI, cleanup, cli, fixtureRepo, freePort, onCleanup, tmp } from "./lib.mjs";
+import { CLI, ROOT, cleanup, cli, fixtureRepo, freePort, onCleanup, tmp } from "./lib.mjs";
 
 const SWITCHES = Number(process.env.BENCH_SWITCHES ?? 3);
 const LOADS = Number(process.env.BENCH_LOADS ?? 3);
@@ -87,6 +87,42 @@ function load(target, isSwitching, kinds = ["fresh", "keep-alive"]) {
 function within(samples, kind, from, to) {
   const mine = samples.filter((s) => s.kind === kind && s.at >= from && s.at < to);
   return { n: mine.length, failed: mine.filter((s) => !s.ok).length };
+}
+
+/**
+ * The relay's own cost: UpstreamRelay in a process of its own in front of the live port, sent GET /health by 4
+ * loops that open a connection per request to its socket, as Caddy does. Resolves its CPU µs per request.
+ */
+async function relayAlone(port, requests = 2000) {
+  const dir = tmp("front-door-relay");
+  const script = `import { UpstreamRelay } from ${JSON.stringify(join(ROOT, "dist", "proxy", "upstream-relay.js"))};
+const relay = new UpstreamRelay(process.argv[1], 10000);
+await relay.socketFor("bench");
+relay.point("bench", Number(process.argv[2]));
+process.stdout.write("ready\\n");`;
+  const child = execa(process.execPath, ["--input-type=module", "-e", script, dir, String(port)], { reject: false, buffer: false });
+  onCleanup(async () => {
+    child.kill("SIGKILL");
+    await child;
+  });
+  await new Promise((resolve) => child.stdout.once("data", resolve));
+  const socketPath = join(dir, "bench.sock");
+  const from = cpuSeconds(child.pid);
+  let sent = 0;
+  const loop = async () => {
+    while (sent++ < requests) {
+      await new Promise((resolve, reject) => {
+        const req = httpRequest({ socketPath, path: "/health", agent: false, headers: { Host: HOST, Connection: "close" } }, (res) => {
+          res.resume();
+          res.on("end", resolve);
+        });
+        req.on("error", reject);
+        req.end();
+      });
+    }
+  };
+  await Promise.all([loop(), loop(), loop(), loop()]);
+  return ((cpuSeconds(child.pid) - from) * 1e6) / requests;
 }
 
 /** user + system CPU seconds a process has used (Linux /proc). */
@@ -290,10 +326,14 @@ try {
   );
 
   console.log(
-    `relay cost (steady load, ${steadySamples.length} requests in 8 s): supervisor ${perRequest(supCpu)} µs CPU per request (idle baseline subtracted), Caddy ${perRequest(caddyCpu)} µs per request`,
+    `CPU per request under the steady load (${steadySamples.length} requests in 8 s): supervisor ${perRequest(supCpu)} µs (its idle CPU subtracted; it relays each request and writes gunicorn's access-log line), Caddy ${perRequest(caddyCpu)} µs`,
+  );
+  const livePort = JSON.parse((await cli(home, ["status", "--json"])).stdout).apps.find((a) => a.name === "blog").live_port;
+  console.log(
+    `relay alone: ${(await relayAlone(livePort)).toFixed(0)} µs CPU per request (its own process, a connection per request as from Caddy)`,
   );
 
-  // 2. Proxy overhead at a fixed rate, interleaved.
+  // 4. Proxy overhead at a fixed rate, interleaved.
   const status = JSON.parse((await cli(home, ["status", "--json"])).stdout);
   const live = status.apps.find((a) => a.name === "blog").live_port;
   const viaCaddy = {

@@ -52,7 +52,7 @@ export class FrontDoor {
     readonly proxy: ProxyConfig,
     private readonly caddy: CaddyProcess,
     private readonly view: () => AppView[],
-    /** Whether Caddy's reloads (every switch) keep queued connections (listener-handover.ts). */
+    /** Whether Caddy's reloads (config changes) keep queued connections (listener-handover.ts). */
     readonly handover: ListenerHandover,
   ) {
     this.relay = new UpstreamRelay(join(caddy.paths.runDir, "upstreams"), parseDuration(proxy.try_duration) ?? 10_000);
@@ -205,6 +205,9 @@ export class FrontDoor {
   }
 
   private async loadIfChanged(): Promise<void> {
+    // With the pairs of the last load: a certificate Caddy stored since is in its cache already, and a load would
+    // close the idle connections clients keep to it.
+    if (JSON.stringify(this.config()) === this.loaded) return;
     const config = await this.currentConfig();
     const text = JSON.stringify(config);
     if (text === this.loaded) return;

@@ -33,7 +33,7 @@ async function upstream(): Promise<number> {
   return port;
 }
 
-describe("Caddy's config loads under load (each blue/green switch is one)", () => {
+describe("Caddy's config loads under load (an app added or removed, stopped or started, a domain)", () => {
   it("reset no connection once the listener handover is on: every request of clients opening a connection each time answers", async () => {
     expect(["on", "turned_on"]).toContain((await ensureListenerHandover()).state);
     const dir = await tempDir("caddy-reload");
