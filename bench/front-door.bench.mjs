@@ -89,17 +89,21 @@ function within(samples, kind, from, to) {
   return { n: mine.length, failed: mine.filter((s) => !s.ok).length };
 }
 
-/**
- * The relay's own cost: UpstreamRelay in a process of its own in front of the live port, sent GET /health by 4
- * loops that open a connection per request to its socket, as Caddy does. Resolves its CPU µs per request.
- */
-async function relayAlone(port, requests = 2000) {
-  const dir = tmp("front-door-relay");
-  const script = `import { UpstreamRelay } from ${JSON.stringify(join(ROOT, "dist", "proxy", "upstream-relay.js"))};
+const RELAY_SCRIPT = `import { UpstreamRelay } from ${JSON.stringify(join(ROOT, "dist", "proxy", "upstream-relay.js"))};
 const relay = new UpstreamRelay(process.argv[1], 10000);
 await relay.socketFor("bench");
 relay.point("bench", Number(process.argv[2]));
 process.stdout.write("ready\\n");`;
+/** For scale: the least a Node process does per connection, a bare HTTP server answering on such a socket. */
+const NODE_HTTP_SCRIPT = `import { createServer } from "node:http";
+createServer((req, res) => res.end("ok")).listen(process.argv[1] + "/bench.sock", () => process.stdout.write("ready\\n"));`;
+
+/**
+ * A process's own CPU per request: the relay (or the bare server) in a process of its own in front of the live
+ * port, sent GET /health by 4 loops that open a connection per request to its socket, as Caddy does.
+ */
+async function relayAlone(port, script, requests = 2000) {
+  const dir = tmp("front-door-relay");
   const child = execa(process.execPath, ["--input-type=module", "-e", script, dir, String(port)], { reject: false, buffer: false });
   onCleanup(async () => {
     child.kill("SIGKILL");
@@ -330,7 +334,7 @@ try {
   );
   const livePort = JSON.parse((await cli(home, ["status", "--json"])).stdout).apps.find((a) => a.name === "blog").live_port;
   console.log(
-    `relay alone: ${(await relayAlone(livePort)).toFixed(0)} µs CPU per request (its own process, a connection per request as from Caddy)`,
+    `relay alone: ${(await relayAlone(livePort, RELAY_SCRIPT)).toFixed(0)} µs CPU per request (its own process, a connection per request as from Caddy); a bare Node HTTP server answering on such a socket: ${(await relayAlone(livePort, NODE_HTTP_SCRIPT)).toFixed(0)} µs`,
   );
 
   // 4. Proxy overhead at a fixed rate, interleaved.
