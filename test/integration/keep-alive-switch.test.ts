@@ -6,7 +6,7 @@ import { waitFor } from "../helpers/wait.js";
 import { FIXTURES, addGenericApp } from "../helpers/apps.js";
 import { gitRepo, type TestRepo } from "../helpers/git.js";
 import { sql } from "../helpers/sqlite.js";
-import { killAllSupervisors, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
+import { hostStatus, killAllSupervisors, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
 import { caddyRoot, frontRequest, initWithFrontDoor } from "../helpers/front-door.js";
 import { startKeepAliveLoad } from "../helpers/keep-alive-load.js";
 
@@ -37,6 +37,8 @@ describe("switches under keep-alive clients (real Caddy, loopback)", () => {
   }, 150_000);
 
   it("loses no request of kept-alive HTTP/1.1 and HTTP/2 connections through 5 deploys, a rollback and a restart", async () => {
+    const configVersion = async () => (await hostStatus<{ proxy: { config_version: number } }>(home)).proxy.config_version;
+    const versionBefore = await configVersion();
     const load = startKeepAliveLoad(shop(), { http1: 4, http2: 2, minRequests: 10_000, maxRequests: 40_000 });
     const started = Date.now();
     const steps: string[] = [];
@@ -53,6 +55,8 @@ describe("switches under keep-alive clients (real Caddy, loopback)", () => {
     await step("rollback", ["rollback", "shop"]);
     await step("restart", ["restart", "shop"]);
     const result = await load.stop();
+    // Not one switch loaded Caddy's config: its servers, and the connections they hold, stayed.
+    expect(await configVersion()).toBe(versionBefore);
     // Where a failure fell among the switches says which step dropped it.
     expect(result.failures, steps.join("\n")).toEqual([]);
     expect(result.requests).toBeGreaterThanOrEqual(10_000);
