@@ -213,6 +213,8 @@ export class FrontDoor {
     if (text === this.loaded) return;
     await this.caddy.load(config);
     this.loaded = text;
+    // Caddy dials no removed app's socket any more.
+    this.relay.retain(new Set(this.view().map((a) => a.name)));
   }
 
   private domains(): string[] {

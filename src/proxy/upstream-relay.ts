@@ -59,10 +59,13 @@ export class UpstreamRelay {
     return this.open.get(port) ?? 0;
   }
 
+  /** Stops listening for apps not in `apps` (removed ones); connections already relayed finish on their own. */
+  retain(apps: ReadonlySet<string>): void {
+    void this.closeWhere((app) => !apps.has(app));
+  }
+
   async close(): Promise<void> {
-    const servers = [...this.routes.values()].map((r) => r.server);
-    this.routes.clear();
-    await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+    await this.closeWhere(() => true);
   }
 
   /** Where the app's socket is (whether or not it listens yet). */
@@ -77,6 +80,12 @@ export class UpstreamRelay {
   }
 
   // Private
+
+  private async closeWhere(drop: (app: string) => boolean): Promise<void> {
+    const servers = [...this.routes].filter(([app]) => drop(app));
+    for (const [app] of servers) this.routes.delete(app);
+    await Promise.all(servers.map(([, route]) => new Promise((resolve) => route.server.close(resolve))));
+  }
 
   /** Connects to the live port, retrying while it refuses (or none is live) for up to holdMs; Caddy's bytes wait. */
   private relay(route: Route, down: Socket, since: number): void {

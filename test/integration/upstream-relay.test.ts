@@ -73,6 +73,17 @@ describe("an app's upstream relay", () => {
     expect(await answer).toBe(String(port));
   });
 
+  it("stops listening for an app that was removed, and keeps the others", async () => {
+    const port = await release();
+    const { relay, socket } = await relayFor("kept");
+    const removed = await relay.socketFor("removed");
+    relay.point("kept", port);
+    relay.retain(new Set(["kept"]));
+    await waitFor("the removed app's socket gone", async () => !(await stat(removed).catch(() => undefined)));
+    await expect(viaSocket(removed)).rejects.toThrow(/ENOENT|ECONNREFUSED/);
+    expect(await viaSocket(socket)).toBe(String(port));
+  });
+
   it("closes a connection no port accepted within the hold time", async () => {
     const { relay, socket } = await relayFor("gone", 300);
     relay.point("gone", await freePort());
