@@ -53,11 +53,8 @@ function http1Client(target: Target, opened: () => void): { send: Send; close: (
           res.on("error", (error) => reject(Object.assign(error, { reused: req.reusedSocket })));
         },
       );
-      req.on("socket", (socket) => {
-        if (!req.reusedSocket) {
-          opened();
-          socket.setMaxListeners(0);
-        }
+      req.on("socket", () => {
+        if (!req.reusedSocket) opened();
       });
       req.on("timeout", () => req.destroy(new Error("timed out")));
       req.on("error", (error) => reject(Object.assign(error, { reused: req.reusedSocket })));
