@@ -1,17 +1,22 @@
 // The front door, measured on the Django fixture behind real Caddy (loopback, tls internal):
-// 1. switch under load: 4 clients (GET / and POST /notes, a new TLS connection per request) during deploys,
-//    rollbacks and restarts: failed requests (must be 0) and p99 latency during switches vs steady state;
-// 2. proxy overhead: the same GET /health through Caddy (HTTPS, keep-alive) vs straight to gunicorn's
+// 1. switch under load: 4 clients opening a new TLS connection per request and 4 keeping one connection alive
+//    (GET / and POST /notes each) during deploys, rollbacks and restarts: failed requests per switch for each
+//    kind of client (must be 0) and p99 latency during switches vs steady state;
+// 2. the config loads that remain (a domain added, then live; the app removed) under the same load: failed
+//    requests per load, for each kind of client;
+// 3. the relay's cost: CPU of the supervisor (which relays every proxied request) and of Caddy per request;
+// 4. proxy overhead: the same GET /health through Caddy (HTTPS, keep-alive) vs straight to gunicorn's
 //    internal port (HTTP, keep-alive), interleaved at a fixed rate in one run.
-// BENCH_SWITCHES=N switches per kind (default 3).
+// BENCH_SWITCHES=N switches per kind (default 3), BENCH_LOADS=N domains added and removed (default 3).
 import { readFileSync } from "node:fs";
 import { Agent as HttpAgent, request as httpRequest } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { join } from "node:path";
-import { execa } from "execa";
-import { cleanup, cli, fixtureRepo, freePort, onCleanup, tmp } from "./lib.mjs";
+import { execa, execaSync } from "execa";
+import { CLI, ROOT, cleanup, cli, fixtureRepo, freePort, onCleanup, tmp } from "./lib.mjs";
 
 const SWITCHES = Number(process.env.BENCH_SWITCHES ?? 3);
+const LOADS = Number(process.env.BENCH_LOADS ?? 3);
 const HOST = "blog.test";
 
 function once(options, body) {
@@ -34,11 +39,17 @@ function pct(values, p) {
   return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-/** 4 clients until stop(); each sample: latency, ok, and whether a switch was in progress. */
-function load(target, isSwitching) {
+/**
+ * 4 clients opening a connection per request and 4 keeping theirs alive, until stop(); each sample: its start
+ * time, latency, ok, the client's kind, and whether a switch was in progress.
+ */
+function load(target, isSwitching, kinds = ["fresh", "keep-alive"]) {
   let running = true;
   const samples = [];
-  const loop = async (client) => {
+  const agents = [];
+  const loop = async (client, kind) => {
+    const agent = kind === "fresh" ? false : new HttpsAgent({ keepAlive: true, maxSockets: 1, ca: target.ca });
+    if (agent) agents.push(agent);
     for (let i = 0; running; i++) {
       const write = i % 2 === 1;
       const body = write ? `body=c${client}-${i}` : undefined;
@@ -47,7 +58,7 @@ function load(target, isSwitching) {
         port: target.port,
         servername: HOST,
         ca: target.ca,
-        agent: false,
+        agent,
         path: write ? "/notes" : "/",
         method: write ? "POST" : "GET",
         headers: {
@@ -56,18 +67,72 @@ function load(target, isSwitching) {
         },
       };
       const switching = isSwitching();
+      const at = Date.now();
       const r = await once(options, body);
-      samples.push({ ...r, switching: switching || isSwitching() });
+      samples.push({ ...r, at, kind, switching: switching || isSwitching() });
     }
   };
-  const loops = [0, 1, 2, 3].map(loop);
+  const loops = kinds.flatMap((kind) => [0, 1, 2, 3].map((c) => loop(c, kind)));
   return {
     stop: async () => {
       running = false;
       await Promise.all(loops);
+      for (const agent of agents) agent.destroy();
       return samples;
     },
   };
+}
+
+/** Requests started in [from, to) and, of those, failed, for one kind of client. */
+function within(samples, kind, from, to) {
+  const mine = samples.filter((s) => s.kind === kind && s.at >= from && s.at < to);
+  return { n: mine.length, failed: mine.filter((s) => !s.ok).length };
+}
+
+const RELAY_SCRIPT = `import { UpstreamRelay } from ${JSON.stringify(join(ROOT, "dist", "proxy", "upstream-relay.js"))};
+const relay = new UpstreamRelay(process.argv[1], 10000);
+await relay.socketFor("bench");
+relay.point("bench", Number(process.argv[2]));
+process.stdout.write("ready\\n");`;
+/** For scale: the least a Node process does per connection, a bare HTTP server answering on such a socket. */
+const NODE_HTTP_SCRIPT = `import { createServer } from "node:http";
+createServer((req, res) => res.end("ok")).listen(process.argv[1] + "/bench.sock", () => process.stdout.write("ready\\n"));`;
+
+/**
+ * A process's own CPU per request: the relay (or the bare server) in a process of its own in front of the live
+ * port, sent GET /health by 4 loops that open a connection per request to its socket, as Caddy does.
+ */
+async function relayAlone(port, script, requests = 2000) {
+  const dir = tmp("front-door-relay");
+  const child = execa(process.execPath, ["--input-type=module", "-e", script, dir, String(port)], { reject: false, buffer: false });
+  onCleanup(async () => {
+    child.kill("SIGKILL");
+    await child;
+  });
+  await new Promise((resolve) => child.stdout.once("data", resolve));
+  const socketPath = join(dir, "bench.sock");
+  const from = cpuSeconds(child.pid);
+  let sent = 0;
+  const loop = async () => {
+    while (sent++ < requests) {
+      await new Promise((resolve, reject) => {
+        const req = httpRequest({ socketPath, path: "/health", agent: false, headers: { Host: HOST, Connection: "close" } }, (res) => {
+          res.resume();
+          res.on("end", resolve);
+        });
+        req.on("error", reject);
+        req.end();
+      });
+    }
+  };
+  await Promise.all([loop(), loop(), loop(), loop()]);
+  return ((cpuSeconds(child.pid) - from) * 1e6) / requests;
+}
+
+/** user + system CPU seconds a process has used (Linux /proc). */
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 try {
@@ -136,11 +201,36 @@ try {
   }
   const target = { port: https, ca };
 
-  // 1. Switch under load.
-  let switching = false;
+  const supervisorPid = up.pid;
+  const caddyPid = () => JSON.parse(execaSync(process.execPath, [CLI, "--home", home, "status", "--json"]).stdout).proxy.pid;
+  const pause = (ms) => new Promise((r) => setTimeout(r, ms));
+  const stats = (samples) => [
+    samples.length,
+    samples.filter((s) => !s.ok).length,
+    pct(
+      samples.map((s) => s.ms),
+      50,
+    ),
+    pct(
+      samples.map((s) => s.ms),
+      99,
+    ),
+  ];
+
+  // 3 first (nothing else runs): the CPU the supervisor (relaying every request) and Caddy use per request, keep-alive
+  // clients only, against the supervisor's CPU while idle for as long.
+  const caddy = caddyPid();
+  const idleFrom = cpuSeconds(supervisorPid);
+  await pause(8000);
+  const idleCpu = cpuSeconds(supervisorPid) - idleFrom;
+  const [supFrom, caddyFrom] = [cpuSeconds(supervisorPid), cpuSeconds(caddy)];
   const steady = load(target, () => false);
-  await new Promise((r) => setTimeout(r, 8000));
+  await pause(8000);
   const steadySamples = await steady.stop();
+  const [supCpu, caddyCpu] = [cpuSeconds(supervisorPid) - supFrom - idleCpu, cpuSeconds(caddy) - caddyFrom];
+  const perRequest = (cpu) => ((cpu * 1e6) / steadySamples.length).toFixed(0);
+
+  // 1. Switch under load: each switch's window runs from its command's start to the next one's.
   const kinds = {
     deploy: async (i) => {
       await git("commit", "-q", "--allow-empty", "-m", `v${i}`);
@@ -153,57 +243,101 @@ try {
       await cli(home, ["restart", "blog"]);
     },
   };
-  const rows = [
-    [
-      "steady",
-      steadySamples.length,
-      steadySamples.filter((s) => !s.ok).length,
-      pct(
-        steadySamples.map((s) => s.ms),
-        50,
-      ),
-      pct(
-        steadySamples.map((s) => s.ms),
-        99,
-      ),
-    ],
-  ];
+  let switching = false;
+  const rows = [["steady", ...stats(steadySamples)]];
+  const perSwitch = [];
   let failedTotal = 0;
   for (const [kind, run] of Object.entries(kinds)) {
     const l = load(target, () => switching);
+    const windows = [];
     for (let i = 0; i < SWITCHES; i++) {
+      const from = Date.now();
       switching = true;
       await run(i);
       switching = false;
-      await new Promise((r) => setTimeout(r, 500));
+      await pause(500);
+      windows.push([`${kind} ${i + 1}`, from, Date.now()]);
     }
     const samples = await l.stop();
-    const during = samples.filter((s) => s.switching);
+    for (const [name, from, to] of windows)
+      perSwitch.push([name, within(samples, "keep-alive", from, to), within(samples, "fresh", from, to)]);
     const failed = samples.filter((s) => !s.ok);
     failedTotal += failed.length;
-    if (failed.length > 0) console.log(`${kind}: failures ${JSON.stringify(failed.slice(0, 3).map((f) => f.detail))}`);
-    rows.push([
-      `${kind} ×${SWITCHES}`,
-      samples.length,
-      failed.length,
-      pct(
-        during.map((s) => s.ms),
-        50,
-      ),
-      pct(
-        during.map((s) => s.ms),
-        99,
-      ),
-    ]);
+    if (failed.length > 0) console.log(`${kind}: failures ${JSON.stringify(failed.slice(0, 3).map((f) => `${f.kind} ${f.detail}`))}`);
+    rows.push([`${kind} ×${SWITCHES}`, ...stats(samples.filter((s) => s.switching))]);
   }
-  console.log("switch under load (4 clients, new TLS connection per request; latency in ms, during switches):");
+  console.log("switch under load (4 keep-alive clients + 4 opening a TLS connection per request; latency in ms, during switches):");
   for (const [name, n, failed, p50, p99] of rows)
     console.log(
       `  ${String(name).padEnd(12)} requests ${String(n).padStart(6)}  failed ${failed}  p50 ${p50.toFixed(1)}  p99 ${p99.toFixed(1)}`,
     );
+  console.log("failed requests per switch (keep-alive clients | new connection per request):");
+  for (const [name, keep, fresh] of perSwitch)
+    console.log(`  ${name.padEnd(12)} keep-alive ${keep.failed}/${keep.n}  fresh ${fresh.failed}/${fresh.n}`);
   console.log(`failed requests during switches: ${failedTotal} (target 0) ${failedTotal === 0 ? "OK" : "OVER"}`);
 
-  // 2. Proxy overhead at a fixed rate, interleaved.
+  // 2. The config loads that remain: an app with a domain added (its domain, then its first release, each a load) and
+  // removed again, under the same load. Each window runs from the command to 2 s after it.
+  const extra = await fixtureRepo("generic-app", "front-door-extra");
+  const version = () => JSON.parse(execaSync(process.execPath, [CLI, "--home", home, "status", "--json"]).stdout).proxy.config_version;
+  const loadWindows = [];
+  const configLoad = load(target, () => false);
+  const versionBefore = version();
+  for (let i = 0; i < LOADS; i++) {
+    const name = `extra${i}`;
+    let from = Date.now();
+    await cli(home, [
+      "app",
+      "add",
+      name,
+      "--kind",
+      "generic",
+      "--repo",
+      extra,
+      "--port",
+      String(await freePort()),
+      "--domain",
+      `${name}.test`,
+    ]);
+    for (let t = Date.now() + 60_000; Date.now() < t; await pause(250)) {
+      const app = JSON.parse(execaSync(process.execPath, [CLI, "--home", home, "status", "--json"]).stdout).apps.find(
+        (a) => a.name === name,
+      );
+      if (app?.state === "running") break;
+    }
+    await pause(2000);
+    loadWindows.push([`add ${name}`, from, Date.now()]);
+    from = Date.now();
+    await cli(home, ["app", "remove", name]);
+    await pause(2000);
+    loadWindows.push([`remove ${name}`, from, Date.now()]);
+  }
+  const loads = version() - versionBefore;
+  const loadSamples = await configLoad.stop();
+  const loadFailed = (kind) => loadSamples.filter((s) => s.kind === kind && !s.ok).length;
+  console.log(`config loads under load (${loads} loads: ${LOADS} apps with a domain added, deployed, removed):`);
+  for (const [name, from, to] of loadWindows) {
+    const [keep, fresh] = [within(loadSamples, "keep-alive", from, to), within(loadSamples, "fresh", from, to)];
+    console.log(`  ${name.padEnd(14)} keep-alive ${keep.failed}/${keep.n}  fresh ${fresh.failed}/${fresh.n}`);
+  }
+  console.log(
+    `failed requests per config load: keep-alive ${(loadFailed("keep-alive") / Math.max(1, loads)).toFixed(2)} (of 4 connections), fresh ${(loadFailed("fresh") / Math.max(1, loads)).toFixed(2)}; failures: ${JSON.stringify(
+      loadSamples
+        .filter((s) => !s.ok)
+        .slice(0, 4)
+        .map((f) => `${f.kind} ${f.detail}`),
+    )}`,
+  );
+
+  console.log(
+    `CPU per request under the steady load (${steadySamples.length} requests in 8 s): supervisor ${perRequest(supCpu)} µs (its idle CPU subtracted; it relays each request and writes gunicorn's access-log line), Caddy ${perRequest(caddyCpu)} µs`,
+  );
+  const livePort = JSON.parse((await cli(home, ["status", "--json"])).stdout).apps.find((a) => a.name === "blog").live_port;
+  console.log(
+    `relay alone: ${(await relayAlone(livePort, RELAY_SCRIPT)).toFixed(0)} µs CPU per request (its own process, a connection per request as from Caddy); a bare Node HTTP server answering on such a socket: ${(await relayAlone(livePort, NODE_HTTP_SCRIPT)).toFixed(0)} µs`,
+  );
+
+  // 4. Proxy overhead at a fixed rate, interleaved.
   const status = JSON.parse((await cli(home, ["status", "--json"])).stdout);
   const live = status.apps.find((a) => a.name === "blog").live_port;
   const viaCaddy = {

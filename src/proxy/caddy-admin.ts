@@ -60,11 +60,3 @@ export async function caddyAnswers(socket: string): Promise<boolean> {
     return false;
   }
 }
-
-/** Requests Caddy is proxying to an upstream address right now (any config, old ones included); 0 when unknown to it. */
-export async function upstreamRequests(socket: string, address: string): Promise<number> {
-  const answer = await caddyAdmin(socket, "GET", "/reverse_proxy/upstreams", undefined, 5000);
-  if (answer.status !== 200) throw new Error(`Caddy answered ${answer.status} to GET /reverse_proxy/upstreams`);
-  const upstreams = JSON.parse(answer.text) as { address: string; num_requests: number }[] | null;
-  return upstreams?.find((u) => u.address === address)?.num_requests ?? 0;
-}

@@ -7,8 +7,11 @@ export interface ProxyApp {
   domains: string[];
   /** The app's own port: an app without domains is served by the proxy there (loopback), as before the proxy. */
   port: number;
-  /** Loopback port of the live release's web process; undefined while the app is not serving (→ 503). */
-  upstream: number | undefined;
+  /**
+   * What Caddy dials for the app's requests (`unix//…`: its stable socket, the same for every release; see
+   * upstream-relay.ts); undefined while the app is not serving (→ 503).
+   */
+  upstream: string | undefined;
   /** The live release's collected static files (STATIC_ROOT), when it has any. */
   staticDir: string | undefined;
   mediaDir: string;
@@ -74,14 +77,16 @@ function strip(prefix: string): Json {
   return { handler: "rewrite", strip_path_prefix: prefix };
 }
 
-function proxyHandler(input: CaddyConfigInput, upstream: number): Json {
+function proxyHandler(input: CaddyConfigInput, upstream: string): Json {
   const max = sizeBytes(input.proxy.max_body);
   // Caddy retries only requests it can replay: a buffered body survives a retry during a switch (caddy #5454).
   const buffers = input.legacyBuffers ? { buffer_requests: true, max_buffer_size: max } : { request_buffers: max };
   return {
     handler: "reverse_proxy",
-    upstreams: [{ dial: `127.0.0.1:${upstream}` }],
+    upstreams: [{ dial: upstream }],
     load_balancing: { try_duration: input.proxy.try_duration, try_interval: "100ms" },
+    // A connection per request: one kept in Caddy's pool would stay with the release it was opened to.
+    transport: { protocol: "http", keep_alive: { enabled: false } },
     ...buffers,
   };
 }

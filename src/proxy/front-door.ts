@@ -1,19 +1,22 @@
+import { join } from "node:path";
 import type { HostContext } from "../host/context.js";
 import { staticRoot } from "../apps/process-env.js";
 import type { ProxyConfig } from "../config/proxy-schema.js";
 import { errorMessage } from "../lib/errors.js";
+import { parseDuration } from "../lib/duration.js";
 import type { ChildDeps } from "../supervisor/supervised-process.js";
 import type { ProxyStatus } from "../supervisor/control-protocol.js";
-import { upstreamRequests } from "./caddy-admin.js";
 import { buildCaddyConfig, type ProxyApp } from "./caddy-config.js";
 import type { WriteRoute } from "./write-route.js";
 import { probeCaddy, type CaddyBinary } from "./caddy-binary.js";
 import { CaddyProcess, caddyPaths } from "./caddy-process.js";
 import { discardUnusablePairs, storedCertificates, waitForIssuance } from "./stored-certificates.js";
 import { ensureListenerHandover, type ListenerHandover } from "./listener-handover.js";
+import { UpstreamRelay } from "./upstream-relay.js";
+import { pointStaticLink, staticLinkPath } from "./static-link.js";
 import { assignInternalPorts, readInternalPorts, writeInternalPorts, type InternalPorts } from "./internal-ports.js";
 
-const QUIET_MS = 1000;
+const DRAIN_POLL_MS = 20;
 /** How long a refused load waits for Caddy to finish writing a certificate before it looks at the pair again. */
 const ISSUANCE_WAIT_MS = 15_000;
 /** What Caddy answers when a stored certificate and key are not a pair (see discardUnusablePairs). */
@@ -32,8 +35,8 @@ export interface AppView {
 }
 
 /**
- * The host's proxy: Caddy, its config (built from the apps' state and their live internal ports), the
- * internal port pairs, and the one admin call that switches an app's upstream.
+ * The host's proxy: Caddy, its config (built from the apps' state), the internal port pairs, and each app's
+ * stable upstream (upstream-relay.ts) behind which a switch changes the live port without a config load.
  */
 export class FrontDoor {
   private ports: InternalPorts = {};
@@ -42,15 +45,18 @@ export class FrontDoor {
   private stored: { certificate: string; key: string }[] = [];
   private pushing: Promise<void> = Promise.resolve();
   private stopped = false;
+  private readonly relay: UpstreamRelay;
 
   constructor(
     private readonly ctx: HostContext,
     readonly proxy: ProxyConfig,
     private readonly caddy: CaddyProcess,
     private readonly view: () => AppView[],
-    /** Whether Caddy's reloads (every switch) keep queued connections (listener-handover.ts). */
+    /** Whether Caddy's reloads (config changes) keep queued connections (listener-handover.ts). */
     readonly handover: ListenerHandover,
-  ) {}
+  ) {
+    this.relay = new UpstreamRelay(join(caddy.paths.runDir, "upstreams"), parseDuration(proxy.try_duration) ?? 10_000);
+  }
 
   async start(): Promise<void> {
     await this.assignPorts();
@@ -84,8 +90,8 @@ export class FrontDoor {
         domains: app.domains,
         port: app.port,
         mediaDir: app.mediaDir,
-        upstream: app.serving ? live?.port : undefined,
-        staticDir: live ? staticRoot(live.releaseDir) : undefined,
+        upstream: app.serving && live ? `unix/${this.relay.socketPath(app.name)}` : undefined,
+        staticDir: live ? staticLinkPath(this.staticDir(), app.name) : undefined,
         ...(app.writes ? { writes: app.writes } : {}),
       };
     });
@@ -111,48 +117,39 @@ export class FrontDoor {
     return this.live.get(app)?.port;
   }
 
-  /** Points the app's upstream at the port in one admin call; resolves the milliseconds it took. */
+  /**
+   * Sends the app's requests to the port from now on: its static link and its relay change in memory, and
+   * Caddy's config only when the app's routes do (its first release, or after a 503). Resolves the milliseconds.
+   */
   async switchTo(app: string, port: number, releaseDir: string): Promise<number> {
+    const started = Date.now();
+    const routesChange = !this.live.has(app);
+    await this.relay.socketFor(app);
+    await pointStaticLink(this.staticDir(), app, staticRoot(releaseDir));
+    this.relay.point(app, port);
     this.live.set(app, { port, releaseDir });
     const entry = this.ports[app];
     if (entry) {
       entry.live = port;
       await writeInternalPorts(this.ctx.paths, this.ports);
     }
-    const started = Date.now();
-    await this.push();
+    // Not for every switch: a load would also take in whatever else changed (a certificate stored meanwhile).
+    if (routesChange) await this.push();
     return Date.now() - started;
   }
 
   /**
-   * Resolves once Caddy has proxied no request to the port for `quietMs` (the old config still serves the
-   * connections it accepted before a switch: one whose TLS handshake was under way sends its request a little
-   * later), or after `timeoutMs`. Only then does the old web process get SIGTERM and close its listener.
+   * Resolves once no request is in flight to the port (no connection relayed to it is open; none opens after
+   * the switch), or after `timeoutMs`. Only then does the old web process get SIGTERM and close its listener.
    */
-  async waitUpstreamIdle(port: number, timeoutMs: number, quietMs = QUIET_MS): Promise<void> {
-    const started = Date.now();
-    const deadline = started + timeoutMs;
-    let lastBusy = started;
-    for (;;) {
-      let busy: number;
-      try {
-        busy = await upstreamRequests(this.caddy.paths.socket, `127.0.0.1:${port}`);
-      } catch (error) {
-        this.ctx.log.warn(
-          { event: "proxy.upstreams_unknown", reason: errorMessage(error) },
-          "could not read Caddy's upstreams; draining now",
-        );
-        return;
-      }
-      const now = Date.now();
-      if (busy > 0) lastBusy = now;
-      if (now - lastBusy >= quietMs || now >= deadline) return;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+  async waitUpstreamIdle(port: number, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.relay.connectionsTo(port) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
   }
 
   /** The app has no running release any more: the proxy answers 503 for it. */
   forget(app: string): void {
+    this.relay.point(app, undefined);
     this.live.delete(app);
     this.refresh();
   }
@@ -208,11 +205,16 @@ export class FrontDoor {
   }
 
   private async loadIfChanged(): Promise<void> {
+    // With the pairs of the last load: a certificate Caddy stored since is in its cache already, and a load would
+    // close the idle connections clients keep to it.
+    if (JSON.stringify(this.config()) === this.loaded) return;
     const config = await this.currentConfig();
     const text = JSON.stringify(config);
     if (text === this.loaded) return;
     await this.caddy.load(config);
     this.loaded = text;
+    // Caddy dials no removed app's socket any more.
+    this.relay.retain(new Set(this.view().map((a) => a.name)));
   }
 
   private domains(): string[] {
@@ -234,6 +236,11 @@ export class FrontDoor {
     this.stopped = true;
     await this.pushing;
     await this.caddy.stop();
+    await this.relay.close();
+  }
+
+  private staticDir(): string {
+    return join(this.caddy.paths.runDir, "static");
   }
 
   status(): ProxyStatus {

@@ -5,8 +5,8 @@ import { errorMessage } from "../lib/errors.js";
  * Every config load makes Caddy open its listeners anew beside the old ones (SO_REUSEPORT) and close the old
  * ones. Linux resets the connections still queued on a closed SO_REUSEPORT listener (a client sees
  * ECONNRESET before its request is read) unless net.ipv4.tcp_migrate_req is 1 (Linux 5.14+), which moves them
- * to a listener that stays open. A blue/green switch is one config load, so this setting is what makes it lose
- * no connection.
+ * to a listener that stays open. Switches load no config (upstream-relay.ts); the loads that remain (an app
+ * added or stopped, a domain) lose no queued connection with this setting.
  */
 export const TCP_MIGRATE_REQ = "/proc/sys/net/ipv4/tcp_migrate_req";
 
@@ -27,14 +27,14 @@ export async function readListenerHandover(file = TCP_MIGRATE_REQ): Promise<List
     return {
       state: "unsupported",
       detail:
-        "kernel without net.ipv4.tcp_migrate_req (before Linux 5.14): a switch can reset a few connections queued during Caddy's reload",
+        "kernel without net.ipv4.tcp_migrate_req (before Linux 5.14): a config load (an app added or stopped, a domain) can reset a few connections queued during Caddy's reload",
     };
   }
   return text.trim() === "1"
     ? { state: "on", detail: "net.ipv4.tcp_migrate_req=1: queued connections move to the new listener on a reload" }
     : {
         state: "off",
-        detail: `net.ipv4.tcp_migrate_req=0: a switch can reset connections queued during Caddy's reload; run: sysctl -w net.ipv4.tcp_migrate_req=1 (and ${PERSIST})`,
+        detail: `net.ipv4.tcp_migrate_req=0: a config load (an app added or stopped, a domain) can reset connections queued during Caddy's reload; run: sysctl -w net.ipv4.tcp_migrate_req=1 (and ${PERSIST})`,
       };
 }
 

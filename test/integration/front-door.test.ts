@@ -191,7 +191,7 @@ describe("the front door (real Caddy, loopback)", () => {
       home,
     );
     expect(status.proxy.state).toBe("running");
-    // `up` ran as root: queued connections survive Caddy's reloads (every switch is one).
+    // `up` ran as root: queued connections survive Caddy's reloads (an app added, stopped, a domain).
     expect(["on", "turned_on"]).toContain(status.proxy.listener_handover);
     expect((await readFile(TCP_MIGRATE_REQ, "utf8")).trim()).toBe("1");
     expect(status.proxy.listeners).toEqual(

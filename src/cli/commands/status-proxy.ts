@@ -13,7 +13,7 @@ export function proxyLines(status: { proxy?: ProxyStatus }): string {
   const handover =
     proxy.listener_handover === "off" || proxy.listener_handover === "unsupported"
       ? [
-          `  warning: a switch can reset connections queued during Caddy's reload (listener handover ${proxy.listener_handover}): run hostctl doctor`,
+          `  warning: a config load can reset connections queued during Caddy's reload (listener handover ${proxy.listener_handover}): run hostctl doctor`,
         ]
       : [];
   return [head, ...handover, ...apps].join("\n");

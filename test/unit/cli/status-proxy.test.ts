@@ -37,10 +37,10 @@ describe("status: the proxy lines", () => {
     );
   });
 
-  it("warn when a switch can reset queued connections, and stay quiet when it cannot", () => {
+  it("warn when a config load can reset queued connections, and stay quiet when it cannot", () => {
     const proxy = { state: "running", caddy_version: "2.6.2", config_version: 1, tls: "off", listeners: [":80"], apps: {} };
     expect(proxyLines({ ...base, proxy: { ...proxy, listener_handover: "off" } })).toContain(
-      "warning: a switch can reset connections queued during Caddy's reload (listener handover off): run hostctl doctor",
+      "warning: a config load can reset connections queued during Caddy's reload (listener handover off): run hostctl doctor",
     );
     expect(proxyLines({ ...base, proxy: { ...proxy, listener_handover: "turned_on" } })).not.toContain("warning");
   });

@@ -12,8 +12,8 @@ const blog: ProxyApp = {
   name: "blog",
   domains: ["blog.example.com"],
   port: 8001,
-  upstream: 18000,
-  staticDir: "/h/apps/blog/releases/r1/staticfiles",
+  upstream: "unix//h/run/caddy/upstreams/blog.sock",
+  staticDir: "/h/run/caddy/static/blog",
   mediaDir: "/h/apps/blog/data/media",
 };
 const input = (over: Partial<CaddyConfigInput> = {}): CaddyConfigInput => ({
@@ -103,8 +103,14 @@ describe("buildCaddyConfig", () => {
     expect(at(routes, 2, "handle", -1, "browse")).toBeUndefined();
     const proxy = at(routes, 3, "handle", 1);
     expect(at(routes, 3, "handle", 0)).toEqual({ handler: "request_body", max_size: 50 * 1024 * 1024 });
-    expect(proxy).toMatchObject({ handler: "reverse_proxy", upstreams: [{ dial: "127.0.0.1:18000" }], request_buffers: 50 * 1024 * 1024 });
+    expect(proxy).toMatchObject({
+      handler: "reverse_proxy",
+      upstreams: [{ dial: "unix//h/run/caddy/upstreams/blog.sock" }],
+      request_buffers: 50 * 1024 * 1024,
+    });
     expect(at(proxy, "load_balancing")).toEqual({ try_duration: "10s", try_interval: "100ms" });
+    // A pooled connection would stay with the release it was opened to, past a switch.
+    expect(at(proxy, "transport")).toEqual({ protocol: "http", keep_alive: { enabled: false } });
   });
 
   it("uses the buffering keys Caddy 2.6.2 knows", () => {
