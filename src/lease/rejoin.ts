@@ -1,4 +1,5 @@
 import { rename } from "node:fs/promises";
+import { basename } from "node:path";
 import type { HostContext } from "../host/context.js";
 import { loadApps } from "../apps/registry.js";
 import { usageError } from "../lib/errors.js";
@@ -10,7 +11,7 @@ import { setStaleDatabasesAside } from "../restore/restore-app.js";
 import { clearLeaseRecord, readLeaseRecord } from "./lease-record.js";
 
 export interface RejoinResult {
-  /** Per app, what was set aside (never deleted): database files, or a LiteFS app's litefs-data. */
+  /** Per app, what was set aside as *.stale-<time> (never deleted): its databases, or a LiteFS app's litefs-data. */
   apps: { app: string; set_aside: string[] }[];
   /** The epoch this host held when it was replaced (absent when it had no record). */
   epoch: number | undefined;
@@ -33,8 +34,8 @@ export async function rejoinFromReplica(ctx: HostContext): Promise<RejoinResult>
     if (isLitefsApp(spec)) {
       // An empty LiteFS primary restores at mount (litefs/databases.ts): the replica's lineage, not its own.
       const data = litefsPaths(ctx.paths, spec.name).data;
-      setAside = (await pathExists(data)) ? [`${data}.stale-${stamp}`] : [];
-      if (setAside[0] !== undefined) await rename(data, setAside[0]);
+      setAside = (await pathExists(data)) ? [basename(data)] : [];
+      if (setAside.length > 0) await rename(data, `${data}.stale-${stamp}`);
     } else {
       setAside = await setStaleDatabasesAside(spec, ctx);
     }

@@ -6,10 +6,10 @@ import { rejoinFromReplica } from "../../lease/rejoin.js";
 export async function rejoin(deps: Deps): Promise<CommandResult> {
   const ctx = await loadHostContext(deps);
   const result = await rejoinFromReplica(ctx);
-  const moved = result.apps.flatMap((a) => a.set_aside);
+  const moved = result.apps.flatMap((a) => a.set_aside.map((file) => `${a.app}/${file}`));
   return {
     text: [
-      moved.length === 0 ? "no local copies to set aside" : `set aside (kept, not deleted): ${moved.join(", ")}`,
+      moved.length === 0 ? "no local copies to set aside" : `set aside as *.stale-<time> (kept, not deleted): ${moved.join(", ")}`,
       "next: hostctl up (it restores the replica's databases; it waits while another host holds the lease)",
     ].join("\n"),
     data: result,
