@@ -55,7 +55,18 @@ export async function claimLineage(ctx: HostContext, spec: AppSpec, databases: D
   const file = appPaths(ctx.paths, spec.name).state;
   for (const db of spec.databases) {
     const action = databases.find((d) => d.path === db.path)?.action;
-    const replica = await readReplicaLineage(ctx, spec.name, db.path);
+    let replica: LineageRecord | undefined;
+    try {
+      replica = await readReplicaLineage(ctx, spec.name, db.path);
+    } catch (error) {
+      // As with the lease (take.ts): the app serves; its Litestream cannot write while S3 cannot be read, and the
+      // lease keeper stops it if another host holds the lease once S3 answers.
+      ctx.log.warn(
+        { event: "lineage.unchecked", app: spec.name, database: db.path, reason: errorMessage(error) },
+        "could not read the replica's lineage; starting Litestream unchecked (the lease still fences it)",
+      );
+      continue;
+    }
     const local = (await readJsonFile<LocalState>(file))?.lineage?.[db.path];
     const decision = lineageDecision(replica, local, action === "restored" || action === "fresh", hostId);
     if (decision.action === "refuse") throw lineageError(ctx, spec.name, db.path, decision);
@@ -64,7 +75,12 @@ export async function claimLineage(ctx: HostContext, spec: AppSpec, databases: D
     const state = (await readJsonFile<Record<string, unknown> & LocalState>(file)) ?? {};
     await writeJsonFile(file, { ...state, lineage: { ...state.lineage, [db.path]: decision.lineage } });
     const record: LineageRecord = { lineage: decision.lineage, host_id: hostId, at: ctx.clock.now().toISOString() };
-    await ctx.store.put(lineageKey(ctx, spec.name, db.path), `${JSON.stringify(record)}\n`);
+    await ctx.store.put(lineageKey(ctx, spec.name, db.path), `${JSON.stringify(record)}\n`).catch((error: unknown) => {
+      ctx.log.warn(
+        { event: "lineage.write_failed", app: spec.name, database: db.path, reason: errorMessage(error) },
+        "could not record the lineage in the replica; this copy claims the next number at its next start",
+      );
+    });
   }
 }
 
@@ -78,18 +94,15 @@ export async function forgetLineage(paths: HostPaths, app: string, dbPaths?: str
 }
 
 async function readReplicaLineage(ctx: HostContext, app: string, dbPath: string): Promise<LineageRecord | undefined> {
-  let body: Buffer | undefined;
-  try {
-    body = await ctx.store.get(lineageKey(ctx, app, dbPath));
-  } catch (error) {
-    throw new HostctlError("REPLICA_UNREACHABLE", `${app}/${dbPath}: could not read the replica's lineage: ${errorMessage(error)}`, {
-      hint: `Litestream does not start until it can be checked; once S3 answers: hostctl restart ${app}`,
-      cause: error,
-    });
-  }
+  const body = await ctx.store.get(lineageKey(ctx, app, dbPath));
   if (body === undefined) return undefined;
-  const parsed = JSON.parse(body.toString("utf8")) as Partial<LineageRecord>;
-  return typeof parsed.lineage === "number" && typeof parsed.host_id === "string" ? (parsed as LineageRecord) : undefined;
+  try {
+    const parsed = JSON.parse(body.toString("utf8")) as Partial<LineageRecord>;
+    if (typeof parsed.lineage === "number" && typeof parsed.host_id === "string") return parsed as LineageRecord;
+  } catch {
+    // fall through: an unreadable record counts as none, as an unreadable lease does
+  }
+  return undefined;
 }
 
 function lineageError(ctx: HostContext, app: string, dbPath: string, refused: { local: number; replica: LineageRecord }): HostctlError {
