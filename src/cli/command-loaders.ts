@@ -16,6 +16,7 @@ export const commands = {
   control: () => import("./commands/control.js"),
   logs: () => import("./commands/logs.js"),
   restore: () => import("./commands/restore.js"),
+  rejoin: () => import("./commands/rejoin.js"),
   keygen: () => import("./commands/keygen.js"),
   deploy: () => import("./commands/deploy.js"),
   run: () => import("./commands/run.js"),

@@ -158,6 +158,13 @@ export function buildProgram(): Command {
     .action((name: string, o: { timestamp?: string; force?: boolean; json?: boolean }) =>
       run(async (deps) => (await commands.restore()).restore(name, o, deps), o.json),
     );
+  program
+    .command("rejoin")
+    .description(
+      "after this host was replaced (lease taken over, LiteFS promote): set its databases aside so hostctl up restores the replica's",
+    )
+    .option("--json", "JSON output")
+    .action((o: { json?: boolean }) => run(async (deps) => (await commands.rejoin()).rejoin(deps), o.json));
 
   registerClusterCommands(program, run);
 

@@ -9,11 +9,31 @@ export interface Lease {
   previous_host_id?: string;
   /** Set by a graceful release: the lease is free, and says who held it last. */
   released_at?: string;
+  /** Goes up by one each time the lease changes hands (kept by renewals): a host that held a lower one was replaced. */
+  epoch?: number;
+  /** The holder as a LiteFS primary (a candidate's lease): what an old primary's rejoin needs. */
+  litefs?: LeaseNode;
+}
+
+/** A LiteFS primary as `cluster rejoin` names it. */
+export interface LeaseNode {
+  node: string;
+  advertise: string;
+  port_base: number;
+  front_door?: string;
 }
 
 export interface LeaseHolder {
   hostId: string;
   hostname: string;
+  litefs?: LeaseNode;
+}
+
+/** This host's own account of the lease (kept in its home): the epoch it last held, and whether it gave it back. */
+export interface LeaseRecord {
+  host_id: string;
+  epoch: number;
+  released: boolean;
 }
 
 export type LeaseDecision =
@@ -41,10 +61,22 @@ export function leaseDecision(current: Lease | undefined, me: LeaseHolder, now: 
   return { action: "held", holder: current, heartbeatAgeMs };
 }
 
+/**
+ * Pure: whether this host held the lease and lost it without giving it back (crash, takeover, promote) while
+ * another host has held it since. Its local copies then belong to an older lineage than the replica's: it must
+ * not take the lease again until an operator says it rejoins. A graceful release is a handover, not a loss.
+ */
+export function isSuperseded(record: LeaseRecord | undefined, current: Lease | undefined, hostId: string): boolean {
+  if (record === undefined || record.released || record.host_id !== hostId || current === undefined) return false;
+  return current.host_id !== hostId && (current.epoch ?? 0) > record.epoch;
+}
+
 /** Pure: a lease body from what it was (for a renewal) and now. */
 export function leaseBody(me: LeaseHolder, now: Date, ttlMs: number, previous?: Lease): Lease {
   const renewing = previous?.host_id === me.hostId && previous.released_at === undefined;
   const before = renewing ? previous.previous_host_id : previous?.host_id;
+  const epoch = renewing ? (previous.epoch ?? 1) : (previous?.epoch ?? 0) + 1;
+  const litefs = me.litefs ?? (renewing ? previous.litefs : undefined);
   return {
     host_id: me.hostId,
     hostname: me.hostname,
@@ -52,6 +84,8 @@ export function leaseBody(me: LeaseHolder, now: Date, ttlMs: number, previous?: 
     heartbeat_at: now.toISOString(),
     ttl_s: Math.ceil(ttlMs / 1000),
     ...(before === undefined ? {} : { previous_host_id: before }),
+    epoch,
+    ...(litefs === undefined ? {} : { litefs }),
   };
 }
 

@@ -25,7 +25,7 @@ export interface LeaseKeeperStatus {
   holder: Lease | undefined;
 }
 
-type Ctx = Pick<HostContext, "store" | "log" | "clock">;
+type Ctx = Pick<HostContext, "store" | "log" | "clock" | "paths">;
 
 /**
  * Heartbeats the lease this host acquired, and notices when another host has taken it. A heartbeat that

@@ -3,7 +3,9 @@ import type { HostContext } from "../host/context.js";
 import { controlKey } from "../config/replica.js";
 import { HostctlError } from "../lib/errors.js";
 import { readHostId } from "./host-id.js";
-import { describeHolder, leaseBody, leaseDecision, type Lease, type LeaseHolder } from "./decision.js";
+import { describeHolder, isSuperseded, leaseBody, leaseDecision, type Lease, type LeaseHolder, type LeaseNode } from "./decision.js";
+import { readLeaseRecord, writeLeaseRecord } from "./lease-record.js";
+import { LeaseHolderError, supersededError } from "./superseded.js";
 
 export const DEFAULT_LEASE_TTL_MS = 120_000;
 /**
@@ -49,11 +51,12 @@ export async function writeLease(ctx: Pick<HostContext, "store">, lease: Lease):
   await ctx.store.put(leaseKey(ctx), `${JSON.stringify(lease, null, 2)}\n`);
 }
 
-export function leaseHeldError(ctx: Pick<HostContext, "store">, holder: Lease, now: Date): HostctlError {
-  return new HostctlError(
+export function leaseHeldError(ctx: Pick<HostContext, "store">, holder: Lease, now: Date): LeaseHolderError {
+  return new LeaseHolderError(
     "LEASE_HELD",
     `the replica ${ctx.store.url} is held by ${describeHolder(holder, now)}; its lease expires ${holder.ttl_s}s after its last heartbeat`,
-    { hint: TAKEOVER_HINT },
+    holder,
+    TAKEOVER_HINT,
   );
 }
 
@@ -78,6 +81,8 @@ export interface AcquireLeaseOptions {
   now?: Date;
   /** Pause between writing the lease and reading it back. Default: 3 times the write's duration, at least 250 ms. */
   confirmDelayMs?: number;
+  /** This host as a LiteFS primary (a candidate), written into the lease for an old primary's rejoin hint. */
+  litefs?: LeaseNode;
 }
 
 /** A lease written but not yet read back: `confirmed` settles once the pause and the read-back are over. */
@@ -99,7 +104,7 @@ export interface LeaseStart {
  * takeover. Conditional writes (If-None-Match / If-Match) would close this window where providers support them.
  */
 export async function acquireLease(
-  ctx: Pick<HostContext, "store" | "log" | "clock">,
+  ctx: Pick<HostContext, "store" | "log" | "clock" | "paths">,
   options: AcquireLeaseOptions,
 ): Promise<Lease & { took_from?: string }> {
   return (await beginLease(ctx, options)).confirmed;
@@ -110,11 +115,22 @@ export async function acquireLease(
  * returns once the lease is written (or throws LEASE_HELD when a fresh lease of another host is there), and
  * its `confirmed` settles after the pause and the read-back. Nothing may write to the replica before then.
  */
-export async function beginLease(ctx: Pick<HostContext, "store" | "log" | "clock">, options: AcquireLeaseOptions): Promise<LeaseStart> {
-  const me: LeaseHolder = { hostId: options.hostId, hostname: options.hostname ?? osHostname() };
+export async function beginLease(
+  ctx: Pick<HostContext, "store" | "log" | "clock" | "paths">,
+  options: AcquireLeaseOptions,
+): Promise<LeaseStart> {
+  const me: LeaseHolder = {
+    hostId: options.hostId,
+    hostname: options.hostname ?? osHostname(),
+    ...(options.litefs === undefined ? {} : { litefs: options.litefs }),
+  };
   const ttlMs = options.ttlMs ?? DEFAULT_LEASE_TTL_MS;
   const now = options.now ?? ctx.clock.now();
   const current = await readLease(ctx);
+  // Before any decision, --takeover included: a replaced host's copies are older than the replica's.
+  const record = await readLeaseRecord(ctx.paths);
+  if (record !== undefined && current !== undefined && isSuperseded(record, current, me.hostId))
+    throw supersededError(ctx, current, record, now);
   const decision = leaseDecision(current, me, now, ttlMs, options.takeover ?? false);
   if (decision.action === "held") throw leaseHeldError(ctx, decision.holder, now);
   if (decision.action === "acquire" && current !== undefined && current.host_id !== me.hostId) {
@@ -143,7 +159,7 @@ export async function beginLease(ctx: Pick<HostContext, "store" | "log" | "clock
 }
 
 async function confirmLease(
-  ctx: Pick<HostContext, "store" | "log" | "clock">,
+  ctx: Pick<HostContext, "store" | "log" | "clock" | "paths">,
   me: LeaseHolder,
   lease: Lease,
   pauseMs: number,
@@ -154,6 +170,7 @@ async function confirmLease(
     await ctx.clock.sleep(pauseMs);
     const stored = await readLease(ctx);
     if (stored?.host_id === me.hostId) {
+      await writeLeaseRecord(ctx.paths, { host_id: me.hostId, epoch: lease.epoch ?? 1, released: false });
       ctx.log.info({ event: "lease.acquired", host_id: me.hostId, key: leaseKey(ctx) }, "lease acquired");
       return lease;
     }
@@ -181,10 +198,12 @@ export async function heldByAnotherHost(ctx: Pick<HostContext, "store" | "log" |
  * Marks the lease released, only if this host still holds it; reports whether it did. The body stays, so
  * the next holder knows which host had the replica last (and whether its own local databases are stale).
  */
-export async function releaseLease(ctx: Pick<HostContext, "store" | "log" | "clock">, hostId: string): Promise<boolean> {
+export async function releaseLease(ctx: Pick<HostContext, "store" | "log" | "clock" | "paths">, hostId: string): Promise<boolean> {
   const current = await readLease(ctx);
   if (current?.host_id !== hostId || current.released_at !== undefined) return false;
   await writeLease(ctx, { ...current, released_at: ctx.clock.now().toISOString() });
+  // Given back: a later holder took a handover, not this host's place (its copies are then set aside on return).
+  await writeLeaseRecord(ctx.paths, { host_id: hostId, epoch: current.epoch ?? 1, released: true });
   ctx.log.info({ event: "lease.released", host_id: hostId }, "lease released");
   return true;
 }

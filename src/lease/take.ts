@@ -5,6 +5,7 @@ import { HostctlError, errorMessage } from "../lib/errors.js";
 import { writeJsonFile } from "../lib/json-file.js";
 import { setStaleDatabasesAside } from "../restore/restore-app.js";
 import { loadHostId } from "./host-id.js";
+import type { LeaseNode } from "./decision.js";
 import { beginLease } from "./lease.js";
 import { LeaseConfirmation } from "./confirmation.js";
 import { leaseWaitPath, type LeaseWait } from "./wait.js";
@@ -18,6 +19,10 @@ export interface TakeLeaseOptions {
   signal: AbortSignal;
   /** How often a held lease is read again while waiting. */
   pollMs?: number;
+  /** This host as a LiteFS primary (a candidate): written into the lease. */
+  litefs?: LeaseNode;
+  /** Words a refusal for this host (a LiteFS candidate's names cluster rejoin); the waiting log says its hint. */
+  explain?: (error: HostctlError) => HostctlError;
 }
 
 const LEASE_POLL_MS = 5000;
@@ -49,7 +54,11 @@ async function leaseLoop(ctx: HostContext, hostId: string, options: TakeLeaseOpt
   const since = ctx.clock.now().toISOString();
   for (;;) {
     try {
-      const started = await beginLease(ctx, { hostId, takeover: options.takeover });
+      const started = await beginLease(ctx, {
+        hostId,
+        takeover: options.takeover,
+        ...(options.litefs === undefined ? {} : { litefs: options.litefs }),
+      });
       // Local databases older than the replica go aside before the restore, whether or not the read-back
       // confirms the lease: another host has had the replica since this one.
       if (started.took_from !== undefined) await setStaleAside(ctx, started.took_from);
@@ -69,18 +78,21 @@ async function leaseLoop(ctx: HostContext, hostId: string, options: TakeLeaseOpt
         (error) => unavailable(ctx, error),
       );
       return { hostId, confirmation };
-    } catch (error) {
-      if (!(error instanceof HostctlError && error.code === "LEASE_HELD")) {
-        unavailable(ctx, error);
+    } catch (caught) {
+      // Replaced while it was down: waiting would only hand it the lease back with its old copies.
+      if (caught instanceof HostctlError && caught.code === "LEASE_SUPERSEDED") throw options.explain?.(caught) ?? caught;
+      if (!(caught instanceof HostctlError && caught.code === "LEASE_HELD")) {
+        unavailable(ctx, caught);
         return { hostId, confirmation: LeaseConfirmation.none() };
       }
+      const error = options.explain?.(caught) ?? caught;
       if (!options.wait) throw error;
       // Said once per holder, not at every read (the heartbeat's age changes each time).
       const holder = error.message.replace(/last heartbeat \d+s ago/, "");
       if (holder !== lastHolder) {
         ctx.log.warn(
           { event: "lease.waiting", reason: error.message, hint: error.hint },
-          `${error.message}; waiting for its release or expiry (nothing starts meanwhile; hostctl up --takeover takes it at once)`,
+          `${error.message}; waiting for its release or expiry (nothing starts meanwhile). ${error.hint ?? ""}`,
         );
         lastHolder = holder;
       }

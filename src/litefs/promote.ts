@@ -9,6 +9,9 @@ import { HostctlError, usageError } from "../lib/errors.js";
 import { writeFileAtomic } from "../lib/fs.js";
 import { acquireLease } from "../lease/lease.js";
 import { loadHostId } from "../lease/host-id.js";
+import { clearLeaseRecord } from "../lease/lease-record.js";
+import { forgetLineage } from "../restore/lineage.js";
+import { leaseNodeOf } from "./lease-node.js";
 import { writeLitestreamConfigs } from "../litestream/config-files.js";
 import { controlRequest } from "../supervisor/control-client.js";
 import { fetchLitefsInfo } from "./api.js";
@@ -24,7 +27,7 @@ export interface PromoteResult {
 }
 
 /** The supervisor holds hostctl.yml in memory: a role changes only while it is stopped. */
-async function refuseWhileSupervised(ctx: HostContext, what: string): Promise<void> {
+export async function refuseWhileSupervised(ctx: HostContext, what: string): Promise<void> {
   if ((await controlRequest(ctx.paths, "GET", "/status", undefined, 2000)) !== undefined) {
     throw new HostctlError(
       "SUPERVISOR_RUNNING",
@@ -84,7 +87,7 @@ export async function promoteNode(ctx: HostContext, options: { force: boolean })
   await refuseLivePrimary(litefs, apps);
   let lease;
   try {
-    lease = await acquireLease(ctx, { hostId: await loadHostId(ctx.paths), takeover: options.force });
+    lease = await acquireLease(ctx, { hostId: await loadHostId(ctx.paths), takeover: options.force, litefs: leaseNodeOf(litefs) });
   } catch (error) {
     if (error instanceof HostctlError && error.code === "LEASE_HELD") {
       throw new HostctlError("LEASE_HELD", `${error.message}: the old primary may still be running`, {
@@ -98,6 +101,8 @@ export async function promoteNode(ctx: HostContext, options: { force: boolean })
     doc.setIn(["litefs", "role"], "candidate");
     doc.deleteIn(["litefs", "primary"]);
   });
+  // Its copies came from the primary through LiteFS: they carry on the replica's lineage, not one of their own.
+  for (const spec of apps.filter(isLitefsApp)) await forgetLineage(ctx.paths, spec.name);
   return {
     node: litefs.node,
     previous_primary: litefs.primary?.node,
@@ -122,6 +127,9 @@ export async function rejoinAsReplica(ctx: HostContext, options: RejoinOptions):
   const litefs = requireLitefs(ctx.host, ctx.paths.hostConfig);
   if (options.node === litefs.node) throw usageError(`argument --primary: ${options.node} is this node; a node cannot follow itself`);
   await refuseWhileSupervised(ctx, "rejoining");
+  await clearLeaseRecord(ctx.paths);
+  for (const spec of (await loadApps(ctx.paths)).filter(isLitefsApp)) await forgetLineage(ctx.paths, spec.name);
+  ctx.log.warn({ event: "litefs.rejoined", node: litefs.node, primary: options.node }, `rejoining as a replica of ${options.node}`);
   await rewriteLitefs(ctx, (doc) => {
     doc.setIn(["litefs", "role"], "replica");
     doc.setIn(

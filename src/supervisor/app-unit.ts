@@ -101,7 +101,7 @@ export class AppUnit {
         return this.restore();
       case "start_litestream":
         return this.attempt(async () => {
-          await this.deps.beforeReplicate?.();
+          await this.deps.beforeReplicate?.(this.spec, this.databases.restored);
           // A LiteFS replica never writes to the replica target: only the primary's Litestream does.
           if (this.databases.replicates) await this.litestream.start();
           return {

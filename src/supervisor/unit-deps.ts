@@ -18,8 +18,8 @@ export interface UnitDeps {
   beforeRestore?: (spec: AppSpec) => void;
   /** Runs after the databases are in place, before anything starts (media restore on a fresh host). */
   afterRestore?: (spec: AppSpec, databases: DatabaseRestore[]) => Promise<void>;
-  /** Awaited before Litestream starts; throws when this host must not write to the replica (its lease is not confirmed). */
-  beforeReplicate?: () => Promise<void>;
+  /** Awaited before Litestream starts; throws when this host must not write to the replica (lease not confirmed, older lineage). */
+  beforeReplicate?: (spec: AppSpec, databases: DatabaseRestore[]) => Promise<void>;
   /** Deploys an app that has no release yet (restore has already run). */
   firstDeploy?: (spec: AppSpec) => Promise<void>;
   /** The app's state or live release changed (the front door re-reads its upstreams). */

@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
 import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
-import { TEST_CREDENTIALS, newBucket } from "../helpers/s3.js";
+import { TEST_CREDENTIALS, listKeys, newBucket } from "../helpers/s3.js";
+import { countRows } from "../helpers/sqlite.js";
 import { waitFor } from "../helpers/wait.js";
 import { freePort, httpGet, httpPost, installRelease, waitAnswering } from "../helpers/apps.js";
 import {
@@ -298,10 +299,14 @@ describe("LiteFS: failover with a static lease", () => {
     };
     expect(after.apps[0]).toMatchObject({ role: "primary", primary: "fo-2" });
 
-    // The old primary, started again as it was, is refused: the new primary holds the replica lease.
-    const comeback = await startSupervisor(first.home, env, join(first.home, "comeback.log"), ["--no-wait"]);
+    // The old primary, started again as it was, is refused at once: it was replaced (the lease's epoch moved on).
+    const comeback = await startSupervisor(first.home, env, join(first.home, "comeback.log"));
     expect((await comeback.child).exitCode).toBe(1);
-    expect(await comeback.log()).toMatch(/LEASE_HELD[\s\S]*hostctl cluster rejoin --primary NODE/);
+    expect(await comeback.log()).toMatch(
+      new RegExp(
+        `LEASE_SUPERSEDED[\\s\\S]*hostctl cluster rejoin --primary fo-2 --primary-advertise http://127.0.0.1 --primary-front-door URL --primary-port-base ${second.litefsPort}`,
+      ),
+    );
     expect(await mountsUnder(first.home)).toEqual([]);
 
     // Rejoined as a replica, it follows the new primary and sends its writes there.
@@ -435,4 +440,76 @@ describe("LiteFS config checks", () => {
     expect(added.stderr).toContain("litefs: expected a litefs: section");
     expect(await pathExists(join(home, "apps", "shop"))).toBe(false);
   });
+});
+
+describe("LiteFS: a replaced primary never serves or backs up its older copy", () => {
+  /** A fresh single host restores the app from the replica target: the rows any new host would get. */
+  async function rowsOnAFreshHost(prefix: string): Promise<number> {
+    const home = join(root, `fresh-${Date.now()}`);
+    const init = await runCli(
+      home,
+      ["init", "--replica-url", `s3://${s3.bucket}/${prefix}`, "--s3-endpoint", s3.endpoint, "--s3-force-path-style"],
+      {
+        env,
+      },
+    );
+    expect(init.exitCode, init.stderr).toBe(0);
+    const added = await runCli(home, [
+      "app",
+      "add",
+      "shop",
+      "--kind",
+      "generic",
+      "--repo",
+      "/unused",
+      "--port",
+      String(await freePort()),
+      "--db",
+      "db.sqlite3",
+    ]);
+    expect(added.exitCode, added.stderr).toBe(0);
+    const restored = await runCli(home, ["restore", "shop"], { env });
+    expect(restored.exitCode, restored.stderr).toBe(0);
+    return countRows(join(home, "apps", "shop", "data", "db.sqlite3"), "rows");
+  }
+
+  it("primary SIGKILLed, replica promoted and written to: the old primary, started unchanged, exits 1 naming cluster rejoin, also once the new primary stopped; the replica target keeps the newer rows", async () => {
+    const first = await newNode("st-1", "candidate", undefined, "stale");
+    const second = await newNode("st-2", "replica", first, "stale");
+    const a = await startRunning(first);
+    for (let i = 0; i < 20; i++) expect((await httpPost(first.port, "/rows", `row ${i}`)).status).toBe(201);
+    const b = await startRunning(second);
+    await waitFor("20 rows on the replica", async () => (await rowCount(second.port)) === 20, 10_000, 50);
+
+    await killHost(first.home, a);
+    running.splice(running.indexOf(a), 1);
+    await unmountAll(first.home);
+    expect(await b.stop("SIGTERM")).toBe(0);
+    running.splice(running.indexOf(b), 1);
+    const promoted = await runCli(second.home, ["cluster", "promote", "--force"], { env });
+    expect(promoted.exitCode, promoted.stderr).toBe(0);
+    const newPrimary = await startRunning(second);
+    for (let i = 20; i < 26; i++) expect((await httpPost(second.port, "/rows", `row ${i}`)).status).toBe(201);
+    expect(await rowCount(second.port)).toBe(26);
+
+    const rejoin = `hostctl cluster rejoin --primary st-2 --primary-advertise http://127.0.0.1 --primary-front-door URL --primary-port-base ${second.litefsPort}`;
+    const whileLive = await startSupervisor(first.home, env, join(first.home, "while-live.log"));
+    expect((await whileLive.child).exitCode).toBe(1);
+    expect(await whileLive.log()).toContain("LEASE_SUPERSEDED");
+    expect(await whileLive.log()).toContain(rejoin);
+
+    // A graceful stop releases the lease: the moment the old primary used to take it back.
+    expect(await newPrimary.stop("SIGTERM")).toBe(0);
+    running.splice(running.indexOf(newPrimary), 1);
+    const keys = await listKeys(s3.client, s3.bucket, "stale/");
+    const afterRelease = await startSupervisor(first.home, env, join(first.home, "after-release.log"));
+    expect((await afterRelease.child).exitCode).toBe(1);
+    const log = await afterRelease.log();
+    expect(log).toContain("LEASE_SUPERSEDED");
+    expect(log).toContain(rejoin);
+    expect(log).not.toContain('"event":"litefs.ready"');
+    expect(await mountsUnder(first.home)).toEqual([]);
+    expect(await listKeys(s3.client, s3.bucket, "stale/")).toEqual(keys);
+    expect(await rowsOnAFreshHost("stale")).toBe(26);
+  }, 240_000);
 });

@@ -119,7 +119,7 @@ describe("one live host per replica prefix", () => {
     expect(await started[1 - exited.i]!.stop("SIGTERM")).toBe(0);
   });
 
-  it("after the first is killed, the second takes over at once with --takeover; the first, revived, does not replicate over it", async () => {
+  it("after the first is killed, the second takes over at once with --takeover; the first, revived, is refused as replaced (naming hostctl rejoin)", async () => {
     const a = await startRunning(hostA);
     await killHost(hostA, a);
     // A's lease stays fresh for its TTL: a plain `up` waits; SIGTERM ends the wait (exit 0, nothing started).
@@ -129,9 +129,14 @@ describe("one live host per replica prefix", () => {
     expect(await pathExists(join(hostB, "run", "hostctl.sock"))).toBe(false);
     expect(await refusedBy(hostB)).toContain("LEASE_HELD");
     const b = await startRunning(hostB, ["--takeover"]);
-    expect(await refusedBy(hostA)).toContain("LEASE_HELD");
+    const refused = await refusedBy(hostA);
+    expect(refused).toContain("LEASE_SUPERSEDED");
+    expect(refused).toContain("hostctl rejoin");
     expect((await shop(hostB))?.litestream.state).toBe("running");
     expect(await b.stop("SIGTERM")).toBe(0);
+    // Released by B, the lease still does not go back to A: it was replaced, not handed over.
+    expect(await refusedBy(hostA)).toContain("LEASE_SUPERSEDED");
+    expect((await runCli(hostA, ["rejoin"], { env })).exitCode).toBe(0);
   });
 
   it("a running host that finds its lease taken stops replicating and says so, and keeps serving", async () => {
@@ -160,18 +165,25 @@ describe("one live host per replica prefix", () => {
     expect(await b.stop("SIGTERM")).toBe(0);
   });
 
-  it("a host that comes back after another host had the replica sets its older databases aside and restores the newer ones", async () => {
+  it("a host replaced while it ran comes back only after hostctl rejoin, on the newer rows; after a graceful handover the other host sets its older databases aside by itself", async () => {
     const b = await startRunning(hostB);
     const portB = (await shop(hostB))!.port;
     for (let i = 0; i < 3; i++) expect((await httpPost(portB, "/rows", `b ${i}`)).status).toBe(201);
     const rowsOnB = (JSON.parse((await httpGet(portB, "/rows")).body) as { count: number }).count;
     expect(await b.stop("SIGTERM")).toBe(0);
 
+    expect(await refusedBy(hostA)).toContain("LEASE_SUPERSEDED");
+    expect((await runCli(hostA, ["rejoin"], { env })).exitCode).toBe(0);
     const a = await startRunning(hostA);
     const portA = (await shop(hostA))!.port;
     expect((JSON.parse((await httpGet(portA, "/rows")).body) as { count: number }).count).toBe(rowsOnB);
-    const data = await readdir(join(hostA, "apps", "shop", "data"));
-    expect(data.some((f) => /^db\.sqlite3\.stale-/.test(f))).toBe(true);
+    expect((await readdir(join(hostA, "apps", "shop", "data"))).some((f) => /^db\.sqlite3\.stale-/.test(f))).toBe(true);
+    expect((await httpPost(portA, "/rows", "a")).status).toBe(201);
     expect(await a.stop("SIGTERM")).toBe(0);
+
+    const again = await startRunning(hostB);
+    expect((JSON.parse((await httpGet(portB, "/rows")).body) as { count: number }).count).toBe(rowsOnB + 1);
+    expect((await readdir(join(hostB, "apps", "shop", "data"))).some((f) => /^db\.sqlite3\.stale-/.test(f))).toBe(true);
+    expect(await again.stop("SIGTERM")).toBe(0);
   });
 });

@@ -7,6 +7,7 @@ import { appPaths } from "../../config/paths.js";
 import { HostctlError, usageError } from "../../lib/errors.js";
 import { pathExists } from "../../lib/fs.js";
 import { ensureDatabases, refreshLitestreamConfigs } from "../../restore/restore-app.js";
+import { forgetLineage } from "../../restore/lineage.js";
 import { callControl } from "../../supervisor/control-client.js";
 import { isLitefsApp } from "../../litefs/paths.js";
 import { litefsRestoreRefusal } from "../../litefs/restore-refusal.js";
@@ -65,6 +66,12 @@ export async function restore(name: string, options: RestoreOptions, deps: Deps)
   try {
     await refreshLitestreamConfigs(spec, ctx);
     const results = await ensureDatabases(spec, ctx, options.timestamp ? { timestamp: options.timestamp } : {});
+    // A file restored here is the replica's: it claims a lineage of its own when Litestream starts.
+    await forgetLineage(
+      ctx.paths,
+      name,
+      results.filter((r) => r.action !== "present").map((r) => r.path),
+    );
     const lines = results.map(
       (r) =>
         `${r.path}: ${r.action}${r.restore_ms === undefined ? "" : ` in ${r.restore_ms} ms`}${r.generation ? ` (generation ${r.generation})` : ""}`,

@@ -10,6 +10,7 @@ import { wireJobs } from "./jobs.js";
 import { restoreMediaFirst, wireHost } from "./host.js";
 import { takeLease, type TakenLease } from "../../lease/take.js";
 import { LeaseConfirmation } from "../../lease/confirmation.js";
+import { claimLineage } from "../../restore/lineage.js";
 import { watchRecoveredReferences } from "./media-recovery.js";
 import { MediaRestoreGate } from "../../media/restore-gate.js";
 import { deployHooks } from "../../deploy/hooks.js";
@@ -18,7 +19,7 @@ import { FirstDeploys } from "./first-deploy.js";
 import { EarlyRestores } from "./early-restore.js";
 import { refreshPushHooks } from "./push-hooks.js";
 import { bootRetryDelay } from "../../supervisor/backoff.js";
-import { extendLitefsReplica, isLitefsReplicaHost, withRejoinHint } from "./litefs.js";
+import { extendLitefsReplica, isLitefsReplicaHost, candidateLeaseNode, withRejoinHint } from "./litefs.js";
 
 /**
  * A host without apps reads the registry before anything starts; if the replica cannot be read it retries
@@ -93,12 +94,13 @@ export function supervisorWiring(ctx: HostContext, options: UpOptions): Supervis
       if (isLitefsReplicaHost(ctx)) return recover(supervisor);
       // Returns once the lease is written: its confirming pause runs on while the registry is read and the
       // databases restored (both only read the replica); Litestream waits for it (beforeReplicate).
+      const litefs = candidateLeaseNode(ctx);
       const lease = await takeLease(ctx, {
         takeover: options.takeover ?? false,
         wait: options.wait ?? true,
         signal: supervisor.stopping.signal,
-      }).catch((error: unknown) => {
-        throw withRejoinHint(ctx, error);
+        explain: (error) => withRejoinHint(ctx, error),
+        ...(litefs === undefined ? {} : { litefs }),
       });
       if (lease === undefined) return; // stopped while waiting for the lease: nothing starts
       taken = lease;
@@ -119,7 +121,11 @@ export function supervisorWiring(ctx: HostContext, options: UpOptions): Supervis
       // Media first, as before any step of a first deploy that may read them.
       firstDeploys.advance(spec.name);
     },
-    beforeReplicate: () => taken.confirmation.required(),
+    beforeReplicate: async (spec, databases) => {
+      await taken.confirmation.required();
+      // A LiteFS replica host never replicates; the primary's copies are checked like a single host's.
+      if (!isLitefsReplicaHost(ctx)) await claimLineage(ctx, spec, databases, taken.hostId);
+    },
     extend: (supervisor) => (isLitefsReplicaHost(ctx) ? extendLitefsReplica(supervisor) : extend(supervisor, taken, recovered, gate)),
   };
 }

@@ -2,6 +2,9 @@ import type { HostContext } from "../../host/context.js";
 import type { Supervisor } from "../../supervisor/supervisor.js";
 import { DeployPollLoop } from "../../deploy/poll-loop.js";
 import { HostctlError } from "../../lib/errors.js";
+import type { LeaseNode } from "../../lease/decision.js";
+import { LeaseHolderError } from "../../lease/superseded.js";
+import { leaseNodeOf } from "../../litefs/lease-node.js";
 
 /**
  * A LiteFS replica host (litefs.role: replica) never writes to the replica target: it takes no replica lease
@@ -22,11 +25,34 @@ export function extendLitefsReplica(supervisor: Supervisor): Promise<void> {
   return Promise.resolve();
 }
 
-/** A LiteFS candidate refused the replica lease is most likely an old primary after a failover: say how it rejoins. */
-export function withRejoinHint(ctx: HostContext, error: unknown): unknown {
-  if (!(error instanceof HostctlError) || error.code !== "LEASE_HELD" || ctx.host.litefs?.role !== "candidate") return error;
-  return new HostctlError("LEASE_HELD", error.message, {
-    cause: error,
-    hint: `if another node was promoted (hostctl cluster promote), this node must not be primary again: hostctl cluster rejoin --primary NODE --primary-advertise URL --primary-front-door URL (docs/litefs.md); else: ${error.hint ?? "hostctl up --takeover"}`,
-  });
+/** A static-lease candidate is the primary: its lease names it, for an old primary's rejoin hint. */
+export function candidateLeaseNode(ctx: HostContext): LeaseNode | undefined {
+  const litefs = ctx.host.litefs;
+  return litefs?.role === "candidate" && litefs.lease === "static" ? leaseNodeOf(litefs) : undefined;
+}
+
+/** Pure: the `cluster rejoin` line for this node to follow the lease's holder (URL where the lease cannot say). */
+export function rejoinCommand(ctx: HostContext, primary: LeaseNode | undefined): string {
+  const litefs = ctx.host.litefs;
+  if (primary === undefined) return "hostctl cluster rejoin --primary NODE --primary-advertise URL --primary-front-door URL";
+  const frontDoor = primary.front_door ?? litefs?.front_doors[primary.node] ?? "URL";
+  return [
+    `hostctl cluster rejoin --primary ${primary.node} --primary-advertise ${primary.advertise} --primary-front-door ${frontDoor}`,
+    ...(primary.port_base === litefs?.port_base ? [] : [`--primary-port-base ${primary.port_base}`]),
+  ].join(" ");
+}
+
+/**
+ * A LiteFS candidate refused the replica lease is most likely an old primary after a failover: it must not be
+ * primary again, so the hint is how it rejoins as a replica, not --takeover.
+ */
+export function withRejoinHint(ctx: HostContext, error: HostctlError): HostctlError {
+  if (ctx.host.litefs?.role !== "candidate") return error;
+  if (error.code !== "LEASE_HELD" && error.code !== "LEASE_SUPERSEDED") return error;
+  const rejoin = rejoinCommand(ctx, error instanceof LeaseHolderError ? error.holder.litefs : undefined);
+  const hint =
+    error.code === "LEASE_SUPERSEDED"
+      ? `this node was primary and another node was promoted since: make it a replica of the new primary (LiteFS replaces its copy with the primary's), then start it: ${rejoin} (docs/litefs.md)`
+      : `if another node was promoted (hostctl cluster promote), this node must not be primary again: ${rejoin} (docs/litefs.md); else: ${error.hint ?? "hostctl up --takeover"}`;
+  return new HostctlError(error.code, error.message, { cause: error, hint });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeHolder, leaseBody, leaseDecision, type Lease } from "../../../src/lease/decision.js";
+import { describeHolder, isSuperseded, leaseBody, leaseDecision, type Lease } from "../../../src/lease/decision.js";
 
 const now = new Date("2025-03-01T12:00:00.000Z");
 const me = { hostId: "host-b", hostname: "web-b" };
@@ -54,8 +54,45 @@ describe("leaseBody", () => {
       acquired_at: "2025-03-01T10:00:00.000Z",
       heartbeat_at: now.toISOString(),
       ttl_s: 120,
+      epoch: 1,
     });
     expect(leaseBody(me, now, ttlMs, lease("host-a", 5000)).acquired_at).toBe(now.toISOString());
+  });
+
+  it("keeps the epoch when renewing and raises it by one whenever the lease changes hands or is taken again after a release", () => {
+    expect(leaseBody(me, now, ttlMs, { ...lease("host-b", 5000), epoch: 4 }).epoch).toBe(4);
+    expect(leaseBody(me, now, ttlMs, { ...lease("host-a", 5000), epoch: 4 }).epoch).toBe(5);
+    expect(leaseBody(me, now, ttlMs, { ...lease("host-b", 5000), epoch: 4, released_at: now.toISOString() }).epoch).toBe(5);
+    expect(leaseBody(me, now, ttlMs, undefined).epoch).toBe(1);
+  });
+
+  it("names a LiteFS holder, and keeps the name through renewals that do not give it (the keeper's)", () => {
+    const node = { node: "web-2", advertise: "http://10.0.0.2", port_base: 20202 };
+    const taken = leaseBody({ ...me, litefs: node }, now, ttlMs, lease("host-a", 5000));
+    expect(taken.litefs).toEqual(node);
+    expect(leaseBody(me, now, ttlMs, taken).litefs).toEqual(node);
+    expect(leaseBody(me, now, ttlMs, lease("host-a", 5000)).litefs).toBeUndefined();
+  });
+});
+
+describe("isSuperseded", () => {
+  const held = { host_id: "host-b", epoch: 3, released: false };
+
+  it("is true for a host that held an older epoch and lost it without a release, whether the new holder runs or released since", () => {
+    expect(isSuperseded(held, { ...lease("host-a", 5000), epoch: 4 }, "host-b")).toBe(true);
+    expect(isSuperseded(held, { ...lease("host-a", 5000), epoch: 4, released_at: now.toISOString() }, "host-b")).toBe(true);
+  });
+
+  it("is false after a graceful release (a handover), for its own lease (a restart after a crash), for a fresh home, and for a lease without epochs", () => {
+    expect(isSuperseded({ ...held, released: true }, { ...lease("host-a", 5000), epoch: 4 }, "host-b")).toBe(false);
+    expect(isSuperseded(held, { ...lease("host-b", 500_000), epoch: 3 }, "host-b")).toBe(false);
+    expect(isSuperseded(undefined, { ...lease("host-a", 5000), epoch: 4 }, "host-b")).toBe(false);
+    expect(isSuperseded(held, lease("host-a", 5000), "host-b")).toBe(false);
+    expect(isSuperseded(held, undefined, "host-b")).toBe(false);
+  });
+
+  it("ignores a record another host id wrote (a home copied from another host)", () => {
+    expect(isSuperseded({ ...held, host_id: "host-c" }, { ...lease("host-a", 5000), epoch: 4 }, "host-b")).toBe(false);
   });
 });
 
