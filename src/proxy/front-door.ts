@@ -5,7 +5,7 @@ import { errorMessage } from "../lib/errors.js";
 import type { ChildDeps } from "../supervisor/supervised-process.js";
 import type { ProxyStatus } from "../supervisor/control-protocol.js";
 import { upstreamRequests } from "./caddy-admin.js";
-import { buildCaddyConfig, type ProxyApp } from "./caddy-config.js";
+import { buildCaddyConfig, type AppDown, type ProxyApp } from "./caddy-config.js";
 import type { WriteRoute } from "./write-route.js";
 import { probeCaddy, type CaddyBinary } from "./caddy-binary.js";
 import { CaddyProcess, caddyPaths } from "./caddy-process.js";
@@ -27,6 +27,8 @@ export interface AppView {
   mediaDir: string;
   /** false while restoring, waiting, stopped, failed or crash-looping: the proxy answers 503. */
   serving: boolean;
+  /** What its 503 page says while it is not serving. */
+  down?: AppDown;
   /** A LiteFS replica's route for writes to the primary. */
   writes?: WriteRoute;
 }
@@ -85,6 +87,7 @@ export class FrontDoor {
         port: app.port,
         mediaDir: app.mediaDir,
         upstream: app.serving ? live?.port : undefined,
+        ...(app.down ? { down: app.down } : {}),
         staticDir: live ? staticRoot(live.releaseDir) : undefined,
         ...(app.writes ? { writes: app.writes } : {}),
       };
