@@ -21,8 +21,11 @@ import type { DrillResult } from "./result.js";
 import { DrillScheduler, type DrillSchedulerOptions } from "./scheduler.js";
 import { restartStalled } from "./stall-restart.js";
 
-/** How often each app's Litestream lag is read (and the canary row touched, once a minute). */
-export const OBSERVE_MS = 5000;
+/**
+ * How often each app's Litestream lag is read (and the canary row touched, once a minute): a write that
+ * is not shipped shows as behind within seconds (all local reads, see docs/litestream-engines.md).
+ */
+export const OBSERVE_MS = 1000;
 /** A first round soon after start, so a drill right after boot can already measure freshness. */
 export const FIRST_OBSERVE_MS = 1000;
 const HISTORY = 20;
@@ -33,7 +36,7 @@ export interface ObservedApp {
   paths: AppPaths;
   metricsPort: number | undefined;
   litestreamRunning: boolean;
-  report<K extends "last_drill" | "replication">(key: K, value: AppFacts[K]): void;
+  report<K extends "last_drill" | "replication">(key: K, value: AppFacts[K] | (() => AppFacts[K])): void;
   restartLitestream(): Promise<void>;
   status(): Pick<AppStatus, "state" | "processes">;
 }
@@ -189,7 +192,11 @@ export class DrillsObserver implements AppLoop<ObservedApp> {
         ]),
       );
       observed.lag = observed.tracker.observe(
-        await engineOf(ctx).scrape(await readScrapeTarget(app.paths.litestreamConfig, port), ctx.store, bases),
+        await engineOf(ctx).scrape(
+          { ...(await readScrapeTarget(app.paths.litestreamConfig, port)), log: join(app.paths.logs, "litestream.log") },
+          ctx.store,
+          bases,
+        ),
         now,
       );
     } catch {
@@ -197,10 +204,12 @@ export class DrillsObserver implements AppLoop<ObservedApp> {
     }
     const verdict = observed.stall.observe(observed.lag, now.getTime());
     if (verdict.action === "restart") void restartStalled(ctx, app, verdict);
-    app.report(
-      "replication",
-      observed.lag.map((l) => ({ database: l.db, lag_s: l.lag_s, behind: l.behind })),
-    );
+    const lag = observed.lag;
+    app.report("replication", () => {
+      // Read when asked: a write still waiting at the last reading has waited that much longer since.
+      const since = Math.max(0, ctx.clock.now().getTime() - now.getTime()) / 1000;
+      return lag.map((l) => ({ database: l.db, lag_s: l.behind ? l.lag_s + since : l.lag_s, behind: l.behind }));
+    });
     if (now.getTime() - observed.canaryAt >= CANARY_INTERVAL_MS) {
       observed.canaryAt = now.getTime();
       for (const db of app.spec.databases) {

@@ -121,7 +121,8 @@ async function drillDatabase(d: DbContext, dbPath: string): Promise<DatabaseResu
     const tables = await liveTables;
     const live = size === undefined ? Promise.resolve(undefined) : readLive(d, db, tables);
     Object.assign(db, { generation: restore.generation, bytes: restore.bytes });
-    db.checks.push(check("restore", true, `generation ${restore.generation ?? "?"}, ${formatBytes(restore.bytes)} in ${restore.ms} ms`));
+    const from = restore.generation ? `generation ${restore.generation}, ` : "";
+    db.checks.push(check("restore", true, `${from}${formatBytes(restore.bytes)} in ${restore.ms} ms`));
     await checkRestored(d, db, out, live, tables);
     if (drillsMedia) {
       db.checks.push(

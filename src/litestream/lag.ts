@@ -20,6 +20,11 @@ export interface DbPositions {
   syncs: number;
   /** When the local position last moved (the shadow file's mtime), if known: a write waits at least since then. */
   shadowWrittenMs?: number;
+  /**
+   * When the oldest write the replica lacks was made, where the engine knows it exactly (0.5: the mtime of the
+   * local LTX file of the first TXID past the replica's). Then the lag is read from it, not from scrape times.
+   */
+  oldestUnshippedMs?: number;
 }
 
 export interface ReplicaLag {
@@ -52,6 +57,7 @@ export class LagTracker {
     const nowMs = now.getTime();
     return scrape.map((db) => {
       const replica = slowestReplica(db);
+      if (db.oldestUnshippedMs !== undefined) return this.dated(db, replica, nowMs);
       let queue = this.pending.get(db.db) ?? [];
       const newest = queue[queue.length - 1];
       // The index going backwards is a new generation (after a restore or a reset): start over.
@@ -84,6 +90,15 @@ export class LagTracker {
       const since = this.pending.get(db)?.[0]?.firstSeenMs ?? seenMs;
       return { db, behind: true, lag_s: Math.max(MIN_BEHIND_S, (now.getTime() - since) / 1000) };
     });
+  }
+
+  private dated(db: DbPositions, replica: Position, nowMs: number): ReplicaLag {
+    this.pending.delete(db.db);
+    this.lastSeen.set(db.db, nowMs);
+    if (comparePositions(db.shadow, replica) <= 0) return { db: db.db, behind: false, lag_s: 0 };
+    const since = Math.min(nowMs, db.oldestUnshippedMs ?? nowMs);
+    this.pending.set(db.db, [{ position: db.shadow, firstSeenMs: since }]);
+    return { db: db.db, behind: true, lag_s: Math.max(MIN_BEHIND_S, (nowMs - since) / 1000) };
   }
 
   forget(db: string): void {

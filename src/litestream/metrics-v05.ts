@@ -38,25 +38,50 @@ export function maxTxid(locations: readonly string[]): number {
   return max;
 }
 
+/** How long an observation waits for the replica's listing before it goes on with the last answer. */
+const LIST_WAIT_MS = 1000;
+
 /**
- * The replica's TXID per database, listed only while the local TXID differs from the last one seen: an idle,
- * caught-up database costs no request, a busy one one LIST per observation.
+ * The replica's TXID per database. First from Litestream's own log (exact, no request: see local-v05.ts);
+ * else listed, only while the local TXID differs from the last one seen (an idle, caught-up database costs no
+ * request), and never waited on for more than LIST_WAIT_MS: a hung S3 leaves the last answer, so a write
+ * made meanwhile reads as behind instead of stopping the reading.
  */
 export class ReplicaTxids {
   private readonly known = new Map<string, number>();
+  private readonly listing = new Map<string, Promise<void>>();
 
-  async fill(dbs: readonly DbPositions[], store: ReplicaStore, bases: ReadonlyMap<string, string>): Promise<DbPositions[]> {
+  async fill(
+    dbs: readonly DbPositions[],
+    store: ReplicaStore,
+    bases: ReadonlyMap<string, string>,
+    logged: ReadonlyMap<string, number> = new Map(),
+  ): Promise<DbPositions[]> {
+    const names = dbs.map((db) => posix.basename(db.db));
     return Promise.all(
       dbs.map(async (db) => {
-        const base = bases.get(db.db);
-        let txid = this.known.get(db.db) ?? -1;
-        // Equal: caught up, nothing to ask. Below: a new database or lineage, where the old answer is stale.
-        if (base !== undefined && db.shadow.index !== txid) {
-          txid = maxTxid(await store.list(ltxLevelPrefix(store.target.kind, base, 0)));
-          this.known.set(db.db, txid);
-        }
+        const name = posix.basename(db.db);
+        const fromLog = names.filter((n) => n === name).length === 1 ? logged.get(name) : undefined;
+        const txid = fromLog ?? (await this.listed(db, store, bases.get(db.db)));
         return { ...db, replicas: { replica: { index: txid, offset: 0 } } };
       }),
     );
+  }
+
+  private async listed(db: DbPositions, store: ReplicaStore, base: string | undefined): Promise<number> {
+    const known = this.known.get(db.db) ?? -1;
+    // Equal: caught up, nothing to ask. Below: a new database or lineage, where the old answer is stale.
+    if (base === undefined || db.shadow.index === known) return known;
+    let listing = this.listing.get(db.db);
+    if (!listing) {
+      listing = store
+        .list(ltxLevelPrefix(store.target.kind, base, 0))
+        .then((keys) => void this.known.set(db.db, maxTxid(keys)))
+        .catch(() => undefined)
+        .finally(() => this.listing.delete(db.db));
+      this.listing.set(db.db, listing);
+    }
+    await Promise.race([listing, new Promise((resolve) => setTimeout(resolve, LIST_WAIT_MS).unref())]);
+    return this.known.get(db.db) ?? -1;
   }
 }

@@ -6,6 +6,8 @@ import { exactShadowV03, metaDirV03, parseLitestreamMetrics } from "./metrics-v0
 export interface ScrapeTarget {
   port: number;
   databases: readonly { path: string; metaPath?: string }[];
+  /** Litestream's output as the supervisor logs it (0.5 reads the replica's position there). */
+  log?: string;
 }
 
 export async function fetchMetricsText(port: number, timeoutMs: number): Promise<string> {

@@ -12,6 +12,8 @@ export interface ProxyApp {
    * upstream-relay.ts); undefined while the app is not serving (→ 503).
    */
   upstream: string | undefined;
+  /** Why it is not serving, as its 503 page says (default: starting). */
+  down?: AppDown;
   /** The live release's collected static files (STATIC_ROOT), when it has any. */
   staticDir: string | undefined;
   mediaDir: string;
@@ -35,6 +37,15 @@ export interface CaddyConfigInput {
 
 type Json = Record<string, unknown>;
 
+/** What an app that is not serving is doing: its 503 page says which, never "starting" for a stopped app. */
+export type AppDown = "starting" | "stopped" | "unavailable";
+
+const DOWN_PAGES: Record<AppDown, { title: (app: string) => string; next: string }> = {
+  starting: { title: (app) => `${app} is starting`, next: "Please try again in a few seconds." },
+  stopped: { title: (app) => `${app} is stopped`, next: "It is not serving requests until it is started again." },
+  unavailable: { title: (app) => `${app} is unavailable`, next: "It is not serving requests right now; please try again later." },
+};
+
 const RETRY_AFTER_S = 5;
 const HASHED_NAME = "\\.[0-9a-f]{12}\\.[A-Za-z0-9]+$";
 /** file_server falls back to index.html when the list is empty: a name no upload can have turns that off. */
@@ -49,12 +60,13 @@ export function sizeBytes(size: string): number {
   return Number(match[1]) * (SIZE_UNITS[(match[2] ?? "").toLowerCase()] ?? 1);
 }
 
-function unavailable(app: string): Json {
+function unavailable(app: string, down: AppDown = "starting"): Json {
+  const page = DOWN_PAGES[down];
   return {
     handler: "static_response",
     status_code: 503,
     headers: { "Retry-After": [String(RETRY_AFTER_S)], "Content-Type": ["text/html; charset=utf-8"], "Cache-Control": ["no-store"] },
-    body: `<!doctype html><title>503 Service Unavailable</title><h1>${app} is starting</h1><p>Please try again in a few seconds.</p>\n`,
+    body: `<!doctype html><title>503 Service Unavailable</title><h1>${page.title(app)}</h1><p>${page.next}</p>\n`,
   };
 }
 
@@ -104,7 +116,7 @@ export function appRoutes(input: CaddyConfigInput, app: ProxyApp): Json[] {
   };
   const web: Json =
     app.upstream === undefined
-      ? { handle: [unavailable(app.name)], terminal: true }
+      ? { handle: [unavailable(app.name, app.down)], terminal: true }
       : {
           handle: [{ handler: "request_body", max_size: sizeBytes(input.proxy.max_body) }, proxyHandler(input, app.upstream)],
           terminal: true,

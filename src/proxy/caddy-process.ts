@@ -35,6 +35,8 @@ export class CaddyProcess {
   private version = 0;
   private lastPid: number | undefined;
   private restartConfig: (() => Promise<unknown>) | undefined;
+  private stopped = false;
+  private starting: Promise<void> | undefined;
 
   constructor(
     readonly binary: CaddyBinary,
@@ -69,14 +71,10 @@ export class CaddyProcess {
 
   /** `restartConfig`: after Caddy exited, the config it starts again with (instead of the last one loaded). */
   async start(config: unknown, restartConfig?: () => Promise<unknown>): Promise<void> {
+    this.stopped = false;
     this.restartConfig = restartConfig;
-    await mkdir(this.paths.runDir, { recursive: true, mode: 0o700 });
-    await mkdir(this.paths.storage, { recursive: true, mode: 0o700 });
-    await Promise.all([chmod(this.paths.runDir, 0o700), chmod(this.paths.storage, 0o700)]);
-    await writeFileAtomic(this.paths.config, JSON.stringify(config), 0o600);
-    await this.child.start();
-    await this.waitReady();
-    this.version += 1;
+    this.starting = this.launch(config);
+    await this.starting;
   }
 
   /** Replaces the whole config in one admin call (and keeps it for a restart). */
@@ -86,10 +84,22 @@ export class CaddyProcess {
     this.version += 1;
   }
 
+  private async launch(config: unknown): Promise<void> {
+    await mkdir(this.paths.runDir, { recursive: true, mode: 0o700 });
+    await mkdir(this.paths.storage, { recursive: true, mode: 0o700 });
+    await Promise.all([chmod(this.paths.runDir, 0o700), chmod(this.paths.storage, 0o700)]);
+    await writeFileAtomic(this.paths.config, JSON.stringify(config), 0o600);
+    if (this.stopped) return;
+    await this.child.start();
+    await this.waitReady();
+    this.version += 1;
+  }
+
   /** Caddy creates its socket with the umask's mode: only the directory (0700) guards it until this chmod. */
   private async waitReady(): Promise<void> {
     const deadline = Date.now() + READY_MS;
     while (!(await caddyAnswers(this.paths.socket))) {
+      if (this.stopped) return;
       if (Date.now() > deadline || !this.child.running) {
         throw new HostctlError(
           "PROXY_START_FAILED",
@@ -116,8 +126,11 @@ export class CaddyProcess {
     if (!first) void this.waitReady().catch(() => undefined);
   }
 
+  /** A start in flight starts nothing more; a Caddy it was starting is ended too. */
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.child.stop();
+    await this.starting?.catch(() => undefined);
   }
 
   get running(): boolean {

@@ -6,7 +6,7 @@ import { errorMessage } from "../lib/errors.js";
 import { parseDuration } from "../lib/duration.js";
 import type { ChildDeps } from "../supervisor/supervised-process.js";
 import type { ProxyStatus } from "../supervisor/control-protocol.js";
-import { buildCaddyConfig, type ProxyApp } from "./caddy-config.js";
+import { buildCaddyConfig, type AppDown, type ProxyApp } from "./caddy-config.js";
 import type { WriteRoute } from "./write-route.js";
 import { probeCaddy, type CaddyBinary } from "./caddy-binary.js";
 import { CaddyProcess, caddyPaths } from "./caddy-process.js";
@@ -30,6 +30,8 @@ export interface AppView {
   mediaDir: string;
   /** false while restoring, waiting, stopped, failed or crash-looping: the proxy answers 503. */
   serving: boolean;
+  /** What its 503 page says while it is not serving. */
+  down?: AppDown;
   /** A LiteFS replica's route for writes to the primary. */
   writes?: WriteRoute;
 }
@@ -92,6 +94,7 @@ export class FrontDoor {
         mediaDir: app.mediaDir,
         upstream: app.serving && live ? `unix/${this.relay.socketPath(app.name)}` : undefined,
         staticDir: live ? staticLinkPath(this.staticDir(), app.name) : undefined,
+        ...(app.down ? { down: app.down } : {}),
         ...(app.writes ? { writes: app.writes } : {}),
       };
     });

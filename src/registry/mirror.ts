@@ -77,7 +77,7 @@ async function readEntry(ctx: HostContext, app: string): Promise<RegistryEntry |
  * unreachable.
  */
 export async function mirrorRegistry(ctx: HostContext): Promise<string[]> {
-  if (!ctx.host.registry.mirror) return [];
+  if (!writesRegistry(ctx)) return [];
   const { apps } = await scanApps(ctx.paths);
   for (const spec of apps) {
     const entry = await registryEntry(ctx, spec, await readEntry(ctx, spec.name));
@@ -86,9 +86,17 @@ export async function mirrorRegistry(ctx: HostContext): Promise<string[]> {
   return apps.map((a) => a.name);
 }
 
+/**
+ * Whether this host keeps the registry. A LiteFS replica host never does: the primary's apps are the
+ * cluster's, and a replica's own copy (its ports, say) would stand in the registry until the next mirror.
+ */
+export function writesRegistry(ctx: HostContext): boolean {
+  return ctx.host.registry.mirror && ctx.host.litefs?.role !== "replica";
+}
+
 /** `app remove`: the app's entry goes, so a fresh host does not bring the app back. */
 export async function removeRegistryEntry(ctx: HostContext, app: string): Promise<void> {
-  if (!ctx.host.registry.mirror) return;
+  if (!writesRegistry(ctx)) return;
   await ctx.store.delete(entryKey(ctx, app));
 }
 
@@ -99,7 +107,7 @@ export async function removeRegistryEntry(ctx: HostContext, app: string): Promis
  */
 export async function mirrorRegistryOrWarn(ctx: HostContext, warn: (line: string) => void, removed?: string): Promise<void> {
   try {
-    if (!ctx.host.registry.mirror) return;
+    if (!writesRegistry(ctx)) return;
     const holder = await heldByAnotherHost(ctx);
     if (holder) {
       warn(

@@ -44,6 +44,7 @@ export class AppLitestream {
   private readonly replicated = new Set<string>();
   private metricsPortTaken = false;
   private stopping = false;
+  private starting: Promise<void> | undefined;
   /** Why replication stopped for good (another host took the lease). */
   disabled: string | undefined;
 
@@ -75,8 +76,16 @@ export class AppLitestream {
   }
 
   async start(): Promise<void> {
-    if (this.spec.databases.length === 0 || this.process || this.disabled) return;
+    if (this.spec.databases.length === 0 || this.process || this.starting || this.disabled) return this.starting;
     this.stopping = false;
+    this.starting = this.launch().finally(() => {
+      this.starting = undefined;
+    });
+    await this.starting;
+  }
+
+  /** A stop or disable that arrives meanwhile is seen after each wait: nothing is started after it. */
+  private async launch(): Promise<void> {
     await acquireReplicateLocks(this.deps.ctx.paths.locks, this.dbPaths);
     // Litestream replicates even when its metrics port is taken, but hostctl would then read another
     // process's metrics: say so (the lag is then unknown and counted as behind, never read from them).
@@ -92,9 +101,19 @@ export class AppLitestream {
         ? `127.0.0.1:${port} is held by another process: lag unknown (free it, or change litestream.metrics_port_base)`
         : undefined,
     );
+    if (this.stopping || this.disabled) {
+      await releaseReplicateLocks(this.deps.ctx.paths.locks, this.dbPaths);
+      return;
+    }
+    this.process = this.supervised();
+    await this.process.start();
+    if (!this.stopping && !this.disabled) this.markerTimer = this.deps.ctx.clock.setTimeout(() => void this.markerRound(), FIRST_MARKER_MS);
+  }
+
+  private supervised(): SupervisedProcess {
     const { ctx } = this.deps;
     const args = replicateArgs(this.paths.litestreamConfig);
-    this.process = new SupervisedProcess(
+    return new SupervisedProcess(
       {
         app: this.spec.name,
         type: "litestream",
@@ -108,8 +127,6 @@ export class AppLitestream {
       { log: ctx.log, pidsDir: ctx.paths.pids, policy: this.deps.policy, graceMs: this.deps.graceMs, clock: ctx.clock },
       this.deps.onChange,
     );
-    await this.process.start();
-    this.markerTimer = this.deps.ctx.clock.setTimeout(() => void this.markerRound(), FIRST_MARKER_MS);
   }
 
   /** Restarts a Litestream that makes no progress while writes wait (see litestream/stall.ts). */
@@ -128,6 +145,7 @@ export class AppLitestream {
   async disable(reason: string): Promise<void> {
     this.disabled = reason;
     this.markerTimer?.cancel();
+    await this.starting?.catch(() => undefined);
     if (this.process) {
       await this.process.stop();
       this.process = undefined;
@@ -145,6 +163,7 @@ export class AppLitestream {
   /** After the app's processes: the last writes they acknowledged are shipped before Litestream exits. */
   async stop(): Promise<void> {
     this.halt();
+    await this.starting?.catch(() => undefined);
     const ls = this.process;
     if (!ls) return;
     // Metrics on a port another process holds are not ours: waiting for them would only delay the stop.

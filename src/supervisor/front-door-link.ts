@@ -1,7 +1,9 @@
 import { appDomains } from "../config/domains.js";
 import type { AppSpec } from "../config/schema.js";
 import { parseDuration } from "../lib/duration.js";
+import type { AppDown } from "../proxy/caddy-config.js";
 import type { AppView, FrontDoor } from "../proxy/front-door.js";
+import type { AppState } from "./control-protocol.js";
 import type { AppUnit } from "./app-unit.js";
 import type { UnitProxy } from "./blue-green.js";
 
@@ -15,8 +17,16 @@ export function frontDoorView(units: Iterable<AppUnit>): AppView[] {
     port: unit.spec.port,
     mediaDir: unit.paths.media,
     serving: unit.state === "running" || unit.state === "starting",
+    down: downOf(unit.state, unit.status().next_retry_at !== undefined),
     ...(unit.writeRoute ? { writes: unit.writeRoute } : {}),
   }));
+}
+
+/** Pure: what the 503 page of an app in this state says; a failed boot that is retried (replica unreachable) is starting. */
+export function downOf(state: AppState, retrying = false): AppDown {
+  if (state === "stopped") return "stopped";
+  if (state === "failed" && retrying) return "starting";
+  return state === "failed" || state === "crashloop" || state === "waiting" ? "unavailable" : "starting";
 }
 
 export function unitProxy(door: FrontDoor, healthCheck: ((spec: AppSpec, port?: number) => Promise<void>) | undefined): UnitProxy {

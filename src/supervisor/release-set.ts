@@ -22,6 +22,8 @@ export interface ReleaseSetInput {
  */
 export class ReleaseProcessSet {
   private readonly processes = new Map<string, SupervisedProcess>();
+  private stopping = false;
+  private starting: Promise<void> | undefined;
 
   constructor(
     readonly releaseDir: string,
@@ -30,27 +32,8 @@ export class ReleaseProcessSet {
 
   /** Starts every process; `cancelled` is asked between starts (a stop arrived meanwhile). */
   async start(input: ReleaseSetInput, deps: ChildDeps, onChange: () => void, cancelled: () => boolean): Promise<void> {
-    for (const [type, command] of Object.entries(input.processes)) {
-      if (cancelled()) break;
-      const [file, args] = shellArgs(command);
-      const child = new SupervisedProcess(
-        {
-          app: input.spec.name,
-          type,
-          file,
-          args,
-          cwd: input.releaseDir,
-          env: input.env,
-          logPath: join(input.paths.logs, `${type}.log`),
-          display: command,
-          ...(input.blueGreen ? { recordKey: `${type}.${input.port}` } : {}),
-        },
-        deps,
-        onChange,
-      );
-      this.processes.set(type, child);
-      await child.start();
-    }
+    this.starting = this.startEach(input, deps, onChange, () => this.stopping || cancelled());
+    await this.starting;
   }
 
   get hasWeb(): boolean {
@@ -85,7 +68,34 @@ export class ReleaseProcessSet {
    * before the switch (gunicorn's graceful shutdown), then SIGKILL.
    */
   async stop(drainMs?: number): Promise<void> {
+    // A start in flight starts no further process from here on; the one it is starting is in the map.
+    this.stopping = true;
     await Promise.all([...this.processes.entries()].map(([type, p]) => p.stop(type === "web" ? drainMs : undefined)));
+    await this.starting?.catch(() => undefined);
     this.processes.clear();
+  }
+
+  private async startEach(input: ReleaseSetInput, deps: ChildDeps, onChange: () => void, cancelled: () => boolean): Promise<void> {
+    for (const [type, command] of Object.entries(input.processes)) {
+      if (cancelled()) break;
+      const [file, args] = shellArgs(command);
+      const child = new SupervisedProcess(
+        {
+          app: input.spec.name,
+          type,
+          file,
+          args,
+          cwd: input.releaseDir,
+          env: input.env,
+          logPath: join(input.paths.logs, `${type}.log`),
+          display: command,
+          ...(input.blueGreen ? { recordKey: `${type}.${input.port}` } : {}),
+        },
+        deps,
+        onChange,
+      );
+      this.processes.set(type, child);
+      await child.start();
+    }
   }
 }

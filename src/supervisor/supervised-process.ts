@@ -1,6 +1,6 @@
 import type { Clock, Timer } from "../lib/clock.js";
 import type { Logger } from "../lib/log.js";
-import { spawnLongRunning } from "../lib/spawn.js";
+import { spawnLongRunning, type LongRunning } from "../lib/spawn.js";
 import { nextRestart, type BackoffPolicy, type RestartHistory } from "./backoff.js";
 import { RotatingLog } from "./log-file.js";
 import { killGroup } from "../lib/process-group.js";
@@ -31,7 +31,20 @@ export interface ChildDeps {
   graceMs: number;
   /** Restart delays, uptimes and exit times. */
   clock: Clock;
+  /** Awaited before each step of a start that waits: lets a test stop the process exactly there. */
+  atStartStep?: (step: StartStep) => Promise<void>;
 }
+
+interface Exit {
+  code: number | null;
+  signal: string | null;
+  uptime: number;
+  /** When it was seen to exit. */
+  now: number;
+}
+
+/** The steps of a start that wait: a stop may arrive during any of them. */
+export type StartStep = "open_log" | "before_restart" | "read_start_time" | "write_record";
 
 export interface ProcessStatus {
   type: string;
@@ -59,6 +72,7 @@ export class SupervisedProcess {
   private timer: Timer | undefined;
   private nextAt: number | undefined;
   private exited: Promise<void> = Promise.resolve();
+  private launching: Promise<void> | undefined;
   private wanted = false;
   private readonly logFile: RotatingLog;
   private tail = "";
@@ -81,9 +95,44 @@ export class SupervisedProcess {
 
   async start(): Promise<void> {
     this.wanted = true;
-    if (this.pid !== undefined) return;
-    await this.logFile.open();
-    await this.spawn();
+    // An exit still being handled settles first: it may schedule the restart itself.
+    if (this.pid === undefined && !this.launching) await this.exited;
+    // Running, being started, or waiting for its restart: one child at a time.
+    if (this.pid !== undefined || this.timer !== undefined || this.launching) return this.launching;
+    await this.launch(async () => {
+      await this.step("open_log");
+      await this.logFile.open();
+      await this.spawn();
+    });
+  }
+
+  /** `graceMs`: how long it may finish its work after SIGTERM (an old web process draining its requests). */
+  async stop(graceMs = this.deps.graceMs): Promise<void> {
+    this.wanted = false;
+    this.timer?.cancel();
+    this.timer = undefined;
+    this.nextAt = undefined;
+    if (this.pid !== undefined || this.launching) {
+      this.state = "stopping";
+      this.onChange();
+    }
+    // A child being started is ended at once; its start finishes (marking nothing running) before this returns.
+    const pid = this.pid;
+    const ended = pid === undefined ? undefined : killGroup(pid, graceMs);
+    await this.launching?.catch(() => undefined);
+    await ended;
+    await this.exited;
+    this.state = "stopped";
+    await this.logFile.close();
+    this.onChange();
+  }
+
+  private launch(work: () => Promise<void>): Promise<void> {
+    const run = work().finally(() => {
+      if (this.launching === run) this.launching = undefined;
+    });
+    this.launching = run;
+    return run;
   }
 
   private async spawn(): Promise<void> {
@@ -95,45 +144,63 @@ export class SupervisedProcess {
     const child = spawnLongRunning(this.spec.file, this.spec.args, { cwd: this.spec.cwd, env: this.spec.env });
     const pid = child.pid;
     if (pid === undefined) {
-      await child.catch(() => undefined);
-      this.onExit(null, "spawn-failed", log);
+      await child;
+      await this.onExit(this.noteExit(null, "spawn-failed"), log);
       return;
     }
     this.pid = pid;
     this.startedAt = this.deps.clock.now().getTime();
     child.stdout?.on("data", (chunk: Buffer) => this.output(chunk));
     child.stderr?.on("data", (chunk: Buffer) => this.output(chunk));
+    const recorded = this.record(pid, log);
+    // Before the first await: a stop from here on waits for this child, not the one before it.
+    this.exited = this.afterExit(child, recorded, log);
+    await recorded;
+    if (!this.wanted || this.pid !== pid) return;
+    this.state = "running";
+    log.info({ event: "process.started", pid, command: this.spec.display }, "process started");
+    this.onChange();
+  }
+
+  /** The process record, so a later `up` after a crash finds and ends it. */
+  private async record(pid: number, log: Logger): Promise<void> {
+    await this.step("read_start_time");
     const starttime = await procStartTime(pid);
+    if (!starttime) return;
+    await this.step("write_record");
     try {
-      if (starttime)
-        await writeRecord(this.deps.pidsDir, {
-          app: this.spec.app,
-          type: this.spec.recordKey ?? this.spec.type,
-          pid,
-          starttime,
-          command: this.spec.display,
-        });
+      await writeRecord(this.deps.pidsDir, {
+        app: this.spec.app,
+        type: this.spec.recordKey ?? this.spec.type,
+        pid,
+        starttime,
+        command: this.spec.display,
+      });
     } catch (error) {
       // A full disk: the process is tracked here all the same; only a later `up` after a crash would not find it.
       log.warn({ event: "process.record_failed", pid, reason: (error as Error).message }, "could not write the process record");
     }
-    this.state = "running";
-    log.info({ event: "process.started", pid, command: this.spec.display }, "process started");
-    this.onChange();
-    this.exited = child.then(
-      (result) => {
-        this.onExit(result.exitCode ?? null, result.signal ?? null, log);
-      },
-      () => this.onExit(null, "error", log),
-    );
   }
 
-  private onExit(code: number | null, signal: string | null, log: Logger): void {
+  /** Settles once the child exited and its record is gone (removed only after it was written). */
+  private async afterExit(child: LongRunning, recorded: Promise<void>, log: Logger): Promise<void> {
+    const result = await child;
+    const exit = this.noteExit(result.exitCode ?? null, result.signal ?? null);
+    await recorded;
+    await this.onExit(exit, log);
+  }
+
+  /** Shown in status as soon as the child is gone. */
+  private noteExit(code: number | null, signal: string | null): Exit {
     const now = this.deps.clock.now().getTime();
     const uptime = this.pid === undefined ? 0 : now - this.startedAt;
     this.pid = undefined;
     this.lastExit = { code, signal, at: new Date(now).toISOString() };
-    void removeRecord(this.deps.pidsDir, this.spec.app, this.spec.recordKey ?? this.spec.type);
+    return { code, signal, uptime, now };
+  }
+
+  private async onExit({ code, signal, uptime, now }: Exit, log: Logger): Promise<void> {
+    await removeRecord(this.deps.pidsDir, this.spec.app, this.spec.recordKey ?? this.spec.type).catch(() => undefined);
     if (!this.wanted) {
       this.state = "stopped";
       log.info({ event: "process.stopped", code, signal }, "process stopped");
@@ -151,7 +218,7 @@ export class SupervisedProcess {
     this.timer = this.deps.clock.setTimeout(() => {
       this.restarts += 1;
       this.restartTimes = [...this.restartTimes.slice(-19), this.deps.clock.now().getTime()];
-      void this.respawn(log);
+      void this.launch(() => this.respawn(log));
     }, decision.delayMs);
     this.onChange();
   }
@@ -159,6 +226,7 @@ export class SupervisedProcess {
   private async respawn(log: Logger): Promise<void> {
     if (this.beforeRestart && this.wanted) {
       try {
+        await this.step("before_restart");
         await this.beforeRestart();
       } catch (error) {
         log.warn(
@@ -170,6 +238,10 @@ export class SupervisedProcess {
     await this.spawn();
   }
 
+  private async step(step: StartStep): Promise<void> {
+    if (this.deps.atStartStep) await this.deps.atStartStep(step);
+  }
+
   private output(chunk: Buffer): void {
     this.logFile.write(chunk);
     this.tail = (this.tail + chunk.toString()).slice(-TAIL_CHARS);
@@ -178,24 +250,6 @@ export class SupervisedProcess {
   /** The last lines it printed (for an error that says why a new release failed its health check). */
   outputTail(): string {
     return this.tail;
-  }
-
-  /** `graceMs`: how long it may finish its work after SIGTERM (an old web process draining its requests). */
-  async stop(graceMs = this.deps.graceMs): Promise<void> {
-    this.wanted = false;
-    this.timer?.cancel();
-    this.timer = undefined;
-    this.nextAt = undefined;
-    const pid = this.pid;
-    if (pid !== undefined) {
-      this.state = "stopping";
-      this.onChange();
-      await killGroup(pid, graceMs);
-      await this.exited;
-    }
-    this.state = "stopped";
-    await this.logFile.close();
-    this.onChange();
   }
 
   get running(): boolean {

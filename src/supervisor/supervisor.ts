@@ -43,6 +43,7 @@ export class Supervisor {
   /** Apps whose app.yml fails its checks: shown failed with the reason, never started (restart loads them once fixed). */
   readonly invalid = new Map<string, string>();
   private readonly servers: Server[] = [];
+  private starting: Promise<void> | undefined;
   /** Caddy in front of the apps, when hostctl.yml configures it and the binary is there. */
   frontDoor: FrontDoor | undefined;
   private proxyReason: string | undefined;
@@ -195,6 +196,11 @@ export class Supervisor {
   }
 
   async start(): Promise<void> {
+    this.starting = this.startAll();
+    await this.starting;
+  }
+
+  private async startAll(): Promise<void> {
     const { ctx } = this;
     const strays = await endStrays(ctx.paths.pids, this.options.graceMs);
     for (const stray of strays)
@@ -214,6 +220,7 @@ export class Supervisor {
     }
     await writeLitestreamConfigs(ctx.paths, ctx.host, apps, { engine: engineOf(ctx) });
     const ports = await readMetricsPorts(ctx.paths);
+    if (this.stopping.signal.aborted) return;
     const proxy = await startFrontDoor(
       ctx,
       { log: ctx.log, pidsDir: ctx.paths.pids, policy: this.options.policy, graceMs: this.options.graceMs, clock: ctx.clock },
@@ -235,6 +242,8 @@ export class Supervisor {
   /** Every app stops its processes first and its Litestream last; apps stop in parallel. */
   async stop(): Promise<void> {
     this.stopping.abort();
+    // What a start in flight still starts (Caddy, units, the control socket) is stopped below, not after.
+    await this.starting?.catch(() => undefined);
     for (const hook of this.stopHooks) await hook();
     await Promise.all([...this.units.values()].map((unit) => unit.shutdown()));
     // The proxy goes after the apps have drained: until then it answers 503 rather than refusing.

@@ -72,7 +72,7 @@ describe("a certificate Caddy stored beside another one's key", () => {
       },
       60_000,
     );
-    expect(stopped.body).toContain("crossed is starting");
+    expect(stopped.body).toContain("crossed is stopped");
     await waitFor("a new certificate and key in storage", async () => (await storedCertificates(storage, [DOMAIN])).length === 1, 30_000);
     const log = await sup.log();
     expect(log.match(/"event":"proxy.certificate_discarded"/g)).toHaveLength(2);

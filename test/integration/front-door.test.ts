@@ -282,6 +282,7 @@ describe("the front door (real Caddy, loopback)", () => {
       return a?.status === 503 ? a : undefined;
     });
     expect(stopped.headers["retry-after"]).toBe("5");
+    expect(stopped.body).toContain("plain is stopped");
     expect((await runCli(home, ["start", "plain"])).exitCode).toBe(0);
     await waitFor(
       "plain served again",

@@ -8,6 +8,7 @@ import { FIXTURES, freePort } from "../helpers/apps.js";
 import { gitRepo } from "../helpers/git.js";
 import { appsRunning, killAllSupervisors, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
 import { waitFor } from "../helpers/wait.js";
+import { addLitefsSection } from "../helpers/litefs.js";
 import type { RegistryEntry } from "../../src/registry/mirror.js";
 import { TEST_CREDENTIALS, newBucket } from "../helpers/s3.js";
 import { createServer, connect, type Server } from "node:net";
@@ -128,4 +129,50 @@ describe("the app registry in the replica target", () => {
       await new Promise((resolve) => (proxy ? proxy.close(resolve) : resolve(undefined)));
     }
   }, 120_000);
+});
+
+describe("the registry and a LiteFS replica host", () => {
+  it("app add, env set and app remove on a replica host never write it: the primary's entry stands", async () => {
+    const replica = join(await tempDir(), "replica");
+    const entryFile = join(replica, "_hostctl", "registry", "blog.json");
+    const primary = join(await tempDir(), "primary");
+    expect((await runCli(primary, ["init", "--replica-url", `file://${replica}`])).exitCode).toBe(0);
+    const added = await runCli(primary, ["app", "add", "blog", "--repo", "/srv/b.git", "--port", "8001", "--db", "db.sqlite3"]);
+    expect(added.exitCode, added.stderr).toBe(0);
+    const written = await readFile(entryFile, "utf8");
+
+    const follower = join(await tempDir(), "replica-host");
+    expect((await runCli(follower, ["init", "--replica-url", `file://${replica}`])).exitCode).toBe(0);
+    await addLitefsSection(follower, {
+      node: "web-2",
+      role: "replica",
+      portBase: 20200,
+      primary: { node: "web-1", portBase: 20100, frontDoor: "http://127.0.0.1:20180" },
+    });
+    for (const args of [
+      ["app", "add", "blog", "--repo", "/srv/b.git", "--port", "9001", "--db", "db.sqlite3", "--replication", "litefs"],
+      [
+        "app",
+        "add",
+        "wiki",
+        "--kind",
+        "generic",
+        "--repo",
+        "/srv/w.git",
+        "--port",
+        "9002",
+        "--db",
+        "db.sqlite3",
+        "--replication",
+        "litefs",
+      ],
+      ["env", "set", "blog", "A=1"],
+      ["app", "remove", "wiki"],
+    ]) {
+      const result = await runCli(follower, args);
+      expect(result.exitCode, `${args.join(" ")}: ${result.stderr}`).toBe(0);
+    }
+    expect(await readFile(entryFile, "utf8")).toBe(written);
+    expect(await entries(replica)).toEqual(["blog.json"]);
+  });
 });

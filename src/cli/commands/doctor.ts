@@ -1,4 +1,5 @@
 import { hostname } from "node:os";
+import { dirname } from "node:path";
 import { randomBytes } from "node:crypto";
 import type { CommandResult, Deps } from "../deps.js";
 import { table } from "../output.js";
@@ -26,7 +27,9 @@ import { releasePython } from "../../apps/release-env.js";
 async function djangoVersion(app: AppSpec, deps: Deps): Promise<string> {
   const python = await releasePython(app, appPaths(deps.paths, app.name).current);
   try {
-    const out = await deps.run(python, ["-c", "import django; print(django.get_version())"], { timeoutMs: 20_000 });
+    // As the app's processes run it: a PYTHONPATH or PYTHONHOME in the operator's shell would show another Django.
+    const env = { PATH: `${dirname(python)}:/usr/local/bin:/usr/bin:/bin`, LANG: "C.UTF-8" };
+    const out = await deps.run(python, ["-c", "import django; print(django.get_version())"], { timeoutMs: 20_000, env, cleanEnv: true });
     return `Django ${out.stdout.trim()} (${python})`;
   } catch {
     throw new Error(

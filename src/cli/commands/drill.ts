@@ -19,7 +19,8 @@ export function formatDrill(result: DrillResult): string {
   for (const db of result.databases) {
     if (db.restore_ms !== null)
       lines.push(
-        `  ${db.path}: RTO ${db.restore_ms} ms, RPO ${db.lag_s === null ? "unknown" : `${db.lag_s}s`}, generation ${db.generation ?? "?"}`,
+        // Litestream 0.5 names no generation (nor the TXID it restored): then there is nothing to print.
+        `  ${db.path}: RTO ${db.restore_ms} ms, RPO ${db.lag_s === null ? "unknown" : `${db.lag_s}s`}${db.generation ? `, generation ${db.generation}` : ""}`,
       );
   }
   if (!result.ok && result.reason) lines.push(`  reason: ${result.reason}`);

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { parseHostConfig } from "../../../src/config/host.js";
 import { buildCaddyConfig, sizeBytes, type CaddyConfigInput, type ProxyApp } from "../../../src/proxy/caddy-config.js";
+import { downOf } from "../../../src/supervisor/front-door-link.js";
+import type { AppState } from "../../../src/supervisor/control-protocol.js";
 
 function proxyOf(yaml: string) {
   const proxy = parseHostConfig(`replica:\n  url: s3://bucket/prefix\nproxy:\n${yaml}`, "hostctl.yml").proxy;
@@ -138,5 +140,23 @@ describe("buildCaddyConfig", () => {
 describe("sizeBytes", () => {
   it("reads kb, mb and gb", () => {
     expect([sizeBytes("10"), sizeBytes("2kb"), sizeBytes("50MB"), sizeBytes("1gb")]).toEqual([10, 2048, 52428800, 1073741824]);
+  });
+});
+
+describe("the 503 page of an app that is not serving", () => {
+  const page = (state: AppState, retrying = false) =>
+    at(
+      appRoutesOf(buildCaddyConfig(input({ apps: [{ ...blog, upstream: undefined, down: downOf(state, retrying) }] }))),
+      -1,
+      "handle",
+      0,
+      "body",
+    );
+  it("says what is true: starting, stopped, or unavailable", () => {
+    for (const state of ["starting", "restoring", "deploying"] as const) expect(page(state)).toContain("<h1>blog is starting</h1>");
+    // A boot that failed and is retried (its replica unreachable) starts once it can.
+    expect(page("failed", true)).toContain("<h1>blog is starting</h1>");
+    expect(page("stopped")).toContain("<h1>blog is stopped</h1>");
+    for (const state of ["failed", "crashloop", "waiting"] as const) expect(page(state)).toContain("<h1>blog is unavailable</h1>");
   });
 });
