@@ -7,6 +7,7 @@ import type { ProxyStatus } from "../supervisor/control-protocol.js";
 import { upstreamRequests } from "./caddy-admin.js";
 import { buildCaddyConfig, type ProxyApp } from "./caddy-config.js";
 import type { WriteRoute } from "./write-route.js";
+import { statusSocketPath } from "../status-page/socket.js";
 import { probeCaddy, type CaddyBinary } from "./caddy-binary.js";
 import { CaddyProcess, caddyPaths } from "./caddy-process.js";
 import { discardUnusablePairs, storedCertificates, waitForIssuance } from "./stored-certificates.js";
@@ -96,6 +97,7 @@ export class FrontDoor {
       apps,
       legacyBuffers: this.caddy.binary.legacyBuffers,
       storedCertificates: this.stored,
+      ...(this.proxy.status ? { statusPage: { domain: this.proxy.status.domain, socket: statusSocketPath(this.ctx.paths) } } : {}),
     });
   }
 
@@ -216,7 +218,7 @@ export class FrontDoor {
   }
 
   private domains(): string[] {
-    return this.view().flatMap((a) => a.domains);
+    return [...this.view().flatMap((a) => a.domains), ...(this.proxy.status ? [this.proxy.status.domain] : [])];
   }
 
   private async discardUnusable(): Promise<void> {
