@@ -16,14 +16,20 @@ function verdict(ok: boolean | null, text = ok ? "ok" : "FAILED"): string {
   return ok === null ? `<span class="muted">-</span>` : `<span class="${ok ? "ok" : "bad"}">${esc(text)}</span>`;
 }
 
+/** Pure: when a certificate expires; alarming when renewal is overdue (ACME renews at a third of its life left). */
+export function expiryText(certificate: PageData["certificates"][number], now: Date): string {
+  const hours = (Date.parse(certificate.expires_at) - now.getTime()) / 3_600_000;
+  // Caddy's local CA issues 12 h certificates and renews them every few hours.
+  const late = certificate.issuer === "local" ? hours < 1 : hours < 14 * 24;
+  const left = hours < 48 ? `${Math.max(0, hours).toFixed(0)} hours` : `${(hours / 24).toFixed(0)} days`;
+  return `${esc(certificate.domain)} <span class="${late ? "bad" : "muted"}">expires in ${left} (${esc(certificate.issuer)})</span>`;
+}
+
 function hostSection(data: PageData, now: Date): string {
   const free = data.disk
     ? `${(data.disk.free_bytes / 1e9).toFixed(1)} GB free of ${(data.disk.total_bytes / 1e9).toFixed(1)} GB`
     : "unknown";
-  const certs = data.certificates.map((c) => {
-    const days = (Date.parse(c.expires_at) - now.getTime()) / 86_400_000;
-    return `${esc(c.domain)} <span class="${days < 14 ? "bad" : "muted"}">expires in ${days.toFixed(0)} days (${esc(c.issuer)})</span>`;
-  });
+  const certs = data.certificates.map((c) => expiryText(c, now));
   const rows = [
     ["supervisor", `pid ${data.supervisor.pid} on ${esc(data.supervisor.host)}, up since ${esc(ago(data.supervisor.started_at, now))}`],
     ["lease", esc(data.lease ? `${data.lease.state}${data.lease.host_id ? ` (${data.lease.host_id})` : ""}` : "-")],

@@ -3,7 +3,14 @@ import { writeFile } from "node:fs/promises";
 import type { Readable, Writable } from "node:stream";
 import { chromiumBinary } from "./tools.js";
 
-type Message = { id?: number; method?: string; sessionId?: string; params?: Record<string, unknown>; result?: Record<string, unknown>; error?: { message: string } };
+type Message = {
+  id?: number;
+  method?: string;
+  sessionId?: string;
+  params?: Record<string, unknown>;
+  result?: Record<string, unknown>;
+  error?: { message: string };
+};
 
 const launched = new Set<ChildProcess>();
 
@@ -134,7 +141,9 @@ export class Page {
   /** Types into the page's password field and submits its form, as a user would. */
   logIn(password: string): Promise<void> {
     return this.loading(() =>
-      this.evaluate(`(() => { const f = document.querySelector("form"); f.password.value = ${JSON.stringify(password)}; f.requestSubmit(); })()`),
+      this.evaluate(
+        `(() => { const f = document.querySelector("form"); f.password.value = ${JSON.stringify(password)}; f.requestSubmit(); })()`,
+      ),
     );
   }
 

@@ -8,7 +8,14 @@ import { waitFor } from "../helpers/wait.js";
 import { FIXTURES, addGenericApp } from "../helpers/apps.js";
 import { gitRepo } from "../helpers/git.js";
 import { TEST_CREDENTIALS, startPrivateS3 } from "../helpers/s3.js";
-import { hostStatus, killAllSupervisors, startSupervisor, waitAppRunning, waitForSocket, type RunningSupervisor } from "../helpers/supervisor.js";
+import {
+  hostStatus,
+  killAllSupervisors,
+  startSupervisor,
+  waitAppRunning,
+  waitForSocket,
+  type RunningSupervisor,
+} from "../helpers/supervisor.js";
 import { caddyRoot, frontRequest, initWithFrontDoor } from "../helpers/front-door.js";
 import { Browser, killBrowsers, type Page } from "../helpers/browser.js";
 import { CHART } from "../../src/status-page/chart.js";
@@ -62,12 +69,13 @@ async function startRelay(target: number): Promise<Relay> {
   };
 }
 
-/** A day of minutes before `up` (every 5 min, a spike, a gap): the chart must carry it across the restart. */
+/** Most of a day of minutes before `up` (a slow hour, a spike, an hour down): the chart carries it across the restart. */
 function pastLag(now: number): LagSample[] {
   const out: LagSample[] = [];
-  for (let m = 23 * 60; m >= 10; m -= 5) {
+  for (let m = 23 * 60; m >= 2; m--) {
     if (m < 600 && m > 540) continue;
-    out.push({ t: new Date(now - m * 60_000).toISOString(), lag_s: m === 300 ? 42 : (m % 7) / 2, media_lag_s: null });
+    const lag = m === 300 ? 42 : m > 780 && m < 840 ? 6 + (m % 9) : (m % 5) / 4;
+    out.push({ t: new Date(now - m * 60_000).toISOString(), lag_s: lag, media_lag_s: m % 180 < 20 ? 3 + (m % 180) / 2 : 1 });
   }
   return out;
 }
@@ -141,10 +149,14 @@ beforeAll(async () => {
   const web = (await hostStatus(home)).apps.find((a) => a.name === "crashy")?.processes.find((p) => p.type === "web")?.pid;
   process.kill(web ?? 0, "SIGKILL");
   let crashyState: unknown;
-  await waitFor("crashy crash-looping", async () => {
-    crashyState = (await hostStatus(home)).apps.find((a) => a.name === "crashy");
-    return (crashyState as { state?: string } | undefined)?.state === "crashloop";
-  }, 60_000).catch((error: unknown) => {
+  await waitFor(
+    "crashy crash-looping",
+    async () => {
+      crashyState = (await hostStatus(home)).apps.find((a) => a.name === "crashy");
+      return (crashyState as { state?: string } | undefined)?.state === "crashloop";
+    },
+    60_000,
+  ).catch((error: unknown) => {
     throw new Error(`${String(error)}: ${JSON.stringify(crashyState)}`);
   });
   ca = await waitFor("Caddy's local CA", async () => await caddyRoot(home).catch(() => undefined));
@@ -239,9 +251,18 @@ describe("the status page in a browser, through Caddy", () => {
     const token = await runCli(home, ["status-page", "token", "--json"]);
     expect(token.exitCode, token.stderr).toBe(0);
     const { token: bearer } = JSON.parse(token.stdout) as { token: string };
-    const answer = await frontRequest({ host: "status.test", port: https, path: "/api/status", ca, headers: { authorization: `Bearer ${bearer}` } });
+    const answer = await frontRequest({
+      host: "status.test",
+      port: https,
+      path: "/api/status",
+      ca,
+      headers: { authorization: `Bearer ${bearer}` },
+    });
     expect(answer.status).toBe(200);
-    const api = JSON.parse(answer.body) as Record<string, unknown> & { apps: { name: string; state: string }[]; history: Record<string, { lag: LagSample[]; drills: unknown[] }> };
+    const api = JSON.parse(answer.body) as Record<string, unknown> & {
+      apps: { name: string; state: string }[];
+      history: Record<string, { lag: LagSample[]; drills: unknown[] }>;
+    };
     const cli = await hostStatus<Record<string, unknown> & { apps: { name: string }[] }>(home);
     expect(Object.keys(api).sort()).toEqual([...Object.keys(cli), "certificates", "generated_at", "history"].sort());
     expect(api.apps.map((a) => a.name)).toEqual(cli.apps.map((a) => a.name));
@@ -260,4 +281,3 @@ describe("the status page in a browser, through Caddy", () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 });
-

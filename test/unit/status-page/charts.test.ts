@@ -4,6 +4,7 @@ import { lagChart } from "../../../src/status-page/lag-chart.js";
 import { drillsChart } from "../../../src/status-page/drills-chart.js";
 import { drillPoint } from "../../../src/status-page/page-data.js";
 import type { DrillResult } from "../../../src/drills/result.js";
+import { expiryText } from "../../../src/status-page/render-page.js";
 
 const NOW = new Date("2026-03-01T12:00:00Z");
 const at = (minutesAgo: number) => new Date(NOW.getTime() - minutesAgo * 60_000).toISOString();
@@ -112,5 +113,19 @@ describe("the drills chart", () => {
     const svg = drillsChart([], NOW);
     expect(svg).toContain(`data-from="${NOW.getTime() - 7 * 86_400_000}"`);
     expect(svg).not.toContain('class="drill"');
+  });
+});
+
+describe("a certificate's expiry", () => {
+  const cert = (issuer: string, hours: number) => ({
+    domain: "s.test",
+    issuer,
+    expires_at: new Date(NOW.getTime() + hours * 3_600_000).toISOString(),
+  });
+  it("is alarming under 14 days for ACME, under an hour for Caddy's local CA (12 h certificates)", () => {
+    expect(expiryText(cert("acme-v02.api.letsencrypt.org-directory", 24 * 20), NOW)).toContain('class="muted">expires in 20 days');
+    expect(expiryText(cert("acme-v02.api.letsencrypt.org-directory", 24 * 10), NOW)).toContain('class="bad">expires in 10 days');
+    expect(expiryText(cert("local", 11), NOW)).toContain('class="muted">expires in 11 hours (local)');
+    expect(expiryText(cert("local", 0.5), NOW)).toContain('class="bad">');
   });
 });
