@@ -6,7 +6,7 @@ import { runCli } from "../helpers/cli.js";
 import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
 import { waitFor } from "../helpers/wait.js";
 import { FIXTURES, addGenericApp } from "../helpers/apps.js";
-import { gitRepo } from "../helpers/git.js";
+import { gitRepo, type TestRepo } from "../helpers/git.js";
 import { TEST_CREDENTIALS, startPrivateS3 } from "../helpers/s3.js";
 import {
   hostStatus,
@@ -31,6 +31,7 @@ let ca: string;
 let sup: RunningSupervisor;
 let s3: Awaited<ReturnType<typeof startPrivateS3>>;
 let relay: Relay;
+let shopRepo: TestRepo;
 let browser: Browser;
 let page: Page;
 const url = (path = "/") => `https://status.test:${https}${path}`;
@@ -122,8 +123,8 @@ beforeAll(async () => {
   expect(passwd.exitCode, passwd.stderr).toBe(0);
   expect(await readFile(join(home, "hostctl.yml"), "utf8")).not.toContain(PASSWORD);
 
-  const repo = await gitRepo({ fixture: join(FIXTURES, "generic-app") });
-  const shop = await addGenericApp(home, "shop", repo.dir, ["--domain", "shop.test"], { env: TEST_CREDENTIALS });
+  shopRepo = await gitRepo({ fixture: join(FIXTURES, "generic-app") });
+  const shop = await addGenericApp(home, "shop", shopRepo.dir, ["--domain", "shop.test"], { env: TEST_CREDENTIALS });
   expect(shop.exitCode, shop.stderr).toBe(0);
   // Serves until a marker file appears in its data directory; from then on every start exits at once.
   const crashRepo = await gitRepo({
@@ -247,7 +248,12 @@ describe("the status page in a browser, through Caddy", () => {
     if (process.env.HOSTCTL_STATUS_SCREENSHOT) await writeFile(process.env.HOSTCTL_STATUS_SCREENSHOT, shot);
   });
 
-  it("answers /api/status with status --json plus the histories (bearer token)", async () => {
+  it("answers /api/status with status --json plus the histories (bearer token), deploys and rollbacks with their steps", async () => {
+    const v2 = await shopRepo.commit("v2", { VERSION: "2\n" });
+    const deploy = await runCli(home, ["deploy", "shop"], { env: TEST_CREDENTIALS });
+    expect(deploy.exitCode, deploy.stderr).toBe(0);
+    const rollback = await runCli(home, ["rollback", "shop"], { env: TEST_CREDENTIALS });
+    expect(rollback.exitCode, rollback.stderr).toBe(0);
     const token = await runCli(home, ["status-page", "token", "--json"]);
     expect(token.exitCode, token.stderr).toBe(0);
     const { token: bearer } = JSON.parse(token.stdout) as { token: string };
@@ -267,6 +273,18 @@ describe("the status page in a browser, through Caddy", () => {
     expect(Object.keys(api).sort()).toEqual([...Object.keys(cli), "certificates", "generated_at", "history"].sort());
     expect(api.apps.map((a) => a.name)).toEqual(cli.apps.map((a) => a.name));
     expect(api.history.shop?.drills).toHaveLength(3);
+    const deploys = (
+      api.history.shop as unknown as { deploys: { kind: string; ok: boolean; commit?: string; steps: { name: string; ms: number }[] }[] }
+    ).deploys;
+    // Newest first: the rollback, the deploy of v2, the first deploy.
+    expect(deploys.map((d) => [d.kind, d.ok])).toEqual([
+      ["rollback", true],
+      ["deploy", true],
+      ["deploy", true],
+    ]);
+    expect(deploys[1]?.commit).toBe(v2);
+    expect(deploys[1]?.steps.map((step) => step.name)).toEqual(expect.arrayContaining(["fetch", "build", "activate"]));
+    expect(deploys[0]?.steps.map((step) => step.name)).toEqual(["activate"]);
     expect(api.history.shop?.lag.length).toBeGreaterThan(0);
     const refused = await frontRequest({ host: "status.test", port: https, path: "/api/status", ca });
     expect(refused.status).toBe(401);
