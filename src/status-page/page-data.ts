@@ -78,7 +78,9 @@ async function appHistory(ctx: HostContext, app: AppStatus, now: Date): Promise<
 export async function collectPageData(ctx: HostContext, status: SupervisorStatus): Promise<PageData> {
   const now = ctx.clock.now();
   const history: Record<string, AppHistory> = {};
-  for (const app of status.apps) history[app.name] = await appHistory(ctx, app, now);
+  // One app's unreadable history (an invalid app's odd directory) leaves its charts empty, not the page down.
+  const empty: AppHistory = { commit: null, commit_message: null, lag: [], drills: [], deploys: [] };
+  for (const app of status.apps) history[app.name] = await appHistory(ctx, app, now).catch(() => empty);
   const domains = [...status.apps.flatMap((a) => a.domains), ...(ctx.host.proxy?.status ? [ctx.host.proxy.status.domain] : [])];
   return {
     ...status,

@@ -2,6 +2,7 @@ import type { HostContext } from "../../host/context.js";
 import type { Supervisor } from "../../supervisor/supervisor.js";
 import { DeployPollLoop } from "../../deploy/poll-loop.js";
 import { HostctlError } from "../../lib/errors.js";
+import { wireStatusPage } from "../../status-page/wire.js";
 
 /**
  * A LiteFS replica host (litefs.role: replica) never writes to the replica target: it takes no replica lease
@@ -19,7 +20,7 @@ export function extendLitefsReplica(supervisor: Supervisor): Promise<void> {
   );
   supervisor.addStatus(() => ({ lease: { state: "not taken (LiteFS replica host)" } }));
   supervisor.attach(new DeployPollLoop(supervisor.ctx, { fenced: () => supervisor.fenced !== undefined }));
-  return Promise.resolve();
+  return wireStatusPage(supervisor);
 }
 
 /** A LiteFS candidate refused the replica lease is most likely an old primary after a failover: say how it rejoins. */
