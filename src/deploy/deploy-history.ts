@@ -1,7 +1,8 @@
-import { open, readFile, rename } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { AppPaths } from "../config/paths.js";
 import { errorMessage } from "../lib/errors.js";
+import { appendBoundedLine, parseJsonLines } from "../lib/json-lines.js";
 import type { Work } from "./deploy-work.js";
 import { StepFailure, type StepRecord } from "./steps.js";
 
@@ -29,33 +30,14 @@ export function deployHistoryPath(app: AppPaths): string {
 
 /** Never throws: the history is for reading; a deploy never fails because it could not be written. */
 export async function appendDeployEvent(app: AppPaths, event: DeployEvent): Promise<void> {
-  try {
-    const file = deployHistoryPath(app);
-    const handle = await open(file, "a", 0o644);
-    await handle.write(`${JSON.stringify(event)}\n`).finally(() => handle.close());
-    const lines = (await readFile(file, "utf8")).split("\n").filter((l) => l !== "");
-    if (lines.length < DEPLOY_HISTORY * 2) return;
-    const temp = `${file}.tmp`;
-    const out = await open(temp, "w", 0o644);
-    await out.write(`${lines.slice(-DEPLOY_HISTORY).join("\n")}\n`).finally(() => out.close());
-    await rename(temp, file);
-  } catch {
-    // the deploy's own result and last-deploy.json still say what happened
-  }
+  // The deploy's own result and last-deploy.json still say what happened.
+  await appendBoundedLine(deployHistoryPath(app), event, DEPLOY_HISTORY).catch(() => undefined);
 }
 
 /** The last `last` deploys and rollbacks, oldest first, skipping a torn line. */
 export async function readDeployHistory(app: AppPaths, last = 20): Promise<DeployEvent[]> {
   const text = await readFile(deployHistoryPath(app), "utf8").catch(() => "");
-  const out: DeployEvent[] = [];
-  for (const line of text.split("\n")) {
-    try {
-      if (line) out.push(JSON.parse(line) as DeployEvent);
-    } catch {
-      // a torn last line after a crash
-    }
-  }
-  return out.slice(-last);
+  return parseJsonLines<DeployEvent>(text, (value) => typeof value.kind === "string").slice(-last);
 }
 
 /** A deploy's event from its work: the steps that ran and, when it failed, the step and the error. */

@@ -1,6 +1,7 @@
-import { open, readFile, rename } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { AppPaths } from "../config/paths.js";
+import { appendBoundedLine, parseJsonLines } from "../lib/json-lines.js";
 
 /** One sample a minute, 24 h kept: the file is rewritten down to this many lines when it reaches twice as many. */
 export const HISTORY_POINTS = 1440;
@@ -19,17 +20,11 @@ export function lagHistoryPath(app: AppPaths): string {
 
 /** Pure: history text → samples, oldest first, skipping a torn last line. */
 export function parseLagHistory(text: string): LagSample[] {
-  const out: LagSample[] = [];
-  for (const line of text.split("\n")) {
-    if (line.trim() === "") continue;
-    try {
-      const value = JSON.parse(line) as LagSample;
-      if (typeof value.t === "string") out.push({ t: value.t, lag_s: value.lag_s ?? null, media_lag_s: value.media_lag_s ?? null });
-    } catch {
-      // a torn last line after a crash
-    }
-  }
-  return out;
+  return parseJsonLines<LagSample>(text, (value) => typeof value.t === "string").map((s) => ({
+    t: s.t,
+    lag_s: s.lag_s ?? null,
+    media_lag_s: s.media_lag_s ?? null,
+  }));
 }
 
 /** Pure: the samples of the 24 h before `now`. */
@@ -43,27 +38,7 @@ export async function readLagHistory(app: AppPaths, now: Date): Promise<LagSampl
   return lastDay(parseLagHistory(text), now);
 }
 
-/**
- * Appends one sample (one O_APPEND write: a crash leaves at worst a torn last line). The file stays bounded:
- * at 2 × HISTORY_POINTS lines it is rewritten (temp + rename) down to the last HISTORY_POINTS.
- */
-export async function appendLagSample(app: AppPaths, sample: LagSample): Promise<void> {
-  const file = lagHistoryPath(app);
-  const handle = await open(file, "a", 0o644);
-  try {
-    await handle.write(`${JSON.stringify(sample)}\n`);
-  } finally {
-    await handle.close();
-  }
-  const text = await readFile(file, "utf8");
-  const lines = text.split("\n").filter((l) => l !== "");
-  if (lines.length < HISTORY_POINTS * 2) return;
-  const temp = `${file}.tmp`;
-  const out = await open(temp, "w", 0o644);
-  try {
-    await out.write(`${lines.slice(-HISTORY_POINTS).join("\n")}\n`);
-  } finally {
-    await out.close();
-  }
-  await rename(temp, file);
+/** Appends one sample; the file keeps the last HISTORY_POINTS (and at most twice as many between rewrites). */
+export function appendLagSample(app: AppPaths, sample: LagSample): Promise<void> {
+  return appendBoundedLine(lagHistoryPath(app), sample, HISTORY_POINTS);
 }
