@@ -33,7 +33,9 @@ export class LagSampler implements Loop {
 
   start(): void {
     const tick = () => {
-      this.round = this.round.then(() => this.sample());
+      // The minute is the tick's, not the moment a slow write before it let this round run.
+      const at = this.ctx.clock.now();
+      this.round = this.round.then(() => this.sample(at));
     };
     this.timers = [
       this.ctx.clock.setTimeout(tick, Math.min(FIRST_SAMPLE_MS, this.intervalMs)),
@@ -47,8 +49,7 @@ export class LagSampler implements Loop {
     await this.round;
   }
 
-  private async sample(): Promise<void> {
-    const now = this.ctx.clock.now();
+  private async sample(now: Date): Promise<void> {
     for (const app of this.apps()) {
       try {
         await appendLagSample(appPaths(this.ctx.paths, app.name), lagSample(app, now));
