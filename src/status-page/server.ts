@@ -25,7 +25,7 @@ const HEADERS = {
   "content-security-policy": CSP,
   "x-content-type-options": "nosniff",
   "x-frame-options": "DENY",
-  "referrer-policy": "no-referrer",
+  "referrer-policy": "same-origin",
   "cache-control": "no-store",
 };
 
@@ -35,6 +35,22 @@ type Answer = { status: number; type?: string; body?: string; headers?: Record<s
 function clientOf(req: IncomingMessage): string {
   const forwarded = String(req.headers["x-forwarded-for"] ?? "").split(",");
   return forwarded.at(-1)?.trim() || "local";
+}
+
+/**
+ * A login posted from another site's page is refused (login CSRF): browsers say where a request comes from
+ * (Sec-Fetch-Site; Origin, which is "null" under a strict referrer policy). Clients that say neither pass.
+ */
+function isSameOrigin(req: IncomingMessage): boolean {
+  const site = req.headers["sec-fetch-site"];
+  if (site !== undefined && site !== "same-origin" && site !== "none") return false;
+  const origin = req.headers.origin;
+  if (origin === undefined || origin === "null") return true;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
 }
 
 const html = (status: number, body: string, headers: Record<string, string> = {}): Answer => ({
@@ -109,6 +125,10 @@ export class StatusPageServer {
   }
 
   private async login(req: IncomingMessage): Promise<Answer> {
+    if (!isSameOrigin(req)) {
+      req.resume();
+      return { status: 403, type: "text/plain; charset=utf-8", body: "cross-site login refused\n" };
+    }
     const now = this.deps.clock.now().getTime();
     const client = clientOf(req);
     const wait = this.limit.retryAfter(client, now);

@@ -119,6 +119,27 @@ describe("the status page server", () => {
     expect((await login("correct horse battery", "192.0.2.8")).status).toBe(303);
   });
 
+  it("refuses a login posted from another site's page", async () => {
+    const headers = { "content-type": "application/x-www-form-urlencoded", host: "status.test", origin: "https://evil.test" };
+    const reply = await call("POST", "/login", headers, "password=correct+horse+battery");
+    expect(reply.status).toBe(403);
+    expect(reply.headers["set-cookie"]).toBeUndefined();
+    const fetched = await call(
+      "POST",
+      "/login",
+      { ...headers, origin: "null", "sec-fetch-site": "cross-site" },
+      "password=correct+horse+battery",
+    );
+    expect(fetched.status).toBe(403);
+    const same = await call(
+      "POST",
+      "/login",
+      { ...headers, origin: "https://status.test", "x-forwarded-for": "192.0.2.99" },
+      "password=correct+horse+battery",
+    );
+    expect(same.status).toBe(303);
+  });
+
   it("has no write action: other methods and paths are refused", async () => {
     expect((await call("POST", "/")).status).toBe(405);
     expect((await call("DELETE", "/api/status")).status).toBe(405);
