@@ -23,5 +23,6 @@ export const commands = {
   jobs: () => import("./commands/jobs.js"),
   appCheck: () => import("./commands/app-check.js"),
   cluster: () => import("./commands/cluster.js"),
+  statusPage: () => import("./commands/status-page.js"),
   wiring: () => import("./wiring/index.js"),
 };

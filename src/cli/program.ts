@@ -7,6 +7,7 @@ import { registerEnvCommands } from "./commands-env.js";
 import { registerClusterCommands } from "./commands-cluster.js";
 import { registerDeployCommands } from "./commands-deploy.js";
 import { registerRunCommands } from "./commands-run.js";
+import { registerStatusPageCommands } from "./commands-status-page.js";
 import type { InitOptions } from "./commands/init.js";
 import { printError, printResult } from "./output.js";
 import { hostPaths, resolveHome } from "../config/paths.js";
@@ -76,6 +77,10 @@ export function buildProgram(): Command {
     .option("--tls <mode>", "front door: acme | internal | off (default acme)")
     .option("--acme-email <email>", "front door: contact address for the ACME CA")
     .option("--proxy-bind <ip>", "front door: address the HTTP/HTTPS ports listen on (default: every interface)")
+    .option(
+      "--status-domain <domain>",
+      "front door: serve the read-only status page on this domain (set its password: hostctl status-page passwd)",
+    )
     .option("--force", "overwrite an existing hostctl.yml")
     .option("--json", "print the result as JSON")
     .action((o: InitOptions & { json?: boolean }) => run(async (deps) => (await commands.init()).initHost(o, deps), o.json));
@@ -171,6 +176,8 @@ export function buildProgram(): Command {
   registerDeployCommands(program, run);
 
   registerRunCommands(program, run);
+
+  registerStatusPageCommands(program, run);
 
   return program;
 }

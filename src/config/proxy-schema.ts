@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { duration, port } from "./schema-fields.js";
+import { statusPageSchema } from "./status-page-schema.js";
 
 export const proxySchema = z
   .strictObject({
@@ -34,6 +35,7 @@ export const proxySchema = z
       .describe("largest request body the proxy accepts (buffered so a POST survives a switch)"),
     graceful_timeout: duration("how long an old release's web process may drain its requests after a switch").default("30s"),
     try_duration: duration("how long the proxy holds a request while no upstream answers").default("10s"),
+    status: statusPageSchema.optional(),
   })
   .refine((p) => p.http_port !== p.https_port, { message: "expected https_port to differ from http_port", path: ["https_port"] })
   .describe("front door settings");

@@ -14,6 +14,7 @@ import { progressOf, type DeployOptions, type Work } from "./deploy-work.js";
 import { guardLitestream, STEPS } from "./deploy-steps.js";
 import { handleFailure } from "./deploy-failure.js";
 import { recordLastDeploy } from "./last-deploy.js";
+import { recordDeployEvent } from "./deploy-history.js";
 import { pathExists } from "../lib/fs.js";
 import { restoredCopyPath } from "../restore/restore-app.js";
 import { isLitefsApp } from "../litefs/paths.js";
@@ -204,6 +205,7 @@ async function applyDeploy(work: Work, done: StepRecord[]): Promise<DeployResult
   try {
     await runStages(work, stages, records);
   } catch (error) {
+    await recordDeployEvent(work, records, Date.now() - started, error);
     throw await handleFailure(work, error);
   } finally {
     // The proven release's temporary web process has stopped by the time the deploy returns.
@@ -212,6 +214,7 @@ async function applyDeploy(work: Work, done: StepRecord[]): Promise<DeployResult
   }
   const release = work.release ?? "";
   await recordLastDeploy(work, { ok: true, at: ctx.clock.now().toISOString(), ref: work.ref, commit: work.commit?.sha ?? "", release });
+  await recordDeployEvent(work, records, Date.now() - started);
   return {
     app: spec.name,
     release,

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import type { HostContext } from "../host/context.js";
 import { appPaths, type AppPaths } from "../config/paths.js";
+import { appendDeployEvent } from "./deploy-history.js";
 import type { AppSpec } from "../config/schema.js";
 import { HostctlError } from "../lib/errors.js";
 import { writeJsonFile } from "../lib/json-file.js";
@@ -84,6 +85,19 @@ export async function rollbackApp(spec: AppSpec, ctx: HostContext, options: Roll
     if (!options.force) await guardRollbackMigrations(spec, ctx, target);
     const supervisor = options.supervisor === undefined ? await connectSupervisor(ctx.paths) : (options.supervisor ?? undefined);
     const steps: StepRecord[] = [];
+    const started = Date.now();
+    const event = (failure?: StepFailure) =>
+      appendDeployEvent(app, {
+        kind: "rollback",
+        ok: failure === undefined,
+        at: ctx.clock.now().toISOString(),
+        commit: target.commit,
+        release: target.id,
+        ...(current ? { from: current } : {}),
+        steps,
+        duration_ms: Date.now() - started,
+        ...(failure ? { failed_step: failure.step, error: failure.message } : {}),
+      });
     let gap: number | undefined;
     let summary: string | undefined;
     try {
@@ -112,6 +126,7 @@ export async function rollbackApp(spec: AppSpec, ctx: HostContext, options: Roll
         });
       }
     } catch (error) {
+      if (error instanceof StepFailure) await event(error);
       if (error instanceof StepFailure)
         throw new HostctlError("DEPLOY_FAILED", failureMessage(spec.name, error).replace(/^deploy/, "rollback"), {
           cause: error,
@@ -119,6 +134,7 @@ export async function rollbackApp(spec: AppSpec, ctx: HostContext, options: Roll
         });
       throw error;
     }
+    await event();
     const fromCommit = releases.find((r) => r.id === current)?.commit;
     if (fromCommit) {
       // Deploys by polling leave this commit alone until the branch moves (see pollOnce).

@@ -33,6 +33,8 @@ export interface CaddyConfigInput {
   storedCertificates?: readonly { certificate: string; key: string }[];
   /** Caddy before 2.6.4 knows `buffer_requests`/`max_buffer_size`, later ones `request_buffers`. */
   legacyBuffers: boolean;
+  /** The supervisor's status page (status-page/): its domain, proxied to the page's Unix socket. */
+  statusPage?: { domain: string; socket: string };
 }
 
 type Json = Record<string, unknown>;
@@ -151,21 +153,38 @@ function bindHost(proxy: ProxyConfig): string {
   return proxy.bind ?? "";
 }
 
+/** Pure: the status page's route on the front server (none when hostctl.yml has no proxy.status). */
+export function statusPageRoutes(input: CaddyConfigInput): Json[] {
+  const page = input.statusPage;
+  if (!page) return [];
+  return [
+    {
+      match: [{ host: [page.domain] }],
+      handle: [{ handler: "reverse_proxy", upstreams: [{ dial: `unix/${page.socket}` }] }],
+      terminal: true,
+    },
+  ];
+}
+
 function servers(input: CaddyConfigInput): Json {
   const { proxy } = input;
   const withDomains = input.apps.filter((app) => app.domains.length > 0);
   const out: Json = {};
-  if (withDomains.length > 0 && proxy.tls !== "off") out.redirect = redirectServer(proxy);
-  if (withDomains.length > 0) {
+  const front = withDomains.length > 0 || input.statusPage !== undefined;
+  if (front && proxy.tls !== "off") out.redirect = redirectServer(proxy);
+  if (front) {
     const port = proxy.tls === "off" ? proxy.http_port : proxy.https_port;
     out.front = {
       listen: [`${bindHost(proxy)}:${port}`],
       protocols: ["h1", "h2"],
-      routes: withDomains.map((app) => ({
-        match: [{ host: app.domains }],
-        handle: [{ handler: "subroute", routes: appRoutes(input, app) }],
-        terminal: true,
-      })),
+      routes: [
+        ...withDomains.map((app) => ({
+          match: [{ host: app.domains }],
+          handle: [{ handler: "subroute", routes: appRoutes(input, app) }],
+          terminal: true,
+        })),
+        ...statusPageRoutes(input),
+      ],
       errors: errorRoutes(),
       // Our own redirect server (below) keeps the HTTPS port in the Location; Caddy's would drop a non-443 one.
       // The tls app's `automate` is the one manager of the domains' certificates: with automatic HTTPS
@@ -187,7 +206,7 @@ function servers(input: CaddyConfigInput): Json {
 }
 
 function tlsApp(input: CaddyConfigInput): Json | undefined {
-  const subjects = input.apps.flatMap((app) => app.domains);
+  const subjects = [...input.apps.flatMap((app) => app.domains), ...(input.statusPage ? [input.statusPage.domain] : [])];
   if (input.proxy.tls === "off" || subjects.length === 0) return undefined;
   const issuers =
     input.proxy.tls === "internal"

@@ -8,6 +8,7 @@ import type { ChildDeps } from "../supervisor/supervised-process.js";
 import type { ProxyStatus } from "../supervisor/control-protocol.js";
 import { buildCaddyConfig, type AppDown, type ProxyApp } from "./caddy-config.js";
 import type { WriteRoute } from "./write-route.js";
+import { statusSocketPath } from "../status-page/socket.js";
 import { probeCaddy, type CaddyBinary } from "./caddy-binary.js";
 import { CaddyProcess, caddyPaths } from "./caddy-process.js";
 import { discardUnusablePairs, storedCertificates, waitForIssuance } from "./stored-certificates.js";
@@ -105,6 +106,7 @@ export class FrontDoor {
       apps,
       legacyBuffers: this.caddy.binary.legacyBuffers,
       storedCertificates: this.stored,
+      ...(this.proxy.status ? { statusPage: { domain: this.proxy.status.domain, socket: statusSocketPath(this.ctx.paths) } } : {}),
     });
   }
 
@@ -221,7 +223,7 @@ export class FrontDoor {
   }
 
   private domains(): string[] {
-    return this.view().flatMap((a) => a.domains);
+    return [...this.view().flatMap((a) => a.domains), ...(this.proxy.status ? [this.proxy.status.domain] : [])];
   }
 
   private async discardUnusable(): Promise<void> {

@@ -128,3 +128,16 @@ export async function waitForIssuance(storage: string, domains: readonly string[
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/** Each stored certificate of these domains and when it expires (the status page shows them). */
+export async function certificateExpiries(
+  storage: string,
+  domains: readonly string[],
+): Promise<{ domain: string; issuer: string; expires_at: string }[]> {
+  const now = Date.now();
+  return (await storedPairs(storage, domains, now)).map((pair) => ({
+    domain: pair.domain,
+    issuer: pair.folder.split("/")[1] ?? "",
+    expires_at: new Date(now + pair.remainingMs).toISOString(),
+  }));
+}

@@ -44,3 +44,7 @@ export function uvBinary(): string {
 }
 
 export const pipCacheDir = process.env.PIP_CACHE_DIR ?? join(CACHE, "pip");
+
+export function chromiumBinary(): string {
+  return tool("HOSTCTL_TEST_CHROMIUM", "/usr/bin/chromium", "apt-get install --no-install-recommends chromium");
+}

@@ -7,6 +7,7 @@ import type { SupervisorWiring, UpOptions } from "../commands/up.js";
 import { wireDrills } from "./drills.js";
 import { DeployPollLoop } from "../../deploy/poll-loop.js";
 import { wireJobs } from "./jobs.js";
+import { wireStatusPage } from "../../status-page/wire.js";
 import { restoreMediaFirst, wireHost } from "./host.js";
 import { takeLease, type TakenLease } from "../../lease/take.js";
 import { LeaseConfirmation } from "../../lease/confirmation.js";
@@ -70,6 +71,7 @@ async function extend(supervisor: Supervisor, taken: TakenLease, recovered: Set<
   await wireDrills(supervisor, media);
   supervisor.attach(new DeployPollLoop(supervisor.ctx, { fenced: () => supervisor.fenced !== undefined }));
   await wireJobs(supervisor);
+  await wireStatusPage(supervisor);
   await refreshPushHooks(supervisor.ctx);
   // Until the lease is confirmed another host may own the replica target, and its registry.
   supervisor.attach(

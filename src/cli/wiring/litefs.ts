@@ -5,6 +5,7 @@ import { HostctlError } from "../../lib/errors.js";
 import type { LeaseNode } from "../../lease/decision.js";
 import { LeaseHolderError } from "../../lease/superseded.js";
 import { leaseNodeOf } from "../../litefs/lease-node.js";
+import { wireStatusPage } from "../../status-page/wire.js";
 
 /**
  * A LiteFS replica host (litefs.role: replica) never writes to the replica target: it takes no replica lease
@@ -22,7 +23,7 @@ export function extendLitefsReplica(supervisor: Supervisor): Promise<void> {
   );
   supervisor.addStatus(() => ({ lease: { state: "not taken (LiteFS replica host)" } }));
   supervisor.attach(new DeployPollLoop(supervisor.ctx, { fenced: () => supervisor.fenced !== undefined }));
-  return Promise.resolve();
+  return wireStatusPage(supervisor);
 }
 
 /** A static-lease candidate is the primary: its lease names it, for an old primary's rejoin hint. */

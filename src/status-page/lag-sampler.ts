@@ -1,0 +1,61 @@
+import type { HostContext } from "../host/context.js";
+import { appPaths } from "../config/paths.js";
+import type { Timer } from "../lib/clock.js";
+import { errorMessage } from "../lib/errors.js";
+import type { Loop } from "../lib/loop.js";
+import type { AppStatus } from "../supervisor/control-protocol.js";
+import { appendLagSample, type LagSample } from "./lag-history.js";
+
+export const SAMPLE_MS = 60_000;
+/** The first sample soon after start, so a restarted supervisor's chart goes on at once. */
+export const FIRST_SAMPLE_MS = 5000;
+
+/** Pure: one app's sample from its status (the worst database's lag; media lag when media is synced). */
+export function lagSample(app: AppStatus, now: Date): LagSample {
+  const lags = (app.replication ?? []).map((r) => r.lag_s);
+  return { t: now.toISOString(), lag_s: lags.length > 0 ? Math.max(...lags) : null, media_lag_s: app.media?.lag_s ?? null };
+}
+
+/**
+ * Samples every supervised app's replication and media lag once a minute into apps/<app>/lag-history.jsonl
+ * (bounded, kept across restarts) for the status page's 24 h chart. Reads the supervisor's status only:
+ * nothing here waits on S3.
+ */
+export class LagSampler implements Loop {
+  private timers: Timer[] = [];
+  private round: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly ctx: HostContext,
+    private readonly apps: () => AppStatus[],
+    private readonly intervalMs = SAMPLE_MS,
+  ) {}
+
+  start(): void {
+    const tick = () => {
+      // The minute is the tick's, not the moment a slow write before it let this round run.
+      const at = this.ctx.clock.now();
+      this.round = this.round.then(() => this.sample(at));
+    };
+    this.timers = [
+      this.ctx.clock.setTimeout(tick, Math.min(FIRST_SAMPLE_MS, this.intervalMs)),
+      this.ctx.clock.setInterval(tick, this.intervalMs),
+    ];
+  }
+
+  async stop(): Promise<void> {
+    for (const timer of this.timers) timer.cancel();
+    this.timers = [];
+    await this.round;
+  }
+
+  private async sample(now: Date): Promise<void> {
+    for (const app of this.apps()) {
+      try {
+        await appendLagSample(appPaths(this.ctx.paths, app.name), lagSample(app, now));
+      } catch (error) {
+        this.ctx.log.warn({ event: "status_page.sample_failed", app: app.name, reason: errorMessage(error) }, "lag sample not written");
+      }
+    }
+  }
+}

@@ -1,0 +1,28 @@
+import { loadHostConfig } from "../config/host.js";
+import type { Supervisor } from "../supervisor/supervisor.js";
+import { LagSampler } from "./lag-sampler.js";
+import { collectPageData } from "./page-data.js";
+import { StatusPageServer } from "./server.js";
+import { statusSocketPath } from "./socket.js";
+
+/**
+ * The lag history (sampled whether or not the page is on, so turning it on shows the last day at once) and,
+ * when hostctl.yml has proxy.status, the page on its socket, answering until the supervisor has stopped.
+ */
+export async function wireStatusPage(supervisor: Supervisor): Promise<void> {
+  const { ctx } = supervisor;
+  supervisor.attach(new LagSampler(ctx, () => supervisor.status().apps));
+  if (!ctx.host.proxy?.status) return;
+  const page = new StatusPageServer({
+    log: ctx.log,
+    clock: ctx.clock,
+    config: async () => (await loadHostConfig(ctx.paths).catch(() => ctx.host)).proxy?.status,
+    data: () => collectPageData(ctx, supervisor.status()),
+  });
+  const server = await page.listen(statusSocketPath(ctx.paths));
+  supervisor.afterStop(async () => {
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    await closed;
+  });
+}
