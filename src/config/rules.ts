@@ -23,16 +23,17 @@ export function checkAppRules(spec: AppSpec, others: readonly AppSpec[], host: H
   issues.push(...litefsAppIssues(spec, host, file));
   const seen = new Map<string, number>();
   spec.databases.forEach((db, index) => {
+    // Case-insensitive: names differing only in case are one file on a case-folding disk, and likely a typo.
     const name = posix.basename(db.path);
-    const first = seen.get(name);
+    const first = seen.get(name.toLowerCase());
     if (first !== undefined) {
       issues.push({
         file,
         path: `databases[${index}].path`,
-        message: `file name "${name}" is already used by databases[${first}]; each database needs its own replica path`,
+        message: `file name "${name}" is already used by databases[${first}] (names differing only in case count as one); each database needs its own replica path`,
       });
     }
-    seen.set(name, index);
+    if (first === undefined) seen.set(name.toLowerCase(), index);
   });
   if (spec.kind === "generic" && spec.build !== undefined && spec.build.trim() === "") {
     issues.push({ file, path: "build", message: "expected a command line" });
