@@ -1,4 +1,5 @@
 import { loadAppSpec } from "../config/app.js";
+import { assertAppEnvFits } from "../apps/env.js";
 import { HostctlError } from "../lib/errors.js";
 import { isLitefsApp } from "../litefs/paths.js";
 import { refuseRenamedDatabases } from "../restore/restore-app.js";
@@ -43,6 +44,8 @@ export function serveAppRoutes(s: Supervisor): void {
           return { ...(await s.loadApp(name)).status(), reloaded: true };
         }
         const unit = s.unit(name);
+        // Checked before anything stops: an environment no process can be given would leave the app down.
+        await assertAppEnvFits(s.ctx.paths, name);
         if (await specChanged(s, unit)) {
           // `hostctl restart` checked the edited app.yml and wrote its Litestream config: stop the app
           // (processes, then Litestream) and supervise it anew, as when it was added. Not on a host that lost
