@@ -50,6 +50,7 @@ describe("bad flags exit 2 naming the flag, and write nothing", () => {
       add("--db", "DB.sqlite3", "--db", "db.sqlite3"),
       'file name "db.sqlite3" is already used by databases[0] (names differing only in case',
     ],
+    [add("--domain", "*.example.com"), "argument --domain: expected a lowercase host name"],
     [add("--domain", "example.com evil.com"), "argument --domain: expected a lowercase host name"],
     [add("--domain", "example.com\r\nX-Injected: 1"), "argument --domain: expected a lowercase host name"],
     [add("--healthcheck-path", "/health check"), "argument --healthcheck-path: expected a URL path"],
