@@ -35,9 +35,9 @@ export async function refuseRenamedDatabase(spec: AppSpec, dbPath: string, ctx: 
   throw new HostctlError(
     "DATABASE_RENAMED",
     `${spec.name}: database "${dbPath}" is missing and has no replica, while the app's database ${old} is no longer in app.yml; ` +
-      `starting on an empty "${dbPath}" would hide its data, so it is not created. To keep the data, put back ` +
-      `path: ${dropped[0]} in apps/${spec.name}/app.yml; to rename the file, stop hostctl up, move ${data}/${dropped[0]} ` +
-      `(and its -wal) to ${data}/${dbPath}, then start it; for a new empty database, create it first: ` +
+      `starting on an empty "${dbPath}" would hide its data, so it is not created. To rename it: ` +
+      `hostctl app rename-db ${spec.name} ${dropped[0]} ${dbPath}; to keep the old name, put back path: ${dropped[0]} ` +
+      `in apps/${spec.name}/app.yml; for a new empty database, create it first: ` +
       `sqlite3 ${data}/${dbPath} 'PRAGMA journal_mode=WAL'`,
   );
 }

@@ -55,6 +55,8 @@ describe("bad flags exit 2 naming the flag, and write nothing", () => {
     [add("--domain", "example.com\r\nX-Injected: 1"), "argument --domain: expected a lowercase host name"],
     [add("--healthcheck-path", "/health check"), "argument --healthcheck-path: expected a URL path"],
     [add("--healthcheck-path", "/h\r\nHost: evil"), "argument --healthcheck-path: expected a URL path"],
+    [["app", "rename-db", "blog", "nope.sqlite3", "x.sqlite3"], 'argument OLD "nope.sqlite3": blog has no database "nope.sqlite3"'],
+    [["app", "rename-db", "blog", "db.sqlite3", "media/x.db"], "databases[0].path: expected a path outside media/"],
     [["logs", "blog", "-n", ""], 'argument --lines "": expected a whole number'],
     [["logs", "blog", "-n", "0x10"], 'argument --lines "0x10": expected a whole number'],
     [["logs", "blog", "-n", "1e3"], 'argument --lines "1e3": expected a whole number'],

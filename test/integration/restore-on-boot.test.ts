@@ -129,7 +129,7 @@ describe.each(ENGINES)("restore-on-boot (Litestream %s)", (line) => {
 describe("a database renamed in app.yml (issue 30 item 2)", () => {
   const renamed = (text: string) => text.replace("path: db.sqlite3", "path: main.sqlite3");
 
-  it("restart refuses with exit 1 naming both names, and the app keeps serving its rows from the old database", async () => {
+  it("restart refuses with exit 1 naming both names, the app keeps its rows; app rename-db then renames it", async () => {
     env = TEST_CREDENTIALS;
     const port = await freePort();
     const home = await newHost(`s3://${bucket}/renamed-restart`, endpoint, port);
@@ -146,6 +146,22 @@ describe("a database renamed in app.yml (issue 30 item 2)", () => {
     expect((await httpGet(port, "/rows")).body).toMatch(/"count": ?3/);
     expect(await appStatus(home)).toMatchObject({ state: "running", databases: [expect.objectContaining({ path: "db.sqlite3" })] });
     expect(await exists(join(home, "apps", "shop", "data", "main.sqlite3"))).toBe(false);
+
+    // What the refusal offers: the file renamed under the stopped app, which then serves the same rows.
+    expect(restart.stderr).toContain("hostctl app rename-db shop db.sqlite3 main.sqlite3");
+    const renameDb = await runCli(home, ["app", "rename-db", "shop", "db.sqlite3", "main.sqlite3"], { env });
+    expect(renameDb.exitCode, renameDb.stderr).toBe(0);
+    await waitAnswering(port);
+    expect((await httpGet(port, "/rows")).body).toMatch(/"count": ?3/);
+    expect(await appStatus(home)).toMatchObject({
+      state: "running",
+      databases: [expect.objectContaining({ path: "main.sqlite3", action: "present" })],
+    });
+    expect(await exists(join(home, "apps", "shop", "data", "db.sqlite3"))).toBe(false);
+    await waitFor(
+      "main.sqlite3 in the replica",
+      async () => (await listKeys(client, bucket, "renamed-restart/shop/main.sqlite3/")).length > 0,
+    );
     expect(await sup.stop("SIGTERM")).toBe(0);
   });
 
