@@ -4,7 +4,7 @@ import { branchProblem } from "./branch-name.js";
 import { repoProblem } from "./repo-url.js";
 import { alerts, cron, duration, hasControlCharacter, refuseWith } from "./schema-fields.js";
 import { APP_NAME, APP_NAME_RULE } from "./app-name.js";
-import { databasePathProblem } from "./database-path.js";
+import { databasePathProblem, refuseDuplicateNames } from "./database-path.js";
 
 /** A DNS host name: labels of letters, digits and '-', at least one dot, no trailing dot (lowercase). */
 export const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -77,6 +77,7 @@ export const appSpecSchema = z.strictObject({
     ),
   databases: z
     .array(z.strictObject({ path: relativePath.describe("SQLite file, relative to apps/<app>/data") }))
+    .superRefine(refuseDuplicateNames)
     .default([])
     .describe("SQLite databases replicated by Litestream"),
   processes: z

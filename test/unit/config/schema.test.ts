@@ -120,14 +120,14 @@ describe("app spec", () => {
   });
 
   it("rejects two databases with the same file name (one replica path each)", () => {
-    const spec = validateAppSpec({ ...base, databases: [{ path: "a/db.sqlite3" }, { path: "b/db.sqlite3" }] }, "app.yml");
-    expect(messageOf(() => checkAppRules(spec, [], host, "app.yml"))).toContain("databases[1].path");
+    expect(
+      messageOf(() => validateAppSpec({ ...base, databases: [{ path: "a/db.sqlite3" }, { path: "b/db.sqlite3" }] }, "app.yml")),
+    ).toContain("databases[1].path");
   });
 
   it("rejects two databases whose file names differ only in case", () => {
-    const spec = validateAppSpec({ ...base, databases: [{ path: "DB.sqlite3" }, { path: "db.sqlite3" }] }, "app.yml");
-    expect(messageOf(() => checkAppRules(spec, [], host, "app.yml"))).toBe(
-      'app.yml databases[1].path: file name "db.sqlite3" is already used by databases[0] (names differing only in case count as one); each database needs its own replica path',
+    expect(messageOf(() => validateAppSpec({ ...base, databases: [{ path: "DB.sqlite3" }, { path: "db.sqlite3" }] }, "app.yml"))).toBe(
+      'app.yml databases[1].path: file name "db.sqlite3" is already used by databases[0] (names differing only in case count as one); each database needs its own replica path, got "db.sqlite3"',
     );
   });
 });
