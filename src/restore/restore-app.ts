@@ -224,10 +224,18 @@ export async function refreshLitestreamConfigs(spec: AppSpec, ctx: HostContext):
  */
 export async function refuseRenamedDatabases(spec: AppSpec, previous: AppSpec, ctx: HostContext): Promise<void> {
   const app = appPaths(ctx.paths, spec.name);
-  for (const db of spec.databases) {
-    if (await pathExists(join(app.data, db.path))) continue;
-    if ((await readableReplicaState(ctx, spec.name, db.path)).state === "exists") continue;
-    await refuseRenamedDatabase(spec, db.path, ctx, previous);
+  try {
+    for (const db of spec.databases) {
+      if (await pathExists(join(app.data, db.path))) continue;
+      if ((await readableReplicaState(ctx, spec.name, db.path)).state === "exists") continue;
+      await refuseRenamedDatabase(spec, db.path, ctx, previous);
+    }
+  } catch (error) {
+    // `restart` wrote the edited spec's Litestream config: the running spec's goes back, so a respawned
+    // Litestream keeps replicating the database the app still writes.
+    const apps = (await loadApps(ctx.paths)).map((other) => (other.name === previous.name ? previous : other));
+    await writeLitestreamConfigs(ctx.paths, ctx.host, apps, { engine: engineOf(ctx) });
+    throw error;
   }
 }
 

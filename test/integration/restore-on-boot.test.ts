@@ -146,6 +146,10 @@ describe("a database renamed in app.yml (issue 30 item 2)", () => {
     expect((await httpGet(port, "/rows")).body).toMatch(/"count": ?3/);
     expect(await appStatus(home)).toMatchObject({ state: "running", databases: [expect.objectContaining({ path: "db.sqlite3" })] });
     expect(await exists(join(home, "apps", "shop", "data", "main.sqlite3"))).toBe(false);
+    // A Litestream respawned now would read this: it must still name the database the app writes.
+    const litestreamConfig = await readFile(join(home, "run", "litestream", "shop.yml"), "utf8");
+    expect(litestreamConfig).toContain("db.sqlite3");
+    expect(litestreamConfig).not.toContain("main.sqlite3");
 
     // What the refusal offers: the file renamed under the stopped app, which then serves the same rows.
     expect(restart.stderr).toContain("hostctl app rename-db shop db.sqlite3 main.sqlite3");
