@@ -3,7 +3,8 @@ import type { HostPaths } from "../config/paths.js";
 import { appPaths } from "../config/paths.js";
 import { ENV_NAME, formatEnvText, parseEnvText } from "../lib/env-format.js";
 import { refuseReservedEnv } from "./env-reserved.js";
-import { usageError } from "../lib/errors.js";
+import { envSizeProblem } from "./env-size.js";
+import { HostctlError, usageError } from "../lib/errors.js";
 import { writeFileAtomic } from "../lib/fs.js";
 
 export async function readAppEnv(paths: HostPaths, name: string): Promise<Record<string, string>> {
@@ -31,12 +32,27 @@ export function parseAssignments(args: readonly string[]): Record<string, string
   return pairs;
 }
 
-/** Reserved variables are refused (exit 2, naming one) before anything is written. */
+/** Reserved variables and an environment no process could be given are refused (exit 2) before anything is written. */
 export async function setAppEnv(paths: HostPaths, name: string, pairs: Record<string, string>): Promise<string[]> {
   refuseReservedEnv(Object.keys(pairs));
   const env = { ...(await readAppEnv(paths, name)), ...pairs };
+  const tooLarge = envSizeProblem(env);
+  if (tooLarge) throw usageError(tooLarge, "keep large data in a file under the app's data directory and put its path in the variable");
   await writeFileAtomic(appPaths(paths, name).env, formatEnvText(env), 0o600);
   return Object.keys(pairs).sort();
+}
+
+/**
+ * Before a process starts (and before a restart stops the old one): an env file too large to pass to a
+ * process, from before this check or edited by hand, fails here (exit 1) instead of as spawn E2BIG.
+ */
+export async function assertAppEnvFits(paths: HostPaths, name: string): Promise<Record<string, string>> {
+  const env = await readAppEnv(paths, name);
+  const tooLarge = envSizeProblem(env);
+  if (!tooLarge) return env;
+  throw new HostctlError("ENV_TOO_LARGE", `${name}: apps/${name}/env: ${tooLarge}; no process of the app was stopped or started`, {
+    hint: `shrink it: hostctl env unset ${name} KEY (keep large data in a file under the app's data directory)`,
+  });
 }
 
 export async function unsetAppEnv(paths: HostPaths, name: string, keys: readonly string[]): Promise<string[]> {

@@ -1,5 +1,6 @@
 import { chmod, mkdir } from "node:fs/promises";
 import type { AppPaths } from "../config/paths.js";
+import { refuseSymlinkedDirs } from "../lib/safe-path.js";
 
 /**
  * Site data (users, password hashes, sessions) is owner-only. hostctl cannot choose the mode of every
@@ -8,6 +9,7 @@ import type { AppPaths } from "../config/paths.js";
  * chmod as well as mkdir: hosts set up by an older hostctl have 0755 directories.
  */
 export async function ensurePrivateDirs(app: AppPaths): Promise<void> {
+  await refuseSymlinkedDirs([app.root, app.data, app.media, app.snapshots, app.logs, app.releases, app.repo, app.push]);
   for (const dir of [app.data, app.snapshots]) {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     await chmod(dir, 0o700);

@@ -4,7 +4,7 @@ import type { HostPaths } from "../config/paths.js";
 import { appPaths } from "../config/paths.js";
 import { SECRET_KEY_VAR, newSecretKey, shimEnv, usesShim } from "../django/shim.js";
 import { pathExists } from "../lib/fs.js";
-import { readAppEnv, setAppEnv } from "./env.js";
+import { assertAppEnvFits, readAppEnv, setAppEnv } from "./env.js";
 import { appProcessEnv } from "./process-env.js";
 import { isDjangoKind } from "../config/kinds.js";
 
@@ -32,7 +32,7 @@ export async function releaseProcessEnv(
   port?: number,
 ): Promise<Record<string, string>> {
   await ensureSecretKey(paths, spec);
-  const appEnv = await readAppEnv(paths, spec.name);
+  const appEnv = await assertAppEnvFits(paths, spec.name);
   const hasVenv = isDjangoKind(spec.kind) || (await pathExists(join(releaseDir, ".venv")));
   const base = appProcessEnv({
     spec,

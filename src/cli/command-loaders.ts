@@ -22,6 +22,7 @@ export const commands = {
   run: () => import("./commands/run.js"),
   jobs: () => import("./commands/jobs.js"),
   appCheck: () => import("./commands/app-check.js"),
+  appRenameDb: () => import("./commands/app-rename-db.js"),
   cluster: () => import("./commands/cluster.js"),
   statusPage: () => import("./commands/status-page.js"),
   wiring: () => import("./wiring/index.js"),

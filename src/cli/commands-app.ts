@@ -3,7 +3,7 @@ import { commands, type Runner } from "./command-loaders.js";
 import type { AppAddOptions } from "./commands/app.js";
 import { collect } from "./arguments.js";
 
-/** hostctl app: add, list, show, remove, check, push-setup. */
+/** hostctl app: add, list, show, remove, check, rename-db, push-setup. */
 export function registerAppCommands(program: Command, run: Runner): void {
   const app = program.command("app").description("register, list, show and remove apps");
   app
@@ -59,6 +59,13 @@ export function registerAppCommands(program: Command, run: Runner): void {
     .option("--json", "JSON output")
     .action((name: string, o: { ref?: string; json?: boolean }) =>
       run(async (deps) => (await commands.appCheck()).appCheck(name, o, deps), o.json),
+    );
+  app
+    .command("rename-db <name> <old> <new>")
+    .description("rename a database: the app stopped, the file renamed, app.yml updated, the app started (a new replica path)")
+    .option("--json", "JSON output")
+    .action((name: string, from: string, to: string, o: { json?: boolean }) =>
+      run(async (deps) => (await commands.appRenameDb()).appRenameDb(name, from, to, deps), o.json),
     );
   app
     .command("push-setup <name>")

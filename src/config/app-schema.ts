@@ -4,6 +4,7 @@ import { branchProblem } from "./branch-name.js";
 import { repoProblem } from "./repo-url.js";
 import { alerts, cron, duration, hasControlCharacter, refuseWith } from "./schema-fields.js";
 import { APP_NAME, APP_NAME_RULE } from "./app-name.js";
+import { databasePathProblem, refuseDuplicateNames } from "./database-path.js";
 
 /** A DNS host name: labels of letters, digits and '-', at least one dot, no trailing dot (lowercase). */
 export const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -19,7 +20,8 @@ const relativePath = z
   })
   .refine((p) => !hasControlCharacter(p) && !p.endsWith("/") && posix.basename(posix.normalize(p)) !== ".", {
     message: "expected the path of a database file, such as db.sqlite3",
-  });
+  })
+  .superRefine(refuseWith(databasePathProblem));
 
 const pythonOptions = z.strictObject({
   interpreter: z.string().min(1).default("python3").describe("Python interpreter the app's virtualenv is made from"),
@@ -75,6 +77,7 @@ export const appSpecSchema = z.strictObject({
     ),
   databases: z
     .array(z.strictObject({ path: relativePath.describe("SQLite file, relative to apps/<app>/data") }))
+    .superRefine(refuseDuplicateNames)
     .default([])
     .describe("SQLite databases replicated by Litestream"),
   processes: z

@@ -3,6 +3,8 @@ import { pathInside } from "../lib/safe-path.js";
 import { assertAppName } from "./app-name.js";
 
 export const DEFAULT_HOME = "/var/lib/hostctl";
+/** The app's media directory inside its data directory: public through the front door. */
+export const MEDIA_DIR = "media";
 
 export interface HostPaths {
   home: string;
@@ -67,7 +69,7 @@ export function appPaths(host: HostPaths, name: string): AppPaths {
     releases: join(root, "releases"),
     current: join(root, "current"),
     data,
-    media: join(data, "media"),
+    media: join(data, MEDIA_DIR),
     snapshots: join(root, "snapshots"),
     logs: join(root, "logs"),
     drills: join(root, "drills.jsonl"),

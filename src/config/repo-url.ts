@@ -38,5 +38,8 @@ function urlProblem(repo: string, scheme: string): string | undefined {
   // ssh:// names the login user in the URL (git@host); any other scheme's user-info is a credential.
   const isSsh = scheme.includes("ssh");
   if (url.password !== "" || (!isSsh && url.username !== "")) return `credentials in the URL are not allowed; ${CREDENTIALS_HINT}`;
+  // Git appends its own paths and queries to a remote URL, so a query never belongs to one; it can carry a token.
+  if (url.search !== "" || repo.includes("?"))
+    return `a query string in the URL is not allowed (it can carry a token such as ?access_token=); ${CREDENTIALS_HINT}`;
   return undefined;
 }

@@ -1,4 +1,3 @@
-import { posix } from "node:path";
 import type { AppSpec, HostConfig } from "./schema.js";
 import { ConfigError, type ConfigIssue } from "../lib/errors.js";
 import { appDomains } from "./domains.js";
@@ -21,19 +20,6 @@ export function checkAppRules(spec: AppSpec, others: readonly AppSpec[], host: H
   }
   issues.push(...proxyIssues(spec, others, host, file));
   issues.push(...litefsAppIssues(spec, host, file));
-  const seen = new Map<string, number>();
-  spec.databases.forEach((db, index) => {
-    const name = posix.basename(db.path);
-    const first = seen.get(name);
-    if (first !== undefined) {
-      issues.push({
-        file,
-        path: `databases[${index}].path`,
-        message: `file name "${name}" is already used by databases[${first}]; each database needs its own replica path`,
-      });
-    }
-    seen.set(name, index);
-  });
   if (spec.kind === "generic" && spec.build !== undefined && spec.build.trim() === "") {
     issues.push({ file, path: "build", message: "expected a command line" });
   }

@@ -74,6 +74,8 @@ export async function setupPushRepo(
   cli: { node: string; script: string },
 ): Promise<PushSetup> {
   const push = appPaths(paths, spec.name).push;
+  // Rendered first: a refusal (exit 2) leaves nothing behind, not a push.git without its hook.
+  const data = renderHookData({ app: spec.name, branch: spec.branch, node: cli.node, cli: cli.script, home: paths.home });
   const created = !(await pathExists(join(push, "HEAD")));
   if (created) {
     await run("git", ["init", "--bare", "--quiet", `--initial-branch=${spec.branch}`, "--end-of-options", push], { env: gitEnv() });
@@ -81,11 +83,7 @@ export async function setupPushRepo(
     await run("git", [`--git-dir=${push}`, "config", "receive.denyNonFastForwards", "false"], { env: gitEnv() });
   }
   const hook = join(push, "hooks", "post-receive");
-  await writeFileAtomic(
-    join(push, HOOK_DATA),
-    renderHookData({ app: spec.name, branch: spec.branch, node: cli.node, cli: cli.script, home: paths.home }),
-    0o644,
-  );
+  await writeFileAtomic(join(push, HOOK_DATA), data, 0o644);
   const text = renderPostReceive();
   const existing = await readFile(hook, "utf8").catch(() => undefined);
   if (existing !== text) await writeFileAtomic(hook, text, 0o755);

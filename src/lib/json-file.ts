@@ -10,6 +10,7 @@ export async function readJsonFile<T>(path: string): Promise<T | undefined> {
   }
 }
 
-export async function writeJsonFile(path: string, data: unknown, mode = 0o644): Promise<void> {
+/** hostctl's own records (deploys, markers, states) are private: 0600 unless a caller says otherwise. */
+export async function writeJsonFile(path: string, data: unknown, mode = 0o600): Promise<void> {
   await writeFileAtomic(path, `${JSON.stringify(data, null, 2)}\n`, mode);
 }

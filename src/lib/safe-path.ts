@@ -1,3 +1,4 @@
+import { lstat, readlink } from "node:fs/promises";
 import { isAbsolute, relative, resolve } from "node:path";
 import { HostctlError } from "./errors.js";
 
@@ -18,4 +19,25 @@ export function pathInside(root: string, ...parts: string[]): string {
     throw new HostctlError("USAGE", `"${parts.join("/")}" would leave ${root}`, { exitCode: 2 });
   }
   return path;
+}
+
+/**
+ * Refuses (exit 1) any of `dirs` that is a symbolic link: hostctl chmods these and writes databases and
+ * snapshots into them, and a planted link would carry both outside HOME. A missing directory passes.
+ */
+export async function refuseSymlinkedDirs(dirs: readonly string[]): Promise<void> {
+  for (const dir of dirs) {
+    const info = await lstat(dir).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === "ENOENT") return undefined;
+      throw error;
+    });
+    if (!info?.isSymbolicLink()) continue;
+    throw new HostctlError(
+      "PATH_IS_SYMLINK",
+      `${dir} is a symbolic link (to ${await readlink(dir)}); hostctl does not follow links in an app's directory`,
+      {
+        hint: `make it a plain directory again (move what the link points at into it), or put all of HOME on the other disk instead`,
+      },
+    );
+  }
 }

@@ -1,5 +1,6 @@
 import { lstat, readdir } from "node:fs/promises";
 import { join } from "node:path";
+import { isDatabaseName } from "../lib/database-files.js";
 import { isSafeRelativePath, type FileStamp } from "./plan.js";
 
 /** Temp files of hostctl's own atomic writes (restoreMedia), half-written by definition. */
@@ -24,7 +25,8 @@ async function walk(root: string, relative: string, out: Map<string, FileStamp>)
   }
   for (const entry of entries) {
     const path = relative === "" ? entry.name : `${relative}/${entry.name}`;
-    if (!isSafeRelativePath(path) || HOSTCTL_TEMP.test(entry.name)) continue;
+    // A database an app keeps in its media directory is live data, never media (docs/security.md).
+    if (!isSafeRelativePath(path) || HOSTCTL_TEMP.test(entry.name) || isDatabaseName(entry.name)) continue;
     // readdir does not follow symlinks: a linked file or directory is neither a file nor a directory here,
     // so a link can never pull files from outside the media directory into the replica.
     if (entry.isDirectory()) await walk(root, path, out);
@@ -39,7 +41,7 @@ async function walk(root: string, relative: string, out: Map<string, FileStamp>)
   }
 }
 
-/** Every regular file under the media directory, by "/"-separated relative path. Symlinks are skipped. */
+/** Every regular file under the media directory, by "/"-separated relative path. Symlinks and databases are skipped. */
 export async function scanMedia(mediaDir: string): Promise<Map<string, FileStamp>> {
   const out = new Map<string, FileStamp>();
   await walk(mediaDir, "", out);

@@ -6,6 +6,7 @@ import { forEachLimit } from "../lib/pool.js";
 import { PathShipper } from "./ship-path.js";
 import { planMediaSync } from "./plan.js";
 import { isHostctlTemp, scanMedia } from "./scan.js";
+import { hasDatabaseComponent } from "../lib/database-files.js";
 import { mediaStatePath, readMediaState, writeMediaState, type MediaState } from "./state.js";
 import { bootstrapState, isDirectory, mediaRetentionMs, purgeExpired } from "./sync.js";
 import { watchTree, type TreeWatcher } from "./watch.js";
@@ -89,7 +90,7 @@ export class MediaShipper {
 
   /** A change to `path` (relative to the media directory), seen now. */
   note(path: string, atMs = this.ctx.clock.now().getTime()): void {
-    if (isHostctlTemp(path.slice(path.lastIndexOf("/") + 1))) return;
+    if (isHostctlTemp(path.slice(path.lastIndexOf("/") + 1)) || hasDatabaseComponent(path)) return;
     this.dirty.note(path, atMs);
     this.schedule(atMs + (this.options.debounceMs ?? 200));
   }

@@ -1,5 +1,6 @@
 import type { ProxyConfig } from "../config/proxy-schema.js";
 import { writeRoute, type WriteRoute } from "./write-route.js";
+import { DATABASE_FILE_GLOBS } from "../lib/database-files.js";
 
 /** One app as the proxy sees it at one moment. */
 export interface ProxyApp {
@@ -52,6 +53,8 @@ const RETRY_AFTER_S = 5;
 const HASHED_NAME = "\\.[0-9a-f]{12}\\.[A-Za-z0-9]+$";
 /** file_server falls back to index.html when the list is empty: a name no upload can have turns that off. */
 const NO_INDEX = ["\u0000hostctl-no-index"];
+/** Databases, their side files and Litestream's folders are never served (404), whatever an app put there. */
+const HIDE = [...DATABASE_FILE_GLOBS];
 
 const SIZE_UNITS: Record<string, number> = { "": 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
 
@@ -75,7 +78,7 @@ function unavailable(app: string, down: AppDown = "starting"): Json {
 function staticRoutes(staticDir: string): Json[] {
   const files = (cache: string): Json[] => [
     { handler: "headers", response: { set: { "Cache-Control": [cache], "X-Content-Type-Options": ["nosniff"] } } },
-    { handler: "file_server", root: staticDir, index_names: NO_INDEX },
+    { handler: "file_server", root: staticDir, index_names: NO_INDEX, hide: HIDE },
   ];
   return [
     {
@@ -112,7 +115,7 @@ export function appRoutes(input: CaddyConfigInput, app: ProxyApp): Json[] {
     handle: [
       strip("/media"),
       { handler: "headers", response: { set: { "X-Content-Type-Options": ["nosniff"] } } },
-      { handler: "file_server", root: app.mediaDir, index_names: NO_INDEX },
+      { handler: "file_server", root: app.mediaDir, index_names: NO_INDEX, hide: HIDE },
     ],
     terminal: true,
   };

@@ -14,6 +14,7 @@ import { replicaState, type ReplicaState } from "../s3/replica-state.js";
 import { locallyReplicated, readMarker } from "./markers.js";
 import { writeLitestreamConfigs } from "../litestream/config-files.js";
 import { loadApps } from "../apps/registry.js";
+import { refuseRenamedDatabase } from "./renamed-database.js";
 
 export type DatabaseAction = "present" | "restored" | "fresh";
 
@@ -218,6 +219,27 @@ export async function refreshLitestreamConfigs(spec: AppSpec, ctx: HostContext):
 }
 
 /**
+ * Before an app is reloaded with an edited spec: a database that would be created fresh in place of one the
+ * spec dropped (a rename) is refused while the app still runs on its old spec.
+ */
+export async function refuseRenamedDatabases(spec: AppSpec, previous: AppSpec, ctx: HostContext): Promise<void> {
+  const app = appPaths(ctx.paths, spec.name);
+  try {
+    for (const db of spec.databases) {
+      if (await pathExists(join(app.data, db.path))) continue;
+      if ((await readableReplicaState(ctx, spec.name, db.path)).state === "exists") continue;
+      await refuseRenamedDatabase(spec, db.path, ctx, previous);
+    }
+  } catch (error) {
+    // `restart` wrote the edited spec's Litestream config: the running spec's goes back, so a respawned
+    // Litestream keeps replicating the database the app still writes.
+    const apps = (await loadApps(ctx.paths)).map((other) => (other.name === previous.name ? previous : other));
+    await writeLitestreamConfigs(ctx.paths, ctx.host, apps, { engine: engineOf(ctx) });
+    throw error;
+  }
+}
+
+/**
  * Restore-on-boot as the supervisor runs it: ensureDatabases, keeping a copy of what it restores when the app
  * has no release yet (its first deploy's snapshot is then that copy).
  */
@@ -282,6 +304,7 @@ export async function ensureDatabases(spec: AppSpec, ctx: HostContext, options: 
         },
       );
     }
+    await refuseRenamedDatabase(spec, db.path, ctx);
     await setWal(ctx, path);
     await makeDatabasePrivate(path);
     results.push({ path: db.path, action: "fresh", ...(strays.length ? { strays } : {}) });

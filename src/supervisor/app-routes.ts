@@ -1,5 +1,8 @@
 import { loadAppSpec } from "../config/app.js";
+import { assertAppEnvFits } from "../apps/env.js";
 import { HostctlError } from "../lib/errors.js";
+import { isLitefsApp } from "../litefs/paths.js";
+import { refuseRenamedDatabases } from "../restore/restore-app.js";
 import type { AppUnit } from "./app-unit.js";
 import type { Supervisor } from "./supervisor.js";
 
@@ -41,11 +44,15 @@ export function serveAppRoutes(s: Supervisor): void {
           return { ...(await s.loadApp(name)).status(), reloaded: true };
         }
         const unit = s.unit(name);
+        // Checked before anything stops: an environment no process can be given would leave the app down.
+        await assertAppEnvFits(s.ctx.paths, name);
         if (await specChanged(s, unit)) {
           // `hostctl restart` checked the edited app.yml and wrote its Litestream config: stop the app
           // (processes, then Litestream) and supervise it anew, as when it was added. Not on a host that lost
           // its lease: it could not load the app again, and the app would stop serving.
           if (s.fenced) throw new HostctlError("LEASE_LOST", `${s.fenced}; app.yml changes are not applied here`);
+          const edited = await loadAppSpec(s.ctx.paths, name);
+          if (!isLitefsApp(edited)) await refuseRenamedDatabases(edited, unit.spec, s.ctx);
           s.ctx.log.info({ event: "app.reload", app: name }, "app.yml changed: reloading the app");
           await s.unloadApp(name);
           const reloaded = await s.loadApp(name);

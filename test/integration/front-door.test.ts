@@ -174,6 +174,31 @@ describe("the front door (real Caddy, loopback)", () => {
     }
   });
 
+  it("answers 404 for databases, their side files and Litestream's folder under media and static; media files still 200", async () => {
+    const media = join(home, "apps", "shop", "data", "media");
+    const statics = join(await realpath(join(home, "apps", "shop", "current")), "staticfiles");
+    const live = [
+      "leak.db",
+      "leak.db-wal",
+      "leak.db-shm",
+      "leak.db-journal",
+      "UPPER.SQLITE3",
+      "a/b.sqlite3",
+      ".leak.db-litestream/generation",
+    ];
+    for (const name of live) {
+      await mkdir(join(media, name, ".."), { recursive: true });
+      await writeFile(join(media, name), "SQLite format 3\0 rows");
+    }
+    await writeFile(join(statics, "site.sqlite3"), "SQLite format 3\0 rows");
+    await writeFile(join(media, "report.txt"), "public");
+    expect(await frontRequest({ ...shop(), path: "/media/report.txt" })).toMatchObject({ status: 200, body: "public" });
+    for (const path of [...live.map((name) => `/media/${name}`), "/media/leak%2edb", "/static/site.sqlite3"]) {
+      const answer = await frontRequest({ ...shop(), path });
+      expect({ path, status: answer.status, body: answer.body.includes("SQLite") }).toEqual({ path, status: 404, body: false });
+    }
+  });
+
   it("keeps its admin API on a 0600 Unix socket and nothing listens on Caddy's default admin port", async () => {
     const socket = join(home, "run", "caddy", "admin.sock");
     expect((await stat(socket)).mode & 0o777).toBe(0o600);

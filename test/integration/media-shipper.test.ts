@@ -145,4 +145,17 @@ describe("media shipped on change", () => {
     await shipper.scan();
     expect(await keys()).toEqual(["real.jpg"]);
   });
+
+  it("never uploads a database kept in media, its side files or Litestream's folder, by watch or by scan", async () => {
+    const { shipper, media, keys } = await shipperFor("databases");
+    await mkdir(join(media, ".leak.db-litestream"), { recursive: true });
+    for (const name of ["leak.db", "leak.db-wal", "leak.db-shm", "Leak.SQLite3", ".leak.db-litestream/generation"])
+      await writeFile(join(media, name), "SQLite format 3");
+    await writeFile(join(media, "real.jpg"), "real");
+    await waitFor("real.jpg shipped", async () => (await keys()).includes("real.jpg"), 5000, 50);
+    await shipper.scan();
+    await waitFor("the scan's round done", () => shipper.status().pending === 0, 5000, 20);
+    expect(await keys()).toEqual(["real.jpg"]);
+    expect(shipper.status()).toMatchObject({ files: 1 });
+  });
 });

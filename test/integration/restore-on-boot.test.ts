@@ -1,4 +1,4 @@
-import { access, readdir, writeFile } from "node:fs/promises";
+import { access, readFile, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
@@ -123,5 +123,73 @@ describe.each(ENGINES)("restore-on-boot (Litestream %s)", (line) => {
     } finally {
       await back.stop();
     }
+  });
+});
+
+describe("a database renamed in app.yml (issue 30 item 2)", () => {
+  const renamed = (text: string) => text.replace("path: db.sqlite3", "path: main.sqlite3");
+
+  it("restart refuses with exit 1 naming both names, the app keeps its rows; app rename-db then renames it", async () => {
+    env = TEST_CREDENTIALS;
+    const port = await freePort();
+    const home = await newHost(`s3://${bucket}/renamed-restart`, endpoint, port);
+    const sup = await startSupervisor(home, env);
+    await waitFor("the app to serve", async () => (await httpGet(port, "/")).status === 200);
+    for (let i = 0; i < 3; i++) expect((await httpPost(port, "/rows", `row ${i}`)).status).toBe(201);
+    const spec = join(home, "apps", "shop", "app.yml");
+    await writeFile(spec, renamed(await readFile(spec, "utf8")));
+    const restart = await runCli(home, ["restart", "shop"]);
+    expect(restart.stderr).toContain('database "main.sqlite3" is missing and has no replica');
+    expect(restart.stderr).toContain('database "db.sqlite3" is no longer in app.yml');
+    expect(restart.stderr).toContain("put back path: db.sqlite3");
+    expect(restart.exitCode).toBe(1);
+    expect((await httpGet(port, "/rows")).body).toMatch(/"count": ?3/);
+    expect(await appStatus(home)).toMatchObject({ state: "running", databases: [expect.objectContaining({ path: "db.sqlite3" })] });
+    expect(await exists(join(home, "apps", "shop", "data", "main.sqlite3"))).toBe(false);
+    // A Litestream respawned now would read this: it must still name the database the app writes.
+    const litestreamConfig = await readFile(join(home, "run", "litestream", "shop.yml"), "utf8");
+    expect(litestreamConfig).toContain("db.sqlite3");
+    expect(litestreamConfig).not.toContain("main.sqlite3");
+
+    // What the refusal offers: the file renamed under the stopped app, which then serves the same rows.
+    expect(restart.stderr).toContain("hostctl app rename-db shop db.sqlite3 main.sqlite3");
+    const renameDb = await runCli(home, ["app", "rename-db", "shop", "db.sqlite3", "main.sqlite3"], { env });
+    expect(renameDb.exitCode, renameDb.stderr).toBe(0);
+    await waitAnswering(port);
+    expect((await httpGet(port, "/rows")).body).toMatch(/"count": ?3/);
+    expect(await appStatus(home)).toMatchObject({
+      state: "running",
+      databases: [expect.objectContaining({ path: "main.sqlite3", action: "present" })],
+    });
+    expect(await exists(join(home, "apps", "shop", "data", "db.sqlite3"))).toBe(false);
+    await waitFor(
+      "main.sqlite3 in the replica",
+      async () => (await listKeys(client, bucket, "renamed-restart/shop/main.sqlite3/")).length > 0,
+    );
+    expect(await sup.stop("SIGTERM")).toBe(0);
+  });
+
+  it("a boot after the rename leaves the app failed with the reason and creates no empty database", async () => {
+    env = TEST_CREDENTIALS;
+    const port = await freePort();
+    const home = await newHost(`s3://${bucket}/renamed-boot`, endpoint, port);
+    const first = await startSupervisor(home, env);
+    await waitFor("the app to serve", async () => (await httpGet(port, "/")).status === 200);
+    expect((await httpPost(port, "/rows", "kept")).status).toBe(201);
+    await waitFor("the marker object", async () => (await listKeys(client, bucket, "renamed-boot/_hostctl/markers/shop/")).length === 1);
+    expect(await first.stop("SIGTERM")).toBe(0);
+    const spec = join(home, "apps", "shop", "app.yml");
+    await writeFile(spec, renamed(await readFile(spec, "utf8")));
+    const sup = await startSupervisor(home, env);
+    await waitForSocket(home);
+    const failed = await waitFor("the app to fail", async () => {
+      const s = await appStatus(home);
+      return s?.state === "failed" ? s : undefined;
+    });
+    expect(failed.reason).toContain(
+      '"main.sqlite3" is missing and has no replica, while the app\'s database "db.sqlite3" is no longer in app.yml',
+    );
+    expect(await exists(join(home, "apps", "shop", "data", "main.sqlite3"))).toBe(false);
+    await sup.stop("SIGTERM");
   });
 });

@@ -112,6 +112,16 @@ describe("shell injection through --branch in the push hook (issue 13.2)", () =>
     expect(await pathExists(marker)).toBe(false);
   }, 60_000);
 
+  it("push-setup refused with exit 2 (a newline in HOME) leaves no push.git behind (issue 30 item 8)", async () => {
+    const odd = join(await tempDir(), "ho\nme");
+    expect((await runCli(odd, ["init", "--replica-url", `file://${join(await tempDir(), "replica")}`])).exitCode).toBe(0);
+    expect((await runCli(odd, ["app", "add", "nl", "--repo", repo.dir, "--port", "8116", "--kind", "generic"])).exitCode).toBe(0);
+    const setup = await runCli(odd, ["app", "push-setup", "nl"]);
+    expect(setup.stderr).toContain("push-setup: a path, app or branch contains a newline");
+    expect(setup.exitCode).toBe(2);
+    expect(await pathExists(join(odd, "apps", "nl", "push.git"))).toBe(false);
+  });
+
   it("app add refuses a branch git would refuse", async () => {
     const add = await runCli(home, ["app", "add", "br3", "--repo", repo.dir, "--branch", "-x", "--port", "8112"]);
     expect(add.exitCode).toBe(2);
@@ -129,6 +139,18 @@ describe("git credentials in a repo URL (issue 13.5)", () => {
     expect(add.stderr).not.toContain("S3CRETTOKEN");
     expect(await pathExists(join(home, "apps", "cr"))).toBe(false);
   });
+
+  it.each([["https://git.example.com/x.git?access_token=S3CRETTOKEN"], ["https://git.example.com/x.git?"]])(
+    "app add refuses a query string in %s (it can carry a token) and never prints it",
+    async (url) => {
+      const add = await runCli(home, ["app", "add", "cq", "--repo", url, "--port", "8115"]);
+      expect(add.exitCode).toBe(2);
+      expect(add.stderr).toContain("argument --repo: a query string in the URL is not allowed");
+      expect(add.stderr).toContain("https://git.example.com/x.git?***");
+      expect(add.stderr).not.toContain("S3CRETTOKEN");
+      expect(await pathExists(join(home, "apps", "cq"))).toBe(false);
+    },
+  );
 
   it("a hand-edited app.yml with a token never puts it in a git fetch's argv", async () => {
     const port = await stallingServer();

@@ -92,6 +92,18 @@ describe("site data is owner-only (issue 13.4)", () => {
     expect(await mode(join(snapshots, release ?? "", "db.sqlite3"))).toBe("600");
   }, 120_000);
 
+  it("the last deploy's record and the app's replication record are 0600 (issue 30 item 8)", async () => {
+    expect(await mode(join(home, "apps", "gen", "last-deploy.json"))).toBe("600");
+    const state = join(home, "apps", "gen", "state.json");
+    await waitFor("state.json", () =>
+      stat(state).then(
+        () => true,
+        () => false,
+      ),
+    );
+    expect(await mode(state)).toBe("600");
+  });
+
   it("a database restored on boot is 0600, and a 0755 data dir and 0644 app.yml left by an older hostctl are made private", async () => {
     await waitFor("the replica to hold the database", async () => (await readdir(replica, { recursive: true })).length > 2, 20_000);
     expect(await supervisor.stop()).toBe(0);

@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
@@ -45,4 +45,38 @@ describe("an app name from the command line never reaches a path outside HOME", 
     expect(await snapshot(outside)).toEqual(before);
     expect(await readFile(join(outside, "victimapp", "data", "precious"), "utf8")).toBe("keep me\n");
   });
+});
+
+describe("a symlink planted for an app's directory is never followed (issue 30 item 8)", () => {
+  it.each([["snapshots"], ["data"]])(
+    "apps/X/%s as a link: restore exits 1 naming it, and the target keeps its mode and content",
+    async (dir) => {
+      const name = `planted${dir.length}`;
+      const add = await runCli(home, [
+        "app",
+        "add",
+        name,
+        "--repo",
+        "/unused",
+        "--port",
+        String(8130 + dir.length),
+        "--kind",
+        "generic",
+        "--db",
+        "db.sqlite3",
+      ]);
+      expect(add.exitCode, add.stderr).toBe(0);
+      const loot = join(outside, `loot-${dir}`);
+      await mkdir(loot, { recursive: true });
+      await chmod(loot, 0o755);
+      await rm(join(home, "apps", name, dir), { recursive: true, force: true });
+      await symlink(loot, join(home, "apps", name, dir));
+      const before = await snapshot(outside);
+      const result = await runCli(home, ["restore", name]);
+      expect(result.stderr).toContain(`apps/${name}/${dir} is a symbolic link (to ${loot})`);
+      expect(result.exitCode).toBe(1);
+      expect(((await stat(loot)).mode & 0o777).toString(8)).toBe("755");
+      expect(await snapshot(outside)).toEqual(before);
+    },
+  );
 });

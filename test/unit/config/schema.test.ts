@@ -10,6 +10,7 @@ const fixture = (name: string) => readFile(new URL(`../../fixtures/configs/${nam
 const unknownKey = await fixture("unknown-key.yml");
 const malformed = await fixture("malformed.yml");
 const badPort = await fixture("bad-port.app.yml");
+const dbInMedia = await fixture("db-in-media.app.yml");
 const host = parseHostConfig("replica:\n  url: s3://bucket/prefix\n", "hostctl.yml");
 const base = { name: "blog", repo: "/srv/blog.git", port: 8001, databases: [{ path: "db.sqlite3" }] };
 
@@ -68,6 +69,34 @@ describe("app spec", () => {
     expect(messageOf(() => validateAppSpec({ ...base, databases: [{ path }] }, "app.yml"))).toContain(why);
   });
 
+  it("refuses a database inside media/ (public through the front door), naming its line", () => {
+    expect(messageOf(() => parseAppSpec(dbInMedia, "apps/site/app.yml"))).toBe(
+      'apps/site/app.yml:6:11 databases[1].path: expected a path outside media/ (the front door serves media/ to anyone), got "media/leak.db"',
+    );
+  });
+
+  it.each([["./media/x.sqlite3"], ["media/a/b.db"], ["media"]])("refuses the database path %s inside media/", (path) => {
+    expect(messageOf(() => validateAppSpec({ ...base, databases: [{ path }] }, "app.yml"))).toContain("expected a path outside media/");
+  });
+
+  it("accepts a database in a folder whose name only starts like media", () => {
+    expect(validateAppSpec({ ...base, databases: [{ path: "media-db/x.sqlite3" }] }, "app.yml").databases[0]?.path).toBe(
+      "media-db/x.sqlite3",
+    );
+  });
+
+  it.each([
+    ["x.db-wal", 'expected a database file, not the wal file SQLite keeps beside "x.db", got "x.db-wal"'],
+    ["db/x.sqlite3-SHM", 'expected a database file, not the shm file SQLite keeps beside "x.sqlite3", got "db/x.sqlite3-SHM"'],
+    ["x.db-journal", 'expected a database file, not the journal file SQLite keeps beside "x.db", got "x.db-journal"'],
+    [
+      ".x.db-litestream/generation",
+      'expected a database file, not a path inside the folder Litestream keeps beside a database, got ".x.db-litestream/generation"',
+    ],
+  ])("refuses the SQLite side file %s as a database", (path, message) => {
+    expect(messageOf(() => validateAppSpec({ ...base, databases: [{ path }] }, "app.yml"))).toBe(`app.yml databases[0].path: ${message}`);
+  });
+
   it("rejects an invalid cron schedule", () => {
     expect(messageOf(() => validateAppSpec({ ...base, drill: { schedule: "61 * * * *" } }, "app.yml"))).toBe(
       'app.yml drill.schedule: expected a cron expression such as "17 3 * * *", got "61 * * * *"',
@@ -91,7 +120,14 @@ describe("app spec", () => {
   });
 
   it("rejects two databases with the same file name (one replica path each)", () => {
-    const spec = validateAppSpec({ ...base, databases: [{ path: "a/db.sqlite3" }, { path: "b/db.sqlite3" }] }, "app.yml");
-    expect(messageOf(() => checkAppRules(spec, [], host, "app.yml"))).toContain("databases[1].path");
+    expect(
+      messageOf(() => validateAppSpec({ ...base, databases: [{ path: "a/db.sqlite3" }, { path: "b/db.sqlite3" }] }, "app.yml")),
+    ).toContain("databases[1].path");
+  });
+
+  it("rejects two databases whose file names differ only in case", () => {
+    expect(messageOf(() => validateAppSpec({ ...base, databases: [{ path: "DB.sqlite3" }, { path: "db.sqlite3" }] }, "app.yml"))).toBe(
+      'app.yml databases[1].path: file name "db.sqlite3" is already used by databases[0] (names differing only in case count as one); each database needs its own replica path, got "db.sqlite3"',
+    );
   });
 });

@@ -34,6 +34,8 @@ describe("redactUserInfo", () => {
     ["git fetch https://TOKEN@h/x.git main", "git fetch https://***@h/x.git main"],
     ["user:pw@host:x.git", "***@host:x.git"],
     ["https://h/x.git /srv/x.git git@h:x.git", "https://h/x.git /srv/x.git git@h:x.git"],
+    ['repo: got "https://h/x.git?access_token=T0KEN"', 'repo: got "https://h/x.git?***"'],
+    ["fatal: https://h/x.git?private_token=T0KEN&a=b/info/refs not found", "fatal: https://h/x.git?*** not found"],
   ])("%j → %j", (text, redacted) => {
     expect(redactUserInfo(text)).toBe(redacted);
   });
