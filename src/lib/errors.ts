@@ -7,6 +7,7 @@ export type ErrorCode =
   | "HOST_EXISTS"
   | "APP_EXISTS"
   | "APP_NOT_FOUND"
+  | "APP_FAILED"
   | "PORT_IN_USE"
   | "TEMPLATE_INVALID"
   | "COMMAND_FAILED"
