@@ -1,7 +1,7 @@
 import type { Clock, Timer } from "../lib/clock.js";
 import type { Logger } from "../lib/log.js";
 import { spawnLongRunning } from "../lib/spawn.js";
-import { nextRestart, type BackoffPolicy, type RestartHistory } from "./backoff.js";
+import { nextRestart, nextSpawnRetry, type BackoffPolicy, type RestartHistory } from "./backoff.js";
 import { RotatingLog } from "./log-file.js";
 import { killGroup } from "../lib/process-group.js";
 import { procStartTime, removeRecord, writeRecord } from "./process-records.js";
@@ -95,8 +95,8 @@ export class SupervisedProcess {
     const child = spawnLongRunning(this.spec.file, this.spec.args, { cwd: this.spec.cwd, env: this.spec.env });
     const pid = child.pid;
     if (pid === undefined) {
-      await child.catch(() => undefined);
-      this.onExit(null, "spawn-failed", log);
+      const { error } = await child;
+      this.onExit(null, "spawn-failed", log, error);
       return;
     }
     this.pid = pid;
@@ -128,7 +128,7 @@ export class SupervisedProcess {
     );
   }
 
-  private onExit(code: number | null, signal: string | null, log: Logger): void {
+  private onExit(code: number | null, signal: string | null, log: Logger, spawnError?: Error): void {
     const now = this.deps.clock.now().getTime();
     const uptime = this.pid === undefined ? 0 : now - this.startedAt;
     this.pid = undefined;
@@ -140,13 +140,22 @@ export class SupervisedProcess {
       this.onChange();
       return;
     }
-    const decision = nextRestart(this.history, uptime, now, this.deps.policy);
+    const neverRan = signal === "spawn-failed";
+    const decision = neverRan ? nextSpawnRetry(this.history, this.deps.policy) : nextRestart(this.history, uptime, now, this.deps.policy);
     this.history = decision.history;
     this.state = decision.crashloop ? "crashloop" : "backoff";
     this.nextAt = now + decision.delayMs;
     log.warn(
-      { event: "process.exited", code, signal, uptime_ms: uptime, restart_in_ms: decision.delayMs, crashloop: decision.crashloop },
-      "process exited; restarting",
+      {
+        event: neverRan ? "process.spawn_failed" : "process.exited",
+        code,
+        signal,
+        ...(spawnError ? { reason: spawnError.message } : {}),
+        uptime_ms: uptime,
+        restart_in_ms: decision.delayMs,
+        crashloop: decision.crashloop,
+      },
+      neverRan ? "process could not be started; trying again" : "process exited; restarting",
     );
     this.timer = this.deps.clock.setTimeout(() => {
       this.restarts += 1;
