@@ -9,6 +9,7 @@ import { buildCaddyConfig, type ProxyApp } from "./caddy-config.js";
 import type { WriteRoute } from "./write-route.js";
 import { probeCaddy, type CaddyBinary } from "./caddy-binary.js";
 import { CaddyProcess, caddyPaths } from "./caddy-process.js";
+import { CaddyWatch, probeAddress, probeFrontDoor, watchOptions } from "./caddy-watch.js";
 import { discardUnusablePairs, storedCertificates, waitForIssuance } from "./stored-certificates.js";
 import { ensureListenerHandover, type ListenerHandover } from "./listener-handover.js";
 import { assignInternalPorts, readInternalPorts, writeInternalPorts, type InternalPorts } from "./internal-ports.js";
@@ -42,6 +43,7 @@ export class FrontDoor {
   private stored: { certificate: string; key: string }[] = [];
   private pushing: Promise<void> = Promise.resolve();
   private stopped = false;
+  private watch: CaddyWatch | undefined;
 
   constructor(
     private readonly ctx: HostContext,
@@ -64,6 +66,22 @@ export class FrontDoor {
       throw error;
     }
     this.loaded = JSON.stringify(config);
+    this.watch = this.startWatch();
+  }
+
+  /** A stalled Caddy (SIGSTOPped, wedged) never exits: probed, and killed to be restarted (caddy-watch.ts). */
+  private startWatch(): CaddyWatch {
+    const caddy = this.caddy;
+    const watch = new CaddyWatch({
+      clock: this.ctx.clock,
+      log: this.ctx.log,
+      probe: (timeoutMs) => probeFrontDoor(caddy.paths.socket, probeAddress(this.proxy), timeoutMs),
+      pid: () => caddy.status().pid,
+      kill: (pid) => process.kill(pid, "SIGKILL"),
+      options: watchOptions(this.ctx.env),
+    });
+    watch.start();
+    return watch;
   }
 
   /** Pairs for every app now supervised (an app added while `up` runs gets one too). */
@@ -232,6 +250,7 @@ export class FrontDoor {
   /** After the apps have drained: the proxy goes last. */
   async stop(): Promise<void> {
     this.stopped = true;
+    await this.watch?.stop();
     await this.pushing;
     await this.caddy.stop();
   }
@@ -241,8 +260,11 @@ export class FrontDoor {
     const servers =
       (JSON.parse(this.loaded || "{}") as { apps?: { http?: { servers?: Record<string, { listen?: string[] }> } } }).apps?.http?.servers ??
       {};
+    const health = this.watch?.status();
     return {
-      state: caddy.state,
+      state: health?.unanswered_probes ? "unresponsive" : caddy.state,
+      ...(health?.last_probe_error ? { reason: `no answer to ${health.unanswered_probes} probe(s): ${health.last_probe_error}` } : {}),
+      ...health,
       pid: caddy.pid,
       restarts: caddy.restarts,
       caddy_version: caddy.version,
