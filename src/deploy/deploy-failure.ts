@@ -32,7 +32,9 @@ export async function handleFailure(work: Work, error: unknown): Promise<unknown
     error: error.message,
   });
   const serving = work.previous ? `releases/${work.previous} is still current` : "no release is current yet";
-  return new HostctlError("DEPLOY_FAILED", failureMessage(work.spec.name, error), {
+  // A full disk keeps its own code: the fix is space, not the commit or the remote.
+  const diskFull = error.cause instanceof HostctlError && error.cause.code === "DISK_FULL";
+  return new HostctlError(diskFull ? "DISK_FULL" : "DEPLOY_FAILED", failureMessage(work.spec.name, error), {
     cause: error,
     hint: [serving, ...notes, nextStep(work, error)].join("; "),
   });

@@ -1,5 +1,6 @@
-import { mkdir, rm } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, readdir, rm } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { commandDiskFull } from "../lib/disk.js";
 import type { Runner } from "../lib/exec.js";
 import { HostctlError } from "../lib/errors.js";
 import { pathExists } from "../lib/fs.js";
@@ -51,9 +52,28 @@ export async function ensureMirror(run: Runner, mirror: string): Promise<void> {
   await run("git", ["init", "--bare", "--quiet", mirror], { env: gitEnv() });
 }
 
+/**
+ * A fetch that failed leaves what it was writing: loose objects (`objects/xx/tmp_obj_*`, the size of each
+ * blob) and packs (`objects/pack/tmp_pack_*`). On a full disk every retry added more and kept the disk full.
+ * Deploys fetch under the deploy lock; a concurrent `app check` is the one case where another fetch's files go too.
+ */
+async function removeFetchDebris(mirror: string): Promise<void> {
+  const objects = join(mirror, "objects");
+  const entries = await readdir(objects, { recursive: true }).catch(() => []);
+  for (const entry of entries) {
+    if (/^tmp_(obj|pack|idx|rev)_/.test(entry.split("/").pop() ?? "")) await rm(join(objects, entry), { force: true });
+    else if (/^incoming-/.test(entry)) await rm(join(objects, entry), { recursive: true, force: true });
+  }
+}
+
 export async function fetchMirror(run: Runner, mirror: string, remote: string, refspecs?: string[]): Promise<void> {
   await ensureMirror(run, mirror);
-  await run("git", fetchArgs(mirror, remote, refspecs), { env: gitEnv(), timeoutMs: GIT_TIMEOUT_MS });
+  try {
+    await run("git", fetchArgs(mirror, remote, refspecs), { env: gitEnv(), timeoutMs: GIT_TIMEOUT_MS });
+  } catch (error) {
+    await removeFetchDebris(mirror);
+    throw commandDiskFull(error, dirname(mirror)) ?? error;
+  }
 }
 
 export interface Commit {
@@ -97,6 +117,8 @@ export async function materialise(run: Runner, mirror: string, sha: string, dir:
   try {
     await run("git", archiveArgs(mirror, sha, tarFile), { env: gitEnv(), timeoutMs: GIT_TIMEOUT_MS });
     await run("tar", ["-x", "-f", tarFile, "-C", dir], { timeoutMs: GIT_TIMEOUT_MS });
+  } catch (error) {
+    throw commandDiskFull(error, dirname(dir)) ?? error;
   } finally {
     await rm(tarFile, { force: true });
   }

@@ -1,5 +1,5 @@
 import { statfs } from "node:fs/promises";
-import { HostctlError } from "./errors.js";
+import { CommandFailedError, HostctlError } from "./errors.js";
 
 /** Below this much free space a filesystem counts as full: log lines, databases and releases stop fitting. */
 export const DISK_FULL_BYTES = 1024 * 1024;
@@ -32,5 +32,22 @@ export function diskFullError(error: unknown, home: string): HostctlError | unde
   return new HostctlError("DISK_FULL", `no space left on the device${where}`, {
     cause: error,
     hint: `free space on the filesystem of ${home} (df -h ${home}; old releases: hostctl releases NAME), then run the command again`,
+  });
+}
+
+/** How git, tar and SQLite say ENOSPC/EDQUOT on stderr. */
+const NO_SPACE = /No space left on device|Disk quota exceeded/;
+
+/**
+ * A program that failed because the disk is full (a CommandFailedError whose stderr says so): DISK_FULL with
+ * the program's own line and a hint, instead of a generic failure; undefined for any other failure.
+ */
+export function commandDiskFull(error: unknown, dir: string): HostctlError | undefined {
+  if (!(error instanceof CommandFailedError)) return undefined;
+  const line = error.stderrTail.split("\n").find((l) => NO_SPACE.test(l));
+  if (line === undefined) return undefined;
+  return new HostctlError("DISK_FULL", `no space left on the device: ${error.argv[0] ?? "a program"} said "${line.trim()}"`, {
+    cause: error,
+    hint: `free space on the filesystem of ${dir} (df -h ${dir}; old releases: hostctl releases NAME), then run the command again`,
   });
 }

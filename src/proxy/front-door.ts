@@ -11,6 +11,7 @@ import type { WriteRoute } from "./write-route.js";
 import { statusSocketPath } from "../status-page/socket.js";
 import { probeCaddy, type CaddyBinary } from "./caddy-binary.js";
 import { CaddyProcess, caddyPaths } from "./caddy-process.js";
+import { CaddyWatch, probeAddress, probeFrontDoor, watchOptions } from "./caddy-watch.js";
 import { discardUnusablePairs, storedCertificates, waitForIssuance } from "./stored-certificates.js";
 import { ensureListenerHandover, type ListenerHandover } from "./listener-handover.js";
 import { UpstreamRelay } from "./upstream-relay.js";
@@ -49,6 +50,7 @@ export class FrontDoor {
   private pushing: Promise<void> = Promise.resolve();
   private stopped = false;
   private readonly relay: UpstreamRelay;
+  private watch: CaddyWatch | undefined;
 
   constructor(
     private readonly ctx: HostContext,
@@ -73,6 +75,22 @@ export class FrontDoor {
       throw error;
     }
     this.loaded = JSON.stringify(config);
+    this.watch = this.startWatch();
+  }
+
+  /** A stalled Caddy (SIGSTOPped, wedged) never exits: probed, and killed to be restarted (caddy-watch.ts). */
+  private startWatch(): CaddyWatch {
+    const caddy = this.caddy;
+    const watch = new CaddyWatch({
+      clock: this.ctx.clock,
+      log: this.ctx.log,
+      probe: (timeoutMs) => probeFrontDoor(caddy.paths.socket, probeAddress(this.proxy), timeoutMs),
+      pid: () => caddy.status().pid,
+      kill: (pid) => process.kill(pid, "SIGKILL"),
+      options: watchOptions(this.ctx.env),
+    });
+    watch.start();
+    return watch;
   }
 
   /** Pairs for every app now supervised (an app added while `up` runs gets one too). */
@@ -239,6 +257,7 @@ export class FrontDoor {
   /** After the apps have drained: the proxy goes last. */
   async stop(): Promise<void> {
     this.stopped = true;
+    await this.watch?.stop();
     await this.pushing;
     await this.caddy.stop();
     await this.relay.close();
@@ -253,8 +272,11 @@ export class FrontDoor {
     const servers =
       (JSON.parse(this.loaded || "{}") as { apps?: { http?: { servers?: Record<string, { listen?: string[] }> } } }).apps?.http?.servers ??
       {};
+    const health = this.watch?.status();
     return {
-      state: caddy.state,
+      state: health?.unanswered_probes ? "unresponsive" : caddy.state,
+      ...(health?.last_probe_error ? { reason: `no answer to ${health.unanswered_probes} probe(s): ${health.last_probe_error}` } : {}),
+      ...health,
       pid: caddy.pid,
       restarts: caddy.restarts,
       caddy_version: caddy.version,

@@ -32,7 +32,7 @@ export function serveAppRoutes(s: Supervisor): void {
     .serve("start", ({ name = "" }) =>
       s.queue.run(name, async () => {
         const unit = s.unit(name);
-        if (unit.state === "stopped" || unit.state === "failed") await unit.boot();
+        if (unit.state === "stopped" || unit.state === "failed" || unit.state === "waiting") await unit.boot();
         return unit.status();
       }),
     )

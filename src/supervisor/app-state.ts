@@ -59,6 +59,9 @@ export function initialLifecycle(app: string): Lifecycle {
   return { app, state: "starting", reason: undefined, bootFailures: 0, retryAt: undefined, stopping: false, shutdown: false };
 }
 
+/** Boot failures that end by themselves once the replica can be read: the app waits for it. */
+const WAITED_FOR = new Set(["REPLICA_UNREACHABLE", "REPLICA_CREDENTIALS", "REPLICA_BUCKET_MISSING"]);
+
 const same = (state: Lifecycle): Transition => ({ state, effects: [] });
 const to = (state: Lifecycle, next: Partial<Lifecycle>, effects: Effect[] = []): Transition => ({ state: { ...state, ...next }, effects });
 
@@ -91,7 +94,13 @@ export function transition(state: Lifecycle, event: LifecycleEvent, policy: Back
       };
       const failed = { state: "failed" as const, reason: event.reason, bootFailures: state.bootFailures + 1 };
       if (state.stopping) return to(state, { ...failed, retryAt: undefined }, [log]);
-      return to(state, { ...failed, retryAt: event.now + delayMs }, [log, { type: "schedule_retry", delayMs }]);
+      // A replica that cannot be read is waited for (README); a refusal or a failed restore is a failure, retried too.
+      const waits = WAITED_FOR.has(event.code);
+      const next = {
+        state: waits ? ("waiting" as const) : failed.state,
+        reason: waits ? `${event.reason}; next try in ${Math.round(delayMs / 1000)} s` : event.reason,
+      };
+      return to(state, { ...failed, ...next, retryAt: event.now + delayMs }, [log, { type: "schedule_retry", delayMs }]);
     }
     case "retry_due":
       if (state.stopping || state.shutdown) return same(state);

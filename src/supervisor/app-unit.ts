@@ -8,6 +8,7 @@ import type { SwitchResult } from "./blue-green.js";
 import { AppDatabases } from "./app-databases.js";
 import type { UnitDeps } from "./unit-deps.js";
 import { appStatus } from "./app-status.js";
+import { reportUnshipped, unshippedAt } from "./unshipped.js";
 
 import { LiveRelease } from "./live-release.js";
 import { AppLitestream } from "./app-litestream.js";
@@ -28,6 +29,7 @@ export class AppUnit {
   private retryTimer: Timer | undefined;
   private booting: Promise<void> | undefined;
   private readonly facts = new Map<keyof AppFacts, () => unknown>();
+  private replicationReadAt: number | undefined;
   readonly paths: AppPaths;
 
   constructor(
@@ -57,6 +59,10 @@ export class AppUnit {
       onNoProcesses: () => this.apply({ type: "no_processes" }),
       cancelled: () => this.life.stopping,
     });
+  }
+
+  private now(): number {
+    return this.deps.ctx.clock.now().getTime();
   }
 
   get state(): AppState {
@@ -127,14 +133,18 @@ export class AppUnit {
         this.retryTimer?.cancel();
         this.retryTimer = undefined;
         return undefined;
-      case "stop_all":
+      case "stop_all": {
         this.litestream.halt();
         if (this.booting) await this.booting;
         await this.stopProcesses();
+        // What the last lag reading saw unshipped; Litestream's final sync cannot ship it while S3 hangs.
+        const unshipped = unshippedAt(this.facts.get("replication")?.() as AppFacts["replication"], this.replicationReadAt, this.now());
         await this.litestream.stop();
+        reportUnshipped(this.deps.ctx.log, this.spec.name, unshipped);
         // Last: the processes and Litestream read the databases through the mount.
         await this.databases.unmount();
         return { type: "stopped", reason: effect.reason };
+      }
       case "log":
         this.log[effect.level]({ event: effect.event, ...effect.fields }, effect.message);
         return undefined;
@@ -261,6 +271,7 @@ export class AppUnit {
    * is read when status is asked for (the media lag at that moment, not at the last round).
    */
   report<K extends keyof AppFacts>(key: K, value: AppFacts[K] | (() => AppFacts[K])): void {
+    if (key === "replication") this.replicationReadAt = this.now();
     this.facts.set(key, typeof value === "function" ? value : () => value);
   }
 

@@ -48,6 +48,17 @@ export function nextRestart(history: RestartHistory, uptimeMs: number, now: numb
 }
 
 /**
+ * Pure: what to do after the OS refused to start a process (out of descriptors, a missing directory). It never
+ * ran, so this is no crashloop: retried soon (base, doubling to 5× base), never at the crashloop's slow pace, so
+ * a Litestream whose respawn hit a passing EMFILE ships again within seconds. Not counted toward a crashloop.
+ */
+export function nextSpawnRetry(history: RestartHistory, policy: BackoffPolicy): RestartDecision {
+  const failures = history.failures + 1;
+  const delayMs = Math.min(policy.baseMs * 5, policy.baseMs * 2 ** (failures - 1));
+  return { delayMs, crashloop: false, history: { ...history, failures } };
+}
+
+/**
  * The boot-retry policy: a restore that failed (mostly an unreachable replica) or a registry that could not
  * be read on a fresh host. Nothing runs yet, so there is no crashloop: 5× the process base, doubling to maxMs.
  */

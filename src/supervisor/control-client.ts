@@ -12,6 +12,18 @@ export interface ControlResponse<T> {
 export type ControlAnswer<T> =
   { ok: true; status: number; body: T } | { ok: false; status: number; error: string; code: string | undefined };
 
+function isBusy(status: number | undefined, body: unknown): body is { error: string } {
+  const parsed = controlErrorSchema.safeParse(body);
+  return status === 503 && parsed.success && parsed.data.code === "SUPERVISOR_BUSY";
+}
+
+function busyError(paths: HostPaths, why: string, cause?: unknown): HostctlError {
+  return new HostctlError("SUPERVISOR_BUSY", `supervisor busy at ${paths.socket}: ${why}`, {
+    hint: "try again in a few seconds; if it stays busy, see what holds its control socket: ss -xp | grep hostctl.sock",
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
 /**
  * Talks to a running `hostctl up` over run/hostctl.sock (JSON over HTTP on a Unix socket).
  * Resolves undefined when no supervisor listens there.
@@ -41,17 +53,23 @@ export async function controlRequest(
         res.on("data", (chunk: Buffer) => chunks.push(chunk));
         res.on("end", () => {
           const text = Buffer.concat(chunks).toString();
+          let parsed: unknown = text;
           try {
-            resolve({ status: res.statusCode ?? 0, body: text === "" ? {} : (JSON.parse(text) as unknown) });
+            parsed = text === "" ? {} : (JSON.parse(text) as unknown);
           } catch {
-            resolve({ status: res.statusCode ?? 0, body: text });
+            // Not JSON: passed on as text.
           }
+          if (isBusy(res.statusCode, parsed)) reject(busyError(paths, parsed.error));
+          else resolve({ status: res.statusCode ?? 0, body: parsed });
         });
       },
     );
     req.on("timeout", () => req.destroy(new Error(`no answer from the supervisor within ${timeoutMs} ms`)));
     req.on("error", (error: NodeJS.ErrnoException) => {
       if (error.code === "ENOENT" || error.code === "ECONNREFUSED") resolve(undefined);
+      // It accepted the connection and closed it unanswered: out of connections or descriptors, not gone.
+      else if (error.code === "ECONNRESET" || error.code === "EPIPE")
+        reject(busyError(paths, `it closed the connection without answering (${error.code})`, error));
       else
         reject(
           new HostctlError("SUPERVISOR_NOT_RUNNING", `cannot talk to the supervisor at ${paths.socket}: ${error.message}`, {

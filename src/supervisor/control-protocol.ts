@@ -115,6 +115,11 @@ export const proxyStatusSchema = z.looseObject({
   /** Whether Caddy's reload hands queued connections over (proxy/listener-handover.ts). */
   listener_handover: z.enum(["on", "turned_on", "off", "unsupported"]).optional(),
   apps: z.record(z.string(), z.looseObject({ domains: z.array(z.string()), live_port: z.number().optional() })).optional(),
+  /** The front door's probes (proxy/caddy-watch.ts): in a row without an answer, and kills of a stalled Caddy. */
+  unanswered_probes: z.number().optional(),
+  last_probe_error: z.string().optional(),
+  stall_restarts: z.number().optional(),
+  last_stall_restart_at: iso.optional(),
 });
 export type ProxyStatus = z.infer<typeof proxyStatusSchema>;
 

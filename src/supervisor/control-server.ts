@@ -1,7 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { chmod, rm } from "node:fs/promises";
 import { errorMessage, HostctlError, usageError } from "../lib/errors.js";
+import { openFilesLimit } from "../lib/fd-limit.js";
 import { declaresTooLarge, readLimitedBody } from "./control-body.js";
+import { ConnectionLimit, connectionCap } from "./control-connections.js";
 import { controlApi, routeSpec, type ControlApi, type ResponseOf, type RouteName } from "./control-protocol.js";
 import type { z } from "zod";
 
@@ -89,8 +91,40 @@ export class ControlRoutes {
 
 type RouteMatcher = Pick<ControlRoutes, "match">;
 
-/** Headers past 16 KiB are answered 431 by Node; a client gets 10 s to send its headers. */
-const SERVER_LIMITS = { maxHeaderSize: 16 * 1024, headersTimeout: 10_000 };
+/**
+ * Headers past 16 KiB are answered 431 by Node; a client gets 10 s to send its headers and 15 s for the whole
+ * request, body included (answered 408 and closed), checked every second; `connections`: held at once.
+ */
+export interface ControlLimits {
+  headersTimeout: number;
+  requestTimeout: number;
+  connectionsCheckingInterval: number;
+  connections: number;
+}
+
+export function controlLimits(): ControlLimits {
+  return {
+    headersTimeout: 10_000,
+    requestTimeout: 15_000,
+    connectionsCheckingInterval: 1000,
+    connections: connectionCap(openFilesLimit()),
+  };
+}
+
+function createLimitedServer(limits: ControlLimits, routes: RouteMatcher): Server {
+  const { connections, ...timeouts } = limits;
+  const limit = new ConnectionLimit(connections);
+  const server = createServer({ maxHeaderSize: 16 * 1024, ...timeouts }, handle(routes, limit));
+  limit.attach(server);
+  server.on("checkContinue", checkContinue(handle(routes, limit)));
+  return server;
+}
+
+function sendBusy(req: IncomingMessage, res: ServerResponse, max: number): void {
+  req.resume();
+  const error = `the supervisor is busy: ${max} control connections are being served`;
+  res.writeHead(503, { "content-type": "application/json", connection: "close" }).end(JSON.stringify({ error, code: "SUPERVISOR_BUSY" }));
+}
 
 function sendError(res: ServerResponse, status: number, error: unknown): void {
   if (res.headersSent) return;
@@ -100,8 +134,10 @@ function sendError(res: ServerResponse, status: number, error: unknown): void {
 }
 
 /** Nothing a client sends may throw out of here: a throw in a request listener ends the supervisor. */
-function handle(routes: RouteMatcher) {
+function handle(routes: RouteMatcher, limit: ConnectionLimit) {
   return (req: IncomingMessage, res: ServerResponse) => {
+    if (limit.isRefused(req.socket)) return sendBusy(req, res, limit.max);
+    limit.track(req, res);
     let found: ReturnType<RouteMatcher["match"]>;
     let pathname = "/";
     try {
@@ -137,10 +173,9 @@ function checkContinue(next: (req: IncomingMessage, res: ServerResponse) => void
 }
 
 /** Listens on the Unix socket, mode 0600: only the host's operator may steer the supervisor. */
-export async function listenControl(socketPath: string, routes: ControlRoutes): Promise<Server> {
+export async function listenControl(socketPath: string, routes: ControlRoutes, limits = controlLimits()): Promise<Server> {
   await rm(socketPath, { force: true });
-  const server = createServer(SERVER_LIMITS, handle(routes));
-  server.on("checkContinue", checkContinue(handle(routes)));
+  const server = createLimitedServer(limits, routes);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(socketPath, () => resolve());
@@ -153,9 +188,9 @@ export async function listenControl(socketPath: string, routes: ControlRoutes): 
  * `metrics.listen`: a loopback TCP port any local user can reach, so it serves GET /metrics only; the
  * control routes (stop, start, activate …) stay on the 0600 Unix socket.
  */
-export async function listenTcp(address: string, routes: RouteMatcher): Promise<Server> {
+export async function listenTcp(address: string, routes: RouteMatcher, limits = controlLimits()): Promise<Server> {
   const [host = "127.0.0.1", port = "0"] = address.split(":");
-  const server = createServer(SERVER_LIMITS, handle(routes));
+  const server = createLimitedServer(limits, routes);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(Number(port), host, () => resolve());

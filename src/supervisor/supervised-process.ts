@@ -1,7 +1,7 @@
 import type { Clock, Timer } from "../lib/clock.js";
 import type { Logger } from "../lib/log.js";
 import { spawnLongRunning, type LongRunning } from "../lib/spawn.js";
-import { nextRestart, type BackoffPolicy, type RestartHistory } from "./backoff.js";
+import { nextRestart, nextSpawnRetry, type BackoffPolicy, type RestartHistory } from "./backoff.js";
 import { RotatingLog } from "./log-file.js";
 import { killGroup } from "../lib/process-group.js";
 import { procStartTime, removeRecord, writeRecord } from "./process-records.js";
@@ -41,6 +41,8 @@ interface Exit {
   uptime: number;
   /** When it was seen to exit. */
   now: number;
+  /** Why the OS refused to start it (signal "spawn-failed"). */
+  spawnError?: Error;
 }
 
 /** The steps of a start that wait: a stop may arrive during any of them. */
@@ -144,8 +146,8 @@ export class SupervisedProcess {
     const child = spawnLongRunning(this.spec.file, this.spec.args, { cwd: this.spec.cwd, env: this.spec.env });
     const pid = child.pid;
     if (pid === undefined) {
-      await child;
-      await this.onExit(this.noteExit(null, "spawn-failed"), log);
+      const { error } = await child;
+      await this.onExit({ ...this.noteExit(null, "spawn-failed"), spawnError: error }, log);
       return;
     }
     this.pid = pid;
@@ -199,7 +201,7 @@ export class SupervisedProcess {
     return { code, signal, uptime, now };
   }
 
-  private async onExit({ code, signal, uptime, now }: Exit, log: Logger): Promise<void> {
+  private async onExit({ code, signal, uptime, now, spawnError }: Exit, log: Logger): Promise<void> {
     await removeRecord(this.deps.pidsDir, this.spec.app, this.spec.recordKey ?? this.spec.type).catch(() => undefined);
     if (!this.wanted) {
       this.state = "stopped";
@@ -207,13 +209,22 @@ export class SupervisedProcess {
       this.onChange();
       return;
     }
-    const decision = nextRestart(this.history, uptime, now, this.deps.policy);
+    const neverRan = signal === "spawn-failed";
+    const decision = neverRan ? nextSpawnRetry(this.history, this.deps.policy) : nextRestart(this.history, uptime, now, this.deps.policy);
     this.history = decision.history;
     this.state = decision.crashloop ? "crashloop" : "backoff";
     this.nextAt = now + decision.delayMs;
     log.warn(
-      { event: "process.exited", code, signal, uptime_ms: uptime, restart_in_ms: decision.delayMs, crashloop: decision.crashloop },
-      "process exited; restarting",
+      {
+        event: neverRan ? "process.spawn_failed" : "process.exited",
+        code,
+        signal,
+        ...(spawnError ? { reason: spawnError.message } : {}),
+        uptime_ms: uptime,
+        restart_in_ms: decision.delayMs,
+        crashloop: decision.crashloop,
+      },
+      neverRan ? "process could not be started; trying again" : "process exited; restarting",
     );
     this.timer = this.deps.clock.setTimeout(() => {
       this.restarts += 1;

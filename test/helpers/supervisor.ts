@@ -23,10 +23,13 @@ export async function startSupervisor(
   env: Record<string, string> = {},
   logFile = join(home, `up-${Date.now()}.log`),
   args: string[] = [],
+  /** A program that execs the supervisor (`prlimit --nofile=400:400 --`), so the child is the supervisor. */
+  prefix: string[] = [],
 ): Promise<RunningSupervisor> {
   const out = createWriteStream(logFile, { flags: "a" });
   await new Promise((resolve) => out.once("open", resolve));
-  const child = execa(process.execPath, [CLI, "--home", home, "up", ...args], {
+  const [file = process.execPath, ...prefixArgs] = [...prefix, process.execPath];
+  const child = execa(file, [...prefixArgs, CLI, "--home", home, "up", ...args], {
     env: { AWS_ACCESS_KEY_ID: "", AWS_SECRET_ACCESS_KEY: "", HOSTCTL_STOP_GRACE_MS: "5000", ...env },
     reject: false,
     // A graceful stop may take longer than execa's default 5 s before it SIGKILLs (waiting for Litestream's

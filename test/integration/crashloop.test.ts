@@ -1,9 +1,12 @@
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { parseDocument } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
 import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
 import { waitFor } from "../helpers/wait.js";
 import { freePort, installRelease } from "../helpers/apps.js";
+import { initWithFrontDoor } from "../helpers/front-door.js";
 import { hostStatus, killAllSupervisors, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
 
 afterAll(async () => {
@@ -43,6 +46,29 @@ describe("restart backoff", () => {
     const text = await runCli(home, ["status"]);
     expect(text.stdout).toMatch(/crashy\s+crashloop\s+web:crashloop/);
     expect((await runCli(home, ["logs", "crashy"])).stdout).toContain("crash-app starting");
+    expect(await sup.stop("SIGTERM")).toBe(0);
+  });
+});
+
+describe("restart of an app that ends up failed", () => {
+  it("exits 1 with the reason when the restarted app fails its health check", async () => {
+    const home = join(await tempDir(), "home");
+    const { init } = await initWithFrontDoor(home, ["--replica-url", `file://${await tempDir("replica")}`]);
+    expect(init.exitCode, init.stderr).toBe(0);
+    const add = await runCli(home, ["app", "add", "crashy", "--kind", "generic", "--repo", "/unused", "--port", String(await freePort())]);
+    expect(add.exitCode, add.stderr).toBe(0);
+    const appYml = join(home, "apps", "crashy", "app.yml");
+    const doc = parseDocument(await readFile(appYml, "utf8"));
+    doc.setIn(["healthcheck", "timeout"], "2s");
+    await writeFile(appYml, doc.toString());
+    await installRelease(home, "crashy", "crash-app");
+    const sup = await startSupervisor(home, { HOSTCTL_BACKOFF_SCALE: "0.05" });
+    await waitForSocket(home);
+    await waitFor("the first start to fail", async () => (await hostStatus(home)).apps[0]?.state === "failed" || undefined, 30_000);
+    const restart = await runCli(home, ["restart", "crashy"]);
+    expect(restart.exitCode, restart.stdout).toBe(1);
+    expect(restart.stderr).toMatch(/error\[APP_FAILED\]: crashy is failed after restart: .*health check failed/);
+    expect(restart.stderr).toContain("hostctl logs crashy");
     expect(await sup.stop("SIGTERM")).toBe(0);
   });
 });

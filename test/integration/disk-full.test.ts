@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
-import { mkdir, rm, stat } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { mkdir, readdir, rm, stat, statfs, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
@@ -8,6 +9,7 @@ import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
 import { freePort, httpGet, installRelease, waitAnswering } from "../helpers/apps.js";
 import { killAllSupervisors, startSupervisor, type RunningSupervisor } from "../helpers/supervisor.js";
 import { waitFor } from "../helpers/wait.js";
+import { gitRepo } from "../helpers/git.js";
 
 // Issue 14 item 2: a full disk under HOME crashed `up` (an unhandled ENOSPC on a process log stream).
 // A small tmpfs makes ENOSPC real; mounting one needs root, so the test runs only as root.
@@ -78,5 +80,38 @@ describe.skipIf(!isRoot)("a full disk under HOME", () => {
       500,
     );
     expect(await sup.stop("SIGTERM")).toBe(0);
+  }, 120_000);
+});
+
+describe.skipIf(!isRoot)("a deploy on a full disk", () => {
+  it("says DISK_FULL, and leaves no git debris behind however often it is tried", async () => {
+    const mount = await tempDir("fullfs");
+    execFileSync("mount", ["-t", "tmpfs", "-o", "size=6m", "tmpfs", mount]);
+    mounts.push(mount);
+    const home = join(mount, "home");
+    await mkdir(home);
+    // An 8 MB blob that does not compress: it can never fit in the 6 MiB filesystem.
+    const repo = await gitRepo({ files: { Procfile: "web: python3 -m http.server $PORT\n" } });
+    await writeFile(join(repo.dir, "big.bin"), randomBytes(8 * 1024 * 1024));
+    await repo.git("add", "big.bin");
+    await repo.git("commit", "-q", "-m", "big");
+    expect((await runCli(home, ["init", "--replica-url", `file://${join(await tempDir(), "replica")}`])).exitCode).toBe(0);
+    const add = await runCli(home, ["app", "add", "big", "--kind", "generic", "--repo", repo.dir, "--port", String(await freePort())]);
+    expect(add.exitCode, add.stderr).toBe(0);
+    const free = () => statfs(mount).then((s) => s.bavail * s.bsize);
+    const before = await free();
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const deploy = await runCli(home, ["deploy", "big"]);
+      expect(deploy.exitCode, deploy.stderr).toBe(1);
+      expect(deploy.stderr).toContain("error[DISK_FULL]");
+      expect(deploy.stderr).not.toContain("git ls-remote");
+      expect(deploy.stderr).toContain(`df -h ${join(home, "apps", "big")}`);
+      const debris = (await readdir(join(home, "apps", "big", "repo.git", "objects"), { recursive: true })).filter((f) =>
+        /tmp_(obj|pack|idx|rev)_|incoming-/.test(f),
+      );
+      expect(debris).toEqual([]);
+      // What the failed fetch wrote is gone: the filesystem has the space it had before (within 256 KiB).
+      expect(before - (await free())).toBeLessThan(256 * 1024);
+    }
   }, 120_000);
 });

@@ -99,13 +99,17 @@ describe.each(ENGINES)("restore-on-boot (Litestream %s)", (line) => {
     await writeFile(stray, "left by a crash");
     const sup = await startSupervisor(home, { ...env, HOSTCTL_BACKOFF_SCALE: "0.1" });
     await waitForSocket(home);
+    // The README's promise: the app waits for its replica, says why and when it tries again.
     const failed = await waitFor("the app to be held back", async () => {
       const s = await appStatus(home);
-      return s?.state === "failed" ? s : undefined;
+      return s?.state === "waiting" ? s : undefined;
     });
     expect(failed.reason).toMatch(
-      /db\.sqlite3 is missing and its replica cannot be read, so the app is not started: cannot reach the replica/,
+      /db\.sqlite3 is missing and its replica cannot be read, so the app is not started: cannot reach the replica.*; next try in \d+ s$/,
     );
+    expect(Date.parse(failed.next_retry_at ?? "")).toBeGreaterThan(Date.now() - 1000);
+    const text = await runCli(home, ["status"]);
+    expect(text.stdout).toMatch(/shop\s+waiting/);
     expect(failed.processes).toEqual([]);
     expect(await exists(join(home, "apps", "shop", "data", "db.sqlite3"))).toBe(false);
     expect(await exists(stray)).toBe(true);

@@ -158,3 +158,41 @@ describe("a stop during a start", () => {
     }
   });
 });
+
+describe("a process the OS refuses to start", () => {
+  it("is tried again within seconds, never at the crashloop's one-minute pace, and runs once it can", async () => {
+    const dir = await tempDir("supervised");
+    await mkdir(join(dir, "pids"));
+    // Its working directory is missing: spawn fails (ENOENT) before the program runs, as EMFILE would.
+    const cwd = join(dir, "later");
+    const lines: string[] = [];
+    const log = createLogger("info", { write: (line: string) => void lines.push(line) });
+    const policy = { ...DEFAULT_BACKOFF, baseMs: 20, maxMs: 60_000, crashloopRestarts: 5 };
+    const child = new SupervisedProcess(
+      {
+        app: "t",
+        type: "litestream",
+        file: "/bin/sleep",
+        args: ["30"],
+        cwd,
+        env: { PATH: "/usr/bin:/bin" },
+        logPath: join(dir, "litestream.log"),
+        display: "sleep 30",
+      },
+      { log, pidsDir: join(dir, "pids"), policy, graceMs: 1000, clock: systemClock },
+    );
+    const failures = () => lines.filter((l) => l.includes('"event":"process.spawn_failed"')).length;
+    await child.start();
+    try {
+      await waitFor("eight refused starts", () => failures() >= 8 || undefined, 10_000, 20);
+      expect(child.state).not.toBe("crashloop");
+      const next = Date.parse(child.status().next_restart_at ?? "");
+      expect(next - Date.now()).toBeLessThanOrEqual(5 * policy.baseMs);
+      expect(lines.join("")).toContain("ENOENT");
+      await mkdir(cwd);
+      await waitFor("the process running", () => child.running || undefined, 5_000, 20);
+    } finally {
+      await child.stop();
+    }
+  });
+});

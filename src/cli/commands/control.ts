@@ -7,6 +7,20 @@ import { callControl } from "../../supervisor/control-client.js";
 import type { RestartResult } from "../../supervisor/control-protocol.js";
 
 /**
+ * A restart or start that leaves the app failed, crashlooping or waiting for its replica did not do what it
+ * was asked: exit 1 with the supervisor's reason (the app stays supervised and may recover on its own).
+ */
+function refuseNotStarted(action: "restart" | "start", body: RestartResult): void {
+  const retrying = body.state === "waiting" && body.next_retry_at !== undefined;
+  if (body.state !== "failed" && body.state !== "crashloop" && !retrying) return;
+  throw new HostctlError("APP_FAILED", `${body.name} is ${body.state} after ${action}: ${body.reason ?? "no reason given"}`, {
+    hint: retrying
+      ? `the supervisor tries again at ${body.next_retry_at}; hostctl status shows how it goes`
+      : `see why in its output: hostctl logs ${body.name}`,
+  });
+}
+
+/**
  * restart | stop | start NAME, through the running supervisor. Before a restart, an edited app.yml is checked
  * (exit 2 naming the file and key, the running app untouched); the supervisor then reloads the app with it.
  */
@@ -18,6 +32,7 @@ export async function control(action: "restart" | "stop" | "start", name: string
     throw new HostctlError("SUPERVISOR_NOT_RUNNING", `hostctl up is not running for ${deps.paths.home}`, { hint: "start it: hostctl up" });
   if (!response.ok) throw new HostctlError("COMMAND_FAILED", `${action} ${name}: ${response.error}`);
   const body: RestartResult = response.body;
+  if (action !== "stop") refuseNotStarted(action, body);
   // The registry in the replica holds each app's spec: an edited one goes there now, not at the next copy.
   if (body.reloaded) await mirrorAfterChange(deps);
   const reloaded = body.reloaded ? "app.yml changed, app reloaded; " : "";

@@ -14,6 +14,7 @@ import { proxyChecks } from "../../proxy/doctor-checks.js";
 import { caddyPaths } from "../../proxy/caddy-process.js";
 import { litefsChecks } from "../../litefs/doctor-checks.js";
 import { callControl } from "../../supervisor/control-client.js";
+import type { ProxyStatus } from "../../supervisor/control-protocol.js";
 import type { AppSpec } from "../../config/schema.js";
 import { appPaths } from "../../config/paths.js";
 import { diskSpace } from "../../lib/disk.js";
@@ -77,8 +78,10 @@ export async function doctor(deps: Deps): Promise<CommandResult> {
   for (const app of apps.filter((a) => a.kind !== "generic"))
     checks.push(await check(`django for ${app.name}`, () => djangoVersion(app, deps)));
   const live = await callControl(deps.paths, "status", { timeoutMs: 5000 });
-  const proxyRunning = live?.ok === true && live.body.proxy.state === "running";
+  const proxyState = live?.ok === true ? live.body.proxy : undefined;
+  const proxyRunning = proxyState?.state === "running" || proxyState?.state === "unresponsive";
   checks.push(...(await proxyChecks(host, apps, deps.run, deps.env.PATH, proxyRunning, caddyPaths(deps.paths))));
+  if (proxyState && proxyState.state !== "off") checks.push(frontDoorAnswers(proxyState));
   checks.push(...(await litefsChecks(host, apps, deps.run, process.getuid?.())));
   const store = createReplicaStore(host, await readS3Credentials(host, deps.env));
   checks.push(
@@ -96,4 +99,15 @@ export async function doctor(deps: Deps): Promise<CommandResult> {
   const ok = checks.every((c) => c.ok);
   const text = table([["CHECK", "OK", "DETAIL"], ...checks.map((c) => [c.name, c.ok ? "ok" : "FAIL", c.detail])]);
   return { text: `${text}\n${ok ? "all checks passed" : "some checks failed"}`, data: { ok, checks }, exitCode: ok ? 0 : 1 };
+}
+
+/** The supervisor's probes of its Caddy (proxy/caddy-watch.ts): answering now, and any stall it restarted. */
+function frontDoorAnswers(proxy: ProxyStatus): Check {
+  const name = "proxy answers its probes";
+  if (proxy.state === "unresponsive")
+    return { name, ok: false, detail: `${proxy.reason ?? "no answer"}; the supervisor kills and restarts it` };
+  const stalls = proxy.stall_restarts
+    ? `; stalled and was restarted ${proxy.stall_restarts}× (last at ${proxy.last_stall_restart_at ?? "?"}): see hostctl logs --process caddy`
+    : "";
+  return { name, ok: true, detail: `admin API and HTTP listener answer${stalls}` };
 }

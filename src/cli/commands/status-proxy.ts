@@ -16,5 +16,11 @@ export function proxyLines(status: { proxy?: ProxyStatus }): string {
           `  warning: a config load can reset connections queued during Caddy's reload (listener handover ${proxy.listener_handover}): run hostctl doctor`,
         ]
       : [];
-  return [head, ...handover, ...apps].join("\n");
+  const stalls = proxy.stall_restarts
+    ? [
+        `  stalled: did not answer its probes; killed and restarted ${proxy.stall_restarts}× (last at ${proxy.last_stall_restart_at ?? "?"})`,
+      ]
+    : [];
+  const unanswered = proxy.state === "unresponsive" ? [`  not answering: ${proxy.reason ?? "no answer to its probes"}`] : [];
+  return [head, ...unanswered, ...stalls, ...handover, ...apps].join("\n");
 }

@@ -87,16 +87,28 @@ describe("app lifecycle (app-state.ts)", () => {
     expect(plain.effects).toEqual([expect.objectContaining({ fields: { reason: "release failed" } })]);
   });
 
-  it("boot → failed with a retry while S3 is down → retry → running, the retries slowing down", () => {
+  it("a refusal that protects data (not an unreachable replica) is failed, and retried all the same", () => {
+    const refused: LifecycleEvent = {
+      type: "boot_failed",
+      reason: "replica is empty, but it has been replicated",
+      code: "REPLICA_MARKER_MISMATCH",
+      now: 0,
+    };
+    const { life, steps } = play([{ type: "boot" }, refused]);
+    expect(steps[1]).toMatchObject({ state: "failed", reason: "replica is empty, but it has been replicated" });
+    expect(life.retryAt).toBe(bootRetryDelay(1, DEFAULT_BACKOFF));
+  });
+
+  it("boot → waiting (reason, next try) while S3 is down → retry → running, the retries slowing down", () => {
     const { life, steps } = play([{ type: "boot" }, unreachable(0)]);
     expect(steps[1]).toEqual({
-      state: "failed",
-      reason: "replica unreachable: connect ECONNREFUSED",
+      state: "waiting",
+      reason: "replica unreachable: connect ECONNREFUSED; next try in 5 s",
       effects: ["log:app.boot_failed", "schedule_retry"],
     });
     expect(life.retryAt).toBe(bootRetryDelay(1, DEFAULT_BACKOFF));
     const second = play([{ type: "retry_due" }, unreachable(5000)], life);
-    expect(second.steps.map((s) => s.state)).toEqual(["restoring", "failed"]);
+    expect(second.steps.map((s) => s.state)).toEqual(["restoring", "waiting"]);
     expect(second.life.retryAt).toBe(5000 + 10_000);
     const third = play(
       [

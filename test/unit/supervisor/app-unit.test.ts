@@ -47,14 +47,14 @@ async function unitWith(clock: FakeClock, afterRestore: () => Promise<void>): Pr
 const unreachable = () => new HostctlError("REPLICA_UNREACHABLE", "media replica unreachable");
 
 describe("AppUnit (the shell of the lifecycle) on a fake clock", () => {
-  it("a failed boot shows failed with its next retry, is retried when the clock reaches it, and then waits for a release", async () => {
+  it("a boot the replica holds back shows waiting with its next retry, is retried when the clock reaches it, and then waits for a release", async () => {
     const clock = new FakeClock(0);
     let failuresLeft = 2;
     const unit = await unitWith(clock, () => (failuresLeft-- > 0 ? Promise.reject(unreachable()) : Promise.resolve()));
     await unit.boot();
     expect(unit.status()).toMatchObject({
-      state: "failed",
-      reason: "media replica unreachable",
+      state: "waiting",
+      reason: "media replica unreachable; next try in 5 s",
       next_retry_at: new Date(5000).toISOString(),
     });
     await clock.advance(4999);
@@ -62,14 +62,19 @@ describe("AppUnit (the shell of the lifecycle) on a fake clock", () => {
     await clock.advance(1);
     await waitFor(
       "the retry failed and the next one scheduled",
-      () => unit.state === "failed" && unit.status().next_retry_at !== new Date(5000).toISOString(),
+      () => unit.state === "waiting" && unit.status().next_retry_at !== new Date(5000).toISOString(),
       5000,
       5,
     );
-    expect(unit.status()).toMatchObject({ state: "failed", next_retry_at: new Date(15_000).toISOString() });
+    expect(unit.status()).toMatchObject({ state: "waiting", next_retry_at: new Date(15_000).toISOString() });
     await clock.advance(10_000);
     // The boot passes through restoring and starting: wait for where it settles.
-    await waitFor("the second retry done", () => unit.state === "waiting" || unit.state === "failed", 5000, 5);
+    await waitFor(
+      "the second retry done",
+      () => unit.status().next_retry_at === undefined && (unit.state === "waiting" || unit.state === "failed"),
+      5000,
+      5,
+    );
     expect(unit.status()).toMatchObject({ state: "waiting", reason: "no release yet: run hostctl deploy blog", next_retry_at: undefined });
     expect(clock.timers()).toEqual([]);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_BACKOFF, nextRestart, scaledBackoff, type RestartHistory } from "../../../src/supervisor/backoff.js";
+import { DEFAULT_BACKOFF, nextRestart, nextSpawnRetry, scaledBackoff, type RestartHistory } from "../../../src/supervisor/backoff.js";
 
 function run(exits: { at: number; uptime: number }[]) {
   let history: RestartHistory = { failures: 0, restarts: [] };
@@ -39,5 +39,17 @@ describe("restart backoff", () => {
   it("scales every interval for tests and demos, and leaves the default alone at scale 1", () => {
     expect(scaledBackoff(1)).toBe(DEFAULT_BACKOFF);
     expect(scaledBackoff(0.1)).toMatchObject({ baseMs: 100, maxMs: 6000, crashloopRestarts: 5 });
+  });
+
+  it("retries a process the OS refused to start from 1 s doubling to 5 s, never as a crashloop", () => {
+    let history: RestartHistory = { failures: 0, restarts: [] };
+    const decisions = Array.from({ length: 8 }, () => {
+      const decision = nextSpawnRetry(history, DEFAULT_BACKOFF);
+      history = decision.history;
+      return decision;
+    });
+    expect(decisions.map((d) => d.delayMs)).toEqual([1000, 2000, 4000, 5000, 5000, 5000, 5000, 5000]);
+    expect(decisions.some((d) => d.crashloop)).toBe(false);
+    expect(history.restarts).toEqual([]);
   });
 });
