@@ -6,6 +6,14 @@ import { appendFileSync } from "node:fs";
 /** `npm run bench -- --quick`: few rounds, small sizes (bench/run.mjs sets it). */
 export const QUICK = process.env.BENCH_QUICK === "1";
 
+/** `npm run bench -- --cores N`: every process of both sides pinned to N cores (bench/run.mjs sets it). */
+export const CORES = Number(process.env.BENCH_CORES ?? 0);
+
+/** A target that differs on one core, where no idle core hides hostctl's own work beside the raw steps'. */
+export function coreTarget(twoCores, oneCore) {
+  return CORES === 1 ? oneCore : twoCores;
+}
+
 /** Rounds for a bench: $BENCH_ROUNDS, else `quick` under --quick, else `full`. */
 export function rounds(full, quick) {
   return Number(process.env.BENCH_ROUNDS ?? (QUICK ? quick : full));

@@ -2,6 +2,8 @@
 // table of every figure they recorded (bench/figures.mjs).
 //   --quick        few rounds, small sizes, only the benches in QUICK_BENCHES; exits 1 when a figure is far
 //                  outside its target (both its median ratio and its min ratio over 2× the target): CI's guard
+//   --cores N      pins every bench (hostctl's side and the raw side alike) to cores 0..N-1 with taskset;
+//                  benches pick their one-core targets from BENCH_CORES
 //   --write-docs   also rewrites the figures section of docs/benchmarks.md from the table
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { spawnSync } from "node:child_process";
@@ -18,7 +20,13 @@ const dir = fileURLToPath(new URL(".", import.meta.url));
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const writeDocs = args.includes("--write-docs");
-const filters = args.filter((a) => !a.startsWith("--"));
+const coresAt = args.indexOf("--cores");
+const cores = coresAt < 0 ? undefined : Number(args[coresAt + 1]);
+if (coresAt >= 0 && !(Number.isInteger(cores) && cores >= 1)) {
+  console.error(`--cores: expected a whole number of cores (1 or more), got ${JSON.stringify(args[coresAt + 1] ?? "")}`);
+  process.exit(2);
+}
+const filters = args.filter((a, i) => !a.startsWith("--") && !(coresAt >= 0 && i === coresAt + 1));
 const chosen = (f) =>
   filters.length > 0 ? filters.some((x) => f.includes(x)) : !quick || QUICK_BENCHES.some((x) => f === `${x}.bench.mjs`);
 const benches = readdirSync(dir)
@@ -34,7 +42,10 @@ let failed = 0;
 for (const bench of benches) {
   console.log(`\n=== ${bench}`);
   const env = { ...process.env, BENCH_RESULTS: results, ...(quick ? { BENCH_QUICK: "1" } : {}) };
-  const result = spawnSync(process.execPath, [`${dir}${bench}`], { stdio: "inherit", env });
+  if (cores) env.BENCH_CORES = String(cores);
+  // taskset's affinity is inherited by every process the bench starts: hostctl, Litestream, Python, the raw side.
+  const argv = cores ? ["taskset", ["-c", `0-${cores - 1}`, process.execPath, `${dir}${bench}`]] : [process.execPath, [`${dir}${bench}`]];
+  const result = spawnSync(argv[0], argv[1], { stdio: "inherit", env });
   if (result.status !== 0) {
     console.log(`${bench} failed (exit ${result.status ?? result.signal})`);
     failed += 1;
@@ -50,7 +61,7 @@ const rows = existsSync(results)
 rmSync(scratch, { recursive: true, force: true });
 
 const seconds = ((Date.now() - started.getTime()) / 1000).toFixed(0);
-const when = `${started.toISOString().slice(0, 16).replace("T", " ")} UTC, ${seconds} s, load average ${load.toFixed(2)} at start → ${loadavg()[0].toFixed(2)} at end, Node ${process.version}${quick ? ", --quick" : ""}`;
+const when = `${started.toISOString().slice(0, 16).replace("T", " ")} UTC, ${seconds} s, load average ${load.toFixed(2)} at start → ${loadavg()[0].toFixed(2)} at end, Node ${process.version}${cores ? `, pinned to ${cores} core${cores > 1 ? "s" : ""}` : ""}${quick ? ", --quick" : ""}`;
 const table = markdownTable(rows);
 console.log(`\n${table}\n\n${when}`);
 
