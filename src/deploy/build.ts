@@ -5,6 +5,7 @@ import type { Runner } from "../lib/exec.js";
 import { pathExists } from "../lib/fs.js";
 import { chooseInstaller, installCommand, venvCommand } from "./installer.js";
 import { isDjangoKind } from "../config/kinds.js";
+import { collectStatic, collectstaticOptOut } from "./collectstatic.js";
 
 export const VENV = ".venv";
 const BUILD_TIMEOUT_MS = 30 * 60_000;
@@ -17,6 +18,8 @@ export interface BuildResult {
   pip: boolean;
   /** gunicorn was installed because the requirements lack it and no web command was given. */
   gunicorn?: boolean;
+  /** What became of collectstatic (Django and Wagtail only): collected, or why it did not run. */
+  collectstatic?: string;
 }
 
 /** Pure: requirements.txt has something to install (not only blank lines, comments and options). */
@@ -130,7 +133,10 @@ export async function buildVenv(
   return result;
 }
 
-/** The build: the venv for Python apps, then the spec's `build` command line if any. */
+/**
+ * The build: the venv for Python apps, then the spec's `build` command line if any, then collectstatic (after
+ * the build line, so assets it compiles are collected; before the release phase, whatever the Procfile says).
+ */
 export async function buildRelease(
   run: Runner,
   spec: AppSpec,
@@ -151,6 +157,10 @@ export async function buildRelease(
       timeoutMs: BUILD_TIMEOUT_MS,
       onOutput,
     });
+  }
+  if (isDjangoKind(spec.kind)) {
+    const optOut = collectstaticOptOut(spec, env);
+    result.collectstatic = optOut ? `collectstatic skipped (${optOut})` : await collectStatic(run, releaseDir, env, onOutput);
   }
   return result;
 }

@@ -22,6 +22,8 @@ export interface ChildSpec {
   display: string;
   /** Name of its process record when two processes of one type run at once (blue/green); default: type. */
   recordKey?: string;
+  /** The signal it stops gracefully on (uwsgi: SIGINT); default SIGTERM. */
+  stopSignal?: NodeJS.Signals;
 }
 
 export interface ChildDeps {
@@ -180,7 +182,7 @@ export class SupervisedProcess {
     return this.tail;
   }
 
-  /** `graceMs`: how long it may finish its work after SIGTERM (an old web process draining its requests). */
+  /** `graceMs`: how long it may finish its work after its stop signal (an old web process draining its requests). */
   async stop(graceMs = this.deps.graceMs): Promise<void> {
     this.wanted = false;
     this.timer?.cancel();
@@ -190,7 +192,7 @@ export class SupervisedProcess {
     if (pid !== undefined) {
       this.state = "stopping";
       this.onChange();
-      await killGroup(pid, graceMs);
+      await killGroup(pid, graceMs, this.spec.stopSignal);
       await this.exited;
     }
     this.state = "stopped";
