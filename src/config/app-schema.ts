@@ -25,7 +25,20 @@ const relativePath = z
 export const STOP_SIGNALS = ["SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGUSR1", "SIGUSR2", "SIGWINCH"] as const;
 
 const pythonOptions = z.strictObject({
-  interpreter: z.string().min(1).default("python3").describe("Python interpreter the app's virtualenv is made from"),
+  interpreter: z
+    .string()
+    .min(1)
+    .default("python3")
+    .describe(
+      "Python interpreter the app's virtualenv is made from; python3 (the default) defers to python.version and the repo's runtime.txt",
+    ),
+  version: z
+    .string()
+    .regex(/^3\.\d+(\.\d+)?$/, "expected a Python version such as 3.12 or 3.12.1")
+    .optional()
+    .describe(
+      "Python version for the venv (wins over the repo's runtime.txt and .python-version); found as python3.X on PATH, in pyenv's versions, or by uv",
+    ),
   system_site_packages: z
     .boolean()
     .default(false)

@@ -32,7 +32,8 @@ export type ErrorCode =
   | "LEASE_LOST"
   | "PROXY_START_FAILED"
   | "PROXY_CONFIG_REJECTED"
-  | "LITEFS_FAILED";
+  | "LITEFS_FAILED"
+  | "PYTHON_MISSING";
 
 export interface ErrorOptions {
   hint?: string;
