@@ -142,7 +142,7 @@ export const supervisorStatusSchema = z.looseObject({
 export type SupervisorStatus = z.infer<typeof supervisorStatusSchema>;
 
 /** A switch behind the proxy: how long the upstream change took, and the old release's drain. */
-const switchFields = { switch_ms: z.number().optional(), drain_s: z.number().optional() };
+const switchFields = { switch_ms: z.number().optional(), drain_s: z.number().optional(), warning: z.string().optional() };
 
 export const activateRequestSchema = z.object({
   release: z.string().optional(),

@@ -102,7 +102,7 @@ export class LiveRelease {
   async switchTo(releaseDir: string, afterSwitch?: () => Promise<void>): Promise<SwitchResult | undefined> {
     const proxy = this.deps.proxy;
     if (!proxy) throw new Error("internal: switchTo without a proxy");
-    return switchRelease({
+    const result = await switchRelease({
       proxy,
       spec: this.deps.spec,
       start: (port) => this.startSet(releaseDir, port),
@@ -114,6 +114,8 @@ export class LiveRelease {
       },
       ...(afterSwitch ? { afterSwitch } : {}),
     });
+    if (result?.warning) this.deps.ctx.log.warn({ event: "web.exposed", app: this.deps.spec.name, port: result.port }, result.warning);
+    return result;
   }
 
   async stop(): Promise<void> {
