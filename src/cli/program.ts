@@ -76,6 +76,10 @@ export function buildProgram(): Command {
     .option("--tls <mode>", "front door: acme | internal | off (default acme)")
     .option("--acme-email <email>", "front door: contact address for the ACME CA")
     .option("--proxy-bind <ip>", "front door: address the HTTP/HTTPS ports listen on (default: every interface)")
+    .option(
+      "--internal-port-base <port>",
+      "front door: first loopback port of the apps' internal ports (default 18000; two per app, 200 reserved)",
+    )
     .option("--force", "overwrite an existing hostctl.yml")
     .option("--json", "print the result as JSON")
     .action((o: InitOptions & { json?: boolean }) => run(async (deps) => (await commands.init()).initHost(o, deps), o.json));

@@ -26,6 +26,7 @@ export interface InitOptions {
   tls?: string;
   acmeEmail?: string;
   proxyBind?: string;
+  internalPortBase?: string;
   force?: boolean;
 }
 
@@ -40,6 +41,7 @@ const FLAGS = {
   "proxy.tls": "--tls",
   "proxy.acme_email": "--acme-email",
   "proxy.bind": "--proxy-bind",
+  "proxy.internal_port_base": "--internal-port-base",
 };
 
 async function checkCredentialsFile(file: string): Promise<void> {
@@ -62,7 +64,8 @@ export function proxyInput(o: InitOptions): { proxy?: Record<string, unknown> } 
     o.httpsPort === undefined &&
     o.tls === undefined &&
     o.acmeEmail === undefined &&
-    o.proxyBind === undefined
+    o.proxyBind === undefined &&
+    o.internalPortBase === undefined
   )
     return {};
   return {
@@ -72,6 +75,7 @@ export function proxyInput(o: InitOptions): { proxy?: Record<string, unknown> } 
       ...(o.tls === undefined ? {} : { tls: o.tls }),
       ...(o.acmeEmail === undefined ? {} : { acme_email: o.acmeEmail }),
       ...(o.proxyBind === undefined ? {} : { bind: o.proxyBind }),
+      ...(o.internalPortBase === undefined ? {} : { internal_port_base: numberOrText(o.internalPortBase) }),
     },
   };
 }
