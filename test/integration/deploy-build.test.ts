@@ -1,14 +1,14 @@
-import { readdir, readFile, stat, writeFile, mkdir } from "node:fs/promises";
+import { cp, readdir, readFile, stat, writeFile, mkdir } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
 import { validateAppSpec } from "../../src/config/app.js";
-import { buildVenv } from "../../src/deploy/build.js";
+import { buildRelease, buildVenv } from "../../src/deploy/build.js";
 import { createRunner } from "../../src/lib/exec.js";
 import { createLogger } from "../../src/lib/log.js";
-import { PYTHON } from "../helpers/apps.js";
+import { FIXTURES, PYTHON } from "../helpers/apps.js";
 import { pipCacheDir, uvBinary } from "../helpers/tools.js";
 import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
 
@@ -175,6 +175,30 @@ describe("release virtualenvs", () => {
       const { stdout } = await execa(join(dir, ".venv", "bin", "python"), ["-c", "import django, gunicorn; print(django.__version__)"]);
       expect(stdout).toMatch(/^5\.2\./);
       expect(await readFile(join(dir, ".venv", "pyvenv.cfg"), "utf8")).toMatch(/^uv = /m);
+    },
+  );
+
+  it(
+    "collects static files at build, though the Procfile has a release line, unless DISABLE_COLLECTSTATIC=1",
+    { timeout: 180_000 },
+    async () => {
+      const copy = async (id: string) => {
+        const dir = join(await tempDir(), id);
+        await cp(join(FIXTURES, "django-app"), dir, { recursive: true });
+        await writeFile(join(dir, "Procfile"), "release: python manage.py migrate --noinput\nweb: gunicorn site_app.wsgi\n");
+        return dir;
+      };
+      const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", DJANGO_SETTINGS_MODULE: "site_app.settings" };
+      const collected = await copy("r1");
+      const result = await buildRelease(run, debian, collected, undefined, env, () => undefined, options);
+      expect(result.collectstatic).toBe("collected");
+      expect(await readFile(join(collected, "staticfiles", "notes", "app.css"), "utf8")).toBe(
+        await readFile(join(FIXTURES, "django-app", "notes", "static", "notes", "app.css"), "utf8"),
+      );
+      const skipped = await copy("r2");
+      const off = await buildRelease(run, debian, skipped, undefined, { ...env, DISABLE_COLLECTSTATIC: "1" }, () => undefined, options);
+      expect(off.collectstatic).toBe("collectstatic skipped (DISABLE_COLLECTSTATIC=1 in the app's env)");
+      expect(existsSync(join(skipped, "staticfiles"))).toBe(false);
     },
   );
 });

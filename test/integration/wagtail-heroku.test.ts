@@ -220,7 +220,7 @@ describe.skipIf(!HAS_312)("a Wagtail repository written for Heroku, unmodified",
     const refs = (JSON.parse(drill.stdout || "{}") as DrillResult).databases?.[0]?.checks.find((c) => c.name === "media_references");
     expect(refs?.ok, drill.stdout).toBe(true);
     expect(refs?.detail).toMatch(
-      /^3 referenced files are all in the replica; warning: 1 missing on the live host as well .*: documents\/timetable\.pdf \(wagtaildocs\.Document\.file\)/,
+      /^\d+ referenced files are all in the replica; warning: 1 missing on the live host as well .*: documents\/timetable\.pdf \(wagtaildocs\.Document\.file\)/,
     );
     expect(drill.exitCode, drill.stdout).toBe(0);
     await killHost(hostA, supA);
