@@ -88,6 +88,8 @@ export const appStatusSchema = z.looseObject({
   domains: z.array(z.string()),
   /** Behind the proxy: the internal port of the live release's web process. */
   live_port: z.number().optional(),
+  /** The live web process listens beyond loopback on its internal port (a warning). */
+  exposed: z.string().optional(),
   processes: z.array(processStatusSchema),
   litestream: z.union([
     processStatusSchema.extend({ replicating: z.boolean() }),

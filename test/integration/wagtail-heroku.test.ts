@@ -13,6 +13,7 @@ import { gitRepo, type TestRepo } from "../helpers/git.js";
 import { HttpSession, type FrontDoorTarget } from "../helpers/http-session.js";
 import { caddyRoot, frontRequest, initWithFrontDoor } from "../helpers/front-door.js";
 import {
+  hostStatus,
   killAllSupervisors,
   killHost,
   startSupervisor,
@@ -194,6 +195,7 @@ describe.skipIf(!HAS_312)("a Wagtail repository written for Heroku, unmodified",
       expect(stops.filter((s) => s.signal === "SIGKILL")).toEqual([]);
       // uwsgi's `http-socket = :$(PORT)` listens on every interface: said, not hidden.
       expect(deploy.stdout + deploy.stderr).toMatch(/warning: the web process listens on 0\.0\.0\.0:\d+, not only on loopback/);
+      expect((await hostStatus(hostA)).apps[0]?.exposed).toMatch(/^the web process listens on 0\.0\.0\.0:\d+/);
       expect(result.requests).toBeGreaterThan(0);
       expect(result.failures).toEqual([]);
       const htmx = await runCli(hostA, ["run", "site", "--", "python", "-c", "import django_htmx; print('htmx ok')"]);
