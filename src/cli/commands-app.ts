@@ -14,7 +14,7 @@ export function registerAppCommands(program: Command, run: Runner): void {
     .option("--kind <kind>", "django | wagtail | generic (default django)")
     .option("--db <path>", "SQLite database relative to the app's data dir (repeatable)", collect)
     .option("--replication <mode>", "litestream | litefs (a LiteFS cluster: docs/litefs.md; default litestream)")
-    .requiredOption("--port <n>", "loopback port of the web process ($PORT)")
+    .option("--port <n>", "loopback port of the web process ($PORT); default: the first free one from 8001")
     .option("--domain <domain>", "public host name the proxy serves the app on (repeatable)", collect)
     .option("--process <type=command>", 'process command line, e.g. web="gunicorn …" (repeatable; default: the repo\'s Procfile)', collect)
     .option(

@@ -81,6 +81,10 @@ export function buildProgram(): Command {
       "--status-domain <domain>",
       "front door: serve the read-only status page on this domain (set its password: hostctl status-page passwd)",
     )
+    .option(
+      "--internal-port-base <port>",
+      "front door: first loopback port of the apps' internal ports (default 18000; two per app, 200 reserved)",
+    )
     .option("--force", "overwrite an existing hostctl.yml")
     .option("--json", "print the result as JSON")
     .action((o: InitOptions & { json?: boolean }) => run(async (deps) => (await commands.init()).initHost(o, deps), o.json));

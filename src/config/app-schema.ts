@@ -23,8 +23,24 @@ const relativePath = z
   })
   .superRefine(refuseWith(databasePathProblem));
 
+/** Signals a process may be stopped with (SIGKILL always follows the grace period). */
+export const STOP_SIGNALS = ["SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGUSR1", "SIGUSR2", "SIGWINCH"] as const;
+
 const pythonOptions = z.strictObject({
-  interpreter: z.string().min(1).default("python3").describe("Python interpreter the app's virtualenv is made from"),
+  interpreter: z
+    .string()
+    .min(1)
+    .default("python3")
+    .describe(
+      "Python interpreter the app's virtualenv is made from; python3 (the default) defers to python.version and the repo's runtime.txt",
+    ),
+  version: z
+    .string()
+    .regex(/^3\.\d+(\.\d+)?$/, "expected a Python version such as 3.12 or 3.12.1")
+    .optional()
+    .describe(
+      "Python version for the venv (wins over the repo's runtime.txt and .python-version); found as python3.X on PATH, in pyenv's versions, or by uv",
+    ),
   system_site_packages: z
     .boolean()
     .default(false)
@@ -55,6 +71,12 @@ const djangoOptions = z
       .describe(
         "the project's settings module (default: found from manage.py and wsgi.py; settings/production.py for a wagtail start layout)",
       ),
+    collectstatic: z
+      .boolean()
+      .default(true)
+      .describe(
+        "run manage.py collectstatic at build, whatever the Procfile says (Heroku's rule); false (or DISABLE_COLLECTSTATIC=1 in the env) skips it",
+      ),
   })
   .prefault({})
   .describe("Django and Wagtail hosting (kinds django and wagtail)");
@@ -84,6 +106,15 @@ export const appSpecSchema = z.strictObject({
     .record(z.string().regex(/^[a-z][a-z0-9_-]*$/, "expected a process type such as web or worker"), z.string().min(1))
     .default({})
     .describe("process type → shell command line; a Procfile in the repo overrides"),
+  stop_signal: z
+    .record(
+      z.string().regex(/^[a-z][a-z0-9_-]*$/, "expected a process type such as web or worker"),
+      z.enum(STOP_SIGNALS, { message: `expected one of ${STOP_SIGNALS.join(", ")}` }),
+    )
+    .default({})
+    .describe(
+      "process type → the signal that stops it gracefully (default SIGTERM; SIGINT for a uwsgi command, which reads SIGTERM as reload); SIGKILL follows after the grace period",
+    ),
   build: z
     .string()
     .optional()

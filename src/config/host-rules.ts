@@ -2,6 +2,7 @@ import { posix } from "node:path";
 import type { HostConfig } from "./schema.js";
 import { parseReplicaUrl } from "./replica.js";
 import { ConfigError } from "../lib/errors.js";
+import { INTERNAL_PORT_SPAN, METRICS_PORT_SPAN } from "./rules.js";
 
 function isWithin(dir: string, parent: string): boolean {
   const rel = posix.relative(parent, dir);
@@ -13,6 +14,8 @@ function isWithin(dir: string, parent: string): boolean {
  * HOME is no replica: losing the host loses both, and `app remove --purge` or a restore would walk into it.
  */
 export function checkHostRules(config: HostConfig, home: string, file: string): void {
+  const overlap = portRangeOverlap(config);
+  if (overlap) throw new ConfigError([{ file, path: "proxy.internal_port_base", message: overlap }]);
   const target = parseReplicaUrl(config.replica.url);
   if (target.kind !== "file") return;
   if (isWithin(target.dir, home) || isWithin(home, target.dir)) {
@@ -24,4 +27,13 @@ export function checkHostRules(config: HostConfig, home: string, file: string): 
       },
     ]);
   }
+}
+
+/** Pure: the two reserved port ranges (metrics, internal) overlapping, named both; undefined when they do not. */
+export function portRangeOverlap(config: HostConfig): string | undefined {
+  if (!config.proxy) return undefined;
+  const metrics = config.litestream.metrics_port_base;
+  const internal = config.proxy.internal_port_base;
+  if (internal >= metrics + METRICS_PORT_SPAN || metrics >= internal + INTERNAL_PORT_SPAN) return undefined;
+  return `the apps' internal ports ${internal}-${internal + INTERNAL_PORT_SPAN - 1} (proxy.internal_port_base, two per app) overlap the Litestream metrics ports ${metrics}-${metrics + METRICS_PORT_SPAN - 1} (litestream.metrics_port_base, one per app): move one of them`;
 }

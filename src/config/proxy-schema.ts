@@ -34,6 +34,12 @@ export const proxySchema = z
       .default("50mb")
       .describe("largest request body the proxy accepts (buffered so a POST survives a switch)"),
     graceful_timeout: duration("how long an old release's web process may drain its requests after a switch").default("30s"),
+    require_loopback: z
+      .boolean()
+      .default(false)
+      .describe(
+        "refuse a release whose web process listens on more than loopback on its internal port (e.g. uwsgi's http-socket = :$(PORT)); false: a warning",
+      ),
     try_duration: duration("how long the proxy holds a request while no upstream answers").default("10s"),
     status: statusPageSchema.optional(),
   })

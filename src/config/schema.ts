@@ -60,6 +60,15 @@ export const hostConfigSchema = z.strictObject({
       schedule: cron("default cron schedule for restore drills").default("17 3 * * *"),
       concurrency: z.number().int().min(1).max(8).default(1).describe("drills running at once"),
       max_lag: duration("a drill fails when the replica is older than this").default("60s"),
+      media_references: z
+        .strictObject({
+          ignore: z
+            .array(z.string().min(1))
+            .default([])
+            .describe("globs of media paths (relative to MEDIA_ROOT, e.g. documents/**) the media_references check does not look for"),
+        })
+        .prefault({})
+        .describe("the drill's check that files the database references are in the replica"),
     })
     .prefault({})
     .describe("restore drill defaults"),

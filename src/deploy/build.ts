@@ -3,8 +3,12 @@ import { join } from "node:path";
 import type { AppSpec } from "../config/schema.js";
 import type { Runner } from "../lib/exec.js";
 import { pathExists } from "../lib/fs.js";
-import { chooseInstaller, installCommand, venvCommand } from "./installer.js";
+import { createHash } from "node:crypto";
+import { chooseInstaller, installCommand, venvCommand, type Installer } from "./installer.js";
+import { requirementsClosure } from "./requirements-files.js";
+import type { ResolvedPython } from "./python-interpreter.js";
 import { isDjangoKind } from "../config/kinds.js";
+import { collectStatic, collectstaticOptOut } from "./collectstatic.js";
 
 export const VENV = ".venv";
 const BUILD_TIMEOUT_MS = 30 * 60_000;
@@ -17,6 +21,10 @@ export interface BuildResult {
   pip: boolean;
   /** gunicorn was installed because the requirements lack it and no web command was given. */
   gunicorn?: boolean;
+  /** The venv's Python version and why it was chosen (`3.12.1, runtime.txt (python-3.12)`). */
+  python?: string;
+  /** What became of collectstatic (Django and Wagtail only): collected, or why it did not run. */
+  collectstatic?: string;
 }
 
 /** Pure: requirements.txt has something to install (not only blank lines, comments and options). */
@@ -67,20 +75,28 @@ export interface VenvOptions {
   cacheEnv: Record<string, string>;
   /** uv found on PATH, if any. */
   uv: string | undefined;
+  /** The interpreter the venv is made from (python-interpreter.ts). */
+  python: ResolvedPython;
 }
 
-async function sameVenvKind(previousVenv: string, spec: AppSpec): Promise<boolean> {
-  const cfg = await readText(join(previousVenv, "pyvenv.cfg"));
-  return cfg !== undefined && /include-system-site-packages\s*=\s*true/.test(cfg) === spec.python.system_site_packages;
+const KEY_FILE = "hostctl-venv-key";
+
+/**
+ * Pure: what a venv's content depends on: the interpreter (path and version), the installer, system site packages,
+ * and requirements.txt with every file it includes. A venv is reused only when its key is the new release's.
+ */
+export function venvKey(spec: AppSpec, options: VenvOptions, installer: Installer, requirements: readonly string[]): string {
+  const parts = [options.python.path, options.python.version, installer, String(spec.python.system_site_packages), ...requirements];
+  return createHash("sha256").update(parts.join("\0\0")).digest("hex");
 }
 
 /**
  * A virtualenv for the release, isolated unless python.system_site_packages. Measured on this host
  * (Debian python3.11, 2 cores): `venv` with pip 3.8 s (ensurepip dominates), `venv --without-pip`
  * 0.04 s, `cp -a` of a 25 MB venv 0.37 s, `cp -al` (hard links) 0.05 s. So without anything to
- * install the venv is made fresh and pip-less (cheaper than any copy); with requirements identical
- * to the previous release's, that release's venv is hard-linked and relocated (pip, not Python,
- * writes files, and it is not run on a reused venv except to add a missing gunicorn, which only adds files).
+ * install the venv is made fresh and pip-less (cheaper than any copy); with the same key as the previous
+ * release's venv (venvKey), that venv is hard-linked and relocated (pip, not Python, writes files, and it is
+ * not run on a reused venv except to add a missing gunicorn, which only adds files).
  */
 export async function buildVenv(
   run: Runner,
@@ -92,19 +108,17 @@ export async function buildVenv(
   const venv = join(releaseDir, VENV);
   const requirements = await readText(join(releaseDir, "requirements.txt"));
   const installer = chooseInstaller(spec.python.installer, options.uv);
+  const key = venvKey(spec, options, installer, await requirementsClosure(releaseDir));
   const uv = options.uv ?? "uv";
+  const python = { ...spec.python, interpreter: options.python.path };
   const exec = (c: { file: string; args: string[] }) =>
     run(c.file, c.args, { cwd: releaseDir, env: options.cacheEnv, timeoutMs: BUILD_TIMEOUT_MS });
   let result: BuildResult;
   const previousVenv = previousDir ? join(previousDir, VENV) : undefined;
-  // Reused when the requirements are the same as the previous release's, none included: a pip-less venv
-  // made by `python -m venv` costs a Python start-up, a hard-linked copy a few milliseconds.
   if (
-    previousDir &&
     previousVenv &&
     (await pathExists(join(previousVenv, "bin", "python"))) &&
-    (await readText(join(previousDir, "requirements.txt"))) === requirements &&
-    (await sameVenvKind(previousVenv, spec)) &&
+    (await readText(join(previousVenv, KEY_FILE))) === key &&
     // A pip-less venv cannot take the gunicorn it now needs: that one is made again, with pip.
     (hasRequirements(requirements) || !options.needsGunicorn || (await pathExists(join(previousVenv, "bin", "gunicorn"))))
   ) {
@@ -112,7 +126,7 @@ export async function buildVenv(
     await relocateVenv(venv, previousVenv);
     result = { venv: "reused", reusedFrom: previousDir, pip: false };
   } else {
-    await exec(venvCommand(installer, spec.python, venv, hasRequirements(requirements) || options.needsGunicorn, uv));
+    await exec(venvCommand(installer, python, venv, hasRequirements(requirements) || options.needsGunicorn, uv));
     // One resolver run for both: a second pip start-up and index round-trip cost as much as the install.
     const addGunicorn = options.needsGunicorn && !/^\s*gunicorn\b/im.test(requirements ?? "");
     if (hasRequirements(requirements))
@@ -122,15 +136,21 @@ export async function buildVenv(
       pip: hasRequirements(requirements),
       ...(addGunicorn && hasRequirements(requirements) ? { gunicorn: true } : {}),
     };
+    // Written last: a venv whose install failed half-way never carries a key a later release could match.
+    await writeFile(join(venv, KEY_FILE), key);
   }
   if (options.needsGunicorn && !(await pathExists(join(venv, "bin", "gunicorn")))) {
     await exec(installCommand(installer, venv, ["gunicorn"], uv));
     result.gunicorn = true;
   }
+  result.python = `${options.python.version}, ${options.python.why}`;
   return result;
 }
 
-/** The build: the venv for Python apps, then the spec's `build` command line if any. */
+/**
+ * The build: the venv for Python apps, then the spec's `build` command line if any, then collectstatic (after
+ * the build line, so assets it compiles are collected; before the release phase, whatever the Procfile says).
+ */
 export async function buildRelease(
   run: Runner,
   spec: AppSpec,
@@ -151,6 +171,10 @@ export async function buildRelease(
       timeoutMs: BUILD_TIMEOUT_MS,
       onOutput,
     });
+  }
+  if (isDjangoKind(spec.kind)) {
+    const optOut = collectstaticOptOut(spec, env);
+    result.collectstatic = optOut ? `collectstatic skipped (${optOut})` : await collectStatic(run, releaseDir, env, onOutput);
   }
   return result;
 }

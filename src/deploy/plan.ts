@@ -35,19 +35,14 @@ export interface PlannedCommand {
   alongside?: boolean;
 }
 
-/** Pure: the release phase: the Procfile's `release:` line, else migrate + collectstatic for Django/Wagtail. */
+/** Pure: the release phase: the Procfile's `release:` line, else migrate for Django/Wagtail (collectstatic runs at build). */
 export function releaseCommands(spec: AppSpec, processes: Record<string, string>, releaseDir: string): PlannedCommand[] {
   const line = processes.release;
   // Not exec'd like services: a release line may be a compound command, and nothing tracks its pid.
   if (line !== undefined) return [{ display: line, file: "/bin/sh", args: ["-c", line] }];
   if (!isDjangoKind(spec.kind)) return [];
   const python = join(releaseDir, VENV, "bin", "python");
-  return [
-    { display: "manage.py migrate --noinput", file: python, args: ["manage.py", "migrate", "--noinput"] },
-    // collectstatic only writes into the release (STATIC_ROOT) and never reads the database, so it
-    // runs alongside migrate: one Python + Django start-up (~0.2 s) less per deploy.
-    { display: "manage.py collectstatic --noinput", file: python, args: ["manage.py", "collectstatic", "--noinput"], alongside: true },
-  ];
+  return [{ display: "manage.py migrate --noinput", file: python, args: ["manage.py", "migrate", "--noinput"] }];
 }
 
 /** Pure: the Host header of health checks, so Django's ALLOWED_HOSTS accepts them. */

@@ -3,6 +3,7 @@ import { readAppEnv } from "../apps/env.js";
 import type { AppSpec } from "../config/schema.js";
 import { preflightFindings, releaseFacts } from "../django/preflight.js";
 import { StepFailure } from "./steps.js";
+import { pythonFinding } from "./python-finding.js";
 
 /**
  * The checks of `hostctl app check` (but pip's resolution, which the build does anyway) on the
@@ -10,12 +11,13 @@ import { StepFailure } from "./steps.js";
  */
 export async function preflight(
   spec: AppSpec,
-  ctx: Pick<HostContext, "paths">,
+  ctx: Pick<HostContext, "paths" | "run" | "env">,
   releaseDir: string,
   progress: (line: string) => void,
 ): Promise<void> {
   if (spec.kind !== "django" && spec.kind !== "wagtail") return;
   const findings = preflightFindings(spec, await releaseFacts(spec, releaseDir, await readAppEnv(ctx.paths, spec.name)));
+  findings.push((await pythonFinding(ctx, spec, releaseDir)).finding);
   for (const f of findings.filter((x) => x.level === "warning")) progress(`       warning: ${f.check}: ${f.detail}`);
   const errors = findings.filter((f) => f.level === "error");
   if (errors.length > 0) {

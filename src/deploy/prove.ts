@@ -1,6 +1,7 @@
 import type { HostContext } from "../host/context.js";
 import { releaseProcessEnv } from "../apps/release-env.js";
 import { releaseProcesses, serviceProcesses } from "../apps/procfile.js";
+import { stopSignalOf } from "../apps/stop-signal.js";
 import type { AppSpec } from "../config/schema.js";
 import { parseDuration } from "../lib/duration.js";
 import { healthHost } from "./plan.js";
@@ -38,6 +39,7 @@ export async function proveTemporarily(spec: AppSpec, ctx: HostContext, releaseD
     path: spec.healthcheck.path,
     host: healthHost(spec),
     timeoutMs: parseDuration(spec.healthcheck.timeout) ?? 30_000,
+    stopSignal: stopSignalOf(spec, "web", web),
   });
   if (!result.ok) throw new StepFailure("start", `health check failed: ${result.error ?? "unhealthy"}`, result.output);
   return { ...(result.status === undefined ? {} : { status: result.status }), ms: result.ms, stopped: result.stopped };

@@ -17,7 +17,7 @@ export interface AppRuntime {
 export function switchSummary(result: ActivateResult): string {
   return result.switch_ms === undefined
     ? `web port gap ${result.gap_s.toFixed(2)}s`
-    : `switch: upstream changed in ${result.switch_ms} ms; old release drained in ${(result.drain_s ?? 0).toFixed(1)} s`;
+    : `switch: upstream changed in ${result.switch_ms} ms; old release drained in ${(result.drain_s ?? 0).toFixed(1)} s${result.warning ? `\nwarning: ${result.warning}` : ""}`;
 }
 
 /** What deploy needs from a running supervisor; the supervisor can hand in an in-process one. */

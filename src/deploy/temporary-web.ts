@@ -13,6 +13,8 @@ export interface TemporaryWebInput {
   path: string;
   host: string;
   timeoutMs: number;
+  /** What stops it gracefully (uwsgi: SIGINT); default SIGTERM. */
+  stopSignal?: NodeJS.Signals;
 }
 
 export interface TemporaryWebResult extends HealthResult {
@@ -59,7 +61,7 @@ export async function healthCheckTemporarily(input: TemporaryWebInput): Promise<
     ),
   );
   const stop = async (): Promise<void> => {
-    if (child.pid !== undefined) await killGroup(child.pid, STOP_GRACE_MS);
+    if (child.pid !== undefined) await killGroup(child.pid, STOP_GRACE_MS, input.stopSignal);
     await child.catch(() => undefined);
   };
   let result: HealthResult;

@@ -1,4 +1,3 @@
-import type { AppSpec } from "../config/schema.js";
 import type { Runner } from "../lib/exec.js";
 import { CommandFailedError } from "../lib/errors.js";
 import type { Finding } from "./preflight.js";
@@ -9,11 +8,10 @@ import type { Finding } from "./preflight.js";
  */
 export async function checkRequirementsResolve(
   run: Runner,
-  spec: AppSpec,
+  python: string,
   releaseDir: string,
   cacheEnv: Record<string, string>,
 ): Promise<Finding> {
-  const python = spec.python.interpreter;
   try {
     await run(python, ["-m", "pip", "--version"], { timeoutMs: 30_000 });
   } catch {

@@ -1,6 +1,7 @@
 import type { FileStamp } from "../media/plan.js";
 import type { MediaReferences } from "./media-refs.js";
 import { check, type CheckResult } from "./result.js";
+import { matchesAny } from "../lib/glob.js";
 
 /** Missing files are named, up to this many (the rest are counted). */
 const NAME_LIMIT = 20;
@@ -10,22 +11,40 @@ function named(items: readonly string[]): string {
   return items.length > NAME_LIMIT ? `${head} and ${items.length - NAME_LIMIT} more` : head;
 }
 
-/** Pure: every file the restored database references is among the replica's media objects. */
-export function checkMediaReferences(refs: MediaReferences, inReplica: ReadonlySet<string>): CheckResult {
-  const missing = refs.references.filter(([name]) => !inReplica.has(name)).map(([name, where]) => `${name} (${where})`);
+export interface ReferenceContext {
+  /** The live host's media files (relative paths), when the drill compares with the live host. */
+  live?: ReadonlySet<string>;
+  /** drills.media_references.ignore globs. */
+  ignore?: readonly string[];
+}
+
+/**
+ * Pure: every file the restored database references is among the replica's media objects. A file missing from
+ * the live host as well was never there to replicate (demo data naming absent files): a warning, not a failure.
+ */
+export function checkMediaReferences(refs: MediaReferences, inReplica: ReadonlySet<string>, context: ReferenceContext = {}): CheckResult {
+  const ignore = context.ignore ?? [];
+  const checked = refs.references.filter(([name]) => !matchesAny(name, ignore));
+  const absent = checked.filter(([name]) => !inReplica.has(name));
+  const nowhere = context.live ? absent.filter(([name]) => !context.live?.has(name)) : [];
+  const missing = absent.filter((ref) => !nowhere.includes(ref)).map(([name, where]) => `${name} (${where})`);
   const notes = [
+    nowhere.length > 0
+      ? `warning: ${nowhere.length} missing on the live host as well (never uploaded or deleted; drills.media_references.ignore silences them): ${named(nowhere.map(([name, where]) => `${name} (${where})`))}`
+      : "",
+    checked.length < refs.references.length ? `${refs.references.length - checked.length} ignored by drills.media_references.ignore` : "",
     refs.errors.length > 0 ? `unreadable: ${named(refs.errors)}` : "",
     refs.skipped.length > 0 ? `not checked: ${named(refs.skipped)}` : "",
   ]
     .filter((n) => n !== "")
     .join("; ");
   const tail = notes === "" ? "" : `; ${notes}`;
-  if (missing.length === 0)
-    return check("media_references", true, `${refs.references.length} referenced files are all in the replica${tail}`);
+  const present = checked.length - nowhere.length;
+  if (missing.length === 0) return check("media_references", true, `${present} referenced files are all in the replica${tail}`);
   return check(
     "media_references",
     false,
-    `${missing.length} of ${refs.references.length} referenced files are not in the replica: ${named(missing)}${tail}`,
+    `${missing.length} of ${present} referenced files are not in the replica: ${named(missing)}${tail}`,
   );
 }
 

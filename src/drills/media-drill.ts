@@ -47,13 +47,15 @@ export async function drillMedia(input: MediaDrillInput): Promise<CheckResult[]>
     return [check("media_references", false, `cannot list the replica's media: ${errorMessage(error)}`)];
   }
   const checks: CheckResult[] = [];
+  const local = input.live ? await scanMedia(appPaths(ctx.paths, spec.name).media) : undefined;
   if (isDjangoKind(spec.kind)) {
     try {
       const refs = await readMediaReferences(spec, ctx, input.restoredDb, input.liveDb);
+      const context = { ignore: ctx.host.drills.media_references.ignore, ...(local ? { live: new Set(local.keys()) } : {}) };
       checks.push(
         refs === undefined
           ? check("media_references", true, "not checked: the app has no live release to read its models with")
-          : checkMediaReferences(refs, new Set(replica.keys())),
+          : checkMediaReferences(refs, new Set(replica.keys()), context),
       );
     } catch (error) {
       checks.push(
@@ -65,8 +67,7 @@ export async function drillMedia(input: MediaDrillInput): Promise<CheckResult[]>
       );
     }
   }
-  if (input.live) {
-    const local = await scanMedia(appPaths(ctx.paths, spec.name).media);
+  if (local) {
     checks.push(checkMediaFreshness(local, replica, input.now, input.maxLagMs).check);
   }
   return checks;

@@ -39,7 +39,8 @@ export type ErrorCode =
   | "LINEAGE_SUPERSEDED"
   | "PROXY_START_FAILED"
   | "PROXY_CONFIG_REJECTED"
-  | "LITEFS_FAILED";
+  | "LITEFS_FAILED"
+  | "PYTHON_MISSING";
 
 export interface ErrorOptions {
   hint?: string;

@@ -29,10 +29,10 @@ export function killGroupNow(pgid: number): boolean {
   }
 }
 
-/** SIGTERM to the whole process group, then SIGKILL after the grace period. */
-export async function killGroup(pgid: number, graceMs: number): Promise<void> {
+/** `signal` (SIGTERM unless the program stops on another) to the whole process group, then SIGKILL after the grace period. */
+export async function killGroup(pgid: number, graceMs: number, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
   try {
-    process.kill(-pgid, "SIGTERM");
+    process.kill(-pgid, signal);
   } catch {
     return;
   }

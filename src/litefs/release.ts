@@ -9,10 +9,9 @@ export function isLitefsReplica(spec: AppSpec, host: HostConfig): boolean {
 
 /**
  * Pure: the release phase on a LiteFS replica. Its databases are read-only (LiteFS refuses writes there) and
- * the primary migrates them, so only what writes into the release itself (collectstatic) runs; a Procfile
- * `release:` line is assumed to touch the database and is skipped.
+ * the primary migrates them, so nothing runs (collectstatic, which writes into the release, ran at build); a
+ * Procfile `release:` line is assumed to touch the database and is skipped.
  */
 export function litefsReleaseCommands(spec: AppSpec, host: HostConfig, commands: readonly PlannedCommand[]): PlannedCommand[] {
-  if (!isLitefsReplica(spec, host)) return [...commands];
-  return commands.filter((c) => c.args.includes("collectstatic")).map((c) => ({ display: c.display, file: c.file, args: c.args }));
+  return isLitefsReplica(spec, host) ? [] : [...commands];
 }

@@ -62,7 +62,12 @@ export function serveAppRoutes(s: Supervisor): void {
         if (unit.canSwitch) {
           // Behind the proxy: a fresh set of the live release beside the old one, then the switch.
           const result = await unit.restartInPlace();
-          return { ...unit.status(), ...(result ? { switch_ms: result.switch_ms, drain_s: result.drain_s } : {}) };
+          return {
+            ...unit.status(),
+            ...(result
+              ? { switch_ms: result.switch_ms, drain_s: result.drain_s, ...(result.warning ? { warning: result.warning } : {}) }
+              : {}),
+          };
         }
         await unit.stopProcesses();
         await unit.boot();

@@ -1,6 +1,7 @@
 import type { AppSpec } from "../config/schema.js";
 import { HostctlError, errorMessage } from "../lib/errors.js";
 import { proveListener } from "./prove-listener.js";
+import { exposedAddresses, exposureWarning } from "./port-exposure.js";
 import type { ReleaseProcessSet } from "./release-set.js";
 
 /** What an app unit needs from the front door. */
@@ -15,6 +16,8 @@ export interface UnitProxy {
   forget: (app: string) => void;
   /** How long an old web process may drain after the switch (proxy.graceful_timeout). */
   drainMs: number;
+  /** proxy.require_loopback: a web process listening beyond loopback fails the switch instead of a warning. */
+  requireLoopback?: boolean;
   /** Resolves when the app answers its health check on the port (the deploy's check); none: not checked. */
   healthCheck?: (spec: AppSpec, port: number) => Promise<void>;
 }
@@ -23,6 +26,8 @@ export interface SwitchResult {
   port: number;
   switch_ms: number;
   drain_s: number;
+  /** The new web process listens beyond loopback (its internal port may face the internet). */
+  warning?: string;
 }
 
 export interface SwitchInput {
@@ -43,11 +48,14 @@ export async function switchRelease(input: SwitchInput): Promise<SwitchResult | 
   const port = await proxy.idlePort(spec.name);
   const next = await input.start(port);
   if (!next) return undefined;
+  let warning: string | undefined;
   try {
     if (next.hasWeb && proxy.healthCheck) {
       await proxy.healthCheck(spec, port);
       // The answer must have come from the web process just started, not from a stray holding the idle port.
       await proveListener(port, next.webPid);
+      warning = exposureWarning(port, await exposedAddresses(port));
+      if (warning && proxy.requireLoopback) throw new Error(`${warning} (refused: proxy.require_loopback is true)`);
     }
   } catch (error) {
     const output = next.outputTail().trim();
@@ -70,5 +78,5 @@ export async function switchRelease(input: SwitchInput): Promise<SwitchResult | 
     await proxy.waitIdle(old.port, proxy.drainMs);
     await old.stop(Math.max(1000, proxy.drainMs - (Date.now() - drainStarted)));
   }
-  return { port, switch_ms: switchMs, drain_s: (Date.now() - drainStarted) / 1000 };
+  return { port, switch_ms: switchMs, drain_s: (Date.now() - drainStarted) / 1000, ...(warning ? { warning } : {}) };
 }

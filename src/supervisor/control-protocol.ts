@@ -88,6 +88,8 @@ export const appStatusSchema = z.looseObject({
   domains: z.array(z.string()),
   /** Behind the proxy: the internal port of the live release's web process. */
   live_port: z.number().optional(),
+  /** The live web process listens beyond loopback on its internal port (a warning). */
+  exposed: z.string().optional(),
   processes: z.array(processStatusSchema),
   litestream: z.union([
     processStatusSchema.extend({ replicating: z.boolean() }),
@@ -147,7 +149,7 @@ export const supervisorStatusSchema = z.looseObject({
 export type SupervisorStatus = z.infer<typeof supervisorStatusSchema>;
 
 /** A switch behind the proxy: how long the upstream change took, and the old release's drain. */
-const switchFields = { switch_ms: z.number().optional(), drain_s: z.number().optional() };
+const switchFields = { switch_ms: z.number().optional(), drain_s: z.number().optional(), warning: z.string().optional() };
 
 export const activateRequestSchema = z.object({
   release: z.string().optional(),

@@ -36,6 +36,7 @@ export function unitProxy(door: FrontDoor, healthCheck: ((spec: AppSpec, port?: 
     forget: (app) => door.forget(app),
     waitIdle: (port, timeoutMs) => door.waitUpstreamIdle(port, timeoutMs),
     drainMs: parseDuration(door.proxy.graceful_timeout) ?? DEFAULT_DRAIN_MS,
+    requireLoopback: door.proxy.require_loopback,
     ...(healthCheck ? { healthCheck: (spec: AppSpec, port: number) => healthCheck(spec, port) } : {}),
   };
 }

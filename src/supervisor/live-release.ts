@@ -30,6 +30,8 @@ export interface LiveReleaseDeps {
  * proxy switched blue/green (a new set on the idle internal port, health-checked, then made live).
  */
 export class LiveRelease {
+  /** The live web process's listener beyond loopback (blue-green.ts), shown in status. */
+  private exposed: { port: number; warning: string } | undefined;
   private live: ReleaseProcessSet | undefined;
 
   constructor(private readonly deps: LiveReleaseDeps) {}
@@ -52,11 +54,12 @@ export class LiveRelease {
     return this.live?.states() ?? [];
   }
 
-  status(): { release: string | undefined; live_port: number | undefined; processes: ProcessStatus[] } {
+  status(): { release: string | undefined; live_port: number | undefined; processes: ProcessStatus[]; exposed?: string } {
     return {
       release: this.live ? posix.basename(this.live.releaseDir) : undefined,
       live_port: this.deps.proxy ? this.live?.port : undefined,
       processes: this.live?.status() ?? [],
+      ...(this.exposed && this.live?.port === this.exposed.port ? { exposed: this.exposed.warning } : {}),
     };
   }
 
@@ -102,7 +105,7 @@ export class LiveRelease {
   async switchTo(releaseDir: string, afterSwitch?: () => Promise<void>): Promise<SwitchResult | undefined> {
     const proxy = this.deps.proxy;
     if (!proxy) throw new Error("internal: switchTo without a proxy");
-    return switchRelease({
+    const result = await switchRelease({
       proxy,
       spec: this.deps.spec,
       start: (port) => this.startSet(releaseDir, port),
@@ -114,6 +117,9 @@ export class LiveRelease {
       },
       ...(afterSwitch ? { afterSwitch } : {}),
     });
+    this.exposed = result?.warning ? { port: result.port, warning: result.warning } : undefined;
+    if (result?.warning) this.deps.ctx.log.warn({ event: "web.exposed", app: this.deps.spec.name, port: result.port }, result.warning);
+    return result;
   }
 
   async stop(): Promise<void> {

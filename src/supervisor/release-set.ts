@@ -2,6 +2,7 @@ import { join } from "node:path";
 import type { AppSpec } from "../config/schema.js";
 import type { AppPaths } from "../config/paths.js";
 import { shellArgs } from "../apps/process-env.js";
+import { stopSignalOf } from "../apps/stop-signal.js";
 import { SupervisedProcess, type ChildDeps, type ProcessState, type ProcessStatus } from "./supervised-process.js";
 
 export interface ReleaseSetInput {
@@ -64,8 +65,8 @@ export class ReleaseProcessSet {
   }
 
   /**
-   * Workers stop at once; the web process gets SIGTERM and `drainMs` to finish the requests it accepted
-   * before the switch (gunicorn's graceful shutdown), then SIGKILL.
+   * Workers stop at once; the web process gets its stop signal (SIGTERM; uwsgi SIGINT) and `drainMs` to finish
+   * the requests it accepted before the switch (gunicorn's graceful shutdown), then SIGKILL.
    */
   async stop(drainMs?: number): Promise<void> {
     // A start in flight starts no further process from here on; the one it is starting is in the map.
@@ -89,6 +90,7 @@ export class ReleaseProcessSet {
           env: input.env,
           logPath: join(input.paths.logs, `${type}.log`),
           display: command,
+          stopSignal: stopSignalOf(input.spec, type, command),
           ...(input.blueGreen ? { recordKey: `${type}.${input.port}` } : {}),
         },
         deps,

@@ -22,6 +22,8 @@ export interface ChildSpec {
   display: string;
   /** Name of its process record when two processes of one type run at once (blue/green); default: type. */
   recordKey?: string;
+  /** The signal it stops gracefully on (uwsgi: SIGINT); default SIGTERM. */
+  stopSignal?: NodeJS.Signals;
 }
 
 export interface ChildDeps {
@@ -108,7 +110,7 @@ export class SupervisedProcess {
     });
   }
 
-  /** `graceMs`: how long it may finish its work after SIGTERM (an old web process draining its requests). */
+  /** `graceMs`: how long it may finish its work after its stop signal (an old web process draining its requests). */
   async stop(graceMs = this.deps.graceMs): Promise<void> {
     this.wanted = false;
     this.timer?.cancel();
@@ -120,7 +122,7 @@ export class SupervisedProcess {
     }
     // A child being started is ended at once; its start finishes (marking nothing running) before this returns.
     const pid = this.pid;
-    const ended = pid === undefined ? undefined : killGroup(pid, graceMs);
+    const ended = pid === undefined ? undefined : killGroup(pid, graceMs, this.spec.stopSignal);
     await this.launching?.catch(() => undefined);
     await ended;
     await this.exited;

@@ -110,7 +110,11 @@ describe("a Django 5.2 project from PyPI, unmodified", () => {
       await repo.commit("Django 6", { "requirements.txt": "Django>=6,<6.1\n" });
       const bad = await runCli(home, ["app", "check", "shop"], { env, timeoutMs: 170_000 });
       expect(bad.exitCode).toBe(1);
-      expect(bad.stdout).toMatch(/^FAIL\s+requirements resolve: pip cannot resolve requirements\.txt for python3: ERROR: .*Django/m);
+      // The interpreter as resolved (python3 on PATH: nothing in the repository asks for a version), by its path.
+      expect(bad.stdout).toMatch(
+        /^ok\s+python: (\S+\/python3) \(3\.\d+\.\d+; python3 on PATH \(no python\.version, runtime\.txt or \.python-version\)\)$/m,
+      );
+      expect(bad.stdout).toMatch(/^FAIL\s+requirements resolve: pip cannot resolve requirements\.txt for \S+\/python3: ERROR: .*Django/m);
     },
   );
 

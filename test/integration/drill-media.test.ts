@@ -67,7 +67,20 @@ afterAll(async () => {
 });
 
 describe("drill: files the restored database references are in the replica", () => {
+  it("warns, without failing, about a referenced file the live host lacks as well (it was never there to replicate)", async () => {
+    const { exitCode, result, stdout } = await drill();
+    expect(checkOf(result, "media_references")).toEqual({
+      name: "media_references",
+      ok: true,
+      detail:
+        "1 referenced files are all in the replica; warning: 1 missing on the live host as well (never uploaded or deleted; drills.media_references.ignore silences them): uploads/missing photo.jpg (notes.Attachment.file)",
+    });
+    expect(exitCode, stdout).toBe(0);
+  });
+
   it("fails naming the referenced file the replica does not hold, with the model field that references it", async () => {
+    // On the live host, just written: not yet shipped, and not late for media freshness.
+    await writeFile(join(media, "uploads", "missing photo.jpg"), "the photo");
     const { exitCode, result } = await drill();
     expect(exitCode).toBe(1);
     expect(checkOf(result, "media_references")).toEqual({

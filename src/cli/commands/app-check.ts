@@ -11,6 +11,7 @@ import { fetchMirror, materialise, refCandidates, resolveCommit } from "../../de
 import { installerCacheEnv } from "../../deploy/installer.js";
 import { preflightFindings, releaseFacts, type Finding } from "../../django/preflight.js";
 import { checkRequirementsResolve } from "../../django/requirements-check.js";
+import { pythonFinding } from "../../deploy/python-finding.js";
 
 const MARK = { ok: "ok  ", info: "info", warning: "warn", error: "FAIL" } as const;
 
@@ -36,7 +37,10 @@ export async function appCheck(name: string, options: { ref?: string }, deps: De
       ];
     } else {
       findings = preflightFindings(spec, await releaseFacts(spec, release, await readAppEnv(deps.paths, name)));
-      findings.push(await checkRequirementsResolve(ctx.run, spec, release, installerCacheEnv(deps.paths, deps.env)));
+      const python = await pythonFinding(ctx, spec, release);
+      findings.push(python.finding);
+      if (python.path)
+        findings.push(await checkRequirementsResolve(ctx.run, python.path, release, installerCacheEnv(deps.paths, deps.env)));
     }
     findings = findings.map((f) => ({ ...f, detail: f.detail.replaceAll(release, "<release>") }));
     const failed = findings.some((f) => f.level === "error");

@@ -10,6 +10,7 @@ import { callControl } from "../../supervisor/control-client.js";
 import { HostctlError } from "../../lib/errors.js";
 import { appDomains } from "../../config/domains.js";
 import { ensureSecretKey } from "../../apps/release-env.js";
+import { pickAppPort } from "../../apps/pick-port.js";
 import { SECRET_KEY_VAR, SHIM_OVERRIDES, usesShim } from "../../django/shim.js";
 import type { AppSpec } from "../../config/schema.js";
 
@@ -110,9 +111,12 @@ export function appInputFromFlags(name: string, o: AppAddOptions): AppSpecInput 
 
 export async function appAdd(name: string, options: AppAddOptions, deps: Deps): Promise<CommandResult> {
   const host = await loadHostConfig(deps.paths);
+  const picked = options.port === undefined ? await pickAppPort(host, await loadApps(deps.paths)) : undefined;
+  if (options.port === undefined && picked === undefined)
+    throw new HostctlError("PORT_IN_USE", "no free port between 8001 and 9999 for the app", { hint: "give one: --port N", exitCode: 1 });
   let spec;
   try {
-    spec = await addApp(deps.paths, host, appInputFromFlags(name, options));
+    spec = await addApp(deps.paths, host, appInputFromFlags(name, picked === undefined ? options : { ...options, port: String(picked) }));
   } catch (error) {
     throw asArgumentError(error, FLAGS);
   }
@@ -132,7 +136,7 @@ export async function appAdd(name: string, options: AppAddOptions, deps: Deps): 
         ? `hostctl up is running: it restores, deploys ${spec.branch} and starts ${spec.name} now (hostctl status); env: hostctl env set ${spec.name} KEY=VALUE …, then hostctl restart ${spec.name}`
         : `warning: the running hostctl up did not take ${spec.name} on (${loaded.error}): restart it to supervise the app`;
   return {
-    text: `added ${spec.name} (${spec.kind}, ${spec.repo}@${spec.branch}, port ${spec.port}, databases: ${dbs})${secret ? `\ngenerated ${SECRET_KEY_VAR} in apps/${spec.name}/env (0600)` : ""}${jobLines.map((l) => `\n${l}`).join("")}\n${next}`,
+    text: `added ${spec.name} (${spec.kind}, ${spec.repo}@${spec.branch}, port ${spec.port}${picked === undefined ? "" : " (picked: --port not given)"}, databases: ${dbs})${secret ? `\ngenerated ${SECRET_KEY_VAR} in apps/${spec.name}/env (0600)` : ""}${jobLines.map((l) => `\n${l}`).join("")}\n${next}`,
     data: { ...spec, supervised: loaded !== undefined && loaded.status < 300 },
   };
 }

@@ -39,6 +39,6 @@ export async function control(action: "restart" | "stop" | "start", name: string
   const switched =
     body.switch_ms === undefined
       ? ""
-      : `; switch: upstream changed in ${body.switch_ms} ms; old release drained in ${(body.drain_s ?? 0).toFixed(1)} s`;
+      : `; switch: upstream changed in ${body.switch_ms} ms; old release drained in ${(body.drain_s ?? 0).toFixed(1)} s${body.warning ? `\nwarning: ${body.warning}` : ""}`;
   return { text: `${name}: ${reloaded}${body.state}${body.reason ? ` (${body.reason})` : ""}${switched}`, data: body };
 }

@@ -27,6 +27,7 @@ export interface InitOptions {
   acmeEmail?: string;
   proxyBind?: string;
   statusDomain?: string;
+  internalPortBase?: string;
   force?: boolean;
 }
 
@@ -42,6 +43,7 @@ const FLAGS = {
   "proxy.acme_email": "--acme-email",
   "proxy.bind": "--proxy-bind",
   "proxy.status.domain": "--status-domain",
+  "proxy.internal_port_base": "--internal-port-base",
 };
 
 async function checkCredentialsFile(file: string): Promise<void> {
@@ -65,7 +67,8 @@ export function proxyInput(o: InitOptions): { proxy?: Record<string, unknown> } 
     o.tls === undefined &&
     o.acmeEmail === undefined &&
     o.proxyBind === undefined &&
-    o.statusDomain === undefined
+    o.statusDomain === undefined &&
+    o.internalPortBase === undefined
   )
     return {};
   return {
@@ -76,6 +79,7 @@ export function proxyInput(o: InitOptions): { proxy?: Record<string, unknown> } 
       ...(o.acmeEmail === undefined ? {} : { acme_email: o.acmeEmail }),
       ...(o.proxyBind === undefined ? {} : { bind: o.proxyBind }),
       ...(o.statusDomain === undefined ? {} : { status: { domain: o.statusDomain } }),
+      ...(o.internalPortBase === undefined ? {} : { internal_port_base: numberOrText(o.internalPortBase) }),
     },
   };
 }

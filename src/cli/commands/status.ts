@@ -150,7 +150,7 @@ export async function status(deps: Deps): Promise<CommandResult> {
       mediaLagText(a),
       drillText(a.last_drill, now),
       a.release ?? "-",
-      a.reason ?? "",
+      a.reason ?? (a.exposed ? "warning: web listens beyond loopback (status --json: exposed)" : ""),
     ]),
   ];
   return {

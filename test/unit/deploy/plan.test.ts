@@ -40,18 +40,12 @@ describe("planDeploy", () => {
 });
 
 describe("releaseCommands", () => {
-  it("runs migrate and, alongside it, collectstatic with the release's venv Python for django", () => {
+  it("runs migrate with the release's venv Python for django (collectstatic runs at build)", () => {
     expect(releaseCommands(spec(), { web: "gunicorn x" }, "/h/apps/blog/releases/r1")).toEqual([
       {
         display: "manage.py migrate --noinput",
         file: "/h/apps/blog/releases/r1/.venv/bin/python",
         args: ["manage.py", "migrate", "--noinput"],
-      },
-      {
-        display: "manage.py collectstatic --noinput",
-        file: "/h/apps/blog/releases/r1/.venv/bin/python",
-        args: ["manage.py", "collectstatic", "--noinput"],
-        alongside: true,
       },
     ]);
   });

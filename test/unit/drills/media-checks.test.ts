@@ -26,6 +26,46 @@ describe("checkMediaReferences", () => {
   });
 });
 
+describe("checkMediaReferences with the live host and ignore globs", () => {
+  const refs = {
+    references: [
+      ["documents/brochure.pdf", "wagtaildocs.Document.file"],
+      ["documents/menu.pdf", "wagtaildocs.Document.file"],
+      ["original_images/boat.png", "wagtailimages.Image.file"],
+    ] as [string, string][],
+    skipped: [],
+    errors: [],
+  };
+
+  it("warns, without failing, about referenced files missing on the live host as well, naming them", () => {
+    const result = checkMediaReferences(refs, new Set(["original_images/boat.png"]), { live: new Set(["original_images/boat.png"]) });
+    expect(result.ok).toBe(true);
+    expect(result.detail).toBe(
+      "1 referenced files are all in the replica; warning: 2 missing on the live host as well (never uploaded or deleted; drills.media_references.ignore silences them): documents/brochure.pdf (wagtaildocs.Document.file), documents/menu.pdf (wagtaildocs.Document.file)",
+    );
+  });
+
+  it("fails for a file the live host has but the replica lacks", () => {
+    const result = checkMediaReferences(refs, new Set(), { live: new Set(["original_images/boat.png"]) });
+    expect(result.ok).toBe(false);
+    expect(result.detail).toMatch(
+      /^1 of 1 referenced files are not in the replica: original_images\/boat.png \(wagtailimages.Image.file\); warning: 2 missing/,
+    );
+  });
+
+  it("fails for every absent file when there is no live host to compare with", () => {
+    expect(checkMediaReferences(refs, new Set(["original_images/boat.png"])).ok).toBe(false);
+  });
+
+  it("does not look for files matching drills.media_references.ignore", () => {
+    const result = checkMediaReferences(refs, new Set(["original_images/boat.png"]), { ignore: ["documents/**"] });
+    expect(result).toMatchObject({
+      ok: true,
+      detail: "1 referenced files are all in the replica; 2 ignored by drills.media_references.ignore",
+    });
+  });
+});
+
 describe("checkMediaFreshness", () => {
   const now = new Date("2026-01-01T00:10:00Z");
   const at = (secondsAgo: number) => ({ size: 10, mtimeMs: now.getTime() - secondsAgo * 1000 });

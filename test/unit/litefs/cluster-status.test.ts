@@ -31,7 +31,7 @@ describe("LiteFS positions and argv", () => {
     ]);
   });
 
-  it("runs no migration on a replica: only collectstatic", () => {
+  it("runs no release phase on a replica (collectstatic ran at build)", () => {
     const spec = validateAppSpec(
       { name: "blog", repo: "/r", port: 8001, replication: "litefs", databases: [{ path: "db.sqlite3" }] },
       "app.yml",
@@ -44,11 +44,8 @@ describe("LiteFS positions and argv", () => {
       "replica:\n  url: file:///b\nlitefs:\n  node: web-1\n  role: candidate\n  advertise: http://10.0.0.1\n",
       "hostctl.yml",
     );
-    const commands = [
-      { display: "manage.py migrate --noinput", file: "py", args: ["manage.py", "migrate", "--noinput"] },
-      { display: "manage.py collectstatic --noinput", file: "py", args: ["manage.py", "collectstatic", "--noinput"], alongside: true },
-    ];
-    expect(litefsReleaseCommands(spec, replica, commands).map((c) => c.display)).toEqual(["manage.py collectstatic --noinput"]);
+    const commands = [{ display: "manage.py migrate --noinput", file: "py", args: ["manage.py", "migrate", "--noinput"] }];
+    expect(litefsReleaseCommands(spec, replica, commands)).toEqual([]);
     expect(litefsReleaseCommands(spec, primary, commands)).toEqual(commands);
   });
 });
