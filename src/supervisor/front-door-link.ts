@@ -22,10 +22,11 @@ export function frontDoorView(units: Iterable<AppUnit>): AppView[] {
   }));
 }
 
-/** Pure: what the 503 page of an app in this state says; a failed boot that is retried (replica unreachable) is starting. */
+/** Pure: what the 503 page of an app in this state says; a boot that is retried (replica unreachable) is starting. */
 export function downOf(state: AppState, retrying = false): AppDown {
   if (state === "stopped") return "stopped";
-  if (state === "failed" && retrying) return "starting";
+  // A boot retried after an unreachable replica waits; one refused to protect data fails; both are retried.
+  if ((state === "failed" || state === "waiting") && retrying) return "starting";
   return state === "failed" || state === "crashloop" || state === "waiting" ? "unavailable" : "starting";
 }
 

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { execa } from "execa";
 import { fileURLToPath } from "node:url";
+import { INTERNAL_PORT_SPAN } from "../../src/config/rules.js";
 
 export const CLI = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -46,9 +47,14 @@ function metricsPortBase(): number {
   return reservedPortBase(100);
 }
 
+const PROXY_FLAGS = ["--http-port", "--https-port", "--tls", "--acme-email", "--proxy-bind", "--status-domain"];
+
 function withMetricsPorts(args: string[]): string[] {
-  if (args[0] !== "init" || args.includes("--metrics-port-base")) return args;
-  return [...args, "--metrics-port-base", String(metricsPortBase())];
+  if (args[0] !== "init") return args;
+  const metrics = args.includes("--metrics-port-base") ? [] : ["--metrics-port-base", String(metricsPortBase())];
+  // The default internal ports (18000) could overlap a metrics range from the pool, which init refuses.
+  const proxy = args.some((a) => PROXY_FLAGS.includes(a)) && !args.includes("--internal-port-base");
+  return [...args, ...metrics, ...(proxy ? ["--internal-port-base", String(reservedPortBase(INTERNAL_PORT_SPAN))] : [])];
 }
 
 /** Runs the built CLI as a user would: a subprocess, against a temp home. */

@@ -3,8 +3,7 @@ import { request as httpRequest } from "node:http";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseDocument } from "yaml";
-import { INTERNAL_PORT_SPAN } from "../../src/config/rules.js";
-import { reservedPortBase, runCli, type CliResult } from "./cli.js";
+import { runCli, type CliResult } from "./cli.js";
 import { freePort } from "./apps.js";
 import { caddyBinary } from "./tools.js";
 
@@ -82,8 +81,6 @@ export async function initWithFrontDoor(
   if (init.exitCode === 0) {
     const file = join(home, "hostctl.yml");
     const doc = parseDocument(await readFile(file, "utf8"));
-    // Internal ports below the ephemeral range, so a port another test picks never lands on one.
-    doc.setIn(["proxy", "internal_port_base"], reservedPortBase(INTERNAL_PORT_SPAN));
     doc.setIn(["proxy", "caddy"], caddyBinary());
     doc.setIn(["proxy", "graceful_timeout"], "10s");
     await writeFile(file, doc.toString());

@@ -156,6 +156,7 @@ describe("the 503 page of an app that is not serving", () => {
     for (const state of ["starting", "restoring", "deploying"] as const) expect(page(state)).toContain("<h1>blog is starting</h1>");
     // A boot that failed and is retried (its replica unreachable) starts once it can.
     expect(page("failed", true)).toContain("<h1>blog is starting</h1>");
+    expect(page("waiting", true)).toContain("<h1>blog is starting</h1>");
     expect(page("stopped")).toContain("<h1>blog is stopped</h1>");
     for (const state of ["failed", "crashloop", "waiting"] as const) expect(page(state)).toContain("<h1>blog is unavailable</h1>");
   });
