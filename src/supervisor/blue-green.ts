@@ -55,18 +55,16 @@ export async function switchRelease(input: SwitchInput): Promise<SwitchResult | 
       // The answer must have come from the web process just started, not from a stray holding the idle port.
       await proveListener(port, next.webPid);
       warning = exposureWarning(port, await exposedAddresses(port));
-      if (warning && proxy.requireLoopback) throw new Error(`${warning} (refused: proxy.require_loopback is true)`);
     }
   } catch (error) {
-    const output = next.outputTail().trim();
+    const output = next.outputTail();
     await next.stop();
-    throw new HostctlError(
-      "DEPLOY_FAILED",
-      `the new release of ${spec.name} failed its health check on 127.0.0.1:${port}: ${errorMessage(error)}; its processes were stopped and the live release kept serving${output ? `\noutput of the new web process (last lines):\n${output.split("\n").slice(-20).join("\n")}` : ""}`,
-      {
-        hint: `run: hostctl logs ${spec.name} --process web`,
-      },
-    );
+    throw failed(spec.name, `failed its health check on 127.0.0.1:${port}: ${errorMessage(error)}`, output);
+  }
+  if (warning && proxy.requireLoopback) {
+    const output = next.outputTail();
+    await next.stop();
+    throw failed(spec.name, `was refused because proxy.require_loopback is true in hostctl.yml: ${warning}`, output);
   }
   const switchMs = await proxy.switchTo(spec.name, port, next.releaseDir);
   const old = input.swap(next);
@@ -79,4 +77,13 @@ export async function switchRelease(input: SwitchInput): Promise<SwitchResult | 
     await old.stop(Math.max(1000, proxy.drainMs - (Date.now() - drainStarted)));
   }
   return { port, switch_ms: switchMs, drain_s: (Date.now() - drainStarted) / 1000, ...(warning ? { warning } : {}) };
+}
+
+function failed(app: string, why: string, outputTail: string): HostctlError {
+  const output = outputTail.trim();
+  return new HostctlError(
+    "DEPLOY_FAILED",
+    `the new release of ${app} ${why}; its processes were stopped and the live release kept serving${output ? `\noutput of the new web process (last lines):\n${output.split("\n").slice(-20).join("\n")}` : ""}`,
+    { hint: `run: hostctl logs ${app} --process web` },
+  );
 }

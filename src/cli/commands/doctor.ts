@@ -14,7 +14,7 @@ import { proxyChecks } from "../../proxy/doctor-checks.js";
 import { caddyPaths } from "../../proxy/caddy-process.js";
 import { litefsChecks } from "../../litefs/doctor-checks.js";
 import { callControl } from "../../supervisor/control-client.js";
-import type { ProxyStatus } from "../../supervisor/control-protocol.js";
+import type { AppStatus, ProxyStatus } from "../../supervisor/control-protocol.js";
 import type { AppSpec } from "../../config/schema.js";
 import { appPaths } from "../../config/paths.js";
 import { diskSpace } from "../../lib/disk.js";
@@ -82,6 +82,7 @@ export async function doctor(deps: Deps): Promise<CommandResult> {
   const proxyRunning = proxyState?.state === "running" || proxyState?.state === "unresponsive";
   checks.push(...(await proxyChecks(host, apps, deps.run, deps.env.PATH, proxyRunning, caddyPaths(deps.paths))));
   if (proxyState && proxyState.state !== "off") checks.push(frontDoorAnswers(proxyState));
+  if (live?.ok === true) checks.push(...webListeners(live.body.apps, host.proxy?.require_loopback === true));
   checks.push(...(await litefsChecks(host, apps, deps.run, process.getuid?.())));
   const store = createReplicaStore(host, await readS3Credentials(host, deps.env));
   checks.push(
@@ -110,4 +111,15 @@ function frontDoorAnswers(proxy: ProxyStatus): Check {
     ? `; stalled and was restarted ${proxy.stall_restarts}× (last at ${proxy.last_stall_restart_at ?? "?"}): see hostctl logs --process caddy`
     : "";
   return { name, ok: true, detail: `admin API and HTTP listener answer${stalls}` };
+}
+
+/** Each live web process behind the proxy listens on loopback only; beyond it, a warning (a failure under require_loopback). */
+function webListeners(apps: readonly AppStatus[], requireLoopback: boolean): Check[] {
+  return apps
+    .filter((a) => a.live_port !== undefined)
+    .map((a) => {
+      const name = `web of ${a.name} on loopback only`;
+      if (!a.exposed) return { name, ok: true, detail: `127.0.0.1:${a.live_port ?? ""}` };
+      return { name, ok: !requireLoopback, detail: `${requireLoopback ? "" : "warning: "}${a.exposed}` };
+    });
 }

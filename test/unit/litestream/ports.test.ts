@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { validateAppSpec } from "../../../src/config/app.js";
 import { validateHostConfig } from "../../../src/config/host.js";
 import { assignMetricsPorts } from "../../../src/litestream/ports.js";
+import { HostctlError } from "../../../src/lib/errors.js";
 
 const host = validateHostConfig({ replica: { url: "file:///r" }, litestream: { metrics_port_base: 9430 } }, "hostctl.yml");
 const app = (name: string, port: number) => validateAppSpec({ name, repo: "/r.git", port, databases: [{ path: "db.sqlite3" }] }, "app.yml");
@@ -30,5 +31,24 @@ describe("assignMetricsPorts", () => {
       blog: 9430,
       shop: 9431,
     });
+  });
+
+  it("fits 100 apps and refuses the 101st naming the range, the setting and the limit (exit 2)", () => {
+    const apps = Array.from({ length: 100 }, (_, i) => app(`app${String(i).padStart(3, "0")}`, 8001 + i));
+    expect(
+      Object.values(assignMetricsPorts(host, apps, {}))
+        .sort((a, b) => a - b)
+        .at(-1),
+    ).toBe(9529);
+    const refuse = () => assignMetricsPorts(host, [...apps, app("one-more", 8200)], {});
+    expect(refuse).toThrow(/at most 100 apps: no Litestream metrics port left in 9430-9529 \(litestream\.metrics_port_base/);
+    const refusal = (() => {
+      try {
+        refuse();
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(refusal instanceof HostctlError && [refusal.code, refusal.exitCode]).toEqual(["CONFIG_INVALID", 2]);
   });
 });
