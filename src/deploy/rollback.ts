@@ -1,10 +1,11 @@
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { HostContext } from "../host/context.js";
 import { appPaths, type AppPaths } from "../config/paths.js";
 import { appendDeployEvent } from "./deploy-history.js";
 import type { AppSpec } from "../config/schema.js";
 import { HostctlError } from "../lib/errors.js";
-import { writeJsonFile } from "../lib/json-file.js";
+import { readJsonFile, writeJsonFile } from "../lib/json-file.js";
 import { acquireDeployLock } from "./lock.js";
 import { guardRollbackMigrations } from "./migration-guard.js";
 import { proveTemporarily } from "./prove.js";
@@ -100,6 +101,8 @@ export async function rollbackApp(spec: AppSpec, ctx: HostContext, options: Roll
       });
     let gap: number | undefined;
     let summary: string | undefined;
+    // Written before the switch: a poll that sees the older release live also sees the commit to leave alone.
+    const putBack = await recordRolledBack(app, releases.find((r) => r.id === current)?.commit, current, target.id, ctx.clock.now());
     try {
       if (supervisor) {
         await runStep("activate", steps, progress, async () => {
@@ -126,6 +129,7 @@ export async function rollbackApp(spec: AppSpec, ctx: HostContext, options: Roll
         });
       }
     } catch (error) {
+      await putBack();
       if (error instanceof StepFailure) await event(error);
       if (error instanceof StepFailure)
         throw new HostctlError("DEPLOY_FAILED", failureMessage(spec.name, error).replace(/^deploy/, "rollback"), {
@@ -135,12 +139,6 @@ export async function rollbackApp(spec: AppSpec, ctx: HostContext, options: Roll
       throw error;
     }
     await event();
-    const fromCommit = releases.find((r) => r.id === current)?.commit;
-    if (fromCommit) {
-      // Deploys by polling leave this commit alone until the branch moves (see pollOnce).
-      const record: RolledBack = { from_release: current ?? "", from_commit: fromCommit, to: target.id, at: ctx.clock.now().toISOString() };
-      await writeJsonFile(rolledBackPath(app), record);
-    }
     return {
       app: spec.name,
       from: current,
@@ -153,4 +151,23 @@ export async function rollbackApp(spec: AppSpec, ctx: HostContext, options: Roll
   } finally {
     await lock.release();
   }
+}
+
+/**
+ * Deploys by polling leave the commit rolled away from alone until the branch moves (see pollOnce).
+ * Returns what puts the earlier record back, for a rollback that did not switch.
+ */
+async function recordRolledBack(
+  app: AppPaths,
+  fromCommit: string | undefined,
+  current: string | undefined,
+  to: string,
+  now: Date,
+): Promise<() => Promise<void>> {
+  if (!fromCommit) return () => Promise.resolve();
+  const path = rolledBackPath(app);
+  const earlier = await readJsonFile<RolledBack>(path);
+  const record: RolledBack = { from_release: current ?? "", from_commit: fromCommit, to, at: now.toISOString() };
+  await writeJsonFile(path, record);
+  return () => (earlier ? writeJsonFile(path, earlier) : rm(path, { force: true }));
 }
