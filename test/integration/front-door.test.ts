@@ -302,9 +302,10 @@ describe("the front door (real Caddy, loopback)", () => {
 
   it("answers 503 with Retry-After while an app is stopped, and serves it again once started", async () => {
     expect((await runCli(home, ["stop", "plain"])).exitCode).toBe(0);
-    const stopped = await waitFor("503 for the stopped app", async () => {
+    // Until the config naming it stopped is loaded, a request finds the relay's port refused: "is starting".
+    const stopped = await waitFor("the stopped app's 503 page", async () => {
       const a = await frontRequest({ host: "127.0.0.1", port: plainPort, path: "/" }).catch(() => undefined);
-      return a?.status === 503 ? a : undefined;
+      return a?.status === 503 && a.body.includes("plain is stopped") ? a : undefined;
     });
     expect(stopped.headers["retry-after"]).toBe("5");
     expect(stopped.body).toContain("plain is stopped");
