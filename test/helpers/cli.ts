@@ -25,7 +25,8 @@ const EPHEMERAL_LOW = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_rang
  */
 const RANGE_COUNT = Math.floor((EPHEMERAL_LOW - 10_000) / 100) - 1;
 const WORKER_SLOTS = 4;
-const worker = (Number(process.env.VITEST_POOL_ID) || 1) % WORKER_SLOTS;
+// HOSTCTL_TEST_SLOT_OFFSET moves a second run on the same machine (a developer's, beside CI) to other slices.
+const worker = ((Number(process.env.VITEST_POOL_ID) || 1) + (Number(process.env.HOSTCTL_TEST_SLOT_OFFSET) || 0)) % WORKER_SLOTS;
 const perWorker = Math.floor(RANGE_COUNT / WORKER_SLOTS);
 let nextRange = Math.floor(Math.random() * perWorker);
 
