@@ -108,8 +108,8 @@ describe.each(ENGINES)("restore-on-boot (Litestream %s)", (line) => {
       /db\.sqlite3 is missing and its replica cannot be read, so the app is not started: cannot reach the replica.*; next try in \d+ s$/,
     );
     expect(Date.parse(failed.next_retry_at ?? "")).toBeGreaterThan(Date.now() - 1000);
-    const text = await runCli(home, ["status"]);
-    expect(text.stdout).toMatch(/shop\s+waiting/);
+    // Retries come every ~1 s here, so the table may catch one under way: wait for it to show the wait.
+    await waitFor("`status` to show the app waiting", async () => /shop\s+waiting/.test((await runCli(home, ["status"])).stdout));
     expect(failed.processes).toEqual([]);
     expect(await exists(join(home, "apps", "shop", "data", "db.sqlite3"))).toBe(false);
     expect(await exists(stray)).toBe(true);
