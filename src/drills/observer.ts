@@ -12,6 +12,7 @@ import type { AppLoop } from "../lib/loop.js";
 import { engineOf } from "../litestream/engine-v03.js";
 import { LagTracker, type ReplicaLag } from "../litestream/lag.js";
 import { StallWatch } from "../litestream/stall.js";
+import { markUnsynced } from "../litestream/scrape.js";
 import { readScrapeTarget } from "../litestream/target.js";
 import type { AppFacts, AppStatus } from "../supervisor/control-protocol.js";
 import { CANARY_INTERVAL_MS, touchCanary } from "./canary.js";
@@ -192,10 +193,12 @@ export class DrillsObserver implements AppLoop<ObservedApp> {
         ]),
       );
       observed.lag = observed.tracker.observe(
-        await engineOf(ctx).scrape(
-          { ...(await readScrapeTarget(app.paths.litestreamConfig, port)), log: join(app.paths.logs, "litestream.log") },
-          ctx.store,
-          bases,
+        await markUnsynced(
+          await engineOf(ctx).scrape(
+            { ...(await readScrapeTarget(app.paths.litestreamConfig, port)), log: join(app.paths.logs, "litestream.log") },
+            ctx.store,
+            bases,
+          ),
         ),
         now,
       );

@@ -25,6 +25,8 @@ export interface DbPositions {
    * local LTX file of the first TXID past the replica's). Then the lag is read from it, not from scrape times.
    */
   oldestUnshippedMs?: number;
+  /** The database exists but Litestream has not synced it yet (syncs 0): nothing in it is known shipped. */
+  unsynced?: boolean;
 }
 
 export interface ReplicaLag {
@@ -56,6 +58,7 @@ export class LagTracker {
   observe(scrape: readonly DbPositions[], now: Date): ReplicaLag[] {
     const nowMs = now.getTime();
     return scrape.map((db) => {
+      if (db.unsynced) return this.unsyncedSince(db, nowMs);
       const replica = slowestReplica(db);
       if (db.oldestUnshippedMs !== undefined) return this.dated(db, replica, nowMs);
       let queue = this.pending.get(db.db) ?? [];
@@ -90,6 +93,15 @@ export class LagTracker {
       const since = this.pending.get(db)?.[0]?.firstSeenMs ?? seenMs;
       return { db, behind: true, lag_s: Math.max(MIN_BEHIND_S, (now.getTime() - since) / 1000) };
     });
+  }
+
+  /** Before Litestream's first sync the replica's position means nothing: behind since first seen so. */
+  private unsyncedSince(db: DbPositions, nowMs: number): ReplicaLag {
+    const queue = this.pending.get(db.db) ?? [];
+    if (queue.length === 0) this.pending.set(db.db, [{ position: db.shadow, firstSeenMs: nowMs }]);
+    this.lastSeen.set(db.db, nowMs);
+    const since = queue[0]?.firstSeenMs ?? nowMs;
+    return { db: db.db, behind: true, lag_s: Math.max(MIN_BEHIND_S, (nowMs - since) / 1000) };
   }
 
   private dated(db: DbPositions, replica: Position, nowMs: number): ReplicaLag {

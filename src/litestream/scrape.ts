@@ -1,3 +1,4 @@
+import { stat } from "node:fs/promises";
 import { get } from "node:http";
 import { HostctlError } from "../lib/errors.js";
 import type { DbPositions } from "./lag.js";
@@ -54,4 +55,12 @@ export async function scrapeLitestream(target: ScrapeTarget, timeoutMs = 2000): 
   const own = ownPositions(parseLitestreamMetrics(await fetchMetricsText(target.port, timeoutMs)), target);
   const meta = new Map(target.databases.map((db) => [db.path, metaDirV03(db.path, db.metaPath)]));
   return Promise.all(own.map((db) => exactShadowV03(db, meta.get(db.db) ?? metaDirV03(db.db))));
+}
+
+/**
+ * Marks the databases Litestream has not synced yet although they exist: until its first sync a scrape
+ * says nothing about the replica (0.5 read an empty replica as caught up while its first upload hung).
+ */
+export async function markUnsynced(dbs: readonly DbPositions[]): Promise<DbPositions[]> {
+  return Promise.all(dbs.map(async (db) => (db.syncs > 0 || !(await stat(db.db).catch(() => undefined)) ? db : { ...db, unsynced: true })));
 }

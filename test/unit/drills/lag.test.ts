@@ -85,4 +85,12 @@ describe("LagTracker", () => {
     tracker.observe(at([0, 100], [0, 100]), t(0));
     expect(tracker.stale(t(45))).toEqual([{ db: "/d/db.sqlite3", lag_s: 45, behind: true }]);
   });
+
+  it("counts a database Litestream has not synced yet as behind since first seen, though the positions match", () => {
+    const tracker = new LagTracker();
+    const unsynced = (s: number) => tracker.observe([{ ...at([0, 0], [0, 0])[0]!, syncs: 0, unsynced: true }], t(s))[0];
+    expect(unsynced(0)).toMatchObject({ behind: true });
+    expect(unsynced(12)).toEqual({ db: "/d/db.sqlite3", lag_s: 12, behind: true });
+    expect(tracker.observe(at([0, 4152], [0, 4152]), t(13))[0]).toMatchObject({ lag_s: 0, behind: false });
+  });
 });

@@ -1,7 +1,10 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { fetchMetricsText } from "../../../src/litestream/scrape.js";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fetchMetricsText, markUnsynced } from "../../../src/litestream/scrape.js";
 
 const servers: Server[] = [];
 afterEach(async () => {
@@ -39,5 +42,19 @@ describe("fetchMetricsText", () => {
     const port = await serve(200, "");
     await new Promise((resolve) => servers.pop()?.close(resolve));
     await expect(fetchMetricsText(port, 2000)).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
+
+describe("markUnsynced", () => {
+  it("marks an existing database with no sync yet, not a missing one nor a synced one", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "unsynced-"));
+    try {
+      await writeFile(join(dir, "a.sqlite3"), "");
+      const db = (name: string, syncs: number) => ({ db: join(dir, name), shadow: { index: 0, offset: 0 }, replicas: {}, syncs });
+      const marked = await markUnsynced([db("a.sqlite3", 0), db("a.sqlite3", 3), db("missing.sqlite3", 0)]);
+      expect(marked.map((d) => d.unsynced ?? false)).toEqual([true, false, false]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
