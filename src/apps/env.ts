@@ -6,13 +6,14 @@ import { refuseReservedEnv } from "./env-reserved.js";
 import { envSizeProblem } from "./env-size.js";
 import { HostctlError, usageError } from "../lib/errors.js";
 import { writeFileAtomic } from "../lib/fs.js";
+import { isMissing } from "../lib/fs-errors.js";
 
 export async function readAppEnv(paths: HostPaths, name: string): Promise<Record<string, string>> {
   try {
     const file = appPaths(paths, name).env;
     return parseEnvText(await readFile(file, "utf8"), file);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return {};
+    if (isMissing(error)) return {};
     throw error;
   }
 }

@@ -1,6 +1,7 @@
 import { chmod, mkdir } from "node:fs/promises";
 import type { AppPaths } from "../config/paths.js";
 import { refuseSymlinkedDirs } from "../lib/safe-path.js";
+import { isMissing } from "../lib/fs-errors.js";
 
 /**
  * Site data (users, password hashes, sessions) is owner-only. hostctl cannot choose the mode of every
@@ -15,16 +16,16 @@ export async function ensurePrivateDirs(app: AppPaths): Promise<void> {
     await chmod(dir, 0o700);
   }
   // app.yml may hold alert URLs (secrets); older versions wrote it 0644.
-  await chmod(app.spec, 0o600).catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== "ENOENT") throw error;
+  await chmod(app.spec, 0o600).catch((error: unknown) => {
+    if (!isMissing(error)) throw error;
   });
 }
 
 /** A database hostctl wrote (restored, created, snapshotted) and its -wal/-shm, where they exist: 0600. */
 export async function makeDatabasePrivate(path: string): Promise<void> {
   for (const file of [path, `${path}-wal`, `${path}-shm`]) {
-    await chmod(file, 0o600).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== "ENOENT") throw error;
+    await chmod(file, 0o600).catch((error: unknown) => {
+      if (!isMissing(error)) throw error;
     });
   }
 }

@@ -4,6 +4,7 @@ import type { z } from "zod";
 import { ConfigError, HostctlError, firstLine, type ConfigIssue } from "../lib/errors.js";
 import { writeFileAtomic } from "../lib/fs.js";
 import { redactUserInfo } from "../lib/redact-url.js";
+import { isMissing } from "../lib/fs-errors.js";
 
 export interface SourceFile {
   file: string;
@@ -141,7 +142,7 @@ export async function loadYamlWith<S extends z.ZodType>(schema: S, file: string,
   try {
     text = await readFile(file, "utf8");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+    if (isMissing(error)) {
       throw new HostctlError("CONFIG_MISSING", `${file} does not exist`, { exitCode: 2, hint, cause: error });
     }
     throw error;

@@ -1,6 +1,7 @@
 import { mkdir, open, readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { DrillResult } from "./result.js";
+import { isMissing } from "../lib/fs-errors.js";
 
 /**
  * Appends one drill as one line. A single write() with O_APPEND of a line under PIPE_BUF-ish sizes is
@@ -38,7 +39,7 @@ export async function readDrills(file: string, last?: number): Promise<DrillResu
   try {
     text = await readFile(file, "utf8");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    if (isMissing(error)) return [];
     throw error;
   }
   const all = parseDrills(text);

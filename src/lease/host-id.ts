@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { HostPaths } from "../config/paths.js";
 import { writeFileAtomic } from "../lib/fs.js";
+import { isMissing } from "../lib/fs-errors.js";
 
 export function hostIdPath(paths: HostPaths): string {
   return join(paths.home, "host-id");
@@ -27,7 +28,7 @@ export async function readHostId(paths: HostPaths): Promise<string | undefined> 
     const id = (await readFile(hostIdPath(paths), "utf8")).trim();
     return id === "" ? undefined : id;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    if (!isMissing(error)) throw error;
     return undefined;
   }
 }

@@ -1,11 +1,12 @@
 import { readFile } from "node:fs/promises";
 import { writeFileAtomic } from "./fs.js";
+import { isMissing } from "./fs-errors.js";
 
 export async function readJsonFile<T>(path: string): Promise<T | undefined> {
   try {
     return JSON.parse(await readFile(path, "utf8")) as T;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    if (isMissing(error)) return undefined;
     throw error;
   }
 }

@@ -1,6 +1,7 @@
 import { lstat, readlink } from "node:fs/promises";
 import { isAbsolute, relative, resolve } from "node:path";
 import { HostctlError } from "./errors.js";
+import { isMissing } from "./fs-errors.js";
 
 /** Pure: whether `path` is `root` itself or lies below it (lexically, after resolving `..`). */
 export function isInside(root: string, path: string): boolean {
@@ -27,8 +28,8 @@ export function pathInside(root: string, ...parts: string[]): string {
  */
 export async function refuseSymlinkedDirs(dirs: readonly string[]): Promise<void> {
   for (const dir of dirs) {
-    const info = await lstat(dir).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === "ENOENT") return undefined;
+    const info = await lstat(dir).catch((error: unknown) => {
+      if (isMissing(error)) return undefined;
       throw error;
     });
     if (!info?.isSymbolicLink()) continue;

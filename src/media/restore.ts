@@ -6,6 +6,7 @@ import { mediaPrefix, relativeTo } from "./keys.js";
 import { forEachLimit } from "../lib/pool.js";
 import { isSafeRelativePath, type FileStamp } from "./plan.js";
 import { mediaStatePath, readMediaState, writeMediaState } from "./state.js";
+import { isMissing } from "../lib/fs-errors.js";
 
 export interface MediaRestoreResult {
   /** Live media objects of the app that are now in the media directory, and their bytes. */
@@ -19,7 +20,7 @@ async function lstatOrUndefined(path: string) {
   try {
     return await lstat(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    if (isMissing(error)) return undefined;
     throw error;
   }
 }

@@ -2,6 +2,7 @@ import { lstat, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { isDatabaseName } from "../lib/database-files.js";
 import { isSafeRelativePath, type FileStamp } from "./plan.js";
+import { isMissingOrNotDir } from "../lib/fs-errors.js";
 
 /** Temp files of hostctl's own atomic writes (restoreMedia), half-written by definition. */
 const HOSTCTL_TEMP = /^\..+\.[0-9a-f]{8}\.tmp$/;
@@ -10,17 +11,12 @@ export function isHostctlTemp(name: string): boolean {
   return HOSTCTL_TEMP.test(name);
 }
 
-function isMissing(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException).code;
-  return code === "ENOENT" || code === "ENOTDIR";
-}
-
 async function walk(root: string, relative: string, out: Map<string, FileStamp>): Promise<void> {
   let entries;
   try {
     entries = await readdir(join(root, relative), { withFileTypes: true });
   } catch (error) {
-    if (isMissing(error)) return;
+    if (isMissingOrNotDir(error)) return;
     throw error;
   }
   for (const entry of entries) {
@@ -35,7 +31,7 @@ async function walk(root: string, relative: string, out: Map<string, FileStamp>)
         const info = await lstat(join(root, path));
         if (info.isFile()) out.set(path, { size: info.size, mtimeMs: Math.trunc(info.mtimeMs) });
       } catch (error) {
-        if (!isMissing(error)) throw error;
+        if (!isMissingOrNotDir(error)) throw error;
       }
     }
   }

@@ -9,6 +9,7 @@ import { scanMedia } from "./scan.js";
 import type { MediaState } from "./state.js";
 import { isDirectory, moveAside } from "./sync.js";
 import type { TreeWatcher } from "./watch.js";
+import { isMissingOrNotDir } from "../lib/fs-errors.js";
 
 /** What shipping one path needs of its MediaShipper. */
 export interface PathShipperDeps {
@@ -46,8 +47,8 @@ export class PathShipper {
     // lstat follows symlinks in the parents: a directory swapped for a link must not lead out of the media directory.
     const info = !(await hasPlainAncestors(this.mediaDir, path))
       ? undefined
-      : await lstat(join(this.mediaDir, path)).catch((error: NodeJS.ErrnoException) => {
-          if (error.code === "ENOENT" || error.code === "ENOTDIR") return undefined;
+      : await lstat(join(this.mediaDir, path)).catch((error: unknown) => {
+          if (isMissingOrNotDir(error)) return undefined;
           throw error;
         });
     if (info?.isDirectory()) return this.enterDirectory(claim, state);

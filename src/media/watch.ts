@@ -2,6 +2,7 @@ import { watch, type FSWatcher } from "node:fs";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { isSafeRelativePath } from "./plan.js";
+import { isMissingOrNotDir } from "../lib/fs-errors.js";
 
 /** What a tree watcher reports: a relative path that may have changed, or a directory it cannot watch. */
 export interface TreeWatchEvents {
@@ -51,8 +52,7 @@ export function watchTree(root: string, events: TreeWatchEvents): TreeWatcher {
         if (isSafeRelativePath(path)) events.changed(path);
       });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT" && (error as NodeJS.ErrnoException).code !== "ENOTDIR")
-        events.failed(relative, error as Error);
+      if (!isMissingOrNotDir(error)) events.failed(relative, error as Error);
       return false;
     }
     // The directory itself went away (deleted or moved): its parent reports the name, the shipper looks again.

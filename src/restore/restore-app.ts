@@ -15,6 +15,7 @@ import { locallyReplicated, readMarker } from "./markers.js";
 import { writeLitestreamConfigs } from "../litestream/config-files.js";
 import { loadApps } from "../apps/registry.js";
 import { refuseRenamedDatabase } from "./renamed-database.js";
+import { isMissing } from "../lib/fs-errors.js";
 
 export type DatabaseAction = "present" | "restored" | "fresh";
 
@@ -108,9 +109,9 @@ export async function setStaleDatabasesAside(spec: AppSpec, ctx: HostContext): P
  * every database hostctl has opened before: reading 20 bytes spares a sqlite3 process on every boot.
  */
 async function headerSaysWal(db: string): Promise<boolean> {
-  const file = await open(db, "r").catch((error: NodeJS.ErrnoException) => {
+  const file = await open(db, "r").catch((error: unknown) => {
     // A fresh database: the PRAGMA creates it.
-    if (error.code === "ENOENT") return undefined;
+    if (isMissing(error)) return undefined;
     throw error;
   });
   if (file === undefined) return false;

@@ -5,6 +5,7 @@ import { parseReplicaUrl, type ReplicaTarget } from "../config/replica.js";
 import { fileChunks, writeFileAtomic, writeStreamAtomic } from "../lib/fs.js";
 import type { S3Credentials } from "./credentials.js";
 import { replicaError } from "./errors.js";
+import { isMissing, isMissingOrNotDir } from "../lib/fs-errors.js";
 
 /** One object of a detailed listing: its location (key or path), size, last write and ETag (S3 only). */
 export interface ObjectInfo {
@@ -74,7 +75,7 @@ async function walk(dir: string, limit: number, out: string[]): Promise<void> {
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT" || (error as NodeJS.ErrnoException).code === "ENOTDIR") return;
+    if (isMissingOrNotDir(error)) return;
     throw error;
   }
   for (const entry of entries) {
@@ -93,7 +94,7 @@ async function copyIfExists(from: string, to: string, mode: number): Promise<boo
   try {
     source = await open(from, "r");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+    if (isMissing(error)) return false;
     throw error;
   }
   try {
@@ -131,7 +132,7 @@ function fileStore(url: string, target: Extract<ReplicaTarget, { kind: "file" }>
         try {
           return await readFile(location);
         } catch (error) {
-          if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+          if (isMissing(error)) return undefined;
           throw error;
         }
       }),
