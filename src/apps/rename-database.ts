@@ -7,7 +7,7 @@ import type { HostContext } from "../host/context.js";
 import { HostctlError, usageError } from "../lib/errors.js";
 import { pathExists } from "../lib/fs.js";
 import { sqliteQuery } from "../lib/sqlite.js";
-import { engineOf } from "../litestream/engine-v03.js";
+import { engineOf } from "../litestream/select.js";
 import { replicaState } from "../s3/replica-state.js";
 
 /**

@@ -9,7 +9,7 @@ import type { Timer } from "../lib/clock.js";
 import { parseDuration } from "../lib/duration.js";
 import { errorMessage } from "../lib/errors.js";
 import type { AppLoop } from "../lib/loop.js";
-import { engineOf } from "../litestream/engine-v03.js";
+import { engineOf } from "../litestream/select.js";
 import { LagTracker, type ReplicaLag } from "../litestream/lag.js";
 import { StallWatch } from "../litestream/stall.js";
 import { markUnsynced } from "../litestream/scrape.js";

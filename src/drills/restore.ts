@@ -1,5 +1,5 @@
 import { rm, stat } from "node:fs/promises";
-import { engineOf } from "../litestream/engine-v03.js";
+import { engineOf } from "../litestream/select.js";
 import type { HostContext } from "../host/context.js";
 import { CommandFailedError, errorMessage } from "../lib/errors.js";
 import { litestreamEnv } from "../s3/credentials.js";

@@ -1,5 +1,5 @@
 import { stat } from "node:fs/promises";
-import { engineOf } from "../litestream/engine-v03.js";
+import { engineOf } from "../litestream/select.js";
 import { join } from "node:path";
 import type { HostContext } from "../host/context.js";
 import type { AppSpec } from "../config/schema.js";

@@ -3,7 +3,7 @@ import { ensurePrivateDirs } from "../apps/private-files.js";
 import { loadApps } from "../apps/registry.js";
 import type { AppSpec } from "../config/schema.js";
 import { appPaths } from "../config/paths.js";
-import { engineOf } from "../litestream/engine-v03.js";
+import { engineOf } from "../litestream/select.js";
 import { writeLitestreamConfigs } from "../litestream/config-files.js";
 import type { DatabaseRestore } from "../restore/restore-app.js";
 import type { BackoffPolicy } from "../supervisor/backoff.js";

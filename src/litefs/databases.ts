@@ -6,7 +6,7 @@ import { appPaths } from "../config/paths.js";
 import { HostctlError, errorMessage } from "../lib/errors.js";
 import { pathExists } from "../lib/fs.js";
 import { sqliteQuery } from "../lib/sqlite.js";
-import { engineOf } from "../litestream/engine-v03.js";
+import { engineOf } from "../litestream/select.js";
 import { litestreamEnv } from "../s3/credentials.js";
 import { locallyReplicated, readMarker } from "../restore/markers.js";
 import { readableReplicaState, type DatabaseRestore } from "../restore/restore-app.js";

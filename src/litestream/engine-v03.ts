@@ -26,8 +26,3 @@ export function engineV03(binary: string, version = "v0.3.13"): LitestreamEngine
     restoreLeftovers: (outputPath) => [`${outputPath}.tmp-wal`, `${outputPath}.tmp-shm`],
   };
 }
-
-/** The engine of a context: the one loadHostContext selected, else 0.3 over the context's binary. */
-export function engineOf(ctx: { engine?: LitestreamEngine; litestream: string }): LitestreamEngine {
-  return ctx.engine ?? engineV03(ctx.litestream);
-}

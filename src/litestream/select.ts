@@ -40,3 +40,8 @@ export async function selectEngine(host: HostConfig | undefined, env: NodeJS.Pro
   }
   return found.line === "0.5" ? engineV05(override, found.version) : engineV03(override, found.version);
 }
+
+/** The engine of a context: the one loadHostContext selected, else 0.3 over the context's binary. */
+export function engineOf(ctx: { engine?: LitestreamEngine; litestream: string }): LitestreamEngine {
+  return ctx.engine ?? engineV03(ctx.litestream);
+}

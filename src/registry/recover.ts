@@ -1,5 +1,5 @@
 import { mkdir, readFile } from "node:fs/promises";
-import { engineOf } from "../litestream/engine-v03.js";
+import { engineOf } from "../litestream/select.js";
 import type { HostContext } from "../host/context.js";
 import { scanApps } from "../apps/registry.js";
 import { validateAppSpec } from "../config/app.js";

@@ -1,7 +1,7 @@
 import { constants } from "node:fs";
 import { chown, copyFile, mkdir, open, rename, rm, stat } from "node:fs/promises";
 import { ensurePrivateDirs, makeDatabasePrivate } from "../apps/private-files.js";
-import { engineOf } from "../litestream/engine-v03.js";
+import { engineOf } from "../litestream/select.js";
 import { dirname, join } from "node:path";
 import type { HostContext } from "../host/context.js";
 import type { AppSpec } from "../config/schema.js";

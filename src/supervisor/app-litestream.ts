@@ -5,7 +5,7 @@ import type { AppSpec } from "../config/schema.js";
 import type { Timer } from "../lib/clock.js";
 import { errorMessage } from "../lib/errors.js";
 import { replicateArgs } from "../litestream/args.js";
-import { engineOf } from "../litestream/engine-v03.js";
+import { engineOf } from "../litestream/select.js";
 import { isPortFree } from "../litestream/ports.js";
 import { waitLitestreamReady } from "../litestream/ready.js";
 import { databaseDirOf } from "../litefs/paths.js";

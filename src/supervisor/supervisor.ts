@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import { forEachLimit } from "../lib/pool.js";
 import { isAppLoop, type AppLoop, type Loop } from "../lib/loop.js";
-import { engineOf } from "../litestream/engine-v03.js";
+import { engineOf } from "../litestream/select.js";
 import type { Server } from "node:http";
 import type { HostContext } from "../host/context.js";
 import { scanApps } from "../apps/registry.js";

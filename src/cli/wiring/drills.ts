@@ -1,6 +1,6 @@
 import { DrillsObserver } from "../../drills/observer.js";
 import { renderMetrics } from "../../drills/metrics.js";
-import { engineOf } from "../../litestream/engine-v03.js";
+import { engineOf } from "../../litestream/select.js";
 import type { MediaSyncLoop } from "../../media/sync-loop.js";
 import type { Supervisor } from "../../supervisor/supervisor.js";
 import { routeSpec } from "../../supervisor/control-protocol.js";
