@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import type { AppPaths } from "../config/paths.js";
 import { releaseProcesses } from "../apps/procfile.js";
 import { HostctlError, errorMessage, firstLine, stderrTailOf } from "../lib/errors.js";
 import { ensureDatabases, refreshLitestreamConfigs } from "../restore/restore-app.js";
@@ -10,14 +11,13 @@ import { releaseCommands, type StepName } from "./plan.js";
 import { runReleasePhase } from "./release-phase.js";
 import { isLitefsApp } from "../litefs/paths.js";
 import { isLitefsReplica, litefsReleaseCommands } from "../litefs/release.js";
-import { newReleaseId, pruneReleases, writeReleaseMeta } from "./releases.js";
+import { newReleaseId, pruneReleases, readReleaseMeta, writeReleaseMeta } from "./releases.js";
 import { pruneSnapshots, snapshotDatabases } from "./snapshot.js";
 import { outputCollector, StepFailure } from "./steps.js";
 import { litestreamRefusal, switchSummary } from "./supervisor-link.js";
 import { mediaRefusal } from "../media/guard.js";
 import { proveTemporarily, releaseEnv } from "./prove.js";
 import { switchCurrent } from "./switch.js";
-import { refuseAlreadyLive } from "./already-live.js";
 import { need, progressOf, type Work } from "./deploy-work.js";
 
 /** A migration Litestream does not ship is one a restore loses: with a supervisor, check before building and again before migrating. */
@@ -147,5 +147,19 @@ async function writeMeta(w: Work): Promise<void> {
     ref: w.ref,
     deployed_at: w.ctx.clock.now().toISOString(),
     activated_at: [],
+  });
+}
+
+/**
+ * A deploy of the commit the live release already runs would only make a duplicate release: it is refused,
+ * saying so, unless --force (which deploys it again: a new release, release phase included).
+ */
+export async function refuseAlreadyLive(app: AppPaths, name: string, current: string | undefined, sha: string): Promise<void> {
+  if (current === undefined) return;
+  const meta = await readReleaseMeta(join(app.releases, current));
+  if (meta?.commit !== sha) return;
+  throw new HostctlError("DEPLOY_REFUSED", `${name} already runs ${sha.slice(0, 7)} (release ${current}): nothing new to deploy`, {
+    exitCode: 2,
+    hint: `hostctl deploy ${name} --force deploys it again (a new release, release phase included)`,
   });
 }

@@ -1,5 +1,6 @@
-import { stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { get } from "node:http";
+import { parse } from "yaml";
 import { HostctlError } from "../lib/errors.js";
 import type { DbPositions } from "./lag.js";
 import { exactShadowV03, metaDirV03, parseLitestreamMetrics } from "./metrics-v03.js";
@@ -10,6 +11,18 @@ export interface ScrapeTarget {
   databases: readonly { path: string; metaPath?: string }[];
   /** Litestream's output as the supervisor logs it (0.5 reads the replica's position there). */
   log?: string;
+}
+
+/**
+ * The databases (and their meta-path, when the template sets one) of one app's rendered Litestream config:
+ * what that app's Litestream must report, and where its local files are.
+ */
+export async function readScrapeTarget(configFile: string, port: number): Promise<ScrapeTarget> {
+  const config = parse(await readFile(configFile, "utf8")) as { dbs?: { path?: unknown; "meta-path"?: unknown }[] } | null;
+  const databases = (config?.dbs ?? []).flatMap((db) =>
+    typeof db.path === "string" ? [{ path: db.path, ...(typeof db["meta-path"] === "string" ? { metaPath: db["meta-path"] } : {}) }] : [],
+  );
+  return { port, databases };
 }
 
 /** node:http, not fetch: the supervisor's first fetch loads undici, ~35 ms of CPU on every boot (issue 28). */

@@ -3,14 +3,14 @@ import { join } from "node:path";
 import type { CommandResult, Deps } from "../deps.js";
 import { loadHostContext } from "../../host/context.js";
 import { requireApp } from "../../apps/registry.js";
-import { appPaths } from "../../config/paths.js";
+import { appPaths, type HostPaths } from "../../config/paths.js";
+import type { AppSpec } from "../../config/schema.js";
 import { HostctlError, usageError } from "../../lib/errors.js";
 import { pathExists } from "../../lib/fs.js";
 import { ensureDatabases, refreshLitestreamConfigs } from "../../restore/restore-app.js";
 import { forgetLineage } from "../../restore/lineage.js";
 import { callControl } from "../../supervisor/control-client.js";
-import { isLitefsApp } from "../../litefs/paths.js";
-import { litefsRestoreRefusal } from "../../litefs/restore-refusal.js";
+import { isLitefsApp, litefsPaths } from "../../litefs/paths.js";
 
 // Date.parse accepts "1" (the year 2001): Litestream wants RFC 3339, checked here before the app is stopped.
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
@@ -85,4 +85,16 @@ export async function restore(name: string, options: RestoreOptions, deps: Deps)
     ctx.store.close();
     if (stoppedSupervised) await callControl(deps.paths, "start", { name });
   }
+}
+
+/**
+ * `hostctl restore` writes into the data directory; a LiteFS app's databases live in the mount, which only
+ * takes whole databases through LiteFS. Its primary restores at mount when the mount is empty.
+ */
+function litefsRestoreRefusal(paths: HostPaths, spec: AppSpec): HostctlError {
+  const own = litefsPaths(paths, spec.name);
+  return new HostctlError("USAGE", `${spec.name} uses LiteFS: hostctl restore does not write into its mount`, {
+    exitCode: 2,
+    hint: `on the primary: stop hostctl, move ${own.data} aside, then hostctl up (an empty primary restores from the replica at mount; docs/litefs.md)`,
+  });
 }
