@@ -3,7 +3,8 @@ import { join } from "node:path";
 import type { HostPaths } from "../config/paths.js";
 import { writeFileAtomic } from "../lib/fs.js";
 import { HostctlError } from "../lib/errors.js";
-import { SupervisedProcess, type ChildDeps, type ProcessStatus } from "../supervisor/supervised-process.js";
+import type { ProcessStatus } from "../supervisor/control-protocol.js";
+import { SupervisedProcess, type ChildDeps } from "../supervisor/supervised-process.js";
 import { caddyAnswers, loadCaddyConfig } from "./caddy-admin.js";
 import type { CaddyBinary } from "./caddy-binary.js";
 

@@ -13,7 +13,8 @@ import { markReplicated } from "../restore/markers.js";
 import { litestreamEnv } from "../s3/credentials.js";
 import { replicaState } from "../s3/replica-state.js";
 import type { BackoffPolicy } from "./backoff.js";
-import { SupervisedProcess, type ProcessStatus } from "./supervised-process.js";
+import type { ProcessStatus } from "./control-protocol.js";
+import { SupervisedProcess } from "./supervised-process.js";
 import { acquireReplicateLocks, releaseReplicateLocks } from "./replicate-lock.js";
 
 export interface AppLitestreamDeps {

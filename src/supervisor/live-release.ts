@@ -6,7 +6,8 @@ import type { AppPaths } from "../config/paths.js";
 import type { AppSpec } from "../config/schema.js";
 import type { BackoffPolicy } from "./backoff.js";
 import { switchRelease, type SwitchResult, type UnitProxy } from "./blue-green.js";
-import type { ProcessState, ProcessStatus } from "./supervised-process.js";
+import type { ProcessStatus } from "./control-protocol.js";
+import type { ProcessState } from "./supervised-process.js";
 import { ReleaseProcessSet } from "./release-set.js";
 
 export interface LiveReleaseDeps {

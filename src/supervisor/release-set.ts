@@ -3,7 +3,8 @@ import type { AppSpec } from "../config/schema.js";
 import type { AppPaths } from "../config/paths.js";
 import { shellArgs } from "../apps/process-env.js";
 import { stopSignalOf } from "../apps/stop-signal.js";
-import { SupervisedProcess, type ChildDeps, type ProcessState, type ProcessStatus } from "./supervised-process.js";
+import type { ProcessStatus } from "./control-protocol.js";
+import { SupervisedProcess, type ChildDeps, type ProcessState } from "./supervised-process.js";
 
 export interface ReleaseSetInput {
   spec: AppSpec;

@@ -5,10 +5,11 @@ import { nextRestart, nextSpawnRetry, type BackoffPolicy, type RestartHistory } 
 import { RotatingLog } from "./log-file.js";
 import { killGroup } from "../lib/process-group.js";
 import { procStartTime, removeRecord, writeRecord } from "./process-records.js";
+import type { ProcessStatus } from "./control-protocol.js";
 
 const TAIL_CHARS = 4000;
 
-export type ProcessState = "starting" | "running" | "backoff" | "crashloop" | "stopping" | "stopped";
+export type ProcessState = ProcessStatus["state"];
 
 export interface ChildSpec {
   app: string;
@@ -49,17 +50,6 @@ interface Exit {
 
 /** The steps of a start that wait: a stop may arrive during any of them. */
 export type StartStep = "open_log" | "before_restart" | "read_start_time" | "write_record";
-
-export interface ProcessStatus {
-  type: string;
-  state: ProcessState;
-  pid: number | undefined;
-  uptime_s: number | undefined;
-  restarts: number;
-  last_exit: { code: number | null; signal: string | null; at: string } | undefined;
-  next_restart_at: string | undefined;
-  restart_times: string[];
-}
 
 /**
  * One supervised process: started in its own process group, output to a rotating log, restarted
