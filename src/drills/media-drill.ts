@@ -2,7 +2,7 @@ import type { HostContext } from "../host/context.js";
 import { appPaths } from "../config/paths.js";
 import type { AppSpec } from "../config/schema.js";
 import { errorMessage } from "../lib/errors.js";
-import { mediaPrefix, relativeTo } from "../media/keys.js";
+import { mediaPrefix, relativeTo } from "../media/replica-keys.js";
 import { scanMedia } from "../media/scan.js";
 import { checkMediaFreshness, checkMediaReferences } from "./media-checks.js";
 import { readMediaReferences } from "./media-refs.js";

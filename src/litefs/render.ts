@@ -4,7 +4,7 @@ import type { LitefsHostConfig } from "../config/litefs-schema.js";
 import { validateWith } from "../config/load.js";
 import { ConfigError } from "../lib/errors.js";
 import { UnknownVariable, fill, type TemplateVars } from "../litestream/render.js";
-import { litefsConfigSchema } from "./keys.js";
+import { litefsConfigSchema } from "./config-keys.js";
 import type { LitefsPaths } from "./paths.js";
 
 export interface LitefsNode {

@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { replicateArgs, restoreArgs } from "./args.js";
 import type { LitestreamEngine } from "./engine.js";
-import { litestreamConfigSchema } from "./keys.js";
+import { litestreamConfigSchemaV03 } from "./config-keys.js";
 import { scrapeLitestream } from "./scrape.js";
 import { ltxPrefixes } from "./engine-v05.js";
 
@@ -15,7 +15,7 @@ export function engineV03(binary: string, version = "v0.3.13"): LitestreamEngine
     binary,
     builtinTemplate: BUILTIN_TEMPLATE_V03,
     overrideName: "litestream.yml.tmpl",
-    configSchema: litestreamConfigSchema,
+    configSchema: litestreamConfigSchemaV03,
     replicateArgs,
     restoreArgs: (o) => restoreArgs(o),
     dataPrefixes: (base) => [`${base}/generations/`],

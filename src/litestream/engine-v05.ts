@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { replicateArgs, restoreArgs } from "./args.js";
 import type { LitestreamEngine } from "./engine.js";
-import { litestreamConfigSchemaV05 } from "./keys-v05.js";
+import { litestreamConfigSchemaV05 } from "./config-keys.js";
 import { ReplicaTxids, parseMetricsV05 } from "./metrics-v05.js";
 import { fetchMetricsText, ownPositions } from "./scrape.js";
 import type { DbPositions } from "./lag.js";

@@ -6,7 +6,7 @@ import { validateWith } from "../config/load.js";
 import { ConfigError, firstLine } from "../lib/errors.js";
 import { formatGoDuration, parseDuration } from "../lib/duration.js";
 import type { z } from "zod";
-import { litestreamConfigSchema } from "./keys.js";
+import { litestreamConfigSchemaV03 } from "./config-keys.js";
 
 type Scalar = string | number | boolean | undefined;
 export type TemplateVars = Record<string, Scalar>;
@@ -110,7 +110,7 @@ export function renderLitestreamConfig(
   templateText: string,
   templateFile: string,
   input: AppTemplateVars,
-  schema: z.ZodType = litestreamConfigSchema,
+  schema: z.ZodType = litestreamConfigSchemaV03,
 ): string {
   const counter = new LineCounter();
   const doc = parseDocument(templateText, { lineCounter: counter, prettyErrors: false });

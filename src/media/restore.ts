@@ -2,7 +2,7 @@ import { lstat, mkdir, utimes } from "node:fs/promises";
 import { join } from "node:path";
 import type { HostContext } from "../host/context.js";
 import type { ObjectInfo } from "../s3/store.js";
-import { mediaPrefix, relativeTo } from "./keys.js";
+import { mediaPrefix, relativeTo } from "./replica-keys.js";
 import { forEachLimit } from "../lib/pool.js";
 import { isSafeRelativePath, type FileStamp } from "./plan.js";
 import { mediaStatePath, readMediaState, writeMediaState } from "./state.js";

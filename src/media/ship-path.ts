@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { HostContext } from "../host/context.js";
 import { HostctlError, errorMessage } from "../lib/errors.js";
 import type { Claim, DirtySet } from "./dirty.js";
-import { mediaKey } from "./keys.js";
+import { mediaKey } from "./replica-keys.js";
 import { hasPlainAncestors } from "./restore.js";
 import { scanMedia } from "./scan.js";
 import type { MediaState } from "./state.js";

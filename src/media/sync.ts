@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { HostContext } from "../host/context.js";
 import { parseDuration } from "../lib/duration.js";
 import { HostctlError, errorMessage } from "../lib/errors.js";
-import { deletedMediaKey, deletedMediaPrefix, mediaKey, mediaPrefix, relativeTo } from "./keys.js";
+import { deletedMediaKey, deletedMediaPrefix, mediaKey, mediaPrefix, relativeTo } from "./replica-keys.js";
 import { forEachLimit } from "../lib/pool.js";
 import { planMediaSync, planPurge, type FileStamp } from "./plan.js";
 import { scanMedia } from "./scan.js";

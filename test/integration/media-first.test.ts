@@ -6,7 +6,7 @@ import { validateAppSpec } from "../../src/config/app.js";
 import { appPaths } from "../../src/config/paths.js";
 import type { HostContext } from "../../src/host/context.js";
 import { systemClock } from "../../src/lib/clock.js";
-import { mediaKey } from "../../src/media/keys.js";
+import { mediaKey } from "../../src/media/replica-keys.js";
 import { MediaRestoreGate } from "../../src/media/restore-gate.js";
 import type { DatabaseRestore } from "../../src/restore/restore-app.js";
 import { unitContext } from "../helpers/host-context.js";

@@ -7,7 +7,7 @@ import { litestreamVars, renderLitestreamConfig } from "../../../src/litestream/
 import { parseEngineVersion } from "../../../src/litestream/engine.js";
 import { engineV03 } from "../../../src/litestream/engine-v03.js";
 import { BUILTIN_TEMPLATE_V05, engineV05 } from "../../../src/litestream/engine-v05.js";
-import { litestreamConfigSchemaV05 } from "../../../src/litestream/keys-v05.js";
+import { litestreamConfigSchemaV05 } from "../../../src/litestream/config-keys.js";
 import { ReplicaTxids, ltxLevelPrefix, maxTxid, parseMetricsV05 } from "../../../src/litestream/metrics-v05.js";
 import { ConfigError } from "../../../src/lib/errors.js";
 import type { DbPositions } from "../../../src/litestream/lag.js";
