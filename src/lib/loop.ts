@@ -1,3 +1,5 @@
+import type { Clock, Timer } from "./clock.js";
+
 /** A feature's periodic work under the supervisor (drill observer, media sync, polling, registry mirror). */
 export interface Loop {
   /** Begins its rounds (on the injected clock). */
@@ -14,4 +16,14 @@ export interface AppLoop<App> extends Loop {
 
 export function isAppLoop<App>(loop: Loop | AppLoop<App>): loop is AppLoop<App> {
   return "add" in loop && "remove" in loop;
+}
+
+/** A loop's rounds on the clock: one soon after start (`firstMs`), then one every `everyMs`; cancel() ends both. */
+export function startRounds(clock: Clock, round: () => void, firstMs: number, everyMs: number): Timer {
+  const timers = [clock.setTimeout(round, firstMs), clock.setInterval(round, everyMs)];
+  return {
+    cancel: () => {
+      for (const timer of timers) timer.cancel();
+    },
+  };
 }

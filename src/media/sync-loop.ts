@@ -3,7 +3,7 @@ import type { AppSpec } from "../config/schema.js";
 import type { AppPaths } from "../config/paths.js";
 import type { Timer } from "../lib/clock.js";
 import { errorMessage } from "../lib/errors.js";
-import type { AppLoop } from "../lib/loop.js";
+import { startRounds, type AppLoop } from "../lib/loop.js";
 import type { AppFacts } from "../supervisor/control-protocol.js";
 import { MediaRestoreGate } from "./restore-gate.js";
 import { MediaShipper } from "./shipper.js";
@@ -32,7 +32,7 @@ export interface MediaSyncOptions {
  */
 export class MediaSyncLoop implements AppLoop<MediaApp> {
   private readonly shippers = new Map<string, MediaShipper>();
-  private timers: Timer[] = [];
+  private rounds: Timer | undefined;
   private readonly gate: MediaRestoreGate;
 
   constructor(
@@ -74,13 +74,13 @@ export class MediaSyncLoop implements AppLoop<MediaApp> {
     const round = () => {
       for (const shipper of this.shippers.values()) this.scan(shipper);
     };
-    this.timers = [this.ctx.clock.setTimeout(round, FIRST_SCAN_MS), this.ctx.clock.setInterval(round, MEDIA_SCAN_MS)];
+    this.rounds = startRounds(this.ctx.clock, round, FIRST_SCAN_MS, MEDIA_SCAN_MS);
   }
 
   /** Ends the scans; the watches go on until flush(). */
   stop(): Promise<void> {
-    for (const timer of this.timers) timer.cancel();
-    this.timers = [];
+    this.rounds?.cancel();
+    this.rounds = undefined;
     return Promise.resolve();
   }
 

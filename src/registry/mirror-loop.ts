@@ -1,7 +1,7 @@
 import type { HostContext } from "../host/context.js";
 import type { Timer } from "../lib/clock.js";
 import { errorMessage } from "../lib/errors.js";
-import type { Loop } from "../lib/loop.js";
+import { startRounds, type Loop } from "../lib/loop.js";
 import { mirrorRegistry } from "./mirror.js";
 
 /** The first copy soon after start, then one a minute: edits made while `up` runs reach the replica. */
@@ -17,7 +17,7 @@ export interface RegistryMirrorOptions {
 
 /** Copies the app registry (specs, encrypted env) to the replica, so a fresh host can recover the apps. */
 export class RegistryMirrorLoop implements Loop {
-  private timers: Timer[] = [];
+  private rounds: Timer | undefined;
   private readonly mirror: () => Promise<unknown>;
 
   constructor(
@@ -28,13 +28,12 @@ export class RegistryMirrorLoop implements Loop {
   }
 
   start(): void {
-    const round = () => void this.round();
-    this.timers = [this.ctx.clock.setTimeout(round, FIRST_MIRROR_MS), this.ctx.clock.setInterval(round, REGISTRY_MIRROR_MS)];
+    this.rounds = startRounds(this.ctx.clock, () => void this.round(), FIRST_MIRROR_MS, REGISTRY_MIRROR_MS);
   }
 
   stop(): Promise<void> {
-    for (const timer of this.timers) timer.cancel();
-    this.timers = [];
+    this.rounds?.cancel();
+    this.rounds = undefined;
     return Promise.resolve();
   }
 

@@ -2,7 +2,7 @@ import type { HostContext } from "../host/context.js";
 import { appPaths } from "../config/paths.js";
 import type { Timer } from "../lib/clock.js";
 import { errorMessage } from "../lib/errors.js";
-import type { Loop } from "../lib/loop.js";
+import { startRounds, type Loop } from "../lib/loop.js";
 import type { AppStatus } from "../supervisor/control-protocol.js";
 import { appendLagSample, type LagSample } from "./lag-history.js";
 
@@ -22,7 +22,7 @@ export function lagSample(app: AppStatus, now: Date): LagSample {
  * nothing here waits on S3.
  */
 export class LagSampler implements Loop {
-  private timers: Timer[] = [];
+  private rounds: Timer | undefined;
   private round: Promise<void> = Promise.resolve();
 
   constructor(
@@ -37,15 +37,12 @@ export class LagSampler implements Loop {
       const at = this.ctx.clock.now();
       this.round = this.round.then(() => this.sample(at));
     };
-    this.timers = [
-      this.ctx.clock.setTimeout(tick, Math.min(FIRST_SAMPLE_MS, this.intervalMs)),
-      this.ctx.clock.setInterval(tick, this.intervalMs),
-    ];
+    this.rounds = startRounds(this.ctx.clock, tick, Math.min(FIRST_SAMPLE_MS, this.intervalMs), this.intervalMs);
   }
 
   async stop(): Promise<void> {
-    for (const timer of this.timers) timer.cancel();
-    this.timers = [];
+    this.rounds?.cancel();
+    this.rounds = undefined;
     await this.round;
   }
 
