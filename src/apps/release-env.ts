@@ -40,7 +40,7 @@ export async function releaseProcessEnv(
     releaseDir,
     appEnv,
     hasVenv,
-    ...(port === undefined ? {} : { port }),
+    port,
   });
   return { ...base, ...(await shimEnv(spec, releaseDir, appEnv)) };
 }

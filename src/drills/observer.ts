@@ -137,10 +137,9 @@ export class DrillsObserver implements AppLoop<ObservedApp> {
     return [...this.apps.values()].map(({ app, history, lag }) => {
       const status = app.status();
       const drills = drillMetrics(history);
-      const mediaLagSeconds = mediaLag(app.spec.name);
       return {
         app: app.spec.name,
-        ...(mediaLagSeconds === undefined ? {} : { mediaLagSeconds }),
+        mediaLagSeconds: mediaLag(app.spec.name),
         up: status.state === "running",
         restarts: Object.fromEntries(status.processes.map((p) => [p.type, p.restarts])),
         databases: app.spec.databases.map((db) => {

@@ -87,7 +87,7 @@ export function formatIssue(issue: ConfigIssue): string {
 }
 
 export function usageError(message: string, hint?: string): HostctlError {
-  return new HostctlError("USAGE", message, { exitCode: 2, ...(hint === undefined ? {} : { hint }) });
+  return new HostctlError("USAGE", message, { exitCode: 2, hint });
 }
 
 export class CommandFailedError extends HostctlError {

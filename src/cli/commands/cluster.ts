@@ -59,7 +59,7 @@ export async function rejoin(options: RejoinFlags, deps: Deps): Promise<CommandR
     node: primary,
     advertise: primaryAdvertise,
     frontDoor: primaryFrontDoor,
-    ...(portBase === undefined ? {} : { portBase }),
+    portBase,
   });
   return {
     text: `${result.node} now follows ${result.primary} as a replica; start it (hostctl up): LiteFS replaces its copy with the primary's.`,
