@@ -2,7 +2,7 @@ import { createWriteStream } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { HostContext } from "../host/context.js";
-import { liveReleaseDir, requireDatabases } from "../apps/live-release.js";
+import { liveReleaseDir, requireDatabases } from "../apps/run-preconditions.js";
 import { releaseProcessEnv } from "../apps/release-env.js";
 import { appPaths } from "../config/paths.js";
 import type { AppSpec } from "../config/schema.js";

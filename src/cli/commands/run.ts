@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import type { CommandResult, Deps } from "../deps.js";
-import { liveReleaseDir, requireDatabases } from "../../apps/live-release.js";
+import { liveReleaseDir, requireDatabases } from "../../apps/run-preconditions.js";
 import { requireApp } from "../../apps/registry.js";
 import { releaseProcessEnv } from "../../apps/release-env.js";
 import { usageError } from "../../lib/errors.js";
