@@ -22,11 +22,8 @@ import { createRunner } from "../lib/exec.js";
 import { createLogger, type LogLevel } from "../lib/log.js";
 import { diskFullError } from "../lib/disk.js";
 
-/**
- * Every hostctl command, its options and help, in the order `hostctl --help` lists them. Each action
- * imports its command module when it runs: a command pays only for what it runs (start-up is most of a
- * short command, docs/benchmarks.md), and a type imported from a command module costs nothing at run time.
- */
+// Each action imports its command module when it runs: start-up is most of a short command's time
+// (docs/benchmarks.md), so a command loads only what it runs; types imported above cost nothing.
 
 interface GlobalOptions {
   home?: string;
@@ -219,7 +216,6 @@ function addEnv(program: Command, run: RunCommand): void {
     );
 }
 
-/** doctor, drill, drills, keygen. */
 function addChecks(program: Command, run: RunCommand): void {
   program
     .command("doctor")
@@ -258,7 +254,6 @@ const CONTROL_HELP: Record<ControlAction, string> = {
   start: "start a stopped app under the running supervisor (restoring first if needed)",
 };
 
-/** up, status, logs, restart, stop, start, restore, rejoin. */
 function addSupervisor(program: Command, run: RunCommand): void {
   program
     .command("up")
@@ -335,7 +330,6 @@ function addCluster(program: Command, run: RunCommand): void {
     .action((o: WithJson<RejoinFlags>) => run(async (deps) => (await import("./commands/cluster.js")).rejoin(o, deps), o.json));
 }
 
-/** deploy, rollback, releases. */
 function addDeploy(program: Command, run: RunCommand): void {
   program
     .command("deploy <name>")
@@ -363,7 +357,6 @@ function addDeploy(program: Command, run: RunCommand): void {
     .action((name: string, o: WithJson) => run(async (deps) => (await import("./commands/deploy.js")).releases(name, deps), o.json));
 }
 
-/** run, manage, jobs, shell: commands in the live release. */
 function addRunInApp(program: Command, run: RunCommand): void {
   // run and manage pass every flag after NAME to the app's command, --help included.
   program
@@ -389,7 +382,6 @@ function addRunInApp(program: Command, run: RunCommand): void {
     .action((name: string) => run(async (deps) => (await import("./commands/run.js")).shell(name, deps)));
 }
 
-/** The read-only status page's password and API token (docs/status-page.md). */
 function addStatusPage(program: Command, run: RunCommand): void {
   const page = program.command("status-page").description("the read-only status page served through the front door (proxy.status)");
   page
@@ -419,13 +411,13 @@ function buildDeps(options: GlobalOptions, explicitLevel: boolean): Deps {
   };
 }
 
-/** The version in package.json (src/cli/program.ts, dist/cli/program.js and the bundle dist/cli/hostctl.cjs all sit two levels below it). */
+/** src/cli/program.ts, dist/cli/program.js and the bundle dist/cli/hostctl.cjs all sit two levels below package.json. */
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
   return pkg.version ?? "unknown";
 }
 
-/** env set --stdin with nothing to read (a closed or absent stdin) sets nothing and says so, not a read error. */
+/** A closed or absent stdin reads as empty: env set then says there is nothing to set, not a read error. */
 function readStdin(): string {
   try {
     return readFileSync(0, "utf8");

@@ -6,10 +6,7 @@ export interface KeygenOptions {
   write?: boolean;
 }
 
-/**
- * A key pair for mirroring app env files: the public key goes into hostctl.yml (written there with --write),
- * the private key off the host.
- */
+/** The private key is printed, never stored: the host only encrypts, so the replica bucket alone never reveals an env file. */
 export async function keygen(options: KeygenOptions = {}, deps?: Deps): Promise<CommandResult> {
   const { publicKey, privateKey } = generateEnvKeyPair();
   if (options.write && deps) {
