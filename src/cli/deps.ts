@@ -3,7 +3,7 @@ import type { Clock } from "../lib/clock.js";
 import type { Runner } from "../lib/exec.js";
 import type { Logger, LogLevel } from "../lib/log.js";
 
-/** What every command gets, built once in main.ts. */
+/** What every command gets, built once per run in program.ts. */
 export interface Deps {
   paths: HostPaths;
   log: Logger;

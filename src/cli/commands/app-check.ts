@@ -15,8 +15,12 @@ import { pythonFinding } from "../../deploy/python-finding.js";
 
 const MARK = { ok: "ok  ", info: "info", warning: "warn", error: "FAIL" } as const;
 
+export interface AppCheckOptions {
+  ref?: string;
+}
+
 /** `hostctl app check NAME [--ref REF]`: what a deploy of the commit would find, without deploying. */
-export async function appCheck(name: string, options: { ref?: string }, deps: Deps): Promise<CommandResult> {
+export async function appCheck(name: string, options: AppCheckOptions, deps: Deps): Promise<CommandResult> {
   const spec = await requireApp(deps.paths, name);
   const ctx = await loadHostContext(deps);
   const app = appPaths(deps.paths, name);

@@ -186,7 +186,11 @@ export async function appShow(name: string, deps: Deps): Promise<CommandResult> 
   };
 }
 
-export async function appRemove(name: string, options: { purge?: boolean }, deps: Deps): Promise<CommandResult> {
+export interface AppRemoveOptions {
+  purge?: boolean;
+}
+
+export async function appRemove(name: string, options: AppRemoveOptions, deps: Deps): Promise<CommandResult> {
   const host = await loadHostConfig(deps.paths);
   await requireApp(deps.paths, name);
   // Under a running supervisor the app is stopped first (its processes, then its Litestream).

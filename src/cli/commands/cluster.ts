@@ -26,7 +26,11 @@ export async function status(deps: Deps): Promise<CommandResult> {
   return { text: apps.length === 0 ? "no LiteFS apps on this host" : table(rows), data: { node: litefs.node, role: litefs.role, apps } };
 }
 
-export async function promote(options: { force?: boolean }, deps: Deps): Promise<CommandResult> {
+export interface PromoteOptions {
+  force?: boolean;
+}
+
+export async function promote(options: PromoteOptions, deps: Deps): Promise<CommandResult> {
   const ctx = await loadHostContext(deps);
   const result = await promoteNode(ctx, { force: options.force ?? false });
   const old = result.previous_primary ?? "the old primary";

@@ -6,6 +6,8 @@ import { HostctlError } from "../../lib/errors.js";
 import { callControl } from "../../supervisor/control-client.js";
 import type { RestartResult } from "../../supervisor/control-protocol.js";
 
+export type ControlAction = "restart" | "stop" | "start";
+
 /**
  * A restart or start that leaves the app failed, crashlooping or waiting for its replica did not do what it
  * was asked: exit 1 with the supervisor's reason (the app stays supervised and may recover on its own).
@@ -24,7 +26,7 @@ function refuseNotStarted(action: "restart" | "start", body: RestartResult): voi
  * restart | stop | start NAME, through the running supervisor. Before a restart, an edited app.yml is checked
  * (exit 2 naming the file and key, the running app untouched); the supervisor then reloads the app with it.
  */
-export async function control(action: "restart" | "stop" | "start", name: string, deps: Deps): Promise<CommandResult> {
+export async function control(action: ControlAction, name: string, deps: Deps): Promise<CommandResult> {
   if (action === "restart") await checkEditedApp(deps.paths, await loadHostConfig(deps.paths), name);
   else await requireApp(deps.paths, name);
   const response = await callControl(deps.paths, action, { name });

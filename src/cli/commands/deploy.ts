@@ -50,7 +50,12 @@ export async function deploy(name: string, flags: DeployFlags, deps: Deps): Prom
   }
 }
 
-export async function rollback(name: string, flags: { to?: string; force?: boolean }, deps: Deps): Promise<CommandResult> {
+export interface RollbackFlags {
+  to?: string;
+  force?: boolean;
+}
+
+export async function rollback(name: string, flags: RollbackFlags, deps: Deps): Promise<CommandResult> {
   const spec = await requireApp(deps.paths, name);
   const ctx = await loadHostContext(deps);
   try {

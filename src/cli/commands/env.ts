@@ -5,12 +5,13 @@ import { formatEnvValue, parseEnvText } from "../../lib/env-format.js";
 import { usageError } from "../../lib/errors.js";
 import { mirrorAfterChange } from "../mirror.js";
 
-export async function envSet(
-  name: string,
-  assignments: string[],
-  options: { stdin?: boolean; stdinText?: string },
-  deps: Deps,
-): Promise<CommandResult> {
+export interface EnvSetOptions {
+  stdin?: boolean;
+  /** What --stdin read: the CLI reads it, so the command stays a function of its input. */
+  stdinText?: string;
+}
+
+export async function envSet(name: string, assignments: string[], options: EnvSetOptions, deps: Deps): Promise<CommandResult> {
   await requireApp(deps.paths, name);
   const pairs = parseAssignments(assignments);
   if (options.stdin) Object.assign(pairs, parseEnvText(options.stdinText ?? "", "stdin"));
@@ -33,7 +34,11 @@ export async function envUnset(name: string, keys: string[], deps: Deps): Promis
 }
 
 /** Lists keys only unless asked: values are secrets and terminals are logged. */
-export async function envList(name: string, options: { values?: boolean }, deps: Deps): Promise<CommandResult> {
+export interface EnvListOptions {
+  values?: boolean;
+}
+
+export async function envList(name: string, options: EnvListOptions, deps: Deps): Promise<CommandResult> {
   await requireApp(deps.paths, name);
   const env = await readAppEnv(deps.paths, name);
   const keys = Object.keys(env).sort();

@@ -2,11 +2,12 @@ import type { CommandResult, Deps } from "../deps.js";
 import { generateEnvKeyPair } from "../../registry/env-crypto.js";
 import { loadHostConfig, saveHostConfig } from "../../config/host.js";
 
-/**
- * A key pair for mirroring app env files: the public key goes into hostctl.yml (written there with --write),
- * the private key off the host.
- */
-export async function keygen(options: { write?: boolean } = {}, deps?: Deps): Promise<CommandResult> {
+export interface KeygenOptions {
+  write?: boolean;
+}
+
+/** The private key is printed, never stored: the host only encrypts, so the replica bucket alone never reveals an env file. */
+export async function keygen(options: KeygenOptions = {}, deps?: Deps): Promise<CommandResult> {
   const { publicKey, privateKey } = generateEnvKeyPair();
   if (options.write && deps) {
     const host = await loadHostConfig(deps.paths);

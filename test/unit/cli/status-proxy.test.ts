@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { proxyLines } from "../../../src/cli/commands/status-proxy.js";
+import { proxyLines } from "../../../src/cli/commands/status.js";
 import type { SupervisorStatus } from "../../../src/supervisor/control-protocol.js";
 
 const base: Omit<SupervisorStatus, "proxy"> = {
