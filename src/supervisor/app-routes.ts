@@ -59,19 +59,14 @@ export function serveAppRoutes(s: Supervisor): void {
           await reloaded.boot();
           return { ...reloaded.status(), reloaded: true };
         }
-        if (unit.canSwitch) {
-          // Behind the proxy: a fresh set of the live release beside the old one, then the switch.
-          const result = await unit.restartInPlace();
-          return {
-            ...unit.status(),
-            ...(result
-              ? { switch_ms: result.switch_ms, drain_s: result.drain_s, ...(result.warning ? { warning: result.warning } : {}) }
-              : {}),
-          };
-        }
-        await unit.stopProcesses();
-        await unit.boot();
-        return unit.status();
+        // Behind the proxy: a fresh set of the live release beside the old one, then the switch.
+        const result = await unit.restart();
+        return {
+          ...unit.status(),
+          ...(result
+            ? { switch_ms: result.switch_ms, drain_s: result.drain_s, ...(result.warning ? { warning: result.warning } : {}) }
+            : {}),
+        };
       }),
     )
     .serve("activate", ({ name = "" }, { releaseDir }) => s.queue.run(name, () => s.activate(name, releaseDir)));
