@@ -38,11 +38,7 @@ export function serveAppRoutes(s: Supervisor): void {
     )
     .serve("restart", ({ name = "" }) =>
       s.queue.run(name, async () => {
-        if (s.invalid.has(name) && !s.units.has(name)) {
-          // `hostctl restart` checked the fixed app.yml: supervise the app now, as when it was added.
-          s.invalid.delete(name);
-          return { ...(await s.loadApp(name)).status(), reloaded: true };
-        }
+        if (s.isInvalid(name)) return { ...(await s.reloadInvalid(name)).status(), reloaded: true };
         const unit = s.unit(name);
         // Checked before anything stops: an environment no process can be given would leave the app down.
         await assertAppEnvFits(s.ctx.paths, name);
