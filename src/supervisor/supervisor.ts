@@ -129,10 +129,9 @@ export class Supervisor {
 
   /** Asks `up` to stop as SIGTERM does (exitCode given: `up` exits with it); waits before the apps start end early. */
   requestStop(reason: string, exitCode?: number): void {
-    if (exitCode !== undefined) this.exitCode = exitCode;
+    if (exitCode !== undefined) this.requestedExit = exitCode;
     if (this.stopping.signal.aborted) return;
     this.ctx.log.info({ event: "supervisor.stopping", signal: reason }, "stopping: apps first, then Litestream");
-    this.stopReason = reason;
     this.stopping.abort();
   }
 
@@ -141,11 +140,15 @@ export class Supervisor {
     return this.stopping.signal;
   }
 
-  /** Resolves with the reason of the first stop request, and the code `up` exits with. */
-  async stopped(): Promise<{ reason: string; exitCode: number }> {
+  /** Resolves once a stop is requested. */
+  async stopped(): Promise<void> {
     if (!this.stopping.signal.aborted)
       await new Promise((resolve) => this.stopping.signal.addEventListener("abort", resolve, { once: true }));
-    return { reason: this.stopReason ?? "stop", exitCode: this.exitCode };
+  }
+
+  /** What `up` exits with: 0, or the code of a stop requested with one (even while stopping). */
+  get exitCode(): number {
+    return this.requestedExit;
   }
 
   /** The features' loops end, in the order they were attached. */
@@ -263,8 +266,7 @@ export class Supervisor {
   private readonly statusExtras: (() => HostFacts)[] = [];
   private readonly servers: Server[] = [];
   private readonly stopping = new AbortController();
-  private stopReason: string | undefined;
-  private exitCode = 0;
+  private requestedExit = 0;
   private fencedBy: string | undefined;
   private frontDoor: FrontDoor | undefined;
   private proxyReason: string | undefined;

@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { systemClock } from "../../src/lib/clock.js";
 import { DEFAULT_BACKOFF } from "../../src/supervisor/backoff.js";
 import { runUp, type UpFeatures } from "../../src/cli/commands/up.js";
+import type { Supervisor } from "../../src/supervisor/supervisor.js";
 import { unitContext } from "../helpers/host-context.js";
 import { cleanupTempDirs } from "../helpers/tmp.js";
 
@@ -21,21 +22,27 @@ function answers(socket: string): Promise<boolean> {
   });
 }
 
-/** `up`'s features doing nothing but ask for a stop where `attach` says (as SIGTERM would arrive there). */
-function featuresStoppingAt(step: "attachLoops"): UpFeatures {
+/** `up`'s features doing nothing but ask for a stop in attachLoops (as SIGTERM would arrive there), and at releaseLease another. */
+function featuresStoppingAt(step: "attachLoops" | "releaseLease"): UpFeatures {
   const none = () => Promise.resolve();
+  let supervisor: Supervisor | undefined;
   return {
     releaseHooks: { healthCheck: none, switchCurrent: none },
     appSteps: {},
     takeLease: () => Promise.resolve(true),
     recoverApps: none,
     beginEarlyWork: none,
-    attachLoops: (supervisor) => {
-      if (step === "attachLoops") supervisor.requestStop("SIGTERM");
+    attachLoops: (it) => {
+      supervisor = it;
+      it.requestStop("SIGTERM");
       return Promise.resolve();
     },
     settleEarlyWork: none,
-    releaseLease: none,
+    releaseLease: () => {
+      // As a lost lease race reports itself while `up` already stops for SIGTERM.
+      if (step === "releaseLease") supervisor?.requestStop("lease race lost", 1);
+      return Promise.resolve();
+    },
     closeStatusPage: none,
   };
 }
@@ -48,5 +55,12 @@ describe("a supervisor stopped while it starts", () => {
     const code = await runUp(ctx, { policy: DEFAULT_BACKOFF, graceMs: 2000, bootConcurrency: 1 }, featuresStoppingAt("attachLoops"));
     expect(code).toBe(0);
     expect(await answers(ctx.paths.socket)).toBe(false);
+  });
+
+  it("exits with the code of a stop requested while it already stops", async () => {
+    const ctx = await unitContext(systemClock);
+    await mkdir(ctx.paths.run, { recursive: true });
+    const code = await runUp(ctx, { policy: DEFAULT_BACKOFF, graceMs: 2000, bootConcurrency: 1 }, featuresStoppingAt("releaseLease"));
+    expect(code).toBe(1);
   });
 });

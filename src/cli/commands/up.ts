@@ -60,17 +60,16 @@ export async function runUp(
   const supervisor = new Supervisor(ctx, { ...settings, hooks: features.releaseHooks, appSteps: features.appSteps });
   // SIGTERM/SIGINT (and a lost lease race) request the stop; `boot` ends early, `shutdown` then runs in order.
   const ignoreSignals = stopOnSignals(supervisor);
-  let exitCode: number;
   try {
     await boot(supervisor, features);
-    exitCode = (await supervisor.stopped()).exitCode;
+    await supervisor.stopped();
     await shutdown(supervisor, features);
   } finally {
     await unlock();
     ignoreSignals();
   }
   ctx.log.info({ event: "supervisor.stopped" }, "supervisor stopped");
-  return exitCode;
+  return supervisor.exitCode;
 }
 
 /** Boot order: nothing writes to the replica or creates a database before the lease and restore-on-boot allow it. */
