@@ -44,8 +44,6 @@ export class Supervisor {
   readonly routes = new ControlRoutes({ name: assertAppName });
   /** Start, stop, restart, activate, load and unload of one app run one at a time (app-queue.ts). */
   readonly queue = new AppQueue();
-  readonly startedAt = new Date();
-  readonly hostId = `${hostname()}:${process.pid}`;
 
   constructor(
     readonly ctx: HostContext,
@@ -259,6 +257,9 @@ export class Supervisor {
 
   // Private
 
+  private readonly startedAt = new Date();
+  /** Names this process in the "has replicated" markers. */
+  private readonly hostId = `${hostname()}:${process.pid}`;
   private readonly byName = new Map<string, AppUnit>();
   /** Apps whose app.yml fails its checks: shown failed with the reason, never started (restart loads them once fixed). */
   private readonly invalid = new Map<string, string>();
