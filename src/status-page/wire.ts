@@ -7,12 +7,13 @@ import { statusSocketPath } from "./socket.js";
 
 /**
  * The lag history (sampled whether or not the page is on, so turning it on shows the last day at once) and,
- * when hostctl.yml has proxy.status, the page on its socket, answering until the supervisor has stopped.
+ * when hostctl.yml has proxy.status, the page on its socket. Resolves what closes the page: `up` calls it
+ * once the apps have stopped, so the page answers until then.
  */
-export async function wireStatusPage(supervisor: Supervisor): Promise<void> {
+export async function wireStatusPage(supervisor: Supervisor): Promise<() => Promise<void>> {
   const { ctx } = supervisor;
   supervisor.attach(new LagSampler(ctx, () => supervisor.status().apps));
-  if (!ctx.host.proxy?.status) return;
+  if (!ctx.host.proxy?.status) return () => Promise.resolve();
   const page = new StatusPageServer({
     log: ctx.log,
     clock: ctx.clock,
@@ -20,9 +21,9 @@ export async function wireStatusPage(supervisor: Supervisor): Promise<void> {
     data: () => collectPageData(ctx, supervisor.status()),
   });
   const server = await page.listen(statusSocketPath(ctx.paths));
-  supervisor.afterStop(async () => {
+  return async () => {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeAllConnections();
     await closed;
-  });
+  };
 }

@@ -38,11 +38,7 @@ export function serveAppRoutes(s: Supervisor): void {
     )
     .serve("restart", ({ name = "" }) =>
       s.queue.run(name, async () => {
-        if (s.invalid.has(name) && !s.units.has(name)) {
-          // `hostctl restart` checked the fixed app.yml: supervise the app now, as when it was added.
-          s.invalid.delete(name);
-          return { ...(await s.loadApp(name)).status(), reloaded: true };
-        }
+        if (s.isInvalid(name)) return { ...(await s.reloadInvalid(name)).status(), reloaded: true };
         const unit = s.unit(name);
         // Checked before anything stops: an environment no process can be given would leave the app down.
         await assertAppEnvFits(s.ctx.paths, name);
@@ -59,19 +55,14 @@ export function serveAppRoutes(s: Supervisor): void {
           await reloaded.boot();
           return { ...reloaded.status(), reloaded: true };
         }
-        if (unit.canSwitch) {
-          // Behind the proxy: a fresh set of the live release beside the old one, then the switch.
-          const result = await unit.restartInPlace();
-          return {
-            ...unit.status(),
-            ...(result
-              ? { switch_ms: result.switch_ms, drain_s: result.drain_s, ...(result.warning ? { warning: result.warning } : {}) }
-              : {}),
-          };
-        }
-        await unit.stopProcesses();
-        await unit.boot();
-        return unit.status();
+        // Behind the proxy: a fresh set of the live release beside the old one, then the switch.
+        const result = await unit.restart();
+        return {
+          ...unit.status(),
+          ...(result
+            ? { switch_ms: result.switch_ms, drain_s: result.drain_s, ...(result.warning ? { warning: result.warning } : {}) }
+            : {}),
+        };
       }),
     )
     .serve("activate", ({ name = "" }, { releaseDir }) => s.queue.run(name, () => s.activate(name, releaseDir)));

@@ -22,18 +22,10 @@ import type { AppFacts, AppState, AppStatus } from "./control-protocol.js";
  * processes of its live release (release-set.ts); stopped in the reverse order so the last writes are shipped.
  */
 export class AppUnit {
-  private life: Lifecycle;
-  private readonly databases: AppDatabases;
-  private readonly litestream: AppLitestream;
-  private readonly release: LiveRelease;
-  private retryTimer: Timer | undefined;
-  private booting: Promise<void> | undefined;
-  private readonly facts = new Map<keyof AppFacts, () => unknown>();
-  private replicationReadAt: number | undefined;
   readonly paths: AppPaths;
 
   constructor(
-    public spec: AppSpec,
+    readonly spec: AppSpec,
     private readonly deps: UnitDeps,
   ) {
     this.paths = appPaths(deps.ctx.paths, spec.name);
@@ -61,10 +53,6 @@ export class AppUnit {
     });
   }
 
-  private now(): number {
-    return this.deps.ctx.clock.now().getTime();
-  }
-
   get state(): AppState {
     return this.life.state;
   }
@@ -76,6 +64,114 @@ export class AppUnit {
 
   get litestreamRunning(): boolean {
     return this.litestream.running;
+  }
+
+  /** On a LiteFS replica: where its front door sends writes (kept current from the mount's .primary). */
+  get writeRoute(): WriteRoute | undefined {
+    return this.databases.writeRoute;
+  }
+
+  /** Releases switch blue/green behind the proxy. */
+  get blueGreen(): boolean {
+    return this.deps.proxy !== undefined;
+  }
+
+  /** A web process runs (or is being restarted): the only kind a health check can reach. */
+  get hasWeb(): boolean {
+    return this.release.hasWeb;
+  }
+
+  /**
+   * Restore what is missing, then start. Never throws: failures become state and a scheduled retry. A stop
+   * while it runs waits for it, and it starts nothing once the stop was asked for.
+   */
+  boot(event: "boot" | "retry_due" = "boot"): Promise<void> {
+    if (this.life.shutdown) return Promise.resolve();
+    this.booting ??= this.dispatch({ type: event }).finally(() => {
+      this.booting = undefined;
+    });
+    return this.booting;
+  }
+
+  /** Stops the app (processes, then Litestream) after a boot in progress; `hostctl start` boots it again. */
+  stop(reason?: string): Promise<void> {
+    return this.dispatch({ type: "stop", reason, shutdown: false });
+  }
+
+  /** The supervisor is shutting down: stop, and no later boot (a retry, a request) starts anything. */
+  shutdown(): Promise<void> {
+    return this.dispatch({ type: "stop", reason: undefined, shutdown: true });
+  }
+
+  /** Stops replicating for good (another host took the lease); the app keeps serving. */
+  stopReplication(reason: string): Promise<void> {
+    return this.litestream.disable(reason);
+  }
+
+  /** Restarts a Litestream that makes no progress while writes wait (see litestream/stall.ts). */
+  async restartLitestream(): Promise<void> {
+    if (!this.life.stopping) await this.litestream.restart();
+  }
+
+  /**
+   * `hostctl restart`: behind the proxy a fresh set of the live release, then the switch (no dark moment);
+   * else the processes stop and the app boots again.
+   */
+  async restart(): Promise<SwitchResult | undefined> {
+    if (this.canSwitch) return this.restartInPlace();
+    await this.stopProcesses();
+    await this.boot();
+    return undefined;
+  }
+
+  /** Starts every service process of one release directory (live-release.ts); behind the proxy a switch. */
+  startRelease(releaseDir: string): Promise<void> {
+    return this.release.start(releaseDir);
+  }
+
+  /** Blue/green: switches to a release started beside the live one (live-release.ts). */
+  switchTo(releaseDir: string, afterSwitch?: () => Promise<void>): Promise<SwitchResult | undefined> {
+    return this.release.switchTo(releaseDir, afterSwitch);
+  }
+
+  stopProcesses(): Promise<void> {
+    return this.release.stop();
+  }
+
+  /**
+   * A fact another feature reports for status (control-protocol.ts names each one and its type). A function
+   * is read when status is asked for (the media lag at that moment, not at the last round).
+   */
+  report<K extends keyof AppFacts>(key: K, value: AppFacts[K] | (() => AppFacts[K])): void {
+    if (key === "replication") this.replicationReadAt = this.now();
+    this.facts.set(key, typeof value === "function" ? value : () => value);
+  }
+
+  status(): AppStatus {
+    return appStatus({
+      spec: this.spec,
+      paths: this.paths,
+      life: this.life,
+      litestream: this.litestream,
+      release: this.release.status(),
+      databases: this.databases,
+      facts: this.facts,
+    });
+  }
+
+  // Private
+
+  private life: Lifecycle;
+  private readonly databases: AppDatabases;
+  private readonly litestream: AppLitestream;
+  private readonly release: LiveRelease;
+  private retryTimer: Timer | undefined;
+  private booting: Promise<void> | undefined;
+  private readonly facts = new Map<keyof AppFacts, () => unknown>();
+  private replicationReadAt: number | undefined;
+
+  private now(): number {
+    return this.deps.ctx.clock.now().getTime();
   }
 
   private get log() {
@@ -180,38 +276,6 @@ export class AppUnit {
     }
   }
 
-  /**
-   * Restore what is missing, then start. Never throws: failures become state and a scheduled retry. A stop
-   * while it runs waits for it, and it starts nothing once the stop was asked for.
-   */
-  boot(event: "boot" | "retry_due" = "boot"): Promise<void> {
-    if (this.life.shutdown) return Promise.resolve();
-    this.booting ??= this.dispatch({ type: event }).finally(() => {
-      this.booting = undefined;
-    });
-    return this.booting;
-  }
-
-  /** Stops the app (processes, then Litestream) after a boot in progress; `hostctl start` boots it again. */
-  stop(reason?: string): Promise<void> {
-    return this.dispatch({ type: "stop", reason, shutdown: false });
-  }
-
-  /** The supervisor is shutting down: stop, and no later boot (a retry, a request) starts anything. */
-  shutdown(): Promise<void> {
-    return this.dispatch({ type: "stop", reason: undefined, shutdown: true });
-  }
-
-  /** Stops replicating for good (another host took the lease); the app keeps serving. */
-  stopReplication(reason: string): Promise<void> {
-    return this.litestream.disable(reason);
-  }
-
-  /** Restarts a Litestream that makes no progress while writes wait (see litestream/stall.ts). */
-  async restartLitestream(): Promise<void> {
-    if (!this.life.stopping) await this.litestream.restart();
-  }
-
   private async startProcesses(): Promise<LifecycleEvent | undefined> {
     if (this.release.started) {
       // A first deploy activated its release through this unit: its processes already run.
@@ -226,64 +290,14 @@ export class AppUnit {
     return { type: "processes", states: this.release.states() };
   }
 
-  /** Starts every service process of one release directory (live-release.ts); behind the proxy a switch. */
-  startRelease(releaseDir: string): Promise<void> {
-    return this.release.start(releaseDir);
-  }
-
-  /** Blue/green: switches to a release started beside the live one (live-release.ts). */
-  switchTo(releaseDir: string, afterSwitch?: () => Promise<void>): Promise<SwitchResult | undefined> {
-    return this.release.switchTo(releaseDir, afterSwitch);
-  }
-
-  /** On a LiteFS replica: where its front door sends writes (kept current from the mount's .primary). */
-  get writeRoute(): WriteRoute | undefined {
-    return this.databases.writeRoute;
-  }
-
-  /** Releases switch blue/green behind the proxy. */
-  get blueGreen(): boolean {
-    return this.deps.proxy !== undefined;
-  }
-
   /** Behind the proxy a restart is a switch to a fresh set of the live release: no dark moment. */
-  get canSwitch(): boolean {
+  private get canSwitch(): boolean {
     return this.deps.proxy !== undefined && this.release.releaseDir !== undefined && this.state === "running";
   }
 
-  async restartInPlace(): Promise<SwitchResult | undefined> {
+  private async restartInPlace(): Promise<SwitchResult | undefined> {
     const dir = this.release.releaseDir;
     if (!dir) throw new Error("internal: restartInPlace without a live release");
     return this.switchTo(dir);
-  }
-
-  /** A web process runs (or is being restarted): the only kind a health check can reach. */
-  get hasWeb(): boolean {
-    return this.release.hasWeb;
-  }
-
-  stopProcesses(): Promise<void> {
-    return this.release.stop();
-  }
-
-  /**
-   * A fact another feature reports for status (control-protocol.ts names each one and its type). A function
-   * is read when status is asked for (the media lag at that moment, not at the last round).
-   */
-  report<K extends keyof AppFacts>(key: K, value: AppFacts[K] | (() => AppFacts[K])): void {
-    if (key === "replication") this.replicationReadAt = this.now();
-    this.facts.set(key, typeof value === "function" ? value : () => value);
-  }
-
-  status(): AppStatus {
-    return appStatus({
-      spec: this.spec,
-      paths: this.paths,
-      life: this.life,
-      litestream: this.litestream,
-      release: this.release.status(),
-      databases: this.databases,
-      facts: this.facts,
-    });
   }
 }

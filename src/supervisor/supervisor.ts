@@ -25,40 +25,152 @@ import type { AppSpec } from "../config/schema.js";
 import { startFrontDoor, type FrontDoor } from "../proxy/front-door.js";
 import { frontDoorView, unitProxy } from "./front-door-link.js";
 
+/** The apps on disk whose app.yml passed its checks, with their Litestream metrics ports. */
+export interface LoadedApps {
+  apps: AppSpec[];
+  ports: Record<string, number | undefined>;
+}
+
 function memory(): { rss_mb: number; heap_mb: number } {
   const usage = process.memoryUsage();
   return { rss_mb: Math.round(usage.rss / 1e5) / 10, heap_mb: Math.round(usage.heapUsed / 1e5) / 10 };
 }
 
+/**
+ * The apps of one host and what serves them: their units, the front door, the control socket, the features'
+ * loops. Each boot and shutdown step is a public method; `hostctl up` (cli/commands/up.ts) calls them in order.
+ */
 export class Supervisor {
-  readonly units = new Map<string, AppUnit>();
   readonly routes = new ControlRoutes({ name: assertAppName });
   /** Start, stop, restart, activate, load and unload of one app run one at a time (app-queue.ts). */
   readonly queue = new AppQueue();
-  readonly startedAt = new Date();
-  readonly hostId = `${hostname()}:${process.pid}`;
-  private fencedBy: string | undefined;
-  /** Aborted when a stop is requested: waits before the apps start (a registry retry) end early. */
-  readonly stopping = new AbortController();
-  /** Apps whose app.yml fails its checks: shown failed with the reason, never started (restart loads them once fixed). */
-  readonly invalid = new Map<string, string>();
-  private readonly servers: Server[] = [];
-  private starting: Promise<void> | undefined;
-  /** Caddy in front of the apps, when hostctl.yml configures it and the binary is there. */
-  frontDoor: FrontDoor | undefined;
-  private proxyReason: string | undefined;
-  private readonly stopHooks: (() => Promise<void> | void)[] = [];
-  private readonly afterStopHooks: (() => Promise<void> | void)[] = [];
-  private statusExtras: (() => HostFacts)[] = [];
-  private readonly unitListeners: { added: (unit: AppUnit) => void; removed: (name: string) => void }[] = [];
-
-  /** Stops the supervisor as SIGTERM does, `up` then exiting with exitCode (set by runSupervisor). */
-  requestStop: (reason: string, exitCode: number) => void = () => undefined;
 
   constructor(
     readonly ctx: HostContext,
     readonly options: SupervisorOptions,
   ) {}
+
+  // Boot steps, in the order `up` calls them.
+
+  /** Ends what a crashed predecessor left running (run/pids/). */
+  async endStrays(): Promise<void> {
+    for (const stray of await endStrays(this.ctx.paths.pids, this.options.graceMs))
+      this.ctx.log.warn(
+        { event: "supervisor.stray_ended", app: stray.app, process: stray.type, pid: stray.pid },
+        "ended a process left by a previous supervisor",
+      );
+  }
+
+  /** Reads every app.yml (an invalid one is shown failed, never started) and writes the Litestream configs. */
+  async loadApps(): Promise<LoadedApps> {
+    const { ctx } = this;
+    const { apps, invalid } = await scanApps(ctx.paths);
+    for (const { name, error } of invalid) {
+      this.invalid.set(name, errorMessage(error));
+      ctx.log.error(
+        { event: "app.spec_invalid", app: name, reason: errorMessage(error) },
+        "app.yml fails its checks: the app is not started",
+      );
+    }
+    await writeLitestreamConfigs(ctx.paths, ctx.host, apps, { engine: engineOf(ctx) });
+    return { apps, ports: await readMetricsPorts(ctx.paths) };
+  }
+
+  /** Caddy in front of the apps, when hostctl.yml configures it and the binary is there. */
+  async startFrontDoor(): Promise<void> {
+    const { ctx } = this;
+    const { policy, graceMs } = this.options;
+    const proxy = await startFrontDoor(ctx, { log: ctx.log, pidsDir: ctx.paths.pids, policy, graceMs, clock: ctx.clock }, () =>
+      frontDoorView(this.units.values()),
+    );
+    this.frontDoor = proxy.door;
+    this.proxyReason = proxy.reason;
+    if (proxy.reason) ctx.log.warn({ event: "proxy.off", reason: proxy.reason }, proxy.reason);
+  }
+
+  /** One unit per app (nothing starts yet) and the apps' control routes. */
+  superviseApps({ apps, ports }: LoadedApps): void {
+    for (const spec of apps) this.createUnit(spec, ports[spec.name]);
+    serveAppRoutes(this);
+  }
+
+  /**
+   * Runs a feature's loop while the supervisor runs: an app loop hears of every app (now and added later),
+   * and every loop stops when the supervisor's loops do, before the apps.
+   */
+  attach(loop: Loop | AppLoop<AppUnit>): void {
+    if (isAppLoop(loop)) for (const unit of this.units.values()) loop.add(unit);
+    this.loops.push(loop);
+    loop.start();
+  }
+
+  addStatus(extra: () => HostFacts): void {
+    this.statusExtras.push(extra);
+  }
+
+  /** The control socket (0600), and /metrics on TCP when hostctl.yml asks for it. */
+  async serveControl(): Promise<void> {
+    const { ctx } = this;
+    this.servers.push(await listenControl(ctx.paths.socket, this.routes));
+    if (ctx.host.metrics.listen) this.servers.push(await listenTcp(ctx.host.metrics.listen, this.routes.only(routeSpec("metrics"))));
+  }
+
+  /** Boots every app, `bootConcurrency` at a time, without waiting for them. */
+  bootApps(): void {
+    const apps = [...this.units.keys()];
+    this.ctx.log.info({ event: "supervisor.started", apps, socket: this.ctx.paths.socket }, "supervisor started");
+    // boot() never throws (failures become state), so one app's failure never holds the others back.
+    void forEachLimit([...this.units.values()], this.options.bootConcurrency, (unit) => unit.boot());
+  }
+
+  // Stopping.
+
+  /** Asks `up` to stop as SIGTERM does (exitCode given: `up` exits with it); waits before the apps start end early. */
+  requestStop(reason: string, exitCode?: number): void {
+    if (exitCode !== undefined) this.requestedExit = exitCode;
+    if (this.stopping.signal.aborted) return;
+    this.ctx.log.info({ event: "supervisor.stopping", signal: reason }, "stopping: apps first, then Litestream");
+    this.stopping.abort();
+  }
+
+  /** Aborted once a stop is requested. */
+  get stopSignal(): AbortSignal {
+    return this.stopping.signal;
+  }
+
+  /** Resolves once a stop is requested. */
+  async stopped(): Promise<void> {
+    if (!this.stopping.signal.aborted)
+      await new Promise((resolve) => this.stopping.signal.addEventListener("abort", resolve, { once: true }));
+  }
+
+  /** What `up` exits with: 0, or the code of a stop requested with one (even while stopping). */
+  get exitCode(): number {
+    return this.requestedExit;
+  }
+
+  /** The features' loops end, in the order they were attached. */
+  async stopLoops(): Promise<void> {
+    for (const loop of this.loops) await loop.stop();
+  }
+
+  /** Every app stops its processes first and its Litestream last; apps stop in parallel. */
+  async stopApps(): Promise<void> {
+    await Promise.all([...this.units.values()].map((unit) => unit.shutdown()));
+  }
+
+  /** After the apps have drained: until then Caddy answers 503 rather than refusing. */
+  async stopFrontDoor(): Promise<void> {
+    await this.frontDoor?.stop();
+  }
+
+  /** The control socket and /metrics close, then the replica store's connections. */
+  async closeControl(): Promise<void> {
+    await Promise.all(this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+    this.ctx.store.close();
+  }
+
+  // While running.
 
   /**
    * Set when this host must no longer write to the replica target (another host took the lease): replication
@@ -74,58 +186,14 @@ export class Supervisor {
     for (const unit of this.units.values()) void unit.stopReplication(reason);
   }
 
-  /**
-   * Runs a feature's loop while the supervisor runs: an app loop hears of every app (now and added later),
-   * and every loop stops when the supervisor does, before the apps.
-   */
-  attach(loop: Loop | AppLoop<AppUnit>): void {
-    if (isAppLoop(loop)) {
-      for (const unit of this.units.values()) loop.add(unit);
-      this.onUnits({ added: (unit) => loop.add(unit), removed: (name) => loop.remove(name) });
-    }
-    loop.start();
-    this.onStop(() => loop.stop());
+  /** The supervised apps, by name. */
+  get units(): ReadonlyMap<string, AppUnit> {
+    return this.byName;
   }
 
   unit(name: string): AppUnit {
     const unit = this.units.get(name);
     if (!unit) throw usageError(`no app named "${name}" is supervised`, "run: hostctl status");
-    return unit;
-  }
-
-  onStop(hook: () => Promise<void> | void): void {
-    this.stopHooks.push(hook);
-  }
-
-  /** Runs once every app and its Litestream have stopped (final media sync, lease release). */
-  afterStop(hook: () => Promise<void> | void): void {
-    this.afterStopHooks.push(hook);
-  }
-
-  /** Features that keep per-app work (polling, drill schedules) hear of apps loaded or unloaded while `up` runs. */
-  onUnits(listener: { added: (unit: AppUnit) => void; removed: (name: string) => void }): void {
-    this.unitListeners.push(listener);
-  }
-
-  private createUnit(spec: AppSpec, metricsPort: number | undefined): AppUnit {
-    const { ctx } = this;
-    const { firstDeploy, hooks } = this.options;
-    const activate = hooks ? (releaseDir: string) => activateRelease(unit, releaseDir, this.provenHooks(hooks)) : undefined;
-    const unit: AppUnit = new AppUnit(spec, {
-      ctx,
-      policy: this.options.policy,
-      graceMs: this.options.graceMs,
-      hostId: this.hostId,
-      metricsPort,
-      ...(firstDeploy ? { firstDeploy: (s: AppSpec) => firstDeploy(s, activate) } : {}),
-      ...(this.options.earlyRestore ? { earlyRestore: this.options.earlyRestore } : {}),
-      ...(this.options.beforeRestore ? { beforeRestore: this.options.beforeRestore } : {}),
-      ...(this.options.afterRestore ? { afterRestore: this.options.afterRestore } : {}),
-      ...(this.options.beforeReplicate ? { beforeReplicate: this.options.beforeReplicate } : {}),
-      ...(this.frontDoor ? { proxy: unitProxy(this.frontDoor, this.options.hooks?.healthCheck) } : {}),
-      onChange: () => this.frontDoor?.refresh(),
-    });
-    this.units.set(spec.name, unit);
     return unit;
   }
 
@@ -141,7 +209,7 @@ export class Supervisor {
     const spec = await loadAppSpec(this.ctx.paths, name);
     const unit = this.createUnit(spec, (await readMetricsPorts(this.ctx.paths))[name]);
     this.ctx.log.info({ event: "app.loaded", app: name }, "app added while running: supervising it");
-    for (const listener of this.unitListeners) listener.added(unit);
+    for (const loop of this.loops) if (isAppLoop(loop)) loop.add(unit);
     void unit.boot();
     return unit;
   }
@@ -151,10 +219,76 @@ export class Supervisor {
     const unit = this.units.get(name);
     if (!unit) return;
     await unit.stop();
-    this.units.delete(name);
+    this.byName.delete(name);
     this.frontDoor?.refresh();
-    for (const listener of this.unitListeners) listener.removed(name);
+    for (const loop of this.loops) if (isAppLoop(loop)) loop.remove(name);
     this.ctx.log.info({ event: "app.unloaded", app: name }, "app removed: stopped and no longer supervised");
+  }
+
+  /** An app whose app.yml failed its checks at boot, not supervised since. */
+  isInvalid(name: string): boolean {
+    return this.invalid.has(name) && !this.units.has(name);
+  }
+
+  /** `hostctl restart` checked the fixed app.yml of an invalid app: supervise it now, as when it was added. */
+  reloadInvalid(name: string): Promise<AppUnit> {
+    this.invalid.delete(name);
+    return this.loadApp(name);
+  }
+
+  /** POST /apps/:name/activate: switches the app to a release under releases/ (activate.ts). */
+  async activate(name: string, releaseDir: string): Promise<ActivateResult> {
+    if (!isInside(this.unit(name).paths.releases, releaseDir)) throw usageError(`activate: releaseDir must lie in apps/${name}/releases`);
+    if (!this.options.hooks) throw new HostctlError("SUPERVISOR_NOT_RUNNING", "this supervisor cannot switch releases");
+    return activateRelease(this.unit(name), releaseDir, this.provenHooks(this.options.hooks));
+  }
+
+  status(): SupervisorStatus {
+    return {
+      supervisor: { pid: process.pid, started_at: this.startedAt.toISOString(), home: this.ctx.paths.home, host: hostname(), ...memory() },
+      apps: [
+        ...[...this.units.values()].map((u) => u.status()),
+        ...[...this.invalid].map(([name, reason]) => invalidAppStatus(this.ctx.paths, name, reason)),
+      ],
+      proxy: this.frontDoor?.status() ?? { state: "off", reason: this.proxyReason },
+      ...(Object.assign({}, ...this.statusExtras.map((f) => f())) as HostFacts),
+    };
+  }
+
+  // Private
+
+  private readonly startedAt = new Date();
+  /** Names this process in the "has replicated" markers. */
+  private readonly hostId = `${hostname()}:${process.pid}`;
+  private readonly byName = new Map<string, AppUnit>();
+  /** Apps whose app.yml fails its checks: shown failed with the reason, never started (restart loads them once fixed). */
+  private readonly invalid = new Map<string, string>();
+  private readonly loops: (Loop | AppLoop<AppUnit>)[] = [];
+  private readonly statusExtras: (() => HostFacts)[] = [];
+  private readonly servers: Server[] = [];
+  private readonly stopping = new AbortController();
+  private requestedExit = 0;
+  private fencedBy: string | undefined;
+  private frontDoor: FrontDoor | undefined;
+  private proxyReason: string | undefined;
+
+  private createUnit(spec: AppSpec, metricsPort: number | undefined): AppUnit {
+    const { hooks, appSteps = {} } = this.options;
+    const { firstDeploy, ...steps } = appSteps;
+    const activate = hooks ? (releaseDir: string) => activateRelease(unit, releaseDir, this.provenHooks(hooks)) : undefined;
+    const unit: AppUnit = new AppUnit(spec, {
+      ctx: this.ctx,
+      policy: this.options.policy,
+      graceMs: this.options.graceMs,
+      hostId: this.hostId,
+      metricsPort,
+      ...(firstDeploy ? { firstDeploy: (s: AppSpec) => firstDeploy(s, activate) } : {}),
+      ...steps,
+      ...(this.frontDoor ? { proxy: unitProxy(this.frontDoor, hooks?.healthCheck) } : {}),
+      onChange: () => this.frontDoor?.refresh(),
+    });
+    this.byName.set(spec.name, unit);
+    return unit;
   }
 
   /** A health check that answered must have reached the web process this unit started, not a stray on its port. */
@@ -170,86 +304,5 @@ export class Supervisor {
         await proveListener(spec.port, web);
       },
     };
-  }
-
-  addStatus(extra: () => HostFacts): void {
-    this.statusExtras.push(extra);
-  }
-
-  status(): SupervisorStatus {
-    return {
-      supervisor: { pid: process.pid, started_at: this.startedAt.toISOString(), home: this.ctx.paths.home, host: hostname(), ...memory() },
-      apps: [
-        ...[...this.units.values()].map((u) => u.status()),
-        ...[...this.invalid].map(([name, reason]) => invalidAppStatus(this.ctx.paths, name, reason)),
-      ],
-      proxy: this.frontDoor?.status() ?? { state: "off", reason: this.proxyReason },
-      ...(Object.assign({}, ...this.statusExtras.map((f) => f())) as HostFacts),
-    };
-  }
-
-  /** POST /apps/:name/activate: switches the app to a release under releases/ (activate.ts). */
-  async activate(name: string, releaseDir: string): Promise<ActivateResult> {
-    if (!isInside(this.unit(name).paths.releases, releaseDir)) throw usageError(`activate: releaseDir must lie in apps/${name}/releases`);
-    if (!this.options.hooks) throw new HostctlError("SUPERVISOR_NOT_RUNNING", "this supervisor cannot switch releases");
-    return activateRelease(this.unit(name), releaseDir, this.provenHooks(this.options.hooks));
-  }
-
-  async start(): Promise<void> {
-    this.starting = this.startAll();
-    await this.starting;
-  }
-
-  private async startAll(): Promise<void> {
-    const { ctx } = this;
-    const strays = await endStrays(ctx.paths.pids, this.options.graceMs);
-    for (const stray of strays)
-      ctx.log.warn(
-        { event: "supervisor.stray_ended", app: stray.app, process: stray.type, pid: stray.pid },
-        "ended a process left by a previous supervisor",
-      );
-    await this.options.beforeStart?.(this);
-    if (this.stopping.signal.aborted) return;
-    const { apps, invalid } = await scanApps(ctx.paths);
-    for (const { name, error } of invalid) {
-      this.invalid.set(name, errorMessage(error));
-      ctx.log.error(
-        { event: "app.spec_invalid", app: name, reason: errorMessage(error) },
-        "app.yml fails its checks: the app is not started",
-      );
-    }
-    await writeLitestreamConfigs(ctx.paths, ctx.host, apps, { engine: engineOf(ctx) });
-    const ports = await readMetricsPorts(ctx.paths);
-    if (this.stopping.signal.aborted) return;
-    const proxy = await startFrontDoor(
-      ctx,
-      { log: ctx.log, pidsDir: ctx.paths.pids, policy: this.options.policy, graceMs: this.options.graceMs, clock: ctx.clock },
-      () => frontDoorView(this.units.values()),
-    );
-    this.frontDoor = proxy.door;
-    this.proxyReason = proxy.reason;
-    if (proxy.reason) ctx.log.warn({ event: "proxy.off", reason: proxy.reason }, proxy.reason);
-    for (const spec of apps) this.createUnit(spec, ports[spec.name]);
-    serveAppRoutes(this);
-    await this.options.extend?.(this);
-    this.servers.push(await listenControl(ctx.paths.socket, this.routes));
-    if (ctx.host.metrics.listen) this.servers.push(await listenTcp(ctx.host.metrics.listen, this.routes.only(routeSpec("metrics"))));
-    ctx.log.info({ event: "supervisor.started", apps: apps.map((a) => a.name), socket: ctx.paths.socket }, "supervisor started");
-    // boot() never throws (failures become state), so one app's failure never holds the others back.
-    void forEachLimit([...this.units.values()], this.options.bootConcurrency, (unit) => unit.boot());
-  }
-
-  /** Every app stops its processes first and its Litestream last; apps stop in parallel. */
-  async stop(): Promise<void> {
-    this.stopping.abort();
-    // What a start in flight still starts (Caddy, units, the control socket) is stopped below, not after.
-    await this.starting?.catch(() => undefined);
-    for (const hook of this.stopHooks) await hook();
-    await Promise.all([...this.units.values()].map((unit) => unit.shutdown()));
-    // The proxy goes after the apps have drained: until then it answers 503 rather than refusing.
-    await this.frontDoor?.stop();
-    for (const hook of this.afterStopHooks) await hook();
-    await Promise.all(this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
-    this.ctx.store.close();
   }
 }

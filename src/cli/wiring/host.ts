@@ -53,8 +53,12 @@ export function restoreMediaFirst(ctx: HostContext, recovered?: Set<string>, gat
   };
 }
 
-/** The lease heartbeat, media shipping, and at shutdown a last media sync before the lease is released. */
-export function wireHost(supervisor: Supervisor, taken: TakenLease, gate?: MediaRestoreGate): MediaSyncLoop {
+/** The lease heartbeat and media shipping; `release`, once the apps stopped: a last media sync, then the lease goes. */
+export function wireHost(
+  supervisor: Supervisor,
+  taken: TakenLease,
+  gate?: MediaRestoreGate,
+): { media: MediaSyncLoop; release: () => Promise<void> } {
   const { ctx } = supervisor;
   const { hostId, confirmation } = taken;
   const keeper = new LeaseKeeper(ctx, { hostId });
@@ -68,7 +72,7 @@ export function wireHost(supervisor: Supervisor, taken: TakenLease, gate?: Media
       supervisor.requestStop("lease race lost", 1);
       return;
     }
-    if (supervisor.stopping.signal.aborted) return;
+    if (supervisor.stopSignal.aborted) return;
     keeper.start((holder) => {
       const error = leaseLostError(ctx, holder, ctx.clock.now());
       ctx.log.error({ event: "lease.lost", holder: holder.host_id, hostname: holder.hostname }, error.message);
@@ -82,10 +86,10 @@ export function wireHost(supervisor: Supervisor, taken: TakenLease, gate?: Media
     ...(gate ? { gate } : {}),
   });
   supervisor.attach(media);
-  supervisor.afterStop(async () => {
+  const release = async () => {
     // Files written in the last seconds count too: the apps have stopped writing.
     await media.flush();
     await keeper.stop();
-  });
-  return media;
+  };
+  return { media, release };
 }

@@ -1,9 +1,11 @@
-import type { HostContext } from "../../host/context.js";
 import { errorMessage } from "../../lib/errors.js";
 import { recoverApps } from "../../registry/recover.js";
 import { RegistryMirrorLoop } from "../../registry/mirror-loop.js";
 import type { Supervisor } from "../../supervisor/supervisor.js";
-import type { SupervisorWiring, UpOptions } from "../commands/up.js";
+import type { UpFeatures, UpOptions } from "../commands/up.js";
+import type { ReleaseHooks } from "../../supervisor/activate.js";
+import type { AppSteps } from "../../supervisor/supervisor-options.js";
+import type { HostContext } from "../../host/context.js";
 import { wireDrills } from "./drills.js";
 import { DeployPollLoop } from "../../deploy/poll-loop.js";
 import { wireJobs } from "./jobs.js";
@@ -59,75 +61,126 @@ async function recover(supervisor: Supervisor): Promise<void> {
         { event: "registry.read_failed", reason: errorMessage(error), retry_in_s: delayMs / 1000 },
         `this host has no apps and could not read the app registry from ${ctx.store.url}; retrying in ${delayMs / 1000}s`,
       );
-      await ctx.clock.sleep(delayMs, supervisor.stopping.signal); // ends early on a stop
-      if (supervisor.stopping.signal.aborted) return;
+      await ctx.clock.sleep(delayMs, supervisor.stopSignal); // ends early on a stop
+      if (supervisor.stopSignal.aborted) return;
     }
   }
 }
 
-async function extend(supervisor: Supervisor, taken: TakenLease, recovered: Set<string>, gate: MediaRestoreGate): Promise<void> {
-  const media = wireHost(supervisor, taken, gate);
-  watchRecoveredReferences(supervisor, recovered);
-  await wireDrills(supervisor, media);
-  supervisor.attach(new DeployPollLoop(supervisor.ctx, { fenced: () => supervisor.fenced !== undefined }));
-  await wireJobs(supervisor);
-  await wireStatusPage(supervisor);
-  await refreshPushHooks(supervisor.ctx);
-  // Until the lease is confirmed another host may own the replica target, and its registry.
-  supervisor.attach(
-    new RegistryMirrorLoop(supervisor.ctx, { fenced: () => supervisor.fenced !== undefined || taken.confirmation.state !== "confirmed" }),
-  );
+/**
+ * The host's features as the steps of `hostctl up` (cli/commands/up.ts calls each where its order says):
+ * the composition root, so the supervisor imports none of them.
+ */
+export class HostFeatures implements UpFeatures {
+  readonly releaseHooks: ReleaseHooks;
+  readonly appSteps: AppSteps;
+
+  constructor(
+    private readonly ctx: HostContext,
+    private readonly options: UpOptions,
+  ) {
+    this.firstDeploys = new FirstDeploys(ctx);
+    this.earlyRestores = new EarlyRestores(ctx);
+    this.mediaFirst = restoreMediaFirst(ctx, this.recovered, this.gate);
+    const { healthCheck, switchCurrent } = deployHooks(ctx);
+    this.releaseHooks = { healthCheck, switchCurrent };
+    this.appSteps = {
+      firstDeploy: (spec, activate) => this.firstDeploys.run(spec, activate),
+      earlyRestore: (spec) => this.earlyRestores.take(spec.name),
+      beforeRestore: (spec) => this.mediaFirst.begin(spec),
+      afterRestore: async (spec, databases) => {
+        await this.mediaFirst.after(spec, databases);
+        // Media first, as before any step of a first deploy that may read them.
+        this.firstDeploys.advance(spec.name);
+      },
+      beforeReplicate: async (spec, databases) => {
+        await this.taken.confirmation.required();
+        // A LiteFS replica host never replicates; the primary's copies are checked like a single host's.
+        if (!isLitefsReplicaHost(ctx)) await claimLineage(ctx, spec, databases, this.taken.hostId);
+      },
+    };
+  }
+
+  /**
+   * Returns once the lease is written: its confirming pause runs on while the registry is read and the
+   * databases restored (both only read the replica); Litestream waits for it (beforeReplicate).
+   */
+  async takeLease(supervisor: Supervisor): Promise<boolean> {
+    const { ctx } = this;
+    if (isLitefsReplicaHost(ctx)) return true; // the primary holds it
+    const litefs = candidateLeaseNode(ctx);
+    const lease = await takeLease(ctx, {
+      takeover: this.options.takeover ?? false,
+      wait: this.options.wait ?? true,
+      signal: supervisor.stopSignal,
+      explain: (error) => withRejoinHint(ctx, error),
+      ...(litefs === undefined ? {} : { litefs }),
+    });
+    if (lease === undefined) return false;
+    this.taken = lease;
+    return true;
+  }
+
+  recoverApps(supervisor: Supervisor): Promise<void> {
+    return recover(supervisor);
+  }
+
+  /** The databases' restore begins now, while the supervisor comes up; fetch, checkout and build of each app without a release beside it. */
+  async beginEarlyWork(supervisor: Supervisor): Promise<void> {
+    if (isLitefsReplicaHost(this.ctx) || supervisor.stopSignal.aborted) return;
+    await this.earlyRestores.beginAll();
+    await this.firstDeploys.beginAll();
+  }
+
+  async attachLoops(supervisor: Supervisor): Promise<void> {
+    const { ctx, taken } = this;
+    if (isLitefsReplicaHost(ctx)) {
+      this.closePage = await extendLitefsReplica(supervisor);
+      return;
+    }
+    const host = wireHost(supervisor, taken, this.gate);
+    this.releaseHeld = host.release;
+    watchRecoveredReferences(supervisor, this.recovered);
+    await wireDrills(supervisor, host.media);
+    supervisor.attach(new DeployPollLoop(ctx, { fenced: () => supervisor.fenced !== undefined }));
+    await wireJobs(supervisor);
+    this.closePage = await wireStatusPage(supervisor);
+    await refreshPushHooks(ctx);
+    // Until the lease is confirmed another host may own the replica target, and its registry.
+    supervisor.attach(
+      new RegistryMirrorLoop(ctx, { fenced: () => supervisor.fenced !== undefined || taken.confirmation.state !== "confirmed" }),
+    );
+  }
+
+  async settleEarlyWork(): Promise<void> {
+    await this.mediaFirst.settle();
+    await this.earlyRestores.settle();
+    await this.firstDeploys.abandonAll();
+  }
+
+  /** Nothing to release where no lease keeper ran (a LiteFS replica host, or a stop before the loops). */
+  releaseLease(): Promise<void> {
+    return this.releaseHeld();
+  }
+
+  closeStatusPage(): Promise<void> {
+    return this.closePage();
+  }
+
+  // Private
+
+  private taken: TakenLease = { hostId: "", confirmation: LeaseConfirmation.none() };
+  /** Apps whose database and media were restored from the replica at boot. */
+  private readonly recovered = new Set<string>();
+  private readonly gate = new MediaRestoreGate();
+  private readonly firstDeploys: FirstDeploys;
+  private readonly earlyRestores: EarlyRestores;
+  private readonly mediaFirst: ReturnType<typeof restoreMediaFirst>;
+  private releaseHeld: () => Promise<void> = () => Promise.resolve();
+  private closePage: () => Promise<void> = () => Promise.resolve();
 }
 
-/** Connects the supervisor to deploys, drills, the registry (composition root: the supervisor imports none of them). */
-export function supervisorWiring(ctx: HostContext, options: UpOptions): SupervisorWiring {
-  const hooks = deployHooks(ctx);
-  let taken: TakenLease = { hostId: "", confirmation: LeaseConfirmation.none() };
-  const recovered = new Set<string>(); // apps whose database and media were restored from the replica at boot
-  const gate = new MediaRestoreGate();
-  const firstDeploys = new FirstDeploys(ctx);
-  const earlyRestores = new EarlyRestores(ctx);
-  const mediaFirst = restoreMediaFirst(ctx, recovered, gate);
-  return {
-    hooks: { healthCheck: hooks.healthCheck, switchCurrent: hooks.switchCurrent },
-    firstDeploy: (spec, activate) => firstDeploys.run(spec, activate),
-    beforeStart: async (supervisor) => {
-      supervisor.afterStop(() => mediaFirst.settle());
-      if (isLitefsReplicaHost(ctx)) return recover(supervisor);
-      // Returns once the lease is written: its confirming pause runs on while the registry is read and the
-      // databases restored (both only read the replica); Litestream waits for it (beforeReplicate).
-      const litefs = candidateLeaseNode(ctx);
-      const lease = await takeLease(ctx, {
-        takeover: options.takeover ?? false,
-        wait: options.wait ?? true,
-        signal: supervisor.stopping.signal,
-        explain: (error) => withRejoinHint(ctx, error),
-        ...(litefs === undefined ? {} : { litefs }),
-      });
-      if (lease === undefined) return; // stopped while waiting for the lease: nothing starts
-      taken = lease;
-      await recover(supervisor);
-      if (!supervisor.stopping.signal.aborted) {
-        // The databases' restore begins now, while the supervisor comes up; fetch, checkout and build of each
-        // app without a release run beside it.
-        await earlyRestores.beginAll();
-        await firstDeploys.beginAll();
-      }
-      supervisor.afterStop(() => earlyRestores.settle());
-      supervisor.afterStop(() => firstDeploys.abandonAll());
-    },
-    earlyRestore: (spec) => earlyRestores.take(spec.name),
-    beforeRestore: (spec) => mediaFirst.begin(spec),
-    afterRestore: async (spec, databases) => {
-      await mediaFirst.after(spec, databases);
-      // Media first, as before any step of a first deploy that may read them.
-      firstDeploys.advance(spec.name);
-    },
-    beforeReplicate: async (spec, databases) => {
-      await taken.confirmation.required();
-      // A LiteFS replica host never replicates; the primary's copies are checked like a single host's.
-      if (!isLitefsReplicaHost(ctx)) await claimLineage(ctx, spec, databases, taken.hostId);
-    },
-    extend: (supervisor) => (isLitefsReplicaHost(ctx) ? extendLitefsReplica(supervisor) : extend(supervisor, taken, recovered, gate)),
-  };
+/** `hostctl up`'s features (the name cli/program.ts loads). */
+export function supervisorWiring(ctx: HostContext, options: UpOptions): UpFeatures {
+  return new HostFeatures(ctx, options);
 }

@@ -2,6 +2,8 @@ import { JobScheduler } from "../../jobs/scheduler.js";
 import { procStartTime, removeRecord, writeRecord } from "../../supervisor/process-records.js";
 import type { JobsState } from "../../jobs/state.js";
 import type { Supervisor } from "../../supervisor/supervisor.js";
+import type { AppUnit } from "../../supervisor/app-unit.js";
+import type { AppLoop } from "../../lib/loop.js";
 
 /** Pure: what status shows of an app's jobs. */
 export function jobsSummary(state: JobsState) {
@@ -21,7 +23,7 @@ export function jobsSummary(state: JobsState) {
   );
 }
 
-/** App jobs (jobs: in app.yml) on their cron schedules, under the supervisor. */
+/** App jobs (jobs: in app.yml) on their cron schedules, under the supervisor: an app loop (lib/loop.ts). */
 export async function wireJobs(supervisor: Supervisor): Promise<void> {
   const scheduler = new JobScheduler({
     ctx: supervisor.ctx,
@@ -34,10 +36,13 @@ export async function wireJobs(supervisor: Supervisor): Promise<void> {
       ended: (app, job) => removeRecord(supervisor.ctx.paths.pids, app, `job-${job}`),
     },
   });
+  // Every app's jobs state is read before the control socket answers (attach's own add finds them added).
   for (const unit of supervisor.units.values()) await scheduler.add(unit.spec);
-  supervisor.onUnits({
-    added: (unit) => void scheduler.add(unit.spec),
-    removed: (name) => void scheduler.remove(name),
-  });
-  supervisor.onStop(() => scheduler.stop());
+  const loop: AppLoop<AppUnit> = {
+    start: () => undefined,
+    stop: () => scheduler.stop(),
+    add: (unit) => void scheduler.add(unit.spec),
+    remove: (name) => void scheduler.remove(name),
+  };
+  supervisor.attach(loop);
 }

@@ -16,7 +16,8 @@ export function isLitefsReplicaHost(ctx: HostContext): boolean {
   return ctx.host.litefs?.role === "replica";
 }
 
-export function extendLitefsReplica(supervisor: Supervisor): Promise<void> {
+/** Resolves what closes the status page. */
+export function extendLitefsReplica(supervisor: Supervisor): Promise<() => Promise<void>> {
   supervisor.ctx.log.info(
     { event: "litefs.replica_host", primary: supervisor.ctx.host.litefs?.primary?.node },
     "LiteFS replica host: no replica lease, backups, drills or jobs here (the primary runs them)",

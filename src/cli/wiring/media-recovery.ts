@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import type { Timer } from "../../lib/clock.js";
 import { errorMessage } from "../../lib/errors.js";
 import { readMediaReferences } from "../../drills/media-refs.js";
 import { scanMedia } from "../../media/scan.js";
@@ -43,7 +44,7 @@ export function watchRecoveredReferences(supervisor: Supervisor, recovered: Set<
         : `${missing.length} referenced files are missing from the restored media`,
     );
   };
-  const timer = ctx.clock.setInterval(() => {
+  const round = () => {
     for (const name of [...recovered]) {
       const unit = supervisor.units.get(name);
       if (!unit || !isDjangoKind(unit.spec.kind)) {
@@ -59,6 +60,15 @@ export function watchRecoveredReferences(supervisor: Supervisor, recovered: Set<
         ),
       );
     }
-  }, POLL_MS);
-  supervisor.onStop(() => timer.cancel());
+  };
+  let timer: Timer | undefined;
+  supervisor.attach({
+    start: () => {
+      timer = ctx.clock.setInterval(round, POLL_MS);
+    },
+    stop: () => {
+      timer?.cancel();
+      return Promise.resolve();
+    },
+  });
 }
