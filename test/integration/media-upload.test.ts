@@ -8,7 +8,7 @@ import { runCli } from "../helpers/cli.js";
 import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
 import { TEST_CREDENTIALS, listKeys, newBucket, startPrivateS3 } from "../helpers/s3.js";
 import { waitFor } from "../helpers/wait.js";
-import { FIXTURES, PYTHON, freePort, httpGet, waitAnswering } from "../helpers/apps.js";
+import { FIXTURES, addDjangoApp, freePort, httpGet, waitAnswering } from "../helpers/apps.js";
 import { gitRepo, type TestRepo } from "../helpers/git.js";
 import { appsRunning, hostStatus, killAllSupervisors, killHost, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
 
@@ -45,20 +45,7 @@ async function newHost(prefix: string, port: number, name: string): Promise<stri
   );
   expect(init.exitCode, init.stderr).toBe(0);
   if (name === "host-a") {
-    const add = await runCli(home, [
-      "app",
-      "add",
-      "blog",
-      "--repo",
-      repo.dir,
-      "--port",
-      String(port),
-      "--db",
-      "db.sqlite3",
-      "--python",
-      PYTHON,
-      "--system-site-packages",
-    ]);
+    const add = await addDjangoApp(home, "blog", repo.dir, port);
     expect(add.exitCode, add.stderr).toBe(0);
   }
   return home;
@@ -112,24 +99,7 @@ describe("uploads as safe as rows", () => {
         })
       ).exitCode,
     ).toBe(0);
-    expect(
-      (
-        await runCli(hostA, [
-          "app",
-          "add",
-          "blog",
-          "--repo",
-          withFiles.dir,
-          "--port",
-          String(port),
-          "--db",
-          "db.sqlite3",
-          "--python",
-          PYTHON,
-          "--system-site-packages",
-        ])
-      ).exitCode,
-    ).toBe(0);
+    expect((await addDjangoApp(hostA, "blog", withFiles.dir, port)).exitCode).toBe(0);
     const a = await startSupervisor(hostA, env);
     await waitForSocket(hostA);
     await waitFor("blog running", () => appsRunning(hostA, 1), 90_000);
