@@ -23,6 +23,12 @@ export interface LitefsNodeDeps {
   readyTimeoutMs?: number;
 }
 
+/** 30 s; HOSTCTL_LITEFS_READY_MS shortens it for tests of a node that cannot get ready. Production leaves it unset. */
+export function litefsReadyTimeoutMs(env: NodeJS.ProcessEnv): number {
+  const ms = Number(env.HOSTCTL_LITEFS_READY_MS);
+  return Number.isInteger(ms) && ms > 0 ? ms : 30_000;
+}
+
 export function mountArgs(configPath: string): string[] {
   // -no-expand-env: the config is rendered by hostctl; a "$" in a path stays a "$".
   return ["mount", "-config", configPath, "-no-expand-env"];
@@ -98,19 +104,16 @@ export class LitefsNode {
   }
 
   private async waitReady(): Promise<LitefsInfo> {
-    const waited = await waitForLitefsReady(this.apiUrl, this.deps.readyTimeoutMs ?? 30_000);
+    const timeoutMs = this.deps.readyTimeoutMs ?? litefsReadyTimeoutMs(this.deps.ctx.env);
+    const waited = await waitForLitefsReady(this.apiUrl, timeoutMs);
     if (waited.ready) return waited.info;
     const what =
       waited.last === undefined
         ? `LiteFS does not answer on ${this.apiUrl}`
         : `this node is not primary and has no connection to the primary (${this.deps.litefs.primary?.advertise ?? "no primary configured"})`;
-    throw new HostctlError(
-      "LITEFS_FAILED",
-      `${this.spec.name}: LiteFS not ready after ${Math.round((this.deps.readyTimeoutMs ?? 30_000) / 1000)} s: ${what}`,
-      {
-        hint: `see ${this.paths.log}; check litefs: in hostctl.yml (docs/litefs.md) and that the primary is up`,
-      },
-    );
+    throw new HostctlError("LITEFS_FAILED", `${this.spec.name}: LiteFS not ready after ${Math.round(timeoutMs / 1000)} s: ${what}`, {
+      hint: `see ${this.paths.log}; check litefs: in hostctl.yml (docs/litefs.md) and that the primary is up`,
+    });
   }
 
   info(): Promise<LitefsInfo | undefined> {

@@ -3,9 +3,15 @@ import type { HostConfig } from "../config/schema.js";
 import type { S3Credentials } from "./credentials.js";
 
 /** A single S3 call (list, get, put, delete, copy) that has had no answer by then fails as REPLICA_UNREACHABLE. */
-export const S3_CALL_DEADLINE_MS = 10_000;
+export const S3_CALL_DEADLINE_MS = s3CallDeadlineMs(process.env);
 /** A socket with no byte in either direction for this long is dead (a frozen endpoint accepts and never answers). */
-export const S3_IDLE_TIMEOUT_MS = 5000;
+export const S3_IDLE_TIMEOUT_MS = S3_CALL_DEADLINE_MS / 2;
+
+/** 10 s; HOSTCTL_S3_DEADLINE_MS shortens it for tests of a frozen endpoint. Production leaves it unset. */
+export function s3CallDeadlineMs(env: NodeJS.ProcessEnv): number {
+  const ms = Number(env.HOSTCTL_S3_DEADLINE_MS);
+  return Number.isInteger(ms) && ms > 0 ? ms : 10_000;
+}
 
 /** The one S3 client factory: short timeouts, so an unreachable replica is reported in seconds, not minutes. */
 export function createS3Client(host: HostConfig, credentials: S3Credentials | undefined): S3Client {

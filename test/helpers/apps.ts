@@ -42,6 +42,35 @@ export async function addGenericApp(
   return runCli(home, [...args, ...extra], options);
 }
 
+/**
+ * `hostctl app add NAME --repo REPO --port PORT --db db.sqlite3 --python /usr/bin/python3 --system-site-packages
+ * EXTRA…`: the Django fixture's app, whose venv sees Debian's Django instead of installing it from PyPI.
+ */
+export async function addDjangoApp(
+  home: string,
+  name: string,
+  repo: string,
+  port: number,
+  extra: string[] = [],
+  options: { env?: Record<string, string> } = {},
+): Promise<CliResult> {
+  const args = [
+    "app",
+    "add",
+    name,
+    "--repo",
+    repo,
+    "--port",
+    String(port),
+    "--db",
+    "db.sqlite3",
+    "--python",
+    PYTHON,
+    "--system-site-packages",
+  ];
+  return runCli(home, [...args, ...extra], options);
+}
+
 export async function httpGet(port: number, path: string): Promise<{ status: number; body: string }> {
   const response = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(5000) });
   return { status: response.status, body: await response.text() };

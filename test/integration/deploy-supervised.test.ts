@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
 import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
 import { waitFor } from "../helpers/wait.js";
-import { FIXTURES, PYTHON, freePort, httpGet } from "../helpers/apps.js";
+import { FIXTURES, addDjangoApp, freePort, httpGet } from "../helpers/apps.js";
 import { gitRepo, type TestRepo } from "../helpers/git.js";
 import { hostStatus, killAllSupervisors, type RunningSupervisor, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
 
@@ -26,22 +26,7 @@ beforeAll(async () => {
   home = join(await tempDir(), "home");
   port = await freePort();
   expect((await runCli(home, ["init", "--replica-url", `file://${await tempDir("replica")}`])).exitCode).toBe(0);
-  const add = await runCli(home, [
-    "app",
-    "add",
-    "blog",
-    "--repo",
-    repo.dir,
-    "--port",
-    String(port),
-    "--db",
-    "db.sqlite3",
-    "--python",
-    PYTHON,
-    "--system-site-packages",
-    "--poll",
-    "1s",
-  ]);
+  const add = await addDjangoApp(home, "blog", repo.dir, port, ["--poll", "1s"]);
   expect(add.exitCode, add.stderr).toBe(0);
   // A second app without polling, so a deploy by hand never races the poller.
   shopRepo = await gitRepo({ fixture: join(FIXTURES, "generic-app") });

@@ -4,7 +4,7 @@ import { execa, type ResultPromise } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
 import { pathExists } from "../../src/lib/fs.js";
-import { FIXTURES, freePort, httpGet, PYTHON } from "../helpers/apps.js";
+import { FIXTURES, addDjangoApp, freePort, httpGet, PYTHON } from "../helpers/apps.js";
 import { gitRepo, type TestRepo } from "../helpers/git.js";
 import { sql } from "../helpers/sqlite.js";
 import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
@@ -69,22 +69,7 @@ beforeAll(async () => {
   repo = await gitRepo({ fixture: join(FIXTURES, "django-app") });
   const init = await runCli(home, ["init", "--replica-url", `file://${join(await tempDir("replica"), "r")}`]);
   expect(init.exitCode, init.stderr).toBe(0);
-  const add = await runCli(home, [
-    "app",
-    "add",
-    APP,
-    "--repo",
-    repo.dir,
-    "--port",
-    String(port),
-    "--db",
-    "db.sqlite3",
-    "--python",
-    PYTHON,
-    "--system-site-packages",
-    "--healthcheck-path",
-    "/health",
-  ]);
+  const add = await addDjangoApp(home, APP, repo.dir, port, ["--healthcheck-path", "/health"]);
   expect(add.exitCode, add.stderr).toBe(0);
   // A broken release answers 500 at once; no need to wait the default 30s for it to recover.
   await setSpec((t) => t.replace("timeout: 30s", "timeout: 4s"));
@@ -325,20 +310,7 @@ describe("deploy without a supervisor restores before any release phase", () => 
       { env },
     );
     expect(init.exitCode, init.stderr).toBe(0);
-    const add = await runCli(other, [
-      "app",
-      "add",
-      APP,
-      "--repo",
-      repo.dir,
-      "--port",
-      String(await freePort()),
-      "--db",
-      "db.sqlite3",
-      "--python",
-      PYTHON,
-      "--system-site-packages",
-    ]);
+    const add = await addDjangoApp(other, APP, repo.dir, await freePort());
     expect(add.exitCode, add.stderr).toBe(0);
     const result = await runCli(other, ["deploy", APP], { env, timeoutMs: 60_000 });
     expect(result.exitCode).toBe(1);

@@ -6,7 +6,7 @@ import { runCli } from "../helpers/cli.js";
 import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
 import { TEST_CREDENTIALS, getJson, listKeys, newBucket } from "../helpers/s3.js";
 import { waitFor } from "../helpers/wait.js";
-import { FIXTURES, PYTHON, freePort, httpGet, httpPost, waitAnswering } from "../helpers/apps.js";
+import { FIXTURES, addDjangoApp, freePort, httpGet, httpPost, waitAnswering } from "../helpers/apps.js";
 import { gitRepo, type TestRepo } from "../helpers/git.js";
 import { appsRunning, hostStatus, killAllSupervisors, killHost, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
 
@@ -49,24 +49,7 @@ describe("a fresh host brings every site back", () => {
     config.setIn(["registry", "env_public_key"], keys.public_key);
     await writeFile(join(hostA, "hostctl.yml"), config.toString());
     for (const name of ["blog", "shop"] as const) {
-      expect(
-        (
-          await runCli(hostA, [
-            "app",
-            "add",
-            name,
-            "--repo",
-            repos[name]!.dir,
-            "--port",
-            String(ports[name]),
-            "--db",
-            "db.sqlite3",
-            "--python",
-            PYTHON,
-            "--system-site-packages",
-          ])
-        ).exitCode,
-      ).toBe(0);
+      expect((await addDjangoApp(hostA, name, repos[name]!.dir, ports[name])).exitCode).toBe(0);
     }
     expect(
       (

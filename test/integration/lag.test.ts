@@ -46,7 +46,8 @@ function writeSteadily(db: string): () => Promise<void> {
   };
 }
 
-describe.each(ENGINES)("replication lag in status and the deploy guard (Litestream %s)", (line) => {
+// The engines run side by side: each has its own S3, home, supervisor and ports.
+describe.concurrent.each(ENGINES)("replication lag in status and the deploy guard (Litestream %s)", (line) => {
   const env = { ...TEST_CREDENTIALS, ...engineEnv(line) };
   it("stays about the sync interval across checkpoints, grows while S3 is down (deploys refused), and comes back with S3", async () => {
     const s3 = await startPrivateS3();

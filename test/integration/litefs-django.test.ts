@@ -4,7 +4,7 @@ import { runCli } from "../helpers/cli.js";
 import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
 import { TEST_CREDENTIALS, newBucket } from "../helpers/s3.js";
 import { waitFor } from "../helpers/wait.js";
-import { FIXTURES, PYTHON, freePort, httpGet, httpPost } from "../helpers/apps.js";
+import { FIXTURES, addDjangoApp, freePort, httpGet, httpPost } from "../helpers/apps.js";
 import { gitRepo, type TestRepo } from "../helpers/git.js";
 import { hostStatus, killAllSupervisors, type RunningSupervisor, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
 import { addLitefsSection, initWithPlainFrontDoor, mountsUnder, unmountAll } from "../helpers/litefs.js";
@@ -36,22 +36,7 @@ async function newNode(name: string, role: "candidate" | "replica", primary?: No
     ...(primary ? { primary: { node: primary.name, portBase: primary.litefsPort, frontDoor: `http://127.0.0.1:${primary.port}` } } : {}),
   });
   const port = await freePort();
-  const added = await runCli(home, [
-    "app",
-    "add",
-    "blog",
-    "--repo",
-    repo.dir,
-    "--port",
-    String(port),
-    "--db",
-    "db.sqlite3",
-    "--python",
-    PYTHON,
-    "--system-site-packages",
-    "--replication",
-    "litefs",
-  ]);
+  const added = await addDjangoApp(home, "blog", repo.dir, port, ["--replication", "litefs"]);
   expect(added.exitCode, added.stderr).toBe(0);
   return { name, home, port, litefsPort };
 }

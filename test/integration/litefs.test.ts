@@ -342,7 +342,9 @@ describe("LiteFS: a replica started before its primary", () => {
     const first = await newNode("late-1", "candidate", undefined, "late");
     const second = await newNode("late-2", "replica", first, "late");
     const config = join(second.home, "run", "litefs", "shop.yml");
-    const sup = await startSupervisor(second.home, { ...env, HOSTCTL_BACKOFF_SCALE: "0.2" }, join(second.home, "up.log"));
+    // LiteFS readiness gets 5 s instead of 30 (HOSTCTL_LITEFS_READY_MS): the boot fails sooner, the same way.
+    const fast = { ...env, HOSTCTL_BACKOFF_SCALE: "0.2", HOSTCTL_LITEFS_READY_MS: "5000" };
+    const sup = await startSupervisor(second.home, fast, join(second.home, "up.log"));
     running.push(sup);
     await waitForSocket(second.home);
     // The failed state lasts only until the boot retry (1 s at this backoff scale), shorter than one
@@ -352,10 +354,10 @@ describe("LiteFS: a replica started before its primary", () => {
       "the replica's boot to fail",
       async () =>
         (await bootFailures()).some((line) =>
-          /LiteFS not ready after 30 s: this node is not primary and has no connection to the primary/.test(line),
+          /LiteFS not ready after 5 s: this node is not primary and has no connection to the primary/.test(line),
         ),
-      // Two boot attempts (30 s of waiting for LiteFS each): a first one that failed for another reason on a
-      // loaded machine is followed by this one.
+      // Several boot attempts (5 s of waiting for LiteFS each): a first one that failed for another reason on
+      // a loaded machine is followed by this one.
       100_000,
       500,
     ).catch(async (error: unknown) => {

@@ -8,7 +8,7 @@ import { runCli } from "../helpers/cli.js";
 import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
 import { TEST_CREDENTIALS, listKeys, newBucket, startPrivateS3 } from "../helpers/s3.js";
 import { waitFor } from "../helpers/wait.js";
-import { FIXTURES, PYTHON, freePort, httpGet, waitAnswering } from "../helpers/apps.js";
+import { FIXTURES, addDjangoApp, freePort, httpGet, waitAnswering } from "../helpers/apps.js";
 import { gitRepo, type TestRepo } from "../helpers/git.js";
 import { appsRunning, hostStatus, killAllSupervisors, killHost, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
 
@@ -45,20 +45,7 @@ async function newHost(prefix: string, port: number, name: string): Promise<stri
   );
   expect(init.exitCode, init.stderr).toBe(0);
   if (name === "host-a") {
-    const add = await runCli(home, [
-      "app",
-      "add",
-      "blog",
-      "--repo",
-      repo.dir,
-      "--port",
-      String(port),
-      "--db",
-      "db.sqlite3",
-      "--python",
-      PYTHON,
-      "--system-site-packages",
-    ]);
+    const add = await addDjangoApp(home, "blog", repo.dir, port);
     expect(add.exitCode, add.stderr).toBe(0);
   }
   return home;
@@ -96,7 +83,9 @@ describe("uploads as safe as rows", () => {
     expect(await b.stop("SIGTERM")).toBe(0);
   });
 
-  it("a fresh host logs, once and with its path, a file its restored database references that the replica lacks", async () => {
+  // The cases below each have their own hosts, prefix and port, and mostly wait: they run side by side. The
+  // one above stays alone, since the 3 s before its SIGKILL is the scenario itself.
+  it.concurrent("a fresh host logs, once and with its path, a file its restored database references that the replica lacks", async () => {
     const variant = (name: string) => readFile(join(FIXTURES, "django-variants", name), "utf8");
     const withFiles = await gitRepo({ fixture: join(FIXTURES, "django-app") });
     await withFiles.commit("attachments", {
@@ -112,24 +101,7 @@ describe("uploads as safe as rows", () => {
         })
       ).exitCode,
     ).toBe(0);
-    expect(
-      (
-        await runCli(hostA, [
-          "app",
-          "add",
-          "blog",
-          "--repo",
-          withFiles.dir,
-          "--port",
-          String(port),
-          "--db",
-          "db.sqlite3",
-          "--python",
-          PYTHON,
-          "--system-site-packages",
-        ])
-      ).exitCode,
-    ).toBe(0);
+    expect((await addDjangoApp(hostA, "blog", withFiles.dir, port)).exitCode).toBe(0);
     const a = await startSupervisor(hostA, env);
     await waitForSocket(hostA);
     await waitFor("blog running", () => appsRunning(hostA, 1), 90_000);
@@ -157,7 +129,7 @@ describe("uploads as safe as rows", () => {
     expect(await b.stop("SIGTERM")).toBe(0);
   });
 
-  it("the deploy guard refuses while media lag is over max_lag (replica down), like database lag", async () => {
+  it.concurrent("the deploy guard refuses while media lag is over max_lag (replica down), like database lag", async () => {
     const s3Down = await startPrivateS3();
     s3Down.createBucket("down");
     try {
@@ -194,42 +166,45 @@ describe("uploads as safe as rows", () => {
     }
   });
 
-  it("a burst of 500 small files and one of 50 MiB is all shipped, media lag returns to about zero, supervisor memory stays bounded", async () => {
-    const port = await freePort();
-    const home = await newHost("burst", port, "host-a");
-    const sup = await startSupervisor(home, env);
-    await waitForSocket(home);
-    await waitFor("blog running", () => appsRunning(home, 1), 90_000);
-    await waitFor("media watched", async () => (await mediaOf(home))?.watching === true, 10_000);
-    const before = (await hostStatus(home)).supervisor.rss_mb;
+  it.concurrent(
+    "a burst of 500 small files and one of 50 MiB is all shipped, media lag returns to about zero, supervisor memory stays bounded",
+    async () => {
+      const port = await freePort();
+      const home = await newHost("burst", port, "host-a");
+      const sup = await startSupervisor(home, env);
+      await waitForSocket(home);
+      await waitFor("blog running", () => appsRunning(home, 1), 90_000);
+      await waitFor("media watched", async () => (await mediaOf(home))?.watching === true, 10_000);
+      const before = (await hostStatus(home)).supervisor.rss_mb;
 
-    const media = join(home, "apps", "blog", "data", "media");
-    for (let dir = 0; dir < 10; dir++) {
-      await mkdir(join(media, "burst", `d${dir}`), { recursive: true });
-      for (let i = 0; i < 50; i++) await writeFile(join(media, "burst", `d${dir}`, `f${i}.txt`), `file ${dir}/${i} `.repeat(20));
-    }
-    await writeFile(join(media, "video.mp4"), randomBytes(50 * 1024 * 1024));
+      const media = join(home, "apps", "blog", "data", "media");
+      for (let dir = 0; dir < 10; dir++) {
+        await mkdir(join(media, "burst", `d${dir}`), { recursive: true });
+        for (let i = 0; i < 50; i++) await writeFile(join(media, "burst", `d${dir}`, `f${i}.txt`), `file ${dir}/${i} `.repeat(20));
+      }
+      await writeFile(join(media, "video.mp4"), randomBytes(50 * 1024 * 1024));
 
-    let peak = before;
-    let sawLag = 0;
-    const base = "burst/_hostctl/media/blog/";
-    await waitFor(
-      "501 files in the replica and media lag back to about zero",
-      async () => {
-        const status = await hostStatus(home);
-        peak = Math.max(peak, status.supervisor.rss_mb);
-        const m = status.apps[0]?.media as MediaStatus;
-        sawLag = Math.max(sawLag, m.lag_s);
-        return m.pending === 0 && m.lag_s === 0 && (await listKeys(s3.client, s3.bucket, base)).length === 501;
-      },
-      60_000,
-      250,
-    );
-    expect(sawLag).toBeGreaterThan(0); // the burst was seen as lag while it was being shipped
-    expect((await mediaOf(home))?.files).toBe(501);
-    // Uploads stream from disk: 4 at once, 8 MiB parts for the large file; never the whole 50 MiB or the burst in memory.
-    expect(peak - before).toBeLessThan(80);
-    expect((await httpGet(port, "/")).status).toBe(200);
-    expect(await sup.stop("SIGTERM")).toBe(0);
-  });
+      let peak = before;
+      let sawLag = 0;
+      const base = "burst/_hostctl/media/blog/";
+      await waitFor(
+        "501 files in the replica and media lag back to about zero",
+        async () => {
+          const status = await hostStatus(home);
+          peak = Math.max(peak, status.supervisor.rss_mb);
+          const m = status.apps[0]?.media as MediaStatus;
+          sawLag = Math.max(sawLag, m.lag_s);
+          return m.pending === 0 && m.lag_s === 0 && (await listKeys(s3.client, s3.bucket, base)).length === 501;
+        },
+        60_000,
+        250,
+      );
+      expect(sawLag).toBeGreaterThan(0); // the burst was seen as lag while it was being shipped
+      expect((await mediaOf(home))?.files).toBe(501);
+      // Uploads stream from disk: 4 at once, 8 MiB parts for the large file; never the whole 50 MiB or the burst in memory.
+      expect(peak - before).toBeLessThan(80);
+      expect((await httpGet(port, "/")).status).toBe(200);
+      expect(await sup.stop("SIGTERM")).toBe(0);
+    },
+  );
 });

@@ -78,7 +78,8 @@ afterAll(async () => {
 });
 
 describe("app names", () => {
-  it.each(BAD_NAMES.flatMap((name) => COMMANDS.map((command) => command(name))))(
+  // Each refused command runs the CLI and changes nothing, so several run at once (vitest's maxConcurrency).
+  it.concurrent.each(BAD_NAMES.flatMap((name) => COMMANDS.map((command) => command(name))))(
     "%j exits 2 with the app-name rule and changes nothing",
     async (...args) => {
       const before = [...(await tree(home)), ...(await tree(join(root, "outside")))];
@@ -141,11 +142,14 @@ describe("branch names", () => {
     expect(branchProblem(branch) === undefined).toBe(git.exitCode === 0);
   });
 
-  it.each(BRANCHES.filter((b) => branchProblem(b) !== undefined))("app add --branch %j exits 2 naming --branch", async (branch) => {
-    const result = await runCli(home, ["app", "add", "nb", "--repo", "/srv/x.git", "--branch", branch, "--port", "8402"]);
-    expect(result.exitCode).toBe(2);
-    expect(result.stderr).toContain("argument --branch: expected a Git branch name");
-  });
+  it.concurrent.each(BRANCHES.filter((b) => branchProblem(b) !== undefined))(
+    "app add --branch %j exits 2 naming --branch",
+    async (branch) => {
+      const result = await runCli(home, ["app", "add", "nb", "--repo", "/srv/x.git", "--branch", branch, "--port", "8402"]);
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr).toContain("argument --branch: expected a Git branch name");
+    },
+  );
 });
 
 describe("repo values", () => {
@@ -171,7 +175,7 @@ describe("repo values", () => {
     expect(BAD.filter((repo) => repoProblem(repo) === undefined)).toEqual([]);
   });
 
-  it.each(BAD)("app add --repo %j exits 2 naming --repo and never echoes a password", async (repo) => {
+  it.concurrent.each(BAD)("app add --repo %j exits 2 naming --repo and never echoes a password", async (repo) => {
     const result = await runCli(home, ["app", "add", "nr", "--repo", repo, "--port", "8403"]);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(/argument --repo: /);

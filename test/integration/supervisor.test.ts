@@ -8,7 +8,7 @@ import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
 import { TEST_CREDENTIALS, newBucket } from "../helpers/s3.js";
 import { countRows } from "../helpers/sqlite.js";
 import { waitFor } from "../helpers/wait.js";
-import { freePort, httpGet, httpPost, installRelease, migrateDjango, PYTHON } from "../helpers/apps.js";
+import { addDjangoApp, freePort, httpGet, httpPost, installRelease, migrateDjango } from "../helpers/apps.js";
 import { hostStatus, killAllSupervisors, type RunningSupervisor, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
 import { litestreamBinary } from "../../src/litestream/binary.js";
 import { restoreArgs } from "../../src/litestream/args.js";
@@ -59,24 +59,7 @@ beforeAll(async () => {
   const config = parseDocument(await readFile(join(home, "hostctl.yml"), "utf8"));
   config.setIn(["metrics", "listen"], `127.0.0.1:${metricsPort}`);
   await writeFile(join(home, "hostctl.yml"), config.toString());
-  expect(
-    (
-      await runCli(home, [
-        "app",
-        "add",
-        "blog",
-        "--repo",
-        "/unused",
-        "--port",
-        String(port),
-        "--db",
-        "db.sqlite3",
-        "--python",
-        PYTHON,
-        "--system-site-packages",
-      ])
-    ).exitCode,
-  ).toBe(0);
+  expect((await addDjangoApp(home, "blog", "/unused", port)).exitCode).toBe(0);
   const release = await installRelease(home, "blog", "django-app");
   await migrateDjango(home, "blog", release);
   supervisor = await startSupervisor(home);
