@@ -263,7 +263,7 @@ function addSupervisor(program: Command, run: RunCommand): void {
     .option("--takeover", "take the replica lease at once (the old host is gone)")
     .option("--no-wait", "when another host holds the replica lease, exit 1 at once instead of waiting for its release or expiry")
     .action((o: UpOptions) =>
-      run(async (deps) => (await import("./commands/up.js")).up(o, deps, (await import("./wiring/index.js")).supervisorWiring)),
+      run(async (deps) => (await import("./commands/up.js")).up(o, deps, (await import("./wiring/index.js")).hostFeatures)),
     );
   program
     .command("status")

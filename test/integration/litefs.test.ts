@@ -369,7 +369,13 @@ describe("LiteFS: a replica started before its primary", () => {
     expect((await shop(second.home))?.state).not.toBe("running");
     expect(await processesNaming(config)).toHaveLength(1);
     await startRunning(first);
-    await waitFor("the replica running", async () => (await shop(second.home))?.state === "running", 90_000, 500);
+    await waitFor("the replica running", async () => (await shop(second.home))?.state === "running", 90_000, 500).catch(
+      async (error: unknown) => {
+        const state = await shop(second.home);
+        const tail = (await sup.log()).split("\n").slice(-30).join("\n");
+        throw new Error(`${String(error)}\nstate ${state?.state}: ${state?.reason}\n${tail}`);
+      },
+    );
     expect(await processesNaming(config)).toHaveLength(1);
     expect((await httpPost(first.port, "/rows", "late")).status).toBe(201);
     await waitFor("the row on the replica", async () => (await rowCount(second.port)) === 1, 2000, 50);

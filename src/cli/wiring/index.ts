@@ -180,7 +180,7 @@ export class HostFeatures implements UpFeatures {
   private closePage: () => Promise<void> = () => Promise.resolve();
 }
 
-/** `hostctl up`'s features (the name cli/program.ts loads). */
-export function supervisorWiring(ctx: HostContext, options: UpOptions): UpFeatures {
+/** `hostctl up`'s features, loaded lazily by cli/program.ts. */
+export function hostFeatures(ctx: HostContext, options: UpOptions): UpFeatures {
   return new HostFeatures(ctx, options);
 }
