@@ -4,11 +4,10 @@
 // 200). Alternated (bench/figures.mjs). BENCH_ROUNDS=N for more rounds.
 import { join } from "node:path";
 import { execa } from "execa";
-import { CLI, CREDS, RAW_DJANGO_DEPLOY, cleanup, cli, cpuAccounted, cpuRounds, fixtureRepo, freePort, tmp } from "./lib.mjs";
+import { CLI, CREDS, RAW_DJANGO_DEPLOY, cleanup, cli, cpuAccounted, cpuRounds, fixtureRepo, freePort, tmp, addDjangoApp } from "./lib.mjs";
 import { alternate, record, rounds } from "./figures.mjs";
 
 const ROUNDS = rounds(9, 3);
-const PYTHON = "/usr/bin/python3";
 
 const RAW = `set -e
 rm -rf "$WORK/release" && mkdir -p "$WORK/release"
@@ -20,22 +19,7 @@ try {
   const home = join(tmp("deploy-home"), "home");
   const port = await freePort();
   await cli(home, ["init", "--replica-url", `file://${tmp("deploy-replica")}`]);
-  await cli(home, [
-    "app",
-    "add",
-    "blog",
-    "--repo",
-    repo,
-    "--port",
-    String(port),
-    "--db",
-    "db.sqlite3",
-    "--python",
-    PYTHON,
-    "--system-site-packages",
-    "--healthcheck-path",
-    "/health",
-  ]);
+  await addDjangoApp(home, repo, port);
 
   const work = tmp("deploy-raw");
   const rawEnv = { REPO: repo, WORK: work, PORT: String(await freePort()), DATABASE_URL: `sqlite:///${join(work, "db.sqlite3")}` };

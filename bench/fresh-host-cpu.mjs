@@ -5,7 +5,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
-import { CLI, CREDS, cleanup, cli, fixtureRepo, freePort, median, tmp } from "./lib.mjs";
+import { CLI, CREDS, cleanup, cli, fixtureRepo, freePort, median, tmp, addDjangoApp } from "./lib.mjs";
 
 const ROUNDS = Number(process.argv[2] ?? 5);
 const MB = Number(process.env.BENCH_DB_MB ?? 100);
@@ -67,22 +67,7 @@ try {
   const port = await freePort();
   const hostA = join(tmp("fresh-cpu-a"), "home");
   await cli(hostA, ["init", "--replica-url", replicaUrl]);
-  await cli(hostA, [
-    "app",
-    "add",
-    "blog",
-    "--repo",
-    repo,
-    "--port",
-    String(port),
-    "--db",
-    "db.sqlite3",
-    "--python",
-    "/usr/bin/python3",
-    "--system-site-packages",
-    "--healthcheck-path",
-    "/health",
-  ]);
+  await addDjangoApp(hostA, repo, port);
   await cli(hostA, ["deploy", "blog"]);
   await execa("sqlite3", [join(hostA, "apps", "blog", "data", "db.sqlite3")], {
     input: `CREATE TABLE ballast(id INTEGER PRIMARY KEY, body BLOB); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < ${MB * 1000}) INSERT INTO ballast(body) SELECT randomblob(1000) FROM n; PRAGMA wal_checkpoint(TRUNCATE);`,

@@ -8,12 +8,24 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
-import { CREDS, RAW_DJANGO_DEPLOY, ROOT, cleanup, cli, cpuAccounted, cpuRounds, fixtureRepo, freePort, onCleanup, tmp } from "./lib.mjs";
+import {
+  CREDS,
+  RAW_DJANGO_DEPLOY,
+  ROOT,
+  cleanup,
+  cli,
+  cpuAccounted,
+  cpuRounds,
+  fixtureRepo,
+  freePort,
+  onCleanup,
+  tmp,
+  addDjangoApp,
+} from "./lib.mjs";
 import { CORES, QUICK, alternate, coreTarget, record, rounds } from "./figures.mjs";
 
 const ROUNDS = rounds(7, 2);
 const MB = Number(process.env.BENCH_DB_MB ?? (QUICK ? 10 : 100));
-const PYTHON = "/usr/bin/python3";
 const BINARY = join(ROOT, "node_modules", "@flydotio", "litestream-linux-x64", "litestream");
 const QUIET = { HOSTCTL_STOP_GRACE_MS: "5000" };
 
@@ -81,22 +93,7 @@ try {
   // Host A: deploy, grow the database to MB, replicate it, stop gracefully (the lease is released).
   const hostA = join(tmp("fresh-a"), "home");
   await cli(hostA, ["init", "--replica-url", replicaUrl]);
-  await cli(hostA, [
-    "app",
-    "add",
-    "blog",
-    "--repo",
-    repo,
-    "--port",
-    String(port),
-    "--db",
-    "db.sqlite3",
-    "--python",
-    PYTHON,
-    "--system-site-packages",
-    "--healthcheck-path",
-    "/health",
-  ]);
+  await addDjangoApp(hostA, repo, port);
   await cli(hostA, ["deploy", "blog"]);
   const dbA = join(hostA, "apps", "blog", "data", "db.sqlite3");
   await execa("sqlite3", [dbA], {

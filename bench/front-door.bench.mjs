@@ -13,7 +13,7 @@ import { Agent as HttpAgent, request as httpRequest } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { join } from "node:path";
 import { execa, execaSync } from "execa";
-import { CLI, ROOT, cleanup, cli, fixtureRepo, freePort, onCleanup, tmp } from "./lib.mjs";
+import { CLI, ROOT, cleanup, cli, fixtureRepo, freePort, onCleanup, tmp, addDjangoApp } from "./lib.mjs";
 
 const SWITCHES = Number(process.env.BENCH_SWITCHES ?? 3);
 const LOADS = Number(process.env.BENCH_LOADS ?? 3);
@@ -158,24 +158,7 @@ try {
   const doc = parseDocument(readFileSync(yml, "utf8"));
   doc.setIn(["proxy", "internal_port_base"], 20_000 + 200 * Math.floor(Math.random() * 45));
   (await import("node:fs")).writeFileSync(yml, doc.toString());
-  await cli(home, [
-    "app",
-    "add",
-    "blog",
-    "--repo",
-    repo,
-    "--port",
-    String(await freePort()),
-    "--db",
-    "db.sqlite3",
-    "--python",
-    "/usr/bin/python3",
-    "--system-site-packages",
-    "--healthcheck-path",
-    "/health",
-    "--domain",
-    HOST,
-  ]);
+  await addDjangoApp(home, repo, await freePort(), ["--domain", HOST]);
   await cli(home, ["env", "set", "blog", `ALLOWED_HOSTS=${HOST},localhost,127.0.0.1`]);
   const up = execa(process.execPath, [join(process.cwd(), "dist", "cli", "main.js"), "--home", home, "up"], {
     reject: false,

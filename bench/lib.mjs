@@ -62,6 +62,13 @@ export function cli(home, args, env = {}) {
   return execa(process.execPath, [CLI, "--home", home, ...args], { env: { ...CREDS, ...env } });
 }
 
+/** Registers the Django fixture as app `blog`; its venv sees Debian's Django instead of installing it. */
+export function addDjangoApp(home, repo, port, extra = []) {
+  const python = ["--python", "/usr/bin/python3", "--system-site-packages"];
+  const args = ["app", "add", "blog", "--repo", repo, "--port", String(port), "--db", "db.sqlite3", ...python];
+  return cli(home, [...args, "--healthcheck-path", "/health", ...extra]);
+}
+
 export async function timed(fn) {
   const start = process.hrtime.bigint();
   await fn();
