@@ -1,4 +1,5 @@
 import { chmod, mkdir } from "node:fs/promises";
+import { join } from "node:path";
 import type { AppPaths } from "../config/paths.js";
 import { refuseSymlinkedDirs } from "../lib/safe-path.js";
 import { isMissing } from "../lib/fs-errors.js";
@@ -9,8 +10,9 @@ import { isMissing } from "../lib/fs-errors.js";
  * directory), so the directories that hold them are 0700; the files hostctl writes itself are 0600.
  * chmod as well as mkdir: hosts set up by an older hostctl have 0755 directories.
  */
-export async function ensurePrivateDirs(app: AppPaths): Promise<void> {
+export async function ensurePrivateDirs(app: AppPaths, databases: readonly { path: string }[] = []): Promise<void> {
   await refuseSymlinkedDirs([app.root, app.data, app.media, app.snapshots, app.logs, app.releases, app.repo, app.push]);
+  await refuseSymlinkedDirs(databases.flatMap((db) => databaseFolders(app, db.path)));
   for (const dir of [app.data, app.snapshots]) {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     await chmod(dir, 0o700);
@@ -19,6 +21,12 @@ export async function ensurePrivateDirs(app: AppPaths): Promise<void> {
   await chmod(app.spec, 0o600).catch((error: unknown) => {
     if (!isMissing(error)) throw error;
   });
+}
+
+/** Pure: the folders under data/ that a database path like `site/db.sqlite3` passes through. */
+export function databaseFolders(app: AppPaths, path: string): string[] {
+  const parts = path.split("/").slice(0, -1);
+  return parts.map((_, i) => join(app.data, ...parts.slice(0, i + 1)));
 }
 
 /** A database hostctl wrote (restored, created, snapshotted) and its -wal/-shm, where they exist: 0600. */

@@ -257,7 +257,7 @@ export async function restoreOnBoot(spec: AppSpec, ctx: HostContext): Promise<Da
  */
 export async function ensureDatabases(spec: AppSpec, ctx: HostContext, options: EnsureOptions = {}): Promise<DatabaseRestore[]> {
   const app = appPaths(ctx.paths, spec.name);
-  await ensurePrivateDirs(app);
+  await ensurePrivateDirs(app, spec.databases);
   // Copies from an earlier boot describe a database this boot may not have restored: never handed on.
   if (options.keepRestoredCopy) await rm(restoredCopiesDir(app), { recursive: true, force: true });
   const results: DatabaseRestore[] = [];

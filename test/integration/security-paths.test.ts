@@ -79,4 +79,29 @@ describe("a symlink planted for an app's directory is never followed (issue 30 i
       expect(await snapshot(outside)).toEqual(before);
     },
   );
+  it("a database's own folder under data/ as a link: restore exits 1 naming it and writes nothing there", async () => {
+    const add = await runCli(home, [
+      "app",
+      "add",
+      "nested",
+      "--repo",
+      "/unused",
+      "--port",
+      "8140",
+      "--kind",
+      "generic",
+      "--db",
+      "site/db.sqlite3",
+    ]);
+    expect(add.exitCode, add.stderr).toBe(0);
+    const loot = join(outside, "loot-nested");
+    await mkdir(loot, { recursive: true });
+    await mkdir(join(home, "apps", "nested", "data"), { recursive: true });
+    await symlink(loot, join(home, "apps", "nested", "data", "site"));
+    const before = await snapshot(outside);
+    const result = await runCli(home, ["restore", "nested"]);
+    expect(result.stderr).toContain(`apps/nested/data/site is a symbolic link (to ${loot})`);
+    expect(result.exitCode).toBe(1);
+    expect(await snapshot(outside)).toEqual(before);
+  });
 });
