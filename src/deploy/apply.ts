@@ -153,7 +153,10 @@ export async function beginDeploy(spec: AppSpec, ctx: HostContext, options: Depl
       settled = true;
       try {
         const failed = (await early) ?? (await advanced);
-        if (failed) throw await handleFailure(work, failed.error);
+        if (failed) {
+          await recordDeployEvent(work, records, records.reduce((sum, record) => sum + record.ms, 0), failed.error);
+          throw await handleFailure(work, failed.error);
+        }
         work.supervisor = supervisor ?? undefined;
         return await applyDeploy(work, records);
       } finally {
@@ -194,7 +197,6 @@ async function applyDeploy(work: Work, done: StepRecord[]): Promise<DeployResult
   const started = Date.now() - done.reduce((sum, record) => sum + record.ms, 0);
   const mode: ActivationMode = work.supervisor ? "supervisor" : "temporary";
   let records = done;
-  await guardLitestream(work);
   const plan = planDeploy({ spec, mode });
   // Without a supervisor no release of this app runs (it starts them all), so none writes the database.
   const stages = deployStages(plan, work.previous === undefined || !work.supervisor)
@@ -203,6 +205,7 @@ async function applyDeploy(work: Work, done: StepRecord[]): Promise<DeployResult
     )
     .filter((stage) => stage.length > 0);
   try {
+    await guardLitestream(work);
     await runStages(work, stages, records);
   } catch (error) {
     await recordDeployEvent(work, records, Date.now() - started, error);
