@@ -40,6 +40,15 @@ function proxyIssues(spec: AppSpec, others: readonly AppSpec[], host: HostConfig
     if (owner) issues.push({ file, path: "domain", message: `domain "${spec.domain}" is already served by app "${owner.name}"` });
   }
   const proxy = host.proxy;
+  const statusDomain = proxy?.status?.domain;
+  if (statusDomain !== undefined && appDomains(spec).includes(statusDomain)) {
+    const index = spec.domains.indexOf(statusDomain);
+    issues.push({
+      file,
+      path: index < 0 ? "domain" : `domains[${index}]`,
+      message: `domain "${statusDomain}" is the status page's (proxy.status.domain in hostctl.yml): give the app or the page another`,
+    });
+  }
   if (proxy && (spec.port === proxy.http_port || spec.port === proxy.https_port)) {
     issues.push({
       file,

@@ -52,6 +52,17 @@ describe("app domains", () => {
     );
   });
 
+  it("rejects the status page's domain", () => {
+    const host = parseHostConfig(
+      "replica:\n  url: s3://bucket/prefix\nproxy:\n  tls: internal\n  status:\n    domain: status.example.com\n",
+      "hostctl.yml",
+    );
+    const spec = validateAppSpec({ ...base, domains: ["blog.example.com", "status.example.com"] }, "app.yml");
+    expect(messageOf(() => checkAppRules(spec, [], host, "app.yml"))).toBe(
+      'app.yml domains[1]: domain "status.example.com" is the status page\'s (proxy.status.domain in hostctl.yml): give the app or the page another',
+    );
+  });
+
   it("rejects a domain another app serves", () => {
     const other = validateAppSpec({ ...base, name: "shop", port: 8002, domains: ["shop.example.com"] }, "shop.yml");
     const spec = validateAppSpec({ ...base, domains: ["blog.example.com", "shop.example.com"] }, "app.yml");
