@@ -227,7 +227,10 @@ describe("the front door (real Caddy, loopback)", () => {
   it("lets a 4-second request started before a switch finish with 200 from the old release", async () => {
     const before = (await shopStatus())?.live_port;
     const slow = frontRequest({ ...shop(), path: "/slow?s=4" });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const webLog = join(home, "apps", "shop", "logs", "web.log");
+    await waitFor("the slow request to reach the old release", async () =>
+      (await readFile(webLog, "utf8").catch(() => "")).includes(`slow request started on ${before}`),
+    );
     const restart = await runCli(home, ["restart", "shop"]);
     expect(restart.exitCode, restart.stderr).toBe(0);
     expect(restart.stdout).toMatch(/switch: upstream changed in \d+ ms; old release drained in [\d.]+ s/);
