@@ -154,7 +154,12 @@ export async function beginDeploy(spec: AppSpec, ctx: HostContext, options: Depl
       try {
         const failed = (await early) ?? (await advanced);
         if (failed) {
-          await recordDeployEvent(work, records, records.reduce((sum, record) => sum + record.ms, 0), failed.error);
+          await recordDeployEvent(
+            work,
+            records,
+            records.reduce((sum, record) => sum + record.ms, 0),
+            failed.error,
+          );
           throw await handleFailure(work, failed.error);
         }
         work.supervisor = supervisor ?? undefined;
