@@ -1,10 +1,7 @@
 import { usageError } from "../lib/errors.js";
 
-/**
- * Variables hostctl sets for every app process, which the app's env file cannot override (they would be
- * accepted and silently ignored). One list: a feature that adds a hostctl-owned variable adds it here.
- * SECRET_KEY and the like are the app's own and stay settable.
- */
+/** An env file cannot override these (they would be silently ignored); SECRET_KEY and the like
+ * stay the app's. A feature adding a hostctl-owned variable adds it here. */
 export const RESERVED_ENV = {
   names: ["PORT", "DATABASE_URL"] as string[],
   prefixes: ["HOSTCTL_"] as string[],

@@ -1,8 +1,5 @@
-/**
- * What the kernel passes to a new process: each `KEY=VALUE` string at most 128 KiB with its NUL
- * (MAX_ARG_STRLEN), and argv plus the environment within a quarter of the stack limit (2 MiB by default).
- * An app's own variables get half of that, so hostctl's variables and the command line always fit.
- */
+// The kernel caps each `KEY=VALUE` at 128 KiB and argv plus env at a quarter of the stack; the app
+// gets half of that so hostctl's variables and the command line always fit.
 export const ENV_ENTRY_MAX_BYTES = 128 * 1024;
 export const ENV_TOTAL_MAX_BYTES = 1024 * 1024;
 

@@ -33,7 +33,7 @@ export function parseAssignments(args: readonly string[]): Record<string, string
   return pairs;
 }
 
-/** Reserved variables and an environment no process could be given are refused (exit 2) before anything is written. */
+/** Reserved variables and an env no process could take are refused (exit 2) before any write. */
 export async function setAppEnv(paths: HostPaths, name: string, pairs: Record<string, string>): Promise<string[]> {
   refuseReservedEnv(Object.keys(pairs));
   const env = { ...(await readAppEnv(paths, name)), ...pairs };
@@ -43,10 +43,8 @@ export async function setAppEnv(paths: HostPaths, name: string, pairs: Record<st
   return Object.keys(pairs).sort();
 }
 
-/**
- * Before a process starts (and before a restart stops the old one): an env file too large to pass to a
- * process, from before this check or edited by hand, fails here (exit 1) instead of as spawn E2BIG.
- */
+/** A too-large env file (older or hand-edited) fails here, before a restart stops the old process,
+ * instead of as spawn E2BIG. */
 export async function assertAppEnvFits(paths: HostPaths, name: string): Promise<Record<string, string>> {
   const env = await readAppEnv(paths, name);
   const tooLarge = envSizeProblem(env);

@@ -5,7 +5,7 @@ import { INTERNAL_PORT_SPAN, METRICS_PORT_SPAN } from "../config/rules.js";
 const FIRST_APP_PORT = 8001;
 const LAST_APP_PORT = 9999;
 
-/** Pure: ports an app may not take on this host: other apps', the front door's, and the reserved ranges. */
+/** Pure: other apps' ports, the front door's, and the reserved ranges. */
 export function takenPorts(host: HostConfig, apps: readonly AppSpec[]): (port: number) => boolean {
   const used = new Set(apps.map((a) => a.port));
   const metrics = host.litestream.metrics_port_base;
@@ -19,7 +19,7 @@ export function takenPorts(host: HostConfig, apps: readonly AppSpec[]): (port: n
         (port >= proxy.internal_port_base && port < proxy.internal_port_base + INTERNAL_PORT_SPAN)));
 }
 
-/** The lowest port from 8001 that no app or reserved range takes and nothing listens on; undefined when none. */
+/** The lowest free port from 8001 that nothing listens on; undefined when none. */
 export async function pickAppPort(host: HostConfig, apps: readonly AppSpec[]): Promise<number | undefined> {
   const taken = takenPorts(host, apps);
   for (let port = FIRST_APP_PORT; port <= LAST_APP_PORT; port++) {

@@ -4,12 +4,8 @@ import type { AppPaths } from "../config/paths.js";
 import { refuseSymlinkedDirs } from "../lib/safe-path.js";
 import { isMissing } from "../lib/fs-errors.js";
 
-/**
- * Site data (users, password hashes, sessions) is owner-only. hostctl cannot choose the mode of every
- * file under data/ (the app creates databases, SQLite its -wal/-shm, Litestream its shadow WAL
- * directory), so the directories that hold them are 0700; the files hostctl writes itself are 0600.
- * chmod as well as mkdir: hosts set up by an older hostctl have 0755 directories.
- */
+/** Apps, SQLite and Litestream create files here with their own modes, so the directories are 0700.
+ * chmod too: an older hostctl made them 0755. */
 export async function ensurePrivateDirs(app: AppPaths, databases: readonly { path: string }[] = []): Promise<void> {
   await refuseSymlinkedDirs([app.root, app.data, app.media, app.snapshots, app.logs, app.releases, app.repo, app.push]);
   await refuseSymlinkedDirs(databases.flatMap((db) => databaseFolders(app, db.path)));
@@ -29,7 +25,7 @@ export function databaseFolders(app: AppPaths, path: string): string[] {
   return parts.map((_, i) => join(app.data, ...parts.slice(0, i + 1)));
 }
 
-/** A database hostctl wrote (restored, created, snapshotted) and its -wal/-shm, where they exist: 0600. */
+/** Restored, created or snapshotted databases and their -wal/-shm: 0600. */
 export async function makeDatabasePrivate(path: string): Promise<void> {
   for (const file of [path, `${path}-wal`, `${path}-shm`]) {
     await chmod(file, 0o600).catch((error: unknown) => {

@@ -10,14 +10,12 @@ export interface ProcessEnvInput {
   releaseDir: string | undefined;
   appEnv: Record<string, string>;
   hasVenv: boolean;
-  /** The loopback port the process binds ($PORT): an internal port behind the proxy, else the app's port. */
+  /** $PORT: an internal port behind the proxy, else the app's port. */
   port?: number;
 }
 
-/**
- * Pure: the environment of every app process (web, worker, release phase). The app's env file can
- * set anything but the variables hostctl owns (PORT, DATABASE_URL, HOSTCTL_*), which come last.
- */
+/** Pure: hostctl's own variables (PORT, DATABASE_URL, HOSTCTL_*) come last so the env file cannot
+ * override them. */
 export function appProcessEnv({ spec, app, releaseDir, appEnv, hasVenv, port }: ProcessEnvInput): Record<string, string> {
   const venv = releaseDir && hasVenv ? join(releaseDir, ".venv") : undefined;
   const firstDb = spec.databases[0];
@@ -38,10 +36,7 @@ export function appProcessEnv({ spec, app, releaseDir, appEnv, hasVenv, port }: 
   };
 }
 
-/**
- * For django and wagtail: where collectstatic writes (inside the release, so each release serves its own
- * files) and the URLs the proxy serves static and media files under; the domains feed ALLOWED_HOSTS.
- */
+/** STATIC_ROOT is inside the release, so each release serves its own files. */
 function djangoServing(spec: AppSpec, releaseDir: string | undefined): Record<string, string> {
   if (spec.kind === "generic") return {};
   return {
@@ -57,7 +52,7 @@ export function staticRoot(releaseDir: string): string {
   return join(releaseDir, "staticfiles");
 }
 
-/** Heroku convention: a command line runs under sh so $PORT expands, and exec makes the app the tracked pid. */
+/** Heroku convention: sh expands $PORT, and exec makes the app the tracked pid. */
 export function shellArgs(commandLine: string): [string, string[]] {
   return ["/bin/sh", ["-c", `exec ${commandLine}`]];
 }

@@ -13,10 +13,7 @@ export function parseProcfile(text: string): Record<string, string> {
   return processes;
 }
 
-/**
- * A Procfile in the release overrides the app spec's processes; without a `web` in either, a
- * Django/Wagtail release gets one inferred from WSGI_APPLICATION (the venv's gunicorn).
- */
+/** A Procfile overrides the spec; lacking `web`, Django/Wagtail get gunicorn (WSGI_APPLICATION). */
 export async function releaseProcesses(spec: AppSpec, releaseDir: string | undefined): Promise<Record<string, string>> {
   const declared = await declaredProcesses(spec, releaseDir);
   if (declared.web !== undefined || !releaseDir || (spec.kind !== "django" && spec.kind !== "wagtail")) return declared;

@@ -15,13 +15,13 @@ export async function listAppNames(paths: HostPaths): Promise<string[]> {
   const entries = await readdir(paths.apps, { withFileTypes: true });
   const names: string[] = [];
   for (const entry of entries) {
-    // A directory that is not an app name is not an app (and cannot become a path through appPaths).
+    // Only app names: anything else cannot become a path through appPaths.
     if (entry.isDirectory() && isAppName(entry.name) && (await pathExists(appPaths(paths, entry.name).spec))) names.push(entry.name);
   }
   return names.sort();
 }
 
-/** Every app's spec; the first one that fails its checks fails the call (a CLI command reports it, exit 2). */
+/** The first spec that fails its checks fails the call (a CLI command reports it, exit 2). */
 export async function loadApps(paths: HostPaths): Promise<AppSpec[]> {
   const names = await listAppNames(paths);
   return Promise.all(names.map((name) => loadAppSpec(paths, name)));
@@ -32,7 +32,7 @@ export interface InvalidApp {
   error: unknown;
 }
 
-/** For the supervisor: the apps whose spec passes its checks, and those that do not (shown failed, never started). */
+/** For the supervisor: invalid specs are listed (shown failed, never started), not thrown. */
 export async function scanApps(paths: HostPaths): Promise<{ apps: AppSpec[]; invalid: InvalidApp[] }> {
   const apps: AppSpec[] = [];
   const invalid: InvalidApp[] = [];
@@ -53,11 +53,7 @@ export async function requireApp(paths: HostPaths, name: string): Promise<AppSpe
   return loadAppSpec(paths, name);
 }
 
-/**
- * An app.yml edited by hand, checked like `app add` checks a new one (schema, its name, the rules against
- * the other apps and the host, the Litestream template); then the app's Litestream config is written anew.
- * Nothing is written when a check fails.
- */
+/** Checked like `app add` checks a new app; nothing is written when a check fails. */
 export async function checkEditedApp(paths: HostPaths, host: HostConfig, name: string): Promise<AppSpec> {
   const spec = await requireApp(paths, name);
   const file = appPaths(paths, name).spec;
@@ -68,12 +64,9 @@ export async function checkEditedApp(paths: HostPaths, host: HostConfig, name: s
   return spec;
 }
 
-/**
- * Registers an app: validates everything first (schema, then rules against the other apps and the
- * Litestream template), and only then writes app.yml, an empty 0600 env file and the Litestream configs.
- */
+/** Everything is validated before app.yml, the 0600 env file and Litestream configs are written. */
 export async function addApp(paths: HostPaths, host: HostConfig, input: AppSpecInput): Promise<AppSpec> {
-  // The name is validated by the schema below, so the file named in its errors is built without appPaths.
+  // The schema below validates the name, so its error's file is built without appPaths.
   const file = join(paths.apps, String(input.name), "app.yml");
   const spec = validateAppSpec(input, file);
   const others = await loadApps(paths);
@@ -96,7 +89,7 @@ export async function addApp(paths: HostPaths, host: HostConfig, input: AppSpecI
     await saveAppSpec(paths, spec);
     await writeLitestreamConfigs(paths, host, [...others, spec]);
   } catch (error) {
-    // A write failed (a full disk): take back what this call wrote, so the app is either added or not at all.
+    // A write failed (full disk): undo this call's writes, so the app is added or not at all.
     if (fresh) await rm(app.root, { recursive: true, force: true });
     else await rm(app.spec, { force: true });
     await rm(app.litestreamConfig, { force: true });

@@ -8,10 +8,7 @@ import { assertAppEnvFits, readAppEnv, setAppEnv } from "./env.js";
 import { appProcessEnv } from "./process-env.js";
 import { isDjangoKind } from "../config/kinds.js";
 
-/**
- * A Django/Wagtail app gets a secret key in its env file (0600) when it has none: at app add, and
- * again here for an app whose env file did not come along (a recovered host without the env key).
- */
+/** Also here, not only at app add: a recovered host may lack the env file. */
 export async function ensureSecretKey(paths: HostPaths, spec: AppSpec): Promise<boolean> {
   if (!usesShim(spec)) return false;
   const env = await readAppEnv(paths, spec.name);
@@ -20,11 +17,7 @@ export async function ensureSecretKey(paths: HostPaths, spec: AppSpec): Promise<
   return true;
 }
 
-/**
- * The full environment of a process of one release: the app's env file, what hostctl owns, the
- * venv first on PATH, and for Django/Wagtail the settings shim. Every app process (web, workers,
- * release phase, jobs, hostctl run) gets exactly this.
- */
+/** Every app process (web, workers, release phase, jobs, hostctl run) gets exactly this. */
 export async function releaseProcessEnv(
   paths: HostPaths,
   spec: AppSpec,
@@ -45,7 +38,7 @@ export async function releaseProcessEnv(
   return { ...base, ...(await shimEnv(spec, releaseDir, appEnv)) };
 }
 
-/** A release's interpreter: its virtualenv's python when it has one, else the app's configured interpreter. */
+/** The venv's python when there is one, else the app's configured interpreter. */
 export async function releasePython(spec: AppSpec, releaseDir: string): Promise<string> {
   const venv = join(releaseDir, ".venv", "bin", "python");
   return (await pathExists(venv)) ? venv : spec.python.interpreter;

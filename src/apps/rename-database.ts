@@ -10,10 +10,7 @@ import { sqliteQuery } from "../lib/sqlite.js";
 import { engineOf } from "../litestream/select.js";
 import { replicaState } from "../s3/replica-state.js";
 
-/**
- * Pure: the spec with database `from` named `to`. An app.yml already edited to `to` (the rename a restart
- * refused) is taken as it is. Refuses (exit 2) a rename the spec cannot take.
- */
+/** Pure: an app.yml already edited to `to` (a rename a restart refused) is taken as it is. */
 export function renamedSpec(spec: AppSpec, from: string, to: string, file: string): AppSpec {
   const paths = spec.databases.map((db) => db.path);
   if (from === to) throw usageError(`argument NEW "${to}": the database is already called that`);
@@ -24,7 +21,7 @@ export function renamedSpec(spec: AppSpec, from: string, to: string, file: strin
   return validateAppSpec({ ...spec, databases }, file);
 }
 
-/** Refuses (before anything stops) a rename whose source is missing or whose target exists here or in the replica. */
+/** Refused before anything stops: a missing source, or a target here or in the replica. */
 export async function checkDatabaseRename(spec: AppSpec, from: string, to: string, ctx: HostContext): Promise<void> {
   const data = appPaths(ctx.paths, spec.name).data;
   if (!(await pathExists(join(data, from))))
@@ -39,7 +36,7 @@ export async function checkDatabaseRename(spec: AppSpec, from: string, to: strin
     });
 }
 
-/** Renames a stopped app's database file, its WAL folded in first so nothing lives only in a -wal left behind. */
+/** The WAL is folded in first so nothing lives only in a -wal left behind. */
 export async function moveDatabaseFile(spec: AppSpec, from: string, to: string, ctx: HostContext): Promise<void> {
   const data = appPaths(ctx.paths, spec.name).data;
   const [source, target] = [join(data, from), join(data, to)];

@@ -16,11 +16,8 @@ export async function liveReleaseDir(paths: HostPaths, spec: AppSpec): Promise<s
   return realpath(app.current);
 }
 
-/**
- * Commands run by hand never create a database: Django would make an empty file where the app's
- * database is missing, and Litestream would then ship that as a new generation that shadows the
- * replica a restore should bring back.
- */
+/** Django would create an empty file for a missing database, and Litestream would ship it as a
+ * generation that shadows the replica a restore should bring back. */
 export async function requireDatabases(paths: HostPaths, spec: AppSpec, what: string): Promise<void> {
   const app = appPaths(paths, spec.name);
   const missing: string[] = [];

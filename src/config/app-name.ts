@@ -9,10 +9,7 @@ export function isAppName(name: string): boolean {
   return APP_NAME.test(name);
 }
 
-/**
- * Every command and control route checks an app name with this before it builds a path or an S3 key
- * from it: an app name is a directory under HOME/apps and a prefix in the replica.
- */
+/** Checked before any path or S3 key is built: a name is a directory and a replica prefix. */
 export function assertAppName(name: string): string {
   if (!isAppName(name)) {
     throw new HostctlError("USAGE", `app name ${JSON.stringify(name)}: expected ${APP_NAME_RULE}`, {

@@ -6,7 +6,7 @@ import { alerts, cron, duration, hasControlCharacter, refuseWith } from "./schem
 import { APP_NAME, APP_NAME_RULE } from "./app-name.js";
 import { databasePathProblem, refuseDuplicateNames } from "./database-path.js";
 
-/** A DNS host name: labels of letters, digits and '-', at least one dot, no trailing dot (lowercase). */
+/** Lowercase labels of letters, digits and '-', at least one dot, no trailing dot. */
 export const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 export const HOSTNAME_RULE = "a lowercase host name such as www.example.com";
 

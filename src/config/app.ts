@@ -12,10 +12,7 @@ export function parseAppSpec(text: string, file: string): AppSpec {
   return parseYamlWith(appSpecSchema, text, file);
 }
 
-/**
- * An app is its directory: a `name:` edited to something else would point every path and the replica
- * prefix at a new, empty app (and `up` would start it on an empty database), so it is refused.
- */
+/** An edited `name:` would point every path and the replica prefix at a new, empty app. */
 export async function loadAppSpec(paths: HostPaths, name: string): Promise<AppSpec> {
   const file = appPaths(paths, name).spec;
   const spec = await loadYamlWith(appSpecSchema, file, "run: hostctl app list");

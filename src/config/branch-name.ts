@@ -1,8 +1,5 @@
-/**
- * Pure: why `branch` is not a name `git check-ref-format --branch` accepts, or undefined. The rules are
- * git's (kept in step by a test that asks git itself); a branch that passes may still hold shell
- * characters such as `$(…)`, so it is passed to hooks as data, never as code.
- */
+/** Pure: git's rules (a test asks git itself). A passing branch may still hold `$(…)`, so hooks
+ * get it as data, never as code. */
 export function branchProblem(branch: string): string | undefined {
   const why = (reason: string): string => `expected a Git branch name (git check-ref-format --branch): ${reason}`;
   if (branch === "") return why("it is empty");

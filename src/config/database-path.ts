@@ -3,21 +3,16 @@ import type { z } from "zod";
 import { sideFileProblem } from "../lib/database-files.js";
 import { MEDIA_DIR } from "./paths.js";
 
-/**
- * Pure: why a database path (relative to the app's data directory) is refused, or undefined. media/ is
- * served by the front door and shipped as media, so a database there would be public and copied live.
- * The static root lives in the release, which a data path cannot reach ('..' is refused).
- */
+/** Pure: media/ is public and shipped as media, so no database there; '..' is refused, so the
+ * release's static root is unreachable. */
 export function databasePathProblem(path: string): string | undefined {
   if (posix.normalize(path).split("/")[0] === MEDIA_DIR)
     return `expected a path outside ${MEDIA_DIR}/ (the front door serves ${MEDIA_DIR}/ to anyone)`;
   return sideFileProblem(path);
 }
 
-/**
- * Zod check of `databases`: one file name per database, whatever its folder and case. The replica keys a
- * database by its file name, and names differing only in case are one file on a case-folding disk.
- */
+/** The replica keys a database by file name, and case-only differences are one file on a
+ * case-folding disk. */
 export function refuseDuplicateNames(databases: readonly { path: string }[], ctx: z.RefinementCtx): void {
   const seen = new Map<string, number>();
   databases.forEach((db, index) => {

@@ -9,10 +9,8 @@ function isWithin(dir: string, parent: string): boolean {
   return rel === "" || (!rel.startsWith("..") && !posix.isAbsolute(rel));
 }
 
-/**
- * Pure cross-field checks of the host config against where it lives. A file:// replica that overlaps
- * HOME is no replica: losing the host loses both, and `app remove --purge` or a restore would walk into it.
- */
+/** Pure: a file:// replica overlapping HOME is no replica: losing the host loses both, and
+ * `app remove --purge` or a restore would walk into it. */
 export function checkHostRules(config: HostConfig, home: string, file: string): void {
   const overlap = portRangeOverlap(config);
   if (overlap) throw new ConfigError([{ file, path: "proxy.internal_port_base", message: overlap }]);
@@ -29,7 +27,7 @@ export function checkHostRules(config: HostConfig, home: string, file: string): 
   }
 }
 
-/** Pure: the two reserved port ranges (metrics, internal) overlapping, named both; undefined when they do not. */
+/** Pure: names both reserved ranges (metrics, internal) when they overlap. */
 export function portRangeOverlap(config: HostConfig): string | undefined {
   if (!config.proxy) return undefined;
   const metrics = config.litestream.metrics_port_base;

@@ -1,4 +1,4 @@
-/** Django and Wagtail apps are Django projects: a venv, manage.py, migrations, a media directory Django writes. */
+/** Django projects: a venv, manage.py, migrations, a media directory Django writes. */
 export function isDjangoKind(kind: string): boolean {
   return kind === "django" || kind === "wagtail";
 }

@@ -12,10 +12,7 @@ const baseUrl = (what: string) =>
     .describe(what);
 const portBase = (what: string) => z.number().int().min(1024).max(64000).describe(what);
 
-/**
- * This host's place in a LiteFS cluster (apps with `replication: litefs`). Every node of a cluster hosts
- * the same LiteFS apps: each app's LiteFS API port is port_base + the app's index among them in name order.
- */
+/** Every node hosts the same LiteFS apps: an app's API port is port_base + its index by name. */
 export const litefsHostSchema = z.strictObject({
   node: nodeName("this node's name in the cluster (the primary's name is what replicas read from <mount>/.primary)"),
   role: z

@@ -83,7 +83,7 @@ export interface ValidateContext {
   counter?: LineCounter;
 }
 
-/** Pure: checks data against a schema; every problem at once, each naming file, line and key path. */
+/** Pure: every problem at once, each naming file, line and key path. */
 export function validateWith<S extends z.ZodType>(schema: S, data: unknown, context: ValidateContext): z.infer<S> {
   const result = schema.safeParse(data);
   if (result.success) return result.data;
@@ -119,7 +119,7 @@ export function parseYamlWith<S extends z.ZodType>(schema: S, text: string, file
   return validateWith(schema, toPlainData(doc, file) ?? {}, { file, doc, counter });
 }
 
-/** The yaml library refuses documents whose aliases expand without bound (a "billion laughs" file). */
+/** The yaml library refuses unbounded alias expansion (a "billion laughs" file). */
 function toPlainData(doc: Document, file: string): unknown {
   try {
     return doc.toJS({ maxAliasCount: 100 });
@@ -129,12 +129,8 @@ function toPlainData(doc: Document, file: string): unknown {
   }
 }
 
-/**
- * The last text read from each config file, with what it parsed to. One command reads an app's app.yml
- * several times (the command, the Litestream configs it rewrites, the release's environment); the same text
- * with the same schema is the same result, handed out as a copy, without the YAML parse and zod's second
- * pass over it (about 10 ms of a deploy's CPU).
- */
+/** One command reads an app.yml several times; the same text and schema give a copy of the same
+ * result without re-parsing (about 10 ms of a deploy's CPU). */
 const lastParsed = new Map<string, { schema: z.ZodType; text: string; value: unknown }>();
 
 export async function loadYamlWith<S extends z.ZodType>(schema: S, file: string, hint: string): Promise<z.infer<S>> {

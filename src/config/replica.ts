@@ -12,7 +12,7 @@ export function parseReplicaUrl(url: string): ReplicaTarget {
   return { kind: "s3", bucket, prefix };
 }
 
-/** The key (S3) or path (file) under which one database of one app is replicated: unique per database. */
+/** Unique per database. */
 export function replicaKey(target: ReplicaTarget, app: string, dbPath: string): string {
   const db = posix.basename(dbPath);
   if (target.kind === "file") return posix.join(target.dir, app, db);

@@ -1,9 +1,5 @@
-/**
- * What `repo` may be: a URL of a scheme Git fetches over (https, http, ssh, git, file), an scp-like
- * `user@host:path`, or a local path. Never an option (a leading '-'), never a remote-helper address
- * (`ext::…`, `fd::…`, which run commands), never credentials: a URL is stored in app.yml, mirrored to
- * the replica, printed and passed to git, so a token in it would leak (docs/security.md).
- */
+// Never an option, a remote helper (`ext::` runs commands) or credentials: the URL is stored,
+// mirrored, printed and passed to git, so a token would leak (docs/security.md).
 const SCHEMES = new Set(["https", "http", "ssh", "git", "file", "git+ssh", "ssh+git"]);
 const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
 const SCP_WITH_PASSWORD = /^[^/@]*:[^/@]*@/;
@@ -35,10 +31,10 @@ function urlProblem(repo: string, scheme: string): string | undefined {
   } catch {
     return "expected a valid URL";
   }
-  // ssh:// names the login user in the URL (git@host); any other scheme's user-info is a credential.
+  // ssh:// names the login user (git@host); any other scheme's user-info is a credential.
   const isSsh = scheme.includes("ssh");
   if (url.password !== "" || (!isSsh && url.username !== "")) return `credentials in the URL are not allowed; ${CREDENTIALS_HINT}`;
-  // Git appends its own paths and queries to a remote URL, so a query never belongs to one; it can carry a token.
+  // Git appends its own paths and queries, so a query never belongs; it can carry a token.
   if (url.search !== "" || repo.includes("?"))
     return `a query string in the URL is not allowed (it can carry a token such as ?access_token=); ${CREDENTIALS_HINT}`;
   return undefined;

@@ -26,7 +26,7 @@ export function checkAppRules(spec: AppSpec, others: readonly AppSpec[], host: H
   if (issues.length > 0) throw new ConfigError(issues);
 }
 
-/** Pure: domains unique within and across apps; an app's port is not one the proxy itself listens on. */
+/** Pure: domains unique within and across apps; no app port the proxy listens on. */
 function proxyIssues(spec: AppSpec, others: readonly AppSpec[], host: HostConfig, file: string): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   spec.domains.forEach((domain, index) => {

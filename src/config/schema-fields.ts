@@ -2,7 +2,7 @@ import { z } from "zod";
 import { validate as isValidCron } from "node-cron";
 import { parseDuration } from "../lib/duration.js";
 
-// Zero is refused too: a 0s sync interval makes Litestream panic, a 0s poll would silently mean "off".
+// Zero is refused: a 0s sync interval panics Litestream, a 0s poll would silently mean "off".
 export const duration = (what: string) =>
   z
     .string()

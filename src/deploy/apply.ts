@@ -33,18 +33,18 @@ export interface DeployResult {
   gap_s?: number;
   /** Temporary mode: start of the new web process to its first healthy answer. */
   health_ms?: number;
-  /** Supervisor mode: how the switch went (behind the proxy: the upstream change and the old release's drain). */
+  /** Supervisor mode: the upstream change and the old release's drain behind the proxy. */
   switch?: string;
   build?: BuildResult;
   pruned: string[];
 }
 
-/** A deploy run by the supervisor (polling, first deploy): its step lines go to the supervisor's log. */
+/** A deploy run by the supervisor (polling, first deploy): step lines go to its log. */
 export function loggedProgress(ctx: Pick<HostContext, "log">, app: string): (line: string) => void {
   return (line) => ctx.log.info({ event: "deploy.progress", app }, line.trimEnd());
 }
 
-/** The deploy lock and the deploy's state; every program the deploy runs is recorded in the lock. */
+/** Every program the deploy runs is recorded in the lock. */
 async function openDeploy(spec: AppSpec, ctx: HostContext, options: DeployOptions): Promise<{ work: Work; release: () => Promise<void> }> {
   const app = appPaths(ctx.paths, spec.name);
   const ref = options.ref ?? spec.branch;
@@ -54,7 +54,7 @@ async function openDeploy(spec: AppSpec, ctx: HostContext, options: DeployOption
     { pid: process.pid, started_at: ctx.clock.now().toISOString(), ref, command: options.command ?? "hostctl deploy" },
     ctx.clock.now(),
   );
-  // Every program the deploy runs is recorded in the lock: a killed deploy's migration keeps it held (deploy/lock.ts).
+  // A killed deploy's migration keeps the lock held (deploy/lock.ts).
   const covered: HostContext = {
     ...ctx,
     run: (file, args, runOptions = {}) =>
@@ -85,7 +85,7 @@ async function openDeploy(spec: AppSpec, ctx: HostContext, options: DeployOption
   }
 }
 
-/** One deploy: lock, then the planned steps; on failure the new release is removed and the database put back. */
+/** On failure the new release is removed and the database put back. */
 export async function deployApp(spec: AppSpec, ctx: HostContext, options: DeployOptions = {}): Promise<DeployResult> {
   const { work, release } = await openDeploy(spec, ctx, options);
   try {
@@ -96,30 +96,22 @@ export async function deployApp(spec: AppSpec, ctx: HostContext, options: Deploy
   }
 }
 
-/** A deploy whose fetch, checkout and build run now (beside a restore) and whose other steps run at finish. */
+/** Fetch, checkout and build run now (beside a restore); the other steps run at finish. */
 export interface BegunDeploy {
-  /**
-   * Restore-on-boot has put the databases (and media) in place: the restore check runs now, and so does the
-   * snapshot when every database has the copy restore-on-boot made (not a LiteFS app): it then reads only that
-   * copy. Neither writes the live database, so both run while Litestream waits for the lease and starts; the
-   * release phase waits for Litestream, as always.
-   */
+  /** Databases are restored: run the restore check, and the snapshot off restore-on-boot's copies.
+   * Neither writes the live database, so both run while Litestream waits for the lease. */
   advance(): void;
-  /** The rest of the deploy, activated through `supervisor` (null: started temporarily for the health check). */
+  /** Activated through `supervisor` (null: started temporarily for the health check). */
   finish(supervisor: SupervisorLink | null): Promise<DeployResult>;
-  /** Not finished after all (the supervisor stops): the new release directory goes, the lock is released. */
+  /** The supervisor stops: the new release directory goes, the lock is released. */
   abandon(): Promise<void>;
 }
 
 const EARLY_STEPS: readonly StepName[] = ["fetch", "checkout", "build"];
 const ADVANCE_STEPS: readonly StepName[] = ["restore", "snapshot"];
 
-/**
- * The first deploy of an app on a fresh host begins while its databases are restored: fetch, checkout and
- * build touch neither the database nor the replica. Once they are restored, `advance` runs the restore check
- * and, on databases restore-on-boot copied, the snapshot while Litestream starts. Everything else (release
- * phase, activation) runs at finish, after Litestream's start, exactly as in deployApp.
- */
+/** A fresh host's first deploy builds while its databases restore: the build touches neither.
+ * Release phase and activation wait for finish, after Litestream has started. */
 export async function beginDeploy(spec: AppSpec, ctx: HostContext, options: DeployOptions): Promise<BegunDeploy> {
   const { work, release } = await openDeploy(spec, ctx, options);
   const records: StepRecord[] = [];
@@ -183,7 +175,7 @@ export async function beginDeploy(spec: AppSpec, ctx: HostContext, options: Depl
   };
 }
 
-/** Stage after stage; the lanes of a stage at once, every lane ending before a failure is handled. */
+/** Every lane of a stage ends before a failure is handled. */
 async function runStages(work: Work, stages: readonly StepName[][][], records: StepRecord[]): Promise<void> {
   for (const stage of stages) {
     const lanes = await Promise.allSettled(
@@ -203,7 +195,7 @@ async function applyDeploy(work: Work, done: StepRecord[]): Promise<DeployResult
   const mode: ActivationMode = work.supervisor ? "supervisor" : "temporary";
   let records = done;
   const plan = planDeploy({ spec, mode });
-  // Without a supervisor no release of this app runs (it starts them all), so none writes the database.
+  // Without a supervisor no release of this app runs, so none writes the database.
   const stages = deployStages(plan, work.previous === undefined || !work.supervisor)
     .map((stage) =>
       stage.map((lane) => lane.filter((step) => !done.some((record) => record.name === step))).filter((lane) => lane.length > 0),

@@ -6,7 +6,7 @@ import { findOnPath, installerCacheEnv } from "./installer.js";
 import { resolvePython } from "./python-interpreter.js";
 import { isDjangoKind } from "../config/kinds.js";
 
-/** What the venv build needs to know about a release beyond its requirements; fails when the Python it asks for is missing. */
+/** Fails when the Python the release asks for is missing. */
 export async function buildVenvOptions(
   spec: AppSpec,
   ctx: Pick<HostContext, "paths" | "env" | "run">,

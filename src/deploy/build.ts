@@ -46,11 +46,8 @@ async function readText(path: string): Promise<string | undefined> {
   }
 }
 
-/**
- * Makes a copied venv belong to its new directory: scripts in bin/ (pip's entry points, activate)
- * carry the old absolute path in their shebang or body. Each file is rewritten as a new inode so a
- * hard-linked original in the older release stays untouched.
- */
+/** bin/ scripts carry the old venv path; each is rewritten as a new inode so a hard-linked
+ * original in the older release stays untouched. */
 export async function relocateVenv(venv: string, from: string): Promise<void> {
   const bin = join(venv, "bin");
   for (const entry of await readdir(bin, { withFileTypes: true })) {
@@ -69,7 +66,7 @@ export async function relocateVenv(venv: string, from: string): Promise<void> {
 }
 
 export interface VenvOptions {
-  /** No web command given: the inferred one runs the venv's gunicorn, installed when requirements lack it. */
+  /** No web command given: the inferred gunicorn is installed when requirements lack it. */
   needsGunicorn: boolean;
   /** PIP_CACHE_DIR / UV_CACHE_DIR (see installer.ts). */
   cacheEnv: Record<string, string>;
@@ -81,23 +78,14 @@ export interface VenvOptions {
 
 const KEY_FILE = "hostctl-venv-key";
 
-/**
- * Pure: what a venv's content depends on: the interpreter (path and version), the installer, system site packages,
- * and requirements.txt with every file it includes. A venv is reused only when its key is the new release's.
- */
+/** Pure: everything a venv's content depends on; a venv is reused only when its key matches. */
 export function venvKey(spec: AppSpec, options: VenvOptions, installer: Installer, requirements: readonly string[]): string {
   const parts = [options.python.path, options.python.version, installer, String(spec.python.system_site_packages), ...requirements];
   return createHash("sha256").update(parts.join("\0\0")).digest("hex");
 }
 
-/**
- * A virtualenv for the release, isolated unless python.system_site_packages. Measured on this host
- * (Debian python3.11, 2 cores): `venv` with pip 3.8 s (ensurepip dominates), `venv --without-pip`
- * 0.04 s, `cp -a` of a 25 MB venv 0.37 s, `cp -al` (hard links) 0.05 s. So without anything to
- * install the venv is made fresh and pip-less (cheaper than any copy); with the same key as the previous
- * release's venv (venvKey), that venv is hard-linked and relocated (pip, not Python, writes files, and it is
- * not run on a reused venv except to add a missing gunicorn, which only adds files).
- */
+/** Nothing to install: a fresh pip-less venv (0.04 s, cheaper than any copy). Same key as the
+ * previous release: hard-link and relocate it (pip only adds files, e.g. a missing gunicorn). */
 export async function buildVenv(
   run: Runner,
   spec: AppSpec,
@@ -127,7 +115,7 @@ export async function buildVenv(
     result = { venv: "reused", reusedFrom: previousDir, pip: false };
   } else {
     await exec(venvCommand(installer, python, venv, hasRequirements(requirements) || options.needsGunicorn, uv));
-    // One resolver run for both: a second pip start-up and index round-trip cost as much as the install.
+    // One resolver run: a second pip start-up and index round-trip cost as much as the install.
     const addGunicorn = options.needsGunicorn && !/^\s*gunicorn\b/im.test(requirements ?? "");
     if (hasRequirements(requirements))
       await exec(installCommand(installer, venv, ["-r", "requirements.txt", ...(addGunicorn ? ["gunicorn"] : [])], uv));
@@ -136,7 +124,7 @@ export async function buildVenv(
       pip: hasRequirements(requirements),
       ...(addGunicorn && hasRequirements(requirements) ? { gunicorn: true } : {}),
     };
-    // Written last: a venv whose install failed half-way never carries a key a later release could match.
+    // Written last: a half-installed venv never carries a key a later release could match.
     await writeFile(join(venv, KEY_FILE), key);
   }
   if (options.needsGunicorn && !(await pathExists(join(venv, "bin", "gunicorn")))) {
@@ -147,10 +135,7 @@ export async function buildVenv(
   return result;
 }
 
-/**
- * The build: the venv for Python apps, then the spec's `build` command line if any, then collectstatic (after
- * the build line, so assets it compiles are collected; before the release phase, whatever the Procfile says).
- */
+/** collectstatic runs after the build line, so assets it compiles are collected. */
 export async function buildRelease(
   run: Runner,
   spec: AppSpec,

@@ -9,10 +9,7 @@ const OPT_OUT_VAR = "DISABLE_COLLECTSTATIC";
 
 export type CollectOutcome = "collected" | "disabled" | "no staticfiles app";
 
-/**
- * Pure: why collectstatic does not run for this release, or undefined when it does. Heroku's rule, which
- * the Procfiles of such repositories are written for: always at build, unless DISABLE_COLLECTSTATIC=1.
- */
+/** Pure: why collectstatic is skipped, or undefined (Heroku's rule: DISABLE_COLLECTSTATIC=1). */
 export function collectstaticOptOut(spec: AppSpec, env: Record<string, string>): string | undefined {
   if (!isDjangoKind(spec.kind)) return "not a Django app";
   if (!spec.django.collectstatic) return "django.collectstatic: false in app.yml";
@@ -21,11 +18,7 @@ export function collectstaticOptOut(spec: AppSpec, env: Record<string, string>):
   return undefined;
 }
 
-/**
- * `manage.py collectstatic --noinput` with the release's venv, into the release's STATIC_ROOT: no database is
- * opened, so it runs at build, before the release is live. A project without django.contrib.staticfiles has
- * no such command, which is not a failure.
- */
+/** Opens no database, so it runs at build; a project without staticfiles is not a failure. */
 export async function collectStatic(
   run: Runner,
   releaseDir: string,

@@ -8,7 +8,7 @@ import { failureMessage, StepFailure } from "./steps.js";
 import type { Work } from "./deploy-work.js";
 import { recordLastDeploy } from "./last-deploy.js";
 
-/** Puts things back: database (if the release phase changed it), no half-made release dir; then one error for the user. */
+/** Puts the database back (if changed), removes a half-made release dir; one error for the user. */
 export async function handleFailure(work: Work, error: unknown): Promise<unknown> {
   if (!(error instanceof StepFailure)) return error;
   const notes: string[] = [];
@@ -21,7 +21,7 @@ export async function handleFailure(work: Work, error: unknown): Promise<unknown
     );
   }
   if (work.dir && work.release !== (await readCurrent(work.app))) await rm(work.dir, { recursive: true, force: true });
-  // A first release snapshots beside its build (stages.ts): a failed build leaves no snapshot behind.
+  // A first release snapshots beside its build (stages.ts): a failed build leaves no snapshot.
   if (error.step === "build" && work.release) await rm(join(work.app.snapshots, work.release), { recursive: true, force: true });
   await recordLastDeploy(work, {
     ok: false,

@@ -28,7 +28,7 @@ export function deployHistoryPath(app: AppPaths): string {
   return join(app.root, "deploys.jsonl");
 }
 
-/** Never throws: the history is for reading; a deploy never fails because it could not be written. */
+/** Never throws: a deploy never fails because its history could not be written. */
 export async function appendDeployEvent(app: AppPaths, event: DeployEvent): Promise<void> {
   // The deploy's own result and last-deploy.json still say what happened.
   await appendBoundedLine(deployHistoryPath(app), event, DEPLOY_HISTORY).catch(() => undefined);
@@ -40,7 +40,7 @@ export async function readDeployHistory(app: AppPaths, last = 20): Promise<Deplo
   return parseJsonLines<DeployEvent>(text, (value) => typeof value.kind === "string").slice(-last);
 }
 
-/** A deploy's event from its work: the steps that ran and, when it failed, the step and the error. */
+/** The steps that ran and, on failure, the failed step and its error. */
 export function recordDeployEvent(work: Work, steps: StepRecord[], durationMs: number, failure?: unknown): Promise<void> {
   return appendDeployEvent(work.app, {
     kind: "deploy",

@@ -20,7 +20,7 @@ import { proveTemporarily, releaseEnv } from "./prove.js";
 import { switchCurrent } from "./switch.js";
 import { need, progressOf, type Work } from "./deploy-work.js";
 
-/** A migration Litestream does not ship is one a restore loses: with a supervisor, check before building and again before migrating. */
+/** A migration Litestream does not ship is lost on restore: check before build and migrate. */
 export async function guardLitestream(work: Work): Promise<void> {
   // A LiteFS replica runs no Litestream by design: the primary's backs the databases up.
   if (!work.supervisor || work.options.force || isLitefsReplica(work.spec, work.ctx.host)) return;
@@ -44,7 +44,7 @@ export const STEPS: Record<StepName, (work: Work) => Promise<string | undefined>
     else await fetchMirror(w.ctx.run, w.app.repo, w.spec.repo);
     w.commit = await resolveCommit(w.ctx.run, w.app.repo, refCandidates(w.ref, w.options.fromPush ?? false));
     if (!w.options.force && !w.options.fromPush) await refuseAlreadyLive(w.app, w.spec.name, w.previous, w.commit.sha);
-    // Named here, not in the checkout: the snapshot may run beside the checkout, and its directory bears this name.
+    // Named here: the snapshot may run beside the checkout and its directory bears this name.
     w.release = await newReleaseId(w.app.releases, w.commit.sha, w.ctx.clock);
     w.dir = join(w.app.releases, w.release);
     return `${w.ref} → ${w.commit.sha.slice(0, 7)} "${w.commit.message}"`;
@@ -52,8 +52,8 @@ export const STEPS: Record<StepName, (work: Work) => Promise<string | undefined>
   checkout: async (w) => {
     const dir = need(w.dir, "dir");
     await materialise(w.ctx.run, w.app.repo, need(w.commit, "commit").sha, dir);
-    // Side by side; each has ended before a failure of one is reported. Only the environment's may write: a
-    // first deploy's generated SECRET_KEY, put in the env file atomically (preflight reads that file, not the key).
+    // Side by side; all end before a failure is reported. Only env writes: a first deploy's
+    // SECRET_KEY, atomically (preflight reads that file, not the key).
     const [processes, env, checked] = await Promise.allSettled([
       releaseProcesses(w.spec, dir),
       releaseEnv(w.spec, w.ctx, dir),
@@ -87,8 +87,7 @@ export const STEPS: Record<StepName, (work: Work) => Promise<string | undefined>
     // Item 11: never migrate a missing database while its replica is unreachable or holds data.
     // A LiteFS app's databases live in its mount, restored there when the supervisor mounts it.
     if (isLitefsApp(w.spec)) return "LiteFS: databases restored at mount (hostctl up)";
-    // The Litestream configs are written from the current hostctl.yml only when a restore will read one: a
-    // deploy whose databases are all present used to rewrite every app's config.
+    // Configs are rewritten from hostctl.yml only when a restore will read one.
     const results = await ensureDatabases(w.spec, w.ctx, { beforeRestore: () => refreshLitestreamConfigs(w.spec, w.ctx) });
     return results.map((r) => `${r.path} ${r.action}`).join(", ");
   },
@@ -150,10 +149,7 @@ async function writeMeta(w: Work): Promise<void> {
   });
 }
 
-/**
- * A deploy of the commit the live release already runs would only make a duplicate release: it is refused,
- * saying so, unless --force (which deploys it again: a new release, release phase included).
- */
+/** Redeploying the live commit needs --force: it would only make a duplicate release. */
 export async function refuseAlreadyLive(app: AppPaths, name: string, current: string | undefined, sha: string): Promise<void> {
   if (current === undefined) return;
   const meta = await readReleaseMeta(join(app.releases, current));

@@ -10,7 +10,7 @@ export interface DeployOptions {
   ref?: string;
   /** Run the release phase even when Litestream is down or behind. */
   force?: boolean;
-  /** The ref was pushed to push.git (post-receive hook): fetch from there, not from the upstream. */
+  /** Pushed to push.git (post-receive hook): fetch from there, not from the upstream. */
   fromPush?: boolean;
   /** undefined: look for `hostctl up` on the control socket; null: act as if none runs. */
   supervisor?: SupervisorLink | null;
@@ -40,7 +40,7 @@ export interface Work {
   switch?: string;
   health_ms?: number;
   pruned: string[];
-  /** A temporary web process still stopping while the switch and prune run (awaited before the deploy returns). */
+  /** A temporary web process still stopping during switch and prune; awaited before return. */
   stopping?: Promise<void>;
 }
 

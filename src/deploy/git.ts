@@ -20,11 +20,8 @@ export function gitEnv(): Record<string, string | undefined> {
   };
 }
 
-/**
- * Pure argv: mirror every branch and tag of the remote; force, so rewritten branches follow too. Every
- * value that came from a user (remote, ref) follows --end-of-options, so git never reads it as an option
- * (a repo of "--upload-pack=CMD" would run CMD).
- */
+/** User values follow --end-of-options so git never reads them as options
+ * (a repo of "--upload-pack=CMD" would run CMD). */
 export function fetchArgs(mirror: string, remote: string, refspecs = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"]): string[] {
   return [`--git-dir=${mirror}`, "fetch", "--prune", "--no-auto-gc", "--quiet", "--end-of-options", remote, ...refspecs];
 }
@@ -32,7 +29,7 @@ export function fetchArgs(mirror: string, remote: string, refspecs = ["+refs/hea
 /** Refs pushed to push.git land in their own namespace so upstream fetches never prune them. */
 export const PUSH_REFSPECS = ["+refs/heads/*:refs/push/heads/*"];
 
-/** Pure argv: the commit a ref names, its sha on the first line and its subject on the second (one git process). */
+/** Pure argv: sha on the first line, subject on the second, in one git process. */
 export function commitArgs(mirror: string, ref: string): string[] {
   return [`--git-dir=${mirror}`, "log", "-1", "--no-walk", "--format=%H%n%s", "--end-of-options", `${ref}^{commit}`, "--"];
 }
@@ -52,11 +49,8 @@ export async function ensureMirror(run: Runner, mirror: string): Promise<void> {
   await run("git", ["init", "--bare", "--quiet", mirror], { env: gitEnv() });
 }
 
-/**
- * A fetch that failed leaves what it was writing: loose objects (`objects/xx/tmp_obj_*`, the size of each
- * blob) and packs (`objects/pack/tmp_pack_*`). On a full disk every retry added more and kept the disk full.
- * Deploys fetch under the deploy lock; a concurrent `app check` is the one case where another fetch's files go too.
- */
+/** A failed fetch leaves tmp objects and packs; on a full disk every retry kept it full.
+ * Fetches run under the deploy lock; only a concurrent `app check` can lose its files here. */
 async function removeFetchDebris(mirror: string): Promise<void> {
   const objects = join(mirror, "objects");
   const entries = await readdir(objects, { recursive: true }).catch(() => []);
@@ -99,10 +93,7 @@ export async function resolveCommit(run: Runner, mirror: string, refs: readonly 
   });
 }
 
-/**
- * Pure: how a user's REF is looked up, most specific first. A full commit id is tried as itself first, as git
- * reads one (a recovered host's first deploy names the live commit: one lookup instead of three).
- */
+/** Pure: lookups, most specific first; a full commit id is tried as itself first (one lookup). */
 export function refCandidates(ref: string, fromPush: boolean): string[] {
   const branch = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/.test(ref)
     ? [ref, `refs/heads/${ref}`, `refs/tags/${ref}`]

@@ -41,15 +41,11 @@ export function isHealthyStatus(status: number): boolean {
   return status >= 200 && status < 400;
 }
 
-/**
- * Polls until the path answers 2xx/3xx. Connection refused means "still booting" and is retried;
- * an answer outside 2xx/3xx is retried too (an app may answer 503 while warming up) until the
- * timeout, and the last status or error is reported.
- */
+/** Refused connections and non-2xx/3xx answers (e.g. 503 while warming up) are retried. */
 export async function waitHealthy(check: HealthCheck): Promise<HealthResult> {
   const started = Date.now();
   const deadline = started + check.timeoutMs;
-  // Every 10 ms: a refused loopback connection costs next to nothing, and the wait is part of every switch.
+  // 10 ms: a refused loopback connection costs next to nothing and the wait is in every switch.
   const interval = check.intervalMs ?? 10;
   let last: Omit<HealthResult, "ok" | "ms"> = { error: "not probed yet" };
   for (;;) {

@@ -6,7 +6,7 @@ import { waitHealthy } from "./health.js";
 import { healthHost } from "./plan.js";
 import { switchCurrent } from "./switch.js";
 
-/** The spec's health check as one call: resolves when healthy, rejects with the last answer or error. */
+/** Rejects with the last answer or error. */
 export async function checkHealth(spec: AppSpec, port = spec.port): Promise<void> {
   const result = await waitHealthy({
     port,
@@ -17,10 +17,7 @@ export async function checkHealth(spec: AppSpec, port = spec.port): Promise<void
   if (!result.ok) throw new Error(`health check failed after ${(result.ms / 1000).toFixed(1)}s: ${result.error ?? "unhealthy"}`);
 }
 
-/**
- * What the supervisor needs from deploys (wired in cli/wiring): the health check and the `current`
- * switch, for POST /apps/<name>/activate and for the first deploy of an app at boot.
- */
+/** For POST /apps/<name>/activate and an app's first deploy at boot (wired in cli/wiring). */
 export function deployHooks(ctx: HostContext): {
   healthCheck: (spec: AppSpec, port?: number) => Promise<void>;
   switchCurrent: (spec: AppSpec, releaseDir: string) => Promise<void>;

@@ -30,23 +30,21 @@ export interface VenvCommand {
   args: string[];
 }
 
-/** Pure: the command that makes a release's virtualenv (pip-less when nothing will be installed). */
+/** Pure: pip-less when nothing will be installed. */
 export function venvCommand(installer: Installer, python: AppSpec["python"], venv: string, withPip: boolean, uv = "uv"): VenvCommand {
   const site = python.system_site_packages ? ["--system-site-packages"] : [];
   if (installer === "uv") return { file: uv, args: ["venv", "--quiet", "--python", python.interpreter, ...site, venv] };
   return { file: python.interpreter, args: ["-m", "venv", ...site, ...(withPip ? [] : ["--without-pip"]), venv] };
 }
 
-/** Pure: the command that installs `what` (pip arguments such as `-r requirements.txt` or `gunicorn`) into the venv. */
+/** Pure: installs `what` (pip arguments, e.g. `-r requirements.txt`) into the venv. */
 export function installCommand(installer: Installer, venv: string, what: readonly string[], uv = "uv"): VenvCommand {
   if (installer === "uv") return { file: uv, args: ["pip", "install", "--python", join(venv, "bin", "python"), ...what] };
   return { file: join(venv, "bin", "python"), args: ["-m", "pip", "install", "--disable-pip-version-check", "--no-input", ...what] };
 }
 
-/**
- * One download cache for every release of every app: a cold venv with requirements seen before
- * installs from disk. PIP_CACHE_DIR / UV_CACHE_DIR in hostctl's own environment win (CI shares one).
- */
+/** One download cache for all apps: a cold venv installs known requirements from disk.
+ * PIP_CACHE_DIR / UV_CACHE_DIR in hostctl's environment win (CI shares one). */
 export function installerCacheEnv(paths: HostPaths, env: NodeJS.ProcessEnv): Record<string, string> {
   return {
     PIP_CACHE_DIR: env.PIP_CACHE_DIR ?? join(paths.home, "cache", "pip"),

@@ -4,7 +4,7 @@ import { writeJsonFile } from "../lib/json-file.js";
 import type { StepName } from "./plan.js";
 import type { Work } from "./deploy-work.js";
 
-/** Written after every deploy attempt; polling reads it so a failed commit is not retried in a loop. */
+/** Written after every attempt; polling reads it so a failed commit is not retried in a loop. */
 export interface LastDeploy {
   ok: boolean;
   at: string;

@@ -12,13 +12,13 @@ export interface LockHolder {
   started_at: string;
   ref: string;
   command: string;
-  /** Process groups of the programs the deploy ran (build, release phase): the lock is held until they are gone. */
+  /** Process groups the deploy ran: the lock is held until they are gone. */
   children?: number[];
 }
 
 export interface DeployLock {
   path: string;
-  /** Records a program's process group: a killed deploy keeps the lock while what it started still runs. */
+  /** A killed deploy keeps the lock while what it started still runs. */
   cover(pgid: number): Promise<void>;
   release(): Promise<void>;
 }
@@ -68,10 +68,7 @@ async function tryCreate(path: string, holder: LockHolder): Promise<boolean> {
   }
 }
 
-/**
- * Moves a dead holder's lock aside. If two deploys race to take over, only one rename finds the
- * file; and if what got moved turns out to be a live holder's fresh lock, it is put back.
- */
+/** If two deploys race, only one rename finds the file; a live holder's fresh lock is put back. */
 async function takeOver(path: string, stale: LockHolder): Promise<void> {
   const aside = `${path}.stale-${stale.pid}-${randomBytes(4).toString("hex")}`;
   try {

@@ -8,8 +8,7 @@ import { pathExists } from "../lib/fs.js";
 import { sqliteQuery } from "../lib/sqlite.js";
 import { VENV } from "./build.js";
 
-// Django's own loader, without a database connection: every migration the release's code (project and
-// installed packages) has on disk, as app_label.name.
+// Django's own loader, no database connection: every migration on disk, as app_label.name.
 const DISK_MIGRATIONS = [
   "import django, json",
   "django.setup()",
@@ -33,11 +32,8 @@ async function appliedMigrations(ctx: HostContext, db: string): Promise<string[]
   return rows.map((r) => String(r.m));
 }
 
-/**
- * A rollback switches code, not the database: code that lacks a migration already applied runs
- * against a schema it does not know, and writes then fail (a NOT NULL column it never fills, a
- * renamed table). Refuse unless the operator says --force.
- */
+/** A rollback switches code, not the schema: code lacking an applied migration fails on write.
+ * Refused unless --force. */
 export async function guardRollbackMigrations(spec: AppSpec, ctx: HostContext, target: { id: string; dir: string }): Promise<void> {
   if ((spec.kind !== "django" && spec.kind !== "wagtail") || spec.databases.length === 0) return;
   const db = join(appPaths(ctx.paths, spec.name).data, spec.databases[0]?.path ?? "");

@@ -13,11 +13,8 @@ export interface DeployPlanInput {
   mode: ActivationMode;
 }
 
-/**
- * Pure: the steps of one deploy, in order. Databases are restored (or proven present) and
- * snapshotted before the release phase; with a supervisor, it owns start + health check + switch
- * ("activate"); without one, deploy starts the web process itself just for the health check.
- */
+/** Pure: databases are restored and snapshotted before the release phase. Without a supervisor,
+ * deploy starts the web process itself just for the health check. */
 export function planDeploy({ spec, mode }: DeployPlanInput): StepName[] {
   const steps: StepName[] = ["fetch", "checkout", "build"];
   if (spec.databases.length > 0) steps.push("restore", "snapshot");
@@ -35,7 +32,7 @@ export interface PlannedCommand {
   alongside?: boolean;
 }
 
-/** Pure: the release phase: the Procfile's `release:` line, else migrate for Django/Wagtail (collectstatic runs at build). */
+/** Pure: the Procfile's `release:` line, else migrate for Django/Wagtail. */
 export function releaseCommands(spec: AppSpec, processes: Record<string, string>, releaseDir: string): PlannedCommand[] {
   const line = processes.release;
   // Not exec'd like services: a release line may be a compound command, and nothing tracks its pid.

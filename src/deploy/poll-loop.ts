@@ -15,7 +15,7 @@ export interface PolledApp {
 }
 
 export interface DeployPollOptions {
-  /** Set while another host owns the replica: nothing is deployed (its release phase would write unreplicated). */
+  /** Another host owns the replica: a release phase here would write unreplicated. */
   fenced: () => boolean;
   /** One check of an app's branch (tests hand in their own); default: pollOnce against git. */
   poll?: (spec: AppSpec, state: PollState) => Promise<PollOutcome>;
@@ -27,7 +27,7 @@ interface Watched {
   busy: Promise<void> | undefined;
 }
 
-/** GitOps: each app with deploy.poll has its branch checked at that interval; new commits are deployed. */
+/** GitOps: each deploy.poll app's branch is checked at that interval; new commits deploy. */
 export class DeployPollLoop implements AppLoop<PolledApp> {
   private readonly watched = new Map<string, Watched>();
   private readonly poll: (spec: AppSpec, state: PollState) => Promise<PollOutcome>;
@@ -62,8 +62,8 @@ export class DeployPollLoop implements AppLoop<PolledApp> {
   }
 
   private round(app: PolledApp, entry: Watched): void {
-    // Only a running app is polled: a first deploy or a restore owns it until then. A host that lost the
-    // lease deploys nothing: the release phase would write to databases nobody replicates any more.
+    // Only a running app: a first deploy or restore owns it until then. A host without the lease
+    // deploys nothing: the release phase would write to databases nobody replicates.
     if (entry.busy || app.state !== "running" || this.options.fenced()) return;
     const { log } = this.ctx;
     entry.busy = this.poll(app.spec, entry.state)

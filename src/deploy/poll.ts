@@ -60,12 +60,8 @@ export function pollDeps(ctx: HostContext, deployOptions: Omit<DeployOptions, "r
   };
 }
 
-/**
- * One GitOps check: `git ls-remote` the branch; deploy its head when it differs from the current
- * release. A head whose deploy failed (here or by hand, per last-deploy.json) is not retried until
- * the branch moves, so a broken commit does not redeploy every interval. Nor is the commit an operator
- * rolled back from: the rollback holds until a new commit reaches the branch.
- */
+/** A head whose deploy failed, or that was rolled back from, is not retried until the branch
+ * moves, so a broken commit does not redeploy every interval. */
 export async function pollOnce(spec: AppSpec, ctx: HostContext, state: PollState, deps: PollDeps = pollDeps(ctx)): Promise<PollOutcome> {
   const checkedAt = ctx.clock.now().toISOString();
   let head: string | undefined;

@@ -5,10 +5,7 @@ import { preflightFindings, releaseFacts } from "../django/preflight.js";
 import { StepFailure } from "./steps.js";
 import { pythonFinding } from "./python-finding.js";
 
-/**
- * The checks of `hostctl app check` (but pip's resolution, which the build does anyway) on the
- * checked-out release: errors fail the deploy before anything is built, warnings are printed.
- */
+/** `hostctl app check` minus pip's resolution (the build does it): errors fail before building. */
 export async function preflight(
   spec: AppSpec,
   ctx: Pick<HostContext, "paths" | "run" | "env">,

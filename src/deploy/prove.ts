@@ -20,11 +20,7 @@ export async function releaseEnv(spec: AppSpec, ctx: HostContext, releaseDir: st
   return releaseProcessEnv(ctx.paths, spec, releaseDir);
 }
 
-/**
- * No supervisor: start the release's web process on the app's port, wait for a healthy answer, stop it
- * (in the background once healthy: see ProveResult.stopped). Refuses when the port is taken, since the
- * probe would then reach some other server.
- */
+/** Refuses a taken port: the probe would reach some other server. */
 export async function proveTemporarily(spec: AppSpec, ctx: HostContext, releaseDir: string): Promise<ProveResult> {
   const web = serviceProcesses(await releaseProcesses(spec, releaseDir)).web;
   if (web === undefined) return { skipped: "no web process: no health check", stopped: Promise.resolve() };

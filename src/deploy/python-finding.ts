@@ -5,7 +5,7 @@ import { HostctlError } from "../lib/errors.js";
 import { findOnPath } from "./installer.js";
 import { resolvePython } from "./python-interpreter.js";
 
-/** The preflight line on the venv's interpreter: which one and why, or the version nothing provides (a FAIL). */
+/** Which interpreter and why, or the version nothing provides (a FAIL). */
 export async function pythonFinding(
   ctx: Pick<HostContext, "run" | "env">,
   spec: AppSpec,

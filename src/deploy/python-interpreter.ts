@@ -7,7 +7,7 @@ import { HostctlError } from "../lib/errors.js";
 import { minorOf, requestedPython, versionMatches } from "../django/python-request.js";
 import { findOnPath } from "./installer.js";
 
-/** The interpreter a release's venv is made from: its absolute path, its version, and why it was chosen. */
+/** Its absolute path, its version, and why it was chosen. */
 export interface ResolvedPython {
   path: string;
   version: string;
@@ -17,11 +17,8 @@ export interface ResolvedPython {
 const DEFAULT_INTERPRETER = "python3";
 const PROBE = ["-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"];
 
-/**
- * app.yml's explicit python.interpreter wins (the operator's word); else the version the release asks for
- * (python.version, runtime.txt, .python-version), looked for as python3.X on PATH, in pyenv's versions, then by
- * `uv python find`; else python3 on PATH. A version nothing provides fails, naming how to install it.
- */
+/** python.interpreter wins; else the asked version from PATH, pyenv, then `uv python find`;
+ * else python3. A version nothing provides fails, naming how to install it. */
 export async function resolvePython(
   run: Runner,
   spec: AppSpec,

@@ -1,7 +1,5 @@
-/**
- * `20250102T030405Z-3f2a1bc`: sorts by time as text, and says which commit it holds. A new release's id comes
- * after every other of its app (newReleaseId in releases.ts): two in one second would be ordered by their commits.
- */
+/** Sorts by time as text; newReleaseId keeps a new id after every other of its app, since two in
+ * one second would be ordered by their commits. */
 export const RELEASE_ID = /^\d{8}T\d{6}Z-[0-9a-f]{7,40}$/;
 
 /** Pure: UTC timestamp (seconds) + short sha. */

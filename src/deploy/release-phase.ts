@@ -11,7 +11,7 @@ export interface ReleasePhaseContext {
 
 const RELEASE_TIMEOUT_MS = 30 * 60_000;
 
-/** Pure: consecutive commands grouped so that `alongside` ones share a group with the command before them. */
+/** Pure: an `alongside` command shares a group with the command before it. */
 export function groupCommands(commands: readonly PlannedCommand[]): PlannedCommand[][] {
   const groups: PlannedCommand[][] = [];
   for (const command of commands) {
@@ -22,11 +22,8 @@ export function groupCommands(commands: readonly PlannedCommand[]): PlannedComma
   return groups;
 }
 
-/**
- * Runs the release phase in the release directory with the app's environment. The first command of
- * a group streams its output; the others' output is printed when they end. The first failure (in
- * command order) fails the step with that command's output tail.
- */
+/** A group's first command streams; others print when they end. The first failure in command
+ * order fails the step. */
 export async function runReleasePhase(run: Runner, commands: readonly PlannedCommand[], ctx: ReleasePhaseContext): Promise<void> {
   for (const group of groupCommands(commands)) {
     const collectors = group.map((command, i) => ({ command, out: outputCollector(i === 0 ? ctx.progress : () => undefined) }));

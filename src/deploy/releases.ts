@@ -7,7 +7,7 @@ import { isReleaseId, releaseId, releaseTime } from "./release-id.js";
 
 export const RELEASE_META = ".hostctl-release.json";
 
-/** What a release directory records about itself (written once the release is built and released). */
+/** Written once the release is built and released. */
 export interface ReleaseMeta {
   id: string;
   commit: string;
@@ -72,7 +72,7 @@ function lastActivation(release: ReleaseMeta): string {
   return release.activated_at.at(-1) ?? "";
 }
 
-/** Pure: the release that was live before the current one (most recently activated other than current). */
+/** Pure: the most recently activated release other than current. */
 export function previousRelease<T extends ReleaseMeta>(releases: readonly T[], current: string | undefined): T | undefined {
   return releases
     .filter((r) => r.id !== current && r.activated_at.length > 0)
@@ -80,7 +80,7 @@ export function previousRelease<T extends ReleaseMeta>(releases: readonly T[], c
     .at(-1);
 }
 
-/** Pure: release ids to delete so `keep` remain, oldest first; never the current or the previous one. */
+/** Pure: ids to delete so `keep` remain, oldest first; never the current or the previous one. */
 export function planPrune(releases: readonly ReleaseMeta[], current: string | undefined, keep: number): string[] {
   const previous = previousRelease(releases, current)?.id;
   const protectedIds = new Set([current, previous].filter((id): id is string => id !== undefined));
@@ -105,11 +105,8 @@ export async function pruneReleases(app: AppPaths, keep: number, inProgress?: st
   return doomed;
 }
 
-/**
- * A new release's id: this second, or the second after the newest release of the app when that is not earlier.
- * Ids sort by time as text only across seconds; two in one second would be ordered by their commits, which
- * pruning and `hostctl releases` would take for their age (and a clock set back would do the same).
- */
+/** Never earlier than the app's newest release: ids in one second would sort by commit, which
+ * pruning would take for age (as would a clock set back). */
 export async function newReleaseId(releasesDir: string, sha: string, clock: Pick<Clock, "now">): Promise<string> {
   const taken = (await readdir(releasesDir).catch(() => [] as string[])).filter(isReleaseId).map(releaseTime);
   return releaseId(new Date(Math.max(clock.now().getTime(), ...taken.map((at) => at + 1000))), sha);

@@ -4,7 +4,7 @@ import { dirname, join, relative } from "node:path";
 /** `-r FILE`, `--requirement FILE`, `-c FILE`, `--constraint=FILE` (pip's include options). */
 const INCLUDE = /^\s*(?:-r|-c|--requirement|--constraint)(?:\s*=\s*|\s+)(\S+)/;
 
-/** Pure: the files a requirements text includes, as written (relative to the including file's directory). */
+/** Pure: relative to the including file's directory. */
 export function includedFiles(text: string): string[] {
   return text
     .split("\n")
@@ -12,10 +12,7 @@ export function includedFiles(text: string): string[] {
     .filter((f): f is string => f !== undefined && !/^[a-z]+:\/\//i.test(f));
 }
 
-/**
- * requirements.txt and every file it reaches through includes, each as `path\0content` (a missing one as
- * `path\0<missing>`), in the order pip reads them: what a venv built from them depends on.
- */
+/** Each file as `path\0content` in pip's read order: what a venv built from them depends on. */
 export async function requirementsClosure(releaseDir: string, top = "requirements.txt"): Promise<string[]> {
   const seen = new Set<string>();
   const out: string[] = [];

@@ -33,7 +33,7 @@ export interface RollbackResult {
   switch?: string;
 }
 
-/** Pure: --to takes a release id or a commit prefix that names exactly one release; default is the previous release. */
+/** Pure: a release id or a commit prefix naming exactly one release; default the previous one. */
 export function pickRollbackTarget(releases: readonly ReleaseInfo[], current: string | undefined, to: string | undefined): ReleaseInfo {
   if (to === undefined) {
     const previous = previousRelease(releases, current);
@@ -64,10 +64,7 @@ export function rolledBackPath(app: AppPaths): string {
   return join(app.root, "rolled-back.json");
 }
 
-/**
- * Points the app back at an older release (its code; databases stay as they are, so migrations
- * must be backward compatible, as Django's deploy practice already asks). Health-checked like a deploy.
- */
+/** Code only: databases stay, so migrations must be backward compatible (as Django asks). */
 export async function rollbackApp(spec: AppSpec, ctx: HostContext, options: RollbackOptions = {}): Promise<RollbackResult> {
   const progress = options.progress ?? ((): void => undefined);
   const app = appPaths(ctx.paths, spec.name);
@@ -101,7 +98,7 @@ export async function rollbackApp(spec: AppSpec, ctx: HostContext, options: Roll
       });
     let gap: number | undefined;
     let summary: string | undefined;
-    // Written before the switch: a poll that sees the older release live also sees the commit to leave alone.
+    // Before the switch: a poll that sees the older release live also sees the commit to skip.
     const putBack = await recordRolledBack(app, releases.find((r) => r.id === current)?.commit, current, target.id, ctx.clock.now());
     try {
       if (supervisor) {
@@ -153,10 +150,7 @@ export async function rollbackApp(spec: AppSpec, ctx: HostContext, options: Roll
   }
 }
 
-/**
- * Deploys by polling leave the commit rolled away from alone until the branch moves (see pollOnce).
- * Returns what puts the earlier record back, for a rollback that did not switch.
- */
+/** Polling skips the rolled-away commit until the branch moves; returns an undo for no switch. */
 async function recordRolledBack(
   app: AppPaths,
   fromCommit: string | undefined,

@@ -23,10 +23,7 @@ export interface Snapshot {
 }
 
 /** Pure: sqlite3 shell dot-commands take a quoted file name; a quote in it is doubled. */
-/**
- * A path as one argument of a sqlite3 shell dot-command. The shell has no escape inside '…', and a
- * newline ends the command (the next line could be `.shell CMD`), so such paths are refused, not quoted.
- */
+/** No escape exists inside '…' and a newline could start `.shell CMD`: refused, not quoted. */
 export function quoteShellArg(path: string): string {
   if (/['\n\r]/.test(path) || hasControlCharacter(path)) {
     throw new HostctlError("USAGE", `database path ${JSON.stringify(path)}: quotes and control characters are not allowed`, {
@@ -40,7 +37,7 @@ function hasControlCharacter(text: string): boolean {
   return [...text].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
 }
 
-/** One row whatever the schema: the shell prints nothing for an empty result, and a script's last result is read. */
+/** One row whatever the schema: the shell prints nothing for an empty result. */
 const SCHEMA_SQL = "SELECT json_group_array(json_array(type, name, tbl_name, sql)) AS schema FROM sqlite_master;";
 const MIGRATIONS_SQL = "SELECT json_group_array(json_array(id, app, name)) AS migrations FROM django_migrations;";
 
@@ -52,7 +49,7 @@ function jsonColumn<T>(value: unknown): T[] {
   return (typeof value === "string" ? JSON.parse(value) : value) as T[];
 }
 
-/** Sorted here rather than by SQLite: json_group_array's order is unspecified on Debian 12's 3.40. */
+/** json_group_array's order is unspecified on Debian 12's SQLite 3.40. */
 function fingerprintOf(schemaJson: unknown, migrationsJson: unknown): string {
   const key = (row: SchemaRow) => `${row[0]}\0${row[1]}`;
   const schema = jsonColumn<SchemaRow>(schemaJson).sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
@@ -66,27 +63,15 @@ async function withMigrations(run: Runner, db: string, schemaJson: unknown): Pro
   return fingerprintOf(schemaJson, migrations);
 }
 
-/**
- * What a release phase changes when it changes anything: the schema and Django's migration history.
- * Row counts of user tables are left out on purpose: the old release keeps serving (and writing)
- * while the release phase runs, and those writes must not be mistaken for the migration's.
- */
+/** Schema and migration history only: the old release keeps writing rows meanwhile, and those
+ * must not be mistaken for the migration's. */
 export async function fingerprint(run: Runner, db: string): Promise<string> {
   const rows = await sqliteQuery(run, db, SCHEMA_SQL, { readonly: true });
   return withMigrations(run, db, rows[0]?.schema);
 }
 
-/**
- * SQLite's online backup API (the shell's .backup): a consistent copy while the old release writes. One
- * sqlite3 process copies, makes the copy a rollback-journal file (one self-contained file) and reads its
- * schema; Django's migration history is a second.
- *
- * A first release takes the copy restore-on-boot made of a database it restored (restoredCopyPath) instead:
- * with no release ever run here, nothing but Litestream's own bookkeeping has written the database since,
- * so that copy is the state a failed release phase must be put back to, and it was made as a file copy
- * before anything opened the database (a fraction of .backup's cost for a large one). Any such copy left
- * goes at the end.
- */
+/** .backup copies consistently while the old release writes. A first release instead takes the
+ * restore-on-boot copy: nothing but Litestream has written since, and it is far cheaper. */
 export async function snapshotDatabases(
   run: Runner,
   spec: AppSpec,
@@ -103,7 +88,7 @@ export async function snapshotDatabases(
       if (!(await pathExists(live))) continue;
       const copy = join(dir, db.path);
       await mkdir(dirname(copy), { recursive: true });
-      // Checked either way: a failed release phase puts the database back with `.restore` from this path.
+      // Checked either way: a failed release phase `.restore`s the database from this path.
       const quoted = quoteShellArg(copy);
       const restored = restoredCopyPath(app, db.path);
       const source = firstRelease && (await pathExists(restored)) ? "restore" : "backup";
@@ -121,12 +106,8 @@ export async function snapshotDatabases(
   return out;
 }
 
-/**
- * Puts a database back the way its snapshot has it. `.restore` copies pages *into* the live file
- * through SQLite, so the old release's open connections and Litestream see an ordinary write
- * (replacing the file would pull it from under both). Only databases whose schema or migration
- * history changed are restored, so rows the old release wrote meanwhile survive a clean rollback.
- */
+/** `.restore` writes pages through SQLite so open connections and Litestream see a normal write.
+ * Only changed databases are restored, so rows the old release wrote survive. */
 export async function restoreChanged(run: Runner, snapshots: readonly Snapshot[]): Promise<string[]> {
   const restored: string[] = [];
   for (const snap of snapshots) {
@@ -137,7 +118,7 @@ export async function restoreChanged(run: Runner, snapshots: readonly Snapshot[]
   return restored;
 }
 
-/** Keeps the snapshots of the last `keep` deploys (directory names are release ids, so they sort by time). */
+/** Keeps the last `keep` deploys' snapshots; directory names are release ids, sorted by time. */
 export async function pruneSnapshots(app: AppPaths, keep = KEEP_SNAPSHOTS): Promise<string[]> {
   let names: string[];
   try {

@@ -13,7 +13,7 @@ export interface AppRuntime {
   replication?: { database: string; lag_s: number }[];
 }
 
-/** How a switch is reported: measured, behind the proxy; else the seconds the web port had no server. */
+/** Measured behind the proxy; else the seconds the web port had no server. */
 export function switchSummary(result: ActivateResult): string {
   return result.switch_ms === undefined
     ? `web port gap ${result.gap_s.toFixed(2)}s`
@@ -49,10 +49,7 @@ export async function connectSupervisor(paths: HostPaths): Promise<SupervisorLin
 
 const DEFAULT_MAX_LAG_S = 60;
 
-/**
- * Pure: why a release phase must not run now, or undefined. A migration Litestream has not shipped
- * is one a restore loses, so the app's Litestream must be running and not far behind.
- */
+/** Pure: a migration Litestream has not shipped is lost on restore; Litestream must keep up. */
 export function litestreamRefusal(spec: AppSpec, runtime: AppRuntime | undefined, hostMaxLag: string): string | undefined {
   if (spec.databases.length === 0) return undefined;
   if (runtime === undefined) return `the supervisor does not run ${spec.name}, so nothing replicates its databases`;

@@ -4,12 +4,8 @@ import { join, relative } from "node:path";
 import type { AppPaths } from "../config/paths.js";
 import { readReleaseMeta, writeReleaseMeta } from "./releases.js";
 
-/**
- * Points `current` at a release atomically: a new symlink under a temp name, then rename(2) over the
- * old one, so a reader sees the old or the new release and never a missing link. The link is
- * relative (`releases/<id>`) so the home directory can be moved. Records the activation time in
- * the release's metadata, which is what "previous release" (rollback, pruning) is based on.
- */
+/** Temp symlink then rename(2): a reader never sees a missing link. Relative, so home can move.
+ * The activation time recorded here is what "previous release" is based on. */
 export async function switchCurrent(app: AppPaths, releaseDir: string, now: Date = new Date()): Promise<void> {
   const tmp = join(app.root, `.current-${randomBytes(4).toString("hex")}`);
   await symlink(relative(app.root, releaseDir), tmp);

@@ -19,14 +19,14 @@ export interface TemporaryWebInput {
 
 export interface TemporaryWebResult extends HealthResult {
   output: string;
-  /** Resolves once the process group is gone: already when unhealthy, in the background when healthy. */
+  /** Resolves once the process group is gone: at once when unhealthy, later when healthy. */
   stopped: Promise<void>;
 }
 
 const STOP_GRACE_MS = 5000;
 const OUTPUT_LIMIT = 64 * 1024;
 
-/** Resolves when nothing listens on the loopback port (so a health check cannot hit an old server). */
+/** So a health check cannot hit an old server. */
 export function isPortFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
@@ -35,12 +35,8 @@ export function isPortFree(port: number): Promise<boolean> {
   });
 }
 
-/**
- * Without a supervisor, a new release is proven by starting its web process just long enough to
- * answer the health check, then ending its whole process group (gunicorn's workers included). A healthy
- * process is stopped in the background (gunicorn takes about 0.2 s to drain): the caller goes on with its
- * next steps and awaits `stopped` before it returns. An unhealthy one is gone before this resolves.
- */
+/** The whole process group ends; a healthy one stops in the background (gunicorn drains ~0.2 s)
+ * and the caller awaits `stopped` before it returns. */
 export async function healthCheckTemporarily(input: TemporaryWebInput): Promise<TemporaryWebResult> {
   const [file, args] = shellArgs(input.command);
   const child = spawnLongRunning(file, args, { cwd: input.cwd, env: input.env });

@@ -2,12 +2,12 @@ import { readFile, readdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { pathExists } from "../lib/fs.js";
 
-/** What a Django project's files say about how to run it; every field is undefined when not found. */
+/** Every field is undefined when not found. */
 export interface DjangoProject {
   hasManagePy: boolean;
   /** The default DJANGO_SETTINGS_MODULE of manage.py or wsgi.py. */
   declaredSettings?: string;
-  /** The module hosting runs: the declared one, or its `production` sibling (`wagtail start` layout). */
+  /** The declared module or its `production` sibling (`wagtail start` layout). */
   settings?: string;
   /** Where `settings` was found: "manage.py", "wsgi.py", "app.yml", "env" … */
   settingsSource?: string;
@@ -19,7 +19,7 @@ export interface DjangoProject {
 
 const SETTINGS_DEFAULT = /DJANGO_SETTINGS_MODULE["']\s*,\s*["']([A-Za-z_][\w.]*)["']/;
 const WSGI_SETTING = /^\s*WSGI_APPLICATION\s*=\s*["']([A-Za-z_][\w.]*)["']/m;
-// `wagtail start` and cookiecutter layouts default to a development module; hosting runs production.
+// `wagtail start` and cookiecutter default to a development module; hosting runs production.
 const DEVELOPMENT_LEAVES = new Set(["dev", "development", "local", "settings_dev"]);
 
 async function readText(path: string): Promise<string | undefined> {

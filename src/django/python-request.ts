@@ -8,7 +8,7 @@ export interface PythonRequest {
   source: string;
 }
 
-/** Pure: `python-3.12.1`, `3.12`, `cpython-3.12` (a comment or blank line around it) → `3.12.1`, `3.12`; else undefined. */
+/** Pure: `python-3.12.1`, `3.12`, `cpython-3.12` → `3.12.1`, `3.12`; else undefined. */
 export function parsePythonVersion(text: string): string | undefined {
   const line = text
     .split("\n")
@@ -17,10 +17,8 @@ export function parsePythonVersion(text: string): string | undefined {
   return /^(?:c?python-?)?(3\.\d+(?:\.\d+)?)$/i.exec(line ?? "")?.[1];
 }
 
-/**
- * What the release asks for, in this order: app.yml's python.version, runtime.txt (Heroku's file, written for
- * the platform), .python-version (pyenv's and uv's, often a developer's local choice). None: the interpreter.
- */
+/** app.yml, then runtime.txt (Heroku's, written for the platform), then .python-version (often a
+ * developer's local choice). */
 export async function requestedPython(spec: AppSpec, releaseDir: string): Promise<PythonRequest | undefined> {
   if (spec.python.version) return { version: spec.python.version, source: "app.yml python.version" };
   for (const file of ["runtime.txt", ".python-version"]) {

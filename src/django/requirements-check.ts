@@ -2,10 +2,7 @@ import type { Runner } from "../lib/exec.js";
 import { CommandFailedError } from "../lib/errors.js";
 import type { Finding } from "./preflight.js";
 
-/**
- * Resolves requirements.txt against the app's interpreter without installing (pip --dry-run), so a
- * pin that does not exist for this Python is found before a deploy. Needs the interpreter's pip.
- */
+/** pip --dry-run finds a pin missing for this Python before a deploy; needs that Python's pip. */
 export async function checkRequirementsResolve(
   run: Runner,
   python: string,

@@ -49,7 +49,7 @@ export function newSecretKey(): string {
   return randomBytes(38).toString("base64url").slice(0, 50);
 }
 
-/** The settings module the shim imports: the env file's DJANGO_SETTINGS_MODULE, app.yml's, or the one found in the release. */
+/** The env file's DJANGO_SETTINGS_MODULE, app.yml's, or the one found in the release. */
 export async function projectSettings(spec: AppSpec, releaseDir: string, appEnv: Record<string, string>): Promise<DjangoProject> {
   const fromEnv = appEnv.DJANGO_SETTINGS_MODULE;
   const override = fromEnv
@@ -73,10 +73,7 @@ export async function writeShim(releaseDir: string): Promise<string> {
   return dir;
 }
 
-/**
- * The variables that make a process run the shim over the project's settings; none when the app
- * opted out or no settings module was found (app check says why).
- */
+/** None when the app opted out or no settings module was found (app check says why). */
 export async function shimEnv(spec: AppSpec, releaseDir: string, appEnv: Record<string, string>): Promise<Record<string, string>> {
   if (!usesShim(spec)) return {};
   const project = await projectSettings(spec, releaseDir, appEnv);

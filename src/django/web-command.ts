@@ -2,12 +2,8 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { gunicornTarget, inspectProject } from "./project.js";
 
-/**
- * Pure: the web command of a Django project without a Procfile `web:` line: the venv's gunicorn on
- * loopback (the front door is the public side), one worker per core plus one (SQLite serialises
- * writes, so more workers mostly add memory), access and error logs to stdout/stderr, which hostctl
- * keeps in apps/<app>/logs/web.log.
- */
+/** Pure: loopback only (the front door is public); cores + 1 workers, since SQLite serialises
+ * writes and more mostly add memory. Logs go to stdout/stderr, kept in logs/web.log. */
 export function gunicornCommand(venv: string, wsgiApplication: string, cpus: number): string {
   return [
     join(venv, "bin", "gunicorn"),

@@ -52,7 +52,7 @@ function formatDefault(value: unknown): string {
   return `\`${JSON.stringify(value)}\``;
 }
 
-/** Walks an object schema depth first: sections get a row of their own, then their keys as `a.b`. */
+/** Depth first: a section gets its own row, then its keys as `a.b`. */
 function rows(schema: JsonSchema, prefix: string): Row[] {
   const out: Row[] = [];
   const required = new Set(schema.required ?? []);
@@ -83,7 +83,7 @@ function table(schema: z.ZodType): string {
   return lines.join("\n");
 }
 
-/** Pure: docs/configuration.md, made from the schemas' `.describe()` texts (npm run docs:config). */
+/** Pure: from the schemas' `.describe()` texts (npm run docs:config). */
 export function renderConfigReference(): string {
   return [
     "# Configuration reference",

@@ -77,7 +77,7 @@ export async function deliver(kind: AlertOutcome["kind"], url: string, init: Req
   return { kind, target: origin(url), ok: false, attempts: ALERT_ATTEMPTS, error };
 }
 
-/** Sends the drill's alerts. A failing alert is logged and returned, never thrown: it must not fail the drill. */
+/** A failing alert is logged and returned, never thrown: it must not fail the drill. */
 export async function sendAlerts(
   result: DrillResult,
   previous: DrillResult | undefined,

@@ -3,14 +3,14 @@ import type { Runner } from "../lib/exec.js";
 import { HostctlError, errorMessage } from "../lib/errors.js";
 import { sqliteQuery } from "../lib/sqlite.js";
 
-/** The hostctl-owned table whose one row the supervisor updates every minute, so a drill measures freshness exactly. */
+/** Updated by the supervisor every minute, so a drill measures freshness exactly. */
 export const CANARY_TABLE = "_hostctl_canary";
 
 /** How often the supervisor is expected to touch the canary. */
 export const CANARY_INTERVAL_MS = 60_000;
 
 function uri(dbPath: string): string {
-  // mode=rw: the canary must never create a database that does not exist (that would shadow a restore).
+  // mode=rw: never create a missing database (that would shadow a restore).
   return `file:${encodeURI(dbPath).replaceAll("?", "%3F").replaceAll("#", "%23")}?mode=rw`;
 }
 

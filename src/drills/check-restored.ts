@@ -29,11 +29,8 @@ export interface DbContext {
   history: readonly DrillResult[];
 }
 
-/**
- * Up to this size the restored copy's integrity check and its facts are one sqlite3 process, the check
- * first (the counts then read warm pages): a second process costs more than reading beside it saves. Above
- * it the check alone takes long enough that the facts are read on the other core meanwhile.
- */
+/** Up to this size one sqlite3 process checks then counts (warm pages); above it the facts are read
+ * on the other core while the check runs. */
 export const ONE_PROCESS_MAX_BYTES = 32 * 1024 * 1024;
 
 /** The integrity check of the restored copy on its own (beside the reading of its facts). */
@@ -86,8 +83,7 @@ export async function checkRestored(
 ): Promise<void> {
   const mode = chooseIntegrityMode(db.bytes ?? 0, lastFullIntegrity(d.history, db.path), d.now());
   db.integrity = mode;
-  // A large copy: the integrity check and the facts are two processes side by side (both only read the
-  // copy), the check reading every page on one core while the counts read them on the other.
+  // A large copy: the check reads every page on one core while the counts read on the other.
   const oneProcess = (db.bytes ?? 0) <= ONE_PROCESS_MAX_BYTES;
   const integrity = oneProcess ? undefined : runIntegrity(d, restored, mode);
   let facts: DbFacts;

@@ -11,7 +11,7 @@ function listed(items: readonly string[]): string {
   return items.length > LIST_LIMIT ? `${head} and ${items.length - LIST_LIMIT} more` : head;
 }
 
-/** Databases above this size get PRAGMA quick_check, except for a full integrity_check at least weekly. */
+/** Above this size: PRAGMA quick_check, with a full integrity_check at least weekly. */
 export const QUICK_CHECK_ABOVE_BYTES = 1024 ** 3;
 export const FULL_CHECK_EVERY_MS = 7 * 86_400_000;
 
@@ -65,11 +65,8 @@ export function checkSchema(restored: readonly SchemaEntry[], live: readonly Sch
   return check("schema", false, parts.join("; "));
 }
 
-/**
- * Pure: how many rows a table may differ by between replica and live. Differences are only explained
- * by writes inside the replication window, so there is no allowance unless freshness passed; then
- * 10 rows or 0.1% of the live table, whichever is larger.
- */
+/** Pure: only writes inside the replication window explain a difference, so no allowance unless
+ * freshness passed; then 10 rows or 0.1% of live, whichever is larger. */
 export function rowAllowance(live: number, windowProven: boolean): number {
   if (!windowProven) return 0;
   return Math.max(10, Math.ceil(live * 0.001));
@@ -83,7 +80,7 @@ export function checkRowCounts(restored: Record<string, number>, live: Record<st
     const r = restored[table];
     const l = live[table];
     if (r === l) continue;
-    if (r === undefined || l === undefined) continue; // a missing table is the schema check's finding
+    if (r === undefined || l === undefined) continue; // the schema check reports a missing table
     const over = Math.abs(l - r) > rowAllowance(l, windowProven);
     failed ||= over;
     differing.push(`${table} ${r}/${l}${over ? " (beyond the window)" : ""}`);
@@ -129,10 +126,7 @@ function seconds(ms: number): number {
   return Math.round(ms / 100) / 10;
 }
 
-/**
- * RPO from the canary: live mode compares the restored row with live's (exact); no-live mode compares
- * it with now, allowing one canary interval because the supervisor only touches it once a minute.
- */
+/** Live mode is exact; no-live mode allows one canary interval, touched once a minute. */
 export function checkFreshness(restored: string | null, live: string | null | undefined, now: Date, maxLagMs: number): Freshness {
   const restoredMs = canaryTime(restored);
   if (restoredMs === undefined) {

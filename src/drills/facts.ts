@@ -2,7 +2,7 @@ import type { Runner } from "../lib/exec.js";
 import { sqliteQuery, type Row } from "../lib/sqlite.js";
 import { CANARY_TABLE } from "./canary.js";
 
-/** What the checks compare, read from one database (live or restored) in one statement, so one snapshot. */
+/** Read in one statement, so one snapshot. */
 export interface DbFacts {
   /** [type, name, tbl_name, sql] of every schema object except sqlite_ internals and the canary. */
   schema: SchemaEntry[];
@@ -22,9 +22,9 @@ export interface DbFacts {
 
 export interface FactsOptions {
   readonly: boolean;
-  /** Also run this integrity check, first in the same statement, so the counts after it read warm pages. */
+  /** Run first in the same statement, so the counts after it read warm pages. */
   integrity?: "full" | "quick";
-  /** Tables to count, when already known (say, from live); listed from the database itself otherwise or on a mismatch. */
+  /** When known (say, from live); else, or on a mismatch, listed from the database. */
   tables?: readonly TableInfo[];
 }
 
@@ -106,10 +106,7 @@ export async function listTables(run: Runner, db: string, readonly: boolean): Pr
   return rows.map((r) => ({ name: String(r.name), sql: r.sql === null ? null : String(r.sql) }));
 }
 
-/**
- * Reads a database's facts. The big read is one statement inside one read-only transaction: every
- * fact comes from the same snapshot, and the live app's writers are held up for no more than that read.
- */
+/** One read-only transaction: one snapshot, and live writers wait no longer than that read. */
 export async function readFacts(run: Runner, db: string, options: FactsOptions): Promise<DbFacts> {
   let tables = options.tables;
   for (let attempt = 1; ; attempt++) {
@@ -119,7 +116,7 @@ export async function readFacts(run: Runner, db: string, options: FactsOptions):
       const rows = await sqliteQuery(run, db, sql, { readonly: options.readonly, timeoutMs: 6 * 3_600_000 });
       return parseFacts(rows[0] ?? {}, tables);
     } catch (error) {
-      // Tables other than the ones given, or a migration between listing and reading: list again, once.
+      // Other tables than given, or a migration between listing and reading: list again, once.
       if (attempt >= 2) throw error;
       tables = undefined;
     }

@@ -3,10 +3,8 @@ import { dirname } from "node:path";
 import type { DrillResult } from "./result.js";
 import { isMissing } from "../lib/fs-errors.js";
 
-/**
- * Appends one drill as one line. A single write() with O_APPEND of a line under PIPE_BUF-ish sizes is
- * not torn by a concurrent appender, and a crash leaves at worst a partial last line, which readDrills skips.
- */
+/** One O_APPEND write per line is not torn by a concurrent appender; a crash leaves at worst a
+ * partial last line, which readDrills skips. */
 export async function appendDrill(file: string, result: DrillResult): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
   const handle = await open(file, "a", 0o644);
@@ -18,7 +16,7 @@ export async function appendDrill(file: string, result: DrillResult): Promise<vo
   }
 }
 
-/** Pure: drills.jsonl text → results, oldest first, skipping lines that are not whole JSON objects. */
+/** Pure: oldest first, skipping lines that are not whole JSON objects. */
 export function parseDrills(text: string): DrillResult[] {
   const out: DrillResult[] = [];
   for (const line of text.split("\n")) {
@@ -55,7 +53,7 @@ export function lastVerdict(history: readonly DrillResult[]): DrillResult | unde
   return undefined;
 }
 
-/** Pure: when the database last passed a full integrity_check (quick_check is allowed in between). */
+/** Pure: quick_check is allowed between full checks. */
 export function lastFullIntegrity(history: readonly DrillResult[], dbPath: string): Date | undefined {
   for (let i = history.length - 1; i >= 0; i--) {
     const db = history[i]?.databases.find((d) => d.path === dbPath);

@@ -18,10 +18,7 @@ export interface ReferenceContext {
   ignore?: readonly string[];
 }
 
-/**
- * Pure: every file the restored database references is among the replica's media objects. A file missing from
- * the live host as well was never there to replicate (demo data naming absent files): a warning, not a failure.
- */
+/** Pure: a file missing from live too was never there to replicate: a warning, not a failure. */
 export function checkMediaReferences(refs: MediaReferences, inReplica: ReadonlySet<string>, context: ReferenceContext = {}): CheckResult {
   const ignore = context.ignore ?? [];
   const checked = refs.references.filter(([name]) => !matchesAny(name, ignore));
@@ -50,14 +47,11 @@ export function checkMediaReferences(refs: MediaReferences, inReplica: ReadonlyS
 
 export interface MediaFreshness {
   check: CheckResult;
-  /** Seconds since the oldest live media file that is not in the replica was written (0 when none). */
+  /** Since the oldest live file missing from the replica was written (0 when none). */
   lagS: number;
 }
 
-/**
- * Pure: media's RPO, like the canary's for rows. A live file the replica does not hold (or holds at another
- * size) counts from its mtime; older than maxLag fails, naming the files.
- */
+/** Pure: media's RPO; a live file the replica lacks (or differs in size) counts from its mtime. */
 export function checkMediaFreshness(
   live: ReadonlyMap<string, FileStamp>,
   replicaSizes: ReadonlyMap<string, number>,

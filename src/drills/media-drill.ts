@@ -18,7 +18,7 @@ export interface MediaDrillInput {
   live: boolean;
   now: Date;
   maxLagMs: number;
-  /** The replica's media listing, begun beside the restore (replicaMedia); listed here when absent. */
+  /** Begun beside the restore (replicaMedia); listed here when absent. */
   replica?: Promise<Map<string, number>>;
 }
 
@@ -33,11 +33,7 @@ export async function replicaMedia(ctx: HostContext, app: string): Promise<Map<s
   return out;
 }
 
-/**
- * The media half of a drill, run on the restored copy of the app's first database (Django's default):
- * files the restored rows reference must be in the replica (Django and Wagtail apps), and live media files
- * must not wait longer than max_lag to get there.
- */
+/** Run on the restored copy of the first database (Django's default). */
 export async function drillMedia(input: MediaDrillInput): Promise<CheckResult[]> {
   const { spec, ctx } = input;
   let replica: Map<string, number>;

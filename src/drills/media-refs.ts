@@ -13,7 +13,7 @@ export const MEDIA_REFERENCES_SCRIPT = fileURLToPath(new URL("../../templates/me
 const SCRIPT_TIMEOUT_MS = 10 * 60_000;
 
 export interface MediaReferences {
-  /** [file name relative to MEDIA_ROOT, "app_label.Model.field" of its first reference], sorted by name. */
+  /** [name relative to MEDIA_ROOT, "app_label.Model.field" of its first reference], by name. */
   references: [string, string][];
   /** Fields whose storage is not MEDIA_ROOT on this host (not hostctl's to check). */
   skipped: string[];
@@ -21,11 +21,8 @@ export interface MediaReferences {
   errors: string[];
 }
 
-/**
- * Runs templates/media-references.py with the live release's Python and environment against the restored
- * copy: DATABASE_URL names the copy, and the script re-points any alias naming the live file before Django
- * starts. Undefined when the app has no live release (nothing to run the models with).
- */
+/** DATABASE_URL names the restored copy and the script re-points any alias naming the live file.
+ * Undefined with no live release (nothing to run the models with). */
 export async function readMediaReferences(
   spec: AppSpec,
   ctx: HostContext,
@@ -36,7 +33,7 @@ export async function readMediaReferences(
   if (!(await pathExists(app.current))) return undefined;
   const releaseDir = await realpath(app.current);
   const python = await releasePython(spec, releaseDir);
-  // The environment of the app's own processes (the settings shim included), pointed at the restored copy.
+  // The app's own environment (settings shim included), pointed at the restored copy.
   const env = { ...(await releaseProcessEnv(ctx.paths, spec, releaseDir)), DATABASE_URL: `sqlite:///${restoredDb}` };
   const result = await ctx.run(python, [MEDIA_REFERENCES_SCRIPT, restoredDb, liveDb], {
     cwd: releaseDir,

@@ -1,6 +1,6 @@
 import type { DrillResult } from "./result.js";
 
-/** Plain data the supervisor fills from its own state; renderMetrics turns it into Prometheus text. */
+/** Plain data from the supervisor's state; renderMetrics turns it into Prometheus text. */
 export interface MetricsSnapshot {
   apps: readonly AppMetrics[];
 }
@@ -122,7 +122,7 @@ export function renderMetrics(snapshot: MetricsSnapshot): string {
 
 export type DrillMetrics = Pick<DatabaseMetrics, "lastDrillOk" | "lastDrillDurationSeconds" | "lastDrillSuccessTimestampSeconds">;
 
-/** Pure: per database path, the drill fields of DatabaseMetrics from an app's history (oldest first). */
+/** Pure: per database path, from an app's history (oldest first). */
 export function drillMetrics(history: readonly DrillResult[]): Map<string, DrillMetrics> {
   const out = new Map<string, DrillMetrics>();
   for (const drill of history) {

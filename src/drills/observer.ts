@@ -21,10 +21,7 @@ import type { DrillResult } from "./result.js";
 import { DrillScheduler, type DrillSchedulerOptions } from "./scheduler.js";
 import { restartStalled } from "./stall-restart.js";
 
-/**
- * How often each app's Litestream lag is read (and the canary row touched, once a minute): a write that
- * is not shipped shows as behind within seconds (all local reads, see docs/litestream-engines.md).
- */
+/** All reads are local, so an unshipped write shows as behind within seconds. */
 export const OBSERVE_MS = 1000;
 /** A first round soon after start, so a drill right after boot can already measure freshness. */
 export const FIRST_OBSERVE_MS = 1000;
@@ -44,7 +41,7 @@ export interface ObservedApp {
 interface Observed {
   app: ObservedApp;
   history: DrillResult[];
-  /** drills.jsonl is also appended to by `hostctl drill` in its own process: re-read when this changes. */
+  /** `hostctl drill` appends to drills.jsonl from its own process: re-read when this changes. */
   historyStamp: string | undefined;
   tracker: LagTracker;
   stall: StallWatch;
@@ -63,10 +60,7 @@ function drillSummary(result: DrillResult | undefined): AppFacts["last_drill"] {
   };
 }
 
-/**
- * The drills feature under the supervisor: drills on their cron schedules, the canary row every minute,
- * replication lag from each Litestream's metrics (restarting one that stalls), the last drill in status.
- */
+/** Drills on cron, the canary every minute, replication lag (restarting a stalled Litestream). */
 export class DrillsObserver implements AppLoop<ObservedApp> {
   private readonly apps = new Map<string, Observed>();
   private readonly scheduler: DrillScheduler;
@@ -101,7 +95,7 @@ export class DrillsObserver implements AppLoop<ObservedApp> {
     void loading.finally(() => this.loading.delete(loading));
   }
 
-  /** Resolves once the drill history of every app added so far is read (status shows the last drill from the start). */
+  /** So status shows the last drill from the start. */
   async ready(): Promise<void> {
     await Promise.all([...this.loading]);
   }
@@ -207,7 +201,7 @@ export class DrillsObserver implements AppLoop<ObservedApp> {
     if (verdict.action === "restart") void restartStalled(ctx, app, verdict);
     const lag = observed.lag;
     app.report("replication", () => {
-      // Read when asked: a write still waiting at the last reading has waited that much longer since.
+      // Read when asked: a write still waiting at the last reading has waited that much longer.
       const since = Math.max(0, ctx.clock.now().getTime() - now.getTime()) / 1000;
       return lag.map((l) => ({ database: l.db, lag_s: l.behind ? l.lag_s + since : l.lag_s, behind: l.behind }));
     });

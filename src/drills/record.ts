@@ -5,7 +5,7 @@ import { alertTargets, sendAlerts, type AlertOutcome } from "./alerts.js";
 import { appendDrill, lastVerdict, readDrills } from "./history.js";
 import type { DrillResult } from "./result.js";
 
-/** After every drill, CLI or scheduled: append it to drills.jsonl, then alert (alert failures are only logged). */
+/** Append to drills.jsonl, then alert; alert failures are only logged. */
 export async function recordDrill(spec: AppSpec, ctx: HostContext, result: DrillResult, fetchImpl?: typeof fetch): Promise<AlertOutcome[]> {
   const file = appPaths(ctx.paths, spec.name).drills;
   const previous = lastVerdict(await readDrills(file, 50));

@@ -21,7 +21,7 @@ export function restoredGeneration(output: string): string | null {
   return /generation=([0-9a-f]{16})\b/.exec(output)?.[1] ?? null;
 }
 
-/** Restores the newest replica of `dbPath` into `outputPath` with the real binary (never -if-replica-exists). */
+/** The real binary, never -if-replica-exists. */
 export async function restoreReplica(
   ctx: HostContext,
   configPath: string,

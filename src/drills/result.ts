@@ -1,4 +1,4 @@
-/** The JSON shape of one drill: what `hostctl drill --json` prints, drills.jsonl stores and webhooks receive. */
+/** What `hostctl drill --json` prints, drills.jsonl stores and webhooks receive. */
 
 export interface CheckResult {
   name: CheckName;
@@ -62,7 +62,7 @@ export function check(name: CheckName, ok: boolean, detail: string): CheckResult
   return { name, ok, detail };
 }
 
-/** Pure: the one-line reason of a failed drill, naming each failing database's first failed check. */
+/** Pure: names each failing database's first failed check. */
 export function drillReason(databases: readonly DatabaseResult[]): string | undefined {
   const parts = databases.flatMap((db) => {
     const failed = db.checks.find((c) => !c.ok);

@@ -38,7 +38,7 @@ async function liveSize(path: string): Promise<number | undefined> {
   }
 }
 
-/** The replica is reachable and holds this database; "unreachable" is never reported as "no replica". */
+/** "unreachable" is never reported as "no replica". */
 async function checkReplica(d: DbContext, dbPath: string): Promise<CheckResult> {
   const state = await replicaState(d.ctx.store, d.spec.name, dbPath, engineOf(d.ctx));
   switch (state.state) {
@@ -68,11 +68,8 @@ async function drillDatabase(d: DbContext, dbPath: string): Promise<DatabaseResu
       check("live", false, `${d.livePath} does not exist; on a host without a live copy run: hostctl drill ${d.spec.name} --no-live`),
     );
   }
-  // The S3 probe runs beside the restore rather than before it: it only decides how a failure is named
-  // ("unreachable" / "no replica" rather than Litestream's wording), and RTO should not wait for it. It
-  // begins once the restore's process is spawned (setImmediate): its request signing is CPU the spawn
-  // would otherwise wait behind. A replica found unreachable ends the restore too: Litestream's S3 client
-  // has no deadline of its own, and against a frozen endpoint it waited for hours.
+  // The probe only names a failure, so it runs beside the restore, after the spawn (its signing CPU
+  // would delay it). Unreachable ends the restore: Litestream's S3 client hung for hours.
   const unreachable = new AbortController();
   const probeReplica = () =>
     checkReplica(d, dbPath).then((result) => {
@@ -97,10 +94,10 @@ async function drillDatabase(d: DbContext, dbPath: string): Promise<DatabaseResu
     const restoring = restoreReplica(d.ctx, appPaths(d.ctx.paths, d.spec.name).litestreamConfig, d.livePath, out, unreachable.signal);
     const afterSpawn = new Promise<void>((resolve) => setImmediate(resolve));
     const replica = afterSpawn.then(probeReplica);
-    // The media half lists the replica's media beside the restore too (the first database's drill only).
+    // Listed beside the restore too (the first database's drill only).
     const mediaListing = drillsMedia ? afterSpawn.then(() => replicaMedia(d.ctx, d.spec.name)) : undefined;
     mediaListing?.catch(() => undefined);
-    // Live's table list is read during the restore, so counting needs no extra listing on the critical path.
+    // Read during the restore, so counting needs no listing on the critical path.
     const liveTables =
       size === undefined ? undefined : afterSpawn.then(() => listTables(d.ctx.run, d.livePath, true)).catch(() => undefined);
     db.checks.push(await replica, disk);
@@ -117,7 +114,7 @@ async function drillDatabase(d: DbContext, dbPath: string): Promise<DatabaseResu
       );
       return finish(db);
     }
-    // Live is read beside the restored copy's integrity check (one core each), not beside the restore.
+    // Beside the restored copy's integrity check (one core each), not beside the restore.
     const tables = await liveTables;
     const live = size === undefined ? Promise.resolve(undefined) : readLive(d, db, tables);
     Object.assign(db, { generation: restore.generation, bytes: restore.bytes });
@@ -151,13 +148,13 @@ function finish(db: DatabaseResult): DatabaseResult {
   return db;
 }
 
-/** Restores every database of one app into scratch space, checks it, and returns the verdict. Never throws for a failed check. */
+/** Never throws for a failed check. */
 export async function runDrill(spec: AppSpec, ctx: HostContext, options: DrillOptions = {}): Promise<DrillResult> {
   const now = options.now ?? (() => ctx.clock.now());
   const startedAt = now();
   const started = performance.now();
   const app = appPaths(ctx.paths, spec.name);
-  // Versions are only recorded: read them alongside the drill instead of before it (they cost two process starts).
+  // Only recorded: read beside the drill, not before it (two process starts).
   const versionsRead = readVersions(ctx);
   const history = await readDrills(app.drills);
   const maxLagMs = parseDuration(spec.drill.max_lag ?? ctx.host.drills.max_lag) ?? 60_000;

@@ -9,7 +9,7 @@ import { runDrill } from "./run.js";
 export interface DrillSchedulerOptions {
   apps: readonly AppSpec[];
   ctx: HostContext;
-  /** Called after each drill (or skip) has been recorded and alerted: feed status and /metrics from here. */
+  /** After each drill (or skip) is recorded and alerted: feed status and /metrics here. */
   onResult?: (result: DrillResult) => void | Promise<void>;
   /** Replaces runDrill (tests); defaults to the real drill. */
   drill?: (spec: AppSpec, ctx: HostContext) => Promise<DrillResult>;
@@ -17,11 +17,8 @@ export interface DrillSchedulerOptions {
   cron?: CronSchedule;
 }
 
-/**
- * Runs each app's drill on its cron schedule (app drill.schedule, else host drills.schedule), at most
- * drills.concurrency at once (the rest wait in order). A firing for an app whose drill is still queued or
- * running is skipped and recorded as skipped.
- */
+/** At most drills.concurrency at once, the rest in order; a firing while the app's drill is queued
+ * or running is recorded as skipped. */
 export class DrillScheduler {
   private readonly tasks = new Map<string, CronTask>();
   private readonly busy = new Set<string>();

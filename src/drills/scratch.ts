@@ -5,10 +5,7 @@ import type { HostPaths } from "../config/paths.js";
 /** Disk a restore needs relative to the live database: the restored copy, its WAL, and headroom. */
 export const DISK_FACTOR = 2.5;
 
-/**
- * A fresh 0700 directory for one drill under run/drills: beside the data (so on the same disk the
- * operator sized for it) but outside every app's data dir, which is what Litestream watches.
- */
+/** Beside the data (the disk sized for it) but outside every data dir, which Litestream watches. */
 export async function makeScratch(paths: HostPaths, app: string): Promise<string> {
   const parent = join(paths.run, "drills");
   await mkdir(parent, { recursive: true, mode: 0o700 });
@@ -26,7 +23,7 @@ export async function freeBytes(dir: string): Promise<number> {
   return fs.bavail * fs.bsize;
 }
 
-/** Pure: whether there is room to restore a database of `liveBytes` (unknown without a live copy). */
+/** Pure: room to restore `liveBytes` (unknown without a live copy). */
 export function hasRoom(free: number, liveBytes: number | undefined): boolean {
   return liveBytes === undefined || free >= DISK_FACTOR * liveBytes;
 }

@@ -3,7 +3,7 @@ import { errorMessage } from "../lib/errors.js";
 import { versionArgs } from "../litestream/args.js";
 import type { DrillVersions } from "./result.js";
 
-// Per context (one per CLI run, one per supervisor): the binaries do not change under a running process.
+// Per context: the binaries do not change under a running process.
 const versionsByContext = new WeakMap<HostContext, Promise<DrillVersions | null>>();
 
 export function readVersions(ctx: HostContext): Promise<DrillVersions | null> {

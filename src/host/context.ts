@@ -21,7 +21,7 @@ export interface HostContext {
   store: ReplicaStore;
   /** The Litestream binary (engine.binary). */
   litestream: string;
-  /** Set by loadHostContext; a context built by hand (tests) runs the 0.3 adapter over `litestream` (see engineOf). */
+  /** Hand-built contexts (tests) run the 0.3 adapter over `litestream` (see engineOf). */
   engine?: LitestreamEngine;
 }
 

@@ -5,10 +5,8 @@ import { HostctlError } from "../lib/errors.js";
 
 const require = createRequire(import.meta.url);
 
-/**
- * The real Litestream binary. Never node_modules/.bin/litestream: that Node wrapper exits 0 when
- * Litestream fails and leaves the binary orphaned on SIGTERM.
- */
+/** Never node_modules/.bin/litestream: that Node wrapper exits 0 when Litestream fails and
+ * orphans the binary on SIGTERM. */
 export function litestreamBinary(host: HostConfig | undefined, env: NodeJS.ProcessEnv): string {
   const override = env.HOSTCTL_LITESTREAM ?? host?.litestream.binary;
   if (override) return override;

@@ -16,10 +16,7 @@ import { databaseDir, isLitefsApp } from "../litefs/paths.js";
 
 export const BUILTIN_TEMPLATE = BUILTIN_TEMPLATE_V03;
 
-/**
- * Which template is in force: hostctl.yml's litestream.template, else the engine's per-home override
- * ($HOSTCTL_HOME/litestream.yml.tmpl for 0.3, litestream-0.5.yml.tmpl for 0.5), else the engine's built-in.
- */
+/** hostctl.yml's litestream.template, else the engine's per-home override, else its built-in. */
 export async function templatePath(paths: HostPaths, host: HostConfig, engine?: LitestreamEngine): Promise<string> {
   if (host.litestream.template) return host.litestream.template;
   const override = engine ? join(dirname(paths.templateOverride), engine.overrideName) : paths.templateOverride;
@@ -27,15 +24,13 @@ export async function templatePath(paths: HostPaths, host: HostConfig, engine?: 
   return engine?.builtinTemplate ?? BUILTIN_TEMPLATE;
 }
 
-/** The engine for callers that have no HostContext (app add, init): detected the same way, quietly. */
+/** For callers without a HostContext (app add, init): detected the same way, quietly. */
 export function engineFor(host: HostConfig): Promise<LitestreamEngine> {
   return selectEngine(host, process.env, createRunner(createLogger("silent")));
 }
 
-/**
- * Renders and writes every app's Litestream config (0600), with each app's metrics port (ports.ts). All are rendered before any is written, so a bad
- * template leaves every file as it was. Configs of apps that are gone are removed.
- */
+/** All are rendered before any is written, so a bad template leaves every file as it was.
+ * Configs of apps that are gone are removed. */
 export async function writeLitestreamConfigs(
   paths: HostPaths,
   host: HostConfig,
@@ -80,7 +75,7 @@ export async function writeLitestreamConfigs(
       const vars = litestreamVars(host, app, databaseDir(paths, app), ports[app.name], litefs ? appPaths(paths, app.name).data : undefined);
       return { target: appPaths(paths, app.name).litestreamConfig, yaml: renderLitestreamConfig(text, file, vars, engine.configSchema) };
     });
-  // LiteFS apps' configs are checked with the Litestream ones: a bad one leaves every file as it was.
+  // LiteFS configs are checked with these: a bad one leaves every file as it was.
   await writeLitefsConfigs(paths, host, apps, { dryRun: true });
   if (options.dryRun) return rendered.map((r) => r.target);
   await writeMetricsPorts(paths, ports);

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { goDuration, noCredentials } from "../lib/go-config.js";
 
-// The keys each Litestream line reads from its YAML config. Both ignore unknown keys, so anything else in a
-// rendered config is a typo that would silently change behaviour: these schemas refuse it at render time.
+// Litestream ignores unknown keys, so any other key is a typo that would silently change
+// behaviour: these schemas refuse it at render time.
 
 /** The `logging:` section, the same in Litestream 0.3.13 and 0.5.14. */
 const loggingSchema = z.strictObject({
@@ -103,7 +103,7 @@ const dbSchemaV05 = z.strictObject({
   "min-checkpoint-page-count": z.number().int().optional(),
   "truncate-page-n": z.number().int().optional(),
   snapshot: snapshotSchemaV05.optional(),
-  // hostctl restores on boot itself, fail-closed: Litestream's own restore-on-start would bypass that.
+  // hostctl restores on boot itself, fail-closed; Litestream's restore-on-start would bypass that.
   "restore-if-db-not-exists": z
     .literal(false, { error: "hostctl restores on boot itself (fail-closed); leave restore-if-db-not-exists out" })
     .optional(),

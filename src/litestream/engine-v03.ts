@@ -7,7 +7,7 @@ import { ltxPrefixes } from "./engine-v05.js";
 
 export const BUILTIN_TEMPLATE_V03 = fileURLToPath(new URL("../../litestream.yml.tmpl", import.meta.url));
 
-/** Litestream 0.3.x (0.3.13 is what @flydotio/litestream ships): generations of snapshots and WAL segments. */
+/** Litestream 0.3.x (0.3.13 ships in @flydotio/litestream): generations of snapshots and WALs. */
 export function engineV03(binary: string, version = "v0.3.13"): LitestreamEngine {
   return {
     line: "0.3",

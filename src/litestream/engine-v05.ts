@@ -9,11 +9,9 @@ import { metaDirV05, oldestUnshippedMs, readLogTail, replicaTxidsFromLog } from 
 
 export const BUILTIN_TEMPLATE_V05 = fileURLToPath(new URL("../../templates/litestream-0.5.yml.tmpl", import.meta.url));
 
-/**
- * Litestream 0.5.x: LTX files under <base>/<level as %04x>/ on S3, <base>/ltx/<level>/ in a file replica. It also restores a 0.3 replica (generations/) when
- * that is newer than any LTX data (verified on v0.5.14, see docs/litestream-engines.md), so both count as data.
- */
-/** Where any LTX data of a database's replica would be: levels 0000-0009 on S3, ltx/ in a file replica. */
+// Litestream 0.5 also restores a 0.3 replica (generations/) newer than any LTX data
+// (verified on v0.5.14, docs/litestream-engines.md), so both count as data.
+/** LTX levels 0000-0009 on S3, ltx/ in a file replica. */
 export function ltxPrefixes(base: string): string[] {
   return [`${base}/000`, `${base}/ltx/`];
 }

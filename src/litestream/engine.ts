@@ -13,11 +13,8 @@ export interface EngineRestoreOptions {
   timestamp?: string;
 }
 
-/**
- * What differs between Litestream lines, behind one interface: config template and its known keys,
- * argv, what a replica with data looks like in the replica target, positions for the lag, and how a
- * restore's output reads. Everything else (fail-closed restore-on-boot, markers, drills) is shared.
- */
+/** What differs between Litestream lines; fail-closed restore-on-boot, markers and drills are
+ * shared. */
 export interface LitestreamEngine {
   line: EngineLine;
   /** As `litestream version` prints it, e.g. v0.3.13. */
@@ -28,11 +25,11 @@ export interface LitestreamEngine {
   overrideName: string;
   configSchema: z.ZodType;
   replicateArgs(configPath: string): string[];
-  /** Never -if-replica-exists: an empty replica must fail, and hostctl decides from its own probe. */
+  /** Never -if-replica-exists: an empty replica must fail; hostctl decides from its own probe. */
   restoreArgs(options: EngineRestoreOptions): string[];
-  /** Key prefixes (under a database's replica base) this engine restores from; any object there means "has data". */
+  /** Prefixes under the replica base this engine restores from; any object there means data. */
   dataPrefixes(base: string): string[];
-  /** Key prefixes written by a line this engine cannot restore: data there must never read as "empty". */
+  /** Written by a line this engine cannot restore: data there must never read as "empty". */
   unreadablePrefixes(base: string): { prefix: string; writer: string }[];
   /** The replica positions of one app's databases, for the lag. */
   scrape(target: ScrapeTarget, store: ReplicaStore, replicaBases: ReadonlyMap<string, string>): Promise<DbPositions[]>;

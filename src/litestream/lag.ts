@@ -1,9 +1,5 @@
-/**
- * Replication lag outside drills, from positions the engine reports (see engine.ts). Positions are exact
- * and ordered: for Litestream 0.3.13, (shadow WAL index, byte offset inside that shadow WAL file); for 0.5,
- * (TXID, 0). The replica is behind while its position is below the local one; the lag is how long ago the
- * local side first reached a position the replica still has not.
- */
+// Positions are exact and ordered: 0.3.13 (shadow WAL index, byte offset), 0.5 (TXID, 0).
+// The lag is how long ago the local side first reached a position the replica still lacks.
 
 export interface Position {
   index: number;
@@ -12,20 +8,18 @@ export interface Position {
 
 export interface DbPositions {
   db: string;
-  /** Where the local side (shadow WAL / LTX files) is: every write up to here is waiting to ship or shipped. */
+  /** Every write up to the local position (shadow WAL / LTX files) is shipped or waiting to. */
   shadow: Position;
   /** Per replica name; hostctl configures one replica per database. */
   replicas: Record<string, Position>;
-  /** litestream_sync_count: 0 until Litestream's first sync of the database (see waitLitestreamReady). */
+  /** 0 until Litestream's first sync of the database (see waitLitestreamReady). */
   syncs: number;
-  /** When the local position last moved (the shadow file's mtime), if known: a write waits at least since then. */
+  /** The shadow file's mtime, if known: a pending write has waited at least since then. */
   shadowWrittenMs?: number;
-  /**
-   * When the oldest write the replica lacks was made, where the engine knows it exactly (0.5: the mtime of the
-   * local LTX file of the first TXID past the replica's). Then the lag is read from it, not from scrape times.
-   */
+  /** Exact when the engine knows it (0.5: mtime of the first unshipped local LTX file); then the
+   * lag is read from it, not from scrape times. */
   oldestUnshippedMs?: number;
-  /** The database exists but Litestream has not synced it yet (syncs 0): nothing in it is known shipped. */
+  /** Exists but not synced yet (syncs 0): nothing in it is known shipped. */
   unsynced?: boolean;
 }
 
@@ -47,10 +41,7 @@ interface Pending {
   firstSeenMs: number;
 }
 
-/**
- * Fed successive scrapes, reports per database how long the oldest unreplicated write has waited.
- * Positions the local side passed through are remembered (first time seen) until the replica reaches them.
- */
+/** Positions the local side passed are remembered (first seen) until the replica reaches them. */
 export class LagTracker {
   private readonly pending = new Map<string, Pending[]>();
   private readonly lastSeen = new Map<string, number>();
@@ -65,8 +56,8 @@ export class LagTracker {
       const newest = queue[queue.length - 1];
       // The index going backwards is a new generation (after a restore or a reset): start over.
       if (newest && db.shadow.index < newest.position.index) queue = [];
-      // Within one index the local position only grows: a pending one recorded beyond it was an unknown
-      // offset (counted as the end of the file); it is now known, and keeps the time it was first seen.
+      // The local position only grows within an index: a pending one beyond it was an unknown
+      // offset (counted as end of file); now known, it keeps its first-seen time.
       queue = queue.map((p) =>
         p.position.index === db.shadow.index && p.position.offset > db.shadow.offset ? { ...p, position: db.shadow } : p,
       );
@@ -84,10 +75,8 @@ export class LagTracker {
     });
   }
 
-  /**
-   * When a scrape fails (Litestream down), nothing new can reach the replica: every database counts as
-   * behind since its oldest pending write, or since the last scrape that showed it caught up.
-   */
+  /** Litestream down: nothing can ship, so each database is behind since its oldest pending write
+   * or the last scrape that showed it caught up. */
   stale(now: Date): ReplicaLag[] {
     return [...this.lastSeen.entries()].map(([db, seenMs]) => {
       const since = this.pending.get(db)?.[0]?.firstSeenMs ?? seenMs;
@@ -95,7 +84,7 @@ export class LagTracker {
     });
   }
 
-  /** Before Litestream's first sync the replica's position means nothing: behind since first seen so. */
+  /** Before the first sync the replica's position means nothing: behind since first seen so. */
   private unsyncedSince(db: DbPositions, nowMs: number): ReplicaLag {
     const queue = this.pending.get(db.db) ?? [];
     if (queue.length === 0) this.pending.set(db.db, [{ position: db.shadow, firstSeenMs: nowMs }]);

@@ -1,14 +1,8 @@
 import { open, readdir, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
-/**
- * What Litestream 0.5 knows locally, read without asking the replica target (which may hang):
- *  - the replica's TXID per database, from its own log: `msg="ltx file uploaded" … level=0 … maxTXID=<hex>`
- *    once a file is stored, and `msg="replica sync" … txid.replica=<hex>` at each sync (its position after a
- *    restart). Only lines after its last start count: an older process may have written another lineage.
- *  - when each transaction was written: the mtime of its local L0 file, <meta>/ltx/0/<min>-<max>.ltx, kept
- *    until compacted on the replica (checked on v0.5.14).
- */
+// Read from Litestream's own log, not the replica target (which may hang); only lines after its
+// last start count. Write times are the mtimes of local L0 files (kept until compacted, v0.5.14).
 
 const START = /\bmsg=litestream version=/;
 const DB = /\sdb=("(?:[^"\\]|\\.)*"|\S+)/;
@@ -54,7 +48,7 @@ export function metaDirV05(dbPath: string, metaPath?: string): string {
 
 const LTX = /^([0-9a-f]{16})-([0-9a-f]{16})\.ltx$/;
 
-/** When the first transaction past `replicaTxid` was written locally (its L0 file's mtime), if that file is there. */
+/** The mtime of the first L0 file past `replicaTxid`, if that file is still there. */
 export async function oldestUnshippedMs(metaDir: string, replicaTxid: number): Promise<number | undefined> {
   const dir = join(metaDir, "ltx", "0");
   let first: { min: number; name: string } | undefined;

@@ -2,16 +2,8 @@ import { readFile, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { DbPositions } from "./lag.js";
 
-/**
- * Positions of Litestream 0.3.13, from its /metrics (served on the `addr:` of each app's config) and its
- * shadow WAL directory. The metrics alone are not exact:
- *   litestream_shadow_wal_index{db}                    the shadow WAL file being written (exact)
- *   litestream_shadow_wal_size{db}                     the total of all shadow WAL files still kept, NOT an offset
- *   litestream_replica_wal_index/_offset{db,name}      the replica's (file, byte offset inside that file)
- * so the local offset is the size of the current shadow WAL file,
- * <meta>/generations/<generation>/wal/<index as %08x>.wal (checked on 0.3.13: once caught up it equals
- * the replica's offset exactly, across checkpoints).
- */
+// 0.3.13's shadow_wal_size is the total of all kept shadow WALs, not an offset: the local offset
+// is the current shadow WAL file's size (equals the replica's once caught up, checked on 0.3.13).
 
 const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)\{([^}]*)\}\s+(\S+)/;
 const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
@@ -22,7 +14,7 @@ export function labelsOf(text: string): Record<string, string> {
   return labels;
 }
 
-/** Per-database positions being filled from a scrape (both engines' parsers): `entry` makes one on first sight. */
+/** Shared by both engines' parsers: `entry` makes a database's positions on first sight. */
 export function positionsByDb(): { dbs: Map<string, DbPositions>; entry: (db: string) => DbPositions } {
   const dbs = new Map<string, DbPositions>();
   const entry = (db: string): DbPositions => {
@@ -46,10 +38,7 @@ export function dbSamples(text: string): { name: string; labels: Record<string, 
   return out;
 }
 
-/**
- * Pure: 0.3.13's Prometheus text → positions per database. The shadow offset is left at 0: only the
- * shadow WAL file knows it (exactShadowV03).
- */
+/** Pure: the shadow offset is left at 0; only the shadow WAL file knows it (exactShadowV03). */
 export function parseLitestreamMetrics(text: string): DbPositions[] {
   const { dbs, entry } = positionsByDb();
   for (const { name, labels, value } of dbSamples(text)) {
@@ -72,11 +61,8 @@ export function shadowWalFile(metaDir: string, generation: string, index: number
   return join(metaDir, "generations", generation, "wal", `${index.toString(16).padStart(8, "0")}.wal`);
 }
 
-/**
- * Fills in the exact shadow offset from the shadow WAL file. When the file cannot be read (a generation or
- * file change between the scrape and now), the offset is unknown and counted as the end of that file, so
- * the replica reads as behind until it has moved past that index: never caught up by mistake.
- */
+/** An unreadable file counts as its end, so the replica reads behind until it passes that index:
+ * never caught up by mistake. */
 export async function exactShadowV03(db: DbPositions, metaDir: string): Promise<DbPositions> {
   try {
     const generation = (await readFile(join(metaDir, "generation"), "utf8")).trim();

@@ -3,12 +3,8 @@ import type { DbPositions } from "./lag.js";
 import { dbSamples, positionsByDb } from "./metrics-v03.js";
 import type { ReplicaStore } from "../s3/store.js";
 
-/**
- * Positions of Litestream 0.5: its /metrics has the local TXID (litestream_txid{db}) but nothing about the
- * replica, so the replica's TXID is read from the replica itself: the highest max-TXID of its L0 files
- * (<min>-<max>.ltx, 16 hex digits each). Every transaction reaches L0 before any other level. Where the
- * levels live differs by replica type (checked on v0.5.14): S3 <base>/<level as %04x>/, file <base>/ltx/<level>/.
- */
+// 0.5's /metrics has no replica position, so the replica's TXID is the highest max-TXID of its
+// L0 files: every transaction reaches L0 before any other level.
 
 /** Pure: the key prefix of one LTX level of a database's replica. */
 export function ltxLevelPrefix(kind: "s3" | "file", base: string, level: number): string {
@@ -38,15 +34,11 @@ export function maxTxid(locations: readonly string[]): number {
   return max;
 }
 
-/** How long an observation waits for the replica's listing before it goes on with the last answer. */
+/** How long to wait for the replica's listing before using the last answer. */
 const LIST_WAIT_MS = 1000;
 
-/**
- * The replica's TXID per database. First from Litestream's own log (exact, no request: see local-v05.ts);
- * else listed, only while the local TXID differs from the last one seen (an idle, caught-up database costs no
- * request), and never waited on for more than LIST_WAIT_MS: a hung S3 leaves the last answer, so a write
- * made meanwhile reads as behind instead of stopping the reading.
- */
+/** From Litestream's log first; else listed only when the local TXID moved, never waited on past
+ * LIST_WAIT_MS: a hung S3 makes writes read as behind instead of stopping the reading. */
 export class ReplicaTxids {
   private readonly known = new Map<string, number>();
   private readonly listing = new Map<string, Promise<void>>();
@@ -70,7 +62,7 @@ export class ReplicaTxids {
 
   private async listed(db: DbPositions, store: ReplicaStore, base: string | undefined): Promise<number> {
     const known = this.known.get(db.db) ?? -1;
-    // Equal: caught up, nothing to ask. Below: a new database or lineage, where the old answer is stale.
+    // Equal: caught up. Below: a new database or lineage, where the old answer is stale.
     if (base === undefined || db.shadow.index === known) return known;
     let listing = this.listing.get(db.db);
     if (!listing) {

@@ -13,11 +13,8 @@ export function metricsPortsPath(paths: HostPaths): string {
   return join(paths.litestreamConfigs, "ports.json");
 }
 
-/**
- * Pure: every app keeps the port it has while that port is still in the host's range and not taken; a new
- * app gets the lowest free one, in name order. Ports never move when another app is added or removed, so a
- * running Litestream and the supervisor reading its metrics keep agreeing while apps come and go.
- */
+/** Pure: ports never move when another app comes or goes, so a running Litestream and the
+ * supervisor reading its metrics keep agreeing. */
 export function assignMetricsPorts(host: HostConfig, apps: readonly AppSpec[], previous: MetricsPorts): MetricsPorts {
   const base = host.litestream.metrics_port_base;
   const names = apps.map((app) => app.name).sort();

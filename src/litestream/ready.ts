@@ -2,11 +2,8 @@ import { HostctlError } from "../lib/errors.js";
 import { parseLitestreamMetrics } from "./metrics-v03.js";
 import { fetchMetricsText, ownPositions } from "./scrape.js";
 
-/**
- * Litestream 0.3.13 performs its final sync on SIGTERM only for databases it has synced at least once
- * (its first sync comes one monitor interval after start). Stopping it earlier loses the newest writes,
- * so shutdown waits for every database's first sync, bounded by timeoutMs.
- */
+/** 0.3.13 only syncs on SIGTERM databases it synced once; stopping earlier loses the newest
+ * writes, so shutdown waits for each first sync, bounded by timeoutMs. */
 export async function waitLitestreamReady(port: number, dbPaths: readonly string[], timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {

@@ -51,7 +51,7 @@ export function litestreamVars(
         vars: {
           "db.path": path,
           "db.name": posix.basename(db.path),
-          // Set for a database in a LiteFS mount, where Litestream cannot create its directory beside it.
+          // In a LiteFS mount Litestream cannot create its directory beside the database.
           "db.meta_path": metaDir === undefined ? undefined : join(metaDir, `.${posix.basename(db.path)}-litestream`),
           "replica.name": s3 ? "s3" : "file",
           "replica.type": target.kind,
@@ -78,7 +78,7 @@ export class UnknownVariable extends Error {
   }
 }
 
-/** Fills a parsed template's placeholders; an unset variable drops its key (also used for LiteFS configs). */
+/** An unset variable drops its key (also used for LiteFS configs). */
 export function fill(node: unknown, vars: TemplateVars, at: string): unknown {
   if (typeof node === "string") {
     const exact = EXACT.exec(node);
@@ -105,7 +105,7 @@ export function fill(node: unknown, vars: TemplateVars, at: string): unknown {
   return node;
 }
 
-/** Pure: template text + one app's values → the checked Litestream YAML, or a ConfigError naming the template. */
+/** Pure: the checked Litestream YAML, or a ConfigError naming the template. */
 export function renderLitestreamConfig(
   templateText: string,
   templateFile: string,

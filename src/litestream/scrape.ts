@@ -5,7 +5,7 @@ import { HostctlError } from "../lib/errors.js";
 import type { DbPositions } from "./lag.js";
 import { exactShadowV03, metaDirV03, parseLitestreamMetrics } from "./metrics-v03.js";
 
-/** One app's Litestream as the supervisor expects it: its metrics port and the databases it replicates. */
+/** Its metrics port and the databases it replicates. */
 export interface ScrapeTarget {
   port: number;
   databases: readonly { path: string; metaPath?: string }[];
@@ -13,10 +13,7 @@ export interface ScrapeTarget {
   log?: string;
 }
 
-/**
- * The databases (and their meta-path, when the template sets one) of one app's rendered Litestream config:
- * what that app's Litestream must report, and where its local files are.
- */
+/** What that app's Litestream must report, and where its local files are. */
 export async function readScrapeTarget(configFile: string, port: number): Promise<ScrapeTarget> {
   const config = parse(await readFile(configFile, "utf8")) as { dbs?: { path?: unknown; "meta-path"?: unknown }[] } | null;
   const databases = (config?.dbs ?? []).flatMap((db) =>
@@ -25,7 +22,7 @@ export async function readScrapeTarget(configFile: string, port: number): Promis
   return { port, databases };
 }
 
-/** node:http, not fetch: the supervisor's first fetch loads undici, ~35 ms of CPU on every boot (issue 28). */
+/** node:http, not fetch: the first fetch loads undici, ~35 ms of CPU on every boot. */
 export function fetchMetricsText(port: number, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const req = get({ host: "127.0.0.1", port, path: "/metrics", signal: AbortSignal.timeout(timeoutMs) }, (res) => {
@@ -44,10 +41,7 @@ export function fetchMetricsText(port: number, timeoutMs: number): Promise<strin
   });
 }
 
-/**
- * Pure: the positions of the expected databases. Metrics that name databases but none of ours come from
- * another process on our port (another Litestream bound it first): they are refused, never read as ours.
- */
+/** Pure: metrics naming none of our databases come from another process on our port: refused. */
 export function ownPositions(all: readonly DbPositions[], target: ScrapeTarget): DbPositions[] {
   const expected = new Set(target.databases.map((db) => db.path));
   const own = all.filter((db) => expected.has(db.db));
@@ -63,17 +57,15 @@ export function ownPositions(all: readonly DbPositions[], target: ScrapeTarget):
   return own;
 }
 
-/** Fetches one app's Litestream 0.3 positions: metrics from its loopback port, exact shadow offsets from disk. */
+/** Litestream 0.3: metrics from its loopback port, exact shadow offsets from disk. */
 export async function scrapeLitestream(target: ScrapeTarget, timeoutMs = 2000): Promise<DbPositions[]> {
   const own = ownPositions(parseLitestreamMetrics(await fetchMetricsText(target.port, timeoutMs)), target);
   const meta = new Map(target.databases.map((db) => [db.path, metaDirV03(db.path, db.metaPath)]));
   return Promise.all(own.map((db) => exactShadowV03(db, meta.get(db.db) ?? metaDirV03(db.db))));
 }
 
-/**
- * Marks the databases Litestream has not synced yet although they exist: until its first sync a scrape
- * says nothing about the replica (0.5 read an empty replica as caught up while its first upload hung).
- */
+/** Until its first sync a scrape says nothing about the replica (0.5 read an empty replica as
+ * caught up while its first upload hung). */
 export async function markUnsynced(dbs: readonly DbPositions[]): Promise<DbPositions[]> {
   return Promise.all(dbs.map(async (db) => (db.syncs > 0 || !(await stat(db.db).catch(() => undefined)) ? db : { ...db, unsynced: true })));
 }

@@ -7,11 +7,7 @@ import { parseEngineVersion, type LitestreamEngine } from "./engine.js";
 import { engineV03 } from "./engine-v03.js";
 import { engineV05 } from "./engine-v05.js";
 
-/**
- * The engine in use. The embedded npm binary (0.3.13) unless HOSTCTL_LITESTREAM or litestream.binary names
- * another; that one's line comes from `litestream version`. A litestream found on PATH is never picked up by
- * itself: installing a package must not switch a 0.3 host to 0.5 (docs/litestream-engines.md).
- */
+/** Never a litestream found on PATH: installing a package must not switch a 0.3 host to 0.5. */
 export async function selectEngine(host: HostConfig | undefined, env: NodeJS.ProcessEnv, run: Runner): Promise<LitestreamEngine> {
   const fromEnv = env.HOSTCTL_LITESTREAM;
   const override = fromEnv ?? host?.litestream.binary;
@@ -41,7 +37,7 @@ export async function selectEngine(host: HostConfig | undefined, env: NodeJS.Pro
   return found.line === "0.5" ? engineV05(override, found.version) : engineV03(override, found.version);
 }
 
-/** The engine of a context: the one loadHostContext selected, else 0.3 over the context's binary. */
+/** The one loadHostContext selected, else 0.3 over the context's binary. */
 export function engineOf(ctx: { engine?: LitestreamEngine; litestream: string }): LitestreamEngine {
   return ctx.engine ?? engineV03(ctx.litestream);
 }

@@ -5,12 +5,8 @@ export type StallVerdict = { action: "none" } | { action: "restart"; db: string;
 
 const MAX_BACKOFF_FACTOR = 32;
 
-/**
- * Pure decision, fed every lag reading of one app: Litestream is restarted when writes have waited longer
- * than `stallAfterS` (a replicator stuck on a segment after a full disk, a hung upload, a frozen process),
- * then again only after the wait doubles (stallAfterS × 2, × 4 … capped), so a replica target that is truly
- * down is not hammered. Caught up again resets it.
- */
+/** Pure: restart after writes waited `stallAfterS`, then only as the wait doubles (capped), so a
+ * replica target that is truly down is not hammered. Caught up again resets it. */
 export class StallWatch {
   private attempts = 0;
   private nextAllowedMs = 0;

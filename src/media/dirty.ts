@@ -1,8 +1,8 @@
 /** One path that changed and is not in the replica as it is now. */
 interface DirtyEntry {
-  /** When the oldest change not yet shipped happened (ms since the epoch): what media lag measures. */
+  /** The oldest unshipped change (ms since epoch): what media lag measures. */
   since: number;
-  /** Not looked at before this time (a file still being written, a failed upload waiting to retry). */
+  /** A file still being written, or a failed upload waiting to retry. */
   notBefore: number;
   /** Bumped by every new change: a path changed again while it was being shipped stays dirty. */
   seq: number;
@@ -14,11 +14,8 @@ export interface Claim {
   seq: number;
 }
 
-/**
- * Pure bookkeeping of media changes not yet shipped, with time passed in. A change reported while the path
- * is being shipped keeps it dirty (seq), and keeps the original `since`, so lag never reads 0 while a
- * change is unshipped.
- */
+/** A change reported mid-ship keeps the path dirty (seq) and its first `since`, so lag never reads
+ * 0 while a change is unshipped. */
 export class DirtySet {
   private readonly entries = new Map<string, DirtyEntry>();
   private seq = 0;
@@ -33,10 +30,7 @@ export class DirtySet {
     });
   }
 
-  /**
-   * Paths whose time has come, at most `limit`, in the order they first became dirty (a Map keeps insertion
-   * order): no sort, so 100,000 dirty paths handed out 256 at a time cost one pass each, not a sort each.
-   */
+  /** Insertion order, no sort: 100,000 dirty paths handed out 256 at a time cost one pass each. */
   due(nowMs: number, limit: number): Claim[] {
     const out: Claim[] = [];
     for (const [path, entry] of this.entries) {

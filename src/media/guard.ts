@@ -8,10 +8,7 @@ export interface MediaRuntime {
   media?: { lag_s?: unknown; error?: unknown } | null;
 }
 
-/**
- * Pure: why a deploy must wait for media, or undefined. Media lag is held to the same limit as database lag
- * (drill.max_lag, else the host's drills.max_lag): an upload not in the replica is lost with the host like a row.
- */
+/** Pure: media lag has the database lag's limit: an unreplicated upload is lost like a row. */
 export function mediaRefusal(spec: AppSpec, status: object | undefined, hostMaxLag: string): string | undefined {
   const runtime = status as MediaRuntime | undefined;
   const lag = runtime?.media?.lag_s;

@@ -14,11 +14,8 @@ export interface MediaPlan {
   unchanged: number;
 }
 
-/**
- * Pure: local files vs the record of what was uploaded → what to upload and what to mark deleted.
- * Only recorded files are ever deleted, so an object the record does not know (state file lost, a
- * fresh host before restoreMedia) is never removed from the replica.
- */
+/** Pure: only recorded files are deleted, so an object the record does not know (state lost) is
+ * never removed from the replica. */
 export function planMediaSync(
   local: ReadonlyMap<string, FileStamp>,
   recorded: Readonly<Record<string, FileStamp>>,
@@ -60,7 +57,7 @@ export function parseDeletedRelative(relative: string): { deletedAt: Date; path:
   return { deletedAt, path: relative.slice(slash + 1) };
 }
 
-/** Pure: the deleted copies whose retention has ended. Locations that do not parse are left alone. */
+/** Pure: locations that do not parse are left alone. */
 export function planPurge(deleted: readonly DeletedObject[], now: Date, retentionMs: number): string[] {
   return deleted
     .filter((object) => {

@@ -1,11 +1,8 @@
 import type { ReplicaTarget } from "../config/replica.js";
 import { controlKey } from "../config/replica.js";
 
-/**
- * Replica layout of an app's media, beside hostctl's other objects:
- *   _hostctl/media/<app>/<relative path>                      live copy of each file
- *   _hostctl/media-deleted/<app>/<ISO time>/<relative path>   a deleted file, kept until retention ends
- */
+// _hostctl/media/<app>/<path> is the live copy; _hostctl/media-deleted/<app>/<ISO time>/<path>
+// keeps a deleted file until retention ends.
 export function mediaPrefix(target: ReplicaTarget, app: string): string {
   return `${controlKey(target, "media", app)}/`;
 }

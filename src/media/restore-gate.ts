@@ -1,7 +1,4 @@
-/**
- * restoreMedia writes an app's media directory and its media-state.json before the app starts: meanwhile the
- * app's shipper holds off (else it would upload the restored files back), then reloads the restored record.
- */
+/** While restoreMedia writes, the shipper holds off (else it uploads them back), then reloads. */
 export class MediaRestoreGate {
   private readonly restoring = new Set<string>();
   private readonly listeners: ((app: string) => void)[] = [];

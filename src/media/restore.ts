@@ -25,7 +25,7 @@ async function lstatOrUndefined(path: string) {
   }
 }
 
-/** True when every existing ancestor of the file inside the media dir is a real directory (no symlink leads out). */
+/** No symlink among the file's existing ancestors leads out of the media dir. */
 export async function hasPlainAncestors(mediaDir: string, path: string): Promise<boolean> {
   const parts = path.split("/").slice(0, -1);
   for (let i = 1; i <= parts.length; i++) {
@@ -56,7 +56,7 @@ async function restoreOne(
   let downloaded = false;
   if (present?.size !== object.size) {
     if (!(await ctx.store.getFile(object.location, file))) return undefined;
-    // The object's time as mtime: the file then reads as "not changed since upload" if the sync state is lost.
+    // The object's time as mtime: the file reads "unchanged since upload" if sync state is lost.
     await utimes(file, object.lastModified, object.lastModified);
     downloaded = true;
   }
@@ -64,11 +64,7 @@ async function restoreOne(
   return { stamp: { size: info.size, mtimeMs: Math.trunc(info.mtimeMs) }, downloaded };
 }
 
-/**
- * Downloads every live media object of the app into mediaDir (deleted copies stay in the replica), before
- * the app starts on a fresh host. Files already present with the same size are kept. Records what it
- * restored in the sync state, so the next sync round does not upload it back.
- */
+/** Same-size files are kept; what is restored is recorded so the next round does not upload it. */
 export async function restoreMedia(
   app: string,
   mediaDir: string,

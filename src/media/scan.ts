@@ -23,8 +23,7 @@ async function walk(root: string, relative: string, out: Map<string, FileStamp>)
     const path = relative === "" ? entry.name : `${relative}/${entry.name}`;
     // A database an app keeps in its media directory is live data, never media (docs/security.md).
     if (!isSafeRelativePath(path) || HOSTCTL_TEMP.test(entry.name) || isDatabaseName(entry.name)) continue;
-    // readdir does not follow symlinks: a linked file or directory is neither a file nor a directory here,
-    // so a link can never pull files from outside the media directory into the replica.
+    // readdir does not follow symlinks, so a link never pulls outside files into the replica.
     if (entry.isDirectory()) await walk(root, path, out);
     else if (entry.isFile()) {
       try {
@@ -37,14 +36,14 @@ async function walk(root: string, relative: string, out: Map<string, FileStamp>)
   }
 }
 
-/** Every regular file under the media directory, by "/"-separated relative path. Symlinks and databases are skipped. */
+/** By "/"-separated relative path; symlinks and databases are skipped. */
 export async function scanMedia(mediaDir: string): Promise<Map<string, FileStamp>> {
   const out = new Map<string, FileStamp>();
   await walk(mediaDir, "", out);
   return out;
 }
 
-/** Files and bytes in an app's media directory, for `status`. A missing directory counts as empty. */
+/** For `status`; a missing directory counts as empty. */
 export async function mediaStats(mediaDir: string): Promise<{ files: number; bytes: number }> {
   let bytes = 0;
   const files = await scanMedia(mediaDir);

@@ -21,7 +21,7 @@ export interface PathShipperDeps {
   watcher: () => TreeWatcher | undefined;
 }
 
-/** The work on one dirty path of a MediaShipper round; HostctlError (the replica) is thrown, the rest handled. */
+/** Replica errors (HostctlError) are thrown; the rest are handled. */
 export class PathShipper {
   constructor(private readonly deps: PathShipperDeps) {}
 
@@ -41,10 +41,10 @@ export class PathShipper {
     return this.deps.dirty;
   }
 
-  /** One dirty path: upload it, move it (or a whole directory that went) aside, or look into a new directory. */
+  /** Upload it, move it (or a gone directory) aside, or look into a new directory. */
   async ship(claim: Claim, state: MediaState, final: boolean): Promise<void> {
     const { path, seq } = claim;
-    // lstat follows symlinks in the parents: a directory swapped for a link must not lead out of the media directory.
+    // lstat follows parent symlinks: a directory swapped for a link must not lead out.
     const info = !(await hasPlainAncestors(this.mediaDir, path))
       ? undefined
       : await lstat(join(this.mediaDir, path)).catch((error: unknown) => {
@@ -62,14 +62,14 @@ export class PathShipper {
       await this.ctx.store.putFile(mediaKey(this.ctx.store.target, this.app, path), join(this.mediaDir, path));
     } catch (error) {
       if (error instanceof HostctlError) throw error;
-      // A local problem with one file (deleted or truncated since the look): its next event or the scan sees it as it is then.
+      // A local problem (deleted or truncated since): its next event or the scan sees it as it is.
       this.ctx.log.warn(
         { event: "media.upload_skipped", app: this.app, path, error: errorMessage(error) },
         "media file skipped this round",
       );
       return this.dirty.defer(path, now + 5000);
     }
-    // The stamp from before the upload: a file changed during its upload has a new event and goes up again.
+    // The pre-upload stamp: a file changed during upload has a new event and goes up again.
     state.files[path] = stamp;
     this.dirty.done(path, seq);
   }
@@ -90,13 +90,12 @@ export class PathShipper {
     this.dirty.done(claim.path, claim.seq);
   }
 
-  /** Deletion policy of syncMedia: only recorded files, never while the media directory itself is missing. */
+  /** Only recorded files, never while the media directory itself is missing. */
   private async removeGone(claim: Claim, state: MediaState): Promise<void> {
     this.deps.watcher()?.remove(claim.path);
     if (!(await isDirectory(this.mediaDir))) return this.dirty.drop(claim.path);
-    // Taken out of the record before the first await: a parallel claim on a path inside a removed directory
-    // finds nothing left to move, so each file is moved aside once.
-    // A recorded file is just itself (most deletions); anything else may be a directory that held recorded files.
+    // Out of the record before the first await, so a parallel claim inside a removed directory
+    // finds nothing left: each file is moved aside once.
     const gone = state.files[claim.path]
       ? [claim.path]
       : Object.keys(state.files).filter((recorded) => recorded.startsWith(`${claim.path}/`));

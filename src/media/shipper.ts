@@ -12,7 +12,7 @@ import { bootstrapState, isDirectory, mediaRetentionMs, purgeExpired } from "./s
 import { watchTree, type TreeWatcher } from "./watch.js";
 
 export interface ShipperOptions {
-  /** A file modified this recently is still being written: shipped once it has been quiet this long. Default 1 s. */
+  /** Still being written if modified this recently; shipped once quiet this long. Default 1 s. */
   settleMs?: number;
   /** Events are gathered this long before a round starts. Default 200 ms. */
   debounceMs?: number;
@@ -40,11 +40,8 @@ export interface MediaShipperStatus {
 
 const RETRY_MS = [1000, 2000, 5000, 10_000, 30_000];
 
-/**
- * Ships one app's media as it changes: directory watches mark paths dirty, a debounced round uploads the
- * settled files and moves deleted ones aside (the policy of syncMedia), `scan()` is the safety net for
- * anything a watch missed. Rounds and scans of one app never overlap.
- */
+/** Watches mark paths dirty, a debounced round ships them, `scan()` catches what a watch missed.
+ * Rounds and scans of one app never overlap. */
 export class MediaShipper {
   private readonly dirty = new DirtySet();
   private state: MediaState | undefined;
@@ -95,17 +92,17 @@ export class MediaShipper {
     this.schedule(atMs + (this.options.debounceMs ?? 200));
   }
 
-  /** Full comparison of the media directory with what was shipped: what a watch missed becomes dirty, then a round runs. */
+  /** What a watch missed becomes dirty, then a round runs. */
   scan(): Promise<void> {
     return this.exclusive(async () => {
       await this.watch();
-      if (this.options.paused?.()) return; // nothing is written to a replica this host no longer owns
+      if (this.options.paused?.()) return; // this host no longer owns the replica
       const state = await this.loadState();
       if (await isDirectory(this.mediaDir)) {
         const now = this.ctx.clock.now().getTime();
         const local = await scanMedia(this.mediaDir);
         const plan = planMediaSync(local, state.files, new Date(now), 0);
-        // A change found by the scan happened at the file's mtime; a deletion at some time since the last look.
+        // A scanned change happened at the file's mtime; a deletion some time since the last look.
         for (const path of plan.upload) this.dirty.note(path, Math.min(now, local.get(path)?.mtimeMs ?? now));
         for (const path of plan.remove) this.dirty.note(path, now);
       }
@@ -127,7 +124,7 @@ export class MediaShipper {
     });
   }
 
-  /** Forgets the in-memory record: media-state.json was rewritten (restoreMedia); the next round reads it. */
+  /** media-state.json was rewritten (restoreMedia); the next round reads it. */
   reload(): Promise<void> {
     return this.exclusive(() => {
       this.state = undefined;
@@ -225,7 +222,7 @@ export class MediaShipper {
       this.syncedAt = this.ctx.clock.now();
     } catch (error) {
       if (!(error instanceof HostctlError)) throw error;
-      // The replica cannot be written: every dirty path waits, with backoff, and the lag keeps growing.
+      // Replica unwritable: every dirty path waits with backoff and the lag keeps growing.
       const delay = RETRY_MS[Math.min(this.failures++, RETRY_MS.length - 1)] ?? 30_000;
       if (this.error === undefined)
         this.ctx.log.warn(

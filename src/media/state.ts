@@ -4,7 +4,7 @@ import { appPaths } from "../config/paths.js";
 import { readJsonFile, writeJsonFile } from "../lib/json-file.js";
 import type { FileStamp } from "./plan.js";
 
-/** The record of which media files are in the replica, as they were when uploaded. A cache: losing it costs re-uploads, never data. */
+/** A cache: losing it costs re-uploads, never data. */
 export interface MediaState {
   version: 1;
   files: Record<string, FileStamp>;

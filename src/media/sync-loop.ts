@@ -8,7 +8,7 @@ import type { AppFacts } from "../supervisor/control-protocol.js";
 import { MediaRestoreGate } from "./restore-gate.js";
 import { MediaShipper } from "./shipper.js";
 
-/** The safety net behind the directory watches: a full comparison of each media directory this often. */
+/** The safety net behind the directory watches. */
 export const MEDIA_SCAN_MS = 30_000;
 /** The first full scan, soon after start. */
 export const FIRST_SCAN_MS = 3000;
@@ -26,10 +26,7 @@ export interface MediaSyncOptions {
   gate?: MediaRestoreGate;
 }
 
-/**
- * Media shipped on change: one MediaShipper per supervised app, fed by directory watches, with a full scan
- * 3 s after start and every 30 s. `flush()` (after the apps stopped) ships what is left and ends shipping.
- */
+/** `flush()` (after the apps stopped) ships what is left and ends shipping. */
 export class MediaSyncLoop implements AppLoop<MediaApp> {
   private readonly shippers = new Map<string, MediaShipper>();
   private rounds: Timer | undefined;

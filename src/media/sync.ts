@@ -20,7 +20,7 @@ export interface MediaSyncOptions {
   now?: Date;
   /** How long deleted files stay restorable. Default: the host's litestream.retention (72h). */
   retentionMs?: number;
-  /** Files modified this recently are still being written and wait for the next round. Default 2 s. */
+  /** Still being written if modified this recently: waits for the next round. Default 2 s. */
   settleMs?: number;
   /** Uploads at once. Default 4. */
   concurrency?: number;
@@ -50,10 +50,8 @@ export async function isDirectory(path: string): Promise<boolean> {
   }
 }
 
-/**
- * Without a state file (lost, or never written), what the replica already holds counts as uploaded when
- * the size matches and the object is not older than the local file; only such files can be deleted later.
- */
+/** Without a state file, a replica object of matching size, not older, counts as uploaded; only
+ * such files can be deleted later. */
 export async function bootstrapState(ctx: HostContext, app: string, local: ReadonlyMap<string, FileStamp>): Promise<MediaState> {
   const prefix = mediaPrefix(ctx.store.target, app);
   const files: Record<string, FileStamp> = {};
@@ -83,11 +81,11 @@ async function uploadAll(
       await ctx.store.putFile(mediaKey(ctx.store.target, app, path), join(mediaDir, path));
     } catch (error) {
       if (error instanceof HostctlError) throw error;
-      // A local problem with one file (deleted or truncated since the scan): the next round sees it as it is then.
+      // A local problem (deleted or truncated since the scan): the next round sees it as it is.
       ctx.log.warn({ event: "media.upload_skipped", app, path, error: errorMessage(error) }, "media file skipped this round");
       return;
     }
-    // The stamp from the scan, not from now: a file changed during its upload differs next round and goes up again.
+    // The scan's stamp, not now's: a file changed during upload differs next round and goes again.
     state.files[path] = stamp;
     done.count++;
     done.bytes += stamp.size;
@@ -96,7 +94,7 @@ async function uploadAll(
   return done;
 }
 
-/** Keeps a deleted file restorable: a copy under media-deleted/<app>/<time>/, then the live object goes. */
+/** A deleted file stays restorable under media-deleted/<app>/<time>/ before the live one goes. */
 async function deleteAll(ctx: HostContext, app: string, paths: string[], state: MediaState, now: Date): Promise<number> {
   for (const path of paths) {
     await moveAside(ctx, app, path, now);
@@ -123,15 +121,12 @@ export async function purgeExpired(ctx: HostContext, app: string, now: Date, ret
   return expired.length;
 }
 
-/**
- * One round of incremental media sync: upload new and changed files, move deleted ones aside, purge
- * deleted copies past retention. Replica errors are thrown after the progress made so far is recorded.
- */
+/** Replica errors are thrown after the progress made so far is recorded. */
 export async function syncMedia(app: string, mediaDir: string, ctx: HostContext, options: MediaSyncOptions = {}): Promise<MediaSyncResult> {
   const now = options.now ?? ctx.clock.now();
   const stateFile = options.stateFile ?? mediaStatePath(ctx.paths, app);
   const result: MediaSyncResult = { files: 0, bytes: 0, uploaded: 0, uploadedBytes: 0, deleted: 0, purged: 0, pending: 0 };
-  // A missing media directory is more likely an unmounted volume than an app that deleted every upload.
+  // A missing media dir is more likely an unmounted volume than an app that deleted every upload.
   if (await isDirectory(mediaDir)) {
     const local = await scanMedia(mediaDir);
     for (const stamp of local.values()) result.bytes += stamp.size;

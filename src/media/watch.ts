@@ -4,15 +4,15 @@ import { join } from "node:path";
 import { isSafeRelativePath } from "./plan.js";
 import { isMissingOrNotDir } from "../lib/fs-errors.js";
 
-/** What a tree watcher reports: a relative path that may have changed, or a directory it cannot watch. */
+/** A relative path that may have changed, or a directory it cannot watch. */
 export interface TreeWatchEvents {
   changed: (path: string) => void;
-  /** The watch of one directory failed (inotify limit, EMFILE): the periodic scan still covers it. */
+  /** inotify limit, EMFILE: the periodic scan still covers it. */
   failed: (directory: string, error: Error) => void;
 }
 
 export interface TreeWatcher {
-  /** Starts watching `relative` ("" for the root) and every directory under it; a directory already watched is left as it is. */
+  /** "" is the root; an already watched directory is left as it is. */
   add(relative: string): Promise<void>;
   /** Watches `relative` again from scratch (a directory that was replaced keeps no stale watch). */
   refresh(relative: string): Promise<void>;
@@ -23,12 +23,8 @@ export interface TreeWatcher {
   close(): void;
 }
 
-/**
- * One non-recursive fs.watch per directory. Node 20's `recursive: true` on Linux puts an inotify watch and a
- * handle on every file as well and walks the tree synchronously at start (2,000 files: 2,021 watches, 150 ms
- * of blocked event loop), which a media directory of 100,000 files cannot afford. Per directory, inotify
- * reports writes to the files inside it, so one watch per directory sees everything. Symlinks are never followed.
- */
+/** Node 20's `recursive: true` watches every file and walks the tree synchronously (150 ms for
+ * 2,000 files); one watch per directory sees writes to its files too. Symlinks never followed. */
 export function watchTree(root: string, events: TreeWatchEvents): TreeWatcher {
   const watchers = new Map<string, FSWatcher>();
   let closed = false;
@@ -55,7 +51,7 @@ export function watchTree(root: string, events: TreeWatchEvents): TreeWatcher {
       if (!isMissingOrNotDir(error)) events.failed(relative, error as Error);
       return false;
     }
-    // The directory itself went away (deleted or moved): its parent reports the name, the shipper looks again.
+    // The directory went away: its parent reports the name and the shipper looks again.
     watcher.on("error", () => unwatch(relative));
     watcher.on("close", () => {
       if (watchers.get(relative) === watcher) watchers.delete(relative);

@@ -10,11 +10,8 @@ import {
 } from "node:crypto";
 import { HostctlError } from "../lib/errors.js";
 
-/**
- * App env files hold secrets, so they are mirrored only encrypted, to a public key: the host can encrypt
- * but never decrypt, and the private key stays with the operator (password manager, not this disk).
- * Scheme: ephemeral X25519 key agreement → HKDF-SHA256 → AES-256-GCM. Output is one JSON envelope.
- */
+/** Mirrored encrypted to a public key only: the host cannot decrypt; the operator keeps the private
+ * key. X25519 → HKDF-SHA256 → AES-256-GCM, one JSON envelope. */
 export interface EnvEnvelope {
   v: 1;
   alg: "x25519-hkdf-sha256-aes256gcm";

@@ -4,18 +4,18 @@ import { errorMessage } from "../lib/errors.js";
 import { startRounds, type Loop } from "../lib/loop.js";
 import { mirrorRegistry } from "./mirror.js";
 
-/** The first copy soon after start, then one a minute: edits made while `up` runs reach the replica. */
+/** Then one a minute, so edits made while `up` runs reach the replica. */
 export const FIRST_MIRROR_MS = 5000;
 export const REGISTRY_MIRROR_MS = 60_000;
 
 export interface RegistryMirrorOptions {
-  /** Set while another host owns the replica target now, and its registry: nothing is copied there. */
+  /** Another host owns the replica target and its registry: nothing is copied there. */
   fenced: () => boolean;
   /** One copy of the registry (tests hand in their own); default: mirrorRegistry. */
   mirror?: () => Promise<unknown>;
 }
 
-/** Copies the app registry (specs, encrypted env) to the replica, so a fresh host can recover the apps. */
+/** Specs and encrypted env, so a fresh host can recover the apps. */
 export class RegistryMirrorLoop implements Loop {
   private rounds: Timer | undefined;
   private readonly mirror: () => Promise<unknown>;

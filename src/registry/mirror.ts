@@ -30,12 +30,8 @@ function entryKey(ctx: HostContext, app: string): string {
   return controlKey(ctx.store.target, "registry", `${app}.json`);
 }
 
-/**
- * The entry for one app. `previous` is what the registry holds now: while this host cannot stand in for it,
- * it is kept. An app recovered here but not deployed yet keeps the live commit it was recovered with, and
- * while env variables named by the recovery are still missing here (no private key was given), the
- * encrypted env stays as it was: an empty env file here must not erase the only copy of the secrets.
- */
+/** `previous` is kept while this host cannot stand in: a recovered, undeployed app keeps its live
+ * commit, and an empty env file here must not erase the only copy of the secrets. */
 export async function registryEntry(ctx: HostContext, spec: AppSpec, previous?: RegistryEntry): Promise<RegistryEntry> {
   const app = appPaths(ctx.paths, spec.name);
   const current = await readCurrent(app);
@@ -70,12 +66,8 @@ async function readEntry(ctx: HostContext, app: string): Promise<RegistryEntry |
   }
 }
 
-/**
- * Writes the entry of every app this host has. Entries of apps it does not have are left alone: a new host
- * that has not recovered its apps yet (or whose recovery failed) has none, and must not erase the registry it
- * is about to recover from. Only `app remove` deletes an entry (removeRegistryEntry). Throws when the target is
- * unreachable.
- */
+/** Leaves other apps' entries: a host yet to recover has none and must not erase its source.
+ * Only `app remove` deletes one. Throws when the target is unreachable. */
 export async function mirrorRegistry(ctx: HostContext): Promise<string[]> {
   if (!writesRegistry(ctx)) return [];
   const { apps } = await scanApps(ctx.paths);
@@ -86,10 +78,7 @@ export async function mirrorRegistry(ctx: HostContext): Promise<string[]> {
   return apps.map((a) => a.name);
 }
 
-/**
- * Whether this host keeps the registry. A LiteFS replica host never does: the primary's apps are the
- * cluster's, and a replica's own copy (its ports, say) would stand in the registry until the next mirror.
- */
+/** Never on a LiteFS replica: the primary's apps are the cluster's. */
 export function writesRegistry(ctx: HostContext): boolean {
   return ctx.host.registry.mirror && ctx.host.litefs?.role !== "replica";
 }
@@ -100,11 +89,8 @@ export async function removeRegistryEntry(ctx: HostContext, app: string): Promis
   await ctx.store.delete(entryKey(ctx, app));
 }
 
-/**
- * For local commands: a registry copy must never fail the command. It warns; the supervisor retries.
- * While another host holds the replica's lease (this one was replaced, or is not the live one yet), the
- * registry is that host's: nothing is written.
- */
+/** Never fails the command: it warns and the supervisor retries. While another host holds the
+ * lease, the registry is that host's: nothing is written. */
 export async function mirrorRegistryOrWarn(ctx: HostContext, warn: (line: string) => void, removed?: string): Promise<void> {
   try {
     if (!writesRegistry(ctx)) return;

@@ -26,13 +26,10 @@ async function privateKey(env: NodeJS.ProcessEnv): Promise<string | undefined> {
   return env.HOSTCTL_ENV_PRIVATE_KEY;
 }
 
-/**
- * A fresh host: every app in the replica's registry that this host does not know is registered again,
- * with its env (decrypted with the operator's private key when one is given) and the commit that was live,
- * which the first deploy then uses instead of the branch head.
- */
+/** Unknown apps are registered with their env (decrypted with the operator's key, if given) and
+ * the live commit, which the first deploy uses instead of the branch head. */
 export async function recoverApps(ctx: HostContext): Promise<RecoveredApp[]> {
-  // An app whose app.yml fails its checks is still this host's: it is reported, never replaced from the registry.
+  // An app.yml failing its checks is still this host's: reported, never replaced from the registry.
   const { apps: known, invalid } = await scanApps(ctx.paths);
   const entries = await readRegistry(ctx);
   const key = await privateKey(ctx.env);
@@ -43,7 +40,7 @@ export async function recoverApps(ctx: HostContext): Promise<RecoveredApp[]> {
     let spec;
     let paths;
     try {
-      // Validated before any path is built from it: the entry's name and repo come from the replica target.
+      // Validated before any path is built: name and repo come from the replica target.
       spec = validateAppSpec(entry.spec, `${ctx.store.url}/_hostctl/registry/${String(entry.spec.name)}.json`);
       paths = appPaths(ctx.paths, spec.name);
       checkAppRules(spec, all, ctx.host, paths.spec);

@@ -7,12 +7,8 @@ import { HostctlError, errorMessage } from "../lib/errors.js";
 import { readJsonFile, writeJsonFile } from "../lib/json-file.js";
 import type { DatabaseRestore } from "./restore-app.js";
 
-/**
- * Which copy of a database the replica's lineage belongs to. Each time a different copy starts writing to the
- * replica (another host, a restored file) the number goes up, here and in the replica target, so a copy that
- * holds a lower number than the replica's was replaced: replicating it would put older data over newer. It is
- * hostctl's, not Litestream's, so it reads the same under both engines.
- */
+/** Goes up each time a different copy starts writing the replica; a copy with a lower number was
+ * replaced, and replicating it would put older data over newer. Engine-independent. */
 export interface LineageRecord {
   lineage: number;
   host_id: string;
@@ -22,11 +18,8 @@ export interface LineageRecord {
 export type LineageDecision =
   { action: "keep" } | { action: "advance"; lineage: number } | { action: "refuse"; local: number; replica: LineageRecord };
 
-/**
- * Pure. `fromReplica`: the file was restored (or created on an empty replica) by this boot, so it is the
- * replica's own lineage. A local copy without a number (written before hostctl kept one, or streamed from a
- * LiteFS primary) is taken as current: the lease fence covers it.
- */
+/** Pure: a local copy without a number (older hostctl, a LiteFS primary's) is taken as current;
+ * the lease fence covers it. */
 export function lineageDecision(
   replica: LineageRecord | undefined,
   local: number | undefined,
@@ -47,10 +40,7 @@ interface LocalState {
   lineage?: Record<string, number>;
 }
 
-/**
- * Before an app's Litestream starts: refuses (LINEAGE_SUPERSEDED) when a database here is older than the
- * replica's lineage, so nothing of it reaches the replica; else records the lineage this copy writes.
- */
+/** Refuses (LINEAGE_SUPERSEDED) a database older than the replica's lineage: none of it ships. */
 export async function claimLineage(ctx: HostContext, spec: AppSpec, databases: DatabaseRestore[], hostId: string): Promise<void> {
   const file = appPaths(ctx.paths, spec.name).state;
   for (const db of spec.databases) {
@@ -59,8 +49,8 @@ export async function claimLineage(ctx: HostContext, spec: AppSpec, databases: D
     try {
       replica = await readReplicaLineage(ctx, spec.name, db.path);
     } catch (error) {
-      // As with the lease (take.ts): the app serves; its Litestream cannot write while S3 cannot be read, and the
-      // lease keeper stops it if another host holds the lease once S3 answers.
+      // As with the lease (take.ts): Litestream cannot write while S3 cannot be read, and the lease
+      // keeper stops it if another host holds the lease once S3 answers.
       ctx.log.warn(
         { event: "lineage.unchecked", app: spec.name, database: db.path, reason: errorMessage(error) },
         "could not read the replica's lineage; starting Litestream unchecked (the lease still fences it)",
@@ -71,7 +61,7 @@ export async function claimLineage(ctx: HostContext, spec: AppSpec, databases: D
     const decision = lineageDecision(replica, local, action === "restored" || action === "fresh", hostId);
     if (decision.action === "refuse") throw lineageError(ctx, spec.name, db.path, decision);
     if (decision.action === "keep") continue;
-    // Here first: a replica write that fails then leaves this copy ahead (advanced again next time), never behind.
+    // Local first: a failed replica write leaves this copy ahead, never behind.
     const state = (await readJsonFile<Record<string, unknown> & LocalState>(file)) ?? {};
     await writeJsonFile(file, { ...state, lineage: { ...state.lineage, [db.path]: decision.lineage } });
     const record: LineageRecord = { lineage: decision.lineage, host_id: hostId, at: ctx.clock.now().toISOString() };
@@ -84,7 +74,7 @@ export async function claimLineage(ctx: HostContext, spec: AppSpec, databases: D
   }
 }
 
-/** The operator said this host follows the replica (rejoin): its copies no longer claim a lineage of their own. */
+/** Rejoin: this host follows the replica; its copies no longer claim a lineage of their own. */
 export async function forgetLineage(paths: HostPaths, app: string, dbPaths?: string[]): Promise<void> {
   const file = appPaths(paths, app).state;
   const state = await readJsonFile<Record<string, unknown> & LocalState>(file);

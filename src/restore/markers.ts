@@ -4,11 +4,8 @@ import { controlKey } from "../config/replica.js";
 import { appPaths } from "../config/paths.js";
 import { readJsonFile, writeJsonFile } from "../lib/json-file.js";
 
-/**
- * Litestream's `restore -if-replica-exists` treats an empty listing as "no replica", so a typo in a
- * prefix would look like a first boot. A marker object in the replica target, written once a database
- * has replicated, and a local record of the same fact tell "new app" apart from "lost replica".
- */
+/** `restore -if-replica-exists` reads an empty listing as "no replica", so a prefix typo looks
+ * like a first boot; this marker tells "new app" from "lost replica". */
 export interface ReplicationMarker {
   app: string;
   database: string;
@@ -34,7 +31,7 @@ export async function locallyReplicated(ctx: HostContext, app: string, dbPath: s
   return state?.replicated?.[dbPath];
 }
 
-/** Records, here and in the replica target, that this database has data in the replica. Idempotent. */
+/** Idempotent. */
 export async function markReplicated(ctx: HostContext, app: string, dbPath: string, host: string): Promise<void> {
   const file = appPaths(ctx.paths, app).state;
   const state = (await readJsonFile<LocalState>(file)) ?? {};

@@ -6,10 +6,7 @@ import type { HostContext } from "../host/context.js";
 import { HostctlError } from "../lib/errors.js";
 import { readJsonFile } from "../lib/json-file.js";
 
-/**
- * Pure: the databases the app is known to have had (an earlier spec, this host's record, the replica's
- * markers, in that order of trust) that the spec no longer names, compared by file name as the replica keys them.
- */
+/** Pure: compared by file name, as the replica keys them. */
 export function droppedDatabases(spec: AppSpec, known: Iterable<string>): string[] {
   const current = new Set(spec.databases.map((db) => posix.basename(db.path)));
   const dropped = new Map<string, string>();
@@ -20,18 +17,15 @@ export function droppedDatabases(spec: AppSpec, known: Iterable<string>): string
   return [...dropped.values()];
 }
 
-/**
- * Before a missing database is created fresh: when the app had another database the spec dropped, the edit is
- * most likely a rename, and an empty file would go live (and be replicated) in place of the data. Refused,
- * exit 1; a database created by hand (sqlite3) is "present" and passes, for an operator who means a new one.
- */
+/** A dropped database plus a missing one is likely a rename: an empty file would go live in place
+ * of the data. A database created by hand (sqlite3) is "present" and passes. */
 export async function refuseRenamedDatabase(spec: AppSpec, dbPath: string, ctx: HostContext, previous?: AppSpec): Promise<void> {
   const known = [...(previous?.databases.map((db) => db.path) ?? []), ...(await recordedDatabases(spec.name, ctx))];
   const dropped = droppedDatabases(spec, known);
   if (dropped.length === 0) return;
   const old = dropped.map((name) => `"${name}"`).join(", ");
   const data = `apps/${spec.name}/data`;
-  // What to do is in the message, not a hint: a restart's refusal reaches the CLI through the control socket.
+  // The fix is in the message, not a hint: a restart's refusal reaches the CLI via the socket.
   throw new HostctlError(
     "DATABASE_RENAMED",
     `${spec.name}: database "${dbPath}" is missing and has no replica, while the app's database ${old} is no longer in app.yml; ` +
@@ -42,7 +36,7 @@ export async function refuseRenamedDatabase(spec: AppSpec, dbPath: string, ctx: 
   );
 }
 
-/** Databases this host recorded as replicated (state.json) and those with a marker in the replica target. */
+/** Recorded in state.json as replicated, plus those with a marker in the replica target. */
 async function recordedDatabases(app: string, ctx: HostContext): Promise<string[]> {
   const state = await readJsonFile<{ replicated?: Record<string, string> }>(appPaths(ctx.paths, app).state);
   const markers = await ctx.store.list(`${controlKey(ctx.store.target, "markers", app)}/`);

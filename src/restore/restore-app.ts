@@ -29,20 +29,14 @@ export interface DatabaseRestore {
 
 export interface EnsureOptions {
   timestamp?: string;
-  /**
-   * Keep a copy of each database restored now, made before anything opens it (restoredCopyPath): an app with
-   * no release yet takes it as its first deploy's pre-migration snapshot instead of copying the database
-   * again through SQLite (deploy/snapshot.ts).
-   */
+  /** A copy made before anything opens the database: the first deploy's pre-migration snapshot
+   * then needs no second copy through SQLite. */
   keepRestoredCopy?: boolean;
-  /** Runs once, before the first `litestream restore` (none when every database is present or fresh). */
+  /** Runs once, before the first `litestream restore`. */
   beforeRestore?: () => Promise<void>;
 }
 
-/**
- * Where restore-on-boot keeps the copies of the databases it restored (EnsureOptions.keepRestoredCopy). A
- * dot-directory under snapshots/, so pruning, which keeps the newest release snapshots, never counts it.
- */
+/** A dot-directory, so pruning, which keeps the newest release snapshots, never counts it. */
 export function restoredCopiesDir(app: AppPaths): string {
   return join(app.snapshots, ".restored");
 }
@@ -51,10 +45,7 @@ export function restoredCopyPath(app: AppPaths, dbPath: string): string {
   return join(restoredCopiesDir(app), dbPath);
 }
 
-/**
- * The copy is a file copy (a reflink where the filesystem has them), consistent because nothing writes the
- * database yet: the restore just wrote it, quick_check only reads it, and Litestream starts after this.
- */
+/** A plain file copy is consistent: nothing writes the database until Litestream starts. */
 async function keepCopy(app: AppPaths, dbPath: string, live: string): Promise<void> {
   const copy = restoredCopyPath(app, dbPath);
   await mkdir(dirname(copy), { recursive: true, mode: 0o700 });
@@ -62,7 +53,7 @@ async function keepCopy(app: AppPaths, dbPath: string, live: string): Promise<vo
   await makeDatabasePrivate(copy);
 }
 
-/** Renames each existing `<db><suffix>` to `<db><suffix>.<tag>-<time>` (never deleted); returns the new names. */
+/** Never deleted; returns the new names. */
 async function moveAside(db: string, suffixes: readonly string[], tag: string, now: Date): Promise<string[]> {
   const stamp = now.toISOString().replace(/[:.]/g, "");
   const moved: string[] = [];
@@ -77,18 +68,13 @@ async function moveAside(db: string, suffixes: readonly string[], tag: string, n
   return moved;
 }
 
-/** Moves -wal/-shm files that have no database beside them out of the way (never deleted: they are evidence). */
+/** Never deleted: they are evidence. */
 function setStraysAside(db: string, now: Date): Promise<string[]> {
   return moveAside(db, ["-wal", "-shm", ".tmp-wal", ".tmp-shm", "-journal"], "stray", now);
 }
 
-/**
- * This host's copies of an app's databases, when another host held the replica since: the replica is newer
- * (the other host wrote to it), and replicating the local file would start a generation that a later restore
- * picks over the other host's writes. Each such file (with its -wal and -shm) is renamed `*.stale-<time>`,
- * never deleted, so restore-on-boot brings the replica's copy. A database whose replica is empty stays: it is
- * the only copy. Returns the database paths set aside.
- */
+/** Another host wrote the replica since: replicating our copy would start a generation a later
+ * restore picks over its writes. Renamed aside, never deleted; an empty replica's copy stays. */
 export async function setStaleDatabasesAside(spec: AppSpec, ctx: HostContext): Promise<string[]> {
   const app = appPaths(ctx.paths, spec.name);
   const now = ctx.clock.now();
@@ -103,11 +89,7 @@ export async function setStaleDatabasesAside(spec: AppSpec, ctx: HostContext): P
   return moved;
 }
 
-/**
- * Whether the database's header already says WAL: bytes 18 and 19 (the file format's write and read versions)
- * are 2 in a WAL database (sqlite.org/fileformat2.html). A restored copy of a WAL database is one, and so is
- * every database hostctl has opened before: reading 20 bytes spares a sqlite3 process on every boot.
- */
+/** Bytes 18-19 are 2 in a WAL database; reading 20 bytes spares a sqlite3 process every boot. */
 async function headerSaysWal(db: string): Promise<boolean> {
   const file = await open(db, "r").catch((error: unknown) => {
     // A fresh database: the PRAGMA creates it.
@@ -131,11 +113,8 @@ async function setWal(ctx: HostContext, db: string): Promise<void> {
     throw new HostctlError("RESTORE_FAILED", `${db}: could not switch to WAL mode (got ${String(rows[0]?.journal_mode)})`);
 }
 
-/**
- * Restores one database with the real `litestream restore`, then proves it with quick_check. `beside` runs
- * while quick_check reads the file (it may only read it too); a file that fails the check takes whatever
- * `beside` made with it (`discard`).
- */
+/** `beside` runs while quick_check reads the file (and may only read it); a file that fails the
+ * check discards what `beside` made. */
 export async function restoreDatabase(
   ctx: HostContext,
   spec: AppSpec,
@@ -182,22 +161,14 @@ export async function restoreDatabase(
       `${spec.name}: restored ${dbPath} failed PRAGMA quick_check: ${JSON.stringify(check.slice(0, 3))}`,
     );
   }
-  // Restore writes the file as whoever ran it; give it the data directory's owner, readable by no one else.
+  // Restore writes as whoever ran it: give it the data directory's owner, unreadable by others.
   const owner = await stat(dirname(dbPath));
   await chown(dbPath, owner.uid, owner.gid);
   await makeDatabasePrivate(dbPath);
   return { ms, generation };
 }
 
-/**
- * Before a restore run by a command (`hostctl restore`, a deploy's restore step): every app's Litestream
- * config written from the current hostctl.yml, so `litestream restore` reads the replica it names now.
- * The supervisor writes them when it starts; restore-on-boot (ensureDatabases) does not rewrite them.
- */
-/**
- * What the replica target holds of a database that is missing here. Unreadable: throws, naming the database
- * (restore-on-boot is fail-closed: the app is not started on an empty file while a replica may hold data).
- */
+/** Throws when unreadable: restore-on-boot is fail-closed, never an empty file over real data. */
 export async function readableReplicaState(
   ctx: HostContext,
   app: string,
@@ -215,14 +186,13 @@ export async function readableReplicaState(
   );
 }
 
+/** Commands restore against the replica hostctl.yml names now; restore-on-boot does not rewrite. */
 export async function refreshLitestreamConfigs(spec: AppSpec, ctx: HostContext): Promise<void> {
   if (spec.databases.length > 0) await writeLitestreamConfigs(ctx.paths, ctx.host, await loadApps(ctx.paths), { engine: engineOf(ctx) });
 }
 
-/**
- * Before an app is reloaded with an edited spec: a database that would be created fresh in place of one the
- * spec dropped (a rename) is refused while the app still runs on its old spec.
- */
+/** A database created fresh in place of a dropped one (a rename) is refused while the app still
+ * runs on its old spec. */
 export async function refuseRenamedDatabases(spec: AppSpec, previous: AppSpec, ctx: HostContext): Promise<void> {
   const app = appPaths(ctx.paths, spec.name);
   try {
@@ -232,33 +202,26 @@ export async function refuseRenamedDatabases(spec: AppSpec, previous: AppSpec, c
       await refuseRenamedDatabase(spec, db.path, ctx, previous);
     }
   } catch (error) {
-    // `restart` wrote the edited spec's Litestream config: the running spec's goes back, so a respawned
-    // Litestream keeps replicating the database the app still writes.
+    // `restart` wrote the edited spec's config: restore the running one so a respawned Litestream
+    // keeps replicating the database the app still writes.
     const apps = (await loadApps(ctx.paths)).map((other) => (other.name === previous.name ? previous : other));
     await writeLitestreamConfigs(ctx.paths, ctx.host, apps, { engine: engineOf(ctx) });
     throw error;
   }
 }
 
-/**
- * Restore-on-boot as the supervisor runs it: ensureDatabases, keeping a copy of what it restores when the app
- * has no release yet (its first deploy's snapshot is then that copy).
- */
+/** With no release yet, a copy of what is restored becomes the first deploy's snapshot. */
 export async function restoreOnBoot(spec: AppSpec, ctx: HostContext): Promise<DatabaseRestore[]> {
   const firstRelease = !(await pathExists(appPaths(ctx.paths, spec.name).current));
   return ensureDatabases(spec, ctx, { keepRestoredCopy: firstRelease });
 }
 
-/**
- * Restore-on-boot for one app: every missing database is restored from its replica, or created fresh
- * in WAL mode when the replica is truly empty. Throws (and creates nothing) when the replica cannot be
- * read or when a marker says data existed: starting on an empty file would begin a new generation that
- * a later restore could pick over the real data.
- */
+/** Throws, creating nothing, when the replica is unreadable or a marker says data existed: an
+ * empty file would start a generation a later restore could pick over the real data. */
 export async function ensureDatabases(spec: AppSpec, ctx: HostContext, options: EnsureOptions = {}): Promise<DatabaseRestore[]> {
   const app = appPaths(ctx.paths, spec.name);
   await ensurePrivateDirs(app, spec.databases);
-  // Copies from an earlier boot describe a database this boot may not have restored: never handed on.
+  // An earlier boot's copies may not match this boot's restore: never handed on.
   if (options.keepRestoredCopy) await rm(restoredCopiesDir(app), { recursive: true, force: true });
   const results: DatabaseRestore[] = [];
   let prepared: Promise<void> | undefined;
@@ -274,10 +237,10 @@ export async function ensureDatabases(spec: AppSpec, ctx: HostContext, options: 
     const strays = await setStraysAside(path, ctx.clock.now());
     if (state.state === "exists") {
       await (prepared ??= options.beforeRestore?.() ?? Promise.resolve());
-      // The copy for a first deploy's snapshot is made while quick_check reads the file: both only read it.
+      // Made while quick_check reads the file: both only read it.
       const copy = options.keepRestoredCopy
         ? {
-            // Only a saving: a copy that cannot be made (a full disk) is removed, and the first deploy takes a .backup.
+            // Only a saving: a failed copy is removed; the first deploy takes a .backup.
             run: () => keepCopy(app, db.path, path).catch(() => rm(restoredCopyPath(app, db.path), { force: true })),
             discard: () => rm(restoredCopyPath(app, db.path), { force: true }),
           }

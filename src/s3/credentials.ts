@@ -8,7 +8,7 @@ export interface S3Credentials {
   secretAccessKey: string;
 }
 
-/** S3 keys from hostctl.yml's credentials_file, else from AWS_* / LITESTREAM_* in the environment. */
+/** hostctl.yml's credentials_file, else AWS_* / LITESTREAM_* in the environment. */
 export async function readS3Credentials(host: HostConfig, env: NodeJS.ProcessEnv): Promise<S3Credentials | undefined> {
   let source: Record<string, string | undefined> = env;
   const file = host.replica.s3.credentials_file;
@@ -28,7 +28,7 @@ export async function readS3Credentials(host: HostConfig, env: NodeJS.ProcessEnv
   return { accessKeyId, secretAccessKey };
 }
 
-/** The environment a Litestream child gets: credentials travel here, never in its config or argv. */
+/** Credentials travel in a Litestream child's env, never in its config or argv. */
 export function litestreamEnv(credentials: S3Credentials | undefined): Record<string, string> {
   const env: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/" };
   if (credentials) {

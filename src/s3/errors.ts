@@ -24,7 +24,7 @@ interface AwsLikeError {
   $metadata?: { httpStatusCode?: number };
 }
 
-/** Pure: which of the three failures an S3 error is. Never "empty": that is an answer, not a failure. */
+/** Pure: never "empty": that is an answer, not a failure. */
 export function classifyS3Error(error: unknown): ReplicaProblem {
   const e = (error ?? {}) as AwsLikeError;
   const name = e.name ?? e.Code ?? "";

@@ -5,7 +5,7 @@ import type { ReplicaStore } from "./store.js";
 
 export type ReplicaState = { state: "exists" } | { state: "empty" } | { state: "unreachable"; error: HostctlError };
 
-/** What a replica with data looks like to the engine in use (0.3's layout when no engine is given). */
+/** 0.3's layout when no engine is given. */
 export type EngineLayout = Pick<LitestreamEngine, "dataPrefixes" | "unreadablePrefixes" | "version">;
 
 const V03_LAYOUT: EngineLayout = {
@@ -14,12 +14,8 @@ const V03_LAYOUT: EngineLayout = {
   unreadablePrefixes: (base) => [`${base}/000`, `${base}/ltx/`].map((prefix) => ({ prefix, writer: "Litestream 0.5" })),
 };
 
-/**
- * Whether a database has a replica. Asked of S3 directly, never of `litestream generations`, which
- * exits 0 with an empty list when S3 cannot be reached. Any failure is "unreachable", never "empty".
- * Data written by a Litestream line the engine cannot restore (a 0.5 replica under 0.3) is never "empty"
- * either: it is refused as unreachable with the reason, so nothing starts on an empty database over it.
- */
+/** Asked of S3, never `litestream generations` (exit 0, empty, when S3 is down). Any failure, or
+ * data only another Litestream line can restore, is "unreachable", never "empty". */
 export async function replicaState(
   store: ReplicaStore,
   app: string,

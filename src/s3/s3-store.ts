@@ -23,7 +23,7 @@ export function s3Store(
       throw replicaError(classifyS3Error(error), url, error);
     }
   };
-  // Every small call has a deadline across its retries: a frozen endpoint fails it as unreachable, in seconds.
+  // A deadline across retries: a frozen endpoint fails the call as unreachable, in seconds.
   const timed = <T>(call: (options: { abortSignal: AbortSignal }) => Promise<T>): Promise<T> =>
     guard(async () => {
       const abortSignal = AbortSignal.timeout(S3_CALL_DEADLINE_MS);

@@ -7,7 +7,7 @@ import type { S3Credentials } from "./credentials.js";
 import { replicaError } from "./errors.js";
 import { isMissing, isMissingOrNotDir } from "../lib/fs-errors.js";
 
-/** One object of a detailed listing: its location (key or path), size, last write and ETag (S3 only). */
+/** Location (key or path), size, last write and ETag (S3 only). */
 export interface ObjectInfo {
   location: string;
   size: number;
@@ -15,10 +15,8 @@ export interface ObjectInfo {
   etag: string | undefined;
 }
 
-/**
- * hostctl's own view of the replica target (markers, registry, lease, probes). Locations are the
- * keys (S3) or absolute paths (file) that config/replica.ts computes. Litestream's data is never written here.
- */
+/** hostctl's own objects (markers, registry, lease, probes); Litestream's data is never written
+ * here. Locations come from config/replica.ts. */
 export interface ReplicaStore {
   readonly url: string;
   readonly target: ReplicaTarget;
@@ -44,10 +42,7 @@ export function createReplicaStore(host: HostConfig, credentials: S3Credentials 
   return lazyStore(url, target, async () => (await import("./s3-store.js")).s3Store(url, target, host, credentials));
 }
 
-/**
- * The AWS SDK takes about 0.15 s to load: it is loaded on the first call that reaches S3, so commands
- * that never touch the replica (and every command on a file:// replica) start without it.
- */
+/** The AWS SDK takes ~0.15 s to load, so it loads on the first S3 call only. */
 function lazyStore(url: string, target: ReplicaTarget, load: () => Promise<ReplicaStore>): ReplicaStore {
   let store: Promise<ReplicaStore> | undefined;
   const real = (): Promise<ReplicaStore> => (store ??= load());

@@ -12,7 +12,7 @@ import { open, type FileHandle } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { writeStreamAtomic } from "../lib/fs.js";
 
-/** Files larger than this go up in parts, so memory stays bounded and a failed part is retried alone. */
+/** Above this, multipart: memory stays bounded and a failed part is retried alone. */
 export const MULTIPART_THRESHOLD = 16 * 1024 * 1024;
 /** S3 wants parts of at least 5 MiB (except the last) and at most 10,000 of them. */
 const PART_SIZE = 8 * 1024 * 1024;
@@ -39,7 +39,7 @@ async function readChunk(handle: FileHandle, path: string, position: number, len
   return buffer;
 }
 
-/** Uploads a file from disk: one PutObject up to MULTIPART_THRESHOLD, else a multipart upload read part by part. */
+/** One PutObject up to MULTIPART_THRESHOLD, else multipart, read part by part. */
 export async function uploadFile(target: Target, path: string): Promise<void> {
   const { client, Bucket, Key, guard } = target;
   const handle = await open(path, "r");
