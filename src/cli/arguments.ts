@@ -4,7 +4,7 @@ import { ConfigError, HostctlError, formatIssue, usageError } from "../lib/error
 export function asArgumentError(error: unknown, flags: Record<string, string>): unknown {
   if (!(error instanceof ConfigError)) return error;
   const lines = error.issues.map((issue) => {
-    // An issue with a line comes from a file (a template rendered with the app): no flag set it, keep file:line.
+    // An issue with a line comes from a file (a rendered template), not a flag: keep file:line.
     if (issue.line !== undefined) return formatIssue(issue);
     const flag = Object.entries(flags).find(
       ([path]) => issue.path === path || issue.path.startsWith(`${path}.`) || issue.path.startsWith(`${path}[`),

@@ -5,13 +5,8 @@ import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import * as vm from "node:vm";
 
-/**
- * V8's code cache for the bundled CLI: the bytecode of what a command ran, kept between runs, so the next
- * short command skips parsing and compiling it (docs/benchmarks.md, start-up). Node 22 has this built in
- * (module.enableCompileCache) and is used when present; on Node 20 the bundle's CommonJS files are compiled
- * through vm.Script with cachedData instead. V8 runs what it reads there, so the directory is the user's own,
- * 0700, or there is no cache: a missing, stale or rejected cache only costs the compile it would have saved.
- */
+// Node 22's built-in cache when present, else vm.Script cachedData. V8 runs what it reads there,
+// so the directory must be the user's own and 0700; a bad cache costs only the compile.
 export function enableCompileCache(bundleDir: string, env: NodeJS.ProcessEnv = process.env): void {
   const dir = compileCacheDir(env);
   if (!dir) return;
@@ -20,7 +15,7 @@ export function enableCompileCache(bundleDir: string, env: NodeJS.ProcessEnv = p
   else compileThroughCache(bundleDir, dir);
 }
 
-/** $XDG_CACHE_HOME/hostctl/v8-<node version> (or ~/.cache/…); none when disabled or not private to this user. */
+/** $XDG_CACHE_HOME/hostctl/v8-<node version>; none when disabled or not private to this user. */
 export function compileCacheDir(env: NodeJS.ProcessEnv): string | undefined {
   if (env.NODE_DISABLE_COMPILE_CACHE) return undefined;
   try {
@@ -46,10 +41,10 @@ function compileThroughCache(bundleDir: string, cacheDir: string): void {
   const original = proto._compile;
   const fresh: { file: string; script: vm.Script }[] = [];
   proto._compile = function (this: Compilable, content: string, filename: string) {
-    // Node 20 runs code read from the cache without a dynamic-import callback: a file with an import() in
-    // it (the build leaves none, rolldown.config.mjs) is compiled the ordinary way.
+    // Node 20 runs cached code without a dynamic-import callback, so a file with import() compiles
+    // the ordinary way (the build leaves none).
     if (dirname(filename) !== bundleDir || content.includes("import(")) return original.call(this, content, filename);
-    // The key covers what V8 checks too (its version, the flags): a cache made under other flags is not read.
+    // Keyed on what V8 checks too (version, flags): a cache made under other flags is not read.
     const key = createHash("sha256")
       .update(`${process.version}\0${process.execArgv.join(" ")}\0${process.env.NODE_OPTIONS ?? ""}\0`)
       .update(content)

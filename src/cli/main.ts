@@ -4,11 +4,8 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { enableCompileCache } from "./compile-cache.js";
 
-/**
- * hostctl's entry. A build (npm run build) bundles the program into hostctl.cjs beside this file
- * (rolldown.config.mjs), run here with V8's code cache; without the bundle (tsc's output alone) the modules
- * run as they are.
- */
+// Runs the bundle (hostctl.cjs) with V8's code cache when built; tsc's output alone runs the
+// modules as they are.
 type Main = (argv: string[]) => Promise<number>;
 
 async function program(): Promise<Main> {

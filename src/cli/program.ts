@@ -66,7 +66,7 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  // A reader that went away (`hostctl status --json | head -1`) ends the output, not the command with a stack.
+  // A reader that went away (`status --json | head -1`) ends the output, not the command.
   process.stdout.on("error", (error: NodeJS.ErrnoException) => {
     if (error.code !== "EPIPE") throw error;
     process.exit(typeof process.exitCode === "number" ? process.exitCode : 0);
@@ -411,13 +411,13 @@ function buildDeps(options: GlobalOptions, explicitLevel: boolean): Deps {
   };
 }
 
-/** src/cli/program.ts, dist/cli/program.js and the bundle dist/cli/hostctl.cjs all sit two levels below package.json. */
+/** Source, tsc output and the bundle all sit two levels below package.json. */
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
   return pkg.version ?? "unknown";
 }
 
-/** A closed or absent stdin reads as empty: env set then says there is nothing to set, not a read error. */
+/** A closed or absent stdin reads as empty, so env set says there is nothing to set. */
 function readStdin(): string {
   try {
     return readFileSync(0, "utf8");

@@ -1,8 +1,5 @@
-/**
- * `npm run demo`: a throwaway host in a temp directory against an S3 endpoint on loopback (fauxqs), with the
- * example Django app shipped in test/fixtures: deploy, write rows, drill, lose the host, recover on a fresh
- * one, show the rows are back, clean up. Every step is a real hostctl command run as a subprocess.
- */
+// `npm run demo`: deploy, drill, lose the host and recover it on a fresh one against loopback S3.
+// Every step runs the real hostctl as a subprocess, in a temp directory that is removed at the end.
 import { cp, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -56,7 +53,7 @@ async function get(port: number, path: string): Promise<{ status: number; body: 
   return { status: response.status, body: await response.text() };
 }
 
-/** Serving under the supervisor (a deploy's own short-lived health-check process does not count). */
+/** Serving under the supervisor (a deploy's short-lived health-check process does not count). */
 async function running(home: string, port: number): Promise<boolean> {
   const status = JSON.parse(await hostctl(home, ["status", "--json"])) as { apps: { name: string; state: string }[] | undefined };
   return status.apps?.find((a) => a.name === "blog")?.state === "running" && (await get(port, "/")).status === 200;
@@ -155,7 +152,7 @@ async function main(): Promise<void> {
       say(`exit ${result.exitCode}`);
     });
     await timed("lose host A: SIGKILL the supervisor and every app process, delete its directory", async () => {
-      // Like a power cut: nothing gets SIGTERM, so Litestream cannot ship a last write on the way out.
+      // Like a power cut: no SIGTERM, so Litestream cannot ship a last write on the way out.
       upA.kill("SIGKILL");
       await killRecordedGroupsNow(join(hostA, "run", "pids"));
       await upA;

@@ -15,12 +15,8 @@ export type JobSpec = AppSpec["jobs"][number];
 
 const STOP_GRACE_MS = 10_000;
 
-/**
- * One run of a job in the live release with the app's environment, its output appended to
- * logs/job-NAME.log between a start and an end line. `signal` aborts it (supervisor stopping):
- * its process group gets SIGTERM, then SIGKILL after a grace period.
- */
-/** Told of a job's process so a supervisor that dies can have it ended by the next one (run/pids). */
+/** One run of a job in the live release, logged to logs/job-NAME.log; `signal` ends its group. */
+/** Told of a job's process so the next supervisor can end it if this one dies (run/pids). */
 export interface JobTracker {
   started: (app: string, job: string, pid: number, command: string) => Promise<void>;
   ended: (app: string, job: string) => Promise<void>;
@@ -52,7 +48,7 @@ export async function runJob(
       return { ...base, duration_ms: 0, exit_code: null, ok: false, reason };
     }
     line(`start: ${job.command}`);
-    // Not exec'd like services: a job line may be a compound command; the whole process group is ended on stop.
+    // Not exec'd like services: a job may be a compound command, so stop ends the process group.
     const child = spawnLongRunning("/bin/sh", ["-c", job.command], { cwd: releaseDir, env });
     child.stdout?.pipe(out, { end: false });
     child.stderr?.pipe(out, { end: false });

@@ -17,11 +17,8 @@ export interface JobSchedulerOptions {
   cron?: CronSchedule;
 }
 
-/**
- * Runs every app's jobs on their cron schedules in the live release. One job never runs twice at
- * once: a firing while the previous run goes on is skipped, logged and counted. A failed run alerts
- * like a failed drill (webhook), and so does the first success after a failure.
- */
+// A job never runs twice at once: a firing during a run is skipped and counted.
+// A failed run alerts like a failed drill, and so does the first success after it.
 export class JobScheduler {
   private readonly tasks = new Map<string, CronTask[]>();
   private readonly running = new Map<string, Promise<void>>();
@@ -33,7 +30,8 @@ export class JobScheduler {
   async add(spec: AppSpec): Promise<void> {
     if (this.tasks.has(spec.name) || spec.jobs.length === 0) return;
     const state = await readJobsState(appPaths(this.options.ctx.paths, spec.name));
-    for (const job of Object.values(state)) delete job.running_since; // a run of a previous supervisor is over
+    // A run of a previous supervisor is over.
+    for (const job of Object.values(state)) delete job.running_since;
     this.states.set(spec.name, state);
     this.options.onChange(spec.name, state);
     const cron = this.options.cron ?? nodeCron;

@@ -1,17 +1,14 @@
 import { HostctlError, errorMessage } from "../lib/errors.js";
 
-/**
- * Whether this host's lease has been read back (lease.ts beginLease). `up` restores while the lease's pause
- * runs; everything that writes to the replica (Litestream, the lease heartbeat, media, the registry copy)
- * waits for `settled` and goes ahead only when it is true.
- */
+// `up` restores during the lease's pause; whatever writes to the replica (Litestream, heartbeat,
+// media, registry copy) waits for `settled` and goes ahead only when it is true.
 export class LeaseConfirmation {
   state: "pending" | "confirmed" | "failed" = "pending";
   /** Why the lease is not this host's (failed). */
   reason: string | undefined;
   readonly settled: Promise<boolean>;
 
-  /** `confirmed` rejecting with LEASE_HELD fails it; any other error confirms it, as a lease S3 cannot answer for does at start (host.ts). */
+  /** LEASE_HELD fails it; any other error confirms it, as an unanswered lease does at start. */
   constructor(confirmed: Promise<unknown>, onOtherError: (error: unknown) => void = () => undefined) {
     this.settled = confirmed.then(
       () => this.settle(true),
@@ -26,7 +23,7 @@ export class LeaseConfirmation {
     );
   }
 
-  /** Nothing to wait for (no lease was begun, or S3 could not be read: the keeper settles it later). */
+  /** No lease begun, or S3 unreadable: the keeper settles it later. */
   static none(): LeaseConfirmation {
     return new LeaseConfirmation(Promise.resolve());
   }

@@ -9,7 +9,7 @@ export interface Lease {
   previous_host_id?: string;
   /** Set by a graceful release: the lease is free, and says who held it last. */
   released_at?: string;
-  /** Goes up by one each time the lease changes hands (kept by renewals): a host that held a lower one was replaced. */
+  /** Up by one each time the lease changes hands: a host that held a lower one was replaced. */
   epoch?: number;
   /** The holder as a LiteFS primary (a candidate's lease): what an old primary's rejoin needs. */
   litefs?: LeaseNode;
@@ -29,7 +29,7 @@ export interface LeaseHolder {
   litefs?: LeaseNode;
 }
 
-/** This host's own account of the lease (kept in its home): the epoch it last held, and whether it gave it back. */
+/** Kept in this host's home: the epoch it last held, and whether it gave it back. */
 export interface LeaseRecord {
   host_id: string;
   epoch: number;
@@ -46,10 +46,8 @@ function ttlOf(lease: Lease, fallbackMs: number): number {
   return Number.isFinite(lease.ttl_s) && lease.ttl_s > 0 ? lease.ttl_s * 1000 : fallbackMs;
 }
 
-/**
- * Pure: may `me` take the lease? Expiry compares the holder's heartbeat (its clock) with ours, so it
- * assumes clocks agree to well within the TTL (NTP); a skew of s seconds moves expiry by s seconds.
- */
+// Expiry compares the holder's heartbeat (its clock) with ours: clocks must agree well within
+// the TTL (NTP), as a skew of s seconds moves expiry by s seconds.
 export function leaseDecision(current: Lease | undefined, me: LeaseHolder, now: Date, ttlMs: number, takeover: boolean): LeaseDecision {
   if (current === undefined) return { action: "acquire", reason: "free" };
   if (current.released_at !== undefined) return { action: "acquire", reason: "released" };
@@ -61,11 +59,8 @@ export function leaseDecision(current: Lease | undefined, me: LeaseHolder, now: 
   return { action: "held", holder: current, heartbeatAgeMs };
 }
 
-/**
- * Pure: whether this host held the lease and lost it without giving it back (crash, takeover, promote) while
- * another host has held it since. Its local copies then belong to an older lineage than the replica's: it must
- * not take the lease again until an operator says it rejoins. A graceful release is a handover, not a loss.
- */
+// A host that lost the lease without releasing it while another held it has an older lineage:
+// it must not take the lease until an operator rejoins it. A graceful release is a handover.
 export function isSuperseded(record: LeaseRecord | undefined, current: Lease | undefined, hostId: string): boolean {
   if (record === undefined || record.released || record.host_id !== hostId || current === undefined) return false;
   return current.host_id !== hostId && (current.epoch ?? 0) > record.epoch;

@@ -9,11 +9,8 @@ export function hostIdPath(paths: HostPaths): string {
   return join(paths.home, "host-id");
 }
 
-/**
- * This host's identity in the lease: made once per host directory and kept, so a supervisor restarted on
- * the same host (after a crash, without a release) renews its own lease instead of waiting out the TTL,
- * while a fresh host directory (a new VPS) is a different host. A copied host directory shares the id.
- */
+// Kept per host directory, so a restart after a crash renews its own lease instead of waiting out
+// the TTL, while a new VPS is a different host. A copied host directory shares the id.
 export async function loadHostId(paths: HostPaths): Promise<string> {
   const existing = await readHostId(paths);
   if (existing) return existing;

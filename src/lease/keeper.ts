@@ -27,11 +27,8 @@ export interface LeaseKeeperStatus {
 
 type Ctx = Pick<HostContext, "store" | "log" | "clock" | "paths">;
 
-/**
- * Heartbeats the lease this host acquired, and notices when another host has taken it. A heartbeat that
- * cannot reach the replica does not lose the lease: while S3 is unreachable, this host's Litestream cannot
- * write there either, so nothing is overwritten; once S3 answers again, the lease tells who holds it.
- */
+// A heartbeat that cannot reach S3 keeps the lease: this host's Litestream cannot write there
+// either, so nothing is overwritten; once S3 answers, the lease tells who holds it.
 export class LeaseKeeper {
   private readonly me: LeaseHolder;
   private readonly ttlMs: number;
@@ -50,14 +47,14 @@ export class LeaseKeeper {
     this.intervalMs = options.intervalMs ?? DEFAULT_HEARTBEAT_MS;
   }
 
-  /** Starts heartbeating (the lease must have been acquired). onLost is called once, when another host holds it. */
+  /** The lease must have been acquired; onLost is called once, when another host holds it. */
   start(onLost: (holder: Lease) => void): void {
     if (this.loop !== undefined) return;
     this.current = { ...this.current, state: "holding" };
     this.loop = this.run(onLost);
   }
 
-  /** Stops heartbeating and releases the lease if this host still holds it. Never throws: S3 may be down at shutdown. */
+  /** Releases the lease if still held. Never throws: S3 may be down at shutdown. */
   async stop(): Promise<void> {
     if (this.current.state === "stopped") return;
     const held = this.current.state !== "lost";
@@ -103,7 +100,7 @@ export class LeaseKeeper {
     try {
       const stored = await readLease(this.ctx);
       if (stored !== undefined && stored.host_id !== this.me.hostId) return stored;
-      // Missing: a stale release elsewhere deleted it, or an operator did; this host still runs, so it writes it back.
+      // Deleted by a stale release or an operator: this host still runs, so it writes it back.
       const lease = leaseBody(this.me, now, this.ttlMs, stored ?? this.lease);
       await writeLease(this.ctx, lease);
       this.lease = lease;

@@ -8,10 +8,8 @@ import { readLeaseRecord, writeLeaseRecord } from "./lease-record.js";
 import { LeaseHolderError, supersededError } from "./superseded.js";
 
 export const DEFAULT_LEASE_TTL_MS = 120_000;
-/**
- * The pause before reading the lease back: two hosts can only both see a free lease when their reads come
- * within about one round trip of each other, so a few round trips (of our own write) cover the race.
- */
+// Two hosts can both see a free lease only when their reads come within about one round trip,
+// so a pause of a few round trips before reading back covers the race.
 const MIN_CONFIRM_DELAY_MS = 250;
 const CONFIRM_ROUND_TRIPS = 3;
 const TAKEOVER_HINT = "wait for it to expire or run hostctl up --takeover if that host is gone";
@@ -33,7 +31,7 @@ function isLease(value: unknown): value is Lease {
   );
 }
 
-/** The lease as stored, or undefined when there is none. A body that is not a lease counts as none (and is logged). */
+/** Undefined when there is none; a body that is not a lease counts as none (and is logged). */
 export async function readLease(ctx: Pick<HostContext, "store" | "log">): Promise<Lease | undefined> {
   const body = await ctx.store.get(leaseKey(ctx));
   if (body === undefined) return undefined;
@@ -79,13 +77,13 @@ export interface AcquireLeaseOptions {
   takeover?: boolean;
   /** Default: ctx.clock.now(). */
   now?: Date;
-  /** Pause between writing the lease and reading it back. Default: 3 times the write's duration, at least 250 ms. */
+  /** Pause before reading the lease back. Default: 3 × the write's duration, at least 250 ms. */
   confirmDelayMs?: number;
-  /** This host as a LiteFS primary (a candidate), written into the lease for an old primary's rejoin hint. */
+  /** Written into the lease so an old LiteFS primary's rejoin hint can name this one. */
   litefs?: LeaseNode;
 }
 
-/** A lease written but not yet read back: `confirmed` settles once the pause and the read-back are over. */
+/** `confirmed` settles once the pause and the read-back are over. */
 export interface LeaseStart {
   /** Another host had the replica since this one last held it (known before the read-back). */
   took_from: string | undefined;
@@ -93,16 +91,8 @@ export interface LeaseStart {
   confirmed: Promise<Lease & { took_from?: string }>;
 }
 
-/**
- * Takes the replica's lease for this host, or throws LEASE_HELD naming the holder.
- *
- * S3 offers no compare-and-swap that every provider supports, so this is read → decide → write → pause (a
- * few round trips) → read back. Two hosts racing through that window within about the pause both write; the
- * later writer's body stays, the earlier one sees it on reading back and fails. If the earlier one read back before
- * the later one wrote, both start, and the earlier one's keeper finds the other's lease on its first
- * heartbeat (within one interval) and stops replicating. The same applies to a heartbeat racing a
- * takeover. Conditional writes (If-None-Match / If-Match) would close this window where providers support them.
- */
+// S3 has no portable compare-and-swap: read, decide, write, pause, read back. Of two racing writers
+// the earlier fails on read-back, or its keeper sees the other's lease within one heartbeat.
 export async function acquireLease(
   ctx: Pick<HostContext, "store" | "log" | "clock" | "paths">,
   options: AcquireLeaseOptions,
@@ -110,11 +100,8 @@ export async function acquireLease(
   return (await beginLease(ctx, options)).confirmed;
 }
 
-/**
- * acquireLease in two halves, so the pause can overlap work that only reads the replica (the restore): it
- * returns once the lease is written (or throws LEASE_HELD when a fresh lease of another host is there), and
- * its `confirmed` settles after the pause and the read-back. Nothing may write to the replica before then.
- */
+// Split so the restore (which only reads the replica) overlaps the pause. Nothing may write to
+// the replica before `confirmed` settles.
 export async function beginLease(
   ctx: Pick<HostContext, "store" | "log" | "clock" | "paths">,
   options: AcquireLeaseOptions,
@@ -127,7 +114,7 @@ export async function beginLease(
   const ttlMs = options.ttlMs ?? DEFAULT_LEASE_TTL_MS;
   const now = options.now ?? ctx.clock.now();
   const current = await readLease(ctx);
-  // Before any decision, --takeover included: a replaced host's copies are older than the replica's.
+  // Before any decision, --takeover included: a replaced host's copies are older than the replica.
   const record = await readLeaseRecord(ctx.paths);
   if (record !== undefined && current !== undefined && isSuperseded(record, current, me.hostId))
     throw supersededError(ctx, current, record, now);
@@ -154,7 +141,8 @@ export async function beginLease(
   const confirmed = confirmLease(ctx, me, lease, pauseMs, now).then((held) =>
     tookFrom === undefined ? held : { ...held, took_from: tookFrom },
   );
-  confirmed.catch(() => undefined); // the caller awaits it later; until then its rejection is not unhandled
+  // The caller awaits it later; until then its rejection must not count as unhandled.
+  confirmed.catch(() => undefined);
   return { took_from: tookFrom, confirmed };
 }
 
@@ -174,8 +162,7 @@ async function confirmLease(
       ctx.log.info({ event: "lease.acquired", host_id: me.hostId, key: leaseKey(ctx) }, "lease acquired");
       return lease;
     }
-    // Gone again, or marked released: a previous holder's release overwrote ours between its check and its
-    // write. Write once more.
+    // A previous holder's release overwrote ours between its check and its write: write once more.
     if (stored !== undefined && stored.released_at === undefined) throw leaseHeldError(ctx, stored, now);
   }
   throw new HostctlError("LEASE_LOST", `the lease of ${ctx.store.url} disappeared twice right after it was written`, {
@@ -183,10 +170,7 @@ async function confirmLease(
   });
 }
 
-/**
- * The lease when another host holds it and its heartbeat is fresh, else undefined. Commands run outside
- * `up` use it to leave the replica target to the live host.
- */
+/** Commands outside `up` use this to leave the replica to the live host. */
 export async function heldByAnotherHost(ctx: Pick<HostContext, "store" | "log" | "clock" | "paths">): Promise<Lease | undefined> {
   const current = await readLease(ctx);
   const me: LeaseHolder = { hostId: (await readHostId(ctx.paths)) ?? "", hostname: osHostname() };
@@ -194,15 +178,13 @@ export async function heldByAnotherHost(ctx: Pick<HostContext, "store" | "log" |
   return decision.action === "held" ? decision.holder : undefined;
 }
 
-/**
- * Marks the lease released, only if this host still holds it; reports whether it did. The body stays, so
- * the next holder knows which host had the replica last (and whether its own local databases are stale).
- */
+// Only if this host still holds it. The body stays, so the next holder knows who had the replica
+// last and whether its own local databases are stale.
 export async function releaseLease(ctx: Pick<HostContext, "store" | "log" | "clock" | "paths">, hostId: string): Promise<boolean> {
   const current = await readLease(ctx);
   if (current?.host_id !== hostId || current.released_at !== undefined) return false;
   await writeLease(ctx, { ...current, released_at: ctx.clock.now().toISOString() });
-  // Given back: a later holder took a handover, not this host's place (its copies are then set aside on return).
+  // Given back: a later holder took a handover, not this host's place.
   await writeLeaseRecord(ctx.paths, { host_id: hostId, epoch: current.epoch ?? 1, released: true });
   ctx.log.info({ event: "lease.released", host_id: hostId }, "lease released");
   return true;

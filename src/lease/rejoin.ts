@@ -11,17 +11,14 @@ import { setStaleDatabasesAside } from "../restore/restore-app.js";
 import { clearLeaseRecord, readLeaseRecord } from "./lease-record.js";
 
 export interface RejoinResult {
-  /** Per app, what was set aside as *.stale-<time> (never deleted): its databases, or a LiteFS app's litefs-data. */
+  /** Per app, what was set aside as *.stale-<time> (never deleted). */
   apps: { app: string; set_aside: string[] }[];
   /** The epoch this host held when it was replaced (absent when it had no record). */
   epoch: number | undefined;
 }
 
-/**
- * `hostctl rejoin`: the operator's word that this host, replaced while it was down (takeover, promote, expiry),
- * follows the replica's lineage. Its copies are set aside (kept as *.stale-<time>), so the next `hostctl up`
- * restores the replica's; the local lease record is cleared, so `up` may take the lease again.
- */
+// Copies are set aside (kept as *.stale-<time>), so the next `up` restores the replica's; the
+// lease record is cleared, so `up` may take the lease again.
 export async function rejoinFromReplica(ctx: HostContext): Promise<RejoinResult> {
   if (ctx.host.litefs?.role === "replica")
     throw usageError("this node is a LiteFS replica: it follows the primary already (to follow another: hostctl cluster rejoin)");
@@ -32,7 +29,7 @@ export async function rejoinFromReplica(ctx: HostContext): Promise<RejoinResult>
   for (const spec of await loadApps(ctx.paths)) {
     let setAside: string[];
     if (isLitefsApp(spec)) {
-      // An empty LiteFS primary restores at mount (litefs/databases.ts): the replica's lineage, not its own.
+      // An empty LiteFS primary restores at mount: the replica's lineage, not its own.
       const data = litefsPaths(ctx.paths, spec.name).data;
       setAside = (await pathExists(data)) ? [basename(data)] : [];
       if (setAside.length > 0) await rename(data, `${data}.stale-${stamp}`);

@@ -2,7 +2,7 @@ import type { HostContext } from "../host/context.js";
 import { HostctlError, type ErrorCode } from "../lib/errors.js";
 import { describeHolder, type Lease, type LeaseRecord } from "./decision.js";
 
-/** A lease refusal that carries the holder, so a caller can word its hint (a LiteFS rejoin names the primary). */
+/** Carries the holder, so a caller can word its hint (a LiteFS rejoin names the primary). */
 export class LeaseHolderError extends HostctlError {
   constructor(
     code: Extract<ErrorCode, "LEASE_HELD" | "LEASE_SUPERSEDED">,
@@ -17,7 +17,7 @@ export class LeaseHolderError extends HostctlError {
 export const REJOIN_HINT =
   "if this host should be the live one again, with the replica's data: hostctl rejoin (its local databases are set aside, the next hostctl up restores the replica's), then hostctl up";
 
-/** This host held an older epoch of the lease and lost it without a release: it must not start on its copies. */
+/** This host lost an older epoch without a release: it must not start on its copies. */
 export function supersededError(ctx: Pick<HostContext, "store">, holder: Lease, record: LeaseRecord, now: Date): LeaseHolderError {
   return new LeaseHolderError(
     "LEASE_SUPERSEDED",

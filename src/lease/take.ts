@@ -13,7 +13,7 @@ import { leaseWaitPath, type LeaseWait } from "./wait.js";
 export interface TakeLeaseOptions {
   /** Take the lease at once, whoever holds it (the operator knows the old host is gone). */
   takeover: boolean;
-  /** While another host holds the lease: wait for its release or expiry (default), or refuse at once. */
+  /** While another host holds the lease: wait for release or expiry (default), or refuse now. */
   wait: boolean;
   /** Ends the wait (SIGTERM): then undefined is returned and nothing starts. */
   signal: AbortSignal;
@@ -21,20 +21,14 @@ export interface TakeLeaseOptions {
   pollMs?: number;
   /** This host as a LiteFS primary (a candidate): written into the lease. */
   litefs?: LeaseNode;
-  /** Words a refusal for this host (a LiteFS candidate's names cluster rejoin); the waiting log says its hint. */
+  /** Words a refusal for this host (a LiteFS candidate's names cluster rejoin). */
   explain?: (error: HostctlError) => HostctlError;
 }
 
 const LEASE_POLL_MS = 5000;
 
-/**
- * One live host per replica prefix. While another host holds the lease fresh, `up` waits (reading it every
- * 5 s, saying which host holds it and since when) and proceeds once it is released or expires; with
- * `--no-wait` it refuses at once (LEASE_HELD, exit 1). --takeover takes it at once. When S3 cannot be reached
- * the lease cannot be read either: the host starts (its Litestream cannot write there anyway) and the keeper
- * settles the lease once S3 answers. It returns once the lease is written: the read-back after the lease's
- * pause is `confirmation`, which whatever writes to the replica waits for (the restore only reads it).
- */
+// Unreachable S3 lets the host start (its Litestream cannot write there either); the keeper settles
+// the lease later. Returns once written; writers to the replica wait for `confirmation`.
 export async function takeLease(ctx: HostContext, options: TakeLeaseOptions): Promise<TakenLease | undefined> {
   const hostId = await loadHostId(ctx.paths);
   try {
@@ -59,8 +53,7 @@ async function leaseLoop(ctx: HostContext, hostId: string, options: TakeLeaseOpt
         takeover: options.takeover,
         ...(options.litefs === undefined ? {} : { litefs: options.litefs }),
       });
-      // Local databases older than the replica go aside before the restore, whether or not the read-back
-      // confirms the lease: another host has had the replica since this one.
+      // Set aside before the restore, confirmed or not: another host has had the replica since.
       if (started.took_from !== undefined) await setStaleAside(ctx, started.took_from);
       const confirmation = new LeaseConfirmation(
         started.confirmed.then((lease) => {
@@ -111,7 +104,7 @@ function unavailable(ctx: HostContext, error: unknown): void {
   );
 }
 
-/** Another host had the replica since this one last did: local databases are older than the replica. */
+/** Another host had the replica since: local databases are older than the replica. */
 async function setStaleAside(ctx: HostContext, previousHostId: string): Promise<void> {
   for (const spec of (await scanApps(ctx.paths)).apps) {
     const moved = await setStaleDatabasesAside(spec, ctx);

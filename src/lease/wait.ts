@@ -1,10 +1,7 @@
 import { join } from "node:path";
 import type { HostPaths } from "../config/paths.js";
 
-/**
- * Written by `hostctl up` while it waits for another host's lease, removed when the wait ends: it has no
- * control socket yet, so this is what `hostctl status` shows.
- */
+/** `up` has no control socket while it waits, so `hostctl status` shows this file. */
 export interface LeaseWait {
   pid: number;
   since: string;

@@ -1,13 +1,13 @@
 import { firstLine } from "./errors.js";
 
-/** One line of `hostctl doctor`: what was checked, whether it passed, and what was found (or what to do). */
+/** One line of `hostctl doctor`: what was checked, whether it passed, what was found or to do. */
 export interface Check {
   name: string;
   ok: boolean;
   detail: string;
 }
 
-/** Runs a probe: its answer is the detail of a passed check; what it throws, the first line of a failed one. */
+/** The probe's answer is a passed check's detail; the first line of what it throws, a failure's. */
 export async function check(name: string, probe: () => Promise<string>): Promise<Check> {
   try {
     return { name, ok: true, detail: await probe() };

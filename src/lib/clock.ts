@@ -3,10 +3,7 @@ export interface Timer {
   cancel(): void;
 }
 
-/**
- * Time for the supervisor and its loops (drills, lease, media, polling): the real one in production, a fake
- * one in unit tests (test/helpers/fake-clock.ts), so retries, backoff and rounds are tested without waiting.
- */
+/** Unit tests pass a fake clock, so retries, backoff and rounds are tested without waiting. */
 export interface Clock {
   now(): Date;
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
@@ -18,8 +15,8 @@ export interface Clock {
 
 export const systemClock: Clock = {
   now: () => new Date(),
-  // Resolves early when the signal aborts. The abort listener is removed when the timer fires: a loop that
-  // sleeps on one long-lived signal (the lease heartbeat) must not pile up a listener per round.
+  // The abort listener goes when the timer fires: the lease heartbeat sleeps on one long-lived
+  // signal and must not pile up a listener per round.
   sleep: (ms, signal) =>
     new Promise((resolve) => {
       if (signal?.aborted) return resolve();

@@ -5,10 +5,8 @@ export interface CronTask {
   stop(): Promise<void>;
 }
 
-/**
- * Runs `job` on a cron expression. The one importer of node-cron's scheduler: drills and app jobs take a
- * CronSchedule, so their unit tests capture the job and call it directly instead of waiting for a minute.
- */
+// The one importer of node-cron: callers take a CronSchedule so unit tests can call the job
+// directly instead of waiting for a minute.
 export type CronSchedule = (expression: string, job: () => void, name: string) => CronTask;
 
 export const nodeCron: CronSchedule = (expression, job, name) => {

@@ -1,10 +1,7 @@
 import { posix } from "node:path";
 
-/**
- * SQLite databases, their side files and the replication folders beside them. Whatever sits in a served or
- * shipped directory under one of these names is a live database: the front door answers 404 for it and the
- * media shipper leaves it alone (docs/security.md). Matched without regard to case.
- */
+// A file with one of these names in a served or shipped directory is a live database: the front
+// door answers 404 for it and media sync skips it (docs/security.md). Case-insensitive.
 const DATABASE_FILE = /\.(sqlite3?|db3?|ltx)$/i;
 const SIDE_FILE = /-(wal|shm|journal)$/i;
 /** Litestream's metadata folder beside a database (`.db.sqlite3-litestream`). */
@@ -33,7 +30,7 @@ export function hasDatabaseComponent(path: string): boolean {
   return path.split("/").some(isDatabaseName);
 }
 
-/** Pure: why a database path names SQLite's or Litestream's own file instead of a database, or undefined. */
+/** Pure: why a path names SQLite's or Litestream's own file, not a database; else undefined. */
 export function sideFileProblem(path: string): string | undefined {
   const parts = posix.normalize(path).split("/");
   const name = parts.at(-1) ?? "";

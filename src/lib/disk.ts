@@ -1,7 +1,7 @@
 import { statfs } from "node:fs/promises";
 import { CommandFailedError, HostctlError } from "./errors.js";
 
-/** Below this much free space a filesystem counts as full: log lines, databases and releases stop fitting. */
+/** Below this free space, log lines, databases and releases stop fitting. */
 export const DISK_FULL_BYTES = 1024 * 1024;
 
 export interface DiskSpace {
@@ -11,7 +11,7 @@ export interface DiskSpace {
   full: boolean;
 }
 
-/** Free space (for unprivileged writers) of the filesystem holding `path`; undefined when it cannot be read. */
+/** Free space for unprivileged writers; undefined when it cannot be read. */
 export async function diskSpace(path: string): Promise<DiskSpace | undefined> {
   try {
     const s = await statfs(path);
@@ -24,7 +24,7 @@ export async function diskSpace(path: string): Promise<DiskSpace | undefined> {
 
 const DISK_ERRORS = new Set(["ENOSPC", "EDQUOT"]);
 
-/** A full disk is an operational failure with a reason and a next step, not an internal error with a stack. */
+/** A full disk is an operational failure with a next step, not an internal error with a stack. */
 export function diskFullError(error: unknown, home: string): HostctlError | undefined {
   const e = error as NodeJS.ErrnoException | undefined;
   if (!e || typeof e !== "object" || !DISK_ERRORS.has(e.code ?? "")) return undefined;
@@ -38,10 +38,7 @@ export function diskFullError(error: unknown, home: string): HostctlError | unde
 /** How git, tar and SQLite say ENOSPC/EDQUOT on stderr. */
 const NO_SPACE = /No space left on device|Disk quota exceeded/;
 
-/**
- * A program that failed because the disk is full (a CommandFailedError whose stderr says so): DISK_FULL with
- * the program's own line and a hint, instead of a generic failure; undefined for any other failure.
- */
+/** DISK_FULL with the program's own stderr line when it failed for a full disk, else undefined. */
 export function commandDiskFull(error: unknown, dir: string): HostctlError | undefined {
   if (!(error instanceof CommandFailedError)) return undefined;
   const line = error.stderrTail.split("\n").find((l) => NO_SPACE.test(l));

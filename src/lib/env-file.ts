@@ -1,6 +1,6 @@
 export const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** Pure: KEY=VALUE lines (blank lines and # comments skipped; one pair of surrounding quotes removed). */
+/** Pure: KEY=VALUE lines; blanks and # comments skipped, one pair of surrounding quotes removed. */
 export function parseEnvFile(text: string): Record<string, string> {
   const env: Record<string, string> = {};
   for (const raw of text.split("\n")) {

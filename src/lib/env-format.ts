@@ -1,14 +1,7 @@
 import { ConfigError, type ConfigIssue } from "./errors.js";
 
-/**
- * The app env file format (docs/security.md "Env files"): one KEY=VALUE a line; blank lines and lines
- * starting with # are skipped; `export ` before a key is allowed. A value is either
- *   unquoted   taken byte for byte to the end of the line (no control characters, must not start with a quote)
- *   "double"   with the escapes \\ \" \n \r \t and nothing else
- *   'single'   taken literally (cannot hold ')
- * followed by nothing but spaces. Anything else is an error naming the line: nothing is dropped silently.
- * formatEnvText writes a value unquoted when that reads back the same, double-quoted otherwise.
- */
+// Format in docs/security.md "Env files"; any other line is an error naming it, never dropped.
+// formatEnvText quotes a value only when unquoted it would not read back the same.
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const ESCAPES: Record<string, string> = { "\\": "\\", '"': '"', n: "\n", r: "\r", t: "\t" };
@@ -50,7 +43,7 @@ export function parseEnvValue(raw: string): { value: string } | { error: string 
   return { error: "unterminated double quote" };
 }
 
-/** Pure: env text → variables, or a ConfigError listing every invalid line (file:line, what, the key). */
+/** Pure: a ConfigError lists every invalid line (file:line, what, the key). */
 export function parseEnvText(text: string, source: string): Record<string, string> {
   const env: Record<string, string> = {};
   const issues: ConfigIssue[] = [];

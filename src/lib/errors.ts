@@ -48,7 +48,7 @@ export interface ErrorOptions {
   exitCode?: ExitCode;
 }
 
-/** The one error base: a stable code, a message that says where and what, and a hint that is a command. */
+/** A stable code, a message saying where and what, and a hint that is a command. */
 export class HostctlError extends Error {
   readonly code: ErrorCode;
   readonly hint: string | undefined;

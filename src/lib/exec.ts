@@ -12,7 +12,7 @@ export interface RunOptions {
   input?: string;
   /** Ends the program (SIGTERM) when aborted; the call then fails like a timeout. */
   signal?: AbortSignal;
-  /** Told the pid (and process group) of the program once it runs: a deploy lock records it (deploy/lock.ts). */
+  /** Told the program's pid (and process group) once it runs, for a deploy lock to record. */
   onSpawn?: (pid: number) => void;
   /** Stream output to these instead of capturing it only. */
   onOutput?: (chunk: string) => void;
@@ -33,17 +33,12 @@ export function tail(text: string, lines = TAIL_LINES): string {
   return text.trimEnd().split("\n").slice(-lines).join("\n");
 }
 
-/**
- * util-linux's setpriv: the program gets SIGKILL when hostctl dies, however it dies (a SIGKILLed deploy left its
- * migration running). Without it, programs still run in their own process group, which a deploy lock watches.
- */
+// setpriv gives the program SIGKILL however hostctl dies (a SIGKILLed deploy left its migration
+// running). Without it the process group still lets a deploy lock watch the program.
 const SETPRIV = "/usr/bin/setpriv";
 
-/**
- * The one way hostctl runs a short-lived program: argv arrays, no shell, a timeout, one rich error. Node's
- * own spawn rather than execa (run-program.ts): a deploy or a drill runs a dozen programs, and execa's layers
- * cost about 1.1–1.4 ms of CPU per program on top of the spawn (docs/benchmarks.md).
- */
+// Node's spawn rather than execa: a deploy runs a dozen programs and execa adds about
+// 1.1–1.4 ms of CPU each (docs/benchmarks.md).
 export function createRunner(log: Logger): Runner {
   const pdeathsig = existsSync(SETPRIV);
   return async (file, args, options = {}) => {

@@ -1,9 +1,7 @@
 import { readFileSync } from "node:fs";
 
-/**
- * This process's soft limit on open files, from /proc/self/limits (Node raises it to the hard limit at
- * start, so this is what `ulimit -n` or the unit's LimitNOFILE allows); undefined where /proc cannot tell.
- */
+// Node raises the soft limit to the hard one at start, so this is what LimitNOFILE allows.
+// Undefined where /proc cannot tell.
 export function openFilesLimit(limits = "/proc/self/limits"): number | undefined {
   let text: string;
   try {
@@ -17,5 +15,5 @@ export function openFilesLimit(limits = "/proc/self/limits"): number | undefined
   return Number.isInteger(value) && value > 0 ? value : undefined;
 }
 
-/** Below this the supervisor warns at start: Litestream, apps' pipes, S3 and the front door share it. */
+/** Litestream, the apps' pipes, S3 and the front door share this limit. */
 export const LOW_OPEN_FILES = 1024;

@@ -7,7 +7,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
   await writeStreamAtomic(path, [typeof data === "string" ? Buffer.from(data) : data], mode);
 }
 
-/** Writes chunks into a temp file beside `path`, fsyncs, then renames it: readers never see half a file. */
+/** Temp file beside `path`, fsync, then rename: readers never see half a file. */
 export async function writeStreamAtomic(
   path: string,
   source: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,

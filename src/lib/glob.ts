@@ -1,4 +1,4 @@
-/** Pure: a glob (`*` within a path segment, `**` across segments, `?` one character) as an anchored RegExp. */
+/** Pure: `*` within a path segment, `**` across segments, `?` one character; anchored. */
 export function globToRegExp(glob: string): RegExp {
   let out = "";
   for (let i = 0; i < glob.length; i++) {

@@ -11,7 +11,7 @@ export async function readJsonFile<T>(path: string): Promise<T | undefined> {
   }
 }
 
-/** hostctl's own records (deploys, markers, states) are private: 0600 unless a caller says otherwise. */
+/** hostctl's own records are private: 0600 unless a caller says otherwise. */
 export async function writeJsonFile(path: string, data: unknown, mode = 0o600): Promise<void> {
   await writeFileAtomic(path, `${JSON.stringify(data, null, 2)}\n`, mode);
 }

@@ -1,10 +1,8 @@
 import { open, readFile } from "node:fs/promises";
 import { writeFileAtomic } from "./fs.js";
 
-/**
- * Appends one JSON line (one O_APPEND write: a crash leaves at worst a torn last line). The file stays bounded:
- * at 2 × `keep` lines it is rewritten (temp + rename) down to the last `keep`.
- */
+// One O_APPEND write, so a crash leaves at worst a torn last line. At 2 × `keep` lines
+// the file is rewritten (temp + rename) down to the last `keep`.
 export async function appendBoundedLine(file: string, value: unknown, keep: number): Promise<void> {
   const handle = await open(file, "a", 0o644);
   try {

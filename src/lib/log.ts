@@ -27,12 +27,12 @@ export const REDACT_PATHS = [
 
 const require = createRequire(import.meta.url);
 
-/** pino, loaded on first use (it is CommonJS): a short command that logs nothing never pays for it. */
+/** Loaded on first use (it is CommonJS): a command that logs nothing never pays for it. */
 function loadPino(): typeof PinoModule.pino {
   return (require("pino") as typeof PinoModule).pino;
 }
 
-/** pino's fast destination on a file descriptor (1: stdout, the supervisor's JSON log for journald). */
+/** fd 1 is stdout, the supervisor's JSON log for journald. */
 export function fdDestination(fd: number): DestinationStream {
   return loadPino().destination(fd);
 }
@@ -51,11 +51,8 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
   return lazyLogger(levelValue(level), () => (logger ??= loadPino()(options, loadPino().destination(2))));
 }
 
-/**
- * A logger that makes its pino logger only when a line is written at a level it logs: a call below its
- * level (the runner's debug line after every command, at the default "warn") loads nothing. A child is
- * lazy too. The level is fixed at creation (nothing in hostctl changes it later).
- */
+// pino is made only when a line at a logged level is written: the runner's debug line after
+// every command loads nothing at the default "warn". The level never changes later.
 function lazyLogger(threshold: number, real: () => Logger): Logger {
   const noop = () => undefined;
   return new Proxy({} as Logger, {

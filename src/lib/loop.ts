@@ -1,6 +1,6 @@
 import type { Clock, Timer } from "./clock.js";
 
-/** A feature's periodic work under the supervisor (drill observer, media sync, polling, registry mirror). */
+/** A feature's periodic work under the supervisor (drills, media, polling, registry mirror). */
 export interface Loop {
   /** Begins its rounds (on the injected clock). */
   start(): void;
@@ -8,7 +8,7 @@ export interface Loop {
   stop(): Promise<void>;
 }
 
-/** A loop that keeps per-app state: told of every app supervised, including apps added or removed while `up` runs. */
+/** Told of every supervised app, including apps added or removed while `up` runs. */
 export interface AppLoop<App> extends Loop {
   add(app: App): void;
   remove(name: string): void;
@@ -18,7 +18,7 @@ export function isAppLoop<App>(loop: Loop | AppLoop<App>): loop is AppLoop<App> 
   return "add" in loop && "remove" in loop;
 }
 
-/** A loop's rounds on the clock: one soon after start (`firstMs`), then one every `everyMs`; cancel() ends both. */
+/** One round soon after start (`firstMs`), then one every `everyMs`; cancel() ends both. */
 export function startRounds(clock: Clock, round: () => void, firstMs: number, everyMs: number): Timer {
   const timers = [clock.setTimeout(round, firstMs), clock.setInterval(round, everyMs)];
   return {

@@ -3,11 +3,8 @@ import { createServer } from "node:net";
 /** Ports this process has handed out: two callers setting up one host never get the same one. */
 const handedOut = new Set<number>();
 
-/**
- * A TCP port on 127.0.0.1 that nothing listened on a moment ago and that this process has not
- * handed out before (the demo, benches and tests pick ports with it; the kernel may offer a port
- * again once it is closed).
- */
+// Not handed out before by this process: the kernel may offer a closed port again, and the
+// demo, benches and tests each need a distinct one.
 export async function freePort(): Promise<number> {
   for (;;) {
     const port = await unusedPort();

@@ -1,4 +1,4 @@
-/** Runs fn over items, `limit` at a time; the first failure stops the rest from starting and is thrown once all running calls end. */
+/** The first failure stops the rest from starting; it is thrown once the running calls end. */
 export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   let failed = false;

@@ -1,4 +1,4 @@
-/** Process groups: every supervised process and temporary web runs in its own, and is ended as a whole. */
+/** Every supervised process and temporary web runs in its own group and is ended as a whole. */
 
 export function groupAlive(pgid: number): boolean {
   try {
@@ -9,7 +9,7 @@ export function groupAlive(pgid: number): boolean {
   }
 }
 
-/** Polled every 20 ms (one kill(2) each): a stop is part of every deploy's and restart's wall time. */
+/** Polled every 20 ms: a stop is part of every deploy's and restart's wall time. */
 export async function waitGroupGone(pgid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -19,7 +19,7 @@ export async function waitGroupGone(pgid: number, timeoutMs: number): Promise<bo
   return !groupAlive(pgid);
 }
 
-/** SIGKILL to the whole process group at once; false when there was no such group left to signal. */
+/** False when there was no such group left to signal. */
 export function killGroupNow(pgid: number): boolean {
   try {
     process.kill(-pgid, "SIGKILL");
@@ -29,7 +29,7 @@ export function killGroupNow(pgid: number): boolean {
   }
 }
 
-/** `signal` (SIGTERM unless the program stops on another) to the whole process group, then SIGKILL after the grace period. */
+/** `signal` to the whole group, then SIGKILL after the grace period. */
 export async function killGroup(pgid: number, graceMs: number, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
   try {
     process.kill(-pgid, signal);

@@ -1,4 +1,4 @@
-/** Pure: user-info (user:password@) and query strings in every URL of a text replaced, for messages, logs and argv shown. */
+/** Pure: drops user:password@ and query strings from every URL in a text (logs, messages, argv). */
 export function redactUserInfo(text: string): string {
   return text
     .replace(/([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/@\s'"]+@/g, "$1***@")

@@ -3,9 +3,9 @@ import { StringDecoder } from "node:string_decoder";
 import type { RunOptions } from "./exec.js";
 import { killGroupNow } from "./process-group.js";
 
-// How the runner (exec.ts) runs one program: Node's spawn, output captured and streamed, a timeout, a cancel.
+// The runner's (exec.ts) one program: Node's spawn, output captured and streamed, timeout, cancel.
 
-/** What a program may print before it is ended and the run fails (execa's default, kept when hostctl left it). */
+/** Output limit before the program is ended and the run fails (execa's default, kept). */
 const MAX_OUTPUT_BYTES = 100 * 1024 * 1024;
 /** A program that outlives its SIGTERM (a timeout, a cancel) this long gets SIGKILL. */
 const FORCE_KILL_AFTER_MS = 5000;
@@ -23,7 +23,7 @@ export function runProgram(file: string, args: readonly string[], options: RunOp
     let child: ChildProcess;
     try {
       child = spawn(file, args, {
-        // Its own process group: what it starts can be found and ended with it (and a lock can wait for it).
+        // Its own process group, so what it starts is ended with it (and a lock can wait for it).
         detached: true,
         cwd: options.cwd,
         env: options.cleanEnv ? (options.env ?? {}) : { ...process.env, ...options.env },
@@ -76,7 +76,7 @@ export function runProgram(file: string, args: readonly string[], options: RunOp
     });
     if (child.pid !== undefined) options.onSpawn?.(child.pid);
     child.once("exit", () => {
-      // A program ended by its timeout or a cancel takes what it started with it (which may hold its output open).
+      // Ended by timeout or cancel: take its children too, which may hold its output open.
       if (ended && child.pid !== undefined) killGroupNow(child.pid);
     });
     child.once("close", (code) => {

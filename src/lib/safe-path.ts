@@ -9,11 +9,8 @@ export function isInside(root: string, path: string): boolean {
   return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
 }
 
-/**
- * The one way a path under HOME is built from values a user or a client gave: joined, resolved, and
- * refused (exit 2, naming the value) when the result would leave `root`. Names are validated before
- * they get here; this is the last line, so a missed validation cannot reach a file outside HOME.
- */
+// The last line of defence: names are validated earlier, but a missed validation still
+// cannot reach a file outside HOME (refused with exit 2, naming the value).
 export function pathInside(root: string, ...parts: string[]): string {
   const path = resolve(root, ...parts);
   if (!isInside(root, path) || parts.some((part) => part.includes("\0"))) {
@@ -22,10 +19,8 @@ export function pathInside(root: string, ...parts: string[]): string {
   return path;
 }
 
-/**
- * Refuses (exit 1) any of `dirs` that is a symbolic link: hostctl chmods these and writes databases and
- * snapshots into them, and a planted link would carry both outside HOME. A missing directory passes.
- */
+// hostctl chmods these and writes databases into them; a planted link would carry both
+// outside HOME. A missing directory passes.
 export async function refuseSymlinkedDirs(dirs: readonly string[]): Promise<void> {
   for (const dir of dirs) {
     const info = await lstat(dir).catch((error: unknown) => {

@@ -7,7 +7,7 @@ export interface SpawnOptions {
   env: Record<string, string>;
 }
 
-/** How a long-running child ended: its exit code, or the signal that ended it (neither: it never started). */
+/** Exit code or ending signal; neither when it never started. */
 export interface LongRunningExit {
   exitCode?: number;
   signal?: string;
@@ -18,11 +18,8 @@ export interface LongRunningExit {
 /** A long-running child: settles (never rejects) once it has exited and its output has closed. */
 export type LongRunning = Promise<LongRunningExit> & { pid: number | undefined; stdout: Readable | null; stderr: Readable | null };
 
-/**
- * Starts a long-running child in its own process group (detached), with a clean environment
- * so nothing of the supervisor's own environment leaks into apps, and output as pipes. Node's spawn, as
- * the runner's (exec.ts): the supervisor and every deploy's temporary web process start one.
- */
+// A clean environment, so nothing of the supervisor's leaks into apps; detached so the
+// whole process group can be ended.
 export function spawnLongRunning(file: string, args: readonly string[], options: SpawnOptions): LongRunning {
   const child = spawn(file, args, { cwd: options.cwd, env: options.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   const ended = new Promise<LongRunningExit>((resolve) => {
@@ -37,10 +34,7 @@ export function spawnLongRunning(file: string, args: readonly string[], options:
   return Object.assign(ended, { pid: child.pid, stdout: child.stdout, stderr: child.stderr });
 }
 
-/**
- * Runs a program attached to this terminal (stdin, stdout, stderr inherited, so a TTY stays a
- * TTY) and resolves with its exit status; a signal death is 128 + the signal's number, as a shell reports it.
- */
+// Inherited stdio keeps a TTY a TTY; a signal death is 128 + the signal's number, as in a shell.
 export async function runAttached(file: string, args: readonly string[], options: SpawnOptions): Promise<number> {
   const { constants } = await import("node:os");
   const { execa } = await import("execa");

@@ -8,10 +8,8 @@ export interface QueryOptions {
   timeoutMs?: number;
 }
 
-/**
- * Runs SQL through Debian's sqlite3 shell (no native Node addon to build on the host) and returns the
- * rows of the last statement. A busy timeout keeps us from failing on a writer holding the lock briefly.
- */
+// Debian's sqlite3 shell, so no native addon is built on the host; a busy timeout rides out a
+// writer holding the lock briefly.
 export async function sqliteQuery(run: Runner, db: string, sql: string, options: QueryOptions = {}): Promise<Row[]> {
   const args = ["-batch", "-bail", "-json", "-cmd", ".timeout 5000"];
   if (options.readonly) args.push("-readonly");
@@ -24,11 +22,8 @@ export async function sqliteQuery(run: Runner, db: string, sql: string, options:
   return JSON.parse(start === -1 ? text : text.slice(start + 1)) as Row[];
 }
 
-/**
- * The line of a failed sqlite3 run that says what went wrong. The shell prints it first ("Parse error near
- * line 3: no such column: x", "Runtime error …", "Error: …") and follows it with the statement and a caret
- * line ("error here ---^"), so the last line alone names nothing.
- */
+// sqlite3 prints the error first, then the statement and a caret line, so the last line
+// alone names nothing.
 export function sqliteErrorLine(error: unknown): string {
   const lines = (stderrTailOf(error) || errorMessage(error))
     .split("\n")

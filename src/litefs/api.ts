@@ -4,11 +4,11 @@ import type { LitefsHostConfig } from "../config/litefs-schema.js";
 export interface LitefsInfo {
   isPrimary: boolean;
   candidate: boolean;
-  /** The primary's node name: this node's own on the primary, empty while a replica is not connected. */
+  /** This node's own name on the primary; empty while a replica is not connected. */
   primary: string;
 }
 
-/** This node's LiteFS API as seen from the host itself (it listens on the advertised IP, or on every interface). */
+/** LiteFS listens on the advertised IP or on every interface; this is how the host reaches it. */
 export function localApiUrl(litefs: LitefsHostConfig, port: number): string {
   const host = new URL(litefs.advertise).hostname;
   return `http://${/^[\d.]+$/.test(host) ? host : "127.0.0.1"}:${port}`;
@@ -26,11 +26,8 @@ export async function fetchLitefsInfo(apiUrl: string, timeoutMs = 2000): Promise
   }
 }
 
-/**
- * Polls GET /info until this node is the primary or connected to one (`ready`), or until `timeoutMs`. Not
- * ready: `last` is the last answer LiteFS gave, so one poll unanswered on a loaded machine does not make the
- * reason "does not answer" when it answered before.
- */
+// When not ready, `last` is LiteFS's last answer, so one unanswered poll on a loaded machine
+// does not make the reason "does not answer" when it answered before.
 export async function waitForLitefsReady(
   apiUrl: string,
   timeoutMs: number,

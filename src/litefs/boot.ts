@@ -18,16 +18,14 @@ export interface LitefsBootDeps {
   onChange: () => void;
 }
 
-/** The app's LiteFS mount, made once per unit: a failed boot's retry reuses it (one `litefs mount` per app). */
+/** Made once per unit: a failed boot's retry reuses it (one `litefs mount` per app). */
 export async function createLitefsNode(spec: AppSpec, ctx: HostContext, deps: LitefsBootDeps): Promise<LitefsNode> {
   const litefs = requireLitefs(ctx.host, ctx.paths.hostConfig);
   return new LitefsNode(spec, { ctx, litefs, port: litefsPort(litefs.port_base, await loadApps(ctx.paths), spec.name), ...deps });
 }
 
-/**
- * A LiteFS app's part of boot, in place of the single-host restore: configs rendered, `litefs mount` up and
- * ready, then the databases present in the mount (restored or created on the primary, awaited on a replica).
- */
+// Replaces the single-host restore: databases are restored or created on the primary and
+// awaited on a replica.
 export async function bootLitefs(spec: AppSpec, ctx: HostContext, node: LitefsNode): Promise<DatabaseRestore[]> {
   const litefs = requireLitefs(ctx.host, ctx.paths.hostConfig);
   await ensurePrivateDirs(appPaths(ctx.paths, spec.name));

@@ -9,7 +9,7 @@ import { litefsPort } from "./ports.js";
 
 export interface DatabasePosition {
   name: string;
-  /** This node's position (LiteFS's <db>-pos file: TXID/checksum), undefined when the mount is not up. */
+  /** From LiteFS's <db>-pos file (TXID/checksum); undefined when the mount is not up. */
   txid: number | undefined;
   /** The primary's TXID (its /metrics), on a replica. */
   primary_txid?: number | undefined;
@@ -64,7 +64,7 @@ async function readPos(mount: string, db: string): Promise<number | undefined> {
   }
 }
 
-/** Every LiteFS app's state on this node, from its mount and LiteFS's API (and the primary's, on a replica). */
+/** From each mount and LiteFS's API (and the primary's, on a replica). */
 export async function clusterStatus(paths: HostPaths, litefs: LitefsHostConfig, apps: readonly AppSpec[]): Promise<AppClusterStatus[]> {
   return Promise.all(
     apps.filter(isLitefsApp).map(async (spec) => {

@@ -18,7 +18,7 @@ export async function litefsTemplatePath(paths: HostPaths): Promise<string> {
   return (await pathExists(override)) ? override : BUILTIN_LITEFS_TEMPLATE;
 }
 
-/** Pure: the host's litefs section, refused (exit 2, naming the key) when a LiteFS app cannot run with it. */
+/** Pure: refused (exit 2, naming the key) when a LiteFS app cannot run with this section. */
 export function requireLitefs(host: HostConfig, file: string): LitefsHostConfig {
   const litefs = host.litefs;
   if (!litefs)
@@ -46,10 +46,8 @@ export function requireLitefs(host: HostConfig, file: string): LitefsHostConfig 
   return litefs;
 }
 
-/**
- * Renders and writes every LiteFS app's config (0600). All are rendered and checked before any is written,
- * so a bad template or host section leaves every file as it was. Configs of apps that are gone are removed.
- */
+// All are rendered and checked before any is written, so a bad template or host section leaves
+// every file as it was. Configs of removed apps are deleted.
 export async function writeLitefsConfigs(
   paths: HostPaths,
   host: HostConfig,

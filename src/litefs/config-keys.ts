@@ -1,9 +1,8 @@
 import { z } from "zod";
 import { goDuration } from "../lib/go-config.js";
 
-// LiteFS 0.5.14 decodes its YAML strictly (unknown keys are fatal at mount time). These are its keys, from
-// cmd/litefs/config.go at v0.5.14, so a typo in a rendered config is refused with file:line before anything
-// is written instead of when the supervisor mounts. Values hostctl relies on are checked here too.
+// LiteFS 0.5.14 treats unknown keys as fatal at mount (cmd/litefs/config.go), so a typo is
+// refused here with file:line before anything is written.
 const absolute = z.string().startsWith("/", "expected an absolute path");
 const url = z.string().regex(/^https?:\/\/\S+$/, "expected an http:// or https:// URL");
 
@@ -58,7 +57,7 @@ export const litefsConfigSchema = z
       addr: z.string().regex(/^[\w.[\]:-]*:\d{1,5}$/, "expected ADDRESS:PORT or :PORT"),
       "snapshot-timeout": goDuration.optional(),
     }),
-    // LiteFS's own proxy forwards writes only through Fly's fly-replay header: hostctl's front door routes them.
+    // LiteFS's proxy forwards writes only via Fly's fly-replay header; our front door routes them.
     proxy: z
       .never({ error: "LiteFS's proxy forwards writes only on Fly (fly-replay); hostctl's front door routes writes to the primary" })
       .optional(),

@@ -16,11 +16,8 @@ export function importArgs(apiUrl: string, name: string, file: string): string[]
   return ["import", "-url", apiUrl, "-name", name, file];
 }
 
-/**
- * Restore-on-boot for a LiteFS primary, with the same fail-closed rules as a single host: a database missing
- * from the mount is restored from the replica target (into a staging file, then `litefs import`: LiteFS only
- * takes whole databases through its API), or created in WAL mode when the replica is truly empty.
- */
+// Fail-closed as on a single host. Restores stage a file for `litefs import` (LiteFS takes whole
+// databases only through its API); WAL-mode creation only when the replica is empty.
 async function ensureOnPrimary(spec: AppSpec, ctx: HostContext, node: LitefsNode, litefsBinary: string): Promise<DatabaseRestore[]> {
   const app = appPaths(ctx.paths, spec.name);
   const results: DatabaseRestore[] = [];
@@ -93,7 +90,7 @@ async function restoreAndImport(
   }
 }
 
-/** A replica never restores or creates: it waits (bounded) for the primary's databases to arrive in its mount. */
+/** A replica never restores or creates: it waits (bounded) for the primary's databases. */
 async function waitOnReplica(spec: AppSpec, node: LitefsNode, timeoutMs: number): Promise<DatabaseRestore[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -1,7 +1,7 @@
 import type { LitefsHostConfig } from "../config/litefs-schema.js";
 import type { LeaseNode } from "../lease/decision.js";
 
-/** This node as the replica lease names its holder: what an old primary's `cluster rejoin` needs. */
+/** What an old primary's `cluster rejoin` needs from the replica lease's holder. */
 export function leaseNodeOf(litefs: LitefsHostConfig): LeaseNode {
   const frontDoor = litefs.front_doors[litefs.node];
   return {

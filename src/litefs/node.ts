@@ -23,7 +23,7 @@ export interface LitefsNodeDeps {
   readyTimeoutMs?: number;
 }
 
-/** 30 s; HOSTCTL_LITEFS_READY_MS shortens it for tests of a node that cannot get ready. Production leaves it unset. */
+/** 30 s; HOSTCTL_LITEFS_READY_MS shortens it for tests only. */
 export function litefsReadyTimeoutMs(env: NodeJS.ProcessEnv): number {
   const ms = Number(env.HOSTCTL_LITEFS_READY_MS);
   return Number.isInteger(ms) && ms > 0 ? ms : 30_000;
@@ -34,10 +34,7 @@ export function mountArgs(configPath: string): string[] {
   return ["mount", "-config", configPath, "-no-expand-env"];
 }
 
-/**
- * One app's `litefs mount` under the supervisor: its own process group, restarted with backoff, started
- * before the app's processes (they open the databases inside the mount) and stopped after them.
- */
+// Started before the app's processes (they open databases inside the mount) and stopped after.
 export class LitefsNode {
   readonly paths: LitefsPaths;
   readonly apiUrl: string;
@@ -52,7 +49,7 @@ export class LitefsNode {
     this.apiUrl = localApiUrl(deps.litefs, deps.port);
   }
 
-  /** Whether this node is configured as the primary: it alone writes, migrates and runs Litestream. */
+  /** The primary alone writes, migrates and runs Litestream. */
   get isCandidate(): boolean {
     return this.deps.litefs.role === "candidate";
   }
@@ -128,7 +125,7 @@ export class LitefsNode {
     return this.process?.status();
   }
 
-  /** SIGTERM to its group: LiteFS unmounts on the way out. Called after the app's processes have stopped. */
+  /** LiteFS unmounts on SIGTERM; called after the app's processes have stopped. */
   async stop(): Promise<void> {
     this.watch?.stop();
     this.watch = undefined;

@@ -30,10 +30,7 @@ export function litefsPaths(paths: HostPaths, name: string): LitefsPaths {
   };
 }
 
-/**
- * Where an app's processes (DATABASE_URL), Litestream and restores find its databases: inside the LiteFS
- * mount for a LiteFS app, the data directory otherwise.
- */
+/** Inside the LiteFS mount for a LiteFS app, the data directory otherwise. */
 export function databaseDir(paths: HostPaths, spec: AppSpec): string {
   return isLitefsApp(spec) ? litefsPaths(paths, spec.name).mount : appPaths(paths, spec.name).data;
 }

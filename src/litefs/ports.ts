@@ -4,10 +4,8 @@ import { isLitefsApp } from "./paths.js";
 /** How many LiteFS apps one host's port range holds. */
 export const LITEFS_PORT_SPAN = 50;
 
-/**
- * Pure: an app's LiteFS API port from a port base. Every node of a cluster hosts the same LiteFS apps, so
- * the index in name order is the same on each and a replica can compute the primary's port for an app.
- */
+// Every node hosts the same LiteFS apps, so the index in name order matches and a replica can
+// compute the primary's port for an app.
 export function litefsPort(portBase: number, apps: readonly AppSpec[], name: string): number {
   const names = apps
     .filter(isLitefsApp)

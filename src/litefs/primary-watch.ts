@@ -6,11 +6,8 @@ import type { WriteRoute } from "../proxy/write-route.js";
 
 const POLL_MS = 1000;
 
-/**
- * Reads `<mount>/.primary` (the primary's node name; absent on the primary itself) every second and calls
- * onChange when it changes, so the front door re-routes writes within a couple of seconds of a new primary.
- * Polled, not watched: inotify does not see changes LiteFS makes inside its own FUSE mount.
- */
+// Polled each second, not watched: inotify does not see changes LiteFS makes inside its FUSE mount.
+// The front door re-routes writes within a couple of seconds of a new primary.
 export class PrimaryWatch {
   private current: string | undefined;
   private timer: Timer | undefined;
@@ -43,7 +40,7 @@ export class PrimaryWatch {
     }
   }
 
-  /** The primary's node name as this node's LiteFS last said; undefined when this node is primary (or unmounted). */
+  /** Undefined when this node is primary (or unmounted). */
   get primary(): string | undefined {
     return this.current;
   }
@@ -54,15 +51,13 @@ export class PrimaryWatch {
   }
 }
 
-/** Pure: a node's front door from hostctl.yml (front_doors, else primary.front_door for primary.node). */
+/** Pure: front_doors, else primary.front_door for primary.node. */
 export function frontDoorOf(litefs: LitefsHostConfig, node: string): string | undefined {
   return litefs.front_doors[node] ?? (litefs.primary?.node === node ? litefs.primary.front_door : undefined);
 }
 
-/**
- * Pure: where this node's front door sends writes. None on the primary. A static-lease replica that does not
- * know its primary right now (disconnected) answers writes with 503 rather than let them fail read-only.
- */
+// None on the primary. A static-lease replica that does not know its primary answers writes with
+// 503 rather than let them fail read-only.
 export function writeRouteFor(litefs: LitefsHostConfig, primary: string | undefined): WriteRoute | undefined {
   if (primary === undefined)
     return litefs.role === "replica" && litefs.lease === "static" ? { target: undefined, paths: litefs.write_paths } : undefined;

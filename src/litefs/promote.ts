@@ -39,7 +39,7 @@ export async function refuseWhileSupervised(ctx: HostContext, what: string): Pro
   }
 }
 
-/** Edits only the litefs: section of hostctl.yml (comments kept), checks the result, writes it atomically (0600). */
+/** Edits only the litefs: section (comments kept), checks it and writes atomically (0600). */
 async function rewriteLitefs(ctx: HostContext, edit: (doc: ReturnType<typeof parseDocument>) => void): Promise<HostConfig> {
   const file = ctx.paths.hostConfig;
   const doc = parseDocument(await readFile(file, "utf8"));
@@ -54,7 +54,7 @@ async function rewriteLitefs(ctx: HostContext, edit: (doc: ReturnType<typeof par
   return host;
 }
 
-/** Refuses while the primary's LiteFS still answers as primary: two primaries would each take writes. */
+/** Two primaries would each take writes. */
 async function refuseLivePrimary(litefs: LitefsHostConfig, apps: Parameters<typeof litefsPort>[1]): Promise<void> {
   const primary = litefs.primary;
   if (!primary) return;
@@ -73,11 +73,8 @@ async function refuseLivePrimary(litefs: LitefsHostConfig, apps: Parameters<type
   }
 }
 
-/**
- * Failover with a static lease: this replica becomes the candidate with all the data it has. It takes the
- * replica lease first (the primary is the host that runs Litestream, so it must hold it): refused while the
- * old primary's lease is fresh unless `force` (the operator has made sure the old primary is gone).
- */
+// The new primary runs Litestream, so it must hold the replica lease: refused while the old
+// primary's lease is fresh unless `force` (the operator made sure the old primary is gone).
 export async function promoteNode(ctx: HostContext, options: { force: boolean }): Promise<PromoteResult> {
   const litefs = requireLitefs(ctx.host, ctx.paths.hostConfig);
   if (litefs.lease !== "static") throw usageError("litefs.lease is consul: LiteFS elects the primary itself; there is nothing to promote");
@@ -101,7 +98,7 @@ export async function promoteNode(ctx: HostContext, options: { force: boolean })
     doc.setIn(["litefs", "role"], "candidate");
     doc.deleteIn(["litefs", "primary"]);
   });
-  // Its copies came from the primary through LiteFS: they carry on the replica's lineage, not one of their own.
+  // Copies that came from the primary through LiteFS carry on the replica's lineage.
   for (const spec of apps.filter(isLitefsApp)) await forgetLineage(ctx.paths, spec.name);
   return {
     node: litefs.node,
@@ -118,11 +115,8 @@ export interface RejoinOptions {
   portBase?: number;
 }
 
-/**
- * An old primary (or a new node) follows the primary as a replica: its role and primary are rewritten. LiteFS
- * replaces the node's own copy with the primary's on connecting, so writes it took after the failover point
- * are not kept: the failover is the point they were given up.
- */
+// LiteFS replaces the node's copy with the primary's on connecting: writes it took after the
+// failover are given up.
 export async function rejoinAsReplica(ctx: HostContext, options: RejoinOptions): Promise<{ node: string; primary: string }> {
   const litefs = requireLitefs(ctx.host, ctx.paths.hostConfig);
   if (options.node === litefs.node) throw usageError(`argument --primary: ${options.node} is this node; a node cannot follow itself`);

@@ -9,7 +9,7 @@ import type { LitefsPaths } from "./paths.js";
 
 export interface LitefsNode {
   litefs: LitefsHostConfig;
-  /** This app's LiteFS API port on this node, and on the primary (differ only when port bases differ). */
+  /** This node's API port and the primary's (they differ only when port bases differ). */
   port: number;
   primaryPort: number;
 }
@@ -18,10 +18,8 @@ function hostOf(url: string): string {
   return new URL(url).hostname;
 }
 
-/**
- * The API listens where the other nodes reach it: the advertised address when that is an IP address (a
- * private network), else every interface (firewall it to the cluster: LiteFS's API has no authentication).
- */
+// An advertised IP is a private network; otherwise every interface, so firewall it to the
+// cluster: LiteFS's API has no authentication.
 function listenAddr(advertise: string, port: number): string {
   const host = hostOf(advertise);
   return /^[\d.]+$/.test(host) ? `${host}:${port}` : `:${port}`;
@@ -32,7 +30,7 @@ export function litefsVars(spec: AppSpec, paths: LitefsPaths, node: LitefsNode):
   const { litefs } = node;
   const self = `${litefs.advertise}:${node.port}`;
   const consul = litefs.lease === "consul";
-  // Static lease: every node names the primary; with Consul each node advertises itself and LiteFS elects.
+  // Static lease: every node names the primary; with Consul each advertises itself, LiteFS elects.
   const primaryName = consul || litefs.role === "candidate" ? litefs.node : litefs.primary?.node;
   const primaryUrl =
     consul || litefs.role === "candidate" ? self : litefs.primary ? `${litefs.primary.advertise}:${node.primaryPort}` : undefined;
@@ -51,7 +49,7 @@ export function litefsVars(spec: AppSpec, paths: LitefsPaths, node: LitefsNode):
   };
 }
 
-/** Pure: template text + one app's values → the checked LiteFS YAML, or a ConfigError naming the template line. */
+/** Pure: a ConfigError names the template line. */
 export function renderLitefsConfig(templateText: string, templateFile: string, vars: TemplateVars): string {
   const counter = new LineCounter();
   const doc = parseDocument(templateText, { lineCounter: counter, prettyErrors: false });

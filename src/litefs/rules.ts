@@ -1,10 +1,8 @@
 import type { AppSpec, HostConfig } from "../config/schema.js";
 import type { ConfigIssue } from "../lib/errors.js";
 
-/**
- * Pure: LiteFS keeps databases in the root of its mount only (no sub-directories); a LiteFS replica host
- * takes no replica lease, so it runs LiteFS apps only (a plain app there would replicate unfenced).
- */
+// LiteFS keeps databases only in its mount's root. A replica host takes no replica lease, so a
+// plain app there would replicate unfenced.
 export function litefsAppIssues(spec: AppSpec, host: HostConfig, file: string): ConfigIssue[] {
   if (spec.replication !== "litefs") {
     return host.litefs?.role === "replica"

@@ -6,11 +6,8 @@ export interface AdminAnswer {
   text: string;
 }
 
-/**
- * One request to Caddy's admin API on its Unix socket, on a connection of its own. Caddy checks the Host
- * header against its allowed origins, which for a Unix socket is the empty string: so no Host is derived
- * from the socket path.
- */
+// Caddy checks Host against its allowed origins, which for a Unix socket is the empty string,
+// so no Host is derived from the socket path.
 export function caddyAdmin(socket: string, method: string, path: string, body?: unknown, timeoutMs = 30_000): Promise<AdminAnswer> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
@@ -20,7 +17,7 @@ export function caddyAdmin(socket: string, method: string, path: string, body?: 
         method,
         path,
         setHost: false,
-        // A connection per call: Caddy replaces its admin server on every load, which can cut a kept-alive
+        // Caddy replaces its admin server on every load, which can cut a kept-alive
         // connection under the next request (EPIPE, ECONNRESET).
         agent: false,
         timeout: timeoutMs,
@@ -42,7 +39,7 @@ export function caddyAdmin(socket: string, method: string, path: string, body?: 
   });
 }
 
-/** Replaces Caddy's whole config in one call; Caddy keeps its listeners and lets in-flight requests finish. */
+/** One call for the whole config; Caddy keeps its listeners and lets in-flight requests finish. */
 export async function loadCaddyConfig(socket: string, config: unknown): Promise<void> {
   const answer = await caddyAdmin(socket, "POST", "/load", config);
   if (answer.status >= 300) {

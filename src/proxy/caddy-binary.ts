@@ -2,7 +2,7 @@ import { access, constants } from "node:fs/promises";
 import { delimiter, isAbsolute, join } from "node:path";
 import type { Runner } from "../lib/exec.js";
 
-/** The caddy binary: an absolute path as given, else the first match on PATH; undefined when there is none. */
+/** An absolute path as given, else the first match on PATH; undefined when there is none. */
 export async function findCaddy(name: string, pathVar: string | undefined): Promise<string | undefined> {
   const candidates =
     isAbsolute(name) || name.includes("/")
@@ -25,7 +25,7 @@ export function parseCaddyVersion(output: string): [number, number, number] | un
   return match ? [Number(match[1]), Number(match[2]), Number(match[3])] : undefined;
 }
 
-/** Pure: Caddy before 2.6.4 buffers request bodies with `buffer_requests`; later ones with `request_buffers`. */
+/** Pure: Caddy before 2.6.4 calls it `buffer_requests`; later ones `request_buffers`. */
 export function needsLegacyBuffers(version: readonly number[]): boolean {
   const [major = 0, minor = 0, patch = 0] = version;
   return major < 2 || (major === 2 && (minor < 6 || (minor === 6 && patch < 4)));

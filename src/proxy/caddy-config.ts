@@ -6,12 +6,9 @@ import { DATABASE_FILE_GLOBS } from "../lib/database-files.js";
 export interface ProxyApp {
   name: string;
   domains: string[];
-  /** The app's own port: an app without domains is served by the proxy there (loopback), as before the proxy. */
+  /** An app without domains is served by the proxy on its own port (loopback). */
   port: number;
-  /**
-   * What Caddy dials for the app's requests (`unix//…`: its stable socket, the same for every release; see
-   * upstream-relay.ts); undefined while the app is not serving (→ 503).
-   */
+  /** The app's stable socket (`unix//…`, upstream-relay.ts); undefined while not serving. */
   upstream: string | undefined;
   /** Why it is not serving, as its 503 page says (default: starting). */
   down?: AppDown;
@@ -27,10 +24,8 @@ export interface CaddyConfigInput {
   adminSocket: string;
   storageDir: string;
   apps: readonly ProxyApp[];
-  /**
-   * Certificates already in storage (keys relative to it), loaded when the config is: Caddy 2.6 loads its
-   * managed certificates asynchronously after a reload, and a handshake in between would fail.
-   */
+  // Loaded with the config: Caddy 2.6 loads managed certificates asynchronously after a reload,
+  // and a handshake in between would fail.
   storedCertificates?: readonly { certificate: string; key: string }[];
   /** Caddy before 2.6.4 knows `buffer_requests`/`max_buffer_size`, later ones `request_buffers`. */
   legacyBuffers: boolean;
@@ -40,7 +35,7 @@ export interface CaddyConfigInput {
 
 type Json = Record<string, unknown>;
 
-/** What an app that is not serving is doing: its 503 page says which, never "starting" for a stopped app. */
+/** The 503 page says which, never "starting" for a stopped app. */
 export type AppDown = "starting" | "stopped" | "unavailable";
 
 const DOWN_PAGES: Record<AppDown, { title: (app: string) => string; next: string }> = {
@@ -51,9 +46,9 @@ const DOWN_PAGES: Record<AppDown, { title: (app: string) => string; next: string
 
 const RETRY_AFTER_S = 5;
 const HASHED_NAME = "\\.[0-9a-f]{12}\\.[A-Za-z0-9]+$";
-/** file_server falls back to index.html when the list is empty: a name no upload can have turns that off. */
+/** An empty list falls back to index.html; a name no upload can have turns that off. */
 const NO_INDEX = ["\u0000hostctl-no-index"];
-/** Databases, their side files and Litestream's folders are never served (404), whatever an app put there. */
+/** Never served (404), whatever an app put there. */
 const HIDE = [...DATABASE_FILE_GLOBS];
 
 const SIZE_UNITS: Record<string, number> = { "": 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
@@ -96,13 +91,13 @@ function strip(prefix: string): Json {
 
 function proxyHandler(input: CaddyConfigInput, upstream: string): Json {
   const max = sizeBytes(input.proxy.max_body);
-  // Caddy retries only requests it can replay: a buffered body survives a retry during a switch (caddy #5454).
+  // Caddy retries only requests it can replay: a buffered body survives a retry during a switch.
   const buffers = input.legacyBuffers ? { buffer_requests: true, max_buffer_size: max } : { request_buffers: max };
   return {
     handler: "reverse_proxy",
     upstreams: [{ dial: upstream }],
     load_balancing: { try_duration: input.proxy.try_duration, try_interval: "100ms" },
-    // A connection per request: one kept in Caddy's pool would stay with the release it was opened to.
+    // A connection kept in Caddy's pool would stay with the release it was opened to.
     transport: { protocol: "http", keep_alive: { enabled: false } },
     ...buffers,
   };
@@ -135,7 +130,7 @@ function errorRoutes(): Json {
   return { routes: [{ match: [{ expression: "{http.error.status_code} == 502" }], handle: [unavailable("the site")], terminal: true }] };
 }
 
-/** HTTP → HTTPS for every domain (ACME HTTP-01 challenges on this port are answered by Caddy first). */
+/** ACME HTTP-01 challenges on this port are answered by Caddy before the redirect. */
 function redirectServer(proxy: ProxyConfig): Json {
   const port = proxy.https_port === 443 ? "" : `:${proxy.https_port}`;
   return {
@@ -156,7 +151,7 @@ function bindHost(proxy: ProxyConfig): string {
   return proxy.bind ?? "";
 }
 
-/** Pure: the status page's route on the front server (none when hostctl.yml has no proxy.status). */
+/** Pure: none when hostctl.yml has no proxy.status. */
 export function statusPageRoutes(input: CaddyConfigInput): Json[] {
   const page = input.statusPage;
   if (!page) return [];
@@ -189,10 +184,8 @@ function servers(input: CaddyConfigInput): Json {
         ...statusPageRoutes(input),
       ],
       errors: errorRoutes(),
-      // Our own redirect server (below) keeps the HTTPS port in the Location; Caddy's would drop a non-443 one.
-      // The tls app's `automate` is the one manager of the domains' certificates: with automatic HTTPS
-      // managing them too, Caddy 2.6 starts two issuances per domain at once, and they can store a key
-      // beside the other's certificate (stored-certificates.ts).
+      // Our redirect keeps a non-443 HTTPS port. Automatic HTTPS beside `automate` makes
+      // Caddy 2.6 issue twice per domain and store crossed pairs (stored-certificates.ts).
       automatic_https: proxy.tls === "off" ? { disable: true } : { disable_redirects: true, disable_certificates: true },
     };
   }
@@ -217,16 +210,14 @@ function tlsApp(input: CaddyConfigInput): Json | undefined {
       : [{ module: "acme", ...(input.proxy.acme_email ? { email: input.proxy.acme_email } : {}) }];
   const stored = input.storedCertificates ?? [];
   return {
-    // `automate` keeps every domain managed (renewed) even when a stored copy of its certificate is loaded too.
+    // `automate` keeps every domain renewed even when a stored copy of its certificate is loaded.
     certificates: { automate: subjects, ...(stored.length > 0 ? { load_storage: { pairs: stored } } : {}) },
     automation: { policies: [{ subjects, issuers }] },
   };
 }
 
-/**
- * Pure: the whole Caddy config for the host. hostctl is its only source: loaded through the admin API on a
- * Unix socket (never TCP), storage (certificates, the local CA) under HOSTCTL_HOME, nothing autosaved.
- */
+// hostctl is Caddy's only source: loaded over a Unix socket (never TCP), storage under
+// HOSTCTL_HOME, nothing autosaved.
 export function buildCaddyConfig(input: CaddyConfigInput): Json {
   const tls = tlsApp(input);
   return {
@@ -236,9 +227,8 @@ export function buildCaddyConfig(input: CaddyConfigInput): Json {
       http: {
         http_port: input.proxy.http_port,
         https_port: input.proxy.https_port,
-        // No grace_period: with one, Caddy 2.6 cancels the old servers' shutdown as soon as a reload returns and
-        // connections it had just accepted are reset. Requests in flight are bounded by the old web process's
-        // drain (proxy.graceful_timeout) instead.
+        // No grace_period: Caddy 2.6 then resets connections just accepted when a reload returns.
+        // The old web process's drain (proxy.graceful_timeout) bounds requests in flight instead.
         servers: servers(input),
       },
       // The local CA's root stays in storage; it is never installed into the system trust store.

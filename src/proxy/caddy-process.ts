@@ -26,11 +26,8 @@ export function caddyPaths(paths: HostPaths): CaddyPaths {
 
 const READY_MS = 20_000;
 
-/**
- * Caddy as a supervised child (own process group, restarted with backoff). It starts from the config file
- * beside its socket (0600): the last one loaded, or the one `restartConfig` gives after a crash, so a crash
- * brings back the same routes; every change goes through the admin API on the Unix socket.
- */
+// Starts from the config file beside its socket (last loaded, or `restartConfig` after a crash),
+// so a crash brings back the same routes; changes go through the admin API.
 export class CaddyProcess {
   private readonly child: SupervisedProcess;
   private version = 0;
@@ -70,7 +67,7 @@ export class CaddyProcess {
     );
   }
 
-  /** `restartConfig`: after Caddy exited, the config it starts again with (instead of the last one loaded). */
+  /** `restartConfig`: the config Caddy starts again with after it exited. */
   async start(config: unknown, restartConfig?: () => Promise<unknown>): Promise<void> {
     this.stopped = false;
     this.restartConfig = restartConfig;
@@ -96,7 +93,7 @@ export class CaddyProcess {
     this.version += 1;
   }
 
-  /** Caddy creates its socket with the umask's mode: only the directory (0700) guards it until this chmod. */
+  /** Caddy makes its socket with the umask's mode: only the 0700 directory guards it till chmod. */
   private async waitReady(): Promise<void> {
     const deadline = Date.now() + READY_MS;
     while (!(await caddyAnswers(this.paths.socket))) {

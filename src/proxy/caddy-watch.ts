@@ -7,16 +7,16 @@ import { caddyAdmin } from "./caddy-admin.js";
 
 export interface WatchOptions {
   intervalMs: number;
-  /** Probes in a row without an answer before Caddy is killed (the supervised process restarts it). */
+  /** Unanswered probes in a row before Caddy is killed (the supervised process restarts it). */
   failures: number;
   timeoutMs: number;
-  /** A Caddy that has not answered once yet is given this long to come up before its silence counts. */
+  /** Grace for a Caddy that has not answered once yet before its silence counts. */
   startGraceMs: number;
 }
 
 export const DEFAULT_WATCH: WatchOptions = { intervalMs: 5000, failures: 3, timeoutMs: 2000, startGraceMs: 20_000 };
 
-/** HOSTCTL_PROXY_PROBE_MS / HOSTCTL_PROXY_PROBE_FAILURES shorten the watch for tests; production leaves them unset. */
+/** Env overrides shorten the watch for tests; production leaves them unset. */
 export function watchOptions(env: Record<string, string | undefined>): WatchOptions {
   const interval = Number(env.HOSTCTL_PROXY_PROBE_MS);
   const failures = Number(env.HOSTCTL_PROXY_PROBE_FAILURES);
@@ -49,11 +49,8 @@ export interface WatchDeps {
   options: WatchOptions;
 }
 
-/**
- * Probes the front door (admin API and a request through its HTTP listener) every interval; after `failures`
- * probes in a row without an answer, SIGKILLs Caddy (a SIGSTOPped or wedged one never exits by itself) and the
- * supervised process starts it again from the current config, as a stalled Litestream is restarted.
- */
+// A SIGSTOPped or wedged Caddy never exits by itself: after `failures` silent probes it is
+// SIGKILLed and restarted from the current config, as a stalled Litestream is.
 export class CaddyWatch implements Loop {
   private timer: Timer | undefined;
   private round: Promise<void> | undefined;
@@ -125,14 +122,14 @@ export class CaddyWatch implements Loop {
   }
 }
 
-/** Where a probe reaches the HTTP listener: the bind address, or loopback when Caddy listens on every address. */
+/** The bind address, or loopback when Caddy listens on every address. */
 export function probeAddress(proxy: { bind?: string | undefined; http_port: number }): { host: string; port: number } {
   const bind = proxy.bind ?? "";
   const host = bind === "" || bind === "0.0.0.0" ? "127.0.0.1" : bind === "::" || bind === "[::]" ? "::1" : bind.replace(/^\[|\]$/g, "");
   return { host, port: proxy.http_port };
 }
 
-/** Any HTTP answer from the listener (a 308 to HTTPS, a 404 for an unknown host) proves Caddy serves. */
+/** Any HTTP answer (a 308 to HTTPS, a 404 for an unknown host) proves Caddy serves. */
 function httpAnswers(host: string, port: number, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const req = request({ host, port, path: "/", agent: false, timeout: timeoutMs, headers: { Host: "hostctl-probe.invalid" } }, (res) => {
@@ -145,10 +142,8 @@ function httpAnswers(host: string, port: number, timeoutMs: number): Promise<voi
   });
 }
 
-/**
- * One probe of the front door: the admin API (an endpoint that takes no config lock, so a slow reload does
- * not read as a stall) and a request through the HTTP listener. Undefined when both answered.
- */
+// The admin endpoint probed takes no config lock, so a slow reload does not read as a stall.
+// Undefined when both answered.
 export async function probeFrontDoor(
   adminSocket: string,
   http: { host: string; port: number },

@@ -51,7 +51,7 @@ async function handoverCheck(): Promise<Check> {
     : { name, ok: false, detail: handover.detail };
 }
 
-/** Each domain's certificate in Caddy's storage: until when it is valid, or why there is none to serve. */
+/** Until when each domain's stored certificate is valid, or why there is none. */
 async function certificateChecks(caddy: CaddyFiles, domains: readonly string[], proxyRunning: boolean): Promise<Check[]> {
   const log = caddy.log;
   const found = await domainCertificates(caddy.storage, domains);
@@ -77,11 +77,8 @@ async function certificateChecks(caddy: CaddyFiles, domains: readonly string[], 
   });
 }
 
-/**
- * The front door's preflight: the caddy binary and its version, the HTTP/HTTPS ports, for ACME that every
- * domain resolves (the CA reaches this host by name; the docs say what to check when it does not), and each
- * domain's certificate in Caddy's storage.
- */
+// For ACME every domain must resolve to this host: the CA reaches it by name (the docs say what
+// to check when it does not).
 export async function proxyChecks(
   host: HostConfig,
   apps: readonly AppSpec[],

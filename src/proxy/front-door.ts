@@ -19,9 +19,9 @@ import { pointStaticLink, staticLinkPath } from "./static-link.js";
 import { assignInternalPorts, readInternalPorts, writeInternalPorts, type InternalPorts } from "./internal-ports.js";
 
 const DRAIN_POLL_MS = 20;
-/** How long a refused load waits for Caddy to finish writing a certificate before it looks at the pair again. */
+/** How long a refused load waits for Caddy to finish writing a certificate before re-checking. */
 const ISSUANCE_WAIT_MS = 15_000;
-/** What Caddy answers when a stored certificate and key are not a pair (see discardUnusablePairs). */
+/** Caddy's answer when a stored certificate and key are not a pair (see discardUnusablePairs). */
 const CROSSED_PAIR = /private key does not match public key/;
 
 /** What the front door needs to know of an app at one moment. */
@@ -38,10 +38,8 @@ export interface AppView {
   writes?: WriteRoute;
 }
 
-/**
- * The host's proxy: Caddy, its config (built from the apps' state), the internal port pairs, and each app's
- * stable upstream (upstream-relay.ts) behind which a switch changes the live port without a config load.
- */
+// Each app's stable upstream (upstream-relay.ts) lets a switch change the live port without a
+// config load.
 export class FrontDoor {
   private ports: InternalPorts = {};
   private readonly live = new Map<string, { port: number; releaseDir: string }>();
@@ -65,7 +63,7 @@ export class FrontDoor {
 
   async start(): Promise<void> {
     await this.assignPorts();
-    // Caddy is not running yet: nothing is writing its storage, so a crossed pair there is one for good.
+    // Caddy is not running: nothing writes its storage, so a crossed pair there is one for good.
     await this.discardUnusable();
     const config = this.config();
     try {
@@ -78,7 +76,7 @@ export class FrontDoor {
     this.watch = this.startWatch();
   }
 
-  /** A stalled Caddy (SIGSTOPped, wedged) never exits: probed, and killed to be restarted (caddy-watch.ts). */
+  /** A stalled Caddy never exits: it is probed and killed to be restarted (caddy-watch.ts). */
   private startWatch(): CaddyWatch {
     const caddy = this.caddy;
     const watch = new CaddyWatch({
@@ -128,7 +126,7 @@ export class FrontDoor {
     });
   }
 
-  /** The internal port the next release of the app starts on: the one of its pair that is not live. */
+  /** The port of its pair that is not live. */
   async idlePort(app: string): Promise<number> {
     if (!this.ports[app]) await this.assignPorts();
     const pair = this.ports[app]?.ports;
@@ -140,10 +138,8 @@ export class FrontDoor {
     return this.live.get(app)?.port;
   }
 
-  /**
-   * Sends the app's requests to the port from now on: its static link and its relay change in memory, and
-   * Caddy's config only when the app's routes do (its first release, or after a 503). Resolves the milliseconds.
-   */
+  // Caddy's config is loaded only when the app's routes change (first release, or after a 503).
+  // Resolves the milliseconds taken.
   async switchTo(app: string, port: number, releaseDir: string): Promise<number> {
     const started = Date.now();
     const routesChange = !this.live.has(app);
@@ -156,15 +152,13 @@ export class FrontDoor {
       entry.live = port;
       await writeInternalPorts(this.ctx.paths, this.ports);
     }
-    // Not for every switch: a load would also take in whatever else changed (a certificate stored meanwhile).
+    // Not on every switch: a load takes in whatever else changed (a certificate stored since).
     if (routesChange) await this.push();
     return Date.now() - started;
   }
 
-  /**
-   * Resolves once no request is in flight to the port (no connection relayed to it is open; none opens after
-   * the switch), or after `timeoutMs`. Only then does the old web process get SIGTERM and close its listener.
-   */
+  // Resolves when nothing relayed to the port is open (none opens after a switch) or on timeout;
+  // only then does the old web process get SIGTERM and close its listener.
   async waitUpstreamIdle(port: number, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (this.relay.connectionsTo(port) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
@@ -177,7 +171,7 @@ export class FrontDoor {
     this.refresh();
   }
 
-  /** Loads the config again if the apps' state changed it (serialized; identical configs are not sent). */
+  /** Serialized; identical configs are not sent. */
   refresh(): void {
     void this.push().catch((error: unknown) =>
       this.ctx.log.error({ event: "proxy.load_failed", reason: errorMessage(error) }, "could not update the proxy config"),
@@ -191,8 +185,8 @@ export class FrontDoor {
         await this.loadIfChanged();
       } catch (error) {
         if (!CROSSED_PAIR.test(errorMessage(error))) throw error;
-        // A pair read while Caddy wrote it, or one it stored crossed: once no issuance runs, the second is
-        // removed, and the config is loaded once more.
+        // A pair read mid-write, or stored crossed: once no issuance runs, the
+        // latter is removed and the config loaded once more.
         await waitForIssuance(this.caddy.paths.storage, this.domains(), ISSUANCE_WAIT_MS);
         await this.discardUnusable();
         await this.loadIfChanged();
@@ -202,11 +196,8 @@ export class FrontDoor {
     return next;
   }
 
-  /**
-   * Caddy exited and is about to start again, from a config file that may name a pair crossed since (Caddy
-   * would refuse it on every restart). With Caddy down nothing writes its storage, so an unusable pair there is
-   * one for good: it goes, and Caddy starts from the current config. Serialized with the loads.
-   */
+  // A config file naming a pair crossed since would be refused on every restart. With Caddy down
+  // nothing writes its storage, so an unusable pair goes for good. Serialized with the loads.
   private restartConfig(): Promise<unknown> {
     const next = this.pushing.then(async () => {
       await this.discardUnusable();
@@ -228,8 +219,8 @@ export class FrontDoor {
   }
 
   private async loadIfChanged(): Promise<void> {
-    // With the pairs of the last load: a certificate Caddy stored since is in its cache already, and a load would
-    // close the idle connections clients keep to it.
+    // With the last load's pairs: a certificate stored since is cached already, and a load would
+    // close the idle connections clients keep.
     if (JSON.stringify(this.config()) === this.loaded) return;
     const config = await this.currentConfig();
     const text = JSON.stringify(config);
@@ -292,10 +283,8 @@ export class FrontDoor {
   }
 }
 
-/**
- * Starts the front door when hostctl.yml has a proxy section and a caddy binary is there; undefined (apps
- * serve on their own ports, as without a proxy) otherwise, with the reason logged and returned for status.
- */
+// Without a proxy section or a caddy binary apps serve on their own ports; the reason is logged
+// and returned for status.
 export async function startFrontDoor(
   ctx: HostContext,
   deps: ChildDeps,
@@ -320,7 +309,7 @@ export async function startFrontDoor(
   try {
     await door.start();
   } catch (error) {
-    // The apps (and their Litestream) still start: on their own ports, as without a proxy, until the next `up`.
+    // Apps (and their Litestream) still start, on their own ports, until the next `up`.
     return { reason: `Caddy did not start (${errorMessage(error)}): apps serve on their own ports; run: hostctl doctor` };
   }
   ctx.log.info({ event: "proxy.started", caddy: binary.path, version: binary.version, tls: proxy.tls }, "front door (Caddy) started");

@@ -11,10 +11,8 @@ export function internalPortsPath(paths: HostPaths): string {
   return join(paths.run, "internal-ports.json");
 }
 
-/**
- * Pure: every app keeps its pair while it is in range and not taken; a new app gets the lowest free pair,
- * in name order. Pairs never move when other apps come and go, so a live upstream stays where it is.
- */
+// Pairs never move when other apps come and go, so a live upstream stays put; a new app gets the
+// lowest free pair, in name order.
 export function assignInternalPorts(base: number, names: readonly string[], previous: InternalPorts): InternalPorts {
   const out: InternalPorts = {};
   const taken = new Set<number>();

@@ -1,17 +1,12 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { errorMessage } from "../lib/errors.js";
 
-/**
- * Every config load makes Caddy open its listeners anew beside the old ones (SO_REUSEPORT) and close the old
- * ones. Linux resets the connections still queued on a closed SO_REUSEPORT listener (a client sees
- * ECONNRESET before its request is read) unless net.ipv4.tcp_migrate_req is 1 (Linux 5.14+), which moves them
- * to a listener that stays open. Switches load no config (upstream-relay.ts); the loads that remain (an app
- * added or stopped, a domain) lose no queued connection with this setting.
- */
+// Each config load reopens Caddy's SO_REUSEPORT listeners; Linux resets connections queued on the
+// closed one unless tcp_migrate_req is 1 (5.14+), which moves them to a listener that stays open.
 export const TCP_MIGRATE_REQ = "/proc/sys/net/ipv4/tcp_migrate_req";
 
 export interface ListenerHandover {
-  /** on: already 1; turned_on: hostctl set it; off: 0 and could not be set; unsupported: kernel before 5.14. */
+  /** turned_on: hostctl set it; off: 0 and could not be set; unsupported: kernel before 5.14. */
   state: "on" | "turned_on" | "off" | "unsupported";
   detail: string;
 }

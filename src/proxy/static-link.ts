@@ -2,15 +2,13 @@ import { randomBytes } from "node:crypto";
 import { mkdir, rename, rm, symlink } from "node:fs/promises";
 import { join } from "node:path";
 
-/** The path Caddy serves an app's /static/ from: a link to the live release's files, the same for every release. */
+/** A link to the live release's files, the same path for every release. */
 export function staticLinkPath(dir: string, app: string): string {
   return join(dir, app);
 }
 
-/**
- * Points the app's static link at a release's files atomically (a new link, then rename(2) over the old one),
- * so a switch changes what Caddy serves without a config load, and a request sees one release or the other.
- */
+// A new link renamed over the old one: a switch changes what Caddy serves without a config load,
+// and a request sees one release or the other.
 export async function pointStaticLink(dir: string, app: string, target: string): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const tmp = join(dir, `.${app}-${randomBytes(4).toString("hex")}`);

@@ -4,11 +4,8 @@ import { join } from "node:path";
 
 const MIN_REMAINING_MS = 60 * 60 * 1000;
 
-/**
- * One certificate and key Caddy keeps in its storage for a domain under one issuer (storage keys are the
- * domain as written: hostctl's domains are lowercase host names, which Caddy's storage keeps unchanged).
- * `usable`: the key is the certificate's own; `remainingMs`: how long the certificate is still valid.
- */
+// Storage keys are the domain as written (hostctl's are lowercase, which Caddy keeps unchanged).
+// `usable`: the key is the certificate's own.
 interface StoredPair {
   domain: string;
   /** Storage key of the domain's folder, e.g. certificates/local/shop.test. */
@@ -46,12 +43,8 @@ async function storedPairs(storage: string, domains: readonly string[], now: num
   return out;
 }
 
-/**
- * The certificates Caddy keeps in its storage for these domains (any issuer), still valid for at least an
- * hour, as storage keys. Loading them with each config keeps TLS handshakes working across a reload. A pair
- * whose key does not match its certificate is left out: Caddy refuses a whole config that loads one, and
- * `automate` keeps the domain managed either way.
- */
+// Valid for at least an hour; loading them with each config keeps handshakes working across a
+// reload. Crossed pairs are left out: Caddy refuses a whole config that loads one.
 export async function storedCertificates(
   storage: string,
   domains: readonly string[],
@@ -64,7 +57,7 @@ export async function storedCertificates(
   });
 }
 
-/** What Caddy's storage holds for one domain: its longest-valid sound pair, else a crossed one, else nothing. */
+/** Its longest-valid sound pair, else a crossed one, else nothing. */
 export type DomainCertificate =
   { state: "valid" | "expired"; folder: string; validTo: Date } | { state: "crossed"; folder: string } | { state: "none" };
 
@@ -89,15 +82,8 @@ export async function domainCertificates(
   );
 }
 
-/**
- * Removes each stored pair of these domains whose key is not its certificate's own (or that cannot be read
- * as a certificate and a key), with its metadata, and returns the folders it emptied. Caddy 2.6 can store
- * such a pair itself: two issuances for one domain that both pass its storage lock write their files
- * interleaved. From then on it refuses every config that manages the domain ("private key does not match
- * public key") and never replaces the pair, so the front door could not load a config again. With the pair
- * gone, Caddy issues the domain a new certificate. Only while Caddy is not writing that folder: before it
- * starts, or once it holds no issuance lock for the domain (waitForIssuance).
- */
+// Caddy 2.6 can store a crossed pair itself and then refuses every config managing the domain,
+// never replacing it. Only while Caddy is not writing the folder (before start, waitForIssuance).
 export async function discardUnusablePairs(storage: string, domains: readonly string[]): Promise<string[]> {
   const unusable = (await storedPairs(storage, domains, Date.now())).filter((p) => !p.usable);
   for (const pair of unusable) {
@@ -108,10 +94,7 @@ export async function discardUnusablePairs(storage: string, domains: readonly st
   return unusable.map((p) => p.folder);
 }
 
-/**
- * Resolves once Caddy holds no issuance lock for any of these domains (its lock files in storage; a renewal
- * takes the same lock), or after `timeoutMs`: a pair read while one is written can look crossed for a moment.
- */
+// A renewal takes the same lock; a pair read while one is written can look crossed for a moment.
 export async function waitForIssuance(storage: string, domains: readonly string[], timeoutMs: number): Promise<void> {
   const locks = domains.map((domain) => join(storage, "locks", `issue_cert_${domain}.lock`));
   const deadline = Date.now() + timeoutMs;

@@ -13,20 +13,15 @@ interface Route {
   port: number | undefined;
 }
 
-/**
- * Each app's stable upstream: a Unix socket Caddy proxies to, whatever the release. Every connection Caddy
- * opens on it is spliced to the port that is live when it arrives, so a switch is one assignment here and
- * Caddy's config (its servers, and the client connections they hold) stays as it is. Caddy opens one
- * connection per request (no keep-alive to the relay), so the connections open to a port are the requests
- * in flight there: the old release drains exactly those.
- */
+// Each Caddy connection is spliced to the port live when it arrives, so a switch is one assignment.
+// Caddy opens one per request, so a port's connections are exactly what the old release drains.
 export class UpstreamRelay {
   private readonly routes = new Map<string, Route>();
   private readonly open = new Map<number, number>();
 
   constructor(
     private readonly dir: string,
-    /** How long a connection waits for the live port to accept (a web process restarting) before it is closed. */
+    /** How long a connection waits for the live port to accept (a web restarting). */
     private readonly holdMs: number,
   ) {}
 
@@ -35,7 +30,7 @@ export class UpstreamRelay {
     const path = this.socketPath(app);
     if (this.routes.has(app)) return path;
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    // A socket file left by an earlier `up` (one supervisor per home: the lock guarantees it) would refuse listen().
+    // A socket left by an earlier `up` would refuse listen(); the home lock allows one supervisor.
     await rm(path, { force: true });
     const route: Route = { server: createServer({ allowHalfOpen: true, pauseOnConnect: true }), port: undefined };
     route.server.on("connection", (down: Socket) => this.relay(route, down, Date.now()));
@@ -59,7 +54,7 @@ export class UpstreamRelay {
     return this.open.get(port) ?? 0;
   }
 
-  /** Stops listening for apps not in `apps` (removed ones); connections already relayed finish on their own. */
+  /** Stops listening for removed apps; connections already relayed finish on their own. */
   retain(apps: ReadonlySet<string>): void {
     void this.closeWhere((app) => !apps.has(app));
   }
@@ -87,7 +82,7 @@ export class UpstreamRelay {
     await Promise.all(servers.map(([, route]) => new Promise((resolve) => route.server.close(resolve))));
   }
 
-  /** Connects to the live port, retrying while it refuses (or none is live) for up to holdMs; Caddy's bytes wait. */
+  /** Retries while the port refuses (or none is live) for up to holdMs; Caddy's bytes wait. */
   private relay(route: Route, down: Socket, since: number): void {
     const port = route.port;
     if (port === undefined) {
@@ -109,8 +104,8 @@ export class UpstreamRelay {
     up.once("error", refused);
     up.once("connect", () => {
       up.off("error", refused);
-      // Each side's end is passed on (half-close) and a socket ended both ways closes itself: a response the app
-      // ended is never cut. An error or a close on one side ends the other at once.
+      // Half-closes pass on, so a response the app ended is never cut; an error
+      // or close on one side ends the other at once.
       up.on("error", () => down.destroy());
       down.on("error", () => up.destroy());
       down.on("close", () => up.destroy());

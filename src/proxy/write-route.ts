@@ -1,8 +1,8 @@
 /** Where a LiteFS replica's front door sends requests that can write (docs/litefs.md). */
 export interface WriteRoute {
-  /** The primary's front door (http(s)://HOST[:PORT]); undefined while the primary is unknown (writes get a 503). */
+  /** http(s)://HOST[:PORT]; undefined while the primary is unknown (writes get a 503). */
   target: string | undefined;
-  /** Path prefixes forwarded whatever the method (the admin: its reads should see the newest data). */
+  /** Forwarded whatever the method: the admin's reads should see the newest data. */
   paths: string[];
 }
 
@@ -24,11 +24,8 @@ function noPrimary(): Json {
   };
 }
 
-/**
- * Pure: the Caddy route, placed before an app's others on a LiteFS replica, that forwards every request which
- * can write (a method other than GET/HEAD/OPTIONS, or a path under one of `paths`) to the primary's front
- * door. The Host header passes through unchanged, so the primary's front door picks the same app.
- */
+// On a LiteFS replica, anything that can write goes to the primary's front door; Host passes
+// through unchanged so the primary picks the same app.
 export function writeRoute(route: WriteRoute, maxBodyBytes: number): Json {
   const match = [
     { not: [{ method: READ_METHODS }] },

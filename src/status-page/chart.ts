@@ -9,14 +9,14 @@ export interface Axis {
   max: number;
 }
 
-/** Pure: a round top for the y axis (1, 2, 5 × 10^n) at or above the largest value, at least `floor`. */
+/** Pure: a round y-axis top (1, 2, 5 × 10^n) at or above the largest value, at least `floor`. */
 export function niceMax(values: readonly number[], floor = 1): number {
   const top = Math.max(floor, ...values);
   const magnitude = 10 ** Math.floor(Math.log10(top));
   return [1, 2, 5, 10].map((m) => m * magnitude).find((m) => m >= top) ?? top * 2;
 }
 
-/** Pure: the SVG x of a time (ms) and the y of a value on an axis; two decimals, as the points are written. */
+/** Pure: SVG x of a time (ms) and y of a value; two decimals, as the points are written. */
 export function chartPoint(axis: Axis, t: number, v: number): [number, number] {
   const w = CHART.width - CHART.left - CHART.right;
   const h = CHART.height - CHART.top - CHART.bottom;
@@ -47,7 +47,7 @@ export function frame(axis: Axis, label: (v: number) => string, xLabels: [number
   );
 }
 
-/** Pure: the opening tag of a chart; its axis is in data attributes, so a reader (or a test) can map points back. */
+/** Pure: a chart's opening tag; the axis is in data attributes so a test can map points back. */
 export function svgOpen(kind: string, axis: Axis, title: string): string {
   return (
     `<svg class="chart" data-chart="${esc(kind)}" data-from="${axis.from}" data-to="${axis.to}" data-max="${axis.max}" ` +

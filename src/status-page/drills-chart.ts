@@ -16,10 +16,7 @@ function marker(axis: Axis, drill: DrillPoint, value: number): string {
   return `<g class="drill" data-at="${esc(drill.at)}" data-ok="${drill.ok}" data-rto-ms="${drill.rto_ms ?? ""}" data-rpo-s="${drill.rpo_s ?? ""}"><title>${esc(title)}</title>${shape}</g>`;
 }
 
-/**
- * Pure: drills over time: RTO (restore time, blue line) and RPO (replica freshness, orange) in seconds,
- * each drill a marker: green passed, red cross failed (its title names the failing check), grey skipped.
- */
+/** Pure: RTO (blue) and RPO (orange) per drill; a failed drill's marker title names its check. */
 export function drillsChart(drills: readonly DrillPoint[], now: Date): string {
   const times = drills.map((d) => Date.parse(d.at));
   const from = Math.min(now.getTime() - 7 * DAY_MS, ...times);

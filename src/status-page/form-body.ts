@@ -3,7 +3,7 @@ import type { IncomingMessage } from "node:http";
 /** A login form is a few dozen bytes; anything bigger is refused unread. */
 export const MAX_FORM_BYTES = 4096;
 
-/** The fields of an urlencoded form body; undefined when it is larger than MAX_FORM_BYTES or never ends in 10 s. */
+/** Undefined when the body exceeds MAX_FORM_BYTES or does not end within 10 s. */
 export function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];

@@ -4,7 +4,7 @@ import { seconds } from "./html.js";
 
 type Series = "lag_s" | "media_lag_s";
 
-/** Pure: the samples as polylines; an unknown value (null) or a gap of over 3 minutes breaks the line. */
+/** Pure: an unknown value (null) or a gap of over 3 minutes breaks the line. */
 function lines(axis: Axis, samples: readonly LagSample[], series: Series, color: string): string {
   const runs: string[][] = [];
   let run: string[] = [];

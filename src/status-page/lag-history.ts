@@ -3,11 +3,11 @@ import { join } from "node:path";
 import type { AppPaths } from "../config/paths.js";
 import { appendBoundedLine, parseJsonLines } from "../lib/json-lines.js";
 
-/** One sample a minute, 24 h kept: the file is rewritten down to this many lines when it reaches twice as many. */
+/** A sample a minute, 24 h kept; the file is cut back to this when it reaches twice as many. */
 export const HISTORY_POINTS = 1440;
 export const HISTORY_MS = 24 * 60 * 60 * 1000;
 
-/** One minute's sample: the worst database lag (null: unknown, Litestream not reporting) and the media lag. */
+/** Worst database lag (null: Litestream not reporting) and media lag. */
 export interface LagSample {
   t: string;
   lag_s: number | null;
@@ -38,7 +38,7 @@ export async function readLagHistory(app: AppPaths, now: Date): Promise<LagSampl
   return lastDay(parseLagHistory(text), now);
 }
 
-/** Appends one sample; the file keeps the last HISTORY_POINTS (and at most twice as many between rewrites). */
+/** Keeps the last HISTORY_POINTS (at most twice as many between rewrites). */
 export function appendLagSample(app: AppPaths, sample: LagSample): Promise<void> {
   return appendBoundedLine(lagHistoryPath(app), sample, HISTORY_POINTS);
 }

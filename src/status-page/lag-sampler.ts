@@ -10,17 +10,14 @@ export const SAMPLE_MS = 60_000;
 /** The first sample soon after start, so a restarted supervisor's chart goes on at once. */
 export const FIRST_SAMPLE_MS = 5000;
 
-/** Pure: one app's sample from its status (the worst database's lag; media lag when media is synced). */
+/** Pure: the worst database's lag; media lag only when media is synced. */
 export function lagSample(app: AppStatus, now: Date): LagSample {
   const lags = (app.replication ?? []).map((r) => r.lag_s);
   return { t: now.toISOString(), lag_s: lags.length > 0 ? Math.max(...lags) : null, media_lag_s: app.media?.lag_s ?? null };
 }
 
-/**
- * Samples every supervised app's replication and media lag once a minute into apps/<app>/lag-history.jsonl
- * (bounded, kept across restarts) for the status page's 24 h chart. Reads the supervisor's status only:
- * nothing here waits on S3.
- */
+// Samples every minute whether or not the page is on, so turning it on shows the last day.
+// Reads the supervisor's status only: nothing here waits on S3.
 export class LagSampler implements Loop {
   private rounds: Timer | undefined;
   private round: Promise<void> = Promise.resolve();

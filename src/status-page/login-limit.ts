@@ -2,11 +2,8 @@
 const PER_CLIENT = 5;
 const WINDOW_MS = 60_000;
 
-/**
- * Failed-login rate limit: after PER_CLIENT failures in a window a client waits for the window to end; the
- * whole page after ten times that (a guesser that spreads over many addresses). Memory is bounded: old
- * windows are dropped and at most MAX_CLIENTS are tracked.
- */
+// A guesser spread over many addresses hits the page-wide limit (ten times the per-client one).
+// Memory stays bounded: old windows are dropped and at most MAX_CLIENTS are tracked.
 export class LoginLimit {
   private readonly failures = new Map<string, number[]>();
   private static readonly ALL = "*";

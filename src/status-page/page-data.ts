@@ -13,7 +13,7 @@ import { readLagHistory, type LagSample } from "./lag-history.js";
 /** Drills shown per app: a nightly drill's month and a half. */
 const DRILLS_SHOWN = 45;
 
-/** One drill as the page charts it: RTO (the slowest database's restore), RPO (its worst freshness). */
+/** RTO is the slowest database's restore, RPO its worst freshness. */
 export interface DrillPoint {
   at: string;
   ok: boolean;
@@ -21,7 +21,7 @@ export interface DrillPoint {
   duration_ms: number;
   rto_ms: number | null;
   rpo_s: number | null;
-  /** "db.sqlite3: row_counts" for a failed drill: the first failing check of each failing database. */
+  /** "db.sqlite3: row_counts": the first failing check of each failing database. */
   failed_checks: string[];
 }
 
@@ -33,7 +33,7 @@ export interface AppHistory {
   deploys: DeployEvent[];
 }
 
-/** What the page shows and /api/status answers: `status --json` plus the histories and the host's certificates. */
+/** What the page shows and /api/status answers: `status --json` plus histories and certificates. */
 export type PageData = SupervisorStatus & {
   disk: DiskSpace | undefined;
   generated_at: string;
@@ -78,7 +78,7 @@ async function appHistory(ctx: HostContext, app: AppStatus, now: Date): Promise<
 export async function collectPageData(ctx: HostContext, status: SupervisorStatus): Promise<PageData> {
   const now = ctx.clock.now();
   const history: Record<string, AppHistory> = {};
-  // One app's unreadable history (an invalid app's odd directory) leaves its charts empty, not the page down.
+  // An invalid app's unreadable history leaves its charts empty rather than the page down.
   const empty: AppHistory = { commit: null, commit_message: null, lag: [], drills: [], deploys: [] };
   for (const app of status.apps) history[app.name] = await appHistory(ctx, app, now).catch(() => empty);
   const domains = [...status.apps.flatMap((a) => a.domains), ...(ctx.host.proxy?.status ? [ctx.host.proxy.status.domain] : [])];

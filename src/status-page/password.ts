@@ -13,7 +13,7 @@ function derive(password: string, salt: Buffer, n: number, r: number, p: number)
   );
 }
 
-/** "scrypt$N$r$p$salt$key" (base64url): the parameters travel with the hash, so they can grow later. */
+/** "scrypt$N$r$p$salt$key" (base64url): the parameters travel with the hash so they can grow. */
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
   const key = await derive(password, salt, N, R, P);

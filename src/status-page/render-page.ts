@@ -16,7 +16,7 @@ function verdict(ok: boolean | null, text = ok ? "ok" : "FAILED"): string {
   return ok === null ? `<span class="muted">-</span>` : `<span class="${ok ? "ok" : "bad"}">${esc(text)}</span>`;
 }
 
-/** Pure: when a certificate expires; alarming when renewal is overdue (ACME renews at a third of its life left). */
+/** Pure: alarming when renewal is overdue (ACME renews with a third of the life left). */
 export function expiryText(certificate: PageData["certificates"][number], now: Date): string {
   const hours = (Date.parse(certificate.expires_at) - now.getTime()) / 3_600_000;
   // Caddy's local CA issues 12 h certificates and renews them every few hours.

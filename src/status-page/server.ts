@@ -31,16 +31,14 @@ const HEADERS = {
 
 type Answer = { status: number; type?: string; body?: string; headers?: Record<string, string> };
 
-/** The address Caddy appended to X-Forwarded-For (the socket is reachable by Caddy only): the client's. */
+/** Caddy's last X-Forwarded-For entry is the client: only Caddy can reach the socket. */
 function clientOf(req: IncomingMessage): string {
   const forwarded = String(req.headers["x-forwarded-for"] ?? "").split(",");
   return forwarded.at(-1)?.trim() || "local";
 }
 
-/**
- * A login posted from another site's page is refused (login CSRF): browsers say where a request comes from
- * (Sec-Fetch-Site; Origin, which is "null" under a strict referrer policy). Clients that say neither pass.
- */
+// Refuses login CSRF by Sec-Fetch-Site or Origin ("null" under a strict referrer policy).
+// Clients that send neither header pass.
 function isSameOrigin(req: IncomingMessage): boolean {
   const site = req.headers["sec-fetch-site"];
   if (site !== undefined && site !== "same-origin" && site !== "none") return false;
@@ -60,7 +58,7 @@ const html = (status: number, body: string, headers: Record<string, string> = {}
   headers,
 });
 
-/** The read-only status page: GET / (the page), GET+POST /login, GET /api/status (cookie or bearer token). */
+/** Read-only: GET /, GET+POST /login, GET /api/status (cookie or bearer token). */
 export class StatusPageServer {
   private readonly sessions = new Sessions();
   private readonly limit = new LoginLimit();

@@ -3,11 +3,8 @@ import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 export const SESSION_COOKIE = "hostctl_status";
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 
-/**
- * Session cookies: "<expires ms>.<HMAC-SHA256>", signed with a key made when the supervisor starts (a
- * restart logs everyone out; nothing secret is stored). The password hash is part of the signed text, so a
- * new password ends every session.
- */
+// The key is made at supervisor start, so a restart logs everyone out and nothing secret is stored.
+// The password hash is part of the signed text, so a new password ends every session.
 export class Sessions {
   private readonly key = randomBytes(32);
 
@@ -30,7 +27,7 @@ export class Sessions {
   }
 }
 
-/** Pure: the Set-Cookie header of a session (Secure; HttpOnly; SameSite=Strict, the page's only path). */
+/** Pure: Secure; HttpOnly; SameSite=Strict, on the page's only path. */
 export function sessionCookie(value: string): string {
   return `${SESSION_COOKIE}=${value}; Path=/; Max-Age=${SESSION_TTL_MS / 1000}; Secure; HttpOnly; SameSite=Strict`;
 }

@@ -5,11 +5,8 @@ import { collectPageData } from "./page-data.js";
 import { StatusPageServer } from "./server.js";
 import { statusSocketPath } from "./socket.js";
 
-/**
- * The lag history (sampled whether or not the page is on, so turning it on shows the last day at once) and,
- * when hostctl.yml has proxy.status, the page on its socket. Resolves what closes the page: `up` calls it
- * once the apps have stopped, so the page answers until then.
- */
+// Lag is sampled even with the page off, so turning it on shows the last day at once.
+// `up` calls the returned closer after the apps stop, so the page answers until then.
 export async function wireStatusPage(supervisor: Supervisor): Promise<() => Promise<void>> {
   const { ctx } = supervisor;
   supervisor.attach(new LagSampler(ctx, () => supervisor.status().apps));

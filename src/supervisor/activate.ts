@@ -12,11 +12,8 @@ export interface ReleaseHooks {
   switchCurrent: (spec: AppSpec, releaseDir: string) => Promise<void>;
 }
 
-/**
- * Switches a supervised app to a new release. Without a proxy the port serves one release at a time,
- * so: stop old, start new, health-check, switch `current`; on failure the old release is started again.
- * A release without a web process (workers only) has nothing to health-check: it is switched once started.
- */
+// Without a proxy the port serves one release at a time: stop old, start new, check, switch;
+// on failure the old release starts again. A workers-only release is switched once started.
 export async function activateRelease(unit: AppUnit, releaseDir: string, hooks: ReleaseHooks): Promise<ActivateResult> {
   if (unit.blueGreen) {
     try {

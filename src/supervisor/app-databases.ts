@@ -8,10 +8,8 @@ import { restoreOnBoot, type DatabaseRestore } from "../restore/restore-app.js";
 import type { AppStatus } from "./control-protocol.js";
 import type { UnitDeps } from "./unit-deps.js";
 
-/**
- * An app's databases on this host: restore-on-boot (fail-closed, restore/restore-app.ts), or for a LiteFS app
- * its mount (docs/litefs.md), which comes up before the processes and goes down after Litestream.
- */
+// A LiteFS mount comes up before the processes and goes down after Litestream; otherwise
+// restore-on-boot, fail-closed.
 export class AppDatabases {
   /** What the last boot found or did, per database (status shows it). */
   restored: DatabaseRestore[] = [];
@@ -22,7 +20,7 @@ export class AppDatabases {
     private readonly deps: Pick<UnitDeps, "ctx" | "policy" | "graceMs" | "onChange" | "earlyRestore">,
   ) {}
 
-  /** Puts every database in place (a failed boot's retry reuses the LiteFS mount it started). Throws when it cannot. */
+  /** Throws when it cannot; a failed boot's retry reuses the LiteFS mount it started. */
   async restore(log: Logger): Promise<void> {
     if (isLitefsApp(this.spec)) {
       this.litefs ??= await createLitefsNode(this.spec, this.deps.ctx, {
@@ -48,17 +46,17 @@ export class AppDatabases {
     }
   }
 
-  /** Whether this host's Litestream may write the replica target for the app (a LiteFS replica never does). */
+  /** A LiteFS replica's Litestream never writes the replica target. */
   get replicates(): boolean {
     return !this.litefs || this.litefs.isCandidate;
   }
 
-  /** On a LiteFS replica: where its front door sends writes (kept current from the mount's .primary). */
+  /** Kept current from the mount's .primary on a LiteFS replica. */
   get writeRoute(): WriteRoute | undefined {
     return this.litefs?.writeRoute;
   }
 
-  /** Stops a LiteFS mount (after the processes and Litestream, which read the databases through it). */
+  /** After the processes and Litestream, which read the databases through the mount. */
   async unmount(): Promise<void> {
     await this.litefs?.stop();
     this.litefs = undefined;

@@ -26,19 +26,16 @@ export interface AppLitestreamDeps {
   /** Loopback port of this app's Litestream metrics (addr: in its config). */
   metricsPort: number | undefined;
   onChange: () => void;
-  /** Litestream's metrics port is held by another process (the message), or free again (undefined). */
+  /** The holder's message while another process has the metrics port; undefined once free. */
   onMetricsPort: (taken: string | undefined) => void;
 }
 
-/** The first marker check waits for Litestream's first sync; later ones poll until every database has one. */
+/** The first marker check waits for Litestream's first sync; later ones poll for every database. */
 const FIRST_MARKER_MS = 1500;
 const MARKER_POLL_MS = 2000;
 
-/**
- * One app's `litestream replicate`: the replicate lock per database (never two writers of one replica path),
- * the supervised process, a restart when it stalls, the replication marker once the replica holds data, and
- * a stop that waits for the last sync. Stopped for good when another host takes the lease.
- */
+// A replicate lock per database: two writers of one replica path corrupt it. Stopped for good
+// when another host takes the lease.
 export class AppLitestream {
   private process: SupervisedProcess | undefined;
   private markerTimer: Timer | undefined;
@@ -85,11 +82,11 @@ export class AppLitestream {
     await this.starting;
   }
 
-  /** A stop or disable that arrives meanwhile is seen after each wait: nothing is started after it. */
+  /** A stop or disable arriving meanwhile is seen after each wait: nothing starts after it. */
   private async launch(): Promise<void> {
     await acquireReplicateLocks(this.deps.ctx.paths.locks, this.dbPaths);
-    // Litestream replicates even when its metrics port is taken, but hostctl would then read another
-    // process's metrics: say so (the lag is then unknown and counted as behind, never read from them).
+    // With the metrics port taken, hostctl would read another process's metrics: the lag is then
+    // unknown and counted as behind, never read from them.
     const port = this.deps.metricsPort;
     this.metricsPortTaken = port !== undefined && !(await isPortFree(port));
     if (this.metricsPortTaken)
@@ -139,10 +136,8 @@ export class AppLitestream {
     await ls.start();
   }
 
-  /**
-   * Stops replicating for good (another host took the lease): two Litestreams writing one replica path
-   * corrupt it. The app keeps serving; status says why its writes are no longer shipped.
-   */
+  // Two Litestreams writing one replica path corrupt it. The app keeps serving; status says why
+  // its writes are no longer shipped.
   async disable(reason: string): Promise<void> {
     this.disabled = reason;
     this.markerTimer?.cancel();
@@ -161,13 +156,13 @@ export class AppLitestream {
     this.markerTimer?.cancel();
   }
 
-  /** After the app's processes: the last writes they acknowledged are shipped before Litestream exits. */
+  /** After the app's processes, so the last writes they acknowledged are shipped. */
   async stop(): Promise<void> {
     this.halt();
     await this.starting?.catch(() => undefined);
     const ls = this.process;
     if (!ls) return;
-    // Metrics on a port another process holds are not ours: waiting for them would only delay the stop.
+    // Metrics on a port another process holds are not ours: waiting on them only delays the stop.
     if (ls.running && this.deps.metricsPort !== undefined && !this.metricsPortTaken) {
       const ready = await waitLitestreamReady(this.deps.metricsPort, this.replicatedPaths, 10_000);
       if (!ready)

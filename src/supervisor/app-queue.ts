@@ -1,12 +1,9 @@
-/**
- * One queue per app: operations that change an app's processes (start, stop, restart, activate, load,
- * unload) run one at a time, in arrival order. Interleaved, two of them started a web process each and the
- * second overwrote the first in the unit's table: an untracked process of an old release kept the port.
- */
+// Interleaved operations each started a web process and the second overwrote the first: an
+// untracked old release kept the port. So each app's operations run one at a time, in order.
 export class AppQueue {
   private readonly tails = new Map<string, Promise<unknown>>();
 
-  /** Runs `operation` after every operation queued before it for `app`; its result or error is the caller's. */
+  /** Runs after everything queued before it for `app`; the result or error is the caller's. */
   run<T>(app: string, operation: () => Promise<T>): Promise<T> {
     const previous = this.tails.get(app) ?? Promise.resolve();
     const result = previous.then(operation, operation);

@@ -12,7 +12,7 @@ async function specChanged(s: Supervisor, unit: AppUnit): Promise<boolean> {
   return JSON.stringify(onDisk) !== JSON.stringify(unit.spec);
 }
 
-/** The control routes of one app (control-protocol.ts); each runs in the app's queue, one at a time. */
+/** Each route runs in the app's queue, one at a time. */
 export function serveAppRoutes(s: Supervisor): void {
   s.routes
     .serve("status", () => Promise.resolve(s.status()))
@@ -40,12 +40,11 @@ export function serveAppRoutes(s: Supervisor): void {
       s.queue.run(name, async () => {
         if (s.isInvalid(name)) return { ...(await s.reloadInvalid(name)).status(), reloaded: true };
         const unit = s.unit(name);
-        // Checked before anything stops: an environment no process can be given would leave the app down.
+        // Checked before anything stops: an env no process can take would leave the app down.
         await assertAppEnvFits(s.ctx.paths, name);
         if (await specChanged(s, unit)) {
-          // `hostctl restart` checked the edited app.yml and wrote its Litestream config: stop the app
-          // (processes, then Litestream) and supervise it anew, as when it was added. Not on a host that lost
-          // its lease: it could not load the app again, and the app would stop serving.
+          // Not on a host that lost its lease: it could not load the app again, and the app would
+          // stop serving.
           if (s.fenced) throw new HostctlError("LEASE_LOST", `${s.fenced}; app.yml changes are not applied here`);
           const edited = await loadAppSpec(s.ctx.paths, name);
           if (!isLitefsApp(edited)) await refuseRenamedDatabases(edited, unit.spec, s.ctx);

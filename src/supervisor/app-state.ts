@@ -2,11 +2,8 @@ import { bootRetryDelay, type BackoffPolicy } from "./backoff.js";
 import type { ProcessState } from "./supervised-process.js";
 import type { AppState } from "./control-protocol.js";
 
-/**
- * An app's lifecycle as plain data: restore-on-boot (retried while the replica is unreachable), Litestream,
- * a first deploy when there is no release, the processes; stop and shutdown. `transition` is pure: the shell
- * (app-unit.ts) runs the effects it returns and feeds their outcome back as the next event.
- */
+// `transition` is pure: the shell (app-unit.ts) runs the effects it returns and feeds their
+// outcome back as the next event.
 export interface Lifecycle {
   app: string;
   state: AppState;
@@ -24,7 +21,7 @@ export interface Lifecycle {
 export type LifecycleEvent =
   | { type: "boot" }
   | { type: "restored" }
-  /** Restore (or the media restore after it) failed at `now`: the boot-retry policy says when to try again. */
+  /** Restore (or the media restore after it) failed; the boot-retry policy says when to retry. */
   | { type: "boot_failed"; reason: string; code: string; now: number }
   | { type: "retry_due" }
   | { type: "litestream_started"; hasRelease: boolean; canDeploy: boolean }
@@ -94,7 +91,7 @@ export function transition(state: Lifecycle, event: LifecycleEvent, policy: Back
       };
       const failed = { state: "failed" as const, reason: event.reason, bootFailures: state.bootFailures + 1 };
       if (state.stopping) return to(state, { ...failed, retryAt: undefined }, [log]);
-      // A replica that cannot be read is waited for (README); a refusal or a failed restore is a failure, retried too.
+      // An unreadable replica is waited for (README); a refused restore fails. Both are retried.
       const waits = WAITED_FOR.has(event.code);
       const next = {
         state: waits ? ("waiting" as const) : failed.state,

@@ -18,7 +18,7 @@ export interface AppStatusInput {
   facts: ReadonlyMap<keyof AppFacts, () => unknown>;
 }
 
-/** An app's status as the control socket answers it: its lifecycle, processes, Litestream, databases and facts. */
+/** As the control socket answers it: lifecycle, processes, Litestream, databases and facts. */
 export function appStatus(input: AppStatusInput): AppStatus {
   const { spec, life } = input;
   const ls = input.litestream.status();

@@ -16,11 +16,8 @@ import type { WriteRoute } from "../proxy/write-route.js";
 import { initialLifecycle, transition, type Effect, type Lifecycle, type LifecycleEvent } from "./app-state.js";
 import type { AppFacts, AppState, AppStatus } from "./control-protocol.js";
 
-/**
- * One app under supervision: the shell that runs the effects of its lifecycle (app-state.ts): restore-on-boot
- * (retried with backoff while the replica is unreachable), then its Litestream (app-litestream.ts), then the
- * processes of its live release (release-set.ts); stopped in the reverse order so the last writes are shipped.
- */
+// Restore-on-boot (retried while the replica is unreachable), Litestream, then processes;
+// stopped in reverse order so the last writes are shipped.
 export class AppUnit {
   readonly paths: AppPaths;
 
@@ -66,7 +63,7 @@ export class AppUnit {
     return this.litestream.running;
   }
 
-  /** On a LiteFS replica: where its front door sends writes (kept current from the mount's .primary). */
+  /** Kept current from the mount's .primary on a LiteFS replica. */
   get writeRoute(): WriteRoute | undefined {
     return this.databases.writeRoute;
   }
@@ -81,10 +78,8 @@ export class AppUnit {
     return this.release.hasWeb;
   }
 
-  /**
-   * Restore what is missing, then start. Never throws: failures become state and a scheduled retry. A stop
-   * while it runs waits for it, and it starts nothing once the stop was asked for.
-   */
+  // Never throws: failures become state and a scheduled retry. A stop waits for it, and it
+  // starts nothing once the stop was asked for.
   boot(event: "boot" | "retry_due" = "boot"): Promise<void> {
     if (this.life.shutdown) return Promise.resolve();
     this.booting ??= this.dispatch({ type: event }).finally(() => {
@@ -93,12 +88,12 @@ export class AppUnit {
     return this.booting;
   }
 
-  /** Stops the app (processes, then Litestream) after a boot in progress; `hostctl start` boots it again. */
+  /** Processes, then Litestream, after a boot in progress; `hostctl start` boots it again. */
   stop(reason?: string): Promise<void> {
     return this.dispatch({ type: "stop", reason, shutdown: false });
   }
 
-  /** The supervisor is shutting down: stop, and no later boot (a retry, a request) starts anything. */
+  /** No later boot (a retry, a request) starts anything. */
   shutdown(): Promise<void> {
     return this.dispatch({ type: "stop", reason: undefined, shutdown: true });
   }
@@ -113,10 +108,8 @@ export class AppUnit {
     if (!this.life.stopping) await this.litestream.restart();
   }
 
-  /**
-   * `hostctl restart`: behind the proxy a fresh set of the live release, then the switch (no dark moment);
-   * else the processes stop and the app boots again.
-   */
+  // Behind the proxy: a fresh set of the live release, then the switch (no dark moment); else
+  // stop and boot again.
   async restart(): Promise<SwitchResult | undefined> {
     if (this.canSwitch) return this.restartInPlace();
     await this.stopProcesses();
@@ -124,7 +117,7 @@ export class AppUnit {
     return undefined;
   }
 
-  /** Starts every service process of one release directory (live-release.ts); behind the proxy a switch. */
+  /** Every service process of one release directory; behind the proxy a switch. */
   startRelease(releaseDir: string): Promise<void> {
     return this.release.start(releaseDir);
   }
@@ -138,10 +131,8 @@ export class AppUnit {
     return this.release.stop();
   }
 
-  /**
-   * A fact another feature reports for status (control-protocol.ts names each one and its type). A function
-   * is read when status is asked for (the media lag at that moment, not at the last round).
-   */
+  // A function is read when status is asked for (the media lag at that moment, not the last
+  // round). control-protocol.ts names each fact and its type.
   report<K extends keyof AppFacts>(key: K, value: AppFacts[K] | (() => AppFacts[K])): void {
     if (key === "replication") this.replicationReadAt = this.now();
     this.facts.set(key, typeof value === "function" ? value : () => value);
@@ -186,7 +177,7 @@ export class AppUnit {
     return effects;
   }
 
-  /** Applies an event, runs its effects, and feeds each effect's outcome back in until nothing is left. */
+  /** Feeds each effect's outcome back in until nothing is left. */
   private async dispatch(first: LifecycleEvent): Promise<void> {
     const queue = [first];
     for (let event = queue.shift(); event; event = queue.shift()) {
@@ -204,7 +195,7 @@ export class AppUnit {
       case "start_litestream":
         return this.attempt(async () => {
           await this.deps.beforeReplicate?.(this.spec, this.databases.restored);
-          // A LiteFS replica never writes to the replica target: only the primary's Litestream does.
+          // Only the primary's Litestream writes the replica target, never a LiteFS replica's.
           if (this.databases.replicates) await this.litestream.start();
           return {
             type: "litestream_started",
@@ -233,7 +224,7 @@ export class AppUnit {
         this.litestream.halt();
         if (this.booting) await this.booting;
         await this.stopProcesses();
-        // What the last lag reading saw unshipped; Litestream's final sync cannot ship it while S3 hangs.
+        // Unshipped at the last lag reading; Litestream's final sync cannot ship it while S3 hangs.
         const unshipped = unshippedAt(this.facts.get("replication")?.() as AppFacts["replication"], this.replicationReadAt, this.now());
         await this.litestream.stop();
         reportUnshipped(this.deps.ctx.log, this.spec.name, unshipped);
@@ -247,7 +238,7 @@ export class AppUnit {
     }
   }
 
-  /** A start step that fails leaves the app failed (not retried: the cause is in the release or the spec). */
+  /** A failed start step leaves the app failed, unretried: the cause is in the release or spec. */
   private async attempt(step: () => Promise<LifecycleEvent | undefined>): Promise<LifecycleEvent | undefined> {
     try {
       return await step();

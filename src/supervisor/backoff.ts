@@ -47,21 +47,15 @@ export function nextRestart(history: RestartHistory, uptimeMs: number, now: numb
   return { delayMs, crashloop, history: { failures, restarts } };
 }
 
-/**
- * Pure: what to do after the OS refused to start a process (out of descriptors, a missing directory). It never
- * ran, so this is no crashloop: retried soon (base, doubling to 5× base), never at the crashloop's slow pace, so
- * a Litestream whose respawn hit a passing EMFILE ships again within seconds. Not counted toward a crashloop.
- */
+// A process the OS refused to start never ran, so it is no crashloop: retried soon, so a
+// Litestream respawn that hit a passing EMFILE ships again within seconds.
 export function nextSpawnRetry(history: RestartHistory, policy: BackoffPolicy): RestartDecision {
   const failures = history.failures + 1;
   const delayMs = Math.min(policy.baseMs * 5, policy.baseMs * 2 ** (failures - 1));
   return { delayMs, crashloop: false, history: { ...history, failures } };
 }
 
-/**
- * The boot-retry policy: a restore that failed (mostly an unreachable replica) or a registry that could not
- * be read on a fresh host. Nothing runs yet, so there is no crashloop: 5× the process base, doubling to maxMs.
- */
+// Nothing runs yet, so there is no crashloop: 5× the process base, doubling to maxMs.
 export function bootRetryDelay(failures: number, policy: BackoffPolicy): number {
   return Math.min(policy.maxMs, policy.baseMs * 5 * 2 ** Math.max(0, failures - 1));
 }

@@ -16,9 +16,9 @@ export interface UnitProxy {
   forget: (app: string) => void;
   /** How long an old web process may drain after the switch (proxy.graceful_timeout). */
   drainMs: number;
-  /** proxy.require_loopback: a web process listening beyond loopback fails the switch instead of a warning. */
+  /** proxy.require_loopback: a web listening beyond loopback fails the switch, not a warning. */
   requireLoopback?: boolean;
-  /** Resolves when the app answers its health check on the port (the deploy's check); none: not checked. */
+  /** The deploy's health check on the port; none: not checked. */
   healthCheck?: (spec: AppSpec, port: number) => Promise<void>;
 }
 
@@ -39,10 +39,8 @@ export interface SwitchInput {
   afterSwitch?: () => Promise<void>;
 }
 
-/**
- * New processes on the idle port while the old ones serve; health check; upstream switched; old web drained.
- * A failed check stops only the new processes: the live release and the proxy were never touched.
- */
+// A failed check stops only the new processes: the live release and the proxy were never
+// touched.
 export async function switchRelease(input: SwitchInput): Promise<SwitchResult | undefined> {
   const { proxy, spec } = input;
   const port = await proxy.idlePort(spec.name);
@@ -52,7 +50,7 @@ export async function switchRelease(input: SwitchInput): Promise<SwitchResult | 
   try {
     if (next.hasWeb && proxy.healthCheck) {
       await proxy.healthCheck(spec, port);
-      // The answer must have come from the web process just started, not from a stray holding the idle port.
+      // The answer must come from the web process just started, not a stray holding the idle port.
       await proveListener(port, next.webPid);
       warning = exposureWarning(port, await exposedAddresses(port));
     }
@@ -71,8 +69,8 @@ export async function switchRelease(input: SwitchInput): Promise<SwitchResult | 
   await input.afterSwitch?.();
   const drainStarted = Date.now();
   if (old) {
-    // Requests the old config sends to the old port finish first: SIGTERM closes the listener, and the kernel
-    // would reset connections still in its accept queue (or refuse new ones the old config still sends).
+    // SIGTERM closes the listener and the kernel would reset connections still queued, so
+    // requests sent to the old port finish first.
     await proxy.waitIdle(old.port, proxy.drainMs);
     await old.stop(Math.max(1000, proxy.drainMs - (Date.now() - drainStarted)));
   }

@@ -1,31 +1,28 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { usageError } from "../lib/errors.js";
 
-/** Control requests carry a few fields of JSON; anything bigger is refused before it is buffered. */
+/** Control requests carry a few fields of JSON; anything bigger is refused before buffering. */
 export const MAX_CONTROL_BODY_BYTES = 64 * 1024;
 
-/** How long the rest of a refused body is read (and dropped) so the client sees the answer, not EPIPE. */
+/** The rest of a refused body is read and dropped this long, so the client sees the answer. */
 const DRAIN_MS = 5_000;
 
 function refuse(req: IncomingMessage, res: ServerResponse, status: number, error: string): void {
   if (!res.headersSent) {
     res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify({ error, code: "USAGE" }));
   }
-  // The rest of the body is read and dropped, never buffered; a client that keeps sending is cut off.
+  // Read and dropped, never buffered; a client that keeps sending is cut off.
   req.resume();
   const cutOff = setTimeout(() => req.socket.destroy(), DRAIN_MS).unref();
   req.socket.once("close", () => clearTimeout(cutOff));
 }
 
-/** Expect: 100-continue with a body over the limit is answered 413 at once, so the client never sends it. */
+/** Answered 413 at once so the client never sends the body. */
 export function declaresTooLarge(req: IncomingMessage, limit = MAX_CONTROL_BODY_BYTES): boolean {
   return Number(req.headers["content-length"] ?? 0) > limit;
 }
 
-/**
- * The JSON body of a control request, at most `limit` bytes; undefined when the request was already
- * answered (413 too large, 400 not JSON). A declared Content-Length over the limit is refused at once.
- */
+// Undefined when the request was already answered (413 too large, 400 not JSON).
 export function readLimitedBody(req: IncomingMessage, res: ServerResponse, limit = MAX_CONTROL_BODY_BYTES): Promise<unknown> {
   const tooLarge = `request body larger than ${limit} bytes`;
   if (declaresTooLarge(req, limit)) {

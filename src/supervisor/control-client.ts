@@ -24,10 +24,7 @@ function busyError(paths: HostPaths, why: string, cause?: unknown): HostctlError
   });
 }
 
-/**
- * Talks to a running `hostctl up` over run/hostctl.sock (JSON over HTTP on a Unix socket).
- * Resolves undefined when no supervisor listens there.
- */
+/** Resolves undefined when no supervisor listens on run/hostctl.sock. */
 export async function controlRequest(
   paths: HostPaths,
   method: "GET" | "POST",
@@ -35,7 +32,7 @@ export async function controlRequest(
   body?: unknown,
   timeoutMs = 120_000,
 ): Promise<ControlResponse<unknown> | undefined> {
-  // No socket, no supervisor: answered without loading node:http (a few ms of every short command's start).
+  // No socket, no supervisor: answered without loading node:http (ms off every short command).
   if (!existsSync(paths.socket)) return undefined;
   const { request } = await import("node:http");
   return new Promise((resolve, reject) => {
@@ -67,7 +64,7 @@ export async function controlRequest(
     req.on("timeout", () => req.destroy(new Error(`no answer from the supervisor within ${timeoutMs} ms`)));
     req.on("error", (error: NodeJS.ErrnoException) => {
       if (error.code === "ENOENT" || error.code === "ECONNREFUSED") resolve(undefined);
-      // It accepted the connection and closed it unanswered: out of connections or descriptors, not gone.
+      // Accepted and closed unanswered: out of connections or descriptors, not gone.
       else if (error.code === "ECONNRESET" || error.code === "EPIPE")
         reject(busyError(paths, `it closed the connection without answering (${error.code})`, error));
       else
@@ -82,10 +79,8 @@ export async function controlRequest(
   });
 }
 
-/**
- * One route of the control API (control-protocol.ts), its answer parsed with the route's schema. Undefined
- * when no supervisor listens; an answer that does not fit the schema is an error naming the route.
- */
+// Undefined when no supervisor listens; an answer that does not fit the route's schema is an
+// error naming the route.
 export async function callControl<R extends RouteName>(
   paths: HostPaths,
   route: R,

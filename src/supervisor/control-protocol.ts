@@ -1,11 +1,7 @@
 import { z } from "zod";
 
-/**
- * The control socket's contract (run/hostctl.sock, JSON over HTTP): every route's request and answer as a
- * zod schema. The supervisor parses requests with them and its handlers return these types; the CLI parses
- * answers with them. The outer objects of an answer are loose: a field the reader does not name passes
- * through untouched (`status --json` shows it); the inner ones name every field their producer sets.
- */
+// Both sides parse with these schemas. Outer answer objects are loose, so a field the reader
+// does not name passes through to `status --json`; inner ones name every field.
 
 const iso = z.string();
 
@@ -24,7 +20,7 @@ export type ProcessStatus = z.infer<typeof processStatusSchema>;
 export const appStates = ["starting", "restoring", "deploying", "waiting", "running", "crashloop", "stopped", "failed"] as const;
 export type AppState = (typeof appStates)[number];
 
-/** Per database, from Litestream's metrics: how long the oldest write not yet in the replica has waited. */
+/** How long the oldest write not yet in the replica has waited, from Litestream's metrics. */
 export const replicationSchema = z.array(z.object({ database: z.string(), lag_s: z.number(), behind: z.boolean() }));
 export const lastDrillSchema = z
   .object({ ok: z.boolean(), at: iso, duration_ms: z.number(), reason: z.string().nullable(), skipped: z.boolean() })
@@ -56,7 +52,7 @@ export const jobLineSchema = z.object({
   overlaps_skipped: z.number(),
 });
 
-/** What other features report about an app (each optional: a feature that is off reports nothing). */
+/** Each optional: a feature that is off reports nothing. */
 export const appFactsSchema = z.object({
   replication: replicationSchema.optional(),
   last_drill: lastDrillSchema.optional(),
@@ -117,7 +113,7 @@ export const proxyStatusSchema = z.looseObject({
   /** Whether Caddy's reload hands queued connections over (proxy/listener-handover.ts). */
   listener_handover: z.enum(["on", "turned_on", "off", "unsupported"]).optional(),
   apps: z.record(z.string(), z.looseObject({ domains: z.array(z.string()), live_port: z.number().optional() })).optional(),
-  /** The front door's probes (proxy/caddy-watch.ts): in a row without an answer, and kills of a stalled Caddy. */
+  /** From proxy/caddy-watch.ts: unanswered probes in a row, and kills of a stalled Caddy. */
   unanswered_probes: z.number().optional(),
   last_probe_error: z.string().optional(),
   stall_restarts: z.number().optional(),
@@ -157,11 +153,11 @@ export const activateRequestSchema = z.object({
 });
 export type ActivateRequest = z.infer<typeof activateRequestSchema>;
 
-/** POST /apps/<name>/activate: the supervisor stopped old, started new, health-checked, switched (or restarted old). */
+/** Stopped old, started new, health-checked, switched (or restarted old). */
 export const activateResultSchema = z.object({ ok: z.boolean(), gap_s: z.number(), error: z.string().optional(), ...switchFields });
 export type ActivateResult = z.infer<typeof activateResultSchema>;
 
-/** A reason (e.g. "stopped for hostctl restore --force") stays in status if that command never comes back. */
+/** A reason stays in status if the command that stopped the app never comes back. */
 export const stopRequestSchema = z.object({
   reason: z
     .string()

@@ -22,7 +22,7 @@ interface RouteEntry {
   handler: Route;
 }
 
-/** Checks a decoded path parameter before any handler sees it: returns it, or throws a usage error. */
+/** Checks a decoded path parameter before any handler sees it, or throws a usage error. */
 export type ParamCheck = (value: string) => string;
 
 function decodeParam(key: string, raw: string, check: ParamCheck | undefined): string {
@@ -39,7 +39,7 @@ function decodeParam(key: string, raw: string, check: ParamCheck | undefined): s
 export class ControlRoutes {
   private readonly entries: RouteEntry[] = [];
 
-  /** `checks` validates parameters by name (`:name` with the app-name rule) before a handler runs. */
+  /** `checks` validates parameters by name (`:name` with the app-name rule). */
   constructor(private readonly checks: Record<string, ParamCheck> = {}) {}
 
   add(spec: string, handler: Route): this {
@@ -55,7 +55,7 @@ export class ControlRoutes {
     return this;
   }
 
-  /** Serves a route of the control protocol: a request that does not fit its schema is answered 400. */
+  /** A request that does not fit the route's schema is answered 400. */
   serve<R extends RouteName>(route: R, handler: TypedRoute<R>): this {
     const schema: z.ZodType = controlApi[route].request;
     return this.add(routeSpec(route), async (params, raw) => {
@@ -64,7 +64,7 @@ export class ControlRoutes {
         const issue = parsed.error.issues[0];
         throw usageError(`${routeSpec(route)}: ${issue ? `${issue.path.join(".") || "body"}: ${issue.message}` : "invalid request body"}`);
       }
-      // The route's own schema produced it (the union of every route's schema does not narrow by R).
+      // The union of every route's schema does not narrow by R; the route's own schema produced it.
       return { body: await handler(params, parsed.data as z.output<ControlApi[R]["request"]>) };
     });
   }
@@ -91,10 +91,8 @@ export class ControlRoutes {
 
 type RouteMatcher = Pick<ControlRoutes, "match">;
 
-/**
- * Headers past 16 KiB are answered 431 by Node; a client gets 10 s to send its headers and 15 s for the whole
- * request, body included (answered 408 and closed), checked every second; `connections`: held at once.
- */
+// Node answers headers past 16 KiB with 431; 10 s for headers and 15 s for the whole request
+// (408 and closed), checked every second.
 export interface ControlLimits {
   headersTimeout: number;
   requestTimeout: number;
@@ -133,7 +131,7 @@ function sendError(res: ServerResponse, status: number, error: unknown): void {
     .end(JSON.stringify({ error: errorMessage(error), code: error instanceof HostctlError ? error.code : "INTERNAL" }));
 }
 
-/** Nothing a client sends may throw out of here: a throw in a request listener ends the supervisor. */
+/** Nothing a client sends may throw out: a throw in a request listener ends the supervisor. */
 function handle(routes: RouteMatcher, limit: ConnectionLimit) {
   return (req: IncomingMessage, res: ServerResponse) => {
     if (limit.isRefused(req.socket)) return sendBusy(req, res, limit.max);
@@ -184,10 +182,8 @@ export async function listenControl(socketPath: string, routes: ControlRoutes, l
   return server;
 }
 
-/**
- * `metrics.listen`: a loopback TCP port any local user can reach, so it serves GET /metrics only; the
- * control routes (stop, start, activate …) stay on the 0600 Unix socket.
- */
+// Any local user can reach a loopback TCP port, so it serves GET /metrics only; control routes
+// stay on the 0600 Unix socket.
 export async function listenTcp(address: string, routes: RouteMatcher, limits = controlLimits()): Promise<Server> {
   const [host = "127.0.0.1", port = "0"] = address.split(":");
   const server = createLimitedServer(limits, routes);

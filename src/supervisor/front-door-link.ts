@@ -9,7 +9,7 @@ import type { UnitProxy } from "./blue-green.js";
 
 const DEFAULT_DRAIN_MS = 30_000;
 
-/** The apps as the proxy sees them: an app that is restoring, waiting, stopped or crash-looping gets a 503. */
+/** Restoring, waiting, stopped or crash-looping apps get a 503. */
 export function frontDoorView(units: Iterable<AppUnit>): AppView[] {
   return [...units].map((unit) => ({
     name: unit.spec.name,
@@ -22,10 +22,10 @@ export function frontDoorView(units: Iterable<AppUnit>): AppView[] {
   }));
 }
 
-/** Pure: what the 503 page of an app in this state says; a boot that is retried (replica unreachable) is starting. */
+/** Pure: a boot being retried (replica unreachable) reads as starting. */
 export function downOf(state: AppState, retrying = false): AppDown {
   if (state === "stopped") return "stopped";
-  // A boot retried after an unreachable replica waits; one refused to protect data fails; both are retried.
+  // Waiting for the replica and failing to protect data are both retried.
   if ((state === "failed" || state === "waiting") && retrying) return "starting";
   return state === "failed" || state === "crashloop" || state === "waiting" ? "unavailable" : "starting";
 }

@@ -1,7 +1,7 @@
 import type { AppStatus } from "./control-protocol.js";
 import { appPaths, type HostPaths } from "../config/paths.js";
 
-/** The status row of an app whose app.yml fails its checks: failed, with the reason, nothing running. */
+/** Failed, with the reason, nothing running. */
 export function invalidAppStatus(paths: HostPaths, name: string, reason: string): AppStatus {
   return {
     name,

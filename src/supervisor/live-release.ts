@@ -16,7 +16,7 @@ export interface LiveReleaseDeps {
   paths: AppPaths;
   policy: BackoffPolicy;
   graceMs: number;
-  /** The front door, when Caddy runs: releases then start on internal ports and switch blue/green. */
+  /** When Caddy runs, releases start on internal ports and switch blue/green. */
   proxy: UnitProxy | undefined;
   /** A process of the live set changed state, or another set became live. */
   onChange: () => void;
@@ -26,10 +26,7 @@ export interface LiveReleaseDeps {
   cancelled: () => boolean;
 }
 
-/**
- * The app's live release: its set of processes (release-set.ts), started on the app's port, or behind the
- * proxy switched blue/green (a new set on the idle internal port, health-checked, then made live).
- */
+// Started on the app's port, or behind the proxy switched blue/green on the idle internal port.
 export class LiveRelease {
   /** The live web process's listener beyond loopback (blue-green.ts), shown in status. */
   private exposed: { port: number; warning: string } | undefined;
@@ -64,10 +61,8 @@ export class LiveRelease {
     };
   }
 
-  /**
-   * Starts every service process of one release directory (absolute path: never through `current`). Behind
-   * the proxy this is a blue/green switch (the first start at boot too); a failed health check throws.
-   */
+  // Absolute path, never through `current`. Behind the proxy even the first start at boot is a
+  // switch; a failed health check throws.
   async start(releaseDir: string): Promise<void> {
     if (this.deps.proxy) {
       await this.switchTo(releaseDir);
@@ -78,7 +73,7 @@ export class LiveRelease {
     this.deps.onChange();
   }
 
-  /** The processes of a release on a port, not live yet; undefined (and the app failed) when it has none. */
+  /** Not live yet; undefined (and the app failed) when the release has no processes. */
   private async startSet(releaseDir: string, port: number): Promise<ReleaseProcessSet | undefined> {
     const { ctx, spec, paths } = this.deps;
     const processes = serviceProcesses(await releaseProcesses(spec, releaseDir));
@@ -98,11 +93,8 @@ export class LiveRelease {
     return set;
   }
 
-  /**
-   * Blue/green: the release starts on the idle internal port beside the live one, must answer its health
-   * check, then the upstream switches in one admin call and the old set drains. `afterSwitch` runs between
-   * the two (the `current` link). Throws, with the new processes' output, when the check fails.
-   */
+  // The upstream switches in one admin call; `afterSwitch` (the `current` link) runs before the
+  // old set drains. A failed check throws with the new processes' output.
   async switchTo(releaseDir: string, afterSwitch?: () => Promise<void>): Promise<SwitchResult | undefined> {
     const proxy = this.deps.proxy;
     if (!proxy) throw new Error("internal: switchTo without a proxy");

@@ -2,18 +2,15 @@ import { createWriteStream, type WriteStream } from "node:fs";
 import { mkdir, rename, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 
-/** What a log that cannot be written reports: the error and how many bytes were dropped since the last report. */
+/** The error and how many bytes were dropped since the last report. */
 export type LogWriteFailure = (failure: { path: string; error: NodeJS.ErrnoException; droppedBytes: number }) => void;
 
 /** A failing log is retried this often, and reported at most this often. */
 export const LOG_RETRY_MS = 10_000;
 export const LOG_WARN_MS = 60_000;
 
-/**
- * Append-only log file with size-capped rotation: name.log → name.log.1 … name.log.<keep>. A write that fails
- * (a full disk) never reaches the supervisor as an unhandled error: the output is dropped, counted and reported
- * (rate-limited), and the file is reopened after LOG_RETRY_MS. The app keeps running and serving meanwhile.
- */
+// A failed write (full disk) never reaches the supervisor as an unhandled error: output is
+// dropped, counted, reported and the file reopened after LOG_RETRY_MS; the app keeps serving.
 export class RotatingLog {
   private stream: WriteStream | undefined;
   private size = 0;

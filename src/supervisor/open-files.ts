@@ -2,7 +2,7 @@ import type { HostContext } from "../host/context.js";
 import { LOW_OPEN_FILES, openFilesLimit } from "../lib/fd-limit.js";
 import { connectionCap } from "./control-connections.js";
 
-/** Node raised the soft limit to the hard one at start; a low hard limit starves Litestream, S3 and media alike. */
+/** Node raised the soft limit to the hard one; a low hard limit starves Litestream, S3, media. */
 export function warnLowOpenFiles(ctx: HostContext): void {
   const limit = openFilesLimit();
   if (limit === undefined || limit >= LOW_OPEN_FILES) return;

@@ -19,11 +19,8 @@ export async function holderAlive(record: PidLockRecord): Promise<boolean> {
   return (await procStartTime(record.pid)) === record.starttime;
 }
 
-/**
- * Creates `file` (0600) holding `record`, exclusively. A file whose holder is gone (pid dead or reused) is
- * taken over. Returns undefined once this process holds it, else the live holder's record. `reentrant`:
- * a file this very process wrote counts as held by it.
- */
+// A file whose holder is gone (pid dead or reused) is taken over. Undefined once held, else the
+// live holder's record; `reentrant`: a file this process wrote counts as held.
 export async function takePidLock<T extends PidLockRecord>(
   file: string,
   record: T,

@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 
-/** Pure: local addresses listening on `port` in a /proc/net/tcp (IPv4) or tcp6 table, as text (0.0.0.0, ::, 10.0.0.5). */
+/** Pure: addresses listening on `port` in /proc/net/tcp or tcp6, as text (0.0.0.0, ::). */
 export function listeningAddresses(table: string, port: number): string[] {
   const hexPort = `:${port.toString(16).toUpperCase().padStart(4, "0")}`;
   const out: string[] = [];

@@ -31,10 +31,8 @@ async function holdsSocket(pid: string, inodes: Set<string>): Promise<boolean> {
   return false;
 }
 
-/**
- * The pids holding a socket that listens on `port` (Linux /proc), each with its process group. A health check
- * that answered proves little when another process holds the port: this says whose answer it was.
- */
+// A health check that answered proves little when another process holds the port: this says
+// whose answer it was.
 export async function portListeners(port: number): Promise<{ pid: number; pgid: number | undefined }[]> {
   const tables = await Promise.all(["/proc/net/tcp", "/proc/net/tcp6"].map((f) => readFile(f, "utf8").catch(() => "")));
   const inodes = new Set(tables.flatMap((t) => listeningInodes(t, port)));

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { writeJsonFile, readJsonFile } from "../lib/json-file.js";
 import { killGroup, killGroupNow } from "../lib/process-group.js";
 
-/** A started process as recorded on disk, so a supervisor that was SIGKILLed can be cleaned up after. */
+/** On disk, so a supervisor that was SIGKILLed can be cleaned up after. */
 export interface ProcessRecord {
   app: string;
   type: string;
@@ -43,12 +43,12 @@ async function readRecords(dir: string): Promise<{ file: string; record: Process
   return Promise.all(names.map(async (name) => ({ file: join(dir, name), record: await readJsonFile<ProcessRecord>(join(dir, name)) })));
 }
 
-/** Whether the recorded pid is still the recorded process: a reused pid belongs to someone else and is never signalled. */
+/** A reused pid belongs to someone else and is never signalled. */
 async function stillRunning(record: ProcessRecord | undefined): Promise<boolean> {
   return record !== undefined && (await procStartTime(record.pid)) === record.starttime;
 }
 
-/** Ends what a previous supervisor left running (SIGTERM to each live recorded group, SIGKILL after the grace), and forgets the records. */
+/** SIGTERM to each live recorded group, SIGKILL after the grace, then the records go. */
 export async function endStrays(dir: string, graceMs: number): Promise<ProcessRecord[]> {
   const ended: ProcessRecord[] = [];
   for (const { file, record } of await readRecords(dir)) {
@@ -61,10 +61,8 @@ export async function endStrays(dir: string, graceMs: number): Promise<ProcessRe
   return ended;
 }
 
-/**
- * The machine dies: SIGKILL at once to every recorded process group that is still the recorded process
- * (no SIGTERM first, so nothing gets to flush; Litestream ships nothing more). For demos and tests.
- */
+// Simulates the machine dying: SIGKILL at once, no SIGTERM, so nothing flushes and Litestream ships
+// nothing more. For demos and tests.
 export async function killRecordedGroupsNow(dir: string): Promise<number> {
   let killed = 0;
   for (const { record } of await readRecords(dir)) {

@@ -1,11 +1,8 @@
 import { HostctlError } from "../lib/errors.js";
 import { portListeners } from "./port-owner.js";
 
-/**
- * After a health check answered: every process listening on the app's port belongs to the process group of
- * the web process the supervisor started (supervised processes lead their own group). Otherwise the answer
- * came from a stray (an older release's untracked web process), and the deploy must not report success.
- */
+// Every listener on the port must be in the started web's group; otherwise the answer came from
+// a stray (an older release's untracked web) and the deploy must not report success.
 export async function proveListener(port: number, webPid: number | undefined): Promise<void> {
   const listeners = await portListeners(port);
   // A web process that died binding the port (EADDRINUSE) leaves the stray as the one to name.

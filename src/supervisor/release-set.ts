@@ -14,14 +14,11 @@ export interface ReleaseSetInput {
   port: number;
   processes: Record<string, string>;
   env: Record<string, string>;
-  /** Behind the proxy two sets of one app may run at once: their process records must not collide. */
+  /** Behind the proxy two sets of one app may run at once: their records must not collide. */
   blueGreen: boolean;
 }
 
-/**
- * The service processes of one release on one port: what a blue/green switch starts beside the live set,
- * health-checks, makes live, and what it drains and stops afterwards.
- */
+// What a blue/green switch starts beside the live set, checks, makes live, then drains and stops.
 export class ReleaseProcessSet {
   private readonly processes = new Map<string, SupervisedProcess>();
   private stopping = false;
@@ -59,18 +56,16 @@ export class ReleaseProcessSet {
     return [...this.processes.values()].map((p) => p.status());
   }
 
-  /** What the web process (else any process) printed last: the reason a release failed its health check. */
+  /** Why a release failed its health check: the web's last output, else any process's. */
   outputTail(): string {
     const web = this.processes.get("web") ?? [...this.processes.values()][0];
     return web?.outputTail() ?? "";
   }
 
-  /**
-   * Workers stop at once; the web process gets its stop signal (SIGTERM; uwsgi SIGINT) and `drainMs` to finish
-   * the requests it accepted before the switch (gunicorn's graceful shutdown), then SIGKILL.
-   */
+  // Workers stop at once; the web gets its stop signal and `drainMs` to finish requests accepted
+  // before the switch, then SIGKILL.
   async stop(drainMs?: number): Promise<void> {
-    // A start in flight starts no further process from here on; the one it is starting is in the map.
+    // A start in flight starts nothing further; the process it is starting is in the map.
     this.stopping = true;
     await Promise.all([...this.processes.entries()].map(([type, p]) => p.stop(type === "web" ? drainMs : undefined)));
     await this.starting?.catch(() => undefined);

@@ -8,10 +8,8 @@ function lockFile(dir: string, database: string): string {
   return join(dir, `replicate-${createHash("sha256").update(database).digest("hex").slice(0, 16)}.lock`);
 }
 
-/**
- * One `litestream replicate` per database, ever: two replicators on one replica path corrupt it.
- * The lock names the holding supervisor; a lock whose holder is gone (pid dead or reused) is taken over.
- */
+// Two replicators on one replica path corrupt it. A lock whose holder is gone (pid dead or
+// reused) is taken over.
 export async function acquireReplicateLocks(dir: string, databases: readonly string[]): Promise<void> {
   await mkdir(dir, { recursive: true });
   for (const database of databases) {

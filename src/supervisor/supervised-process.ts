@@ -19,9 +19,9 @@ export interface ChildSpec {
   cwd: string;
   env: Record<string, string>;
   logPath: string;
-  /** How the command is shown in status and records (never holds secrets: env is not part of it). */
+  /** Never holds secrets: env is not part of it. */
   display: string;
-  /** Name of its process record when two processes of one type run at once (blue/green); default: type. */
+  /** Record name when two processes of one type run at once (blue/green); default: type. */
   recordKey?: string;
   /** The signal it stops gracefully on (uwsgi: SIGINT); default SIGTERM. */
   stopSignal?: NodeJS.Signals;
@@ -51,10 +51,8 @@ interface Exit {
 /** The steps of a start that wait: a stop may arrive during any of them. */
 export type StartStep = "open_log" | "before_restart" | "read_start_time" | "write_record";
 
-/**
- * One supervised process: started in its own process group, output to a rotating log, restarted
- * with backoff when it exits, and stopped with SIGTERM to the group then SIGKILL after the grace period.
- */
+// Own process group, rotating log, restarts with backoff; stopped with SIGTERM to the group,
+// then SIGKILL after the grace period.
 export class SupervisedProcess {
   state: ProcessState = "stopped";
   private pid: number | undefined;
@@ -75,7 +73,7 @@ export class SupervisedProcess {
     readonly spec: ChildSpec,
     private readonly deps: ChildDeps,
     private readonly onChange: () => void = () => undefined,
-    /** Runs after the process exited and before it is started again (not before the first start). */
+    /** Runs between an exit and the restart (not before the first start). */
     private readonly beforeRestart?: () => Promise<void>,
   ) {
     const log = deps.log.child({ app: spec.app, process: spec.type });
@@ -100,7 +98,7 @@ export class SupervisedProcess {
     });
   }
 
-  /** `graceMs`: how long it may finish its work after its stop signal (an old web process draining its requests). */
+  /** `graceMs`: time to finish after the stop signal (an old web draining its requests). */
   async stop(graceMs = this.deps.graceMs): Promise<void> {
     this.wanted = false;
     this.timer?.cancel();
@@ -110,7 +108,7 @@ export class SupervisedProcess {
       this.state = "stopping";
       this.onChange();
     }
-    // A child being started is ended at once; its start finishes (marking nothing running) before this returns.
+    // A child being started is ended at once; its start finishes before this returns.
     const pid = this.pid;
     const ended = pid === undefined ? undefined : killGroup(pid, graceMs, this.spec.stopSignal);
     await this.launching?.catch(() => undefined);
@@ -171,7 +169,7 @@ export class SupervisedProcess {
         command: this.spec.display,
       });
     } catch (error) {
-      // A full disk: the process is tracked here all the same; only a later `up` after a crash would not find it.
+      // A full disk: still tracked here; only a later `up` after a crash would not find it.
       log.warn({ event: "process.record_failed", pid, reason: (error as Error).message }, "could not write the process record");
     }
   }
@@ -250,7 +248,7 @@ export class SupervisedProcess {
     this.tail = (this.tail + chunk.toString()).slice(-TAIL_CHARS);
   }
 
-  /** The last lines it printed (for an error that says why a new release failed its health check). */
+  /** For an error that says why a new release failed its health check. */
   outputTail(): string {
     return this.tail;
   }

@@ -13,13 +13,13 @@ export function supervisorLockPath(paths: HostPaths): string {
   return join(paths.run, "supervisor.json");
 }
 
-/** The `hostctl up` that holds this host directory, when it is alive (its pid and start time match). */
+/** Alive only when its pid and start time match. */
 export async function runningSupervisor(paths: HostPaths): Promise<SupervisorRecord | undefined> {
   const holder = await readJsonFile<SupervisorRecord>(supervisorLockPath(paths));
   return holder && (await holderAlive(holder)) ? holder : undefined;
 }
 
-/** One `hostctl up` per host directory. A record left by a SIGKILLed supervisor is stale and taken over. */
+/** One `up` per host directory; a record left by a SIGKILLed supervisor is taken over. */
 export async function acquireSupervisorLock(paths: HostPaths): Promise<() => Promise<void>> {
   const file = supervisorLockPath(paths);
   const holder = await takePidLock(file, await ownRecord({ started_at: new Date().toISOString() }));

@@ -4,15 +4,12 @@ import type { ActivateResult } from "./control-protocol.js";
 import type { BackoffPolicy } from "./backoff.js";
 import type { ReleaseHooks } from "./activate.js";
 
-/** How many apps `hostctl up` boots at once; the restores and first deploys it begins early match it. */
+/** The restores and first deploys begun early match this. */
 export const BOOT_CONCURRENCY = 4;
 
-/** The steps `up` adds to each app's boot; app-unit.ts runs them in its lifecycle's order (app-state.ts). */
+/** app-unit.ts runs them in its lifecycle's order (app-state.ts). */
 export interface AppSteps extends Pick<UnitDeps, "earlyRestore" | "beforeRestore" | "afterRestore" | "beforeReplicate"> {
-  /**
-   * Deploys an app that has no release yet, at boot. `activate` starts a release's processes under this
-   * supervisor, health-checks them and switches `current` (so the web process starts once, supervised).
-   */
+  /** `activate` starts the release under this supervisor, so the web process starts once. */
   firstDeploy?: (spec: AppSpec, activate: ((releaseDir: string) => Promise<ActivateResult>) | undefined) => Promise<void>;
 }
 

@@ -36,13 +36,10 @@ function memory(): { rss_mb: number; heap_mb: number } {
   return { rss_mb: Math.round(usage.rss / 1e5) / 10, heap_mb: Math.round(usage.heapUsed / 1e5) / 10 };
 }
 
-/**
- * The apps of one host and what serves them: their units, the front door, the control socket, the features'
- * loops. Each boot and shutdown step is a public method; `hostctl up` (cli/commands/up.ts) calls them in order.
- */
+// Each boot and shutdown step is a public method that `hostctl up` calls in order.
 export class Supervisor {
   readonly routes = new ControlRoutes({ name: assertAppName });
-  /** Start, stop, restart, activate, load and unload of one app run one at a time (app-queue.ts). */
+  /** Operations on one app run one at a time (app-queue.ts). */
   readonly queue = new AppQueue();
 
   constructor(
@@ -61,7 +58,7 @@ export class Supervisor {
       );
   }
 
-  /** Reads every app.yml (an invalid one is shown failed, never started) and writes the Litestream configs. */
+  /** An invalid app.yml is shown failed, never started. */
   async loadApps(): Promise<LoadedApps> {
     const { ctx } = this;
     const { apps, invalid } = await scanApps(ctx.paths);
@@ -94,10 +91,7 @@ export class Supervisor {
     serveAppRoutes(this);
   }
 
-  /**
-   * Runs a feature's loop while the supervisor runs: an app loop hears of every app (now and added later),
-   * and every loop stops when the supervisor's loops do, before the apps.
-   */
+  // An app loop hears of every app, now and added later; every loop stops before the apps do.
   attach(loop: Loop | AppLoop<AppUnit>): void {
     if (isAppLoop(loop)) for (const unit of this.units.values()) loop.add(unit);
     this.loops.push(loop);
@@ -119,13 +113,13 @@ export class Supervisor {
   bootApps(): void {
     const apps = [...this.units.keys()];
     this.ctx.log.info({ event: "supervisor.started", apps, socket: this.ctx.paths.socket }, "supervisor started");
-    // boot() never throws (failures become state), so one app's failure never holds the others back.
+    // boot() never throws, so one app's failure never holds the others back.
     void forEachLimit([...this.units.values()], this.options.bootConcurrency, (unit) => unit.boot());
   }
 
   // Stopping.
 
-  /** Asks `up` to stop as SIGTERM does (exitCode given: `up` exits with it); waits before the apps start end early. */
+  /** As SIGTERM does (`up` exits with exitCode if given); pending boots end early. */
   requestStop(reason: string, exitCode?: number): void {
     if (exitCode !== undefined) this.requestedExit = exitCode;
     if (this.stopping.signal.aborted) return;
@@ -172,15 +166,13 @@ export class Supervisor {
 
   // While running.
 
-  /**
-   * Set when this host must no longer write to the replica target (another host took the lease): replication
-   * has stopped, and nothing else (registry copies, deploys by polling, media sync) may write there either.
-   */
+  // Set once another host took the lease: replication stopped, and nothing else (registry, polled
+  // deploys, media) may write the replica target either.
   get fenced(): string | undefined {
     return this.fencedBy;
   }
 
-  /** Another host took the lease: every app stops replicating for good (it keeps serving), and stays fenced. */
+  /** Every app stops replicating for good but keeps serving. */
   fence(reason: string): void {
     this.fencedBy = reason;
     for (const unit of this.units.values()) void unit.stopReplication(reason);
@@ -197,10 +189,7 @@ export class Supervisor {
     return unit;
   }
 
-  /**
-   * `hostctl app add` while `up` runs: the app's spec and Litestream config are on disk; supervise it now
-   * (restore, Litestream, first deploy, processes) without touching the other apps.
-   */
+  // The spec and Litestream config are already on disk; the other apps are untouched.
   async loadApp(name: string): Promise<AppUnit> {
     if (this.stopping.signal.aborted) throw new HostctlError("SUPERVISOR_NOT_RUNNING", "the supervisor is stopping");
     if (this.fenced) throw new HostctlError("LEASE_LOST", this.fenced);
@@ -214,7 +203,7 @@ export class Supervisor {
     return unit;
   }
 
-  /** `hostctl app remove` while `up` runs: stop the app (processes, then Litestream) and forget it. */
+  /** Processes, then Litestream, then the app is forgotten. */
   async unloadApp(name: string): Promise<void> {
     const unit = this.units.get(name);
     if (!unit) return;
@@ -230,7 +219,7 @@ export class Supervisor {
     return this.invalid.has(name) && !this.units.has(name);
   }
 
-  /** `hostctl restart` checked the fixed app.yml of an invalid app: supervise it now, as when it was added. */
+  /** `hostctl restart` checked the fixed app.yml: supervise it now, as when added. */
   reloadInvalid(name: string): Promise<AppUnit> {
     this.invalid.delete(name);
     return this.loadApp(name);
@@ -261,7 +250,7 @@ export class Supervisor {
   /** Names this process in the "has replicated" markers. */
   private readonly hostId = `${hostname()}:${process.pid}`;
   private readonly byName = new Map<string, AppUnit>();
-  /** Apps whose app.yml fails its checks: shown failed with the reason, never started (restart loads them once fixed). */
+  /** Shown failed with the reason, never started; restart loads them once fixed. */
   private readonly invalid = new Map<string, string>();
   private readonly loops: (Loop | AppLoop<AppUnit>)[] = [];
   private readonly statusExtras: (() => HostFacts)[] = [];
@@ -291,7 +280,7 @@ export class Supervisor {
     return unit;
   }
 
-  /** A health check that answered must have reached the web process this unit started, not a stray on its port. */
+  /** A health check's answer must come from the web this unit started, not a stray on its port. */
   private provenHooks(hooks: ReleaseHooks): ReleaseHooks {
     return {
       ...hooks,

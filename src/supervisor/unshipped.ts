@@ -7,20 +7,15 @@ export interface Unshipped {
   lag_s: number;
 }
 
-/**
- * Pure: the databases whose writes had not reached the replica at the last lag reading (`readAtMs`), their
- * lag carried forward to `nowMs` (the stop), rounded to a tenth of a second.
- */
+/** Pure: lag at the last reading carried forward to the stop, to a tenth of a second. */
 export function unshippedAt(replication: AppFacts["replication"], readAtMs: number | undefined, nowMs: number): Unshipped[] {
   if (!replication || readAtMs === undefined) return [];
   const since = Math.max(0, nowMs - readAtMs) / 1000;
   return replication.filter((r) => r.behind).map((r) => ({ database: r.database, lag_s: Math.round((r.lag_s + since) * 10) / 10 }));
 }
 
-/**
- * A stop that leaves writes unshipped (S3 hung or down) is said in the log and on stderr (systemd's journal
- * shows both): the writes are safe in the local database only while this host lives.
- */
+// Logged and on stderr (both in systemd's journal): the writes are safe in the local database
+// only while this host lives.
 export function reportUnshipped(
   log: Logger,
   app: string,

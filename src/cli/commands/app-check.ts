@@ -19,7 +19,7 @@ export interface AppCheckOptions {
   ref?: string;
 }
 
-/** `hostctl app check NAME [--ref REF]`: what a deploy of the commit would find, without deploying. */
+/** What a deploy of the commit would find, without deploying. */
 export async function appCheck(name: string, options: AppCheckOptions, deps: Deps): Promise<CommandResult> {
   const spec = await requireApp(deps.paths, name);
   const ctx = await loadHostContext(deps);

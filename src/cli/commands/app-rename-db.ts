@@ -11,11 +11,8 @@ import { refreshLitestreamConfigs } from "../../restore/restore-app.js";
 import { callControl } from "../../supervisor/control-client.js";
 import { mirrorAfterChange } from "../mirror.js";
 
-/**
- * hostctl app rename-db APP OLD NEW: the app stopped (processes, then Litestream), the file renamed, app.yml
- * and the Litestream config written with the new name, the app started again. Litestream then replicates
- * the file under its new name (a new generation); the old name's replica is kept, never deleted.
- */
+// Litestream replicates the renamed file as a new generation; the old name's replica is kept,
+// never deleted.
 export async function appRenameDb(name: string, from: string, to: string, deps: Deps): Promise<CommandResult> {
   const current = await requireApp(deps.paths, name);
   if (isLitefsApp(current)) throw new HostctlError("USAGE", `${name} is a LiteFS app: rename-db is for Litestream apps`, { exitCode: 2 });

@@ -64,12 +64,12 @@ const FLAGS = {
   "healthcheck.path": "--healthcheck-path",
 };
 
-/** Pure: jobs app add writes into app.yml (visible there, and removable): Wagtail's scheduled publishing. */
+/** Pure: written into app.yml to be visible and removable (Wagtail's scheduled publishing). */
 export function defaultJobs(kind: string): { name: string; schedule: string; command: string }[] {
   return kind === "wagtail" ? [{ name: "publish_scheduled", schedule: "*/10 * * * *", command: "python manage.py publish_scheduled" }] : [];
 }
 
-/** Pure: the job app add offers (prints) for Django apps: expired sessions pile up in SQLite otherwise. */
+/** Pure: only offered for Django apps: expired sessions pile up in SQLite otherwise. */
 export function offeredJobs(kind: string, name: string): string[] {
   if (kind !== "django" && kind !== "wagtail") return [];
   return [
@@ -127,7 +127,7 @@ export async function appAdd(name: string, options: AppAddOptions, deps: Deps): 
     ...spec.jobs.map((j) => `job ${j.name} (${j.schedule}): ${j.command} (in apps/${spec.name}/app.yml; remove it there if unwanted)`),
     ...offeredJobs(spec.kind, spec.name),
   ];
-  // A running supervisor takes the app on at once: restore, Litestream, first deploy of the branch, processes.
+  // A running supervisor takes the app on at once: restore, Litestream, first deploy, processes.
   const loaded = await callControl(deps.paths, "load", { name: spec.name, timeoutMs: 30_000 });
   const next =
     loaded === undefined

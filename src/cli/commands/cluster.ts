@@ -14,7 +14,7 @@ function position(db: DatabasePosition): string {
   return `${db.name}@${own} (${db.behind === undefined ? "behind ?" : `${db.behind} behind`}${db.lag_s === undefined ? "" : `, lag ${db.lag_s}s`})`;
 }
 
-/** `hostctl cluster status`: each LiteFS app's role on this node, its primary, and positions (and lag on a replica). */
+/** Each LiteFS app's role on this node, its primary, and positions (and lag on a replica). */
 export async function status(deps: Deps): Promise<CommandResult> {
   const host = await loadHostConfig(deps.paths);
   const litefs = requireLitefs(host, deps.paths.hostConfig);

@@ -8,10 +8,7 @@ import type { RestartResult } from "../../supervisor/control-protocol.js";
 
 export type ControlAction = "restart" | "stop" | "start";
 
-/**
- * A restart or start that leaves the app failed, crashlooping or waiting for its replica did not do what it
- * was asked: exit 1 with the supervisor's reason (the app stays supervised and may recover on its own).
- */
+// Exit 1 with the supervisor's reason; the app stays supervised and may recover on its own.
 function refuseNotStarted(action: "restart" | "start", body: RestartResult): void {
   const retrying = body.state === "waiting" && body.next_retry_at !== undefined;
   if (body.state !== "failed" && body.state !== "crashloop" && !retrying) return;
@@ -22,10 +19,8 @@ function refuseNotStarted(action: "restart" | "start", body: RestartResult): voi
   });
 }
 
-/**
- * restart | stop | start NAME, through the running supervisor. Before a restart, an edited app.yml is checked
- * (exit 2 naming the file and key, the running app untouched); the supervisor then reloads the app with it.
- */
+// An edited app.yml is checked before a restart (exit 2 naming file and key), leaving the
+// running app untouched if it is invalid.
 export async function control(action: ControlAction, name: string, deps: Deps): Promise<CommandResult> {
   if (action === "restart") await checkEditedApp(deps.paths, await loadHostConfig(deps.paths), name);
   else await requireApp(deps.paths, name);
@@ -35,7 +30,7 @@ export async function control(action: ControlAction, name: string, deps: Deps): 
   if (!response.ok) throw new HostctlError("COMMAND_FAILED", `${action} ${name}: ${response.error}`);
   const body: RestartResult = response.body;
   if (action !== "stop") refuseNotStarted(action, body);
-  // The registry in the replica holds each app's spec: an edited one goes there now, not at the next copy.
+  // The replica's registry holds each app's spec: an edited one goes there now.
   if (body.reloaded) await mirrorAfterChange(deps);
   const reloaded = body.reloaded ? "app.yml changed, app reloaded; " : "";
   const switched =

@@ -21,14 +21,12 @@ import { diskSpace } from "../../lib/disk.js";
 import { check, type Check } from "../../lib/check.js";
 import { releasePython } from "../../apps/release-env.js";
 
-/**
- * A django/wagtail app's Python must import Django: the live release's virtualenv when there is one, else the
- * app's interpreter (which a first deploy builds the venv from).
- */
+// The live release's virtualenv, else the app's interpreter (which a first deploy builds the
+// venv from).
 async function djangoVersion(app: AppSpec, deps: Deps): Promise<string> {
   const python = await releasePython(app, appPaths(deps.paths, app.name).current);
   try {
-    // As the app's processes run it: a PYTHONPATH or PYTHONHOME in the operator's shell would show another Django.
+    // As the app runs it: PYTHONPATH or PYTHONHOME in the caller's shell would show another Django.
     const env = { PATH: `${dirname(python)}:/usr/local/bin:/usr/bin:/bin`, LANG: "C.UTF-8" };
     const out = await deps.run(python, ["-c", "import django; print(django.get_version())"], { timeoutMs: 20_000, env, cleanEnv: true });
     return `Django ${out.stdout.trim()} (${python})`;
@@ -39,7 +37,7 @@ async function djangoVersion(app: AppSpec, deps: Deps): Promise<string> {
   }
 }
 
-/** Preflight: binaries, each app's Python, and a put/get/delete round trip to the replica target. */
+/** Preflight: binaries, each app's Python, and a put/get/delete round trip to the replica. */
 export async function doctor(deps: Deps): Promise<CommandResult> {
   const host = await loadHostConfig(deps.paths);
   const apps = await loadApps(deps.paths);
@@ -102,7 +100,7 @@ export async function doctor(deps: Deps): Promise<CommandResult> {
   return { text: `${text}\n${ok ? "all checks passed" : "some checks failed"}`, data: { ok, checks }, exitCode: ok ? 0 : 1 };
 }
 
-/** The supervisor's probes of its Caddy (proxy/caddy-watch.ts): answering now, and any stall it restarted. */
+/** From the supervisor's probes of Caddy: answering now, and any stall it restarted. */
 function frontDoorAnswers(proxy: ProxyStatus): Check {
   const name = "proxy answers its probes";
   if (proxy.state === "unresponsive")
@@ -113,7 +111,7 @@ function frontDoorAnswers(proxy: ProxyStatus): Check {
   return { name, ok: true, detail: `admin API and HTTP listener answer${stalls}` };
 }
 
-/** Each live web process behind the proxy listens on loopback only; beyond it, a warning (a failure under require_loopback). */
+/** Web processes behind the proxy belong on loopback (a failure under require_loopback). */
 function webListeners(apps: readonly AppStatus[], requireLoopback: boolean): Check[] {
   return apps
     .filter((a) => a.live_port !== undefined)

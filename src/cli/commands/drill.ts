@@ -19,7 +19,7 @@ export function formatDrill(result: DrillResult): string {
   for (const db of result.databases) {
     if (db.restore_ms !== null)
       lines.push(
-        // Litestream 0.5 names no generation (nor the TXID it restored): then there is nothing to print.
+        // Litestream 0.5 names no generation (nor the TXID it restored): nothing to print then.
         `  ${db.path}: RTO ${db.restore_ms} ms, RPO ${db.lag_s === null ? "unknown" : `${db.lag_s}s`}${db.generation ? `, generation ${db.generation}` : ""}`,
       );
   }
@@ -27,7 +27,7 @@ export function formatDrill(result: DrillResult): string {
   return lines.join("\n");
 }
 
-/** `hostctl drill [NAME]`: drills one app, or every app with databases one after another; records and alerts each. */
+/** One app, or every app with databases one after another; each is recorded and alerted. */
 export async function drill(name: string | undefined, options: DrillOptions, deps: Deps): Promise<CommandResult> {
   const ctx = await loadHostContext(deps);
   try {

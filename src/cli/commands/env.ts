@@ -42,7 +42,7 @@ export async function envList(name: string, options: EnvListOptions, deps: Deps)
   await requireApp(deps.paths, name);
   const env = await readAppEnv(deps.paths, name);
   const keys = Object.keys(env).sort();
-  // Values in the env file's own quoting, so `env list --values | env set --stdin` gives them back unchanged.
+  // The env file's own quoting, so `env list --values | env set --stdin` round-trips unchanged.
   const text = keys.map((key) => (options.values ? `${key}=${formatEnvValue(env[key] ?? "")}` : key)).join("\n");
   return { text: keys.length === 0 ? `no variables set for ${name}` : text, data: options.values ? env : keys };
 }

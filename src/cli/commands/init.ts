@@ -59,7 +59,7 @@ async function checkCredentialsFile(file: string): Promise<void> {
   }
 }
 
-/** Pure: the proxy section from init's flags; any of them turns the front door on (none: apps serve on their ports). */
+/** Pure: any of these flags turns the front door on; without them apps serve on their ports. */
 export function proxyInput(o: InitOptions): { proxy?: Record<string, unknown> } {
   if (
     o.httpPort === undefined &&
@@ -146,7 +146,7 @@ export async function initHost(options: InitOptions, deps: Deps): Promise<Comman
   let found = 0;
   try {
     await store.list(target.kind === "s3" ? `${target.prefix}/` : target.dir, 1);
-    // A replica that already holds apps (a replacement host): `up` recovers them, no `app add` needed.
+    // A replacement host's replica already holds apps: `up` recovers them without `app add`.
     found = (await store.list(`${controlKey(target, "registry")}/`)).filter((key) => key.endsWith(".json")).length;
   } catch (error) {
     warnings.push(`${errorMessage(error)} (the config was written anyway; run: hostctl doctor)`);

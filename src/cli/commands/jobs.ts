@@ -10,7 +10,7 @@ function ago(iso: string | undefined, now: Date): string {
   return s < 120 ? `${s}s ago` : s < 7200 ? `${Math.round(s / 60)}m ago` : `${Math.round(s / 3600)}h ago`;
 }
 
-/** `hostctl jobs NAME`: each job of app.yml with its schedule and last run (apps/<app>/jobs.json). */
+/** Each job of app.yml with its schedule and last run (apps/<app>/jobs.json). */
 export async function jobs(name: string, deps: Deps): Promise<CommandResult> {
   const spec = await requireApp(deps.paths, name);
   const state = await readJobsState(appPaths(deps.paths, name));

@@ -6,7 +6,7 @@ export interface KeygenOptions {
   write?: boolean;
 }
 
-/** The private key is printed, never stored: the host only encrypts, so the replica bucket alone never reveals an env file. */
+/** Printed, never stored: the host only encrypts, so the bucket alone never reveals an env file. */
 export async function keygen(options: KeygenOptions = {}, deps?: Deps): Promise<CommandResult> {
   const { publicKey, privateKey } = generateEnvKeyPair();
   if (options.write && deps) {

@@ -31,7 +31,7 @@ export interface LogsOptions {
   follow?: boolean;
 }
 
-/** Prints the tail of apps/<app>/logs/<process>.log (all processes when none is named); -f follows. */
+/** Tail of apps/<app>/logs/<process>.log (all processes when none is named); -f follows. */
 export async function logs(name: string, options: LogsOptions, deps: Deps, signal?: AbortSignal): Promise<CommandResult> {
   await requireApp(deps.paths, name);
   const dir = appPaths(deps.paths, name).logs;

@@ -2,7 +2,7 @@ import type { CommandResult, Deps } from "../deps.js";
 import { loadHostContext } from "../../host/context.js";
 import { rejoinFromReplica } from "../../lease/rejoin.js";
 
-/** `hostctl rejoin`: a host replaced while it was down gives up its copies; the next `up` restores the replica's. */
+/** A host replaced while down gives up its copies; the next `up` restores the replica's. */
 export async function rejoin(deps: Deps): Promise<CommandResult> {
   const ctx = await loadHostContext(deps);
   const result = await rejoinFromReplica(ctx);

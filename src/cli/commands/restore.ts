@@ -12,7 +12,7 @@ import { forgetLineage } from "../../restore/lineage.js";
 import { callControl } from "../../supervisor/control-client.js";
 import { isLitefsApp, litefsPaths } from "../../litefs/paths.js";
 
-// Date.parse accepts "1" (the year 2001): Litestream wants RFC 3339, checked here before the app is stopped.
+// Date.parse accepts "1" (2001): Litestream wants RFC 3339, checked before the app is stopped.
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 
 function isRfc3339(text: string): boolean {
@@ -24,10 +24,8 @@ export interface RestoreOptions {
   force?: boolean;
 }
 
-/**
- * The restore-on-boot logic for one app, on demand. An existing database is never overwritten without
- * --force; with it the app is stopped first and the old files are kept aside, not deleted.
- */
+// An existing database is never overwritten without --force; with it the app is stopped first
+// and the old files are kept aside, not deleted.
 export async function restore(name: string, options: RestoreOptions, deps: Deps): Promise<CommandResult> {
   const spec = await requireApp(deps.paths, name);
   if (isLitefsApp(spec)) throw litefsRestoreRefusal(deps.paths, spec);
@@ -87,10 +85,8 @@ export async function restore(name: string, options: RestoreOptions, deps: Deps)
   }
 }
 
-/**
- * `hostctl restore` writes into the data directory; a LiteFS app's databases live in the mount, which only
- * takes whole databases through LiteFS. Its primary restores at mount when the mount is empty.
- */
+// A LiteFS mount takes whole databases only through LiteFS; its primary restores at mount when
+// the mount is empty.
 function litefsRestoreRefusal(paths: HostPaths, spec: AppSpec): HostctlError {
   const own = litefsPaths(paths, spec.name);
   return new HostctlError("USAGE", `${spec.name} uses LiteFS: hostctl restore does not write into its mount`, {

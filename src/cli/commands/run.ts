@@ -8,11 +8,8 @@ import { runAttached } from "../../lib/spawn.js";
 
 const NOT_INHERITED = /^(PATH|PYTHONPATH|PYTHONHOME|PYTHONSTARTUP|VIRTUAL_ENV|DJANGO_SETTINGS_MODULE|HOSTCTL_.*|AWS_.*|LITESTREAM_.*)$/;
 
-/**
- * Pure: what a hand-run command keeps of the caller's environment (TERM for a usable shell,
- * DJANGO_SUPERUSER_PASSWORD for createsuperuser --noinput …), minus what would point Python
- * elsewhere or leak hostctl's own credentials. The app's environment is laid over it.
- */
+// Keeps TERM and DJANGO_SUPERUSER_PASSWORD-style variables, minus what would point Python
+// elsewhere or leak hostctl's credentials; the app's environment is laid over it.
 export function callerEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && !NOT_INHERITED.test(e[0])));
 }

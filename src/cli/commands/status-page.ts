@@ -23,7 +23,7 @@ async function savePage(deps: Deps, host: HostConfig, page: StatusPageConfig): P
   await saveHostConfig(deps.paths, { ...host, proxy: { ...host.proxy, status: page } });
 }
 
-/** hostctl status-page passwd: the password comes on stdin (never argv); only its scrypt hash is stored. */
+/** The password comes on stdin (never argv); only its scrypt hash is stored. */
 export async function statusPagePasswd(stdinText: string, deps: Deps): Promise<CommandResult> {
   const password = stdinText.replace(/\r?\n$/, "");
   if (password.includes("\n")) throw usageError("stdin: expected the password on one line");
@@ -40,7 +40,7 @@ export async function statusPagePasswd(stdinText: string, deps: Deps): Promise<C
   };
 }
 
-/** hostctl status-page token: a new bearer token for /api/status, printed once; only its hash is stored. */
+/** A new bearer token for /api/status, printed once; only its hash is stored. */
 export async function statusPageToken(deps: Deps): Promise<CommandResult> {
   const { host, page } = await pageConfig(deps);
   const { token, hash } = newToken();

@@ -89,7 +89,7 @@ function processSummary(app: AppStatus): string {
   );
 }
 
-/** Pure: the front door's lines under the app table (empty when the supervisor reports no proxy at all). */
+/** Pure: empty when the supervisor reports no proxy at all. */
 export function proxyLines(status: { proxy?: ProxyStatus }): string {
   const proxy = status.proxy;
   if (!proxy) return "";
@@ -114,7 +114,7 @@ export function proxyLines(status: { proxy?: ProxyStatus }): string {
   return [head, ...unanswered, ...stalls, ...handover, ...apps].join("\n");
 }
 
-/** A `hostctl up` that waits for another host's lease has no control socket yet: it says so in run/. */
+/** An `up` waiting for another host's lease has no control socket yet: it says so in run/. */
 async function leaseWait(deps: Deps): Promise<LeaseWait | undefined> {
   const supervisor = await runningSupervisor(deps.paths);
   const wait = await readJsonFile<LeaseWait>(leaseWaitPath(deps.paths));

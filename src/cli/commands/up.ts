@@ -15,11 +15,11 @@ export interface UpOptions {
   wait?: boolean;
 }
 
-/** The host's features as steps of `up` (cli/wiring/): each method is called once, where `boot`/`shutdown` say. */
+/** Each method is called once, where `boot`/`shutdown` say (cli/wiring/). */
 export interface UpFeatures {
   /** Health check and the switch of `current` (deploy/hooks.ts). */
   readonly releaseHooks: ReleaseHooks;
-  /** What each app's boot adds: a restore begun early, media beside it, the lease and lineage before Litestream, a first deploy. */
+  /** Per app: an early restore, media, the lease and lineage before Litestream, a first deploy. */
   readonly appSteps: AppSteps;
   /** False when a stop came while waiting for another host's lease: nothing starts. */
   takeLease(supervisor: Supervisor): Promise<boolean>;
@@ -31,7 +31,7 @@ export interface UpFeatures {
   closeStatusPage(): Promise<void>;
 }
 
-/** `hostctl up`: JSON logs on stdout (journald); runs until SIGTERM/SIGINT, then stops in the order that protects data. */
+/** JSON logs on stdout (journald); on SIGTERM/SIGINT it stops in the order that protects data. */
 export async function up(
   options: UpOptions,
   deps: Deps,
@@ -58,7 +58,7 @@ export async function runUp(
   const unlock = await acquireSupervisorLock(ctx.paths);
   warnLowOpenFiles(ctx);
   const supervisor = new Supervisor(ctx, { ...settings, hooks: features.releaseHooks, appSteps: features.appSteps });
-  // SIGTERM/SIGINT (and a lost lease race) request the stop; `boot` ends early, `shutdown` then runs in order.
+  // SIGTERM/SIGINT (or a lost lease race) end `boot` early; `shutdown` then runs in order.
   const ignoreSignals = stopOnSignals(supervisor);
   try {
     await boot(supervisor, features);
@@ -72,16 +72,16 @@ export async function runUp(
   return supervisor.exitCode;
 }
 
-/** Boot order: nothing writes to the replica or creates a database before the lease and restore-on-boot allow it. */
+/** Nothing writes to the replica or creates a database before the lease and restore allow it. */
 async function boot(supervisor: Supervisor, features: UpFeatures): Promise<void> {
   // Processes a crashed predecessor left (run/pids/) end before anything of ours starts.
   await supervisor.endStrays();
-  // The replica's lease (waiting while another host holds it; a LiteFS replica host takes none): its confirmation
-  // runs on while the steps below only read the replica, and Litestream waits for it.
+  // The lease's confirmation runs on while the steps below only read the replica, and Litestream
+  // waits for it. A LiteFS replica host takes no lease.
   if (!(await features.takeLease(supervisor))) return;
   // Apps this host lacks come back from the replica's registry.
   await features.recoverApps(supervisor);
-  // Restore-on-boot of the first apps and the build of their first deploys begin now, beside the steps below.
+  // Restores of the first apps and builds of their first deploys begin now, beside the steps below.
   await features.beginEarlyWork(supervisor);
   if (supervisor.stopSignal.aborted) return;
   // Every app.yml checked (an invalid one is shown failed), Litestream configs rewritten.
@@ -95,15 +95,15 @@ async function boot(supervisor: Supervisor, features: UpFeatures): Promise<void>
   await features.attachLoops(supervisor);
   // The control socket (and /metrics) answer once every route is there.
   await supervisor.serveControl();
-  // Per app, four at a time: restore → lease confirmed, lineage → Litestream → first deploy → processes → switch.
+  // Four apps at a time: restore, lease, lineage, Litestream, first deploy, processes, switch.
   supervisor.bootApps();
 }
 
-/** Shutdown order: apps stop writing, Litestream ships their last writes, and only then is the lease released. */
+/** Apps stop writing, Litestream ships their last writes, and only then is the lease released. */
 async function shutdown(supervisor: Supervisor, features: UpFeatures): Promise<void> {
-  // Drills, polling, media rounds, jobs and registry copies end; none starts work on a stopping app.
+  // Loops end first so none starts work on a stopping app.
   await supervisor.stopLoops();
-  // Each app: its processes (drained), then its Litestream (the last writes shipped), then its mount.
+  // Each app: processes drained, then Litestream ships the last writes, then its mount.
   await supervisor.stopApps();
   // Caddy answers 503 until the apps have drained, then stops.
   await supervisor.stopFrontDoor();

@@ -5,7 +5,7 @@ import type { MediaSyncLoop } from "../../media/sync-loop.js";
 import type { Supervisor } from "../../supervisor/supervisor.js";
 import { routeSpec } from "../../supervisor/control-protocol.js";
 
-/** The drills feature in the supervisor (drills/observer.ts), its /metrics and POST /apps/:name/drill routes. */
+/** The drill observer with its /metrics and POST /apps/:name/drill routes. */
 export async function wireDrills(supervisor: Supervisor, media?: Pick<MediaSyncLoop, "lagSeconds">): Promise<void> {
   const { ctx } = supervisor;
   const observer = new DrillsObserver(ctx);

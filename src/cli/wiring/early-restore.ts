@@ -12,20 +12,14 @@ import { BOOT_CONCURRENCY } from "../../supervisor/supervisor-options.js";
 /** As many restores begin early as apps boot at once. */
 const EARLY_LIMIT = BOOT_CONCURRENCY;
 
-/**
- * On a fresh host the restore-on-boot of the first apps begins as soon as the lease is written and the
- * registry read, while the supervisor loads the rest (the front door, the features' loops) instead of after
- * it. It is the same restore (restore/restore-app.ts, fail-closed): each app's boot takes its result (`take`)
- * and goes on exactly as if it had run it; an app whose boot never comes for it (the supervisor stops) has
- * its restore awaited at shutdown (`settle`). Only apps with a database missing here, and not LiteFS apps
- * (their databases come with their mount), begin early.
- */
+// On a fresh host restores begin while the supervisor loads the rest; each boot `take`s the result
+// as if it had run it. LiteFS apps and apps with all databases present do not begin early.
 export class EarlyRestores {
   private readonly begun = new Map<string, Promise<DatabaseRestore[]>>();
 
   constructor(private readonly ctx: HostContext) {}
 
-  /** Never throws: an app whose restore cannot begin early restores at its boot, which reports why. */
+  /** Never throws: an app whose restore cannot begin early restores at boot, which reports why. */
   async beginAll(): Promise<void> {
     await this.begin().catch((error: unknown) =>
       this.ctx.log.warn(
@@ -45,7 +39,7 @@ export class EarlyRestores {
       if (present.some((exists) => !exists)) waiting.push(spec);
     }
     if (waiting[0] === undefined) return;
-    // The restore reads each app's Litestream config, which the supervisor writes later on its way up.
+    // The restore reads each app's Litestream config, which the supervisor writes later.
     await refreshLitestreamConfigs(waiting[0], ctx);
     for (const spec of waiting) {
       const restore = restoreOnBoot(spec, ctx);
@@ -61,7 +55,7 @@ export class EarlyRestores {
     return restore;
   }
 
-  /** At shutdown: restores no boot took end before the process does (a restore cut short leaves a stray file). */
+  /** Restores no boot took end before the process does: one cut short leaves a stray file. */
   async settle(): Promise<void> {
     await Promise.all([...this.begun.values()].map((restore) => restore.catch(() => undefined)));
   }

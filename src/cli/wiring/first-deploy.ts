@@ -14,23 +14,14 @@ import { BOOT_CONCURRENCY } from "../../supervisor/supervisor-options.js";
 /** As many first deploys begin early as apps boot at once. */
 const EARLY_LIMIT = BOOT_CONCURRENCY;
 
-/**
- * An app with no release yet is deployed before it starts: the recorded live commit on a recovered host,
- * else its branch. The supervisor activates the release (starts its processes, health-checks, switches
- * `current`), so the web process boots once instead of once for a temporary check and again supervised.
- * `force`: Litestream was started a moment ago; whatever the release phase writes, it ships when it runs.
- *
- * On a fresh host the deploy's fetch, checkout and build begin before the apps boot (`beginAll`), so they
- * run while the databases are restored; its restore check (and, on databases restore-on-boot copied, its
- * snapshot) follow the restore while Litestream starts (`advance`); the release phase and the activation
- * wait for Litestream as before.
- */
+// The supervisor activates the release, so the web boots once rather than for a check and again.
+// Fetch and build begin before apps boot; the release phase still waits for Litestream.
 export class FirstDeploys {
   private readonly begun = new Map<string, { ref: string; deploy: BegunDeploy }>();
 
   constructor(private readonly ctx: HostContext) {}
 
-  /** Begins the first deploy of every app (up to EARLY_LIMIT) that has no release yet. Never throws. */
+  /** Up to EARLY_LIMIT apps without a release. Never throws. */
   async beginAll(): Promise<void> {
     const { ctx } = this;
     const apps = (await scanApps(ctx.paths)).apps;
@@ -49,12 +40,12 @@ export class FirstDeploys {
     }
   }
 
-  /** The app's databases are restored (its Litestream starts next): its begun deploy goes on as far as it may. */
+  /** The app's databases are restored: its begun deploy goes on as far as it may. */
   advance(app: string): void {
     this.begun.get(app)?.deploy.advance();
   }
 
-  /** The supervisor's firstDeploy: finishes the begun deploy of this app and ref, else deploys in full. */
+  /** Finishes the begun deploy of this app and ref, else deploys in full. */
   async run(spec: AppSpec, activate: ((releaseDir: string) => Promise<ActivateResult>) | undefined): Promise<void> {
     const { ctx } = this;
     const options = await this.options(spec);
@@ -72,7 +63,7 @@ export class FirstDeploys {
     if ((await readRecoveryState(ctx, spec.name)).recover_commit) await clearRecoveryCommit(ctx, spec.name);
   }
 
-  /** Begun deploys that never finished (the supervisor stops first): their release directories go. */
+  /** Begun deploys that never finished (the supervisor stopped first): their release dirs go. */
   async abandonAll(): Promise<void> {
     const begun = [...this.begun.values()];
     this.begun.clear();

@@ -13,11 +13,8 @@ import { MediaSyncLoop } from "../../media/sync-loop.js";
 
 type MediaRestore = Awaited<ReturnType<typeof restoreMedia>>;
 
-/**
- * On a host that recovers an app, its media come back before the app starts (Litestream covers SQLite only).
- * An app with no media directory here has its media restored whatever its databases turn out to be, so that
- * restore begins with the databases' (`begin`) instead of after them; `after` waits for it, or decides.
- */
+// Litestream covers SQLite only, so media come back before the app starts; an app with no media
+// directory here has its media restore begin with the databases' rather than after.
 export function restoreMediaFirst(ctx: HostContext, recovered?: Set<string>, gate?: MediaRestoreGate) {
   const begun = new Map<string, Promise<MediaRestore | undefined>>();
   const restore = (spec: AppSpec): Promise<MediaRestore> => {
@@ -27,13 +24,14 @@ export function restoreMediaFirst(ctx: HostContext, recovered?: Set<string>, gat
   return {
     begin: (spec: AppSpec): void => {
       const media = appPaths(ctx.paths, spec.name).media;
-      // After an earlier boot's restore, if one is still running (its databases failed; this is the retry).
+      // After an earlier boot's restore still running (its databases failed; this is the retry).
       const before = begun.get(spec.name)?.catch(() => undefined) ?? Promise.resolve(undefined);
       const early = before.then(async () => ((await pathExists(media)) ? undefined : restore(spec)));
-      early.catch(() => undefined); // awaited by `after`; a boot whose databases fail never gets there
+      // Awaited by `after`, which a boot whose databases fail never reaches.
+      early.catch(() => undefined);
       begun.set(spec.name, early);
     },
-    /** At shutdown: a media restore begun for a boot that never got to `after` ends before the process does. */
+    /** A media restore begun for a boot that never reached `after` ends before the process does. */
     settle: async (): Promise<void> => {
       await Promise.all([...begun.values()].map((early) => early.catch(() => undefined)));
     },
@@ -53,7 +51,7 @@ export function restoreMediaFirst(ctx: HostContext, recovered?: Set<string>, gat
   };
 }
 
-/** The lease heartbeat and media shipping; `release`, once the apps stopped: a last media sync, then the lease goes. */
+/** `release`, once the apps stopped: a last media sync, then the lease goes. */
 export function wireHost(
   supervisor: Supervisor,
   taken: TakenLease,
@@ -64,8 +62,8 @@ export function wireHost(
   const keeper = new LeaseKeeper(ctx, { hostId });
   void confirmation.settled.then((ok) => {
     if (!ok) {
-      // Another host's write won the lease race: nothing of this host has written to the replica (all of it
-      // waits for the confirmation). Stop; systemd starts `up` again, which then waits for that host's lease.
+      // Another host won the lease race before this host wrote anything to the replica. Stop;
+      // systemd restarts `up`, which then waits for that host's lease.
       const reason = confirmation.reason ?? "lease lost";
       supervisor.fence(reason);
       ctx.log.error({ event: "lease.race_lost", reason }, `${reason}: stopping without replicating`);

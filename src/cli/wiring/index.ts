@@ -24,11 +24,8 @@ import { refreshPushHooks } from "./push-hooks.js";
 import { bootRetryDelay } from "../../supervisor/backoff.js";
 import { extendLitefsReplica, isLitefsReplicaHost, candidateLeaseNode, withRejoinHint } from "./litefs.js";
 
-/**
- * A host without apps reads the registry before anything starts; if the replica cannot be read it retries
- * (the boot-retry policy, like an unreachable replica at boot) rather than come up empty. A host that has
- * apps runs them and says the registry could not be read.
- */
+// A host without apps retries an unreadable registry (the boot-retry policy) rather than come up
+// empty; a host with apps runs them and reports the failure.
 async function recover(supervisor: Supervisor): Promise<void> {
   const { ctx } = supervisor;
   const hasApps = (await listAppNames(ctx.paths)).length > 0;
@@ -67,10 +64,7 @@ async function recover(supervisor: Supervisor): Promise<void> {
   }
 }
 
-/**
- * The host's features as the steps of `hostctl up` (cli/commands/up.ts calls each where its order says):
- * the composition root, so the supervisor imports none of them.
- */
+// The composition root, so the supervisor imports none of the features.
 export class HostFeatures implements UpFeatures {
   readonly releaseHooks: ReleaseHooks;
   readonly appSteps: AppSteps;
@@ -95,16 +89,14 @@ export class HostFeatures implements UpFeatures {
       },
       beforeReplicate: async (spec, databases) => {
         await this.taken.confirmation.required();
-        // A LiteFS replica host never replicates; the primary's copies are checked like a single host's.
+        // A LiteFS replica host never replicates; a primary's copies are checked as usual.
         if (!isLitefsReplicaHost(ctx)) await claimLineage(ctx, spec, databases, this.taken.hostId);
       },
     };
   }
 
-  /**
-   * Returns once the lease is written: its confirming pause runs on while the registry is read and the
-   * databases restored (both only read the replica); Litestream waits for it (beforeReplicate).
-   */
+  // Returns once written: the confirming pause overlaps the registry read and restores (read-only);
+  // Litestream waits for it (beforeReplicate).
   async takeLease(supervisor: Supervisor): Promise<boolean> {
     const { ctx } = this;
     if (isLitefsReplicaHost(ctx)) return true; // the primary holds it
@@ -125,7 +117,7 @@ export class HostFeatures implements UpFeatures {
     return recover(supervisor);
   }
 
-  /** The databases' restore begins now, while the supervisor comes up; fetch, checkout and build of each app without a release beside it. */
+  /** Restores begin now, with fetch and build of each app without a release beside them. */
   async beginEarlyWork(supervisor: Supervisor): Promise<void> {
     if (isLitefsReplicaHost(this.ctx) || supervisor.stopSignal.aborted) return;
     await this.earlyRestores.beginAll();
@@ -158,7 +150,7 @@ export class HostFeatures implements UpFeatures {
     await this.firstDeploys.abandonAll();
   }
 
-  /** Nothing to release where no lease keeper ran (a LiteFS replica host, or a stop before the loops). */
+  /** Nothing to release where no lease keeper ran (a LiteFS replica host, or an early stop). */
   releaseLease(): Promise<void> {
     return this.releaseHeld();
   }

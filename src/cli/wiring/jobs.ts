@@ -23,7 +23,7 @@ export function jobsSummary(state: JobsState) {
   );
 }
 
-/** App jobs (jobs: in app.yml) on their cron schedules, under the supervisor: an app loop (lib/loop.ts). */
+/** App jobs (jobs: in app.yml) on their cron schedules, as an app loop (lib/loop.ts). */
 export async function wireJobs(supervisor: Supervisor): Promise<void> {
   const scheduler = new JobScheduler({
     ctx: supervisor.ctx,
@@ -36,7 +36,7 @@ export async function wireJobs(supervisor: Supervisor): Promise<void> {
       ended: (app, job) => removeRecord(supervisor.ctx.paths.pids, app, `job-${job}`),
     },
   });
-  // Every app's jobs state is read before the control socket answers (attach's own add finds them added).
+  // Read before the control socket answers, so attach's own add finds them added.
   for (const unit of supervisor.units.values()) await scheduler.add(unit.spec);
   const loop: AppLoop<AppUnit> = {
     start: () => undefined,

@@ -7,11 +7,8 @@ import { LeaseHolderError } from "../../lease/superseded.js";
 import { leaseNodeOf } from "../../litefs/lease-node.js";
 import { wireStatusPage } from "../../status-page/wire.js";
 
-/**
- * A LiteFS replica host (litefs.role: replica) never writes to the replica target: it takes no replica lease
- * (the primary holds it), ships no media, mirrors no registry, runs no drills or jobs (their writes belong
- * on the primary). It follows the primary through LiteFS and polls for deploys like any host.
- */
+// Never writes to the replica target: no lease, media, registry, drills or jobs (those belong on
+// the primary). It follows the primary through LiteFS and polls for deploys.
 export function isLitefsReplicaHost(ctx: HostContext): boolean {
   return ctx.host.litefs?.role === "replica";
 }
@@ -27,13 +24,13 @@ export function extendLitefsReplica(supervisor: Supervisor): Promise<() => Promi
   return wireStatusPage(supervisor);
 }
 
-/** A static-lease candidate is the primary: its lease names it, for an old primary's rejoin hint. */
+/** A static-lease candidate is the primary: its lease names it for an old primary's rejoin hint. */
 export function candidateLeaseNode(ctx: HostContext): LeaseNode | undefined {
   const litefs = ctx.host.litefs;
   return litefs?.role === "candidate" && litefs.lease === "static" ? leaseNodeOf(litefs) : undefined;
 }
 
-/** Pure: the `cluster rejoin` line for this node to follow the lease's holder (URL where the lease cannot say). */
+/** Pure: the `cluster rejoin` line to follow the lease's holder (a URL if the lease can't say). */
 export function rejoinCommand(ctx: HostContext, primary: LeaseNode | undefined): string {
   const litefs = ctx.host.litefs;
   if (primary === undefined) return "hostctl cluster rejoin --primary NODE --primary-advertise URL --primary-front-door URL";
@@ -44,10 +41,8 @@ export function rejoinCommand(ctx: HostContext, primary: LeaseNode | undefined):
   ].join(" ");
 }
 
-/**
- * A LiteFS candidate refused the replica lease is most likely an old primary after a failover: it must not be
- * primary again, so the hint is how it rejoins as a replica, not --takeover.
- */
+// A refused LiteFS candidate is most likely an old primary after failover: it must rejoin as a
+// replica, not use --takeover.
 export function withRejoinHint(ctx: HostContext, error: HostctlError): HostctlError {
   if (ctx.host.litefs?.role !== "candidate") return error;
   if (error.code !== "LEASE_HELD" && error.code !== "LEASE_SUPERSEDED") return error;

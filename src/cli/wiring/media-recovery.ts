@@ -12,11 +12,8 @@ const POLL_MS = 2000;
 /** Named one log line each, up to this many; the rest are counted in the summary. */
 const LOG_LIMIT = 100;
 
-/**
- * On a host that recovered an app (database and media restored from the replica), once the app runs its
- * release: the files its database references that the restored media directory lacks are logged, once each,
- * with their path. The app is not held back: a missing upload is a broken image, not a reason to stay dark.
- */
+// Missing referenced files are logged once each; the app is not held back, as a missing upload
+// is a broken image, not a reason to stay dark.
 export function watchRecoveredReferences(supervisor: Supervisor, recovered: Set<string>): void {
   const { ctx } = supervisor;
   const check = async (unit: AppUnit) => {
