@@ -11,17 +11,11 @@ const loggingSchema = z.strictObject({
   stderr: z.boolean().optional(),
 });
 
-// Litestream 0.3.13.
-
-const replicaSchemaV03 = z.strictObject({
-  type: z.enum(["file", "s3", "gcs", "abs", "sftp"]).optional(),
-  name: z.string().optional(),
+// Replica keys both versions read the same way.
+const replicaKeys = {
   path: z.string().optional(),
   url: z.string().optional(),
-  retention: goDuration.optional(),
-  "retention-check-interval": goDuration.optional(),
   "sync-interval": goDuration.optional(),
-  "snapshot-interval": goDuration.optional(),
   "validation-interval": goDuration.optional(),
   "access-key-id": noCredentials,
   "secret-access-key": noCredentials,
@@ -31,12 +25,28 @@ const replicaSchemaV03 = z.strictObject({
   "force-path-style": z.boolean().optional(),
   "skip-verify": z.boolean().optional(),
   "account-name": z.string().optional(),
-  "account-key": z.string().optional(),
   host: z.string().optional(),
   user: z.string().optional(),
-  password: z.string().optional(),
   "key-path": z.string().optional(),
   age: z.strictObject({ identities: z.array(z.string()).optional(), recipients: z.array(z.string()).optional() }).optional(),
+};
+
+const loopbackAddr = z
+  .string()
+  .regex(/^127\.0\.0\.1:\d{1,5}$/, 'expected 127.0.0.1:PORT (":PORT" listens on every interface and exposes pprof)')
+  .optional();
+
+// Litestream 0.3.13.
+
+const replicaSchemaV03 = z.strictObject({
+  ...replicaKeys,
+  type: z.enum(["file", "s3", "gcs", "abs", "sftp"]).optional(),
+  name: z.string().optional(),
+  retention: goDuration.optional(),
+  "retention-check-interval": goDuration.optional(),
+  "snapshot-interval": goDuration.optional(),
+  "account-key": z.string().optional(),
+  password: z.string().optional(),
 });
 
 const dbSchemaV03 = z.strictObject({
@@ -50,10 +60,7 @@ const dbSchemaV03 = z.strictObject({
 });
 
 export const litestreamConfigSchemaV03 = z.strictObject({
-  addr: z
-    .string()
-    .regex(/^127\.0\.0\.1:\d{1,5}$/, 'expected 127.0.0.1:PORT (":PORT" listens on every interface and exposes pprof)')
-    .optional(),
+  addr: loopbackAddr,
   dbs: z.array(dbSchemaV03).min(1, "expected at least one database"),
   exec: z.string().optional(),
   "access-key-id": z.never({ error: "credentials must not be written to the config" }).optional(),
@@ -66,30 +73,15 @@ export type LitestreamConfig = z.infer<typeof litestreamConfigSchemaV03>;
 // Litestream 0.5.14, from its cmd/litestream/main.go Config, DBConfig and ReplicaConfig.
 
 const replicaSchemaV05 = z.strictObject({
+  ...replicaKeys,
   type: z.enum(["file", "s3", "gs", "abs", "sftp", "nats", "oss", "webdav"]).optional(),
-  path: z.string().optional(),
-  url: z.string().optional(),
-  "sync-interval": goDuration.optional(),
-  "validation-interval": goDuration.optional(),
   "auto-recover": z.boolean().optional(),
-  "access-key-id": noCredentials,
-  "secret-access-key": noCredentials,
-  region: z.string().optional(),
-  bucket: z.string().optional(),
-  endpoint: z.string().optional(),
-  "force-path-style": z.boolean().optional(),
   "sign-payload": z.boolean().optional(),
   "require-content-md5": z.boolean().optional(),
-  "skip-verify": z.boolean().optional(),
   "storage-class": z.string().optional(),
   "part-size": z.union([z.string(), z.number()]).optional(),
   concurrency: z.number().int().optional(),
   "sse-kms-key-id": z.string().optional(),
-  "account-name": z.string().optional(),
-  host: z.string().optional(),
-  user: z.string().optional(),
-  "key-path": z.string().optional(),
-  age: z.strictObject({ identities: z.array(z.string()).optional(), recipients: z.array(z.string()).optional() }).optional(),
 });
 
 const snapshotSchemaV05 = z.strictObject({ interval: goDuration.optional(), retention: goDuration.optional() });
@@ -112,10 +104,7 @@ const dbSchemaV05 = z.strictObject({
 });
 
 export const litestreamConfigSchemaV05 = z.strictObject({
-  addr: z
-    .string()
-    .regex(/^127\.0\.0\.1:\d{1,5}$/, 'expected 127.0.0.1:PORT (":PORT" listens on every interface and exposes pprof)')
-    .optional(),
+  addr: loopbackAddr,
   dbs: z.array(dbSchemaV05).min(1, "expected at least one database"),
   "sync-interval": goDuration.optional(),
   snapshot: snapshotSchemaV05.optional(),
