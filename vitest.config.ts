@@ -15,7 +15,11 @@ export default defineConfig({
       // Real parts: the built CLI, Litestream, fauxqs on loopback, git, gunicorn, Caddy.
       {
         extends: true,
-        test: { name: "integration", include: ["test/integration/**/*.test.ts"], globalSetup: ["test/helpers/global-setup.ts"] },
+        test: {
+          name: "integration",
+          include: ["test/integration/**/*.test.ts"],
+          globalSetup: ["test/helpers/global-setup.ts"],
+        },
       },
     ],
   },

@@ -4,7 +4,19 @@
 // 200). Alternated (bench/figures.mjs). BENCH_ROUNDS=N for more rounds.
 import { join } from "node:path";
 import { execa } from "execa";
-import { CLI, CREDS, RAW_DJANGO_DEPLOY, cleanup, cli, cpuAccounted, cpuRounds, fixtureRepo, freePort, tmp, addDjangoApp } from "./lib.mjs";
+import {
+  CLI,
+  CREDS,
+  RAW_DJANGO_DEPLOY,
+  cleanup,
+  cli,
+  cpuAccounted,
+  cpuRounds,
+  fixtureRepo,
+  freePort,
+  tmp,
+  addDjangoApp,
+} from "./lib.mjs";
 import { alternate, record, rounds } from "./figures.mjs";
 
 const ROUNDS = rounds(9, 3);
@@ -22,7 +34,12 @@ try {
   await addDjangoApp(home, repo, port);
 
   const work = tmp("deploy-raw");
-  const rawEnv = { REPO: repo, WORK: work, PORT: String(await freePort()), DATABASE_URL: `sqlite:///${join(work, "db.sqlite3")}` };
+  const rawEnv = {
+    REPO: repo,
+    WORK: work,
+    PORT: String(await freePort()),
+    DATABASE_URL: `sqlite:///${join(work, "db.sqlite3")}`,
+  };
   const raw = (cpuFile) => {
     return execa(...cpuAccounted(cpuFile, "/bin/sh", ["-c", RAW]), { env: rawEnv });
   };
@@ -31,7 +48,17 @@ try {
   const ours = async (cpuFile) => {
     await execa(
       "git",
-      ["-c", "user.name=bench", "-c", "user.email=bench@invalid", "commit", "-q", "--allow-empty", "-m", `v${++commits}`],
+      [
+        "-c",
+        "user.name=bench",
+        "-c",
+        "user.email=bench@invalid",
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        `v${++commits}`,
+      ],
       { cwd: repo },
     );
     const start = process.hrtime.bigint();
@@ -45,12 +72,18 @@ try {
   const { ours: hostctlMs, raw: rawMs } = await alternate(ROUNDS, ours, raw);
   // Each side's CPU time (bench/lib.mjs, cpuRounds): what it costs when no core is idle.
   const cpu = await cpuRounds(ours, raw);
-  await execa("git", ["-c", "user.name=bench", "-c", "user.email=bench@invalid", "commit", "-q", "--allow-empty", "-m", "last"], {
-    cwd: repo,
-  });
+  await execa(
+    "git",
+    ["-c", "user.name=bench", "-c", "user.email=bench@invalid", "commit", "-q", "--allow-empty", "-m", "last"],
+    {
+      cwd: repo,
+    },
+  );
   const { stdout } = await cli(home, ["deploy", "blog", "--json"]);
   const last = JSON.parse(stdout);
-  console.log(`hostctl steps (ms): ${last.steps.map((s) => `${s.name} ${s.ms}`).join(", ")}; web start → healthy ${last.health_ms} ms`);
+  console.log(
+    `hostctl steps (ms): ${last.steps.map((s) => `${s.name} ${s.ms}`).join(", ")}; web start → healthy ${last.health_ms} ms`,
+  );
   record({
     bench: "deploy",
     figure: "deploy of the Django fixture, no supervisor",

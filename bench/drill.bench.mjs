@@ -25,7 +25,10 @@ import { hostContext } from "./lib.mjs";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 const { values } = parseArgs({
-  options: { sizes: { type: "string", default: QUICK ? "10" : "10,100" }, rounds: { type: "string", default: String(benchRounds(7, 3)) } },
+  options: {
+    sizes: { type: "string", default: QUICK ? "10" : "10,100" },
+    rounds: { type: "string", default: String(benchRounds(7, 3)) },
+  },
 });
 const sizes = values.sizes.split(",").map(Number);
 const rounds = Number(values.rounds);
@@ -45,12 +48,31 @@ const cli = (home, args) => execa(process.execPath, [CLI, "--home", home, ...arg
 
 async function setupHost(endpoint, bucket, sizeMb) {
   const home = await mkdtemp(join(tmpdir(), `drill-bench-${sizeMb}mb-`));
-  await cli(home, ["init", "--replica-url", `s3://${bucket}/bench${sizeMb}`, "--s3-endpoint", endpoint, "--s3-force-path-style"]);
+  await cli(home, [
+    "init",
+    "--replica-url",
+    `s3://${bucket}/bench${sizeMb}`,
+    "--s3-endpoint",
+    endpoint,
+    "--s3-force-path-style",
+  ]);
   const file = join(home, "hostctl.yml");
   const doc = parseDocument(await readFile(file, "utf8"));
   doc.setIn(["litestream", "metrics_port_base"], await freePort());
   await writeFile(file, doc.toString());
-  await cli(home, ["app", "add", "bench", "--repo", "/nonexistent", "--kind", "generic", "--port", "8001", "--db", "db.sqlite3"]);
+  await cli(home, [
+    "app",
+    "add",
+    "bench",
+    "--repo",
+    "/nonexistent",
+    "--kind",
+    "generic",
+    "--port",
+    "8001",
+    "--db",
+    "db.sqlite3",
+  ]);
   const db = join(home, "apps", "bench", "data", "db.sqlite3");
   // ~1 KB rows of mostly repetitive text plus an index: a database of about sizeMb MB. The rows are this
   // compressible on purpose: fauxqs 1.9 rejects Litestream's multipart uploads (Go's encoding/xml writes the
@@ -90,10 +112,14 @@ async function rawSteps(home, db) {
   const scratch = await mkdtemp(join(tmpdir(), "raw-restore-"));
   try {
     const out = join(scratch, "restored.sqlite3");
-    await execa(binary, restoreArgs({ configPath: join(home, "run", "litestream", "bench.yml"), dbPath: db, outputPath: out }), {
-      env: litestreamEnv(credentials),
-      extendEnv: false,
-    });
+    await execa(
+      binary,
+      restoreArgs({ configPath: join(home, "run", "litestream", "bench.yml"), dbPath: db, outputPath: out }),
+      {
+        env: litestreamEnv(credentials),
+        extendEnv: false,
+      },
+    );
     const { stdout } = await execa("sqlite3", [out, "PRAGMA integrity_check"]);
     if (stdout.trim() !== "ok") throw new Error(`integrity_check: ${stdout}`);
   } finally {

@@ -22,7 +22,12 @@ const MB = Number(process.env.BENCH_DB_MB ?? 100);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const V05 =
   process.env.HOSTCTL_TEST_LITESTREAM05 ??
-  join(process.env.HOSTCTL_CI_CACHE ?? join(homedir(), ".cache", "hostctl-ci"), "go", "litestream-v0.5.14", "litestream");
+  join(
+    process.env.HOSTCTL_CI_CACHE ?? join(homedir(), ".cache", "hostctl-ci"),
+    "go",
+    "litestream-v0.5.14",
+    "litestream",
+  );
 if (!existsSync(V05)) throw new Error(`${V05} not found: run 'bash .ci/run' once (it builds Litestream v0.5.14)`);
 
 const engines = [
@@ -54,7 +59,11 @@ try {
     const home = join(tmp(`engines-${engine.line}`), "home");
     const replicaRoot = tmp(`replica-${engine.line}`);
     await cli(home, ["init", "--replica-url", `file://${replicaRoot}`], engine.env);
-    await cli(home, ["app", "add", "big", "--kind", "generic", "--repo", "/unused", "--port", "18002", "--db", "db.sqlite3"], engine.env);
+    await cli(
+      home,
+      ["app", "add", "big", "--kind", "generic", "--repo", "/unused", "--port", "18002", "--db", "db.sqlite3"],
+      engine.env,
+    );
     const db = join(home, "apps", "big", "data", "db.sqlite3");
     await makeDb(db, MB);
     // The canary row the supervisor keeps: a drill measures freshness from it.
@@ -69,7 +78,11 @@ try {
     const drill = [];
     for (let round = 0; round < ROUNDS; round++) {
       const out = join(scratch, `raw-${round}.sqlite3`);
-      raw.push(await timed(() => execa(engine.binary, ["restore", "-config", config, "-no-expand-env", "-o", out, db], { env: CREDS })));
+      raw.push(
+        await timed(() =>
+          execa(engine.binary, ["restore", "-config", config, "-no-expand-env", "-o", out, db], { env: CREDS }),
+        ),
+      );
       rmSync(out, { force: true });
       for (const suffix of ["", "-wal", "-shm"]) rmSync(`${db}${suffix}`, { force: true });
       boot.push(await timed(() => ensureDatabases(spec, ctx)));
@@ -82,7 +95,12 @@ try {
       if (!verdict.ok) throw new Error(`drill on ${engine.line} failed: ${verdict.reason}`);
     }
     ctx.store.close();
-    rows.push({ engine: `${engine.line} (${ctx.engine.version})`, raw: median(raw), boot: median(boot), drill: median(drill) });
+    rows.push({
+      engine: `${engine.line} (${ctx.engine.version})`,
+      raw: median(raw),
+      boot: median(boot),
+      drill: median(drill),
+    });
   }
   console.log(`database ${MB} MB, file:// replica, median of ${ROUNDS} rounds (ms)`);
   console.log(["engine", "raw litestream restore", "restore-on-boot step", "drill (restore + checks)"].join(" | "));

@@ -111,9 +111,12 @@ export function markdownTable(rows) {
   for (const row of rows) {
     const r = ratios(row);
     const ours = `${num(row.ours.median, row.unit)} (${num(row.ours.min, row.unit)})`;
-    const raw = row.raw ? `${row.rawLabel ?? "raw"}: ${num(row.raw.median, row.unit)} (${num(row.raw.min, row.unit)})` : "-";
+    const raw = row.raw
+      ? `${row.rawLabel ?? "raw"}: ${num(row.raw.median, row.unit)} (${num(row.raw.min, row.unit)})`
+      : "-";
     const ratio = row.raw ? `${r.median.toFixed(2)}× (${r.min.toFixed(2)}×)` : "-";
-    const target = row.kind === "ratio" ? `≤ ${row.target}×` : row.kind === "limit" ? `≤ ${row.target} ${row.unit}` : "-";
+    const target =
+      row.kind === "ratio" ? `≤ ${row.target}×` : row.kind === "limit" ? `≤ ${row.target} ${row.unit}` : "-";
     lines.push(`| \`${row.bench}\` | ${row.figure} | ${ours} | ${raw} | ${ratio} | ${target} | ${verdict(row)} |`);
   }
   return lines.join("\n");

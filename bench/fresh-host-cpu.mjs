@@ -14,7 +14,11 @@ const TICK_MS = 1000 / 100; // USER_HZ
 function stat(pid) {
   const text = readFileSync(`/proc/${pid}/stat`, "utf8");
   const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
-  return { ppid: Number(f[1]), own: (Number(f[11]) + Number(f[12])) * TICK_MS, reaped: (Number(f[13]) + Number(f[14])) * TICK_MS };
+  return {
+    ppid: Number(f[1]),
+    own: (Number(f[11]) + Number(f[12])) * TICK_MS,
+    reaped: (Number(f[13]) + Number(f[14])) * TICK_MS,
+  };
 }
 
 function treeCpu(root) {
@@ -89,7 +93,9 @@ try {
     await b;
     console.log(`round ${i + 1}: supervisor ${rows[i].supervisor} ms, tree ${rows[i].tree} ms`);
   }
-  console.log(`median of ${ROUNDS}: supervisor ${median(rows.map((r) => r.supervisor))} ms, tree ${median(rows.map((r) => r.tree))} ms`);
+  console.log(
+    `median of ${ROUNDS}: supervisor ${median(rows.map((r) => r.supervisor))} ms, tree ${median(rows.map((r) => r.tree))} ms`,
+  );
 } finally {
   await cleanup();
 }

@@ -63,7 +63,9 @@ function load(target, isSwitching, kinds = ["fresh", "keep-alive"]) {
         method: write ? "POST" : "GET",
         headers: {
           Host: `${HOST}:${target.port}`,
-          ...(write ? { "Content-Type": "application/x-www-form-urlencoded", "Content-Length": Buffer.byteLength(body) } : {}),
+          ...(write
+            ? { "Content-Type": "application/x-www-form-urlencoded", "Content-Length": Buffer.byteLength(body) }
+            : {}),
         },
       };
       const switching = isSwitching();
@@ -104,7 +106,10 @@ createServer((req, res) => res.end("ok")).listen(process.argv[1] + "/bench.sock"
  */
 async function relayAlone(port, script, requests = 2000) {
   const dir = tmp("front-door-relay");
-  const child = execa(process.execPath, ["--input-type=module", "-e", script, dir, String(port)], { reject: false, buffer: false });
+  const child = execa(process.execPath, ["--input-type=module", "-e", script, dir, String(port)], {
+    reject: false,
+    buffer: false,
+  });
   onCleanup(async () => {
     child.kill("SIGKILL");
     await child;
@@ -116,10 +121,13 @@ async function relayAlone(port, script, requests = 2000) {
   const loop = async () => {
     while (sent++ < requests) {
       await new Promise((resolve, reject) => {
-        const req = httpRequest({ socketPath, path: "/health", agent: false, headers: { Host: HOST, Connection: "close" } }, (res) => {
-          res.resume();
-          res.on("end", resolve);
-        });
+        const req = httpRequest(
+          { socketPath, path: "/health", agent: false, headers: { Host: HOST, Connection: "close" } },
+          (res) => {
+            res.resume();
+            res.on("end", resolve);
+          },
+        );
         req.on("error", reject);
         req.end();
       });
@@ -137,7 +145,8 @@ function cpuSeconds(pid) {
 
 try {
   const repo = await fixtureRepo("django-app", "front-door");
-  const git = (...args) => execa("git", ["-c", "user.name=bench", "-c", "user.email=bench@invalid", ...args], { cwd: repo });
+  const git = (...args) =>
+    execa("git", ["-c", "user.name=bench", "-c", "user.email=bench@invalid", ...args], { cwd: repo });
   const home = join(tmp("front-door-home"), "home");
   const https = await freePort();
   await cli(home, [
@@ -175,7 +184,19 @@ try {
   for (const deadline = Date.now() + 120_000; Date.now() < deadline;) {
     try {
       ca = readFileSync(rootCrt, "utf8");
-      if ((await once({ host: "127.0.0.1", port: https, servername: HOST, ca, agent: false, path: "/health", headers: { Host: HOST } })).ok)
+      if (
+        (
+          await once({
+            host: "127.0.0.1",
+            port: https,
+            servername: HOST,
+            ca,
+            agent: false,
+            path: "/health",
+            headers: { Host: HOST },
+          })
+        ).ok
+      )
         break;
     } catch {
       /* not yet */
@@ -185,7 +206,8 @@ try {
   const target = { port: https, ca };
 
   const supervisorPid = up.pid;
-  const caddyPid = () => JSON.parse(execaSync(process.execPath, [CLI, "--home", home, "status", "--json"]).stdout).proxy.pid;
+  const caddyPid = () =>
+    JSON.parse(execaSync(process.execPath, [CLI, "--home", home, "status", "--json"]).stdout).proxy.pid;
   const pause = (ms) => new Promise((r) => setTimeout(r, ms));
   const stats = (samples) => [
     samples.length,
@@ -246,10 +268,13 @@ try {
       perSwitch.push([name, within(samples, "keep-alive", from, to), within(samples, "fresh", from, to)]);
     const failed = samples.filter((s) => !s.ok);
     failedTotal += failed.length;
-    if (failed.length > 0) console.log(`${kind}: failures ${JSON.stringify(failed.slice(0, 3).map((f) => `${f.kind} ${f.detail}`))}`);
+    if (failed.length > 0)
+      console.log(`${kind}: failures ${JSON.stringify(failed.slice(0, 3).map((f) => `${f.kind} ${f.detail}`))}`);
     rows.push([`${kind} ×${SWITCHES}`, ...stats(samples.filter((s) => s.switching))]);
   }
-  console.log("switch under load (4 keep-alive clients + 4 opening a TLS connection per request; latency in ms, during switches):");
+  console.log(
+    "switch under load (4 keep-alive clients + 4 opening a TLS connection per request; latency in ms, during switches):",
+  );
   for (const [name, n, failed, p50, p99] of rows)
     console.log(
       `  ${String(name).padEnd(12)} requests ${String(n).padStart(6)}  failed ${failed}  p50 ${p50.toFixed(1)}  p99 ${p99.toFixed(1)}`,
@@ -262,7 +287,8 @@ try {
   // 2. The config loads that remain: an app with a domain added (its domain, then its first release, each a load) and
   // removed again, under the same load. Each window runs from the command to 2 s after it.
   const extra = await fixtureRepo("generic-app", "front-door-extra");
-  const version = () => JSON.parse(execaSync(process.execPath, [CLI, "--home", home, "status", "--json"]).stdout).proxy.config_version;
+  const version = () =>
+    JSON.parse(execaSync(process.execPath, [CLI, "--home", home, "status", "--json"]).stdout).proxy.config_version;
   const loadWindows = [];
   const configLoad = load(target, () => false);
   const versionBefore = version();
@@ -315,7 +341,9 @@ try {
   console.log(
     `CPU per request under the steady load (${steadySamples.length} requests in 8 s): supervisor ${perRequest(supCpu)} µs (its idle CPU subtracted; it relays each request and writes gunicorn's access-log line), Caddy ${perRequest(caddyCpu)} µs`,
   );
-  const livePort = JSON.parse((await cli(home, ["status", "--json"])).stdout).apps.find((a) => a.name === "blog").live_port;
+  const livePort = JSON.parse((await cli(home, ["status", "--json"])).stdout).apps.find(
+    (a) => a.name === "blog",
+  ).live_port;
   console.log(
     `relay alone: ${(await relayAlone(livePort, RELAY_SCRIPT)).toFixed(0)} µs CPU per request (its own process, a connection per request as from Caddy); a bare Node HTTP server answering on such a socket: ${(await relayAlone(livePort, NODE_HTTP_SCRIPT)).toFixed(0)} µs`,
   );
@@ -345,7 +373,8 @@ try {
   const directMs = [];
   for (let i = 0; i < N; i++) {
     const tick = Date.now();
-    const [a, b] = i % 2 === 0 ? [await once(viaCaddy), await once(direct)] : [await once(direct), await once(viaCaddy)].reverse();
+    const [a, b] =
+      i % 2 === 0 ? [await once(viaCaddy), await once(direct)] : [await once(direct), await once(viaCaddy)].reverse();
     caddyMs.push(a.ms);
     directMs.push(b.ms);
     await new Promise((r) => setTimeout(r, Math.max(0, 1000 / RATE - (Date.now() - tick))));

@@ -139,7 +139,8 @@ export const { freePort } = await import(join(ROOT, "dist", "lib", "net.js"));
 export async function fixtureRepo(fixture, label = fixture) {
   const repo = join(tmp(`${label}-repo`), "app");
   cpSync(join(ROOT, "test", "fixtures", fixture), repo, { recursive: true });
-  const git = (...args) => execa("git", ["-c", "user.name=bench", "-c", "user.email=bench@invalid", ...args], { cwd: repo });
+  const git = (...args) =>
+    execa("git", ["-c", "user.name=bench", "-c", "user.email=bench@invalid", ...args], { cwd: repo });
   await git("init", "-q", "-b", "main");
   await git("add", "-A");
   await git("commit", "-qm", "v1");

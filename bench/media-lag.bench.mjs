@@ -39,7 +39,9 @@ try {
     let n = 0;
     let token;
     do {
-      const out = await client.send(new ListObjectsV2Command({ Bucket: "bench", Prefix: prefix, ContinuationToken: token }));
+      const out = await client.send(
+        new ListObjectsV2Command({ Bucket: "bench", Prefix: prefix, ContinuationToken: token }),
+      );
       n += out.KeyCount ?? 0;
       token = out.IsTruncated ? out.NextContinuationToken : undefined;
     } while (token);
@@ -75,7 +77,12 @@ try {
     stderr: "ignore",
   });
   const status = async () => JSON.parse((await cli(home, ["status", "--json"])).stdout);
-  await until("gen running", async () => (await status().catch(() => undefined))?.apps?.[0]?.state === "running", 90_000, 250);
+  await until(
+    "gen running",
+    async () => (await status().catch(() => undefined))?.apps?.[0]?.state === "running",
+    90_000,
+    250,
+  );
   await until("media watched", async () => (await status()).apps[0].media?.watching === true, 20_000, 250);
   const media = join(home, "apps", "gen", "data", "media");
   mkdirSync(join(media, "uploads"), { recursive: true });
@@ -100,7 +107,8 @@ try {
     dbMs.push(performance.now() - start);
     await sleep(300);
   }
-  const fmt = (values) => `median ${(median(values) / 1000).toFixed(2)} s, p99 ${(percentile(values, 99) / 1000).toFixed(2)} s`;
+  const fmt = (values) =>
+    `median ${(median(values) / 1000).toFixed(2)} s, p99 ${(percentile(values, 99) / 1000).toFixed(2)} s`;
   console.log(`single write → in the replica, ${TRIALS} trials: media ${fmt(mediaMs)} | database ${fmt(dbMs)}`);
 
   // Burst: 500 small files in 10 directories and one 50 MiB file, with a row written at the same moment.
@@ -109,7 +117,8 @@ try {
   const beforeRow = await count(wal);
   for (let d = 0; d < 10; d++) {
     mkdirSync(join(media, "burst", `d${d}`), { recursive: true });
-    for (let f = 0; f < 50; f++) writeFileSync(join(media, "burst", `d${d}`, `f${f}.txt`), `burst file ${d}/${f}\n`.repeat(50));
+    for (let f = 0; f < 50; f++)
+      writeFileSync(join(media, "burst", `d${d}`, `f${f}.txt`), `burst file ${d}/${f}\n`.repeat(50));
   }
   writeFileSync(join(media, "burst", "video.mp4"), randomBytes(50 * 1024 * 1024));
   await post("during the burst");

@@ -21,7 +21,19 @@ const ROUNDS = rounds(9, 5);
 try {
   const home = join(tmp("restore"), "home");
   await cli(home, ["init", "--replica-url", `file://${tmp("replica")}`]);
-  await cli(home, ["app", "add", "big", "--kind", "generic", "--repo", "/unused", "--port", "18001", "--db", "db.sqlite3"]);
+  await cli(home, [
+    "app",
+    "add",
+    "big",
+    "--kind",
+    "generic",
+    "--repo",
+    "/unused",
+    "--port",
+    "18001",
+    "--db",
+    "db.sqlite3",
+  ]);
   const db = join(home, "apps", "big", "data", "db.sqlite3");
   await makeDb(db, MB);
   const binary = join(process.cwd(), "node_modules", "@flydotio", "litestream-linux-x64", "litestream");

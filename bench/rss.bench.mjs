@@ -92,7 +92,13 @@ try {
     record({ bench: "rss", figure: `supervisor RSS, ${apps} generic apps`, unit: "MB", ours: last, target });
   }
   const growth = (Math.max(...last) - Math.max(...base)) / (added - BASE);
-  record({ bench: "rss", figure: `RSS growth per app (${BASE} → ${added} apps, peaks)`, unit: "MB", ours: [growth], kind: "info" });
+  record({
+    bench: "rss",
+    figure: `RSS growth per app (${BASE} → ${added} apps, peaks)`,
+    unit: "MB",
+    ours: [growth],
+    kind: "info",
+  });
 } finally {
   await cleanup();
 }

@@ -23,7 +23,9 @@ const writeDocs = args.includes("--write-docs");
 const coresAt = args.indexOf("--cores");
 const cores = coresAt < 0 ? undefined : Number(args[coresAt + 1]);
 if (coresAt >= 0 && !(Number.isInteger(cores) && cores >= 1)) {
-  console.error(`--cores: expected a whole number of cores (1 or more), got ${JSON.stringify(args[coresAt + 1] ?? "")}`);
+  console.error(
+    `--cores: expected a whole number of cores (1 or more), got ${JSON.stringify(args[coresAt + 1] ?? "")}`,
+  );
   process.exit(2);
 }
 const filters = args.filter((a, i) => !a.startsWith("--") && !(coresAt >= 0 && i === coresAt + 1));
@@ -44,7 +46,9 @@ for (const bench of benches) {
   const env = { ...process.env, BENCH_RESULTS: results, ...(quick ? { BENCH_QUICK: "1" } : {}) };
   if (cores) env.BENCH_CORES = String(cores);
   // taskset's affinity is inherited by every process the bench starts: hostctl, Litestream, Python, the raw side.
-  const argv = cores ? ["taskset", ["-c", `0-${cores - 1}`, process.execPath, `${dir}${bench}`]] : [process.execPath, [`${dir}${bench}`]];
+  const argv = cores
+    ? ["taskset", ["-c", `0-${cores - 1}`, process.execPath, `${dir}${bench}`]]
+    : [process.execPath, [`${dir}${bench}`]];
   const result = spawnSync(argv[0], argv[1], { stdio: "inherit", env });
   if (result.status !== 0) {
     console.log(`${bench} failed (exit ${result.status ?? result.signal})`);

@@ -10,13 +10,32 @@ const ROUNDS = rounds(30, 10);
 try {
   const home = join(tmp("startup"), "home");
   await cli(home, ["init", "--replica-url", `file://${tmp("startup-replica")}`]);
-  await cli(home, ["app", "add", "blog", "--kind", "generic", "--repo", "/unused", "--port", "18101", "--db", "db.sqlite3"]);
+  await cli(home, [
+    "app",
+    "add",
+    "blog",
+    "--kind",
+    "generic",
+    "--repo",
+    "/unused",
+    "--port",
+    "18101",
+    "--db",
+    "db.sqlite3",
+  ]);
   const ours = () => execa(process.execPath, [CLI, "--home", home, "status", "--json"]);
   const raw = () => execa(process.execPath, ["-e", "0"]);
   await ours(); // warm-up: page cache
   await raw();
   const { ours: a, raw: b } = await alternate(ROUNDS, ours, raw);
-  record({ bench: "startup", figure: "`status --json`, no supervisor", ours: a, raw: b, rawLabel: "`node -e 0`", target: 2 });
+  record({
+    bench: "startup",
+    figure: "`status --json`, no supervisor",
+    ours: a,
+    raw: b,
+    rawLabel: "`node -e 0`",
+    target: 2,
+  });
 } finally {
   await cleanup();
 }

@@ -44,7 +44,9 @@ async function touchRequirements(repo, round) {
   // A changed requirements file (a comment) forces a cold venv; the pip cache stays warm.
   const file = join(repo, "requirements.txt");
   writeFileSync(file, `${readFileSync(file, "utf8").replace(/\n# round .*$/s, "")}\n# round ${round}\n`);
-  await execa("git", ["-c", "user.name=bench", "-c", "user.email=bench@invalid", "commit", "-qam", `round ${round}`], { cwd: repo });
+  await execa("git", ["-c", "user.name=bench", "-c", "user.email=bench@invalid", "commit", "-qam", `round ${round}`], {
+    cwd: repo,
+  });
 }
 
 try {
@@ -55,7 +57,21 @@ try {
   await cli(home, ["init", "--replica-url", `file://${tmp("wagtail-replica")}`], env);
   await cli(
     home,
-    ["app", "add", "cms", "--kind", "wagtail", "--repo", repo, "--port", String(port), "--db", "db.sqlite3", "--installer", "pip"],
+    [
+      "app",
+      "add",
+      "cms",
+      "--kind",
+      "wagtail",
+      "--repo",
+      repo,
+      "--port",
+      String(port),
+      "--db",
+      "db.sqlite3",
+      "--installer",
+      "pip",
+    ],
     env,
   );
   const work = tmp("wagtail-raw");
@@ -74,9 +90,13 @@ try {
     await touchRequirements(repo, i);
     cold.push(await timed(ours));
     rawMs.push(await timed(raw));
-    await execa("git", ["-c", "user.name=bench", "-c", "user.email=bench@invalid", "commit", "-q", "--allow-empty", "-m", `same ${i}`], {
-      cwd: repo,
-    });
+    await execa(
+      "git",
+      ["-c", "user.name=bench", "-c", "user.email=bench@invalid", "commit", "-q", "--allow-empty", "-m", `same ${i}`],
+      {
+        cwd: repo,
+      },
+    );
     // Alternate which side goes first, so a slow spell lands on both alike.
     if (i % 2 === 0) {
       warm.push(await timed(ours));
@@ -87,9 +107,13 @@ try {
     }
   }
   // deploy refuses the live commit: one more (empty) commit for the step breakdown.
-  await execa("git", ["-c", "user.name=bench", "-c", "user.email=bench@invalid", "commit", "-q", "--allow-empty", "-m", "steps"], {
-    cwd: repo,
-  });
+  await execa(
+    "git",
+    ["-c", "user.name=bench", "-c", "user.email=bench@invalid", "commit", "-q", "--allow-empty", "-m", "steps"],
+    {
+      cwd: repo,
+    },
+  );
   const { stdout } = await cli(home, ["deploy", "cms", "--json"], env);
   const last = JSON.parse(stdout);
   console.log(`hostctl steps, unchanged requirements (ms): ${last.steps.map((s) => `${s.name} ${s.ms}`).join(", ")}`);
@@ -113,8 +137,10 @@ try {
   // uv: on PATH, or the copy .ci/run keeps in its cache.
   const cachedUv = join(process.env.HOME ?? "/root", ".cache", "hostctl-ci", "uv", "bin");
   const onPath = await execa("sh", ["-c", "command -v uv"], { reject: false });
-  const uvDir = onPath.exitCode === 0 ? dirname(onPath.stdout.trim()) : existsSync(join(cachedUv, "uv")) ? cachedUv : undefined;
-  if (!uvDir) console.log("pip vs uv: uv not found (on PATH or in the CI cache); run bash .ci/run once for the uv figures");
+  const uvDir =
+    onPath.exitCode === 0 ? dirname(onPath.stdout.trim()) : existsSync(join(cachedUv, "uv")) ? cachedUv : undefined;
+  if (!uvDir)
+    console.log("pip vs uv: uv not found (on PATH or in the CI cache); run bash .ci/run once for the uv figures");
   else {
     const spec = join(home, "apps", "cms", "app.yml");
     writeFileSync(spec, readFileSync(spec, "utf8").replace("installer: pip", "installer: uv"));
@@ -124,7 +150,9 @@ try {
       await touchRequirements(repo, 100 + i);
       uvMs.push(await timed(() => cli(home, ["deploy", "cms"], uvEnv)));
     }
-    console.log(`pip vs uv, changed requirements (cold venv): pip ${median(cold).toFixed(0)} ms, uv ${median(uvMs).toFixed(0)} ms`);
+    console.log(
+      `pip vs uv, changed requirements (cold venv): pip ${median(cold).toFixed(0)} ms, uv ${median(uvMs).toFixed(0)} ms`,
+    );
   }
 } finally {
   await cleanup();

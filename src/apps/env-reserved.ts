@@ -17,5 +17,7 @@ export function refuseReservedEnv(keys: readonly string[]): void {
   const reserved = keys.find(isReservedEnv);
   if (reserved === undefined) return;
   const owned = [...RESERVED_ENV.names, ...RESERVED_ENV.prefixes.map((p) => `${p}*`)].join(", ");
-  throw usageError(`variable ${reserved} is set by hostctl for every process (${owned}); it cannot be set in the app's env`);
+  throw usageError(
+    `variable ${reserved} is set by hostctl for every process (${owned}); it cannot be set in the app's env`,
+  );
 }

@@ -23,11 +23,14 @@ export function parseAssignments(args: readonly string[]): Record<string, string
   const pairs: Record<string, string> = {};
   for (const arg of args) {
     const eq = arg.indexOf("=");
-    if (eq <= 0) throw usageError(`argument "${arg}": expected KEY=VALUE`, "example: hostctl env set blog DJANGO_SECRET_KEY=...");
+    if (eq <= 0)
+      throw usageError(`argument "${arg}": expected KEY=VALUE`, "example: hostctl env set blog DJANGO_SECRET_KEY=...");
     const key = arg.slice(0, eq);
     const value = arg.slice(eq + 1);
     if (!ENV_NAME.test(key))
-      throw usageError(`argument "${arg}": "${key}" is not a valid variable name (letters, digits, _; not starting with a digit)`);
+      throw usageError(
+        `argument "${arg}": "${key}" is not a valid variable name (letters, digits, _; not starting with a digit)`,
+      );
     pairs[key] = value;
   }
   return pairs;
@@ -38,7 +41,11 @@ export async function setAppEnv(paths: HostPaths, name: string, pairs: Record<st
   refuseReservedEnv(Object.keys(pairs));
   const env = { ...(await readAppEnv(paths, name)), ...pairs };
   const tooLarge = envSizeProblem(env);
-  if (tooLarge) throw usageError(tooLarge, "keep large data in a file under the app's data directory and put its path in the variable");
+  if (tooLarge)
+    throw usageError(
+      tooLarge,
+      "keep large data in a file under the app's data directory and put its path in the variable",
+    );
   await writeFileAtomic(appPaths(paths, name).env, formatEnvText(env), 0o600);
   return Object.keys(pairs).sort();
 }
@@ -49,9 +56,13 @@ export async function assertAppEnvFits(paths: HostPaths, name: string): Promise<
   const env = await readAppEnv(paths, name);
   const tooLarge = envSizeProblem(env);
   if (!tooLarge) return env;
-  throw new HostctlError("ENV_TOO_LARGE", `${name}: apps/${name}/env: ${tooLarge}; no process of the app was stopped or started`, {
-    hint: `shrink it: hostctl env unset ${name} KEY (keep large data in a file under the app's data directory)`,
-  });
+  throw new HostctlError(
+    "ENV_TOO_LARGE",
+    `${name}: apps/${name}/env: ${tooLarge}; no process of the app was stopped or started`,
+    {
+      hint: `shrink it: hostctl env unset ${name} KEY (keep large data in a file under the app's data directory)`,
+    },
+  );
 }
 
 export async function unsetAppEnv(paths: HostPaths, name: string, keys: readonly string[]): Promise<string[]> {

@@ -16,7 +16,14 @@ export interface ProcessEnvInput {
 
 /** Pure: hostctl's own variables (PORT, DATABASE_URL, HOSTCTL_*) come last so the env file cannot
  * override them. */
-export function appProcessEnv({ spec, app, releaseDir, appEnv, hasVenv, port }: ProcessEnvInput): Record<string, string> {
+export function appProcessEnv({
+  spec,
+  app,
+  releaseDir,
+  appEnv,
+  hasVenv,
+  port,
+}: ProcessEnvInput): Record<string, string> {
   const venv = releaseDir && hasVenv ? join(releaseDir, ".venv") : undefined;
   const firstDb = spec.databases[0];
   return {

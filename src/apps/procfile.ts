@@ -22,7 +22,10 @@ export async function releaseProcesses(spec: AppSpec, releaseDir: string | undef
 }
 
 /** A Procfile in the release overrides the app spec's processes (Heroku/Piku convention). */
-export async function declaredProcesses(spec: AppSpec, releaseDir: string | undefined): Promise<Record<string, string>> {
+export async function declaredProcesses(
+  spec: AppSpec,
+  releaseDir: string | undefined,
+): Promise<Record<string, string>> {
   if (releaseDir) {
     try {
       const fromFile = parseProcfile(await readFile(join(releaseDir, "Procfile"), "utf8"));

@@ -16,7 +16,8 @@ export async function listAppNames(paths: HostPaths): Promise<string[]> {
   const names: string[] = [];
   for (const entry of entries) {
     // Only app names: anything else cannot become a path through appPaths.
-    if (entry.isDirectory() && isAppName(entry.name) && (await pathExists(appPaths(paths, entry.name).spec))) names.push(entry.name);
+    if (entry.isDirectory() && isAppName(entry.name) && (await pathExists(appPaths(paths, entry.name).spec)))
+      names.push(entry.name);
   }
   return names.sort();
 }
@@ -48,7 +49,10 @@ export async function scanApps(paths: HostPaths): Promise<{ apps: AppSpec[]; inv
 
 export async function requireApp(paths: HostPaths, name: string): Promise<AppSpec> {
   if (!(await pathExists(appPaths(paths, name).spec))) {
-    throw new HostctlError("APP_NOT_FOUND", `no app named "${name}" in ${paths.apps}`, { exitCode: 2, hint: "run: hostctl app list" });
+    throw new HostctlError("APP_NOT_FOUND", `no app named "${name}" in ${paths.apps}`, {
+      exitCode: 2,
+      hint: "run: hostctl app list",
+    });
   }
   return loadAppSpec(paths, name);
 }
@@ -105,7 +109,12 @@ export interface RemoveResult {
 }
 
 /** Unregisters an app. Without purge its data directory stays on disk (and in the replica). */
-export async function removeApp(paths: HostPaths, host: HostConfig, name: string, purge: boolean): Promise<RemoveResult> {
+export async function removeApp(
+  paths: HostPaths,
+  host: HostConfig,
+  name: string,
+  purge: boolean,
+): Promise<RemoveResult> {
   await requireApp(paths, name);
   const app = appPaths(paths, name);
   if (purge) {

@@ -14,9 +14,12 @@ import { replicaState } from "../s3/replica-state.js";
 export function renamedSpec(spec: AppSpec, from: string, to: string, file: string): AppSpec {
   const paths = spec.databases.map((db) => db.path);
   if (from === to) throw usageError(`argument NEW "${to}": the database is already called that`);
-  if (paths.includes(from) && paths.includes(to)) throw usageError(`argument NEW "${to}": ${spec.name} already has a database "${to}"`);
+  if (paths.includes(from) && paths.includes(to))
+    throw usageError(`argument NEW "${to}": ${spec.name} already has a database "${to}"`);
   if (!paths.includes(from) && !paths.includes(to))
-    throw usageError(`argument OLD "${from}": ${spec.name} has no database "${from}" (databases: ${paths.join(", ") || "none"})`);
+    throw usageError(
+      `argument OLD "${from}": ${spec.name} has no database "${from}" (databases: ${paths.join(", ") || "none"})`,
+    );
   const databases = spec.databases.map((db) => (db.path === from ? { path: to } : db));
   return validateAppSpec({ ...spec, databases }, file);
 }
@@ -31,9 +34,13 @@ export async function checkDatabaseRename(spec: AppSpec, from: string, to: strin
   if (await pathExists(join(data, to)))
     throw new HostctlError("DB_EXISTS", `${spec.name}: ${join(data, to)} already exists`, { exitCode: 2 });
   if ((await replicaState(ctx.store, spec.name, to, engineOf(ctx))).state !== "empty")
-    throw new HostctlError("DB_EXISTS", `${spec.name}: the replica already holds a database "${posix.basename(to)}" (or cannot be read)`, {
-      hint: "pick another name, or check: hostctl doctor",
-    });
+    throw new HostctlError(
+      "DB_EXISTS",
+      `${spec.name}: the replica already holds a database "${posix.basename(to)}" (or cannot be read)`,
+      {
+        hint: "pick another name, or check: hostctl doctor",
+      },
+    );
 }
 
 /** The WAL is folded in first so nothing lives only in a -wal left behind. */

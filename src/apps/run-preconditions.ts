@@ -11,7 +11,9 @@ import { databaseDirOf } from "../litefs/paths.js";
 export async function liveReleaseDir(paths: HostPaths, spec: AppSpec): Promise<string> {
   const app = appPaths(paths, spec.name);
   if (!(await pathExists(app.current))) {
-    throw new HostctlError("RELEASE_NOT_FOUND", `${spec.name} has no live release yet`, { hint: `run: hostctl deploy ${spec.name}` });
+    throw new HostctlError("RELEASE_NOT_FOUND", `${spec.name} has no live release yet`, {
+      hint: `run: hostctl deploy ${spec.name}`,
+    });
   }
   return realpath(app.current);
 }
@@ -21,7 +23,8 @@ export async function liveReleaseDir(paths: HostPaths, spec: AppSpec): Promise<s
 export async function requireDatabases(paths: HostPaths, spec: AppSpec, what: string): Promise<void> {
   const app = appPaths(paths, spec.name);
   const missing: string[] = [];
-  for (const db of spec.databases) if (!(await pathExists(join(databaseDirOf(spec, app), db.path)))) missing.push(db.path);
+  for (const db of spec.databases)
+    if (!(await pathExists(join(databaseDirOf(spec, app), db.path)))) missing.push(db.path);
   if (missing.length > 0) {
     throw new HostctlError(
       "DB_MISSING",

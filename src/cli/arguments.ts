@@ -29,7 +29,9 @@ export function parseProcessFlags(values: readonly string[]): Record<string, str
   for (const value of values) {
     const eq = value.indexOf("=");
     if (eq <= 0 || eq === value.length - 1)
-      throw usageError(`argument --process "${value}": expected TYPE=COMMAND, e.g. web="gunicorn mysite.wsgi --bind 127.0.0.1:$PORT"`);
+      throw usageError(
+        `argument --process "${value}": expected TYPE=COMMAND, e.g. web="gunicorn mysite.wsgi --bind 127.0.0.1:$PORT"`,
+      );
     processes[value.slice(0, eq)] = value.slice(eq + 1);
   }
   return processes;

@@ -56,7 +56,10 @@ function compileThroughCache(bundleDir: string, cacheDir: string): void {
     } catch {
       cachedData = undefined;
     }
-    const script = new vm.Script(Module.wrap(content.startsWith("#!") ? `//${content}` : content), { filename, cachedData });
+    const script = new vm.Script(Module.wrap(content.startsWith("#!") ? `//${content}` : content), {
+      filename,
+      cachedData,
+    });
     if (cachedData === undefined || script.cachedDataRejected) fresh.push({ file, script });
     const wrapper = script.runInThisContext({ displayErrors: true }) as (...args: unknown[]) => unknown;
     const require = Object.assign((id: string) => this.require(id), {

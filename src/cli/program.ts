@@ -39,7 +39,9 @@ export function buildProgram(): Command {
     .description("Run Django and Wagtail sites on one host with SQLite, streamed to S3 by Litestream.")
     .option("--home <dir>", "host directory (default: $HOSTCTL_HOME or /var/lib/hostctl)")
     .addOption(
-      new Option("--log-level <level>", "log level").choices(["trace", "debug", "info", "warn", "error", "silent"]).default("warn"),
+      new Option("--log-level <level>", "log level")
+        .choices(["trace", "debug", "info", "warn", "error", "silent"])
+        .default("warn"),
     )
     .option("--verbose", "debug logs and stacks for known errors")
     .version(packageVersion(), "-V, --version", "print hostctl's version")
@@ -81,7 +83,10 @@ export async function main(argv: string[]): Promise<number> {
       return error.exitCode === 0 ? 0 : 2;
     }
     const verbose = program.opts<GlobalOptions>().verbose ?? false;
-    return printError(diskFullError(error, resolveHome(program.opts<GlobalOptions>().home, process.env)) ?? error, verbose);
+    return printError(
+      diskFullError(error, resolveHome(program.opts<GlobalOptions>().home, process.env)) ?? error,
+      verbose,
+    );
   }
 }
 
@@ -97,8 +102,14 @@ function addInit(program: Command, run: RunCommand): void {
       "--s3-credentials-file <file>",
       "0600 file with AWS_ACCESS_KEY_ID= and AWS_SECRET_ACCESS_KEY= lines (default: AWS_* env, saved 0600)",
     )
-    .option("--metrics-port-base <port>", "first loopback port for the apps' Litestream metrics (default 9430; one port per app)")
-    .option("--http-port <port>", "front door: port Caddy serves HTTP on (default 80; any proxy flag turns the front door on)")
+    .option(
+      "--metrics-port-base <port>",
+      "first loopback port for the apps' Litestream metrics (default 9430; one port per app)",
+    )
+    .option(
+      "--http-port <port>",
+      "front door: port Caddy serves HTTP on (default 80; any proxy flag turns the front door on)",
+    )
     .option("--https-port <port>", "front door: port Caddy serves HTTPS on (default 443)")
     .option("--tls <mode>", "front door: acme | internal | off (default acme)")
     .option("--acme-email <email>", "front door: contact address for the ACME CA")
@@ -113,7 +124,9 @@ function addInit(program: Command, run: RunCommand): void {
     )
     .option("--force", "overwrite an existing hostctl.yml")
     .option("--json", "print the result as JSON")
-    .action((o: WithJson<InitOptions>) => run(async (deps) => (await import("./commands/init.js")).initHost(o, deps), o.json));
+    .action((o: WithJson<InitOptions>) =>
+      run(async (deps) => (await import("./commands/init.js")).initHost(o, deps), o.json),
+    );
 }
 
 function addApp(program: Command, run: RunCommand): void {
@@ -128,13 +141,20 @@ function addApp(program: Command, run: RunCommand): void {
     .option("--replication <mode>", "litestream | litefs (a LiteFS cluster: docs/litefs.md; default litestream)")
     .option("--port <n>", "loopback port of the web process ($PORT); default: the first free one from 8001")
     .option("--domain <domain>", "public host name the proxy serves the app on (repeatable)", collect)
-    .option("--process <type=command>", 'process command line, e.g. web="gunicorn …" (repeatable; default: the repo\'s Procfile)', collect)
+    .option(
+      "--process <type=command>",
+      'process command line, e.g. web="gunicorn …" (repeatable; default: the repo\'s Procfile)',
+      collect,
+    )
     .option(
       "--build <command>",
       "build command line run in the release directory at each deploy, any kind (after the virtualenv for django/wagtail)",
     )
     .option("--python <path>", "Python interpreter (default python3)")
-    .option("--system-site-packages", "let the venv see the interpreter's packages (e.g. Debian's python3-django; default: isolated)")
+    .option(
+      "--system-site-packages",
+      "let the venv see the interpreter's packages (e.g. Debian's python3-django; default: isolated)",
+    )
     .option("--installer <name>", "auto | pip | uv: what installs requirements.txt (default auto: uv when on PATH)")
     .option("--healthcheck-path <path>", "path a new release must answer with 2xx/3xx (default /)")
     .option("--drill-schedule <cron>", "cron schedule of restore drills (default: host's drills.schedule)")
@@ -153,7 +173,9 @@ function addApp(program: Command, run: RunCommand): void {
     .command("show <name>")
     .description("show one app")
     .option("--json", "JSON output")
-    .action((name: string, o: WithJson) => run(async (deps) => (await import("./commands/app.js")).appShow(name, deps), o.json));
+    .action((name: string, o: WithJson) =>
+      run(async (deps) => (await import("./commands/app.js")).appShow(name, deps), o.json),
+    );
   app
     .command("remove <name>")
     .description("unregister an app (its files stay unless --purge)")
@@ -174,7 +196,9 @@ function addApp(program: Command, run: RunCommand): void {
     );
   app
     .command("rename-db <name> <old> <new>")
-    .description("rename a database: the app stopped, the file renamed, app.yml updated, the app started (a new replica path)")
+    .description(
+      "rename a database: the app stopped, the file renamed, app.yml updated, the app started (a new replica path)",
+    )
     .option("--json", "JSON output")
     .action((name: string, from: string, to: string, o: WithJson) =>
       run(async (deps) => (await import("./commands/app-rename-db.js")).appRenameDb(name, from, to, deps), o.json),
@@ -183,7 +207,9 @@ function addApp(program: Command, run: RunCommand): void {
     .command("push-setup <name>")
     .description("create apps/<app>/push.git: git push to it deploys the app's branch")
     .option("--json", "JSON output")
-    .action((name: string, o: WithJson) => run(async (deps) => (await import("./commands/deploy.js")).pushSetup(name, deps), o.json));
+    .action((name: string, o: WithJson) =>
+      run(async (deps) => (await import("./commands/deploy.js")).pushSetup(name, deps), o.json),
+    );
 }
 
 function addEnv(program: Command, run: RunCommand): void {
@@ -240,7 +266,9 @@ function addChecks(program: Command, run: RunCommand): void {
     );
   program
     .command("keygen")
-    .description("make a key pair for mirroring app env files encrypted (public key in hostctl.yml, private key off the host)")
+    .description(
+      "make a key pair for mirroring app env files encrypted (public key in hostctl.yml, private key off the host)",
+    )
     .option("--write", "also write the public key into hostctl.yml (registry.env_public_key)")
     .option("--json", "JSON output")
     .action((o: WithJson<KeygenOptions>) =>
@@ -249,7 +277,8 @@ function addChecks(program: Command, run: RunCommand): void {
 }
 
 const CONTROL_HELP: Record<ControlAction, string> = {
-  restart: "restart an app's processes under the running supervisor; after an edit of its app.yml, check it and reload the app with it",
+  restart:
+    "restart an app's processes under the running supervisor; after an edit of its app.yml, check it and reload the app with it",
   stop: "stop an app under the running supervisor (processes, then Litestream)",
   start: "start a stopped app under the running supervisor (restoring first if needed)",
 };
@@ -261,9 +290,14 @@ function addSupervisor(program: Command, run: RunCommand): void {
       "run the supervisor in the foreground: restore-on-boot, Litestream and every app's processes (SIGTERM/SIGINT stop it gracefully)",
     )
     .option("--takeover", "take the replica lease at once (the old host is gone)")
-    .option("--no-wait", "when another host holds the replica lease, exit 1 at once instead of waiting for its release or expiry")
+    .option(
+      "--no-wait",
+      "when another host holds the replica lease, exit 1 at once instead of waiting for its release or expiry",
+    )
     .action((o: UpOptions) =>
-      run(async (deps) => (await import("./commands/up.js")).up(o, deps, (await import("./wiring/index.js")).hostFeatures)),
+      run(async (deps) =>
+        (await import("./commands/up.js")).up(o, deps, (await import("./wiring/index.js")).hostFeatures),
+      ),
     );
   program
     .command("status")
@@ -276,7 +310,9 @@ function addSupervisor(program: Command, run: RunCommand): void {
     .option("--process <type>", "only this process (web, worker, …; Litestream's log only with --process litestream)")
     .option("-n, --lines <n>", "lines to print from the end", "100")
     .option("-f, --follow", "keep printing new lines")
-    .action((name: string, o: LogsOptions) => run(async (deps) => (await import("./commands/logs.js")).logs(name, o, deps)));
+    .action((name: string, o: LogsOptions) =>
+      run(async (deps) => (await import("./commands/logs.js")).logs(name, o, deps)),
+    );
   for (const action of ["restart", "stop", "start"] as const) {
     program
       .command(`${action} <name>`)
@@ -318,7 +354,9 @@ function addCluster(program: Command, run: RunCommand): void {
     .description("make this replica the primary (static lease) when the primary is gone; hostctl up must be stopped")
     .option("--force", "take the replica lease even though the old primary's is fresh (only once it is surely gone)")
     .option("--json", "JSON output")
-    .action((o: WithJson<PromoteOptions>) => run(async (deps) => (await import("./commands/cluster.js")).promote(o, deps), o.json));
+    .action((o: WithJson<PromoteOptions>) =>
+      run(async (deps) => (await import("./commands/cluster.js")).promote(o, deps), o.json),
+    );
   cluster
     .command("rejoin")
     .description("make this node (an old primary) a replica of the current primary; hostctl up must be stopped")
@@ -327,7 +365,9 @@ function addCluster(program: Command, run: RunCommand): void {
     .option("--primary-front-door <url>", "the primary's front door, for writes")
     .option("--primary-port-base <n>", "the primary's litefs.port_base (default: this node's)")
     .option("--json", "JSON output")
-    .action((o: WithJson<RejoinFlags>) => run(async (deps) => (await import("./commands/cluster.js")).rejoin(o, deps), o.json));
+    .action((o: WithJson<RejoinFlags>) =>
+      run(async (deps) => (await import("./commands/cluster.js")).rejoin(o, deps), o.json),
+    );
 }
 
 function addDeploy(program: Command, run: RunCommand): void {
@@ -354,28 +394,38 @@ function addDeploy(program: Command, run: RunCommand): void {
     .command("releases <name>")
     .description("an app's releases: id, commit, message, when, current marker")
     .option("--json", "JSON output")
-    .action((name: string, o: WithJson) => run(async (deps) => (await import("./commands/deploy.js")).releases(name, deps), o.json));
+    .action((name: string, o: WithJson) =>
+      run(async (deps) => (await import("./commands/deploy.js")).releases(name, deps), o.json),
+    );
 }
 
 function addRunInApp(program: Command, run: RunCommand): void {
   // run and manage pass every flag after NAME to the app's command, --help included.
   program
     .command("run <name> [command...]")
-    .description("run a command in the live release with the app's environment and venv (refused while a database is missing)")
+    .description(
+      "run a command in the live release with the app's environment and venv (refused while a database is missing)",
+    )
     .allowUnknownOption()
     .helpOption(false)
-    .action((name: string, command: string[]) => run(async (deps) => (await import("./commands/run.js")).runInApp(name, command, deps)));
+    .action((name: string, command: string[]) =>
+      run(async (deps) => (await import("./commands/run.js")).runInApp(name, command, deps)),
+    );
   program
     .command("manage <name> [args...]")
     .description("python manage.py ARGS in the live release (e.g. hostctl manage blog createsuperuser)")
     .allowUnknownOption()
     .helpOption(false)
-    .action((name: string, args: string[]) => run(async (deps) => (await import("./commands/run.js")).manage(name, args, deps)));
+    .action((name: string, args: string[]) =>
+      run(async (deps) => (await import("./commands/run.js")).manage(name, args, deps)),
+    );
   program
     .command("jobs <name>")
     .description("an app's scheduled jobs (jobs: in app.yml) and their last runs")
     .option("--json", "JSON output")
-    .action((name: string, o: WithJson) => run(async (deps) => (await import("./commands/jobs.js")).jobs(name, deps), o.json));
+    .action((name: string, o: WithJson) =>
+      run(async (deps) => (await import("./commands/jobs.js")).jobs(name, deps), o.json),
+    );
   program
     .command("shell <name>")
     .description("manage.py shell in the live release")
@@ -383,19 +433,26 @@ function addRunInApp(program: Command, run: RunCommand): void {
 }
 
 function addStatusPage(program: Command, run: RunCommand): void {
-  const page = program.command("status-page").description("the read-only status page served through the front door (proxy.status)");
+  const page = program
+    .command("status-page")
+    .description("the read-only status page served through the front door (proxy.status)");
   page
     .command("passwd")
     .description("set the page's password, read from stdin (never argv); hostctl.yml keeps its scrypt hash")
     .option("--json", "JSON output")
     .action((o: WithJson) =>
-      run(async (deps) => (await import("./commands/status-page.js")).statusPagePasswd(readFileSync(0, "utf8"), deps), o.json),
+      run(
+        async (deps) => (await import("./commands/status-page.js")).statusPagePasswd(readFileSync(0, "utf8"), deps),
+        o.json,
+      ),
     );
   page
     .command("token")
     .description("make a new bearer token for GET /api/status (printed once; hostctl.yml keeps its hash)")
     .option("--json", "JSON output")
-    .action((o: WithJson) => run(async (deps) => (await import("./commands/status-page.js")).statusPageToken(deps), o.json));
+    .action((o: WithJson) =>
+      run(async (deps) => (await import("./commands/status-page.js")).statusPageToken(deps), o.json),
+    );
 }
 
 function buildDeps(options: GlobalOptions, explicitLevel: boolean): Deps {

@@ -13,8 +13,12 @@ export const HOSTNAME_RULE = "a lowercase host name such as www.example.com";
 const relativePath = z
   .string()
   .min(1)
-  .refine((p) => !p.startsWith("/"), { message: "expected a path relative to the app's data directory, got an absolute path" })
-  .refine((p) => !p.split("/").includes(".."), { message: "expected a path inside the app's data directory ('..' is not allowed)" })
+  .refine((p) => !p.startsWith("/"), {
+    message: "expected a path relative to the app's data directory, got an absolute path",
+  })
+  .refine((p) => !p.split("/").includes(".."), {
+    message: "expected a path inside the app's data directory ('..' is not allowed)",
+  })
   .refine((p) => /^[\w./+@=,-]+$/.test(p), {
     message: "expected letters, digits and . _ - + @ = , / only (the path goes into sqlite3 and Litestream commands)",
   })
@@ -44,7 +48,9 @@ const pythonOptions = z.strictObject({
   system_site_packages: z
     .boolean()
     .default(false)
-    .describe("let the virtualenv see the interpreter's packages (e.g. Debian's python3-django); off: only what requirements.txt installs"),
+    .describe(
+      "let the virtualenv see the interpreter's packages (e.g. Debian's python3-django); off: only what requirements.txt installs",
+    ),
   installer: z
     .enum(["auto", "pip", "uv"])
     .default("auto")
@@ -83,7 +89,10 @@ const djangoOptions = z
 
 export const appSpecSchema = z.strictObject({
   name: z.string().regex(APP_NAME, `expected ${APP_NAME_RULE}`).describe("app name; becomes a path and an S3 prefix"),
-  repo: z.string().superRefine(refuseWith(repoProblem)).describe("Git remote URL (https, ssh, git, file; no credentials) or local path"),
+  repo: z
+    .string()
+    .superRefine(refuseWith(repoProblem))
+    .describe("Git remote URL (https, ssh, git, file; no credentials) or local path"),
   branch: z
     .string()
     .superRefine(refuseWith(branchProblem))
@@ -118,7 +127,9 @@ export const appSpecSchema = z.strictObject({
   build: z
     .string()
     .optional()
-    .describe("build command line run in the release directory at each deploy, for any kind (after the virtualenv for django/wagtail)"),
+    .describe(
+      "build command line run in the release directory at each deploy, for any kind (after the virtualenv for django/wagtail)",
+    ),
   port: z.number().int().min(1024).max(65535).describe("loopback port the web process listens on ($PORT)"),
   domain: z
     .string()
@@ -163,10 +174,16 @@ export const appSpecSchema = z.strictObject({
       z.strictObject({
         name: z
           .string()
-          .regex(/^[a-z][a-z0-9_-]{0,39}$/, "expected a job name such as publish_scheduled (lowercase letters, digits, _ or -)")
+          .regex(
+            /^[a-z][a-z0-9_-]{0,39}$/,
+            "expected a job name such as publish_scheduled (lowercase letters, digits, _ or -)",
+          )
           .describe("job name; its output goes to logs/job-NAME.log"),
         schedule: cron("cron schedule of the job (host time zone)"),
-        command: z.string().min(1).describe("shell command line run in the live release with the app's environment and venv"),
+        command: z
+          .string()
+          .min(1)
+          .describe("shell command line run in the live release with the app's environment and venv"),
       }),
     )
     .default([])

@@ -5,10 +5,12 @@ export function branchProblem(branch: string): string | undefined {
   if (branch === "") return why("it is empty");
   if (branch.startsWith("-")) return why("it starts with '-'");
   if (branch === "@" || branch === "HEAD") return why(`'${branch}' is not a branch`);
-  if (/[\0-\x20\x7f~^:?*[\\]/.test(branch)) return why("it contains a space, a control character or one of ~ ^ : ? * [ \\");
+  if (/[\0-\x20\x7f~^:?*[\\]/.test(branch))
+    return why("it contains a space, a control character or one of ~ ^ : ? * [ \\");
   if (branch.includes("..")) return why("it contains '..'");
   if (branch.includes("@{")) return why("it contains '@{'");
-  if (branch.startsWith("/") || branch.endsWith("/") || branch.includes("//")) return why("it has an empty '/'-separated part");
+  if (branch.startsWith("/") || branch.endsWith("/") || branch.includes("//"))
+    return why("it has an empty '/'-separated part");
   if (branch.endsWith(".")) return why("it ends with '.'");
   if (branch.split("/").some((part) => part.startsWith(".") || part.endsWith(".lock")))
     return why("a part starts with '.' or ends with '.lock'");

@@ -4,7 +4,10 @@ import { z } from "zod";
 export const NODE_NAME = /^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$/;
 
 const nodeName = (what: string) =>
-  z.string().regex(NODE_NAME, "expected a node name such as web-1 (lowercase letters, digits, '.' or '-')").describe(what);
+  z
+    .string()
+    .regex(NODE_NAME, "expected a node name such as web-1 (lowercase letters, digits, '.' or '-')")
+    .describe(what);
 const baseUrl = (what: string) =>
   z
     .string()
@@ -20,11 +23,17 @@ export const litefsHostSchema = z.strictObject({
     .describe(
       "candidate: this node is the primary (writes, migrations, Litestream); replica: it follows the primary, serves reads and forwards writes",
     ),
-  advertise: baseUrl("how the other nodes reach this host's LiteFS APIs: http://ADDRESS (the port comes from port_base)"),
+  advertise: baseUrl(
+    "how the other nodes reach this host's LiteFS APIs: http://ADDRESS (the port comes from port_base)",
+  ),
   port_base: portBase(
     "first port of this host's LiteFS APIs (one per LiteFS app, in name order); listens on every interface so the other nodes can stream from it",
   ).default(20202),
-  binary: z.string().min(1).default("litefs").describe("the litefs binary (0.5.14): a path, or a name looked up on PATH"),
+  binary: z
+    .string()
+    .min(1)
+    .default("litefs")
+    .describe("the litefs binary (0.5.14): a path, or a name looked up on PATH"),
   lease: z
     .enum(["static", "consul"])
     .default("static")
@@ -52,7 +61,9 @@ export const litefsHostSchema = z.strictObject({
       node: nodeName("the primary's node name (its litefs.node)"),
       advertise: baseUrl("the primary's litefs.advertise"),
       port_base: portBase("the primary's litefs.port_base").default(20202),
-      front_door: baseUrl("the primary's front door (its Caddy), where this replica's front door sends requests that can write"),
+      front_door: baseUrl(
+        "the primary's front door (its Caddy), where this replica's front door sends requests that can write",
+      ),
     })
     .optional()
     .describe("the primary, as seen from a replica (required with role replica and a static lease)"),
@@ -65,7 +76,9 @@ export const litefsHostSchema = z.strictObject({
   write_paths: z
     .array(z.string().regex(/^\/\S*$/, "expected a URL path prefix such as /admin/"))
     .default(["/admin/"])
-    .describe("on a replica, requests under these path prefixes go to the primary whatever their method (reads there see the newest data)"),
+    .describe(
+      "on a replica, requests under these path prefixes go to the primary whatever their method (reads there see the newest data)",
+    ),
 });
 
 export type LitefsHostConfig = z.infer<typeof litefsHostSchema>;

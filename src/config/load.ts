@@ -61,7 +61,12 @@ function position(doc: Document | undefined, counter: LineCounter | undefined, p
   return {};
 }
 
-function keyPosition(doc: Document | undefined, counter: LineCounter | undefined, path: readonly PathKey[], key: string) {
+function keyPosition(
+  doc: Document | undefined,
+  counter: LineCounter | undefined,
+  path: readonly PathKey[],
+  key: string,
+) {
   if (!doc || !counter) return {};
   const parent: unknown = path.length === 0 ? doc.contents : doc.getIn(path, true);
   const items = (parent as { items?: { key?: unknown }[] } | undefined)?.items ?? [];
@@ -98,7 +103,12 @@ export function validateWith<S extends z.ZodType>(schema: S, data: unknown, cont
       }));
     }
     return [
-      { file: context.file, ...position(context.doc, context.counter, path), path: formatPath(path), message: issueText(issue, data) },
+      {
+        file: context.file,
+        ...position(context.doc, context.counter, path),
+        path: formatPath(path),
+        message: issueText(issue, data),
+      },
     ];
   });
   throw new ConfigError(issues);

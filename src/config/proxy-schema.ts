@@ -9,7 +9,9 @@ export const proxySchema = z
     tls: z
       .enum(["acme", "internal", "off"])
       .default("acme")
-      .describe("acme: certificates from Let's Encrypt/ZeroSSL; internal: from Caddy's local CA (staging, tests); off: plain HTTP"),
+      .describe(
+        "acme: certificates from Let's Encrypt/ZeroSSL; internal: from Caddy's local CA (staging, tests); off: plain HTTP",
+      ),
     acme_email: z
       .string()
       .regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, "expected an e-mail address")
@@ -33,7 +35,9 @@ export const proxySchema = z
       .regex(/^\d+(kb|mb|gb)?$/i, "expected a size such as 50mb")
       .default("50mb")
       .describe("largest request body the proxy accepts (buffered so a POST survives a switch)"),
-    graceful_timeout: duration("how long an old release's web process may drain its requests after a switch").default("30s"),
+    graceful_timeout: duration("how long an old release's web process may drain its requests after a switch").default(
+      "30s",
+    ),
     require_loopback: z
       .boolean()
       .default(false)
@@ -43,7 +47,10 @@ export const proxySchema = z
     try_duration: duration("how long the proxy holds a request while no upstream answers").default("10s"),
     status: statusPageSchema.optional(),
   })
-  .refine((p) => p.http_port !== p.https_port, { message: "expected https_port to differ from http_port", path: ["https_port"] })
+  .refine((p) => p.http_port !== p.https_port, {
+    message: "expected https_port to differ from http_port",
+    path: ["https_port"],
+  })
   .describe("front door settings");
 
 export type ProxyConfig = z.infer<typeof proxySchema>;

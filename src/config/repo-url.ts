@@ -11,10 +11,12 @@ export const CREDENTIALS_HINT =
 /** Pure: why `repo` is refused, or undefined when Git may be pointed at it. */
 export function repoProblem(repo: string): string | undefined {
   if (repo === "") return "expected a Git URL or a local path";
-  if (repo.startsWith("-")) return "expected a Git URL or a local path, got a value starting with '-' (an option to git)";
+  if (repo.startsWith("-"))
+    return "expected a Git URL or a local path, got a value starting with '-' (an option to git)";
   if ([...repo].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f))
     return "expected a Git URL or a local path without control characters";
-  if (/^[A-Za-z][A-Za-z0-9+.-]*::/.test(repo)) return "remote-helper addresses (transport::address) are not allowed: they run commands";
+  if (/^[A-Za-z][A-Za-z0-9+.-]*::/.test(repo))
+    return "remote-helper addresses (transport::address) are not allowed: they run commands";
   const scheme = SCHEME.exec(repo)?.[1]?.toLowerCase();
   if (scheme !== undefined) return urlProblem(repo, scheme);
   // scp-like user@host:path names an ssh login; "user:password@host:path" carries a password.
@@ -33,7 +35,8 @@ function urlProblem(repo: string, scheme: string): string | undefined {
   }
   // ssh:// names the login user (git@host); any other scheme's user-info is a credential.
   const isSsh = scheme.includes("ssh");
-  if (url.password !== "" || (!isSsh && url.username !== "")) return `credentials in the URL are not allowed; ${CREDENTIALS_HINT}`;
+  if (url.password !== "" || (!isSsh && url.username !== ""))
+    return `credentials in the URL are not allowed; ${CREDENTIALS_HINT}`;
   // Git appends its own paths and queries, so a query never belongs; it can carry a token.
   if (url.search !== "" || repo.includes("?"))
     return `a query string in the URL is not allowed (it can carry a token such as ?access_token=); ${CREDENTIALS_HINT}`;

@@ -33,11 +33,21 @@ function proxyIssues(spec: AppSpec, others: readonly AppSpec[], host: HostConfig
     if (spec.domains.indexOf(domain) !== index)
       issues.push({ file, path: `domains[${index}]`, message: `domain "${domain}" is listed twice` });
     const owner = others.find((other) => other.name !== spec.name && appDomains(other).includes(domain));
-    if (owner) issues.push({ file, path: `domains[${index}]`, message: `domain "${domain}" is already served by app "${owner.name}"` });
+    if (owner)
+      issues.push({
+        file,
+        path: `domains[${index}]`,
+        message: `domain "${domain}" is already served by app "${owner.name}"`,
+      });
   });
   if (spec.domain !== undefined && !spec.domains.includes(spec.domain)) {
     const owner = others.find((other) => other.name !== spec.name && appDomains(other).includes(spec.domain ?? ""));
-    if (owner) issues.push({ file, path: "domain", message: `domain "${spec.domain}" is already served by app "${owner.name}"` });
+    if (owner)
+      issues.push({
+        file,
+        path: "domain",
+        message: `domain "${spec.domain}" is already served by app "${owner.name}"`,
+      });
   }
   const proxy = host.proxy;
   const statusDomain = proxy?.status?.domain;

@@ -35,4 +35,5 @@ export const refuseWith = (problem: (value: string) => string | undefined) => (v
   if (message !== undefined) ctx.addIssue({ code: "custom", message });
 };
 
-export const hasControlCharacter = (text: string) => [...text].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
+export const hasControlCharacter = (text: string) =>
+  [...text].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);

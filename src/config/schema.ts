@@ -65,7 +65,9 @@ export const hostConfigSchema = z.strictObject({
           ignore: z
             .array(z.string().min(1))
             .default([])
-            .describe("globs of media paths (relative to MEDIA_ROOT, e.g. documents/**) the media_references check does not look for"),
+            .describe(
+              "globs of media paths (relative to MEDIA_ROOT, e.g. documents/**) the media_references check does not look for",
+            ),
         })
         .prefault({})
         .describe("the drill's check that files the database references are in the replica"),
@@ -78,16 +80,22 @@ export const hostConfigSchema = z.strictObject({
       mirror: z
         .boolean()
         .default(true)
-        .describe("mirror every app spec and its live commit to <replica>/_hostctl/registry/ (what a fresh host recovers from)"),
+        .describe(
+          "mirror every app spec and its live commit to <replica>/_hostctl/registry/ (what a fresh host recovers from)",
+        ),
       env_public_key: z
         .string()
         .regex(/^[A-Za-z0-9+/=]{40,}$/, "expected the base64 public key printed by hostctl keygen")
         .optional()
-        .describe("when set, app env files are mirrored too, encrypted to this X25519 public key; the private key stays off the host"),
+        .describe(
+          "when set, app env files are mirrored too, encrypted to this X25519 public key; the private key stays off the host",
+        ),
     })
     .prefault({})
     .describe("the app registry kept in the replica target"),
-  proxy: proxySchema.optional().describe("the front door: Caddy in front of every app (absent: apps serve on their own ports, no proxy)"),
+  proxy: proxySchema
+    .optional()
+    .describe("the front door: Caddy in front of every app (absent: apps serve on their own ports, no proxy)"),
   metrics: z
     .strictObject({
       listen: z
@@ -98,7 +106,9 @@ export const hostConfigSchema = z.strictObject({
     })
     .prefault({})
     .describe("Prometheus metrics"),
-  litefs: litefsHostSchema.optional().describe("this host's place in a LiteFS cluster (apps with replication: litefs; docs/litefs.md)"),
+  litefs: litefsHostSchema
+    .optional()
+    .describe("this host's place in a LiteFS cluster (apps with replication: litefs; docs/litefs.md)"),
 });
 
 export type HostConfig = z.infer<typeof hostConfigSchema>;

@@ -35,7 +35,8 @@ function say(line: string): void {
 
 async function hostctl(home: string, args: string[]): Promise<string> {
   const result = await execa(process.execPath, [CLI, "--home", home, ...args], { env: CREDS, reject: false });
-  if (result.exitCode !== 0) throw new Error(`hostctl ${args.join(" ")} exited ${result.exitCode}:\n${result.stderr}\n${result.stdout}`);
+  if (result.exitCode !== 0)
+    throw new Error(`hostctl ${args.join(" ")} exited ${result.exitCode}:\n${result.stderr}\n${result.stdout}`);
   return result.stdout;
 }
 
@@ -55,7 +56,9 @@ async function get(port: number, path: string): Promise<{ status: number; body: 
 
 /** Serving under the supervisor (a deploy's short-lived health-check process does not count). */
 async function running(home: string, port: number): Promise<boolean> {
-  const status = JSON.parse(await hostctl(home, ["status", "--json"])) as { apps: { name: string; state: string }[] | undefined };
+  const status = JSON.parse(await hostctl(home, ["status", "--json"])) as {
+    apps: { name: string; state: string }[] | undefined;
+  };
   return status.apps?.find((a) => a.name === "blog")?.state === "running" && (await get(port, "/")).status === 200;
 }
 
@@ -147,7 +150,10 @@ async function main(): Promise<void> {
     });
     await timed("restore drill (hostctl drill blog)", async () => {
       await new Promise((resolve) => setTimeout(resolve, 2000));
-      const result = await execa(process.execPath, [CLI, "--home", hostA, "drill", "blog"], { env: CREDS, reject: false });
+      const result = await execa(process.execPath, [CLI, "--home", hostA, "drill", "blog"], {
+        env: CREDS,
+        reject: false,
+      });
       say(result.stdout.split("\n").join("\n    "));
       say(`exit ${result.exitCode}`);
     });

@@ -45,7 +45,11 @@ export function loggedProgress(ctx: Pick<HostContext, "log">, app: string): (lin
 }
 
 /** Every program the deploy runs is recorded in the lock. */
-async function openDeploy(spec: AppSpec, ctx: HostContext, options: DeployOptions): Promise<{ work: Work; release: () => Promise<void> }> {
+async function openDeploy(
+  spec: AppSpec,
+  ctx: HostContext,
+  options: DeployOptions,
+): Promise<{ work: Work; release: () => Promise<void> }> {
   const app = appPaths(ctx.paths, spec.name);
   const ref = options.ref ?? spec.branch;
   const lock = await acquireDeployLock(
@@ -89,7 +93,8 @@ async function openDeploy(spec: AppSpec, ctx: HostContext, options: DeployOption
 export async function deployApp(spec: AppSpec, ctx: HostContext, options: DeployOptions = {}): Promise<DeployResult> {
   const { work, release } = await openDeploy(spec, ctx, options);
   try {
-    work.supervisor = options.supervisor === undefined ? await connectSupervisor(ctx.paths) : (options.supervisor ?? undefined);
+    work.supervisor =
+      options.supervisor === undefined ? await connectSupervisor(ctx.paths) : (options.supervisor ?? undefined);
     return await applyDeploy(work, []);
   } finally {
     await release();
@@ -167,7 +172,8 @@ export async function beginDeploy(spec: AppSpec, ctx: HostContext, options: Depl
         await early;
         await advanced;
         if (work.dir) await rm(work.dir, { recursive: true, force: true });
-        if (work.release && work.snapshots.length > 0) await rm(join(work.app.snapshots, work.release), { recursive: true, force: true });
+        if (work.release && work.snapshots.length > 0)
+          await rm(join(work.app.snapshots, work.release), { recursive: true, force: true });
       } finally {
         await release();
       }
@@ -198,7 +204,9 @@ async function applyDeploy(work: Work, done: StepRecord[]): Promise<DeployResult
   // Without a supervisor no release of this app runs, so none writes the database.
   const stages = deployStages(plan, work.previous === undefined || !work.supervisor)
     .map((stage) =>
-      stage.map((lane) => lane.filter((step) => !done.some((record) => record.name === step))).filter((lane) => lane.length > 0),
+      stage
+        .map((lane) => lane.filter((step) => !done.some((record) => record.name === step)))
+        .filter((lane) => lane.length > 0),
     )
     .filter((stage) => stage.length > 0);
   try {
@@ -213,7 +221,13 @@ async function applyDeploy(work: Work, done: StepRecord[]): Promise<DeployResult
     records = planOrder(records, plan);
   }
   const release = work.release ?? "";
-  await recordLastDeploy(work, { ok: true, at: ctx.clock.now().toISOString(), ref: work.ref, commit: work.commit?.sha ?? "", release });
+  await recordLastDeploy(work, {
+    ok: true,
+    at: ctx.clock.now().toISOString(),
+    ref: work.ref,
+    commit: work.commit?.sha ?? "",
+    release,
+  });
   await recordDeployEvent(work, records, Date.now() - started);
   return {
     app: spec.name,

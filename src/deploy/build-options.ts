@@ -32,7 +32,8 @@ export function buildSummary(build: BuildResult): string {
   if (build.pip) parts.push("pip install -r requirements.txt");
   if (build.gunicorn) parts.push("gunicorn installed (requirements.txt lacks it and no Procfile web: is given)");
   if (build.collectstatic === "collected") parts.push("collectstatic");
-  else if (build.collectstatic === "no staticfiles app") parts.push("no collectstatic (django.contrib.staticfiles is not installed)");
+  else if (build.collectstatic === "no staticfiles app")
+    parts.push("no collectstatic (django.contrib.staticfiles is not installed)");
   else if (build.collectstatic) parts.push(build.collectstatic);
   return parts.join(" + ");
 }

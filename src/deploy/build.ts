@@ -62,7 +62,8 @@ export async function relocateVenv(venv: string, from: string): Promise<void> {
   }
   const cfg = join(venv, "pyvenv.cfg");
   const text = await readText(cfg);
-  if (text !== undefined) await writeFile(`${cfg}.tmp`, text.split(from).join(venv)).then(() => rename(`${cfg}.tmp`, cfg));
+  if (text !== undefined)
+    await writeFile(`${cfg}.tmp`, text.split(from).join(venv)).then(() => rename(`${cfg}.tmp`, cfg));
 }
 
 export interface VenvOptions {
@@ -79,8 +80,19 @@ export interface VenvOptions {
 const KEY_FILE = "hostctl-venv-key";
 
 /** Pure: everything a venv's content depends on; a venv is reused only when its key matches. */
-export function venvKey(spec: AppSpec, options: VenvOptions, installer: Installer, requirements: readonly string[]): string {
-  const parts = [options.python.path, options.python.version, installer, String(spec.python.system_site_packages), ...requirements];
+export function venvKey(
+  spec: AppSpec,
+  options: VenvOptions,
+  installer: Installer,
+  requirements: readonly string[],
+): string {
+  const parts = [
+    options.python.path,
+    options.python.version,
+    installer,
+    String(spec.python.system_site_packages),
+    ...requirements,
+  ];
   return createHash("sha256").update(parts.join("\0\0")).digest("hex");
 }
 
@@ -108,7 +120,9 @@ export async function buildVenv(
     (await pathExists(join(previousVenv, "bin", "python"))) &&
     (await readText(join(previousVenv, KEY_FILE))) === key &&
     // A pip-less venv cannot take the gunicorn it now needs: that one is made again, with pip.
-    (hasRequirements(requirements) || !options.needsGunicorn || (await pathExists(join(previousVenv, "bin", "gunicorn"))))
+    (hasRequirements(requirements) ||
+      !options.needsGunicorn ||
+      (await pathExists(join(previousVenv, "bin", "gunicorn"))))
   ) {
     await run("cp", ["-al", previousVenv, venv]);
     await relocateVenv(venv, previousVenv);
@@ -159,7 +173,9 @@ export async function buildRelease(
   }
   if (isDjangoKind(spec.kind)) {
     const optOut = collectstaticOptOut(spec, env);
-    result.collectstatic = optOut ? `collectstatic skipped (${optOut})` : await collectStatic(run, releaseDir, env, onOutput);
+    result.collectstatic = optOut
+      ? `collectstatic skipped (${optOut})`
+      : await collectStatic(run, releaseDir, env, onOutput);
   }
   return result;
 }

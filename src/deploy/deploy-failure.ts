@@ -22,7 +22,8 @@ export async function handleFailure(work: Work, error: unknown): Promise<unknown
   }
   if (work.dir && work.release !== (await readCurrent(work.app))) await rm(work.dir, { recursive: true, force: true });
   // A first release snapshots beside its build (stages.ts): a failed build leaves no snapshot.
-  if (error.step === "build" && work.release) await rm(join(work.app.snapshots, work.release), { recursive: true, force: true });
+  if (error.step === "build" && work.release)
+    await rm(join(work.app.snapshots, work.release), { recursive: true, force: true });
   await recordLastDeploy(work, {
     ok: false,
     at: work.ctx.clock.now().toISOString(),
@@ -43,7 +44,8 @@ export async function handleFailure(work: Work, error: unknown): Promise<unknown
 function nextStep(work: Work, failure: StepFailure): string {
   const cause: unknown = failure.cause;
   if (cause instanceof HostctlError && cause.hint && cause.code !== "COMMAND_FAILED") return cause.hint;
-  if (failure.step === "fetch") return `check the remote: git ls-remote --end-of-options ${redactUserInfo(work.spec.repo)}`;
+  if (failure.step === "fetch")
+    return `check the remote: git ls-remote --end-of-options ${redactUserInfo(work.spec.repo)}`;
   if (failure.step === "restore") return "run: hostctl doctor";
   if (failure.step === "start" && failure.message.includes("in use"))
     return `find what listens there: ss -ltnp 'sport = :${work.spec.port}' (a stray app process? hostctl up ends strays)`;

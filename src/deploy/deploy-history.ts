@@ -41,7 +41,12 @@ export async function readDeployHistory(app: AppPaths, last = 20): Promise<Deplo
 }
 
 /** The steps that ran and, on failure, the failed step and its error. */
-export function recordDeployEvent(work: Work, steps: StepRecord[], durationMs: number, failure?: unknown): Promise<void> {
+export function recordDeployEvent(
+  work: Work,
+  steps: StepRecord[],
+  durationMs: number,
+  failure?: unknown,
+): Promise<void> {
   return appendDeployEvent(work.app, {
     kind: "deploy",
     ok: failure === undefined,

@@ -26,7 +26,8 @@ export async function guardLitestream(work: Work): Promise<void> {
   if (!work.supervisor || work.options.force || isLitefsReplica(work.spec, work.ctx.host)) return;
   const runtime = await work.supervisor.appRuntime(work.spec.name);
   const reason =
-    litestreamRefusal(work.spec, runtime, work.ctx.host.drills.max_lag) ?? mediaRefusal(work.spec, runtime, work.ctx.host.drills.max_lag);
+    litestreamRefusal(work.spec, runtime, work.ctx.host.drills.max_lag) ??
+    mediaRefusal(work.spec, runtime, work.ctx.host.drills.max_lag);
   if (reason) {
     throw new HostctlError(
       "DEPLOY_REFUSED",
@@ -88,19 +89,35 @@ export const STEPS: Record<StepName, (work: Work) => Promise<string | undefined>
     // A LiteFS app's databases live in its mount, restored there when the supervisor mounts it.
     if (isLitefsApp(w.spec)) return "LiteFS: databases restored at mount (hostctl up)";
     // Configs are rewritten from hostctl.yml only when a restore will read one.
-    const results = await ensureDatabases(w.spec, w.ctx, { beforeRestore: () => refreshLitestreamConfigs(w.spec, w.ctx) });
+    const results = await ensureDatabases(w.spec, w.ctx, {
+      beforeRestore: () => refreshLitestreamConfigs(w.spec, w.ctx),
+    });
     return results.map((r) => `${r.path} ${r.action}`).join(", ");
   },
   snapshot: async (w) => {
-    w.snapshots = await snapshotDatabases(w.ctx.run, w.spec, w.app, need(w.release, "release"), w.previous === undefined);
+    w.snapshots = await snapshotDatabases(
+      w.ctx.run,
+      w.spec,
+      w.app,
+      need(w.release, "release"),
+      w.previous === undefined,
+    );
     return w.snapshots.length === 0
       ? "no database yet"
       : `snapshots/${need(w.release, "release")}/ (${w.snapshots.map((s) => (s.source === "restore" ? `${s.path}, copied at restore` : s.path)).join(", ")})`;
   },
   release: async (w) => {
     await guardLitestream(w);
-    const commands = litefsReleaseCommands(w.spec, w.ctx.host, releaseCommands(w.spec, need(w.processes, "processes"), need(w.dir, "dir")));
-    await runReleasePhase(w.ctx.run, commands, { cwd: need(w.dir, "dir"), env: need(w.env, "env"), progress: progressOf(w) });
+    const commands = litefsReleaseCommands(
+      w.spec,
+      w.ctx.host,
+      releaseCommands(w.spec, need(w.processes, "processes"), need(w.dir, "dir")),
+    );
+    await runReleasePhase(w.ctx.run, commands, {
+      cwd: need(w.dir, "dir"),
+      env: need(w.env, "env"),
+      progress: progressOf(w),
+    });
     return commands.length === 0 ? "no release phase" : commands.map((c) => c.display).join(" + ");
   },
   start: async (w) => {
@@ -118,11 +135,18 @@ export const STEPS: Record<StepName, (work: Work) => Promise<string | undefined>
   activate: async (w) => {
     await writeMeta(w);
     const supervisor = need(w.supervisor, "supervisor");
-    const result = await supervisor.activate(w.spec.name, { release: need(w.release, "release"), releaseDir: need(w.dir, "dir") });
+    const result = await supervisor.activate(w.spec.name, {
+      release: need(w.release, "release"),
+      releaseDir: need(w.dir, "dir"),
+    });
     w.gap_s = result.gap_s;
     w.switch = switchSummary(result);
     if (!result.ok)
-      throw new StepFailure("activate", `the supervisor could not activate the release: ${result.error ?? "health check failed"}`, "");
+      throw new StepFailure(
+        "activate",
+        `the supervisor could not activate the release: ${result.error ?? "health check failed"}`,
+        "",
+      );
     return `supervisor switched to releases/${need(w.release, "release")}; ${switchSummary(result)}`;
   },
   prune: async (w) => {
@@ -130,7 +154,10 @@ export const STEPS: Record<StepName, (work: Work) => Promise<string | undefined>
       w.pruned = await pruneReleases(w.app, w.spec.deploy.keep_releases, w.release);
       await pruneSnapshots(w.app);
     } catch (error) {
-      w.ctx.log.warn({ event: "deploy.prune_failed", app: w.spec.name, err: errorMessage(error) }, "pruning old releases failed");
+      w.ctx.log.warn(
+        { event: "deploy.prune_failed", app: w.spec.name, err: errorMessage(error) },
+        "pruning old releases failed",
+      );
       return `skipped: ${errorMessage(error)}`;
     }
     return w.pruned.length === 0 ? "nothing to prune" : `removed ${w.pruned.join(", ")}`;
@@ -150,12 +177,21 @@ async function writeMeta(w: Work): Promise<void> {
 }
 
 /** Redeploying the live commit needs --force: it would only make a duplicate release. */
-export async function refuseAlreadyLive(app: AppPaths, name: string, current: string | undefined, sha: string): Promise<void> {
+export async function refuseAlreadyLive(
+  app: AppPaths,
+  name: string,
+  current: string | undefined,
+  sha: string,
+): Promise<void> {
   if (current === undefined) return;
   const meta = await readReleaseMeta(join(app.releases, current));
   if (meta?.commit !== sha) return;
-  throw new HostctlError("DEPLOY_REFUSED", `${name} already runs ${sha.slice(0, 7)} (release ${current}): nothing new to deploy`, {
-    exitCode: 2,
-    hint: `hostctl deploy ${name} --force deploys it again (a new release, release phase included)`,
-  });
+  throw new HostctlError(
+    "DEPLOY_REFUSED",
+    `${name} already runs ${sha.slice(0, 7)} (release ${current}): nothing new to deploy`,
+    {
+      exitCode: 2,
+      hint: `hostctl deploy ${name} --force deploys it again (a new release, release phase included)`,
+    },
+  );
 }

@@ -22,8 +22,21 @@ export function gitEnv(): Record<string, string | undefined> {
 
 /** User values follow --end-of-options so git never reads them as options
  * (a repo of "--upload-pack=CMD" would run CMD). */
-export function fetchArgs(mirror: string, remote: string, refspecs = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"]): string[] {
-  return [`--git-dir=${mirror}`, "fetch", "--prune", "--no-auto-gc", "--quiet", "--end-of-options", remote, ...refspecs];
+export function fetchArgs(
+  mirror: string,
+  remote: string,
+  refspecs = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"],
+): string[] {
+  return [
+    `--git-dir=${mirror}`,
+    "fetch",
+    "--prune",
+    "--no-auto-gc",
+    "--quiet",
+    "--end-of-options",
+    remote,
+    ...refspecs,
+  ];
 }
 
 /** Refs pushed to push.git land in their own namespace so upstream fetches never prune them. */
@@ -31,12 +44,30 @@ export const PUSH_REFSPECS = ["+refs/heads/*:refs/push/heads/*"];
 
 /** Pure argv: sha on the first line, subject on the second, in one git process. */
 export function commitArgs(mirror: string, ref: string): string[] {
-  return [`--git-dir=${mirror}`, "log", "-1", "--no-walk", "--format=%H%n%s", "--end-of-options", `${ref}^{commit}`, "--"];
+  return [
+    `--git-dir=${mirror}`,
+    "log",
+    "-1",
+    "--no-walk",
+    "--format=%H%n%s",
+    "--end-of-options",
+    `${ref}^{commit}`,
+    "--",
+  ];
 }
 
 export function archiveArgs(mirror: string, sha: string, tarFile: string): string[] {
   // tar.umask 022: release files are not group-writable (git's default umask for archives is 002).
-  return [`--git-dir=${mirror}`, "-c", "tar.umask=0022", "archive", "--format=tar", `--output=${tarFile}`, "--end-of-options", sha];
+  return [
+    `--git-dir=${mirror}`,
+    "-c",
+    "tar.umask=0022",
+    "archive",
+    "--format=tar",
+    `--output=${tarFile}`,
+    "--end-of-options",
+    sha,
+  ];
 }
 
 export function lsRemoteArgs(remote: string, branch: string): string[] {

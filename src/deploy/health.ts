@@ -24,7 +24,14 @@ const PROBE_TIMEOUT_MS = 5000;
 export function probe(port: number, path: string, host: string, timeoutMs = PROBE_TIMEOUT_MS): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: "127.0.0.1", port, path, method: "GET", headers: { host, "user-agent": "hostctl-healthcheck" }, timeout: timeoutMs },
+      {
+        host: "127.0.0.1",
+        port,
+        path,
+        method: "GET",
+        headers: { host, "user-agent": "hostctl-healthcheck" },
+        timeout: timeoutMs,
+      },
       (res) => {
         res.resume();
         res.on("end", () => resolve(res.statusCode ?? 0));
@@ -49,13 +56,21 @@ export async function waitHealthy(check: HealthCheck): Promise<HealthResult> {
   const interval = check.intervalMs ?? 10;
   let last: Omit<HealthResult, "ok" | "ms"> = { error: "not probed yet" };
   for (;;) {
-    if (check.signal?.aborted) return { ok: false, ...last, error: abortReason(check.signal, last), ms: Date.now() - started };
+    if (check.signal?.aborted)
+      return { ok: false, ...last, error: abortReason(check.signal, last), ms: Date.now() - started };
     try {
-      const status = await probe(check.port, check.path, check.host, Math.min(PROBE_TIMEOUT_MS, Math.max(100, deadline - Date.now())));
+      const status = await probe(
+        check.port,
+        check.path,
+        check.host,
+        Math.min(PROBE_TIMEOUT_MS, Math.max(100, deadline - Date.now())),
+      );
       if (isHealthyStatus(status)) return { ok: true, status, ms: Date.now() - started };
       last = { status, error: `GET ${check.path} (Host: ${check.host}) answered ${status}` };
     } catch (error) {
-      last = { error: `GET ${check.path} on 127.0.0.1:${check.port}: ${error instanceof Error ? error.message : String(error)}` };
+      last = {
+        error: `GET ${check.path} on 127.0.0.1:${check.port}: ${error instanceof Error ? error.message : String(error)}`,
+      };
     }
     if (Date.now() + interval > deadline) return { ok: false, ...last, ms: Date.now() - started };
     await new Promise((resolve) => setTimeout(resolve, interval));

@@ -14,7 +14,8 @@ export async function checkHealth(spec: AppSpec, port = spec.port): Promise<void
     host: healthHost(spec),
     timeoutMs: parseDuration(spec.healthcheck.timeout) ?? 30_000,
   });
-  if (!result.ok) throw new Error(`health check failed after ${(result.ms / 1000).toFixed(1)}s: ${result.error ?? "unhealthy"}`);
+  if (!result.ok)
+    throw new Error(`health check failed after ${(result.ms / 1000).toFixed(1)}s: ${result.error ?? "unhealthy"}`);
 }
 
 /** For POST /apps/<name>/activate and an app's first deploy at boot (wired in cli/wiring). */

@@ -31,7 +31,13 @@ export interface VenvCommand {
 }
 
 /** Pure: pip-less when nothing will be installed. */
-export function venvCommand(installer: Installer, python: AppSpec["python"], venv: string, withPip: boolean, uv = "uv"): VenvCommand {
+export function venvCommand(
+  installer: Installer,
+  python: AppSpec["python"],
+  venv: string,
+  withPip: boolean,
+  uv = "uv",
+): VenvCommand {
   const site = python.system_site_packages ? ["--system-site-packages"] : [];
   if (installer === "uv") return { file: uv, args: ["venv", "--quiet", "--python", python.interpreter, ...site, venv] };
   return { file: python.interpreter, args: ["-m", "venv", ...site, ...(withPip ? [] : ["--without-pip"]), venv] };
@@ -39,8 +45,12 @@ export function venvCommand(installer: Installer, python: AppSpec["python"], ven
 
 /** Pure: installs `what` (pip arguments, e.g. `-r requirements.txt`) into the venv. */
 export function installCommand(installer: Installer, venv: string, what: readonly string[], uv = "uv"): VenvCommand {
-  if (installer === "uv") return { file: uv, args: ["pip", "install", "--python", join(venv, "bin", "python"), ...what] };
-  return { file: join(venv, "bin", "python"), args: ["-m", "pip", "install", "--disable-pip-version-check", "--no-input", ...what] };
+  if (installer === "uv")
+    return { file: uv, args: ["pip", "install", "--python", join(venv, "bin", "python"), ...what] };
+  return {
+    file: join(venv, "bin", "python"),
+    args: ["-m", "pip", "install", "--disable-pip-version-check", "--no-input", ...what],
+  };
 }
 
 /** One download cache for all apps: a cold venv installs known requirements from disk.

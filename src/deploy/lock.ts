@@ -93,7 +93,12 @@ function describe(app: string, holder: LockHolder, now: Date): string {
 }
 
 /** One deploy (or rollback) per app at a time. A lock whose pid is dead is taken over. */
-export async function acquireDeployLock(paths: HostPaths, app: string, holder: LockHolder, now: Date): Promise<DeployLock> {
+export async function acquireDeployLock(
+  paths: HostPaths,
+  app: string,
+  holder: LockHolder,
+  now: Date,
+): Promise<DeployLock> {
   await mkdir(paths.locks, { recursive: true });
   const path = lockPath(paths, app);
   for (let attempt = 0; attempt < 5; attempt++) {
@@ -126,10 +131,13 @@ export async function acquireDeployLock(paths: HostPaths, app: string, holder: L
     }
     await takeOver(path, current ?? { pid: 0, started_at: "", ref: "", command: "" });
   }
-  throw new HostctlError("DEPLOY_LOCKED", `could not take the deploy lock ${path}`, { hint: `if no deploy is running, remove ${path}` });
+  throw new HostctlError("DEPLOY_LOCKED", `could not take the deploy lock ${path}`, {
+    hint: `if no deploy is running, remove ${path}`,
+  });
 }
 
 async function releaseIfOurs(path: string, holder: LockHolder): Promise<void> {
   const current = await readHolder(path);
-  if (current && current.pid === holder.pid && current.started_at === holder.started_at) await rm(path, { force: true });
+  if (current && current.pid === holder.pid && current.started_at === holder.started_at)
+    await rm(path, { force: true });
 }

@@ -24,17 +24,28 @@ export function missingMigrations(applied: readonly string[], onDisk: readonly s
 }
 
 async function appliedMigrations(ctx: HostContext, db: string): Promise<string[]> {
-  const tables = await sqliteQuery(ctx.run, db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'django_migrations';", {
+  const tables = await sqliteQuery(
+    ctx.run,
+    db,
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'django_migrations';",
+    {
+      readonly: true,
+    },
+  );
+  if (tables.length === 0) return [];
+  const rows = await sqliteQuery(ctx.run, db, "SELECT app || '.' || name AS m FROM django_migrations;", {
     readonly: true,
   });
-  if (tables.length === 0) return [];
-  const rows = await sqliteQuery(ctx.run, db, "SELECT app || '.' || name AS m FROM django_migrations;", { readonly: true });
   return rows.map((r) => String(r.m));
 }
 
 /** A rollback switches code, not the schema: code lacking an applied migration fails on write.
  * Refused unless --force. */
-export async function guardRollbackMigrations(spec: AppSpec, ctx: HostContext, target: { id: string; dir: string }): Promise<void> {
+export async function guardRollbackMigrations(
+  spec: AppSpec,
+  ctx: HostContext,
+  target: { id: string; dir: string },
+): Promise<void> {
   if ((spec.kind !== "django" && spec.kind !== "wagtail") || spec.databases.length === 0) return;
   const db = join(appPaths(ctx.paths, spec.name).data, spec.databases[0]?.path ?? "");
   if (!(await pathExists(db))) return;

@@ -4,7 +4,8 @@ import { VENV } from "./build.js";
 import { appDomains } from "../config/domains.js";
 import { isDjangoKind } from "../config/kinds.js";
 
-export type StepName = "fetch" | "checkout" | "build" | "restore" | "snapshot" | "release" | "start" | "activate" | "switch" | "prune";
+export type StepName =
+  "fetch" | "checkout" | "build" | "restore" | "snapshot" | "release" | "start" | "activate" | "switch" | "prune";
 
 export type ActivationMode = "supervisor" | "temporary";
 
@@ -33,7 +34,11 @@ export interface PlannedCommand {
 }
 
 /** Pure: the Procfile's `release:` line, else migrate for Django/Wagtail. */
-export function releaseCommands(spec: AppSpec, processes: Record<string, string>, releaseDir: string): PlannedCommand[] {
+export function releaseCommands(
+  spec: AppSpec,
+  processes: Record<string, string>,
+  releaseDir: string,
+): PlannedCommand[] {
   const line = processes.release;
   // Not exec'd like services: a release line may be a compound command, and nothing tracks its pid.
   if (line !== undefined) return [{ display: line, file: "/bin/sh", args: ["-c", line] }];

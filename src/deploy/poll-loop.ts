@@ -46,7 +46,11 @@ export class DeployPollLoop implements AppLoop<PolledApp> {
   add(app: PolledApp): void {
     const every = app.spec.deploy.poll ? parseDuration(app.spec.deploy.poll) : undefined;
     if (!every || this.watched.has(app.spec.name)) return;
-    const entry: Watched = { timer: this.ctx.clock.setInterval(() => this.round(app, entry), every), state: {}, busy: undefined };
+    const entry: Watched = {
+      timer: this.ctx.clock.setInterval(() => this.round(app, entry), every),
+      state: {},
+      busy: undefined,
+    };
     this.watched.set(app.spec.name, entry);
   }
 
@@ -84,7 +88,10 @@ export class DeployPollLoop implements AppLoop<PolledApp> {
         }
       })
       .catch((error: unknown) =>
-        log.error({ event: "deploy.poll_crashed", app: app.spec.name, reason: errorMessage(error) }, "git poll crashed"),
+        log.error(
+          { event: "deploy.poll_crashed", app: app.spec.name, reason: errorMessage(error) },
+          "git poll crashed",
+        ),
       )
       .finally(() => {
         entry.busy = undefined;

@@ -22,7 +22,8 @@ export interface PollState {
   error?: string;
 }
 
-export type PollAction = "up-to-date" | "deployed" | "failed" | "skipped-failed" | "skipped-rolled-back" | "busy" | "no-branch" | "error";
+export type PollAction =
+  "up-to-date" | "deployed" | "failed" | "skipped-failed" | "skipped-rolled-back" | "busy" | "no-branch" | "error";
 
 export interface PollOutcome {
   state: PollState;
@@ -54,15 +55,26 @@ export function pollDeps(ctx: HostContext, deployOptions: Omit<DeployOptions, "r
       const last = await readJsonFile<LastDeploy>(lastDeployPath(appPaths(ctx.paths, spec.name)));
       return last && !last.ok ? last : undefined;
     },
-    rolledBackFrom: async (spec) => (await readJsonFile<RolledBack>(rolledBackPath(appPaths(ctx.paths, spec.name))))?.from_commit,
+    rolledBackFrom: async (spec) =>
+      (await readJsonFile<RolledBack>(rolledBackPath(appPaths(ctx.paths, spec.name))))?.from_commit,
     deploy: (spec, commit) =>
-      deployApp(spec, ctx, { command: "hostctl up (git poll)", progress: loggedProgress(ctx, spec.name), ...deployOptions, ref: commit }),
+      deployApp(spec, ctx, {
+        command: "hostctl up (git poll)",
+        progress: loggedProgress(ctx, spec.name),
+        ...deployOptions,
+        ref: commit,
+      }),
   };
 }
 
 /** A head whose deploy failed, or that was rolled back from, is not retried until the branch
  * moves, so a broken commit does not redeploy every interval. */
-export async function pollOnce(spec: AppSpec, ctx: HostContext, state: PollState, deps: PollDeps = pollDeps(ctx)): Promise<PollOutcome> {
+export async function pollOnce(
+  spec: AppSpec,
+  ctx: HostContext,
+  state: PollState,
+  deps: PollDeps = pollDeps(ctx),
+): Promise<PollOutcome> {
   const checkedAt = ctx.clock.now().toISOString();
   let head: string | undefined;
   try {
@@ -75,10 +87,18 @@ export async function pollOnce(spec: AppSpec, ctx: HostContext, state: PollState
   delete base.error;
   if (head === undefined) return { state: base, action: "no-branch" };
   base.head = head;
-  if ((await deps.currentCommit(spec)) === head) return { state: withoutFailure(base), action: "up-to-date", commit: head };
-  if ((await deps.rolledBackFrom(spec)) === head) return { state: withoutFailure(base), action: "skipped-rolled-back", commit: head };
+  if ((await deps.currentCommit(spec)) === head)
+    return { state: withoutFailure(base), action: "up-to-date", commit: head };
+  if ((await deps.rolledBackFrom(spec)) === head)
+    return { state: withoutFailure(base), action: "skipped-rolled-back", commit: head };
   const failedBefore = state.failed?.commit === head ? state.failed : await failedOnDisk(deps, spec, head);
-  if (failedBefore) return { state: { ...base, failed: failedBefore }, action: "skipped-failed", commit: head, error: failedBefore.error };
+  if (failedBefore)
+    return {
+      state: { ...base, failed: failedBefore },
+      action: "skipped-failed",
+      commit: head,
+      error: failedBefore.error,
+    };
   try {
     const result = await deps.deploy(spec, head);
     const next = { ...base };
@@ -94,7 +114,9 @@ export async function pollOnce(spec: AppSpec, ctx: HostContext, state: PollState
 
 async function failedOnDisk(deps: PollDeps, spec: AppSpec, head: string): Promise<PollState["failed"]> {
   const last = await deps.lastFailed(spec);
-  return last && last.commit === head ? { commit: head, at: last.at, error: last.error ?? `failed at ${last.step ?? "?"}` } : undefined;
+  return last && last.commit === head
+    ? { commit: head, at: last.at, error: last.error ?? `failed at ${last.step ?? "?"}` }
+    : undefined;
 }
 
 function withoutFailure(state: PollState): PollState {

@@ -13,7 +13,10 @@ export async function preflight(
   progress: (line: string) => void,
 ): Promise<void> {
   if (spec.kind !== "django" && spec.kind !== "wagtail") return;
-  const findings = preflightFindings(spec, await releaseFacts(spec, releaseDir, await readAppEnv(ctx.paths, spec.name)));
+  const findings = preflightFindings(
+    spec,
+    await releaseFacts(spec, releaseDir, await readAppEnv(ctx.paths, spec.name)),
+  );
   findings.push((await pythonFinding(ctx, spec, releaseDir)).finding);
   for (const f of findings.filter((x) => x.level === "warning")) progress(`       warning: ${f.check}: ${f.detail}`);
   const errors = findings.filter((f) => f.level === "error");

@@ -25,7 +25,11 @@ export async function proveTemporarily(spec: AppSpec, ctx: HostContext, releaseD
   const web = serviceProcesses(await releaseProcesses(spec, releaseDir)).web;
   if (web === undefined) return { skipped: "no web process: no health check", stopped: Promise.resolve() };
   if (!(await isPortFree(spec.port))) {
-    throw new StepFailure("start", `port ${spec.port} is already in use, so the new release cannot be health-checked there`, "");
+    throw new StepFailure(
+      "start",
+      `port ${spec.port} is already in use, so the new release cannot be health-checked there`,
+      "",
+    );
   }
   const result = await healthCheckTemporarily({
     command: web,

@@ -70,10 +70,18 @@ export async function setupPushRepo(
 ): Promise<PushSetup> {
   const push = appPaths(paths, spec.name).push;
   // Rendered first: a refusal (exit 2) leaves nothing behind, not a push.git without its hook.
-  const data = renderHookData({ app: spec.name, branch: spec.branch, node: cli.node, cli: cli.script, home: paths.home });
+  const data = renderHookData({
+    app: spec.name,
+    branch: spec.branch,
+    node: cli.node,
+    cli: cli.script,
+    home: paths.home,
+  });
   const created = !(await pathExists(join(push, "HEAD")));
   if (created) {
-    await run("git", ["init", "--bare", "--quiet", `--initial-branch=${spec.branch}`, "--end-of-options", push], { env: gitEnv() });
+    await run("git", ["init", "--bare", "--quiet", `--initial-branch=${spec.branch}`, "--end-of-options", push], {
+      env: gitEnv(),
+    });
     // Pushes must land even when the branch was rewritten; the deploy decides what runs.
     await run("git", [`--git-dir=${push}`, "config", "receive.denyNonFastForwards", "false"], { env: gitEnv() });
   }

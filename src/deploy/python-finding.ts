@@ -14,7 +14,10 @@ export async function pythonFinding(
   try {
     const uv = await findOnPath("uv", ctx.env.PATH);
     const python = await resolvePython(ctx.run, spec, releaseDir, ctx.env, uv);
-    return { finding: { check: "python", level: "ok", detail: `${python.path} (${python.version}; ${python.why})` }, path: python.path };
+    return {
+      finding: { check: "python", level: "ok", detail: `${python.path} (${python.version}; ${python.why})` },
+      path: python.path,
+    };
   } catch (error) {
     if (!(error instanceof HostctlError) || error.code !== "PYTHON_MISSING") throw error;
     return { finding: { check: "python", level: "error", detail: `${error.message}; ${error.hint ?? ""}` } };

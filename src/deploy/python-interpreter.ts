@@ -36,11 +36,16 @@ export async function resolvePython(
       configured !== DEFAULT_INTERPRETER
         ? "app.yml python.interpreter"
         : "python3 on PATH (no python.version, runtime.txt or .python-version)";
-    return { path, version, why: request && configured !== DEFAULT_INTERPRETER ? `${why}; ${request.source} is not used` : why };
+    return {
+      path,
+      version,
+      why: request && configured !== DEFAULT_INTERPRETER ? `${why}; ${request.source} is not used` : why,
+    };
   }
   for (const candidate of await candidates(request.version, env, run, uv)) {
     const version = await probe(run, candidate);
-    if (version !== undefined && versionMatches(request.version, version)) return { path: candidate, version, why: request.source };
+    if (version !== undefined && versionMatches(request.version, version))
+      return { path: candidate, version, why: request.source };
   }
   throw missing(
     `${request.source} asks for Python ${request.version}; none found (python${minorOf(request.version)} on PATH, ${pyenvRoot(env)}/versions, uv python find)`,
@@ -48,16 +53,25 @@ export async function resolvePython(
   );
 }
 
-async function candidates(wanted: string, env: NodeJS.ProcessEnv, run: Runner, uv: string | undefined): Promise<string[]> {
+async function candidates(
+  wanted: string,
+  env: NodeJS.ProcessEnv,
+  run: Runner,
+  uv: string | undefined,
+): Promise<string[]> {
   const out: string[] = [];
   const onPath = await findOnPath(`python${minorOf(wanted)}`, env.PATH);
   if (onPath) out.push(onPath);
   const versions = await readdir(join(pyenvRoot(env), "versions")).catch(() => [] as string[]);
   // Newest patch first: 3.12.10 before 3.12.9.
-  const pyenv = versions.filter((v) => /^3\.\d+\.\d+$/.test(v) && versionMatches(wanted, v)).sort((a, b) => patch(b) - patch(a));
+  const pyenv = versions
+    .filter((v) => /^3\.\d+\.\d+$/.test(v) && versionMatches(wanted, v))
+    .sort((a, b) => patch(b) - patch(a));
   out.push(...pyenv.map((v) => join(pyenvRoot(env), "versions", v, "bin", "python3")));
   if (uv) {
-    const found = await run(uv, ["python", "find", "--no-project", wanted], { timeoutMs: 30_000 }).catch(() => undefined);
+    const found = await run(uv, ["python", "find", "--no-project", wanted], { timeoutMs: 30_000 }).catch(
+      () => undefined,
+    );
     if (found?.stdout.trim()) out.push(found.stdout.trim());
   }
   return out;

@@ -24,9 +24,16 @@ export function groupCommands(commands: readonly PlannedCommand[]): PlannedComma
 
 /** A group's first command streams; others print when they end. The first failure in command
  * order fails the step. */
-export async function runReleasePhase(run: Runner, commands: readonly PlannedCommand[], ctx: ReleasePhaseContext): Promise<void> {
+export async function runReleasePhase(
+  run: Runner,
+  commands: readonly PlannedCommand[],
+  ctx: ReleasePhaseContext,
+): Promise<void> {
   for (const group of groupCommands(commands)) {
-    const collectors = group.map((command, i) => ({ command, out: outputCollector(i === 0 ? ctx.progress : () => undefined) }));
+    const collectors = group.map((command, i) => ({
+      command,
+      out: outputCollector(i === 0 ? ctx.progress : () => undefined),
+    }));
     for (const { command } of collectors) ctx.progress(`       $ ${command.display}`);
     const results = await Promise.allSettled(
       collectors.map(({ command, out }) =>
@@ -50,9 +57,14 @@ export async function runReleasePhase(run: Runner, commands: readonly PlannedCom
     const entry = collectors[failed];
     const result = results[failed];
     if (entry && result?.status === "rejected") {
-      throw new StepFailure("release", `${entry.command.display} failed`, entry.out.text() || stderrTailOf(result.reason), {
-        cause: result.reason,
-      });
+      throw new StepFailure(
+        "release",
+        `${entry.command.display} failed`,
+        entry.out.text() || stderrTailOf(result.reason),
+        {
+          cause: result.reason,
+        },
+      );
     }
   }
 }

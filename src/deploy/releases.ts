@@ -73,7 +73,10 @@ function lastActivation(release: ReleaseMeta): string {
 }
 
 /** Pure: the most recently activated release other than current. */
-export function previousRelease<T extends ReleaseMeta>(releases: readonly T[], current: string | undefined): T | undefined {
+export function previousRelease<T extends ReleaseMeta>(
+  releases: readonly T[],
+  current: string | undefined,
+): T | undefined {
   return releases
     .filter((r) => r.id !== current && r.activated_at.length > 0)
     .sort((a, b) => lastActivation(a).localeCompare(lastActivation(b)) || a.id.localeCompare(b.id))
@@ -99,7 +102,9 @@ export async function pruneReleases(app: AppPaths, keep: number, inProgress?: st
   const releases = await listReleases(app);
   const known = new Set(releases.map((r) => r.id));
   const current = await readCurrent(app);
-  const leftovers = (await releaseDirNames(app)).filter((name) => !known.has(name) && name !== inProgress && name !== current);
+  const leftovers = (await releaseDirNames(app)).filter(
+    (name) => !known.has(name) && name !== inProgress && name !== current,
+  );
   const doomed = [...planPrune(releases, current, keep), ...leftovers];
   for (const id of doomed) await rm(join(app.releases, id), { recursive: true, force: true });
   return doomed;

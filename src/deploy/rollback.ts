@@ -34,7 +34,11 @@ export interface RollbackResult {
 }
 
 /** Pure: a release id or a commit prefix naming exactly one release; default the previous one. */
-export function pickRollbackTarget(releases: readonly ReleaseInfo[], current: string | undefined, to: string | undefined): ReleaseInfo {
+export function pickRollbackTarget(
+  releases: readonly ReleaseInfo[],
+  current: string | undefined,
+  to: string | undefined,
+): ReleaseInfo {
   if (to === undefined) {
     const previous = previousRelease(releases, current);
     if (!previous)
@@ -48,8 +52,13 @@ export function pickRollbackTarget(releases: readonly ReleaseInfo[], current: st
   if (exact) return exact;
   if (matches.length === 1 && matches[0]) return matches[0];
   const why =
-    matches.length === 0 ? "no release has that id or commit" : `${matches.length} releases match (${matches.map((r) => r.id).join(", ")})`;
-  throw new HostctlError("RELEASE_NOT_FOUND", `argument --to "${to}": ${why}`, { exitCode: 2, hint: "list them: hostctl releases NAME" });
+    matches.length === 0
+      ? "no release has that id or commit"
+      : `${matches.length} releases match (${matches.map((r) => r.id).join(", ")})`;
+  throw new HostctlError("RELEASE_NOT_FOUND", `argument --to "${to}": ${why}`, {
+    exitCode: 2,
+    hint: "list them: hostctl releases NAME",
+  });
 }
 
 /** apps/<app>/rolled-back.json: the release and commit the last rollback left. */
@@ -65,13 +74,22 @@ export function rolledBackPath(app: AppPaths): string {
 }
 
 /** Code only: databases stay, so migrations must be backward compatible (as Django asks). */
-export async function rollbackApp(spec: AppSpec, ctx: HostContext, options: RollbackOptions = {}): Promise<RollbackResult> {
+export async function rollbackApp(
+  spec: AppSpec,
+  ctx: HostContext,
+  options: RollbackOptions = {},
+): Promise<RollbackResult> {
   const progress = options.progress ?? ((): void => undefined);
   const app = appPaths(ctx.paths, spec.name);
   const lock = await acquireDeployLock(
     ctx.paths,
     spec.name,
-    { pid: process.pid, started_at: ctx.clock.now().toISOString(), ref: options.to ?? "previous", command: "hostctl rollback" },
+    {
+      pid: process.pid,
+      started_at: ctx.clock.now().toISOString(),
+      ref: options.to ?? "previous",
+      command: "hostctl rollback",
+    },
     ctx.clock.now(),
   );
   try {
@@ -79,9 +97,12 @@ export async function rollbackApp(spec: AppSpec, ctx: HostContext, options: Roll
     const releases = await listReleases(app);
     const target = pickRollbackTarget(releases, current, options.to);
     if (target.id === current)
-      throw new HostctlError("RELEASE_NOT_FOUND", `${target.id} is already the current release of ${spec.name}`, { exitCode: 2 });
+      throw new HostctlError("RELEASE_NOT_FOUND", `${target.id} is already the current release of ${spec.name}`, {
+        exitCode: 2,
+      });
     if (!options.force) await guardRollbackMigrations(spec, ctx, target);
-    const supervisor = options.supervisor === undefined ? await connectSupervisor(ctx.paths) : (options.supervisor ?? undefined);
+    const supervisor =
+      options.supervisor === undefined ? await connectSupervisor(ctx.paths) : (options.supervisor ?? undefined);
     const steps: StepRecord[] = [];
     const started = Date.now();
     const event = (failure?: StepFailure) =>
@@ -99,7 +120,13 @@ export async function rollbackApp(spec: AppSpec, ctx: HostContext, options: Roll
     let gap: number | undefined;
     let summary: string | undefined;
     // Before the switch: a poll that sees the older release live also sees the commit to skip.
-    const putBack = await recordRolledBack(app, releases.find((r) => r.id === current)?.commit, current, target.id, ctx.clock.now());
+    const putBack = await recordRolledBack(
+      app,
+      releases.find((r) => r.id === current)?.commit,
+      current,
+      target.id,
+      ctx.clock.now(),
+    );
     try {
       if (supervisor) {
         await runStep("activate", steps, progress, async () => {

@@ -26,9 +26,13 @@ export interface Snapshot {
 /** No escape exists inside '…' and a newline could start `.shell CMD`: refused, not quoted. */
 export function quoteShellArg(path: string): string {
   if (/['\n\r]/.test(path) || hasControlCharacter(path)) {
-    throw new HostctlError("USAGE", `database path ${JSON.stringify(path)}: quotes and control characters are not allowed`, {
-      exitCode: 2,
-    });
+    throw new HostctlError(
+      "USAGE",
+      `database path ${JSON.stringify(path)}: quotes and control characters are not allowed`,
+      {
+        exitCode: 2,
+      },
+    );
   }
   return `'${path}'`;
 }
@@ -59,7 +63,9 @@ function fingerprintOf(schemaJson: unknown, migrationsJson: unknown): string {
 
 async function withMigrations(run: Runner, db: string, schemaJson: unknown): Promise<string> {
   const hasMigrations = jsonColumn<SchemaRow>(schemaJson).some((r) => r[0] === "table" && r[1] === "django_migrations");
-  const migrations = hasMigrations ? (await sqliteQuery(run, db, MIGRATIONS_SQL, { readonly: true }))[0]?.migrations : "[]";
+  const migrations = hasMigrations
+    ? (await sqliteQuery(run, db, MIGRATIONS_SQL, { readonly: true }))[0]?.migrations
+    : "[]";
   return fingerprintOf(schemaJson, migrations);
 }
 
@@ -96,7 +102,11 @@ export async function snapshotDatabases(
       const rows =
         source === "restore"
           ? await sqliteQuery(run, copy, `PRAGMA journal_mode=DELETE;\n${SCHEMA_SQL}\n`)
-          : await sqliteQuery(run, live, `.backup main ${quoted}\n.open ${quoted}\nPRAGMA journal_mode=DELETE;\n${SCHEMA_SQL}\n`);
+          : await sqliteQuery(
+              run,
+              live,
+              `.backup main ${quoted}\n.open ${quoted}\nPRAGMA journal_mode=DELETE;\n${SCHEMA_SQL}\n`,
+            );
       await makeDatabasePrivate(copy);
       out.push({ path: db.path, live, copy, fingerprint: await withMigrations(run, copy, rows[0]?.schema), source });
     }

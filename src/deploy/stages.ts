@@ -6,7 +6,9 @@ export type Stage = StepName[][];
 /** Pure: restore runs beside checkout and build (the build needs no database). The snapshot stays
  * before the release phase unless no release can be writing; then it follows the restore. */
 export function deployStages(steps: readonly StepName[], noReleaseRunning: boolean): Stage[] {
-  const rest = steps.filter((s) => !["fetch", "checkout", "build", "restore", "snapshot"].includes(s)).map((s) => [[s]]);
+  const rest = steps
+    .filter((s) => !["fetch", "checkout", "build", "restore", "snapshot"].includes(s))
+    .map((s) => [[s]]);
   if (!steps.includes("restore")) return steps.map((s) => [[s]]);
   const build: StepName[] = ["checkout", "build"];
   if (noReleaseRunning) return [[["fetch"]], [build, ["restore", "snapshot"]], ...rest];

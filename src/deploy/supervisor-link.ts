@@ -50,11 +50,16 @@ export async function connectSupervisor(paths: HostPaths): Promise<SupervisorLin
 const DEFAULT_MAX_LAG_S = 60;
 
 /** Pure: a migration Litestream has not shipped is lost on restore; Litestream must keep up. */
-export function litestreamRefusal(spec: AppSpec, runtime: AppRuntime | undefined, hostMaxLag: string): string | undefined {
+export function litestreamRefusal(
+  spec: AppSpec,
+  runtime: AppRuntime | undefined,
+  hostMaxLag: string,
+): string | undefined {
   if (spec.databases.length === 0) return undefined;
   if (runtime === undefined) return `the supervisor does not run ${spec.name}, so nothing replicates its databases`;
   const litestream = runtime.litestream;
-  if (!litestream || litestream.state !== "running") return `Litestream for ${spec.name} is ${litestream?.state ?? "not running"}`;
+  if (!litestream || litestream.state !== "running")
+    return `Litestream for ${spec.name} is ${litestream?.state ?? "not running"}`;
   const maxLagS = (parseDuration(spec.drill.max_lag ?? hostMaxLag) ?? DEFAULT_MAX_LAG_S * 1000) / 1000;
   const worst = (runtime.replication ?? []).reduce<{ database: string; lag_s: number } | undefined>(
     (w, r) => (w === undefined || r.lag_s > w.lag_s ? r : w),

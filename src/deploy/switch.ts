@@ -16,5 +16,6 @@ export async function switchCurrent(app: AppPaths, releaseDir: string, now: Date
     throw error;
   }
   const meta = await readReleaseMeta(releaseDir);
-  if (meta) await writeReleaseMeta(releaseDir, { ...meta, activated_at: [...meta.activated_at, now.toISOString()].slice(-20) });
+  if (meta)
+    await writeReleaseMeta(releaseDir, { ...meta, activated_at: [...meta.activated_at, now.toISOString()].slice(-20) });
 }

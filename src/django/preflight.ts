@@ -28,9 +28,14 @@ export interface ReleaseFacts {
 }
 
 const DEBUG_TRUE = /^\s*DEBUG\s*=\s*True\b/m;
-const HARD_DB_PATH = /["']NAME["']\s*:\s*(BASE_DIR\s*\/|os\.path\.join\(\s*BASE_DIR|str\(\s*BASE_DIR|["'][^"']*\.sqlite3["'])/;
+const HARD_DB_PATH =
+  /["']NAME["']\s*:\s*(BASE_DIR\s*\/|os\.path\.join\(\s*BASE_DIR|str\(\s*BASE_DIR|["'][^"']*\.sqlite3["'])/;
 
-export async function releaseFacts(spec: AppSpec, releaseDir: string, appEnv: Record<string, string>): Promise<ReleaseFacts> {
+export async function releaseFacts(
+  spec: AppSpec,
+  releaseDir: string,
+  appEnv: Record<string, string>,
+): Promise<ReleaseFacts> {
   const project = await projectSettings(spec, releaseDir, appEnv);
   const read = (path: string) => readFile(path, "utf8").catch(() => undefined);
   const texts = await Promise.all(project.settingsFiles.map(read));

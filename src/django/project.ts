@@ -80,7 +80,10 @@ async function settingsTexts(root: string, module: string): Promise<{ files: str
 }
 
 /** Reads a release's manage.py, wsgi.py and settings; `override` (app.yml or the env file) wins. */
-export async function inspectProject(root: string, override?: { module: string; source: string }): Promise<DjangoProject> {
+export async function inspectProject(
+  root: string,
+  override?: { module: string; source: string },
+): Promise<DjangoProject> {
   const managePy = await readText(join(root, "manage.py"));
   let declaredSettings = declaredSettingsModule(managePy);
   let source = declaredSettings ? "manage.py" : undefined;

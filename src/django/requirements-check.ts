@@ -12,7 +12,11 @@ export async function checkRequirementsResolve(
   try {
     await run(python, ["-m", "pip", "--version"], { timeoutMs: 30_000 });
   } catch {
-    return { check: "requirements resolve", level: "info", detail: `not checked: ${python} has no pip (the deploy's build will tell)` };
+    return {
+      check: "requirements resolve",
+      level: "info",
+      detail: `not checked: ${python} has no pip (the deploy's build will tell)`,
+    };
   }
   try {
     await run(

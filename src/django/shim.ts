@@ -50,7 +50,11 @@ export function newSecretKey(): string {
 }
 
 /** The env file's DJANGO_SETTINGS_MODULE, app.yml's, or the one found in the release. */
-export async function projectSettings(spec: AppSpec, releaseDir: string, appEnv: Record<string, string>): Promise<DjangoProject> {
+export async function projectSettings(
+  spec: AppSpec,
+  releaseDir: string,
+  appEnv: Record<string, string>,
+): Promise<DjangoProject> {
   const fromEnv = appEnv.DJANGO_SETTINGS_MODULE;
   const override = fromEnv
     ? { module: fromEnv, source: "env file" }
@@ -74,7 +78,11 @@ export async function writeShim(releaseDir: string): Promise<string> {
 }
 
 /** None when the app opted out or no settings module was found (app check says why). */
-export async function shimEnv(spec: AppSpec, releaseDir: string, appEnv: Record<string, string>): Promise<Record<string, string>> {
+export async function shimEnv(
+  spec: AppSpec,
+  releaseDir: string,
+  appEnv: Record<string, string>,
+): Promise<Record<string, string>> {
   if (!usesShim(spec)) return {};
   const project = await projectSettings(spec, releaseDir, appEnv);
   if (!project.settings) return {};

@@ -20,8 +20,14 @@ export function gunicornCommand(venv: string, wsgiApplication: string, cpus: num
 }
 
 /** The inferred web command of a release, or undefined when WSGI_APPLICATION cannot be found. */
-export async function inferWebCommand(releaseDir: string, settingsOverride: string | undefined): Promise<string | undefined> {
-  const project = await inspectProject(releaseDir, settingsOverride ? { module: settingsOverride, source: "app.yml" } : undefined);
+export async function inferWebCommand(
+  releaseDir: string,
+  settingsOverride: string | undefined,
+): Promise<string | undefined> {
+  const project = await inspectProject(
+    releaseDir,
+    settingsOverride ? { module: settingsOverride, source: "app.yml" } : undefined,
+  );
   if (!project.wsgiApplication) return undefined;
   return gunicornCommand(join(releaseDir, ".venv"), project.wsgiApplication, availableParallelism());
 }

@@ -59,7 +59,12 @@ function retryable(status: number): boolean {
 }
 
 /** One request with bounded retries and backoff; never throws. */
-export async function deliver(kind: AlertOutcome["kind"], url: string, init: RequestInit, deps: AlertDeps): Promise<AlertOutcome> {
+export async function deliver(
+  kind: AlertOutcome["kind"],
+  url: string,
+  init: RequestInit,
+  deps: AlertDeps,
+): Promise<AlertOutcome> {
   const doFetch = deps.fetch ?? fetch;
   let error = "";
   for (let attempt = 1; attempt <= ALERT_ATTEMPTS; attempt++) {
@@ -101,7 +106,14 @@ export async function sendAlerts(
     );
   }
   if (targets.ping_url)
-    jobs.push(deliver("ping", pingUrl(targets.ping_url, result.ok), { method: "GET", headers: { "user-agent": "hostctl" } }, deps));
+    jobs.push(
+      deliver(
+        "ping",
+        pingUrl(targets.ping_url, result.ok),
+        { method: "GET", headers: { "user-agent": "hostctl" } },
+        deps,
+      ),
+    );
   const outcomes = await Promise.all(jobs);
   for (const outcome of outcomes) {
     if (outcome.ok) deps.log.info({ event: "drill.alert_sent", app: result.app, ...outcome }, "alert delivered");

@@ -19,7 +19,11 @@ export async function touchCanary(run: Runner, dbPath: string, now: Date): Promi
   try {
     await stat(dbPath);
   } catch (error) {
-    throw new HostctlError("DB_MISSING", `${dbPath} does not exist; the canary is only written to an existing database`, { cause: error });
+    throw new HostctlError(
+      "DB_MISSING",
+      `${dbPath} does not exist; the canary is only written to an existing database`,
+      { cause: error },
+    );
   }
   const stamp = now.toISOString();
   await sqliteQuery(

@@ -37,7 +37,9 @@ export const ONE_PROCESS_MAX_BYTES = 32 * 1024 * 1024;
 async function runIntegrity(d: DbContext, restored: string, mode: IntegrityMode): Promise<CheckResult> {
   const pragma = mode === "full" ? "integrity_check" : "quick_check";
   try {
-    const rows = await sqliteQuery(d.ctx.run, restored, `SELECT ${pragma} AS m FROM pragma_${pragma};`, { timeoutMs: 6 * 3_600_000 });
+    const rows = await sqliteQuery(d.ctx.run, restored, `SELECT ${pragma} AS m FROM pragma_${pragma};`, {
+      timeoutMs: 6 * 3_600_000,
+    });
     return checkIntegrity(
       rows.map((r) => String(r.m)),
       mode,
@@ -52,7 +54,11 @@ async function runFts(d: DbContext, restored: string, tables: readonly string[])
   for (const table of tables) {
     try {
       // A write, so only ever on the scratch copy.
-      await sqliteQuery(d.ctx.run, restored, `INSERT INTO ${quoteIdent(table)}(${quoteIdent(table)}) VALUES('integrity-check');`);
+      await sqliteQuery(
+        d.ctx.run,
+        restored,
+        `INSERT INTO ${quoteIdent(table)}(${quoteIdent(table)}) VALUES('integrity-check');`,
+      );
       outcomes.push({ table });
     } catch (error) {
       outcomes.push({ table, error: sqliteErrorLine(error) });
@@ -62,7 +68,11 @@ async function runFts(d: DbContext, restored: string, tables: readonly string[])
 }
 
 /** The comparisons: pure checks over the restored facts and (unless --no-live) the live facts. */
-function compare(d: DbContext, restored: DbFacts, live: DbFacts | undefined): { checks: CheckResult[]; lagS: number | null } {
+function compare(
+  d: DbContext,
+  restored: DbFacts,
+  live: DbFacts | undefined,
+): { checks: CheckResult[]; lagS: number | null } {
   const freshness = checkFreshness(restored.canary, live === undefined ? undefined : live.canary, d.now(), d.maxLagMs);
   const checks = [checkForeignKeys(restored.foreignKeyViolations, live?.foreignKeyViolations), freshness.check];
   if (live !== undefined) {
@@ -108,7 +118,11 @@ export async function checkRestored(
   db.lag_s = lagS;
 }
 
-export function readLive(d: DbContext, db: DatabaseResult, tables: TableInfo[] | undefined): Promise<DbFacts | undefined> {
+export function readLive(
+  d: DbContext,
+  db: DatabaseResult,
+  tables: TableInfo[] | undefined,
+): Promise<DbFacts | undefined> {
   if (d.noLive) return Promise.resolve(undefined);
   return readFacts(d.ctx.run, d.livePath, { readonly: true, ...(tables ? { tables } : {}) }).catch((error: unknown) => {
     db.checks.push(check("live", false, `cannot read ${d.livePath}: ${sqliteErrorLine(error)}`));

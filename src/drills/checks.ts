@@ -31,7 +31,11 @@ export function checkForeignKeys(restored: number, live: number | undefined): Ch
   const baseline = live ?? 0;
   const ok = restored <= baseline;
   const detail = live === undefined ? `${restored} violations` : `${restored} violations (live: ${live})`;
-  return check("foreign_keys", ok, ok ? detail : `${detail}: the restored copy has more than ${live === undefined ? "none" : "live"}`);
+  return check(
+    "foreign_keys",
+    ok,
+    ok ? detail : `${detail}: the restored copy has more than ${live === undefined ? "none" : "live"}`,
+  );
 }
 
 export interface FtsOutcome {
@@ -56,7 +60,8 @@ export function checkSchema(restored: readonly SchemaEntry[], live: readonly Sch
   const missing = [...theirs.keys()].filter((k) => !mine.has(k));
   const extra = [...mine.keys()].filter((k) => !theirs.has(k));
   const changed = [...theirs.keys()].filter((k) => mine.has(k) && mine.get(k) !== theirs.get(k));
-  if (missing.length + extra.length + changed.length === 0) return check("schema", true, `${live.length} objects match live`);
+  if (missing.length + extra.length + changed.length === 0)
+    return check("schema", true, `${live.length} objects match live`);
   const parts = [
     missing.length > 0 ? `missing from the replica: ${listed(missing)}` : "",
     extra.length > 0 ? `only in the replica: ${listed(extra)}` : "",
@@ -72,7 +77,11 @@ export function rowAllowance(live: number, windowProven: boolean): number {
   return Math.max(10, Math.ceil(live * 0.001));
 }
 
-export function checkRowCounts(restored: Record<string, number>, live: Record<string, number>, windowProven: boolean): CheckResult {
+export function checkRowCounts(
+  restored: Record<string, number>,
+  live: Record<string, number>,
+  windowProven: boolean,
+): CheckResult {
   const tables = [...new Set([...Object.keys(live), ...Object.keys(restored)])].sort();
   const differing: string[] = [];
   let failed = false;
@@ -87,17 +96,24 @@ export function checkRowCounts(restored: Record<string, number>, live: Record<st
   }
   if (differing.length === 0) return check("row_counts", true, `${tables.length} tables match live`);
   const tail = `restored/live: ${differing.join(", ")}`;
-  if (failed) return check("row_counts", false, windowProven ? tail : `${tail}; the replication window is not proven (freshness failed)`);
+  if (failed)
+    return check(
+      "row_counts",
+      false,
+      windowProven ? tail : `${tail}; the replication window is not proven (freshness failed)`,
+    );
   return check("row_counts", true, `within the replication window: ${tail}`);
 }
 
 export function checkMigrations(restored: readonly string[] | null, live: readonly string[] | null): CheckResult {
-  if (live === null && restored === null) return check("django_migrations", false, "no django_migrations table in the replica or live");
+  if (live === null && restored === null)
+    return check("django_migrations", false, "no django_migrations table in the replica or live");
   const mine = new Set(restored ?? []);
   const theirs = new Set(live ?? []);
   const missing = [...theirs].filter((m) => !mine.has(m));
   const extra = [...mine].filter((m) => !theirs.has(m));
-  if (missing.length + extra.length === 0) return check("django_migrations", true, `${theirs.size} migrations match live`);
+  if (missing.length + extra.length === 0)
+    return check("django_migrations", true, `${theirs.size} migrations match live`);
   const parts = [
     missing.length > 0 ? `missing from the replica: ${listed(missing)}` : "",
     extra.length > 0 ? `only in the replica: ${listed(extra)}` : "",
@@ -105,7 +121,11 @@ export function checkMigrations(restored: readonly string[] | null, live: readon
   return check("django_migrations", false, parts.join("; "));
 }
 
-export function checkSequences(restored: Record<string, number>, live: Record<string, number>, windowProven: boolean): CheckResult {
+export function checkSequences(
+  restored: Record<string, number>,
+  live: Record<string, number>,
+  windowProven: boolean,
+): CheckResult {
   const problems: string[] = [];
   for (const [table, l] of Object.entries(live)) {
     const r = restored[table] ?? 0;
@@ -113,7 +133,8 @@ export function checkSequences(restored: Record<string, number>, live: Record<st
     if (r > l) problems.push(`${table} ahead of live (${r} > ${l})`);
     else if (l - r > rowAllowance(l, windowProven)) problems.push(`${table} behind live by ${l - r} (${r} < ${l})`);
   }
-  if (problems.length === 0) return check("sqlite_sequence", true, `${Object.keys(live).length} sequences within the window`);
+  if (problems.length === 0)
+    return check("sqlite_sequence", true, `${Object.keys(live).length} sequences within the window`);
   return check("sqlite_sequence", false, listed(problems));
 }
 
@@ -127,12 +148,21 @@ function seconds(ms: number): number {
 }
 
 /** Live mode is exact; no-live mode allows one canary interval, touched once a minute. */
-export function checkFreshness(restored: string | null, live: string | null | undefined, now: Date, maxLagMs: number): Freshness {
+export function checkFreshness(
+  restored: string | null,
+  live: string | null | undefined,
+  now: Date,
+  maxLagMs: number,
+): Freshness {
   const restoredMs = canaryTime(restored);
   if (restoredMs === undefined) {
     return {
       lagS: null,
-      check: check("freshness", false, `RPO unknown: no ${CANARY_TABLE} row in the replica (the supervisor writes it every minute)`),
+      check: check(
+        "freshness",
+        false,
+        `RPO unknown: no ${CANARY_TABLE} row in the replica (the supervisor writes it every minute)`,
+      ),
     };
   }
   if (live === undefined) {
@@ -148,8 +178,12 @@ export function checkFreshness(restored: string | null, live: string | null | un
     };
   }
   const liveMs = canaryTime(live);
-  if (liveMs === undefined) return { lagS: null, check: check("freshness", false, "RPO unknown: the live database has no canary row") };
+  if (liveMs === undefined)
+    return { lagS: null, check: check("freshness", false, "RPO unknown: the live database has no canary row") };
   const lagMs = Math.max(0, liveMs - restoredMs);
   const ok = lagMs <= maxLagMs;
-  return { lagS: seconds(lagMs), check: check("freshness", ok, `replica ${seconds(lagMs)}s behind live (limit ${seconds(maxLagMs)}s)`) };
+  return {
+    lagS: seconds(lagMs),
+    check: check("freshness", ok, `replica ${seconds(lagMs)}s behind live (limit ${seconds(maxLagMs)}s)`),
+  };
 }

@@ -60,11 +60,15 @@ export function factsQuery(tables: readonly TableInfo[], integrity?: "full" | "q
   const counted = tables.filter((t) => !t.name.startsWith("sqlite_") && t.name !== CANARY_TABLE && !isVirtual(t));
   const pragma = integrity === "quick" ? "quick_check" : "integrity_check";
   const columns = [
-    integrity === undefined ? `NULL AS integrity` : `(SELECT json_group_array(${pragma}) FROM pragma_${pragma}) AS integrity`,
+    integrity === undefined
+      ? `NULL AS integrity`
+      : `(SELECT json_group_array(${pragma}) FROM pragma_${pragma}) AS integrity`,
     `(SELECT json_group_array(json_array(type, name, tbl_name, sql)) FROM (SELECT type, name, tbl_name, sql FROM sqlite_master
       WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND tbl_name <> '${CANARY_TABLE}' ORDER BY type, name)) AS schema`,
     `(SELECT count(*) FROM pragma_foreign_key_check) AS fk`,
-    names.has("sqlite_sequence") ? `(SELECT json_group_object(name, seq) FROM sqlite_sequence) AS sequences` : `NULL AS sequences`,
+    names.has("sqlite_sequence")
+      ? `(SELECT json_group_object(name, seq) FROM sqlite_sequence) AS sequences`
+      : `NULL AS sequences`,
     names.has(CANARY_TABLE) ? `(SELECT updated_at FROM ${CANARY_TABLE} WHERE id = 1) AS canary` : `NULL AS canary`,
     names.has("django_migrations")
       ? `(SELECT json_group_array(app || '.' || name) FROM (SELECT app, name FROM django_migrations ORDER BY app, name)) AS migrations`
@@ -94,7 +98,8 @@ export function parseFacts(row: Row, tables: readonly TableInfo[]): DbFacts {
     counts,
     sequences: parseJson<Record<string, number>>(row.sequences, {}),
     canary: typeof row.canary === "string" ? row.canary : null,
-    migrations: row.migrations === null || row.migrations === undefined ? null : parseJson<string[]>(row.migrations, []),
+    migrations:
+      row.migrations === null || row.migrations === undefined ? null : parseJson<string[]>(row.migrations, []),
     foreignKeyViolations: Number(row.fk ?? 0),
     fts5: tables.filter(isFts5).map((t) => t.name),
     integrity: row.integrity === null || row.integrity === undefined ? null : parseJson<string[]>(row.integrity, []),
@@ -102,7 +107,9 @@ export function parseFacts(row: Row, tables: readonly TableInfo[]): DbFacts {
 }
 
 export async function listTables(run: Runner, db: string, readonly: boolean): Promise<TableInfo[]> {
-  const rows = await sqliteQuery(run, db, "SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name;", { readonly });
+  const rows = await sqliteQuery(run, db, "SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name;", {
+    readonly,
+  });
   return rows.map((r) => ({ name: String(r.name), sql: r.sql === null ? null : String(r.sql) }));
 }
 

@@ -57,7 +57,8 @@ export function lastVerdict(history: readonly DrillResult[]): DrillResult | unde
 export function lastFullIntegrity(history: readonly DrillResult[], dbPath: string): Date | undefined {
   for (let i = history.length - 1; i >= 0; i--) {
     const db = history[i]?.databases.find((d) => d.path === dbPath);
-    if (db?.integrity === "full" && db.checks.some((c) => c.name === "integrity" && c.ok)) return new Date(history[i]?.started_at ?? 0);
+    if (db?.integrity === "full" && db.checks.some((c) => c.name === "integrity" && c.ok))
+      return new Date(history[i]?.started_at ?? 0);
   }
   return undefined;
 }

@@ -19,7 +19,11 @@ export interface ReferenceContext {
 }
 
 /** Pure: a file missing from live too was never there to replicate: a warning, not a failure. */
-export function checkMediaReferences(refs: MediaReferences, inReplica: ReadonlySet<string>, context: ReferenceContext = {}): CheckResult {
+export function checkMediaReferences(
+  refs: MediaReferences,
+  inReplica: ReadonlySet<string>,
+  context: ReferenceContext = {},
+): CheckResult {
   const ignore = context.ignore ?? [];
   const checked = refs.references.filter(([name]) => !matchesAny(name, ignore));
   const absent = checked.filter(([name]) => !inReplica.has(name));
@@ -29,7 +33,9 @@ export function checkMediaReferences(refs: MediaReferences, inReplica: ReadonlyS
     nowhere.length > 0
       ? `warning: ${nowhere.length} missing on the live host as well (never uploaded or deleted; drills.media_references.ignore silences them): ${named(nowhere.map(([name, where]) => `${name} (${where})`))}`
       : "",
-    checked.length < refs.references.length ? `${refs.references.length - checked.length} ignored by drills.media_references.ignore` : "",
+    checked.length < refs.references.length
+      ? `${refs.references.length - checked.length} ignored by drills.media_references.ignore`
+      : "",
     refs.errors.length > 0 ? `unreadable: ${named(refs.errors)}` : "",
     refs.skipped.length > 0 ? `not checked: ${named(refs.skipped)}` : "",
   ]
@@ -37,7 +43,8 @@ export function checkMediaReferences(refs: MediaReferences, inReplica: ReadonlyS
     .join("; ");
   const tail = notes === "" ? "" : `; ${notes}`;
   const present = checked.length - nowhere.length;
-  if (missing.length === 0) return check("media_references", true, `${present} referenced files are all in the replica${tail}`);
+  if (missing.length === 0)
+    return check("media_references", true, `${present} referenced files are all in the replica${tail}`);
   return check(
     "media_references",
     false,

@@ -47,7 +47,10 @@ export async function drillMedia(input: MediaDrillInput): Promise<CheckResult[]>
   if (isDjangoKind(spec.kind)) {
     try {
       const refs = await readMediaReferences(spec, ctx, input.restoredDb, input.liveDb);
-      const context = { ignore: ctx.host.drills.media_references.ignore, ...(local ? { live: new Set(local.keys()) } : {}) };
+      const context = {
+        ignore: ctx.host.drills.media_references.ignore,
+        ...(local ? { live: new Set(local.keys()) } : {}),
+      };
       checks.push(
         refs === undefined
           ? check("media_references", true, "not checked: the app has no live release to read its models with")

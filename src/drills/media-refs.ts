@@ -44,6 +44,8 @@ export async function readMediaReferences(
   try {
     return JSON.parse(result.stdout) as MediaReferences;
   } catch (error) {
-    throw new Error(`media-references.py printed no JSON (${errorMessage(error)}): ${result.stdout.slice(0, 200)}`, { cause: error });
+    throw new Error(`media-references.py printed no JSON (${errorMessage(error)}): ${result.stdout.slice(0, 200)}`, {
+      cause: error,
+    });
   }
 }

@@ -84,7 +84,9 @@ export function renderMetrics(snapshot: MetricsSnapshot): string {
       name: "hostctl_process_restarts_total",
       help: "Process restarts by the supervisor since it started.",
       type: "counter",
-      samples: apps.flatMap((a) => Object.entries(a.restarts).map(([process, value]) => ({ labels: { app: a.app, process }, value }))),
+      samples: apps.flatMap((a) =>
+        Object.entries(a.restarts).map(([process, value]) => ({ labels: { app: a.app, process }, value })),
+      ),
     },
     {
       name: "hostctl_drill_last_ok",
@@ -114,13 +116,18 @@ export function renderMetrics(snapshot: MetricsSnapshot): string {
       name: "hostctl_media_lag_seconds",
       help: "How long the oldest media change not yet in the replica has waited (0 when caught up).",
       type: "gauge",
-      samples: apps.flatMap((a) => (a.mediaLagSeconds === undefined ? [] : [{ labels: { app: a.app }, value: a.mediaLagSeconds }])),
+      samples: apps.flatMap((a) =>
+        a.mediaLagSeconds === undefined ? [] : [{ labels: { app: a.app }, value: a.mediaLagSeconds }],
+      ),
     },
   ];
   return `${families.map(renderFamily).join("\n")}\n`;
 }
 
-export type DrillMetrics = Pick<DatabaseMetrics, "lastDrillOk" | "lastDrillDurationSeconds" | "lastDrillSuccessTimestampSeconds">;
+export type DrillMetrics = Pick<
+  DatabaseMetrics,
+  "lastDrillOk" | "lastDrillDurationSeconds" | "lastDrillSuccessTimestampSeconds"
+>;
 
 /** Pure: per database path, from an app's history (oldest first). */
 export function drillMetrics(history: readonly DrillResult[]): Map<string, DrillMetrics> {

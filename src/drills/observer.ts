@@ -89,7 +89,10 @@ export class DrillsObserver implements AppLoop<ObservedApp> {
     });
     this.scheduler.add(app.spec);
     const loading = this.loadHistory(app.spec.name).catch((error: unknown) =>
-      this.ctx.log.warn({ event: "drills.history_unreadable", app: app.spec.name, reason: errorMessage(error) }, "drill history not read"),
+      this.ctx.log.warn(
+        { event: "drills.history_unreadable", app: app.spec.name, reason: errorMessage(error) },
+        "drill history not read",
+      ),
     );
     this.loading.add(loading);
     void loading.finally(() => this.loading.delete(loading));
@@ -172,7 +175,10 @@ export class DrillsObserver implements AppLoop<ObservedApp> {
     const { app } = observed;
     const { ctx } = this;
     await this.loadHistory(app.spec.name).catch((error: unknown) =>
-      ctx.log.warn({ event: "drills.history_unreadable", app: app.spec.name, reason: errorMessage(error) }, "drill history not read"),
+      ctx.log.warn(
+        { event: "drills.history_unreadable", app: app.spec.name, reason: errorMessage(error) },
+        "drill history not read",
+      ),
     );
     const port = app.metricsPort;
     if (!app.litestreamRunning || port === undefined) return;
@@ -187,7 +193,10 @@ export class DrillsObserver implements AppLoop<ObservedApp> {
       observed.lag = observed.tracker.observe(
         await markUnsynced(
           await engineOf(ctx).scrape(
-            { ...(await readScrapeTarget(app.paths.litestreamConfig, port)), log: join(app.paths.logs, "litestream.log") },
+            {
+              ...(await readScrapeTarget(app.paths.litestreamConfig, port)),
+              log: join(app.paths.logs, "litestream.log"),
+            },
             ctx.store,
             bases,
           ),

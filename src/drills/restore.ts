@@ -5,7 +5,8 @@ import { CommandFailedError, errorMessage } from "../lib/errors.js";
 import { litestreamEnv } from "../s3/credentials.js";
 
 export type RestoreOutcome =
-  { ok: true; generation: string | null; ms: number; bytes: number } | { ok: false; noReplica: boolean; error: string; ms: number };
+  | { ok: true; generation: string | null; ms: number; bytes: number }
+  | { ok: false; noReplica: boolean; error: string; ms: number };
 
 const RESTORE_TIMEOUT_MS = 6 * 3_600_000;
 
@@ -31,12 +32,16 @@ export async function restoreReplica(
 ): Promise<RestoreOutcome> {
   const started = performance.now();
   try {
-    const { stderr, stdout } = await ctx.run(ctx.litestream, engineOf(ctx).restoreArgs({ configPath, dbPath, outputPath }), {
-      env: litestreamEnv(ctx.credentials),
-      cleanEnv: true,
-      timeoutMs: RESTORE_TIMEOUT_MS,
-      ...(signal ? { signal } : {}),
-    });
+    const { stderr, stdout } = await ctx.run(
+      ctx.litestream,
+      engineOf(ctx).restoreArgs({ configPath, dbPath, outputPath }),
+      {
+        env: litestreamEnv(ctx.credentials),
+        cleanEnv: true,
+        timeoutMs: RESTORE_TIMEOUT_MS,
+        ...(signal ? { signal } : {}),
+      },
+    );
     const ms = Math.round(performance.now() - started);
     // 0.3.13 leaves its temporary WAL and SHM beside the output.
     await Promise.all(
@@ -44,7 +49,12 @@ export async function restoreReplica(
         .restoreLeftovers(outputPath)
         .map((file) => rm(file, { force: true })),
     );
-    return { ok: true, generation: engineOf(ctx).restoredFrom(`${stderr}\n${stdout}`), ms, bytes: (await stat(outputPath)).size };
+    return {
+      ok: true,
+      generation: engineOf(ctx).restoredFrom(`${stderr}\n${stdout}`),
+      ms,
+      bytes: (await stat(outputPath)).size,
+    };
   } catch (error) {
     const ms = Math.round(performance.now() - started);
     const text = error instanceof CommandFailedError ? litestreamError(error.stderrTail) : errorMessage(error);

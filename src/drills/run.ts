@@ -12,7 +12,14 @@ import { listTables } from "./facts.js";
 import { readDrills } from "./history.js";
 import { restoreReplica } from "./restore.js";
 import { drillMedia, replicaMedia } from "./media-drill.js";
-import { check, drillReason, type CheckResult, type DatabaseResult, type DrillResult, type DrillTrigger } from "./result.js";
+import {
+  check,
+  drillReason,
+  type CheckResult,
+  type DatabaseResult,
+  type DrillResult,
+  type DrillTrigger,
+} from "./result.js";
 import { DISK_FACTOR, formatBytes, freeBytes, hasRoom, makeScratch, removeScratch } from "./scratch.js";
 import { databaseDirOf } from "../litefs/paths.js";
 import { checkRestored, readLive, type DbContext } from "./check-restored.js";
@@ -45,7 +52,11 @@ async function checkReplica(d: DbContext, dbPath: string): Promise<CheckResult> 
     case "unreachable":
       return check("replica", false, `unreachable: ${state.error.message}`);
     case "empty":
-      return check("replica", false, `no replica: nothing under ${replicaKey(d.ctx.store.target, d.spec.name, dbPath)}/generations/`);
+      return check(
+        "replica",
+        false,
+        `no replica: nothing under ${replicaKey(d.ctx.store.target, d.spec.name, dbPath)}/generations/`,
+      );
     case "exists":
       return check("replica", true, `${d.ctx.store.url}: reachable, replica exists`);
   }
@@ -65,7 +76,11 @@ async function drillDatabase(d: DbContext, dbPath: string): Promise<DatabaseResu
   const size = d.noLive ? undefined : await liveSize(d.livePath);
   if (!d.noLive && size === undefined) {
     db.checks.push(
-      check("live", false, `${d.livePath} does not exist; on a host without a live copy run: hostctl drill ${d.spec.name} --no-live`),
+      check(
+        "live",
+        false,
+        `${d.livePath} does not exist; on a host without a live copy run: hostctl drill ${d.spec.name} --no-live`,
+      ),
     );
   }
   // The probe only names a failure, so it runs beside the restore, after the spawn (its signing CPU
@@ -91,7 +106,13 @@ async function drillDatabase(d: DbContext, dbPath: string): Promise<DatabaseResu
       return finish(db);
     }
     const out = join(scratch, "restored.sqlite3");
-    const restoring = restoreReplica(d.ctx, appPaths(d.ctx.paths, d.spec.name).litestreamConfig, d.livePath, out, unreachable.signal);
+    const restoring = restoreReplica(
+      d.ctx,
+      appPaths(d.ctx.paths, d.spec.name).litestreamConfig,
+      d.livePath,
+      out,
+      unreachable.signal,
+    );
     const afterSpawn = new Promise<void>((resolve) => setImmediate(resolve));
     const replica = afterSpawn.then(probeReplica);
     // Listed beside the restore too (the first database's drill only).
@@ -99,7 +120,9 @@ async function drillDatabase(d: DbContext, dbPath: string): Promise<DatabaseResu
     mediaListing?.catch(() => undefined);
     // Read during the restore, so counting needs no listing on the critical path.
     const liveTables =
-      size === undefined ? undefined : afterSpawn.then(() => listTables(d.ctx.run, d.livePath, true)).catch(() => undefined);
+      size === undefined
+        ? undefined
+        : afterSpawn.then(() => listTables(d.ctx.run, d.livePath, true)).catch(() => undefined);
     db.checks.push(await replica, disk);
     const restore = await restoring;
     if (db.checks.some((c) => c.name === "replica" && !c.ok)) return finish(db);
@@ -109,7 +132,9 @@ async function drillDatabase(d: DbContext, dbPath: string): Promise<DatabaseResu
         check(
           "restore",
           false,
-          restore.noReplica ? `no replica: litestream restore: ${restore.error}` : `litestream restore failed: ${restore.error}`,
+          restore.noReplica
+            ? `no replica: litestream restore: ${restore.error}`
+            : `litestream restore failed: ${restore.error}`,
         ),
       );
       return finish(db);

@@ -92,7 +92,10 @@ export class DrillScheduler {
         this.release();
       }
     } catch (error) {
-      this.options.ctx.log.error({ event: "drill.crashed", app: spec.name, error: errorMessage(error) }, "scheduled drill crashed");
+      this.options.ctx.log.error(
+        { event: "drill.crashed", app: spec.name, error: errorMessage(error) },
+        "scheduled drill crashed",
+      );
     } finally {
       this.busy.delete(spec.name);
     }

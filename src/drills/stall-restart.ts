@@ -36,7 +36,10 @@ export async function restartStalled(
       body: JSON.stringify(event),
       signal: AbortSignal.timeout(5000),
     }).catch((error: unknown) =>
-      ctx.log.warn({ event: "alert.failed", app: unit.spec.name, reason: errorMessage(error) }, "stall alert not delivered"),
+      ctx.log.warn(
+        { event: "alert.failed", app: unit.spec.name, reason: errorMessage(error) },
+        "stall alert not delivered",
+      ),
     );
   }
   try {

@@ -20,7 +20,10 @@ async function probeVersions(ctx: HostContext): Promise<DrillVersions | null> {
     ]);
     return { litestream: litestream.stdout.trim(), sqlite: sqlite.stdout.trim().split(" ")[0] ?? "" };
   } catch (error) {
-    ctx.log.warn({ event: "drill.versions_failed", error: errorMessage(error) }, "cannot read Litestream/SQLite versions");
+    ctx.log.warn(
+      { event: "drill.versions_failed", error: errorMessage(error) },
+      "cannot read Litestream/SQLite versions",
+    );
     return null;
   }
 }

@@ -52,7 +52,8 @@ export async function runJob(
     const child = spawnLongRunning("/bin/sh", ["-c", job.command], { cwd: releaseDir, env });
     child.stdout?.pipe(out, { end: false });
     child.stderr?.pipe(out, { end: false });
-    if (child.pid !== undefined) await tracker?.started(spec.name, job.name, child.pid, job.command).catch(() => undefined);
+    if (child.pid !== undefined)
+      await tracker?.started(spec.name, job.name, child.pid, job.command).catch(() => undefined);
     const abort = () => void (child.pid === undefined ? undefined : killGroup(child.pid, STOP_GRACE_MS));
     signal?.addEventListener("abort", abort, { once: true });
     const result = await child;
@@ -61,8 +62,16 @@ export async function runJob(
     const duration = ctx.clock.now().getTime() - started.getTime();
     const exitCode = result.exitCode ?? null;
     const ok = exitCode === 0;
-    line(`end: ${result.signal ? `killed by ${result.signal}` : `exit ${String(exitCode)}`} after ${(duration / 1000).toFixed(1)}s`);
-    return { ...base, duration_ms: duration, exit_code: exitCode, ...(result.signal ? { signal: result.signal } : {}), ok };
+    line(
+      `end: ${result.signal ? `killed by ${result.signal}` : `exit ${String(exitCode)}`} after ${(duration / 1000).toFixed(1)}s`,
+    );
+    return {
+      ...base,
+      duration_ms: duration,
+      exit_code: exitCode,
+      ...(result.signal ? { signal: result.signal } : {}),
+      ok,
+    };
   } finally {
     await new Promise((resolve) => out.end(resolve));
   }

@@ -58,7 +58,10 @@ export class JobScheduler {
     const state = this.states.get(app) ?? {};
     this.options.onChange(app, state);
     await writeJobsState(appPaths(this.options.ctx.paths, app), state).catch((error: unknown) =>
-      this.options.ctx.log.warn({ event: "job.state_unwritten", app, reason: errorMessage(error) }, "job state not written"),
+      this.options.ctx.log.warn(
+        { event: "job.state_unwritten", app, reason: errorMessage(error) },
+        "job state not written",
+      ),
     );
   }
 
@@ -120,7 +123,12 @@ export class JobScheduler {
       },
       { log: ctx.log, clock: ctx.clock },
     );
-    if (outcome.ok) ctx.log.info({ event: "job.alert_sent", app: spec.name, job: result.job, ...outcome }, "job alert delivered");
-    else ctx.log.warn({ event: "job.alert_failed", app: spec.name, job: result.job, ...outcome }, "job alert not delivered");
+    if (outcome.ok)
+      ctx.log.info({ event: "job.alert_sent", app: spec.name, job: result.job, ...outcome }, "job alert delivered");
+    else
+      ctx.log.warn(
+        { event: "job.alert_failed", app: spec.name, job: result.job, ...outcome },
+        "job alert not delivered",
+      );
   }
 }

@@ -48,7 +48,13 @@ function ttlOf(lease: Lease, fallbackMs: number): number {
 
 // Expiry compares the holder's heartbeat (its clock) with ours: clocks must agree well within
 // the TTL (NTP), as a skew of s seconds moves expiry by s seconds.
-export function leaseDecision(current: Lease | undefined, me: LeaseHolder, now: Date, ttlMs: number, takeover: boolean): LeaseDecision {
+export function leaseDecision(
+  current: Lease | undefined,
+  me: LeaseHolder,
+  now: Date,
+  ttlMs: number,
+  takeover: boolean,
+): LeaseDecision {
   if (current === undefined) return { action: "acquire", reason: "free" };
   if (current.released_at !== undefined) return { action: "acquire", reason: "released" };
   if (current.host_id === me.hostId) return { action: "renew" };
@@ -87,6 +93,8 @@ export function leaseBody(me: LeaseHolder, now: Date, ttlMs: number, previous?: 
 /** Pure: "web-1 (host id) since <time>, last heartbeat 12s ago" for messages and logs. */
 export function describeHolder(lease: Lease, now: Date): string {
   const heartbeat = Date.parse(lease.heartbeat_at);
-  const age = Number.isNaN(heartbeat) ? "unknown" : `${Math.max(0, Math.round((now.getTime() - heartbeat) / 1000))}s ago`;
+  const age = Number.isNaN(heartbeat)
+    ? "unknown"
+    : `${Math.max(0, Math.round((now.getTime() - heartbeat) / 1000))}s ago`;
   return `${lease.hostname} (${lease.host_id}) since ${lease.acquired_at}, last heartbeat ${age}`;
 }

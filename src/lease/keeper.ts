@@ -36,7 +36,12 @@ export class LeaseKeeper {
   private readonly abort = new AbortController();
   private loop: Promise<void> | undefined;
   private lease: Lease | undefined;
-  private current: LeaseKeeperStatus = { state: "idle", lastHeartbeatAt: undefined, lastError: undefined, holder: undefined };
+  private current: LeaseKeeperStatus = {
+    state: "idle",
+    lastHeartbeatAt: undefined,
+    lastError: undefined,
+    holder: undefined,
+  };
 
   constructor(
     private readonly ctx: Ctx,
@@ -107,7 +112,10 @@ export class LeaseKeeper {
       this.current = { ...this.current, lastHeartbeatAt: lease.heartbeat_at, lastError: undefined };
     } catch (error) {
       this.current = { ...this.current, lastError: errorMessage(error) };
-      this.ctx.log.warn({ event: "lease.heartbeat_failed", error: errorMessage(error) }, "lease heartbeat failed; retrying");
+      this.ctx.log.warn(
+        { event: "lease.heartbeat_failed", error: errorMessage(error) },
+        "lease heartbeat failed; retrying",
+      );
     }
     return undefined;
   }

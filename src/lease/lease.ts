@@ -3,7 +3,15 @@ import type { HostContext } from "../host/context.js";
 import { controlKey } from "../config/replica.js";
 import { HostctlError } from "../lib/errors.js";
 import { readHostId } from "./host-id.js";
-import { describeHolder, isSuperseded, leaseBody, leaseDecision, type Lease, type LeaseHolder, type LeaseNode } from "./decision.js";
+import {
+  describeHolder,
+  isSuperseded,
+  leaseBody,
+  leaseDecision,
+  type Lease,
+  type LeaseHolder,
+  type LeaseNode,
+} from "./decision.js";
 import { readLeaseRecord, writeLeaseRecord } from "./lease-record.js";
 import { LeaseHolderError, supersededError } from "./superseded.js";
 
@@ -41,7 +49,10 @@ export async function readLease(ctx: Pick<HostContext, "store" | "log">): Promis
   } catch {
     // fall through: reported below
   }
-  ctx.log.warn({ event: "lease.unreadable", key: leaseKey(ctx) }, "the lease object is not a lease; treating it as free");
+  ctx.log.warn(
+    { event: "lease.unreadable", key: leaseKey(ctx) },
+    "the lease object is not a lease; treating it as free",
+  );
   return undefined;
 }
 
@@ -133,11 +144,15 @@ export async function beginLease(
       );
   }
   // took_from: another host had the replica since this one last held it (not on a renewal).
-  const tookFrom = decision.action === "acquire" && current !== undefined && current.host_id !== me.hostId ? current.host_id : undefined;
+  const tookFrom =
+    decision.action === "acquire" && current !== undefined && current.host_id !== me.hostId
+      ? current.host_id
+      : undefined;
   const lease = leaseBody(me, now, ttlMs, current);
   const writeStarted = Date.now();
   await writeLease(ctx, lease);
-  const pauseMs = options.confirmDelayMs ?? Math.max(MIN_CONFIRM_DELAY_MS, CONFIRM_ROUND_TRIPS * (Date.now() - writeStarted));
+  const pauseMs =
+    options.confirmDelayMs ?? Math.max(MIN_CONFIRM_DELAY_MS, CONFIRM_ROUND_TRIPS * (Date.now() - writeStarted));
   const confirmed = confirmLease(ctx, me, lease, pauseMs, now).then((held) =>
     tookFrom === undefined ? held : { ...held, took_from: tookFrom },
   );
@@ -171,7 +186,9 @@ async function confirmLease(
 }
 
 /** Commands outside `up` use this to leave the replica to the live host. */
-export async function heldByAnotherHost(ctx: Pick<HostContext, "store" | "log" | "clock" | "paths">): Promise<Lease | undefined> {
+export async function heldByAnotherHost(
+  ctx: Pick<HostContext, "store" | "log" | "clock" | "paths">,
+): Promise<Lease | undefined> {
   const current = await readLease(ctx);
   const me: LeaseHolder = { hostId: (await readHostId(ctx.paths)) ?? "", hostname: osHostname() };
   const decision = leaseDecision(current, me, ctx.clock.now(), DEFAULT_LEASE_TTL_MS, false);
@@ -180,7 +197,10 @@ export async function heldByAnotherHost(ctx: Pick<HostContext, "store" | "log" |
 
 // Only if this host still holds it. The body stays, so the next holder knows who had the replica
 // last and whether its own local databases are stale.
-export async function releaseLease(ctx: Pick<HostContext, "store" | "log" | "clock" | "paths">, hostId: string): Promise<boolean> {
+export async function releaseLease(
+  ctx: Pick<HostContext, "store" | "log" | "clock" | "paths">,
+  hostId: string,
+): Promise<boolean> {
   const current = await readLease(ctx);
   if (current?.host_id !== hostId || current.released_at !== undefined) return false;
   await writeLease(ctx, { ...current, released_at: ctx.clock.now().toISOString() });

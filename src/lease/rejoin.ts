@@ -21,7 +21,9 @@ export interface RejoinResult {
 // lease record is cleared, so `up` may take the lease again.
 export async function rejoinFromReplica(ctx: HostContext): Promise<RejoinResult> {
   if (ctx.host.litefs?.role === "replica")
-    throw usageError("this node is a LiteFS replica: it follows the primary already (to follow another: hostctl cluster rejoin)");
+    throw usageError(
+      "this node is a LiteFS replica: it follows the primary already (to follow another: hostctl cluster rejoin)",
+    );
   await refuseWhileSupervised(ctx, "rejoining");
   const record = await readLeaseRecord(ctx.paths);
   const stamp = ctx.clock.now().toISOString().replace(/[:.]/g, "");

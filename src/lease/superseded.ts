@@ -18,7 +18,12 @@ export const REJOIN_HINT =
   "if this host should be the live one again, with the replica's data: hostctl rejoin (its local databases are set aside, the next hostctl up restores the replica's), then hostctl up";
 
 /** This host lost an older epoch without a release: it must not start on its copies. */
-export function supersededError(ctx: Pick<HostContext, "store">, holder: Lease, record: LeaseRecord, now: Date): LeaseHolderError {
+export function supersededError(
+  ctx: Pick<HostContext, "store">,
+  holder: Lease,
+  record: LeaseRecord,
+  now: Date,
+): LeaseHolderError {
   return new LeaseHolderError(
     "LEASE_SUPERSEDED",
     `this host held the lease of ${ctx.store.url} (epoch ${record.epoch}) and was replaced without giving it back: ${describeHolder(holder, now)} took it since (epoch ${holder.epoch ?? "?"}); this host's databases are older than the replica, so it neither serves nor replicates them`,

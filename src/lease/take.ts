@@ -73,7 +73,8 @@ async function leaseLoop(ctx: HostContext, hostId: string, options: TakeLeaseOpt
       return { hostId, confirmation };
     } catch (caught) {
       // Replaced while it was down: waiting would only hand it the lease back with its old copies.
-      if (caught instanceof HostctlError && caught.code === "LEASE_SUPERSEDED") throw options.explain?.(caught) ?? caught;
+      if (caught instanceof HostctlError && caught.code === "LEASE_SUPERSEDED")
+        throw options.explain?.(caught) ?? caught;
       if (!(caught instanceof HostctlError && caught.code === "LEASE_HELD")) {
         unavailable(ctx, caught);
         return { hostId, confirmation: LeaseConfirmation.none() };

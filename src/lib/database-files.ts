@@ -35,7 +35,8 @@ export function sideFileProblem(path: string): string | undefined {
   const parts = posix.normalize(path).split("/");
   const name = parts.at(-1) ?? "";
   const side = SIDE_FILE.exec(name);
-  if (side) return `expected a database file, not the ${side[1]?.toLowerCase()} file SQLite keeps beside "${name.slice(0, side.index)}"`;
+  if (side)
+    return `expected a database file, not the ${side[1]?.toLowerCase()} file SQLite keeps beside "${name.slice(0, side.index)}"`;
   if (parts.some((part) => LITESTREAM_FOLDER.test(part)))
     return "expected a database file, not a path inside the folder Litestream keeps beside a database";
   return undefined;

@@ -43,8 +43,12 @@ export function commandDiskFull(error: unknown, dir: string): HostctlError | und
   if (!(error instanceof CommandFailedError)) return undefined;
   const line = error.stderrTail.split("\n").find((l) => NO_SPACE.test(l));
   if (line === undefined) return undefined;
-  return new HostctlError("DISK_FULL", `no space left on the device: ${error.argv[0] ?? "a program"} said "${line.trim()}"`, {
-    cause: error,
-    hint: `free space on the filesystem of ${dir} (df -h ${dir}; old releases: hostctl releases NAME), then run the command again`,
-  });
+  return new HostctlError(
+    "DISK_FULL",
+    `no space left on the device: ${error.argv[0] ?? "a program"} said "${line.trim()}"`,
+    {
+      cause: error,
+      hint: `free space on the filesystem of ${dir} (df -h ${dir}; old releases: hostctl releases NAME), then run the command again`,
+    },
+  );
 }

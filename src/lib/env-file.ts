@@ -13,7 +13,10 @@ export function parseEnvFile(text: string): Record<string, string> {
       .trim()
       .replace(/^export\s+/, "");
     let value = line.slice(eq + 1);
-    if (value.length >= 2 && ((value.startsWith('"') && value.endsWith('"')) || (value.startsWith("'") && value.endsWith("'")))) {
+    if (
+      value.length >= 2 &&
+      ((value.startsWith('"') && value.endsWith('"')) || (value.startsWith("'") && value.endsWith("'")))
+    ) {
       value = value.slice(1, -1);
     }
     if (ENV_KEY.test(key)) env[key] = value;

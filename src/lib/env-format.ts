@@ -30,7 +30,8 @@ export function parseEnvValue(raw: string): { value: string } | { error: string 
   let value = "";
   for (let i = 1; i < raw.length; i++) {
     const c = raw[i] ?? "";
-    if (c === '"') return raw.slice(i + 1).trim() === "" ? { value } : { error: "unexpected text after the closing quote" };
+    if (c === '"')
+      return raw.slice(i + 1).trim() === "" ? { value } : { error: "unexpected text after the closing quote" };
     if (c !== "\\") {
       value += c;
       continue;
@@ -51,10 +52,12 @@ export function parseEnvText(text: string, source: string): Record<string, strin
   if (lines.at(-1) === "") lines.pop();
   lines.forEach((line, index) => {
     if (/^[ \t]*(#.*)?$/.test(line)) return;
-    const issue = (path: string, message: string) => issues.push({ file: source, line: index + 1, column: 1, path, message });
+    const issue = (path: string, message: string) =>
+      issues.push({ file: source, line: index + 1, column: 1, path, message });
     const match = ASSIGNMENT.exec(line);
     const key = match?.[1] ?? "";
-    if (!match || !ENV_NAME.test(key)) return issue("", "expected KEY=VALUE with KEY of letters, digits and _ (not starting with a digit)");
+    if (!match || !ENV_NAME.test(key))
+      return issue("", "expected KEY=VALUE with KEY of letters, digits and _ (not starting with a digit)");
     if (key in env) return issue(key, "set twice");
     const parsed = parseEnvValue(match[2] ?? "");
     if ("error" in parsed) return issue(key, parsed.error);

@@ -52,8 +52,16 @@ export function createRunner(log: Logger): Runner {
     const argv = [file, ...args].map(redactUserInfo);
     log.debug({ event: "exec.finished", argv, exitCode: result.exitCode, durationMs }, "command finished");
     if (result.exitCode !== 0 || result.ended || result.cause) {
-      const output = `${result.stderr}${result.ended ? `\n(${result.ended})` : ""}` || result.stdout || (result.cause?.message ?? "");
-      throw new CommandFailedError(argv, result.ended ? undefined : result.exitCode, redactUserInfo(tail(output)), result.cause);
+      const output =
+        `${result.stderr}${result.ended ? `\n(${result.ended})` : ""}` ||
+        result.stdout ||
+        (result.cause?.message ?? "");
+      throw new CommandFailedError(
+        argv,
+        result.ended ? undefined : result.exitCode,
+        redactUserInfo(tail(output)),
+        result.cause,
+      );
     }
     return { stdout: result.stdout, stderr: result.stderr, exitCode: 0, durationMs };
   };

@@ -37,7 +37,14 @@ export function fdDestination(fd: number): DestinationStream {
   return loadPino().destination(fd);
 }
 
-const LEVELS: Record<Exclude<LogLevel, "silent">, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 };
+const LEVELS: Record<Exclude<LogLevel, "silent">, number> = {
+  trace: 10,
+  debug: 20,
+  info: 30,
+  warn: 40,
+  error: 50,
+  fatal: 60,
+};
 
 function levelValue(level: LogLevel): number {
   return level === "silent" ? Infinity : LEVELS[level];

@@ -30,7 +30,12 @@ export function runProgram(file: string, args: readonly string[], options: RunOp
         stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
       });
     } catch (error) {
-      resolve({ stdout: "", stderr: "", exitCode: undefined, cause: error instanceof Error ? error : new Error(String(error)) });
+      resolve({
+        stdout: "",
+        stderr: "",
+        exitCode: undefined,
+        cause: error instanceof Error ? error : new Error(String(error)),
+      });
       return;
     }
     const out = { stdout: [] as Buffer[], stderr: [] as Buffer[], bytes: 0 };

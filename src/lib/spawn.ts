@@ -16,12 +16,21 @@ export interface LongRunningExit {
 }
 
 /** A long-running child: settles (never rejects) once it has exited and its output has closed. */
-export type LongRunning = Promise<LongRunningExit> & { pid: number | undefined; stdout: Readable | null; stderr: Readable | null };
+export type LongRunning = Promise<LongRunningExit> & {
+  pid: number | undefined;
+  stdout: Readable | null;
+  stderr: Readable | null;
+};
 
 // A clean environment, so nothing of the supervisor's leaks into apps; detached so the
 // whole process group can be ended.
 export function spawnLongRunning(file: string, args: readonly string[], options: SpawnOptions): LongRunning {
-  const child = spawn(file, args, { cwd: options.cwd, env: options.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(file, args, {
+    cwd: options.cwd,
+    env: options.env,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const ended = new Promise<LongRunningExit>((resolve) => {
     child.once("error", (error) => {
       // Not started (ENOENT, a missing cwd): no "close" need follow.
@@ -38,7 +47,13 @@ export function spawnLongRunning(file: string, args: readonly string[], options:
 export async function runAttached(file: string, args: readonly string[], options: SpawnOptions): Promise<number> {
   const { constants } = await import("node:os");
   const { execa } = await import("execa");
-  const result = await execa(file, args, { cwd: options.cwd, env: options.env, extendEnv: false, reject: false, stdio: "inherit" });
+  const result = await execa(file, args, {
+    cwd: options.cwd,
+    env: options.env,
+    extendEnv: false,
+    reject: false,
+    stdio: "inherit",
+  });
   if (result.signal) return 128 + (constants.signals[result.signal] ?? 0);
   if (result.failed && result.exitCode === undefined)
     throw new HostctlError("COMMAND_FAILED", `could not run ${file}: ${result.shortMessage}`);

@@ -19,8 +19,16 @@ export async function fetchLitefsInfo(apiUrl: string, timeoutMs = 2000): Promise
   try {
     const response = await fetch(`${apiUrl}/info`, { signal: AbortSignal.timeout(timeoutMs) });
     if (!response.ok) return undefined;
-    const body = (await response.json()) as { isPrimary?: boolean; candidate?: boolean; primary?: { hostname?: string } };
-    return { isPrimary: body.isPrimary === true, candidate: body.candidate === true, primary: body.primary?.hostname ?? "" };
+    const body = (await response.json()) as {
+      isPrimary?: boolean;
+      candidate?: boolean;
+      primary?: { hostname?: string };
+    };
+    return {
+      isPrimary: body.isPrimary === true,
+      candidate: body.candidate === true,
+      primary: body.primary?.hostname ?? "",
+    };
   } catch {
     return undefined;
   }

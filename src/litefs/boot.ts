@@ -21,7 +21,12 @@ export interface LitefsBootDeps {
 /** Made once per unit: a failed boot's retry reuses it (one `litefs mount` per app). */
 export async function createLitefsNode(spec: AppSpec, ctx: HostContext, deps: LitefsBootDeps): Promise<LitefsNode> {
   const litefs = requireLitefs(ctx.host, ctx.paths.hostConfig);
-  return new LitefsNode(spec, { ctx, litefs, port: litefsPort(litefs.port_base, await loadApps(ctx.paths), spec.name), ...deps });
+  return new LitefsNode(spec, {
+    ctx,
+    litefs,
+    port: litefsPort(litefs.port_base, await loadApps(ctx.paths), spec.name),
+    ...deps,
+  });
 }
 
 // Replaces the single-host restore: databases are restored or created on the primary and

@@ -65,7 +65,11 @@ async function readPos(mount: string, db: string): Promise<number | undefined> {
 }
 
 /** From each mount and LiteFS's API (and the primary's, on a replica). */
-export async function clusterStatus(paths: HostPaths, litefs: LitefsHostConfig, apps: readonly AppSpec[]): Promise<AppClusterStatus[]> {
+export async function clusterStatus(
+  paths: HostPaths,
+  litefs: LitefsHostConfig,
+  apps: readonly AppSpec[],
+): Promise<AppClusterStatus[]> {
   return Promise.all(
     apps.filter(isLitefsApp).map(async (spec) => {
       const port = litefsPort(litefs.port_base, apps, spec.name);

@@ -64,7 +64,10 @@ export async function writeLitefsConfigs(
     try {
       text = await readFile(file, "utf8");
     } catch (error) {
-      throw new HostctlError("CONFIG_INVALID", `${file}: cannot read the LiteFS template`, { exitCode: 2, cause: error });
+      throw new HostctlError("CONFIG_INVALID", `${file}: cannot read the LiteFS template`, {
+        exitCode: 2,
+        cause: error,
+      });
     }
     for (const app of litefsApps) {
       const own = litefsPaths(paths, app.name);

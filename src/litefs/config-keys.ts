@@ -6,7 +6,10 @@ import { goDuration } from "../lib/go-config.js";
 const absolute = z.string().startsWith("/", "expected an absolute path");
 const url = z.string().regex(/^https?:\/\/\S+$/, "expected an http:// or https:// URL");
 
-const exec = z.union([z.string(), z.array(z.strictObject({ cmd: z.string(), "if-candidate": z.boolean().optional() }))]);
+const exec = z.union([
+  z.string(),
+  z.array(z.strictObject({ cmd: z.string(), "if-candidate": z.boolean().optional() })),
+]);
 
 const leaseSchema = z
   .strictObject({
@@ -29,11 +32,23 @@ const leaseSchema = z
   })
   .superRefine((lease, ctx) => {
     if (lease.type === "consul" && !lease.consul?.url)
-      ctx.addIssue({ code: "custom", path: ["consul", "url"], message: "expected the Consul agent's URL (lease.type is consul)" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["consul", "url"],
+        message: "expected the Consul agent's URL (lease.type is consul)",
+      });
     if (lease.type === "consul" && !lease.consul?.key)
-      ctx.addIssue({ code: "custom", path: ["consul", "key"], message: "expected a Consul key (lease.type is consul)" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["consul", "key"],
+        message: "expected a Consul key (lease.type is consul)",
+      });
     if (lease.candidate && lease.databases !== undefined)
-      ctx.addIssue({ code: "custom", path: ["databases"], message: "LiteFS refuses a database filter on a candidate node" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["databases"],
+        message: "LiteFS refuses a database filter on a candidate node",
+      });
   });
 
 export const litefsConfigSchema = z
@@ -59,10 +74,15 @@ export const litefsConfigSchema = z
     }),
     // LiteFS's proxy forwards writes only via Fly's fly-replay header; our front door routes them.
     proxy: z
-      .never({ error: "LiteFS's proxy forwards writes only on Fly (fly-replay); hostctl's front door routes writes to the primary" })
+      .never({
+        error:
+          "LiteFS's proxy forwards writes only on Fly (fly-replay); hostctl's front door routes writes to the primary",
+      })
       .optional(),
     lease: leaseSchema,
-    backup: z.never({ error: "LiteFS backups (LiteFS Cloud) are gone; hostctl backs up with Litestream on the primary" }).optional(),
+    backup: z
+      .never({ error: "LiteFS backups (LiteFS Cloud) are gone; hostctl backs up with Litestream on the primary" })
+      .optional(),
     log: z
       .strictObject({
         format: z.enum(["text", "json"]).optional(),

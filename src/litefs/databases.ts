@@ -18,7 +18,12 @@ export function importArgs(apiUrl: string, name: string, file: string): string[]
 
 // Fail-closed as on a single host. Restores stage a file for `litefs import` (LiteFS takes whole
 // databases only through its API); WAL-mode creation only when the replica is empty.
-async function ensureOnPrimary(spec: AppSpec, ctx: HostContext, node: LitefsNode, litefsBinary: string): Promise<DatabaseRestore[]> {
+async function ensureOnPrimary(
+  spec: AppSpec,
+  ctx: HostContext,
+  node: LitefsNode,
+  litefsBinary: string,
+): Promise<DatabaseRestore[]> {
   const app = appPaths(ctx.paths, spec.name);
   const results: DatabaseRestore[] = [];
   for (const db of spec.databases) {
@@ -81,10 +86,14 @@ async function restoreAndImport(
       throw new Error(`the restored copy failed PRAGMA quick_check: ${JSON.stringify(check.slice(0, 3))}`);
     await ctx.run(litefsBinary, importArgs(node.apiUrl, name, staging), { timeoutMs: 60 * 60_000 });
   } catch (error) {
-    throw new HostctlError("RESTORE_FAILED", `${spec.name}: restoring ${name} into LiteFS failed: ${errorMessage(error)}`, {
-      cause: error,
-      hint: `run: hostctl doctor; then hostctl restart ${spec.name}`,
-    });
+    throw new HostctlError(
+      "RESTORE_FAILED",
+      `${spec.name}: restoring ${name} into LiteFS failed: ${errorMessage(error)}`,
+      {
+        cause: error,
+        hint: `run: hostctl doctor; then hostctl restart ${spec.name}`,
+      },
+    );
   } finally {
     await Promise.all(leftovers.map((file) => rm(file, { force: true })));
   }

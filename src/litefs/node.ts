@@ -71,7 +71,13 @@ export class LitefsNode {
           logPath: this.paths.log,
           display: `${this.deps.litefs.binary} ${mountArgs(this.paths.config).join(" ")}`,
         },
-        { log: ctx.log, pidsDir: ctx.paths.pids, policy: this.deps.policy, graceMs: this.deps.graceMs, clock: ctx.clock },
+        {
+          log: ctx.log,
+          pidsDir: ctx.paths.pids,
+          policy: this.deps.policy,
+          graceMs: this.deps.graceMs,
+          clock: ctx.clock,
+        },
         this.deps.onChange,
       );
     }
@@ -108,9 +114,13 @@ export class LitefsNode {
       waited.last === undefined
         ? `LiteFS does not answer on ${this.apiUrl}`
         : `this node is not primary and has no connection to the primary (${this.deps.litefs.primary?.advertise ?? "no primary configured"})`;
-    throw new HostctlError("LITEFS_FAILED", `${this.spec.name}: LiteFS not ready after ${Math.round(timeoutMs / 1000)} s: ${what}`, {
-      hint: `see ${this.paths.log}; check litefs: in hostctl.yml (docs/litefs.md) and that the primary is up`,
-    });
+    throw new HostctlError(
+      "LITEFS_FAILED",
+      `${this.spec.name}: LiteFS not ready after ${Math.round(timeoutMs / 1000)} s: ${what}`,
+      {
+        hint: `see ${this.paths.log}; check litefs: in hostctl.yml (docs/litefs.md) and that the primary is up`,
+      },
+    );
   }
 
   info(): Promise<LitefsInfo | undefined> {

@@ -60,7 +60,9 @@ export function frontDoorOf(litefs: LitefsHostConfig, node: string): string | un
 // 503 rather than let them fail read-only.
 export function writeRouteFor(litefs: LitefsHostConfig, primary: string | undefined): WriteRoute | undefined {
   if (primary === undefined)
-    return litefs.role === "replica" && litefs.lease === "static" ? { target: undefined, paths: litefs.write_paths } : undefined;
+    return litefs.role === "replica" && litefs.lease === "static"
+      ? { target: undefined, paths: litefs.write_paths }
+      : undefined;
   if (primary === litefs.node) return undefined;
   return { target: frontDoorOf(litefs, primary), paths: litefs.write_paths };
 }

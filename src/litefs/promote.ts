@@ -40,7 +40,10 @@ export async function refuseWhileSupervised(ctx: HostContext, what: string): Pro
 }
 
 /** Edits only the litefs: section (comments kept), checks it and writes atomically (0600). */
-async function rewriteLitefs(ctx: HostContext, edit: (doc: ReturnType<typeof parseDocument>) => void): Promise<HostConfig> {
+async function rewriteLitefs(
+  ctx: HostContext,
+  edit: (doc: ReturnType<typeof parseDocument>) => void,
+): Promise<HostConfig> {
   const file = ctx.paths.hostConfig;
   const doc = parseDocument(await readFile(file, "utf8"));
   edit(doc);
@@ -77,14 +80,20 @@ async function refuseLivePrimary(litefs: LitefsHostConfig, apps: Parameters<type
 // primary's lease is fresh unless `force` (the operator made sure the old primary is gone).
 export async function promoteNode(ctx: HostContext, options: { force: boolean }): Promise<PromoteResult> {
   const litefs = requireLitefs(ctx.host, ctx.paths.hostConfig);
-  if (litefs.lease !== "static") throw usageError("litefs.lease is consul: LiteFS elects the primary itself; there is nothing to promote");
-  if (litefs.role === "candidate") throw usageError(`this node (${litefs.node}) is already the candidate (litefs.role: candidate)`);
+  if (litefs.lease !== "static")
+    throw usageError("litefs.lease is consul: LiteFS elects the primary itself; there is nothing to promote");
+  if (litefs.role === "candidate")
+    throw usageError(`this node (${litefs.node}) is already the candidate (litefs.role: candidate)`);
   await refuseWhileSupervised(ctx, "promoting");
   const apps = await loadApps(ctx.paths);
   await refuseLivePrimary(litefs, apps);
   let lease;
   try {
-    lease = await acquireLease(ctx, { hostId: await loadHostId(ctx.paths), takeover: options.force, litefs: leaseNodeOf(litefs) });
+    lease = await acquireLease(ctx, {
+      hostId: await loadHostId(ctx.paths),
+      takeover: options.force,
+      litefs: leaseNodeOf(litefs),
+    });
   } catch (error) {
     if (error instanceof HostctlError && error.code === "LEASE_HELD") {
       throw new HostctlError("LEASE_HELD", `${error.message}: the old primary may still be running`, {
@@ -117,13 +126,20 @@ export interface RejoinOptions {
 
 // LiteFS replaces the node's copy with the primary's on connecting: writes it took after the
 // failover are given up.
-export async function rejoinAsReplica(ctx: HostContext, options: RejoinOptions): Promise<{ node: string; primary: string }> {
+export async function rejoinAsReplica(
+  ctx: HostContext,
+  options: RejoinOptions,
+): Promise<{ node: string; primary: string }> {
   const litefs = requireLitefs(ctx.host, ctx.paths.hostConfig);
-  if (options.node === litefs.node) throw usageError(`argument --primary: ${options.node} is this node; a node cannot follow itself`);
+  if (options.node === litefs.node)
+    throw usageError(`argument --primary: ${options.node} is this node; a node cannot follow itself`);
   await refuseWhileSupervised(ctx, "rejoining");
   await clearLeaseRecord(ctx.paths);
   for (const spec of (await loadApps(ctx.paths)).filter(isLitefsApp)) await forgetLineage(ctx.paths, spec.name);
-  ctx.log.warn({ event: "litefs.rejoined", node: litefs.node, primary: options.node }, `rejoining as a replica of ${options.node}`);
+  ctx.log.warn(
+    { event: "litefs.rejoined", node: litefs.node, primary: options.node },
+    `rejoining as a replica of ${options.node}`,
+  );
   await rewriteLitefs(ctx, (doc) => {
     doc.setIn(["litefs", "role"], "replica");
     doc.setIn(

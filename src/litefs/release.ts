@@ -9,6 +9,10 @@ export function isLitefsReplica(spec: AppSpec, host: HostConfig): boolean {
 
 // Replica databases are read-only and the primary migrates them, so nothing runs; a Procfile
 // `release:` line is assumed to touch the database. collectstatic ran at build.
-export function litefsReleaseCommands(spec: AppSpec, host: HostConfig, commands: readonly PlannedCommand[]): PlannedCommand[] {
+export function litefsReleaseCommands(
+  spec: AppSpec,
+  host: HostConfig,
+  commands: readonly PlannedCommand[],
+): PlannedCommand[] {
   return isLitefsReplica(spec, host) ? [] : [...commands];
 }

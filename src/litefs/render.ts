@@ -33,7 +33,11 @@ export function litefsVars(spec: AppSpec, paths: LitefsPaths, node: LitefsNode):
   // Static lease: every node names the primary; with Consul each advertises itself, LiteFS elects.
   const primaryName = consul || litefs.role === "candidate" ? litefs.node : litefs.primary?.node;
   const primaryUrl =
-    consul || litefs.role === "candidate" ? self : litefs.primary ? `${litefs.primary.advertise}:${node.primaryPort}` : undefined;
+    consul || litefs.role === "candidate"
+      ? self
+      : litefs.primary
+        ? `${litefs.primary.advertise}:${node.primaryPort}`
+        : undefined;
   return {
     app: spec.name,
     fuse_dir: paths.mount,
@@ -57,7 +61,13 @@ export function renderLitefsConfig(templateText: string, templateFile: string, v
     throw new ConfigError(
       doc.errors.map((error) => {
         const { line, col } = counter.linePos(error.pos[0]);
-        return { file: templateFile, line, column: col, path: "", message: `YAML syntax error: ${error.message.split("\n")[0] ?? ""}` };
+        return {
+          file: templateFile,
+          line,
+          column: col,
+          path: "",
+          message: `YAML syntax error: ${error.message.split("\n")[0] ?? ""}`,
+        };
       }),
     );
   }
@@ -66,7 +76,9 @@ export function renderLitefsConfig(templateText: string, templateFile: string, v
     rendered = fill(doc.toJS() ?? {}, vars, "");
   } catch (error) {
     if (error instanceof UnknownVariable)
-      throw new ConfigError([{ file: templateFile, path: error.at, message: `unknown template variable "{{${error.variable}}}"` }]);
+      throw new ConfigError([
+        { file: templateFile, path: error.at, message: `unknown template variable "{{${error.variable}}}"` },
+      ]);
     throw error;
   }
   const checked = validateWith(litefsConfigSchema, rendered, { file: templateFile, doc, counter });

@@ -10,7 +10,8 @@ export function litefsAppIssues(spec: AppSpec, host: HostConfig, file: string): 
           {
             file,
             path: "replication",
-            message: "expected litefs: this host is a LiteFS replica (litefs.role: replica in hostctl.yml) and runs LiteFS apps only",
+            message:
+              "expected litefs: this host is a LiteFS replica (litefs.role: replica in hostctl.yml) and runs LiteFS apps only",
           },
         ]
       : [];
@@ -25,6 +26,10 @@ export function litefsAppIssues(spec: AppSpec, host: HostConfig, file: string): 
       });
   });
   if (spec.databases.length === 0)
-    issues.push({ file, path: "databases", message: "expected at least one database: replication: litefs replicates SQLite databases" });
+    issues.push({
+      file,
+      path: "databases",
+      message: "expected at least one database: replication: litefs replicates SQLite databases",
+    });
   return issues;
 }

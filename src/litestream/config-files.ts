@@ -53,7 +53,10 @@ export async function writeLitestreamConfigs(
   try {
     text = await readFile(file, "utf8");
   } catch (error) {
-    throw new HostctlError("CONFIG_INVALID", `${file}: cannot read the Litestream template`, { exitCode: 2, cause: error });
+    throw new HostctlError("CONFIG_INVALID", `${file}: cannot read the Litestream template`, {
+      exitCode: 2,
+      cause: error,
+    });
   }
   const ports = assignMetricsPorts(host, apps, await readMetricsPorts(paths));
   const rendered = apps
@@ -72,8 +75,17 @@ export async function writeLitestreamConfigs(
           },
         ]);
       }
-      const vars = litestreamVars(host, app, databaseDir(paths, app), ports[app.name], litefs ? appPaths(paths, app.name).data : undefined);
-      return { target: appPaths(paths, app.name).litestreamConfig, yaml: renderLitestreamConfig(text, file, vars, engine.configSchema) };
+      const vars = litestreamVars(
+        host,
+        app,
+        databaseDir(paths, app),
+        ports[app.name],
+        litefs ? appPaths(paths, app.name).data : undefined,
+      );
+      return {
+        target: appPaths(paths, app.name).litestreamConfig,
+        yaml: renderLitestreamConfig(text, file, vars, engine.configSchema),
+      };
     });
   // LiteFS configs are checked with these: a bad one leaves every file as it was.
   await writeLitefsConfigs(paths, host, apps, { dryRun: true });

@@ -28,7 +28,9 @@ const replicaKeys = {
   host: z.string().optional(),
   user: z.string().optional(),
   "key-path": z.string().optional(),
-  age: z.strictObject({ identities: z.array(z.string()).optional(), recipients: z.array(z.string()).optional() }).optional(),
+  age: z
+    .strictObject({ identities: z.array(z.string()).optional(), recipients: z.array(z.string()).optional() })
+    .optional(),
 };
 
 const loopbackAddr = z
@@ -100,7 +102,9 @@ const dbSchemaV05 = z.strictObject({
     .literal(false, { error: "hostctl restores on boot itself (fail-closed); leave restore-if-db-not-exists out" })
     .optional(),
   replica: replicaSchemaV05,
-  replicas: z.never({ error: "Litestream 0.5 takes one `replica:` per database (`replicas:` is the 0.3 form)" }).optional(),
+  replicas: z
+    .never({ error: "Litestream 0.5 takes one `replica:` per database (`replicas:` is the 0.3 form)" })
+    .optional(),
 });
 
 export const litestreamConfigSchemaV05 = z.strictObject({

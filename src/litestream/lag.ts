@@ -59,11 +59,14 @@ export class LagTracker {
       // The local position only grows within an index: a pending one beyond it was an unknown
       // offset (counted as end of file); now known, it keeps its first-seen time.
       queue = queue.map((p) =>
-        p.position.index === db.shadow.index && p.position.offset > db.shadow.offset ? { ...p, position: db.shadow } : p,
+        p.position.index === db.shadow.index && p.position.offset > db.shadow.offset
+          ? { ...p, position: db.shadow }
+          : p,
       );
       if (!queue.some((p) => comparePositions(p.position, db.shadow) >= 0)) {
         // A write the replica lacks happened no later than the shadow file's last change.
-        const written = db.shadowWrittenMs !== undefined && queue.length === 0 ? Math.min(nowMs, db.shadowWrittenMs) : nowMs;
+        const written =
+          db.shadowWrittenMs !== undefined && queue.length === 0 ? Math.min(nowMs, db.shadowWrittenMs) : nowMs;
         queue.push({ position: db.shadow, firstSeenMs: written });
       }
       queue = queue.filter((p) => comparePositions(p.position, replica) > 0);

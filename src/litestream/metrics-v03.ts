@@ -10,7 +10,8 @@ const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
 
 export function labelsOf(text: string): Record<string, string> {
   const labels: Record<string, string> = {};
-  for (const m of text.matchAll(LABEL)) labels[m[1] ?? ""] = (m[2] ?? "").replace(/\\(.)/g, (_, c: string) => (c === "n" ? "\n" : c));
+  for (const m of text.matchAll(LABEL))
+    labels[m[1] ?? ""] = (m[2] ?? "").replace(/\\(.)/g, (_, c: string) => (c === "n" ? "\n" : c));
   return labels;
 }
 
@@ -45,8 +46,10 @@ export function parseLitestreamMetrics(text: string): DbPositions[] {
     const db = labels.db ?? "";
     const replica = labels.name ?? "";
     if (name === "litestream_shadow_wal_index") entry(db).shadow.index = value;
-    else if (name === "litestream_replica_wal_index") (entry(db).replicas[replica] ??= { index: 0, offset: 0 }).index = value;
-    else if (name === "litestream_replica_wal_offset") (entry(db).replicas[replica] ??= { index: 0, offset: 0 }).offset = value;
+    else if (name === "litestream_replica_wal_index")
+      (entry(db).replicas[replica] ??= { index: 0, offset: 0 }).index = value;
+    else if (name === "litestream_replica_wal_offset")
+      (entry(db).replicas[replica] ??= { index: 0, offset: 0 }).offset = value;
     else if (name === "litestream_sync_count") entry(db).syncs = value;
   }
   return [...dbs.values()];

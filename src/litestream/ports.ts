@@ -35,7 +35,10 @@ export function assignMetricsPorts(host: HostConfig, apps: readonly AppSpec[], p
       throw new HostctlError(
         "CONFIG_INVALID",
         `a host runs at most ${METRICS_PORT_SPAN} apps: no Litestream metrics port left in ${base}-${base + METRICS_PORT_SPAN - 1} (litestream.metrics_port_base reserves ${METRICS_PORT_SPAN}, one per app)`,
-        { exitCode: 2, hint: "remove an app you no longer serve (hostctl app remove NAME), or run this one on another host" },
+        {
+          exitCode: 2,
+          hint: "remove an app you no longer serve (hostctl app remove NAME), or run this one on another host",
+        },
       );
     }
     out[name] = next;

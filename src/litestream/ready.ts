@@ -4,7 +4,11 @@ import { fetchMetricsText, ownPositions } from "./scrape.js";
 
 /** 0.3.13 only syncs on SIGTERM databases it synced once; stopping earlier loses the newest
  * writes, so shutdown waits for each first sync, bounded by timeoutMs. */
-export async function waitLitestreamReady(port: number, dbPaths: readonly string[], timeoutMs: number): Promise<boolean> {
+export async function waitLitestreamReady(
+  port: number,
+  dbPaths: readonly string[],
+  timeoutMs: number,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     try {

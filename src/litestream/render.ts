@@ -129,7 +129,11 @@ export function renderLitestreamConfig(
   const prototypes = Array.isArray(template.dbs) ? (template.dbs as unknown[]) : [];
   if (prototypes.length !== 1) {
     throw new ConfigError([
-      { file: templateFile, path: "dbs", message: `expected exactly one prototype entry, repeated per database; got ${prototypes.length}` },
+      {
+        file: templateFile,
+        path: "dbs",
+        message: `expected exactly one prototype entry, repeated per database; got ${prototypes.length}`,
+      },
     ]);
   }
   let rendered: Record<string, unknown>;
@@ -139,7 +143,9 @@ export function renderLitestreamConfig(
     rendered = { ...top, dbs };
   } catch (error) {
     if (error instanceof UnknownVariable) {
-      throw new ConfigError([{ file: templateFile, path: error.at, message: `unknown template variable "{{${error.variable}}}"` }]);
+      throw new ConfigError([
+        { file: templateFile, path: error.at, message: `unknown template variable "{{${error.variable}}}"` },
+      ]);
     }
     throw error;
   }

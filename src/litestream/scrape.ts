@@ -15,9 +15,13 @@ export interface ScrapeTarget {
 
 /** What that app's Litestream must report, and where its local files are. */
 export async function readScrapeTarget(configFile: string, port: number): Promise<ScrapeTarget> {
-  const config = parse(await readFile(configFile, "utf8")) as { dbs?: { path?: unknown; "meta-path"?: unknown }[] } | null;
+  const config = parse(await readFile(configFile, "utf8")) as {
+    dbs?: { path?: unknown; "meta-path"?: unknown }[];
+  } | null;
   const databases = (config?.dbs ?? []).flatMap((db) =>
-    typeof db.path === "string" ? [{ path: db.path, ...(typeof db["meta-path"] === "string" ? { metaPath: db["meta-path"] } : {}) }] : [],
+    typeof db.path === "string"
+      ? [{ path: db.path, ...(typeof db["meta-path"] === "string" ? { metaPath: db["meta-path"] } : {}) }]
+      : [],
   );
   return { port, databases };
 }
@@ -67,5 +71,9 @@ export async function scrapeLitestream(target: ScrapeTarget, timeoutMs = 2000): 
 /** Until its first sync a scrape says nothing about the replica (0.5 read an empty replica as
  * caught up while its first upload hung). */
 export async function markUnsynced(dbs: readonly DbPositions[]): Promise<DbPositions[]> {
-  return Promise.all(dbs.map(async (db) => (db.syncs > 0 || !(await stat(db.db).catch(() => undefined)) ? db : { ...db, unsynced: true })));
+  return Promise.all(
+    dbs.map(async (db) =>
+      db.syncs > 0 || !(await stat(db.db).catch(() => undefined)) ? db : { ...db, unsynced: true },
+    ),
+  );
 }

@@ -8,7 +8,11 @@ import { engineV03 } from "./engine-v03.js";
 import { engineV05 } from "./engine-v05.js";
 
 /** Never a litestream found on PATH: installing a package must not switch a 0.3 host to 0.5. */
-export async function selectEngine(host: HostConfig | undefined, env: NodeJS.ProcessEnv, run: Runner): Promise<LitestreamEngine> {
+export async function selectEngine(
+  host: HostConfig | undefined,
+  env: NodeJS.ProcessEnv,
+  run: Runner,
+): Promise<LitestreamEngine> {
   const fromEnv = env.HOSTCTL_LITESTREAM;
   const override = fromEnv ?? host?.litestream.binary;
   if (!override) return engineV03(embeddedLitestream());
@@ -17,11 +21,15 @@ export async function selectEngine(host: HostConfig | undefined, env: NodeJS.Pro
   try {
     output = (await run(override, versionArgs(), { timeoutMs: 10_000 })).stdout;
   } catch (error) {
-    throw new HostctlError("CONFIG_INVALID", `${where}: ${override} does not run as Litestream (\`litestream version\` failed)`, {
-      exitCode: 2,
-      cause: error,
-      hint: `check the path in ${where}, or unset it to use the embedded Litestream 0.3.13`,
-    });
+    throw new HostctlError(
+      "CONFIG_INVALID",
+      `${where}: ${override} does not run as Litestream (\`litestream version\` failed)`,
+      {
+        exitCode: 2,
+        cause: error,
+        hint: `check the path in ${where}, or unset it to use the embedded Litestream 0.3.13`,
+      },
+    );
   }
   const found = parseEngineVersion(output);
   if (!found) {

@@ -1,7 +1,8 @@
 import type { ReplicaLag } from "./lag.js";
 
 /** What the supervisor does about one app's replication after a lag reading. */
-export type StallVerdict = { action: "none" } | { action: "restart"; db: string; lag_s: number; attempt: number; next_after_s: number };
+export type StallVerdict =
+  { action: "none" } | { action: "restart"; db: string; lag_s: number; attempt: number; next_after_s: number };
 
 const MAX_BACKOFF_FACTOR = 32;
 
@@ -14,7 +15,10 @@ export class StallWatch {
   constructor(private readonly stallAfterS: number) {}
 
   observe(lags: readonly ReplicaLag[], nowMs: number): StallVerdict {
-    const worst = lags.reduce<ReplicaLag | undefined>((w, l) => (l.behind && (w === undefined || l.lag_s > w.lag_s) ? l : w), undefined);
+    const worst = lags.reduce<ReplicaLag | undefined>(
+      (w, l) => (l.behind && (w === undefined || l.lag_s > w.lag_s) ? l : w),
+      undefined,
+    );
     if (worst === undefined) {
       this.attempts = 0;
       this.nextAllowedMs = 0;

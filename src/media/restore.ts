@@ -45,7 +45,10 @@ async function restoreOne(
 ): Promise<{ stamp: FileStamp; downloaded: boolean } | undefined> {
   const file = join(mediaDir, path);
   if (!(await hasPlainAncestors(mediaDir, path))) {
-    ctx.log.warn({ event: "media.restore_skipped", app, path }, "a parent of this media file is not a directory; skipped");
+    ctx.log.warn(
+      { event: "media.restore_skipped", app, path },
+      "a parent of this media file is not a directory; skipped",
+    );
     return undefined;
   }
   const present = await lstatOrUndefined(file);

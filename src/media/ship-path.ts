@@ -57,7 +57,8 @@ export class PathShipper {
     const before = state.files[path];
     if (before && before.size === stamp.size && before.mtimeMs === stamp.mtimeMs) return this.dirty.done(path, seq);
     const now = this.ctx.clock.now().getTime();
-    if (!final && Math.abs(now - stamp.mtimeMs) < this.deps.settleMs) return this.dirty.defer(path, stamp.mtimeMs + this.deps.settleMs);
+    if (!final && Math.abs(now - stamp.mtimeMs) < this.deps.settleMs)
+      return this.dirty.defer(path, stamp.mtimeMs + this.deps.settleMs);
     try {
       await this.ctx.store.putFile(mediaKey(this.ctx.store.target, this.app, path), join(this.mediaDir, path));
     } catch (error) {

@@ -169,7 +169,10 @@ export class MediaShipper {
       () => {
         this.timerAt = Infinity;
         this.exclusive(() => this.round(false)).catch((error: unknown) =>
-          this.ctx.log.warn({ event: "media.sync_failed", app: this.app, reason: errorMessage(error) }, "media not synced; will retry"),
+          this.ctx.log.warn(
+            { event: "media.sync_failed", app: this.app, reason: errorMessage(error) },
+            "media not synced; will retry",
+          ),
         );
       },
       Math.max(0, atMs - this.ctx.clock.now().getTime()),
@@ -178,7 +181,9 @@ export class MediaShipper {
 
   private async loadState(): Promise<MediaState> {
     if (!this.state) {
-      this.state = (await readMediaState(this.stateFile)) ?? (await bootstrapState(this.ctx, this.app, await scanMedia(this.mediaDir)));
+      this.state =
+        (await readMediaState(this.stateFile)) ??
+        (await bootstrapState(this.ctx, this.app, await scanMedia(this.mediaDir)));
     }
     return this.state;
   }

@@ -93,7 +93,10 @@ export class MediaSyncLoop implements AppLoop<MediaApp> {
         try {
           await shipper.flush();
         } catch (error) {
-          this.ctx.log.warn({ event: "media.sync_failed", app: shipper.app, reason: errorMessage(error) }, "last media sync failed");
+          this.ctx.log.warn(
+            { event: "media.sync_failed", app: shipper.app, reason: errorMessage(error) },
+            "last media sync failed",
+          );
         } finally {
           shipper.stop();
         }
@@ -105,7 +108,10 @@ export class MediaSyncLoop implements AppLoop<MediaApp> {
     shipper
       .scan()
       .catch((error: unknown) =>
-        this.ctx.log.warn({ event: "media.sync_failed", app: shipper.app, reason: errorMessage(error) }, "media not synced; will retry"),
+        this.ctx.log.warn(
+          { event: "media.sync_failed", app: shipper.app, reason: errorMessage(error) },
+          "media not synced; will retry",
+        ),
       );
   }
 }

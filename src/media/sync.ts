@@ -52,13 +52,18 @@ export async function isDirectory(path: string): Promise<boolean> {
 
 /** Without a state file, a replica object of matching size, not older, counts as uploaded; only
  * such files can be deleted later. */
-export async function bootstrapState(ctx: HostContext, app: string, local: ReadonlyMap<string, FileStamp>): Promise<MediaState> {
+export async function bootstrapState(
+  ctx: HostContext,
+  app: string,
+  local: ReadonlyMap<string, FileStamp>,
+): Promise<MediaState> {
   const prefix = mediaPrefix(ctx.store.target, app);
   const files: Record<string, FileStamp> = {};
   for (const object of await ctx.store.listDetailed(prefix)) {
     const path = relativeTo(prefix, object.location);
     const stamp = path === undefined ? undefined : local.get(path);
-    if (path !== undefined && stamp && stamp.size === object.size && object.lastModified.getTime() >= stamp.mtimeMs) files[path] = stamp;
+    if (path !== undefined && stamp && stamp.size === object.size && object.lastModified.getTime() >= stamp.mtimeMs)
+      files[path] = stamp;
   }
   return { version: 1, files };
 }
@@ -82,7 +87,10 @@ async function uploadAll(
     } catch (error) {
       if (error instanceof HostctlError) throw error;
       // A local problem (deleted or truncated since the scan): the next round sees it as it is.
-      ctx.log.warn({ event: "media.upload_skipped", app, path, error: errorMessage(error) }, "media file skipped this round");
+      ctx.log.warn(
+        { event: "media.upload_skipped", app, path, error: errorMessage(error) },
+        "media file skipped this round",
+      );
       return;
     }
     // The scan's stamp, not now's: a file changed during upload differs next round and goes again.
@@ -95,7 +103,13 @@ async function uploadAll(
 }
 
 /** A deleted file stays restorable under media-deleted/<app>/<time>/ before the live one goes. */
-async function deleteAll(ctx: HostContext, app: string, paths: string[], state: MediaState, now: Date): Promise<number> {
+async function deleteAll(
+  ctx: HostContext,
+  app: string,
+  paths: string[],
+  state: MediaState,
+  now: Date,
+): Promise<number> {
   for (const path of paths) {
     await moveAside(ctx, app, path, now);
     delete state.files[path];
@@ -122,10 +136,23 @@ export async function purgeExpired(ctx: HostContext, app: string, now: Date, ret
 }
 
 /** Replica errors are thrown after the progress made so far is recorded. */
-export async function syncMedia(app: string, mediaDir: string, ctx: HostContext, options: MediaSyncOptions = {}): Promise<MediaSyncResult> {
+export async function syncMedia(
+  app: string,
+  mediaDir: string,
+  ctx: HostContext,
+  options: MediaSyncOptions = {},
+): Promise<MediaSyncResult> {
   const now = options.now ?? ctx.clock.now();
   const stateFile = options.stateFile ?? mediaStatePath(ctx.paths, app);
-  const result: MediaSyncResult = { files: 0, bytes: 0, uploaded: 0, uploadedBytes: 0, deleted: 0, purged: 0, pending: 0 };
+  const result: MediaSyncResult = {
+    files: 0,
+    bytes: 0,
+    uploaded: 0,
+    uploadedBytes: 0,
+    deleted: 0,
+    purged: 0,
+    pending: 0,
+  };
   // A missing media dir is more likely an unmounted volume than an app that deleted every upload.
   if (await isDirectory(mediaDir)) {
     const local = await scanMedia(mediaDir);
@@ -145,6 +172,7 @@ export async function syncMedia(app: string, mediaDir: string, ctx: HostContext,
     }
   }
   result.purged = await purgeExpired(ctx, app, now, options.retentionMs ?? mediaRetentionMs(ctx));
-  if (result.uploaded + result.deleted + result.purged > 0) ctx.log.info({ event: "media.synced", app, ...result }, "media synced");
+  if (result.uploaded + result.deleted + result.purged > 0)
+    ctx.log.info({ event: "media.synced", app, ...result }, "media synced");
   return result;
 }

@@ -8,7 +8,13 @@ export interface AdminAnswer {
 
 // Caddy checks Host against its allowed origins, which for a Unix socket is the empty string,
 // so no Host is derived from the socket path.
-export function caddyAdmin(socket: string, method: string, path: string, body?: unknown, timeoutMs = 30_000): Promise<AdminAnswer> {
+export function caddyAdmin(
+  socket: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  timeoutMs = 30_000,
+): Promise<AdminAnswer> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const req = request(
@@ -23,7 +29,9 @@ export function caddyAdmin(socket: string, method: string, path: string, body?: 
         timeout: timeoutMs,
         headers: {
           Host: "",
-          ...(payload === undefined ? {} : { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(payload) }),
+          ...(payload === undefined
+            ? {}
+            : { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(payload) }),
         },
       },
       (res) => {
@@ -33,7 +41,9 @@ export function caddyAdmin(socket: string, method: string, path: string, body?: 
         res.on("error", reject);
       },
     );
-    req.on("timeout", () => req.destroy(new Error(`Caddy's admin API did not answer ${method} ${path} within ${timeoutMs} ms`)));
+    req.on("timeout", () =>
+      req.destroy(new Error(`Caddy's admin API did not answer ${method} ${path} within ${timeoutMs} ms`)),
+    );
     req.on("error", reject);
     req.end(payload);
   });
@@ -43,9 +53,13 @@ export function caddyAdmin(socket: string, method: string, path: string, body?: 
 export async function loadCaddyConfig(socket: string, config: unknown): Promise<void> {
   const answer = await caddyAdmin(socket, "POST", "/load", config);
   if (answer.status >= 300) {
-    throw new HostctlError("PROXY_CONFIG_REJECTED", `Caddy refused the config (${answer.status}): ${answer.text.trim()}`, {
-      hint: "run: hostctl logs --process caddy; hostctl doctor",
-    });
+    throw new HostctlError(
+      "PROXY_CONFIG_REJECTED",
+      `Caddy refused the config (${answer.status}): ${answer.text.trim()}`,
+      {
+        hint: "run: hostctl logs --process caddy; hostctl doctor",
+      },
+    );
   }
 }
 

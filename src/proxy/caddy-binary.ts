@@ -37,10 +37,18 @@ export interface CaddyBinary {
   legacyBuffers: boolean;
 }
 
-export async function probeCaddy(run: Runner, name: string, pathVar: string | undefined): Promise<CaddyBinary | undefined> {
+export async function probeCaddy(
+  run: Runner,
+  name: string,
+  pathVar: string | undefined,
+): Promise<CaddyBinary | undefined> {
   const path = await findCaddy(name, pathVar);
   if (path === undefined) return undefined;
   const out = (await run(path, ["version"], { timeoutMs: 10_000 })).stdout.trim();
   const version = parseCaddyVersion(out);
-  return { path, version: version ? version.join(".") : out, legacyBuffers: version ? needsLegacyBuffers(version) : false };
+  return {
+    path,
+    version: version ? version.join(".") : out,
+    legacyBuffers: version ? needsLegacyBuffers(version) : false,
+  };
 }

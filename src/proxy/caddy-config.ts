@@ -41,7 +41,10 @@ export type AppDown = "starting" | "stopped" | "unavailable";
 const DOWN_PAGES: Record<AppDown, { title: (app: string) => string; next: string }> = {
   starting: { title: (app) => `${app} is starting`, next: "Please try again in a few seconds." },
   stopped: { title: (app) => `${app} is stopped`, next: "It is not serving requests until it is started again." },
-  unavailable: { title: (app) => `${app} is unavailable`, next: "It is not serving requests right now; please try again later." },
+  unavailable: {
+    title: (app) => `${app} is unavailable`,
+    next: "It is not serving requests right now; please try again later.",
+  },
 };
 
 const RETRY_AFTER_S = 5;
@@ -65,7 +68,11 @@ function unavailable(app: string, down: AppDown = "starting"): Json {
   return {
     handler: "static_response",
     status_code: 503,
-    headers: { "Retry-After": [String(RETRY_AFTER_S)], "Content-Type": ["text/html; charset=utf-8"], "Cache-Control": ["no-store"] },
+    headers: {
+      "Retry-After": [String(RETRY_AFTER_S)],
+      "Content-Type": ["text/html; charset=utf-8"],
+      "Cache-Control": ["no-store"],
+    },
     body: `<!doctype html><title>503 Service Unavailable</title><h1>${page.title(app)}</h1><p>${page.next}</p>\n`,
   };
 }
@@ -118,7 +125,10 @@ export function appRoutes(input: CaddyConfigInput, app: ProxyApp): Json[] {
     app.upstream === undefined
       ? { handle: [unavailable(app.name, app.down)], terminal: true }
       : {
-          handle: [{ handler: "request_body", max_size: sizeBytes(input.proxy.max_body) }, proxyHandler(input, app.upstream)],
+          handle: [
+            { handler: "request_body", max_size: sizeBytes(input.proxy.max_body) },
+            proxyHandler(input, app.upstream),
+          ],
           terminal: true,
         };
   const writes = app.writes ? [writeRoute(app.writes, sizeBytes(input.proxy.max_body))] : [];
@@ -127,7 +137,11 @@ export function appRoutes(input: CaddyConfigInput, app: ProxyApp): Json[] {
 
 /** While no upstream answered within try_duration, the proxy says 503 + Retry-After, not 502. */
 function errorRoutes(): Json {
-  return { routes: [{ match: [{ expression: "{http.error.status_code} == 502" }], handle: [unavailable("the site")], terminal: true }] };
+  return {
+    routes: [
+      { match: [{ expression: "{http.error.status_code} == 502" }], handle: [unavailable("the site")], terminal: true },
+    ],
+  };
 }
 
 /** ACME HTTP-01 challenges on this port are answered by Caddy before the redirect. */
@@ -139,7 +153,11 @@ function redirectServer(proxy: ProxyConfig): Json {
     routes: [
       {
         handle: [
-          { handler: "static_response", status_code: 308, headers: { Location: [`https://{http.request.host}${port}{http.request.uri}`] } },
+          {
+            handler: "static_response",
+            status_code: 308,
+            headers: { Location: [`https://{http.request.host}${port}{http.request.uri}`] },
+          },
         ],
         terminal: true,
       },
@@ -186,7 +204,8 @@ function servers(input: CaddyConfigInput): Json {
       errors: errorRoutes(),
       // Our redirect keeps a non-443 HTTPS port. Automatic HTTPS beside `automate` makes
       // Caddy 2.6 issue twice per domain and store crossed pairs (stored-certificates.ts).
-      automatic_https: proxy.tls === "off" ? { disable: true } : { disable_redirects: true, disable_certificates: true },
+      automatic_https:
+        proxy.tls === "off" ? { disable: true } : { disable_redirects: true, disable_certificates: true },
     };
   }
   for (const app of input.apps.filter((a) => a.domains.length === 0)) {
@@ -202,7 +221,10 @@ function servers(input: CaddyConfigInput): Json {
 }
 
 function tlsApp(input: CaddyConfigInput): Json | undefined {
-  const subjects = [...input.apps.flatMap((app) => app.domains), ...(input.statusPage ? [input.statusPage.domain] : [])];
+  const subjects = [
+    ...input.apps.flatMap((app) => app.domains),
+    ...(input.statusPage ? [input.statusPage.domain] : []),
+  ];
   if (input.proxy.tls === "off" || subjects.length === 0) return undefined;
   const issuers =
     input.proxy.tls === "internal"

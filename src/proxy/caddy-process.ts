@@ -21,7 +21,13 @@ export interface CaddyPaths {
 export function caddyPaths(paths: HostPaths): CaddyPaths {
   const runDir = join(paths.run, "caddy");
   const storage = join(paths.home, "caddy");
-  return { runDir, socket: join(runDir, "admin.sock"), config: join(runDir, "config.json"), storage, log: join(storage, "caddy.log") };
+  return {
+    runDir,
+    socket: join(runDir, "admin.sock"),
+    config: join(runDir, "config.json"),
+    storage,
+    log: join(storage, "caddy.log"),
+  };
 }
 
 const READY_MS = 20_000;
@@ -136,6 +142,11 @@ export class CaddyProcess {
   }
 
   status(): ProcessStatus & { config_version: number; version: string; socket: string } {
-    return { ...this.child.status(), config_version: this.version, version: this.binary.version, socket: this.paths.socket };
+    return {
+      ...this.child.status(),
+      config_version: this.version,
+      version: this.binary.version,
+      socket: this.paths.socket,
+    };
   }
 }

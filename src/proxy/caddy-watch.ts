@@ -109,7 +109,10 @@ export class CaddyWatch implements Loop {
     try {
       this.deps.kill(pid);
     } catch (killError) {
-      log.warn({ event: "proxy.kill_failed", pid, reason: errorMessage(killError) }, "could not kill the stalled Caddy");
+      log.warn(
+        { event: "proxy.kill_failed", pid, reason: errorMessage(killError) },
+        "could not kill the stalled Caddy",
+      );
     }
     this.reset(undefined);
   }
@@ -125,17 +128,25 @@ export class CaddyWatch implements Loop {
 /** The bind address, or loopback when Caddy listens on every address. */
 export function probeAddress(proxy: { bind?: string | undefined; http_port: number }): { host: string; port: number } {
   const bind = proxy.bind ?? "";
-  const host = bind === "" || bind === "0.0.0.0" ? "127.0.0.1" : bind === "::" || bind === "[::]" ? "::1" : bind.replace(/^\[|\]$/g, "");
+  const host =
+    bind === "" || bind === "0.0.0.0"
+      ? "127.0.0.1"
+      : bind === "::" || bind === "[::]"
+        ? "::1"
+        : bind.replace(/^\[|\]$/g, "");
   return { host, port: proxy.http_port };
 }
 
 /** Any HTTP answer (a 308 to HTTPS, a 404 for an unknown host) proves Caddy serves. */
 function httpAnswers(host: string, port: number, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const req = request({ host, port, path: "/", agent: false, timeout: timeoutMs, headers: { Host: "hostctl-probe.invalid" } }, (res) => {
-      res.resume();
-      resolve();
-    });
+    const req = request(
+      { host, port, path: "/", agent: false, timeout: timeoutMs, headers: { Host: "hostctl-probe.invalid" } },
+      (res) => {
+        res.resume();
+        resolve();
+      },
+    );
     req.on("timeout", () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.on("error", reject);
     req.end();

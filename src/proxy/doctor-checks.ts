@@ -31,9 +31,11 @@ function portCheck(port: number, what: string, outcome: string, proxyRunning: bo
     return {
       name,
       ok: false,
-      detail: "permission denied: ports below 1024 need root or CAP_NET_BIND_SERVICE (the systemd unit runs hostctl as root)",
+      detail:
+        "permission denied: ports below 1024 need root or CAP_NET_BIND_SERVICE (the systemd unit runs hostctl as root)",
     };
-  if (outcome === "EADDRINUSE") return { name, ok: false, detail: "in use by another program (ss -ltnp | grep :" + port + ")" };
+  if (outcome === "EADDRINUSE")
+    return { name, ok: false, detail: "in use by another program (ss -ltnp | grep :" + port + ")" };
   return { name, ok: false, detail: outcome };
 }
 
@@ -47,12 +49,20 @@ async function handoverCheck(): Promise<Check> {
     () => false,
   );
   return settable
-    ? { name, ok: true, detail: "net.ipv4.tcp_migrate_req=0 now: hostctl up sets it to 1 when it starts the front door" }
+    ? {
+        name,
+        ok: true,
+        detail: "net.ipv4.tcp_migrate_req=0 now: hostctl up sets it to 1 when it starts the front door",
+      }
     : { name, ok: false, detail: handover.detail };
 }
 
 /** Until when each domain's stored certificate is valid, or why there is none. */
-async function certificateChecks(caddy: CaddyFiles, domains: readonly string[], proxyRunning: boolean): Promise<Check[]> {
+async function certificateChecks(
+  caddy: CaddyFiles,
+  domains: readonly string[],
+  proxyRunning: boolean,
+): Promise<Check[]> {
   const log = caddy.log;
   const found = await domainCertificates(caddy.storage, domains);
   return domains.map((domain): Check => {
@@ -71,7 +81,11 @@ async function certificateChecks(caddy: CaddyFiles, domains: readonly string[], 
         };
       case "none":
         return proxyRunning
-          ? { name, ok: false, detail: `none issued yet: see ${log} (docs/front-door.md, "When a certificate cannot be issued")` }
+          ? {
+              name,
+              ok: false,
+              detail: `none issued yet: see ${log} (docs/front-door.md, "When a certificate cannot be issued")`,
+            }
           : { name, ok: true, detail: "none stored yet: Caddy obtains it once hostctl up starts the front door" };
     }
   });
@@ -90,7 +104,11 @@ export async function proxyChecks(
   const proxy = host.proxy;
   if (!proxy)
     return [
-      { name: "proxy", ok: true, detail: "not configured: apps serve on their own ports (turn it on: hostctl init --force … --tls acme)" },
+      {
+        name: "proxy",
+        ok: true,
+        detail: "not configured: apps serve on their own ports (turn it on: hostctl init --force … --tls acme)",
+      },
     ];
   const checks: Check[] = [];
   try {
@@ -110,7 +128,9 @@ export async function proxyChecks(
   checks.push(await handoverCheck());
   const domains = apps.flatMap((app) => appDomains(app));
   const ports =
-    proxy.tls === "off" ? [[proxy.http_port, "HTTP"] as const] : [[proxy.http_port, "HTTP"] as const, [proxy.https_port, "HTTPS"] as const];
+    proxy.tls === "off"
+      ? [[proxy.http_port, "HTTP"] as const]
+      : [[proxy.http_port, "HTTP"] as const, [proxy.https_port, "HTTPS"] as const];
   for (const [port, what] of ports) checks.push(portCheck(port, what, await tryListen(port, proxy.bind), proxyRunning));
   if (proxy.tls === "acme") {
     for (const domain of domains) {

@@ -122,7 +122,9 @@ export class FrontDoor {
       apps,
       legacyBuffers: this.caddy.binary.legacyBuffers,
       storedCertificates: this.stored,
-      ...(this.proxy.status ? { statusPage: { domain: this.proxy.status.domain, socket: statusSocketPath(this.ctx.paths) } } : {}),
+      ...(this.proxy.status
+        ? { statusPage: { domain: this.proxy.status.domain, socket: statusSocketPath(this.ctx.paths) } }
+        : {}),
     });
   }
 
@@ -161,7 +163,8 @@ export class FrontDoor {
   // only then does the old web process get SIGTERM and close its listener.
   async waitUpstreamIdle(port: number, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (this.relay.connectionsTo(port) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
+    while (this.relay.connectionsTo(port) > 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
   }
 
   /** The app has no running release any more: the proxy answers 503 for it. */
@@ -174,7 +177,10 @@ export class FrontDoor {
   /** Serialized; identical configs are not sent. */
   refresh(): void {
     void this.push().catch((error: unknown) =>
-      this.ctx.log.error({ event: "proxy.load_failed", reason: errorMessage(error) }, "could not update the proxy config"),
+      this.ctx.log.error(
+        { event: "proxy.load_failed", reason: errorMessage(error) },
+        "could not update the proxy config",
+      ),
     );
   }
 
@@ -261,12 +267,14 @@ export class FrontDoor {
   status(): ProxyStatus {
     const caddy = this.caddy.status();
     const servers =
-      (JSON.parse(this.loaded || "{}") as { apps?: { http?: { servers?: Record<string, { listen?: string[] }> } } }).apps?.http?.servers ??
-      {};
+      (JSON.parse(this.loaded || "{}") as { apps?: { http?: { servers?: Record<string, { listen?: string[] }> } } })
+        .apps?.http?.servers ?? {};
     const health = this.watch?.status();
     return {
       state: health?.unanswered_probes ? "unresponsive" : caddy.state,
-      ...(health?.last_probe_error ? { reason: `no answer to ${health.unanswered_probes} probe(s): ${health.last_probe_error}` } : {}),
+      ...(health?.last_probe_error
+        ? { reason: `no answer to ${health.unanswered_probes} probe(s): ${health.last_probe_error}` }
+        : {}),
       ...health,
       pid: caddy.pid,
       restarts: caddy.restarts,
@@ -277,7 +285,10 @@ export class FrontDoor {
       listener_handover: this.handover.state,
       listeners: Object.values(servers).flatMap((s) => s.listen ?? []),
       apps: Object.fromEntries(
-        this.view().map((a) => [a.name, { domains: a.domains, live_port: this.livePort(a.name), ports: this.ports[a.name]?.ports }]),
+        this.view().map((a) => [
+          a.name,
+          { domains: a.domains, live_port: this.livePort(a.name), ports: this.ports[a.name]?.ports },
+        ]),
       ),
     };
   }
@@ -299,7 +310,9 @@ export async function startFrontDoor(
     return { reason: `caddy (${proxy.caddy}) does not run: ${errorMessage(error)}; apps serve on their own ports` };
   }
   if (!binary)
-    return { reason: `no caddy binary (${proxy.caddy}) found: apps serve on their own ports (install it: apt-get install caddy)` };
+    return {
+      reason: `no caddy binary (${proxy.caddy}) found: apps serve on their own ports (install it: apt-get install caddy)`,
+    };
   const handover = await ensureListenerHandover();
   const handoverLog = { event: "proxy.listener_handover", state: handover.state };
   if (handover.state === "on") ctx.log.debug(handoverLog, handover.detail);
@@ -310,8 +323,13 @@ export async function startFrontDoor(
     await door.start();
   } catch (error) {
     // Apps (and their Litestream) still start, on their own ports, until the next `up`.
-    return { reason: `Caddy did not start (${errorMessage(error)}): apps serve on their own ports; run: hostctl doctor` };
+    return {
+      reason: `Caddy did not start (${errorMessage(error)}): apps serve on their own ports; run: hostctl doctor`,
+    };
   }
-  ctx.log.info({ event: "proxy.started", caddy: binary.path, version: binary.version, tls: proxy.tls }, "front door (Caddy) started");
+  ctx.log.info(
+    { event: "proxy.started", caddy: binary.path, version: binary.version, tls: proxy.tls },
+    "front door (Caddy) started",
+  );
   return { door };
 }

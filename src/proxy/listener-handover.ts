@@ -43,5 +43,7 @@ export async function ensureListenerHandover(file = TCP_MIGRATE_REQ): Promise<Li
     return { state: "off", detail: `${found.detail} (hostctl could not set it: ${errorMessage(error)})` };
   }
   const after = await readListenerHandover(file);
-  return after.state === "on" ? { state: "turned_on", detail: `set net.ipv4.tcp_migrate_req=1 for Caddy's reloads; ${PERSIST}` } : after;
+  return after.state === "on"
+    ? { state: "turned_on", detail: `set net.ipv4.tcp_migrate_req=1 for Caddy's reloads; ${PERSIST}` }
+    : after;
 }

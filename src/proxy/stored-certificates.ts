@@ -59,7 +59,9 @@ export async function storedCertificates(
 
 /** Its longest-valid sound pair, else a crossed one, else nothing. */
 export type DomainCertificate =
-  { state: "valid" | "expired"; folder: string; validTo: Date } | { state: "crossed"; folder: string } | { state: "none" };
+  | { state: "valid" | "expired"; folder: string; validTo: Date }
+  | { state: "crossed"; folder: string }
+  | { state: "none" };
 
 export async function domainCertificates(
   storage: string,
@@ -74,7 +76,11 @@ export async function domainCertificates(
       if (best)
         return [
           domain,
-          { state: best.remainingMs > 0 ? "valid" : "expired", folder: best.folder, validTo: new Date(now + best.remainingMs) },
+          {
+            state: best.remainingMs > 0 ? "valid" : "expired",
+            folder: best.folder,
+            validTo: new Date(now + best.remainingMs),
+          },
         ];
       const crossed = mine[0];
       return [domain, crossed ? { state: "crossed", folder: crossed.folder } : { state: "none" }];
@@ -88,7 +94,9 @@ export async function discardUnusablePairs(storage: string, domains: readonly st
   const unusable = (await storedPairs(storage, domains, Date.now())).filter((p) => !p.usable);
   for (const pair of unusable) {
     await Promise.all(
-      [pair.certificate, pair.key, `${pair.folder}/${pair.domain}.json`].map((file) => rm(join(storage, file), { force: true })),
+      [pair.certificate, pair.key, `${pair.folder}/${pair.domain}.json`].map((file) =>
+        rm(join(storage, file), { force: true }),
+      ),
     );
   }
   return unusable.map((p) => p.folder);

@@ -67,10 +67,14 @@ export class UpstreamRelay {
   socketPath(app: string): string {
     const path = join(this.dir, `${app}.sock`);
     if (Buffer.byteLength(path) > MAX_SOCKET_PATH)
-      throw new HostctlError("CONFIG_INVALID", `the proxy's socket for ${app} would be longer than ${MAX_SOCKET_PATH} bytes: ${path}`, {
-        hint: "use a shorter HOSTCTL_HOME (or app name)",
-        exitCode: 2,
-      });
+      throw new HostctlError(
+        "CONFIG_INVALID",
+        `the proxy's socket for ${app} would be longer than ${MAX_SOCKET_PATH} bytes: ${path}`,
+        {
+          hint: "use a shorter HOSTCTL_HOME (or app name)",
+          exitCode: 2,
+        },
+      );
     return path;
   }
 

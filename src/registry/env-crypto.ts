@@ -55,9 +55,16 @@ export function encryptEnv(plaintext: string, publicKeyB64: string): EnvEnvelope
 
 export function decryptEnv(envelope: EnvEnvelope, privateKeyB64: string): string {
   try {
-    const privateKey = createPrivateKey({ key: Buffer.from(privateKeyB64.trim(), "base64"), format: "der", type: "pkcs8" });
+    const privateKey = createPrivateKey({
+      key: Buffer.from(privateKeyB64.trim(), "base64"),
+      format: "der",
+      type: "pkcs8",
+    });
     const epkDer = Buffer.from(envelope.epk, "base64");
-    const key = deriveKey(diffieHellman({ privateKey, publicKey: createPublicKey({ key: epkDer, format: "der", type: "spki" }) }), epkDer);
+    const key = deriveKey(
+      diffieHellman({ privateKey, publicKey: createPublicKey({ key: epkDer, format: "der", type: "spki" }) }),
+      epkDer,
+    );
     const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(envelope.iv, "base64"));
     decipher.setAuthTag(Buffer.from(envelope.tag, "base64"));
     return Buffer.concat([decipher.update(Buffer.from(envelope.data, "base64")), decipher.final()]).toString("utf8");

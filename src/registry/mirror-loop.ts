@@ -42,7 +42,10 @@ export class RegistryMirrorLoop implements Loop {
     try {
       await this.mirror();
     } catch (error) {
-      this.ctx.log.warn({ event: "registry.mirror_failed", reason: errorMessage(error) }, "registry not mirrored; will retry");
+      this.ctx.log.warn(
+        { event: "registry.mirror_failed", reason: errorMessage(error) },
+        "registry not mirrored; will retry",
+      );
     }
   }
 }

@@ -91,7 +91,11 @@ export async function removeRegistryEntry(ctx: HostContext, app: string): Promis
 
 /** Never fails the command: it warns and the supervisor retries. While another host holds the
  * lease, the registry is that host's: nothing is written. */
-export async function mirrorRegistryOrWarn(ctx: HostContext, warn: (line: string) => void, removed?: string): Promise<void> {
+export async function mirrorRegistryOrWarn(
+  ctx: HostContext,
+  warn: (line: string) => void,
+  removed?: string,
+): Promise<void> {
   try {
     if (!writesRegistry(ctx)) return;
     const holder = await heldByAnotherHost(ctx);

@@ -36,7 +36,8 @@ export async function recoverApps(ctx: HostContext): Promise<RecoveredApp[]> {
   const recovered: RecoveredApp[] = [];
   const all = [...known];
   for (const entry of entries) {
-    if (all.some((app) => app.name === entry.spec.name) || invalid.some((app) => app.name === entry.spec.name)) continue;
+    if (all.some((app) => app.name === entry.spec.name) || invalid.some((app) => app.name === entry.spec.name))
+      continue;
     let spec;
     let paths;
     try {

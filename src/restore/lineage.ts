@@ -16,7 +16,9 @@ export interface LineageRecord {
 }
 
 export type LineageDecision =
-  { action: "keep" } | { action: "advance"; lineage: number } | { action: "refuse"; local: number; replica: LineageRecord };
+  | { action: "keep" }
+  | { action: "advance"; lineage: number }
+  | { action: "refuse"; local: number; replica: LineageRecord };
 
 /** Pure: a local copy without a number (older hostctl, a LiteFS primary's) is taken as current;
  * the lease fence covers it. */
@@ -28,7 +30,8 @@ export function lineageDecision(
 ): LineageDecision {
   const base = Math.max(replica?.lineage ?? 0, local ?? 0);
   if (fromReplica || replica === undefined || local === undefined) return { action: "advance", lineage: base + 1 };
-  if (local < replica.lineage || (local === replica.lineage && replica.host_id !== hostId)) return { action: "refuse", local, replica };
+  if (local < replica.lineage || (local === replica.lineage && replica.host_id !== hostId))
+    return { action: "refuse", local, replica };
   return local === replica.lineage ? { action: "keep" } : { action: "advance", lineage: base + 1 };
 }
 
@@ -41,7 +44,12 @@ interface LocalState {
 }
 
 /** Refuses (LINEAGE_SUPERSEDED) a database older than the replica's lineage: none of it ships. */
-export async function claimLineage(ctx: HostContext, spec: AppSpec, databases: DatabaseRestore[], hostId: string): Promise<void> {
+export async function claimLineage(
+  ctx: HostContext,
+  spec: AppSpec,
+  databases: DatabaseRestore[],
+  hostId: string,
+): Promise<void> {
   const file = appPaths(ctx.paths, spec.name).state;
   for (const db of spec.databases) {
     const action = databases.find((d) => d.path === db.path)?.action;
@@ -79,7 +87,9 @@ export async function forgetLineage(paths: HostPaths, app: string, dbPaths?: str
   const file = appPaths(paths, app).state;
   const state = await readJsonFile<Record<string, unknown> & LocalState>(file);
   if (state?.lineage === undefined) return;
-  const lineage = Object.fromEntries(Object.entries(state.lineage).filter(([db]) => dbPaths !== undefined && !dbPaths.includes(db)));
+  const lineage = Object.fromEntries(
+    Object.entries(state.lineage).filter(([db]) => dbPaths !== undefined && !dbPaths.includes(db)),
+  );
   await writeJsonFile(file, { ...state, lineage });
 }
 
@@ -95,7 +105,12 @@ async function readReplicaLineage(ctx: HostContext, app: string, dbPath: string)
   return undefined;
 }
 
-function lineageError(ctx: HostContext, app: string, dbPath: string, refused: { local: number; replica: LineageRecord }): HostctlError {
+function lineageError(
+  ctx: HostContext,
+  app: string,
+  dbPath: string,
+  refused: { local: number; replica: LineageRecord },
+): HostctlError {
   return new HostctlError(
     "LINEAGE_SUPERSEDED",
     `${app}/${dbPath}: this copy belongs to lineage ${refused.local}, but ${ctx.store.url} holds lineage ${refused.replica.lineage} (written by host ${refused.replica.host_id} at ${refused.replica.at}): replicating it would put older data over newer, so Litestream does not start and nothing is written to the replica`,

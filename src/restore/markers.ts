@@ -17,7 +17,11 @@ export function markerKey(ctx: HostContext, app: string, dbPath: string): string
   return controlKey(ctx.store.target, "markers", app, `${posix.basename(dbPath)}.json`);
 }
 
-export async function readMarker(ctx: HostContext, app: string, dbPath: string): Promise<ReplicationMarker | undefined> {
+export async function readMarker(
+  ctx: HostContext,
+  app: string,
+  dbPath: string,
+): Promise<ReplicationMarker | undefined> {
   const body = await ctx.store.get(markerKey(ctx, app, dbPath));
   return body === undefined ? undefined : (JSON.parse(body.toString()) as ReplicationMarker);
 }
@@ -36,10 +40,18 @@ export async function markReplicated(ctx: HostContext, app: string, dbPath: stri
   const file = appPaths(ctx.paths, app).state;
   const state = (await readJsonFile<LocalState>(file)) ?? {};
   if (state.replicated?.[dbPath] === undefined) {
-    await writeJsonFile(file, { ...state, replicated: { ...state.replicated, [dbPath]: ctx.clock.now().toISOString() } });
+    await writeJsonFile(file, {
+      ...state,
+      replicated: { ...state.replicated, [dbPath]: ctx.clock.now().toISOString() },
+    });
   }
   if ((await readMarker(ctx, app, dbPath)) === undefined) {
-    const marker: ReplicationMarker = { app, database: dbPath, first_replicated_at: ctx.clock.now().toISOString(), host };
+    const marker: ReplicationMarker = {
+      app,
+      database: dbPath,
+      first_replicated_at: ctx.clock.now().toISOString(),
+      host,
+    };
     await ctx.store.put(markerKey(ctx, app, dbPath), JSON.stringify(marker));
   }
 }

@@ -19,7 +19,12 @@ export function droppedDatabases(spec: AppSpec, known: Iterable<string>): string
 
 /** A dropped database plus a missing one is likely a rename: an empty file would go live in place
  * of the data. A database created by hand (sqlite3) is "present" and passes. */
-export async function refuseRenamedDatabase(spec: AppSpec, dbPath: string, ctx: HostContext, previous?: AppSpec): Promise<void> {
+export async function refuseRenamedDatabase(
+  spec: AppSpec,
+  dbPath: string,
+  ctx: HostContext,
+  previous?: AppSpec,
+): Promise<void> {
   const known = [...(previous?.databases.map((db) => db.path) ?? []), ...(await recordedDatabases(spec.name, ctx))];
   const dropped = droppedDatabases(spec, known);
   if (dropped.length === 0) return;

@@ -100,7 +100,12 @@ async function headerSaysWal(db: string): Promise<boolean> {
   try {
     const header = Buffer.alloc(20);
     const { bytesRead } = await file.read(header, 0, 20, 0);
-    return bytesRead === 20 && header.toString("latin1", 0, 16) === "SQLite format 3\0" && header[18] === 2 && header[19] === 2;
+    return (
+      bytesRead === 20 &&
+      header.toString("latin1", 0, 16) === "SQLite format 3\0" &&
+      header[18] === 2 &&
+      header[19] === 2
+    );
   } finally {
     await file.close();
   }
@@ -110,7 +115,10 @@ async function setWal(ctx: HostContext, db: string): Promise<void> {
   if (await headerSaysWal(db)) return;
   const rows = await sqliteQuery(ctx.run, db, "PRAGMA journal_mode=WAL;");
   if (rows[0]?.journal_mode !== "wal")
-    throw new HostctlError("RESTORE_FAILED", `${db}: could not switch to WAL mode (got ${String(rows[0]?.journal_mode)})`);
+    throw new HostctlError(
+      "RESTORE_FAILED",
+      `${db}: could not switch to WAL mode (got ${String(rows[0]?.journal_mode)})`,
+    );
 }
 
 /** `beside` runs while quick_check reads the file (and may only read it); a file that fails the
@@ -126,16 +134,24 @@ export async function restoreDatabase(
   const started = Date.now();
   let output;
   try {
-    output = await ctx.run(ctx.litestream, engineOf(ctx).restoreArgs({ configPath, dbPath, ...(timestamp ? { timestamp } : {}) }), {
-      env: litestreamEnv(ctx.credentials),
-      cleanEnv: true,
-      timeoutMs: 60 * 60_000,
-    });
+    output = await ctx.run(
+      ctx.litestream,
+      engineOf(ctx).restoreArgs({ configPath, dbPath, ...(timestamp ? { timestamp } : {}) }),
+      {
+        env: litestreamEnv(ctx.credentials),
+        cleanEnv: true,
+        timeoutMs: 60 * 60_000,
+      },
+    );
   } catch (error) {
-    throw new HostctlError("RESTORE_FAILED", `${spec.name}: litestream restore of ${dbPath} failed: ${errorMessage(error)}`, {
-      cause: error,
-      hint: `run: hostctl doctor; then hostctl restore ${spec.name}`,
-    });
+    throw new HostctlError(
+      "RESTORE_FAILED",
+      `${spec.name}: litestream restore of ${dbPath} failed: ${errorMessage(error)}`,
+      {
+        cause: error,
+        hint: `run: hostctl doctor; then hostctl restore ${spec.name}`,
+      },
+    );
   } finally {
     // 0.3.13 leaves the temporary WAL and SHM of its work file behind.
     await Promise.all(
@@ -147,11 +163,13 @@ export async function restoreDatabase(
   const ms = Date.now() - started;
   const generation = engineOf(ctx).restoredFrom(`${output.stderr}\n${output.stdout}`) ?? undefined;
   const alongside = beside?.run();
-  const check = await sqliteQuery(ctx.run, dbPath, "PRAGMA quick_check;", { readonly: true }).catch(async (error: unknown) => {
-    await alongside;
-    await beside?.discard();
-    throw error;
-  });
+  const check = await sqliteQuery(ctx.run, dbPath, "PRAGMA quick_check;", { readonly: true }).catch(
+    async (error: unknown) => {
+      await alongside;
+      await beside?.discard();
+      throw error;
+    },
+  );
   await alongside;
   if (check[0]?.quick_check !== "ok") {
     await beside?.discard();
@@ -188,7 +206,8 @@ export async function readableReplicaState(
 
 /** Commands restore against the replica hostctl.yml names now; restore-on-boot does not rewrite. */
 export async function refreshLitestreamConfigs(spec: AppSpec, ctx: HostContext): Promise<void> {
-  if (spec.databases.length > 0) await writeLitestreamConfigs(ctx.paths, ctx.host, await loadApps(ctx.paths), { engine: engineOf(ctx) });
+  if (spec.databases.length > 0)
+    await writeLitestreamConfigs(ctx.paths, ctx.host, await loadApps(ctx.paths), { engine: engineOf(ctx) });
 }
 
 /** A database created fresh in place of a dropped one (a rename) is refused while the app still
@@ -218,7 +237,11 @@ export async function restoreOnBoot(spec: AppSpec, ctx: HostContext): Promise<Da
 
 /** Throws, creating nothing, when the replica is unreadable or a marker says data existed: an
  * empty file would start a generation a later restore could pick over the real data. */
-export async function ensureDatabases(spec: AppSpec, ctx: HostContext, options: EnsureOptions = {}): Promise<DatabaseRestore[]> {
+export async function ensureDatabases(
+  spec: AppSpec,
+  ctx: HostContext,
+  options: EnsureOptions = {},
+): Promise<DatabaseRestore[]> {
   const app = appPaths(ctx.paths, spec.name);
   await ensurePrivateDirs(app, spec.databases);
   // An earlier boot's copies may not match this boot's restore: never handed on.

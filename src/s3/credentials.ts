@@ -16,10 +16,14 @@ export async function readS3Credentials(host: HostConfig, env: NodeJS.ProcessEnv
     try {
       source = parseEnvFile(await readFile(file, "utf8"));
     } catch (error) {
-      throw new HostctlError("REPLICA_CREDENTIALS", `${file}: cannot read the S3 credentials file (replica.s3.credentials_file)`, {
-        cause: error,
-        hint: "check the path and that it is readable by hostctl (mode 0600)",
-      });
+      throw new HostctlError(
+        "REPLICA_CREDENTIALS",
+        `${file}: cannot read the S3 credentials file (replica.s3.credentials_file)`,
+        {
+          cause: error,
+          hint: "check the path and that it is readable by hostctl (mode 0600)",
+        },
+      );
     }
   }
   const accessKeyId = source.AWS_ACCESS_KEY_ID ?? source.LITESTREAM_ACCESS_KEY_ID;

@@ -1,4 +1,10 @@
-import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
+import {
+  CopyObjectCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+} from "@aws-sdk/client-s3";
 import type { HostConfig } from "../config/schema.js";
 import type { ReplicaTarget } from "../config/replica.js";
 import { S3_CALL_DEADLINE_MS, createS3Client } from "./client.js";
@@ -69,7 +75,12 @@ export function s3Store(
         );
         for (const item of page.Contents ?? []) {
           if (item.Key)
-            out.push({ location: item.Key, size: item.Size ?? 0, lastModified: item.LastModified ?? new Date(0), etag: item.ETag });
+            out.push({
+              location: item.Key,
+              size: item.Size ?? 0,
+              lastModified: item.LastModified ?? new Date(0),
+              etag: item.ETag,
+            });
         }
         ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (ContinuationToken);

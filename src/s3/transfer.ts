@@ -35,7 +35,8 @@ export function partSize(size: number): number {
 async function readChunk(handle: FileHandle, path: string, position: number, length: number): Promise<Buffer> {
   const buffer = Buffer.alloc(length);
   const { bytesRead } = await handle.read(buffer, 0, length, position);
-  if (bytesRead < length) throw Object.assign(new Error(`${path} shrank while it was being uploaded`), { code: "ECHANGED" });
+  if (bytesRead < length)
+    throw Object.assign(new Error(`${path} shrank while it was being uploaded`), { code: "ECHANGED" });
   return buffer;
 }
 
@@ -57,11 +58,15 @@ export async function uploadFile(target: Target, path: string): Promise<void> {
       for (let offset = 0, PartNumber = 1; offset < size; offset += step, PartNumber++) {
         const body = await readChunk(handle, path, offset, Math.min(step, size - offset));
         const out = await guard(() =>
-          client.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber, Body: body, ContentLength: body.length })),
+          client.send(
+            new UploadPartCommand({ Bucket, Key, UploadId, PartNumber, Body: body, ContentLength: body.length }),
+          ),
         );
         parts.push({ PartNumber, ETag: out.ETag });
       }
-      await guard(() => client.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts: parts } })));
+      await guard(() =>
+        client.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts: parts } })),
+      );
     } catch (error) {
       // Best effort: an upload left open costs storage until the bucket's lifecycle rule aborts it.
       await client.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId })).catch(() => undefined);

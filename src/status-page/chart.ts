@@ -36,7 +36,10 @@ export function frame(axis: Axis, label: (v: number) => string, xLabels: [number
   const yMid = round((yTop + yBottom) / 2);
   const anchor = (t: number) => (t >= axis.to ? "end" : t <= axis.from ? "start" : "middle");
   const ticks = xLabels
-    .map(([t, text]) => `<text x="${chartPoint(axis, t, 0)[0]}" y="${CHART.height - 6}" text-anchor="${anchor(t)}">${esc(text)}</text>`)
+    .map(
+      ([t, text]) =>
+        `<text x="${chartPoint(axis, t, 0)[0]}" y="${CHART.height - 6}" text-anchor="${anchor(t)}">${esc(text)}</text>`,
+    )
     .join("");
   return (
     `<rect x="${x0}" y="${yTop}" width="${round(x1 - x0)}" height="${round(yBottom - yTop)}" fill="none" stroke="#ccc"/>` +

@@ -6,7 +6,11 @@ const DAY_MS = 86_400_000;
 
 function marker(axis: Axis, drill: DrillPoint, value: number): string {
   const [x, y] = chartPoint(axis, Date.parse(drill.at), value);
-  const verdict = drill.skipped ? "skipped" : drill.ok ? "passed" : `FAILED: ${drill.failed_checks.join("; ") || "see hostctl drills"}`;
+  const verdict = drill.skipped
+    ? "skipped"
+    : drill.ok
+      ? "passed"
+      : `FAILED: ${drill.failed_checks.join("; ") || "see hostctl drills"}`;
   const title = `${drill.at}: ${verdict}, RTO ${seconds(drill.rto_ms === null ? null : drill.rto_ms / 1000)}, RPO ${seconds(drill.rpo_s)}`;
   const fill = drill.skipped ? "#999" : drill.ok ? "#2a8a2a" : "#c62828";
   const shape =
@@ -23,9 +27,14 @@ export function drillsChart(drills: readonly DrillPoint[], now: Date): string {
   const values = drills.flatMap((d) => [d.rto_ms === null ? 0 : d.rto_ms / 1000, d.rpo_s ?? 0]);
   const axis: Axis = { from, to: now.getTime(), max: niceMax(values) };
   const span = axis.to - axis.from;
-  const ticks = [1, 0.5, 0].map((f): [number, string] => [axis.to - f * span, f === 0 ? "now" : `-${Math.round((f * span) / DAY_MS)}d`]);
+  const ticks = [1, 0.5, 0].map((f): [number, string] => [
+    axis.to - f * span,
+    f === 0 ? "now" : `-${Math.round((f * span) / DAY_MS)}d`,
+  ]);
   const line = (pick: (d: DrillPoint) => number | null, color: string, name: string) => {
-    const points = drills.filter((d) => pick(d) !== null).map((d) => chartPoint(axis, Date.parse(d.at), pick(d) ?? 0).join(","));
+    const points = drills
+      .filter((d) => pick(d) !== null)
+      .map((d) => chartPoint(axis, Date.parse(d.at), pick(d) ?? 0).join(","));
     return points.length > 1
       ? `<polyline class="${name}" points="${points.join(" ")}" fill="none" stroke="${color}" stroke-width="1"/>`
       : "";

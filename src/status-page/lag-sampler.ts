@@ -13,7 +13,11 @@ export const FIRST_SAMPLE_MS = 5000;
 /** Pure: the worst database's lag; media lag only when media is synced. */
 export function lagSample(app: AppStatus, now: Date): LagSample {
   const lags = (app.replication ?? []).map((r) => r.lag_s);
-  return { t: now.toISOString(), lag_s: lags.length > 0 ? Math.max(...lags) : null, media_lag_s: app.media?.lag_s ?? null };
+  return {
+    t: now.toISOString(),
+    lag_s: lags.length > 0 ? Math.max(...lags) : null,
+    media_lag_s: app.media?.lag_s ?? null,
+  };
 }
 
 // Samples every minute whether or not the page is on, so turning it on shows the last day.
@@ -48,7 +52,10 @@ export class LagSampler implements Loop {
       try {
         await appendLagSample(appPaths(this.ctx.paths, app.name), lagSample(app, now));
       } catch (error) {
-        this.ctx.log.warn({ event: "status_page.sample_failed", app: app.name, reason: errorMessage(error) }, "lag sample not written");
+        this.ctx.log.warn(
+          { event: "status_page.sample_failed", app: app.name, reason: errorMessage(error) },
+          "lag sample not written",
+        );
       }
     }
   }

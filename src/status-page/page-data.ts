@@ -81,12 +81,17 @@ export async function collectPageData(ctx: HostContext, status: SupervisorStatus
   // An invalid app's unreadable history leaves its charts empty rather than the page down.
   const empty: AppHistory = { commit: null, commit_message: null, lag: [], drills: [], deploys: [] };
   for (const app of status.apps) history[app.name] = await appHistory(ctx, app, now).catch(() => empty);
-  const domains = [...status.apps.flatMap((a) => a.domains), ...(ctx.host.proxy?.status ? [ctx.host.proxy.status.domain] : [])];
+  const domains = [
+    ...status.apps.flatMap((a) => a.domains),
+    ...(ctx.host.proxy?.status ? [ctx.host.proxy.status.domain] : []),
+  ];
   return {
     ...status,
     disk: await diskSpace(ctx.paths.home),
     generated_at: now.toISOString(),
-    certificates: ctx.host.proxy ? await certificateExpiries(caddyPaths(ctx.paths).storage, domains).catch(() => []) : [],
+    certificates: ctx.host.proxy
+      ? await certificateExpiries(caddyPaths(ctx.paths).storage, domains).catch(() => [])
+      : [],
     history,
   };
 }

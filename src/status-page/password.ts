@@ -9,7 +9,9 @@ const MAX_MEM = 64 * 1024 * 1024;
 
 function derive(password: string, salt: Buffer, n: number, r: number, p: number): Promise<Buffer> {
   return new Promise((resolve, reject) =>
-    scrypt(password, salt, KEY_BYTES, { N: n, r, p, maxmem: MAX_MEM }, (error, key) => (error ? reject(error) : resolve(key))),
+    scrypt(password, salt, KEY_BYTES, { N: n, r, p, maxmem: MAX_MEM }, (error, key) =>
+      error ? reject(error) : resolve(key),
+    ),
   );
 }
 
@@ -25,7 +27,9 @@ export async function verifyPassword(stored: string, password: string): Promise<
   const [scheme, n, r, p, salt, key] = stored.split("$");
   if (scheme !== "scrypt" || !n || !r || !p || !salt || !key) return false;
   const expected = Buffer.from(key, "base64url");
-  const got = await derive(password, Buffer.from(salt, "base64url"), Number(n), Number(r), Number(p)).catch(() => undefined);
+  const got = await derive(password, Buffer.from(salt, "base64url"), Number(n), Number(r), Number(p)).catch(
+    () => undefined,
+  );
   return got !== undefined && got.length === expected.length && timingSafeEqual(got, expected);
 }
 

@@ -31,7 +31,10 @@ function hostSection(data: PageData, now: Date): string {
     : "unknown";
   const certs = data.certificates.map((c) => expiryText(c, now));
   const rows = [
-    ["supervisor", `pid ${data.supervisor.pid} on ${esc(data.supervisor.host)}, up since ${esc(ago(data.supervisor.started_at, now))}`],
+    [
+      "supervisor",
+      `pid ${data.supervisor.pid} on ${esc(data.supervisor.host)}, up since ${esc(ago(data.supervisor.started_at, now))}`,
+    ],
     ["lease", esc(data.lease ? `${data.lease.state}${data.lease.host_id ? ` (${data.lease.host_id})` : ""}` : "-")],
     ["Litestream", esc(data.litestream ? `${data.litestream.version} (${data.litestream.line})` : "-")],
     [
@@ -74,7 +77,12 @@ function deployRows(history: AppHistory, now: Date): string[][] {
 function appSection(app: AppStatus, history: AppHistory | undefined, now: Date): string {
   const h = history ?? { commit: null, commit_message: null, lag: [], drills: [], deploys: [] };
   const lag = app.replication?.length ? Math.max(...app.replication.map((r) => r.lag_s)) : null;
-  const processes = app.processes.map((p) => [esc(p.type), verdict(p.state === "running", p.state), esc(p.pid ?? "-"), esc(p.restarts)]);
+  const processes = app.processes.map((p) => [
+    esc(p.type),
+    verdict(p.state === "running", p.state),
+    esc(p.pid ?? "-"),
+    esc(p.restarts),
+  ]);
   const jobs = Object.entries(app.jobs ?? {}).map(([name, j]) => [
     esc(name),
     esc(ago(j.last_run_at, now)),

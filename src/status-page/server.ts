@@ -67,7 +67,10 @@ export class StatusPageServer {
 
   async listen(socketPath: string): Promise<Server> {
     await rm(socketPath, { force: true });
-    const server = createServer({ maxHeaderSize: 16 * 1024, headersTimeout: 10_000 }, (req, res) => void this.serve(req, res));
+    const server = createServer(
+      { maxHeaderSize: 16 * 1024, headersTimeout: 10_000 },
+      (req, res) => void this.serve(req, res),
+    );
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(socketPath, () => resolve());
@@ -86,7 +89,11 @@ export class StatusPageServer {
       answer = { status: 500, type: "text/plain; charset=utf-8", body: "internal error\n" };
     }
     if (res.headersSent) return;
-    res.writeHead(answer.status, { ...HEADERS, ...(answer.type ? { "content-type": answer.type } : {}), ...answer.headers });
+    res.writeHead(answer.status, {
+      ...HEADERS,
+      ...(answer.type ? { "content-type": answer.type } : {}),
+      ...answer.headers,
+    });
     res.end(answer.body ?? "");
   }
 
@@ -97,7 +104,10 @@ export class StatusPageServer {
     req.resume();
     const config = await this.deps.config();
     if (key === "GET /login")
-      return html(200, renderLogin(config?.password_hash ? undefined : "no password is set: run hostctl status-page passwd"));
+      return html(
+        200,
+        renderLogin(config?.password_hash ? undefined : "no password is set: run hostctl status-page passwd"),
+      );
     if (key === "GET /api/status") {
       if (!this.authorized(req, config, true))
         return {
@@ -119,7 +129,11 @@ export class StatusPageServer {
   private authorized(req: IncomingMessage, config: StatusPageConfig | undefined, bearer: boolean): boolean {
     const auth = req.headers.authorization;
     if (bearer && auth?.startsWith("Bearer ")) return verifyToken(config?.token_hash, auth.slice(7).trim());
-    return this.sessions.isValid(readCookie(req.headers.cookie, SESSION_COOKIE), this.deps.clock.now(), config?.password_hash);
+    return this.sessions.isValid(
+      readCookie(req.headers.cookie, SESSION_COOKIE),
+      this.deps.clock.now(),
+      config?.password_hash,
+    );
   }
 
   private async login(req: IncomingMessage): Promise<Answer> {
@@ -139,7 +153,10 @@ export class StatusPageServer {
     const hash = config?.password_hash;
     if (hash && form && (await verifyPassword(hash, form.get("password") ?? ""))) {
       this.deps.log.info({ event: "status_page.login", client }, "status page login");
-      return { status: 303, headers: { location: "/", "set-cookie": sessionCookie(this.sessions.issue(this.deps.clock.now(), hash)) } };
+      return {
+        status: 303,
+        headers: { location: "/", "set-cookie": sessionCookie(this.sessions.issue(this.deps.clock.now(), hash)) },
+      };
     }
     this.limit.failed(client, now);
     this.deps.log.warn({ event: "status_page.login_failed", client }, "status page login refused");

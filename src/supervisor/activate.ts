@@ -21,7 +21,13 @@ export async function activateRelease(unit: AppUnit, releaseDir: string, hooks: 
       return {
         ok: true,
         gap_s: 0,
-        ...(result ? { switch_ms: result.switch_ms, drain_s: result.drain_s, ...(result.warning ? { warning: result.warning } : {}) } : {}),
+        ...(result
+          ? {
+              switch_ms: result.switch_ms,
+              drain_s: result.drain_s,
+              ...(result.warning ? { warning: result.warning } : {}),
+            }
+          : {}),
       };
     } catch (error) {
       return { ok: false, gap_s: 0, error: errorMessage(error) };

@@ -105,7 +105,8 @@ export class AppLitestream {
     }
     this.process = this.supervised();
     await this.process.start();
-    if (!this.stopping && !this.disabled) this.markerTimer = this.deps.ctx.clock.setTimeout(() => void this.markerRound(), FIRST_MARKER_MS);
+    if (!this.stopping && !this.disabled)
+      this.markerTimer = this.deps.ctx.clock.setTimeout(() => void this.markerRound(), FIRST_MARKER_MS);
   }
 
   private supervised(): SupervisedProcess {
@@ -190,7 +191,9 @@ export class AppLitestream {
     for (const db of this.spec.databases) {
       if (this.replicated.has(db.path)) continue;
       try {
-        if ((await replicaState(this.deps.ctx.store, this.spec.name, db.path, engineOf(this.deps.ctx))).state === "exists") {
+        if (
+          (await replicaState(this.deps.ctx.store, this.spec.name, db.path, engineOf(this.deps.ctx))).state === "exists"
+        ) {
           await markReplicated(this.deps.ctx, this.spec.name, db.path, this.deps.hostId);
           this.replicated.add(db.path);
         }

@@ -59,7 +59,11 @@ export function serveAppRoutes(s: Supervisor): void {
         return {
           ...unit.status(),
           ...(result
-            ? { switch_ms: result.switch_ms, drain_s: result.drain_s, ...(result.warning ? { warning: result.warning } : {}) }
+            ? {
+                switch_ms: result.switch_ms,
+                drain_s: result.drain_s,
+                ...(result.warning ? { warning: result.warning } : {}),
+              }
             : {}),
         };
       }),

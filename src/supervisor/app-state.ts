@@ -53,21 +53,35 @@ export interface Transition {
 }
 
 export function initialLifecycle(app: string): Lifecycle {
-  return { app, state: "starting", reason: undefined, bootFailures: 0, retryAt: undefined, stopping: false, shutdown: false };
+  return {
+    app,
+    state: "starting",
+    reason: undefined,
+    bootFailures: 0,
+    retryAt: undefined,
+    stopping: false,
+    shutdown: false,
+  };
 }
 
 /** Boot failures that end by themselves once the replica can be read: the app waits for it. */
 const WAITED_FOR = new Set(["REPLICA_UNREACHABLE", "REPLICA_CREDENTIALS", "REPLICA_BUCKET_MISSING"]);
 
 const same = (state: Lifecycle): Transition => ({ state, effects: [] });
-const to = (state: Lifecycle, next: Partial<Lifecycle>, effects: Effect[] = []): Transition => ({ state: { ...state, ...next }, effects });
+const to = (state: Lifecycle, next: Partial<Lifecycle>, effects: Effect[] = []): Transition => ({
+  state: { ...state, ...next },
+  effects,
+});
 
 /** The app's state from its processes' states (only once it has started them). */
 function fromProcesses(state: Lifecycle, states: ProcessState[]): Transition {
-  if (state.stopping || state.state === "restoring" || state.state === "deploying" || states.length === 0) return same(state);
-  if (states.includes("crashloop")) return to(state, { state: "crashloop", reason: `a process keeps exiting: hostctl logs ${state.app}` });
+  if (state.stopping || state.state === "restoring" || state.state === "deploying" || states.length === 0)
+    return same(state);
+  if (states.includes("crashloop"))
+    return to(state, { state: "crashloop", reason: `a process keeps exiting: hostctl logs ${state.app}` });
   if (states.every((s) => s === "running")) return to(state, { state: "running", reason: undefined });
-  if (states.includes("backoff")) return to(state, { state: "starting", reason: "a process exited and is being restarted" });
+  if (states.includes("backoff"))
+    return to(state, { state: "starting", reason: "a process exited and is being restarted" });
   return same(state);
 }
 
@@ -79,7 +93,9 @@ export function transition(state: Lifecycle, event: LifecycleEvent, policy: Back
       return to(state, { state: "restoring", reason: undefined, stopping: false }, [{ type: "restore" }]);
     case "restored":
       if (state.stopping) return same(state);
-      return to(state, { state: "starting", reason: undefined, bootFailures: 0, retryAt: undefined }, [{ type: "start_litestream" }]);
+      return to(state, { state: "starting", reason: undefined, bootFailures: 0, retryAt: undefined }, [
+        { type: "start_litestream" },
+      ]);
     case "boot_failed": {
       const delayMs = bootRetryDelay(state.bootFailures + 1, policy);
       const log: Effect = {
@@ -97,7 +113,10 @@ export function transition(state: Lifecycle, event: LifecycleEvent, policy: Back
         state: waits ? ("waiting" as const) : failed.state,
         reason: waits ? `${event.reason}; next try in ${Math.round(delayMs / 1000)} s` : event.reason,
       };
-      return to(state, { ...failed, ...next, retryAt: event.now + delayMs }, [log, { type: "schedule_retry", delayMs }]);
+      return to(state, { ...failed, ...next, retryAt: event.now + delayMs }, [
+        log,
+        { type: "schedule_retry", delayMs },
+      ]);
     }
     case "retry_due":
       if (state.stopping || state.shutdown) return same(state);
@@ -122,7 +141,10 @@ export function transition(state: Lifecycle, event: LifecycleEvent, policy: Back
         },
       ]);
     case "no_processes":
-      return to(state, { state: "failed", reason: "no processes: add a Procfile to the repo or --process web=… to the app" });
+      return to(state, {
+        state: "failed",
+        reason: "no processes: add a Procfile to the repo or --process web=… to the app",
+      });
     case "processes":
       return fromProcesses(state, event.states);
     case "stop":

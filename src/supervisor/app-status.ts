@@ -24,7 +24,9 @@ export function appStatus(input: AppStatusInput): AppStatus {
   const ls = input.litestream.status();
   const disabled = input.litestream.disabled;
   const replicationDown =
-    ls && ls.state !== "running" && life.state === "running" ? "replication is down: Litestream is not running" : undefined;
+    ls && ls.state !== "running" && life.state === "running"
+      ? "replication is down: Litestream is not running"
+      : undefined;
   return {
     name: spec.name,
     kind: spec.kind,
@@ -35,7 +37,9 @@ export function appStatus(input: AppStatusInput): AppStatus {
     data_dir: input.paths.data,
     port: spec.port,
     domains: appDomains(spec),
-    litestream: ls ? { ...ls, replicating: ls.state === "running" } : { state: disabled ? "disabled" : "none", replicating: false },
+    litestream: ls
+      ? { ...ls, replicating: ls.state === "running" }
+      : { state: disabled ? "disabled" : "none", replicating: false },
     databases: input.databases.restored,
     ...input.databases.litefsStatus(),
     ...Object.fromEntries([...input.facts].map(([key, read]) => [key, read()])),

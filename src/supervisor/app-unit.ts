@@ -225,7 +225,11 @@ export class AppUnit {
         if (this.booting) await this.booting;
         await this.stopProcesses();
         // Unshipped at the last lag reading; Litestream's final sync cannot ship it while S3 hangs.
-        const unshipped = unshippedAt(this.facts.get("replication")?.() as AppFacts["replication"], this.replicationReadAt, this.now());
+        const unshipped = unshippedAt(
+          this.facts.get("replication")?.() as AppFacts["replication"],
+          this.replicationReadAt,
+          this.now(),
+        );
         await this.litestream.stop();
         reportUnshipped(this.deps.ctx.log, this.spec.name, unshipped);
         // Last: the processes and Litestream read the databases through the mount.

@@ -20,7 +20,13 @@ export const DEFAULT_BACKOFF: BackoffPolicy = {
 export function scaledBackoff(scale: number): BackoffPolicy {
   if (!(scale > 0) || scale === 1) return DEFAULT_BACKOFF;
   const s = (ms: number) => Math.max(1, Math.round(ms * scale));
-  return { ...DEFAULT_BACKOFF, baseMs: s(1000), maxMs: s(60_000), resetAfterMs: s(60_000), crashloopWindowMs: s(5 * 60_000) };
+  return {
+    ...DEFAULT_BACKOFF,
+    baseMs: s(1000),
+    maxMs: s(60_000),
+    resetAfterMs: s(60_000),
+    crashloopWindowMs: s(5 * 60_000),
+  };
 }
 
 export interface RestartHistory {
@@ -37,7 +43,12 @@ export interface RestartDecision {
 }
 
 /** Pure: what to do after a process exited at `now` having run for `uptimeMs`. */
-export function nextRestart(history: RestartHistory, uptimeMs: number, now: number, policy: BackoffPolicy): RestartDecision {
+export function nextRestart(
+  history: RestartHistory,
+  uptimeMs: number,
+  now: number,
+  policy: BackoffPolicy,
+): RestartDecision {
   const failures = uptimeMs >= policy.resetAfterMs ? 1 : history.failures + 1;
   const restarts = [...history.restarts.filter((t) => now - t < policy.crashloopWindowMs), now];
   const crashloop = restarts.length > policy.crashloopRestarts;

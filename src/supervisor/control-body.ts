@@ -23,7 +23,11 @@ export function declaresTooLarge(req: IncomingMessage, limit = MAX_CONTROL_BODY_
 }
 
 // Undefined when the request was already answered (413 too large, 400 not JSON).
-export function readLimitedBody(req: IncomingMessage, res: ServerResponse, limit = MAX_CONTROL_BODY_BYTES): Promise<unknown> {
+export function readLimitedBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  limit = MAX_CONTROL_BODY_BYTES,
+): Promise<unknown> {
   const tooLarge = `request body larger than ${limit} bytes`;
   if (declaresTooLarge(req, limit)) {
     refuse(req, res, 413, tooLarge);

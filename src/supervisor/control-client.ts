@@ -69,9 +69,13 @@ export async function controlRequest(
         reject(busyError(paths, `it closed the connection without answering (${error.code})`, error));
       else
         reject(
-          new HostctlError("SUPERVISOR_NOT_RUNNING", `cannot talk to the supervisor at ${paths.socket}: ${error.message}`, {
-            cause: error,
-          }),
+          new HostctlError(
+            "SUPERVISOR_NOT_RUNNING",
+            `cannot talk to the supervisor at ${paths.socket}: ${error.message}`,
+            {
+              cause: error,
+            },
+          ),
         );
     });
     if (payload) req.write(payload);

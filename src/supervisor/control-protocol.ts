@@ -17,7 +17,16 @@ export const processStatusSchema = z.object({
 });
 export type ProcessStatus = z.infer<typeof processStatusSchema>;
 
-export const appStates = ["starting", "restoring", "deploying", "waiting", "running", "crashloop", "stopped", "failed"] as const;
+export const appStates = [
+  "starting",
+  "restoring",
+  "deploying",
+  "waiting",
+  "running",
+  "crashloop",
+  "stopped",
+  "failed",
+] as const;
 export type AppState = (typeof appStates)[number];
 
 /** How long the oldest write not yet in the replica has waited, from Litestream's metrics. */
@@ -112,7 +121,9 @@ export const proxyStatusSchema = z.looseObject({
   listeners: z.array(z.string()).optional(),
   /** Whether Caddy's reload hands queued connections over (proxy/listener-handover.ts). */
   listener_handover: z.enum(["on", "turned_on", "off", "unsupported"]).optional(),
-  apps: z.record(z.string(), z.looseObject({ domains: z.array(z.string()), live_port: z.number().optional() })).optional(),
+  apps: z
+    .record(z.string(), z.looseObject({ domains: z.array(z.string()), live_port: z.number().optional() }))
+    .optional(),
   /** From proxy/caddy-watch.ts: unanswered probes in a row, and kills of a stalled Caddy. */
   unanswered_probes: z.number().optional(),
   last_probe_error: z.string().optional(),
@@ -145,7 +156,11 @@ export const supervisorStatusSchema = z.looseObject({
 export type SupervisorStatus = z.infer<typeof supervisorStatusSchema>;
 
 /** A switch behind the proxy: how long the upstream change took, and the old release's drain. */
-const switchFields = { switch_ms: z.number().optional(), drain_s: z.number().optional(), warning: z.string().optional() };
+const switchFields = {
+  switch_ms: z.number().optional(),
+  drain_s: z.number().optional(),
+  warning: z.string().optional(),
+};
 
 export const activateRequestSchema = z.object({
   release: z.string().optional(),
@@ -154,7 +169,12 @@ export const activateRequestSchema = z.object({
 export type ActivateRequest = z.infer<typeof activateRequestSchema>;
 
 /** Stopped old, started new, health-checked, switched (or restarted old). */
-export const activateResultSchema = z.object({ ok: z.boolean(), gap_s: z.number(), error: z.string().optional(), ...switchFields });
+export const activateResultSchema = z.object({
+  ok: z.boolean(),
+  gap_s: z.number(),
+  error: z.string().optional(),
+  ...switchFields,
+});
 export type ActivateResult = z.infer<typeof activateResultSchema>;
 
 /** A reason stays in status if the command that stopped the app never comes back. */
@@ -183,7 +203,12 @@ export const controlApi = {
   restart: { method: "POST", path: "/apps/:name/restart", request: noBody, response: restartResultSchema },
   load: { method: "POST", path: "/apps/:name/load", request: noBody, response: appStatusSchema },
   unload: { method: "POST", path: "/apps/:name/unload", request: noBody, response: unloadResultSchema },
-  activate: { method: "POST", path: "/apps/:name/activate", request: activateRequestSchema, response: activateResultSchema },
+  activate: {
+    method: "POST",
+    path: "/apps/:name/activate",
+    request: activateRequestSchema,
+    response: activateResultSchema,
+  },
   drill: { method: "POST", path: "/apps/:name/drill", request: noBody, response: appStatusSchema },
 } as const;
 

@@ -13,7 +13,10 @@ export type TypedRoute<R extends RouteName> = (
   body: z.output<ControlApi[R]["request"]>,
 ) => Promise<ResponseOf<R>>;
 
-export type Route = (params: Record<string, string>, body: unknown) => Promise<{ status?: number; body: unknown; text?: string }>;
+export type Route = (
+  params: Record<string, string>,
+  body: unknown,
+) => Promise<{ status?: number; body: unknown; text?: string }>;
 
 interface RouteEntry {
   method: string;
@@ -62,7 +65,9 @@ export class ControlRoutes {
       const parsed = schema.safeParse(raw);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
-        throw usageError(`${routeSpec(route)}: ${issue ? `${issue.path.join(".") || "body"}: ${issue.message}` : "invalid request body"}`);
+        throw usageError(
+          `${routeSpec(route)}: ${issue ? `${issue.path.join(".") || "body"}: ${issue.message}` : "invalid request body"}`,
+        );
       }
       // The union of every route's schema does not narrow by R; the route's own schema produced it.
       return { body: await handler(params, parsed.data as z.output<ControlApi[R]["request"]>) };
@@ -121,7 +126,9 @@ function createLimitedServer(limits: ControlLimits, routes: RouteMatcher): Serve
 function sendBusy(req: IncomingMessage, res: ServerResponse, max: number): void {
   req.resume();
   const error = `the supervisor is busy: ${max} control connections are being served`;
-  res.writeHead(503, { "content-type": "application/json", connection: "close" }).end(JSON.stringify({ error, code: "SUPERVISOR_BUSY" }));
+  res
+    .writeHead(503, { "content-type": "application/json", connection: "close" })
+    .end(JSON.stringify({ error, code: "SUPERVISOR_BUSY" }));
 }
 
 function sendError(res: ServerResponse, status: number, error: unknown): void {
@@ -148,7 +155,9 @@ function handle(routes: RouteMatcher, limit: ConnectionLimit) {
     }
     if (!found) {
       req.resume();
-      res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: `no route ${req.method} ${pathname}` }));
+      res
+        .writeHead(404, { "content-type": "application/json" })
+        .end(JSON.stringify({ error: `no route ${req.method} ${pathname}` }));
       return;
     }
     const route = found;
@@ -156,10 +165,13 @@ function handle(routes: RouteMatcher, limit: ConnectionLimit) {
       .then((body) => (body === undefined ? undefined : route.handler(route.params, body)))
       .then((out) => {
         if (out === undefined) return;
-        if (out.text !== undefined) res.writeHead(out.status ?? 200, { "content-type": "text/plain; version=0.0.4" }).end(out.text);
+        if (out.text !== undefined)
+          res.writeHead(out.status ?? 200, { "content-type": "text/plain; version=0.0.4" }).end(out.text);
         else res.writeHead(out.status ?? 200, { "content-type": "application/json" }).end(JSON.stringify(out.body));
       })
-      .catch((error: unknown) => sendError(res, error instanceof HostctlError && error.exitCode === 2 ? 400 : 500, error));
+      .catch((error: unknown) =>
+        sendError(res, error instanceof HostctlError && error.exitCode === 2 ? 400 : 500, error),
+      );
   };
 }
 
@@ -171,7 +183,11 @@ function checkContinue(next: (req: IncomingMessage, res: ServerResponse) => void
 }
 
 /** Listens on the Unix socket, mode 0600: only the host's operator may steer the supervisor. */
-export async function listenControl(socketPath: string, routes: ControlRoutes, limits = controlLimits()): Promise<Server> {
+export async function listenControl(
+  socketPath: string,
+  routes: ControlRoutes,
+  limits = controlLimits(),
+): Promise<Server> {
   await rm(socketPath, { force: true });
   const server = createLimitedServer(limits, routes);
   await new Promise<void>((resolve, reject) => {

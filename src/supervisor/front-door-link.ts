@@ -30,7 +30,10 @@ export function downOf(state: AppState, retrying = false): AppDown {
   return state === "failed" || state === "crashloop" || state === "waiting" ? "unavailable" : "starting";
 }
 
-export function unitProxy(door: FrontDoor, healthCheck: ((spec: AppSpec, port?: number) => Promise<void>) | undefined): UnitProxy {
+export function unitProxy(
+  door: FrontDoor,
+  healthCheck: ((spec: AppSpec, port?: number) => Promise<void>) | undefined,
+): UnitProxy {
   return {
     idlePort: (app) => door.idlePort(app),
     switchTo: (app, port, releaseDir) => door.switchTo(app, port, releaseDir),

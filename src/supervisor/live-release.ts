@@ -52,7 +52,12 @@ export class LiveRelease {
     return this.live?.states() ?? [];
   }
 
-  status(): { release: string | undefined; live_port: number | undefined; processes: ProcessStatus[]; exposed?: string } {
+  status(): {
+    release: string | undefined;
+    live_port: number | undefined;
+    processes: ProcessStatus[];
+    exposed?: string;
+  } {
     return {
       release: this.live ? posix.basename(this.live.releaseDir) : undefined,
       live_port: this.deps.proxy ? this.live?.port : undefined,
@@ -83,7 +88,13 @@ export class LiveRelease {
     }
     const env = await releaseProcessEnv(ctx.paths, spec, releaseDir, port);
     const set = new ReleaseProcessSet(releaseDir, port);
-    const childDeps = { log: ctx.log, pidsDir: ctx.paths.pids, policy: this.deps.policy, graceMs: this.deps.graceMs, clock: ctx.clock };
+    const childDeps = {
+      log: ctx.log,
+      pidsDir: ctx.paths.pids,
+      policy: this.deps.policy,
+      graceMs: this.deps.graceMs,
+      clock: ctx.clock,
+    };
     await set.start(
       { spec, paths, releaseDir, port, processes, env, blueGreen: this.deps.proxy !== undefined },
       childDeps,
@@ -111,7 +122,8 @@ export class LiveRelease {
       ...(afterSwitch ? { afterSwitch } : {}),
     });
     this.exposed = result?.warning ? { port: result.port, warning: result.warning } : undefined;
-    if (result?.warning) this.deps.ctx.log.warn({ event: "web.exposed", app: this.deps.spec.name, port: result.port }, result.warning);
+    if (result?.warning)
+      this.deps.ctx.log.warn({ event: "web.exposed", app: this.deps.spec.name, port: result.port }, result.warning);
     return result;
   }
 

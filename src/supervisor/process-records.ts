@@ -40,7 +40,9 @@ export async function removeRecord(dir: string, app: string, type: string): Prom
 /** The process records in `dir`, each with its file. */
 async function readRecords(dir: string): Promise<{ file: string; record: ProcessRecord | undefined }[]> {
   const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith(".json"));
-  return Promise.all(names.map(async (name) => ({ file: join(dir, name), record: await readJsonFile<ProcessRecord>(join(dir, name)) })));
+  return Promise.all(
+    names.map(async (name) => ({ file: join(dir, name), record: await readJsonFile<ProcessRecord>(join(dir, name)) })),
+  );
 }
 
 /** A reused pid belongs to someone else and is never signalled. */

@@ -16,5 +16,6 @@ export async function proveListener(port: number, webPid: number | undefined): P
       { hint: `see: ps -o pid,pgid,args -p ${strays.map((s) => s.pid).join(",")}` },
     );
   }
-  if (webPid === undefined) throw new HostctlError("DEPLOY_FAILED", `port ${port} answered, but the release's web process is not running`);
+  if (webPid === undefined)
+    throw new HostctlError("DEPLOY_FAILED", `port ${port} answered, but the release's web process is not running`);
 }

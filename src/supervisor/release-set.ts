@@ -72,7 +72,12 @@ export class ReleaseProcessSet {
     this.processes.clear();
   }
 
-  private async startEach(input: ReleaseSetInput, deps: ChildDeps, onChange: () => void, cancelled: () => boolean): Promise<void> {
+  private async startEach(
+    input: ReleaseSetInput,
+    deps: ChildDeps,
+    onChange: () => void,
+    cancelled: () => boolean,
+  ): Promise<void> {
     for (const [type, command] of Object.entries(input.processes)) {
       if (cancelled()) break;
       const [file, args] = shellArgs(command);

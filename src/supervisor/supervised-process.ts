@@ -170,7 +170,10 @@ export class SupervisedProcess {
       });
     } catch (error) {
       // A full disk: still tracked here; only a later `up` after a crash would not find it.
-      log.warn({ event: "process.record_failed", pid, reason: (error as Error).message }, "could not write the process record");
+      log.warn(
+        { event: "process.record_failed", pid, reason: (error as Error).message },
+        "could not write the process record",
+      );
     }
   }
 
@@ -200,7 +203,9 @@ export class SupervisedProcess {
       return;
     }
     const neverRan = signal === "spawn-failed";
-    const decision = neverRan ? nextSpawnRetry(this.history, this.deps.policy) : nextRestart(this.history, uptime, now, this.deps.policy);
+    const decision = neverRan
+      ? nextSpawnRetry(this.history, this.deps.policy)
+      : nextRestart(this.history, uptime, now, this.deps.policy);
     this.history = decision.history;
     this.state = decision.crashloop ? "crashloop" : "backoff";
     this.nextAt = now + decision.delayMs;
@@ -262,7 +267,8 @@ export class SupervisedProcess {
       type: this.spec.type,
       state: this.state,
       pid: this.pid,
-      uptime_s: this.pid === undefined ? undefined : Math.round((this.deps.clock.now().getTime() - this.startedAt) / 1000),
+      uptime_s:
+        this.pid === undefined ? undefined : Math.round((this.deps.clock.now().getTime() - this.startedAt) / 1000),
       restarts: this.restarts,
       last_exit: this.lastExit,
       next_restart_at: this.nextAt === undefined ? undefined : new Date(this.nextAt).toISOString(),

@@ -8,9 +8,15 @@ import type { ReleaseHooks } from "./activate.js";
 export const BOOT_CONCURRENCY = 4;
 
 /** app-unit.ts runs them in its lifecycle's order (app-state.ts). */
-export interface AppSteps extends Pick<UnitDeps, "earlyRestore" | "beforeRestore" | "afterRestore" | "beforeReplicate"> {
+export interface AppSteps extends Pick<
+  UnitDeps,
+  "earlyRestore" | "beforeRestore" | "afterRestore" | "beforeReplicate"
+> {
   /** `activate` starts the release under this supervisor, so the web process starts once. */
-  firstDeploy?: (spec: AppSpec, activate: ((releaseDir: string) => Promise<ActivateResult>) | undefined) => Promise<void>;
+  firstDeploy?: (
+    spec: AppSpec,
+    activate: ((releaseDir: string) => Promise<ActivateResult>) | undefined,
+  ) => Promise<void>;
 }
 
 export interface SupervisorOptions {

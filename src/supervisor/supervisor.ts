@@ -77,8 +77,10 @@ export class Supervisor {
   async startFrontDoor(): Promise<void> {
     const { ctx } = this;
     const { policy, graceMs } = this.options;
-    const proxy = await startFrontDoor(ctx, { log: ctx.log, pidsDir: ctx.paths.pids, policy, graceMs, clock: ctx.clock }, () =>
-      frontDoorView(this.units.values()),
+    const proxy = await startFrontDoor(
+      ctx,
+      { log: ctx.log, pidsDir: ctx.paths.pids, policy, graceMs, clock: ctx.clock },
+      () => frontDoorView(this.units.values()),
     );
     this.frontDoor = proxy.door;
     this.proxyReason = proxy.reason;
@@ -106,7 +108,8 @@ export class Supervisor {
   async serveControl(): Promise<void> {
     const { ctx } = this;
     this.servers.push(await listenControl(ctx.paths.socket, this.routes));
-    if (ctx.host.metrics.listen) this.servers.push(await listenTcp(ctx.host.metrics.listen, this.routes.only(routeSpec("metrics"))));
+    if (ctx.host.metrics.listen)
+      this.servers.push(await listenTcp(ctx.host.metrics.listen, this.routes.only(routeSpec("metrics"))));
   }
 
   /** Boots every app, `bootConcurrency` at a time, without waiting for them. */
@@ -227,14 +230,21 @@ export class Supervisor {
 
   /** POST /apps/:name/activate: switches the app to a release under releases/ (activate.ts). */
   async activate(name: string, releaseDir: string): Promise<ActivateResult> {
-    if (!isInside(this.unit(name).paths.releases, releaseDir)) throw usageError(`activate: releaseDir must lie in apps/${name}/releases`);
+    if (!isInside(this.unit(name).paths.releases, releaseDir))
+      throw usageError(`activate: releaseDir must lie in apps/${name}/releases`);
     if (!this.options.hooks) throw new HostctlError("SUPERVISOR_NOT_RUNNING", "this supervisor cannot switch releases");
     return activateRelease(this.unit(name), releaseDir, this.provenHooks(this.options.hooks));
   }
 
   status(): SupervisorStatus {
     return {
-      supervisor: { pid: process.pid, started_at: this.startedAt.toISOString(), home: this.ctx.paths.home, host: hostname(), ...memory() },
+      supervisor: {
+        pid: process.pid,
+        started_at: this.startedAt.toISOString(),
+        home: this.ctx.paths.home,
+        host: hostname(),
+        ...memory(),
+      },
       apps: [
         ...[...this.units.values()].map((u) => u.status()),
         ...[...this.invalid].map(([name, reason]) => invalidAppStatus(this.ctx.paths, name, reason)),
@@ -264,7 +274,9 @@ export class Supervisor {
   private createUnit(spec: AppSpec, metricsPort: number | undefined): AppUnit {
     const { hooks, appSteps = {} } = this.options;
     const { firstDeploy, ...steps } = appSteps;
-    const activate = hooks ? (releaseDir: string) => activateRelease(unit, releaseDir, this.provenHooks(hooks)) : undefined;
+    const activate = hooks
+      ? (releaseDir: string) => activateRelease(unit, releaseDir, this.provenHooks(hooks))
+      : undefined;
     const unit: AppUnit = new AppUnit(spec, {
       ctx: this.ctx,
       policy: this.options.policy,

@@ -8,10 +8,16 @@ export interface Unshipped {
 }
 
 /** Pure: lag at the last reading carried forward to the stop, to a tenth of a second. */
-export function unshippedAt(replication: AppFacts["replication"], readAtMs: number | undefined, nowMs: number): Unshipped[] {
+export function unshippedAt(
+  replication: AppFacts["replication"],
+  readAtMs: number | undefined,
+  nowMs: number,
+): Unshipped[] {
   if (!replication || readAtMs === undefined) return [];
   const since = Math.max(0, nowMs - readAtMs) / 1000;
-  return replication.filter((r) => r.behind).map((r) => ({ database: r.database, lag_s: Math.round((r.lag_s + since) * 10) / 10 }));
+  return replication
+    .filter((r) => r.behind)
+    .map((r) => ({ database: r.database, lag_s: Math.round((r.lag_s + since) * 10) / 10 }));
 }
 
 // Logged and on stderr (both in systemd's journal): the writes are safe in the local database

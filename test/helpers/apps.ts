@@ -9,10 +9,18 @@ export const FIXTURES = join(ROOT, "test", "fixtures");
 export const PYTHON = "/usr/bin/python3";
 
 /** Places a fixture as a release and points `current` at it (what a deploy leaves behind). */
-export async function installRelease(home: string, app: string, fixture: string, id = "20260101T000000Z-fixture"): Promise<string> {
+export async function installRelease(
+  home: string,
+  app: string,
+  fixture: string,
+  id = "20260101T000000Z-fixture",
+): Promise<string> {
   const dir = join(home, "apps", app, "releases", id);
   await mkdir(dir, { recursive: true });
-  await cp(join(FIXTURES, fixture), dir, { recursive: true, filter: (src) => !/(__pycache__|db\.sqlite3|staticfiles)/.test(src) });
+  await cp(join(FIXTURES, fixture), dir, {
+    recursive: true,
+    filter: (src) => !/(__pycache__|db\.sqlite3|staticfiles)/.test(src),
+  });
   await symlink(dir, join(home, "apps", app, "current"));
   return dir;
 }
@@ -38,7 +46,19 @@ export async function addGenericApp(
   extra: string[] = [],
   options: { env?: Record<string, string> } = {},
 ): Promise<CliResult> {
-  const args = ["app", "add", name, "--kind", "generic", "--repo", repo, "--port", String(await freePort()), "--db", "db.sqlite3"];
+  const args = [
+    "app",
+    "add",
+    name,
+    "--kind",
+    "generic",
+    "--repo",
+    repo,
+    "--port",
+    String(await freePort()),
+    "--db",
+    "db.sqlite3",
+  ];
   return runCli(home, [...args, ...extra], options);
 }
 
@@ -88,5 +108,9 @@ export async function httpPost(port: number, path: string, body: string): Promis
 
 /** An app the supervisor reports `running` has started its processes; its web server answers a moment later. */
 export async function waitAnswering(port: number, path = "/", timeoutMs = 30_000): Promise<void> {
-  await waitFor(`127.0.0.1:${port}${path} answering 200`, async () => (await httpGet(port, path)).status === 200, timeoutMs);
+  await waitFor(
+    `127.0.0.1:${port}${path} answering 200`,
+    async () => (await httpGet(port, path)).status === 200,
+    timeoutMs,
+  );
 }

@@ -57,7 +57,9 @@ export class Browser {
   /** A new tab, attached (its commands carry its session id). */
   async newPage(): Promise<Page> {
     const { targetId } = (await this.send("Target.createTarget", { url: "about:blank" })) as { targetId: string };
-    const { sessionId } = (await this.send("Target.attachToTarget", { targetId, flatten: true })) as { sessionId: string };
+    const { sessionId } = (await this.send("Target.attachToTarget", { targetId, flatten: true })) as {
+      sessionId: string;
+    };
     const page = new Page(this, sessionId);
     await page.send("Page.enable");
     return page;
@@ -66,7 +68,9 @@ export class Browser {
   send(method: string, params: Record<string, unknown> = {}, sessionId?: string): Promise<Record<string, unknown>> {
     const id = this.nextId++;
     const reply = new Promise<Message>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
-    (this.child.stdio[3] as Writable).write(`${JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) })}\0`);
+    (this.child.stdio[3] as Writable).write(
+      `${JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) })}\0`,
+    );
     return reply.then((m) => {
       if (m.error) throw new Error(`${method}: ${m.error.message}`);
       return m.result ?? {};
@@ -88,7 +92,9 @@ export class Browser {
   }
 
   async close(): Promise<void> {
-    const exited = new Promise((resolve) => (this.child.exitCode === null ? this.child.once("exit", resolve) : resolve(undefined)));
+    const exited = new Promise((resolve) =>
+      this.child.exitCode === null ? this.child.once("exit", resolve) : resolve(undefined),
+    );
     await this.send("Browser.close").catch(() => undefined);
     const timer = setTimeout(() => this.child.kill("SIGKILL"), 5000);
     await exited;

@@ -13,7 +13,8 @@ export interface CliResult {
 }
 
 /** The lowest port the kernel hands out for port 0, where freePort() picks the test apps' ports. */
-const EPHEMERAL_LOW = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]) || 32768;
+const EPHEMERAL_LOW =
+  Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]) || 32768;
 
 /**
  * Test hosts run side by side on one machine: each gets its own range of Litestream metrics ports
@@ -26,7 +27,8 @@ const EPHEMERAL_LOW = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_rang
 const RANGE_COUNT = Math.floor((EPHEMERAL_LOW - 10_000) / 100) - 1;
 const WORKER_SLOTS = 4;
 // HOSTCTL_TEST_SLOT_OFFSET moves a second run on the same machine (a developer's, beside CI) to other slices.
-const worker = ((Number(process.env.VITEST_POOL_ID) || 1) + (Number(process.env.HOSTCTL_TEST_SLOT_OFFSET) || 0)) % WORKER_SLOTS;
+const worker =
+  ((Number(process.env.VITEST_POOL_ID) || 1) + (Number(process.env.HOSTCTL_TEST_SLOT_OFFSET) || 0)) % WORKER_SLOTS;
 const perWorker = Math.floor(RANGE_COUNT / WORKER_SLOTS);
 let nextRange = Math.floor(Math.random() * perWorker);
 
@@ -55,7 +57,11 @@ function withMetricsPorts(args: string[]): string[] {
   const metrics = args.includes("--metrics-port-base") ? [] : ["--metrics-port-base", String(metricsPortBase())];
   // The default internal ports (18000) could overlap a metrics range from the pool, which init refuses.
   const proxy = args.some((a) => PROXY_FLAGS.includes(a)) && !args.includes("--internal-port-base");
-  return [...args, ...metrics, ...(proxy ? ["--internal-port-base", String(reservedPortBase(INTERNAL_PORT_SPAN))] : [])];
+  return [
+    ...args,
+    ...metrics,
+    ...(proxy ? ["--internal-port-base", String(reservedPortBase(INTERNAL_PORT_SPAN))] : []),
+  ];
 }
 
 /** Runs the built CLI as a user would: a subprocess, against a temp home. */

@@ -38,7 +38,9 @@ export function frontRequest(options: {
       agent: false as const,
       headers: {
         Host: `${options.host}:${options.port}`,
-        ...(options.body === undefined ? {} : { "Content-Type": "text/plain", "Content-Length": Buffer.byteLength(options.body) }),
+        ...(options.body === undefined
+          ? {}
+          : { "Content-Type": "text/plain", "Content-Length": Buffer.byteLength(options.body) }),
         ...options.headers,
       },
       timeout: options.timeoutMs ?? 30_000,
@@ -75,7 +77,18 @@ export async function initWithFrontDoor(
   const https = await freePort();
   const init = await runCli(
     home,
-    ["init", ...extra, "--tls", "internal", "--http-port", String(http), "--https-port", String(https), "--proxy-bind", "127.0.0.1"],
+    [
+      "init",
+      ...extra,
+      "--tls",
+      "internal",
+      "--http-port",
+      String(http),
+      "--https-port",
+      String(https),
+      "--proxy-bind",
+      "127.0.0.1",
+    ],
     { env },
   );
   if (init.exitCode === 0) {
@@ -117,7 +130,11 @@ export function startLoad(
       const write = i % 2 === 1;
       const body = `c${client}-${i}`;
       try {
-        const answer = await frontRequest({ ...target, path: write ? "/rows" : "/", ...(write ? { method: "POST", body } : {}) });
+        const answer = await frontRequest({
+          ...target,
+          path: write ? "/rows" : "/",
+          ...(write ? { method: "POST", body } : {}),
+        });
         if (answer.status < 200 || answer.status >= 300)
           result.failures.push(`${write ? "POST" : "GET"} ${answer.status} ${answer.body.slice(0, 120)}`);
         else if (write) result.acknowledged.push(body);

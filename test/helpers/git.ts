@@ -13,9 +13,16 @@ export interface TestRepo {
 }
 
 /** A real Git repository (branch main) holding a copy of a fixture, or of the given files, as its first commit. */
-export async function gitRepo(from: { fixture?: string; files?: Record<string, string> }, message = "v1"): Promise<TestRepo> {
+export async function gitRepo(
+  from: { fixture?: string; files?: Record<string, string> },
+  message = "v1",
+): Promise<TestRepo> {
   const dir = join(await tempDir("repo"), "app");
-  if (from.fixture) await cp(from.fixture, dir, { recursive: true, filter: (src) => !/(__pycache__|db\.sqlite3|staticfiles)/.test(src) });
+  if (from.fixture)
+    await cp(from.fixture, dir, {
+      recursive: true,
+      filter: (src) => !/(__pycache__|db\.sqlite3|staticfiles)/.test(src),
+    });
   else await mkdir(dir, { recursive: true });
   const git = async (...args: string[]): Promise<string> =>
     (await execa("git", [...IDENTITY, ...args], { cwd: dir, env: { GIT_DIR: undefined } })).stdout.trim();

@@ -10,10 +10,16 @@ import { createReplicaStore } from "../../src/s3/store.js";
 import { tempDir } from "./tmp.js";
 
 /** A HostContext over a temp home and a file:// replica, for unit tests of the supervisor's loops. */
-export async function unitContext(clock: Clock, options: { log?: Logger; host?: Record<string, unknown> } = {}): Promise<HostContext> {
+export async function unitContext(
+  clock: Clock,
+  options: { log?: Logger; host?: Record<string, unknown> } = {},
+): Promise<HostContext> {
   const home = await tempDir("ctx");
   await mkdir(join(home, "replica"));
-  const host = validateHostConfig({ replica: { url: `file://${join(home, "replica")}` }, ...options.host }, "hostctl.yml");
+  const host = validateHostConfig(
+    { replica: { url: `file://${join(home, "replica")}` }, ...options.host },
+    "hostctl.yml",
+  );
   const log = options.log ?? createLogger("silent");
   return {
     paths: hostPaths(home),

@@ -18,7 +18,10 @@ export class HttpSession {
   private readonly base: string;
 
   constructor(private readonly origin: string | FrontDoorTarget) {
-    this.base = typeof origin === "string" ? origin : `${origin.ca === undefined ? "http" : "https"}://${origin.host}:${origin.port}`;
+    this.base =
+      typeof origin === "string"
+        ? origin
+        : `${origin.ca === undefined ? "http" : "https"}://${origin.host}:${origin.port}`;
   }
 
   private remember(setCookies: string[]): void {
@@ -37,7 +40,12 @@ export class HttpSession {
     const headers = new Headers(init.headers);
     if (this.cookies.size > 0) headers.set("cookie", [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; "));
     if (typeof this.origin !== "string") return this.viaFrontDoor(this.origin, path, init, headers);
-    const response = await fetch(`${this.base}${path}`, { ...init, headers, redirect: "manual", signal: AbortSignal.timeout(30_000) });
+    const response = await fetch(`${this.base}${path}`, {
+      ...init,
+      headers,
+      redirect: "manual",
+      signal: AbortSignal.timeout(30_000),
+    });
     this.remember(response.headers.getSetCookie());
     const bytes = Buffer.from(await response.arrayBuffer());
     return {
@@ -50,7 +58,12 @@ export class HttpSession {
   }
 
   /** fetch() will not send a Host header of our choosing, so requests to the front door go through node:http(s). */
-  private async viaFrontDoor(target: FrontDoorTarget, path: string, init: RequestInit, headers: Headers): Promise<Reply> {
+  private async viaFrontDoor(
+    target: FrontDoorTarget,
+    path: string,
+    init: RequestInit,
+    headers: Headers,
+  ): Promise<Reply> {
     let body: Buffer | undefined;
     if (init.body !== undefined && init.body !== null) {
       // Let the Fetch API encode the body (multipart boundary included), as a browser would.
@@ -94,7 +107,11 @@ export class HttpSession {
       fields.set("csrfmiddlewaretoken", token);
       return this.request(path, { method: "POST", body: fields, headers });
     }
-    return this.request(path, { method: "POST", body: new URLSearchParams({ ...fields, csrfmiddlewaretoken: token }), headers });
+    return this.request(path, {
+      method: "POST",
+      body: new URLSearchParams({ ...fields, csrfmiddlewaretoken: token }),
+      headers,
+    });
   }
 }
 
@@ -113,7 +130,9 @@ export async function redPng(): Promise<Buffer> {
   header.writeUInt32BE(8, 0);
   header.writeUInt32BE(8, 4);
   header.set([8, 2, 0, 0, 0], 8);
-  const rows = Buffer.concat(Array.from({ length: 8 }, () => Buffer.from([0, ...Array.from({ length: 8 }, () => [255, 0, 0]).flat()])));
+  const rows = Buffer.concat(
+    Array.from({ length: 8 }, () => Buffer.from([0, ...Array.from({ length: 8 }, () => [255, 0, 0]).flat()])),
+  );
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk("IHDR", header),

@@ -27,7 +27,11 @@ interface Target {
   ca: string;
 }
 
-type Send = (method: "GET" | "POST", path: string, body: string | undefined) => Promise<{ status: number; reused: boolean }>;
+type Send = (
+  method: "GET" | "POST",
+  path: string,
+  body: string | undefined,
+) => Promise<{ status: number; reused: boolean }>;
 
 /** An HTTP/1.1 client with one kept-alive TLS connection (Node's agent, as API clients and uptime checkers use it). */
 function http1Client(target: Target, opened: () => void): { send: Send; close: () => void } {
@@ -74,7 +78,13 @@ function http2Client(target: Target, opened: () => void): { send: Send; close: (
     // The domain's name for TLS (SNI, verification) and :authority; the connection itself to 127.0.0.1.
     const next = connect(`https://${target.host}:${target.port}`, {
       createConnection: () =>
-        tlsConnect({ host: "127.0.0.1", port: target.port, servername: target.host, ca: target.ca, ALPNProtocols: ["h2"] }),
+        tlsConnect({
+          host: "127.0.0.1",
+          port: target.port,
+          servername: target.host,
+          ca: target.ca,
+          ALPNProtocols: ["h2"],
+        }),
     });
     next.on("error", () => undefined);
     session = next;
@@ -117,21 +127,40 @@ export function startKeepAliveLoad(
   let stopping = false;
   const started = Date.now();
   const result: KeepAliveResult = { requests: 0, failures: [], acknowledged: [], connections: {} };
-  const loop = async (name: string, make: (target: Target, opened: () => void) => { send: Send; close: () => void }) => {
+  const loop = async (
+    name: string,
+    make: (target: Target, opened: () => void) => { send: Send; close: () => void },
+  ) => {
     result.connections[name] = 0;
     const client = make(target, () => (result.connections[name] = (result.connections[name] ?? 0) + 1));
-    for (let i = 0; result.requests < options.maxRequests && !(stopping && result.requests >= options.minRequests); i++) {
+    for (
+      let i = 0;
+      result.requests < options.maxRequests && !(stopping && result.requests >= options.minRequests);
+      i++
+    ) {
       result.requests += 1;
       const method = i % 2 === 1 ? "POST" : "GET";
       const body = method === "POST" ? `${name}-${i}` : undefined;
       try {
         const answer = await client.send(method, method === "POST" ? "/rows" : "/", body);
         if (answer.status < 200 || answer.status >= 300)
-          result.failures.push({ at: Date.now() - started, client: name, method, reused: answer.reused, error: `status ${answer.status}` });
+          result.failures.push({
+            at: Date.now() - started,
+            client: name,
+            method,
+            reused: answer.reused,
+            error: `status ${answer.status}`,
+          });
         else if (body !== undefined) result.acknowledged.push(body);
       } catch (error) {
         const e = error as Error & { code?: string; reused?: boolean };
-        result.failures.push({ at: Date.now() - started, client: name, method, reused: e.reused ?? false, error: e.code ?? e.message });
+        result.failures.push({
+          at: Date.now() - started,
+          client: name,
+          method,
+          reused: e.reused ?? false,
+          error: e.code ?? e.message,
+        });
       }
     }
     client.close();

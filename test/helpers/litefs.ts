@@ -51,7 +51,11 @@ export async function unmountAll(dir: string): Promise<void> {
 }
 
 /** `hostctl init` with a plain-HTTP front door (Caddy) on loopback: apps without domains are served on their own port. */
-export async function initWithPlainFrontDoor(home: string, extra: string[], env: Record<string, string>): Promise<void> {
+export async function initWithPlainFrontDoor(
+  home: string,
+  extra: string[],
+  env: Record<string, string>,
+): Promise<void> {
   const { reservedPortBase, runCli } = await import("./cli.js");
   const { INTERNAL_PORT_SPAN } = await import("../../src/config/rules.js");
   const { freePort } = await import("./apps.js");

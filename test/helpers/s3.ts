@@ -1,17 +1,29 @@
-import { CreateBucketCommand, DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import {
+  CreateBucketCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  S3Client,
+} from "@aws-sdk/client-s3";
 import { randomBytes } from "node:crypto";
 import { inject } from "vitest";
 import { freePort } from "../../src/lib/net.js";
 import { startFauxqs } from "fauxqs";
 
-export const TEST_CREDENTIALS = { AWS_ACCESS_KEY_ID: "hostctl-test-key", AWS_SECRET_ACCESS_KEY: "s3cr3t-test-value-9f8e7d" };
+export const TEST_CREDENTIALS = {
+  AWS_ACCESS_KEY_ID: "hostctl-test-key",
+  AWS_SECRET_ACCESS_KEY: "s3cr3t-test-value-9f8e7d",
+};
 
 export function s3Client(endpoint: string): S3Client {
   return new S3Client({
     endpoint,
     region: "us-east-1",
     forcePathStyle: true,
-    credentials: { accessKeyId: TEST_CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: TEST_CREDENTIALS.AWS_SECRET_ACCESS_KEY },
+    credentials: {
+      accessKeyId: TEST_CREDENTIALS.AWS_ACCESS_KEY_ID,
+      secretAccessKey: TEST_CREDENTIALS.AWS_SECRET_ACCESS_KEY,
+    },
   });
 }
 
@@ -36,7 +48,8 @@ export async function getJson<T>(client: S3Client, bucket: string, key: string):
 
 export async function deleteAll(client: S3Client, bucket: string, prefix = ""): Promise<void> {
   const keys = await listKeys(client, bucket, prefix);
-  if (keys.length > 0) await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.map((Key) => ({ Key })) } }));
+  if (keys.length > 0)
+    await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys.map((Key) => ({ Key })) } }));
 }
 
 /** A port nothing listens on: an S3 endpoint that is down. */

@@ -72,7 +72,12 @@ export async function appsRunning(home: string, count: number): Promise<boolean>
  * Waits until the home's app (its first, or `app`) is running. On a timeout the error carries what a
  * reader needs to tell why: the app's last state and reason, and the tail of the supervisor's log.
  */
-export async function waitAppRunning(home: string, sup: RunningSupervisor, timeoutMs: number, app?: string): Promise<void> {
+export async function waitAppRunning(
+  home: string,
+  sup: RunningSupervisor,
+  timeoutMs: number,
+  app?: string,
+): Promise<void> {
   let last: SupervisorStatus["apps"][number] | undefined;
   try {
     await waitFor(

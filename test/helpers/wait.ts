@@ -15,7 +15,9 @@ export async function waitFor<T>(
       lastError = error;
     }
     if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError instanceof Error ? `: ${lastError.message}` : ""}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${lastError instanceof Error ? `: ${lastError.message}` : ""}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }

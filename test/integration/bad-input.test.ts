@@ -28,8 +28,13 @@ const ALIAS_BOMB = [
 beforeAll(async () => {
   home = join(await tempDir(), "home");
   hostYml = join(home, "hostctl.yml");
-  expect((await runCli(home, ["init", "--replica-url", `file://${join(await tempDir(), "replica")}`])).exitCode).toBe(0);
-  expect((await runCli(home, ["app", "add", "blog", "--repo", "/srv/blog.git", "--port", "8001", "--db", "db.sqlite3"])).exitCode).toBe(0);
+  expect((await runCli(home, ["init", "--replica-url", `file://${join(await tempDir(), "replica")}`])).exitCode).toBe(
+    0,
+  );
+  expect(
+    (await runCli(home, ["app", "add", "blog", "--repo", "/srv/blog.git", "--port", "8001", "--db", "db.sqlite3"]))
+      .exitCode,
+  ).toBe(0);
   original = await readFile(hostYml, "utf8");
 });
 
@@ -43,9 +48,18 @@ describe("bad flags exit 2 naming the flag, and write nothing", () => {
     [add("--db", "."), "argument --db: expected the path of a database file"],
     [add("--db", "data/"), "argument --db: expected the path of a database file"],
     [add("--db", "db\nx.sqlite3"), "argument --db: expected the path of a database file"],
-    [add("--db", "media/leak.db"), "argument --db: expected a path outside media/ (the front door serves media/ to anyone)"],
-    [add("--db", "x.db", "--db", "x.db-wal"), 'argument --db: expected a database file, not the wal file SQLite keeps beside "x.db"'],
-    [add("--db", ".x.db-litestream/generation"), "argument --db: expected a database file, not a path inside the folder Litestream"],
+    [
+      add("--db", "media/leak.db"),
+      "argument --db: expected a path outside media/ (the front door serves media/ to anyone)",
+    ],
+    [
+      add("--db", "x.db", "--db", "x.db-wal"),
+      'argument --db: expected a database file, not the wal file SQLite keeps beside "x.db"',
+    ],
+    [
+      add("--db", ".x.db-litestream/generation"),
+      "argument --db: expected a database file, not a path inside the folder Litestream",
+    ],
     [
       add("--db", "DB.sqlite3", "--db", "db.sqlite3"),
       'file name "db.sqlite3" is already used by databases[0] (names differing only in case',
@@ -55,7 +69,10 @@ describe("bad flags exit 2 naming the flag, and write nothing", () => {
     [add("--domain", "example.com\r\nX-Injected: 1"), "argument --domain: expected a lowercase host name"],
     [add("--healthcheck-path", "/health check"), "argument --healthcheck-path: expected a URL path"],
     [add("--healthcheck-path", "/h\r\nHost: evil"), "argument --healthcheck-path: expected a URL path"],
-    [["app", "rename-db", "blog", "nope.sqlite3", "x.sqlite3"], 'argument OLD "nope.sqlite3": blog has no database "nope.sqlite3"'],
+    [
+      ["app", "rename-db", "blog", "nope.sqlite3", "x.sqlite3"],
+      'argument OLD "nope.sqlite3": blog has no database "nope.sqlite3"',
+    ],
     [["app", "rename-db", "blog", "db.sqlite3", "media/x.db"], "databases[0].path: expected a path outside media/"],
     [["logs", "blog", "-n", ""], 'argument --lines "": expected a whole number'],
     [["logs", "blog", "-n", "0x10"], 'argument --lines "0x10": expected a whole number'],
@@ -83,7 +100,10 @@ describe("bad flags exit 2 naming the flag, and write nothing", () => {
 
 describe("a bad hostctl.yml is reported by every command that reads the host, exit 2 with file and key", () => {
   it.each([
-    ["litestream:\n  sync_interval: 0s\n", /hostctl\.yml:\d+:\d+ litestream\.sync_interval: expected a duration above zero/],
+    [
+      "litestream:\n  sync_interval: 0s\n",
+      /hostctl\.yml:\d+:\d+ litestream\.sync_interval: expected a duration above zero/,
+    ],
     ["litestream:\n  retention: 0h\n", /litestream\.retention: expected a duration above zero/],
     ["replica:\n  url: file:///\n", /replica\.url: expected a directory below \//],
     ["REPLICA_IN_HOME", /replica\.url: expected a directory outside the host directory/],
@@ -108,19 +128,22 @@ describe("a bad hostctl.yml is reported by every command that reads the host, ex
   it.each([
     ["media/leak.db", "expected a path outside media/ (the front door serves media/ to anyone)"],
     ["db.sqlite3-wal", 'expected a database file, not the wal file SQLite keeps beside "db.sqlite3"'],
-  ])("a database path %s in a hand-edited app.yml is refused by restart, naming file, line and key", async (path, message) => {
-    const spec = join(home, "apps", "blog", "app.yml");
-    const before = await readFile(spec, "utf8");
-    await writeFile(spec, before.replace("path: db.sqlite3", `path: ${path}`));
-    try {
-      const result = await runCli(home, ["restart", "blog"]);
-      expect(result.stderr).toMatch(/apps\/blog\/app\.yml:\d+:\d+ databases\[0\]\.path: /);
-      expect(result.stderr).toContain(`${message}, got "${path}"`);
-      expect(result.exitCode).toBe(2);
-    } finally {
-      await writeFile(spec, before);
-    }
-  });
+  ])(
+    "a database path %s in a hand-edited app.yml is refused by restart, naming file, line and key",
+    async (path, message) => {
+      const spec = join(home, "apps", "blog", "app.yml");
+      const before = await readFile(spec, "utf8");
+      await writeFile(spec, before.replace("path: db.sqlite3", `path: ${path}`));
+      try {
+        const result = await runCli(home, ["restart", "blog"]);
+        expect(result.stderr).toMatch(/apps\/blog\/app\.yml:\d+:\d+ databases\[0\]\.path: /);
+        expect(result.stderr).toContain(`${message}, got "${path}"`);
+        expect(result.exitCode).toBe(2);
+      } finally {
+        await writeFile(spec, before);
+      }
+    },
+  );
 
   it("a YAML alias bomb in app.yml is exit 2, not an internal error", async () => {
     const spec = join(home, "apps", "blog", "app.yml");

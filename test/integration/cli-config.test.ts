@@ -49,14 +49,26 @@ describe("bad input exits 2, names the culprit and writes nothing", () => {
     [["app", "add", "blog", "--repo", "r", "--port", "8002"], 'app "blog" already exists'],
     [["app", "add", "shop", "--repo", "r", "--port", "80"], "argument --port: expected"],
     [["app", "add", "shop", "--repo", "r", "--port", "70000"], "argument --port: expected"],
-    [["app", "add", "shop", "--repo", "r", "--port", "8001"], 'argument --port: port 8001 is already used by app "blog"'],
-    [["app", "add", "shop", "--repo", "r", "--port", "8002", "--db", "/etc/db.sqlite3"], "argument --db: expected a path relative"],
-    [["app", "add", "shop", "--repo", "r", "--port", "8002", "--db", "../db.sqlite3"], "argument --db: expected a path inside"],
+    [
+      ["app", "add", "shop", "--repo", "r", "--port", "8001"],
+      'argument --port: port 8001 is already used by app "blog"',
+    ],
+    [
+      ["app", "add", "shop", "--repo", "r", "--port", "8002", "--db", "/etc/db.sqlite3"],
+      "argument --db: expected a path relative",
+    ],
+    [
+      ["app", "add", "shop", "--repo", "r", "--port", "8002", "--db", "../db.sqlite3"],
+      "argument --db: expected a path inside",
+    ],
     [
       ["app", "add", "shop", "--repo", "r", "--port", "8002", "--drill-schedule", "99 * * * *"],
       "argument --drill-schedule: expected a cron expression",
     ],
-    [["app", "add", "shop", "--repo", "r", "--port", "8002", "--poll", "sixty"], "argument --poll: expected a duration"],
+    [
+      ["app", "add", "shop", "--repo", "r", "--port", "8002", "--poll", "sixty"],
+      "argument --poll: expected a duration",
+    ],
     [
       ["app", "add", "shop", "--repo", "r", "--port", "8002", "--kind", "rails"],
       'argument --kind: expected one of "django", "wagtail", "generic", got "rails"',
@@ -131,7 +143,10 @@ describe("commands", () => {
     const list = await runCli(home, ["app", "list", "--json"]);
     expect(list.exitCode).toBe(0);
     expect(
-      (JSON.parse(list.stdout) as { name: string; python: { interpreter: string } }[]).map((a) => [a.name, a.python.interpreter]),
+      (JSON.parse(list.stdout) as { name: string; python: { interpreter: string } }[]).map((a) => [
+        a.name,
+        a.python.interpreter,
+      ]),
     ).toEqual([["blog", "/usr/bin/python3"]]);
     const show = await runCli(home, ["app", "show", "blog", "--json"]);
     expect(JSON.parse(show.stdout)).toMatchObject({
@@ -145,7 +160,10 @@ describe("commands", () => {
 
   it("env set/list/unset keep a 0600 file and list keys without values", async () => {
     expect((await runCli(home, ["env", "set", "blog", "DEBUG=0", "ALLOWED_HOSTS=a,b"])).exitCode).toBe(0);
-    expect((await runCli(home, ["env", "set", "blog", "--stdin"], { input: "DJANGO_SECRET_KEY=very-secret=value\n" })).exitCode).toBe(0);
+    expect(
+      (await runCli(home, ["env", "set", "blog", "--stdin"], { input: "DJANGO_SECRET_KEY=very-secret=value\n" }))
+        .exitCode,
+    ).toBe(0);
     const envFile = join(home, "apps", "blog", "env");
     expect((await stat(envFile)).mode & 0o777).toBe(0o600);
     expect(await readFile(envFile, "utf8")).toBe("ALLOWED_HOSTS=a,b\nDEBUG=0\nDJANGO_SECRET_KEY=very-secret=value\n");
@@ -153,11 +171,16 @@ describe("commands", () => {
     expect(list.stdout).toBe("ALLOWED_HOSTS\nDEBUG\nDJANGO_SECRET_KEY");
     expect(list.stdout).not.toContain("very-secret");
     expect((await runCli(home, ["env", "unset", "blog", "DEBUG"])).exitCode).toBe(0);
-    expect(JSON.parse((await runCli(home, ["env", "list", "blog", "--json"])).stdout)).toEqual(["ALLOWED_HOSTS", "DJANGO_SECRET_KEY"]);
+    expect(JSON.parse((await runCli(home, ["env", "list", "blog", "--json"])).stdout)).toEqual([
+      "ALLOWED_HOSTS",
+      "DJANGO_SECRET_KEY",
+    ]);
   });
 
   it("app remove keeps files unless --purge", async () => {
-    expect((await runCli(home, ["app", "add", "tmp", "--repo", "r", "--port", "8009", "--db", "x.sqlite3"])).exitCode).toBe(0);
+    expect(
+      (await runCli(home, ["app", "add", "tmp", "--repo", "r", "--port", "8009", "--db", "x.sqlite3"])).exitCode,
+    ).toBe(0);
     expect(await tree(join(home, "run", "litestream"))).toContain("/tmp.yml");
     const removed = await runCli(home, ["app", "remove", "tmp"]);
     expect(removed.exitCode).toBe(0);
@@ -184,9 +207,15 @@ describe("commands", () => {
 
   it("doctor checks the binaries and a put/get/delete round trip to the replica", async () => {
     const result = await runCli(home, ["doctor", "--json"]);
-    const report = JSON.parse(result.stdout) as { ok: boolean; checks: { name: string; ok: boolean; detail: string }[] };
+    const report = JSON.parse(result.stdout) as {
+      ok: boolean;
+      checks: { name: string; ok: boolean; detail: string }[];
+    };
     expect(report.checks.find((c) => c.name === "litestream")?.detail).toMatch(/^v0\.3\.13/);
-    expect(report.checks.find((c) => c.name.startsWith("replica"))).toMatchObject({ ok: true, detail: "put, get and delete work" });
+    expect(report.checks.find((c) => c.name.startsWith("replica"))).toMatchObject({
+      ok: true,
+      detail: "put, get and delete work",
+    });
     expect(report.checks.find((c) => c.name.startsWith("python /usr/bin/python3"))?.ok).toBe(true);
     expect(result.exitCode).toBe(report.ok ? 0 : 1);
     expect(report.ok).toBe(true);
@@ -196,9 +225,13 @@ describe("commands", () => {
   it("doctor exits 1 when the replica cannot be reached", async () => {
     const other = join(await tempDir(), "home");
     const port = await closedPort();
-    await runCli(other, ["init", "--replica-url", "s3://bucket/p", "--s3-endpoint", `http://127.0.0.1:${port}`, "--s3-force-path-style"], {
-      env: TEST_CREDENTIALS,
-    });
+    await runCli(
+      other,
+      ["init", "--replica-url", "s3://bucket/p", "--s3-endpoint", `http://127.0.0.1:${port}`, "--s3-force-path-style"],
+      {
+        env: TEST_CREDENTIALS,
+      },
+    );
     const result = await runCli(other, ["doctor"]);
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toMatch(/replica s3:\/\/bucket\/p\s+FAIL\s+cannot reach the replica/);

@@ -11,9 +11,13 @@ describe("output to a reader that went away", () => {
     const home = join(await tempDir("pipe"), "home");
     expect((await runCli(home, ["init", "--replica-url", `file://${join(home, "..", "replica")}`])).exitCode).toBe(0);
     // `true` exits without reading: the CLI's write finds the pipe closed.
-    const piped = await execa("bash", ["-c", 'set -o pipefail; "$0" "$1" --home "$2" status --json | true', process.execPath, CLI, home], {
-      reject: false,
-    });
+    const piped = await execa(
+      "bash",
+      ["-c", 'set -o pipefail; "$0" "$1" --home "$2" status --json | true', process.execPath, CLI, home],
+      {
+        reject: false,
+      },
+    );
     expect(piped.stderr).toBe("");
     expect(piped.exitCode).toBe(0);
   });

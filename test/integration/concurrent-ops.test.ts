@@ -21,20 +21,39 @@ describe("deploys and restarts of one app at once", () => {
     const port = await freePort();
     expect((await runCli(home, ["init", "--replica-url", `file://${await tempDir("replica")}`])).exitCode).toBe(0);
     expect(
-      (await runCli(home, ["app", "add", "gen", "--kind", "generic", "--repo", repo.dir, "--port", String(port), "--db", "db.sqlite3"]))
-        .exitCode,
+      (
+        await runCli(home, [
+          "app",
+          "add",
+          "gen",
+          "--kind",
+          "generic",
+          "--repo",
+          repo.dir,
+          "--port",
+          String(port),
+          "--db",
+          "db.sqlite3",
+        ])
+      ).exitCode,
     ).toBe(0);
     const sup = await startSupervisor(home);
     await waitForSocket(home);
     const gen = async () => (await hostStatus(home)).apps.find((a) => a.name === "gen");
-    await waitFor("gen running", async () => (await gen())?.state === "running" && (await httpGet(port, "/")).status === 200, 60_000);
+    await waitFor(
+      "gen running",
+      async () => (await gen())?.state === "running" && (await httpGet(port, "/")).status === 200,
+      60_000,
+    );
 
     // Deploys back to back (each activation stops the old web process and starts a new one), and a restart
     // fired every 300 ms meanwhile (12 at most), so restarts land inside activations; plus a burst of deploys that must queue.
     const results: Promise<{ exitCode: number; stderr: string }>[] = [];
     let deploying = true;
     const deploys = (async () => {
-      results.push(...Array.from({ length: 6 }, () => runCli(home, ["deploy", "gen", "--force"], { timeoutMs: 120_000 })));
+      results.push(
+        ...Array.from({ length: 6 }, () => runCli(home, ["deploy", "gen", "--force"], { timeoutMs: 120_000 })),
+      );
       for (let i = 0; i < 4; i++) await runCli(home, ["deploy", "gen", "--force"], { timeoutMs: 120_000 });
       deploying = false;
     })();

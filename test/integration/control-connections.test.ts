@@ -11,7 +11,12 @@ import { waitFor } from "../helpers/wait.js";
 
 afterAll(cleanupTempDirs);
 
-const LIMITS: ControlLimits = { headersTimeout: 500, requestTimeout: 1000, connectionsCheckingInterval: 100, connections: 4 };
+const LIMITS: ControlLimits = {
+  headersTimeout: 500,
+  requestTimeout: 1000,
+  connectionsCheckingInterval: 100,
+  connections: 4,
+};
 const servers: (Server | NetServer)[] = [];
 const clients: Socket[] = [];
 
@@ -73,7 +78,9 @@ describe("the control server's connections", () => {
   it("lets a handler slower than the request deadline answer: the deadline is for receiving the request", async () => {
     const p = await paths();
     const slow = () =>
-      new Promise<{ body: unknown }>((resolve) => setTimeout(() => resolve({ body: { done: true } }), 2 * LIMITS.requestTimeout));
+      new Promise<{ body: unknown }>((resolve) =>
+        setTimeout(() => resolve({ body: { done: true } }), 2 * LIMITS.requestTimeout),
+      );
     await serve(p, statusRoute().add("POST /apps/:name/restart", slow));
     expect(await controlRequest(p, "POST", "/apps/x/restart", {})).toEqual({ status: 200, body: { done: true } });
   });
@@ -85,7 +92,10 @@ describe("the control server's connections", () => {
       statusRoute().add("POST /apps/:name/work", () => Promise.resolve({ body: {} })),
     );
     const flood = Array.from({ length: 3 * LIMITS.connections }, () => slowBody(p.socket));
-    await waitFor("all but the cap cut off", () => flood.filter((f) => f.isClosed()).length === 2 * LIMITS.connections || undefined);
+    await waitFor(
+      "all but the cap cut off",
+      () => flood.filter((f) => f.isClosed()).length === 2 * LIMITS.connections || undefined,
+    );
     expect(await controlRequest(p, "GET", "/status")).toEqual({ status: 200, body: { ok: true } });
   });
 

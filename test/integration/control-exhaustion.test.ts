@@ -5,7 +5,13 @@ import { runCli } from "../helpers/cli.js";
 import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
 import { waitFor } from "../helpers/wait.js";
 import { addGenericApp, httpPost, installRelease, waitAnswering } from "../helpers/apps.js";
-import { hostStatus, killAllSupervisors, startSupervisor, waitAppRunning, waitForSocket } from "../helpers/supervisor.js";
+import {
+  hostStatus,
+  killAllSupervisors,
+  startSupervisor,
+  waitAppRunning,
+  waitForSocket,
+} from "../helpers/supervisor.js";
 
 afterAll(async () => {
   await killAllSupervisors();
@@ -30,7 +36,9 @@ function slowBodies(socketPath: string, count: number): Flood {
     socket.on("error", () => undefined);
     socket.once("close", () => (closed += 1));
     socket.once("connect", () => {
-      socket.write("POST /apps/slow/activate HTTP/1.1\r\nHost: hostctl\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n");
+      socket.write(
+        "POST /apps/slow/activate HTTP/1.1\r\nHost: hostctl\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n",
+      );
       const drip = setInterval(() => (socket.writable ? socket.write("a") : clearInterval(drip)), 2000);
       socket.once("close", () => clearInterval(drip));
     });

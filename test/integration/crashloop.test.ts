@@ -20,7 +20,19 @@ describe("restart backoff", () => {
     const replica = join(await tempDir(), "replica");
     expect((await runCli(home, ["init", "--replica-url", `file://${replica}`])).exitCode).toBe(0);
     expect(
-      (await runCli(home, ["app", "add", "crashy", "--kind", "generic", "--repo", "/unused", "--port", String(await freePort())])).exitCode,
+      (
+        await runCli(home, [
+          "app",
+          "add",
+          "crashy",
+          "--kind",
+          "generic",
+          "--repo",
+          "/unused",
+          "--port",
+          String(await freePort()),
+        ])
+      ).exitCode,
     ).toBe(0);
     await installRelease(home, "crashy", "crash-app");
     // Every interval scaled by 0.05: 50 ms, 100 ms, 200 ms … instead of 1 s, 2 s, 4 s …
@@ -55,7 +67,17 @@ describe("restart of an app that ends up failed", () => {
     const home = join(await tempDir(), "home");
     const { init } = await initWithFrontDoor(home, ["--replica-url", `file://${await tempDir("replica")}`]);
     expect(init.exitCode, init.stderr).toBe(0);
-    const add = await runCli(home, ["app", "add", "crashy", "--kind", "generic", "--repo", "/unused", "--port", String(await freePort())]);
+    const add = await runCli(home, [
+      "app",
+      "add",
+      "crashy",
+      "--kind",
+      "generic",
+      "--repo",
+      "/unused",
+      "--port",
+      String(await freePort()),
+    ]);
     expect(add.exitCode, add.stderr).toBe(0);
     const appYml = join(home, "apps", "crashy", "app.yml");
     const doc = parseDocument(await readFile(appYml, "utf8"));
@@ -64,7 +86,11 @@ describe("restart of an app that ends up failed", () => {
     await installRelease(home, "crashy", "crash-app");
     const sup = await startSupervisor(home, { HOSTCTL_BACKOFF_SCALE: "0.05" });
     await waitForSocket(home);
-    await waitFor("the first start to fail", async () => (await hostStatus(home)).apps[0]?.state === "failed" || undefined, 30_000);
+    await waitFor(
+      "the first start to fail",
+      async () => (await hostStatus(home)).apps[0]?.state === "failed" || undefined,
+      30_000,
+    );
     const restart = await runCli(home, ["restart", "crashy"]);
     expect(restart.exitCode, restart.stdout).toBe(1);
     expect(restart.stderr).toMatch(/error\[APP_FAILED\]: crashy is failed after restart: .*health check failed/);

@@ -19,7 +19,12 @@ const PYENV_312 = join(homedir(), ".pyenv", "versions", "3.12.1", "bin", "python
 
 const run = createRunner(createLogger("silent"));
 const debian = validateAppSpec(
-  { name: "blog", repo: "/srv/blog.git", port: 8001, python: { interpreter: PYTHON, system_site_packages: true, installer: "pip" } },
+  {
+    name: "blog",
+    repo: "/srv/blog.git",
+    port: 8001,
+    python: { interpreter: PYTHON, system_site_packages: true, installer: "pip" },
+  },
   "app.yml",
 );
 const spec = debian;
@@ -37,15 +42,26 @@ async function release(root: string, id: string, requirements: string): Promise<
 describe("release virtualenvs", () => {
   it("comment-only requirements get a fresh pip-less venv that sees Debian's Django", async () => {
     const dir = await release(await tempDir(), "r1", "# from Debian\n");
-    expect(await buildVenv(run, spec, dir, undefined, options)).toEqual({ python: "3, test", venv: "created", pip: false });
-    const { stdout } = await execa(join(dir, ".venv", "bin", "python"), ["-c", "import sys, django; print(sys.prefix)"]);
+    expect(await buildVenv(run, spec, dir, undefined, options)).toEqual({
+      python: "3, test",
+      venv: "created",
+      pip: false,
+    });
+    const { stdout } = await execa(join(dir, ".venv", "bin", "python"), [
+      "-c",
+      "import sys, django; print(sys.prefix)",
+    ]);
     expect(stdout).toBe(join(dir, ".venv"));
   });
 
   it("comment-only requirements, as before, reuse the previous pip-less venv, relocated", async () => {
     const root = await tempDir();
     const first = await release(root, "r1", "# from Debian\n");
-    expect(await buildVenv(run, spec, first, undefined, options)).toEqual({ python: "3, test", venv: "created", pip: false });
+    expect(await buildVenv(run, spec, first, undefined, options)).toEqual({
+      python: "3, test",
+      venv: "created",
+      pip: false,
+    });
     const second = await release(root, "r2", "# from Debian\n");
     expect(await buildVenv(run, spec, second, first, options)).toEqual({
       python: "3, test",
@@ -53,7 +69,10 @@ describe("release virtualenvs", () => {
       reusedFrom: first,
       pip: false,
     });
-    const { stdout } = await execa(join(second, ".venv", "bin", "python"), ["-c", "import sys, django; print(sys.prefix)"]);
+    const { stdout } = await execa(join(second, ".venv", "bin", "python"), [
+      "-c",
+      "import sys, django; print(sys.prefix)",
+    ]);
     expect(stdout).toBe(join(second, ".venv"));
     const activate = await readFile(join(second, ".venv", "bin", "activate"), "utf8");
     expect(activate).toContain(join(second, ".venv"));
@@ -63,7 +82,11 @@ describe("release virtualenvs", () => {
   it("identical requirements reuse the previous venv by hard links, relocated, leaving the old one intact", async () => {
     const root = await tempDir();
     const first = await release(root, "r1", "Django>=3.2\n");
-    expect(await buildVenv(run, spec, first, undefined, options)).toEqual({ python: "3, test", venv: "created", pip: true });
+    expect(await buildVenv(run, spec, first, undefined, options)).toEqual({
+      python: "3, test",
+      venv: "created",
+      pip: true,
+    });
     const second = await release(root, "r2", "Django>=3.2\n");
     expect(await buildVenv(run, spec, second, first, options)).toEqual({
       python: "3, test",
@@ -77,10 +100,14 @@ describe("release virtualenvs", () => {
     expect((await stat(join(second, pipModule))).ino).toBe((await stat(join(first, pipModule))).ino);
     const pip = await readFile(join(second, ".venv", "bin", "pip"), "utf8");
     expect(pip.split("\n")[0]).toBe(`#!${join(second, ".venv", "bin", "python3")}`);
-    expect((await readFile(join(first, ".venv", "bin", "pip"), "utf8")).split("\n")[0]).toBe(`#!${join(first, ".venv", "bin", "python3")}`);
+    expect((await readFile(join(first, ".venv", "bin", "pip"), "utf8")).split("\n")[0]).toBe(
+      `#!${join(first, ".venv", "bin", "python3")}`,
+    );
     const { stdout } = await execa(join(second, ".venv", "bin", "pip"), ["--version"]);
     expect(stdout).toContain(join(second, ".venv"));
-    expect((await stat(join(second, ".venv", "pyvenv.cfg"))).ino).not.toBe((await stat(join(first, ".venv", "pyvenv.cfg"))).ino);
+    expect((await stat(join(second, ".venv", "pyvenv.cfg"))).ino).not.toBe(
+      (await stat(join(first, ".venv", "pyvenv.cfg"))).ino,
+    );
   });
 
   it("changed requirements build a new venv", async () => {
@@ -88,7 +115,11 @@ describe("release virtualenvs", () => {
     const first = await release(root, "r1", "Django>=3.2\n");
     await buildVenv(run, spec, first, undefined, options);
     const second = await release(root, "r2", "Django>=3.1\n");
-    expect(await buildVenv(run, spec, second, first, options)).toEqual({ python: "3, test", venv: "created", pip: true });
+    expect(await buildVenv(run, spec, second, first, options)).toEqual({
+      python: "3, test",
+      venv: "created",
+      pip: true,
+    });
   });
 
   it("a changed file reached through -r builds a new venv, though requirements.txt is the same", async () => {
@@ -110,48 +141,69 @@ describe("release virtualenvs", () => {
     expect((await buildVenv(run, spec, third, second, options)).venv).toBe("created");
   });
 
-  it.skipIf(!existsSync(PYENV_312))("another interpreter with the same requirements builds a new venv from it", async () => {
-    const root = await tempDir();
-    const first = await release(root, "r1", "# nothing\n");
-    expect((await buildVenv(run, isolated, first, undefined, options)).venv).toBe("created");
-    const second = await release(root, "r2", "# nothing\n");
-    const py312 = { path: PYENV_312, version: "3.12.1", why: "runtime.txt" };
-    expect(await buildVenv(run, isolated, second, first, { ...options, python: py312 })).toEqual({
-      python: "3.12.1, runtime.txt",
-      venv: "created",
-      pip: false,
-    });
-    const { stdout } = await execa(join(second, ".venv", "bin", "python"), ["-c", "import sys; print(sys.version_info[:2])"]);
-    expect(stdout).toBe("(3, 12)");
-  });
+  it.skipIf(!existsSync(PYENV_312))(
+    "another interpreter with the same requirements builds a new venv from it",
+    async () => {
+      const root = await tempDir();
+      const first = await release(root, "r1", "# nothing\n");
+      expect((await buildVenv(run, isolated, first, undefined, options)).venv).toBe("created");
+      const second = await release(root, "r2", "# nothing\n");
+      const py312 = { path: PYENV_312, version: "3.12.1", why: "runtime.txt" };
+      expect(await buildVenv(run, isolated, second, first, { ...options, python: py312 })).toEqual({
+        python: "3.12.1, runtime.txt",
+        venv: "created",
+        pip: false,
+      });
+      const { stdout } = await execa(join(second, ".venv", "bin", "python"), [
+        "-c",
+        "import sys; print(sys.version_info[:2])",
+      ]);
+      expect(stdout).toBe("(3, 12)");
+    },
+  );
 
   it("the old string form of python: is the interpreter, and venvs are isolated by default", () => {
     expect(isolated.python).toEqual({ interpreter: PYTHON, system_site_packages: false, installer: "auto" });
   });
 
-  it("an isolated venv does not see Debian's Django; pip installs the requirements from PyPI into it", { timeout: 180_000 }, async () => {
-    const root = await tempDir();
-    const bare = await release(root, "r0", "# nothing\n");
-    await buildVenv(run, isolated, bare, undefined, options);
-    const missing = await execa(join(bare, ".venv", "bin", "python"), ["-c", "import django"], { reject: false });
-    expect(missing.stderr).toContain("ModuleNotFoundError");
-    const dir = await release(root, "r1", "Django>=5.2,<5.3\n");
-    expect(await buildVenv(run, isolated, dir, undefined, options)).toEqual({ python: "3, test", venv: "created", pip: true });
-    const { stdout } = await execa(join(dir, ".venv", "bin", "python"), ["-c", "import django; print(django.__version__)"]);
-    expect(stdout).toMatch(/^5\.2\./);
-  });
+  it(
+    "an isolated venv does not see Debian's Django; pip installs the requirements from PyPI into it",
+    { timeout: 180_000 },
+    async () => {
+      const root = await tempDir();
+      const bare = await release(root, "r0", "# nothing\n");
+      await buildVenv(run, isolated, bare, undefined, options);
+      const missing = await execa(join(bare, ".venv", "bin", "python"), ["-c", "import django"], { reject: false });
+      expect(missing.stderr).toContain("ModuleNotFoundError");
+      const dir = await release(root, "r1", "Django>=5.2,<5.3\n");
+      expect(await buildVenv(run, isolated, dir, undefined, options)).toEqual({
+        python: "3, test",
+        venv: "created",
+        pip: true,
+      });
+      const { stdout } = await execa(join(dir, ".venv", "bin", "python"), [
+        "-c",
+        "import django; print(django.__version__)",
+      ]);
+      expect(stdout).toMatch(/^5\.2\./);
+    },
+  );
 
-  it("gunicorn is installed into the venv when no web command is given and requirements lack it", { timeout: 180_000 }, async () => {
-    const dir = await release(await tempDir(), "r1", "# nothing\n");
-    expect(await buildVenv(run, isolated, dir, undefined, { ...options, needsGunicorn: true })).toEqual({
-      python: "3, test",
-      venv: "created",
-      pip: false,
-      gunicorn: true,
-    });
-    const { stdout } = await execa(join(dir, ".venv", "bin", "gunicorn"), ["--version"]);
-    expect(stdout).toContain("gunicorn");
-  });
+  it(
+    "gunicorn is installed into the venv when no web command is given and requirements lack it",
+    { timeout: 180_000 },
+    async () => {
+      const dir = await release(await tempDir(), "r1", "# nothing\n");
+      expect(await buildVenv(run, isolated, dir, undefined, { ...options, needsGunicorn: true })).toEqual({
+        python: "3, test",
+        venv: "created",
+        pip: false,
+        gunicorn: true,
+      });
+      const { stdout } = await execa(join(dir, ".venv", "bin", "gunicorn"), ["--version"]);
+      expect(stdout).toContain("gunicorn");
+    },
+  );
 
   it(
     "with python.installer uv, uv makes the venv and installs the requirements (cache under UV_CACHE_DIR)",
@@ -172,7 +224,10 @@ describe("release virtualenvs", () => {
           needsGunicorn: true,
         }),
       ).toEqual({ python: "3, test", venv: "created", pip: true, gunicorn: true });
-      const { stdout } = await execa(join(dir, ".venv", "bin", "python"), ["-c", "import django, gunicorn; print(django.__version__)"]);
+      const { stdout } = await execa(join(dir, ".venv", "bin", "python"), [
+        "-c",
+        "import django, gunicorn; print(django.__version__)",
+      ]);
       expect(stdout).toMatch(/^5\.2\./);
       expect(await readFile(join(dir, ".venv", "pyvenv.cfg"), "utf8")).toMatch(/^uv = /m);
     },
@@ -185,7 +240,10 @@ describe("release virtualenvs", () => {
       const copy = async (id: string) => {
         const dir = join(await tempDir(), id);
         await cp(join(FIXTURES, "django-app"), dir, { recursive: true });
-        await writeFile(join(dir, "Procfile"), "release: python manage.py migrate --noinput\nweb: gunicorn site_app.wsgi\n");
+        await writeFile(
+          join(dir, "Procfile"),
+          "release: python manage.py migrate --noinput\nweb: gunicorn site_app.wsgi\n",
+        );
         return dir;
       };
       const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", DJANGO_SETTINGS_MODULE: "site_app.settings" };
@@ -196,7 +254,15 @@ describe("release virtualenvs", () => {
         await readFile(join(FIXTURES, "django-app", "notes", "static", "notes", "app.css"), "utf8"),
       );
       const skipped = await copy("r2");
-      const off = await buildRelease(run, debian, skipped, undefined, { ...env, DISABLE_COLLECTSTATIC: "1" }, () => undefined, options);
+      const off = await buildRelease(
+        run,
+        debian,
+        skipped,
+        undefined,
+        { ...env, DISABLE_COLLECTSTATIC: "1" },
+        () => undefined,
+        options,
+      );
       expect(off.collectstatic).toBe("collectstatic skipped (DISABLE_COLLECTSTATIC=1 in the app's env)");
       expect(existsSync(join(skipped, "staticfiles"))).toBe(false);
     },

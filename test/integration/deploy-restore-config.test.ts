@@ -7,7 +7,15 @@ import { gitRepo } from "../helpers/git.js";
 import { newBucket, TEST_CREDENTIALS } from "../helpers/s3.js";
 import { sql } from "../helpers/sqlite.js";
 import { cleanupTempDirs } from "../helpers/tmp.js";
-import { addApp, initHost, killAllLitestream, seedDb, startLitestream, stopLitestream, waitReplicated } from "./drill-harness.js";
+import {
+  addApp,
+  initHost,
+  killAllLitestream,
+  seedDb,
+  startLitestream,
+  stopLitestream,
+  waitReplicated,
+} from "./drill-harness.js";
 
 afterAll(async () => {
   await killAllLitestream();

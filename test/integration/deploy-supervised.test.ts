@@ -5,7 +5,13 @@ import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
 import { waitFor } from "../helpers/wait.js";
 import { FIXTURES, addDjangoApp, freePort, httpGet } from "../helpers/apps.js";
 import { gitRepo, type TestRepo } from "../helpers/git.js";
-import { hostStatus, killAllSupervisors, type RunningSupervisor, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
+import {
+  hostStatus,
+  killAllSupervisors,
+  type RunningSupervisor,
+  startSupervisor,
+  waitForSocket,
+} from "../helpers/supervisor.js";
 
 let home: string;
 let port: number;
@@ -51,8 +57,19 @@ beforeAll(async () => {
   // A third app with a worker and no web process: nothing to health-check.
   queueRepo = await gitRepo({ files: { Procfile: "worker: /usr/bin/python3 -c 'import time; time.sleep(3600)'\n" } });
   expect(
-    (await runCli(home, ["app", "add", "queue", "--kind", "generic", "--repo", queueRepo.dir, "--port", String(await freePort())]))
-      .exitCode,
+    (
+      await runCli(home, [
+        "app",
+        "add",
+        "queue",
+        "--kind",
+        "generic",
+        "--repo",
+        queueRepo.dir,
+        "--port",
+        String(await freePort()),
+      ])
+    ).exitCode,
   ).toBe(0);
   supervisor = await startSupervisor(home);
   await waitForSocket(home);
@@ -75,7 +92,11 @@ describe("deploys under a running supervisor", () => {
 
   it("an app without a web process is deployed and switched without a health check, at boot and by hand", async () => {
     // The health check would wait its whole timeout (30 s) for a port nobody listens on, then fail.
-    await waitFor("queue running", async () => (await hostStatus(home)).apps.find((a) => a.name === "queue")?.state === "running", 20_000);
+    await waitFor(
+      "queue running",
+      async () => (await hostStatus(home)).apps.find((a) => a.name === "queue")?.state === "running",
+      20_000,
+    );
     const sha = await queueRepo.commit("v2", { VERSION: "v2\n" });
     const result = await runCli(home, ["deploy", "queue", "--json"], { timeoutMs: 20_000 });
     expect(result.exitCode, result.stderr).toBe(0);

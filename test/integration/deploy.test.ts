@@ -27,19 +27,28 @@ const variant = (name: string): Promise<string> => readFile(join(FIXTURES, "djan
 /** What "serving" means without a supervisor: the current release's web process, started as `hostctl up` would. */
 async function serveCurrent(): Promise<{ body: string; stop: () => Promise<void> }> {
   const release = resolve(appDir(), await readlink(join(appDir(), "current")));
-  const child = execa("/bin/sh", ["-c", `exec ${PYTHON} -m gunicorn site_app.wsgi:application --bind 127.0.0.1:${port} --workers 1`], {
-    cwd: release,
-    detached: true,
-    reject: false,
-    env: { DATABASE_URL: `sqlite:///${db()}` },
-  });
+  const child = execa(
+    "/bin/sh",
+    ["-c", `exec ${PYTHON} -m gunicorn site_app.wsgi:application --bind 127.0.0.1:${port} --workers 1`],
+    {
+      cwd: release,
+      detached: true,
+      reject: false,
+      env: { DATABASE_URL: `sqlite:///${db()}` },
+    },
+  );
   started.push(child);
   const stop = async (): Promise<void> => {
     if (child.pid) process.kill(-child.pid, "SIGTERM");
     await child;
   };
   try {
-    const answer = await waitFor("the current release to answer", async () => (await httpGet(port, "/")).body, 20_000, 100);
+    const answer = await waitFor(
+      "the current release to answer",
+      async () => (await httpGet(port, "/")).body,
+      20_000,
+      100,
+    );
     return { body: answer, stop };
   } catch (error) {
     await stop();
@@ -100,7 +109,9 @@ describe("hostctl deploy", () => {
       expect(result.exitCode).toBe(1);
       expect(result.stderr).toContain('failed at step "build"');
       expect(await readdir(join(appDir(), "releases"))).toEqual([]);
-      expect((await pathExists(join(appDir(), "snapshots"))) ? await readdir(join(appDir(), "snapshots")) : []).toEqual([]);
+      expect((await pathExists(join(appDir(), "snapshots"))) ? await readdir(join(appDir(), "snapshots")) : []).toEqual(
+        [],
+      );
     } finally {
       await setSpec((t) => t.replace("build: exit 3\n", ""));
     }
@@ -156,12 +167,20 @@ describe("hostctl deploy", () => {
 
   it("a failing migration exits 1 naming the step; v2 stays current, schema and rows as before, the release dir is gone", async () => {
     const before = await dbState();
-    const broken = (await variant("0002_broken.py")).replace('("notes", "0001_initial")', '("notes", "0002_note_title")');
-    await repo.commit("v3: broken migration", { "notes/migrations/0003_broken.py": broken, "site_app/version.py": 'VERSION = "v3"\n' });
+    const broken = (await variant("0002_broken.py")).replace(
+      '("notes", "0001_initial")',
+      '("notes", "0002_note_title")',
+    );
+    await repo.commit("v3: broken migration", {
+      "notes/migrations/0003_broken.py": broken,
+      "site_app/version.py": 'VERSION = "v3"\n',
+    });
     const releasesBefore = await readdir(join(appDir(), "releases"));
     const result = await deploy();
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toContain('error[DEPLOY_FAILED]: deploy of blog failed at step "release": manage.py migrate --noinput failed');
+    expect(result.stderr).toContain(
+      'error[DEPLOY_FAILED]: deploy of blog failed at step "release": manage.py migrate --noinput failed',
+    );
     expect(result.stderr).toContain("no_such_table");
     expect(result.stderr).toContain(`releases/${v2} is still current`);
     expect(await currentId()).toBe(v2);
@@ -196,7 +215,9 @@ describe("hostctl deploy", () => {
     });
     const result = await deploy();
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toContain('failed at step "start": health check failed: GET /health (Host: localhost) answered 500');
+    expect(result.stderr).toContain(
+      'failed at step "start": health check failed: GET /health (Host: localhost) answered 500',
+    );
     expect(await currentId()).toBe(v2);
     expect((await readdir(join(appDir(), "releases"))).sort()).toEqual([v1, v2].sort());
     // Back to a healthy head for the tests that follow.
@@ -206,7 +227,13 @@ describe("hostctl deploy", () => {
   it("releases lists every release with commit, message and the current marker", async () => {
     const result = await runCli(home, ["releases", APP, "--json"]);
     expect(result.exitCode, result.stderr).toBe(0);
-    const list = JSON.parse(result.stdout) as { id: string; current: boolean; previous: boolean; message: string; commit: string }[];
+    const list = JSON.parse(result.stdout) as {
+      id: string;
+      current: boolean;
+      previous: boolean;
+      message: string;
+      commit: string;
+    }[];
     expect(list.map((r) => [r.id, r.current, r.previous, r.message])).toEqual([
       [v2, true, false, "v2: note title"],
       [v1, false, true, "v1"],
@@ -242,7 +269,9 @@ describe("hostctl deploy", () => {
     const lock = join(home, "run", "locks", "deploy-blog.lock");
     const procfile = await readFile(join(FIXTURES, "django-app", "Procfile"), "utf8");
     // A release phase that takes a few seconds keeps the first deploy inside its lock long enough.
-    await repo.commit("slow release phase", { Procfile: `${procfile}release: sleep 3 && ${PYTHON} manage.py migrate --noinput\n` });
+    await repo.commit("slow release phase", {
+      Procfile: `${procfile}release: sleep 3 && ${PYTHON} manage.py migrate --noinput\n`,
+    });
     const first = deploy();
     // Start the second once the first holds the lock, so they overlap however loaded the machine is.
     await waitFor("the first deploy to take the lock", () => pathExists(lock), 30_000, 20);
@@ -250,7 +279,9 @@ describe("hostctl deploy", () => {
     const firstResult = await first;
     expect(firstResult.exitCode, firstResult.stderr).toBe(0);
     expect(second.exitCode).toBe(1);
-    expect(second.stderr).toMatch(/error\[DEPLOY_LOCKED\]: another deploy of blog is running: pid \d+ \(hostctl deploy, ref main\)/);
+    expect(second.stderr).toMatch(
+      /error\[DEPLOY_LOCKED\]: another deploy of blog is running: pid \d+ \(hostctl deploy, ref main\)/,
+    );
     expect(await pathExists(lock)).toBe(false);
     await repo.commit("v5b: usual release phase", { Procfile: procfile });
   });
@@ -289,7 +320,11 @@ describe("hostctl deploy", () => {
     const setup = await runCli(home, ["app", "push-setup", APP]);
     expect(setup.exitCode, setup.stderr).toBe(0);
     const sha = await repo.commit("v8: pushed", { "site_app/version.py": 'VERSION = "v8"\n' });
-    const push = await execa("git", ["push", join(appDir(), "push.git"), "main"], { cwd: repo.dir, reject: false, timeout: 90_000 });
+    const push = await execa("git", ["push", join(appDir(), "push.git"), "main"], {
+      cwd: repo.dir,
+      reject: false,
+      timeout: 90_000,
+    });
     expect(push.exitCode, push.stderr).toBe(0);
     expect(push.stderr).toMatch(/remote: -----> release/);
     expect(push.stderr).toMatch(/remote: deployed blog \d{8}T\d{6}Z-[0-9a-f]{7} \([0-9a-f]{7} "v8: pushed"\)/);
@@ -306,7 +341,14 @@ describe("deploy without a supervisor restores before any release phase", () => 
     const env = { AWS_ACCESS_KEY_ID: "hostctl-test-key", AWS_SECRET_ACCESS_KEY: "s3cr3t-test-value-9f8e7d" };
     const init = await runCli(
       other,
-      ["init", "--replica-url", "s3://nowhere/blog", "--s3-endpoint", `http://127.0.0.1:${await freePort()}`, "--s3-force-path-style"],
+      [
+        "init",
+        "--replica-url",
+        "s3://nowhere/blog",
+        "--s3-endpoint",
+        `http://127.0.0.1:${await freePort()}`,
+        "--s3-force-path-style",
+      ],
       { env },
     );
     expect(init.exitCode, init.stderr).toBe(0);
@@ -314,7 +356,9 @@ describe("deploy without a supervisor restores before any release phase", () => 
     expect(add.exitCode, add.stderr).toBe(0);
     const result = await runCli(other, ["deploy", APP], { env, timeoutMs: 60_000 });
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toContain('failed at step "restore": blog: db.sqlite3 is missing and its replica cannot be read');
+    expect(result.stderr).toContain(
+      'failed at step "restore": blog: db.sqlite3 is missing and its replica cannot be read',
+    );
     expect(result.stderr).not.toContain("migrate");
     expect(await readdir(join(other, "apps", APP, "data"))).toEqual([]);
     expect(await readdir(join(other, "apps", APP, "releases"))).toEqual([]);

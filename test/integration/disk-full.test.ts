@@ -38,10 +38,25 @@ describe.skipIf(!isRoot)("a full disk under HOME", () => {
     const home = join(mount, "home");
     await mkdir(home);
     const port = await freePort();
-    expect((await runCli(home, ["init", "--replica-url", `file://${join(await tempDir(), "replica")}`])).exitCode).toBe(0);
+    expect((await runCli(home, ["init", "--replica-url", `file://${join(await tempDir(), "replica")}`])).exitCode).toBe(
+      0,
+    );
     expect(
-      (await runCli(home, ["app", "add", "blog", "--kind", "generic", "--repo", "/unused", "--port", String(port), "--db", "db.sqlite3"]))
-        .exitCode,
+      (
+        await runCli(home, [
+          "app",
+          "add",
+          "blog",
+          "--kind",
+          "generic",
+          "--repo",
+          "/unused",
+          "--port",
+          String(port),
+          "--db",
+          "db.sqlite3",
+        ])
+      ).exitCode,
     ).toBe(0);
     await installRelease(home, "blog", "generic-app");
     // The supervisor's own log (journald in production) lies outside the full filesystem.
@@ -61,7 +76,17 @@ describe.skipIf(!isRoot)("a full disk under HOME", () => {
     expect(status.stdout).toContain("DISK FULL");
     const doctor = await runCli(home, ["doctor"]);
     expect(doctor.stdout).toMatch(/disk .*FAIL\s+disk full/);
-    const add = await runCli(home, ["app", "add", "shop", "--kind", "generic", "--repo", "/unused", "--port", String(await freePort())]);
+    const add = await runCli(home, [
+      "app",
+      "add",
+      "shop",
+      "--kind",
+      "generic",
+      "--repo",
+      "/unused",
+      "--port",
+      String(await freePort()),
+    ]);
     expect(add.stderr).toContain("error[DISK_FULL]");
     expect(add.stderr).not.toContain("internal error");
     expect(add.exitCode).toBe(1);
@@ -95,8 +120,20 @@ describe.skipIf(!isRoot)("a deploy on a full disk", () => {
     await writeFile(join(repo.dir, "big.bin"), randomBytes(8 * 1024 * 1024));
     await repo.git("add", "big.bin");
     await repo.git("commit", "-q", "-m", "big");
-    expect((await runCli(home, ["init", "--replica-url", `file://${join(await tempDir(), "replica")}`])).exitCode).toBe(0);
-    const add = await runCli(home, ["app", "add", "big", "--kind", "generic", "--repo", repo.dir, "--port", String(await freePort())]);
+    expect((await runCli(home, ["init", "--replica-url", `file://${join(await tempDir(), "replica")}`])).exitCode).toBe(
+      0,
+    );
+    const add = await runCli(home, [
+      "app",
+      "add",
+      "big",
+      "--kind",
+      "generic",
+      "--repo",
+      repo.dir,
+      "--port",
+      String(await freePort()),
+    ]);
     expect(add.exitCode, add.stderr).toBe(0);
     const free = () => statfs(mount).then((s) => s.bavail * s.bsize);
     const before = await free();
@@ -106,8 +143,8 @@ describe.skipIf(!isRoot)("a deploy on a full disk", () => {
       expect(deploy.stderr).toContain("error[DISK_FULL]");
       expect(deploy.stderr).not.toContain("git ls-remote");
       expect(deploy.stderr).toContain(`df -h ${join(home, "apps", "big")}`);
-      const debris = (await readdir(join(home, "apps", "big", "repo.git", "objects"), { recursive: true })).filter((f) =>
-        /tmp_(obj|pack|idx|rev)_|incoming-/.test(f),
+      const debris = (await readdir(join(home, "apps", "big", "repo.git", "objects"), { recursive: true })).filter(
+        (f) => /tmp_(obj|pack|idx|rev)_|incoming-/.test(f),
       );
       expect(debris).toEqual([]);
       // What the failed fetch wrote is gone: the filesystem has the space it had before (within 256 KiB).

@@ -20,10 +20,25 @@ beforeAll(async () => {
   home = join(await tempDir(), "home");
   repo = await gitRepo({ fixture: join(FIXTURES, "django-site") });
   port = await freePort();
-  expect((await runCli(home, ["init", "--replica-url", `file://${join(await tempDir(), "replica")}`])).exitCode).toBe(0);
+  expect((await runCli(home, ["init", "--replica-url", `file://${join(await tempDir(), "replica")}`])).exitCode).toBe(
+    0,
+  );
   expect(
-    (await runCli(home, ["app", "add", "shop", "--repo", repo.dir, "--port", String(port), "--db", "db.sqlite3", "--domain", "shop.test"]))
-      .exitCode,
+    (
+      await runCli(home, [
+        "app",
+        "add",
+        "shop",
+        "--repo",
+        repo.dir,
+        "--port",
+        String(port),
+        "--db",
+        "db.sqlite3",
+        "--domain",
+        "shop.test",
+      ])
+    ).exitCode,
   ).toBe(0);
   await startSupervisor(home, env);
   await waitForSocket(home);
@@ -49,7 +64,10 @@ describe("a Django 5.2 project from PyPI, unmodified", () => {
       "the traceback in hostctl logs",
       async () => {
         const logs = (await runCli(home, ["logs", "shop", "--process", "web", "-n", "200"])).stdout;
-        return logs.includes("Traceback (most recent call last)") && logs.includes("RuntimeError: boom: a view that fails on purpose");
+        return (
+          logs.includes("Traceback (most recent call last)") &&
+          logs.includes("RuntimeError: boom: a view that fails on purpose")
+        );
       },
       20_000,
     );
@@ -66,7 +84,9 @@ describe("a Django 5.2 project from PyPI, unmodified", () => {
       "import sys, os, django_htmx; print(sys.prefix, os.environ['DATABASE_URL'])",
     ]);
     expect(probe.exitCode, probe.stderr).toBe(0);
-    expect(probe.stdout.trim()).toBe(`${join(current, ".venv")} sqlite:///${join(home, "apps", "shop", "data", "db.sqlite3")}`);
+    expect(probe.stdout.trim()).toBe(
+      `${join(current, ".venv")} sqlite:///${join(home, "apps", "shop", "data", "db.sqlite3")}`,
+    );
     expect((await runCli(home, ["run", "shop", "--", "sh", "-c", "exit 5"])).exitCode).toBe(5);
     const check = await runCli(home, ["manage", "shop", "check"]);
     expect(check.exitCode, check.stderr).toBe(0);
@@ -114,7 +134,9 @@ describe("a Django 5.2 project from PyPI, unmodified", () => {
       expect(bad.stdout).toMatch(
         /^ok\s+python: (\S+\/python3) \(3\.\d+\.\d+; python3 on PATH \(no python\.version, runtime\.txt or \.python-version\)\)$/m,
       );
-      expect(bad.stdout).toMatch(/^FAIL\s+requirements resolve: pip cannot resolve requirements\.txt for \S+\/python3: ERROR: .*Django/m);
+      expect(bad.stdout).toMatch(
+        /^FAIL\s+requirements resolve: pip cannot resolve requirements\.txt for \S+\/python3: ERROR: .*Django/m,
+      );
     },
   );
 
@@ -124,7 +146,9 @@ describe("a Django 5.2 project from PyPI, unmodified", () => {
     const deploy = await runCli(home, ["deploy", "shop"], { env, timeoutMs: 170_000 });
     expect(deploy.exitCode).toBe(1);
     expect(deploy.stderr).toContain('failed at step "checkout"');
-    expect(deploy.stderr).toContain("preflight: requirements: no requirements.txt: the isolated venv would have no Django");
+    expect(deploy.stderr).toContain(
+      "preflight: requirements: no requirements.txt: the isolated venv would have no Django",
+    );
     expect(await readlink(join(home, "apps", "shop", "current"))).toBe(before);
   });
 });

@@ -17,12 +17,25 @@ describe("doctor's Django check", () => {
   it("reports the Django of each app's live venv, whatever the operator's shell puts on PYTHONPATH", async () => {
     const home = join(await tempDir(), "home");
     expect((await runCli(home, ["init", "--replica-url", `file://${await tempDir("replica")}`])).exitCode).toBe(0);
-    const add = await runCli(home, ["app", "add", "blog", "--repo", "/srv/b.git", "--port", "8123", "--db", "db.sqlite3"]);
+    const add = await runCli(home, [
+      "app",
+      "add",
+      "blog",
+      "--repo",
+      "/srv/b.git",
+      "--port",
+      "8123",
+      "--db",
+      "db.sqlite3",
+    ]);
     expect(add.exitCode, add.stderr).toBe(0);
     const release = join(home, "apps", "blog", "releases", "r1");
     await execa("/usr/bin/python3", ["-m", "venv", "--without-pip", join(release, ".venv")]);
     const sitePackages = (
-      await execa(join(release, ".venv", "bin", "python"), ["-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"])
+      await execa(join(release, ".venv", "bin", "python"), [
+        "-c",
+        "import sysconfig; print(sysconfig.get_paths()['purelib'])",
+      ])
     ).stdout.trim();
     await fakeDjango(sitePackages, "9.9.9");
     await symlink(join("releases", "r1"), join(home, "apps", "blog", "current"));

@@ -22,7 +22,10 @@ import { touchCanary } from "../../src/drills/canary.js";
 /** Shared setup of the drill integration tests: a host on the loopback S3, apps, their real Litestream. */
 
 export const binary = litestreamBinary(undefined, {});
-export const credentials = { accessKeyId: TEST_CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: TEST_CREDENTIALS.AWS_SECRET_ACCESS_KEY };
+export const credentials = {
+  accessKeyId: TEST_CREDENTIALS.AWS_ACCESS_KEY_ID,
+  secretAccessKey: TEST_CREDENTIALS.AWS_SECRET_ACCESS_KEY,
+};
 export const run: Runner = createRunner(createLogger("silent"));
 
 const children = new Set<ResultPromise>();
@@ -33,7 +36,11 @@ export interface TestHost {
 }
 
 /** `hostctl init` against `endpoint`, with Litestream metrics on free loopback ports and optional alert targets. */
-export async function initHost(endpoint: string, bucket: string, extra: Record<string, unknown> = {}): Promise<TestHost> {
+export async function initHost(
+  endpoint: string,
+  bucket: string,
+  extra: Record<string, unknown> = {},
+): Promise<TestHost> {
   const home = join(await tempDir("drill"), "home");
   const prefix = "hosts/a";
   const init = await runCli(
@@ -53,7 +60,17 @@ export async function initHost(endpoint: string, bucket: string, extra: Record<s
 export async function addApp(host: Pick<TestHost, "home">, name: string, flags: string[] = []): Promise<string> {
   const port = await freePort();
   const repo = flags.includes("--repo") ? [] : ["--repo", "/nonexistent"];
-  const add = await runCli(host.home, ["app", "add", name, ...repo, "--port", String(port), "--db", "db.sqlite3", ...flags]);
+  const add = await runCli(host.home, [
+    "app",
+    "add",
+    name,
+    ...repo,
+    "--port",
+    String(port),
+    "--db",
+    "db.sqlite3",
+    ...flags,
+  ]);
   expect(add.exitCode, add.stderr).toBe(0);
   return dbPath(host, name);
 }
@@ -76,7 +93,12 @@ export async function seedDb(db: string, rows: number, extraSql = ""): Promise<v
 
 export function startLitestream(host: TestHost, app: string): ResultPromise {
   const config = join(host.home, "run", "litestream", `${app}.yml`);
-  const child = execa(binary, replicateArgs(config), { env: litestreamEnv(credentials), extendEnv: false, reject: false, all: true });
+  const child = execa(binary, replicateArgs(config), {
+    env: litestreamEnv(credentials),
+    extendEnv: false,
+    reject: false,
+    all: true,
+  });
   children.add(child);
   return child;
 }
@@ -94,7 +116,12 @@ export async function killAllLitestream(): Promise<void> {
 }
 
 /** Until the replica holds a snapshot and a WAL segment of the app's database. */
-export async function waitReplicated(client: Parameters<typeof listKeys>[0], bucket: string, host: TestHost, app: string): Promise<void> {
+export async function waitReplicated(
+  client: Parameters<typeof listKeys>[0],
+  bucket: string,
+  host: TestHost,
+  app: string,
+): Promise<void> {
   await waitFor(
     `a snapshot and WAL of ${app} in S3`,
     async () => {

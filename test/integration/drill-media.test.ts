@@ -12,7 +12,16 @@ import { syncMedia } from "../../src/media/sync.js";
 import { readMediaReferences } from "../../src/drills/media-refs.js";
 import { hostPaths } from "../../src/config/paths.js";
 import { loadAppSpec } from "../../src/config/app.js";
-import { addApp, hostContext, initHost, killAllLitestream, run, startLitestream, waitReplicated, type TestHost } from "./drill-harness.js";
+import {
+  addApp,
+  hostContext,
+  initHost,
+  killAllLitestream,
+  run,
+  startLitestream,
+  waitReplicated,
+  type TestHost,
+} from "./drill-harness.js";
 
 let host: TestHost;
 let s3: Awaited<ReturnType<typeof newBucket>>;
@@ -46,7 +55,10 @@ beforeAll(async () => {
   // The Django fixture with a model that has a FileField, added by a migration (the deploy tests' variants).
   const release = await installRelease(host.home, "pics", "django-app");
   await cp(join(FIXTURES, "django-variants", "models_attachment.py"), join(release, "notes", "models.py"));
-  await cp(join(FIXTURES, "django-variants", "0002_attachment.py"), join(release, "notes", "migrations", "0002_attachment.py"));
+  await cp(
+    join(FIXTURES, "django-variants", "0002_attachment.py"),
+    join(release, "notes", "migrations", "0002_attachment.py"),
+  );
   await migrateDjango(host.home, "pics", release);
   await sql(
     db,
@@ -108,7 +120,12 @@ describe("drill: files the restored database references are in the replica", () 
     await sql(db, `VACUUM INTO '${copy}'`);
     await sql(copy, "INSERT INTO notes_attachment(note_id, file) VALUES (1, 'uploads/only-in-copy.txt');");
     await sql(db, "INSERT INTO notes_attachment(note_id, file) VALUES (1, 'uploads/only-live.txt');");
-    const refs = await readMediaReferences(await loadAppSpec(hostPaths(host.home), "pics"), await hostContext(host), copy, db);
+    const refs = await readMediaReferences(
+      await loadAppSpec(hostPaths(host.home), "pics"),
+      await hostContext(host),
+      copy,
+      db,
+    );
     expect(refs?.references.map(([name]) => name)).toEqual([
       "uploads/missing photo.jpg",
       "uploads/only-in-copy.txt",

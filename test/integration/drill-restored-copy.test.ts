@@ -46,7 +46,10 @@ async function mismatchIndex(db: string): Promise<void> {
 async function check(db: string, bytes: number): Promise<DatabaseResult> {
   const ctx = await unitContext(systemClock);
   const d: DbContext = {
-    spec: validateAppSpec({ name: "blog", repo: "/r", port: 8001, kind: "generic", databases: [{ path: "db.sqlite3" }] }, "app.yml"),
+    spec: validateAppSpec(
+      { name: "blog", repo: "/r", port: 8001, kind: "generic", databases: [{ path: "db.sqlite3" }] },
+      "app.yml",
+    ),
     ctx,
     livePath: join(ctx.paths.home, "none.sqlite3"),
     noLive: true,
@@ -78,7 +81,10 @@ describe.each([
     const db = await copyOf(await tempDir("drill-copy"), "sound.sqlite3");
     const result = await check(db, bytes((await stat(db)).size));
     expect(result.integrity).toBe("full");
-    expect(result.checks.find((c) => c.name === "integrity")).toMatchObject({ ok: true, detail: "integrity_check: ok" });
+    expect(result.checks.find((c) => c.name === "integrity")).toMatchObject({
+      ok: true,
+      detail: "integrity_check: ok",
+    });
     expect(result.checks.find((c) => c.name === "schema")).toBeUndefined();
   });
 

@@ -56,7 +56,11 @@ afterAll(async () => {
 describe("scheduled drills", () => {
   it("fires on the app's cron schedule (seconds field) and records the drill as scheduled", async () => {
     const results: DrillResult[] = [];
-    const scheduler = new DrillScheduler({ apps: await loadApps(ctx.paths), ctx, onResult: (r) => void results.push(r) });
+    const scheduler = new DrillScheduler({
+      apps: await loadApps(ctx.paths),
+      ctx,
+      onResult: (r) => void results.push(r),
+    });
     scheduler.start();
     try {
       await waitFor("a scheduled drill", () => results.length > 0, 15_000, 100);
@@ -72,13 +76,20 @@ describe("scheduled drills", () => {
     const history = await readDrills(appPaths(ctx.paths, "shop").drills);
     const drills = drillMetrics(history).get("db.sqlite3");
     const text = renderMetrics({
-      apps: [{ app: "shop", up: true, restarts: { web: 2 }, databases: [{ database: "db.sqlite3", ...drills, replicaLagSeconds: 0 }] }],
+      apps: [
+        {
+          app: "shop",
+          up: true,
+          restarts: { web: 2 },
+          databases: [{ database: "db.sqlite3", ...drills, replicaLagSeconds: 0 }],
+        },
+      ],
     });
     const samples = parsePrometheus(text);
     expect(samples.get('hostctl_drill_last_ok{app="shop",database="db.sqlite3"}')).toBe(1);
-    expect(samples.get('hostctl_drill_last_success_timestamp_seconds{app="shop",database="db.sqlite3"}')).toBeGreaterThan(
-      Date.now() / 1000 - 120,
-    );
+    expect(
+      samples.get('hostctl_drill_last_success_timestamp_seconds{app="shop",database="db.sqlite3"}'),
+    ).toBeGreaterThan(Date.now() / 1000 - 120);
     expect(samples.get('hostctl_process_restarts_total{app="shop",process="web"}')).toBe(2);
   });
 });

@@ -41,7 +41,10 @@ const MIGRATIONS = `CREATE TABLE django_migrations(id INTEGER PRIMARY KEY AUTOIN
   CREATE VIRTUAL TABLE search_index USING fts5(title, body);
   INSERT INTO search_index VALUES ('hello', 'wagtail search body'), ('second', 'more text');`;
 
-async function drill(app: string, ...flags: string[]): Promise<{ exitCode: number; result: DrillResult; stderr: string }> {
+async function drill(
+  app: string,
+  ...flags: string[]
+): Promise<{ exitCode: number; result: DrillResult; stderr: string }> {
   const out = await runCli(host.home, ["drill", app, "--json", ...flags]);
   return { exitCode: out.exitCode, result: JSON.parse(out.stdout || "{}") as DrillResult, stderr: out.stderr };
 }
@@ -69,7 +72,11 @@ beforeAll(async () => {
   });
   for (const app of APPS) {
     const flags =
-      app === "dj" ? ["--kind", "django"] : app === "stopped" ? ["--kind", "generic", "--max-lag", "2s"] : ["--kind", "generic"];
+      app === "dj"
+        ? ["--kind", "django"]
+        : app === "stopped"
+          ? ["--kind", "generic", "--max-lag", "2s"]
+          : ["--kind", "generic"];
     await seedDb(await addApp(host, app, flags), 200, app === "dj" ? MIGRATIONS : "");
     litestream.set(app, startLitestream(host, app));
   }
@@ -124,7 +131,9 @@ describe("hostctl drill against real Litestream and a loopback S3", () => {
 
   it("pings the success URL of a passing drill and posts no webhook", () => {
     expect(received.filter((r) => r.url === "/ping" && r.method === "GET").length).toBeGreaterThanOrEqual(2);
-    expect(received.some((r) => r.method === "POST" && (JSON.parse(r.body) as DrillResult).app === "healthy")).toBe(false);
+    expect(received.some((r) => r.method === "POST" && (JSON.parse(r.body) as DrillResult).app === "healthy")).toBe(
+      false,
+    );
   });
 
   it("checks a Django app's django_migrations against live", async () => {
@@ -155,8 +164,14 @@ describe("hostctl drill against real Litestream and a loopback S3", () => {
     expect(exitCode).toBe(1);
     expect(result.ok).toBe(false);
     expect(result.reason).toContain("replica: no replica");
-    const hook = received.find((r) => r.method === "POST" && r.url === "/hook" && (JSON.parse(r.body) as DrillResult).app === "gone");
-    expect(JSON.parse(hook?.body ?? "{}")).toMatchObject({ ok: false, app: "gone", databases: [{ path: "db.sqlite3", ok: false }] });
+    const hook = received.find(
+      (r) => r.method === "POST" && r.url === "/hook" && (JSON.parse(r.body) as DrillResult).app === "gone",
+    );
+    expect(JSON.parse(hook?.body ?? "{}")).toMatchObject({
+      ok: false,
+      app: "gone",
+      databases: [{ path: "db.sqlite3", ok: false }],
+    });
     expect(received.some((r) => r.method === "GET" && r.url === "/ping/fail")).toBe(true);
   });
 
@@ -202,7 +217,10 @@ describe("hostctl drill against real Litestream and a loopback S3", () => {
     const { exitCode, result } = await drill("dj");
     expect(exitCode).toBe(1);
     expect(checkOf(result, "schema")).toMatchObject({ ok: false, detail: "missing from the replica: table notes_tag" });
-    expect(checkOf(result, "django_migrations")).toMatchObject({ ok: false, detail: "missing from the replica: notes.0002_tag" });
+    expect(checkOf(result, "django_migrations")).toMatchObject({
+      ok: false,
+      detail: "missing from the replica: notes.0002_tag",
+    });
   });
 });
 

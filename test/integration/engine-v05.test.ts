@@ -28,9 +28,13 @@ async function newHost(
   const home = join(await tempDir(), "home");
   expect(
     (
-      await runCli(home, ["init", "--replica-url", `s3://${bucket}/${prefix}`, "--s3-endpoint", endpoint, "--s3-force-path-style"], {
-        env: V03,
-      })
+      await runCli(
+        home,
+        ["init", "--replica-url", `s3://${bucket}/${prefix}`, "--s3-endpoint", endpoint, "--s3-force-path-style"],
+        {
+          env: V03,
+        },
+      )
     ).exitCode,
   ).toBe(0);
   const file = join(home, "hostctl.yml");
@@ -89,15 +93,22 @@ describe("Litestream 0.5 as the engine", () => {
     const a = await startSupervisor(first, V05);
     await serving(port, 0);
     for (let i = 0; i < 6; i++) expect((await httpPost(port, "/rows", `row ${i}`)).status).toBe(201);
-    await waitFor("LTX files in the replica", async () => (await listKeys(client, bucket, "v05/shop/db.sqlite3/0000/")).length > 0);
+    await waitFor(
+      "LTX files in the replica",
+      async () => (await listKeys(client, bucket, "v05/shop/db.sqlite3/0000/")).length > 0,
+    );
     const status = await hostStatus(first);
     expect(status.litestream).toMatchObject({ version: "v0.5.14", line: "0.5" });
     expect((await runCli(first, ["status"])).stdout).toMatch(/Litestream v0\.5\.14/);
-    expect((await runCli(first, ["doctor"], { env: V05 })).stdout).toMatch(/litestream\s+ok\s+v0\.5\.14 \(.*; engine 0\.5/);
+    expect((await runCli(first, ["doctor"], { env: V05 })).stdout).toMatch(
+      /litestream\s+ok\s+v0\.5\.14 \(.*; engine 0\.5/,
+    );
     // A binary that is not Litestream is refused up front, naming where it was configured.
     const wrong = await runCli(first, ["drill", "shop"], { env: { ...V05, HOSTCTL_LITESTREAM: "/bin/true" } });
     expect(wrong.exitCode).toBe(2);
-    expect(wrong.stderr).toMatch(/HOSTCTL_LITESTREAM: \/bin\/true reports version ""; hostctl runs Litestream 0\.3\.x or 0\.5\.x/);
+    expect(wrong.stderr).toMatch(
+      /HOSTCTL_LITESTREAM: \/bin\/true reports version ""; hostctl runs Litestream 0\.3\.x or 0\.5\.x/,
+    );
     await waitFor(
       "a caught-up lag reading",
       async () => {
@@ -120,7 +131,9 @@ describe("Litestream 0.5 as the engine", () => {
     const second = await newHost("v05", port, {}, V05);
     const b = await startSupervisor(second, V05);
     await serving(port, 6);
-    expect((await shop(second))?.databases).toEqual([expect.objectContaining({ path: "db.sqlite3", action: "restored" })]);
+    expect((await shop(second))?.databases).toEqual([
+      expect.objectContaining({ path: "db.sqlite3", action: "restored" }),
+    ]);
     expect(await b.stop("SIGTERM")).toBe(0);
   }, 120_000);
 });
@@ -129,8 +142,13 @@ describe("litestream.heartbeat_url", () => {
   it("is refused with exit 2 naming the key when the Litestream in use is 0.3 (it has no heartbeat)", async () => {
     const home = join(await tempDir(), "home");
     expect(
-      (await runCli(home, ["init", "--replica-url", `s3://${bucket}/hb`, "--s3-endpoint", endpoint, "--s3-force-path-style"], { env: V03 }))
-        .exitCode,
+      (
+        await runCli(
+          home,
+          ["init", "--replica-url", `s3://${bucket}/hb`, "--s3-endpoint", endpoint, "--s3-force-path-style"],
+          { env: V03 },
+        )
+      ).exitCode,
     ).toBe(0);
     const file = join(home, "hostctl.yml");
     const doc = parseDocument(await readFile(file, "utf8"));
@@ -138,7 +156,19 @@ describe("litestream.heartbeat_url", () => {
     await writeFile(file, doc.toString());
     const add = await runCli(
       home,
-      ["app", "add", "shop", "--kind", "generic", "--repo", "/unused", "--port", String(await freePort()), "--db", "db.sqlite3"],
+      [
+        "app",
+        "add",
+        "shop",
+        "--kind",
+        "generic",
+        "--repo",
+        "/unused",
+        "--port",
+        String(await freePort()),
+        "--db",
+        "db.sqlite3",
+      ],
       { env: V03 },
     );
     expect(add.exitCode).toBe(2);

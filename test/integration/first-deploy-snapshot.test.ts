@@ -25,14 +25,19 @@ if os.path.exists(${JSON.stringify(flag)}):
 `;
 
 async function tables(db: string): Promise<string[]> {
-  return (await execa("sqlite3", [db, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name;"])).stdout.split("\n");
+  return (
+    await execa("sqlite3", [db, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name;"])
+  ).stdout.split("\n");
 }
 
 /**
  * Host A (home `<base>/host-a`) on a file:// replica under `base`, with the generic fixture app "shop" whose
  * Procfile runs `release.py` as its release phase.
  */
-async function hostWithReleasePhase(base: string, releasePy: string): Promise<{ hostA: string; port: number; replica: string[] }> {
+async function hostWithReleasePhase(
+  base: string,
+  releasePy: string,
+): Promise<{ hostA: string; port: number; replica: string[] }> {
   const repo = await gitRepo({ fixture: join(FIXTURES, "generic-app") });
   await repo.commit("release phase", {
     Procfile: "web: /usr/bin/python3 server.py\nrelease: /usr/bin/python3 release.py\n",
@@ -91,7 +96,11 @@ describe("a fresh host's first deploy", () => {
     expect(log).toContain("db.sqlite3, copied at restore");
     const db = join(hostB, "apps", "shop", "data", "db.sqlite3");
     expect(await tables(db)).not.toContain("half_done");
-    expect((await execa("sqlite3", [db, "SELECT body FROM rows ORDER BY id;"])).stdout.split("\n")).toEqual(["one", "two", "three"]);
+    expect((await execa("sqlite3", [db, "SELECT body FROM rows ORDER BY id;"])).stdout.split("\n")).toEqual([
+      "one",
+      "two",
+      "three",
+    ]);
     const snapshots = join(hostB, "apps", "shop", "snapshots");
     expect(await pathExists(join(snapshots, ".restored"))).toBe(false);
     const taken = await readdir(snapshots);
@@ -120,11 +129,13 @@ db.commit()
       if (host !== "host-a") expect((await runCli(home, ["init", ...replica])).exitCode).toBe(0);
       const supervisor = await startSupervisor(home);
       await waitForSocket(home);
-      await waitFor(`shop running on ${host}`, async () => (await hostStatus(home)).apps[0]?.state === "running", 90_000).catch(
-        async (error: unknown) => {
-          throw new Error(`${String(error)}\n${(await supervisor.log()).split("\n").slice(-40).join("\n")}`);
-        },
-      );
+      await waitFor(
+        `shop running on ${host}`,
+        async () => (await hostStatus(home)).apps[0]?.state === "running",
+        90_000,
+      ).catch(async (error: unknown) => {
+        throw new Error(`${String(error)}\n${(await supervisor.log()).split("\n").slice(-40).join("\n")}`);
+      });
       if (host !== "host-a") expect(await supervisor.log()).toContain("copied at restore");
       expect(await supervisor.stop("SIGTERM")).toBe(0);
     }

@@ -8,7 +8,14 @@ import { TEST_CREDENTIALS, getJson, listKeys, newBucket } from "../helpers/s3.js
 import { waitFor } from "../helpers/wait.js";
 import { FIXTURES, addDjangoApp, freePort, httpGet, httpPost, waitAnswering } from "../helpers/apps.js";
 import { gitRepo, type TestRepo } from "../helpers/git.js";
-import { appsRunning, hostStatus, killAllSupervisors, killHost, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
+import {
+  appsRunning,
+  hostStatus,
+  killAllSupervisors,
+  killHost,
+  startSupervisor,
+  waitForSocket,
+} from "../helpers/supervisor.js";
 
 const env = TEST_CREDENTIALS;
 let bucket: string;
@@ -23,7 +30,8 @@ async function allAnswering(): Promise<void> {
   for (const port of Object.values(ports)) await waitAnswering(port);
 }
 
-const count = async (port: number, path: string) => (JSON.parse((await httpGet(port, path)).body) as { count: number }).count;
+const count = async (port: number, path: string) =>
+  (JSON.parse((await httpGet(port, path)).body) as { count: number }).count;
 
 beforeAll(async () => {
   ({ bucket, endpoint, client } = await newBucket());
@@ -44,7 +52,10 @@ describe("a fresh host brings every site back", () => {
     const replica = ["--replica-url", `s3://${bucket}/dr`, "--s3-endpoint", endpoint, "--s3-force-path-style"];
     expect((await runCli(hostA, ["init", ...replica], { env })).exitCode).toBe(0);
     // Env files are mirrored encrypted to a key whose private half stays off the host.
-    const keys = JSON.parse((await runCli(hostA, ["keygen", "--json"])).stdout) as { public_key: string; private_key: string };
+    const keys = JSON.parse((await runCli(hostA, ["keygen", "--json"])).stdout) as {
+      public_key: string;
+      private_key: string;
+    };
     const config = parseDocument(await readFile(join(hostA, "hostctl.yml"), "utf8"));
     config.setIn(["registry", "env_public_key"], keys.public_key);
     await writeFile(join(hostA, "hostctl.yml"), config.toString());
@@ -86,7 +97,9 @@ describe("a fresh host brings every site back", () => {
     for (let i = 0; i < 3; i++) expect((await httpPost(ports.shop, "/notes", `body=shop ${i}`)).status).toBe(201);
     for (let i = 0; i < 4; i++) expect((await httpPost(ports.gen, "/rows", `gen ${i}`)).status).toBe(201);
     const photo = "fake image bytes ".repeat(1000);
-    expect((await fetch(`http://127.0.0.1:${ports.blog}/media?name=photo.jpg`, { method: "POST", body: photo })).status).toBe(201);
+    expect(
+      (await fetch(`http://127.0.0.1:${ports.blog}/media?name=photo.jpg`, { method: "POST", body: photo })).status,
+    ).toBe(201);
 
     // The media sync round and the registry copy run on their own schedule; wait until both are in S3.
     await waitFor(
@@ -98,8 +111,11 @@ describe("a fresh host brings every site back", () => {
     await waitFor(
       "blog's live commit in the replica's registry",
       async () =>
-        (await getJson<{ live: { commit: string } | null }>(client, bucket, "dr/_hostctl/registry/blog.json").catch(() => undefined))?.live
-          ?.commit === v2,
+        (
+          await getJson<{ live: { commit: string } | null }>(client, bucket, "dr/_hostctl/registry/blog.json").catch(
+            () => undefined,
+          )
+        )?.live?.commit === v2,
       30_000,
       250,
     );
@@ -138,8 +154,12 @@ describe("a fresh host brings every site back", () => {
     expect(await count(ports.gen, "/rows")).toBe(4);
     expect((await httpGet(ports.blog, "/media/photo.jpg")).body).toBe(photo);
     expect((await httpGet(ports.blog, "/")).body).toBe("ok v2");
-    const recovered = Object.fromEntries((await status(hostB)).apps.map((app) => [app.name, app.release?.split("-")[1]]));
-    expect(recovered).toEqual(Object.fromEntries(Object.entries(live).map(([name, release]) => [name, release?.split("-")[1]])));
+    const recovered = Object.fromEntries(
+      (await status(hostB)).apps.map((app) => [app.name, app.release?.split("-")[1]]),
+    );
+    expect(recovered).toEqual(
+      Object.fromEntries(Object.entries(live).map(([name, release]) => [name, release?.split("-")[1]])),
+    );
     expect((await runCli(hostB, ["env", "list", "blog", "--values"])).stdout).toBe(envA);
     expect(await b.stop("SIGTERM")).toBe(0);
   }, 180_000); // two hosts boot three apps each: about 57 s on a loaded 2-core machine, too close to the 60 s default

@@ -45,7 +45,10 @@ describe("a certificate Caddy stored beside another one's key", () => {
       const checks = (JSON.parse(doctor.stdout) as { checks: { name: string; ok: boolean; detail: string }[] }).checks;
       return checks.find((c) => c.name === `certificate ${DOMAIN}`);
     };
-    expect(await certificateCheck()).toMatchObject({ ok: false, detail: expect.stringContaining("holds a key that is not") as string });
+    expect(await certificateCheck()).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining("holds a key that is not") as string,
+    });
 
     const sup = await startSupervisor(home);
     await waitForSocket(home);
@@ -53,12 +56,16 @@ describe("a certificate Caddy stored beside another one's key", () => {
     // Verified against Caddy's root: the self-signed pair above could not pass.
     await waitFor(
       "the app over HTTPS",
-      async () => (await frontRequest({ host: DOMAIN, port: https, path: "/", ca }).catch(() => undefined))?.status === 200,
+      async () =>
+        (await frontRequest({ host: DOMAIN, port: https, path: "/", ca }).catch(() => undefined))?.status === 200,
       90_000,
     );
     expect(await storedCertificates(storage, [DOMAIN])).toHaveLength(1);
     expect(await sup.log()).toContain('"event":"proxy.certificate_discarded"');
-    expect(await certificateCheck()).toMatchObject({ ok: true, detail: expect.stringMatching(/^valid until 20\d\d-/) as string });
+    expect(await certificateCheck()).toMatchObject({
+      ok: true,
+      detail: expect.stringMatching(/^valid until 20\d\d-/) as string,
+    });
 
     // The same while Caddy runs: the next config (the app stopped: 503) is refused once, then loaded.
     await writeFile(join(folder, `${DOMAIN}.key`), b.key);
@@ -74,7 +81,11 @@ describe("a certificate Caddy stored beside another one's key", () => {
       60_000,
     );
     expect(stopped.body).toContain("crossed is stopped");
-    await waitFor("a new certificate and key in storage", async () => (await storedCertificates(storage, [DOMAIN])).length === 1, 30_000);
+    await waitFor(
+      "a new certificate and key in storage",
+      async () => (await storedCertificates(storage, [DOMAIN])).length === 1,
+      30_000,
+    );
     const log = await sup.log();
     expect(log.match(/"event":"proxy.certificate_discarded"/g)).toHaveLength(2);
     expect(log).not.toContain('"event":"proxy.load_failed"');
@@ -91,7 +102,9 @@ describe("a certificate Caddy stored beside another one's key", () => {
       async () => {
         const now = await proxyPid();
         if (now.pid === undefined || now.pid === before.pid) return false;
-        return (await frontRequest({ host: DOMAIN, port: https, path: "/", ca }).catch(() => undefined))?.status === 503;
+        return (
+          (await frontRequest({ host: DOMAIN, port: https, path: "/", ca }).catch(() => undefined))?.status === 503
+        );
       },
       60_000,
     );

@@ -62,7 +62,17 @@ describe("front door settings and domains: bad input", () => {
 
   it("refuses a domain that is not a host name", async () => {
     await refusedAndNothingWritten(
-      ["app", "add", "blog", "--repo", "/srv/blog.git", "--port", String(await freePort()), "--domain", "blog example.com"],
+      [
+        "app",
+        "add",
+        "blog",
+        "--repo",
+        "/srv/blog.git",
+        "--port",
+        String(await freePort()),
+        "--domain",
+        "blog example.com",
+      ],
       "blog",
       "argument --domain: expected a lowercase host name",
     );

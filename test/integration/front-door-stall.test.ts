@@ -4,7 +4,13 @@ import { runCli } from "../helpers/cli.js";
 import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
 import { waitFor } from "../helpers/wait.js";
 import { addGenericApp, installRelease } from "../helpers/apps.js";
-import { hostStatus, killAllSupervisors, startSupervisor, waitAppRunning, waitForSocket } from "../helpers/supervisor.js";
+import {
+  hostStatus,
+  killAllSupervisors,
+  startSupervisor,
+  waitAppRunning,
+  waitForSocket,
+} from "../helpers/supervisor.js";
 import { caddyRoot, frontRequest, initWithFrontDoor } from "../helpers/front-door.js";
 
 afterAll(async () => {
@@ -25,7 +31,10 @@ describe("a stalled front door", () => {
     await waitAppRunning(home, sup, 30_000);
     const ca = await waitFor("Caddy's local CA", async () => await caddyRoot(home).catch(() => undefined));
     const site = () => frontRequest({ host: "stall.test", port: https, path: "/", ca, timeoutMs: 2000 });
-    await waitFor("the site through the front door", async () => (await site().catch(() => undefined))?.status === 200 || undefined);
+    await waitFor(
+      "the site through the front door",
+      async () => (await site().catch(() => undefined))?.status === 200 || undefined,
+    );
     const stalled = (await hostStatus(home)).proxy.pid ?? 0;
     expect(stalled).toBeGreaterThan(0);
     process.kill(stalled, "SIGSTOP");

@@ -37,7 +37,13 @@ describe("the front door while an app waits for its replica", () => {
   it("answers 503 with Retry-After (not 502) while the replica cannot be reached", async () => {
     const home = join(await tempDir(), "home");
     const s3 = `http://127.0.0.1:${await closedPort()}`;
-    const { https } = await initFrontDoor(home, ["--replica-url", "s3://hostctl-test/wait", "--s3-endpoint", s3, "--s3-force-path-style"]);
+    const { https } = await initFrontDoor(home, [
+      "--replica-url",
+      "s3://hostctl-test/wait",
+      "--s3-endpoint",
+      s3,
+      "--s3-force-path-style",
+    ]);
     const repo = await gitRepo({ fixture: join(FIXTURES, "generic-app") });
     const add = await addGenericApp(home, "wait", repo.dir, ["--domain", "wait.test"]);
     expect(add.exitCode, add.stderr).toBe(0);
@@ -88,7 +94,9 @@ describe("a proxy section without a caddy binary", () => {
     );
     expect(answer.body).toBe(String(port));
     const status = await runCli(home, ["status"]);
-    expect(status.stdout).toContain("proxy: off (no caddy binary (/nonexistent/caddy) found: apps serve on their own ports");
+    expect(status.stdout).toContain(
+      "proxy: off (no caddy binary (/nonexistent/caddy) found: apps serve on their own ports",
+    );
     const doctor = await runCli(home, ["doctor"]);
     expect(doctor.stdout).toMatch(/caddy\s+FAIL\s+no caddy binary \(\/nonexistent\/caddy\)/);
     expect(await sup.stop()).toBe(0);
@@ -113,7 +121,17 @@ describe("the front door (real Caddy, loopback)", () => {
     // Short enough for the never-answering release below, long enough for a first start on a loaded machine.
     await editYaml(join(home, "apps", "shop", "app.yml"), ["healthcheck", "timeout"], "15s");
     plainPort = await freePort();
-    const plain = await runCli(home, ["app", "add", "plain", "--kind", "generic", "--repo", repo.dir, "--port", String(plainPort)]);
+    const plain = await runCli(home, [
+      "app",
+      "add",
+      "plain",
+      "--kind",
+      "generic",
+      "--repo",
+      repo.dir,
+      "--port",
+      String(plainPort),
+    ]);
     expect(plain.exitCode, plain.stderr).toBe(0);
     await startSupervisor(home);
     await waitForSocket(home);
@@ -126,7 +144,10 @@ describe("the front door (real Caddy, loopback)", () => {
       );
     } catch (error) {
       // Say why (the app's state and reason) instead of only that the wait ran out.
-      throw new Error(`${(error as Error).message}; shop: ${JSON.stringify(await shopStatus().catch(() => undefined))}`, { cause: error });
+      throw new Error(
+        `${(error as Error).message}; shop: ${JSON.stringify(await shopStatus().catch(() => undefined))}`,
+        { cause: error },
+      );
     }
   }, 150_000);
 
@@ -162,13 +183,20 @@ describe("the front door (real Caddy, loopback)", () => {
     const css = await frontRequest({ ...shop(), path: "/static/css/site.css" });
     expect(css).toMatchObject({ status: 200, body: "body{}" });
     expect(css.headers["cache-control"]).toBe("public, max-age=300");
-    expect((await frontRequest({ ...shop(), path: "/static/css/site.0123456789ab.css" })).headers["cache-control"]).toContain("immutable");
+    expect(
+      (await frontRequest({ ...shop(), path: "/static/css/site.0123456789ab.css" })).headers["cache-control"],
+    ).toContain("immutable");
     const cat = await frontRequest({ ...shop(), path: "/media/photos/cat.txt" });
     expect(cat).toMatchObject({ status: 200, body: "meow" });
     expect(cat.headers["x-content-type-options"]).toBe("nosniff");
     expect((await frontRequest({ ...shop(), path: "/media/photos/" })).status).toBe(404);
     expect((await frontRequest({ ...shop(), path: "/media/" })).status).toBe(404);
-    for (const path of ["/media/../db.sqlite3", "/media/%2e%2e/db.sqlite3", "/media/..%2fdb.sqlite3", "/media/photos/../../db.sqlite3"]) {
+    for (const path of [
+      "/media/../db.sqlite3",
+      "/media/%2e%2e/db.sqlite3",
+      "/media/..%2fdb.sqlite3",
+      "/media/photos/../../db.sqlite3",
+    ]) {
       const answer = await frontRequest({ ...shop(), path });
       expect(answer.body, path).not.toContain("SQLite format 3");
     }
@@ -195,7 +223,11 @@ describe("the front door (real Caddy, loopback)", () => {
     expect(await frontRequest({ ...shop(), path: "/media/report.txt" })).toMatchObject({ status: 200, body: "public" });
     for (const path of [...live.map((name) => `/media/${name}`), "/media/leak%2edb", "/static/site.sqlite3"]) {
       const answer = await frontRequest({ ...shop(), path });
-      expect({ path, status: answer.status, body: answer.body.includes("SQLite") }).toEqual({ path, status: 404, body: false });
+      expect({ path, status: answer.status, body: answer.body.includes("SQLite") }).toEqual({
+        path,
+        status: 404,
+        body: false,
+      });
     }
   });
 
@@ -212,9 +244,9 @@ describe("the front door (real Caddy, loopback)", () => {
       s.once("error", () => resolve(true));
     });
     expect(refused).toBe(true);
-    const status = await hostStatus<{ proxy: { state: string; listeners: string[]; config_version: number; listener_handover: string } }>(
-      home,
-    );
+    const status = await hostStatus<{
+      proxy: { state: string; listeners: string[]; config_version: number; listener_handover: string };
+    }>(home);
     expect(status.proxy.state).toBe("running");
     // `up` ran as root: queued connections survive Caddy's reloads (an app added, stopped, a domain).
     expect(["on", "turned_on"]).toContain(status.proxy.listener_handover);
@@ -254,7 +286,8 @@ describe("the front door (real Caddy, loopback)", () => {
     const result = await load.stop();
     expect(result.failures).toEqual([]);
     expect(result.requests).toBeGreaterThan(50);
-    for (const out of outputs) expect(out).toMatch(/switch: upstream changed in \d+ ms; old release drained in [\d.]+ s/);
+    for (const out of outputs)
+      expect(out).toMatch(/switch: upstream changed in \d+ ms; old release drained in [\d.]+ s/);
     const db = join(home, "apps", "shop", "data", "db.sqlite3");
     const stored = new Set((await sql(db, "SELECT body FROM rows;", true)).split("\n"));
     expect(result.acknowledged.filter((body) => !stored.has(body))).toEqual([]);
@@ -280,7 +313,8 @@ describe("the front door (real Caddy, loopback)", () => {
 
   it("a stray holding the idle internal port answers the health check: deploy exits 1 naming it, the old release stays live", async () => {
     const before = await shopStatus();
-    const proxy = (await hostStatus<{ proxy: { apps: Record<string, { ports: number[]; live_port: number }> } }>(home)).proxy.apps.shop;
+    const proxy = (await hostStatus<{ proxy: { apps: Record<string, { ports: number[]; live_port: number }> } }>(home))
+      .proxy.apps.shop;
     const idle = proxy?.ports.find((p) => p !== proxy.live_port);
     expect(idle).toBeDefined();
     const stray = createServer((_req, res) => res.end("stray"));
@@ -315,7 +349,8 @@ describe("the front door (real Caddy, loopback)", () => {
     expect((await runCli(home, ["start", "plain"])).exitCode).toBe(0);
     await waitFor(
       "plain served again",
-      async () => (await frontRequest({ host: "127.0.0.1", port: plainPort, path: "/" }).catch(() => undefined))?.status === 200,
+      async () =>
+        (await frontRequest({ host: "127.0.0.1", port: plainPort, path: "/" }).catch(() => undefined))?.status === 200,
       30_000,
     );
   });

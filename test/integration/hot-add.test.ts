@@ -24,7 +24,9 @@ let replica: string;
 const status = () => hostStatus(home);
 function pids(s: SupervisorStatus, app: string): Record<string, number | undefined> {
   const unit = s.apps.find((a) => a.name === app);
-  const out: Record<string, number | undefined> = { litestream: (unit?.litestream as { pid?: number } | undefined)?.pid };
+  const out: Record<string, number | undefined> = {
+    litestream: (unit?.litestream as { pid?: number } | undefined)?.pid,
+  };
   for (const p of unit?.processes ?? []) out[p.type] = p.pid;
   return out;
 }
@@ -129,7 +131,9 @@ describe("apps added and removed while hostctl up runs", () => {
     const after = await status();
     expect(after.apps.find((a) => a.name === "aaa")?.port).toBe(moved);
     expect(pids(after, "blog")).toEqual(pids(before, "blog"));
-    const entry = JSON.parse(await readFile(join(replica, "_hostctl", "registry", "aaa.json"), "utf8")) as { spec: { port: number } };
+    const entry = JSON.parse(await readFile(join(replica, "_hostctl", "registry", "aaa.json"), "utf8")) as {
+      spec: { port: number };
+    };
     expect(entry.spec.port).toBe(moved);
     ports.aaa = moved;
   });

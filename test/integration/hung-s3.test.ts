@@ -26,14 +26,25 @@ beforeAll(async () => {
   home = join(await tempDir(), "home");
   const init = await runCli(
     home,
-    ["init", "--replica-url", "s3://frozen/hostctl", "--s3-endpoint", `http://127.0.0.1:${port}`, "--s3-force-path-style"],
+    [
+      "init",
+      "--replica-url",
+      "s3://frozen/hostctl",
+      "--s3-endpoint",
+      `http://127.0.0.1:${port}`,
+      "--s3-force-path-style",
+    ],
     { env },
   );
   expect(init.exitCode, init.stderr).toBe(0);
   expect(init.stderr).toContain("cannot reach the replica");
-  const add = await runCli(home, ["app", "add", "blog", "--kind", "generic", "--repo", "/unused", "--port", "8001", "--db", "db.sqlite3"], {
-    env,
-  });
+  const add = await runCli(
+    home,
+    ["app", "add", "blog", "--kind", "generic", "--repo", "/unused", "--port", "8001", "--db", "db.sqlite3"],
+    {
+      env,
+    },
+  );
   expect(add.exitCode, add.stderr).toBe(0);
 }, 60_000);
 
@@ -75,7 +86,11 @@ describe("a frozen S3 endpoint", () => {
 
   it("SIGTERM ends up within its documented bound (90 s, systemd's TimeoutStopSec)", async () => {
     const sup = await startSupervisor(home, env);
-    await waitFor("the supervisor started", async () => (await sup.log()).includes('"event":"supervisor.started"'), 60_000);
+    await waitFor(
+      "the supervisor started",
+      async () => (await sup.log()).includes('"event":"supervisor.started"'),
+      60_000,
+    );
     const { result: code, seconds } = await timed(() => sup.stop("SIGTERM"));
     expect(code).toBe(0);
     expect(seconds).toBeLessThan(60);

@@ -32,7 +32,9 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => hook.listen(0, "127.0.0.1", resolve));
   const hookPort = (hook.address() as { port: number }).port;
   home = join(await tempDir(), "home");
-  expect((await runCli(home, ["init", "--replica-url", `file://${join(await tempDir(), "replica")}`])).exitCode).toBe(0);
+  expect((await runCli(home, ["init", "--replica-url", `file://${join(await tempDir(), "replica")}`])).exitCode).toBe(
+    0,
+  );
   expect(
     (
       await runCli(home, [
@@ -109,10 +111,15 @@ describe("app jobs under hostctl up", () => {
       const listed = await runCli(home, ["jobs", "gen", "--json"]);
       expect(listed.exitCode).toBe(0);
       const byName = Object.fromEntries(
-        (JSON.parse(listed.stdout) as { name: string; last?: { ok: boolean; exit_code: number } }[]).map((j) => [j.name, j]),
+        (JSON.parse(listed.stdout) as { name: string; last?: { ok: boolean; exit_code: number } }[]).map((j) => [
+          j.name,
+          j,
+        ]),
       );
       expect(byName.fails?.last).toMatchObject({ ok: false, exit_code: 3 });
-      expect((await runCli(home, ["status"])).stdout).toMatch(/^job gen\/fails: (running; last )?FAILED \(exit 3\) \d+s ago/m);
+      expect((await runCli(home, ["status"])).stdout).toMatch(
+        /^job gen\/fails: (running; last )?FAILED \(exit 3\) \d+s ago/m,
+      );
       // The job fires every second: it may be running again as the table is printed.
       expect((await runCli(home, ["jobs", "gen"])).stdout).toMatch(
         /^fails\s+\* \* \* \* \* \*\s+(running since )?\S+ ago\s+failed \(exit 3\)/m,
@@ -122,7 +129,9 @@ describe("app jobs under hostctl up", () => {
         "the slow job's process record",
         async () => {
           const record = await readFile(join(home, "run", "pids", "gen.job-slow.json"), "utf8").catch(() => undefined);
-          return record !== undefined && (JSON.parse(record) as { command: string }).command === "sleep 3; echo slow done";
+          return (
+            record !== undefined && (JSON.parse(record) as { command: string }).command === "sleep 3; echo slow done"
+          );
         },
         10_000,
         100,
@@ -132,7 +141,17 @@ describe("app jobs under hostctl up", () => {
   );
 
   it("app add --kind wagtail writes the publish_scheduled job into app.yml", async () => {
-    const add = await runCli(home, ["app", "add", "cms", "--kind", "wagtail", "--repo", "/unused", "--port", String(await freePort())]);
+    const add = await runCli(home, [
+      "app",
+      "add",
+      "cms",
+      "--kind",
+      "wagtail",
+      "--repo",
+      "/unused",
+      "--port",
+      String(await freePort()),
+    ]);
     expect(add.exitCode, add.stderr).toBe(0);
     expect(add.stdout).toContain("job publish_scheduled (*/10 * * * *): python manage.py publish_scheduled");
     const show = await runCli(home, ["app", "show", "cms"]);

@@ -24,7 +24,10 @@ describe("switches under keep-alive clients (real Caddy, loopback)", () => {
 
   beforeAll(async () => {
     home = join(await tempDir(), "home");
-    const { init, https: port } = await initWithFrontDoor(home, ["--replica-url", `file://${await tempDir("replica")}`]);
+    const { init, https: port } = await initWithFrontDoor(home, [
+      "--replica-url",
+      `file://${await tempDir("replica")}`,
+    ]);
     expect(init.exitCode, init.stderr).toBe(0);
     https = port;
     repo = await gitRepo({ fixture: join(FIXTURES, "generic-app") });
@@ -33,11 +36,16 @@ describe("switches under keep-alive clients (real Caddy, loopback)", () => {
     await startSupervisor(home);
     await waitForSocket(home);
     ca = await waitFor("Caddy's local CA", async () => await caddyRoot(home).catch(() => undefined));
-    await waitFor("shop served", async () => (await frontRequest({ ...shop(), path: "/" }).catch(() => undefined))?.status === 200, 90_000);
+    await waitFor(
+      "shop served",
+      async () => (await frontRequest({ ...shop(), path: "/" }).catch(() => undefined))?.status === 200,
+      90_000,
+    );
   }, 150_000);
 
   it("loses no request of kept-alive HTTP/1.1 and HTTP/2 connections through 5 deploys, a rollback and a restart", async () => {
-    const configVersion = async () => (await hostStatus<{ proxy: { config_version: number } }>(home)).proxy.config_version;
+    const configVersion = async () =>
+      (await hostStatus<{ proxy: { config_version: number } }>(home)).proxy.config_version;
     const versionBefore = await configVersion();
     const load = startKeepAliveLoad(shop(), { http1: 4, http2: 2, minRequests: 10_000, maxRequests: 40_000 });
     const started = Date.now();
@@ -62,7 +70,9 @@ describe("switches under keep-alive clients (real Caddy, loopback)", () => {
     expect(result.requests).toBeGreaterThanOrEqual(10_000);
     // No connection was closed under a client: each opened one and kept it through every switch.
     expect(Object.values(result.connections)).toEqual([1, 1, 1, 1, 1, 1]);
-    const stored = new Set((await sql(join(home, "apps", "shop", "data", "db.sqlite3"), "SELECT body FROM rows;", true)).split("\n"));
+    const stored = new Set(
+      (await sql(join(home, "apps", "shop", "data", "db.sqlite3"), "SELECT body FROM rows;", true)).split("\n"),
+    );
     expect(result.acknowledged.length).toBeGreaterThan(4000);
     expect(result.acknowledged.filter((body) => !stored.has(body))).toEqual([]);
   }, 400_000);

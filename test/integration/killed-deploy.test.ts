@@ -22,12 +22,15 @@ async function setup(release: string): Promise<string> {
   const home = join(await tempDir(), "home");
   const repo = await gitRepo({ fixture: join(FIXTURES, "generic-app") });
   await repo.commit("slow release phase", { Procfile: `web: /usr/bin/python3 server.py\nrelease: ${release}\n` });
-  expect((await runCli(home, ["init", "--replica-url", `file://${join(await tempDir(), "replica")}`])).exitCode).toBe(0);
+  expect((await runCli(home, ["init", "--replica-url", `file://${join(await tempDir(), "replica")}`])).exitCode).toBe(
+    0,
+  );
   expect((await addGenericApp(home, "blog", repo.dir)).exitCode).toBe(0);
   return home;
 }
 
-const hasSleep = async (pgid: number) => (await execa("pgrep", ["-g", String(pgid), "-x", "sleep"], { reject: false })).exitCode === 0;
+const hasSleep = async (pgid: number) =>
+  (await execa("pgrep", ["-g", String(pgid), "-x", "sleep"], { reject: false })).exitCode === 0;
 
 /** Starts a deploy, waits until its release phase's `sleep` runs, SIGKILLs the deploy; returns that program's group. */
 async function killDeployInReleasePhase(home: string): Promise<number> {

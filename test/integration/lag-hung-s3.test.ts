@@ -33,7 +33,10 @@ async function freezableS3(bucket: string): Promise<{ endpoint: string; freeze: 
 const s3 = await startFauxqs({ port: 0, host: "127.0.0.1", logger: false });
 s3.createBucket(${JSON.stringify(bucket)});
 console.log(s3.port);`;
-  const child = spawn(process.execPath, ["--input-type=module", "-e", script], { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   children.push(child);
   const [chunk] = (await once(child.stdout, "data")) as [Buffer];
   return {
@@ -63,9 +66,13 @@ describe.each(ENGINES)("lag while S3 hangs (Litestream %s)", (line) => {
   it("reads behind within 5 s of the first unshipped write, within 2 s of how long it has waited", async () => {
     const s3 = await freezableS3("frozen");
     const home = join(await tempDir(), "home");
-    const init = await runCli(home, ["init", "--replica-url", "s3://frozen/h", "--s3-endpoint", s3.endpoint, "--s3-force-path-style"], {
-      env,
-    });
+    const init = await runCli(
+      home,
+      ["init", "--replica-url", "s3://frozen/h", "--s3-endpoint", s3.endpoint, "--s3-force-path-style"],
+      {
+        env,
+      },
+    );
     expect(init.exitCode, init.stderr).toBe(0);
     const repo = await gitRepo({ fixture: join(FIXTURES, "generic-app") });
     const add = await addGenericApp(home, "shop", repo.dir, [], { env });
@@ -107,6 +114,11 @@ describe.each(ENGINES)("lag while S3 hangs (Litestream %s)", (line) => {
     } finally {
       s3.thaw();
     }
-    await waitFor("caught up once S3 answers again", async () => (await replication(home))?.behind === false, 90_000, 500);
+    await waitFor(
+      "caught up once S3 answers again",
+      async () => (await replication(home))?.behind === false,
+      90_000,
+      500,
+    );
   }, 180_000);
 });

@@ -27,7 +27,9 @@ afterAll(async () => {
 type Replication = { database: string; lag_s: number; behind: boolean };
 
 async function replication(home: string): Promise<Replication | undefined> {
-  const app = (await hostStatus<{ apps: { name: string; replication?: Replication[] }[] }>(home)).apps.find((a) => a.name === "shop");
+  const app = (await hostStatus<{ apps: { name: string; replication?: Replication[] }[] }>(home)).apps.find(
+    (a) => a.name === "shop",
+  );
   return app?.replication?.[0];
 }
 
@@ -55,13 +57,21 @@ describe.concurrent.each(ENGINES)("replication lag in status and the deploy guar
     s3.createBucket("lag");
     const home = join(await tempDir(), "home");
     expect(
-      (await runCli(home, ["init", "--replica-url", "s3://lag/h", "--s3-endpoint", s3.endpoint, "--s3-force-path-style"], { env }))
-        .exitCode,
+      (
+        await runCli(
+          home,
+          ["init", "--replica-url", "s3://lag/h", "--s3-endpoint", s3.endpoint, "--s3-force-path-style"],
+          { env },
+        )
+      ).exitCode,
     ).toBe(0);
     // A checkpoint every few seconds of steady writes: each one starts a new shadow WAL file.
     const template = join(home, "litestream-checkpoints.yml.tmpl");
     const builtin = await readFile(line === "0.5" ? BUILTIN_TEMPLATE_V05 : join(ROOT, "litestream.yml.tmpl"), "utf8");
-    await writeFile(template, builtin.replace('  - path: "{{db.path}}"\n', '  - path: "{{db.path}}"\n    checkpoint-interval: 12s\n'));
+    await writeFile(
+      template,
+      builtin.replace('  - path: "{{db.path}}"\n', '  - path: "{{db.path}}"\n    checkpoint-interval: 12s\n'),
+    );
     const doc = parseDocument(await readFile(join(home, "hostctl.yml"), "utf8"));
     doc.setIn(["litestream", "template"], template);
     await writeFile(join(home, "hostctl.yml"), doc.toString());
@@ -73,10 +83,13 @@ describe.concurrent.each(ENGINES)("replication lag in status and the deploy guar
     await startSupervisor(home, env);
     await waitForSocket(home);
     await waitFor("shop running with a lag reading", async () => (await replication(home)) !== undefined, 30_000);
-    const port = (JSON.parse(await readFile(join(home, "run", "litestream", "ports.json"), "utf8")) as Record<string, number>).shop!;
+    const port = (
+      JSON.parse(await readFile(join(home, "run", "litestream", "ports.json"), "utf8")) as Record<string, number>
+    ).shop!;
     // 0.3: the shadow WAL index (one per checkpoint); 0.5: the TXID (one per synced transaction batch).
     const parse = line === "0.5" ? parseMetricsV05 : parseLitestreamMetrics;
-    const shadowIndex = async () => parse(await fetchMetricsText(port, 2000)).find((d) => d.db === db)?.shadow.index ?? -1;
+    const shadowIndex = async () =>
+      parse(await fetchMetricsText(port, 2000)).find((d) => d.db === db)?.shadow.index ?? -1;
 
     let stopWriting = writeSteadily(db);
     try {

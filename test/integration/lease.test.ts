@@ -14,7 +14,10 @@ import { TEST_CREDENTIALS, newBucket, startPrivateS3 } from "../helpers/s3.js";
 import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
 import { waitFor } from "../helpers/wait.js";
 
-const credentials = { accessKeyId: TEST_CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: TEST_CREDENTIALS.AWS_SECRET_ACCESS_KEY };
+const credentials = {
+  accessKeyId: TEST_CREDENTIALS.AWS_ACCESS_KEY_ID,
+  secretAccessKey: TEST_CREDENTIALS.AWS_SECRET_ACCESS_KEY,
+};
 let s3: Awaited<ReturnType<typeof newBucket>>;
 const keepers: LeaseKeeper[] = [];
 
@@ -71,7 +74,9 @@ describe("lease", () => {
     const first = await acquireLease(ctx, hostA);
     const error = await failure(acquireLease(ctx, hostB));
     expect(error.code).toBe("LEASE_HELD");
-    expect(error.message).toMatch(new RegExp(`held by web-a \\(id-a\\) since ${first.acquired_at}, last heartbeat \\d+s ago`));
+    expect(error.message).toMatch(
+      new RegExp(`held by web-a \\(id-a\\) since ${first.acquired_at}, last heartbeat \\d+s ago`),
+    );
     expect(error.hint).toBe("wait for it to expire or run hostctl up --takeover if that host is gone");
   });
 
@@ -92,7 +97,9 @@ describe("lease", () => {
     const ctx = await context(`s3://${s3.bucket}/expired`);
     const start = new Date();
     await acquireLease(ctx, { ...hostA, now: start });
-    await expect(acquireLease(ctx, { ...hostB, now: new Date(start.getTime() + 119_000) })).rejects.toThrow(/held by web-a/);
+    await expect(acquireLease(ctx, { ...hostB, now: new Date(start.getTime() + 119_000) })).rejects.toThrow(
+      /held by web-a/,
+    );
     expect((await acquireLease(ctx, { ...hostB, now: new Date(start.getTime() + 121_000) })).host_id).toBe("id-b");
   });
 

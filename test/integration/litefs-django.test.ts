@@ -6,7 +6,13 @@ import { TEST_CREDENTIALS, newBucket } from "../helpers/s3.js";
 import { waitFor } from "../helpers/wait.js";
 import { FIXTURES, addDjangoApp, freePort, httpGet, httpPost } from "../helpers/apps.js";
 import { gitRepo, type TestRepo } from "../helpers/git.js";
-import { hostStatus, killAllSupervisors, type RunningSupervisor, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
+import {
+  hostStatus,
+  killAllSupervisors,
+  type RunningSupervisor,
+  startSupervisor,
+  waitForSocket,
+} from "../helpers/supervisor.js";
 import { addLitefsSection, initWithPlainFrontDoor, mountsUnder, unmountAll } from "../helpers/litefs.js";
 
 const env = TEST_CREDENTIALS;
@@ -33,7 +39,9 @@ async function newNode(name: string, role: "candidate" | "replica", primary?: No
     node: name,
     role,
     portBase: litefsPort,
-    ...(primary ? { primary: { node: primary.name, portBase: primary.litefsPort, frontDoor: `http://127.0.0.1:${primary.port}` } } : {}),
+    ...(primary
+      ? { primary: { node: primary.name, portBase: primary.litefsPort, frontDoor: `http://127.0.0.1:${primary.port}` } }
+      : {}),
   });
   const port = await freePort();
   const added = await addDjangoApp(home, "blog", repo.dir, port, ["--replication", "litefs"]);
@@ -46,7 +54,9 @@ async function startServing(node: Node, version: string): Promise<RunningSupervi
   await waitForSocket(node.home);
   await waitFor(
     `${node.name} serving ${version}`,
-    async () => (await hostStatus(node.home)).apps[0]?.state === "running" && (await httpGet(node.port, "/")).body === `ok ${version}`,
+    async () =>
+      (await hostStatus(node.home)).apps[0]?.state === "running" &&
+      (await httpGet(node.port, "/")).body === `ok ${version}`,
     120_000,
   );
   return sup;

@@ -16,7 +16,13 @@ import {
   waitAppRunning,
   waitForSocket,
 } from "../helpers/supervisor.js";
-import { addLitefsSection, initWithPlainFrontDoor, mountsUnder, processesNaming, unmountAll } from "../helpers/litefs.js";
+import {
+  addLitefsSection,
+  initWithPlainFrontDoor,
+  mountsUnder,
+  processesNaming,
+  unmountAll,
+} from "../helpers/litefs.js";
 import { pathExists } from "../../src/lib/fs.js";
 import { engineEnv } from "../helpers/engines.js";
 
@@ -45,7 +51,9 @@ async function newNode(name: string, role: "candidate" | "replica", primary?: No
     node: name,
     role,
     portBase: litefsPort,
-    ...(primary ? { primary: { node: primary.name, portBase: primary.litefsPort, frontDoor: `http://127.0.0.1:${primary.port}` } } : {}),
+    ...(primary
+      ? { primary: { node: primary.name, portBase: primary.litefsPort, frontDoor: `http://127.0.0.1:${primary.port}` } }
+      : {}),
     writePaths: ["/admin/", "/port"],
   });
   const port = await freePort();
@@ -127,7 +135,9 @@ describe("LiteFS: a primary and a replica on one machine", () => {
     await waitAnswering(replica.port, "/rows");
     expect(await rowCount(replica.port)).toBe(2);
     expect(await rowCount(primary.port)).toBe(2);
-    expect(await readFile(join(replica.home, "apps", "shop", "logs", "litefs.log"), "utf8")).toContain("read only replica");
+    expect(await readFile(join(replica.home, "apps", "shop", "logs", "litefs.log"), "utf8")).toContain(
+      "read only replica",
+    );
     // A form POST to the replica's front door lands on the primary, then is visible on both.
     const forwarded = await httpPost(replica.port, "/rows", "name=posted-to-the-replica");
     expect(forwarded.status, forwarded.body).toBe(201);
@@ -138,7 +148,9 @@ describe("LiteFS: a primary and a replica on one machine", () => {
     expect((await httpGet(replica.port, "/rows")).status).toBe(200);
 
     // doctor checks what LiteFS needs on the host.
-    const doctor = JSON.parse((await runCli(replica.home, ["doctor", "--json"], { env, timeoutMs: 60_000 })).stdout) as {
+    const doctor = JSON.parse(
+      (await runCli(replica.home, ["doctor", "--json"], { env, timeoutMs: 60_000 })).stdout,
+    ) as {
       checks: { name: string; ok: boolean; detail: string }[];
     };
     const litefsChecks = doctor.checks.filter((c) => /^(litefs|\/dev\/fuse|fusermount3)/.test(c.name));
@@ -193,8 +205,21 @@ describe("LiteFS: backups", () => {
     ).toBe(0);
     const port = await freePort();
     expect(
-      (await runCli(single, ["app", "add", "shop", "--kind", "generic", "--repo", "/unused", "--port", String(port), "--db", "db.sqlite3"]))
-        .exitCode,
+      (
+        await runCli(single, [
+          "app",
+          "add",
+          "shop",
+          "--kind",
+          "generic",
+          "--repo",
+          "/unused",
+          "--port",
+          String(port),
+          "--db",
+          "db.sqlite3",
+        ])
+      ).exitCode,
     ).toBe(0);
     await installRelease(single, "shop", "generic-app");
     const plain = await startRunning({ name: "single", home: single, port, litefsPort: 0 });
@@ -229,7 +254,14 @@ describe("LiteFS: backups with Litestream 0.5", () => {
       (
         await runCli(
           single,
-          ["init", "--replica-url", `s3://${s3.bucket}/engine05`, "--s3-endpoint", s3.endpoint, "--s3-force-path-style"],
+          [
+            "init",
+            "--replica-url",
+            `s3://${s3.bucket}/engine05`,
+            "--s3-endpoint",
+            s3.endpoint,
+            "--s3-force-path-style",
+          ],
           { env: v5 },
         )
       ).exitCode,
@@ -239,7 +271,19 @@ describe("LiteFS: backups with Litestream 0.5", () => {
       (
         await runCli(
           single,
-          ["app", "add", "shop", "--kind", "generic", "--repo", "/unused", "--port", String(port), "--db", "db.sqlite3"],
+          [
+            "app",
+            "add",
+            "shop",
+            "--kind",
+            "generic",
+            "--repo",
+            "/unused",
+            "--port",
+            String(port),
+            "--db",
+            "db.sqlite3",
+          ],
           { env: v5 },
         )
       ).exitCode,
@@ -328,10 +372,20 @@ describe("LiteFS: failover with a static lease", () => {
     );
     expect(rejoined.exitCode, rejoined.stderr).toBe(0);
     await startRunning(first);
-    await waitFor("every row on the old primary, now a replica", async () => (await rowCount(first.port)) === 3, 10_000, 50);
+    await waitFor(
+      "every row on the old primary, now a replica",
+      async () => (await rowCount(first.port)) === 3,
+      10_000,
+      50,
+    );
     expect((await httpPost(first.port, "/rows", "four")).status).toBe(201);
     expect(await rowCount(second.port)).toBe(4);
-    await waitFor("the fourth row back on the rejoined replica", async () => (await rowCount(first.port)) === 4, 2000, 20);
+    await waitFor(
+      "the fourth row back on the rejoined replica",
+      async () => (await rowCount(first.port)) === 4,
+      2000,
+      20,
+    );
     for (const sup of running.splice(0).reverse()) expect(await sup.stop("SIGTERM")).toBe(0);
     expect(await mountsUnder(root)).toEqual([]);
   }, 240_000);
@@ -349,7 +403,8 @@ describe("LiteFS: a replica started before its primary", () => {
     await waitForSocket(second.home);
     // The failed state lasts only until the boot retry (1 s at this backoff scale), shorter than one
     // `status --json` on a loaded machine: the supervisor's log is the durable record of the failure.
-    const bootFailures = async () => (await sup.log()).split("\n").filter((line) => line.includes('"event":"app.boot_failed"'));
+    const bootFailures = async () =>
+      (await sup.log()).split("\n").filter((line) => line.includes('"event":"app.boot_failed"'));
     await waitFor(
       "the replica's boot to fail",
       async () =>
@@ -390,9 +445,13 @@ describe("LiteFS config checks", () => {
     const home = join(root, "bad-template");
     expect(
       (
-        await runCli(home, ["init", "--replica-url", `s3://${s3.bucket}/bad`, "--s3-endpoint", s3.endpoint, "--s3-force-path-style"], {
-          env,
-        })
+        await runCli(
+          home,
+          ["init", "--replica-url", `s3://${s3.bucket}/bad`, "--s3-endpoint", s3.endpoint, "--s3-force-path-style"],
+          {
+            env,
+          },
+        )
       ).exitCode,
     ).toBe(0);
     await addLitefsSection(home, { node: "web-1", role: "candidate", portBase: 23000 });
@@ -424,9 +483,13 @@ describe("LiteFS config checks", () => {
     const home = join(root, "no-section");
     expect(
       (
-        await runCli(home, ["init", "--replica-url", `s3://${s3.bucket}/none`, "--s3-endpoint", s3.endpoint, "--s3-force-path-style"], {
-          env,
-        })
+        await runCli(
+          home,
+          ["init", "--replica-url", `s3://${s3.bucket}/none`, "--s3-endpoint", s3.endpoint, "--s3-force-path-style"],
+          {
+            env,
+          },
+        )
       ).exitCode,
     ).toBe(0);
     const added = await runCli(home, [

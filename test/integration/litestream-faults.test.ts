@@ -104,7 +104,9 @@ describe("a stalled Litestream (issue 14.4)", () => {
 describe("a metrics port held by another process (issue 14.6)", () => {
   it("is detected before Litestream starts; its metrics are never read as ours, and shutdown does not wait for them", async () => {
     const { home } = await newHost();
-    const metricsPort = (JSON.parse(await readFile(join(home, "run", "litestream", "ports.json"), "utf8")) as Record<string, number>).shop!;
+    const metricsPort = (
+      JSON.parse(await readFile(join(home, "run", "litestream", "ports.json"), "utf8")) as Record<string, number>
+    ).shop!;
     // Another Litestream's metrics (another app's database) already on our port.
     const foreign = createServer((_req, res) => {
       res.end(

@@ -28,12 +28,33 @@ beforeAll(async () => {
   home = join(await tempDir(), "home");
   const init = await runCli(
     home,
-    ["--log-level", "debug", "init", "--replica-url", `s3://${bucket}/hosts/a`, "--s3-endpoint", endpoint, "--s3-force-path-style"],
+    [
+      "--log-level",
+      "debug",
+      "init",
+      "--replica-url",
+      `s3://${bucket}/hosts/a`,
+      "--s3-endpoint",
+      endpoint,
+      "--s3-force-path-style",
+    ],
     { env: TEST_CREDENTIALS },
   );
   expect(init.exitCode, init.stderr).toBe(0);
   initStderr = init.stderr;
-  const add = await runCli(home, ["--log-level", "debug", "app", "add", "blog", "--repo", "/r", "--port", "8001", "--db", "db.sqlite3"]);
+  const add = await runCli(home, [
+    "--log-level",
+    "debug",
+    "app",
+    "add",
+    "blog",
+    "--repo",
+    "/r",
+    "--port",
+    "8001",
+    "--db",
+    "db.sqlite3",
+  ]);
   expect(add.exitCode, add.stderr).toBe(0);
   initStderr += add.stderr;
 });
@@ -76,7 +97,14 @@ describe("generated Litestream config against the real binary and a loopback S3"
           extendEnv: false,
         });
         const n = await countRows(`${out}.try`);
-        await execa("rm", ["-f", `${out}.try`, `${out}.try-wal`, `${out}.try-shm`, `${out}.try.tmp-wal`, `${out}.try.tmp-shm`]);
+        await execa("rm", [
+          "-f",
+          `${out}.try`,
+          `${out}.try-wal`,
+          `${out}.try-shm`,
+          `${out}.try.tmp-wal`,
+          `${out}.try.tmp-shm`,
+        ]);
         return n === 300;
       },
       20_000,

@@ -7,7 +7,13 @@ import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
 import { waitFor } from "../helpers/wait.js";
 import { FIXTURES, addGenericApp } from "../helpers/apps.js";
 import { gitRepo, type TestRepo } from "../helpers/git.js";
-import { hostStatus, killAllSupervisors, startSupervisor, waitForSocket, type RunningSupervisor } from "../helpers/supervisor.js";
+import {
+  hostStatus,
+  killAllSupervisors,
+  startSupervisor,
+  waitForSocket,
+  type RunningSupervisor,
+} from "../helpers/supervisor.js";
 import { caddyRoot, frontRequest, initWithFrontDoor } from "../helpers/front-door.js";
 
 afterAll(async () => {
@@ -43,7 +49,10 @@ describe("a web process listening beyond loopback (real Caddy)", () => {
 
   beforeAll(async () => {
     home = join(await tempDir(), "home");
-    const { init, https: port } = await initWithFrontDoor(home, ["--replica-url", `file://${await tempDir("replica")}`]);
+    const { init, https: port } = await initWithFrontDoor(home, [
+      "--replica-url",
+      `file://${await tempDir("replica")}`,
+    ]);
     expect(init.exitCode, init.stderr).toBe(0);
     https = port;
     await setRequireLoopback(home, true);
@@ -81,6 +90,8 @@ describe("a web process listening beyond loopback (real Caddy)", () => {
     expect((await shop("/")).body).toBe("generic ok");
 
     const doctor = await runCli(home, ["doctor"], { timeoutMs: 60_000 });
-    expect(doctor.stdout).toMatch(/web of shop on loopback only\s+ok\s+warning: the web process listens on 0\.0\.0\.0:\d+/);
+    expect(doctor.stdout).toMatch(
+      /web of shop on loopback only\s+ok\s+warning: the web process listens on 0\.0\.0\.0:\d+/,
+    );
   }, 400_000);
 });

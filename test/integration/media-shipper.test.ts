@@ -14,7 +14,10 @@ import { TEST_CREDENTIALS, listKeys, newBucket } from "../helpers/s3.js";
 import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
 import { waitFor } from "../helpers/wait.js";
 
-const credentials = { accessKeyId: TEST_CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: TEST_CREDENTIALS.AWS_SECRET_ACCESS_KEY };
+const credentials = {
+  accessKeyId: TEST_CREDENTIALS.AWS_ACCESS_KEY_ID,
+  secretAccessKey: TEST_CREDENTIALS.AWS_SECRET_ACCESS_KEY,
+};
 let s3: Awaited<ReturnType<typeof newBucket>>;
 const shippers: MediaShipper[] = [];
 
@@ -26,7 +29,9 @@ afterEach(() => {
 });
 afterAll(cleanupTempDirs);
 
-async function shipperFor(prefix: string): Promise<{ shipper: MediaShipper; media: string; keys: () => Promise<string[]> }> {
+async function shipperFor(
+  prefix: string,
+): Promise<{ shipper: MediaShipper; media: string; keys: () => Promise<string[]> }> {
   const home = await tempDir("shipper");
   const host = parseHostConfig(
     `replica:\n  url: s3://${s3.bucket}/${prefix}\n  s3:\n    endpoint: ${s3.endpoint}\n    force_path_style: true\n`,
@@ -131,7 +136,12 @@ describe("media shipped on change", () => {
     await rename(join(media, "d"), join(media, "..", "moved-out"));
     await symlink(secret, join(media, "d"));
     await writeFile(join(media, "..", "moved-out", "x.txt"), "two");
-    await waitFor("the swap handled", async () => shipper.status().pending === 0 && !(await keys()).includes("d/x.txt"), 5000, 50);
+    await waitFor(
+      "the swap handled",
+      async () => shipper.status().pending === 0 && !(await keys()).includes("d/x.txt"),
+      5000,
+      50,
+    );
     const aside = await listKeys(s3.client, s3.bucket, "swapped/_hostctl/media-deleted/blog/");
     expect(aside).toHaveLength(1);
     expect(await objectText(aside[0]!)).toBe("one");

@@ -10,7 +10,14 @@ import { TEST_CREDENTIALS, listKeys, newBucket, startPrivateS3 } from "../helper
 import { waitFor } from "../helpers/wait.js";
 import { FIXTURES, addDjangoApp, freePort, httpGet, waitAnswering } from "../helpers/apps.js";
 import { gitRepo, type TestRepo } from "../helpers/git.js";
-import { appsRunning, hostStatus, killAllSupervisors, killHost, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
+import {
+  appsRunning,
+  hostStatus,
+  killAllSupervisors,
+  killHost,
+  startSupervisor,
+  waitForSocket,
+} from "../helpers/supervisor.js";
 
 const env = TEST_CREDENTIALS;
 let s3: Awaited<ReturnType<typeof newBucket>>;
@@ -24,7 +31,8 @@ interface MediaStatus {
 }
 const mediaOf = async (home: string) => (await hostStatus(home)).apps[0]?.media as MediaStatus | undefined;
 
-const lastModified = async (key: string) => (await s3.client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: key }))).LastModified;
+const lastModified = async (key: string) =>
+  (await s3.client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: key }))).LastModified;
 
 beforeAll(async () => {
   s3 = await newBucket();
@@ -62,7 +70,9 @@ describe("uploads as safe as rows", () => {
     await waitFor("media watched", async () => (await mediaOf(hostA))?.watching === true, 10_000);
 
     const photo = randomBytes(300_000);
-    expect((await fetch(`http://127.0.0.1:${port}/media?name=photo.jpg`, { method: "POST", body: photo })).status).toBe(201);
+    expect((await fetch(`http://127.0.0.1:${port}/media?name=photo.jpg`, { method: "POST", body: photo })).status).toBe(
+      201,
+    );
     // The scenario itself, not a wait for a condition: the host dies 3 s after the upload, whatever it has done.
     await new Promise((resolve) => setTimeout(resolve, 3000));
     await killHost(hostA, a);
@@ -85,86 +95,117 @@ describe("uploads as safe as rows", () => {
 
   // The cases below each have their own hosts, prefix and port, and mostly wait: they run side by side. The
   // one above stays alone, since the 3 s before its SIGKILL is the scenario itself.
-  it.concurrent("a fresh host logs, once and with its path, a file its restored database references that the replica lacks", async () => {
-    const variant = (name: string) => readFile(join(FIXTURES, "django-variants", name), "utf8");
-    const withFiles = await gitRepo({ fixture: join(FIXTURES, "django-app") });
-    await withFiles.commit("attachments", {
-      "notes/models.py": await variant("models_attachment.py"),
-      "notes/migrations/0002_attachment.py": await variant("0002_attachment.py"),
-    });
-    const port = await freePort();
-    const hostA = join(await tempDir(), "host-a");
-    expect(
-      (
-        await runCli(hostA, ["init", "--replica-url", `s3://${s3.bucket}/refs`, "--s3-endpoint", s3.endpoint, "--s3-force-path-style"], {
-          env,
-        })
-      ).exitCode,
-    ).toBe(0);
-    expect((await addDjangoApp(hostA, "blog", withFiles.dir, port)).exitCode).toBe(0);
-    const a = await startSupervisor(hostA, env);
-    await waitForSocket(hostA);
-    await waitFor("blog running", () => appsRunning(hostA, 1), 90_000);
-    expect((await fetch(`http://127.0.0.1:${port}/media?name=present.pdf`, { method: "POST", body: "here" })).status).toBe(201);
-    await sql(
-      join(hostA, "apps", "blog", "data", "db.sqlite3"),
-      "INSERT INTO notes_attachment(file) VALUES ('present.pdf'), ('uploads/never uploaded.pdf');",
-    );
-    expect(await a.stop("SIGTERM")).toBe(0); // graceful: Litestream ships the rows, the last media round the file
-
-    const hostB = await newHost("refs", port, "host-b");
-    const b = await startSupervisor(hostB, env);
-    await waitForSocket(hostB);
-    await waitFor("blog recovered and running", () => appsRunning(hostB, 1), 120_000);
-    const log = await waitFor(
-      "the references checked",
-      async () => ((await b.log()).includes("media.references_checked") ? b.log() : undefined),
-      20_000,
-    );
-    const missing = log
-      .split("\n")
-      .filter((line) => line.includes('"media.missing_reference"'))
-      .map((line) => JSON.parse(line) as { path: string; field: string });
-    expect(missing).toEqual([expect.objectContaining({ path: "uploads/never uploaded.pdf", field: "notes.Attachment.file" })]);
-    expect(await b.stop("SIGTERM")).toBe(0);
-  });
-
-  it.concurrent("the deploy guard refuses while media lag is over max_lag (replica down), like database lag", async () => {
-    const s3Down = await startPrivateS3();
-    s3Down.createBucket("down");
-    try {
+  it.concurrent(
+    "a fresh host logs, once and with its path, a file its restored database references that the replica lacks",
+    async () => {
+      const variant = (name: string) => readFile(join(FIXTURES, "django-variants", name), "utf8");
+      const withFiles = await gitRepo({ fixture: join(FIXTURES, "django-app") });
+      await withFiles.commit("attachments", {
+        "notes/models.py": await variant("models_attachment.py"),
+        "notes/migrations/0002_attachment.py": await variant("0002_attachment.py"),
+      });
       const port = await freePort();
-      const home = join(await tempDir(), "guard");
+      const hostA = join(await tempDir(), "host-a");
       expect(
         (
-          await runCli(home, ["init", "--replica-url", "s3://down/guard", "--s3-endpoint", s3Down.endpoint, "--s3-force-path-style"], {
-            env,
-          })
+          await runCli(
+            hostA,
+            ["init", "--replica-url", `s3://${s3.bucket}/refs`, "--s3-endpoint", s3.endpoint, "--s3-force-path-style"],
+            {
+              env,
+            },
+          )
         ).exitCode,
       ).toBe(0);
-      // No database: Litestream's own lag cannot be what refuses.
-      const generic = await gitRepo({ fixture: join(FIXTURES, "generic-app") });
+      expect((await addDjangoApp(hostA, "blog", withFiles.dir, port)).exitCode).toBe(0);
+      const a = await startSupervisor(hostA, env);
+      await waitForSocket(hostA);
+      await waitFor("blog running", () => appsRunning(hostA, 1), 90_000);
       expect(
-        (await runCli(home, ["app", "add", "gen", "--kind", "generic", "--repo", generic.dir, "--port", String(port), "--max-lag", "2s"]))
-          .exitCode,
-      ).toBe(0);
-      const sup = await startSupervisor(home, env);
-      await waitForSocket(home);
-      await waitFor("gen running", () => appsRunning(home, 1), 60_000);
-      await waitFor("media watched", async () => (await mediaOf(home))?.watching === true, 10_000);
-      await s3Down.stop();
-      await writeFile(join(home, "apps", "gen", "data", "media", "upload.bin"), "cannot leave the host");
-      await waitFor("media lag over 2 s", async () => ((await mediaOf(home))?.lag_s ?? 0) > 2, 20_000);
-      const refused = await runCli(home, ["deploy", "gen"], { env });
-      expect(refused.exitCode).toBe(1);
-      expect(refused.stderr).toMatch(
-        /error\[DEPLOY_REFUSED\]: not deploying gen: media of gen are \d+s behind: the oldest change is not in the replica yet .*\(limit 2s\)/,
+        (await fetch(`http://127.0.0.1:${port}/media?name=present.pdf`, { method: "POST", body: "here" })).status,
+      ).toBe(201);
+      await sql(
+        join(hostA, "apps", "blog", "data", "db.sqlite3"),
+        "INSERT INTO notes_attachment(file) VALUES ('present.pdf'), ('uploads/never uploaded.pdf');",
       );
-      await killHost(home, sup);
-    } finally {
-      await s3Down.stop().catch(() => undefined);
-    }
-  });
+      expect(await a.stop("SIGTERM")).toBe(0); // graceful: Litestream ships the rows, the last media round the file
+
+      const hostB = await newHost("refs", port, "host-b");
+      const b = await startSupervisor(hostB, env);
+      await waitForSocket(hostB);
+      await waitFor("blog recovered and running", () => appsRunning(hostB, 1), 120_000);
+      const log = await waitFor(
+        "the references checked",
+        async () => ((await b.log()).includes("media.references_checked") ? b.log() : undefined),
+        20_000,
+      );
+      const missing = log
+        .split("\n")
+        .filter((line) => line.includes('"media.missing_reference"'))
+        .map((line) => JSON.parse(line) as { path: string; field: string });
+      expect(missing).toEqual([
+        expect.objectContaining({ path: "uploads/never uploaded.pdf", field: "notes.Attachment.file" }),
+      ]);
+      expect(await b.stop("SIGTERM")).toBe(0);
+    },
+  );
+
+  it.concurrent(
+    "the deploy guard refuses while media lag is over max_lag (replica down), like database lag",
+    async () => {
+      const s3Down = await startPrivateS3();
+      s3Down.createBucket("down");
+      try {
+        const port = await freePort();
+        const home = join(await tempDir(), "guard");
+        expect(
+          (
+            await runCli(
+              home,
+              ["init", "--replica-url", "s3://down/guard", "--s3-endpoint", s3Down.endpoint, "--s3-force-path-style"],
+              {
+                env,
+              },
+            )
+          ).exitCode,
+        ).toBe(0);
+        // No database: Litestream's own lag cannot be what refuses.
+        const generic = await gitRepo({ fixture: join(FIXTURES, "generic-app") });
+        expect(
+          (
+            await runCli(home, [
+              "app",
+              "add",
+              "gen",
+              "--kind",
+              "generic",
+              "--repo",
+              generic.dir,
+              "--port",
+              String(port),
+              "--max-lag",
+              "2s",
+            ])
+          ).exitCode,
+        ).toBe(0);
+        const sup = await startSupervisor(home, env);
+        await waitForSocket(home);
+        await waitFor("gen running", () => appsRunning(home, 1), 60_000);
+        await waitFor("media watched", async () => (await mediaOf(home))?.watching === true, 10_000);
+        await s3Down.stop();
+        await writeFile(join(home, "apps", "gen", "data", "media", "upload.bin"), "cannot leave the host");
+        await waitFor("media lag over 2 s", async () => ((await mediaOf(home))?.lag_s ?? 0) > 2, 20_000);
+        const refused = await runCli(home, ["deploy", "gen"], { env });
+        expect(refused.exitCode).toBe(1);
+        expect(refused.stderr).toMatch(
+          /error\[DEPLOY_REFUSED\]: not deploying gen: media of gen are \d+s behind: the oldest change is not in the replica yet .*\(limit 2s\)/,
+        );
+        await killHost(home, sup);
+      } finally {
+        await s3Down.stop().catch(() => undefined);
+      }
+    },
+  );
 
   it.concurrent(
     "a burst of 500 small files and one of 50 MiB is all shipped, media lag returns to about zero, supervisor memory stays bounded",
@@ -180,7 +221,8 @@ describe("uploads as safe as rows", () => {
       const media = join(home, "apps", "blog", "data", "media");
       for (let dir = 0; dir < 10; dir++) {
         await mkdir(join(media, "burst", `d${dir}`), { recursive: true });
-        for (let i = 0; i < 50; i++) await writeFile(join(media, "burst", `d${dir}`, `f${i}.txt`), `file ${dir}/${i} `.repeat(20));
+        for (let i = 0; i < 50; i++)
+          await writeFile(join(media, "burst", `d${dir}`, `f${i}.txt`), `file ${dir}/${i} `.repeat(20));
       }
       await writeFile(join(media, "video.mp4"), randomBytes(50 * 1024 * 1024));
 

@@ -16,7 +16,10 @@ import { createReplicaStore } from "../../src/s3/store.js";
 import { TEST_CREDENTIALS, listKeys, newBucket } from "../helpers/s3.js";
 import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
 
-const credentials = { accessKeyId: TEST_CREDENTIALS.AWS_ACCESS_KEY_ID, secretAccessKey: TEST_CREDENTIALS.AWS_SECRET_ACCESS_KEY };
+const credentials = {
+  accessKeyId: TEST_CREDENTIALS.AWS_ACCESS_KEY_ID,
+  secretAccessKey: TEST_CREDENTIALS.AWS_SECRET_ACCESS_KEY,
+};
 let s3: Awaited<ReturnType<typeof newBucket>>;
 const HOUR = 3_600_000;
 
@@ -96,7 +99,12 @@ describe("media sync", () => {
     await put(media, "images/a.jpg", "a changed");
     await rm(join(media, "images/b.jpg"));
     const now = new Date();
-    expect(await syncMedia("blog", media, ctx, { now })).toMatchObject({ files: 2, uploaded: 1, deleted: 1, purged: 0 });
+    expect(await syncMedia("blog", media, ctx, { now })).toMatchObject({
+      files: 2,
+      uploaded: 1,
+      deleted: 1,
+      purged: 0,
+    });
     expect(await objectText("sync/_hostctl/media/blog/images/a.jpg")).toBe("a changed");
     expect(await listKeys(s3.client, s3.bucket, "sync/_hostctl/media/blog/images/b.jpg")).toEqual([]);
     expect(await objectText(`sync/_hostctl/media-deleted/blog/${now.toISOString()}/images/b.jpg`)).toBe("bbb");
@@ -116,7 +124,9 @@ describe("media sync", () => {
     const at = (ms: number) => new Date(deletedAt.getTime() + ms);
 
     expect(await syncMedia("blog", media, ctx, { now: at(71 * HOUR) })).toMatchObject({ purged: 0 });
-    expect(await deletedKeys()).toEqual([`retention/_hostctl/media-deleted/blog/${deletedAt.toISOString()}/old photo.png`]);
+    expect(await deletedKeys()).toEqual([
+      `retention/_hostctl/media-deleted/blog/${deletedAt.toISOString()}/old photo.png`,
+    ]);
     expect(await syncMedia("blog", media, ctx, { now: at(72 * HOUR + 1) })).toMatchObject({ purged: 1 });
     expect(await deletedKeys()).toEqual([]);
   });
@@ -127,7 +137,10 @@ describe("media sync", () => {
     await mkdir(media, { recursive: true });
     await writeFile(join(media, "upload.part"), "half");
     expect(await syncMedia("blog", media, ctx)).toMatchObject({ uploaded: 0, pending: 1 });
-    expect(await syncMedia("blog", media, ctx, { now: new Date(Date.now() + 3000) })).toMatchObject({ uploaded: 1, pending: 0 });
+    expect(await syncMedia("blog", media, ctx, { now: new Date(Date.now() + 3000) })).toMatchObject({
+      uploaded: 1,
+      pending: 0,
+    });
   });
 
   it("skips symlinks, including a linked directory that leads out of the media directory", async () => {
@@ -158,7 +171,9 @@ describe("media sync", () => {
     const big = randomBytes(20 * 1024 * 1024);
     await put(media, "video/big.mp4", big);
     expect(await syncMedia("blog", media, ctx)).toMatchObject({ uploaded: 1, uploadedBytes: big.length });
-    const head = await s3.client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: "large/_hostctl/media/blog/video/big.mp4" }));
+    const head = await s3.client.send(
+      new HeadObjectCommand({ Bucket: s3.bucket, Key: "large/_hostctl/media/blog/video/big.mp4" }),
+    );
     expect(head.ContentLength).toBe(big.length);
     expect(head.ETag).toMatch(/-3"$/);
     const target = join(ctx.paths.home, "restored");
@@ -223,11 +238,13 @@ describe("media restore", () => {
     await rm(join(media, "z.txt"));
     expect(await syncMedia("blog", media, ctx)).toMatchObject({ deleted: 1 });
     const target = join(ctx.paths.home, "restored");
-    expect(await restoreMedia("blog", target, ctx, { stateFile: join(ctx.paths.home, "restored-state.json") })).toEqual({
-      files: 1,
-      bytes: 3,
-      downloaded: 1,
-    });
+    expect(await restoreMedia("blog", target, ctx, { stateFile: join(ctx.paths.home, "restored-state.json") })).toEqual(
+      {
+        files: 1,
+        bytes: 3,
+        downloaded: 1,
+      },
+    );
     expect(await treeHashes(target)).toEqual(await treeHashes(media));
   });
 });

@@ -90,14 +90,30 @@ describe("a newcomer", () => {
   it("re-deploying the commit that is live is refused as nothing new, unless --force", async () => {
     const app = join(await tempDir(), "home");
     const repo = await gitRepo({ fixture: join(FIXTURES, "generic-app") });
-    expect((await runCli(app, ["init", "--replica-url", `file://${join(await tempDir(), "replica")}`])).exitCode).toBe(0);
+    expect((await runCli(app, ["init", "--replica-url", `file://${join(await tempDir(), "replica")}`])).exitCode).toBe(
+      0,
+    );
     expect(
-      (await runCli(app, ["app", "add", "gen", "--kind", "generic", "--repo", repo.dir, "--port", String(await freePort())])).exitCode,
+      (
+        await runCli(app, [
+          "app",
+          "add",
+          "gen",
+          "--kind",
+          "generic",
+          "--repo",
+          repo.dir,
+          "--port",
+          String(await freePort()),
+        ])
+      ).exitCode,
     ).toBe(0);
     const first = await runCli(app, ["deploy", "gen"], { timeoutMs: 90_000 });
     expect(first.exitCode, first.stderr).toBe(0);
     const again = await runCli(app, ["deploy", "gen"], { timeoutMs: 90_000 });
-    expect(again.stderr).toMatch(/error\[DEPLOY_REFUSED\]: gen already runs [0-9a-f]{7} \(release .*\): nothing new to deploy/);
+    expect(again.stderr).toMatch(
+      /error\[DEPLOY_REFUSED\]: gen already runs [0-9a-f]{7} \(release .*\): nothing new to deploy/,
+    );
     expect(again.stderr).toContain("hostctl deploy gen --force deploys it again");
     expect(again.exitCode).toBe(2);
     expect((await runCli(app, ["releases", "gen", "--json"])).stdout.match(/"id"/g)).toHaveLength(1);

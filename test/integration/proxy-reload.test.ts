@@ -39,14 +39,28 @@ describe("Caddy's config loads under load (an app added or removed, stopped or s
     const dir = await tempDir("caddy-reload");
     const socket = join(dir, "admin.sock");
     const [blue, green, port] = [await upstream(), await upstream(), await freePort()];
-    const proxy = proxySchema.parse({ tls: "off", http_port: await freePort(), https_port: await freePort(), bind: "127.0.0.1" });
+    const proxy = proxySchema.parse({
+      tls: "off",
+      http_port: await freePort(),
+      https_port: await freePort(),
+      bind: "127.0.0.1",
+    });
     const config = (live: number) =>
       buildCaddyConfig({
         proxy,
         adminSocket: socket,
         storageDir: join(dir, "storage"),
         legacyBuffers: true,
-        apps: [{ name: "site", domains: [], port, upstream: `127.0.0.1:${live}`, staticDir: undefined, mediaDir: join(dir, "media") }],
+        apps: [
+          {
+            name: "site",
+            domains: [],
+            port,
+            upstream: `127.0.0.1:${live}`,
+            staticDir: undefined,
+            mediaDir: join(dir, "media"),
+          },
+        ],
       });
     await mkdir(join(dir, "storage"), { recursive: true });
     await writeFile(join(dir, "config.json"), JSON.stringify(config(blue)));
@@ -89,7 +103,10 @@ describe("Caddy's config loads under load (an app added or removed, stopped or s
       running = false;
       await Promise.all(clients);
     }
-    expect(failures.length, `${failures.length} of ${requests} requests failed: ${failures.slice(0, 3).join("; ")}`).toBe(0);
+    expect(
+      failures.length,
+      `${failures.length} of ${requests} requests failed: ${failures.slice(0, 3).join("; ")}`,
+    ).toBe(0);
     expect(servedBy).toEqual(new Set([String(blue), String(green)]));
     expect(requests).toBeGreaterThan(RELOADS * CLIENTS);
   }, 120_000);

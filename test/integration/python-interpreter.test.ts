@@ -14,7 +14,8 @@ afterAll(cleanupTempDirs);
 
 const run = createRunner(createLogger("silent"));
 const REAL_312 = join(homedir(), ".pyenv", "versions", "3.12.1");
-const spec = (python: Record<string, unknown> = {}) => validateAppSpec({ name: "blog", repo: "/r", port: 8001, python }, "app.yml");
+const spec = (python: Record<string, unknown> = {}) =>
+  validateAppSpec({ name: "blog", repo: "/r", port: 8001, python }, "app.yml");
 
 /** A release with the given files, and a pyenv root holding only the real 3.12.1 (linked); PATH without python3.12. */
 async function setUp(files: Record<string, string>): Promise<{ release: string; env: NodeJS.ProcessEnv }> {
@@ -49,7 +50,9 @@ describe.skipIf(!existsSync(REAL_312))("the venv's interpreter", () => {
     const error = await resolvePython(run, spec(), release, env).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HostctlError);
     expect((error as HostctlError).code).toBe("PYTHON_MISSING");
-    expect((error as HostctlError).message).toContain(".python-version (3.9) asks for Python 3.9; none found (python3.9 on PATH");
+    expect((error as HostctlError).message).toContain(
+      ".python-version (3.9) asks for Python 3.9; none found (python3.9 on PATH",
+    );
     expect((error as HostctlError).hint).toContain("pyenv install 3.9");
   });
 

@@ -18,7 +18,8 @@ afterAll(async () => {
   await cleanupTempDirs();
 });
 
-const entries = async (replica: string) => (await readdir(join(replica, "_hostctl", "registry")).catch(() => [] as string[])).sort();
+const entries = async (replica: string) =>
+  (await readdir(join(replica, "_hostctl", "registry")).catch(() => [] as string[])).sort();
 
 describe("the app registry in the replica target", () => {
   it("a new host that has not recovered its apps yet adds to the registry and never erases the other apps' entries", async () => {
@@ -29,14 +30,20 @@ describe("the app registry in the replica target", () => {
       ["blog", "8001"],
       ["shop", "8002"],
     ] as const) {
-      expect((await runCli(hostA, ["app", "add", name, "--repo", "/srv/x.git", "--port", port, "--db", "db.sqlite3"])).exitCode).toBe(0);
+      expect(
+        (await runCli(hostA, ["app", "add", name, "--repo", "/srv/x.git", "--port", port, "--db", "db.sqlite3"]))
+          .exitCode,
+      ).toBe(0);
     }
     expect(await entries(replica)).toEqual(["blog.json", "shop.json"]);
 
     // A fresh host with the same replica, before its first `up`: every registry-changing command mirrors.
     const hostB = join(await tempDir(), "host-b");
     expect((await runCli(hostB, ["init", "--replica-url", `file://${replica}`])).exitCode).toBe(0);
-    expect((await runCli(hostB, ["app", "add", "wiki", "--kind", "generic", "--repo", "/srv/w.git", "--port", "8003"])).exitCode).toBe(0);
+    expect(
+      (await runCli(hostB, ["app", "add", "wiki", "--kind", "generic", "--repo", "/srv/w.git", "--port", "8003"]))
+        .exitCode,
+    ).toBe(0);
     expect((await runCli(hostB, ["env", "set", "wiki", "A=1"])).exitCode).toBe(0);
     expect(await entries(replica)).toEqual(["blog.json", "shop.json", "wiki.json"]);
 
@@ -59,7 +66,9 @@ describe("the app registry in the replica target", () => {
     const config = parseDocument(await readFile(join(hostA, "hostctl.yml"), "utf8"));
     config.setIn(["registry", "env_public_key"], keys.public_key);
     await writeFile(join(hostA, "hostctl.yml"), config.toString());
-    expect((await runCli(hostA, ["app", "add", "gen", "--kind", "generic", "--repo", repo.dir, "--port", port])).exitCode).toBe(0);
+    expect(
+      (await runCli(hostA, ["app", "add", "gen", "--kind", "generic", "--repo", repo.dir, "--port", port])).exitCode,
+    ).toBe(0);
     expect((await runCli(hostA, ["env", "set", "gen", "SECRET=s3cr3t"])).exitCode).toBe(0);
     expect((await runCli(hostA, ["deploy", "gen"])).exitCode).toBe(0);
     const before = JSON.parse(await readFile(entryFile, "utf8")) as RegistryEntry;
@@ -92,10 +101,17 @@ describe("the app registry in the replica target", () => {
     const port = String(await freePort());
     const hostA = join(await tempDir(), "host-a");
     expect(
-      (await runCli(hostA, ["init", "--replica-url", `s3://${bucket}/r`, "--s3-endpoint", endpoint, "--s3-force-path-style"], { env }))
-        .exitCode,
+      (
+        await runCli(
+          hostA,
+          ["init", "--replica-url", `s3://${bucket}/r`, "--s3-endpoint", endpoint, "--s3-force-path-style"],
+          { env },
+        )
+      ).exitCode,
     ).toBe(0);
-    expect((await runCli(hostA, ["app", "add", "gen", "--kind", "generic", "--repo", repo.dir, "--port", port])).exitCode).toBe(0);
+    expect(
+      (await runCli(hostA, ["app", "add", "gen", "--kind", "generic", "--repo", repo.dir, "--port", port])).exitCode,
+    ).toBe(0);
     expect((await runCli(hostA, ["deploy", "gen"], { env })).exitCode).toBe(0);
 
     // Host B's S3 endpoint is a port where nothing listens yet (the network is down at boot).
@@ -105,13 +121,24 @@ describe("the app registry in the replica target", () => {
       (
         await runCli(
           hostB,
-          ["init", "--replica-url", `s3://${bucket}/r`, "--s3-endpoint", `http://127.0.0.1:${proxyPort}`, "--s3-force-path-style"],
+          [
+            "init",
+            "--replica-url",
+            `s3://${bucket}/r`,
+            "--s3-endpoint",
+            `http://127.0.0.1:${proxyPort}`,
+            "--s3-force-path-style",
+          ],
           { env },
         )
       ).exitCode,
     ).toBe(0);
     const b = await startSupervisor(hostB, { ...env, HOSTCTL_BACKOFF_SCALE: "0.1" }, join(await tempDir(), "b.log"));
-    await waitFor("a failed registry read", async () => (await b.log()).includes('"event":"registry.read_failed"'), 30_000);
+    await waitFor(
+      "a failed registry read",
+      async () => (await b.log()).includes('"event":"registry.read_failed"'),
+      30_000,
+    );
     let proxy: Server | undefined;
     try {
       const target = new URL(endpoint);
@@ -137,7 +164,17 @@ describe("the registry and a LiteFS replica host", () => {
     const entryFile = join(replica, "_hostctl", "registry", "blog.json");
     const primary = join(await tempDir(), "primary");
     expect((await runCli(primary, ["init", "--replica-url", `file://${replica}`])).exitCode).toBe(0);
-    const added = await runCli(primary, ["app", "add", "blog", "--repo", "/srv/b.git", "--port", "8001", "--db", "db.sqlite3"]);
+    const added = await runCli(primary, [
+      "app",
+      "add",
+      "blog",
+      "--repo",
+      "/srv/b.git",
+      "--port",
+      "8001",
+      "--db",
+      "db.sqlite3",
+    ]);
     expect(added.exitCode, added.stderr).toBe(0);
     const written = await readFile(entryFile, "utf8");
 

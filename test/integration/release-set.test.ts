@@ -20,7 +20,13 @@ describe("a release's process set stopped while it is being started", () => {
     const set = new ReleaseProcessSet(home, 8001);
     const pids = new Set<number>();
     let stopped: Promise<void> | undefined;
-    const deps = { log: createLogger("silent"), pidsDir: paths.pids, policy: DEFAULT_BACKOFF, graceMs: 2000, clock: systemClock };
+    const deps = {
+      log: createLogger("silent"),
+      pidsDir: paths.pids,
+      policy: DEFAULT_BACKOFF,
+      graceMs: 2000,
+      clock: systemClock,
+    };
     const onChange = () => {
       for (const { pid } of set.status()) if (pid !== undefined) pids.add(pid);
       // The first process reported running: the set is mid-start.
@@ -29,7 +35,15 @@ describe("a release's process set stopped while it is being started", () => {
     const processes = { web: "sleep 60", worker: "sleep 61", clock: "sleep 62" };
     try {
       await set.start(
-        { spec, paths: appPaths(paths, "blog"), releaseDir: home, port: 8001, processes, env: { PATH: "/usr/bin:/bin" }, blueGreen: false },
+        {
+          spec,
+          paths: appPaths(paths, "blog"),
+          releaseDir: home,
+          port: 8001,
+          processes,
+          env: { PATH: "/usr/bin:/bin" },
+          blueGreen: false,
+        },
         deps,
         onChange,
         () => false,

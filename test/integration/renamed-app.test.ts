@@ -21,8 +21,21 @@ describe("an app.yml whose name does not match its directory", () => {
     const port = await freePort();
     expect((await runCli(home, ["init", "--replica-url", `file://${replica}`])).exitCode).toBe(0);
     expect(
-      (await runCli(home, ["app", "add", "blog", "--kind", "generic", "--repo", "/unused", "--port", String(port), "--db", "db.sqlite3"]))
-        .exitCode,
+      (
+        await runCli(home, [
+          "app",
+          "add",
+          "blog",
+          "--kind",
+          "generic",
+          "--repo",
+          "/unused",
+          "--port",
+          String(port),
+          "--db",
+          "db.sqlite3",
+        ])
+      ).exitCode,
     ).toBe(0);
     await installRelease(home, "blog", "generic-app");
     let sup = await startSupervisor(home);
@@ -38,7 +51,9 @@ describe("an app.yml whose name does not match its directory", () => {
       ["app", "show", "blog"],
     ]) {
       const result = await runCli(home, args);
-      expect(result.stderr, args.join(" ")).toContain(`${spec} name: expected "blog" (the app's directory), got "blog2"`);
+      expect(result.stderr, args.join(" ")).toContain(
+        `${spec} name: expected "blog" (the app's directory), got "blog2"`,
+      );
       expect(result.exitCode).toBe(2);
     }
 

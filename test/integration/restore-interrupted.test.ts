@@ -19,16 +19,34 @@ describe("restore --force killed after it stopped the app", () => {
   it("leaves a reason in status that says what stopped the app and what to run", async () => {
     const home = join(await tempDir(), "home");
     const port = await freePort();
-    expect((await runCli(home, ["init", "--replica-url", `file://${join(await tempDir(), "replica")}`])).exitCode).toBe(0);
+    expect((await runCli(home, ["init", "--replica-url", `file://${join(await tempDir(), "replica")}`])).exitCode).toBe(
+      0,
+    );
     expect(
-      (await runCli(home, ["app", "add", "blog", "--kind", "generic", "--repo", "/unused", "--port", String(port), "--db", "db.sqlite3"]))
-        .exitCode,
+      (
+        await runCli(home, [
+          "app",
+          "add",
+          "blog",
+          "--kind",
+          "generic",
+          "--repo",
+          "/unused",
+          "--port",
+          String(port),
+          "--db",
+          "db.sqlite3",
+        ])
+      ).exitCode,
     ).toBe(0);
     await installRelease(home, "blog", "generic-app");
     const sup = await startSupervisor(home);
     await waitAnswering(port, "/rows");
     expect((await httpPost(port, "/rows", "x")).status).toBe(201);
-    await waitFor("Litestream replicating", async () => (await hostStatus(home)).apps[0]?.litestream.replicating === true);
+    await waitFor(
+      "Litestream replicating",
+      async () => (await hostStatus(home)).apps[0]?.litestream.replicating === true,
+    );
 
     const restore = execa(process.execPath, [CLI, "--home", home, "restore", "blog", "--force"], { reject: false });
     try {

@@ -17,11 +17,28 @@ let client: Awaited<ReturnType<typeof newBucket>>["client"];
 async function newHost(replicaUrl: string, s3Endpoint: string, port: number): Promise<string> {
   const home = join(await tempDir(), "home");
   expect(
-    (await runCli(home, ["init", "--replica-url", replicaUrl, "--s3-endpoint", s3Endpoint, "--s3-force-path-style"], { env })).exitCode,
+    (
+      await runCli(home, ["init", "--replica-url", replicaUrl, "--s3-endpoint", s3Endpoint, "--s3-force-path-style"], {
+        env,
+      })
+    ).exitCode,
   ).toBe(0);
   expect(
-    (await runCli(home, ["app", "add", "shop", "--kind", "generic", "--repo", "/unused", "--port", String(port), "--db", "db.sqlite3"]))
-      .exitCode,
+    (
+      await runCli(home, [
+        "app",
+        "add",
+        "shop",
+        "--kind",
+        "generic",
+        "--repo",
+        "/unused",
+        "--port",
+        String(port),
+        "--db",
+        "db.sqlite3",
+      ])
+    ).exitCode,
   ).toBe(0);
   await installRelease(home, "shop", "generic-app");
   return home;
@@ -64,7 +81,9 @@ describe.each(ENGINES)("restore-on-boot (Litestream %s)", (line) => {
     const b = await startSupervisor(second, env);
     await waitFor(
       "the second host to serve the restored rows",
-      async () => (await httpGet(port, "/rows")).body.includes('"count": 7') || (await httpGet(port, "/rows")).body.includes('"count":7'),
+      async () =>
+        (await httpGet(port, "/rows")).body.includes('"count": 7') ||
+        (await httpGet(port, "/rows")).body.includes('"count":7'),
     );
     const status = await appStatus(second);
     expect(status?.databases).toEqual([expect.objectContaining({ path: "db.sqlite3", action: "restored" })]);
@@ -74,7 +93,10 @@ describe.each(ENGINES)("restore-on-boot (Litestream %s)", (line) => {
 
   it("refuses to start fresh when the replica is empty but the marker says the app was replicated", async () => {
     const port = await freePort();
-    await waitFor("the marker object", async () => (await listKeys(client, bucket, `${boot}/_hostctl/markers/shop/`)).length === 1);
+    await waitFor(
+      "the marker object",
+      async () => (await listKeys(client, bucket, `${boot}/_hostctl/markers/shop/`)).length === 1,
+    );
     await deleteAll(client, bucket, `${boot}/shop/`);
     const home = await newHost(`s3://${bucket}/${boot}`, endpoint, port);
     const sup = await startSupervisor(home, env);
@@ -109,7 +131,9 @@ describe.each(ENGINES)("restore-on-boot (Litestream %s)", (line) => {
     );
     expect(Date.parse(failed.next_retry_at ?? "")).toBeGreaterThan(Date.now() - 1000);
     // Retries come every ~1 s here, so the table may catch one under way: wait for it to show the wait.
-    await waitFor("`status` to show the app waiting", async () => /shop\s+waiting/.test((await runCli(home, ["status"])).stdout));
+    await waitFor("`status` to show the app waiting", async () =>
+      /shop\s+waiting/.test((await runCli(home, ["status"])).stdout),
+    );
     expect(failed.processes).toEqual([]);
     expect(await exists(join(home, "apps", "shop", "data", "db.sqlite3"))).toBe(false);
     expect(await exists(stray)).toBe(true);
@@ -118,7 +142,11 @@ describe.each(ENGINES)("restore-on-boot (Litestream %s)", (line) => {
     const back = await startPrivateS3(s3Port);
     back.createBucket("outage");
     try {
-      await waitFor("the app to start once S3 is back", async () => (await appStatus(home))?.state === "running", 30_000);
+      await waitFor(
+        "the app to start once S3 is back",
+        async () => (await appStatus(home))?.state === "running",
+        30_000,
+      );
       await waitAnswering(port);
       expect((await httpGet(port, "/")).body).toBe("generic ok");
       const data = await readdir(join(home, "apps", "shop", "data"));
@@ -148,7 +176,10 @@ describe("a database renamed in app.yml (issue 30 item 2)", () => {
     expect(restart.stderr).toContain("put back path: db.sqlite3");
     expect(restart.exitCode).toBe(1);
     expect((await httpGet(port, "/rows")).body).toMatch(/"count": ?3/);
-    expect(await appStatus(home)).toMatchObject({ state: "running", databases: [expect.objectContaining({ path: "db.sqlite3" })] });
+    expect(await appStatus(home)).toMatchObject({
+      state: "running",
+      databases: [expect.objectContaining({ path: "db.sqlite3" })],
+    });
     expect(await exists(join(home, "apps", "shop", "data", "main.sqlite3"))).toBe(false);
     // A Litestream respawned now would read this: it must still name the database the app writes.
     const litestreamConfig = await readFile(join(home, "run", "litestream", "shop.yml"), "utf8");
@@ -180,7 +211,10 @@ describe("a database renamed in app.yml (issue 30 item 2)", () => {
     const first = await startSupervisor(home, env);
     await waitFor("the app to serve", async () => (await httpGet(port, "/")).status === 200);
     expect((await httpPost(port, "/rows", "kept")).status).toBe(201);
-    await waitFor("the marker object", async () => (await listKeys(client, bucket, "renamed-boot/_hostctl/markers/shop/")).length === 1);
+    await waitFor(
+      "the marker object",
+      async () => (await listKeys(client, bucket, "renamed-boot/_hostctl/markers/shop/")).length === 1,
+    );
     expect(await first.stop("SIGTERM")).toBe(0);
     const spec = join(home, "apps", "shop", "app.yml");
     await writeFile(spec, renamed(await readFile(spec, "utf8")));

@@ -34,7 +34,11 @@ function startWriters(stop: { now: boolean }): Promise<Ack[]> {
     while (!stop.now && next < MAX_ROWS) {
       const seq = ++next;
       try {
-        const res = await fetch(`http://127.0.0.1:${port}/rows`, { method: "POST", body: String(seq), signal: AbortSignal.timeout(5000) });
+        const res = await fetch(`http://127.0.0.1:${port}/rows`, {
+          method: "POST",
+          body: String(seq),
+          signal: AbortSignal.timeout(5000),
+        });
         if (res.status !== 201) return;
         await res.arrayBuffer();
         acks.push({ seq, at: Date.now() });
@@ -64,8 +68,21 @@ describe.each(ENGINES)("RPO under load (Litestream %s)", (line) => {
     const replica = ["--replica-url", `s3://${bucket}/rpo-${line}`, "--s3-endpoint", endpoint, "--s3-force-path-style"];
     expect((await runCli(hostA, ["init", ...replica], { env })).exitCode).toBe(0);
     expect(
-      (await runCli(hostA, ["app", "add", "gen", "--kind", "generic", "--repo", repo.dir, "--port", String(port), "--db", "db.sqlite3"]))
-        .exitCode,
+      (
+        await runCli(hostA, [
+          "app",
+          "add",
+          "gen",
+          "--kind",
+          "generic",
+          "--repo",
+          repo.dir,
+          "--port",
+          String(port),
+          "--db",
+          "db.sqlite3",
+        ])
+      ).exitCode,
     ).toBe(0);
     const a = await startSupervisor(hostA, env);
     await waitForSocket(hostA);

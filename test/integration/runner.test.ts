@@ -50,7 +50,10 @@ describe("the runner (short-lived programs)", () => {
     process.env.RUNNER_PARENT_VALUE = "parent";
     try {
       expect((await run("/bin/sh", ["-c", 'echo "$RUNNER_PARENT_VALUE"'])).stdout).toBe("parent\n");
-      const clean = await run("/bin/sh", ["-c", 'echo "${RUNNER_PARENT_VALUE:-unset} $ONLY"'], { cleanEnv: true, env: { ONLY: "this" } });
+      const clean = await run("/bin/sh", ["-c", 'echo "${RUNNER_PARENT_VALUE:-unset} $ONLY"'], {
+        cleanEnv: true,
+        env: { ONLY: "this" },
+      });
       expect(clean.stdout).toBe("unset this\n");
     } finally {
       delete process.env.RUNNER_PARENT_VALUE;
@@ -65,7 +68,9 @@ describe("the runner (short-lived programs)", () => {
     const error = await failure(run("/bin/sh", ["-c", "echo out; echo first >&2; echo last >&2; exit 3"]));
     expect(error.exitStatus).toBe(3);
     expect(error.stderrTail).toBe("first\nlast");
-    expect(error.message).toBe("/bin/sh -c echo out; echo first >&2; echo last >&2; exit 3 exited with 3:\nfirst\nlast");
+    expect(error.message).toBe(
+      "/bin/sh -c echo out; echo first >&2; echo last >&2; exit 3 exited with 3:\nfirst\nlast",
+    );
   });
 
   it("fails a program that cannot be started, naming it", async () => {
@@ -82,7 +87,10 @@ describe("the runner (short-lived programs)", () => {
     const started = Date.now();
     let group: number | undefined;
     const error = await failure(
-      run("/bin/sh", ["-c", `sleep 30 & echo $! > ${pidFile}; wait`], { timeoutMs: 500, onSpawn: (pid) => (group = pid) }),
+      run("/bin/sh", ["-c", `sleep 30 & echo $! > ${pidFile}; wait`], {
+        timeoutMs: 500,
+        onSpawn: (pid) => (group = pid),
+      }),
     );
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(error.message).toContain("(timed out)");
@@ -96,7 +104,9 @@ describe("the runner (short-lived programs)", () => {
   it("ends at its timeout a program that exited while what it started still holds its output open", async () => {
     let group = 0;
     const started = Date.now();
-    const error = await failure(run("/bin/sh", ["-c", "sleep 30 & echo started"], { timeoutMs: 500, onSpawn: (pid) => (group = pid) }));
+    const error = await failure(
+      run("/bin/sh", ["-c", "sleep 30 & echo started"], { timeoutMs: 500, onSpawn: (pid) => (group = pid) }),
+    );
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(error.message).toContain("(timed out)");
     expect(await waitGroupGone(group, 5000)).toBe(true);

@@ -4,7 +4,13 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
 import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
-import { hostStatus, killAllSupervisors, startSupervisor, waitForSocket, type RunningSupervisor } from "../helpers/supervisor.js";
+import {
+  hostStatus,
+  killAllSupervisors,
+  startSupervisor,
+  waitForSocket,
+  type RunningSupervisor,
+} from "../helpers/supervisor.js";
 
 let home: string;
 let outside: string;

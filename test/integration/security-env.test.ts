@@ -20,7 +20,17 @@ beforeAll(async () => {
   const root = await tempDir();
   home = join(root, "home");
   expect((await runCli(home, ["init", "--replica-url", `file://${join(root, "replica")}`])).exitCode).toBe(0);
-  const add = await runCli(home, ["app", "add", "blog", "--repo", "/srv/blog.git", "--port", "8201", "--kind", "generic"]);
+  const add = await runCli(home, [
+    "app",
+    "add",
+    "blog",
+    "--repo",
+    "/srv/blog.git",
+    "--port",
+    "8201",
+    "--kind",
+    "generic",
+  ]);
   expect(add.exitCode, add.stderr).toBe(0);
 });
 
@@ -73,7 +83,11 @@ describe("an environment the kernel cannot pass to a process (issue 30 item 5)",
   const kib = (n: number) => "x".repeat(n * 1024);
   it.each([
     ["a 3 MB value", `BIG=${kib(3072)}\n`, "variable BIG is 3072.0 KiB; one variable may hold at most 128 KiB"],
-    ["a value just over 128 KiB", `BIG=${kib(128)}\n`, "variable BIG is 128.0 KiB; one variable may hold at most 128 KiB"],
+    [
+      "a value just over 128 KiB",
+      `BIG=${kib(128)}\n`,
+      "variable BIG is 128.0 KiB; one variable may hold at most 128 KiB",
+    ],
     [
       "nine values of 120 KiB",
       Array.from({ length: 9 }, (_, i) => `V${i}=${kib(120)}`).join("\n"),
@@ -92,7 +106,10 @@ describe("an environment the kernel cannot pass to a process (issue 30 item 5)",
     const host = join(root, "home");
     const port = await freePort();
     expect((await runCli(host, ["init", "--replica-url", `file://${join(root, "replica")}`])).exitCode).toBe(0);
-    expect((await runCli(host, ["app", "add", "big", "--repo", "/unused", "--port", String(port), "--kind", "generic"])).exitCode).toBe(0);
+    expect(
+      (await runCli(host, ["app", "add", "big", "--repo", "/unused", "--port", String(port), "--kind", "generic"]))
+        .exitCode,
+    ).toBe(0);
     await installRelease(host, "big", "generic-app");
     const sup = await startSupervisor(host, {});
     await waitAnswering(port);

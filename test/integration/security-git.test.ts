@@ -51,7 +51,17 @@ afterAll(async () => {
 describe("git option injection through --repo (issue 13.1)", () => {
   it("app add refuses a repo that starts with '-' and nothing runs", async () => {
     const marker = join(root, "pwned-add");
-    const add = await runCli(home, ["app", "add", "r2", "--repo", `--upload-pack=touch ${marker}`, "--port", "8109", "--kind", "generic"]);
+    const add = await runCli(home, [
+      "app",
+      "add",
+      "r2",
+      "--repo",
+      `--upload-pack=touch ${marker}`,
+      "--port",
+      "8109",
+      "--kind",
+      "generic",
+    ]);
     expect(add.exitCode).toBe(2);
     expect(add.stderr).toContain("argument --repo: expected a Git URL or a local path, got a value starting with '-'");
     const deploy = await runCli(home, ["deploy", "r2"]);
@@ -63,10 +73,15 @@ describe("git option injection through --repo (issue 13.1)", () => {
   it("a hand-edited app.yml with such a repo is refused by deploy before git runs", async () => {
     const marker = join(root, "pwned-edit");
     await mkdir(join(home, "apps", "r3"), { recursive: true });
-    await writeFile(join(home, "apps", "r3", "app.yml"), `name: r3\nrepo: "--upload-pack=touch ${marker}"\nport: 8110\nkind: generic\n`);
+    await writeFile(
+      join(home, "apps", "r3", "app.yml"),
+      `name: r3\nrepo: "--upload-pack=touch ${marker}"\nport: 8110\nkind: generic\n`,
+    );
     const deploy = await runCli(home, ["deploy", "r3"]);
     expect(deploy.exitCode).toBe(2);
-    expect(deploy.stderr).toContain("app.yml:2:7 repo: expected a Git URL or a local path, got a value starting with '-'");
+    expect(deploy.stderr).toContain(
+      "app.yml:2:7 repo: expected a Git URL or a local path, got a value starting with '-'",
+    );
     expect(await pathExists(marker)).toBe(false);
     await execa("rm", ["-rf", join(home, "apps", "r3")]);
   });
@@ -76,7 +91,19 @@ describe("shell injection through --branch in the push hook (issue 13.2)", () =>
   it("a push to push.git never runs the branch as shell code", async () => {
     const marker = join(root, "pwned-branch");
     const branch = `m$(touch\${IFS}${marker})`;
-    const add = await runCli(home, ["app", "add", "br2", "--repo", repo.dir, "--branch", branch, "--port", "8111", "--kind", "generic"]);
+    const add = await runCli(home, [
+      "app",
+      "add",
+      "br2",
+      "--repo",
+      repo.dir,
+      "--branch",
+      branch,
+      "--port",
+      "8111",
+      "--kind",
+      "generic",
+    ]);
     expect(add.exitCode, add.stderr).toBe(0);
     const setup = await runCli(home, ["app", "push-setup", "br2"]);
     expect(setup.exitCode, setup.stderr).toBe(0);
@@ -114,8 +141,12 @@ describe("shell injection through --branch in the push hook (issue 13.2)", () =>
 
   it("push-setup refused with exit 2 (a newline in HOME) leaves no push.git behind (issue 30 item 8)", async () => {
     const odd = join(await tempDir(), "ho\nme");
-    expect((await runCli(odd, ["init", "--replica-url", `file://${join(await tempDir(), "replica")}`])).exitCode).toBe(0);
-    expect((await runCli(odd, ["app", "add", "nl", "--repo", repo.dir, "--port", "8116", "--kind", "generic"])).exitCode).toBe(0);
+    expect((await runCli(odd, ["init", "--replica-url", `file://${join(await tempDir(), "replica")}`])).exitCode).toBe(
+      0,
+    );
+    expect(
+      (await runCli(odd, ["app", "add", "nl", "--repo", repo.dir, "--port", "8116", "--kind", "generic"])).exitCode,
+    ).toBe(0);
     const setup = await runCli(odd, ["app", "push-setup", "nl"]);
     expect(setup.stderr).toContain("push-setup: a path, app or branch contains a newline");
     expect(setup.exitCode).toBe(2);
@@ -125,13 +156,23 @@ describe("shell injection through --branch in the push hook (issue 13.2)", () =>
   it("app add refuses a branch git would refuse", async () => {
     const add = await runCli(home, ["app", "add", "br3", "--repo", repo.dir, "--branch", "-x", "--port", "8112"]);
     expect(add.exitCode).toBe(2);
-    expect(add.stderr).toContain("argument --branch: expected a Git branch name (git check-ref-format --branch): it starts with '-'");
+    expect(add.stderr).toContain(
+      "argument --branch: expected a Git branch name (git check-ref-format --branch): it starts with '-'",
+    );
   });
 });
 
 describe("git credentials in a repo URL (issue 13.5)", () => {
   it("app add refuses them with a hint and never prints the token", async () => {
-    const add = await runCli(home, ["app", "add", "cr", "--repo", "https://user:S3CRETTOKEN@git.example.com/x.git", "--port", "8113"]);
+    const add = await runCli(home, [
+      "app",
+      "add",
+      "cr",
+      "--repo",
+      "https://user:S3CRETTOKEN@git.example.com/x.git",
+      "--port",
+      "8113",
+    ]);
     expect(add.exitCode).toBe(2);
     expect(add.stderr).toContain("argument --repo: credentials in the URL are not allowed");
     expect(add.stderr).toContain("credential.helper");

@@ -67,7 +67,10 @@ beforeAll(async () => {
   root = await tempDir();
   home = join(root, "home");
   expect((await runCli(home, ["init", "--replica-url", `file://${join(root, "replica")}`])).exitCode).toBe(0);
-  expect((await runCli(home, ["app", "add", "blog", "--kind", "generic", "--repo", "/srv/blog.git", "--port", "8401"])).exitCode).toBe(0);
+  expect(
+    (await runCli(home, ["app", "add", "blog", "--kind", "generic", "--repo", "/srv/blog.git", "--port", "8401"]))
+      .exitCode,
+  ).toBe(0);
   await mkdir(join(root, "outside", "victimapp"), { recursive: true });
   await writeFile(join(root, "outside", "victimapp", "app.yml"), "name: victimapp\nrepo: /srv/x.git\nport: 8123\n");
 });
@@ -96,7 +99,9 @@ describe("app names", () => {
     const answers: string[] = [];
     for (const name of [...BAD_NAMES, "-x", "%E0%A4%A", "..%2F..%2Foutside%2Fvictimapp"]) {
       for (const route of ROUTES)
-        answers.push(`${route} ${name} ${await post(`/apps/${name.includes("%") ? name : encodeURIComponent(name)}/${route}`)}`);
+        answers.push(
+          `${route} ${name} ${await post(`/apps/${name.includes("%") ? name : encodeURIComponent(name)}/${route}`)}`,
+        );
     }
     // ".", ".." and "%2e%2e" are resolved away by URL parsing (/apps/../stop is /stop): no route, 404.
     expect(answers.filter((answer) => !answer.endsWith(" 400") && !/ (\.{1,2}|%2e%2e) 404$/.test(answer))).toEqual([]);
@@ -137,15 +142,28 @@ describe("branch names", () => {
   ];
 
   // "@" is left out: git reads it as "the current branch" there; hostctl refuses it as a branch to deploy.
-  it.each(BRANCHES.filter((b) => b !== "@"))("%j: hostctl agrees with git check-ref-format --branch", async (branch) => {
-    const git = await execa("git", ["check-ref-format", "--branch", branch], { reject: false });
-    expect(branchProblem(branch) === undefined).toBe(git.exitCode === 0);
-  });
+  it.each(BRANCHES.filter((b) => b !== "@"))(
+    "%j: hostctl agrees with git check-ref-format --branch",
+    async (branch) => {
+      const git = await execa("git", ["check-ref-format", "--branch", branch], { reject: false });
+      expect(branchProblem(branch) === undefined).toBe(git.exitCode === 0);
+    },
+  );
 
   it.concurrent.each(BRANCHES.filter((b) => branchProblem(b) !== undefined))(
     "app add --branch %j exits 2 naming --branch",
     async (branch) => {
-      const result = await runCli(home, ["app", "add", "nb", "--repo", "/srv/x.git", "--branch", branch, "--port", "8402"]);
+      const result = await runCli(home, [
+        "app",
+        "add",
+        "nb",
+        "--repo",
+        "/srv/x.git",
+        "--branch",
+        branch,
+        "--port",
+        "8402",
+      ]);
       expect(result.exitCode).toBe(2);
       expect(result.stderr).toContain("argument --branch: expected a Git branch name");
     },
@@ -168,7 +186,14 @@ describe("repo values", () => {
     "a\nb",
     "",
   ];
-  const GOOD = ["https://h/x.git", "ssh://git@h/x.git", "git@h:org/x.git", "/srv/x.git", "file:///srv/x.git", "relative/x.git"];
+  const GOOD = [
+    "https://h/x.git",
+    "ssh://git@h/x.git",
+    "git@h:org/x.git",
+    "/srv/x.git",
+    "file:///srv/x.git",
+    "relative/x.git",
+  ];
 
   it("good values pass, bad ones are refused", () => {
     expect(GOOD.filter((repo) => repoProblem(repo) !== undefined)).toEqual([]);
@@ -187,23 +212,26 @@ describe("repo values", () => {
     ["repo", "https://u:tok@h/x.git"],
     ["branch", '"-x"'],
     ["branch", "HEAD"],
-  ])("a hand-edited app.yml with %s: %s is refused by restart and deploy (exit 2, file and key named)", async (key, value) => {
-    const file = join(home, "apps", "blog", "app.yml");
-    const original = await readFile(file, "utf8");
-    const edited = original.includes(`${key}:`)
-      ? original.replace(new RegExp(`^${key}:.*$`, "m"), `${key}: ${value}`)
-      : `${original}${key}: ${value}\n`;
-    await writeFile(file, edited);
-    try {
-      for (const command of ["restart", "deploy"]) {
-        const result = await runCli(home, [command, "blog"]);
-        expect(result.exitCode, `${command}: ${result.stderr}`).toBe(2);
-        expect(result.stderr).toContain(`app.yml:`);
-        expect(result.stderr).toContain(` ${key}: `);
-        expect(result.stderr).not.toContain("tok@");
+  ])(
+    "a hand-edited app.yml with %s: %s is refused by restart and deploy (exit 2, file and key named)",
+    async (key, value) => {
+      const file = join(home, "apps", "blog", "app.yml");
+      const original = await readFile(file, "utf8");
+      const edited = original.includes(`${key}:`)
+        ? original.replace(new RegExp(`^${key}:.*$`, "m"), `${key}: ${value}`)
+        : `${original}${key}: ${value}\n`;
+      await writeFile(file, edited);
+      try {
+        for (const command of ["restart", "deploy"]) {
+          const result = await runCli(home, [command, "blog"]);
+          expect(result.exitCode, `${command}: ${result.stderr}`).toBe(2);
+          expect(result.stderr).toContain(`app.yml:`);
+          expect(result.stderr).toContain(` ${key}: `);
+          expect(result.stderr).not.toContain("tok@");
+        }
+      } finally {
+        await writeFile(file, original);
       }
-    } finally {
-      await writeFile(file, original);
-    }
-  });
+    },
+  );
 });

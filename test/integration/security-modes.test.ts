@@ -6,7 +6,13 @@ import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
 import { waitFor } from "../helpers/wait.js";
 import { FIXTURES, freePort, httpGet } from "../helpers/apps.js";
 import { gitRepo, type TestRepo } from "../helpers/git.js";
-import { hostStatus, killAllSupervisors, startSupervisor, waitForSocket, type RunningSupervisor } from "../helpers/supervisor.js";
+import {
+  hostStatus,
+  killAllSupervisors,
+  startSupervisor,
+  waitForSocket,
+  type RunningSupervisor,
+} from "../helpers/supervisor.js";
 
 let home: string;
 let replica: string;
@@ -105,7 +111,11 @@ describe("site data is owner-only (issue 13.4)", () => {
   });
 
   it("a database restored on boot is 0600, and a 0755 data dir and 0644 app.yml left by an older hostctl are made private", async () => {
-    await waitFor("the replica to hold the database", async () => (await readdir(replica, { recursive: true })).length > 2, 20_000);
+    await waitFor(
+      "the replica to hold the database",
+      async () => (await readdir(replica, { recursive: true })).length > 2,
+      20_000,
+    );
     expect(await supervisor.stop()).toBe(0);
     for (const suffix of ["", "-wal", "-shm"]) await rm(join(data(), `db.sqlite3${suffix}`), { force: true });
     const { chmod } = await import("node:fs/promises");

@@ -23,7 +23,10 @@ describe("a recovering host checks the registry it reads from the replica (issue
       ["gen", "8301"],
       ["two", "8302"],
     ] as const) {
-      expect((await runCli(hostA, ["app", "add", name, "--kind", "generic", "--repo", "/srv/x.git", "--port", port])).exitCode).toBe(0);
+      expect(
+        (await runCli(hostA, ["app", "add", name, "--kind", "generic", "--repo", "/srv/x.git", "--port", port]))
+          .exitCode,
+      ).toBe(0);
     }
     const registry = join(replica, "_hostctl", "registry");
     const gen = JSON.parse(await readFile(join(registry, "gen.json"), "utf8")) as { spec: Record<string, unknown> };

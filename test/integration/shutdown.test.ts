@@ -39,13 +39,33 @@ describe("shutdown while an app is still booting", () => {
     await repo.commit("slow release phase", { Procfile: "web: /usr/bin/python3 server.py\nrelease: sleep 2\n" });
     const port = await freePort();
     const home = join(await tempDir(), "home");
-    expect((await runCli(home, ["init", "--replica-url", `file://${join(await tempDir(), "replica")}`])).exitCode).toBe(0);
+    expect((await runCli(home, ["init", "--replica-url", `file://${join(await tempDir(), "replica")}`])).exitCode).toBe(
+      0,
+    );
     expect(
-      (await runCli(home, ["app", "add", "gen", "--kind", "generic", "--repo", repo.dir, "--port", String(port), "--db", "db.sqlite3"]))
-        .exitCode,
+      (
+        await runCli(home, [
+          "app",
+          "add",
+          "gen",
+          "--kind",
+          "generic",
+          "--repo",
+          repo.dir,
+          "--port",
+          String(port),
+          "--db",
+          "db.sqlite3",
+        ])
+      ).exitCode,
     ).toBe(0);
     const sup = await startSupervisor(home);
-    await waitFor("the first deploy's release phase", async () => (await sup.log()).includes("-----> build"), 30_000, 50);
+    await waitFor(
+      "the first deploy's release phase",
+      async () => (await sup.log()).includes("-----> build"),
+      30_000,
+      50,
+    );
     expect(await sup.stop("SIGTERM")).toBe(0);
     // The release phase would have ended by now, and a web started after it would be listening.
     await new Promise((resolve) => setTimeout(resolve, 2500));
@@ -57,12 +77,17 @@ describe("shutdown while an app is still booting", () => {
   it("SIGTERM after the first deploy began (fetch, checkout, build beside the restore) but before it could finish removes its release and its lock", async () => {
     const repo = await gitRepo({ fixture: join(FIXTURES, "generic-app") });
     const home = join(await tempDir(), "home");
-    expect((await runCli(home, ["init", "--replica-url", `file://${join(await tempDir(), "replica")}`])).exitCode).toBe(0);
+    expect((await runCli(home, ["init", "--replica-url", `file://${join(await tempDir(), "replica")}`])).exitCode).toBe(
+      0,
+    );
     expect((await addGenericApp(home, "gen", repo.dir)).exitCode).toBe(0);
     // This host says the database was replicated, yet the replica is empty: the boot refuses to start it
     // (and retries later), so the begun deploy waits for a restore that does not come.
     await mkdir(join(home, "apps", "gen"), { recursive: true });
-    await writeFile(join(home, "apps", "gen", "state.json"), JSON.stringify({ replicated: { "db.sqlite3": "2026-01-01T00:00:00.000Z" } }));
+    await writeFile(
+      join(home, "apps", "gen", "state.json"),
+      JSON.stringify({ replicated: { "db.sqlite3": "2026-01-01T00:00:00.000Z" } }),
+    );
     const sup = await startSupervisor(home);
     await waitFor(
       "the early build and the refused boot",

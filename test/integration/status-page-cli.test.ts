@@ -53,7 +53,9 @@ describe("hostctl status-page passwd", () => {
   });
 
   it("says how to turn the page on when hostctl.yml has no proxy.status", async () => {
-    const result = await runCli(await home(["--tls", "internal"]), ["status-page", "passwd"], { input: "correct horse battery staple\n" });
+    const result = await runCli(await home(["--tls", "internal"]), ["status-page", "passwd"], {
+      input: "correct horse battery staple\n",
+    });
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain("has no proxy.status: the status page is off");
     expect(result.stderr).toContain("hostctl init … --status-domain status.example.com");

@@ -76,7 +76,11 @@ function pastLag(now: number): LagSample[] {
   for (let m = 23 * 60; m >= 2; m--) {
     if (m < 600 && m > 540) continue;
     const lag = m === 300 ? 42 : m > 780 && m < 840 ? 6 + (m % 9) : (m % 5) / 4;
-    out.push({ t: new Date(now - m * 60_000).toISOString(), lag_s: lag, media_lag_s: m % 180 < 20 ? 3 + (m % 180) / 2 : 1 });
+    out.push({
+      t: new Date(now - m * 60_000).toISOString(),
+      lag_s: lag,
+      media_lag_s: m % 180 < 20 ? 3 + (m % 180) / 2 : 1,
+    });
   }
   return out;
 }
@@ -114,7 +118,15 @@ beforeAll(async () => {
   const endpoint = `http://127.0.0.1:${relay.port}`;
   const front = await initWithFrontDoor(
     home,
-    ["--replica-url", "s3://page/host", "--s3-endpoint", endpoint, "--s3-force-path-style", "--status-domain", "status.test"],
+    [
+      "--replica-url",
+      "s3://page/host",
+      "--s3-endpoint",
+      endpoint,
+      "--s3-force-path-style",
+      "--status-domain",
+      "status.test",
+    ],
     TEST_CREDENTIALS,
   );
   expect(front.init.exitCode, front.init.stderr).toBe(0);
@@ -131,7 +143,8 @@ beforeAll(async () => {
     fixture: join(FIXTURES, "generic-app"),
     files: {
       Procfile: "web: /bin/sh start.sh\n",
-      "start.sh": 'if [ -f "$HOSTCTL_DATA_DIR/crash" ]; then echo crashing; exit 3; fi\nexec /usr/bin/python3 server.py\n',
+      "start.sh":
+        'if [ -f "$HOSTCTL_DATA_DIR/crash" ]; then echo crashing; exit 3; fi\nexec /usr/bin/python3 server.py\n',
     },
   });
   const crashy = await addGenericApp(home, "crashy", crashRepo.dir, [], { env: TEST_CREDENTIALS });
@@ -140,14 +153,19 @@ beforeAll(async () => {
   await mkdir(shopDir, { recursive: true });
   const lines = (rows: unknown[]) => rows.map((r) => `${JSON.stringify(r)}\n`).join("");
   await writeFile(join(shopDir, "lag-history.jsonl"), lines(pastLag(Date.now())));
-  await writeFile(join(shopDir, "drills.jsonl"), lines([pastDrill(6, true, 900), pastDrill(4, false, 1400), pastDrill(2, true, 1100)]));
+  await writeFile(
+    join(shopDir, "drills.jsonl"),
+    lines([pastDrill(6, true, 900), pastDrill(4, false, 1400), pastDrill(2, true, 1100)]),
+  );
 
   sup = await startSupervisor(home, { ...TEST_CREDENTIALS, HOSTCTL_BACKOFF_SCALE: "0.05" });
   await waitForSocket(home);
   await waitAppRunning(home, sup, 90_000, "shop");
   await waitAppRunning(home, sup, 90_000, "crashy");
   await writeFile(join(home, "apps", "crashy", "data", "crash"), "");
-  const web = (await hostStatus(home)).apps.find((a) => a.name === "crashy")?.processes.find((p) => p.type === "web")?.pid;
+  const web = (await hostStatus(home)).apps
+    .find((a) => a.name === "crashy")
+    ?.processes.find((p) => p.type === "web")?.pid;
   process.kill(web ?? 0, "SIGKILL");
   let crashyState: unknown;
   await waitFor(
@@ -221,9 +239,13 @@ describe("the status page in a browser, through Caddy", () => {
     const charts = await lagCharts();
     expect(charts.map((c) => c.app).sort()).toEqual(["crashy", "shop"]);
     for (const chart of charts) {
-      const history = parseLagHistory(await readFile(join(home, "apps", chart.app, "lag-history.jsonl"), "utf8").catch(() => ""));
+      const history = parseLagHistory(
+        await readFile(join(home, "apps", chart.app, "lag-history.jsonl"), "utf8").catch(() => ""),
+      );
       // The samples of the chart's day (one written after the page was rendered is not on it).
-      const shown = history.filter((s) => Date.parse(s.t) > chart.from && Date.parse(s.t) <= chart.to && s.lag_s !== null);
+      const shown = history.filter(
+        (s) => Date.parse(s.t) > chart.from && Date.parse(s.t) <= chart.to && s.lag_s !== null,
+      );
       expect(chart.points).toHaveLength(shown.length);
       shown.forEach((sample, i) => {
         const [x, y] = (chart.points[i] ?? "").split(",").map(Number);
@@ -274,7 +296,9 @@ describe("the status page in a browser, through Caddy", () => {
     expect(api.apps.map((a) => a.name)).toEqual(cli.apps.map((a) => a.name));
     expect(api.history.shop?.drills).toHaveLength(3);
     const deploys = (
-      api.history.shop as unknown as { deploys: { kind: string; ok: boolean; commit?: string; steps: { name: string; ms: number }[] }[] }
+      api.history.shop as unknown as {
+        deploys: { kind: string; ok: boolean; commit?: string; steps: { name: string; ms: number }[] }[];
+      }
     ).deploys;
     // Newest first: the rollback, the deploy of v2, the first deploy.
     expect(deploys.map((d) => [d.kind, d.ok])).toEqual([

@@ -30,7 +30,13 @@ describe("a supervised process's stop signal", () => {
         display: "uwsgi-like",
         stopSignal: "SIGINT",
       },
-      { log: createLogger("silent"), pidsDir: join(dir, "pids"), policy: DEFAULT_BACKOFF, graceMs: 3000, clock: systemClock },
+      {
+        log: createLogger("silent"),
+        pidsDir: join(dir, "pids"),
+        policy: DEFAULT_BACKOFF,
+        graceMs: 3000,
+        clock: systemClock,
+      },
     );
     const lines = async () => (await readFile(trail, "utf8").catch(() => "")).trim().split("\n");
     await child.start();

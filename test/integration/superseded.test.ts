@@ -8,7 +8,14 @@ import { TEST_CREDENTIALS, listKeys, newBucket } from "../helpers/s3.js";
 import { waitFor } from "../helpers/wait.js";
 import { freePort, httpGet, httpPost, installRelease, waitAnswering } from "../helpers/apps.js";
 import { countRows } from "../helpers/sqlite.js";
-import { hostStatus, killAllSupervisors, killHost, type RunningSupervisor, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
+import {
+  hostStatus,
+  killAllSupervisors,
+  killHost,
+  type RunningSupervisor,
+  startSupervisor,
+  waitForSocket,
+} from "../helpers/supervisor.js";
 import { ENGINES, engineEnv } from "../helpers/engines.js";
 
 let s3: Awaited<ReturnType<typeof newBucket>>;
@@ -104,7 +111,11 @@ describe.each(ENGINES)("a single host replaced by up --takeover (Litestream %s)"
     const before = await dataKeys();
     const past = await startSupervisor(hostA, env, join(await tempDir(), "past.log"));
     await waitForSocket(hostA);
-    const failed = await waitFor("shop refused", async () => ((await shop(hostA))?.state === "failed" ? shop(hostA) : undefined), 60_000);
+    const failed = await waitFor(
+      "shop refused",
+      async () => ((await shop(hostA))?.state === "failed" ? shop(hostA) : undefined),
+      60_000,
+    );
     expect(failed?.reason).toMatch(/this copy belongs to lineage \d+, but .* holds lineage \d+/);
     expect(await dataKeys()).toEqual(before);
     expect(await past.stop("SIGTERM")).toBe(0);
@@ -115,7 +126,9 @@ describe.each(ENGINES)("a single host replaced by up --takeover (Litestream %s)"
     const back = await startRunning(hostA);
     expect(await rows(hostA)).toBe(newer);
     expect((await shop(hostA))?.litestream.state).toBe("running");
-    expect((await readdir(join(hostA, "apps", "shop", "data"))).some((f) => f.startsWith("db.sqlite3.stale-"))).toBe(true);
+    expect((await readdir(join(hostA, "apps", "shop", "data"))).some((f) => f.startsWith("db.sqlite3.stale-"))).toBe(
+      true,
+    );
     expect(await back.stop("SIGTERM")).toBe(0);
   }, 240_000);
 });

@@ -107,7 +107,14 @@ async function gatedProcess(gate: ReturnType<typeof gateAt>, exitsOnce: boolean)
       logPath: join(dir, "worker.log"),
       display: "sh -c …",
     },
-    { log: createLogger("silent"), pidsDir: pids, policy: POLICY, graceMs: 1000, clock: systemClock, atStartStep: gate.hook },
+    {
+      log: createLogger("silent"),
+      pidsDir: pids,
+      policy: POLICY,
+      graceMs: 1000,
+      clock: systemClock,
+      atStartStep: gate.hook,
+    },
     () => undefined,
     () => Promise.resolve(),
   );
@@ -124,39 +131,45 @@ describe("a stop during a start", () => {
     { step: "read_start_time", start: "restart" },
     { step: "write_record", start: "restart" },
   ];
-  it.each(cases)("at $step of a $start ends the child before it returns and leaves no record", async ({ step, start }) => {
-    const restart = start === "restart";
-    const gate = gateAt(step, restart ? 2 : 1);
-    const { child, pids, trailPids } = await gatedProcess(gate, restart);
-    const started = child.start();
-    try {
-      await gate.reached;
-      const { pid: pidAtGate, last_exit: exitAtGate } = child.status();
-      let stopReturned = false;
-      const stopped = child.stop().then(() => {
-        stopReturned = true;
-      });
-      // The start stays held until the stop has ended its child (if it has one yet), or the stop returned.
-      await waitFor(
-        "the stop to end the child being started",
-        () => stopReturned || (child.status().state === "stopping" && (pidAtGate === undefined || child.status().last_exit !== exitAtGate)),
-        10_000,
-        5,
-      );
-      expect(stopReturned, "stop returned while the start was still in flight").toBe(false);
-      gate.open();
-      await Promise.all([started, stopped]);
-      // Nothing of this start outlives the stop: no child, no record, no "running".
-      const children = [...(await trailPids()), ...(pidAtGate === undefined ? [] : [pidAtGate])];
-      expect(children.filter((pid) => groupAlive(pid))).toEqual([]);
-      expect(await readdir(pids)).toEqual([]);
-      expect(child.status()).toMatchObject({ state: "stopped", pid: undefined });
-      if (step === "read_start_time" || step === "write_record") expect(pidAtGate).toBeDefined();
-    } finally {
-      gate.open();
-      await child.stop();
-    }
-  });
+  it.each(cases)(
+    "at $step of a $start ends the child before it returns and leaves no record",
+    async ({ step, start }) => {
+      const restart = start === "restart";
+      const gate = gateAt(step, restart ? 2 : 1);
+      const { child, pids, trailPids } = await gatedProcess(gate, restart);
+      const started = child.start();
+      try {
+        await gate.reached;
+        const { pid: pidAtGate, last_exit: exitAtGate } = child.status();
+        let stopReturned = false;
+        const stopped = child.stop().then(() => {
+          stopReturned = true;
+        });
+        // The start stays held until the stop has ended its child (if it has one yet), or the stop returned.
+        await waitFor(
+          "the stop to end the child being started",
+          () =>
+            stopReturned ||
+            (child.status().state === "stopping" &&
+              (pidAtGate === undefined || child.status().last_exit !== exitAtGate)),
+          10_000,
+          5,
+        );
+        expect(stopReturned, "stop returned while the start was still in flight").toBe(false);
+        gate.open();
+        await Promise.all([started, stopped]);
+        // Nothing of this start outlives the stop: no child, no record, no "running".
+        const children = [...(await trailPids()), ...(pidAtGate === undefined ? [] : [pidAtGate])];
+        expect(children.filter((pid) => groupAlive(pid))).toEqual([]);
+        expect(await readdir(pids)).toEqual([]);
+        expect(child.status()).toMatchObject({ state: "stopped", pid: undefined });
+        if (step === "read_start_time" || step === "write_record") expect(pidAtGate).toBeDefined();
+      } finally {
+        gate.open();
+        await child.stop();
+      }
+    },
+  );
 });
 
 describe("a process the OS refuses to start", () => {

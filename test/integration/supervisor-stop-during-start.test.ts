@@ -52,7 +52,11 @@ describe("a supervisor stopped while it starts", () => {
     const ctx = await unitContext(systemClock);
     await mkdir(ctx.paths.run, { recursive: true }); // as `hostctl init` leaves it, for run/supervisor.json
     // SIGTERM arrives after the apps and the proxy, before the control socket listens.
-    const code = await runUp(ctx, { policy: DEFAULT_BACKOFF, graceMs: 2000, bootConcurrency: 1 }, featuresStoppingAt("attachLoops"));
+    const code = await runUp(
+      ctx,
+      { policy: DEFAULT_BACKOFF, graceMs: 2000, bootConcurrency: 1 },
+      featuresStoppingAt("attachLoops"),
+    );
     expect(code).toBe(0);
     expect(await answers(ctx.paths.socket)).toBe(false);
   });
@@ -60,7 +64,11 @@ describe("a supervisor stopped while it starts", () => {
   it("exits with the code of a stop requested while it already stops", async () => {
     const ctx = await unitContext(systemClock);
     await mkdir(ctx.paths.run, { recursive: true });
-    const code = await runUp(ctx, { policy: DEFAULT_BACKOFF, graceMs: 2000, bootConcurrency: 1 }, featuresStoppingAt("releaseLease"));
+    const code = await runUp(
+      ctx,
+      { policy: DEFAULT_BACKOFF, graceMs: 2000, bootConcurrency: 1 },
+      featuresStoppingAt("releaseLease"),
+    );
     expect(code).toBe(1);
   });
 });

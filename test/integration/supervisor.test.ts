@@ -9,7 +9,13 @@ import { TEST_CREDENTIALS, newBucket } from "../helpers/s3.js";
 import { countRows } from "../helpers/sqlite.js";
 import { waitFor } from "../helpers/wait.js";
 import { addDjangoApp, freePort, httpGet, httpPost, installRelease, migrateDjango } from "../helpers/apps.js";
-import { hostStatus, killAllSupervisors, type RunningSupervisor, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
+import {
+  hostStatus,
+  killAllSupervisors,
+  type RunningSupervisor,
+  startSupervisor,
+  waitForSocket,
+} from "../helpers/supervisor.js";
 import { litestreamBinary } from "../../src/litestream/binary.js";
 import { restoreArgs } from "../../src/litestream/args.js";
 import { controlRequest } from "../../src/supervisor/control-client.js";
@@ -52,8 +58,13 @@ beforeAll(async () => {
   home = join(await tempDir(), "home");
   port = await freePort();
   expect(
-    (await runCli(home, ["init", "--replica-url", `s3://${bucket}/sup`, "--s3-endpoint", endpoint, "--s3-force-path-style"], { env }))
-      .exitCode,
+    (
+      await runCli(
+        home,
+        ["init", "--replica-url", `s3://${bucket}/sup`, "--s3-endpoint", endpoint, "--s3-force-path-style"],
+        { env },
+      )
+    ).exitCode,
   ).toBe(0);
   metricsPort = await freePort();
   const config = parseDocument(await readFile(join(home, "hostctl.yml"), "utf8"));
@@ -78,7 +89,11 @@ describe("hostctl up", () => {
     await waitFor("3 notes in the replica", async () => (await notesInReplica()) === 3, 20_000, 500);
     const status = await statusJson();
     const blog = status.apps.find((a) => a.name === "blog");
-    expect(blog).toMatchObject({ state: "running", litestream: { state: "running" }, release: "20260101T000000Z-fixture" });
+    expect(blog).toMatchObject({
+      state: "running",
+      litestream: { state: "running" },
+      release: "20260101T000000Z-fixture",
+    });
     expect(blog?.processes.map((p) => p.type)).toEqual(["web"]);
   });
 
@@ -87,7 +102,9 @@ describe("hostctl up", () => {
     const canary = await waitFor(
       "the canary row",
       async () => {
-        const rows = await execa("sqlite3", ["-readonly", db, "SELECT updated_at FROM _hostctl_canary"], { reject: false });
+        const rows = await execa("sqlite3", ["-readonly", db, "SELECT updated_at FROM _hostctl_canary"], {
+          reject: false,
+        });
         return rows.exitCode === 0 && rows.stdout.trim() !== "" ? rows.stdout.trim() : undefined;
       },
       15_000,
@@ -101,7 +118,9 @@ describe("hostctl up", () => {
       },
       15_000,
     );
-    expect(status.replication).toEqual([{ database: db, lag_s: expect.any(Number) as number, behind: expect.any(Boolean) as boolean }]);
+    expect(status.replication).toEqual([
+      { database: db, lag_s: expect.any(Number) as number, behind: expect.any(Boolean) as boolean },
+    ]);
     const metrics = await controlRequest(hostPaths(home), "GET", "/metrics");
     expect(metrics?.status).toBe(200);
     expect(metrics?.body).toMatch(/^hostctl_app_up\{app="blog"\} 1$/m);

@@ -7,7 +7,14 @@ import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
 import { TEST_CREDENTIALS, getJson, newBucket } from "../helpers/s3.js";
 import { waitFor } from "../helpers/wait.js";
 import { freePort, httpGet, httpPost, installRelease, waitAnswering } from "../helpers/apps.js";
-import { hostStatus, killAllSupervisors, killHost, type RunningSupervisor, startSupervisor, waitForSocket } from "../helpers/supervisor.js";
+import {
+  hostStatus,
+  killAllSupervisors,
+  killHost,
+  type RunningSupervisor,
+  startSupervisor,
+  waitForSocket,
+} from "../helpers/supervisor.js";
 import type { SupervisorStatus } from "../../src/supervisor/control-protocol.js";
 
 const env = TEST_CREDENTIALS;
@@ -18,7 +25,11 @@ let s3: Awaited<ReturnType<typeof newBucket>>;
 async function newHost(replicaUrl: string, endpoint: string): Promise<string> {
   const home = join(await tempDir(), "home");
   expect(
-    (await runCli(home, ["init", "--replica-url", replicaUrl, "--s3-endpoint", endpoint, "--s3-force-path-style"], { env })).exitCode,
+    (
+      await runCli(home, ["init", "--replica-url", replicaUrl, "--s3-endpoint", endpoint, "--s3-force-path-style"], {
+        env,
+      })
+    ).exitCode,
   ).toBe(0);
   // Each host serves on its own port here: both run on this one test machine.
   expect(
@@ -78,7 +89,11 @@ describe("one live host per replica prefix", () => {
     const a = await startRunning(hostA);
     expect(await refusedBy(hostB)).toMatch(/error\[LEASE_HELD\]: .*held by .* since .*last heartbeat \d+s ago/);
     const b = await startSupervisor(hostB, env, join(await tempDir(), "waiting.log"));
-    await waitFor("host B to say it waits for the lease", async () => (await b.log()).includes('"event":"lease.waiting"'), 30_000);
+    await waitFor(
+      "host B to say it waits for the lease",
+      async () => (await b.log()).includes('"event":"lease.waiting"'),
+      30_000,
+    );
     expect(await b.log()).toMatch(/held by .* since .*waiting for its release or expiry/);
     // Nothing of B's starts meanwhile: no database file, no control socket, still running.
     expect(await pathExists(join(hostB, "apps", "shop", "data", "db.sqlite3"))).toBe(false);
@@ -87,7 +102,10 @@ describe("one live host per replica prefix", () => {
     // `hostctl status` on B says what it waits for.
     const waiting = await runCli(hostB, ["status", "--json"]);
     expect(waiting.exitCode, waiting.stderr).toBe(0);
-    const shown = JSON.parse(waiting.stdout) as { supervisor: null; waiting_for_lease?: { pid: number; reason: string } };
+    const shown = JSON.parse(waiting.stdout) as {
+      supervisor: null;
+      waiting_for_lease?: { pid: number; reason: string };
+    };
     expect(shown.waiting_for_lease?.pid).toBe(b.child.pid);
     expect(shown.waiting_for_lease?.reason).toMatch(/held by .* since/);
     expect((await runCli(hostB, ["status"])).stdout).toMatch(/is waiting for the replica lease since .*held by/);
@@ -101,7 +119,10 @@ describe("one live host per replica prefix", () => {
 
   it("two hosts starting at once on a free lease: one runs, the other exits 1 without having started Litestream", async () => {
     const { endpoint, bucket } = s3;
-    const [c, d] = await Promise.all([newHost(`s3://${bucket}/race`, endpoint), newHost(`s3://${bucket}/race`, endpoint)]);
+    const [c, d] = await Promise.all([
+      newHost(`s3://${bucket}/race`, endpoint),
+      newHost(`s3://${bucket}/race`, endpoint),
+    ]);
     // The lease's confirming pause overlaps the restore: whichever host loses (at its first read, or at its
     // read-back after the pause), its Litestream never started, so it wrote nothing to the replica.
     const started = await Promise.all(
@@ -124,7 +145,11 @@ describe("one live host per replica prefix", () => {
     await killHost(hostA, a);
     // A's lease stays fresh for its TTL: a plain `up` waits; SIGTERM ends the wait (exit 0, nothing started).
     const waiting = await startSupervisor(hostB, env, join(await tempDir(), "waiting.log"));
-    await waitFor("host B to say it waits for the lease", async () => (await waiting.log()).includes('"event":"lease.waiting"'), 30_000);
+    await waitFor(
+      "host B to say it waits for the lease",
+      async () => (await waiting.log()).includes('"event":"lease.waiting"'),
+      30_000,
+    );
     expect(await waiting.stop("SIGTERM")).toBe(0);
     expect(await pathExists(join(hostB, "run", "hostctl.sock"))).toBe(false);
     expect(await refusedBy(hostB)).toContain("LEASE_HELD");

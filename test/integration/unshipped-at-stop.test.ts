@@ -5,7 +5,13 @@ import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
 import { TEST_CREDENTIALS, startPrivateS3 } from "../helpers/s3.js";
 import { waitFor } from "../helpers/wait.js";
 import { addGenericApp, httpPost, installRelease, waitAnswering } from "../helpers/apps.js";
-import { hostStatus, killAllSupervisors, startSupervisor, waitAppRunning, waitForSocket } from "../helpers/supervisor.js";
+import {
+  hostStatus,
+  killAllSupervisors,
+  startSupervisor,
+  waitAppRunning,
+  waitForSocket,
+} from "../helpers/supervisor.js";
 
 afterAll(async () => {
   await killAllSupervisors();
@@ -61,7 +67,9 @@ describe("a shutdown with writes the replica does not have", () => {
       expect(event[0]?.app).toBe("shop");
       expect(event[0]?.lag_s).toBeGreaterThanOrEqual(2);
       expect(event[0]?.databases.map((d) => d.database)).toEqual([expect.stringContaining("db.sqlite3")]);
-      expect(log).toMatch(/hostctl: warning: shop: the last [\d.]+ s of writes to .*db\.sqlite3 had not reached the replica/);
+      expect(log).toMatch(
+        /hostctl: warning: shop: the last [\d.]+ s of writes to .*db\.sqlite3 had not reached the replica/,
+      );
     } finally {
       if (!s3Stopped) await s3.stop();
     }

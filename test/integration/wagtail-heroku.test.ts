@@ -30,7 +30,10 @@ import type { DrillResult } from "../../src/drills/result.js";
 // deployed once and each `it` goes on from where the one before left it.
 const PYENV_VERSIONS = join(process.env.PYENV_ROOT ?? join(homedir(), ".pyenv"), "versions");
 const HAS_312 = existsSync(PYENV_VERSIONS) && (await readdir(PYENV_VERSIONS)).some((v) => v.startsWith("3.12."));
-if (!HAS_312) console.warn(`wagtail-heroku: skipped: the fixture's runtime.txt asks for Python 3.12, and ${PYENV_VERSIONS} has none`);
+if (!HAS_312)
+  console.warn(
+    `wagtail-heroku: skipped: the fixture's runtime.txt asks for Python 3.12, and ${PYENV_VERSIONS} has none`,
+  );
 
 const env = { ...TEST_CREDENTIALS, PIP_CACHE_DIR: pipCacheDir };
 const DOMAIN = "harbour.test";
@@ -54,7 +57,13 @@ afterAll(async () => {
   await cleanupTempDirs();
 });
 
-const replicaArgs = () => ["--replica-url", `s3://${bucket}/harbour`, "--s3-endpoint", endpoint, "--s3-force-path-style"];
+const replicaArgs = () => [
+  "--replica-url",
+  `s3://${bucket}/harbour`,
+  "--s3-endpoint",
+  endpoint,
+  "--s3-force-path-style",
+];
 
 async function frontDoor(home: string, https: number): Promise<FrontDoorTarget> {
   const ca = await waitFor("Caddy's local CA", async () => await caddyRoot(home).catch(() => undefined), 60_000);
@@ -106,69 +115,82 @@ function startLoad(
 }
 
 describe.skipIf(!HAS_312)("a Wagtail repository written for Heroku, unmodified", () => {
-  it("deploys with app add alone and serves styled pages with images through the front door", { timeout: 900_000 }, async () => {
-    hostA = join(await tempDir(), "host-a");
-    const init = await initWithFrontDoor(hostA, replicaArgs(), env);
-    expect(init.init.exitCode, init.init.stderr).toBe(0);
-    const add = await runCli(hostA, [
-      "app",
-      "add",
-      "site",
-      "--kind",
-      "wagtail",
-      "--repo",
-      repo.dir,
-      "--port",
-      String(await freePort()),
-      "--db",
-      "db.sqlite3",
-      "--domain",
-      DOMAIN,
-    ]);
-    expect(add.exitCode, add.stderr).toBe(0);
-    const check = await runCli(hostA, ["app", "check", "site"], { env, timeoutMs: 600_000 });
-    expect(check.stdout).toMatch(/ok +python: \S+ \(3\.12\.\d+; runtime\.txt \(python-3\.12\)\)/);
-    expect(check.exitCode, check.stdout).toBe(0);
+  it(
+    "deploys with app add alone and serves styled pages with images through the front door",
+    { timeout: 900_000 },
+    async () => {
+      hostA = join(await tempDir(), "host-a");
+      const init = await initWithFrontDoor(hostA, replicaArgs(), env);
+      expect(init.init.exitCode, init.init.stderr).toBe(0);
+      const add = await runCli(hostA, [
+        "app",
+        "add",
+        "site",
+        "--kind",
+        "wagtail",
+        "--repo",
+        repo.dir,
+        "--port",
+        String(await freePort()),
+        "--db",
+        "db.sqlite3",
+        "--domain",
+        DOMAIN,
+      ]);
+      expect(add.exitCode, add.stderr).toBe(0);
+      const check = await runCli(hostA, ["app", "check", "site"], { env, timeoutMs: 600_000 });
+      expect(check.stdout).toMatch(/ok +python: \S+ \(3\.12\.\d+; runtime\.txt \(python-3\.12\)\)/);
+      expect(check.exitCode, check.stdout).toBe(0);
 
-    supA = await startSupervisor(hostA, env);
-    await waitForSocket(hostA);
-    await waitAppRunning(hostA, supA, 600_000, "site");
-    const loaded = await runCli(hostA, ["manage", "site", "load_stories"], { env });
-    expect(loaded.exitCode, loaded.stderr).toBe(0);
-    expect(loaded.stdout).toContain("loaded 4 stories and 3 images");
-    const version = await runCli(hostA, ["run", "site", "--", "python", "-c", "import sys; print(sys.version_info[:2])"]);
-    expect(version.stdout.trim()).toBe("(3, 12)");
+      supA = await startSupervisor(hostA, env);
+      await waitForSocket(hostA);
+      await waitAppRunning(hostA, supA, 600_000, "site");
+      const loaded = await runCli(hostA, ["manage", "site", "load_stories"], { env });
+      expect(loaded.exitCode, loaded.stderr).toBe(0);
+      expect(loaded.stdout).toContain("loaded 4 stories and 3 images");
+      const version = await runCli(hostA, [
+        "run",
+        "site",
+        "--",
+        "python",
+        "-c",
+        "import sys; print(sys.version_info[:2])",
+      ]);
+      expect(version.stdout.trim()).toBe("(3, 12)");
 
-    door = await frontDoor(hostA, init.https);
-    site = new HttpSession(door);
-    const home = await waitFor(
-      "the home story",
-      async () => {
-        const answer = await site.get("/");
-        return answer.status === 200 ? answer : undefined;
-      },
-      60_000,
-    );
-    expect(home.body).toContain("<h1>Harbour</h1>");
-    // {% static %} through ManifestStaticFilesStorage: the hashed name exists only when collectstatic ran.
-    const css = /href="(\/static\/css\/harbour\.[0-9a-f]{12}\.css)"/.exec(home.body)?.[1];
-    expect(css, home.body).toBeDefined();
-    const stylesheet = await site.get(css ?? "");
-    expect(stylesheet.status).toBe(200);
-    expect(stylesheet.contentType).toMatch(/^text\/css/);
-    expect(stylesheet.body).toContain("Georgia");
+      door = await frontDoor(hostA, init.https);
+      site = new HttpSession(door);
+      const home = await waitFor(
+        "the home story",
+        async () => {
+          const answer = await site.get("/");
+          return answer.status === 200 ? answer : undefined;
+        },
+        60_000,
+      );
+      expect(home.body).toContain("<h1>Harbour</h1>");
+      // {% static %} through ManifestStaticFilesStorage: the hashed name exists only when collectstatic ran.
+      const css = /href="(\/static\/css\/harbour\.[0-9a-f]{12}\.css)"/.exec(home.body)?.[1];
+      expect(css, home.body).toBeDefined();
+      const stylesheet = await site.get(css ?? "");
+      expect(stylesheet.status).toBe(200);
+      expect(stylesheet.contentType).toMatch(/^text\/css/);
+      expect(stylesheet.body).toContain("Georgia");
 
-    const story = await site.get("/boat-1/");
-    expect(story.status).toBe(200);
-    const rendition = /<img[^>]* src="(\/media\/images\/boat-1\.width-120\.png)"/.exec(story.body)?.[1];
-    expect(rendition, story.body).toBeDefined();
-    const thumbnail = await site.get(rendition ?? "");
-    expect(thumbnail.status).toBe(200);
-    expect(thumbnail.contentType).toBe("image/png");
-    const original = await site.get("/media/original_images/boat-1.png");
-    expect(original.status).toBe(200);
-    expect(original.bytes).toEqual(await readFile(join(hostA, "apps", "site", "data", "media", "original_images", "boat-1.png")));
-  });
+      const story = await site.get("/boat-1/");
+      expect(story.status).toBe(200);
+      const rendition = /<img[^>]* src="(\/media\/images\/boat-1\.width-120\.png)"/.exec(story.body)?.[1];
+      expect(rendition, story.body).toBeDefined();
+      const thumbnail = await site.get(rendition ?? "");
+      expect(thumbnail.status).toBe(200);
+      expect(thumbnail.contentType).toBe("image/png");
+      const original = await site.get("/media/original_images/boat-1.png");
+      expect(original.status).toBe(200);
+      expect(original.bytes).toEqual(
+        await readFile(join(hostA, "apps", "site", "data", "media", "original_images", "boat-1.png")),
+      );
+    },
+  );
 
   it(
     "switches under load with no failed request, the old uwsgi drained in seconds, and installs a changed included requirement",
@@ -194,7 +216,9 @@ describe.skipIf(!HAS_312)("a Wagtail repository written for Heroku, unmodified",
       expect(stops.length).toBeGreaterThan(0);
       expect(stops.filter((s) => s.signal === "SIGKILL")).toEqual([]);
       // uwsgi's `http-socket = :$(PORT)` listens on every interface: said, not hidden.
-      expect(deploy.stdout + deploy.stderr).toMatch(/warning: the web process listens on 0\.0\.0\.0:\d+, not only on loopback/);
+      expect(deploy.stdout + deploy.stderr).toMatch(
+        /warning: the web process listens on 0\.0\.0\.0:\d+, not only on loopback/,
+      );
       expect((await hostStatus(hostA)).apps[0]?.exposed).toMatch(/^the web process listens on 0\.0\.0\.0:\d+/);
       expect(result.requests).toBeGreaterThan(0);
       expect(result.failures).toEqual([]);
@@ -211,15 +235,23 @@ describe.skipIf(!HAS_312)("a Wagtail repository written for Heroku, unmodified",
     await waitFor(
       "the originals in the replica",
       async () =>
-        (await listKeys(client, bucket, "harbour/_hostctl/media/site/")).filter((k) => /original_images\/boat-\d\.png$/.test(k)).length ===
-        3,
+        (await listKeys(client, bucket, "harbour/_hostctl/media/site/")).filter((k) =>
+          /original_images\/boat-\d\.png$/.test(k),
+        ).length === 3,
       90_000,
       500,
     );
-    await waitFor("the stories in the replica", () => replicaHas(hostA, "SELECT count(*) FROM stories_storypage", "4"), 90_000, 1000);
+    await waitFor(
+      "the stories in the replica",
+      () => replicaHas(hostA, "SELECT count(*) FROM stories_storypage", "4"),
+      90_000,
+      1000,
+    );
     // The demo data names a document that was never uploaded: a warning in the drill, not a failure.
     const drill = await runCli(hostA, ["drill", "site", "--json"], { env, timeoutMs: 300_000 });
-    const refs = (JSON.parse(drill.stdout || "{}") as DrillResult).databases?.[0]?.checks.find((c) => c.name === "media_references");
+    const refs = (JSON.parse(drill.stdout || "{}") as DrillResult).databases?.[0]?.checks.find(
+      (c) => c.name === "media_references",
+    );
     expect(refs?.ok, drill.stdout).toBe(true);
     expect(refs?.detail).toMatch(
       /^\d+ referenced files are all in the replica; warning: 1 missing on the live host as well .*: documents\/timetable\.pdf \(wagtaildocs\.Document\.file\)/,

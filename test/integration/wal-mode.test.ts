@@ -26,7 +26,9 @@ async function hostWithDatabase(journal: "delete" | "wal") {
   const home = join(base, "home");
   expect((await runCli(home, ["init", "--replica-url", `file://${join(base, "replica")}`])).exitCode).toBe(0);
   const db = await addApp({ home }, "shop", ["--kind", "generic"]);
-  await execa("sqlite3", [db], { input: `PRAGMA journal_mode=${journal};\nCREATE TABLE t(v TEXT);\nINSERT INTO t VALUES ('kept');\n` });
+  await execa("sqlite3", [db], {
+    input: `PRAGMA journal_mode=${journal};\nCREATE TABLE t(v TEXT);\nINSERT INTO t VALUES ('kept');\n`,
+  });
   const ctx = await hostContext({ home });
   return { db, ctx, spec: await loadAppSpec(ctx.paths, "shop") };
 }
@@ -37,13 +39,19 @@ describe("restore-on-boot of a database that is already here", () => {
     expect(await headerVersions(db)).toEqual([1, 1]);
     expect(await ensureDatabases(spec, ctx)).toEqual([{ path: "db.sqlite3", action: "present" }]);
     expect(await headerVersions(db)).toEqual([2, 2]);
-    expect((await execa("sqlite3", [db, "PRAGMA journal_mode; SELECT v FROM t;"])).stdout.split("\n")).toEqual(["wal", "kept"]);
+    expect((await execa("sqlite3", [db, "PRAGMA journal_mode; SELECT v FROM t;"])).stdout.split("\n")).toEqual([
+      "wal",
+      "kept",
+    ]);
   });
 
   it("leaves a WAL database as it is (its header already says WAL)", async () => {
     const { db, ctx, spec } = await hostWithDatabase("wal");
     expect(await headerVersions(db)).toEqual([2, 2]);
     expect(await ensureDatabases(spec, ctx)).toEqual([{ path: "db.sqlite3", action: "present" }]);
-    expect((await execa("sqlite3", [db, "PRAGMA journal_mode; SELECT v FROM t;"])).stdout.split("\n")).toEqual(["wal", "kept"]);
+    expect((await execa("sqlite3", [db, "PRAGMA journal_mode; SELECT v FROM t;"])).stdout.split("\n")).toEqual([
+      "wal",
+      "kept",
+    ]);
   });
 });

@@ -44,7 +44,9 @@ export async function appCheck(name: string, options: AppCheckOptions, deps: Dep
       const python = await pythonFinding(ctx, spec, release);
       findings.push(python.finding);
       if (python.path)
-        findings.push(await checkRequirementsResolve(ctx.run, python.path, release, installerCacheEnv(deps.paths, deps.env)));
+        findings.push(
+          await checkRequirementsResolve(ctx.run, python.path, release, installerCacheEnv(deps.paths, deps.env)),
+        );
     }
     findings = findings.map((f) => ({ ...f, detail: f.detail.replaceAll(release, "<release>") }));
     const failed = findings.some((f) => f.level === "error");
@@ -55,7 +57,11 @@ export async function appCheck(name: string, options: AppCheckOptions, deps: Dep
         ? `not ready: fix the FAIL lines, then hostctl deploy ${name}`
         : `ready: hostctl deploy ${name}${options.ref ? ` --ref ${options.ref}` : ""}`,
     ];
-    return { text: lines.join("\n"), data: { app: name, ref, commit: commit.sha, ok: !failed, findings }, exitCode: failed ? 1 : 0 };
+    return {
+      text: lines.join("\n"),
+      data: { app: name, ref, commit: commit.sha, ok: !failed, findings },
+      exitCode: failed ? 1 : 0,
+    };
   } finally {
     ctx.store.close();
     await rm(dir, { recursive: true, force: true });

@@ -15,7 +15,8 @@ import { mirrorAfterChange } from "../mirror.js";
 // never deleted.
 export async function appRenameDb(name: string, from: string, to: string, deps: Deps): Promise<CommandResult> {
   const current = await requireApp(deps.paths, name);
-  if (isLitefsApp(current)) throw new HostctlError("USAGE", `${name} is a LiteFS app: rename-db is for Litestream apps`, { exitCode: 2 });
+  if (isLitefsApp(current))
+    throw new HostctlError("USAGE", `${name} is a LiteFS app: rename-db is for Litestream apps`, { exitCode: 2 });
   const file = appPaths(deps.paths, name).spec;
   const spec = renamedSpec(current, from, to, file);
   const ctx = await loadHostContext(deps);
@@ -27,7 +28,8 @@ export async function appRenameDb(name: string, from: string, to: string, deps: 
   );
   await checkDatabaseRename(spec, from, to, ctx);
   const unloaded = await callControl(deps.paths, "unload", { name, timeoutMs: 120_000 });
-  if (unloaded && !unloaded.ok) throw new HostctlError("COMMAND_FAILED", `rename-db ${name}: stopping the app failed: ${unloaded.error}`);
+  if (unloaded && !unloaded.ok)
+    throw new HostctlError("COMMAND_FAILED", `rename-db ${name}: stopping the app failed: ${unloaded.error}`);
   try {
     await moveDatabaseFile(spec, from, to, ctx);
     await saveAppSpec(deps.paths, spec);

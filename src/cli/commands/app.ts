@@ -66,7 +66,9 @@ const FLAGS = {
 
 /** Pure: written into app.yml to be visible and removable (Wagtail's scheduled publishing). */
 export function defaultJobs(kind: string): { name: string; schedule: string; command: string }[] {
-  return kind === "wagtail" ? [{ name: "publish_scheduled", schedule: "*/10 * * * *", command: "python manage.py publish_scheduled" }] : [];
+  return kind === "wagtail"
+    ? [{ name: "publish_scheduled", schedule: "*/10 * * * *", command: "python manage.py publish_scheduled" }]
+    : [];
 }
 
 /** Pure: only offered for Django apps: expired sessions pile up in SQLite otherwise. */
@@ -113,10 +115,17 @@ export async function appAdd(name: string, options: AppAddOptions, deps: Deps): 
   const host = await loadHostConfig(deps.paths);
   const picked = options.port === undefined ? await pickAppPort(host, await loadApps(deps.paths)) : undefined;
   if (options.port === undefined && picked === undefined)
-    throw new HostctlError("PORT_IN_USE", "no free port between 8001 and 9999 for the app", { hint: "give one: --port N", exitCode: 1 });
+    throw new HostctlError("PORT_IN_USE", "no free port between 8001 and 9999 for the app", {
+      hint: "give one: --port N",
+      exitCode: 1,
+    });
   let spec;
   try {
-    spec = await addApp(deps.paths, host, appInputFromFlags(name, picked === undefined ? options : { ...options, port: String(picked) }));
+    spec = await addApp(
+      deps.paths,
+      host,
+      appInputFromFlags(name, picked === undefined ? options : { ...options, port: String(picked) }),
+    );
   } catch (error) {
     throw asArgumentError(error, FLAGS);
   }
@@ -124,7 +133,9 @@ export async function appAdd(name: string, options: AppAddOptions, deps: Deps): 
   await mirrorAfterChange(deps);
   const dbs = spec.databases.map((db) => db.path).join(", ") || "none";
   const jobLines = [
-    ...spec.jobs.map((j) => `job ${j.name} (${j.schedule}): ${j.command} (in apps/${spec.name}/app.yml; remove it there if unwanted)`),
+    ...spec.jobs.map(
+      (j) => `job ${j.name} (${j.schedule}): ${j.command} (in apps/${spec.name}/app.yml; remove it there if unwanted)`,
+    ),
     ...offeredJobs(spec.kind, spec.name),
   ];
   // A running supervisor takes the app on at once: restore, Litestream, first deploy, processes.
@@ -147,9 +158,19 @@ export async function appList(deps: Deps): Promise<CommandResult> {
   const apps = await loadApps(deps.paths);
   const rows = [
     ["NAME", "KIND", "PORT", "BRANCH", "DATABASES", "REPO"],
-    ...apps.map((a) => [a.name, a.kind, String(a.port), a.branch, a.databases.map((d) => d.path).join(",") || "-", a.repo]),
+    ...apps.map((a) => [
+      a.name,
+      a.kind,
+      String(a.port),
+      a.branch,
+      a.databases.map((d) => d.path).join(",") || "-",
+      a.repo,
+    ]),
   ];
-  return { text: apps.length === 0 ? "no apps yet: hostctl app add NAME --repo URL --port N" : table(rows), data: apps };
+  return {
+    text: apps.length === 0 ? "no apps yet: hostctl app add NAME --repo URL --port N" : table(rows),
+    data: apps,
+  };
 }
 
 export async function appShow(name: string, deps: Deps): Promise<CommandResult> {

@@ -23,7 +23,10 @@ export async function status(deps: Deps): Promise<CommandResult> {
     ["APP", "NODE", "ROLE", "CONFIGURED", "PRIMARY", "DATABASES"],
     ...apps.map((a) => [a.app, a.node, a.role, a.configured, a.primary ?? "-", a.databases.map(position).join(", ")]),
   ];
-  return { text: apps.length === 0 ? "no LiteFS apps on this host" : table(rows), data: { node: litefs.node, role: litefs.role, apps } };
+  return {
+    text: apps.length === 0 ? "no LiteFS apps on this host" : table(rows),
+    data: { node: litefs.node, role: litefs.role, apps },
+  };
 }
 
 export interface PromoteOptions {
@@ -57,7 +60,9 @@ export async function rejoin(options: RejoinFlags, deps: Deps): Promise<CommandR
     throw usageError("cluster rejoin needs --primary NODE, --primary-advertise URL and --primary-front-door URL");
   const portBase = options.primaryPortBase === undefined ? undefined : Number(options.primaryPortBase);
   if (portBase !== undefined && !Number.isInteger(portBase))
-    throw usageError(`argument --primary-port-base: expected an integer, got ${JSON.stringify(options.primaryPortBase)}`);
+    throw usageError(
+      `argument --primary-port-base: expected an integer, got ${JSON.stringify(options.primaryPortBase)}`,
+    );
   const ctx = await loadHostContext(deps);
   const result = await rejoinAsReplica(ctx, {
     node: primary,

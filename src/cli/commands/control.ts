@@ -12,11 +12,15 @@ export type ControlAction = "restart" | "stop" | "start";
 function refuseNotStarted(action: "restart" | "start", body: RestartResult): void {
   const retrying = body.state === "waiting" && body.next_retry_at !== undefined;
   if (body.state !== "failed" && body.state !== "crashloop" && !retrying) return;
-  throw new HostctlError("APP_FAILED", `${body.name} is ${body.state} after ${action}: ${body.reason ?? "no reason given"}`, {
-    hint: retrying
-      ? `the supervisor tries again at ${body.next_retry_at}; hostctl status shows how it goes`
-      : `see why in its output: hostctl logs ${body.name}`,
-  });
+  throw new HostctlError(
+    "APP_FAILED",
+    `${body.name} is ${body.state} after ${action}: ${body.reason ?? "no reason given"}`,
+    {
+      hint: retrying
+        ? `the supervisor tries again at ${body.next_retry_at}; hostctl status shows how it goes`
+        : `see why in its output: hostctl logs ${body.name}`,
+    },
+  );
 }
 
 // An edited app.yml is checked before a restart (exit 2 naming file and key), leaving the
@@ -26,7 +30,9 @@ export async function control(action: ControlAction, name: string, deps: Deps): 
   else await requireApp(deps.paths, name);
   const response = await callControl(deps.paths, action, { name });
   if (!response)
-    throw new HostctlError("SUPERVISOR_NOT_RUNNING", `hostctl up is not running for ${deps.paths.home}`, { hint: "start it: hostctl up" });
+    throw new HostctlError("SUPERVISOR_NOT_RUNNING", `hostctl up is not running for ${deps.paths.home}`, {
+      hint: "start it: hostctl up",
+    });
   if (!response.ok) throw new HostctlError("COMMAND_FAILED", `${action} ${name}: ${response.error}`);
   const body: RestartResult = response.body;
   if (action !== "stop") refuseNotStarted(action, body);

@@ -83,7 +83,13 @@ export async function releases(name: string, deps: Deps): Promise<CommandResult>
   const now = deps.clock.now();
   const rows = [...list]
     .reverse()
-    .map((r) => [r.current ? "*" : r.id === previous ? "-" : " ", r.id, r.commit.slice(0, 7), ago(r.deployed_at, now), r.message]);
+    .map((r) => [
+      r.current ? "*" : r.id === previous ? "-" : " ",
+      r.id,
+      r.commit.slice(0, 7),
+      ago(r.deployed_at, now),
+      r.message,
+    ]);
   const data = [...list].reverse().map(({ dir, ...r }) => ({ ...r, dir, previous: r.id === previous }));
   return {
     text:

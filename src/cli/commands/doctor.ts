@@ -28,7 +28,11 @@ async function djangoVersion(app: AppSpec, deps: Deps): Promise<string> {
   try {
     // As the app runs it: PYTHONPATH or PYTHONHOME in the caller's shell would show another Django.
     const env = { PATH: `${dirname(python)}:/usr/local/bin:/usr/bin:/bin`, LANG: "C.UTF-8" };
-    const out = await deps.run(python, ["-c", "import django; print(django.get_version())"], { timeoutMs: 20_000, env, cleanEnv: true });
+    const out = await deps.run(python, ["-c", "import django; print(django.get_version())"], {
+      timeoutMs: 20_000,
+      env,
+      cleanEnv: true,
+    });
     return `Django ${out.stdout.trim()} (${python})`;
   } catch {
     throw new Error(
@@ -58,9 +62,14 @@ export async function doctor(deps: Deps): Promise<CommandResult> {
       return `${mib} MiB free`;
     }),
   );
-  checks.push(await check("git", async () => (await deps.run("git", ["--version"], { timeoutMs: 10_000 })).stdout.trim()));
   checks.push(
-    await check("sqlite3", async () => (await deps.run("sqlite3", ["--version"], { timeoutMs: 10_000 })).stdout.trim().split(" ")[0] ?? ""),
+    await check("git", async () => (await deps.run("git", ["--version"], { timeoutMs: 10_000 })).stdout.trim()),
+  );
+  checks.push(
+    await check(
+      "sqlite3",
+      async () => (await deps.run("sqlite3", ["--version"], { timeoutMs: 10_000 })).stdout.trim().split(" ")[0] ?? "",
+    ),
   );
   for (const python of new Set(apps.filter((a) => a.kind !== "generic").map((a) => a.python.interpreter))) {
     const users = apps
@@ -69,7 +78,9 @@ export async function doctor(deps: Deps): Promise<CommandResult> {
       .join(", ");
     checks.push(
       await check(`python ${python} (${users})`, async () =>
-        (await deps.run(python, ["-c", "import sys, venv; print(sys.version.split()[0])"], { timeoutMs: 10_000 })).stdout.trim(),
+        (
+          await deps.run(python, ["-c", "import sys, venv; print(sys.version.split()[0])"], { timeoutMs: 10_000 })
+        ).stdout.trim(),
       ),
     );
   }
@@ -90,14 +101,19 @@ export async function doctor(deps: Deps): Promise<CommandResult> {
       await store.put(key, body);
       const back = await store.get(key);
       await store.delete(key);
-      if (back?.toString() !== body) throw new Error(`read back ${back === undefined ? "nothing" : "different bytes"} from ${key}`);
+      if (back?.toString() !== body)
+        throw new Error(`read back ${back === undefined ? "nothing" : "different bytes"} from ${key}`);
       return "put, get and delete work";
     }),
   );
   store.close();
   const ok = checks.every((c) => c.ok);
   const text = table([["CHECK", "OK", "DETAIL"], ...checks.map((c) => [c.name, c.ok ? "ok" : "FAIL", c.detail])]);
-  return { text: `${text}\n${ok ? "all checks passed" : "some checks failed"}`, data: { ok, checks }, exitCode: ok ? 0 : 1 };
+  return {
+    text: `${text}\n${ok ? "all checks passed" : "some checks failed"}`,
+    data: { ok, checks },
+    exitCode: ok ? 0 : 1,
+  };
 }
 
 /** From the supervisor's probes of Caddy: answering now, and any stall it restarted. */

@@ -13,8 +13,12 @@ export interface DrillOptions {
 /** Pure: one line per check, grouped by database, under a verdict line per app. */
 export function formatDrill(result: DrillResult): string {
   const verdict = result.skipped ? "SKIPPED" : result.ok ? "ok" : "FAILED";
-  const lines = [`${result.app}: ${verdict} in ${(result.duration_ms / 1000).toFixed(1)}s${result.live ? "" : " (no live copy)"}`];
-  const rows = result.databases.flatMap((db) => db.checks.map((c) => [`  ${db.path}`, c.name, c.ok ? "ok" : "FAIL", c.detail]));
+  const lines = [
+    `${result.app}: ${verdict} in ${(result.duration_ms / 1000).toFixed(1)}s${result.live ? "" : " (no live copy)"}`,
+  ];
+  const rows = result.databases.flatMap((db) =>
+    db.checks.map((c) => [`  ${db.path}`, c.name, c.ok ? "ok" : "FAIL", c.detail]),
+  );
   if (rows.length > 0) lines.push(table(rows));
   for (const db of result.databases) {
     if (db.restore_ms !== null)
@@ -32,10 +36,14 @@ export async function drill(name: string | undefined, options: DrillOptions, dep
   const ctx = await loadHostContext(deps);
   try {
     const specs =
-      name === undefined ? (await loadApps(deps.paths)).filter((a) => a.databases.length > 0) : [await requireApp(deps.paths, name)];
+      name === undefined
+        ? (await loadApps(deps.paths)).filter((a) => a.databases.length > 0)
+        : [await requireApp(deps.paths, name)];
     const results: DrillResult[] = [];
     for (const spec of specs) {
-      deps.progress(`drilling ${spec.name} (${spec.databases.length} database${spec.databases.length === 1 ? "" : "s"})…`);
+      deps.progress(
+        `drilling ${spec.name} (${spec.databases.length} database${spec.databases.length === 1 ? "" : "s"})…`,
+      );
       const result = await runDrill(spec, ctx, { noLive: options.live === false, trigger: "cli" });
       results.push(result);
       const alerts = await recordDrill(spec, ctx, result);

@@ -11,7 +11,12 @@ export interface EnvSetOptions {
   stdinText?: string;
 }
 
-export async function envSet(name: string, assignments: string[], options: EnvSetOptions, deps: Deps): Promise<CommandResult> {
+export async function envSet(
+  name: string,
+  assignments: string[],
+  options: EnvSetOptions,
+  deps: Deps,
+): Promise<CommandResult> {
   await requireApp(deps.paths, name);
   const pairs = parseAssignments(assignments);
   if (options.stdin) Object.assign(pairs, parseEnvText(options.stdinText ?? "", "stdin"));
@@ -19,7 +24,10 @@ export async function envSet(name: string, assignments: string[], options: EnvSe
     throw usageError("nothing to set: give KEY=VALUE arguments or --stdin", `example: hostctl env set ${name} DEBUG=0`);
   const keys = await setAppEnv(deps.paths, name, pairs);
   await mirrorAfterChange(deps);
-  return { text: `set ${keys.join(", ")} for ${name} (restart the app to apply: hostctl restart ${name})`, data: { app: name, set: keys } };
+  return {
+    text: `set ${keys.join(", ")} for ${name} (restart the app to apply: hostctl restart ${name})`,
+    data: { app: name, set: keys },
+  };
 }
 
 export async function envUnset(name: string, keys: string[], deps: Deps): Promise<CommandResult> {
@@ -28,7 +36,10 @@ export async function envUnset(name: string, keys: string[], deps: Deps): Promis
   const removed = await unsetAppEnv(deps.paths, name, keys);
   await mirrorAfterChange(deps);
   return {
-    text: removed.length > 0 ? `unset ${removed.join(", ")} for ${name}` : `none of ${keys.join(", ")} were set for ${name}`,
+    text:
+      removed.length > 0
+        ? `unset ${removed.join(", ")} for ${name}`
+        : `none of ${keys.join(", ")} were set for ${name}`,
     data: { app: name, unset: removed },
   };
 }

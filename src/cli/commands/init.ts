@@ -55,7 +55,9 @@ async function checkCredentialsFile(file: string): Promise<void> {
   }
   const env = parseEnvFile(text);
   if (!env.AWS_ACCESS_KEY_ID || !env.AWS_SECRET_ACCESS_KEY) {
-    throw usageError(`argument --s3-credentials-file: ${file} must hold AWS_ACCESS_KEY_ID=… and AWS_SECRET_ACCESS_KEY=… lines`);
+    throw usageError(
+      `argument --s3-credentials-file: ${file} must hold AWS_ACCESS_KEY_ID=… and AWS_SECRET_ACCESS_KEY=… lines`,
+    );
   }
 }
 
@@ -87,9 +89,13 @@ export function proxyInput(o: InitOptions): { proxy?: Record<string, unknown> } 
 /** Writes hostctl.yml. S3 being unreachable is a warning, never a failure: `doctor` says why. */
 export async function initHost(options: InitOptions, deps: Deps): Promise<CommandResult> {
   const { paths } = deps;
-  if (!options.replicaUrl) throw usageError("missing --replica-url", "example: hostctl init --replica-url s3://my-bucket/hostctl");
+  if (!options.replicaUrl)
+    throw usageError("missing --replica-url", "example: hostctl init --replica-url s3://my-bucket/hostctl");
   if ((await pathExists(paths.hostConfig)) && !options.force) {
-    throw new HostctlError("HOST_EXISTS", `${paths.hostConfig} already exists`, { exitCode: 2, hint: "pass --force to overwrite it" });
+    throw new HostctlError("HOST_EXISTS", `${paths.hostConfig} already exists`, {
+      exitCode: 2,
+      hint: "pass --force to overwrite it",
+    });
   }
   const credentialsFile = options.s3CredentialsFile === undefined ? undefined : resolve(options.s3CredentialsFile);
   let config: HostConfig;
@@ -105,7 +111,9 @@ export async function initHost(options: InitOptions, deps: Deps): Promise<Comman
             ...(credentialsFile === undefined ? {} : { credentials_file: credentialsFile }),
           },
         },
-        ...(options.metricsPortBase === undefined ? {} : { litestream: { metrics_port_base: numberOrText(options.metricsPortBase) } }),
+        ...(options.metricsPortBase === undefined
+          ? {}
+          : { litestream: { metrics_port_base: numberOrText(options.metricsPortBase) } }),
         ...proxyInput(options),
       },
       paths.hostConfig,
@@ -132,13 +140,16 @@ export async function initHost(options: InitOptions, deps: Deps): Promise<Comman
     );
   }
   if (target.kind === "file") {
-    if (!isAbsolute(target.dir)) throw usageError(`argument --replica-url: expected an absolute file:/// path, got ${options.replicaUrl}`);
+    if (!isAbsolute(target.dir))
+      throw usageError(`argument --replica-url: expected an absolute file:/// path, got ${options.replicaUrl}`);
     // A file:// replica holds every site's data: owner-only, like apps/<app>/data.
     await mkdir(target.dir, { recursive: true, mode: 0o700 });
   }
   await mkdir(paths.home, { recursive: true, mode: 0o755 });
   await Promise.all(
-    [paths.apps, paths.run, paths.pids, paths.locks, paths.litestreamConfigs].map((dir) => mkdir(dir, { recursive: true })),
+    [paths.apps, paths.run, paths.pids, paths.locks, paths.litestreamConfigs].map((dir) =>
+      mkdir(dir, { recursive: true }),
+    ),
   );
   await saveHostConfig(paths, config);
   await writeLitestreamConfigs(paths, config, await loadApps(paths));
@@ -154,7 +165,12 @@ export async function initHost(options: InitOptions, deps: Deps): Promise<Comman
     store.close();
   }
   deps.log.info(
-    { event: "host.initialised", home: paths.home, replica: config.replica.url, credentialsFile: config.replica.s3.credentials_file },
+    {
+      event: "host.initialised",
+      home: paths.home,
+      replica: config.replica.url,
+      credentialsFile: config.replica.s3.credentials_file,
+    },
     "host initialised",
   );
   for (const warning of warnings) deps.progress(`warning: ${warning}`);

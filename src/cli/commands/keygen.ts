@@ -15,8 +15,14 @@ export async function keygen(options: KeygenOptions = {}, deps?: Deps): Promise<
   }
   const where =
     options.write && deps
-      ? [`Wrote the public key to ${deps.paths.hostConfig} (registry.env_public_key): app env files are mirrored encrypted from now on.`]
-      : ["Put the public key in hostctl.yml (or run: hostctl keygen --write):", "  registry:", `    env_public_key: ${publicKey}`];
+      ? [
+          `Wrote the public key to ${deps.paths.hostConfig} (registry.env_public_key): app env files are mirrored encrypted from now on.`,
+        ]
+      : [
+          "Put the public key in hostctl.yml (or run: hostctl keygen --write):",
+          "  registry:",
+          `    env_public_key: ${publicKey}`,
+        ];
   return {
     text: [
       ...where,

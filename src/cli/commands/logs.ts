@@ -32,7 +32,12 @@ export interface LogsOptions {
 }
 
 /** Tail of apps/<app>/logs/<process>.log (all processes when none is named); -f follows. */
-export async function logs(name: string, options: LogsOptions, deps: Deps, signal?: AbortSignal): Promise<CommandResult> {
+export async function logs(
+  name: string,
+  options: LogsOptions,
+  deps: Deps,
+  signal?: AbortSignal,
+): Promise<CommandResult> {
   await requireApp(deps.paths, name);
   const dir = appPaths(deps.paths, name).logs;
   const text = options.lines ?? "100";
@@ -46,7 +51,9 @@ export async function logs(name: string, options: LogsOptions, deps: Deps, signa
   // Litestream's chatter has its own file and is shown only when asked for (--process litestream).
   const wanted = options.process ? [options.process] : available.filter((p) => p !== "litestream");
   if (options.process && !available.includes(options.process)) {
-    throw usageError(`no log for process "${options.process}" of ${name} (have: ${available.join(", ") || "none yet"})`);
+    throw usageError(
+      `no log for process "${options.process}" of ${name} (have: ${available.join(", ") || "none yet"})`,
+    );
   }
   const out: string[] = [];
   const sizes = new Map<string, number>();

@@ -9,7 +9,9 @@ export async function rejoin(deps: Deps): Promise<CommandResult> {
   const moved = result.apps.flatMap((a) => a.set_aside.map((file) => `${a.app}/${file}`));
   return {
     text: [
-      moved.length === 0 ? "no local copies to set aside" : `set aside as *.stale-<time> (kept, not deleted): ${moved.join(", ")}`,
+      moved.length === 0
+        ? "no local copies to set aside"
+        : `set aside as *.stale-<time> (kept, not deleted): ${moved.join(", ")}`,
       "next: hostctl up (it restores the replica's databases; it waits while another host holds the lease)",
     ].join("\n"),
     data: result,

@@ -30,7 +30,9 @@ export async function restore(name: string, options: RestoreOptions, deps: Deps)
   const spec = await requireApp(deps.paths, name);
   if (isLitefsApp(spec)) throw litefsRestoreRefusal(deps.paths, spec);
   if (options.timestamp !== undefined && !isRfc3339(options.timestamp)) {
-    throw usageError(`argument --timestamp "${options.timestamp}": expected an RFC 3339 time such as 2026-11-23T03:00:00Z`);
+    throw usageError(
+      `argument --timestamp "${options.timestamp}": expected an RFC 3339 time such as 2026-11-23T03:00:00Z`,
+    );
   }
   const ctx = await loadHostContext(deps);
   const app = appPaths(deps.paths, name);

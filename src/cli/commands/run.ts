@@ -6,19 +6,30 @@ import { releaseProcessEnv } from "../../apps/release-env.js";
 import { usageError } from "../../lib/errors.js";
 import { runAttached } from "../../lib/spawn.js";
 
-const NOT_INHERITED = /^(PATH|PYTHONPATH|PYTHONHOME|PYTHONSTARTUP|VIRTUAL_ENV|DJANGO_SETTINGS_MODULE|HOSTCTL_.*|AWS_.*|LITESTREAM_.*)$/;
+const NOT_INHERITED =
+  /^(PATH|PYTHONPATH|PYTHONHOME|PYTHONSTARTUP|VIRTUAL_ENV|DJANGO_SETTINGS_MODULE|HOSTCTL_.*|AWS_.*|LITESTREAM_.*)$/;
 
 // Keeps TERM and DJANGO_SUPERUSER_PASSWORD-style variables, minus what would point Python
 // elsewhere or leak hostctl's credentials; the app's environment is laid over it.
 export function callerEnv(env: NodeJS.ProcessEnv): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && !NOT_INHERITED.test(e[0])));
+  return Object.fromEntries(
+    Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && !NOT_INHERITED.test(e[0])),
+  );
 }
 
 /** `hostctl run NAME CMD…`: CMD in the live release with the app's env, venv first on PATH. */
-export async function runInApp(name: string, argv: readonly string[], deps: Deps, what = argv.join(" ")): Promise<CommandResult> {
+export async function runInApp(
+  name: string,
+  argv: readonly string[],
+  deps: Deps,
+  what = argv.join(" "),
+): Promise<CommandResult> {
   const [file, ...args] = argv;
   if (file === undefined)
-    throw usageError("missing command: hostctl run NAME [--] CMD [ARGS…]", `example: hostctl run ${name} -- python manage.py check`);
+    throw usageError(
+      "missing command: hostctl run NAME [--] CMD [ARGS…]",
+      `example: hostctl run ${name} -- python manage.py check`,
+    );
   const spec = await requireApp(deps.paths, name);
   const releaseDir = await liveReleaseDir(deps.paths, spec);
   await requireDatabases(deps.paths, spec, what);

@@ -39,7 +39,14 @@ async function diskStatus(deps: Deps): Promise<DiskAppStatus[]> {
       );
       const last = lastVerdict(await readDrills(paths.drills, 20));
       const last_drill = last ? { ok: last.ok, at: last.started_at, skipped: last.skipped ?? false } : null;
-      return { name: spec.name, state: "not supervised" as const, release, data_dir: paths.data, databases, last_drill };
+      return {
+        name: spec.name,
+        state: "not supervised" as const,
+        release,
+        data_dir: paths.data,
+        databases,
+        last_drill,
+      };
     }),
   );
 }
@@ -85,7 +92,9 @@ function jobsText(apps: AppStatus[], now: Date): string {
 
 function processSummary(app: AppStatus): string {
   return (
-    app.processes.map((p) => `${p.type}:${p.state}${p.pid ? `(${p.pid})` : ""}${p.restarts ? ` ↻${p.restarts}` : ""}`).join(" ") || "-"
+    app.processes
+      .map((p) => `${p.type}:${p.state}${p.pid ? `(${p.pid})` : ""}${p.restarts ? ` ↻${p.restarts}` : ""}`)
+      .join(" ") || "-"
   );
 }
 
@@ -110,7 +119,8 @@ export function proxyLines(status: { proxy?: ProxyStatus }): string {
         `  stalled: did not answer its probes; killed and restarted ${proxy.stall_restarts}× (last at ${proxy.last_stall_restart_at ?? "?"})`,
       ]
     : [];
-  const unanswered = proxy.state === "unresponsive" ? [`  not answering: ${proxy.reason ?? "no answer to its probes"}`] : [];
+  const unanswered =
+    proxy.state === "unresponsive" ? [`  not answering: ${proxy.reason ?? "no answer to its probes"}`] : [];
   return [head, ...unanswered, ...stalls, ...handover, ...apps].join("\n");
 }
 
@@ -138,7 +148,8 @@ export async function status(deps: Deps): Promise<CommandResult> {
   await loadHostConfig(deps.paths);
   const { disk, line: diskWarning } = await diskLine(deps);
   const live = await callControl(deps.paths, "status", { timeoutMs: 10_000 });
-  if (live && !live.ok) throw new HostctlError("SUPERVISOR_REFUSED", `the supervisor did not answer its status: ${live.error}`);
+  if (live && !live.ok)
+    throw new HostctlError("SUPERVISOR_REFUSED", `the supervisor did not answer its status: ${live.error}`);
   if (!live) {
     const apps = await diskStatus(deps);
     const now = deps.clock.now();

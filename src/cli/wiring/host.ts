@@ -46,7 +46,10 @@ export function restoreMediaFirst(ctx: HostContext, recovered?: Set<string>, gat
       }
       if (restored) recovered?.add(spec.name);
       if (result.downloaded > 0)
-        ctx.log.info({ event: "media.restored", app: spec.name, files: result.files, bytes: result.bytes }, "media restored");
+        ctx.log.info(
+          { event: "media.restored", app: spec.name, files: result.files, bytes: result.bytes },
+          "media restored",
+        );
     },
   };
 }

@@ -140,7 +140,9 @@ export class HostFeatures implements UpFeatures {
     await refreshPushHooks(ctx);
     // Until the lease is confirmed another host may own the replica target, and its registry.
     supervisor.attach(
-      new RegistryMirrorLoop(ctx, { fenced: () => supervisor.fenced !== undefined || taken.confirmation.state !== "confirmed" }),
+      new RegistryMirrorLoop(ctx, {
+        fenced: () => supervisor.fenced !== undefined || taken.confirmation.state !== "confirmed",
+      }),
     );
   }
 

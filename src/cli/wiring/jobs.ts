@@ -31,7 +31,8 @@ export async function wireJobs(supervisor: Supervisor): Promise<void> {
     tracker: {
       started: async (app, job, pid, command) => {
         const starttime = await procStartTime(pid);
-        if (starttime) await writeRecord(supervisor.ctx.paths.pids, { app, type: `job-${job}`, pid, starttime, command });
+        if (starttime)
+          await writeRecord(supervisor.ctx.paths.pids, { app, type: `job-${job}`, pid, starttime, command });
       },
       ended: (app, job) => removeRecord(supervisor.ctx.paths.pids, app, `job-${job}`),
     },

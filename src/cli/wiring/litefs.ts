@@ -33,7 +33,8 @@ export function candidateLeaseNode(ctx: HostContext): LeaseNode | undefined {
 /** Pure: the `cluster rejoin` line to follow the lease's holder (a URL if the lease can't say). */
 export function rejoinCommand(ctx: HostContext, primary: LeaseNode | undefined): string {
   const litefs = ctx.host.litefs;
-  if (primary === undefined) return "hostctl cluster rejoin --primary NODE --primary-advertise URL --primary-front-door URL";
+  if (primary === undefined)
+    return "hostctl cluster rejoin --primary NODE --primary-advertise URL --primary-front-door URL";
   const frontDoor = primary.front_door ?? litefs?.front_doors[primary.node] ?? "URL";
   return [
     `hostctl cluster rejoin --primary ${primary.node} --primary-advertise ${primary.advertise} --primary-front-door ${frontDoor}`,

@@ -35,7 +35,12 @@ export function watchRecoveredReferences(supervisor: Supervisor, recovered: Set<
       );
     }
     ctx.log.info(
-      { event: "media.references_checked", app: unit.spec.name, referenced: refs.references.length, missing: missing.length },
+      {
+        event: "media.references_checked",
+        app: unit.spec.name,
+        referenced: refs.references.length,
+        missing: missing.length,
+      },
       missing.length === 0
         ? "every file the restored database references is in the restored media"
         : `${missing.length} referenced files are missing from the restored media`,

@@ -5,7 +5,9 @@ describe("the size of an app's environment", () => {
   it("accepts a variable whose KEY=VALUE and NUL are exactly 128 KiB, and refuses one byte more", () => {
     const value = "x".repeat(ENV_ENTRY_MAX_BYTES - "K=".length - 1);
     expect(envSizeProblem({ K: value })).toBeUndefined();
-    expect(envSizeProblem({ K: `${value}x` })).toMatch(/^variable K is 128\.0 KiB; one variable may hold at most 128 KiB/);
+    expect(envSizeProblem({ K: `${value}x` })).toMatch(
+      /^variable K is 128\.0 KiB; one variable may hold at most 128 KiB/,
+    );
   });
 
   it("counts bytes, not characters", () => {

@@ -4,7 +4,8 @@ import { portRangeOverlap } from "../../../src/config/host-rules.js";
 import { validateAppSpec } from "../../../src/config/app.js";
 import { parseHostConfig } from "../../../src/config/host.js";
 
-const host = (proxy = "") => parseHostConfig(`replica:\n  url: file:///b\nlitestream:\n  metrics_port_base: 9430\n${proxy}`, "hostctl.yml");
+const host = (proxy = "") =>
+  parseHostConfig(`replica:\n  url: file:///b\nlitestream:\n  metrics_port_base: 9430\n${proxy}`, "hostctl.yml");
 
 describe("ports an app may take", () => {
   it("are not another app's, the front door's, or in a reserved range", () => {

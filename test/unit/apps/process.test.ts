@@ -18,7 +18,10 @@ describe("Procfile", () => {
   });
 
   it("runs a command line under sh with exec so $PORT expands and the app is the tracked pid", () => {
-    expect(shellArgs("gunicorn x --bind 127.0.0.1:$PORT")).toEqual(["/bin/sh", ["-c", "exec gunicorn x --bind 127.0.0.1:$PORT"]]);
+    expect(shellArgs("gunicorn x --bind 127.0.0.1:$PORT")).toEqual([
+      "/bin/sh",
+      ["-c", "exec gunicorn x --bind 127.0.0.1:$PORT"],
+    ]);
   });
 });
 
@@ -30,7 +33,13 @@ describe("app process environment", () => {
   const app = appPaths(hostPaths("/h"), "blog");
 
   it("gives PORT, DATABASE_URL of the first database, HOSTCTL_* and the venv on PATH", () => {
-    const env = appProcessEnv({ spec, app, releaseDir: "/h/apps/blog/releases/r1", appEnv: { DEBUG: "0" }, hasVenv: true });
+    const env = appProcessEnv({
+      spec,
+      app,
+      releaseDir: "/h/apps/blog/releases/r1",
+      appEnv: { DEBUG: "0" },
+      hasVenv: true,
+    });
     expect(env).toMatchObject({
       PORT: "8001",
       DATABASE_URL: "sqlite:////h/apps/blog/data/db.sqlite3",
@@ -51,7 +60,11 @@ describe("app process environment", () => {
       appEnv: { PORT: "1", DATABASE_URL: "x", MEDIA_ROOT: "/srv/media" },
       hasVenv: false,
     });
-    expect(env).toMatchObject({ PORT: "8001", DATABASE_URL: "sqlite:////h/apps/blog/data/db.sqlite3", MEDIA_ROOT: "/srv/media" });
+    expect(env).toMatchObject({
+      PORT: "8001",
+      DATABASE_URL: "sqlite:////h/apps/blog/data/db.sqlite3",
+      MEDIA_ROOT: "/srv/media",
+    });
     expect(env.VIRTUAL_ENV).toBeUndefined();
   });
 
@@ -77,6 +90,8 @@ describe("app process environment", () => {
       HOSTCTL_DOMAINS: "blog.example.com,www.blog.example.com",
     });
     const generic = validateAppSpec({ name: "blog", repo: "/r", port: 8001, kind: "generic" }, "app.yml");
-    expect(appProcessEnv({ spec: generic, app, releaseDir: "/r1", appEnv: {}, hasVenv: false }).STATIC_ROOT).toBeUndefined();
+    expect(
+      appProcessEnv({ spec: generic, app, releaseDir: "/r1", appEnv: {}, hasVenv: false }).STATIC_ROOT,
+    ).toBeUndefined();
   });
 });

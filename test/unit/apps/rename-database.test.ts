@@ -15,11 +15,15 @@ describe("the spec of a renamed database", () => {
   });
 
   it("takes an app.yml already edited to the new name as it is", () => {
-    expect(renamedSpec(spec("main.sqlite3"), "db.sqlite3", "main.sqlite3", "app.yml").databases).toEqual([{ path: "main.sqlite3" }]);
+    expect(renamedSpec(spec("main.sqlite3"), "db.sqlite3", "main.sqlite3", "app.yml").databases).toEqual([
+      { path: "main.sqlite3" },
+    ]);
   });
 
   it("refuses an unknown old name, a taken new name and a new name the schema refuses", () => {
-    expect(() => renamedSpec(spec("db.sqlite3"), "x.sqlite3", "y.sqlite3", "app.yml")).toThrow('shop has no database "x.sqlite3"');
+    expect(() => renamedSpec(spec("db.sqlite3"), "x.sqlite3", "y.sqlite3", "app.yml")).toThrow(
+      'shop has no database "x.sqlite3"',
+    );
     expect(() => renamedSpec(spec("a.sqlite3", "b.sqlite3"), "a.sqlite3", "b.sqlite3", "app.yml")).toThrow(
       'shop already has a database "b.sqlite3"',
     );

@@ -3,7 +3,8 @@ import { validateAppSpec } from "../../../src/config/app.js";
 import { stopSignalOf } from "../../../src/apps/stop-signal.js";
 import { messageOf } from "../../helpers/config-error.js";
 
-const spec = (extra: Record<string, unknown> = {}) => validateAppSpec({ name: "blog", repo: "/r", port: 8001, ...extra }, "app.yml");
+const spec = (extra: Record<string, unknown> = {}) =>
+  validateAppSpec({ name: "blog", repo: "/r", port: 8001, ...extra }, "app.yml");
 
 describe("stop signals", () => {
   it("stops gunicorn and other programs with SIGTERM", () => {

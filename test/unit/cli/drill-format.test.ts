@@ -10,12 +10,16 @@ const result = (generation: string | null): DrillResult => ({
   trigger: "cli",
   live: true,
   versions: null,
-  databases: [{ path: "db.sqlite3", ok: true, generation, restore_ms: 300, bytes: 4096, lag_s: 1, integrity: null, checks: [] }],
+  databases: [
+    { path: "db.sqlite3", ok: true, generation, restore_ms: 300, bytes: 4096, lag_s: 1, integrity: null, checks: [] },
+  ],
 });
 
 describe("formatDrill", () => {
   it("names the generation Litestream 0.3 restored from", () => {
-    expect(formatDrill(result("0123456789abcdef"))).toContain("db.sqlite3: RTO 300 ms, RPO 1s, generation 0123456789abcdef");
+    expect(formatDrill(result("0123456789abcdef"))).toContain(
+      "db.sqlite3: RTO 300 ms, RPO 1s, generation 0123456789abcdef",
+    );
   });
 
   it("says nothing of a generation when the engine names none (Litestream 0.5)", () => {

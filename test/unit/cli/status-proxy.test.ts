@@ -38,7 +38,14 @@ describe("status: the proxy lines", () => {
   });
 
   it("warn when a config load can reset queued connections, and stay quiet when it cannot", () => {
-    const proxy = { state: "running", caddy_version: "2.6.2", config_version: 1, tls: "off", listeners: [":80"], apps: {} };
+    const proxy = {
+      state: "running",
+      caddy_version: "2.6.2",
+      config_version: 1,
+      tls: "off",
+      listeners: [":80"],
+      apps: {},
+    };
     expect(proxyLines({ ...base, proxy: { ...proxy, listener_handover: "off" } })).toContain(
       "warning: a config load can reset connections queued during Caddy's reload (listener handover off): run hostctl doctor",
     );

@@ -25,21 +25,26 @@ describe("proxy settings", () => {
   });
 
   it("reject an unknown key with its line", () => {
-    expect(messageOf(() => parseHostConfig("replica:\n  url: s3://bucket/prefix\nproxy:\n  tsl: off\n", "hostctl.yml"))).toBe(
-      "hostctl.yml:4:3 proxy.tsl: unknown key",
-    );
+    expect(
+      messageOf(() => parseHostConfig("replica:\n  url: s3://bucket/prefix\nproxy:\n  tsl: off\n", "hostctl.yml")),
+    ).toBe("hostctl.yml:4:3 proxy.tsl: unknown key");
   });
 
   it("reject an unknown TLS mode", () => {
-    expect(messageOf(() => parseHostConfig("replica:\n  url: s3://bucket/prefix\nproxy:\n  tls: letsencrypt\n", "hostctl.yml"))).toContain(
-      'proxy.tls: expected one of "acme", "internal", "off"',
-    );
+    expect(
+      messageOf(() =>
+        parseHostConfig("replica:\n  url: s3://bucket/prefix\nproxy:\n  tls: letsencrypt\n", "hostctl.yml"),
+      ),
+    ).toContain('proxy.tls: expected one of "acme", "internal", "off"');
   });
 
   it("reject the same port for HTTP and HTTPS", () => {
     expect(
       messageOf(() =>
-        parseHostConfig("replica:\n  url: s3://bucket/prefix\nproxy:\n  http_port: 8080\n  https_port: 8080\n", "hostctl.yml"),
+        parseHostConfig(
+          "replica:\n  url: s3://bucket/prefix\nproxy:\n  http_port: 8080\n  https_port: 8080\n",
+          "hostctl.yml",
+        ),
       ),
     ).toContain("proxy.https_port");
   });
@@ -80,13 +85,14 @@ describe("app domains", () => {
 
   it("rejects an app port the proxy listens on", () => {
     const spec = validateAppSpec({ ...base, port: 8443 }, "app.yml");
-    expect(messageOf(() => checkAppRules(spec, [], withProxy, "app.yml"))).toBe("app.yml port: port 8443 is the proxy's proxy.https_port");
+    expect(messageOf(() => checkAppRules(spec, [], withProxy, "app.yml"))).toBe(
+      "app.yml port: port 8443 is the proxy's proxy.https_port",
+    );
   });
 
   it("reads the single domain of older app.yml files as one of its domains", () => {
-    expect(appDomains(validateAppSpec({ ...base, domain: "old.example.com", domains: ["new.example.com"] }, "app.yml"))).toEqual([
-      "new.example.com",
-      "old.example.com",
-    ]);
+    expect(
+      appDomains(validateAppSpec({ ...base, domain: "old.example.com", domains: ["new.example.com"] }, "app.yml")),
+    ).toEqual(["new.example.com", "old.example.com"]);
   });
 });

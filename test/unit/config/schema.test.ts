@@ -22,11 +22,15 @@ describe("host config", () => {
   });
 
   it("names the file, line and key path of an unknown key", () => {
-    expect(messageOf(() => parseHostConfig(unknownKey, "hostctl.yml"))).toBe("hostctl.yml:5:5 replica.s3.endpiont: unknown key");
+    expect(messageOf(() => parseHostConfig(unknownKey, "hostctl.yml"))).toBe(
+      "hostctl.yml:5:5 replica.s3.endpiont: unknown key",
+    );
   });
 
   it("names the line of a YAML syntax error", () => {
-    expect(messageOf(() => parseHostConfig(malformed, "hostctl.yml"))).toMatch(/^hostctl\.yml:2:\d+ YAML syntax error: /);
+    expect(messageOf(() => parseHostConfig(malformed, "hostctl.yml"))).toMatch(
+      /^hostctl\.yml:2:\d+ YAML syntax error: /,
+    );
   });
 
   it("rejects a replica URL with an unknown scheme", () => {
@@ -36,15 +40,17 @@ describe("host config", () => {
   });
 
   it("rejects a metrics address that is not loopback", () => {
-    expect(messageOf(() => parseHostConfig("replica:\n  url: s3://b/p\nmetrics:\n  listen: ':9090'\n", "hostctl.yml"))).toContain(
-      "metrics.listen: expected 127.0.0.1:PORT",
-    );
+    expect(
+      messageOf(() => parseHostConfig("replica:\n  url: s3://b/p\nmetrics:\n  listen: ':9090'\n", "hostctl.yml")),
+    ).toContain("metrics.listen: expected 127.0.0.1:PORT");
   });
 });
 
 describe("app spec", () => {
   it("reports a non-numeric port with its line", () => {
-    expect(messageOf(() => parseAppSpec(badPort, "apps/blog/app.yml"))).toBe('apps/blog/app.yml:3:7 port: expected number, got "80a"');
+    expect(messageOf(() => parseAppSpec(badPort, "apps/blog/app.yml"))).toBe(
+      'apps/blog/app.yml:3:7 port: expected number, got "80a"',
+    );
   });
 
   it.each([
@@ -54,7 +60,9 @@ describe("app spec", () => {
     ["", "name"],
     ["a".repeat(41), "name"],
   ])("rejects the app name %j", (name, path) => {
-    expect(messageOf(() => validateAppSpec({ ...base, name }, "app.yml"))).toContain(`app.yml ${path}: expected a lowercase letter`);
+    expect(messageOf(() => validateAppSpec({ ...base, name }, "app.yml"))).toContain(
+      `app.yml ${path}: expected a lowercase letter`,
+    );
   });
 
   it.each([[80], [70000]])("rejects port %d outside 1024-65535", (port) => {
@@ -75,26 +83,36 @@ describe("app spec", () => {
     );
   });
 
-  it.each([["./media/x.sqlite3"], ["media/a/b.db"], ["media"]])("refuses the database path %s inside media/", (path) => {
-    expect(messageOf(() => validateAppSpec({ ...base, databases: [{ path }] }, "app.yml"))).toContain("expected a path outside media/");
-  });
+  it.each([["./media/x.sqlite3"], ["media/a/b.db"], ["media"]])(
+    "refuses the database path %s inside media/",
+    (path) => {
+      expect(messageOf(() => validateAppSpec({ ...base, databases: [{ path }] }, "app.yml"))).toContain(
+        "expected a path outside media/",
+      );
+    },
+  );
 
   it("accepts a database in a folder whose name only starts like media", () => {
-    expect(validateAppSpec({ ...base, databases: [{ path: "media-db/x.sqlite3" }] }, "app.yml").databases[0]?.path).toBe(
-      "media-db/x.sqlite3",
-    );
+    expect(
+      validateAppSpec({ ...base, databases: [{ path: "media-db/x.sqlite3" }] }, "app.yml").databases[0]?.path,
+    ).toBe("media-db/x.sqlite3");
   });
 
   it.each([
     ["x.db-wal", 'expected a database file, not the wal file SQLite keeps beside "x.db", got "x.db-wal"'],
-    ["db/x.sqlite3-SHM", 'expected a database file, not the shm file SQLite keeps beside "x.sqlite3", got "db/x.sqlite3-SHM"'],
+    [
+      "db/x.sqlite3-SHM",
+      'expected a database file, not the shm file SQLite keeps beside "x.sqlite3", got "db/x.sqlite3-SHM"',
+    ],
     ["x.db-journal", 'expected a database file, not the journal file SQLite keeps beside "x.db", got "x.db-journal"'],
     [
       ".x.db-litestream/generation",
       'expected a database file, not a path inside the folder Litestream keeps beside a database, got ".x.db-litestream/generation"',
     ],
   ])("refuses the SQLite side file %s as a database", (path, message) => {
-    expect(messageOf(() => validateAppSpec({ ...base, databases: [{ path }] }, "app.yml"))).toBe(`app.yml databases[0].path: ${message}`);
+    expect(messageOf(() => validateAppSpec({ ...base, databases: [{ path }] }, "app.yml"))).toBe(
+      `app.yml databases[0].path: ${message}`,
+    );
   });
 
   it("rejects an invalid cron schedule", () => {
@@ -116,17 +134,25 @@ describe("app spec", () => {
   it("rejects a port already used by another app", () => {
     const spec = validateAppSpec(base, "app.yml");
     const other = validateAppSpec({ ...base, name: "shop" }, "app.yml");
-    expect(messageOf(() => checkAppRules(spec, [other], host, "app.yml"))).toBe('app.yml port: port 8001 is already used by app "shop"');
+    expect(messageOf(() => checkAppRules(spec, [other], host, "app.yml"))).toBe(
+      'app.yml port: port 8001 is already used by app "shop"',
+    );
   });
 
   it("rejects two databases with the same file name (one replica path each)", () => {
     expect(
-      messageOf(() => validateAppSpec({ ...base, databases: [{ path: "a/db.sqlite3" }, { path: "b/db.sqlite3" }] }, "app.yml")),
+      messageOf(() =>
+        validateAppSpec({ ...base, databases: [{ path: "a/db.sqlite3" }, { path: "b/db.sqlite3" }] }, "app.yml"),
+      ),
     ).toContain("databases[1].path");
   });
 
   it("rejects two databases whose file names differ only in case", () => {
-    expect(messageOf(() => validateAppSpec({ ...base, databases: [{ path: "DB.sqlite3" }, { path: "db.sqlite3" }] }, "app.yml"))).toBe(
+    expect(
+      messageOf(() =>
+        validateAppSpec({ ...base, databases: [{ path: "DB.sqlite3" }, { path: "db.sqlite3" }] }, "app.yml"),
+      ),
+    ).toBe(
       'app.yml databases[1].path: file name "db.sqlite3" is already used by databases[0] (names differing only in case count as one); each database needs its own replica path, got "db.sqlite3"',
     );
   });

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { validateAppSpec } from "../../../src/config/app.js";
 import { collectstaticOptOut, isUnknownCommand } from "../../../src/deploy/collectstatic.js";
 
-const spec = (extra: Record<string, unknown> = {}) => validateAppSpec({ name: "blog", repo: "/r", port: 8001, ...extra }, "app.yml");
+const spec = (extra: Record<string, unknown> = {}) =>
+  validateAppSpec({ name: "blog", repo: "/r", port: 8001, ...extra }, "app.yml");
 
 describe("collectstatic at build", () => {
   it("runs for django and wagtail by default, whatever the Procfile says", () => {
@@ -11,11 +12,15 @@ describe("collectstatic at build", () => {
   });
 
   it("is turned off by app.yml's django.collectstatic: false", () => {
-    expect(collectstaticOptOut(spec({ django: { collectstatic: false } }), {})).toBe("django.collectstatic: false in app.yml");
+    expect(collectstaticOptOut(spec({ django: { collectstatic: false } }), {})).toBe(
+      "django.collectstatic: false in app.yml",
+    );
   });
 
   it("is turned off by DISABLE_COLLECTSTATIC=1 in the app's env, as on Heroku", () => {
-    expect(collectstaticOptOut(spec(), { DISABLE_COLLECTSTATIC: "1" })).toBe("DISABLE_COLLECTSTATIC=1 in the app's env");
+    expect(collectstaticOptOut(spec(), { DISABLE_COLLECTSTATIC: "1" })).toBe(
+      "DISABLE_COLLECTSTATIC=1 in the app's env",
+    );
   });
 
   it("never runs for a generic app", () => {

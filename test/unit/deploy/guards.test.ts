@@ -6,7 +6,10 @@ import { litestreamRefusal } from "../../../src/deploy/supervisor-link.js";
 import { refCandidates, fetchArgs } from "../../../src/deploy/git.js";
 
 const spec = (extra: Record<string, unknown> = {}) =>
-  validateAppSpec({ name: "blog", repo: "/srv/blog.git", port: 8001, databases: [{ path: "db.sqlite3" }], ...extra }, "app.yml");
+  validateAppSpec(
+    { name: "blog", repo: "/srv/blog.git", port: 8001, databases: [{ path: "db.sqlite3" }], ...extra },
+    "app.yml",
+  );
 
 describe("litestreamRefusal", () => {
   it("allows a release phase while Litestream runs and is fresh", () => {
@@ -20,7 +23,9 @@ describe("litestreamRefusal", () => {
   });
 
   it("refuses while Litestream is down, far behind, or the app is not run by the supervisor", () => {
-    expect(litestreamRefusal(spec(), { name: "blog", litestream: { state: "backoff" } }, "60s")).toBe("Litestream for blog is backoff");
+    expect(litestreamRefusal(spec(), { name: "blog", litestream: { state: "backoff" } }, "60s")).toBe(
+      "Litestream for blog is backoff",
+    );
     // The shape of the supervisor's GET /status: lag per database under `replication`.
     const behind = {
       name: "blog",
@@ -30,9 +35,13 @@ describe("litestreamRefusal", () => {
         { database: "queue.sqlite3", lag_s: 300 },
       ],
     };
-    expect(litestreamRefusal(spec(), behind, "60s")).toBe("Litestream for blog is 300s behind on queue.sqlite3 (limit 60s)");
+    expect(litestreamRefusal(spec(), behind, "60s")).toBe(
+      "Litestream for blog is 300s behind on queue.sqlite3 (limit 60s)",
+    );
     expect(litestreamRefusal(spec({ drill: { max_lag: "10m" } }), behind, "60s")).toBeUndefined();
-    expect(litestreamRefusal(spec(), undefined, "60s")).toBe("the supervisor does not run blog, so nothing replicates its databases");
+    expect(litestreamRefusal(spec(), undefined, "60s")).toBe(
+      "the supervisor does not run blog, so nothing replicates its databases",
+    );
   });
 
   it("has nothing to guard for an app without databases", () => {

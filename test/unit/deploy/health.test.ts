@@ -23,7 +23,13 @@ describe("waitHealthy", () => {
     const port = await freePort();
     let host: string | undefined;
     setTimeout(() => void serve(port, (req) => ((host = req.headers.host), 200)), 300);
-    const result = await waitHealthy({ port, path: "/health", host: "blog.example.com", timeoutMs: 5000, intervalMs: 50 });
+    const result = await waitHealthy({
+      port,
+      path: "/health",
+      host: "blog.example.com",
+      timeoutMs: 5000,
+      intervalMs: 50,
+    });
     expect(result).toMatchObject({ ok: true, status: 200 });
     expect(result.ms).toBeGreaterThanOrEqual(250);
     expect(host).toBe("blog.example.com");
@@ -32,7 +38,10 @@ describe("waitHealthy", () => {
   it("accepts a redirect", async () => {
     const port = await freePort();
     await serve(port, () => 302);
-    expect(await waitHealthy({ port, path: "/", host: "localhost", timeoutMs: 1000 })).toMatchObject({ ok: true, status: 302 });
+    expect(await waitHealthy({ port, path: "/", host: "localhost", timeoutMs: 1000 })).toMatchObject({
+      ok: true,
+      status: 302,
+    });
   });
 
   it("reports the last status when the timeout passes", async () => {
@@ -46,7 +55,14 @@ describe("waitHealthy", () => {
     const port = await freePort();
     const abort = new AbortController();
     setTimeout(() => abort.abort(new Error("the web process exited (code 3) before it answered")), 100);
-    const result = await waitHealthy({ port, path: "/", host: "localhost", timeoutMs: 10_000, intervalMs: 20, signal: abort.signal });
+    const result = await waitHealthy({
+      port,
+      path: "/",
+      host: "localhost",
+      timeoutMs: 10_000,
+      intervalMs: 20,
+      signal: abort.signal,
+    });
     expect(result.ok).toBe(false);
     expect(result.error).toBe("the web process exited (code 3) before it answered");
     expect(result.ms).toBeLessThan(2000);

@@ -7,7 +7,12 @@ import { cleanupTempDirs, tempDir } from "../../helpers/tmp.js";
 
 afterAll(cleanupTempDirs);
 
-const holder = (pid: number) => ({ pid, started_at: "2025-01-01T00:00:00.000Z", ref: "main", command: "hostctl deploy" });
+const holder = (pid: number) => ({
+  pid,
+  started_at: "2025-01-01T00:00:00.000Z",
+  ref: "main",
+  command: "hostctl deploy",
+});
 const now = new Date("2025-01-01T00:00:30Z");
 
 /** The pid the lock file names. */
@@ -19,7 +24,9 @@ describe("deploy lock", () => {
   it("a second holder is refused with the first one's pid, ref and age; release frees it", async () => {
     const paths = hostPaths(await tempDir());
     const lock = await acquireDeployLock(paths, "blog", holder(process.pid), now);
-    await expect(acquireDeployLock(paths, "blog", { ...holder(process.pid), started_at: "later" }, now)).rejects.toThrow(
+    await expect(
+      acquireDeployLock(paths, "blog", { ...holder(process.pid), started_at: "later" }, now),
+    ).rejects.toThrow(
       `another deploy of blog is running: pid ${process.pid} (hostctl deploy, ref main), started 2025-01-01T00:00:00.000Z (30s ago)`,
     );
     await lock.release();

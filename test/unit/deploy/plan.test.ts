@@ -4,7 +4,10 @@ import { healthHost, planDeploy, releaseCommands } from "../../../src/deploy/pla
 import { releaseId, isReleaseId } from "../../../src/deploy/release-id.js";
 
 const spec = (extra: Record<string, unknown> = {}) =>
-  validateAppSpec({ name: "blog", repo: "/srv/blog.git", port: 8001, databases: [{ path: "db.sqlite3" }], ...extra }, "app.yml");
+  validateAppSpec(
+    { name: "blog", repo: "/srv/blog.git", port: 8001, databases: [{ path: "db.sqlite3" }], ...extra },
+    "app.yml",
+  );
 
 describe("planDeploy", () => {
   it("without a supervisor, restores and snapshots databases before the release phase and proves the web process itself", () => {
@@ -63,7 +66,9 @@ describe("releaseCommands", () => {
 
 describe("release ids and health host", () => {
   it("formats a UTC timestamp and the short sha", () => {
-    expect(releaseId(new Date("2025-01-02T03:04:05.678Z"), "3f2a1bc9d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f")).toBe("20250102T030405Z-3f2a1bc");
+    expect(releaseId(new Date("2025-01-02T03:04:05.678Z"), "3f2a1bc9d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f")).toBe(
+      "20250102T030405Z-3f2a1bc",
+    );
     expect(isReleaseId("20250102T030405Z-3f2a1bc")).toBe(true);
     expect(isReleaseId("20250102T030405Z-3f2a1bc.tar")).toBe(false);
   });

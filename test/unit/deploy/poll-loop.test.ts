@@ -23,7 +23,10 @@ describe("DeployPollLoop on a fake clock", () => {
     let fenced = false;
     const poll = (spec: AppSpec, state: PollState): Promise<PollOutcome> => {
       calls.push({ app: spec.name, state, at: clock.now().getTime() });
-      return Promise.resolve({ state: { checked_at: clock.now().toISOString(), head: `c${calls.length}` }, action: "up-to-date" });
+      return Promise.resolve({
+        state: { checked_at: clock.now().toISOString(), head: `c${calls.length}` },
+        action: "up-to-date",
+      });
     };
     const loop = new DeployPollLoop(await unitContext(clock), { fenced: () => fenced, poll });
     const blog = polledApp("blog", "30s");
@@ -35,7 +38,9 @@ describe("DeployPollLoop on a fake clock", () => {
     expect(calls).toEqual([]);
     await clock.advance(1);
     expect(calls).toEqual([{ app: "blog", state: {}, at: 30_000 }]);
-    expect(blog.reports).toEqual([{ checked_at: new Date(30_000).toISOString(), head: "c1", last_action: "up-to-date" }]);
+    expect(blog.reports).toEqual([
+      { checked_at: new Date(30_000).toISOString(), head: "c1", last_action: "up-to-date" },
+    ]);
     blog.state = "deploying";
     await clock.advance(30_000);
     blog.state = "running";
@@ -45,7 +50,11 @@ describe("DeployPollLoop on a fake clock", () => {
     fenced = false;
     await clock.advance(30_000);
     // The state of the last check is handed to the next one.
-    expect(calls[1]).toEqual({ app: "blog", state: { checked_at: new Date(30_000).toISOString(), head: "c1" }, at: 120_000 });
+    expect(calls[1]).toEqual({
+      app: "blog",
+      state: { checked_at: new Date(30_000).toISOString(), head: "c1" },
+      at: 120_000,
+    });
     await loop.stop();
     await clock.advance(300_000);
     expect(calls).toHaveLength(2);

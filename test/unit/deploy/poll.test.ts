@@ -7,7 +7,9 @@ import { pollOnce, type PollDeps } from "../../../src/deploy/poll.js";
 import { HostctlError } from "../../../src/lib/errors.js";
 
 const spec = validateAppSpec({ name: "blog", repo: "/srv/blog.git", port: 8001, deploy: { poll: "10s" } }, "app.yml");
-const ctx = { clock: { now: () => new Date("2025-01-01T00:00:00Z"), sleep: () => Promise.resolve() } } as unknown as HostContext;
+const ctx = {
+  clock: { now: () => new Date("2025-01-01T00:00:00Z"), sleep: () => Promise.resolve() },
+} as unknown as HostContext;
 const A = "a".repeat(40);
 const B = "b".repeat(40);
 
@@ -91,7 +93,9 @@ describe("pollOnce", () => {
   });
 
   it("a held deploy lock is not a failure", async () => {
-    const d = deps({ deploy: () => Promise.reject(new HostctlError("DEPLOY_LOCKED", "another deploy of blog is running")) });
+    const d = deps({
+      deploy: () => Promise.reject(new HostctlError("DEPLOY_LOCKED", "another deploy of blog is running")),
+    });
     const out = await pollOnce(spec, ctx, {}, d);
     expect(out.action).toBe("busy");
     expect(out.state.failed).toBeUndefined();

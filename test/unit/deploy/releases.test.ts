@@ -29,7 +29,14 @@ const meta = (n: number, activated: string[] = []): ReleaseInfo => ({
 });
 
 describe("previousRelease and planPrune", () => {
-  const releases: ReleaseMeta[] = [meta(1, ["t1"]), meta(2, ["t2"]), meta(3, ["t3"]), meta(4, ["t4"]), meta(5, ["t5"]), meta(6, ["t6"])];
+  const releases: ReleaseMeta[] = [
+    meta(1, ["t1"]),
+    meta(2, ["t2"]),
+    meta(3, ["t3"]),
+    meta(4, ["t4"]),
+    meta(5, ["t5"]),
+    meta(6, ["t6"]),
+  ];
 
   it("previous is the release most recently live before the current one", () => {
     expect(previousRelease(releases, releases[5]?.id)?.id).toBe(releases[4]?.id);
@@ -62,7 +69,9 @@ describe("pickRollbackTarget", () => {
 
   it("rejects an ambiguous or unknown --to with exit 2", () => {
     expect(() => pickRollbackTarget(releases, undefined, "aaaa")).toThrow(/2 releases match/);
-    expect(() => pickRollbackTarget(releases, undefined, "nope")).toThrow(/argument --to "nope": no release has that id or commit/);
+    expect(() => pickRollbackTarget(releases, undefined, "nope")).toThrow(
+      /argument --to "nope": no release has that id or commit/,
+    );
   });
 });
 
@@ -93,7 +102,9 @@ describe("newReleaseId", () => {
     const dir = await tempDir("release-ids");
     await mkdir(join(dir, "20260101T000011Z-fffffff"));
     expect(await newReleaseId(dir, "b".repeat(40), at("2026-01-01T00:00:12.300Z"))).toBe("20260101T000012Z-bbbbbbb");
-    expect(await newReleaseId(join(dir, "missing"), "b".repeat(40), at("2026-01-01T00:00:12.300Z"))).toBe("20260101T000012Z-bbbbbbb");
+    expect(await newReleaseId(join(dir, "missing"), "b".repeat(40), at("2026-01-01T00:00:12.300Z"))).toBe(
+      "20260101T000012Z-bbbbbbb",
+    );
   });
 
   it("takes the next second when a release of another commit holds this one, so ids keep sorting by time", async () => {

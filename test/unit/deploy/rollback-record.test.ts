@@ -21,7 +21,14 @@ async function twoReleases() {
     const dir = join(app.releases, id);
     await mkdir(dir, { recursive: true });
     const commit = `aaaaaa${i + 1}${"0".repeat(33)}`;
-    await writeReleaseMeta(dir, { id, commit, message: `v${i + 1}`, ref: "main", deployed_at: "", activated_at: [`t${i + 1}`] });
+    await writeReleaseMeta(dir, {
+      id,
+      commit,
+      message: `v${i + 1}`,
+      ref: "main",
+      deployed_at: "",
+      activated_at: [`t${i + 1}`],
+    });
     await switchCurrent(app, dir, new Date());
   }
   const ctx = { paths, clock: systemClock } as unknown as HostContext;

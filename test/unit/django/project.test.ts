@@ -22,11 +22,16 @@ async function project(files: Record<string, string>): Promise<string> {
   return root;
 }
 
-const wagtail = validateAppSpec({ name: "cms", repo: "/r", port: 8001, kind: "wagtail", databases: [{ path: "db.sqlite3" }] }, "app.yml");
+const wagtail = validateAppSpec(
+  { name: "cms", repo: "/r", port: 8001, kind: "wagtail", databases: [{ path: "db.sqlite3" }] },
+  "app.yml",
+);
 
 describe("finding a Django project's settings and WSGI application", () => {
   it("reads manage.py's default settings module and WSGI_APPLICATION", () => {
-    expect(declaredSettingsModule(`os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")`)).toBe("shop.settings");
+    expect(declaredSettingsModule(`os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")`)).toBe(
+      "shop.settings",
+    );
     expect(declaredSettingsModule(`os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'a.b.dev')`)).toBe("a.b.dev");
     expect(wsgiSetting(`X = 1\nWSGI_APPLICATION = 'shop.wsgi.application'\n`)).toBe("shop.wsgi.application");
     expect(gunicornTarget("mysite.wsgi.application")).toBe("mysite.wsgi:application");
@@ -118,7 +123,10 @@ describe("installers, migrations, process environment", () => {
 
   it("applied migrations the release lacks are the ones a rollback would break", () => {
     expect(
-      missingMigrations(["notes.0002_title", "auth.0001_initial", "notes.0001_initial"], ["auth.0001_initial", "notes.0001_initial"]),
+      missingMigrations(
+        ["notes.0002_title", "auth.0001_initial", "notes.0001_initial"],
+        ["auth.0001_initial", "notes.0001_initial"],
+      ),
     ).toEqual(["notes.0002_title"]);
     expect(missingMigrations(["auth.0001_initial"], ["auth.0001_initial", "notes.0003_new"])).toEqual([]);
   });
@@ -128,7 +136,9 @@ describe("installers, migrations, process environment", () => {
     const app = { root: "/h/apps/cms", data: "/h/apps/cms/data", media: "/h/apps/cms/data/media" } as Parameters<
       typeof appProcessEnv
     >[0]["app"];
-    expect(appProcessEnv({ spec, app, releaseDir: "/h/apps/cms/releases/r1", appEnv: {}, hasVenv: true })).toMatchObject({
+    expect(
+      appProcessEnv({ spec, app, releaseDir: "/h/apps/cms/releases/r1", appEnv: {}, hasVenv: true }),
+    ).toMatchObject({
       STATIC_ROOT: "/h/apps/cms/releases/r1/staticfiles",
       STATIC_URL: "/static/",
       MEDIA_ROOT: "/h/apps/cms/data/media",

@@ -22,7 +22,9 @@ delete (passed as { reason?: string }).reason;
 const deps = { log: createLogger("silent"), clock: { now: () => new Date(), sleep: () => Promise.resolve() } };
 let server: Server | undefined;
 
-async function serve(statuses: number[]): Promise<{ base: string; hits: { method: string; url: string; body: string }[] }> {
+async function serve(
+  statuses: number[],
+): Promise<{ base: string; hits: { method: string; url: string; body: string }[] }> {
   const hits: { method: string; url: string; body: string }[] = [];
   server = createServer((req, res) => {
     let body = "";
@@ -54,8 +56,15 @@ describe("alerts", () => {
 
   it("never throws when the webhook keeps failing or cannot be reached", async () => {
     const { base } = await serve([500, 500, 500, 500, 500]);
-    expect((await sendAlerts(failed, undefined, { webhook: base }, deps))[0]).toMatchObject({ ok: false, attempts: 4, error: "HTTP 500" });
-    expect((await sendAlerts(failed, undefined, { webhook: "http://127.0.0.1:1/x" }, deps))[0]).toMatchObject({ ok: false, attempts: 4 });
+    expect((await sendAlerts(failed, undefined, { webhook: base }, deps))[0]).toMatchObject({
+      ok: false,
+      attempts: 4,
+      error: "HTTP 500",
+    });
+    expect((await sendAlerts(failed, undefined, { webhook: "http://127.0.0.1:1/x" }, deps))[0]).toMatchObject({
+      ok: false,
+      attempts: 4,
+    });
   });
 
   it("pings the URL on success and URL/fail on failure", async () => {
@@ -75,10 +84,16 @@ describe("alerts", () => {
 
   it("lets an app override each of the host's targets", () => {
     const host = validateHostConfig(
-      { replica: { url: "file:///r" }, alerts: { webhook: "https://h.example/hook", ping_url: "https://h.example/ping" } },
+      {
+        replica: { url: "file:///r" },
+        alerts: { webhook: "https://h.example/hook", ping_url: "https://h.example/ping" },
+      },
       "hostctl.yml",
     );
-    const spec = validateAppSpec({ name: "blog", repo: "/r", port: 8001, alerts: { ping_url: "https://a.example/ping" } }, "app.yml");
+    const spec = validateAppSpec(
+      { name: "blog", repo: "/r", port: 8001, alerts: { ping_url: "https://a.example/ping" } },
+      "app.yml",
+    );
     expect(alertTargets(host, spec)).toEqual({ webhook: "https://h.example/hook", ping_url: "https://a.example/ping" });
   });
 });

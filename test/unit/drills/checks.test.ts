@@ -107,13 +107,24 @@ describe("freshness", () => {
   });
 
   it("says RPO unknown rather than passing without a canary", () => {
-    expect(checkFreshness(null, "2024-05-01T11:59:00.000Z", NOW, 60_000)).toMatchObject({ lagS: null, check: { ok: false } });
+    expect(checkFreshness(null, "2024-05-01T11:59:00.000Z", NOW, 60_000)).toMatchObject({
+      lagS: null,
+      check: { ok: false },
+    });
     expect(checkFreshness(null, null, NOW, 60_000).check.detail).toMatch(/^RPO unknown/);
-    expect(checkFreshness("2024-05-01T11:59:00.000Z", null, NOW, 60_000).check.detail).toMatch(/^RPO unknown: the live database/);
+    expect(checkFreshness("2024-05-01T11:59:00.000Z", null, NOW, 60_000).check.detail).toMatch(
+      /^RPO unknown: the live database/,
+    );
   });
 
   it("without a live copy compares with now, allowing one canary interval", () => {
-    expect(checkFreshness("2024-05-01T11:58:30.000Z", undefined, NOW, 60_000)).toMatchObject({ lagS: 30, check: { ok: true } });
-    expect(checkFreshness("2024-05-01T11:57:00.000Z", undefined, NOW, 60_000)).toMatchObject({ lagS: 120, check: { ok: false } });
+    expect(checkFreshness("2024-05-01T11:58:30.000Z", undefined, NOW, 60_000)).toMatchObject({
+      lagS: 30,
+      check: { ok: true },
+    });
+    expect(checkFreshness("2024-05-01T11:57:00.000Z", undefined, NOW, 60_000)).toMatchObject({
+      lagS: 120,
+      check: { ok: false },
+    });
   });
 });

@@ -53,7 +53,11 @@ describe("LagTracker", () => {
 
   it("never reads 0 while a write waits: the shadow file's mtime dates it, else a minimum", () => {
     const tracker = new LagTracker();
-    expect(tracker.observe(at([0, 200], [0, 100], t(-4).getTime()), t(0))[0]).toEqual({ db: "/d/db.sqlite3", lag_s: 4, behind: true });
+    expect(tracker.observe(at([0, 200], [0, 100], t(-4).getTime()), t(0))[0]).toEqual({
+      db: "/d/db.sqlite3",
+      lag_s: 4,
+      behind: true,
+    });
     const fresh = new LagTracker();
     const first = fresh.observe(at([0, 200], [0, 100]), t(0))[0];
     expect(first?.behind).toBe(true);

@@ -9,13 +9,19 @@ describe("checkMediaReferences", () => {
     ]);
     const result = checkMediaReferences({ references, skipped: [], errors: [] }, new Set(["img/00.jpg"]));
     expect(result.ok).toBe(false);
-    expect(result.detail).toMatch(/^22 of 23 referenced files are not in the replica: img\/01.jpg \(wagtailimages.Image.file\), /);
+    expect(result.detail).toMatch(
+      /^22 of 23 referenced files are not in the replica: img\/01.jpg \(wagtailimages.Image.file\), /,
+    );
     expect(result.detail).toMatch(/img\/20.jpg \(wagtailimages.Image.file\) and 2 more$/);
   });
 
   it("passes when every reference is in the replica, and says which fields it could not check", () => {
     const result = checkMediaReferences(
-      { references: [["a.pdf", "docs.Doc.file"]], skipped: ["shop.Product.image (storage outside MEDIA_ROOT)"], errors: [] },
+      {
+        references: [["a.pdf", "docs.Doc.file"]],
+        skipped: ["shop.Product.image (storage outside MEDIA_ROOT)"],
+        errors: [],
+      },
       new Set(["a.pdf"]),
     );
     expect(result).toEqual({
@@ -38,7 +44,9 @@ describe("checkMediaReferences with the live host and ignore globs", () => {
   };
 
   it("warns, without failing, about referenced files missing on the live host as well, naming them", () => {
-    const result = checkMediaReferences(refs, new Set(["original_images/boat.png"]), { live: new Set(["original_images/boat.png"]) });
+    const result = checkMediaReferences(refs, new Set(["original_images/boat.png"]), {
+      live: new Set(["original_images/boat.png"]),
+    });
     expect(result.ok).toBe(true);
     expect(result.detail).toBe(
       "1 referenced files are all in the replica; warning: 2 missing on the live host as well (never uploaded or deleted; drills.media_references.ignore silences them): documents/brochure.pdf (wagtaildocs.Document.file), documents/menu.pdf (wagtaildocs.Document.file)",

@@ -37,7 +37,18 @@ function drill(ok: boolean, startedAt: string, durationMs: number, skipped = fal
     ...(skipped ? { skipped } : {}),
     databases: skipped
       ? []
-      : [{ path: "db.sqlite3", ok, generation: null, restore_ms: 1, bytes: 1, lag_s: 0, integrity: "full", checks: [] }],
+      : [
+          {
+            path: "db.sqlite3",
+            ok,
+            generation: null,
+            restore_ms: 1,
+            bytes: 1,
+            lag_s: 0,
+            integrity: "full",
+            checks: [],
+          },
+        ],
   };
 }
 
@@ -68,7 +79,9 @@ describe("renderMetrics", () => {
 
   it("escapes backslash, double quote and newline in label values", () => {
     expect(escapeLabel('a"b\\c\nd')).toBe('a\\"b\\\\c\\nd');
-    expect(renderMetrics(snapshot)).toContain('hostctl_drill_last_ok{app="blog",database="weird\\"name\\\\with\\nnewline.db"} 0');
+    expect(renderMetrics(snapshot)).toContain(
+      'hostctl_drill_last_ok{app="blog",database="weird\\"name\\\\with\\nnewline.db"} 0',
+    );
   });
 
   it("leaves out samples it has no value for instead of inventing zeros", () => {

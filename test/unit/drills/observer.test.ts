@@ -29,7 +29,10 @@ describe("DrillsObserver on a fake clock", () => {
   it("status shows the last drill: one the schedule ran, then one `hostctl drill` appended in its own process", async () => {
     const clock = new FakeClock(Date.parse("2026-11-29T12:00:00Z"));
     const ctx = await unitContext(clock);
-    const spec = validateAppSpec({ name: "blog", repo: "/r", port: 8001, databases: [{ path: "db.sqlite3" }] }, "app.yml");
+    const spec = validateAppSpec(
+      { name: "blog", repo: "/r", port: 8001, databases: [{ path: "db.sqlite3" }] },
+      "app.yml",
+    );
     const paths = appPaths(ctx.paths, "blog");
     const facts: Partial<AppFacts> = {};
     const app: ObservedApp = {
@@ -46,7 +49,10 @@ describe("DrillsObserver on a fake clock", () => {
       jobs.set(name, job);
       return { stop: () => Promise.resolve(void jobs.delete(name)) };
     };
-    const observer = new DrillsObserver(ctx, { cron, drill: (s) => Promise.resolve(drill(s.name, "2026-11-29T12:00:01.000Z", true)) });
+    const observer = new DrillsObserver(ctx, {
+      cron,
+      drill: (s) => Promise.resolve(drill(s.name, "2026-11-29T12:00:01.000Z", true)),
+    });
     observer.add(app);
     await observer.ready();
     expect(facts.last_drill).toBeNull();

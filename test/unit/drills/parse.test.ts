@@ -106,7 +106,16 @@ describe("history", () => {
           integrity: null,
           checks: [{ name: "replica", ok: false, detail: "no replica: x" }],
         },
-        { path: "b.db", ok: true, generation: null, restore_ms: null, bytes: null, lag_s: null, integrity: null, checks: [] },
+        {
+          path: "b.db",
+          ok: true,
+          generation: null,
+          restore_ms: null,
+          bytes: null,
+          lag_s: null,
+          integrity: null,
+          checks: [],
+        },
       ]),
     ).toBe("a.db: replica: no replica: x");
   });

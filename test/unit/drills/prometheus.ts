@@ -12,7 +12,8 @@ export function parsePrometheus(text: string): Map<string, number> {
       const m = COMMENT.exec(line);
       if (!m) throw new Error(`bad comment line: ${line}`);
       if (m[1] === "TYPE") {
-        if (!["counter", "gauge", "histogram", "summary", "untyped"].includes(m[3] ?? "")) throw new Error(`bad type: ${line}`);
+        if (!["counter", "gauge", "histogram", "summary", "untyped"].includes(m[3] ?? ""))
+          throw new Error(`bad type: ${line}`);
         typed.add(m[2] ?? "");
       }
       continue;

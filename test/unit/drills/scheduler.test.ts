@@ -20,7 +20,10 @@ afterAll(cleanupTempDirs);
 
 async function context(concurrency: number): Promise<HostContext> {
   const home = await tempDir("sched");
-  const host = validateHostConfig({ replica: { url: `file://${join(home, "replica")}` }, drills: { concurrency } }, "hostctl.yml");
+  const host = validateHostConfig(
+    { replica: { url: `file://${join(home, "replica")}` }, drills: { concurrency } },
+    "hostctl.yml",
+  );
   const log = createLogger("silent");
   return {
     paths: hostPaths(home),
@@ -36,7 +39,10 @@ async function context(concurrency: number): Promise<HostContext> {
 }
 
 function app(name: string, schedule: string): AppSpec {
-  return validateAppSpec({ name, repo: "/r", port: 8001, databases: [{ path: "db.sqlite3" }], drill: { schedule } }, "app.yml");
+  return validateAppSpec(
+    { name, repo: "/r", port: 8001, databases: [{ path: "db.sqlite3" }], drill: { schedule } },
+    "app.yml",
+  );
 }
 
 /** Captures each schedule's job so the test fires it, instead of waiting for node-cron. */
@@ -128,7 +134,12 @@ describe("DrillScheduler", () => {
       held.endNext();
       await waitFor("the second app's drill running", () => held.started() === 1 && results.length === 1, 5000, 5);
       held.endNext();
-      await waitFor("both apps drilled", () => ["a", "b"].every((n) => results.some((r) => r.app === n && !r.skipped)), 5000, 5);
+      await waitFor(
+        "both apps drilled",
+        () => ["a", "b"].every((n) => results.some((r) => r.app === n && !r.skipped)),
+        5000,
+        5,
+      );
     } finally {
       await scheduler.stop();
     }
@@ -138,7 +149,12 @@ describe("DrillScheduler", () => {
   it("stop() stops the schedules", async () => {
     const ctx = await context(1);
     const { cron, names } = capturedCron();
-    const scheduler = new DrillScheduler({ apps: [app("a", "* * * * *")], ctx, cron, drill: heldDrill({ now: 0, max: 0 }).drill });
+    const scheduler = new DrillScheduler({
+      apps: [app("a", "* * * * *")],
+      ctx,
+      cron,
+      drill: heldDrill({ now: 0, max: 0 }).drill,
+    });
     scheduler.start();
     expect(names()).toEqual(["drill:a"]);
     await scheduler.stop();

@@ -21,7 +21,9 @@ describe("LeaseConfirmation", () => {
 
   it("counts any other failure of the read-back as confirmed, and reports it (the keeper settles the lease later)", async () => {
     const seen: unknown[] = [];
-    const confirmation = new LeaseConfirmation(Promise.reject(new Error("S3 unreachable")), (error) => seen.push(error));
+    const confirmation = new LeaseConfirmation(Promise.reject(new Error("S3 unreachable")), (error) =>
+      seen.push(error),
+    );
     await confirmation.required();
     expect(confirmation.state).toBe("confirmed");
     expect(seen).toHaveLength(1);

@@ -30,12 +30,21 @@ describe("leaseDecision", () => {
   });
 
   it("acquires another host's lease once its heartbeat is older than the holder's TTL", () => {
-    expect(leaseDecision(lease("host-a", 121_000), me, now, ttlMs, false)).toEqual({ action: "acquire", reason: "expired" });
-    expect(leaseDecision(lease("host-a", 31_000, 30), me, now, ttlMs, false)).toEqual({ action: "acquire", reason: "expired" });
+    expect(leaseDecision(lease("host-a", 121_000), me, now, ttlMs, false)).toEqual({
+      action: "acquire",
+      reason: "expired",
+    });
+    expect(leaseDecision(lease("host-a", 31_000, 30), me, now, ttlMs, false)).toEqual({
+      action: "acquire",
+      reason: "expired",
+    });
   });
 
   it("takes a fresh lease of another host over when told to", () => {
-    expect(leaseDecision(lease("host-a", 1000), me, now, ttlMs, true)).toEqual({ action: "acquire", reason: "takeover" });
+    expect(leaseDecision(lease("host-a", 1000), me, now, ttlMs, true)).toEqual({
+      action: "acquire",
+      reason: "takeover",
+    });
   });
 
   it("treats an unreadable heartbeat time as expired", () => {
@@ -62,7 +71,9 @@ describe("leaseBody", () => {
   it("keeps the epoch when renewing and raises it by one whenever the lease changes hands or is taken again after a release", () => {
     expect(leaseBody(me, now, ttlMs, { ...lease("host-b", 5000), epoch: 4 }).epoch).toBe(4);
     expect(leaseBody(me, now, ttlMs, { ...lease("host-a", 5000), epoch: 4 }).epoch).toBe(5);
-    expect(leaseBody(me, now, ttlMs, { ...lease("host-b", 5000), epoch: 4, released_at: now.toISOString() }).epoch).toBe(5);
+    expect(
+      leaseBody(me, now, ttlMs, { ...lease("host-b", 5000), epoch: 4, released_at: now.toISOString() }).epoch,
+    ).toBe(5);
     expect(leaseBody(me, now, ttlMs, undefined).epoch).toBe(1);
   });
 
@@ -80,7 +91,9 @@ describe("isSuperseded", () => {
 
   it("is true for a host that held an older epoch and lost it without a release, whether the new holder runs or released since", () => {
     expect(isSuperseded(held, { ...lease("host-a", 5000), epoch: 4 }, "host-b")).toBe(true);
-    expect(isSuperseded(held, { ...lease("host-a", 5000), epoch: 4, released_at: now.toISOString() }, "host-b")).toBe(true);
+    expect(isSuperseded(held, { ...lease("host-a", 5000), epoch: 4, released_at: now.toISOString() }, "host-b")).toBe(
+      true,
+    );
   });
 
   it("is false after a graceful release (a handover), for its own lease (a restart after a crash), for a fresh home, and for a lease without epochs", () => {
@@ -98,6 +111,8 @@ describe("isSuperseded", () => {
 
 describe("describeHolder", () => {
   it("says who holds the lease, since when and how old its heartbeat is", () => {
-    expect(describeHolder(lease("host-a", 12_000), now)).toBe("web-host-a (host-a) since 2025-03-01T10:00:00.000Z, last heartbeat 12s ago");
+    expect(describeHolder(lease("host-a", 12_000), now)).toBe(
+      "web-host-a (host-a) since 2025-03-01T10:00:00.000Z, last heartbeat 12s ago",
+    );
   });
 });

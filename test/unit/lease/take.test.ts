@@ -25,7 +25,9 @@ async function twoHosts() {
 describe("takeLease (lease/take.ts) on a fake clock", () => {
   it("--no-wait: refuses at once with LEASE_HELD naming the holder", async () => {
     const { b } = await twoHosts();
-    await expect(takeLease(b, { takeover: false, wait: false, signal: new AbortController().signal })).rejects.toMatchObject({
+    await expect(
+      takeLease(b, { takeover: false, wait: false, signal: new AbortController().signal }),
+    ).rejects.toMatchObject({
       code: "LEASE_HELD",
     });
     expect(await pathExists(leaseWaitPath(b.paths))).toBe(false);
@@ -35,7 +37,12 @@ describe("takeLease (lease/take.ts) on a fake clock", () => {
     const { b } = await twoHosts();
     const stop = new AbortController();
     const taking = takeLease(b, { takeover: false, wait: true, signal: stop.signal });
-    const wait = await waitFor("the lease wait recorded", () => readJsonFile<LeaseWait>(leaseWaitPath(b.paths)), 5000, 10);
+    const wait = await waitFor(
+      "the lease wait recorded",
+      () => readJsonFile<LeaseWait>(leaseWaitPath(b.paths)),
+      5000,
+      10,
+    );
     expect(wait).toMatchObject({ pid: process.pid, reason: expect.stringContaining("web-a") as string });
     stop.abort();
     expect(await taking).toBeUndefined();

@@ -13,8 +13,12 @@ function limitsFile(line: string): string {
 
 describe("the open-files limit and the control connections it allows", () => {
   it("reads the soft limit from /proc's limits table", () => {
-    expect(openFilesLimit(limitsFile("Max open files            400                  4096                 files"))).toBe(400);
-    expect(openFilesLimit(limitsFile("Max open files            unlimited            unlimited            files"))).toBeUndefined();
+    expect(
+      openFilesLimit(limitsFile("Max open files            400                  4096                 files")),
+    ).toBe(400);
+    expect(
+      openFilesLimit(limitsFile("Max open files            unlimited            unlimited            files")),
+    ).toBeUndefined();
     expect(openFilesLimit("/nonexistent/limits")).toBeUndefined();
   });
 

@@ -28,7 +28,8 @@ describe("isMissing", () => {
   });
 
   it("is false for values that are not errors with a code", () => {
-    for (const value of [undefined, null, "ENOENT", new Error("ENOENT"), { code: "EACCES" }]) expect(isMissing(value)).toBe(false);
+    for (const value of [undefined, null, "ENOENT", new Error("ENOENT"), { code: "EACCES" }])
+      expect(isMissing(value)).toBe(false);
   });
 });
 

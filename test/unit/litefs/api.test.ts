@@ -26,7 +26,10 @@ const replicaAlone = { isPrimary: false, candidate: false, primary: { hostname: 
 
 describe("waitForLitefsReady", () => {
   it("is ready once the node is connected to a primary", async () => {
-    const url = await api((n) => ({ status: 200, body: n < 3 ? replicaAlone : { ...replicaAlone, primary: { hostname: "node-1" } } }));
+    const url = await api((n) => ({
+      status: 200,
+      body: n < 3 ? replicaAlone : { ...replicaAlone, primary: { hostname: "node-1" } },
+    }));
     expect(await waitForLitefsReady(url, 10_000, 10)).toEqual({
       ready: true,
       info: { isPrimary: false, candidate: false, primary: "node-1" },

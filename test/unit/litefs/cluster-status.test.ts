@@ -20,7 +20,12 @@ describe("LiteFS positions and argv", () => {
   });
 
   it("builds litefs argv exactly", () => {
-    expect(mountArgs("/h/run/litefs/shop.yml")).toEqual(["mount", "-config", "/h/run/litefs/shop.yml", "-no-expand-env"]);
+    expect(mountArgs("/h/run/litefs/shop.yml")).toEqual([
+      "mount",
+      "-config",
+      "/h/run/litefs/shop.yml",
+      "-no-expand-env",
+    ]);
     expect(importArgs("http://127.0.0.1:20202", "db.sqlite3", "/h/apps/shop/data/.litefs-import-db.sqlite3")).toEqual([
       "import",
       "-url",
@@ -44,7 +49,9 @@ describe("LiteFS positions and argv", () => {
       "replica:\n  url: file:///b\nlitefs:\n  node: web-1\n  role: candidate\n  advertise: http://10.0.0.1\n",
       "hostctl.yml",
     );
-    const commands = [{ display: "manage.py migrate --noinput", file: "py", args: ["manage.py", "migrate", "--noinput"] }];
+    const commands = [
+      { display: "manage.py migrate --noinput", file: "py", args: ["manage.py", "migrate", "--noinput"] },
+    ];
     expect(litefsReleaseCommands(spec, replica, commands)).toEqual([]);
     expect(litefsReleaseCommands(spec, primary, commands)).toEqual(commands);
   });

@@ -36,10 +36,9 @@ const replicaHost = parseHostConfig(
 
 function render(text: string, host = primaryHost, port = 20202, primaryPort = 20202): Record<string, unknown> {
   if (!host.litefs) throw new Error("test: no litefs section");
-  return parse(renderLitefsConfig(text, "litefs.yml.tmpl", litefsVars(spec, paths, { litefs: host.litefs, port, primaryPort }))) as Record<
-    string,
-    unknown
-  >;
+  return parse(
+    renderLitefsConfig(text, "litefs.yml.tmpl", litefsVars(spec, paths, { litefs: host.litefs, port, primaryPort })),
+  ) as Record<string, unknown>;
 }
 
 describe("LiteFS config rendering", () => {
@@ -49,7 +48,13 @@ describe("LiteFS config rendering", () => {
       fuse: { dir: "/srv/hostctl/apps/blog/litefs" },
       data: { dir: "/srv/hostctl/apps/blog/litefs-data" },
       http: { addr: "10.0.0.1:20202" },
-      lease: { type: "static", hostname: "web-1", "advertise-url": "http://10.0.0.1:20202", candidate: true, consul: {} },
+      lease: {
+        type: "static",
+        hostname: "web-1",
+        "advertise-url": "http://10.0.0.1:20202",
+        candidate: true,
+        consul: {},
+      },
       log: { format: "text", timestamp: false },
       tracing: { enabled: false },
     });
@@ -57,7 +62,13 @@ describe("LiteFS config rendering", () => {
 
   it("renders a replica naming the primary and its port, not a candidate", () => {
     const lease = render(template, replicaHost, 21000, 20202).lease as Record<string, unknown>;
-    expect(lease).toEqual({ type: "static", hostname: "web-1", "advertise-url": "http://10.0.0.1:20202", candidate: false, consul: {} });
+    expect(lease).toEqual({
+      type: "static",
+      hostname: "web-1",
+      "advertise-url": "http://10.0.0.1:20202",
+      candidate: false,
+      consul: {},
+    });
     expect((render(template, replicaHost, 21000, 20202).http as Record<string, unknown>).addr).toBe("10.0.0.2:21000");
   });
 
@@ -131,9 +142,13 @@ describe("writeLitefsConfigs", () => {
   it("writes nothing when the template is bad, and needs a litefs: section", async () => {
     home = await mkdtemp(join(tmpdir(), "litefs-unit-"));
     await writeFile(join(home, "litefs.yml.tmpl"), template.replace("fuse:\n", "fuse:\n  mountpoint: /x\n"));
-    expect(await asyncMessageOf(writeLitefsConfigs(hostPaths(home), primaryHost, [spec]))).toContain("fuse.mountpoint: unknown key");
+    expect(await asyncMessageOf(writeLitefsConfigs(hostPaths(home), primaryHost, [spec]))).toContain(
+      "fuse.mountpoint: unknown key",
+    );
     expect(await readdir(home)).toEqual(["litefs.yml.tmpl"]);
     const noSection = parseHostConfig("replica:\n  url: file:///mnt/backup\n", "hostctl.yml");
-    expect(await asyncMessageOf(writeLitefsConfigs(hostPaths(home), noSection, [spec]))).toContain("litefs: expected a litefs: section");
+    expect(await asyncMessageOf(writeLitefsConfigs(hostPaths(home), noSection, [spec]))).toContain(
+      "litefs: expected a litefs: section",
+    );
   });
 });

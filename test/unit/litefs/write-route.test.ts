@@ -27,7 +27,10 @@ describe("write routing on a LiteFS replica", () => {
 
   it("matches every method but GET/HEAD/OPTIONS, and the write paths whatever the method", () => {
     const route = writeRoute({ target: "http://10.0.0.1", paths: ["/admin/", "/api"] }, 1024);
-    expect(route.match).toEqual([{ not: [{ method: ["GET", "HEAD", "OPTIONS"] }] }, { path: ["/admin", "/admin/*", "/api", "/api/*"] }]);
+    expect(route.match).toEqual([
+      { not: [{ method: ["GET", "HEAD", "OPTIONS"] }] },
+      { path: ["/admin", "/admin/*", "/api", "/api/*"] },
+    ]);
     expect((route.handle as Record<string, unknown>[])[1]).toMatchObject({
       handler: "reverse_proxy",
       upstreams: [{ dial: "10.0.0.1:80" }],

@@ -65,7 +65,9 @@ describe("Litestream 0.5 config", () => {
   });
 
   it("wires litestream.heartbeat_url to heartbeat-url", () => {
-    expect(render05(template05, host("  heartbeat_url: https://hc-ping.com/abc\n"))["heartbeat-url"]).toBe("https://hc-ping.com/abc");
+    expect(render05(template05, host("  heartbeat_url: https://hc-ping.com/abc\n"))["heartbeat-url"]).toBe(
+      "https://hc-ping.com/abc",
+    );
   });
 
   it("checks the keys 0.5 knows: the 0.3 `replicas:` list, a typo and restore-if-db-not-exists are refused", () => {
@@ -73,7 +75,12 @@ describe("Litestream 0.5 config", () => {
     expect(() => render05(withReplicas)).toThrow(ConfigError);
     expect(() => render05(template05.replace("sync-interval:", "sync-intervall:"))).toThrow(/sync-intervall/);
     expect(() =>
-      render05(template05.replace('  - path: "{{db.path}}"\n', '  - path: "{{db.path}}"\n    restore-if-db-not-exists: true\n')),
+      render05(
+        template05.replace(
+          '  - path: "{{db.path}}"\n',
+          '  - path: "{{db.path}}"\n    restore-if-db-not-exists: true\n',
+        ),
+      ),
     ).toThrow(/restore-if-db-not-exists: expected one of false/);
   });
 });
@@ -81,12 +88,18 @@ describe("Litestream 0.5 config", () => {
 describe("Litestream 0.5 positions", () => {
   it("reads the local TXID and the sync count from /metrics (captured from v0.5.14)", () => {
     const text = `litestream_db_size{db="/d/db.sqlite"} 16384\nlitestream_sync_count{db="/d/db.sqlite"} 4\nlitestream_txid{db="/d/db.sqlite"} 3\nlitestream_wal_size{db="/d/db.sqlite"} 41232\n`;
-    expect(parseMetricsV05(text)).toEqual([{ db: "/d/db.sqlite", shadow: { index: 3, offset: 0 }, replicas: {}, syncs: 4 }]);
+    expect(parseMetricsV05(text)).toEqual([
+      { db: "/d/db.sqlite", shadow: { index: 3, offset: 0 }, replicas: {}, syncs: 4 },
+    ]);
   });
 
   it("takes the replica's TXID from the highest LTX file name", () => {
     expect(
-      maxTxid(["p/ltx/0/0000000000000001-0000000000000001.ltx", "p/ltx/0/0000000000000002-000000000000001a.ltx", "p/ltx/0/junk"]),
+      maxTxid([
+        "p/ltx/0/0000000000000001-0000000000000001.ltx",
+        "p/ltx/0/0000000000000002-000000000000001a.ltx",
+        "p/ltx/0/junk",
+      ]),
     ).toBe(26);
     expect(maxTxid([])).toBe(0);
   });
@@ -101,7 +114,9 @@ describe("ReplicaTxids", () => {
     } as unknown as ReplicaStore;
     return { store, calls };
   };
-  const db = (txid: number): DbPositions[] => [{ db: "/d/db.sqlite3", shadow: { index: txid, offset: 0 }, replicas: {}, syncs: 1 }];
+  const db = (txid: number): DbPositions[] => [
+    { db: "/d/db.sqlite3", shadow: { index: txid, offset: 0 }, replicas: {}, syncs: 1 },
+  ];
   const bases = new Map([["/d/db.sqlite3", "p/blog/db.sqlite3"]]);
 
   it("lists L0 only while the local TXID differs from the replica's last answer", async () => {
@@ -143,7 +158,9 @@ describe("replica layout per engine", () => {
 
   it("tells a missing backup from other restore failures, as each line words it", () => {
     expect(engineV05("/bin/ls", "v0.5.14").isNoBackup("Error: no matching backup files available")).toBe(true);
-    expect(engineV05("/bin/ls", "v0.5.14").isNoBackup("Error: get v0.3.x time bounds: s3: list generations: NoSuchBucket")).toBe(false);
+    expect(
+      engineV05("/bin/ls", "v0.5.14").isNoBackup("Error: get v0.3.x time bounds: s3: list generations: NoSuchBucket"),
+    ).toBe(false);
     expect(engineV03("/bin/ls").isNoBackup("no snapshots available")).toBe(true);
   });
 });

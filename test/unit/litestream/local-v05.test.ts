@@ -11,7 +11,11 @@ const synced = (db: string, replica: string, local: string) =>
 
 describe("replicaTxidsFromLog (Litestream 0.5's own record of what reached the replica)", () => {
   it("takes the highest TXID uploaded to L0 or reported at a sync, per database", () => {
-    const log = [START, synced("db.sqlite3", "0000000000000000", "0000000000000001"), uploaded("db.sqlite3", "0000000000000001")];
+    const log = [
+      START,
+      synced("db.sqlite3", "0000000000000000", "0000000000000001"),
+      uploaded("db.sqlite3", "0000000000000001"),
+    ];
     log.push(synced("db.sqlite3", "0000000000000001", "000000000000000b"), uploaded("db.sqlite3", "000000000000000a"));
     log.push(uploaded('"my db.sqlite3"', "0000000000000003"));
     expect(replicaTxidsFromLog(log.join("\n"))).toEqual(
@@ -26,7 +30,9 @@ describe("replicaTxidsFromLog (Litestream 0.5's own record of what reached the r
     const before = [START, uploaded("db.sqlite3", "0000000000000009")];
     const higherLevel = uploaded("db.sqlite3", "0000000000000007").replace(" level=0 ", " level=1 ");
     expect(
-      replicaTxidsFromLog([...before, START, higherLevel, synced("db.sqlite3", "0000000000000002", "0000000000000004")].join("\n")),
+      replicaTxidsFromLog(
+        [...before, START, higherLevel, synced("db.sqlite3", "0000000000000002", "0000000000000004")].join("\n"),
+      ),
     ).toEqual(new Map([["db.sqlite3", 2]]));
   });
 });

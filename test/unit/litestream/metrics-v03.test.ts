@@ -3,7 +3,12 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { cleanupTempDirs, tempDir } from "../../helpers/tmp.js";
 import { LagTracker } from "../../../src/litestream/lag.js";
-import { exactShadowV03, metaDirV03, parseLitestreamMetrics, shadowWalFile } from "../../../src/litestream/metrics-v03.js";
+import {
+  exactShadowV03,
+  metaDirV03,
+  parseLitestreamMetrics,
+  shadowWalFile,
+} from "../../../src/litestream/metrics-v03.js";
 import { ownPositions } from "../../../src/litestream/scrape.js";
 
 afterAll(cleanupTempDirs);

@@ -4,8 +4,12 @@ import { validateHostConfig } from "../../../src/config/host.js";
 import { assignMetricsPorts } from "../../../src/litestream/ports.js";
 import { HostctlError } from "../../../src/lib/errors.js";
 
-const host = validateHostConfig({ replica: { url: "file:///r" }, litestream: { metrics_port_base: 9430 } }, "hostctl.yml");
-const app = (name: string, port: number) => validateAppSpec({ name, repo: "/r.git", port, databases: [{ path: "db.sqlite3" }] }, "app.yml");
+const host = validateHostConfig(
+  { replica: { url: "file:///r" }, litestream: { metrics_port_base: 9430 } },
+  "hostctl.yml",
+);
+const app = (name: string, port: number) =>
+  validateAppSpec({ name, repo: "/r.git", port, databases: [{ path: "db.sqlite3" }] }, "app.yml");
 
 describe("assignMetricsPorts", () => {
   it("gives a new host's apps consecutive ports in name order", () => {
@@ -19,7 +23,10 @@ describe("assignMetricsPorts", () => {
       blog: 9430,
       shop: 9431,
     });
-    expect(assignMetricsPorts(host, [app("shop", 8002), app("wiki", 8004)], before)).toEqual({ shop: 9431, wiki: 9430 });
+    expect(assignMetricsPorts(host, [app("shop", 8002), app("wiki", 8004)], before)).toEqual({
+      shop: 9431,
+      wiki: 9430,
+    });
   });
 
   it("moves a port that is outside the host's range or taken twice", () => {
@@ -41,7 +48,9 @@ describe("assignMetricsPorts", () => {
         .at(-1),
     ).toBe(9529);
     const refuse = () => assignMetricsPorts(host, [...apps, app("one-more", 8200)], {});
-    expect(refuse).toThrow(/at most 100 apps: no Litestream metrics port left in 9430-9529 \(litestream\.metrics_port_base/);
+    expect(refuse).toThrow(
+      /at most 100 apps: no Litestream metrics port left in 9430-9529 \(litestream\.metrics_port_base/,
+    );
     const refusal = (() => {
       try {
         refuse();

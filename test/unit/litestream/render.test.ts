@@ -20,10 +20,9 @@ const s3Host = parseHostConfig(
 const fileHost = parseHostConfig("replica:\n  url: file:///mnt/backup\n", "hostctl.yml");
 
 function render(text: string, host = s3Host): Record<string, unknown> {
-  return parse(renderLitestreamConfig(text, "litestream.yml.tmpl", litestreamVars(host, spec, "/srv/apps/blog/data", 9431))) as Record<
-    string,
-    unknown
-  >;
+  return parse(
+    renderLitestreamConfig(text, "litestream.yml.tmpl", litestreamVars(host, spec, "/srv/apps/blog/data", 9431)),
+  ) as Record<string, unknown>;
 }
 
 describe("litestream config rendering", () => {
@@ -89,15 +88,22 @@ describe("litestream config rendering", () => {
   it("rejects an override template with a key Litestream 0.3.13 does not know", () => {
     const typo = template.replace("sync-interval:", "sync-intervall:");
     expect(() => render(typo)).toThrow(ConfigError);
-    expect(() => render(typo)).toThrow(/litestream\.yml\.tmpl:\d+:\d+ dbs\[0\]\.replicas\[0\]\.sync-intervall: unknown key/);
+    expect(() => render(typo)).toThrow(
+      /litestream\.yml\.tmpl:\d+:\d+ dbs\[0\]\.replicas\[0\]\.sync-intervall: unknown key/,
+    );
   });
 
   it("rejects a metrics address on every interface", () => {
-    expect(() => render(template.replace('addr: "{{metrics_addr}}"', 'addr: ":9090"'))).toThrow(/addr: expected 127\.0\.0\.1:PORT/);
+    expect(() => render(template.replace('addr: "{{metrics_addr}}"', 'addr: ":9090"'))).toThrow(
+      /addr: expected 127\.0\.0\.1:PORT/,
+    );
   });
 
   it("rejects credentials written into the template", () => {
-    const leaky = template.replace('region: "{{replica.region}}"', 'region: "{{replica.region}}"\n        secret-access-key: abc123');
+    const leaky = template.replace(
+      'region: "{{replica.region}}"',
+      'region: "{{replica.region}}"\n        secret-access-key: abc123',
+    );
     expect(() => render(leaky)).toThrow(/secret-access-key: credentials must not be written/);
     expect(() => render(leaky)).not.toThrow(/abc123/);
   });
@@ -111,8 +117,20 @@ describe("litestream config rendering", () => {
 
 describe("litestream argv", () => {
   it("always passes -no-expand-env", () => {
-    expect(replicateArgs("/h/run/litestream/blog.yml")).toEqual(["replicate", "-config", "/h/run/litestream/blog.yml", "-no-expand-env"]);
-    expect(restoreArgs({ configPath: "/c.yml", dbPath: "/d/db.sqlite3", outputPath: "/s/db", timestamp: "2026-01-01T00:00:00Z" })).toEqual([
+    expect(replicateArgs("/h/run/litestream/blog.yml")).toEqual([
+      "replicate",
+      "-config",
+      "/h/run/litestream/blog.yml",
+      "-no-expand-env",
+    ]);
+    expect(
+      restoreArgs({
+        configPath: "/c.yml",
+        dbPath: "/d/db.sqlite3",
+        outputPath: "/s/db",
+        timestamp: "2026-01-01T00:00:00Z",
+      }),
+    ).toEqual([
       "restore",
       "-config",
       "/c.yml",

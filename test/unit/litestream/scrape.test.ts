@@ -50,7 +50,12 @@ describe("markUnsynced", () => {
     const dir = await mkdtemp(join(tmpdir(), "unsynced-"));
     try {
       await writeFile(join(dir, "a.sqlite3"), "");
-      const db = (name: string, syncs: number) => ({ db: join(dir, name), shadow: { index: 0, offset: 0 }, replicas: {}, syncs });
+      const db = (name: string, syncs: number) => ({
+        db: join(dir, name),
+        shadow: { index: 0, offset: 0 },
+        replicas: {},
+        syncs,
+      });
       const marked = await markUnsynced([db("a.sqlite3", 0), db("a.sqlite3", 3), db("missing.sqlite3", 0)]);
       expect(marked.map((d) => d.unsynced ?? false)).toEqual([true, false, false]);
     } finally {

@@ -13,7 +13,13 @@ describe("StallWatch", () => {
 
   it("restarts once writes waited past the limit, then backs off (doubling) while it stays stalled", () => {
     const watch = new StallWatch(60);
-    expect(watch.observe(behind(61), 0)).toEqual({ action: "restart", db: "/d/db.sqlite3", lag_s: 61, attempt: 1, next_after_s: 120 });
+    expect(watch.observe(behind(61), 0)).toEqual({
+      action: "restart",
+      db: "/d/db.sqlite3",
+      lag_s: 61,
+      attempt: 1,
+      next_after_s: 120,
+    });
     expect(watch.observe(behind(100), 100_000)).toEqual({ action: "none" });
     expect(watch.observe(behind(190), 120_000)).toMatchObject({ action: "restart", attempt: 2, next_after_s: 240 });
     expect(watch.observe(behind(300), 300_000)).toEqual({ action: "none" });

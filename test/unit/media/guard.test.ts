@@ -3,7 +3,10 @@ import { validateAppSpec } from "../../../src/config/app.js";
 import { mediaRefusal } from "../../../src/media/guard.js";
 
 const spec = (extra: Record<string, unknown> = {}) =>
-  validateAppSpec({ name: "blog", repo: "/srv/blog.git", port: 8001, databases: [{ path: "db.sqlite3" }], ...extra }, "app.yml");
+  validateAppSpec(
+    { name: "blog", repo: "/srv/blog.git", port: 8001, databases: [{ path: "db.sqlite3" }], ...extra },
+    "app.yml",
+  );
 
 describe("mediaRefusal", () => {
   it("lets a deploy through while media lag is within the database lag limit", () => {
@@ -13,7 +16,13 @@ describe("mediaRefusal", () => {
   });
 
   it("refuses when the oldest unshipped media change is older than the app's max_lag, saying why", () => {
-    expect(mediaRefusal(spec({ drill: { max_lag: "10s" } }), { media: { lag_s: 12.4, error: "replica unreachable" } }, "60s")).toBe(
+    expect(
+      mediaRefusal(
+        spec({ drill: { max_lag: "10s" } }),
+        { media: { lag_s: 12.4, error: "replica unreachable" } },
+        "60s",
+      ),
+    ).toBe(
       "media of blog are 12s behind: the oldest change is not in the replica yet (replica unreachable) (limit 10s)",
     );
   });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { isSafeRelativePath, parseDeletedRelative, planMediaSync, planPurge, type FileStamp } from "../../../src/media/plan.js";
+import {
+  isSafeRelativePath,
+  parseDeletedRelative,
+  planMediaSync,
+  planPurge,
+  type FileStamp,
+} from "../../../src/media/plan.js";
 
 const now = new Date("2025-03-01T12:00:00.000Z");
 const old = now.getTime() - 60_000;
@@ -7,13 +13,22 @@ const local = (entries: Record<string, FileStamp>) => new Map(Object.entries(ent
 
 describe("planMediaSync", () => {
   it("uploads files the record does not know", () => {
-    const plan = planMediaSync(local({ "b.jpg": { size: 2, mtimeMs: old }, "a/x.png": { size: 1, mtimeMs: old } }), {}, now, 2000);
+    const plan = planMediaSync(
+      local({ "b.jpg": { size: 2, mtimeMs: old }, "a/x.png": { size: 1, mtimeMs: old } }),
+      {},
+      now,
+      2000,
+    );
     expect(plan).toEqual({ upload: ["a/x.png", "b.jpg"], remove: [], pending: [], unchanged: 0 });
   });
 
   it("uploads a file whose size or mtime differs from the record, and leaves an identical one alone", () => {
     const plan = planMediaSync(
-      local({ same: { size: 5, mtimeMs: old }, bigger: { size: 6, mtimeMs: old }, touched: { size: 5, mtimeMs: old + 1 } }),
+      local({
+        same: { size: 5, mtimeMs: old },
+        bigger: { size: 6, mtimeMs: old },
+        touched: { size: 5, mtimeMs: old + 1 },
+      }),
       { same: { size: 5, mtimeMs: old }, bigger: { size: 5, mtimeMs: old }, touched: { size: 5, mtimeMs: old } },
       now,
       2000,
@@ -32,7 +47,12 @@ describe("planMediaSync", () => {
   });
 
   it("marks recorded files that are gone locally for deletion", () => {
-    const plan = planMediaSync(local({}), { "gone.jpg": { size: 1, mtimeMs: old }, "a/b.txt": { size: 1, mtimeMs: old } }, now, 2000);
+    const plan = planMediaSync(
+      local({}),
+      { "gone.jpg": { size: 1, mtimeMs: old }, "a/b.txt": { size: 1, mtimeMs: old } },
+      now,
+      2000,
+    );
     expect(plan.remove).toEqual(["a/b.txt", "gone.jpg"]);
   });
 });

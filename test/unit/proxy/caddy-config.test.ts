@@ -38,7 +38,8 @@ function at(value: unknown, ...keys: (string | number)[]): unknown {
   return current;
 }
 
-const appRoutesOf = (config: unknown) => at(config, "apps", "http", "servers", "front", "routes", 0, "handle", 0, "routes") as unknown[];
+const appRoutesOf = (config: unknown) =>
+  at(config, "apps", "http", "servers", "front", "routes", 0, "handle", 0, "routes") as unknown[];
 
 describe("buildCaddyConfig", () => {
   it("puts the admin API on the Unix socket only, storage under the home, nothing autosaved", () => {
@@ -51,7 +52,9 @@ describe("buildCaddyConfig", () => {
   it("serves a domain over HTTPS from the local CA with tls internal", () => {
     const config = buildCaddyConfig(input());
     expect(at(config, "apps", "http", "servers", "front", "listen")).toEqual([":443"]);
-    expect(at(config, "apps", "http", "servers", "front", "routes", 0, "match")).toEqual([{ host: ["blog.example.com"] }]);
+    expect(at(config, "apps", "http", "servers", "front", "routes", 0, "match")).toEqual([
+      { host: ["blog.example.com"] },
+    ]);
     expect(at(config, "apps", "tls", "automation", "policies")).toEqual([
       { subjects: ["blog.example.com"], issuers: [{ module: "internal" }] },
     ]);
@@ -63,7 +66,9 @@ describe("buildCaddyConfig", () => {
     expect(at(config, "apps", "http", "servers", "redirect", "routes", 0, "handle", 0, "headers", "Location")).toEqual([
       "https://{http.request.host}:8443{http.request.uri}",
     ]);
-    expect(at(config, "apps", "http", "servers", "front", "automatic_https")).toMatchObject({ disable_redirects: true });
+    expect(at(config, "apps", "http", "servers", "front", "automatic_https")).toMatchObject({
+      disable_redirects: true,
+    });
   });
 
   it("leaves the certificates to the tls app's automate alone (two managers start two issuances at once)", () => {
@@ -81,13 +86,18 @@ describe("buildCaddyConfig", () => {
       key: "certificates/local/blog.example.com/blog.example.com.key",
     };
     const config = buildCaddyConfig(input({ storedCertificates: [pair] }));
-    expect(at(config, "apps", "tls", "certificates")).toEqual({ automate: ["blog.example.com"], load_storage: { pairs: [pair] } });
+    expect(at(config, "apps", "tls", "certificates")).toEqual({
+      automate: ["blog.example.com"],
+      load_storage: { pairs: [pair] },
+    });
     expect(at(config, "apps", "http", "grace_period")).toBeUndefined();
   });
 
   it("asks the ACME CA with the contact address under tls acme", () => {
     const config = buildCaddyConfig(input({ proxy: proxyOf("  acme_email: ops@example.com\n") }));
-    expect(at(config, "apps", "tls", "automation", "policies", 0, "issuers")).toEqual([{ module: "acme", email: "ops@example.com" }]);
+    expect(at(config, "apps", "tls", "automation", "policies", 0, "issuers")).toEqual([
+      { module: "acme", email: "ops@example.com" },
+    ]);
   });
 
   it("serves plain HTTP on http_port without certificates under tls off", () => {
@@ -123,7 +133,11 @@ describe("buildCaddyConfig", () => {
 
   it("answers 503 with Retry-After while the app has no live upstream", () => {
     const routes = appRoutesOf(buildCaddyConfig(input({ apps: [{ ...blog, upstream: undefined }] })));
-    expect(at(routes, -1, "handle", 0)).toMatchObject({ handler: "static_response", status_code: 503, headers: { "Retry-After": ["5"] } });
+    expect(at(routes, -1, "handle", 0)).toMatchObject({
+      handler: "static_response",
+      status_code: 503,
+      headers: { "Retry-After": ["5"] },
+    });
   });
 
   it("serves an app without domains on its own port, on loopback, without TLS", () => {
@@ -139,7 +153,9 @@ describe("buildCaddyConfig", () => {
 
 describe("sizeBytes", () => {
   it("reads kb, mb and gb", () => {
-    expect([sizeBytes("10"), sizeBytes("2kb"), sizeBytes("50MB"), sizeBytes("1gb")]).toEqual([10, 2048, 52428800, 1073741824]);
+    expect([sizeBytes("10"), sizeBytes("2kb"), sizeBytes("50MB"), sizeBytes("1gb")]).toEqual([
+      10, 2048, 52428800, 1073741824,
+    ]);
   });
 });
 
@@ -153,11 +169,13 @@ describe("the 503 page of an app that is not serving", () => {
       "body",
     );
   it("says what is true: starting, stopped, or unavailable", () => {
-    for (const state of ["starting", "restoring", "deploying"] as const) expect(page(state)).toContain("<h1>blog is starting</h1>");
+    for (const state of ["starting", "restoring", "deploying"] as const)
+      expect(page(state)).toContain("<h1>blog is starting</h1>");
     // A boot that failed and is retried (its replica unreachable) starts once it can.
     expect(page("failed", true)).toContain("<h1>blog is starting</h1>");
     expect(page("waiting", true)).toContain("<h1>blog is starting</h1>");
     expect(page("stopped")).toContain("<h1>blog is stopped</h1>");
-    for (const state of ["failed", "crashloop", "waiting"] as const) expect(page(state)).toContain("<h1>blog is unavailable</h1>");
+    for (const state of ["failed", "crashloop", "waiting"] as const)
+      expect(page(state)).toContain("<h1>blog is unavailable</h1>");
   });
 });

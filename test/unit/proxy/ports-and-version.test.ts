@@ -4,7 +4,10 @@ import { needsLegacyBuffers, parseCaddyVersion } from "../../../src/proxy/caddy-
 
 describe("assignInternalPorts", () => {
   it("gives each app a pair from the base, in name order", () => {
-    expect(assignInternalPorts(18000, ["shop", "blog"], {})).toEqual({ blog: { ports: [18000, 18001] }, shop: { ports: [18002, 18003] } });
+    expect(assignInternalPorts(18000, ["shop", "blog"], {})).toEqual({
+      blog: { ports: [18000, 18001] },
+      shop: { ports: [18002, 18003] },
+    });
   });
 
   it("keeps an app's pair (and its live port) when another app is added or removed", () => {
@@ -16,7 +19,9 @@ describe("assignInternalPorts", () => {
   });
 
   it("moves a pair that fell outside the range after the base changed", () => {
-    expect(assignInternalPorts(19000, ["shop"], { shop: { ports: [18002, 18003] } })).toEqual({ shop: { ports: [19000, 19001] } });
+    expect(assignInternalPorts(19000, ["shop"], { shop: { ports: [18002, 18003] } })).toEqual({
+      shop: { ports: [19000, 19001] },
+    });
   });
 });
 
@@ -27,6 +32,10 @@ describe("caddy version", () => {
   });
 
   it("buffers bodies with the old keys before 2.6.4 and the new ones after", () => {
-    expect([needsLegacyBuffers([2, 6, 2]), needsLegacyBuffers([2, 6, 4]), needsLegacyBuffers([2, 8, 0])]).toEqual([true, false, false]);
+    expect([needsLegacyBuffers([2, 6, 2]), needsLegacyBuffers([2, 6, 4]), needsLegacyBuffers([2, 8, 0])]).toEqual([
+      true,
+      false,
+      false,
+    ]);
   });
 });

@@ -1,7 +1,12 @@
 import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { discardUnusablePairs, domainCertificates, storedCertificates, waitForIssuance } from "../../../src/proxy/stored-certificates.js";
+import {
+  discardUnusablePairs,
+  domainCertificates,
+  storedCertificates,
+  waitForIssuance,
+} from "../../../src/proxy/stored-certificates.js";
 import { cleanupTempDirs, tempDir } from "../../helpers/tmp.js";
 import { selfSignedPair } from "../../helpers/certificates.js";
 
@@ -60,7 +65,10 @@ describe("discardUnusablePairs", () => {
     await store(storage, "acme", b.crt, b.key);
     expect(await discardUnusablePairs(storage, [DOMAIN])).toEqual([`certificates/local/${DOMAIN}`]);
     expect(await readdir(join(storage, "certificates", "local", DOMAIN))).toEqual([]);
-    expect((await readdir(join(storage, "certificates", "acme", DOMAIN))).sort()).toEqual([`${DOMAIN}.crt`, `${DOMAIN}.key`]);
+    expect((await readdir(join(storage, "certificates", "acme", DOMAIN))).sort()).toEqual([
+      `${DOMAIN}.crt`,
+      `${DOMAIN}.key`,
+    ]);
     expect(await discardUnusablePairs(storage, [DOMAIN])).toEqual([]);
   });
 });
@@ -93,13 +101,18 @@ describe("domainCertificates", () => {
     const [a, b] = [await pair(dir, "a"), await pair(dir, "b")];
     expect(await domainCertificates(storage, [DOMAIN])).toEqual(new Map([[DOMAIN, { state: "none" }]]));
     await store(storage, "acme", a.crt, b.key);
-    expect((await domainCertificates(storage, [DOMAIN])).get(DOMAIN)).toEqual({ state: "crossed", folder: `certificates/acme/${DOMAIN}` });
+    expect((await domainCertificates(storage, [DOMAIN])).get(DOMAIN)).toEqual({
+      state: "crossed",
+      folder: `certificates/acme/${DOMAIN}`,
+    });
     // A sound pair under another issuer is the one named.
     await store(storage, "local", b.crt, b.key);
     const valid = (await domainCertificates(storage, [DOMAIN])).get(DOMAIN);
     expect(valid).toMatchObject({ state: "valid", folder: `certificates/local/${DOMAIN}` });
     const validTo = valid?.state === "valid" ? valid.validTo.getTime() : 0;
     expect(validTo - Date.now()).toBeGreaterThan(29 * 86_400_000);
-    expect((await domainCertificates(storage, [DOMAIN], Date.now() + 31 * 86_400_000)).get(DOMAIN)).toMatchObject({ state: "expired" });
+    expect((await domainCertificates(storage, [DOMAIN], Date.now() + 31 * 86_400_000)).get(DOMAIN)).toMatchObject({
+      state: "expired",
+    });
   });
 });

@@ -7,7 +7,9 @@ const spec = (...paths: string[]) =>
 
 describe("databases the spec dropped", () => {
   it("names a known database the spec no longer has, with its path as first known", () => {
-    expect(droppedDatabases(spec("main.sqlite3"), ["data/db.sqlite3", "db.sqlite3", "main.sqlite3"])).toEqual(["data/db.sqlite3"]);
+    expect(droppedDatabases(spec("main.sqlite3"), ["data/db.sqlite3", "db.sqlite3", "main.sqlite3"])).toEqual([
+      "data/db.sqlite3",
+    ]);
   });
 
   it("is empty when a database is added beside the known ones, or moved to a folder under the same file name", () => {

@@ -23,14 +23,20 @@ describe("pathInside", () => {
 });
 
 describe("appPaths", () => {
-  it.each(["../../outside/victimapp", "..", "Blog", "a/b", ""])("refuses the name %j before building a path", (name) => {
-    expect(() => appPaths(hostPaths("/h"), name)).toThrow("expected a lowercase letter");
-  });
+  it.each(["../../outside/victimapp", "..", "Blog", "a/b", ""])(
+    "refuses the name %j before building a path",
+    (name) => {
+      expect(() => appPaths(hostPaths("/h"), name)).toThrow("expected a lowercase letter");
+    },
+  );
 });
 
 describe("redactUserInfo", () => {
   it.each([
-    ["fatal: unable to access 'https://user:TOKEN@git.example.com/x.git/'", "fatal: unable to access 'https://***@git.example.com/x.git/'"],
+    [
+      "fatal: unable to access 'https://user:TOKEN@git.example.com/x.git/'",
+      "fatal: unable to access 'https://***@git.example.com/x.git/'",
+    ],
     ["git fetch https://TOKEN@h/x.git main", "git fetch https://***@h/x.git main"],
     ["user:pw@host:x.git", "***@host:x.git"],
     ["https://h/x.git /srv/x.git git@h:x.git", "https://h/x.git /srv/x.git git@h:x.git"],

@@ -40,7 +40,9 @@ describe("sessions", () => {
     expect(sessions.isValid(`${now.getTime() + 10 * SESSION_TTL_MS}.${mac}`, now, "h")).toBe(false);
   });
   it("travel in a Secure, HttpOnly, SameSite=Strict cookie", () => {
-    expect(sessionCookie("v")).toBe(`hostctl_status=v; Path=/; Max-Age=${SESSION_TTL_MS / 1000}; Secure; HttpOnly; SameSite=Strict`);
+    expect(sessionCookie("v")).toBe(
+      `hostctl_status=v; Path=/; Max-Age=${SESSION_TTL_MS / 1000}; Secure; HttpOnly; SameSite=Strict`,
+    );
     expect(readCookie("a=1; hostctl_status=x.y=; b=2", "hostctl_status")).toBe("x.y=");
   });
 });

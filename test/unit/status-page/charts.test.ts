@@ -10,7 +10,9 @@ const NOW = new Date("2026-03-01T12:00:00Z");
 const at = (minutesAgo: number) => new Date(NOW.getTime() - minutesAgo * 60_000).toISOString();
 
 function polylines(svg: string, cls: string): string[][] {
-  return [...svg.matchAll(new RegExp(`<polyline class="${cls}" points="([^"]*)"`, "g"))].map((m) => (m[1] ?? "").split(" "));
+  return [...svg.matchAll(new RegExp(`<polyline class="${cls}" points="([^"]*)"`, "g"))].map((m) =>
+    (m[1] ?? "").split(" "),
+  );
 }
 
 describe("niceMax", () => {
@@ -99,7 +101,9 @@ describe("the drills chart", () => {
     expect(points[1]?.failed_checks).toEqual(["db.sqlite3: row_counts"]);
     const svg = drillsChart(points, NOW);
     const markers = [
-      ...svg.matchAll(/<g class="drill" data-at="([^"]+)" data-ok="(\w+)" data-rto-ms="(\d*)" data-rpo-s="([\d.]*)"><title>([^<]*)</g),
+      ...svg.matchAll(
+        /<g class="drill" data-at="([^"]+)" data-ok="(\w+)" data-rto-ms="(\d*)" data-rpo-s="([\d.]*)"><title>([^<]*)</g,
+      ),
     ];
     expect(markers.map((m) => [m[1], m[2], m[3], m[4]])).toEqual([
       [at(3000), "true", "1200", "0.5"],
@@ -123,8 +127,12 @@ describe("a certificate's expiry", () => {
     expires_at: new Date(NOW.getTime() + hours * 3_600_000).toISOString(),
   });
   it("is alarming under 14 days for ACME, under an hour for Caddy's local CA (12 h certificates)", () => {
-    expect(expiryText(cert("acme-v02.api.letsencrypt.org-directory", 24 * 20), NOW)).toContain('class="muted">expires in 20 days');
-    expect(expiryText(cert("acme-v02.api.letsencrypt.org-directory", 24 * 10), NOW)).toContain('class="bad">expires in 10 days');
+    expect(expiryText(cert("acme-v02.api.letsencrypt.org-directory", 24 * 20), NOW)).toContain(
+      'class="muted">expires in 20 days',
+    );
+    expect(expiryText(cert("acme-v02.api.letsencrypt.org-directory", 24 * 10), NOW)).toContain(
+      'class="bad">expires in 10 days',
+    );
     expect(expiryText(cert("local", 11), NOW)).toContain('class="muted">expires in 11 hours (local)');
     expect(expiryText(cert("local", 0.5), NOW)).toContain('class="bad">');
   });

@@ -2,7 +2,13 @@ import { readFile, writeFile } from "node:fs/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import { appPaths, hostPaths } from "../../../src/config/paths.js";
 import { mkdir } from "node:fs/promises";
-import { appendLagSample, HISTORY_POINTS, lagHistoryPath, parseLagHistory, readLagHistory } from "../../../src/status-page/lag-history.js";
+import {
+  appendLagSample,
+  HISTORY_POINTS,
+  lagHistoryPath,
+  parseLagHistory,
+  readLagHistory,
+} from "../../../src/status-page/lag-history.js";
 import { lagSample } from "../../../src/status-page/lag-sampler.js";
 import type { AppStatus } from "../../../src/supervisor/control-protocol.js";
 import { cleanupTempDirs, tempDir } from "../../helpers/tmp.js";

@@ -18,7 +18,11 @@ describe("the lag sampler", () => {
     const paths = appPaths(ctx.paths, "shop");
     await mkdir(paths.root, { recursive: true });
     let lag = 2;
-    const app = () => ({ name: "shop", replication: [{ database: "db.sqlite3", lag_s: lag, behind: lag > 0 }] }) as unknown as AppStatus;
+    const app = () =>
+      ({
+        name: "shop",
+        replication: [{ database: "db.sqlite3", lag_s: lag, behind: lag > 0 }],
+      }) as unknown as AppStatus;
     const sampler = new LagSampler(ctx, () => [app()]);
     sampler.start();
     await clock.advance(5000);

@@ -54,7 +54,11 @@ const data: PageData = {
 
 beforeAll(async () => {
   socket = join(await tempDir("page"), "status.sock");
-  config = { domain: "status.test", password_hash: await hashPassword("correct horse battery"), token_hash: token.hash };
+  config = {
+    domain: "status.test",
+    password_hash: await hashPassword("correct horse battery"),
+    token_hash: token.hash,
+  };
   const page = new StatusPageServer({
     log: createLogger("silent"),
     clock: systemClock,
@@ -82,7 +86,9 @@ describe("the status page server", () => {
     const form = await call("GET", "/login");
     expect(form.status).toBe(200);
     expect(form.body).toContain('<input type="password" name="password"');
-    expect(form.headers["content-security-policy"]).toMatch(/^default-src 'none'; style-src 'sha256-[^']+'; img-src 'self' data:;/);
+    expect(form.headers["content-security-policy"]).toMatch(
+      /^default-src 'none'; style-src 'sha256-[^']+'; img-src 'self' data:;/,
+    );
   });
 
   it("refuses a wrong password and gives no cookie", async () => {
@@ -120,7 +126,11 @@ describe("the status page server", () => {
   });
 
   it("refuses a login posted from another site's page", async () => {
-    const headers = { "content-type": "application/x-www-form-urlencoded", host: "status.test", origin: "https://evil.test" };
+    const headers = {
+      "content-type": "application/x-www-form-urlencoded",
+      host: "status.test",
+      origin: "https://evil.test",
+    };
     const reply = await call("POST", "/login", headers, "password=correct+horse+battery");
     expect(reply.status).toBe(403);
     expect(reply.headers["set-cookie"]).toBeUndefined();
@@ -147,7 +157,8 @@ describe("the status page server", () => {
   });
 
   it("ends every session when the password changes", async () => {
-    const session = String((await login("correct horse battery", "192.0.2.50")).headers["set-cookie"]).split(";")[0] ?? "";
+    const session =
+      String((await login("correct horse battery", "192.0.2.50")).headers["set-cookie"]).split(";")[0] ?? "";
     const before = config;
     config = { ...config, password_hash: await hashPassword("another long password") };
     try {

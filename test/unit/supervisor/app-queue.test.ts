@@ -15,7 +15,11 @@ describe("AppQueue", () => {
         if (fail) throw new Error(name);
         return name;
       };
-    const results = await Promise.allSettled([queue.run("blog", op("a")), queue.run("blog", op("b", true)), queue.run("blog", op("c"))]);
+    const results = await Promise.allSettled([
+      queue.run("blog", op("a")),
+      queue.run("blog", op("b", true)),
+      queue.run("blog", op("c")),
+    ]);
     expect(events).toEqual(["a start", "a end", "b start", "b end", "c start", "c end"]);
     expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
     expect(queue.busy("blog")).toBe(false);

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { initialLifecycle, transition, type Effect, type Lifecycle, type LifecycleEvent } from "../../../src/supervisor/app-state.js";
+import {
+  initialLifecycle,
+  transition,
+  type Effect,
+  type Lifecycle,
+  type LifecycleEvent,
+} from "../../../src/supervisor/app-state.js";
 import { DEFAULT_BACKOFF, bootRetryDelay } from "../../../src/supervisor/backoff.js";
 
 /** Runs events through the machine; returns each step's state, reason and effect types. */
@@ -43,13 +49,23 @@ describe("app lifecycle (app-state.ts)", () => {
     ],
     [
       "deployed: start its processes",
-      [{ type: "boot" }, { type: "restored" }, { type: "litestream_started", hasRelease: false, canDeploy: true }, { type: "deployed" }],
+      [
+        { type: "boot" },
+        { type: "restored" },
+        { type: "litestream_started", hasRelease: false, canDeploy: true },
+        { type: "deployed" },
+      ],
       "starting",
       ["start_processes"],
     ],
     [
       "no release, nothing to deploy it: waiting",
-      [{ type: "boot" }, { type: "restored" }, { type: "litestream_started", hasRelease: false, canDeploy: false }, { type: "no_release" }],
+      [
+        { type: "boot" },
+        { type: "restored" },
+        { type: "litestream_started", hasRelease: false, canDeploy: false },
+        { type: "no_release" },
+      ],
       "waiting",
       [],
     ],

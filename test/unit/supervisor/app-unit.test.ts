@@ -75,7 +75,11 @@ describe("AppUnit (the shell of the lifecycle) on a fake clock", () => {
       5000,
       5,
     );
-    expect(unit.status()).toMatchObject({ state: "waiting", reason: "no release yet: run hostctl deploy blog", next_retry_at: undefined });
+    expect(unit.status()).toMatchObject({
+      state: "waiting",
+      reason: "no release yet: run hostctl deploy blog",
+      next_retry_at: undefined,
+    });
     expect(clock.timers()).toEqual([]);
   });
 

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_BACKOFF, nextRestart, nextSpawnRetry, scaledBackoff, type RestartHistory } from "../../../src/supervisor/backoff.js";
+import {
+  DEFAULT_BACKOFF,
+  nextRestart,
+  nextSpawnRetry,
+  scaledBackoff,
+  type RestartHistory,
+} from "../../../src/supervisor/backoff.js";
 
 function run(exits: { at: number; uptime: number }[]) {
   let history: RestartHistory = { failures: 0, restarts: [] };
@@ -32,7 +38,10 @@ describe("restart backoff", () => {
   });
 
   it("forgets restarts older than the window", () => {
-    const decisions = run([...Array.from({ length: 5 }, (_, i) => ({ at: i * 1000, uptime: 5 })), { at: 400_000, uptime: 5 }]);
+    const decisions = run([
+      ...Array.from({ length: 5 }, (_, i) => ({ at: i * 1000, uptime: 5 })),
+      { at: 400_000, uptime: 5 },
+    ]);
     expect(decisions[5]?.crashloop).toBe(false);
   });
 

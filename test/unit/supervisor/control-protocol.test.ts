@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { ControlRoutes } from "../../../src/supervisor/control-server.js";
-import { appStatusSchema, controlApi, routeSpec, supervisorStatusSchema } from "../../../src/supervisor/control-protocol.js";
+import {
+  appStatusSchema,
+  controlApi,
+  routeSpec,
+  supervisorStatusSchema,
+} from "../../../src/supervisor/control-protocol.js";
 import { invalidAppStatus } from "../../../src/supervisor/invalid-app.js";
 import { hostPaths } from "../../../src/config/paths.js";
 
@@ -69,6 +74,8 @@ describe("control protocol", () => {
     expect(parsed.apps[0]?.replication).toEqual([{ database: "db.sqlite3", lag_s: 1.5, behind: false }]);
     expect(parsed.apps[0]?.extra).toBe(1);
     // The deploy's Litestream guard reads lag_s: a renamed field is an error, not a silently empty guard.
-    expect(appStatusSchema.safeParse({ ...app, replication: [{ database: "db.sqlite3", lag: 1.5, behind: false }] }).success).toBe(false);
+    expect(
+      appStatusSchema.safeParse({ ...app, replication: [{ database: "db.sqlite3", lag: 1.5, behind: false }] }).success,
+    ).toBe(false);
   });
 });

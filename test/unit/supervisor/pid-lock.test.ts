@@ -11,7 +11,11 @@ describe("pid locks (one supervisor per home, one replicator per database)", () 
   it("are taken when free, written 0600 with this process's pid and start time", async () => {
     const file = join(await tempDir("lock"), "a.lock");
     expect(await takePidLock(file, await ownRecord({ what: "a" }))).toBeUndefined();
-    expect(JSON.parse(await readFile(file, "utf8"))).toEqual({ what: "a", pid: process.pid, starttime: await procStartTime(process.pid) });
+    expect(JSON.parse(await readFile(file, "utf8"))).toEqual({
+      what: "a",
+      pid: process.pid,
+      starttime: await procStartTime(process.pid),
+    });
   });
 
   it("name the live holder, and take over a record whose process is gone", async () => {

@@ -33,6 +33,8 @@ describe("proveListener", () => {
     const port = await listen();
     await new Promise((resolve) => server?.close(resolve));
     server = undefined;
-    await expect(proveListener(port, undefined)).rejects.toThrow(`port ${port} answered, but the release's web process is not running`);
+    await expect(proveListener(port, undefined)).rejects.toThrow(
+      `port ${port} answered, but the release's web process is not running`,
+    );
   });
 });

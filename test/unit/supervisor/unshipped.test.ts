@@ -22,6 +22,8 @@ describe("writes unshipped at a stop", () => {
     reportUnshipped(log, "shop", [{ database: "/d/db.sqlite3", lag_s: 7.2 }], (l) => void stderr.push(l));
     expect(lines.join("")).toContain('"event":"litestream.unshipped_at_stop"');
     expect(lines.join("")).toContain('"lag_s":7.2');
-    expect(stderr).toEqual([expect.stringMatching(/^hostctl: warning: shop: the last 7.2 s of writes to \/d\/db.sqlite3 had not reached/)]);
+    expect(stderr).toEqual([
+      expect.stringMatching(/^hostctl: warning: shop: the last 7.2 s of writes to \/d\/db.sqlite3 had not reached/),
+    ]);
   });
 });
