@@ -20,7 +20,7 @@ export async function ensurePrivateDirs(app: AppPaths, databases: readonly { pat
 }
 
 /** Pure: the folders under data/ that a database path like `site/db.sqlite3` passes through. */
-export function databaseFolders(app: AppPaths, path: string): string[] {
+function databaseFolders(app: AppPaths, path: string): string[] {
   const parts = path.split("/").slice(0, -1);
   return parts.map((_, i) => join(app.data, ...parts.slice(0, i + 1)));
 }

@@ -151,12 +151,7 @@ export async function beginDeploy(spec: AppSpec, ctx: HostContext, options: Depl
       try {
         const failed = (await early) ?? (await advanced);
         if (failed) {
-          await recordDeployEvent(
-            work,
-            records,
-            records.reduce((sum, record) => sum + record.ms, 0),
-            failed.error,
-          );
+          await recordDeployEvent(work, records, stepsMs(records), failed.error);
           throw await handleFailure(work, failed.error);
         }
         work.supervisor = supervisor ?? undefined;
@@ -181,6 +176,10 @@ export async function beginDeploy(spec: AppSpec, ctx: HostContext, options: Depl
   };
 }
 
+function stepsMs(records: readonly StepRecord[]): number {
+  return records.reduce((sum, record) => sum + record.ms, 0);
+}
+
 /** Every lane of a stage ends before a failure is handled. */
 async function runStages(work: Work, stages: readonly StepName[][][], records: StepRecord[]): Promise<void> {
   for (const stage of stages) {
@@ -197,7 +196,7 @@ async function runStages(work: Work, stages: readonly StepName[][][], records: S
 /** The planned steps not yet in `done` (a begun deploy's early steps are), then the result. */
 async function applyDeploy(work: Work, done: StepRecord[]): Promise<DeployResult> {
   const { spec, ctx } = work;
-  const started = Date.now() - done.reduce((sum, record) => sum + record.ms, 0);
+  const started = Date.now() - stepsMs(done);
   const mode: ActivationMode = work.supervisor ? "supervisor" : "temporary";
   let records = done;
   const plan = planDeploy({ spec, mode });
