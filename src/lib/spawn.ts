@@ -1,6 +1,9 @@
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import type { Readable } from "node:stream";
 import { HostctlError } from "./errors.js";
+
+const IONICE = "/usr/bin/ionice";
 
 export interface SpawnOptions {
   cwd?: string;
@@ -58,4 +61,14 @@ export async function runAttached(file: string, args: readonly string[], options
   if (result.failed && result.exitCode === undefined)
     throw new HostctlError("COMMAND_FAILED", `could not run ${file}: ${result.shortMessage}`);
   return result.exitCode ?? 0;
+}
+
+/** `rm -rf` left to run on its own at idle CPU and I/O priority; a later call removes whatever it left. */
+export function removeInBackground(paths: readonly string[]): void {
+  if (paths.length === 0) return;
+  const rm = ["nice", "-n", "19", "rm", "-rf", "--", ...paths];
+  const argv = existsSync(IONICE) ? [IONICE, "-c", "3", ...rm] : rm;
+  const child = spawn(argv[0] ?? "nice", argv.slice(1), { detached: true, stdio: "ignore" });
+  child.once("error", () => undefined);
+  child.unref();
 }

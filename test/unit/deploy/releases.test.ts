@@ -1,4 +1,4 @@
-import { mkdir, readlink, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { appPaths, hostPaths } from "../../../src/config/paths.js";
@@ -7,13 +7,16 @@ import {
   newReleaseId,
   planPrune,
   previousRelease,
+  pruneReleases,
   readCurrent,
+  writeReleaseMeta,
   type ReleaseInfo,
   type ReleaseMeta,
 } from "../../../src/deploy/releases.js";
 import { pickRollbackTarget } from "../../../src/deploy/rollback.js";
 import { switchCurrent } from "../../../src/deploy/switch.js";
 import { cleanupTempDirs, tempDir } from "../../helpers/tmp.js";
+import { waitFor } from "../../helpers/wait.js";
 
 afterAll(cleanupTempDirs);
 
@@ -121,5 +124,42 @@ describe("newReleaseId", () => {
     await mkdir(join(dir, "20260101T010000Z-fffffff"));
     await mkdir(join(dir, "not-a-release"));
     expect(await newReleaseId(dir, "0".repeat(40), at("2026-01-01T00:00:12.300Z"))).toBe("20260101T010001Z-0000000");
+  });
+});
+
+describe("pruneReleases", () => {
+  it("removes releases beyond keep, leftovers and an interrupted prune's remains, never current or in progress", async () => {
+    const home = await tempDir("prune");
+    const app = appPaths(hostPaths(home), "blog");
+    const ids = [1, 2, 3, 4].map((n) => meta(n, [`t${n}`]).id);
+    for (const [i, id] of ids.entries()) {
+      const dir = join(app.releases, id);
+      await mkdir(join(dir, ".venv", "lib"), { recursive: true });
+      await writeFile(join(dir, ".venv", "lib", "module.py"), "x = 1\n");
+      const n = i + 1;
+      await writeReleaseMeta(dir, {
+        id,
+        commit: `${n}`.repeat(40),
+        message: `v${n}`,
+        ref: "main",
+        deployed_at: "",
+        activated_at: [`t${n}`],
+      });
+    }
+    await switchCurrent(app, join(app.releases, ids[3] ?? ""), new Date());
+    const unfinished = "20250109T000000Z-bbbbbbb";
+    const inProgress = "20250110T000000Z-ccccccc";
+    for (const name of [unfinished, inProgress, ".pruning-20241231T000000Z-ddddddd"])
+      await mkdir(join(app.releases, name, ".venv"), { recursive: true });
+
+    const pruned = await pruneReleases(app, 2, inProgress);
+
+    expect(pruned).toEqual([ids[0], ids[1], unfinished]);
+    // Gone from the listing at once; their files are removed in the background.
+    expect((await listReleases(app)).map((r) => r.id)).toEqual([ids[2], ids[3]]);
+    const kept = [ids[2], ids[3], inProgress].sort();
+    await waitFor("the background removal", async () =>
+      JSON.stringify((await readdir(app.releases)).sort()) === JSON.stringify(kept) ? true : undefined,
+    );
   });
 });
