@@ -1,4 +1,4 @@
-import { readdir } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { AppSpec } from "../config/schema.js";
@@ -77,9 +77,23 @@ async function candidates(
   return out;
 }
 
+// A deploy asks twice (preflight, build): one Python start per interpreter file as it stands.
+const probed = new Map<string, Promise<string | undefined>>();
+
 async function probe(run: Runner, python: string): Promise<string | undefined> {
-  const result = await run(python, PROBE, { timeoutMs: 30_000 }).catch(() => undefined);
-  return result?.stdout.trim() || undefined;
+  const file = await stat(python).catch(() => undefined);
+  const key = file && `${python}\0${file.ino}\0${file.mtimeMs}\0${file.size}`;
+  const known = key === undefined ? undefined : probed.get(key);
+  if (known) return known;
+  const version = run(python, PROBE, { timeoutMs: 30_000 }).then(
+    (result) => result.stdout.trim() || undefined,
+    () => undefined,
+  );
+  if (key === undefined) return version;
+  probed.set(key, version);
+  // Only a version is kept: an interpreter that failed is asked again next time.
+  void version.then((v) => v === undefined && probed.delete(key));
+  return version;
 }
 
 function pyenvRoot(env: NodeJS.ProcessEnv): string {
