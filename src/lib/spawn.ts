@@ -68,7 +68,9 @@ export function removeInBackground(paths: readonly string[]): void {
   if (paths.length === 0) return;
   const rm = ["nice", "-n", "19", "rm", "-rf", "--", ...paths];
   const argv = existsSync(IONICE) ? [IONICE, "-c", "3", ...rm] : rm;
-  const child = spawn(argv[0] ?? "nice", argv.slice(1), { detached: true, stdio: "ignore" });
+  // Only PATH: nothing of the caller's environment (credentials) needs to reach rm.
+  const env = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
+  const child = spawn(argv[0] ?? "nice", argv.slice(1), { detached: true, stdio: "ignore", env });
   child.once("error", () => undefined);
   child.unref();
 }
