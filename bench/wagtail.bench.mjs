@@ -5,20 +5,26 @@
 //     gunicorn with the same cache, migrate, collectstatic, gunicorn to its first 200);
 //   unchanged requirements (a no-op deploy): hostctl reuses the previous release's venv vs the raw steps with
 //     a hard-linked copy of the last venv (checkout, venv copy, migrate, collectstatic, start; drain excluded).
-// pip vs uv: measured when uv is on PATH (python.installer: uv), else said so. BENCH_ROUNDS=N (default 2).
+// pip vs uv: measured when uv is on PATH (python.installer: uv), else said so. BENCH_ROUNDS=N sets both
+// the cold rounds (default 2) and the no-op ones (default 6).
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { execa } from "execa";
 import { cleanup, cli, fixtureRepo, freePort, median, timed, tmp } from "./lib.mjs";
-import { record } from "./figures.mjs";
+import { alternate, record, rounds } from "./figures.mjs";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const NOOP_ROUNDS = rounds(6, 2);
 const PIP_CACHE_DIR = process.env.PIP_CACHE_DIR ?? join(process.env.HOME ?? "/root", ".cache", "hostctl-ci", "pip");
+
+// Untimed, before each raw round: hostctl's prune removes old releases in the background, off the deploy's time.
+const RAW_PREP = `set -e
+if [ "$VENV" = reuse ]; then rm -rf "$WORK/keep" && mv "$WORK/release/.venv" "$WORK/keep"; fi
+rm -rf "$WORK/release"`;
 
 // $VENV=cold builds a venv; $VENV=reuse hard-links the one the previous raw round left (its paths stay valid).
 const RAW = `set -e
-if [ "$VENV" = reuse ]; then rm -rf "$WORK/keep" && mv "$WORK/release/.venv" "$WORK/keep"; fi
-rm -rf "$WORK/release" && mkdir -p "$WORK/release"
+mkdir -p "$WORK/release"
 git -C "$REPO" archive --format=tar HEAD | tar -x -C "$WORK/release"
 cd "$WORK/release"
 if [ "$VENV" = reuse ]; then cp -al "$WORK/keep" .venv; else
@@ -76,9 +82,35 @@ try {
   );
   const work = tmp("wagtail-raw");
   const rawEnv = { ...env, REPO: repo, WORK: work, PORT: String(await freePort()) };
-  const raw = () => execa("/bin/sh", ["-c", RAW], { env: { ...rawEnv, VENV: "cold" } });
-  const rawNoop = () => execa("/bin/sh", ["-c", RAW], { env: { ...rawEnv, VENV: "reuse" } });
+  const rawSide = (venv) => async () => {
+    await execa("/bin/sh", ["-c", RAW_PREP], { env: { ...rawEnv, VENV: venv } });
+    return timed(() => execa("/bin/sh", ["-c", RAW], { env: { ...rawEnv, VENV: venv } }));
+  };
+  const raw = rawSide("cold");
+  const rawNoop = rawSide("reuse");
   const ours = () => cli(home, ["deploy", "cms"], env);
+  let same = 0;
+  const sameCommit = () =>
+    execa(
+      "git",
+      [
+        "-c",
+        "user.name=bench",
+        "-c",
+        "user.email=bench@invalid",
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        `same ${same++}`,
+      ],
+      { cwd: repo },
+    );
+  // A no-op round: a new empty commit (untimed), then the deploy, which reuses the venv.
+  const oursNoop = async () => {
+    await sameCommit();
+    return timed(ours);
+  };
 
   await ours(); // warm-up: the pip cache, the first migrate
   await raw();
@@ -89,23 +121,12 @@ try {
   for (let i = 0; i < ROUNDS; i++) {
     await touchRequirements(repo, i);
     cold.push(await timed(ours));
-    rawMs.push(await timed(raw));
-    await execa(
-      "git",
-      ["-c", "user.name=bench", "-c", "user.email=bench@invalid", "commit", "-q", "--allow-empty", "-m", `same ${i}`],
-      {
-        cwd: repo,
-      },
-    );
-    // Alternate which side goes first, so a slow spell lands on both alike.
-    if (i % 2 === 0) {
-      warm.push(await timed(ours));
-      rawWarm.push(await timed(rawNoop));
-    } else {
-      rawWarm.push(await timed(rawNoop));
-      warm.push(await timed(ours));
-    }
+    rawMs.push(await raw());
   }
+  // No-op rounds are cheap (5-8 s a side): more of them, alternated (bench/figures.mjs).
+  const noop = await alternate(NOOP_ROUNDS, oursNoop, rawNoop);
+  warm.push(...noop.ours);
+  rawWarm.push(...noop.raw);
   // deploy refuses the live commit: one more (empty) commit for the step breakdown.
   await execa(
     "git",
