@@ -8,6 +8,7 @@ import {
   CLI,
   CREDS,
   RAW_DJANGO_DEPLOY,
+  benchGit,
   cleanup,
   cli,
   cpuAccounted,
@@ -46,21 +47,7 @@ try {
   // Each round deploys a new commit (deploy refuses the live one); committing is not timed.
   let commits = 0;
   const ours = async (cpuFile) => {
-    await execa(
-      "git",
-      [
-        "-c",
-        "user.name=bench",
-        "-c",
-        "user.email=bench@invalid",
-        "commit",
-        "-q",
-        "--allow-empty",
-        "-m",
-        `v${++commits}`,
-      ],
-      { cwd: repo },
-    );
+    await benchGit(repo, "commit", "-q", "--allow-empty", "-m", `v${++commits}`);
     const start = process.hrtime.bigint();
     await execa(...cpuAccounted(cpuFile, process.execPath, [CLI, "--home", home, "deploy", "blog"]), { env: CREDS });
     return Number(process.hrtime.bigint() - start) / 1e6;
@@ -72,13 +59,7 @@ try {
   const { ours: hostctlMs, raw: rawMs } = await alternate(ROUNDS, ours, raw);
   // Each side's CPU time (bench/lib.mjs, cpuRounds): what it costs when no core is idle.
   const cpu = await cpuRounds(ours, raw);
-  await execa(
-    "git",
-    ["-c", "user.name=bench", "-c", "user.email=bench@invalid", "commit", "-q", "--allow-empty", "-m", "last"],
-    {
-      cwd: repo,
-    },
-  );
+  await benchGit(repo, "commit", "-q", "--allow-empty", "-m", "last");
   const { stdout } = await cli(home, ["deploy", "blog", "--json"]);
   const last = JSON.parse(stdout);
   console.log(

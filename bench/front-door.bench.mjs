@@ -13,7 +13,7 @@ import { Agent as HttpAgent, request as httpRequest } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { join } from "node:path";
 import { execa, execaSync } from "execa";
-import { CLI, ROOT, cleanup, cli, fixtureRepo, freePort, onCleanup, tmp, addDjangoApp } from "./lib.mjs";
+import { CLI, ROOT, benchGit, cleanup, cli, fixtureRepo, freePort, onCleanup, tmp, addDjangoApp } from "./lib.mjs";
 
 const SWITCHES = Number(process.env.BENCH_SWITCHES ?? 3);
 const LOADS = Number(process.env.BENCH_LOADS ?? 3);
@@ -145,8 +145,7 @@ function cpuSeconds(pid) {
 
 try {
   const repo = await fixtureRepo("django-app", "front-door");
-  const git = (...args) =>
-    execa("git", ["-c", "user.name=bench", "-c", "user.email=bench@invalid", ...args], { cwd: repo });
+  const git = (...args) => benchGit(repo, ...args);
   const home = join(tmp("front-door-home"), "home");
   const https = await freePort();
   await cli(home, [

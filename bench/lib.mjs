@@ -135,12 +135,16 @@ export async function cpuRounds(ours, raw) {
 
 export const { freePort } = await import(join(ROOT, "dist", "lib", "net.js"));
 
+/** git in `repo` with the benches' committer (the machine may have none configured). */
+export function benchGit(repo, ...args) {
+  return execa("git", ["-c", "user.name=bench", "-c", "user.email=bench@invalid", ...args], { cwd: repo });
+}
+
 /** A Git repository (branch main, one commit "v1") holding a copy of a test fixture app. */
 export async function fixtureRepo(fixture, label = fixture) {
   const repo = join(tmp(`${label}-repo`), "app");
   cpSync(join(ROOT, "test", "fixtures", fixture), repo, { recursive: true });
-  const git = (...args) =>
-    execa("git", ["-c", "user.name=bench", "-c", "user.email=bench@invalid", ...args], { cwd: repo });
+  const git = (...args) => benchGit(repo, ...args);
   await git("init", "-q", "-b", "main");
   await git("add", "-A");
   await git("commit", "-qm", "v1");

@@ -10,7 +10,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { execa } from "execa";
-import { cleanup, cli, fixtureRepo, freePort, median, timed, tmp } from "./lib.mjs";
+import { benchGit, cleanup, cli, fixtureRepo, freePort, median, timed, tmp } from "./lib.mjs";
 import { alternate, record, rounds } from "./figures.mjs";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
@@ -50,9 +50,7 @@ async function touchRequirements(repo, round) {
   // A changed requirements file (a comment) forces a cold venv; the pip cache stays warm.
   const file = join(repo, "requirements.txt");
   writeFileSync(file, `${readFileSync(file, "utf8").replace(/\n# round .*$/s, "")}\n# round ${round}\n`);
-  await execa("git", ["-c", "user.name=bench", "-c", "user.email=bench@invalid", "commit", "-qam", `round ${round}`], {
-    cwd: repo,
-  });
+  await benchGit(repo, "commit", "-qam", `round ${round}`);
 }
 
 try {
@@ -90,22 +88,7 @@ try {
   const rawNoop = rawSide("reuse");
   const ours = () => cli(home, ["deploy", "cms"], env);
   let same = 0;
-  const sameCommit = () =>
-    execa(
-      "git",
-      [
-        "-c",
-        "user.name=bench",
-        "-c",
-        "user.email=bench@invalid",
-        "commit",
-        "-q",
-        "--allow-empty",
-        "-m",
-        `same ${same++}`,
-      ],
-      { cwd: repo },
-    );
+  const sameCommit = () => benchGit(repo, "commit", "-q", "--allow-empty", "-m", `same ${same++}`);
   // A no-op round: a new empty commit (untimed), then the deploy, which reuses the venv.
   const oursNoop = async () => {
     await sameCommit();
@@ -128,13 +111,7 @@ try {
   warm.push(...noop.ours);
   rawWarm.push(...noop.raw);
   // deploy refuses the live commit: one more (empty) commit for the step breakdown.
-  await execa(
-    "git",
-    ["-c", "user.name=bench", "-c", "user.email=bench@invalid", "commit", "-q", "--allow-empty", "-m", "steps"],
-    {
-      cwd: repo,
-    },
-  );
+  await sameCommit();
   const { stdout } = await cli(home, ["deploy", "cms", "--json"], env);
   const last = JSON.parse(stdout);
   console.log(`hostctl steps, unchanged requirements (ms): ${last.steps.map((s) => `${s.name} ${s.ms}`).join(", ")}`);
