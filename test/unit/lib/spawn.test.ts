@@ -31,8 +31,10 @@ describe("removeInBackground", () => {
     const dir = await tempDir("remove-env");
     const bin = join(dir, "bin");
     await mkdir(bin);
-    // A `nice` found first on PATH that records the environment it was given.
-    await writeFile(join(bin, "nice"), `#!/bin/sh\nenv > ${join(dir, "env.txt")}\n`);
+    // A `nice` found first on PATH that records the environment it was given;
+    // written aside and renamed, so the poll below never reads it half-written.
+    const out = join(dir, "env.txt");
+    await writeFile(join(bin, "nice"), `#!/bin/sh\nenv > ${out}.part && mv ${out}.part ${out}\n`);
     await chmod(join(bin, "nice"), 0o755);
     process.env.PATH = `${bin}:${process.env.PATH ?? ""}`;
     process.env.AWS_SECRET_ACCESS_KEY = "not-for-rm";
@@ -40,7 +42,7 @@ describe("removeInBackground", () => {
     removeInBackground([join(dir, "nothing-here")]);
 
     const env = await waitFor("the environment nice was given", async () =>
-      readFile(join(dir, "env.txt"), "utf8").catch(() => undefined),
+      readFile(out, "utf8").catch(() => undefined),
     );
     expect(env).toContain(`PATH=${bin}:`);
     expect(env).not.toContain("not-for-rm");
