@@ -18,6 +18,7 @@ interface Route {
 export class UpstreamRelay {
   private readonly routes = new Map<string, Route>();
   private readonly open = new Map<number, number>();
+  private readonly held = new Set<Socket>();
 
   constructor(
     private readonly dir: string,
@@ -52,6 +53,11 @@ export class UpstreamRelay {
   /** Connections relayed to the port and still open: the requests in flight there. */
   connectionsTo(port: number): number {
     return this.open.get(port) ?? 0;
+  }
+
+  /** Connections waiting for their app's port to accept. */
+  heldConnections(): number {
+    return this.held.size;
   }
 
   /** Stops listening for removed apps; connections already relayed finish on their own. */
@@ -108,6 +114,7 @@ export class UpstreamRelay {
     up.once("error", refused);
     up.once("connect", () => {
       up.off("error", refused);
+      this.held.delete(down);
       // Half-closes pass on, so a response the app ended is never cut; an error
       // or close on one side ends the other at once.
       up.on("error", () => down.destroy());
@@ -120,6 +127,10 @@ export class UpstreamRelay {
   }
 
   private retryOrDrop(route: Route, down: Socket, since: number): void {
+    if (!this.held.has(down)) {
+      this.held.add(down);
+      down.once("close", () => this.held.delete(down));
+    }
     if (Date.now() - since >= this.holdMs) {
       down.destroy();
       return;

@@ -196,6 +196,7 @@ describe("hostctl drill against real Litestream and a loopback S3", () => {
     await stopLitestream(litestream.get("stopped")!);
     const db = dbPath(host, "stopped");
     await sql(db, "INSERT INTO items(body) SELECT 'late ' || value FROM generate_series(1, 50);");
+    // The scenario: live runs on for more than 2 s past the replica's last write.
     await new Promise((resolve) => setTimeout(resolve, 2600));
     await touchCanary(run, db, new Date());
     const { exitCode, result } = await drill("stopped");

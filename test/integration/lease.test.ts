@@ -177,6 +177,7 @@ describe("lease keeper", () => {
     a.start((holder) => lost.push(holder));
     await s3Down.stop();
     await waitFor("a failed heartbeat", () => a.status().lastError !== undefined, 10_000, 20);
+    // The scenario, not a wait for a condition: the outage lasts about six heartbeats (50 ms apart).
     await new Promise((resolve) => setTimeout(resolve, 300));
 
     // fauxqs keeps objects in memory: the endpoint comes back empty, as if the lease had been deleted.

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
 import { cleanupTempDirs, tempDir } from "../helpers/tmp.js";
-import { TEST_CREDENTIALS, newBucket } from "../helpers/s3.js";
+import { TEST_CREDENTIALS, listKeys, newBucket } from "../helpers/s3.js";
 import { waitFor } from "../helpers/wait.js";
 import { FIXTURES, freePort, waitAnswering } from "../helpers/apps.js";
 import { gitRepo, type TestRepo } from "../helpers/git.js";
@@ -18,6 +18,7 @@ const MAX_ROWS = 20_000; // bounds the load whatever the machine's speed
 
 let bucket: string;
 let endpoint: string;
+let client: Awaited<ReturnType<typeof newBucket>>["client"];
 let repo: TestRepo;
 let port: number;
 
@@ -51,7 +52,7 @@ function startWriters(stop: { now: boolean }): Promise<Ack[]> {
 }
 
 beforeAll(async () => {
-  ({ bucket, endpoint } = await newBucket());
+  ({ bucket, endpoint, client } = await newBucket());
   repo = await gitRepo({ fixture: join(FIXTURES, "generic-app") });
   port = await freePort();
 });
@@ -88,8 +89,14 @@ describe.each(ENGINES)("RPO under load (Litestream %s)", (line) => {
     await waitForSocket(hostA);
     await waitFor("host A serving", () => appsRunning(hostA, 1), 60_000);
     await waitAnswering(port);
-    // Litestream's first sync of the database is one sync interval after it starts watching it.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Rows count as replicated only once the database's first snapshot (0.3) or LTX file (0.5) is in S3.
+    await waitFor(
+      "the database's first sync to the replica",
+      async () =>
+        (await listKeys(client, bucket, `rpo-${line}/gen/`)).some((key) => /\.(snapshot\.lz4|ltx)$/.test(key)),
+      30_000,
+      100,
+    );
 
     const stop = { now: false };
     const writing = startWriters(stop);

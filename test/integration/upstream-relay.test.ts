@@ -68,9 +68,10 @@ describe("an app's upstream relay", () => {
     const { relay, socket } = await relayFor("held");
     relay.point("held", port);
     const answer = viaSocket(socket);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await waitFor("the connection held while the port refuses", () => relay.heldConnections() === 1, 5000, 10);
     await release(port);
     expect(await answer).toBe(String(port));
+    expect(relay.heldConnections()).toBe(0);
   });
 
   it("stops listening for an app that was removed, and keeps the others", async () => {
@@ -88,5 +89,6 @@ describe("an app's upstream relay", () => {
     const { relay, socket } = await relayFor("gone", 300);
     relay.point("gone", await freePort());
     await expect(viaSocket(socket)).rejects.toThrow(/socket hang up|ECONNRESET/);
+    await waitFor("no connection held", () => relay.heldConnections() === 0, 5000, 10);
   });
 });
