@@ -34,22 +34,19 @@ async function timeOnce(fn) {
 }
 
 /**
- * Runs `ours` and `raw` for `n` rounds, alternating which goes first (AB, BA, AB, …) so a slow spell of the
- * machine lands on both sides alike. Returns each side's milliseconds.
+ * Runs `ours` and `raw` (and `also`, a second raw side, when given) for `n` rounds, rotating which goes first
+ * (AB, BA, … or ABC, BCA, CAB, …) so a slow spell of the machine lands on every side alike. Returns each
+ * side's milliseconds.
  */
-export async function alternate(n, ours, raw) {
-  const a = [];
-  const b = [];
-  for (let i = 0; i < n; i++) {
-    if (i % 2 === 0) {
-      a.push(await timeOnce(ours));
-      b.push(await timeOnce(raw));
-    } else {
-      b.push(await timeOnce(raw));
-      a.push(await timeOnce(ours));
+export async function alternate(n, ours, raw, also) {
+  const sides = [ours, raw, ...(also ? [also] : [])];
+  const times = sides.map(() => []);
+  for (let i = 0; i < n; i++)
+    for (let k = 0; k < sides.length; k++) {
+      const side = (i + k) % sides.length;
+      times[side].push(await timeOnce(sides[side]));
     }
-  }
-  return { ours: a, raw: b };
+  return { ours: times[0], raw: times[1], also: times[2] };
 }
 
 /**

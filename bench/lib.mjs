@@ -118,19 +118,21 @@ function cpuMs(file) {
 }
 
 /**
- * Untimed rounds after a bench's timed ones (none under --quick): `ours(file)` and `raw(file)` run their
- * side's command under cpuAccounted(file, …). Each side's CPU milliseconds, or undefined when none ran.
+ * Untimed rounds after a bench's timed ones (none under --quick): `ours(file)`, `raw(file)` and `also(file)`
+ * (optional) run their side's command under cpuAccounted(file, …). Each side's CPU milliseconds, or undefined
+ * when none ran.
  */
-export async function cpuRounds(ours, raw) {
+export async function cpuRounds(ours, raw, also) {
   const n = QUICK ? 0 : Number(process.env.BENCH_CPU_ROUNDS ?? 3);
   if (n === 0) return undefined;
   const dir = tmp("cpu");
-  const files = { ours: join(dir, "ours"), raw: join(dir, "raw") };
+  const files = { ours: join(dir, "ours"), raw: join(dir, "raw"), also: join(dir, "also") };
   for (let i = 0; i < n; i++) {
     await ours(files.ours);
     await raw(files.raw);
+    if (also) await also(files.also);
   }
-  return { ours: cpuMs(files.ours), raw: cpuMs(files.raw) };
+  return { ours: cpuMs(files.ours), raw: cpuMs(files.raw), also: also ? cpuMs(files.also) : undefined };
 }
 
 export const { freePort } = await import(join(ROOT, "dist", "lib", "net.js"));
