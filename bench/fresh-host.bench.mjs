@@ -80,7 +80,7 @@ function up(home, cpuFile) {
 }
 
 // Each raw side writes the time of its first 200 to $WORK/first-200 and is timed to it, as hostctl's side is:
-// neither side's shutdown (gunicorn's graceful stop takes 0.2–0.3 s on one core) is counted.
+// neither side's shutdown (gunicorn's graceful stop took 0.2–0.5 s here) is counted.
 const UNTIL_FIRST_200 = /^until curl .*done$/m;
 if (!UNTIL_FIRST_200.test(RAW_DJANGO_DEPLOY)) throw new Error("RAW_DJANGO_DEPLOY has no first-200 loop");
 const DEPLOY_TO_FIRST_200 = RAW_DJANGO_DEPLOY.replace(
