@@ -3,11 +3,12 @@ import type { HostContext } from "../host/context.js";
 import type { LitefsHostConfig } from "../config/litefs-schema.js";
 import type { AppSpec } from "../config/schema.js";
 import { appPaths } from "../config/paths.js";
-import { HostctlError } from "../lib/errors.js";
+import { HostctlError, errorMessage } from "../lib/errors.js";
 import type { ProcessStatus } from "../supervisor/control-protocol.js";
 import { SupervisedProcess } from "../supervisor/supervised-process.js";
 import type { BackoffPolicy } from "../supervisor/backoff.js";
 import { fetchLitefsInfo, localApiUrl, waitForLitefsReady, type LitefsInfo } from "./api.js";
+import { isMounted, unmountLazily } from "./mounts.js";
 import { litefsPaths, type LitefsPaths } from "./paths.js";
 import { PrimaryWatch, writeRouteFor } from "./primary-watch.js";
 import type { WriteRoute } from "../proxy/write-route.js";
@@ -137,9 +138,28 @@ export class LitefsNode {
 
   /** LiteFS unmounts on SIGTERM; called after the app's processes have stopped. */
   async stop(): Promise<void> {
-    this.watch?.stop();
+    // Its read of .primary, if one is in flight, holds the mount open: LiteFS could not unmount.
+    await this.watch?.stop();
     this.watch = undefined;
     await this.process?.stop();
     this.process = undefined;
+    await this.unmountLeftover();
+  }
+
+  // LiteFS exits even when its unmount fails (a file held open in the mount) or after a SIGKILL
+  // at the end of the grace period; a dead mount would then stay until the next start.
+  private async unmountLeftover(): Promise<void> {
+    const { ctx } = this.deps;
+    if (!(await isMounted(this.paths.mount))) return;
+    const event = { event: "litefs.mount_left", app: this.spec.name, mount: this.paths.mount };
+    try {
+      await unmountLazily(ctx.run, this.paths.mount);
+      ctx.log.warn(event, "LiteFS left its mount behind (something held a file open in it): unmounted lazily");
+    } catch (error) {
+      ctx.log.error(
+        { ...event, error: errorMessage(error) },
+        `LiteFS left its mount behind and it could not be unmounted: run fusermount3 -u -z ${this.paths.mount}`,
+      );
+    }
   }
 }

@@ -11,6 +11,7 @@ const POLL_MS = 1000;
 export class PrimaryWatch {
   private current: string | undefined;
   private timer: Timer | undefined;
+  private reading: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly mount: string,
@@ -21,7 +22,9 @@ export class PrimaryWatch {
 
   async start(): Promise<void> {
     this.current = await this.read();
-    this.timer = this.clock.setInterval(() => void this.tick(), this.intervalMs);
+    this.timer = this.clock.setInterval(() => {
+      this.reading = this.tick().catch(() => undefined);
+    }, this.intervalMs);
   }
 
   private async tick(): Promise<void> {
@@ -45,9 +48,11 @@ export class PrimaryWatch {
     return this.current;
   }
 
-  stop(): void {
+  /** Resolves once no read of the mount is in flight (an open file keeps LiteFS from unmounting). */
+  async stop(): Promise<void> {
     this.timer?.cancel();
     this.timer = undefined;
+    await this.reading;
   }
 }
 

@@ -2,6 +2,7 @@ import { appendFile, readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
 import { litefsBinary } from "./tools.js";
+import { mountPoints } from "../../src/litefs/mounts.js";
 
 export interface LitefsNodeOptions {
   node: string;
@@ -36,11 +37,7 @@ export async function addLitefsSection(home: string, o: LitefsNodeOptions): Prom
 
 /** FUSE mounts under a directory still mounted (a SIGKILLed litefs leaves its mount behind). */
 export async function mountsUnder(dir: string): Promise<string[]> {
-  const table = await readFile("/proc/self/mountinfo", "utf8");
-  return table
-    .split("\n")
-    .map((line) => line.split(" ")[4] ?? "")
-    .filter((point) => point.startsWith(`${dir}/`));
+  return mountPoints(await readFile("/proc/self/mountinfo", "utf8")).filter((point) => point.startsWith(`${dir}/`));
 }
 
 /** afterAll/afterEach: unmounts whatever LiteFS left mounted under a test directory (lazily, so busy mounts go too). */

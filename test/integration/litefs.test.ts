@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { open, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
@@ -438,6 +438,24 @@ describe("LiteFS: a replica started before its primary", () => {
     expect(await processesNaming(config)).toEqual([]);
     expect(await mountsUnder(second.home)).toEqual([]);
   }, 240_000);
+});
+
+describe("LiteFS: a stop leaves no mount behind", () => {
+  it("a file held open in the mount at stop (LiteFS cannot unmount): the supervisor unmounts it and says so", async () => {
+    const node = await newNode("held-1", "candidate", undefined, "held");
+    const sup = await startRunning(node);
+    const mount = join(node.home, "apps", "shop", "litefs");
+    // As an operator's shell in the mount, or a read still in flight, would hold it.
+    const held = await open(mount, "r");
+    try {
+      expect(await sup.stop("SIGTERM")).toBe(0);
+      running.splice(running.indexOf(sup), 1);
+      expect(await mountsUnder(node.home)).toEqual([]);
+      expect(await sup.log()).toContain('"event":"litefs.mount_left"');
+    } finally {
+      await held.close().catch(() => undefined);
+    }
+  }, 120_000);
 });
 
 describe("LiteFS config checks", () => {
