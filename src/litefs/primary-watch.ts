@@ -5,6 +5,8 @@ import type { Clock, Timer } from "../lib/clock.js";
 import type { WriteRoute } from "../proxy/write-route.js";
 
 const POLL_MS = 1000;
+/** A hung LiteFS never answers the read: the stop goes on after this, and ending LiteFS ends the read. */
+const STOP_WAIT_MS = 2000;
 
 // Polled each second, not watched: inotify does not see changes LiteFS makes inside its FUSE mount.
 // The front door re-routes writes within a couple of seconds of a new primary.
@@ -16,7 +18,7 @@ export class PrimaryWatch {
   constructor(
     private readonly mount: string,
     private readonly onChange: () => void,
-    private readonly clock: Pick<Clock, "setInterval">,
+    private readonly clock: Pick<Clock, "setInterval" | "setTimeout">,
     private readonly intervalMs = POLL_MS,
   ) {}
 
@@ -52,7 +54,13 @@ export class PrimaryWatch {
   async stop(): Promise<void> {
     this.timer?.cancel();
     this.timer = undefined;
-    await this.reading;
+    await new Promise<void>((resolve) => {
+      const bound = this.clock.setTimeout(resolve, STOP_WAIT_MS);
+      void this.reading.then(() => {
+        bound.cancel();
+        resolve();
+      });
+    });
   }
 }
 

@@ -34,6 +34,29 @@ describe("PrimaryWatch.stop", () => {
   });
 });
 
+describe("PrimaryWatch.stop on a hung mount", () => {
+  it("goes on after 2 s when the read never ends (a hung LiteFS is stopped next, which ends it)", async () => {
+    const mount = await tempDir("primary-watch-hung");
+    const primary = join(mount, ".primary");
+    await writeFile(primary, "web-1\n");
+    const clock = new FakeClock();
+    const watch = new PrimaryWatch(mount, () => undefined, clock, 1000);
+    await watch.start();
+    await rm(primary);
+    execFileSync("mkfifo", [primary]);
+    await clock.advance(1000);
+    let stopped = false;
+    const stopping = watch.stop().then(() => (stopped = true));
+    await clock.advance(1999);
+    expect(stopped).toBe(false);
+    await clock.advance(1);
+    await stopping;
+    expect(stopped).toBe(true);
+    // Ends the read still blocked on the FIFO, so no worker thread stays behind.
+    await writeFile(primary, "web-1\n");
+  });
+});
+
 describe("mountPoints", () => {
   it("reads the mount point of each mountinfo line, with its escapes undone", () => {
     const text =
