@@ -79,19 +79,12 @@ function up(home, cpuFile) {
   };
 }
 
-// Each raw side writes the time of its first 200 to $WORK/first-200 and is timed to it, as hostctl's side is:
-// neither side's shutdown (gunicorn's graceful stop took 0.2–0.5 s here) is counted.
-const UNTIL_FIRST_200 = /^until curl .*done$/m;
-if (!UNTIL_FIRST_200.test(RAW_DJANGO_DEPLOY)) throw new Error("RAW_DJANGO_DEPLOY has no first-200 loop");
-const DEPLOY_TO_FIRST_200 = RAW_DJANGO_DEPLOY.replace(
-  UNTIL_FIRST_200,
-  (loop) => `${loop}\ndate +%s%3N > "$WORK/first-200"`,
-);
-
+// Each raw side writes the time of its first 200 to $FIRST_200 (RAW_DJANGO_DEPLOY does) and is timed to it, as
+// hostctl's side is: neither side's shutdown (gunicorn's graceful stop took 0.2–0.5 s here) is counted.
 const RAW = `set -e
 mkdir -p "$WORK/release"
 "$LITESTREAM" restore -o "$WORK/db.sqlite3" "$REPLICA"
-${DEPLOY_TO_FIRST_200}`;
+${RAW_DJANGO_DEPLOY}`;
 
 // The same steps with \`litestream replicate\` started after the restore, as hostctl starts it: its new
 // generation (a full snapshot of the restored database) is then on both sides, and the ratio is hostctl's own.
@@ -100,7 +93,7 @@ mkdir -p "$WORK/release"
 "$LITESTREAM" restore -o "$WORK/db.sqlite3" "$REPLICA"
 "$LITESTREAM" replicate "$WORK/db.sqlite3" "file://$WORK/replica-out" >/dev/null 2>&1 &
 replicating=$!
-${DEPLOY_TO_FIRST_200}
+${RAW_DJANGO_DEPLOY}
 # Untimed: Litestream's new generation is written before it stops, so its CPU is on this side too.
 for i in $(seq 1200); do ls "$WORK"/replica-out/generations/*/snapshots/*.lz4 >/dev/null 2>&1 && break; sleep 0.025; done
 kill -TERM $replicating; wait $replicating || true`;
@@ -135,6 +128,7 @@ try {
     WORK: work,
     PORT: String(await freePort()),
     DATABASE_URL: `sqlite:///${join(work, "db.sqlite3")}`,
+    FIRST_200: join(work, "first-200"),
   };
   // Each side removes what its previous round wrote just before it starts, untimed: on a VM whose balloon
   // hands freed memory back to the host after a few seconds, writing 100 MB into pages freed a moment ago
@@ -147,13 +141,13 @@ try {
       "db.sqlite3-shm",
       ".db.sqlite3-litestream",
       "replica-out",
+      "first-200",
     ])
       rmSync(join(work, name), { recursive: true, force: true });
-    rmSync(join(work, "first-200"), { force: true });
     const [command, args] = cpuAccounted(cpuFile, "/bin/sh", ["-c", script]);
     const startedAt = Date.now();
     await execa(command, args, { env: rawEnv });
-    return Number(readFileSync(join(work, "first-200"), "utf8")) - startedAt;
+    return Number(readFileSync(rawEnv.FIRST_200, "utf8")) - startedAt;
   };
   const raw = rawSide(RAW);
   const rawReplicating = rawSide(RAW_REPLICATING);

@@ -155,7 +155,8 @@ export async function fixtureRepo(fixture, label = fixture) {
 
 /**
  * The deploy's raw steps for the Django fixture, as a shell script: git archive of $REPO into $WORK/release,
- * migrate, collectstatic, gunicorn on $PORT until its first 200 on /health, then stopped.
+ * migrate, collectstatic, gunicorn on $PORT until its first 200 on /health (its time, in ms since the epoch,
+ * written to $FIRST_200 when that is set), then stopped.
  */
 export const RAW_DJANGO_DEPLOY = `git -C "$REPO" archive --format=tar HEAD | tar -x -C "$WORK/release"
 cd "$WORK/release"
@@ -165,6 +166,7 @@ setsid /usr/bin/python3 -m gunicorn site_app.wsgi:application --bind 127.0.0.1:$
 pid=$!
 trap 'kill -TERM -$pid 2>/dev/null' EXIT
 until curl -fs -o /dev/null "http://127.0.0.1:$PORT/health" 2>/dev/null; do sleep 0.025; done
+if [ -n "$FIRST_200" ]; then date +%s%3N > "$FIRST_200"; fi
 kill -TERM -$pid; wait $pid 2>/dev/null || true
 trap - EXIT
 `;
