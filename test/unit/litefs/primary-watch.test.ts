@@ -9,24 +9,28 @@ import { cleanupTempDirs, tempDir } from "../../helpers/tmp.js";
 
 afterAll(cleanupTempDirs);
 
+/** A started watch whose next read of .primary blocks: a FIFO's open waits until something writes to it. */
+async function watchWithReadBlocked(label: string) {
+  const mount = await tempDir(label);
+  const primary = join(mount, ".primary");
+  await writeFile(primary, "web-1\n");
+  const clock = new FakeClock();
+  const watch = new PrimaryWatch(mount, () => undefined, clock, 1000);
+  await watch.start();
+  expect(watch.primary).toBe("web-1");
+  await rm(primary);
+  execFileSync("mkfifo", [primary]);
+  await clock.advance(1000);
+  let stopped = false;
+  const stopping = watch.stop().then(() => (stopped = true));
+  return { watch, clock, primary, stopping, stopped: () => stopped };
+}
+
 describe("PrimaryWatch.stop", () => {
   it("resolves only once a read of .primary in flight is over: an open file keeps LiteFS from unmounting", async () => {
-    const mount = await tempDir("primary-watch");
-    const primary = join(mount, ".primary");
-    await writeFile(primary, "web-1\n");
-    const clock = new FakeClock();
-    const watch = new PrimaryWatch(mount, () => undefined, clock, 1000);
-    await watch.start();
-    expect(watch.primary).toBe("web-1");
-
-    // A FIFO stands in for a slow read: opening it blocks until something writes to it.
-    await rm(primary);
-    execFileSync("mkfifo", [primary]);
-    await clock.advance(1000);
-    let stopped = false;
-    const stopping = watch.stop().then(() => (stopped = true));
+    const { watch, primary, stopping, stopped } = await watchWithReadBlocked("primary-watch");
     await settle();
-    expect(stopped).toBe(false);
+    expect(stopped()).toBe(false);
 
     await writeFile(primary, "web-2\n");
     await stopping;
@@ -36,22 +40,12 @@ describe("PrimaryWatch.stop", () => {
 
 describe("PrimaryWatch.stop on a hung mount", () => {
   it("goes on after 2 s when the read never ends (a hung LiteFS is stopped next, which ends it)", async () => {
-    const mount = await tempDir("primary-watch-hung");
-    const primary = join(mount, ".primary");
-    await writeFile(primary, "web-1\n");
-    const clock = new FakeClock();
-    const watch = new PrimaryWatch(mount, () => undefined, clock, 1000);
-    await watch.start();
-    await rm(primary);
-    execFileSync("mkfifo", [primary]);
-    await clock.advance(1000);
-    let stopped = false;
-    const stopping = watch.stop().then(() => (stopped = true));
+    const { clock, primary, stopping, stopped } = await watchWithReadBlocked("primary-watch-hung");
     await clock.advance(1999);
-    expect(stopped).toBe(false);
+    expect(stopped()).toBe(false);
     await clock.advance(1);
     await stopping;
-    expect(stopped).toBe(true);
+    expect(stopped()).toBe(true);
     // Ends the read still blocked on the FIFO, so no worker thread stays behind.
     await writeFile(primary, "web-1\n");
   });
