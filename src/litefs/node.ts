@@ -154,7 +154,7 @@ export class LitefsNode {
     const event = { event: "litefs.mount_left", app: this.spec.name, mount: this.paths.mount };
     try {
       await unmountLazily(ctx.run, this.paths.mount);
-      ctx.log.warn(event, "LiteFS left its mount behind (something held a file open in it): unmounted lazily");
+      ctx.log.warn(event, "LiteFS left its mount behind (a file held open in it, or LiteFS killed): unmounted lazily");
     } catch (error) {
       ctx.log.error(
         { ...event, error: errorMessage(error) },
